@@ -1,0 +1,628 @@
+"""The portable PVM backend: basic blocks compiled to Python functions, run by a small dispatcher.
+
+Each basic block (from an entry pc up to its terminator) becomes one generated Python function that
+keeps guest registers in local variables, charges the block's gas on entry (polkavm's Sync
+semantics), does memory accesses with inline range checks against the standard memory map, and
+returns the next block's pc (or a negative interrupt code). A block that jumps to its own start
+becomes a `while True` loop, so tight loops never leave the function. Functions are compiled
+lazily, once per module, and shared by all its instances.
+
+Block functions take `(r, lo, st, mem)`: `r` is the register file plus interrupt slots (see
+`_G`..`_WP`), `lo`/`st` the low (ro+rw) and stack buffers, `mem` the memory object for slow paths.
+"""
+
+from __future__ import annotations
+
+import enum
+import struct
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+
+from . import semantics as sem
+from .blob import ProgramBlob
+from .isa import INVALID, KIND, Kind
+from .memory import LOW_BASE, DynamicMemory, GuestFault, MemoryMap, StandardMemory
+from .program import RETURN_TO_HOST, Instruction
+
+M32 = 0xFFFFFFFF
+M64 = 0xFFFFFFFFFFFFFFFF
+NUM_REGS = 13
+
+# Slots after the 13 registers in the register list `r` shared with generated code.
+_G, _PC, _ARG, _RESUME, _WP = 13, 14, 15, 16, 17
+# Negative return codes of block functions.
+_FINISHED, _TRAP, _ECALLI, _OOG, _SEGFAULT, _CONTINUE = -1, -2, -3, -4, -5, -7
+
+BlockFn = Callable[[list, bytearray | None, bytearray | None, object], int]
+
+
+class InterruptKind(enum.Enum):
+    FINISHED = "finished"
+    TRAP = "trap"
+    ECALLI = "ecalli"
+    NOT_ENOUGH_GAS = "not_enough_gas"
+    SEGFAULT = "segfault"
+    STEP = "step"
+
+
+@dataclass(frozen=True)
+class Interrupt:
+    """Why `run()` returned. `pc` is the instruction that caused it (for FINISHED: the returning jump)."""
+
+    kind: InterruptKind
+    pc: int | None = None
+    ecalli: int | None = None
+    address: int | None = None
+    is_write_protected: bool = False
+
+    def __str__(self) -> str:
+        where = f" at pc {self.pc}" if self.pc is not None else ""
+        if self.kind is InterruptKind.ECALLI:
+            return f"ecalli {self.ecalli}{where}"
+        if self.kind is InterruptKind.SEGFAULT:
+            return f"segfault on page {self.address:#x}{where}"
+        return f"{self.kind.value}{where}"
+
+
+@dataclass(frozen=True)
+class ModuleConfig:
+    """How a module runs. Defaults are pallet-revive's: 4 KiB pages, standard memory, Sync gas."""
+
+    page_size: int = 0x1000
+    dynamic_paging: bool = False
+    step_tracing: bool = False
+    aux_data_size: int = 0
+    max_segment_instructions: int = 2000
+
+
+class ModuleError(ValueError):
+    """A program cannot be loaded (unsupported ISA, impossible memory map)."""
+
+
+_STRUCTS = {
+    (2, False): "H", (2, True): "h", (4, False): "I", (4, True): "i", (8, False): "Q", (8, True): "q",
+}  # fmt: skip
+
+
+def _runtime_namespace() -> dict[str, object]:
+    ns: dict[str, object] = dict(sem.RUNTIME)
+    for (size, signed), fmt in _STRUCTS.items():
+        st = struct.Struct("<" + fmt)
+        ns[f"_ld{size}{'s' if signed else 'u'}"] = st.unpack_from
+        if not signed:
+            ns[f"_st{size}"] = st.pack_into
+    ns["_ld1s"] = struct.Struct("<b").unpack_from
+    ns["GuestFault"] = GuestFault
+    return ns
+
+
+class _EntryCache(dict):
+    """pc → compiled block function; a miss compiles (so the dispatcher's hot path is one subscript)."""
+
+    def __init__(self, compile_fn: Callable[[int], BlockFn]) -> None:
+        super().__init__()
+        self._compile = compile_fn
+
+    def __missing__(self, pc: int) -> BlockFn:
+        fn = self._compile(pc)
+        self[pc] = fn
+        return fn
+
+
+class Module:
+    """A loaded program: decoded code, memory map and the cache of compiled blocks."""
+
+    def __init__(self, blob: ProgramBlob, config: ModuleConfig | None = None) -> None:
+        self.blob = blob
+        self.config = config or ModuleConfig()
+        if not blob.isa.is_64_bit:
+            raise ModuleError(f"{blob.isa.name} (32-bit) programs are not supported; pvmkit runs 64-bit PVM only")
+        self.code = blob.code_view()
+        try:
+            self.memory_map = MemoryMap.build(
+                page_size=self.config.page_size, ro_data_size=blob.ro_data_size, rw_data_size=blob.rw_data_size,
+                stack_size=blob.stack_size, aux_data_size=self.config.aux_data_size,
+            )
+        except ValueError as e:
+            raise ModuleError(str(e)) from None
+        self._ns = _runtime_namespace()
+        self._jt: dict[int, int] = {}
+        self._ns["JT"] = self._jt
+        self._ns["_jt_miss"] = self._jump_table_miss
+        self._ns["_fault"] = _fault
+        self._ns["_sbrk"] = _sbrk
+        self._ns["_memset"] = _memset
+        single = self.config.step_tracing
+        self.entry = _EntryCache(lambda pc: self._compile(pc, True, single))
+        self.resume = _EntryCache(lambda pc: self._compile(pc, False, single))
+        self._block_cost: dict[int, int] = {}
+
+    @classmethod
+    def from_bytes(cls, raw: bytes, config: ModuleConfig | None = None) -> Module:
+        return cls(ProgramBlob.parse(raw), config)
+
+    def instantiate(self) -> Instance:
+        return Instance(self)
+
+    @property
+    def default_sp(self) -> int:
+        return self.memory_map.stack_address_high
+
+    def block_cost(self, start: int) -> int:
+        """Gas of the basic block starting at `start` (naive cost model: one per instruction)."""
+        cost = self._block_cost.get(start)
+        if cost is None:
+            cost = self._block_cost[start] = len(self.code.block(start))
+        return cost
+
+    def _jump_table_miss(self, address: int) -> int:
+        if address == RETURN_TO_HOST:
+            return _FINISHED
+        target = self.code.jump_table_target(address)
+        if target is None or not self.code.is_jump_target_valid(target):
+            return _TRAP
+        self._jt[address] = target
+        return target
+
+    def _compile(self, pc: int, charged: bool, single: bool) -> BlockFn:
+        if charged:
+            start = self.code.find_start_of_basic_block(pc) if pc < len(self.code) else None
+            if start is None:
+                return _trap_at(pc)
+            cost = self.block_cost(start)
+        else:
+            cost = 0
+        source, name = _SegmentCompiler(self, pc, cost, single).source()
+        ns = self._ns
+        exec(compile(source, f"<pvm block @{pc}>", "exec"), ns)  # noqa: S102 - generated from decoded ints only
+        return ns.pop(name)  # type: ignore[return-value]
+
+    def block_source(self, pc: int) -> str:
+        """The Python source the interpreter generates for the block entered at `pc` (for debugging)."""
+        start = self.code.find_start_of_basic_block(pc)
+        return _SegmentCompiler(self, pc, self.block_cost(start) if start is not None else 0, False).source()[0]
+
+
+def _trap_at(pc: int) -> BlockFn:
+    def trap(r: list, lo: object, st: object, mem: object) -> int:
+        r[_PC] = pc
+        return _TRAP
+
+    return trap
+
+
+def _fault(r: list, e: GuestFault) -> int:
+    r[_PC] = e.pc
+    r[_ARG] = e.address
+    r[_WP] = e.is_write_protected
+    return _SEGFAULT if e.kind == "segfault" else _TRAP
+
+
+def _sbrk(mem: StandardMemory | DynamicMemory, size: int) -> int:
+    top = mem.sbrk(size if size <= M32 else 0)
+    return top or 0
+
+
+def _memset(r: list, mem: StandardMemory | DynamicMemory, pc: int) -> int:
+    """Latest64's memset: a0 = dst, a1 = byte, a2 = count, one gas per byte; resumable when gas runs out."""
+    value = r[8] & 0xFF
+    a0 = r[7]
+    dst = a0 & M32
+    count = r[9] & M32
+    code = 0
+    while count:
+        if r[_G] == 0:
+            r[_PC] = pc
+            r[_RESUME] = pc
+            code = _OOG
+            break
+        mem.store(dst, 1, value, pc)
+        r[_G] -= 1
+        dst = (dst + 1) & M32
+        count -= 1
+    r[7] = (a0 + ((dst - a0) & M32)) & M64
+    r[9] = count
+    return code
+
+
+class _SegmentCompiler:
+    """Generates the Python source for one segment: `entry` pc up to the block's terminator."""
+
+    def __init__(self, module: Module, entry: int, cost: int, single: bool) -> None:
+        self.m = module
+        self.code = module.code
+        self.entry = entry
+        self.cost = cost
+        self.single = single
+        self.loop_ok = cost > 0 and module.code.is_jump_target_valid(entry)
+        self.uses_loop = False
+        self.uses_try = False
+        self.regs: set[int] = set()
+        self.written: set[int] = set()
+        self.lines: list[str] = []
+        self.dynamic = module.config.dynamic_paging
+        mm = module.memory_map
+        self.rw = (mm.rw_data_address, mm.rw_data_address + mm.rw_data_size)
+        self.stack = (mm.stack_address_low, mm.stack_address_high)
+
+    def source(self) -> tuple[str, str]:
+        insts = self._segment()
+        for inst in insts:
+            self._emit(inst)
+        last = insts[-1]
+        if last.name not in _ENDS_SEGMENT:
+            # Cut short (single-step or the size cap): continue mid-block without charging gas again.
+            self.emit(f"§Fr[16] = {last.next_pc}; return {_CONTINUE}")
+        name = f"_b{self.entry}_{int(self.cost > 0)}"
+        flush = "".join(f"r[{i}] = r{i}; " for i in sorted(self.written))
+        head = [f"def {name}(r, lo, st, mem):"]
+        if self.regs:
+            head.append("    " + "; ".join(f"r{i} = r[{i}]" for i in sorted(self.regs)))
+        body: list[str] = []
+        if self.cost:
+            body += [
+                f"g = r[13] - {self.cost}",
+                "if g < 0:",
+                f"    {flush}r[14] = {self.entry}; r[16] = -1; return {_OOG}",
+                "r[13] = g",
+            ]
+        body += self.lines
+        if self.uses_loop:
+            body = ["while True:"] + ["    " + line for line in body]
+        if self.uses_try:
+            body = ["try:"] + ["    " + line for line in body]
+            body += ["except GuestFault as _e:", f"    {flush}return _fault(r, _e)"]
+        text = "\n".join(head + ["    " + line.replace("§F", flush) for line in body]) + "\n"
+        return text, name
+
+    def _segment(self) -> list[Instruction]:
+        """The block's instructions from the entry, ending early after an ecalli (resumed separately) or at the cap."""
+        insts = self.code.block(self.entry)
+        limit = 1 if self.single else self.m.config.max_segment_instructions
+        for i, inst in enumerate(insts[:limit]):
+            if inst.name == "ecalli":
+                return insts[: i + 1]
+        return insts[:limit]
+
+    def reg(self, i: int, write: bool = False) -> str:
+        self.regs.add(i)
+        if write:
+            self.written.add(i)
+        return f"r{i}"
+
+    def emit(self, line: str) -> None:
+        self.lines.append(line)
+
+    def exit_to(self, target: int) -> str:
+        """Statement that leaves the segment for a static, already validated target."""
+        if target == self.entry and self.loop_ok and not self.single:
+            self.uses_loop = True
+            return "continue"
+        return f"§Freturn {target}"
+
+    def trap(self, pc: int) -> None:
+        self.emit(f"§Fr[14] = {pc}; return {_TRAP}")
+
+    def _emit(self, inst: Instruction) -> None:
+        name, args, pc = inst.name, inst.args, inst.pc
+        if name == INVALID or name == "trap":
+            self.trap(pc)
+            return
+        kind = KIND[name]
+        if name in sem.ALU3:
+            d, a, b = args
+            self.emit(f"{self.reg(d, True)} = {sem.ALU3[name](self.reg(a), self.reg(b))}")
+        elif name in sem.ALU_IMM:
+            d, s, imm = args
+            self.emit(f"{self.reg(d, True)} = {sem.ALU_IMM[name](self.reg(s), imm & M64)}")
+        elif name in sem.ALU2 or name == "sbrk":
+            d, s = args
+            src = self.reg(s)
+            expr = f"_sbrk(mem, {src})" if name == "sbrk" else sem.ALU2[name](src)
+            self.emit(f"{self.reg(d, True)} = {expr}")
+        elif name in sem.CMOV:
+            if kind is Kind.REG_REG_REG:
+                d, value, c = args[0], self.reg(args[1]), args[2]
+            else:
+                d, c, value = args[0], args[1], str(args[2] & M64)
+            self.emit(f"if {self.reg(c)} {sem.CMOV[name]} 0: {self.reg(d, True)} = {value}")
+        elif name == "load_imm":
+            self.emit(f"{self.reg(args[0], True)} = {args[1] & M64}")
+        elif name == "load_imm64":
+            self.emit(f"{self.reg(args[0], True)} = {args[1]}")
+        elif name.startswith("load_indirect_"):
+            d, base, imm = args
+            self._load(name, d, f"({self.reg(base)} + {imm & M64}) & 0xFFFFFFFF", pc)
+        elif name.startswith("load_") and kind is Kind.REG_IMM:
+            self._load(name, args[0], args[1] & M32, pc)
+        elif name.startswith("store_imm_indirect_"):
+            base, off, value = args
+            self._store(name, f"({self.reg(base)} + {off & M64}) & 0xFFFFFFFF", value & M64, pc)
+        elif name.startswith("store_indirect_"):
+            src, base, imm = args
+            self._store(name, f"({self.reg(base)} + {imm & M64}) & 0xFFFFFFFF", self.reg(src), pc)
+        elif name.startswith("store_imm_"):
+            self._store(name, args[0] & M32, args[1] & M64, pc)
+        elif name.startswith("store_"):
+            self._store(name, args[1] & M32, self.reg(args[0]), pc)
+        elif name in ("fallthrough", "jump", "load_imm_and_jump"):
+            target = inst.next_pc if name == "fallthrough" else args[-1]
+            if name == "load_imm_and_jump":
+                self.emit(f"{self.reg(args[0], True)} = {args[1] & M64}")
+            if self.code.is_jump_target_valid(target):
+                self.emit(self.exit_to(target))
+            elif name == "fallthrough" and not self.code.is_instruction_start(target):
+                # Falling into the implicit trap (end of code or a gap) runs it as a one-instruction
+                # block, as the JAM v0.4 vectors expect (inst_fallthrough: pc 1, one more gas).
+                self.emit(f"if r[13] < 1: §Fr[14] = {target}; r[16] = -1; return {_OOG}")
+                self.emit("r[13] -= 1")
+                self.trap(target)
+            else:
+                self.trap(pc)
+        elif name.startswith("branch_"):
+            self._branch(inst)
+        elif name == "jump_indirect":
+            self._dynamic_jump(f"({self.reg(args[0])} + {args[1] & M64}) & 0xFFFFFFFF", pc)
+        elif name == "load_imm_and_jump_indirect":
+            ra, base, value, offset = args
+            self.emit(f"_x = ({self.reg(base)} + {offset & M64}) & 0xFFFFFFFF")
+            self.emit(f"{self.reg(ra, True)} = {value & M64}")
+            self._dynamic_jump("_x", pc)
+        elif name == "ecalli":
+            self.emit(f"§Fr[14] = {pc}; r[15] = {args[0] & M32}; r[16] = {inst.next_pc}; return {_ECALLI}")
+        elif name == "memset":
+            for i in (7, 8, 9):
+                self.reg(i, True)
+            self.emit(f"§F_m = _memset(r, mem, {pc}); r7 = r[7]; r9 = r[9]")
+            self.emit("if _m: return _m")
+            self.uses_try = True
+        elif name == "unlikely":
+            pass
+        else:  # pragma: no cover - every ISA instruction is handled above
+            raise AssertionError(name)
+
+    def _branch(self, inst: Instruction) -> None:
+        name, args = inst.name, inst.args
+        a = self.reg(args[0])
+        b = args[1] & M64 if name.endswith("_imm") else self.reg(args[1])
+        cond = sem.branch_condition(name)(a, b)
+        taken, fall = args[2], inst.next_pc
+        if not (self.code.is_jump_target_valid(taken) and self.code.is_jump_target_valid(fall)):
+            self.trap(inst.pc)
+            return
+        t, f = self.exit_to(taken), self.exit_to(fall)
+        if t == "continue":
+            self.emit(f"if {cond}: continue")
+            self.emit(f)
+        elif f == "continue":
+            self.emit(f"if not ({cond}): continue")
+            self.emit(t)
+        else:
+            self.emit(f"§Freturn {taken} if {cond} else {fall}")
+
+    def _dynamic_jump(self, address: str, pc: int) -> None:
+        if address != "_x":
+            self.emit(f"_x = {address}")
+        self.emit("_t = JT.get(_x)")
+        self.emit("if _t is None: _t = _jt_miss(_x)")
+        self.emit(f"if _t < 0: §Fr[14] = {pc}; return _t")
+        self.emit("§Freturn _t")
+
+    def _access(self, address: str | int, size: int, write: bool) -> list[tuple[str, str, int]]:
+        """Inline (condition, buffer, base) candidates for an access; constant addresses are resolved now."""
+        out = []
+        for (lo, hi), buf, base in ((self.rw, "lo", LOW_BASE), (self.stack, "st", self.stack[0])):
+            if hi - lo < size:
+                continue
+            if isinstance(address, int):
+                if lo <= address <= hi - size:
+                    return [("True", buf, base)]
+                continue
+            out.append((f"{lo} <= _x <= {hi - size}", buf, base))
+        return out
+
+    def _load(self, name: str, dst: int, address: str | int, pc: int) -> None:
+        size, signed = sem.load_width(name)
+        d = self.reg(dst, True)
+        slow = f"{d} = mem.load(_x, {size}, {signed}, {pc})"
+        self.uses_try = True
+        self.emit(f"_x = {address}")
+        if self.dynamic:
+            self.emit(slow)
+            return
+        branches = self._access(address, size, False)
+        kw = "if"
+        for cond, buf, base in branches:
+            off = f"_x - {base}"
+            if size == 1 and not signed:
+                read = f"{buf}[{off}]"
+            else:
+                read = f"_ld{size}{'s' if signed else 'u'}({buf}, {off})[0]"
+                if signed:
+                    read = f"{read} & {M64}"
+            if cond == "True":
+                self.emit(f"{d} = {read}")
+                return
+            self.emit(f"{kw} {cond}: {d} = {read}")
+            kw = "elif"
+        self.emit(f"else: {slow}" if branches else slow)
+
+    def _store(self, name: str, address: str | int, value: str | int, pc: int) -> None:
+        size = sem.store_width(name)
+        mask = (1 << (8 * size)) - 1
+        v = str(value & mask) if isinstance(value, int) else f"{value} & {mask}"
+        slow = f"mem.store(_x, {size}, {v}, {pc})"
+        self.uses_try = True
+        self.emit(f"_x = {address}")
+        if self.dynamic:
+            self.emit(slow)
+            return
+        branches = self._access(address, size, True)
+        kw = "if"
+        for cond, buf, base in branches:
+            off = f"_x - {base}"
+            write = f"{buf}[{off}] = {v}" if size == 1 else f"_st{size}({buf}, {off}, {v})"
+            if cond == "True":
+                self.emit(write)
+                return
+            self.emit(f"{kw} {cond}: {write}")
+            kw = "elif"
+        self.emit(f"else: {slow}" if branches else slow)
+
+
+_ENDS_SEGMENT = frozenset(
+    {"trap", INVALID, "fallthrough", "jump", "load_imm_and_jump", "jump_indirect", "load_imm_and_jump_indirect",
+     "ecalli"}
+) | frozenset(n for n in KIND if n.startswith("branch_"))
+
+
+class Registers:
+    """The 13 guest registers as a mutable sequence of unsigned 64-bit ints (a view into the instance)."""
+
+    __slots__ = ("_r",)
+
+    def __init__(self, r: list) -> None:
+        self._r = r
+
+    def __len__(self) -> int:
+        return NUM_REGS
+
+    def __getitem__(self, i: int) -> int:
+        if not -NUM_REGS <= i < NUM_REGS:
+            raise IndexError(f"register index {i} out of range 0..12")
+        return self._r[i % NUM_REGS]
+
+    def __setitem__(self, i: int, value: int) -> None:
+        if not -NUM_REGS <= i < NUM_REGS:
+            raise IndexError(f"register index {i} out of range 0..12")
+        self._r[i % NUM_REGS] = value & M64
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self._r[:NUM_REGS])
+
+    def __eq__(self, other: object) -> bool:
+        return list(self) == list(other) if isinstance(other, Sequence | Registers) else NotImplemented
+
+    def __repr__(self) -> str:
+        return f"Registers({list(self)})"
+
+
+class Instance:
+    """One running copy of a module: registers, gas, memory and where to continue."""
+
+    def __init__(self, module: Module) -> None:
+        self.module = module
+        self._r: list = [0] * 18
+        self.regs = Registers(self._r)
+        self.memory: StandardMemory | DynamicMemory
+        self.reset_memory()
+        self._next: tuple[int, bool] | None = None
+        self._step_delivered = False
+        self.program_counter: int | None = None
+
+    def reset_memory(self) -> None:
+        m = self.module
+        if m.config.dynamic_paging:
+            self.memory = DynamicMemory(m.config.page_size)
+        else:
+            self.memory = StandardMemory(m.memory_map, m.blob.ro_data, m.blob.rw_data, m.config.aux_data_size)
+
+    @property
+    def gas(self) -> int:
+        return self._r[_G]
+
+    @gas.setter
+    def gas(self, value: int) -> None:
+        self._r[_G] = int(value)
+
+    @property
+    def next_program_counter(self) -> int | None:
+        return None if self._next is None else self._next[0]
+
+    def set_next_program_counter(self, pc: int) -> None:
+        """Continue at `pc` from the host: charges the full cost of the block containing it."""
+        self._next = (pc, True)
+        self._step_delivered = False
+
+    def prepare_call(self, export: str | int, *args: int) -> None:
+        """Set up a call like polkavm's `prepare_call_untyped`: zeroed regs, sp, ra = return-to-host, ≤9 args."""
+        pc = export if isinstance(export, int) else self.module.blob.export(export).pc
+        if len(args) > 9:
+            raise ValueError(f"too many arguments ({len(args)} > 9)")
+        for i in range(NUM_REGS):
+            self._r[i] = 0
+        self._r[1] = self.module.default_sp
+        self._r[0] = RETURN_TO_HOST
+        for reg, value in zip((7, 8, 9, 10, 11, 12, 2, 3, 4), args, strict=False):
+            self._r[reg] = value & M64
+        self.set_next_program_counter(pc)
+
+    def read_memory(self, address: int, length: int) -> bytes:
+        return self.memory.read(address, length)
+
+    def write_memory(self, address: int, data: bytes) -> None:
+        self.memory.write(address, bytes(data))
+
+    def map_memory(self, address: int, length: int, writable: bool = True) -> None:
+        """Dynamic paging only: map zeroed pages covering the range."""
+        if not isinstance(self.memory, DynamicMemory):
+            raise ModuleError("map_memory needs a module with dynamic_paging=True")
+        self.memory.map_range(address, length, writable)
+
+    def run(self) -> Interrupt:
+        """Run until the next interrupt (finished, trap, ecalli, not enough gas, segfault or step)."""
+        if self._next is None:
+            raise RuntimeError("nothing to run: call prepare_call() or set_next_program_counter() first")
+        r = self._r
+        if r[_G] < 0:
+            return Interrupt(InterruptKind.NOT_ENOUGH_GAS, self._next[0])
+        m = self.module
+        mem = self.memory
+        lo = mem.low if isinstance(mem, StandardMemory) else None
+        st = mem.stack if isinstance(mem, StandardMemory) else None
+        pc, charged = self._next
+        if m.config.step_tracing:
+            if not self._step_delivered:
+                self._step_delivered = True
+                return Interrupt(InterruptKind.STEP, pc)
+            self._step_delivered = False
+        code = (m.entry if charged else m.resume)[pc](r, lo, st, mem)
+        if m.config.step_tracing:
+            if code >= 0 or code == _CONTINUE:
+                nxt = (code, True) if code >= 0 else (r[_RESUME], False)
+                self._next = nxt
+                self._step_delivered = True
+                return Interrupt(InterruptKind.STEP, nxt[0])
+        else:
+            entry, resume = m.entry, m.resume
+            while True:
+                while code >= 0:
+                    code = entry[code](r, lo, st, mem)
+                if code != _CONTINUE:
+                    break
+                code = resume[r[_RESUME]](r, lo, st, mem)
+        return self._interrupt(code)
+
+    def _interrupt(self, code: int) -> Interrupt:
+        r = self._r
+        pc = r[_PC]
+        self.program_counter = pc
+        if code == _ECALLI:
+            self._next = (r[_RESUME], False)
+            return Interrupt(InterruptKind.ECALLI, pc, ecalli=r[_ARG])
+        if code == _OOG:
+            # r[16] == -1: the block's gas check failed (retry charges it); else memset stopped mid-way.
+            self._next = (pc, True) if r[_RESUME] < 0 else (r[_RESUME], False)
+            return Interrupt(InterruptKind.NOT_ENOUGH_GAS, pc)
+        if code == _SEGFAULT:
+            self._next = (pc, False)
+            return Interrupt(InterruptKind.SEGFAULT, pc, address=r[_ARG], is_write_protected=bool(r[_WP]))
+        self._next = None
+        if code == _FINISHED:
+            return Interrupt(InterruptKind.FINISHED, pc)
+        return Interrupt(InterruptKind.TRAP, pc)
+
+
+def instructions_executed(module: Module) -> int:
+    """Total instructions in compiled blocks (diagnostics)."""
+    return len(module.entry) + len(module.resume)

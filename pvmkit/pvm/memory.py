@@ -1,0 +1,273 @@
+"""Guest memory: polkavm's standard memory map (traps) and a dynamic-paging mode (page faults).
+
+Standard mode keeps two host buffers, `low` = [0x10000, end of rw/heap) and `stack`, so the
+interpreter's generated code can index them directly after an inline range check; everything
+else (ro data, aux data, the heap past the initial rw size, faults) goes through the slow paths here.
+"""
+
+from __future__ import annotations
+
+import struct
+from dataclasses import dataclass
+
+M32 = 0xFFFFFFFF
+M64 = 0xFFFFFFFFFFFFFFFF
+ADDRESS_SPACE_BOTTOM = 0x10000
+ADDRESS_SPACE_TOP = 0xFFFF0000
+MAX_PAGE_SIZE = 0x10000
+MIN_PAGE_SIZE = 0x1000
+LOW_BASE = ADDRESS_SPACE_BOTTOM
+
+
+class MemoryMapError(ValueError):
+    """The program's memory sizes do not fit the 32-bit address space."""
+
+
+def _align(value: int, to: int) -> int:
+    return (value + to - 1) // to * to
+
+
+@dataclass(frozen=True)
+class MemoryMap:
+    """Addresses of every region (polkavm's `MemoryMapBuilder::build`)."""
+
+    page_size: int
+    ro_data_address: int
+    ro_data_size: int
+    rw_data_address: int
+    rw_data_size: int
+    stack_address_low: int
+    stack_address_high: int
+    aux_data_address: int
+    aux_data_size: int
+    heap_base: int
+    max_heap_size: int
+
+    @classmethod
+    def build(
+        cls, *, page_size: int = 0x1000, ro_data_size: int = 0, rw_data_size: int = 0, stack_size: int = 0,
+        aux_data_size: int = 0,
+    ) -> MemoryMap:
+        if page_size < MIN_PAGE_SIZE or page_size > MAX_PAGE_SIZE or page_size & (page_size - 1):
+            raise MemoryMapError(f"invalid page size {page_size:#x}: must be a power of two in [4 KiB, 64 KiB]")
+        ro_space = _align(ro_data_size, MAX_PAGE_SIZE)
+        rw_space = _align(rw_data_size, MAX_PAGE_SIZE)
+        stack_space = _align(stack_size, MAX_PAGE_SIZE)
+        aux_space = _align(aux_data_size, MAX_PAGE_SIZE)
+        low = ADDRESS_SPACE_BOTTOM + ro_space + MAX_PAGE_SIZE
+        rw_address = low
+        heap_base = low + rw_data_size
+        low += rw_space
+        heap_slack = low - heap_base
+        low += MAX_PAGE_SIZE
+        high = ADDRESS_SPACE_TOP - aux_space
+        aux_address = high
+        high -= MAX_PAGE_SIZE
+        stack_high = high
+        high -= stack_space
+        if low > high:
+            raise MemoryMapError(
+                f"maximum memory size exceeded (ro={ro_data_size}, rw={rw_data_size}, stack={stack_size}, "
+                f"aux={aux_data_size} bytes)"
+            )
+        stack_pages = _align(stack_size, page_size)
+        return cls(
+            page_size=page_size,
+            ro_data_address=ADDRESS_SPACE_BOTTOM,
+            ro_data_size=_align(ro_data_size, page_size),
+            rw_data_address=rw_address,
+            rw_data_size=_align(rw_data_size, page_size),
+            stack_address_low=stack_high - stack_pages,
+            stack_address_high=stack_high,
+            aux_data_address=aux_address,
+            aux_data_size=_align(aux_data_size, page_size),
+            heap_base=heap_base,
+            max_heap_size=high - low + heap_slack,
+        )
+
+
+class GuestFault(Exception):
+    """Raised inside generated code when an access cannot complete; the interpreter turns it into an interrupt."""
+
+    __slots__ = ("kind", "pc", "address", "is_write_protected")
+
+    def __init__(self, kind: str, pc: int, address: int = 0, is_write_protected: bool = False) -> None:
+        self.kind = kind  # "trap" or "segfault"
+        self.pc = pc
+        self.address = address
+        self.is_write_protected = is_write_protected
+
+
+_FORMATS = {(1, False): "<B", (1, True): "<b", (2, False): "<H", (2, True): "<h", (4, False): "<I", (4, True): "<i",
+            (8, False): "<Q", (8, True): "<q"}  # fmt: skip
+_UNPACK = {k: struct.Struct(v).unpack_from for k, v in _FORMATS.items()}
+
+
+class StandardMemory:
+    """polkavm's default memory: fixed regions, any bad access traps. `low` and `stack` are read by generated code."""
+
+    def __init__(self, memory_map: MemoryMap, ro_data: bytes, rw_data: bytes, aux_data_size: int = 0) -> None:
+        self.map = memory_map
+        self.ro_end = memory_map.ro_data_address + memory_map.ro_data_size
+        self.rw_end = memory_map.rw_data_address + memory_map.rw_data_size
+        self.heap_size = 0
+        self.low = bytearray(self.rw_end - LOW_BASE)
+        self.low[: len(ro_data)] = ro_data
+        rw_off = memory_map.rw_data_address - LOW_BASE
+        self.low[rw_off : rw_off + len(rw_data)] = rw_data
+        self.stack = bytearray(memory_map.stack_address_high - memory_map.stack_address_low)
+        self.aux = bytearray(memory_map.aux_data_size)
+        self.aux_accessible = aux_data_size
+
+    def _locate(self, address: int, size: int, write: bool) -> tuple[bytearray, int] | None:
+        """The buffer and offset holding [address, address+size), or None if that range is not accessible."""
+        m = self.map
+        end = address + size
+        if m.rw_data_address <= address and end <= self.rw_end:
+            return self.low, address - LOW_BASE
+        if m.stack_address_low <= address and end <= m.stack_address_high:
+            return self.stack, address - m.stack_address_low
+        if write:
+            return None
+        if m.ro_data_address <= address and end <= self.ro_end:
+            return self.low, address - LOW_BASE
+        if m.aux_data_address <= address and end <= m.aux_data_address + self.aux_accessible:
+            return self.aux, address - m.aux_data_address
+        return None
+
+    def load(self, address: int, size: int, signed: bool, pc: int) -> int:
+        """Slow-path load; the result is an unsigned 64-bit register value."""
+        loc = self._locate(address, size, False)
+        if loc is None:
+            raise GuestFault("trap", pc, address)
+        return _UNPACK[size, signed](loc[0], loc[1])[0] & M64
+
+    def store(self, address: int, size: int, value: int, pc: int) -> None:
+        loc = self._locate(address, size, True)
+        if loc is None:
+            raise GuestFault("trap", pc, address)
+        buf, off = loc
+        buf[off : off + size] = (value & ((1 << (8 * size)) - 1)).to_bytes(size, "little")
+
+    def read(self, address: int, length: int) -> bytes:
+        """Host-side read; raises ValueError naming the range when it is not readable."""
+        if length == 0:
+            return b""
+        loc = self._locate(address, length, False)
+        if loc is None:
+            raise ValueError(f"memory range {address:#x}..{address + length:#x} is not readable")
+        return bytes(loc[0][loc[1] : loc[1] + length])
+
+    def write(self, address: int, data: bytes) -> None:
+        """Host-side write (may also write ro data, as polkavm's host API can)."""
+        if not data:
+            return
+        loc = self._locate(address, len(data), False)
+        if loc is None:
+            raise ValueError(f"memory range {address:#x}..{address + len(data):#x} is not writable")
+        loc[0][loc[1] : loc[1] + len(data)] = data
+
+    def is_readable(self, address: int, length: int) -> bool:
+        return length == 0 or self._locate(address, length, False) is not None
+
+    def is_writable(self, address: int, length: int) -> bool:
+        return length == 0 or self._locate(address, length, True) is not None
+
+    def sbrk(self, size: int) -> int | None:
+        """Grow the heap by `size` bytes; returns the new heap top or None (polkavm's `sbrk`)."""
+        new_heap = self.heap_size + size
+        if new_heap > 0xFFFFFFFF or new_heap > self.map.max_heap_size:
+            return None
+        self.heap_size = new_heap
+        top = self.map.heap_base + new_heap
+        if top > self.rw_end:
+            self.rw_end = _align(top, self.map.page_size)
+            self.low.extend(bytes(self.rw_end - LOW_BASE - len(self.low)))
+        return top
+
+
+class DynamicMemory:
+    """Sparse, explicitly mapped pages (polkavm's dynamic paging, as the JAM test vectors use).
+
+    An access to an unmapped page, or a write to a read-only page, raises a segfault the host can
+    resolve by mapping the page and running again; pages below 16 KiB always trap.
+    """
+
+    def __init__(self, page_size: int = 0x1000) -> None:
+        self.page_size = page_size
+        self.shift = page_size.bit_length() - 1
+        self.pages: dict[int, bytearray] = {}
+        self.writable: set[int] = set()
+
+    def map_range(self, address: int, length: int, writable: bool) -> None:
+        """Map (zeroed) pages covering [address, address+length)."""
+        if length <= 0:
+            return
+        first = address >> self.shift
+        last = (address + length - 1) >> self.shift
+        for page in range(first, last + 1):
+            self.pages.setdefault(page & (0xFFFFFFFF >> self.shift), bytearray(self.page_size))
+            if writable:
+                self.writable.add(page)
+            else:
+                self.writable.discard(page)
+
+    def unmap_range(self, address: int, length: int) -> None:
+        for page in range(address >> self.shift, ((address + length - 1) >> self.shift) + 1):
+            self.pages.pop(page, None)
+            self.writable.discard(page)
+
+    def _check(self, address: int, size: int, write: bool, pc: int) -> None:
+        shift = self.shift
+        for a in {address, (address + size - 1) & M32}:
+            page = a >> shift
+            if page not in self.pages or (write and page not in self.writable):
+                page_address = page << shift
+                if page_address < 16 * 1024:
+                    raise GuestFault("trap", pc, page_address)
+                raise GuestFault("segfault", pc, page_address, page in self.pages)
+
+    def _bytes(self, address: int, size: int) -> bytearray:
+        shift, mask = self.shift, self.page_size - 1
+        page = self.pages[address >> shift]
+        off = address & mask
+        if off + size <= self.page_size:
+            return page[off : off + size]
+        out = bytearray()
+        for i in range(size):
+            a = (address + i) & M32
+            out.append(self.pages[a >> shift][a & mask])
+        return out
+
+    def load(self, address: int, size: int, signed: bool, pc: int) -> int:
+        self._check(address, size, False, pc)
+        return int.from_bytes(self._bytes(address, size), "little", signed=signed) & M64
+
+    def store(self, address: int, size: int, value: int, pc: int) -> None:
+        self._check(address, size, True, pc)
+        self._put(address, (value & ((1 << (8 * size)) - 1)).to_bytes(size, "little"))
+
+    def _put(self, address: int, data: bytes) -> None:
+        shift, mask = self.shift, self.page_size - 1
+        for i, b in enumerate(data):
+            a = (address + i) & M32
+            self.pages[a >> shift][a & mask] = b
+
+    def read(self, address: int, length: int) -> bytes:
+        if not self.is_readable(address, length):
+            raise ValueError(f"memory range {address:#x}..{address + length:#x} is not mapped")
+        return bytes(self._bytes(address, length)) if length else b""
+
+    def write(self, address: int, data: bytes) -> None:
+        if not self.is_readable(address, len(data)):
+            raise ValueError(f"memory range {address:#x}..{address + len(data):#x} is not mapped")
+        self._put(address, data)
+
+    def is_readable(self, address: int, length: int) -> bool:
+        return all(((address + i) & M32) >> self.shift in self.pages for i in range(0, length, 1)) if length else True
+
+    def is_writable(self, address: int, length: int) -> bool:
+        return all(((address + i) & M32) >> self.shift in self.writable for i in range(length))
+
+    def sbrk(self, size: int) -> int | None:
+        return None

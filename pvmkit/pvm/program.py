@@ -1,0 +1,299 @@
+"""Decoded view of PVM code: instruction boundaries, operands, basic blocks and jump targets.
+
+Implements polkavm's decoding rules (reference/polkavm.md §2.2): the bitmask gives instruction
+starts, skip is clamped to 24, argument bytes past the end of code read as zero, register fields
+clamp to a5, immediates are sign-extended little-endian "simple varints", and a gap or the end of
+code after a fall-through instruction decodes as an implicit `invalid` (trap).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import NamedTuple
+
+from .isa import INVALID, KIND, NO_FALLTHROUGH, TERMINATORS, InstructionSet, Kind
+
+BITMASK_MAX = 24
+RETURN_TO_HOST = 0xFFFF0000
+JUMP_TABLE_ALIGNMENT = 2
+
+
+class Instruction(NamedTuple):
+    """One decoded instruction. `args` are in the order of the operand kind (see `isa.Kind`)."""
+
+    pc: int
+    name: str
+    args: tuple[int, ...]
+    next_pc: int
+
+    @property
+    def kind(self) -> Kind:
+        return Kind.ARGLESS if self.name == INVALID else KIND[self.name]
+
+
+def _sext(value: int, nbytes: int) -> int:
+    """Sign-extend an n-byte little-endian immediate to a Python int in the i32 range."""
+    if nbytes == 0:
+        return 0
+    bits = 8 * nbytes
+    return value - (1 << bits) if value >> (bits - 1) else value
+
+
+def _imm(chunk: bytes, start: int, length: int) -> int:
+    return _sext(int.from_bytes(chunk[start : start + length], "little"), length)
+
+
+def _reg(nibble: int) -> int:
+    return nibble if nibble < 12 else 12
+
+
+class Code:
+    """Code bytes + bitmask + jump table of one program, with polkavm's decoding rules.
+
+    Pure data and queries: nothing here executes. Shared by the interpreter, the assembler's
+    round trip, the disassembler and the JIT.
+    """
+
+    def __init__(self, isa: InstructionSet, code: bytes, bitmask: bytes, jump_table: Sequence[int] = ()) -> None:
+        self.isa = isa
+        self.code = bytes(code)
+        self.bitmask = bytes(bitmask)
+        self.jump_table = tuple(jump_table)
+        self._names = [isa.name_of(op) for op in range(256)]
+
+    def __len__(self) -> int:
+        return len(self.code)
+
+    def is_instruction_start(self, pc: int) -> bool:
+        return 0 <= pc < len(self.code) and (self.bitmask[pc >> 3] >> (pc & 7)) & 1 == 1
+
+    def _skip(self, pc: int) -> tuple[int, bool]:
+        """Distance to the next instruction start, clamped; and whether the next position is an implicit invalid."""
+        code_len = len(self.code)
+        bitmask = self.bitmask
+        offset = pc + 1
+        limit = min(pc + 1 + BITMASK_MAX, code_len)
+        while offset < limit and not (bitmask[offset >> 3] >> (offset & 7)) & 1:
+            offset += 1
+        if offset >= code_len:
+            return code_len - pc - 1 if code_len > pc else 0, True
+        if (bitmask[offset >> 3] >> (offset & 7)) & 1:
+            return offset - pc - 1, False
+        return BITMASK_MAX, True
+
+    def decode(self, pc: int) -> tuple[Instruction, bool]:
+        """Decode the instruction at `pc` (which must be < len(code)).
+
+        Returns the instruction and whether an implicit `invalid` follows it (a gap of more than
+        24 bytes, or the end of code after an instruction that can fall through).
+        """
+        code = self.code
+        skip, next_invalid = self._skip(pc)
+        opcode = code[pc]
+        name = self._names[opcode]
+        next_pc = pc + skip + 1
+        if next_invalid and next_pc >= len(code) and name in NO_FALLTHROUGH:
+            next_invalid = False
+        chunk = code[pc + 1 : pc + 17]
+        if len(chunk) < 16:
+            chunk = chunk + bytes(16 - len(chunk))
+        return Instruction(pc, name, _decode_args(name, chunk, pc, skip), next_pc), next_invalid
+
+    def instructions(self, start: int = 0) -> Iterator[Instruction]:
+        """All instructions from `start` to the end, in order, with implicit traps where polkavm has them."""
+        code_len = len(self.code)
+        pc = start
+        if pc < code_len and not self.is_instruction_start(pc):
+            nxt = self.next_instruction_start(pc)
+            yield Instruction(pc, INVALID, (), nxt)
+            pc = nxt
+        while pc < code_len:
+            inst, next_invalid = self.decode(pc)
+            yield inst
+            pc = inst.next_pc
+            if next_invalid:
+                if inst.name in NO_FALLTHROUGH and pc < code_len:
+                    pc = self.next_instruction_start(pc)
+                    continue
+                nxt = self.next_instruction_start(pc) if pc < code_len else pc + 1
+                yield Instruction(pc, INVALID, (), nxt)
+                pc = nxt
+
+    def next_instruction_start(self, pc: int) -> int:
+        """First instruction start strictly after `pc`, or len(code)."""
+        code_len = len(self.code)
+        bitmask = self.bitmask
+        pc += 1
+        while pc < code_len and not (bitmask[pc >> 3] >> (pc & 7)) & 1:
+            pc += 1
+        return min(pc, code_len)
+
+    def block(self, pc: int) -> list[Instruction]:
+        """Instructions executed from `pc` up to and including the block terminator (`instructions_bounded_at`).
+
+        A position that is not an instruction start (or is past the end) is a lone `invalid`.
+        """
+        code_len = len(self.code)
+        if pc >= code_len or not self.is_instruction_start(pc):
+            return [Instruction(pc, INVALID, (), pc + 1)]
+        out: list[Instruction] = []
+        while True:
+            inst, next_invalid = self.decode(pc)
+            out.append(inst)
+            if inst.name in TERMINATORS:
+                return out
+            pc = inst.next_pc
+            if next_invalid:
+                out.append(Instruction(pc, INVALID, (), pc + 1))
+                return out
+
+    def _previous_skip(self, offset: int) -> int | None:
+        """polkavm's `get_previous_instruction_skip`: distance back to the previous start within 25 bytes."""
+        bitmask = self.bitmask
+        byte = offset >> 3
+        mask = bitmask[byte] << 24
+        if offset >= 8:
+            mask |= bitmask[byte - 1] << 16
+        if offset >= 16:
+            mask |= bitmask[byte - 2] << 8
+        if offset >= 24:
+            mask |= bitmask[byte - 3]
+        mask = ((mask << (8 - (offset & 7))) & 0xFFFFFFFF) >> 1
+        skip = (32 - mask.bit_length()) - 1
+        return None if skip > BITMASK_MAX else skip
+
+    def is_jump_target_valid(self, pc: int) -> bool:
+        """Only the first instruction of a basic block may be jumped to."""
+        if not self.is_instruction_start(pc):
+            return False
+        if pc == 0:
+            return True
+        skip = self._previous_skip(pc)
+        if skip is None:
+            return False
+        return self._names[self.code[pc - skip - 1]] in TERMINATORS
+
+    def find_start_of_basic_block(self, pc: int) -> int | None:
+        """The start of the basic block containing `pc` (polkavm's `find_start_of_basic_block`)."""
+        if not self.is_instruction_start(pc):
+            return None
+        while pc != 0:
+            skip = self._previous_skip(pc)
+            if skip is None:
+                return None
+            previous = pc - skip - 1
+            if self._names[self.code[previous]] in TERMINATORS:
+                return pc
+            pc = previous
+        return 0
+
+    def jump_table_target(self, address: int) -> int | None:
+        """Code offset for a dynamic jump address `(index + 1) * 2`, or None if out of the table."""
+        if address == 0 or address & 1:
+            return None
+        index = (address >> 1) - 1
+        if index >= len(self.jump_table):
+            return None
+        return self.jump_table[index]
+
+
+def _decode_args(name: str, chunk: bytes, pc: int, skip: int) -> tuple[int, ...]:
+    if name == INVALID:
+        return ()
+    kind = KIND[name]
+    b1 = chunk[0]
+    if kind is Kind.ARGLESS:
+        return ()
+    if kind is Kind.REG_REG_REG:
+        return (_reg(chunk[1] & 15), _reg(b1 & 15), _reg(b1 >> 4))
+    if kind is Kind.REG_REG_IMM:
+        return (_reg(b1 & 15), _reg(b1 >> 4), _imm(chunk, 1, min(4, max(skip - 1, 0))))
+    if kind is Kind.REG_IMM:
+        return (_reg(b1 & 15), _imm(chunk, 1, min(4, max(skip - 1, 0))))
+    if kind is Kind.REG_IMM_OFFSET or kind is Kind.REG_IMM_IMM:
+        l1 = min(4, (b1 >> 4) & 7)
+        l2 = min(4, max(skip - l1 - 1, 0))
+        imm2 = _imm(chunk, 1 + l1, l2)
+        if kind is Kind.REG_IMM_OFFSET:
+            imm2 = (pc + imm2) & 0xFFFFFFFF
+        return (_reg(b1 & 15), _imm(chunk, 1, l1), imm2)
+    if kind is Kind.REG_REG_OFFSET:
+        return (_reg(b1 & 15), _reg(b1 >> 4), (pc + _imm(chunk, 1, min(4, max(skip - 1, 0)))) & 0xFFFFFFFF)
+    if kind is Kind.REG_REG:
+        return (_reg(b1 & 15), _reg(b1 >> 4))
+    if kind is Kind.IMM:
+        return (_imm(chunk, 0, min(4, skip)),)
+    if kind is Kind.OFFSET:
+        return ((pc + _imm(chunk, 0, min(4, skip))) & 0xFFFFFFFF,)
+    if kind is Kind.IMM_IMM:
+        l1 = min(4, b1 & 7)
+        l2 = min(4, max(skip - l1 - 1, 0))
+        return (_imm(chunk, 1, l1), _imm(chunk, 1 + l1, l2))
+    if kind is Kind.REG_REG_IMM_IMM:
+        l1 = min(4, chunk[1] & 7)
+        l2 = min(4, max(skip - l1 - 2, 0))
+        return (_reg(b1 & 15), _reg(b1 >> 4), _imm(chunk, 2, l1), _imm(chunk, 2 + l1, l2))
+    if kind is Kind.REG_IMM64:
+        return (_reg(b1 & 15), int.from_bytes(chunk[1:9], "little"))
+    raise AssertionError(kind)
+
+
+def encode_imm(value: int) -> bytes:
+    """Minimal little-endian encoding of an i32/u32 immediate that decodes back to the same 32-bit value."""
+    value &= 0xFFFFFFFF
+    signed = value - (1 << 32) if value >> 31 else value
+    for n in range(5):
+        if _sext(value & ((1 << (8 * n)) - 1), n) == signed:
+            return (value & ((1 << (8 * n)) - 1)).to_bytes(n, "little")
+    raise AssertionError(value)
+
+
+def encode_instruction(isa: InstructionSet, name: str, args: Sequence[int], pc: int = 0) -> bytes:
+    """Encode one instruction (opcode + argument bytes) as polkavm's writer does.
+
+    Offsets (jump/branch targets) are absolute code offsets and become pc-relative here.
+    """
+    kind = KIND[name]
+    out = bytes([isa.opcode_of(name)])
+    if kind is Kind.ARGLESS:
+        return out
+    if kind is Kind.IMM:
+        return out + encode_imm(args[0])
+    if kind is Kind.OFFSET:
+        return out + encode_imm(args[0] - pc)
+    if kind is Kind.IMM_IMM:
+        i1, i2 = encode_imm(args[0]), encode_imm(args[1])
+        return out + bytes([len(i1)]) + i1 + i2
+    if kind is Kind.REG_IMM:
+        return out + bytes([args[0]]) + encode_imm(args[1])
+    if kind is Kind.REG_IMM64:
+        return out + bytes([args[0]]) + (args[1] & 0xFFFFFFFFFFFFFFFF).to_bytes(8, "little")
+    if kind is Kind.REG_IMM_IMM or kind is Kind.REG_IMM_OFFSET:
+        i1 = encode_imm(args[1])
+        i2 = encode_imm(args[2] - pc if kind is Kind.REG_IMM_OFFSET else args[2])
+        return out + bytes([args[0] | len(i1) << 4]) + i1 + i2
+    if kind is Kind.REG_REG:
+        return out + bytes([args[0] | args[1] << 4])
+    if kind is Kind.REG_REG_IMM:
+        return out + bytes([args[0] | args[1] << 4]) + encode_imm(args[2])
+    if kind is Kind.REG_REG_OFFSET:
+        return out + bytes([args[0] | args[1] << 4]) + encode_imm(args[2] - pc)
+    if kind is Kind.REG_REG_REG:
+        return out + bytes([args[1] | args[2] << 4, args[0]])
+    if kind is Kind.REG_REG_IMM_IMM:
+        i1, i2 = encode_imm(args[2]), encode_imm(args[3])
+        return out + bytes([args[0] | args[1] << 4, len(i1)]) + i1 + i2
+    raise AssertionError(kind)
+
+
+def assemble_code(isa: InstructionSet, instructions: Sequence[tuple[str, Sequence[int]]]) -> tuple[bytes, bytes]:
+    """Lay out (name, args) pairs back to back; returns (code, bitmask). Offsets in args are absolute."""
+    code = bytearray()
+    starts = []
+    for name, args in instructions:
+        starts.append(len(code))
+        code += encode_instruction(isa, name, args, len(code))
+    bitmask = bytearray((len(code) + 7) // 8)
+    for s in starts:
+        bitmask[s >> 3] |= 1 << (s & 7)
+    return bytes(code), bytes(bitmask)

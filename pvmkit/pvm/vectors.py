@@ -1,0 +1,116 @@
+"""Runs PVM test vectors in the JAM JSON v0.4 schema (the 201 in shared/vectors/pvm/programs).
+
+A vector gives initial registers, pc, page map, memory and gas, and the expected status
+(halt, panic, page-fault, out-of-gas), registers, pc, memory, gas and page-fault address.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from .blob import ProgramBlob, ProgramBlobError
+from .interpreter import Instance, InterruptKind, Module, ModuleConfig
+
+_STATUS = {
+    InterruptKind.FINISHED: "halt",
+    InterruptKind.TRAP: "panic",
+    InterruptKind.SEGFAULT: "page-fault",
+    InterruptKind.NOT_ENOUGH_GAS: "out-of-gas",
+    InterruptKind.ECALLI: "host",
+}
+
+
+@dataclass
+class VectorResult:
+    name: str
+    path: str
+    failures: list[str]
+
+    @property
+    def ok(self) -> bool:
+        return not self.failures
+
+
+class VectorError(ValueError):
+    """A vector file is unreadable or not in the v0.4 schema."""
+
+
+def load_vector(path: Path) -> dict:
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise VectorError(f"{path}: cannot read vector: {e}") from None
+    required = ("initial-regs", "initial-pc", "initial-gas", "program", "expected-status")
+    if not isinstance(data, dict) or any(k not in data for k in required):
+        raise VectorError(f"{path}: not a v0.4 PVM test vector (needs keys {', '.join(required)})")
+    return data
+
+
+def run_vector(data: dict, *, backend: str = "interpreter", name: str = "", path: str = "") -> VectorResult:
+    """Execute one vector and compare everything it specifies; the failure list is empty on success."""
+    name = data.get("name", name)
+    failures: list[str] = []
+    try:
+        blob = ProgramBlob.from_code_and_jump_table(bytes(data["program"]))
+    except (ProgramBlobError, ValueError, TypeError) as e:
+        return VectorResult(name, path, [f"program does not parse: {e}"])
+    inst = _instantiate(blob, backend)
+    for page in data.get("initial-page-map", []):
+        inst.map_memory(page["address"], page["length"], page["is-writable"])
+    for chunk in data.get("initial-memory", []):
+        inst.write_memory(chunk["address"], bytes(chunk["contents"]))
+    for i, value in enumerate(data["initial-regs"]):
+        inst.regs[i] = value
+    inst.gas = data["initial-gas"]
+    inst.set_next_program_counter(data["initial-pc"])
+    intr = inst.run()
+    while intr.kind is InterruptKind.STEP:
+        intr = inst.run()
+    status = _STATUS[intr.kind]
+    if status != data["expected-status"]:
+        failures.append(f"status: expected {data['expected-status']}, got {status} ({intr})")
+    if "expected-regs" in data:
+        for i, (want, got) in enumerate(zip(data["expected-regs"], inst.regs, strict=False)):
+            if want != got:
+                failures.append(f"register {i}: expected {want:#x}, got {got:#x}")
+    if "expected-pc" in data and intr.pc != data["expected-pc"]:
+        failures.append(f"pc: expected {data['expected-pc']}, got {intr.pc}")
+    if "expected-gas" in data and inst.gas != data["expected-gas"]:
+        failures.append(f"gas: expected {data['expected-gas']}, got {inst.gas}")
+    if data.get("expected-status") == "page-fault" and "expected-page-fault-address" in data:
+        if intr.address != data["expected-page-fault-address"]:
+            got = "none" if intr.address is None else f"{intr.address:#x}"
+            failures.append(f"page-fault address: expected {data['expected-page-fault-address']:#x}, got {got}")
+    for chunk in data.get("expected-memory", []):
+        want = bytes(chunk["contents"])
+        try:
+            got_mem = inst.read_memory(chunk["address"], len(want))
+        except ValueError as e:
+            failures.append(f"memory at {chunk['address']:#x}: {e}")
+            continue
+        if got_mem != want:
+            first = next(i for i in range(len(want)) if want[i] != got_mem[i])
+            failures.append(
+                f"memory at {chunk['address'] + first:#x}: expected {want[first]:#04x}, got {got_mem[first]:#04x}"
+            )
+    return VectorResult(name, path, failures)
+
+
+def _instantiate(blob: ProgramBlob, backend: str) -> Instance:
+    config = ModuleConfig(dynamic_paging=True, step_tracing=backend == "step")
+    return Module(blob, config).instantiate()
+
+
+def collect(paths: list[Path]) -> list[Path]:
+    """Expand folders to their *.json files (sorted); missing paths raise VectorError."""
+    out: list[Path] = []
+    for p in paths:
+        if p.is_dir():
+            out.extend(sorted(p.glob("*.json")))
+        elif p.exists():
+            out.append(p)
+        else:
+            raise VectorError(f"{p}: no such file or folder")
+    return out
