@@ -151,7 +151,9 @@ class ProgramBlob:
         return cls(isa=isa, **fields)
 
     def with_code(self, code: bytes, bitmask: bytes, jump_table: tuple[int, ...] | None = None) -> ProgramBlob:
-        return replace(self, code=code, bitmask=bitmask, jump_table=self.jump_table if jump_table is None else jump_table)
+        return replace(
+            self, code=code, bitmask=bitmask, jump_table=self.jump_table if jump_table is None else jump_table
+        )
 
     def code_and_jump_table(self) -> bytes:
         size = self.jump_table_entry_size
@@ -248,9 +250,11 @@ def _parse_code_and_jump_table(data: bytes, base: int) -> dict:
     if pos + table_len > len(data):
         raise fail("unexpected end of data (jump table)", pos)
     table = data[pos : pos + table_len]
-    jump_table = tuple(
-        int.from_bytes(table[i : i + entry_size], "little") for i in range(0, table_len, entry_size)
-    ) if entry_size else ()
+    jump_table = (
+        tuple(int.from_bytes(table[i : i + entry_size], "little") for i in range(0, table_len, entry_size))
+        if entry_size
+        else ()
+    )
     pos += table_len
     if pos + code_len > len(data):
         raise fail("unexpected end of data (code)", pos)
@@ -370,7 +374,9 @@ class _Parser:
         fields["unknown_sections"] = tuple(unknown)
         if sec != SECTION_END_OF_FILE:
             self.section = f"section id {sec}"
-            raise self.fail(f"unexpected section {sec} (sections must appear in the order 1..6, 128..130)", self.pos - 1)
+            raise self.fail(
+                f"unexpected section {sec} (sections must appear in the order 1..6, 128..130)", self.pos - 1
+            )
         # Like polkavm, bytes between the end-of-file marker and the declared length are ignored.
 
         self.section = SECTION_NAMES[SECTION_RO_DATA]

@@ -120,8 +120,11 @@ class Module:
         self.code = blob.code_view()
         try:
             self.memory_map = MemoryMap.build(
-                page_size=self.config.page_size, ro_data_size=blob.ro_data_size, rw_data_size=blob.rw_data_size,
-                stack_size=blob.stack_size, aux_data_size=self.config.aux_data_size,
+                page_size=self.config.page_size,
+                ro_data_size=blob.ro_data_size,
+                rw_data_size=blob.rw_data_size,
+                stack_size=blob.stack_size,
+                aux_data_size=self.config.aux_data_size,
             )
         except ValueError as e:
             raise ModuleError(str(e)) from None
@@ -471,8 +474,16 @@ class _SegmentCompiler:
 
 
 _ENDS_SEGMENT = frozenset(
-    {"trap", INVALID, "fallthrough", "jump", "load_imm_and_jump", "jump_indirect", "load_imm_and_jump_indirect",
-     "ecalli"}
+    {
+        "trap",
+        INVALID,
+        "fallthrough",
+        "jump",
+        "load_imm_and_jump",
+        "jump_indirect",
+        "load_imm_and_jump_indirect",
+        "ecalli",
+    }
 ) | frozenset(n for n in KIND if n.startswith("branch_"))
 
 

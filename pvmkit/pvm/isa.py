@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
+from functools import cached_property
 
 
 class Kind(enum.Enum):
@@ -99,7 +100,7 @@ class InstructionSet:
     is_64_bit: bool
     opcodes: dict[int, str] = field(repr=False)
 
-    @property
+    @cached_property
     def by_name(self) -> dict[str, int]:
         return {n: o for o, n in self.opcodes.items()}
 

@@ -45,7 +45,12 @@ class MemoryMap:
 
     @classmethod
     def build(
-        cls, *, page_size: int = 0x1000, ro_data_size: int = 0, rw_data_size: int = 0, stack_size: int = 0,
+        cls,
+        *,
+        page_size: int = 0x1000,
+        ro_data_size: int = 0,
+        rw_data_size: int = 0,
+        stack_size: int = 0,
         aux_data_size: int = 0,
     ) -> MemoryMap:
         if page_size < MIN_PAGE_SIZE or page_size > MAX_PAGE_SIZE or page_size & (page_size - 1):

@@ -171,7 +171,9 @@ class Code:
         skip = self._previous_skip(pc)
         if skip is None:
             return False
-        return self._names[self.code[pc - skip - 1]] in TERMINATORS
+        previous = self._names[self.code[pc - skip - 1]]
+        # After an unknown opcode nothing is a target (while find_start_of_basic_block treats it as a trap).
+        return previous != INVALID and previous in TERMINATORS
 
     def find_start_of_basic_block(self, pc: int) -> int | None:
         """The start of the basic block containing `pc` (polkavm's `find_start_of_basic_block`)."""

@@ -1,0 +1,246 @@
+"""The `pvmkit` command line: assemble, disassemble, run programs and test vectors, benchmark."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from .pvm.blob import ProgramBlob, ProgramBlobError
+from .pvm.interpreter import Interrupt, InterruptKind, Module, ModuleConfig, ModuleError
+from .pvm.isa import BY_NAME, REG_INDEX, REG_NAMES
+
+BACKENDS = ("auto", "interpreter")
+M64 = (1 << 64) - 1
+
+
+def _read_blob(path: Path) -> ProgramBlob:
+    try:
+        raw = path.read_bytes()
+    except OSError as e:
+        raise click.ClickException(f"cannot read {path}: {e.strerror or e}") from None
+    try:
+        return ProgramBlob.parse(raw)
+    except ProgramBlobError as e:
+        raise click.ClickException(f"{path}: {e}") from None
+
+
+def _module(blob: ProgramBlob, backend: str, **config: object) -> Module:
+    if backend not in BACKENDS:
+        raise click.BadParameter(f"unknown backend {backend!r}", param_hint="--backend")
+    try:
+        return Module(blob, ModuleConfig(**config))  # type: ignore[arg-type]
+    except ModuleError as e:
+        raise click.ClickException(str(e)) from None
+
+
+def _parse_int(text: str, what: str) -> int:
+    try:
+        return int(text, 0)
+    except ValueError:
+        raise click.BadParameter(f"{text!r} is not an integer (decimal, or 0x… hex)", param_hint=what) from None
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="pvmkit")
+def main() -> None:
+    """pvmkit: PolkaVM (PVM) and the pallet-revive contract runtime, in Python."""
+
+
+@main.command()
+@click.argument("source", type=click.Path(path_type=Path, dir_okay=False))
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path, dir_okay=False),
+    required=True,
+    help="Where to write the .polkavm blob.",
+)
+@click.option(
+    "--isa",
+    type=click.Choice(sorted(BY_NAME)),
+    default="revive_v1",
+    show_default=True,
+    help="Instruction set (sets the blob's version byte).",
+)
+def asm(source: Path, output: Path, isa: str) -> None:
+    """Assemble polkavm textual assembly (SOURCE) into a .polkavm blob."""
+    from .pvm.asm import AsmError, assemble
+
+    try:
+        text = source.read_text()
+    except (OSError, UnicodeDecodeError) as e:
+        raise click.ClickException(f"cannot read {source}: {e}") from None
+    try:
+        blob = assemble(text, BY_NAME[isa])
+    except AsmError as e:
+        raise click.ClickException(f"{source}: {e}") from None
+    output.write_bytes(blob.write())
+    click.echo(f"wrote {output} ({len(blob.code)} bytes of code, {len(blob.exports)} exports)")
+
+
+@main.command()
+@click.argument("blob_path", metavar="FILE.polkavm", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--no-gas", is_flag=True, help="Omit the per-block gas annotations.")
+@click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), help="Write to a file.")
+def disasm(blob_path: Path, no_gas: bool, output: Path | None) -> None:
+    """Disassemble a .polkavm blob: header, memory, imports, exports, instructions with pcs and block gas.
+
+    The output re-assembles with `pvmkit asm` into an equivalent program.
+    """
+    from .pvm.disasm import disassemble
+
+    text = disassemble(_read_blob(blob_path), show_gas=not no_gas)
+    if output:
+        output.write_text(text)
+    else:
+        click.echo(text, nl=False)
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "--backend",
+    type=click.Choice(BACKENDS + ("step",)),
+    default="auto",
+    show_default=True,
+    help="Backend to execute with ('step' single-steps the interpreter).",
+)
+@click.option("-q", "--quiet", is_flag=True, help="Only print failures and the summary.")
+def vectors(paths: tuple[Path, ...], backend: str, quiet: bool) -> None:
+    """Run PVM test vectors (JAM JSON v0.4 schema) from files or folders.
+
+    Prints each failure with its first difference, then `N passed, M failed`; exits 1 if any failed.
+    """
+    from .pvm.vectors import VectorError, collect, load_vector, run_vector
+
+    try:
+        files = collect(list(paths))
+    except VectorError as e:
+        raise click.ClickException(str(e)) from None
+    passed = failed = 0
+    for f in files:
+        try:
+            result = run_vector(load_vector(f), backend="step" if backend == "step" else "interpreter", path=str(f))
+        except VectorError as e:
+            click.echo(f"FAIL {f}: {e}")
+            failed += 1
+            continue
+        if result.ok:
+            passed += 1
+            if not quiet:
+                click.echo(f"ok   {result.name}")
+        else:
+            failed += 1
+            click.echo(f"FAIL {result.name} ({f}): {result.failures[0]}")
+    click.echo(f"{passed} passed, {failed} failed")
+    sys.exit(1 if failed or not files else 0)
+
+
+def _parse_reg(text: str) -> tuple[int, int]:
+    name, sep, value = text.partition("=")
+    if not sep or name.strip() not in REG_INDEX:
+        raise click.BadParameter(
+            f"{text!r}: expected NAME=VALUE with NAME one of {', '.join(REG_NAMES)} (or r0..r12)", param_hint="--reg"
+        )
+    return REG_INDEX[name.strip()], _parse_int(value.strip(), "--reg") & M64
+
+
+@main.command()
+@click.argument("blob_path", metavar="FILE.polkavm", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--export", "export", default=None, help="Export to call (default: the first export, else pc 0).")
+@click.option("--pc", "entry_pc", type=int, default=None, help="Start at this code offset instead of an export.")
+@click.option("--gas", default="1000000000", show_default=True, help="Gas limit (1 per instruction).")
+@click.option("--reg", "regs", multiple=True, metavar="NAME=VALUE", help="Set a register before running (repeatable).")
+@click.option("--backend", type=click.Choice(BACKENDS), default="auto", show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object: status, pc, regs, gas_used.")
+@click.option("--trace", is_flag=True, help="Print every executed instruction (pc, text, gas left).")
+def run(
+    blob_path: Path,
+    export: str | None,
+    entry_pc: int | None,
+    gas: str,
+    regs: tuple[str, ...],
+    backend: str,
+    as_json: bool,
+    trace: bool,
+) -> None:
+    """Run an export of a .polkavm program with no host functions (an ecalli stops it and is reported)."""
+    blob = _read_blob(blob_path)
+    gas_limit = _parse_int(gas, "--gas")
+    if gas_limit < 0:
+        raise click.BadParameter("must be ≥ 0", param_hint="--gas")
+    module = _module(blob, backend, step_tracing=trace)
+    inst = module.instantiate()
+    if entry_pc is not None:
+        target: str | int = entry_pc
+    elif export is not None:
+        try:
+            target = blob.export(export).pc
+        except KeyError as e:
+            raise click.ClickException(str(e.args[0])) from None
+    else:
+        target = blob.exports[0].pc if blob.exports else 0
+    inst.prepare_call(target)
+    for text in regs:
+        index, value = _parse_reg(text)
+        inst.regs[index] = value
+    inst.gas = gas_limit
+    code = module.code
+    while True:
+        intr = inst.run()
+        if intr.kind is not InterruptKind.STEP:
+            break
+        if not as_json:
+            decoded = code.block(intr.pc)[0]
+            click.echo(f"  {intr.pc:>6}: {_format(decoded)}    (gas {inst.gas})")
+    _report(blob, intr, list(inst.regs), gas_limit - inst.gas, as_json)
+
+
+def _format(inst: object) -> str:
+    try:
+        from .pvm.asm import format_instruction
+
+        return format_instruction(inst)  # type: ignore[arg-type]
+    except ImportError:  # pragma: no cover
+        return repr(inst)
+
+
+def _report(blob: ProgramBlob, intr: Interrupt, regs: list[int], gas_used: int, as_json: bool) -> None:
+    status = intr.kind.value
+    extra: dict[str, object] = {}
+    if intr.kind is InterruptKind.ECALLI:
+        assert intr.ecalli is not None
+        name = blob.imports[intr.ecalli] if intr.ecalli < len(blob.imports) else None
+        extra = {"ecalli": intr.ecalli, "import": name.decode("utf-8", "replace") if name else None}
+    if intr.kind is InterruptKind.SEGFAULT:
+        extra = {"address": intr.address}
+    if as_json:
+        click.echo(json.dumps({"status": status, "pc": intr.pc, "regs": regs, "gas_used": gas_used, **extra}))
+        return
+    line = f"status: {status}"
+    if "ecalli" in extra:
+        line += f" (ecalli {extra['ecalli']}" + (f" = {extra['import']})" if extra["import"] else ")")
+    click.echo(line)
+    click.echo(f"pc: {intr.pc}")
+    for i, value in enumerate(regs):
+        click.echo(f"  {REG_NAMES[i]:>2} = {value:#018x} ({value})")
+    click.echo(f"gas used: {gas_used}")
+
+
+@main.command()
+@click.option("--quick", is_flag=True, help="Small sizes, for a smoke run.")
+@click.argument("args", nargs=-1)
+def bench(quick: bool, args: tuple[str, ...]) -> None:
+    """Run the benchmarks (same as `python -m benchmarks`); results also go to BENCHMARKS.md."""
+    try:
+        from benchmarks.__main__ import main as bench_main  # type: ignore[import-not-found]
+    except ImportError:
+        raise click.ClickException("benchmarks/ not found: run from a pvmkit source checkout") from None
+    sys.exit(bench_main((["--quick"] if quick else []) + list(args)))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

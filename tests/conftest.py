@@ -1,0 +1,13 @@
+"""Shared test fixtures: where the read-only shared/ reference material lives."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared"
+VECTORS = SHARED / "vectors" / "pvm" / "programs"
+
+
+def vector_files() -> list[Path]:
+    return sorted(VECTORS.glob("*.json")) if VECTORS.is_dir() else []

@@ -1,0 +1,131 @@
+"""Decoding rules of reference/polkavm.md §2.2, checked on hand-made byte sequences."""
+
+from __future__ import annotations
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from pvmkit.pvm.isa import JAM_V1, KIND, LATEST64, REVIVE_V1, Kind
+from pvmkit.pvm.program import Code, Instruction, encode_imm, encode_instruction
+
+TRAP, FALLTHROUGH, LOAD_IMM, ADD_32, JUMP = 0, 1, 51, 190, 40
+
+
+def bits(*starts: int, length: int) -> bytes:
+    out = bytearray((length + 7) // 8)
+    for s in starts:
+        out[s >> 3] |= 1 << (s & 7)
+    return bytes(out)
+
+
+def test_reg_reg_reg_operand_order_from_the_jam_vector() -> None:
+    # inst_add_32: `190 0x87 9` is `i32 a2 = a0 + a1`: b1 = s1 | s2 << 4, b2 = d.
+    code = Code(REVIVE_V1, bytes([190, 0x87, 9]), bits(0, length=3))
+    inst, _ = code.decode(0)
+    assert inst == Instruction(0, "add_32", (9, 7, 8), 3)
+
+
+def test_register_fields_13_to_15_clamp_to_a5() -> None:
+    code = Code(REVIVE_V1, bytes([100, 0xFD]), bits(0, length=2))  # move_reg d=13, s=15
+    assert code.decode(0)[0].args == (12, 12)
+
+
+def test_immediates_are_sign_extended_by_their_length() -> None:
+    for raw, value in [(b"", 0), (b"\x7f", 127), (b"\x80", -128), (b"\xff\x7f", 0x7FFF), (b"\x00\x80", -0x8000),
+                       (b"\x00\x00\x80", -0x800000), (b"\xff\xff\xff\xff", -1)]:  # fmt: skip
+        code = Code(REVIVE_V1, bytes([LOAD_IMM, 7]) + raw, bits(0, length=2 + len(raw)))
+        assert code.decode(0)[0].args == (7, value), raw
+
+
+def test_bytes_past_the_end_read_as_zero_and_imm_length_is_clamped_to_4() -> None:
+    # load_imm64 at the very end: the missing 8 immediate bytes read as zero.
+    code = Code(REVIVE_V1, bytes([20, 7, 0xAA]), bits(0, length=3))
+    assert code.decode(0)[0].args == (7, 0xAA)
+    # A reg_imm with 6 argument bytes uses only 4 of them.
+    code = Code(REVIVE_V1, bytes([LOAD_IMM, 7, 1, 2, 3, 4, 5, 6]), bits(0, length=8))
+    assert code.decode(0)[0].args == (7, 0x04030201)
+
+
+def test_skip_is_clamped_to_24_and_the_gap_is_an_implicit_trap() -> None:
+    length = 40
+    code = Code(REVIVE_V1, bytes([LOAD_IMM, 7]) + bytes(length - 2), bits(0, 38, length=length))
+    insts = list(code.instructions())
+    assert [(i.pc, i.name) for i in insts] == [(0, "load_imm"), (25, "invalid"), (38, "trap")]
+    assert insts[0].next_pc == 25
+    assert insts[1] == Instruction(25, "invalid", (), 38)
+    assert code.block(0)[-1].name == "invalid"
+
+
+def test_implicit_trap_after_last_fallthrough_instruction_only() -> None:
+    code = Code(REVIVE_V1, bytes([LOAD_IMM, 7, 1]), bits(0, length=3))
+    assert [i.name for i in code.instructions()] == ["load_imm", "invalid"]
+    code = Code(REVIVE_V1, bytes([TRAP]), bits(0, length=1))
+    assert [i.name for i in code.instructions()] == ["trap"]
+
+
+def test_unknown_opcode_is_invalid_and_differs_per_isa() -> None:
+    for isa, name in ((REVIVE_V1, "invalid"), (LATEST64, "sbrk"), (JAM_V1, "count_set_bits_64")):
+        code = Code(isa, bytes([101, 0x87]), bits(0, length=2))
+        assert code.decode(0)[0].name == name
+    assert Code(REVIVE_V1, bytes([2]), bits(0, length=1)).decode(0)[0].name == "invalid"
+
+
+def test_jump_target_validity() -> None:
+    # load_imm; load_imm: the second is not a block start. trap; load_imm: it is.
+    assert not Code(REVIVE_V1, bytes([LOAD_IMM, LOAD_IMM]), bits(0, 1, length=2)).is_jump_target_valid(1)
+    assert Code(REVIVE_V1, bytes([TRAP, LOAD_IMM]), bits(0, 1, length=2)).is_jump_target_valid(1)
+    assert Code(REVIVE_V1, bytes([LOAD_IMM]), bits(0, length=1)).is_jump_target_valid(0)
+    # Not an instruction start, or after an invalid opcode: not a target.
+    assert not Code(REVIVE_V1, bytes([TRAP, 0]), bits(0, length=2)).is_jump_target_valid(1)
+    assert not Code(REVIVE_V1, bytes([255, LOAD_IMM]), bits(0, 1, length=2)).is_jump_target_valid(1)
+    # A previous instruction more than 25 bytes back does not count.
+    long = Code(REVIVE_V1, bytes([TRAP]) + bytes(26), bits(0, 26, length=27))
+    assert not long.is_jump_target_valid(26)
+    assert Code(REVIVE_V1, bytes([TRAP]) + bytes(25), bits(0, 25, length=26)).is_jump_target_valid(25)
+
+
+def test_find_start_of_basic_block() -> None:
+    code = Code(REVIVE_V1, bytes([TRAP, LOAD_IMM, 7, ADD_32, 0x87, 9, TRAP]), bits(0, 1, 3, 6, length=7))
+    assert [code.find_start_of_basic_block(pc) for pc in (0, 1, 3, 6)] == [0, 1, 1, 1]
+    assert code.find_start_of_basic_block(2) is None
+
+
+def test_offsets_are_relative_to_the_instruction_and_wrap() -> None:
+    code = Code(REVIVE_V1, bytes([TRAP, JUMP, 0xFF]), bits(0, 1, length=3))
+    assert code.decode(1)[0].args == (0,)
+    code = Code(REVIVE_V1, bytes([JUMP, 0xFF]), bits(0, length=2))
+    assert code.decode(0)[0].args == (0xFFFFFFFF,)
+
+
+def test_encode_imm_is_minimal() -> None:
+    assert [len(encode_imm(v)) for v in (0, 1, 0x7F, 0x80, -1, -128, -129, 0x7FFF, 0x8000, 0x7FFFFFFF, -(2**31))] == [
+        0, 1, 1, 2, 1, 1, 2, 2, 3, 4, 4]  # fmt: skip
+    assert encode_imm(0xFFFFFF80) == b"\x80"
+
+
+def _args_for(kind: Kind, draw) -> tuple[int, ...]:
+    reg = st.integers(0, 12)
+    imm = st.integers(-(2**31), 2**31 - 1)
+    target = st.integers(0, 200)
+    shapes = {
+        Kind.ARGLESS: (), Kind.IMM: (imm,), Kind.OFFSET: (target,), Kind.IMM_IMM: (imm, imm),
+        Kind.REG_IMM: (reg, imm), Kind.REG_IMM64: (reg, st.integers(0, 2**64 - 1)),
+        Kind.REG_IMM_IMM: (reg, imm, imm), Kind.REG_IMM_OFFSET: (reg, imm, target), Kind.REG_REG: (reg, reg),
+        Kind.REG_REG_IMM: (reg, reg, imm), Kind.REG_REG_OFFSET: (reg, reg, target),
+        Kind.REG_REG_REG: (reg, reg, reg), Kind.REG_REG_IMM_IMM: (reg, reg, imm, imm),
+    }  # fmt: skip
+    return tuple(draw(s) for s in shapes[kind])
+
+
+@given(st.data())
+def test_encode_decode_round_trip_for_every_instruction(data: st.DataObject) -> None:
+    isa = data.draw(st.sampled_from([REVIVE_V1, LATEST64, JAM_V1]))
+    name = data.draw(st.sampled_from(sorted(isa.opcodes.values())))
+    args = _args_for(KIND[name], data.draw)
+    pc = data.draw(st.integers(0, 50))
+    raw = encode_instruction(isa, name, args, pc)
+    code = Code(isa, bytes(pc) + raw, bits(pc, length=pc + len(raw)))
+    inst, _ = code.decode(pc)
+    assert inst.name == name and inst.next_pc == pc + len(raw)
+    expected = tuple(a & 0xFFFFFFFF if KIND[name] in (Kind.OFFSET,) else a for a in args)
+    assert inst.args == expected

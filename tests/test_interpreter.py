@@ -1,0 +1,296 @@
+"""Interpreter semantics beyond single instructions: gas, host calls, memory map, jumps, paging, stepping."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from pvmkit.pvm.blob import ProgramBlob
+from pvmkit.pvm.interpreter import InterruptKind, Module, ModuleConfig
+from pvmkit.pvm.isa import LATEST64, REVIVE_V1, InstructionSet
+from pvmkit.pvm.memory import MemoryMap
+from pvmkit.pvm.program import Code, assemble_code
+
+RA, SP, T0, A0, A1, A2 = 0, 1, 2, 7, 8, 9
+HOST = 0xFFFF0000
+K = InterruptKind
+
+
+def L(n: int) -> str:
+    """Placeholder for 'the pc of instruction n' inside args."""
+    return f"@{n}"
+
+
+def assemble(insts, isa: InstructionSet = REVIVE_V1) -> tuple[bytes, bytes, list[int]]:
+    """Assemble (name, args) pairs whose args may use L(n); iterates until offsets are stable."""
+    pcs = [0] * len(insts)
+    while True:
+        resolved = [(n, tuple(pcs[int(a[1:])] if isinstance(a, str) else a for a in args)) for n, args in insts]
+        code, bitmask = assemble_code(isa, resolved)
+        new = [i.pc for i in Code(isa, code, bitmask).instructions() if i.pc < len(code)][: len(insts)]
+        if new == pcs:
+            return code, bitmask, pcs
+        pcs = new
+
+
+def build(insts, *, isa: InstructionSet = REVIVE_V1, jump_table=(), config=None, **kw) -> tuple[Module, list[int]]:
+    """Module from (name, args) pairs; returns it and the pc of each instruction. jump_table may use L(n)."""
+    code, bitmask, pcs = assemble(insts, isa)
+    table = tuple(pcs[int(t[1:])] if isinstance(t, str) else t for t in jump_table)
+    blob = ProgramBlob(isa=isa, code=code, bitmask=bitmask, jump_table=table, **kw)
+    return Module(blob, config), pcs
+
+
+def start(module: Module, gas: int = 10_000, pc: int = 0, **regs: int):
+    inst = module.instantiate()
+    inst.prepare_call(pc)
+    for name, value in regs.items():
+        inst.regs[{"a0": A0, "a1": A1, "a2": A2, "t0": T0, "ra": RA, "sp": SP}[name]] = value
+    inst.gas = gas
+    return inst
+
+
+RET = ("jump_indirect", (RA, 0))
+
+
+def test_block_gas_is_charged_on_entry_and_not_enough_gas_is_resumable() -> None:
+    m, _ = build([("load_imm", (A0, 1)), ("add_imm_64", (A0, A0, 1)), RET])
+    inst = start(m, gas=2)
+    intr = inst.run()
+    assert intr.kind is K.NOT_ENOUGH_GAS and intr.pc == 0
+    assert inst.gas == 2 and inst.regs[A0] == 0  # nothing ran, gas unchanged
+    inst.gas = 3
+    assert inst.run().kind is K.FINISHED
+    assert inst.gas == 0 and inst.regs[A0] == 2
+
+
+def test_gas_runs_out_inside_a_self_loop_at_the_loop_start() -> None:
+    # a1 = 10; loop: a0 += 1; a1 -= 1; branch a1 != 0 -> loop; ret
+    m, pcs = build([("load_imm", (A1, 10)), ("fallthrough", ()), ("add_imm_64", (A0, A0, 1)),
+                    ("add_imm_64", (A1, A1, -1)), ("branch_not_eq_imm", (A1, 0, L(2))), RET])  # fmt: skip
+    inst = start(m, gas=2 + 3 * 4 + 2)
+    intr = inst.run()
+    assert intr.kind is K.NOT_ENOUGH_GAS and intr.pc == pcs[2]
+    assert inst.regs[A0] == 4 and inst.regs[A1] == 6 and inst.gas == 2
+    inst.gas += 100
+    assert inst.run().kind is K.FINISHED
+    assert inst.regs[A0] == 10 and inst.gas == 2 + 100 - 6 * 3 - 1
+
+
+def test_ecalli_resumes_at_the_next_instruction_without_recharging() -> None:
+    m, pcs = build([("load_imm", (A0, 1)), ("ecalli", (5,)), ("add_imm_64", (A0, A0, 1)), RET])
+    inst = start(m, gas=100)
+    intr = inst.run()
+    assert intr.kind is K.ECALLI and intr.ecalli == 5 and intr.pc == pcs[1]
+    assert inst.gas == 96 and inst.next_program_counter == pcs[2]
+    inst.regs[A0] = 41
+    assert inst.run().kind is K.FINISHED
+    assert inst.regs[A0] == 42 and inst.gas == 96
+
+
+def test_entering_mid_block_charges_the_whole_block() -> None:
+    m, pcs = build([("load_imm", (A0, 1)), ("load_imm", (A1, 2)), ("load_imm", (A2, 3)), RET])
+    inst = start(m, gas=100, pc=pcs[2])
+    assert inst.run().kind is K.FINISHED
+    assert inst.gas == 96 and (inst.regs[A0], inst.regs[A2]) == (0, 3)
+    # Not enough for the whole block: refused before anything runs.
+    inst = start(m, gas=3, pc=pcs[2])
+    assert inst.run().kind is K.NOT_ENOUGH_GAS and inst.regs[A2] == 0 and inst.gas == 3
+
+
+def test_run_rules() -> None:
+    m, _ = build([RET])
+    inst = m.instantiate()
+    with pytest.raises(RuntimeError, match="nothing to run"):
+        inst.run()
+    inst.prepare_call(0)
+    inst.gas = -1
+    assert inst.run().kind is K.NOT_ENOUGH_GAS
+
+
+def test_prepare_call_sets_sp_ra_and_arguments() -> None:
+    m, _ = build([RET], stack_size=4096)
+    inst = m.instantiate()
+    inst.prepare_call(0, 1, 2, 3, 4, 5, 6, 7, 8, 9)
+    assert inst.regs[RA] == HOST and inst.regs[SP] == 0xFFFE0000
+    assert [inst.regs[i] for i in (7, 8, 9, 10, 11, 12, 2, 3, 4)] == list(range(1, 10))
+    with pytest.raises(ValueError, match="too many"):
+        inst.prepare_call(0, *range(10))
+
+
+def test_memory_map_matches_polkavm_abi_example() -> None:
+    mm = MemoryMap.build(page_size=0x4000, ro_data_size=1, rw_data_size=1, stack_size=1)
+    assert (mm.ro_data_address, mm.ro_data_size) == (0x10000, 0x4000)
+    assert mm.rw_data_address == 0x30000
+    assert (mm.stack_address_low, mm.stack_address_high) == (0xFFFDC000, 0xFFFE0000)
+    assert mm.heap_base == 0x30001
+    with pytest.raises(ValueError, match="page size"):
+        MemoryMap.build(page_size=0x3000)
+    with pytest.raises(ValueError, match="maximum memory size"):
+        MemoryMap.build(rw_data_size=0xFFFF0000)
+
+
+RW = 0x20000  # rw data address when there is no ro data
+
+
+def test_standard_memory_regions_and_traps() -> None:
+    m, pcs = build(
+        [("load_u32", (A0, RW)), ("store_indirect_u64", (A0, SP, -8)), ("load_indirect_i8", (A1, SP, -8)),
+         ("store_u8", (A0, RW + 4095)), ("load_u32", (A2, RW + 4094)), RET],
+        rw_data_size=4096, rw_data=(0x80FF).to_bytes(4, "little"), stack_size=4096,
+    )  # fmt: skip
+    inst = start(m)
+    intr = inst.run()
+    # The last u32 load crosses the end of rw data: a trap at that instruction.
+    assert intr.kind is K.TRAP and intr.pc == pcs[4]
+    assert inst.regs[A0] == 0x80FF and inst.regs[A1] == 2**64 - 1
+    assert inst.read_memory(0xFFFE0000 - 8, 8) == (0x80FF).to_bytes(8, "little")
+    assert inst.read_memory(RW + 4095, 1) == b"\xff"
+
+
+@pytest.mark.parametrize(
+    ("name", "address"),
+    [("store_u8", 0x10000), ("load_u8", 0xFFFF), ("load_u8", 0x11000), ("load_u8", 0x2FFFF), ("load_u8", 0x31000),
+     ("load_u16", 0x30FFF), ("store_u16", 0xFFFFFFFF), ("load_u64", 0xFFFE0000 - 4), ("store_u8", 0xFFFF0000)],
+)  # fmt: skip
+def test_inaccessible_addresses_trap(name: str, address: int) -> None:
+    args = (A0, address - (1 << 32) if address >= 1 << 31 else address)
+    m, _ = build([(name, args), RET], ro_data_size=16, ro_data=b"x" * 16, rw_data_size=16, stack_size=4096)
+    assert m.memory_map.rw_data_address == 0x30000  # ro data, then a 64 KiB guard
+    inst = start(m)
+    intr = inst.run()
+    assert intr.kind is K.TRAP and intr.pc == 0
+
+
+def test_read_only_data_is_readable_but_not_writable() -> None:
+    m, _ = build([("load_u8", (A0, 0x10001)), ("store_u8", (A0, 0x10001)), RET], ro_data_size=2, ro_data=b"\1\2")
+    inst = start(m)
+    assert inst.run().kind is K.TRAP and inst.regs[A0] == 2
+    assert inst.read_memory(0x10001, 1) == b"\2"
+
+
+def test_dynamic_jumps_through_the_jump_table() -> None:
+    prog = [("jump_indirect", (A0, 0)), ("trap", ()), ("load_imm", (A1, 7)), RET, ("load_imm", (A1, 9)), RET]
+    # Entry 2 points into the middle of a block (not a jump target).
+    m, _ = build(prog, jump_table=(L(2), L(4), L(3)))
+    cases = [(2, K.FINISHED, 7), (4, K.FINISHED, 9), (HOST, K.FINISHED, 0), (0, K.TRAP, 0), (3, K.TRAP, 0),
+             (8, K.TRAP, 0), (6, K.TRAP, 0), (2 + (1 << 32), K.FINISHED, 7)]  # fmt: skip
+    for address, kind, a1 in cases:
+        inst = start(m, a0=address % (1 << 64))
+        intr = inst.run()
+        assert (intr.kind, inst.regs[A1]) == (kind, a1), address
+        if kind is K.TRAP:
+            assert intr.pc == 0
+
+
+def test_load_imm_and_jump_indirect_computes_the_address_before_writing_ra() -> None:
+    # ra == base: the jump goes to the old a0 (table entry 0), then a0 = 123 is visible there.
+    prog = [("load_imm_and_jump_indirect", (A0, A0, 123, 0)), ("trap", ()), ("add_imm_64", (A1, A0, 1)), RET]
+    m, _ = build(prog, jump_table=(L(2),))
+    inst = start(m, a0=2)
+    assert inst.run().kind is K.FINISHED
+    assert (inst.regs[A0], inst.regs[A1]) == (123, 124)
+
+
+def test_branch_with_an_invalid_target_traps_even_when_not_taken() -> None:
+    m, _ = build([("branch_eq_imm", (A0, 1, 1)), RET])
+    inst = start(m)
+    intr = inst.run()
+    assert intr.kind is K.TRAP and intr.pc == 0
+
+
+def test_load_imm_and_jump_writes_before_the_target_check() -> None:
+    m, _ = build([("load_imm_and_jump", (RA, 77, 1)), RET])
+    inst = start(m)
+    assert inst.run().kind is K.TRAP and inst.regs[RA] == 77
+
+
+def test_dynamic_paging_faults_are_resumable_and_low_pages_trap() -> None:
+    m, _ = build([("store_u32", (A0, 0x20FFE)), RET], config=ModuleConfig(dynamic_paging=True))
+    inst = m.instantiate()
+    inst.set_next_program_counter(0)
+    inst.regs[A0] = 0x11223344
+    inst.regs[RA] = HOST
+    inst.gas = 100
+    inst.map_memory(0x20000, 0x1000, writable=True)
+    intr = inst.run()
+    assert intr.kind is K.SEGFAULT and intr.address == 0x21000 and intr.pc == 0 and inst.gas == 98
+    assert inst.read_memory(0x20FFE, 2) == b"\0\0"  # nothing partially written
+    inst.map_memory(0x21000, 0x1000, writable=False)
+    intr = inst.run()
+    assert intr.kind is K.SEGFAULT and intr.is_write_protected
+    inst.map_memory(0x21000, 0x1000, writable=True)
+    assert inst.run().kind is K.FINISHED and inst.gas == 98
+    assert inst.read_memory(0x20FFE, 4) == (0x11223344).to_bytes(4, "little")
+
+    low = Module(ProgramBlob(code=bytes([52, 7, 0x10]), bitmask=b"\1"), ModuleConfig(dynamic_paging=True))
+    inst = low.instantiate()
+    inst.set_next_program_counter(0)
+    inst.gas = 10
+    assert inst.run().kind is K.TRAP
+
+
+def test_step_tracing_reports_every_instruction_before_it_runs() -> None:
+    prog = [("load_imm", (A1, 2)), ("fallthrough", ()), ("add_imm_64", (A1, A1, -1)),
+            ("branch_not_eq_imm", (A1, 0, L(2))), RET]  # fmt: skip
+    code, bitmask, pcs = assemble(prog)
+    blob = ProgramBlob(code=code, bitmask=bitmask)
+    m = Module(blob, ModuleConfig(step_tracing=True))
+    inst = start(m, gas=100)
+    seen = []
+    while (intr := inst.run()).kind is K.STEP:
+        seen.append(intr.pc)
+    assert intr.kind is K.FINISHED
+    assert seen == [pcs[0], pcs[1], pcs[2], pcs[3], pcs[2], pcs[3], pcs[4]]
+    assert inst.gas == 100 - 2 - 2 * 2 - 1
+
+
+def test_latest64_memset_and_sbrk() -> None:
+    prog = [("load_imm", (A0, RW)), ("load_imm", (A1, 0xAB)), ("load_imm", (A2, 5)), ("memset", ()),
+            ("load_imm", (T0, 8192)), ("sbrk", (A1, T0)), ("store_u8", (A0, RW + 4096 + 10)), RET]  # fmt: skip
+    m, _ = build(prog, isa=LATEST64, rw_data_size=4096)
+    inst = start(m, gas=1000)
+    assert inst.run().kind is K.FINISHED
+    assert inst.read_memory(RW, 6) == b"\xab" * 5 + b"\0"
+    assert inst.regs[A0] == RW + 5 and inst.regs[A2] == 0
+    assert inst.regs[A1] == RW + 4096 + 8192  # heap top after growing by 8 KiB
+    assert inst.gas == 1000 - 8 - 5
+
+
+_OPCODES = sorted(REVIVE_V1.opcodes)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    code=st.lists(st.one_of(st.sampled_from(_OPCODES), st.integers(0, 255)), min_size=1, max_size=60),
+    mask=st.lists(st.booleans(), min_size=60, max_size=60),
+    regs=st.lists(st.one_of(st.integers(0, 2**64 - 1), st.sampled_from([0, 1, 2, 4, 0x20000, HOST, 2**63])),
+                  min_size=13, max_size=13),
+    gas=st.integers(0, 400),
+)  # fmt: skip
+def test_fuzz_block_mode_equals_single_step_mode(code, mask, regs, gas) -> None:
+    """Random byte programs: both compilation modes agree on status, pc, registers, gas and memory."""
+    bitmask = bytearray((len(code) + 7) // 8)
+    for i in range(len(code)):
+        if i == 0 or mask[i]:
+            bitmask[i >> 3] |= 1 << (i & 7)
+    blob = ProgramBlob(code=bytes(code), bitmask=bytes(bitmask), jump_table=(0, 1, 2, 3),
+                       rw_data_size=64, stack_size=64, rw_data=bytes(range(64)))  # fmt: skip
+    outcomes = []
+    for step in (False, True):
+        inst = Module(blob, ModuleConfig(step_tracing=step)).instantiate()
+        inst.set_next_program_counter(0)
+        for i, v in enumerate(regs):
+            inst.regs[i] = v
+        inst.gas = gas
+        for _ in range(2000):
+            intr = inst.run()
+            if intr.kind is K.ECALLI:
+                continue
+            if intr.kind is not K.STEP:
+                break
+        outcomes.append(
+            (intr.kind, intr.pc, list(inst.regs), inst.gas, bytes(inst.memory.low), bytes(inst.memory.stack))
+        )
+    assert outcomes[0] == outcomes[1]

@@ -1,0 +1,50 @@
+"""The 201 public JAM v0.4 PVM test vectors (shared/vectors/pvm/programs), on every backend."""
+
+from __future__ import annotations
+
+import pytest
+from click.testing import CliRunner
+
+from pvmkit.cli import main
+from pvmkit.pvm.vectors import load_vector, run_vector
+
+from .conftest import VECTORS, vector_files
+
+FILES = vector_files()
+needs_vectors = pytest.mark.skipif(not FILES, reason=f"shared vectors not found at {VECTORS}")
+
+
+@needs_vectors
+def test_all_201_vectors_are_present() -> None:
+    assert len(FILES) == 201
+
+
+@needs_vectors
+@pytest.mark.parametrize("backend", ["interpreter", "step"])
+@pytest.mark.parametrize("path", FILES, ids=[p.stem for p in FILES])
+def test_vector(path, backend: str) -> None:
+    result = run_vector(load_vector(path), backend=backend, path=str(path))
+    assert result.ok, result.failures
+
+
+@needs_vectors
+def test_cli_vectors_summary_and_exit_status(tmp_path) -> None:
+    runner = CliRunner()
+    ok = runner.invoke(main, ["vectors", "-q", str(VECTORS)])
+    assert ok.exit_code == 0, ok.output
+    assert ok.output.strip().splitlines()[-1] == "201 passed, 0 failed"
+    # A vector whose expectation is wrong fails with its first difference and exit status 1.
+    bad = tmp_path / "bad.json"
+    bad.write_text((VECTORS / "inst_add_32.json").read_text().replace('"expected-gas": 9998', '"expected-gas": 1'))
+    out = runner.invoke(main, ["vectors", str(bad)])
+    assert out.exit_code == 1
+    assert "gas: expected 1, got 9998" in out.output and out.output.strip().endswith("0 passed, 1 failed")
+
+
+def test_cli_vectors_reports_unreadable_files(tmp_path) -> None:
+    junk = tmp_path / "junk.json"
+    junk.write_text("{not json")
+    out = CliRunner().invoke(main, ["vectors", str(junk), str(tmp_path / "missing.json")])
+    assert out.exit_code != 0 and "missing.json" in out.output and "Traceback" not in out.output
+    out = CliRunner().invoke(main, ["vectors", str(junk)])
+    assert out.exit_code == 1 and "cannot read vector" in out.output
