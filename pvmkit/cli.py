@@ -168,6 +168,8 @@ def run(
     trace: bool,
 ) -> None:
     """Run an export of a .polkavm program with no host functions (an ecalli stops it and is reported)."""
+    from .pvm.asm import format_instruction
+
     blob = _read_blob(blob_path)
     gas_limit = _parse_int(gas, "--gas")
     if gas_limit < 0:
@@ -195,17 +197,9 @@ def run(
             break
         if not as_json:
             decoded = code.block(intr.pc)[0]
-            click.echo(f"  {intr.pc:>6}: {_format(decoded)}    (gas {inst.gas})")
+            text = format_instruction(code.isa, decoded.name, decoded.args)
+            click.echo(f"  {intr.pc:>6}: {text:<40} gas left {inst.gas}")
     _report(blob, intr, list(inst.regs), gas_limit - inst.gas, as_json)
-
-
-def _format(inst: object) -> str:
-    try:
-        from .pvm.asm import format_instruction
-
-        return format_instruction(inst)  # type: ignore[arg-type]
-    except ImportError:  # pragma: no cover
-        return repr(inst)
 
 
 def _report(blob: ProgramBlob, intr: Interrupt, regs: list[int], gas_used: int, as_json: bool) -> None:
