@@ -1,0 +1,212 @@
+"""ABI-aware contract objects: `token.transfer(bob, 10)` encodes, calls and decodes (eth-abi).
+
+Reverts raise `ContractRevert` with the reason decoded: `Error(string)`, `Panic(uint256)` (with
+Solidity's panic names) or a custom error from the ABI.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from eth_abi import decode as abi_decode
+from eth_abi import encode as abi_encode
+from eth_abi.exceptions import DecodingError, EncodingError
+
+from .revive.address import parse_address, to_checksum
+from .revive.chain import CallResult
+from .revive.primitives import keccak256
+from .revive.state import Event
+
+if TYPE_CHECKING:
+    from .env import Env
+
+PANIC_CODES = {
+    0x00: "generic panic", 0x01: "assert(false)", 0x11: "arithmetic overflow or underflow", 0x12: "division by zero",
+    0x21: "invalid enum value", 0x22: "invalid storage byte array", 0x31: "pop() on an empty array",
+    0x32: "array index out of bounds", 0x41: "out of memory", 0x51: "call to an uninitialized function pointer",
+}  # fmt: skip
+ERROR_SELECTOR = bytes.fromhex("08c379a0")
+PANIC_SELECTOR = bytes.fromhex("4e487b71")
+
+
+def _type(param: dict) -> str:
+    """Canonical ABI type of a parameter, expanding tuples."""
+    t = param["type"]
+    if t.startswith("tuple"):
+        return "(" + ",".join(_type(c) for c in param["components"]) + ")" + t[5:]
+    return t
+
+
+def signature(item: dict) -> str:
+    return f"{item['name']}({','.join(_type(p) for p in item.get('inputs', []))})"
+
+
+class ContractRevert(Exception):
+    """A call reverted (or failed); `reason` is the decoded revert reason, `result` the raw CallResult."""
+
+    def __init__(self, reason: str, result: CallResult, *, name: str | None = None, args: tuple = ()) -> None:
+        self.reason = reason
+        self.result = result
+        self.name = name
+        self.args_decoded = args
+        super().__init__(reason)
+
+
+def decode_revert(output: bytes, abi: Sequence[dict] = ()) -> tuple[str, str | None, tuple]:
+    """(human-readable reason, error name, decoded args) for revert data."""
+    if output[:4] == ERROR_SELECTOR:
+        try:
+            (message,) = abi_decode(["string"], output[4:])
+            return message, "Error", (message,)
+        except DecodingError:
+            pass
+    if output[:4] == PANIC_SELECTOR:
+        try:
+            (code,) = abi_decode(["uint256"], output[4:])
+            return f"Panic(0x{code:02x}): {PANIC_CODES.get(code, 'unknown panic code')}", "Panic", (code,)
+        except DecodingError:
+            pass
+    for item in abi:
+        if item.get("type") == "error" and keccak256(signature(item).encode())[:4] == output[:4]:
+            types = [_type(p) for p in item.get("inputs", [])]
+            try:
+                args = tuple(abi_decode(types, output[4:]))
+            except DecodingError:
+                continue
+            return f"{item['name']}({', '.join(map(repr, args))})", item["name"], args
+    if not output:
+        return "reverted without a reason", None, ()
+    return f"reverted with data 0x{output.hex()}", None, ()
+
+
+@dataclass(frozen=True)
+class DecodedLog:
+    """An event decoded against the ABI: `event` name and `args` by parameter name."""
+
+    address: str
+    event: str
+    args: dict[str, Any]
+
+
+def _prepare(types: list[str], args: Sequence[Any]) -> list[Any]:
+    """Accept checksum strings for addresses and hex strings for bytes, as users write them."""
+    out = []
+    for t, a in zip(types, args, strict=True):
+        if t == "address" and isinstance(a, str | bytes):
+            a = to_checksum(parse_address(a))
+        elif t.startswith("bytes") and isinstance(a, str) and a.startswith("0x"):
+            a = bytes.fromhex(a[2:])
+        out.append(a)
+    return out
+
+
+class ContractFunction:
+    """One ABI function bound to a deployed contract; overloads are resolved by argument count."""
+
+    def __init__(self, contract: Contract, items: list[dict]) -> None:
+        self.contract = contract
+        self.items = items
+
+    def _pick(self, args: tuple) -> dict:
+        matches = [i for i in self.items if len(i.get("inputs", [])) == len(args)]
+        if len(matches) != 1:
+            sigs = ", ".join(signature(i) for i in self.items)
+            raise TypeError(f"{self.items[0]['name']} takes one of: {sigs}; got {len(args)} arguments")
+        return matches[0]
+
+    def encode(self, *args: Any) -> bytes:
+        item = self._pick(args)
+        types = [_type(p) for p in item.get("inputs", [])]
+        try:
+            return keccak256(signature(item).encode())[:4] + abi_encode(types, _prepare(types, args))
+        except (EncodingError, TypeError, ValueError) as e:
+            raise TypeError(f"cannot encode arguments for {signature(item)}: {e}") from None
+
+    def __call__(self, *args: Any, value: int = 0, sender: str | bytes | None = None) -> Any:
+        item = self._pick(args)
+        data = self.encode(*args)
+        env = self.contract._env
+        view = item.get("stateMutability") in ("view", "pure")
+        if view:
+            result = env.dry_call(self.contract.address, data, value=value, sender=sender)
+        else:
+            result = env.call(self.contract.address, data, value=value, sender=sender)
+        if not result.success:
+            raise self.contract.revert_error(result)
+        outputs = [_type(p) for p in item.get("outputs", [])]
+        try:
+            decoded = abi_decode(outputs, result.output) if outputs else ()
+        except DecodingError as e:
+            raise ValueError(f"{signature(item)} returned undecodable data 0x{result.output.hex()}: {e}") from None
+        if not outputs:
+            return None
+        return decoded[0] if len(decoded) == 1 else tuple(decoded)
+
+
+class Contract:
+    """A deployed contract with its ABI: functions become methods, logs and reverts are decoded.
+
+    Only `address`, `abi`, `decode_logs` and `revert_error` are public attributes, so ABI functions
+    such as an ERC-20's `name()` are never shadowed.
+    """
+
+    def __init__(self, env: Env, address: str, abi: Sequence[dict], name: str = "Contract") -> None:
+        self._env = env
+        self.address = address
+        self.abi = list(abi)
+        self._name = name
+        by_name: dict[str, list[dict]] = {}
+        for item in self.abi:
+            if item.get("type") == "function":
+                by_name.setdefault(item["name"], []).append(item)
+        self._functions = {n: ContractFunction(self, items) for n, items in by_name.items()}
+        self._events = {
+            keccak256(signature(i).encode()): i for i in self.abi if i.get("type") == "event" and not i.get("anonymous")
+        }
+
+    def __getattr__(self, name: str) -> ContractFunction:
+        functions = self.__dict__.get("_functions", {})
+        if name in functions:
+            return functions[name]
+        raise AttributeError(f"{self.__dict__.get('_name', 'contract')} has no function {name!r}")
+
+    def __dir__(self) -> list[str]:
+        return sorted(set(super().__dir__()) | set(self._functions))
+
+    def __repr__(self) -> str:
+        return f"<{self._name} at {self.address}>"
+
+    def revert_error(self, result: CallResult) -> ContractRevert:
+        if result.error is not None:
+            detail = f": {result.error_detail}" if result.error_detail else ""
+            return ContractRevert(f"call failed with {result.error.value}{detail}", result, name=result.error.value)
+        reason, name, args = decode_revert(result.output, self.abi)
+        return ContractRevert(reason, result, name=name, args=args)
+
+    def decode_logs(self, logs: Sequence[Event]) -> list[DecodedLog]:
+        """Decode this contract's events among `logs` (others are skipped)."""
+        me = parse_address(self.address)
+        out = []
+        for log in logs:
+            if log.address != me or not log.topics or log.topics[0] not in self._events:
+                continue
+            item = self._events[log.topics[0]]
+            indexed = [p for p in item["inputs"] if p.get("indexed")]
+            plain = [p for p in item["inputs"] if not p.get("indexed")]
+            args: dict[str, Any] = {}
+            for p, topic in zip(indexed, log.topics[1:], strict=False):
+                t = _type(p)
+                args[p["name"]] = abi_decode([t], topic)[0] if _is_static_word(t) else topic
+            values = abi_decode([_type(p) for p in plain], log.data) if plain else ()
+            args.update({p["name"]: v for p, v in zip(plain, values, strict=True)})
+            out.append(DecodedLog(self.address, item["name"], args))
+        return out
+
+
+def _is_static_word(t: str) -> bool:
+    """Indexed values of these types are stored in the topic itself; others are stored as their keccak hash."""
+    if "[" in t or t.startswith("("):
+        return False
+    return t in ("address", "bool") or t.startswith(("uint", "int")) or (t.startswith("bytes") and t != "bytes")

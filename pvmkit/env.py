@@ -1,0 +1,224 @@
+"""`Env`: deploy and call PVM contracts from Python, in the style of titanoboa.
+
+env = Env()
+token = env.deploy_contract(compiled["ERC20"], "Token", "TKN", 10**24)
+token.transfer(bob, 10)
+with env.anchor():            # everything inside is rolled back afterwards
+    with env.prank(bob):      # calls come from bob
+        token.transfer(alice, 1)
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from .contract import Contract, ContractRevert, decode_revert
+from .pvm.blob import ProgramBlob
+from .pvm.interpreter import ModuleConfig
+from .revive.address import parse_address, to_checksum
+from .revive.chain import CallResult, Chain
+from .revive.config import RuntimeConfig, Weight
+from .revive.primitives import CodeError, keccak256
+
+ALICE = bytes([1] * 20)
+BOB = bytes([2] * 20)
+CHARLIE = bytes([3] * 20)
+DEFAULT_BALANCE = 10**30
+
+
+class DeployError(Exception):
+    """A deployment failed or its constructor reverted; `reason` is decoded like ContractRevert."""
+
+    def __init__(self, reason: str, result: CallResult | None = None) -> None:
+        self.reason = reason
+        self.result = result
+        super().__init__(reason)
+
+
+Addressish = str | bytes
+
+
+class Env:
+    """A private pallet-revive chain with funded accounts, snapshots and impersonation."""
+
+    def __init__(
+        self,
+        *,
+        config: RuntimeConfig | None = None,
+        backend: str = "auto",
+        accounts: Sequence[bytes] = (ALICE, BOB, CHARLIE),
+        balance: int = DEFAULT_BALANCE,
+    ) -> None:
+        if backend not in ("auto", "interpreter"):
+            raise ValueError(f"unknown backend {backend!r} (choose 'auto' or 'interpreter')")
+        self.chain = Chain(config, ModuleConfig())
+        for account in accounts:
+            self.chain.set_balance(account, balance)
+        self.eoa: bytes = accounts[0] if accounts else ALICE
+        self.last_result: CallResult | None = None
+        self._labels = 0
+
+    # Accounts.
+    def generate_address(self, label: str | None = None) -> str:
+        """A fresh funded-less address, deterministic per Env."""
+        self._labels += 1
+        return to_checksum(keccak256(f"pvmkit account {label or self._labels}".encode())[12:])
+
+    def get_balance(self, address: Addressish) -> int:
+        return self.chain.balance(parse_address(address))
+
+    def set_balance(self, address: Addressish, value: int) -> None:
+        self.chain.set_balance(parse_address(address), value)
+
+    def get_storage(self, address: Addressish, key: bytes | int) -> bytes:
+        """The 32-byte value at a fixed 32-byte key (an EVM slot); zeros if unset."""
+        if isinstance(key, int):
+            key = key.to_bytes(32, "big")
+        if len(key) != 32:
+            raise ValueError(f"storage keys are 32 bytes, got {len(key)}")
+        contract = self.chain.state.contracts.get(parse_address(address))
+        if contract is None:
+            return bytes(32)
+        value = contract.storage.get((True, bytes(key)), b"")
+        return (bytes(32 - len(value)) + value)[-32:] if len(value) <= 32 else value
+
+    def get_code(self, address: Addressish) -> bytes:
+        contract = self.chain.state.contracts.get(parse_address(address))
+        return self.chain.state.codes[contract.code_hash].blob if contract else b""
+
+    # Snapshots and impersonation.
+    @contextlib.contextmanager
+    def anchor(self) -> Iterator[None]:
+        """Roll back every change made inside the block (state, balances, block number, time)."""
+        chain = self.chain
+        checkpoint = chain.state.checkpoint()
+        saved = (chain.block_number, chain.timestamp, dict(chain.block_hashes), self.eoa)
+        try:
+            yield
+        finally:
+            chain.state.revert_to(checkpoint)
+            chain.block_number, chain.timestamp, chain.block_hashes, self.eoa = saved
+
+    @contextlib.contextmanager
+    def prank(self, address: Addressish) -> Iterator[None]:
+        """Make `address` the default sender inside the block."""
+        old = self.eoa
+        self.eoa = parse_address(address)
+        try:
+            yield
+        finally:
+            self.eoa = old
+
+    def _sender(self, sender: Addressish | None) -> bytes:
+        return self.eoa if sender is None else parse_address(sender)
+
+    # Deploying and calling.
+    def upload(self, code: bytes, *, sender: Addressish | None = None) -> bytes:
+        """Upload a blob; returns its code hash (keccak256). Needed before factories can create it."""
+        try:
+            return self.chain.upload_code(self._sender(sender), bytes(code))
+        except CodeError as e:
+            raise DeployError(f"code rejected: {e}") from None
+
+    def deploy(
+        self,
+        code: bytes,
+        data: bytes = b"",
+        *,
+        value: int = 0,
+        sender: Addressish | None = None,
+        salt: bytes | None = None,
+        gas: int | None = None,
+        abi: Sequence[dict] = (),
+    ) -> str:
+        """Upload and instantiate; returns the checksum address. Bytes after the blob are constructor input too."""
+        code = bytes(code)
+        length = ProgramBlob.blob_length(code)
+        if length is not None and length < len(code):
+            code, data = code[:length], code[length:] + bytes(data)
+        code_hash = self.upload(code, sender=sender)
+        result = self.chain.instantiate(
+            self._sender(sender), code_hash, bytes(data), value=value, salt=salt, gas_limit=self._gas(gas)
+        )
+        self.last_result = result
+        if not result.success or result.address is None:
+            if result.error is not None:
+                raise DeployError(f"deploy failed with {result.error.value}: {result.error_detail}", result)
+            raise DeployError(f"constructor reverted: {decode_revert(result.output, abi)[0]}", result)
+        return to_checksum(result.address)
+
+    def deploy_contract(self, compiled: Any, *args: Any, value: int = 0, sender: Addressish | None = None,
+                        salt: bytes | None = None, deps: Sequence[Any] = ()) -> Contract:  # fmt: skip
+        """Deploy a `CompiledContract` (blob + ABI), ABI-encoding constructor args; returns a Contract."""
+        from eth_abi import encode as abi_encode
+
+        from .contract import _prepare, _type
+
+        for dep in deps:
+            self.upload(dep.blob, sender=sender)
+        ctor = next((i for i in compiled.abi if i.get("type") == "constructor"), {"inputs": []})
+        types = [_type(p) for p in ctor.get("inputs", [])]
+        if len(types) != len(args):
+            raise TypeError(f"{compiled.name}'s constructor takes {len(types)} arguments, got {len(args)}")
+        data = abi_encode(types, _prepare(types, args)) if types else b""
+        address = self.deploy(compiled.blob, data, value=value, sender=sender, salt=salt, abi=compiled.abi)
+        return Contract(self, address, compiled.abi, compiled.name)
+
+    def at(self, address: Addressish, abi: Sequence[dict], name: str = "Contract") -> Contract:
+        """A Contract handle for an existing address."""
+        return Contract(self, to_checksum(parse_address(address)), abi, name)
+
+    def call(
+        self, to: Addressish, data: bytes = b"", *, value: int = 0, sender: Addressish | None = None,
+        gas: int | None = None,
+    ) -> CallResult:  # fmt: skip
+        """Send a transaction; never raises for reverts: inspect `.success`, `.output`, `.logs`."""
+        result = self.chain.call(self._sender(sender), parse_address(to), bytes(data), value=value,
+                                 gas_limit=self._gas(gas))  # fmt: skip
+        self.last_result = result
+        return result
+
+    def dry_call(
+        self, to: Addressish, data: bytes = b"", *, value: int = 0, sender: Addressish | None = None
+    ) -> CallResult:
+        """Run a call and roll all its effects back (what view functions use)."""
+        with self.anchor():
+            return self.call(to, data, value=value, sender=sender)
+
+    def _gas(self, gas: int | None) -> Weight | None:
+        if gas is None:
+            return None
+        return Weight(gas * self.chain.config.schedule.ref_time_per_fuel, 3 * 1024**3)
+
+    # Blocks.
+    def mine(self, blocks: int = 1, seconds_per_block: int = 6) -> None:
+        self.chain.next_block(blocks, seconds_per_block)
+
+    @property
+    def block_number(self) -> int:
+        return self.chain.block_number
+
+    @block_number.setter
+    def block_number(self, value: int) -> None:
+        self.chain.block_number = value
+
+    @property
+    def timestamp(self) -> int:
+        return self.chain.timestamp
+
+    @timestamp.setter
+    def timestamp(self, value: int) -> None:
+        self.chain.timestamp = value
+
+    # Compiler.
+    def compile(self, source: str | Path) -> dict[str, Any]:
+        """Compile Solidity with resolc 0.3.0 (installed on first use); returns CompiledContract by name."""
+        from .revive.compiler import compile_solidity
+
+        return compile_solidity(source)
+
+
+__all__ = ["ALICE", "BOB", "CHARLIE", "ContractRevert", "DeployError", "Env"]

@@ -1,0 +1,58 @@
+"""Contract addresses (pallet-revive `address.rs`): CREATE1 and CREATE2 over the PVM blob."""
+
+from __future__ import annotations
+
+from .primitives import keccak256
+
+
+def _rlp_bytes(data: bytes) -> bytes:
+    if len(data) == 1 and data[0] < 0x80:
+        return data
+    if len(data) < 56:
+        return bytes([0x80 + len(data)]) + data
+    length = len(data).to_bytes((len(data).bit_length() + 7) // 8, "big")
+    return bytes([0xB7 + len(length)]) + length + data
+
+
+def _rlp_list(items: list[bytes]) -> bytes:
+    payload = b"".join(items)
+    if len(payload) < 56:
+        return bytes([0xC0 + len(payload)]) + payload
+    length = len(payload).to_bytes((len(payload).bit_length() + 7) // 8, "big")
+    return bytes([0xF7 + len(length)]) + length + payload
+
+
+def create1(deployer: bytes, nonce: int) -> bytes:
+    """keccak256(rlp([deployer, nonce]))[12:], as Ethereum's CREATE."""
+    nonce_bytes = nonce.to_bytes((nonce.bit_length() + 7) // 8, "big") if nonce else b""
+    return keccak256(_rlp_list([_rlp_bytes(deployer), _rlp_bytes(nonce_bytes)]))[12:]
+
+
+def create2(deployer: bytes, code: bytes, input_data: bytes, salt: bytes) -> bytes:
+    """keccak256(0xff ‖ deployer ‖ salt ‖ keccak256(code ‖ input))[12:]; `code` is the PVM blob, not EVM init code."""
+    return keccak256(b"\xff" + deployer + salt + keccak256(code + input_data))[12:]
+
+
+def to_checksum(address: bytes) -> str:
+    """EIP-55 mixed-case hex."""
+    hexaddr = address.hex()
+    digest = keccak256(hexaddr.encode()).hex()
+    return "0x" + "".join(c.upper() if int(digest[i], 16) >= 8 else c for i, c in enumerate(hexaddr))
+
+
+def parse_address(value: str | bytes) -> bytes:
+    """20 raw bytes from a `0x…` string or bytes; ValueError naming the input otherwise."""
+    if isinstance(value, (bytes, bytearray)):
+        if len(value) != 20:
+            raise ValueError(f"an address is 20 bytes, got {len(value)}")
+        return bytes(value)
+    if isinstance(value, str):
+        text = value[2:] if value[:2] in ("0x", "0X") else value
+        try:
+            raw = bytes.fromhex(text)
+        except ValueError:
+            raise ValueError(f"{value!r} is not a hex address") from None
+        if len(raw) != 20:
+            raise ValueError(f"{value!r} is not a 20-byte address")
+        return raw
+    raise TypeError(f"expected an address (0x… string or 20 bytes), got {type(value).__name__}")

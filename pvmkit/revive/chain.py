@@ -1,0 +1,278 @@
+"""The pallet-level API: upload code, instantiate and call contracts as transactions.
+
+`Chain` owns the world state, the block context and the compiled-module cache. Each top-level
+call or instantiate is one transaction: the origin's nonce is bumped, a `Stack` runs it, storage
+deposits are settled between the origin and the contracts, and on failure everything but the
+nonce bump is rolled back. Results carry output, logs, weight and deposit like `bare_call`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..pvm.blob import ProgramBlob, ProgramBlobError
+from ..pvm.interpreter import Module, ModuleConfig
+from ..pvm.isa import INVALID, REVIVE_V1, TERMINATORS
+from ..pvm.memory import MemoryMap
+from .config import RuntimeConfig, Weight
+from .exec import ExecReturn, Stack
+from .primitives import (
+    BASIC_BLOCK_SIZE,
+    BLOB_BYTES,
+    SENTINEL,
+    U64_MAX,
+    CodeError,
+    ExecError,
+    PalletError,
+    keccak256,
+)
+from .state import Address, CodeInfo, ContractInfo, Event, Hash, State
+from .syscalls import SYSCALLS, Handler
+
+E = PalletError
+DEFAULT_GAS_LIMIT = Weight(100_000_000_000_000, 3 * 1024 * 1024 * 1024)  # revive-runner's GAS_LIMIT
+
+
+@dataclass
+class CallResult:
+    """Outcome of a top-level call or instantiate (`ContractResult` of `bare_call`)."""
+
+    success: bool
+    output: bytes = b""
+    reverted: bool = False
+    error: PalletError | None = None
+    error_detail: str = ""
+    logs: list[Event] = field(default_factory=list)
+    weight: Weight = field(default_factory=Weight)
+    gas_used: int = 0
+    """`weight.ref_time` in PVM fuel units (one fuel = one instruction of the naive cost model)."""
+    storage_deposit: int = 0
+    address: Address | None = None
+
+    def __repr__(self) -> str:
+        state = "success" if self.success else ("reverted" if self.reverted else f"error {self.error_name}")
+        return f"CallResult({state}, output=0x{self.output.hex()}, logs={len(self.logs)}, gas_used={self.gas_used})"
+
+    @property
+    def error_name(self) -> str | None:
+        return self.error.value if self.error else None
+
+
+class Chain:
+    """An in-memory pallet-revive: state, block context, uploaded code and compiled modules."""
+
+    def __init__(self, config: RuntimeConfig | None = None, module_config: ModuleConfig | None = None) -> None:
+        self.config = config or RuntimeConfig()
+        self.module_config = module_config or ModuleConfig()
+        self.state = State()
+        self.block_number = 1
+        self.timestamp = 1  # seconds, as contracts see block.timestamp
+        self.block_author = self.config.block_author
+        self.block_hashes: dict[int, bytes] = {}
+        self._modules: dict[Hash, Module] = {}
+        self._handlers: dict[Hash, list[Handler | None]] = {}
+        self._touched: set[Address] = set()
+
+    # Block context.
+    def block_hash(self, number: int) -> bytes:
+        """Hash of block `number` if it is one of the 256 before the current one, else zero (EVM BLOCKHASH)."""
+        if not self.block_number - 256 <= number < self.block_number:
+            return bytes(32)
+        return self.block_hashes.get(number) or keccak256(b"pvmkit block " + number.to_bytes(32, "big"))
+
+    def next_block(self, count: int = 1, seconds: int = 6) -> None:
+        self.block_number += count
+        self.timestamp += seconds * count
+
+    # Balances.
+    def set_balance(self, address: Address, free: int) -> None:
+        if free < 0:
+            raise ValueError("balance must be ≥ 0")
+        self.state.set_free(address, free)
+
+    def balance(self, address: Address) -> int:
+        return self.state.free(address)
+
+    # Code.
+    def validate_code(self, blob: bytes) -> ProgramBlob:
+        """The pallet's upload checks (`limits::code::enforce`); raises CodeError naming the rule broken."""
+        if len(blob) > min(self.config.max_code_size, BLOB_BYTES):
+            raise CodeError(E.BlobTooLarge, f"blob of {len(blob)} bytes exceeds {self.config.max_code_size}")
+        try:
+            program = ProgramBlob.parse(blob)
+        except ProgramBlobError as e:
+            raise CodeError(E.CodeRejected, str(e)) from None
+        if program.isa is not REVIVE_V1:
+            raise CodeError(E.CodeRejected, f"the blob is {program.isa.name}; pallet-revive needs revive_v1")
+        for i, symbol in enumerate(program.imports):
+            name = symbol.decode("utf-8", "replace") if symbol is not None else None
+            if name not in SYSCALLS:
+                raise CodeError(E.InvalidSyscall, f"import #{i} {name!r} is not a host function")
+        code = program.code_view()
+        block_len = 0
+        for inst in code.instructions():
+            if inst.name == INVALID:
+                raise CodeError(E.InvalidInstruction, f"invalid instruction at pc {inst.pc}")
+            if inst.name == "ecalli" and inst.args[0] & 0xFFFFFFFF == SENTINEL:
+                raise CodeError(E.InvalidInstruction, f"ecalli {SENTINEL:#x} at pc {inst.pc}")
+            block_len += 1
+            if block_len > BASIC_BLOCK_SIZE:
+                raise CodeError(E.BasicBlockTooLarge, f"a basic block at pc {inst.pc} exceeds {BASIC_BLOCK_SIZE}")
+            if inst.name in TERMINATORS:
+                block_len = 0
+        try:
+            mm = MemoryMap.build(ro_data_size=program.ro_data_size, rw_data_size=program.rw_data_size,
+                                 stack_size=program.stack_size)  # fmt: skip
+        except ValueError as e:
+            raise CodeError(E.StaticMemoryTooLarge, str(e)) from None
+        baseline = (len(blob) + mm.ro_data_size - len(program.ro_data) + mm.rw_data_size - len(program.rw_data)
+                    + (mm.stack_address_high - mm.stack_address_low))  # fmt: skip
+        if baseline > BLOB_BYTES + 512 * 1024:
+            raise CodeError(E.StaticMemoryTooLarge, f"static memory of {baseline} bytes")
+        return program
+
+    def upload_code(self, origin: Address, blob: bytes) -> Hash:
+        """Validate and store `blob` (keyed by keccak256), charging the upload deposit to `origin`."""
+        code_hash = keccak256(blob)
+        if code_hash in self.state.codes:
+            return code_hash
+        self.validate_code(blob)
+        deposit = self.config.deposit(2, len(blob) + self.config.code_info_bytes)
+        free = self.state.free(origin)
+        if free - deposit < self.config.existential_deposit:
+            raise CodeError(E.StorageDepositNotEnoughFunds, f"uploading needs a deposit of {deposit}, have {free}")
+        self.state.set_free(origin, free - deposit)
+        acct = self.state.ensure_account(origin)
+        self.state.set_held(origin, acct.held + deposit)
+        self.state.add_code(code_hash, CodeInfo(blob, origin, deposit))
+        return code_hash
+
+    def module(self, code_hash: Hash) -> Module:
+        """The compiled module for uploaded code, built once per code hash."""
+        module = self._modules.get(code_hash)
+        if module is None:
+            blob = ProgramBlob.parse(self.state.codes[code_hash].blob)
+            module = self._modules[code_hash] = Module(blob, self.module_config)
+        return module
+
+    def handlers(self, code_hash: Hash, module: Module) -> list[Handler | None]:
+        table = self._handlers.get(code_hash)
+        if table is None:
+            names = [s.decode("utf-8", "replace") if s is not None else "" for s in module.blob.imports]
+            table = self._handlers[code_hash] = [SYSCALLS.get(n) for n in names]
+        return table
+
+    # Deposits.
+    def base_deposit(self, contract: ContractInfo, code_deposit: int) -> int:
+        """A contract's own deposit: its info record, its immutable data, and a share of the code deposit."""
+        immutable = len(contract.immutable_data or b"")
+        return self.config.deposit(1, self.config.contract_info_bytes + immutable) + (
+            code_deposit * self.config.code_hash_lockup_percent // 100
+        )
+
+    def deposit_delta(self, account: Address, contract: ContractInfo) -> int:
+        """Deposit change since it was last accounted for this contract (storage items/bytes + base)."""
+        required = contract.base_deposit + self.config.deposit(contract.storage_items, contract.storage_bytes)
+        accounted = contract.deposit_accounted
+        if required != accounted:
+            self.state.set_contract_field(contract, "deposit_accounted", required)
+        self._touched.add(account)
+        return required - accounted
+
+    def _settle(self, origin: Address) -> None:
+        """Move each touched contract's accounted deposit between the origin's free balance and its hold."""
+        state = self.state
+        for account in sorted(self._touched):
+            contract = state.contracts.get(account)
+            if contract is None:
+                continue
+            acct = state.ensure_account(account)
+            diff = contract.deposit_accounted - acct.held
+            if diff == 0:
+                continue
+            free = state.free(origin)
+            if diff > 0 and free - diff < self.config.existential_deposit:
+                raise ExecError(E.StorageDepositNotEnoughFunds, detail=f"origin has {free}, deposit needs {diff}")
+            state.set_free(origin, free - diff)
+            state.set_held(account, acct.held + diff)
+
+    def terminate(self, stack: Stack, account: Address, beneficiary: Address) -> None:
+        """Remove a contract: its free balance and deposit go to `beneficiary` (2503-era `terminate`)."""
+        state = self.state
+        contract = state.contracts[account]
+        acct = state.ensure_account(account)
+        total = acct.free + acct.held
+        state.set_free(account, 0)
+        state.set_held(account, 0)
+        state.set_free(beneficiary, state.free(beneficiary) + total)
+        state.change_refcount(contract.code_hash, -1)
+        state.remove_contract(account)
+
+    # Transactions.
+    def _transaction(self, origin: Address, gas_limit: Weight | None, deposit_limit: int | None, run) -> CallResult:
+        state = self.state
+        state.set_nonce(origin, state.nonce(origin) + 1)  # a signed transaction bumps the nonce pre-dispatch
+        checkpoint = state.checkpoint()
+        first_event = len(state.events)
+        stack = Stack(self, origin, gas_limit or DEFAULT_GAS_LIMIT, deposit_limit)
+        self._touched = set()
+        address = None
+        try:
+            address, out = run(stack)
+            if not out.reverted:
+                stack.tx_deposit.enforce()
+                self._settle(origin)
+        except ExecError as e:
+            state.revert_to(checkpoint)
+            result = CallResult(False, error=e.error, error_detail=e.detail)
+        else:
+            if out.reverted:
+                state.revert_to(checkpoint)
+            result = CallResult(not out.reverted, out.data, out.reverted, logs=list(state.events[first_event:]))
+            result.address = address
+        finally:
+            state.clear_transient()
+        used = stack.tx_weight.used
+        result.weight = used
+        result.gas_used = used.ref_time // self.config.schedule.ref_time_per_fuel
+        result.storage_deposit = stack.tx_deposit.amount if result.success else 0
+        return result
+
+    def instantiate(
+        self,
+        origin: Address,
+        code_hash: Hash,
+        data: bytes = b"",
+        *,
+        value: int = 0,
+        salt: bytes | None = None,
+        gas_limit: Weight | None = None,
+        deposit_limit: int | None = None,
+    ) -> CallResult:
+        """Instantiate uploaded code (`bare_instantiate`); `result.address` is the new contract."""
+        if salt is not None and len(salt) != 32:
+            raise ValueError(f"salt must be 32 bytes, got {len(salt)}")
+
+        def run(stack: Stack) -> tuple[Address, ExecReturn]:
+            return stack.instantiate(code_hash, value, data, salt, weight=(U64_MAX, U64_MAX), deposit_limit=None)
+
+        return self._transaction(origin, gas_limit, deposit_limit, run)
+
+    def call(
+        self,
+        origin: Address,
+        dest: Address,
+        data: bytes = b"",
+        *,
+        value: int = 0,
+        gas_limit: Weight | None = None,
+        deposit_limit: int | None = None,
+        read_only: bool = False,
+    ) -> CallResult:
+        """Call `dest` as a transaction from `origin` (`bare_call`)."""
+
+        def run(stack: Stack) -> tuple[None, ExecReturn]:
+            out = stack.call(dest, value, data, weight=(U64_MAX, U64_MAX), deposit_limit=None, read_only=read_only)
+            return None, out
+
+        return self._transaction(origin, gas_limit, deposit_limit, run)

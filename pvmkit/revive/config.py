@@ -1,0 +1,88 @@
+"""Runtime parameters: chain constants, deposit prices and the weight schedule.
+
+Defaults follow revive's own test runtime (revive-runner: ED 1000, DepositPerByte 1,
+DepositPerItem 2, chain id 420420420) and the Dec-2024 benchmark weights quoted in
+reference/revive.md §4.1. Every number is a field, so tests and users can pick their own.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Weight:
+    """pallet weight: ref_time in picoseconds, proof_size in bytes."""
+
+    ref_time: int = 0
+    proof_size: int = 0
+
+    def __add__(self, other: Weight) -> Weight:
+        return Weight(self.ref_time + other.ref_time, self.proof_size + other.proof_size)
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """Weights charged by the host. `cost(name, n)` = base + per_byte·n (ref_time) and proof_size."""
+
+    ref_time_per_fuel: int = 1_000
+    host_fn_base: int = 168_973
+    costs: dict[str, tuple[int, int, int]] = field(
+        default_factory=lambda: {
+            # name: (ref_time base, ref_time per byte/unit, proof_size)
+            "address": (359_000, 0, 0), "caller": (373_000, 0, 0), "origin": (373_000, 0, 0),
+            "balance": (5_858_000, 0, 2_552), "balance_of": (5_858_000, 0, 2_552),
+            "value_transferred": (344_000, 0, 0), "block_number": (355_000, 0, 0), "now": (350_000, 0, 0),
+            "block_hash": (3_785_000, 0, 0), "block_author": (350_000, 0, 0), "chain_id": (150_000, 0, 0),
+            "base_fee": (350_000, 0, 0), "gas_price": (350_000, 0, 0), "gas_limit": (350_000, 0, 0),
+            "ref_time_left": (350_000, 0, 0), "code_hash": (7_000_000, 0, 2_400), "code_size": (7_000_000, 0, 2_400),
+            "call_data_size": (300_000, 0, 0), "call_data_load": (350_000, 0, 0), "call_data_copy": (219_823, 150, 0),
+            "return_data_size": (300_000, 0, 0), "copy_to_contract": (300_000, 150, 0),
+            "seal_return": (492_148, 236, 0), "hash_keccak_256": (3_361_333, 3_648, 0),
+            "hash_sha2_256": (1_000_000, 1_000, 0), "hash_blake2_256": (1_000_000, 1_000, 0),
+            "hash_blake2_128": (1_000_000, 1_000, 0),
+            "deposit_event": (4_275_643, 978, 0), "deposit_event_topic": (197_045, 0, 0),
+            "get_storage": (9_415_872, 1_304, 247), "set_storage": (9_774_592, 532, 247),
+            "clear_storage": (9_774_592, 504, 247), "contains_storage": (9_415_872, 0, 247),
+            "transient_storage": (500_000, 100, 0),
+            "get_immutable_data": (1_000_000, 100, 0), "set_immutable_data": (1_000_000, 100, 0),
+            "call": (42_866_040, 0, 4_757), "call_transfer_surcharge": (2_467_746, 0, 0),
+            "delegate_call": (40_000_000, 0, 4_757), "instantiate": (115_250_696, 4_136, 4_796),
+            "precompile": (1_000_000, 0, 0), "ecdsa_to_eth_address": (20_000_000, 0, 0),
+            "terminate": (100_000_000, 0, 5_000), "weight_to_fee": (1_000_000, 0, 0),
+            "minimum_balance": (300_000, 0, 0), "own_code_hash": (400_000, 0, 0), "is_contract": (5_000_000, 0, 2_400),
+            "caller_is_origin": (300_000, 0, 0), "weight_left": (300_000, 0, 0),
+        }
+    )  # fmt: skip
+    precompile_ref_time_per_gas: int = 25_000
+    """Ethereum gas of a precompile → ref_time (40 M gas per second, revive.md §6)."""
+
+    def cost(self, name: str, n: int = 0) -> Weight:
+        base, per, proof = self.costs[name]
+        return Weight(base + per * n, proof)
+
+
+@dataclass(frozen=True)
+class RuntimeConfig:
+    """Chain constants the host exposes to contracts, plus deposit prices and limits."""
+
+    chain_id: int = 420_420_420
+    existential_deposit: int = 1_000
+    deposit_per_byte: int = 1
+    deposit_per_item: int = 2
+    contract_info_bytes: int = 120
+    """Encoded size of a contract's `ContractInfo`, priced into its base deposit."""
+    code_info_bytes: int = 64
+    """Encoded size of `CodeInfo`, priced into the upload deposit with the blob."""
+    code_hash_lockup_percent: int = 30
+    """Share of the code deposit locked in each contract's base deposit (`CodeHashLockupDepositPercent`)."""
+    gas_price: int = 1_000
+    base_fee: int = 0
+    block_ref_time_limit: int = 2_000_000_000_000
+    """`gas_limit()` in the 2503-era pallet: the block's max ref_time (2 s, as revive-runner)."""
+    max_code_size: int = 1024 * 1024
+    block_author: bytes = bytes([0xFF] * 20)
+    schedule: Schedule = field(default_factory=Schedule)
+
+    def deposit(self, items: int, bytes_: int) -> int:
+        return items * self.deposit_per_item + bytes_ * self.deposit_per_byte

@@ -1,0 +1,427 @@
+"""The call stack: frames, weight and deposit meters, and call / delegate_call / instantiate.
+
+Follows pallet-revive's `exec.rs` (`Stack`): each frame runs inside a state transaction that
+commits only if it returned without REVERT; errors carry an origin (raised while setting up the
+call in the caller's frame, or inside the callee) because the two are reported differently.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from ..pvm.interpreter import Instance
+from . import precompiles
+from .address import create1, create2
+from .config import Weight
+from .primitives import (
+    CALL_STACK_DEPTH,
+    CALLDATA_BYTES,
+    REVERT,
+    ExecError,
+    PalletError,
+)
+from .state import Address, ContractInfo, Hash
+
+if TYPE_CHECKING:
+    from .chain import Chain
+
+E = PalletError
+
+
+@dataclass(frozen=True)
+class ExecReturn:
+    """What a frame returned: flags (bit 0 = revert) and output bytes."""
+
+    flags: int = 0
+    data: bytes = b""
+
+    @property
+    def reverted(self) -> bool:
+        return bool(self.flags & REVERT)
+
+
+class WeightMeter:
+    """A frame's weight budget. Charging more than is left fails without charging (`GasMeter::charge`)."""
+
+    __slots__ = ("limit_ref", "limit_proof", "used_ref", "used_proof")
+
+    def __init__(self, limit: Weight) -> None:
+        self.limit_ref = limit.ref_time
+        self.limit_proof = limit.proof_size
+        self.used_ref = 0
+        self.used_proof = 0
+
+    @property
+    def ref_left(self) -> int:
+        return self.limit_ref - self.used_ref
+
+    @property
+    def proof_left(self) -> int:
+        return self.limit_proof - self.used_proof
+
+    def charge(self, w: Weight) -> None:
+        if self.used_ref + w.ref_time > self.limit_ref or self.used_proof + w.proof_size > self.limit_proof:
+            raise ExecError(E.OutOfGas)
+        self.used_ref += w.ref_time
+        self.used_proof += w.proof_size
+
+    def nested(self, ref_time: int, proof_size: int) -> WeightMeter:
+        """Child budget: the requested limit, capped by what is left (u64::MAX = everything left)."""
+        return WeightMeter(Weight(min(ref_time, self.ref_left), min(proof_size, self.proof_left)))
+
+    def absorb(self, child: WeightMeter) -> None:
+        self.used_ref += child.used_ref
+        self.used_proof += child.used_proof
+
+    @property
+    def used(self) -> Weight:
+        return Weight(self.used_ref, self.used_proof)
+
+
+class DepositMeter:
+    """Net storage deposit a frame has caused (negative = refund) against its limit (None = unlimited)."""
+
+    __slots__ = ("limit", "amount")
+
+    def __init__(self, limit: int | None) -> None:
+        self.limit = limit
+        self.amount = 0
+
+    def available(self) -> int | None:
+        return None if self.limit is None else max(self.limit - self.amount, 0)
+
+    def nested(self, limit: int | None) -> DepositMeter:
+        """Child limit = min(requested, what this frame has left); a limit of 0 is a hard zero."""
+        avail = self.available()
+        if limit is None:
+            return DepositMeter(avail)
+        return DepositMeter(limit if avail is None else min(limit, avail))
+
+    def charge(self, amount: int) -> None:
+        self.amount += amount
+
+    def enforce(self) -> None:
+        if self.limit is not None and self.amount > self.limit:
+            raise ExecError(E.StorageDepositLimitExhausted, "callee")
+
+
+@dataclass(eq=False)
+class Frame:
+    """One activation on the call stack."""
+
+    account: Address
+    contract: ContractInfo | None
+    code_hash: Hash | None
+    entry: str  # "call" or "deploy"
+    value: int
+    input: bytes | None
+    read_only: bool
+    weight: WeightMeter
+    deposit: DepositMeter
+    delegate_caller: Address | None = None
+    delegate_callee: Address | None = None
+    allows_reentry: bool = True
+    last_output: ExecReturn = field(default_factory=ExecReturn)
+    instance: Instance | None = None
+
+
+class Stack:
+    """One transaction's call stack (a top-level call or instantiate and everything it calls)."""
+
+    def __init__(self, chain: Chain, origin: Address, weight_limit: Weight, deposit_limit: int | None) -> None:
+        self.chain = chain
+        self.state = chain.state
+        self.config = chain.config
+        self.origin = origin
+        self.frames: list[Frame] = []
+        self.transient_bytes = 0
+        # The transaction's meters act as the parent of the first frame (the pallet's TransactionMeter).
+        self.tx_weight = WeightMeter(weight_limit)
+        self.tx_deposit = DepositMeter(deposit_limit)
+
+    # Context queries used by host functions.
+    @property
+    def top(self) -> Frame:
+        return self.frames[-1]
+
+    def caller_of(self, index: int) -> Address:
+        """Caller of frames[index] (delegate frames report their delegating frame's caller)."""
+        frame = self.frames[index]
+        if frame.delegate_caller is not None:
+            return frame.delegate_caller
+        return self.frames[index - 1].account if index > 0 else self.origin
+
+    def allows_reentry(self, account: Address) -> bool:
+        return not any(f.account == account and not f.allows_reentry for f in self.frames)
+
+    # Value transfers.
+    def transfer(self, sender: Address, dest: Address, value: int, meter: DepositMeter) -> None:
+        """Move `value` keeping the sender above the existential deposit; a new `dest` gets the ED from the origin."""
+        if value == 0:
+            return
+        state = self.state
+        ed = self.config.existential_deposit
+        checkpoint = state.checkpoint()
+        try:
+            if not state.exists(dest):
+                origin_free = state.free(self.origin)
+                if origin_free - ed < ed:
+                    raise ExecError(E.StorageDepositNotEnoughFunds, detail="origin cannot pay the ED of a new account")
+                meter.charge(ed)
+                state.set_free(self.origin, origin_free - ed)
+                state.set_free(dest, ed)
+            sender_free = state.free(sender)
+            if sender_free - value < ed:
+                raise ExecError(E.TransferFailed, detail=f"balance {sender_free} cannot send {value} and keep the ED")
+            state.set_free(sender, sender_free - value)
+            state.set_free(dest, state.free(dest) + value)
+        except ExecError:
+            state.revert_to(checkpoint)
+            raise
+
+    # Frames.
+    def _check_depth(self) -> None:
+        if len(self.frames) > CALL_STACK_DEPTH:
+            raise ExecError(E.MaxCallDepthReached)
+
+    def run_frame(self, frame: Frame, body: Callable[[Frame], ExecReturn]) -> ExecReturn:
+        """Push `frame`, run `body` inside a state transaction; commit iff it returned without REVERT.
+
+        Weight is always absorbed by the parent; deposits only when the frame's changes persist.
+        """
+        parent = self.frames[-1] if self.frames else None
+        if parent is not None:
+            parent.last_output = ExecReturn()
+        state = self.state
+        checkpoint = state.checkpoint()
+        transient_before = self.transient_bytes
+        self.frames.append(frame)
+        try:
+            result = body(frame)
+        except ExecError:
+            state.revert_to(checkpoint)
+            self.transient_bytes = transient_before
+            self._pop(frame, parent, persist=False)
+            raise
+        if result.reverted:
+            state.revert_to(checkpoint)
+            self.transient_bytes = transient_before
+        self._pop(frame, parent, persist=not result.reverted)
+        if parent is not None:
+            parent.last_output = result
+        return result
+
+    def _pop(self, frame: Frame, parent: Frame | None, persist: bool) -> None:
+        self.frames.pop()
+        (parent.weight if parent else self.tx_weight).absorb(frame.weight)
+        if persist:
+            (parent.deposit if parent else self.tx_deposit).charge(frame.deposit.amount)
+
+    def execute_contract(self, frame: Frame) -> ExecReturn:
+        """Run the frame's code (its `call` or `deploy` export) to completion, serving host calls."""
+        from .syscalls import Host
+
+        module = self.chain.module(frame.code_hash)  # type: ignore[arg-type]
+        return Host(self, frame, module).run()
+
+    def call(
+        self,
+        dest: Address,
+        value: int,
+        input_data: bytes,
+        *,
+        weight: tuple[int, int],
+        deposit_limit: int | None,
+        read_only: bool = False,
+        allow_reentry: bool = True,
+    ) -> ExecReturn:
+        """A message call from the top frame (or from the origin when the stack is empty)."""
+        caller = self.frames[-1] if self.frames else None
+        if caller is not None:
+            if not allow_reentry:
+                caller.allows_reentry = False
+            caller.last_output = ExecReturn()
+        try:
+            is_read_only = read_only or (caller.read_only if caller else False)
+            if not self.allows_reentry(dest):
+                raise ExecError(E.ReentranceDenied)
+            sender = caller.account if caller else self.origin
+            meter_w, meter_d = self._child_meters(caller, weight, deposit_limit)
+            if len(input_data) > CALLDATA_BYTES:
+                raise ExecError(E.CallDataTooLarge)
+            if precompiles.is_precompile(dest):
+                return self._call_precompile(dest, sender, value, input_data, is_read_only, meter_w, meter_d)
+            contract = self.state.contracts.get(dest)
+            if contract is None:
+                if is_read_only and value:
+                    raise ExecError(E.StateChangeDenied, detail="value transfer in a read-only call")
+                if not is_read_only:
+                    self.transfer(sender, dest, value, caller.deposit if caller else self.tx_deposit)
+                return ExecReturn()
+            self._check_depth()
+            frame = Frame(dest, contract, contract.code_hash, "call", value, input_data, is_read_only, meter_w, meter_d)
+
+            def body(f: Frame) -> ExecReturn:
+                if value:
+                    if f.read_only:
+                        raise ExecError(E.StateChangeDenied, detail="value transfer in a read-only call")
+                    self.transfer(sender, dest, value, f.deposit)
+                out = self._callee(self.execute_contract, f)
+                if not out.reverted:
+                    self._finalize(f)
+                return out
+
+            return self.run_frame(frame, body)
+        finally:
+            if caller is not None:
+                caller.allows_reentry = True
+
+    def delegate_call(
+        self, code_address: Address, input_data: bytes, *, weight: tuple[int, int], deposit_limit: int | None
+    ) -> ExecReturn:
+        """Run the code at `code_address` in the top frame's context (account, storage, caller, value)."""
+        caller = self.frames[-1]
+        caller.last_output = ExecReturn()
+        if len(input_data) > CALLDATA_BYTES:
+            raise ExecError(E.CallDataTooLarge)
+        code_contract = self.state.contracts.get(code_address)
+        if code_contract is None:
+            return ExecReturn()  # delegate-calls to non-contract accounts are a success
+        self._check_depth()
+        meter_w, meter_d = self._child_meters(caller, weight, deposit_limit)
+        frame = Frame(
+            caller.account, caller.contract, code_contract.code_hash, "call", caller.value, input_data,
+            caller.read_only, meter_w, meter_d, delegate_caller=self.caller_of(len(self.frames) - 1),
+            delegate_callee=code_address,
+        )  # fmt: skip
+
+        def body(f: Frame) -> ExecReturn:
+            out = self._callee(self.execute_contract, f)
+            if not out.reverted:
+                self._finalize(f)
+            return out
+
+        return self.run_frame(frame, body)
+
+    def instantiate(
+        self,
+        code_hash: Hash,
+        value: int,
+        input_data: bytes,
+        salt: bytes | None,
+        *,
+        weight: tuple[int, int],
+        deposit_limit: int | None,
+    ) -> tuple[Address, ExecReturn]:
+        """Create a contract from uploaded code and run its `deploy` export."""
+        caller = self.frames[-1] if self.frames else None
+        if caller is not None:
+            caller.last_output = ExecReturn()
+        code = self.state.codes.get(code_hash)
+        if code is None:
+            raise ExecError(E.CodeNotFound, detail=f"no uploaded code with hash 0x{code_hash.hex()}")
+        if len(input_data) > CALLDATA_BYTES:
+            raise ExecError(E.CallDataTooLarge)
+        self._check_depth()
+        deployer = caller.account if caller else self.origin
+        read_only = caller.read_only if caller else False
+        if read_only:
+            raise ExecError(E.StateChangeDenied, detail="instantiate in a read-only call")
+        if salt is not None:
+            address = create2(deployer, code.blob, input_data, salt)
+        else:
+            nonce = self.state.nonce(deployer)
+            address = create1(deployer, nonce - 1 if caller is None else nonce)
+        if address in self.state.contracts:
+            raise ExecError(E.DuplicateContract, detail=f"a contract already exists at 0x{address.hex()}")
+        meter_w, meter_d = self._child_meters(caller, weight, deposit_limit)
+        contract = ContractInfo(code_hash)
+        frame = Frame(address, contract, code_hash, "deploy", value, input_data, False, meter_w, meter_d)
+
+        def body(f: Frame) -> ExecReturn:
+            state = self.state
+            ed = self.config.existential_deposit
+            if not state.exists(address):
+                origin_free = state.free(self.origin)
+                if origin_free - ed < ed:
+                    raise ExecError(E.StorageDepositNotEnoughFunds, detail="origin cannot pay the new contract's ED")
+                f.deposit.charge(ed)
+                state.set_free(self.origin, origin_free - ed)
+                state.set_free(address, ed)
+            state.set_nonce(address, 1)  # contract nonces start at 1
+            if caller is not None:
+                state.set_nonce(deployer, state.nonce(deployer) + 1)
+            state.change_refcount(code_hash, 1)
+            state.add_contract(address, contract)
+            self.transfer(deployer, address, value, f.deposit)
+            out = self._callee(self.execute_contract, f)
+            if not out.reverted:
+                base = self.chain.base_deposit(contract, code.deposit)
+                state.set_contract_field(contract, "base_deposit", base)
+                self._finalize(f)
+            return out
+
+        return address, self.run_frame(frame, body)
+
+    # Helpers.
+    def _child_meters(
+        self, caller: Frame | None, weight: tuple[int, int], deposit_limit: int | None
+    ) -> tuple[WeightMeter, DepositMeter]:
+        parent_w = caller.weight if caller else self.tx_weight
+        parent_d = caller.deposit if caller else self.tx_deposit
+        return parent_w.nested(*weight), parent_d.nested(deposit_limit)
+
+    @staticmethod
+    def _callee(run: Callable[[Frame], ExecReturn], frame: Frame) -> ExecReturn:
+        """Errors raised while the callee runs are the callee's, whatever raised them."""
+        try:
+            return run(frame)
+        except ExecError as e:
+            e.origin = "callee"
+            raise
+
+    def _finalize(self, frame: Frame) -> None:
+        """Charge the frame's storage-deposit changes and enforce its deposit limit (`frame_meter.finalize`)."""
+        contract = frame.contract
+        if contract is not None:
+            frame.deposit.charge(self.chain.deposit_delta(frame.account, contract))
+        try:
+            frame.deposit.enforce()
+        except ExecError as e:
+            e.origin = "callee"
+            raise
+
+    def _call_precompile(
+        self,
+        dest: Address,
+        sender: Address,
+        value: int,
+        data: bytes,
+        read_only: bool,
+        meter_w: WeightMeter,
+        meter_d: DepositMeter,
+    ) -> ExecReturn:
+        frame = Frame(dest, None, None, "call", value, data, read_only, meter_w, meter_d)
+
+        def body(f: Frame) -> ExecReturn:
+            if value:
+                if read_only:
+                    raise ExecError(E.StateChangeDenied, detail="value transfer in a read-only call")
+                self.transfer(sender, dest, value, f.deposit)
+            gas = precompiles.precompile_gas(dest, data)
+            cost = self.config.schedule.cost("precompile")
+            ref = cost.ref_time + gas * self.config.schedule.precompile_ref_time_per_gas
+            try:
+                f.weight.charge(Weight(ref, cost.proof_size))
+            except ExecError as e:
+                e.origin = "callee"
+                raise
+            result = precompiles.run_precompile(dest, data)
+            if not result.success:
+                raise ExecError(E.ContractTrapped, "callee", f"precompile 0x{dest[-1]:02x} failed")
+            return ExecReturn(0, result.output)
+
+        self._check_depth()
+        return self.run_frame(frame, body)

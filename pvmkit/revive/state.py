@@ -1,0 +1,193 @@
+"""World state of the pallet-revive emulation: accounts, contracts, code, storage, events.
+
+Every mutation goes through a method that records how to undo it in a journal, so any span of
+changes can be rolled back: a reverted or trapped frame (with everything it called), or an
+`Env.anchor()` block. `checkpoint()`/`revert_to()` are the only transaction primitives.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+Address = bytes  # 20 bytes
+Hash = bytes  # 32 bytes
+StorageKey = tuple[bool, bytes]  # (is_fixed_32_byte_key, raw key bytes): fixed and variable keys never collide
+
+
+@dataclass
+class Account:
+    """Balances in the chain's native unit. `held` is the storage deposit reserved on a contract."""
+
+    free: int = 0
+    held: int = 0
+    nonce: int = 0
+
+
+@dataclass
+class ContractInfo:
+    """What makes an account a contract (pallet `ContractInfo` + `ImmutableDataOf`)."""
+
+    code_hash: Hash
+    storage: dict[StorageKey, bytes] = field(default_factory=dict)
+    immutable_data: bytes | None = None
+    storage_bytes: int = 0
+    storage_items: int = 0
+    base_deposit: int = 0
+    deposit_accounted: int = 0
+
+
+@dataclass
+class CodeInfo:
+    """An uploaded blob (pallet `PristineCode` + `CodeInfo`)."""
+
+    blob: bytes
+    owner: Address
+    deposit: int
+    refcount: int = 0
+
+
+@dataclass(frozen=True)
+class Event:
+    """A `ContractEmitted` event (an Ethereum log)."""
+
+    address: Address
+    topics: tuple[bytes, ...]
+    data: bytes
+
+
+class State:
+    """Journaled world state. Reads are plain dict lookups; writes go through the methods below."""
+
+    def __init__(self) -> None:
+        self.accounts: dict[Address, Account] = {}
+        self.contracts: dict[Address, ContractInfo] = {}
+        self.codes: dict[Hash, CodeInfo] = {}
+        self.transient: dict[tuple[Address, StorageKey], bytes] = {}
+        self.events: list[Event] = []
+        self._journal: list[Callable[[], None]] = []
+
+    # Transactions.
+    def checkpoint(self) -> int:
+        return len(self._journal)
+
+    def revert_to(self, checkpoint: int) -> None:
+        journal = self._journal
+        while len(journal) > checkpoint:
+            journal.pop()()
+
+    def _record(self, undo: Callable[[], None]) -> None:
+        self._journal.append(undo)
+
+    def forget_journal(self) -> None:
+        """Drop undo history (the state stays); used when nothing can roll back past this point."""
+        self._journal.clear()
+
+    # Accounts.
+    def account(self, address: Address) -> Account | None:
+        return self.accounts.get(address)
+
+    def exists(self, address: Address) -> bool:
+        return address in self.accounts
+
+    def ensure_account(self, address: Address) -> Account:
+        acct = self.accounts.get(address)
+        if acct is None:
+            acct = self.accounts[address] = Account()
+            self._record(lambda: self.accounts.pop(address, None))
+        return acct
+
+    def set_free(self, address: Address, value: int) -> None:
+        acct = self.ensure_account(address)
+        old = acct.free
+        acct.free = value
+        self._record(lambda: setattr(acct, "free", old))
+
+    def set_held(self, address: Address, value: int) -> None:
+        acct = self.ensure_account(address)
+        old = acct.held
+        acct.held = value
+        self._record(lambda: setattr(acct, "held", old))
+
+    def set_nonce(self, address: Address, value: int) -> None:
+        acct = self.ensure_account(address)
+        old = acct.nonce
+        acct.nonce = value
+        self._record(lambda: setattr(acct, "nonce", old))
+
+    def free(self, address: Address) -> int:
+        acct = self.accounts.get(address)
+        return acct.free if acct else 0
+
+    def nonce(self, address: Address) -> int:
+        acct = self.accounts.get(address)
+        return acct.nonce if acct else 0
+
+    # Code.
+    def add_code(self, code_hash: Hash, info: CodeInfo) -> None:
+        self.codes[code_hash] = info
+        self._record(lambda: self.codes.pop(code_hash, None))
+
+    def change_refcount(self, code_hash: Hash, delta: int) -> None:
+        info = self.codes[code_hash]
+        old = info.refcount
+        info.refcount += delta
+        self._record(lambda: setattr(info, "refcount", old))
+
+    # Contracts.
+    def add_contract(self, address: Address, info: ContractInfo) -> None:
+        self.contracts[address] = info
+        self._record(lambda: self.contracts.pop(address, None))
+
+    def remove_contract(self, address: Address) -> None:
+        info = self.contracts.pop(address)
+        self._record(lambda: self.contracts.__setitem__(address, info))
+
+    def set_contract_field(self, info: ContractInfo, name: str, value: object) -> None:
+        old = getattr(info, name)
+        setattr(info, name, value)
+        self._record(lambda: setattr(info, name, old))
+
+    def set_storage(self, info: ContractInfo, key: StorageKey, value: bytes | None) -> bytes | None:
+        """Write (or delete with None) a persistent slot; returns the old value. Tracks bytes/items for deposits."""
+        storage = info.storage
+        old = storage.get(key)
+        if value is None:
+            storage.pop(key, None)
+        else:
+            storage[key] = value
+        bytes_delta = (len(value) if value is not None else 0) - (len(old) if old is not None else 0)
+        items_delta = (value is not None) - (old is not None)
+        info.storage_bytes += bytes_delta
+        info.storage_items += items_delta
+
+        def undo() -> None:
+            if old is None:
+                storage.pop(key, None)
+            else:
+                storage[key] = old
+            info.storage_bytes -= bytes_delta
+            info.storage_items -= items_delta
+
+        self._record(undo)
+        return old
+
+    def set_transient(self, address: Address, key: StorageKey, value: bytes | None) -> bytes | None:
+        k = (address, key)
+        old = self.transient.get(k)
+        if value is None:
+            self.transient.pop(k, None)
+        else:
+            self.transient[k] = value
+        self._record(lambda: self.transient.__setitem__(k, old) if old is not None else self.transient.pop(k, None))
+        return old
+
+    def clear_transient(self) -> None:
+        """End of a transaction: transient storage is gone (journaled, so anchors restore it too)."""
+        old = self.transient
+        self.transient = {}
+        self._record(lambda: setattr(self, "transient", old))
+
+    def emit(self, event: Event) -> None:
+        self.events.append(event)
+        self._record(self.events.pop)

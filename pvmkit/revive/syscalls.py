@@ -1,0 +1,759 @@
+"""pallet-revive's host functions, dispatched by import name (revive.md §1.4, 2503-era `runtime.rs`).
+
+`Host.run()` drives one frame's PVM instance: it syncs PVM gas (fuel) with the frame's weight meter
+around every host call, charges each function's weight, reads arguments from a0..a5 (u32 = low
+32 bits, packed u64 = hi<<32|lo), and writes results to a0. Any bad guest pointer is `OutOfBounds`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from ..pvm.interpreter import Instance, InterruptKind, Module
+from .config import Weight
+from .primitives import (
+    ALL_CALL_FLAGS,
+    EMPTY_CODE_HASH,
+    IMMUTABLE_BYTES,
+    NUM_EVENT_TOPICS,
+    PAYLOAD_BYTES,
+    REVERT,
+    SENTINEL,
+    STORAGE_KEY_BYTES,
+    TRANSIENT,
+    TRANSIENT_STORAGE_BYTES,
+    U256_MAX,
+    CallFlags,
+    ExecError,
+    PalletError,
+    ReturnCode,
+    keccak256,
+)
+from .state import Event, StorageKey
+
+if TYPE_CHECKING:
+    from .exec import ExecReturn, Frame, Stack
+
+E = PalletError
+M32 = 0xFFFFFFFF
+M64 = (1 << 64) - 1
+
+Handler = Callable[["Host", list], "int | None"]
+SYSCALLS: dict[str, Handler] = {}
+"""Every host function pvmkit provides, by import symbol. Uploads importing anything else are rejected."""
+RESOLC_0_3_0_IMPORTS = frozenset(
+    "address balance balance_of base_fee block_author block_hash block_number call call_data_copy call_data_load "
+    "call_data_size caller chain_id code_hash code_size delegate_call deposit_event gas_limit gas_price "
+    "get_immutable_data get_storage hash_keccak_256 instantiate now origin ref_time_left return_data_copy "
+    "return_data_size seal_return set_immutable_data set_storage value_transferred".split()
+)
+
+
+def syscall(name: str, *, mutating: bool = False) -> Callable[[Handler], Handler]:
+    def register(fn: Handler) -> Handler:
+        if mutating:
+
+            def guarded(h: Host, r: list) -> int | None:
+                if h.frame.read_only:
+                    raise ExecError(E.StateChangeDenied, detail=f"{name} in a read-only call")
+                return fn(h, r)
+
+            SYSCALLS[name] = guarded
+        else:
+            SYSCALLS[name] = fn
+        return fn
+
+    return register
+
+
+class _Return(Exception):
+    """`seal_return` (or termination): stop the frame with these flags and data."""
+
+    def __init__(self, flags: int, data: bytes) -> None:
+        self.flags = flags
+        self.data = data
+
+
+class Host:
+    """Runs one frame's code and serves its host calls."""
+
+    def __init__(self, stack: Stack, frame: Frame, module: Module) -> None:
+        self.stack = stack
+        self.frame = frame
+        self.module = module
+        self.config = stack.config
+        self.schedule = stack.config.schedule
+        self.inst: Instance
+
+    def run(self) -> ExecReturn:
+        from .exec import ExecReturn
+
+        frame = self.frame
+        inst = self.inst = self.module.instantiate()
+        frame.instance = inst
+        try:
+            inst.prepare_call(frame.entry)
+        except KeyError:
+            raise ExecError(E.CodeRejected, detail=f"the code has no `{frame.entry}` export") from None
+        handlers = self.stack.chain.handlers(frame.code_hash, self.module)  # type: ignore[arg-type]
+        meter = frame.weight
+        per_fuel = self.schedule.ref_time_per_fuel
+        host_fn = Weight(self.schedule.host_fn_base, 0)
+        r = inst._r
+        fuel = meter.ref_left // per_fuel
+        inst.gas = fuel
+        while True:
+            intr = inst.run()
+            meter.used_ref += (fuel - inst.gas) * per_fuel
+            kind = intr.kind
+            if kind is InterruptKind.ECALLI:
+                index = intr.ecalli
+                handler = handlers[index] if index is not None and index < len(handlers) else None
+                if handler is None:
+                    raise ExecError(E.InvalidSyscall, detail=f"ecalli {index} names no known import")
+                meter.charge(host_fn)
+                try:
+                    result = handler(self, r)
+                except _Return as ret:
+                    return ExecReturn(ret.flags, ret.data)
+                if result is not None:
+                    r[7] = result & M64
+                fuel = meter.ref_left // per_fuel
+                inst.gas = fuel
+                continue
+            if kind is InterruptKind.FINISHED:
+                return ExecReturn()
+            if kind is InterruptKind.NOT_ENOUGH_GAS:
+                raise ExecError(E.OutOfGas, detail=f"at pc {intr.pc}")
+            if kind is InterruptKind.TRAP:
+                raise ExecError(E.ContractTrapped, detail=f"PVM trap at pc {intr.pc}")
+            raise ExecError(E.ExecutionFailed, detail=str(intr))
+
+    # Guest memory.
+    def read(self, ptr: int, length: int) -> bytes:
+        try:
+            return self.inst.memory.read(ptr, length)
+        except ValueError:
+            raise ExecError(E.OutOfBounds, detail=f"cannot read {length} bytes at {ptr:#x}") from None
+
+    def write(self, ptr: int, data: bytes) -> None:
+        if not data:
+            return
+        mem = self.inst.memory
+        if not mem.is_writable(ptr, len(data)):
+            raise ExecError(E.OutOfBounds, detail=f"cannot write {len(data)} bytes at {ptr:#x}")
+        mem.write(ptr, data)
+
+    def read_u256(self, ptr: int) -> int:
+        return int.from_bytes(self.read(ptr, 32), "little")
+
+    def write_u256(self, ptr: int, value: int) -> None:
+        self.write(ptr, (value & U256_MAX).to_bytes(32, "little"))
+
+    def write_output(self, out_ptr: int, out_len_ptr: int, data: bytes, allow_skip: bool) -> None:
+        """The out_len_ptr protocol: copy min(capacity, len) bytes and store the count (SENTINEL skips)."""
+        if allow_skip and out_ptr == SENTINEL:
+            return
+        capacity = int.from_bytes(self.read(out_len_ptr, 4), "little")
+        n = min(capacity, len(data))
+        self.charge("copy_to_contract", n)
+        self.write(out_ptr, data[:n])
+        self.write(out_len_ptr, n.to_bytes(4, "little"))
+
+    def charge(self, name: str, n: int = 0) -> None:
+        self.frame.weight.charge(self.schedule.cost(name, n))
+
+    def storage_key(self, key_ptr: int, key_len: int) -> StorageKey:
+        if key_len == SENTINEL:
+            return (True, self.read(key_ptr, 32))
+        if key_len > STORAGE_KEY_BYTES:
+            raise ExecError(E.DecodingFailed, detail=f"storage key of {key_len} bytes (max {STORAGE_KEY_BYTES})")
+        return (False, self.read(key_ptr, key_len))
+
+    @property
+    def caller(self) -> bytes:
+        return self.stack.caller_of(len(self.stack.frames) - 1)
+
+
+def _u32(x: int) -> int:
+    return x & M32
+
+
+def _hi_lo(x: int) -> tuple[int, int]:
+    return (x >> 32) & M32, x & M32
+
+
+def _reducible(h: Host, address: bytes) -> int:
+    """Balance a contract can see: free minus the existential deposit (the pallet's reducible balance)."""
+    return max(h.stack.state.free(address) - h.config.existential_deposit, 0)
+
+
+# Context getters.
+@syscall("address")
+def _address(h: Host, r: list) -> None:
+    h.charge("address")
+    h.write(_u32(r[7]), h.frame.account)
+
+
+@syscall("caller")
+def _caller(h: Host, r: list) -> None:
+    h.charge("caller")
+    h.write(_u32(r[7]), h.caller)
+
+
+@syscall("origin")
+def _origin(h: Host, r: list) -> None:
+    h.charge("origin")
+    h.write(_u32(r[7]), h.stack.origin)
+
+
+@syscall("balance")
+def _balance(h: Host, r: list) -> None:
+    h.charge("balance")
+    h.write_u256(_u32(r[7]), _reducible(h, h.frame.account))
+
+
+@syscall("balance_of")
+def _balance_of(h: Host, r: list) -> None:
+    h.charge("balance_of")
+    address = h.read(_u32(r[7]), 20)
+    h.write_u256(_u32(r[8]), _reducible(h, address))
+
+
+@syscall("value_transferred")
+def _value_transferred(h: Host, r: list) -> None:
+    h.charge("value_transferred")
+    h.write_u256(_u32(r[7]), h.frame.value)
+
+
+@syscall("block_number")
+def _block_number(h: Host, r: list) -> None:
+    h.charge("block_number")
+    h.write_u256(_u32(r[7]), h.stack.chain.block_number)
+
+
+@syscall("now")
+def _now(h: Host, r: list) -> None:
+    h.charge("now")
+    h.write_u256(_u32(r[7]), h.stack.chain.timestamp)
+
+
+@syscall("block_hash")
+def _block_hash(h: Host, r: list) -> None:
+    h.charge("block_hash")
+    number = h.read_u256(_u32(r[7]))
+    h.write(_u32(r[8]), h.stack.chain.block_hash(number))
+
+
+@syscall("block_author")
+def _block_author(h: Host, r: list) -> None:
+    h.charge("block_author")
+    h.write(_u32(r[7]), h.stack.chain.block_author)
+
+
+@syscall("chain_id")
+def _chain_id(h: Host, r: list) -> None:
+    h.charge("chain_id")
+    h.write_u256(_u32(r[7]), h.config.chain_id)
+
+
+@syscall("base_fee")
+def _base_fee(h: Host, r: list) -> None:
+    h.charge("base_fee")
+    h.write_u256(_u32(r[7]), h.config.base_fee)
+
+
+@syscall("gas_price")
+def _gas_price(h: Host, r: list) -> int:
+    h.charge("gas_price")
+    return h.config.gas_price
+
+
+@syscall("gas_limit")
+def _gas_limit(h: Host, r: list) -> int:
+    h.charge("gas_limit")
+    return h.config.block_ref_time_limit
+
+
+@syscall("ref_time_left")
+def _ref_time_left(h: Host, r: list) -> int:
+    h.charge("ref_time_left")
+    return h.frame.weight.ref_left
+
+
+@syscall("weight_left")
+def _weight_left(h: Host, r: list) -> None:
+    h.charge("weight_left")
+    w = h.frame.weight
+    # SCALE-encoded Weight: two compact u64; written with the out_len protocol.
+    h.write_output(_u32(r[7]), _u32(r[8]), _compact(w.ref_left) + _compact(w.proof_left), False)
+
+
+@syscall("minimum_balance")
+def _minimum_balance(h: Host, r: list) -> None:
+    h.charge("minimum_balance")
+    h.write_u256(_u32(r[7]), h.config.existential_deposit)
+
+
+@syscall("code_hash")
+def _code_hash(h: Host, r: list) -> None:
+    h.charge("code_hash")
+    address = h.read(_u32(r[7]), 20)
+    contract = h.stack.state.contracts.get(address)
+    if contract is not None:
+        value = contract.code_hash
+    else:
+        value = EMPTY_CODE_HASH if h.stack.state.exists(address) else bytes(32)
+    h.write(_u32(r[8]), value)
+
+
+@syscall("own_code_hash")
+def _own_code_hash(h: Host, r: list) -> None:
+    h.charge("own_code_hash")
+    h.write(_u32(r[7]), h.frame.contract.code_hash if h.frame.contract else bytes(32))
+
+
+@syscall("code_size")
+def _code_size(h: Host, r: list) -> int:
+    h.charge("code_size")
+    address = h.read(_u32(r[7]), 20)
+    contract = h.stack.state.contracts.get(address)
+    return len(h.stack.state.codes[contract.code_hash].blob) if contract else 0
+
+
+@syscall("is_contract")
+def _is_contract(h: Host, r: list) -> int:
+    h.charge("is_contract")
+    return int(h.read(_u32(r[7]), 20) in h.stack.state.contracts)
+
+
+@syscall("caller_is_origin")
+def _caller_is_origin(h: Host, r: list) -> int:
+    h.charge("caller_is_origin")
+    return int(h.caller == h.stack.origin)
+
+
+@syscall("caller_is_root")
+def _caller_is_root(h: Host, r: list) -> int:
+    h.charge("caller_is_origin")
+    return 0  # pvmkit origins are always signed accounts
+
+
+# Call data and return data.
+@syscall("call_data_size")
+def _call_data_size(h: Host, r: list) -> int:
+    h.charge("call_data_size")
+    return len(h.frame.input or b"")
+
+
+@syscall("call_data_copy")
+def _call_data_copy(h: Host, r: list) -> None:
+    out_ptr, out_len, offset = _u32(r[7]), _u32(r[8]), _u32(r[9])
+    h.charge("call_data_copy", out_len)
+    data = h.frame.input
+    if data is None:
+        raise ExecError(E.InputForwarded)
+    chunk = data[offset : offset + out_len] if offset < len(data) else b""
+    h.write(out_ptr, chunk + bytes(out_len - len(chunk)))
+
+
+@syscall("call_data_load")
+def _call_data_load(h: Host, r: list) -> None:
+    h.charge("call_data_load")
+    data = h.frame.input
+    if data is None:
+        raise ExecError(E.InputForwarded)
+    offset = _u32(r[8])
+    word = bytes(32)
+    if offset < len(data):
+        chunk = data[offset : offset + 32]
+        word = (chunk + bytes(32 - len(chunk)))[::-1]  # the word lands as a little-endian U256
+    h.write(_u32(r[7]), word)
+
+
+@syscall("return_data_size")
+def _return_data_size(h: Host, r: list) -> int:
+    h.charge("return_data_size")
+    return len(h.frame.last_output.data)
+
+
+@syscall("return_data_copy")
+def _return_data_copy(h: Host, r: list) -> None:
+    out_ptr, out_len_ptr, offset = _u32(r[7]), _u32(r[8]), _u32(r[9])
+    data = h.frame.last_output.data
+    if offset > len(data):
+        raise ExecError(E.OutOfBounds, detail=f"return data offset {offset} > length {len(data)}")
+    h.write_output(out_ptr, out_len_ptr, data[offset:], False)
+
+
+@syscall("seal_return")
+def _seal_return(h: Host, r: list) -> None:
+    flags, ptr, length = _u32(r[7]), _u32(r[8]), _u32(r[9])
+    h.charge("seal_return", length)
+    if length > 128 * 1024:
+        raise ExecError(E.ReturnDataTooLarge)
+    if flags & ~REVERT:
+        raise ExecError(E.InvalidCallFlags, detail=f"return flags {flags:#x}")
+    raise _Return(flags, h.read(ptr, length))
+
+
+@syscall("consume_all_gas")
+def _consume_all_gas(h: Host, r: list) -> None:
+    meter = h.frame.weight
+    meter.used_ref = meter.limit_ref
+    raise _Return(REVERT, b"")
+
+
+# Hashing.
+def _hash(h: Host, r: list, cost: str, fn: Callable[[bytes], bytes]) -> None:
+    length = _u32(r[8])
+    h.charge(cost, length)
+    h.write(_u32(r[9]), fn(h.read(_u32(r[7]), length)))
+
+
+@syscall("hash_keccak_256")
+def _hash_keccak_256(h: Host, r: list) -> None:
+    _hash(h, r, "hash_keccak_256", keccak256)
+
+
+@syscall("hash_sha2_256")
+def _hash_sha2_256(h: Host, r: list) -> None:
+    _hash(h, r, "hash_sha2_256", lambda d: hashlib.sha256(d).digest())
+
+
+@syscall("hash_blake2_256")
+def _hash_blake2_256(h: Host, r: list) -> None:
+    _hash(h, r, "hash_blake2_256", lambda d: hashlib.blake2b(d, digest_size=32).digest())
+
+
+@syscall("hash_blake2_128")
+def _hash_blake2_128(h: Host, r: list) -> None:
+    _hash(h, r, "hash_blake2_128", lambda d: hashlib.blake2b(d, digest_size=16).digest())
+
+
+@syscall("ecdsa_to_eth_address")
+def _ecdsa_to_eth_address(h: Host, r: list) -> int:
+    from coincurve import PublicKey
+
+    h.charge("ecdsa_to_eth_address")
+    key = h.read(_u32(r[7]), 33)
+    try:
+        uncompressed = PublicKey(key).format(compressed=False)
+    except ValueError:
+        return ReturnCode.ECDSA_RECOVERY_FAILED
+    h.write(_u32(r[8]), keccak256(uncompressed[1:])[12:])
+    return ReturnCode.SUCCESS
+
+
+# Storage.
+def _storage_flags(flags: int) -> bool:
+    if flags & ~TRANSIENT:
+        raise ExecError(E.InvalidStorageFlags, detail=f"storage flags {flags:#x}")
+    return bool(flags & TRANSIENT)
+
+
+def _read_slot(h: Host, transient: bool, key: StorageKey) -> bytes | None:
+    if transient:
+        return h.stack.state.transient.get((h.frame.account, key))
+    contract = h.frame.contract
+    return contract.storage.get(key) if contract else None
+
+
+def _write_slot(h: Host, transient: bool, key: StorageKey, value: bytes | None) -> bytes | None:
+    state = h.stack.state
+    if transient:
+        old = state.transient.get((h.frame.account, key))
+        delta = (len(key[1]) + len(value) if value is not None else 0) - (
+            len(key[1]) + len(old) if old is not None else 0
+        )
+        if delta > 0 and h.stack.transient_bytes + delta > TRANSIENT_STORAGE_BYTES:
+            raise ExecError(E.OutOfTransientStorage)
+        h.stack.transient_bytes += delta
+        return state.set_transient(h.frame.account, key, value)
+    contract = h.frame.contract
+    if contract is None:
+        raise ExecError(E.ContractNotFound, detail="no contract storage in this frame")
+    return state.set_storage(contract, key, value)
+
+
+@syscall("get_storage")
+def _get_storage(h: Host, r: list) -> int:
+    transient = _storage_flags(_u32(r[7]))
+    key = h.storage_key(_u32(r[8]), _u32(r[9]))
+    h.charge("transient_storage" if transient else "get_storage", PAYLOAD_BYTES)
+    value = _read_slot(h, transient, key)
+    if value is None:
+        return ReturnCode.KEY_NOT_FOUND
+    h.write_output(_u32(r[10]), _u32(r[11]), value, False)
+    return ReturnCode.SUCCESS
+
+
+@syscall("get_storage_or_zero")
+def _get_storage_or_zero(h: Host, r: list) -> None:
+    transient = _storage_flags(_u32(r[7]))
+    key = h.storage_key(_u32(r[8]), SENTINEL)
+    h.charge("transient_storage" if transient else "get_storage", 32)
+    value = _read_slot(h, transient, key) or b""
+    h.write(_u32(r[9]), (value + bytes(32))[:32])
+
+
+@syscall("contains_storage")
+def _contains_storage(h: Host, r: list) -> int:
+    transient = _storage_flags(_u32(r[7]))
+    key = h.storage_key(_u32(r[8]), _u32(r[9]))
+    h.charge("contains_storage")
+    value = _read_slot(h, transient, key)
+    return SENTINEL if value is None else len(value)
+
+
+def _set(h: Host, flags: int, key: StorageKey, value: bytes | None) -> int:
+    transient = _storage_flags(flags)
+    if value is not None and len(value) > PAYLOAD_BYTES:
+        raise ExecError(E.ValueTooLarge, detail=f"storage value of {len(value)} bytes (max {PAYLOAD_BYTES})")
+    h.charge("transient_storage" if transient else "set_storage", len(value or b"") + PAYLOAD_BYTES)
+    old = _write_slot(h, transient, key, value)
+    return SENTINEL if old is None else len(old)
+
+
+@syscall("set_storage", mutating=True)
+def _set_storage(h: Host, r: list) -> int:
+    key = h.storage_key(_u32(r[8]), _u32(r[9]))
+    return _set(h, _u32(r[7]), key, h.read(_u32(r[10]), _u32(r[11])))
+
+
+@syscall("set_storage_or_clear", mutating=True)
+def _set_storage_or_clear(h: Host, r: list) -> int:
+    key = h.storage_key(_u32(r[8]), SENTINEL)
+    value = h.read(_u32(r[9]), 32)
+    return _set(h, _u32(r[7]), key, None if not any(value) else value)
+
+
+@syscall("clear_storage", mutating=True)
+def _clear_storage(h: Host, r: list) -> int:
+    key = h.storage_key(_u32(r[8]), _u32(r[9]))
+    return _set(h, _u32(r[7]), key, None)
+
+
+@syscall("take_storage", mutating=True)
+def _take_storage(h: Host, r: list) -> int:
+    transient = _storage_flags(_u32(r[7]))
+    key = h.storage_key(_u32(r[8]), _u32(r[9]))
+    h.charge("transient_storage" if transient else "get_storage", PAYLOAD_BYTES)
+    value = _read_slot(h, transient, key)
+    if value is None:
+        return ReturnCode.KEY_NOT_FOUND
+    _write_slot(h, transient, key, None)
+    h.write_output(_u32(r[10]), _u32(r[11]), value, False)
+    return ReturnCode.SUCCESS
+
+
+# Immutables and events.
+@syscall("set_immutable_data")
+def _set_immutable_data(h: Host, r: list) -> None:
+    ptr, length = _u32(r[7]), _u32(r[8])
+    if length > IMMUTABLE_BYTES:
+        raise ExecError(E.OutOfBounds, detail=f"immutable data of {length} bytes (max {IMMUTABLE_BYTES})")
+    h.charge("set_immutable_data", length)
+    data = h.read(ptr, length)
+    frame = h.frame
+    if frame.entry != "deploy" or not data or frame.contract is None:
+        raise ExecError(E.InvalidImmutableAccess, detail="immutable data can only be set once, in the constructor")
+    h.stack.state.set_contract_field(frame.contract, "immutable_data", data)
+
+
+@syscall("get_immutable_data")
+def _get_immutable_data(h: Host, r: list) -> None:
+    frame = h.frame
+    if frame.entry == "deploy":
+        raise ExecError(E.InvalidImmutableAccess, detail="immutable data cannot be read in the constructor")
+    owner = frame.delegate_callee or frame.account
+    contract = h.stack.state.contracts.get(owner)
+    data = contract.immutable_data if contract else None
+    if data is None:
+        raise ExecError(E.InvalidImmutableAccess, detail="this contract has no immutable data")
+    h.charge("get_immutable_data", len(data))
+    h.write_output(_u32(r[7]), _u32(r[8]), data, False)
+
+
+@syscall("deposit_event", mutating=True)
+def _deposit_event(h: Host, r: list) -> None:
+    topics_ptr, num_topics, data_ptr, data_len = _u32(r[7]), _u32(r[8]), _u32(r[9]), _u32(r[10])
+    h.charge("deposit_event", data_len)
+    if num_topics > NUM_EVENT_TOPICS:
+        raise ExecError(E.TooManyTopics, detail=f"{num_topics} topics (max {NUM_EVENT_TOPICS})")
+    if data_len > PAYLOAD_BYTES:
+        raise ExecError(E.ValueTooLarge, detail=f"event data of {data_len} bytes (max {PAYLOAD_BYTES})")
+    for _ in range(num_topics):
+        h.charge("deposit_event_topic")
+    raw = h.read(topics_ptr, 32 * num_topics) if num_topics else b""
+    topics = tuple(raw[i : i + 32] for i in range(0, len(raw), 32))
+    h.stack.state.emit(Event(h.frame.account, topics, h.read(data_ptr, data_len)))
+
+
+# Calls.
+def _deposit_limit(h: Host, ptr: int) -> int | None:
+    if ptr == SENTINEL:
+        return None
+    value = h.read_u256(ptr)
+    return None if value == U256_MAX else value
+
+
+def _return_code(e: ExecError) -> int:
+    """Map a failed sub-call to the caller's return code, or re-raise to trap the caller."""
+    if e.error is E.TransferFailed:
+        return ReturnCode.TRANSFER_FAILED
+    if e.error is E.DuplicateContract:
+        return ReturnCode.DUPLICATE_CONTRACT_ADDRESS
+    if e.origin == "callee":
+        if e.error in (E.OutOfGas, E.StorageDepositLimitExhausted):
+            return ReturnCode.OUT_OF_RESOURCES
+        return ReturnCode.CALLEE_TRAPPED
+    raise e
+
+
+def _input_for(h: Host, flags: int, ptr: int, length: int) -> bytes:
+    if flags & CallFlags.CLONE_INPUT or flags & CallFlags.FORWARD_INPUT:
+        data = h.frame.input
+        if data is None:
+            raise ExecError(E.InputForwarded)
+        h.charge("call_data_copy", len(data))
+        if not flags & CallFlags.CLONE_INPUT:
+            h.frame.input = None
+        return data
+    h.charge("call_data_copy", length)
+    return h.read(ptr, length)
+
+
+def _finish_call(h: Host, flags: int, out: ExecReturn, out_ptr: int, out_len_ptr: int) -> int:
+    if flags & CallFlags.TAIL_CALL:
+        raise _Return(out.flags, out.data)
+    h.write_output(out_ptr, out_len_ptr, out.data, True)
+    return ReturnCode.CALLEE_REVERTED if out.reverted else ReturnCode.SUCCESS
+
+
+def do_call(
+    h: Host, flags: int, callee_ptr: int, ref_time: int, proof: int, deposit_ptr: int, value_ptr: int | None,
+    in_ptr: int, in_len: int, out_ptr: int, out_len_ptr: int,
+) -> int:  # fmt: skip
+    """`call` / `delegate_call` (value_ptr None) after argument unpacking."""
+    delegate = value_ptr is None
+    if flags & ~ALL_CALL_FLAGS or (delegate and flags & (CallFlags.ALLOW_REENTRY | CallFlags.READ_ONLY)):
+        raise ExecError(E.InvalidCallFlags, detail=f"call flags {flags:#x}")
+    h.charge("delegate_call" if delegate else "call")
+    callee = h.read(callee_ptr, 20)
+    deposit_limit = _deposit_limit(h, deposit_ptr)
+    value = 0 if delegate else h.read_u256(value_ptr)  # type: ignore[arg-type]
+    input_data = _input_for(h, flags, in_ptr, in_len)
+    stack = h.stack
+    try:
+        if delegate:
+            out = stack.delegate_call(callee, input_data, weight=(ref_time, proof), deposit_limit=deposit_limit)
+        else:
+            if value and (flags & CallFlags.READ_ONLY or h.frame.read_only):
+                raise ExecError(E.StateChangeDenied, detail="value transfer in a read-only call")
+            if value:
+                h.charge("call_transfer_surcharge")
+            out = stack.call(
+                callee, value, input_data, weight=(ref_time, proof), deposit_limit=deposit_limit,
+                read_only=bool(flags & CallFlags.READ_ONLY), allow_reentry=bool(flags & CallFlags.ALLOW_REENTRY),
+            )  # fmt: skip
+    except ExecError as e:
+        return _return_code(e)
+    return _finish_call(h, flags, out, out_ptr, out_len_ptr)
+
+
+@syscall("call")
+def _call(h: Host, r: list) -> int:
+    flags, callee_ptr = _hi_lo(r[7])
+    deposit_ptr, value_ptr = _hi_lo(r[10])
+    in_len, in_ptr = _hi_lo(r[11])
+    out_len_ptr, out_ptr = _hi_lo(r[12])
+    return do_call(h, flags, callee_ptr, r[8], r[9], deposit_ptr, value_ptr, in_ptr, in_len, out_ptr, out_len_ptr)
+
+
+@syscall("delegate_call")
+def _delegate_call(h: Host, r: list) -> int:
+    flags, address_ptr = _hi_lo(r[7])
+    in_len, in_ptr = _hi_lo(r[11])
+    out_len_ptr, out_ptr = _hi_lo(r[12])
+    return do_call(h, flags, address_ptr, r[8], r[9], _u32(r[10]), None, in_ptr, in_len, out_ptr, out_len_ptr)
+
+
+@syscall("call_evm")
+def _call_evm(h: Host, r: list) -> int:
+    # Newer ABI: (u32 flags, u32 callee, u32 value_ptr, u64 gas, u64 input, u64 output); gas u64::MAX = no limit.
+    in_len, in_ptr = _hi_lo(r[11])
+    out_len_ptr, out_ptr = _hi_lo(r[12])
+    gas = r[10]
+    ref = M64 if gas == M64 else gas * h.config.schedule.ref_time_per_fuel
+    return do_call(h, _u32(r[7]), _u32(r[8]), ref, M64, SENTINEL, _u32(r[9]), in_ptr, in_len, out_ptr, out_len_ptr)
+
+
+@syscall("delegate_call_evm")
+def _delegate_call_evm(h: Host, r: list) -> int:
+    in_len, in_ptr = _hi_lo(r[10])
+    out_len_ptr, out_ptr = _hi_lo(r[11])
+    gas = r[9]
+    ref = M64 if gas == M64 else gas * h.config.schedule.ref_time_per_fuel
+    return do_call(h, _u32(r[7]), _u32(r[8]), ref, M64, SENTINEL, None, in_ptr, in_len, out_ptr, out_len_ptr)
+
+
+@syscall("instantiate", mutating=True)
+def _instantiate(h: Host, r: list) -> int:
+    ref_time, proof = r[7], r[8]
+    deposit_ptr, value_ptr = _hi_lo(r[9])
+    input_len, code_hash_ptr = _hi_lo(r[10])
+    out_len_ptr, out_ptr = _hi_lo(r[11])
+    address_ptr, salt_ptr = _hi_lo(r[12])
+    if code_hash_ptr + 32 > M32 or input_len < 32:
+        raise ExecError(E.OutOfBounds, detail="instantiate input must start with a 32-byte code hash")
+    h.charge("instantiate", input_len - 32)
+    code_hash = h.read(code_hash_ptr, 32)
+    deposit_limit = _deposit_limit(h, deposit_ptr)
+    value = h.read_u256(value_ptr)
+    input_data = h.read(code_hash_ptr + 32, input_len - 32)
+    salt = None if salt_ptr == SENTINEL else h.read(salt_ptr, 32)
+    try:
+        address, out = h.stack.instantiate(
+            code_hash, value, input_data, salt, weight=(ref_time, proof), deposit_limit=deposit_limit
+        )
+    except ExecError as e:
+        return _return_code(e)
+    if not out.reverted and address_ptr != SENTINEL:
+        h.write(address_ptr, address)
+    h.write_output(out_ptr, out_len_ptr, out.data, True)
+    return ReturnCode.CALLEE_REVERTED if out.reverted else ReturnCode.SUCCESS
+
+
+@syscall("terminate", mutating=True)
+def _terminate(h: Host, r: list) -> None:
+    h.charge("terminate")
+    beneficiary = h.read(_u32(r[7]), 20)
+    frame, stack = h.frame, h.stack
+    if frame.entry == "deploy":
+        raise ExecError(E.TerminatedInConstructor)
+    if sum(f.account == frame.account for f in stack.frames) > 1:
+        raise ExecError(E.TerminatedWhileReentrant)
+    stack.chain.terminate(stack, frame.account, beneficiary)
+    raise _Return(0, b"")
+
+
+@syscall("weight_to_fee")
+def _weight_to_fee(h: Host, r: list) -> None:
+    h.charge("weight_to_fee")
+    fee = (r[7] // h.config.schedule.ref_time_per_fuel) * h.config.gas_price
+    h.write(_u32(r[9]), fee.to_bytes(16, "little"))
+
+
+def _compact(value: int) -> bytes:
+    """SCALE compact encoding of an unsigned integer."""
+    if value < 1 << 6:
+        return bytes([value << 2])
+    if value < 1 << 14:
+        return ((value << 2) | 1).to_bytes(2, "little")
+    if value < 1 << 30:
+        return ((value << 2) | 2).to_bytes(4, "little")
+    raw = value.to_bytes((value.bit_length() + 7) // 8, "little")
+    return bytes([((len(raw) - 4) << 2) | 3]) + raw
