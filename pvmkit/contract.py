@@ -142,7 +142,8 @@ class ContractFunction:
             raise ValueError(f"{signature(item)} returned undecodable data 0x{result.output.hex()}: {e}") from None
         if not outputs:
             return None
-        return decoded[0] if len(decoded) == 1 else tuple(decoded)
+        decoded = tuple(_checksummed(t, v) for t, v in zip(outputs, decoded, strict=True))
+        return decoded[0] if len(decoded) == 1 else decoded
 
 
 class Contract:
@@ -198,11 +199,38 @@ class Contract:
             args: dict[str, Any] = {}
             for p, topic in zip(indexed, log.topics[1:], strict=False):
                 t = _type(p)
-                args[p["name"]] = abi_decode([t], topic)[0] if _is_static_word(t) else topic
+                args[p["name"]] = _checksummed(t, abi_decode([t], topic)[0]) if _is_static_word(t) else topic
             values = abi_decode([_type(p) for p in plain], log.data) if plain else ()
-            args.update({p["name"]: v for p, v in zip(plain, values, strict=True)})
+            args.update({p["name"]: _checksummed(_type(p), v) for p, v in zip(plain, values, strict=True)})
             out.append(DecodedLog(self.address, item["name"], args))
         return out
+
+
+def _checksummed(t: str, value: Any) -> Any:
+    """Addresses come back as EIP-55 strings (as `Env.deploy` returns them), also inside arrays and tuples."""
+    if t == "address":
+        return to_checksum(parse_address(value))
+    if t.endswith("]"):
+        inner = t[: t.rindex("[")]
+        return type(value)(_checksummed(inner, v) for v in value)
+    if t.startswith("("):
+        return tuple(_checksummed(c, v) for c, v in zip(_split_tuple(t), value, strict=True))
+    return value
+
+
+def _split_tuple(t: str) -> list[str]:
+    """Component types of a tuple type string such as '(uint256,(address,bool)[])'."""
+    parts, depth, start = [], 0, 1
+    for i, ch in enumerate(t[1 : t.rindex(")")], start=1):
+        if ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+        elif ch == "," and depth == 0:
+            parts.append(t[start:i])
+            start = i + 1
+    parts.append(t[start : t.rindex(")")])
+    return [p for p in parts if p]
 
 
 def _is_static_word(t: str) -> bool:

@@ -1,0 +1,285 @@
+"""The pallet-revive host on real resolc 0.3.0 blobs, with hand-computed expectations.
+
+What EVM and pallet-revive agree on is checked differentially in test_differential.py; this file
+covers what is specific to the pallet (deposits, ED, weight, code validation, address formulas)
+and host-level error paths driven by hand-assembled contracts.
+"""
+
+from __future__ import annotations
+
+import pytest
+from eth_abi import encode
+
+from pvmkit.contract import ContractRevert
+from pvmkit.env import ALICE, BOB, DeployError, Env
+from pvmkit.pvm.asm import assemble
+from pvmkit.revive.address import create1, create2, parse_address, to_checksum
+from pvmkit.revive.chain import Chain
+from pvmkit.revive.config import RuntimeConfig
+from pvmkit.revive.primitives import CodeError, PalletError, keccak256
+
+from .conftest import load_contract
+
+ALICE_HEX, BOB_HEX = to_checksum(ALICE), to_checksum(BOB)
+
+
+@pytest.fixture
+def env() -> Env:
+    return Env()
+
+
+def test_address_derivation_matches_pallet_test_vectors() -> None:
+    assert create1(ALICE, 1).hex() == "c851da37e4e8d3a20d8d56be2963934b4ad71c3b"
+    salt = bytes.fromhex("1234567890123456789012345678901234567890123456789012345678901234")
+    assert create2(ALICE, bytes.fromhex("600060005560016000"), b"\x55", salt).hex() == (
+        "7f31e795e5836a19a8f919ab5a9de9a197ecd2b6"
+    )
+    assert to_checksum(bytes.fromhex("5aaeb6053f3e94c9b9a09f33669435e7ef1beaed")) == (
+        "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed"  # EIP-55 example
+    )
+
+
+def test_erc20_deploy_transfer_events_and_custom_errors(env: Env) -> None:
+    erc20 = load_contract("ERC20")
+    token = env.deploy_contract(erc20, "Token", "TKN", 1000)
+    assert (token.name(), token.symbol(), token.decimals(), token.totalSupply()) == ("Token", "TKN", 18, 1000)
+    # First deployment from Alice (nonce 0 before the transaction) lands at CREATE1(Alice, 0).
+    assert token.address == to_checksum(create1(ALICE, 0))
+    assert token.transfer(BOB_HEX, 10) is True
+    result = env.last_result
+    assert result.success and len(result.logs) == 1
+    log = result.logs[0]
+    assert log.topics == (
+        keccak256(b"Transfer(address,address,uint256)"),
+        bytes(12) + ALICE,
+        bytes(12) + BOB,
+    )
+    assert log.data == (10).to_bytes(32, "big")
+    assert (token.balanceOf(ALICE_HEX), token.balanceOf(BOB_HEX)) == (990, 10)
+    with env.prank(BOB):
+        with pytest.raises(ContractRevert) as info:
+            token.transfer(ALICE_HEX, 11)
+    assert info.value.name == "InsufficientBalance" and info.value.args_decoded == (10, 11)
+    assert token.approve(BOB_HEX, 5) is True
+    assert token.allowance(ALICE_HEX, BOB_HEX) == 5
+    with env.prank(BOB):
+        assert token.transferFrom(ALICE_HEX, BOB_HEX, 5) is True
+        with pytest.raises(ContractRevert):
+            token.transferFrom(ALICE_HEX, BOB_HEX, 1)
+    assert token.balanceOf(BOB_HEX) == 15
+    # Storage layout is solc's: balances is a mapping at some slot; the value is big-endian.
+    slot_values = {env.get_storage(token.address, k) for k in range(8)}
+    assert (1000).to_bytes(32, "big") in slot_values  # totalSupply
+
+
+def test_revert_rolls_back_state_and_keeps_output(env: Env) -> None:
+    token = env.deploy_contract(load_contract("ERC20"), "T", "T", 100)
+    data = bytes.fromhex("a9059cbb") + encode(["address", "uint256"], [BOB_HEX, 101])
+    result = env.call(token.address, data)
+    assert not result.success and result.reverted and result.error is None
+    assert result.output[:4] == keccak256(b"InsufficientBalance(uint256,uint256)")[:4]
+    assert result.logs == [] and result.storage_deposit == 0
+    assert token.balanceOf(ALICE_HEX) == 100
+
+
+def test_storage_deposit_is_charged_per_item_and_byte(env: Env) -> None:
+    """A new 32-byte slot costs DepositPerItem + 32·DepositPerByte = 2 + 32; overwriting costs nothing."""
+    flipper = env.deploy_contract(load_contract("Flipper"))
+    contract = parse_address(flipper.address)
+    held_before = env.chain.state.accounts[contract].held
+    alice_before = env.get_balance(ALICE)
+    flipper.flip()
+    first = env.last_result
+    assert first.storage_deposit == 34
+    assert env.chain.state.accounts[contract].held == held_before + 34
+    assert env.get_balance(ALICE) == alice_before - 34
+    flipper.flip()
+    assert env.last_result.storage_deposit == 0
+
+
+def test_value_transfer_to_a_new_account_pays_the_existential_deposit(env: Env) -> None:
+    value = env.deploy_contract(load_contract("Value"), value=5000)
+    fresh = "0x" + "41" * 20
+    alice_before = env.get_balance(ALICE)
+    value.pay(fresh, 7)
+    # The new account gets ED (from the origin) + value; the contract pays only the value.
+    assert env.get_balance(fresh) == 1000 + 7
+    assert env.get_balance(ALICE) == alice_before - 1000
+    # Contracts see their balance without the ED.
+    assert value.selfBalance() == 5000 - 7
+    # Sending more than the reducible balance fails (TransferFailed → the Solidity call returns false).
+    assert value.payWithSend(fresh, 10**9) is False
+
+
+def test_transient_storage_lives_for_one_transaction(env: Env) -> None:
+    storage = env.deploy_contract(load_contract("Storage"))
+    key = b"\x01" * 32
+    assert storage.tstoreThenSelfRead(key, 5) == (5, 5)  # read directly and through a self-call
+    storage.tstore(key, 5)
+    assert storage.tload(key) == 0  # a new transaction starts with empty transient storage
+
+
+def test_factory_create_and_create2_use_the_pvm_blob(env: Env) -> None:
+    child = load_contract("Child")
+    factory = env.deploy_contract(load_contract("Factory"), deps=[child])
+    made = factory.create(5)
+    # A contract's first CREATE uses nonce 1 (contract nonces start at 1, EIP-161 style).
+    assert made == to_checksum(create1(parse_address(factory.address), 1))
+    salt = b"\x07" * 32
+    made2 = factory.create2(9, salt)
+    expected = create2(parse_address(factory.address), child.blob, encode(["uint256"], [9]), salt)
+    assert made2 == to_checksum(expected)
+    assert env.at(made2, child.abi, "Child").value() == 9
+
+
+def test_factory_without_uploaded_child_code_fails(env: Env) -> None:
+    factory = env.deploy_contract(load_contract("Factory"))
+    # resolc ignores instantiate's return code: CodeNotFound traps the caller (a caller-side error).
+    result = env.call(factory.address, bytes.fromhex("780900dc") + encode(["uint256"], [1]))
+    assert not result.success
+
+
+def test_deploy_splits_constructor_data_appended_to_the_blob(env: Env) -> None:
+    erc20 = load_contract("ERC20")
+    args = encode(["string", "string", "uint256"], ["A", "B", 7])
+    address = env.deploy(erc20.blob + args)
+    assert env.at(address, erc20.abi).totalSupply() == 7
+
+
+def test_constructor_revert_raises_deploy_error(env: Env) -> None:
+    with pytest.raises(DeployError, match="Child: unlucky"):
+        env.deploy_contract(load_contract("Child"), 13)
+
+
+def test_anchor_rolls_back_everything_and_prank_changes_the_sender(env: Env) -> None:
+    token = env.deploy_contract(load_contract("ERC20"), "T", "T", 100)
+    nonce = env.chain.state.nonce(ALICE)
+    with env.anchor():
+        token.transfer(BOB_HEX, 40)
+        env.mine(10)
+        assert token.balanceOf(BOB_HEX) == 40
+    assert token.balanceOf(BOB_HEX) == 0 and env.block_number == 1
+    assert env.chain.state.nonce(ALICE) == nonce
+    with env.prank(BOB), pytest.raises(ContractRevert):
+        token.transfer(ALICE_HEX, 1)
+
+
+def test_block_context_values(env: Env) -> None:
+    ctx = env.deploy_contract(load_contract("Context"))
+    env.mine(3, seconds_per_block=12)
+    assert ctx.blockNumber() == 4 and ctx.timestamp() == 1 + 36
+    assert ctx.chainId() == 420_420_420
+    assert ctx.gasPrice() == 1000 and ctx.baseFee() == 0
+    assert ctx.coinbase() == to_checksum(b"\xff" * 20)
+    assert ctx.blockHash(4) == b"\0" * 32 and ctx.blockHash(3) != b"\0" * 32
+    assert ctx.prevrandao() == 2_500_000_000_000_000  # resolc's constant
+    assert ctx.ownCodeSize() == len(load_contract("Context").blob)  # CODESIZE is the PVM blob size
+
+
+def test_weight_and_gas_are_reported(env: Env) -> None:
+    flipper = env.deploy_contract(load_contract("Flipper"))
+    flipper.flip()
+    r = env.last_result
+    assert r.weight.ref_time > 0 and r.weight.proof_size > 0
+    assert r.gas_used == r.weight.ref_time // env.chain.config.schedule.ref_time_per_fuel
+
+
+def test_out_of_gas_rolls_back_but_bumps_the_nonce(env: Env) -> None:
+    flipper = env.deploy_contract(load_contract("Flipper"))
+    nonce = env.chain.state.nonce(ALICE)
+    result = env.call(flipper.address, bytes.fromhex("cde4efa9"), gas=500)
+    assert not result.success and result.error is PalletError.OutOfGas
+    assert env.chain.state.nonce(ALICE) == nonce + 1
+    assert flipper.get() is False
+
+
+# Hand-assembled contracts: host-call error paths independent of resolc.
+def _asm_contract(body: str, imports: list[str]) -> bytes:
+    header = "%rw_data_size = 4096\n%stack_size = 4096\n" + "".join(
+        f'%import {i} "{name}"\n' for i, name in enumerate(imports)
+    )
+    return assemble(header + "pub @deploy:\n    ret\npub @call:\n" + body).write()
+
+
+def test_bad_guest_pointer_is_out_of_bounds(env: Env) -> None:
+    code = _asm_contract("    a0 = 0x10\n    ecalli 0\n    ret\n", ["address"])
+    address = env.deploy(code)
+    result = env.call(address)
+    assert not result.success and result.error is PalletError.OutOfBounds
+
+
+def test_unknown_import_is_rejected_at_upload(env: Env) -> None:
+    code = _asm_contract("    ret\n", ["no_such_host_function"])
+    with pytest.raises(DeployError, match="InvalidSyscall"):
+        env.deploy(code)
+
+
+def test_upload_validation_rules() -> None:
+    chain = Chain()
+    chain.set_balance(ALICE, 10**20)
+    ok = _asm_contract("    ret\n", [])
+    with pytest.raises(CodeError, match="CodeRejected"):
+        chain.upload_code(ALICE, b"PVM\0garbage")
+    latest = ok[:4] + b"\x02" + ok[5:]  # same bytes, Latest64 version byte
+    with pytest.raises(CodeError, match="revive_v1"):
+        chain.upload_code(ALICE, latest)
+    with pytest.raises(CodeError, match="InvalidInstruction"):
+        chain.upload_code(ALICE, _asm_contract("    invalid\n", []))
+    with pytest.raises(CodeError, match="BasicBlockTooLarge"):
+        chain.upload_code(ALICE, _asm_contract("    a0 = a0 + a1\n" * 1001 + "    ret\n", []))
+    small = Chain(RuntimeConfig(max_code_size=32))
+    small.set_balance(ALICE, 10**20)
+    assert len(ok) > 32
+    with pytest.raises(CodeError, match="BlobTooLarge"):
+        small.upload_code(ALICE, ok)
+
+
+def test_runaway_loop_runs_out_of_gas(env: Env) -> None:
+    code = _asm_contract("@spin:\n    jump @spin\n", [])
+    address = env.deploy(code)
+    result = env.call(address, gas=100_000)
+    assert not result.success and result.error is PalletError.OutOfGas
+    assert result.gas_used <= 100_000
+
+
+def test_trap_is_contract_trapped(env: Env) -> None:
+    address = env.deploy(_asm_contract("    trap\n", []))
+    result = env.call(address)
+    assert result.error is PalletError.ContractTrapped
+
+
+def test_seal_return_with_unknown_flags_is_invalid(env: Env) -> None:
+    body = "    a0 = 2\n    a1 = 0x20000\n    a2 = 0\n    ecalli 0\n    ret\n"
+    address = env.deploy(_asm_contract(body, ["seal_return"]))
+    assert env.call(address).error is PalletError.InvalidCallFlags
+
+
+def test_storage_host_functions_return_old_lengths_and_sentinel(env: Env) -> None:
+    # set_storage(flags=0, key=0x20000, key_len=SENTINEL, value=0x20020, len=5) twice: SENTINEL, then 5;
+    # then seal_return the two results (8 bytes each).
+    body = """
+    a0 = 0
+    a1 = 0x20000
+    a2 = 0xffffffff
+    a3 = 0x20020
+    a4 = 5
+    ecalli 0
+    u64 [0x20100] = a0
+    a0 = 0
+    a1 = 0x20000
+    a2 = 0xffffffff
+    a3 = 0x20020
+    a4 = 5
+    ecalli 0
+    u64 [0x20108] = a0
+    a0 = 0
+    a1 = 0x20100
+    a2 = 16
+    ecalli 1
+    ret
+"""
+    address = env.deploy(_asm_contract(body, ["set_storage", "seal_return"]))
+    result = env.call(address)
+    assert result.success
+    assert result.output == (0xFFFFFFFF).to_bytes(8, "little") + (5).to_bytes(8, "little")
+    assert env.get_storage(address, bytes(32)) == bytes(27) + bytes(5)
