@@ -225,6 +225,15 @@ def _report(blob: ProgramBlob, intr: Interrupt, regs: list[int], gas_used: int, 
 
 
 @main.command()
+@click.option("--transfers", default=1000, show_default=True, help="Extra transfers to time at the end.")
+def demo(transfers: int) -> None:
+    """Deploy a resolc-compiled ERC-20 and make transfers, showing events, reverts and balances."""
+    from .demo import run_demo
+
+    run_demo(transfers)
+
+
+@main.command()
 @click.option("--quick", is_flag=True, help="Small sizes, for a smoke run.")
 @click.argument("args", nargs=-1)
 def bench(quick: bool, args: tuple[str, ...]) -> None:

@@ -75,7 +75,9 @@ def decode_revert(output: bytes, abi: Sequence[dict] = ()) -> tuple[str, str | N
                 args = tuple(abi_decode(types, output[4:]))
             except DecodingError:
                 continue
-            return f"{item['name']}({', '.join(map(repr, args))})", item["name"], args
+            names = [p.get("name") or f"arg{i}" for i, p in enumerate(item.get("inputs", []))]
+            shown = ", ".join(f"{n}={a!r}" for n, a in zip(names, args, strict=True))
+            return f"{item['name']}({shown})", item["name"], args
     if not output:
         return "reverted without a reason", None, ()
     return f"reverted with data 0x{output.hex()}", None, ()

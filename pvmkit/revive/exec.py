@@ -418,7 +418,8 @@ class Stack:
             except ExecError as e:
                 e.origin = "callee"
                 raise
-            result = precompiles.run_precompile(dest, data)
+            per_gas = self.config.schedule.precompile_ref_time_per_gas
+            result = precompiles.run_precompile(dest, data, gas_limit=gas + f.weight.ref_left // per_gas)
             if not result.success:
                 raise ExecError(E.ContractTrapped, "callee", f"precompile 0x{dest[-1]:02x} failed")
             return ExecReturn(0, result.output)

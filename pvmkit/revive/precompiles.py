@@ -92,7 +92,7 @@ def _fail(gas: int) -> PrecompileResult:
 # 0x01 ecrecover
 
 
-def _ecrecover(data: bytes) -> bytes | None:
+def _ecrecover(data: bytes) -> bytes:
     """Recover the signer address; bad v/r/s or a failed recovery is a *successful* empty result."""
     inp = _pad(data, 128)
     msg, v, sig = inp[:32], inp[32:64], inp[64:128]
