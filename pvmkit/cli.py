@@ -11,6 +11,7 @@ import click
 from .pvm.blob import ProgramBlob, ProgramBlobError
 from .pvm.interpreter import Interrupt, InterruptKind, Module, ModuleConfig, ModuleError
 from .pvm.isa import BY_NAME, REG_INDEX, REG_NAMES
+from .spec import run_spec_command
 
 BACKENDS = ("auto", "interpreter")
 M64 = (1 << 64) - 1
@@ -244,6 +245,16 @@ def bench(quick: bool, args: tuple[str, ...]) -> None:
         raise click.ClickException("benchmarks/ not found: run from a pvmkit source checkout") from None
     sys.exit(bench_main((["--quick"] if quick else []) + list(args)))
 
+
+main.add_command(run_spec_command, "run-spec")
+
+def _register_optional_commands() -> None:
+    from .revive.compiler import compile_command
+
+    main.add_command(compile_command, "compile")
+
+
+_register_optional_commands()
 
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -1,0 +1,475 @@
+"""Compile Solidity to PolkaVM blobs with resolc 0.3.0 (npm `@parity/resolc`, a wasm build) and to EVM bytecode with
+the solc 0.8.30 it ships with.
+
+`compile_solidity` runs one `node` process per call (a small driver script, `_DRIVER_JS`, written into the cache
+folder) that calls resolc's standard-JSON entry point and then solc-js on the same sources. Results are cached by a
+hash of (sources, settings, compiler versions) in ``<cache>/resolc-0.3.0/builds/<hash>.json``, so compiling the same
+sources again does not start node at all. The cache root is ``$PVMKIT_CACHE`` or ``~/.cache/pvmkit``.
+
+resolc 0.3.0 rejects `selfdestruct`, `address(x).code` (EXTCODECOPY), `blobhash` and `block.blobbasefee`; such
+errors are raised as `CompilerError`, like solc's own errors.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import posixpath
+import re
+import shutil
+import subprocess
+import tempfile
+import time
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import click
+
+from .primitives import keccak256
+
+RESOLC_VERSION = "0.3.0"
+SOLC_VERSION = "0.8.30"
+OPTIMIZER_MODES = ("0", "1", "2", "3", "s", "z")
+#: Settings used for the EVM (solc) build: the same Yul pipeline resolc feeds on (via-IR, optimizer on), with an EVM
+#: version every current EVM implements (transient storage and mcopy need cancun).
+EVM_SETTINGS = {"viaIR": True, "optimizer": {"enabled": True, "runs": 200}, "evmVersion": "cancun"}
+_DRIVER_VERSION = 1
+
+__all__ = [
+    "EVM_SETTINGS",
+    "OPTIMIZER_MODES",
+    "RESOLC_VERSION",
+    "SOLC_VERSION",
+    "CompiledContract",
+    "CompilerError",
+    "cache_root",
+    "compile_command",
+    "compile_solidity",
+    "ensure_resolc",
+]
+
+
+class CompilerError(RuntimeError):
+    """node/npm missing, resolc install failure, or Solidity/resolc errors (message = the compiler's own text)."""
+
+
+@dataclass(frozen=True)
+class CompiledContract:
+    name: str  #: contract name
+    source: str  #: source unit name, e.g. "File.sol"
+    blob: bytes  #: PolkaVM blob (resolc)
+    abi: list[dict]
+    code_hash: bytes  #: keccak256(blob), checked against resolc's `hash`
+    factory_deps: dict[bytes, str]  #: child code hash -> "File.sol:Child" (children `new`-ed by this contract)
+    evm_bytecode: bytes | None  #: solc creation bytecode (settings: EVM_SETTINGS), None if evm=False
+    warnings: tuple[str, ...] = field(default=(), compare=False, repr=False)  #: compiler warnings (whole build)
+    resolc_version: str = field(default="", compare=False, repr=False)  #: e.g. "0.3.0+commit.ed60869.llvm-18.1.8"
+    solc_version: str = field(default="", compare=False, repr=False)  #: e.g. "0.8.30+commit.73712a01"
+
+    @property
+    def qualified_name(self) -> str:
+        return f"{self.source}:{self.name}"
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# resolc installation
+
+_DRIVER_JS = r"""'use strict';
+// pvmkit resolc driver: stdin = {"sources": {name: text}, "optimizer": "z", "evm": bool, "evmSettings": {...}}
+// stdout = {"ok": bool, "errors": [...], "warnings": [...], "contracts": {...}, versions, timings}
+const fs = require('fs');
+const path = require('path');
+const emit = process.stdout.write.bind(process.stdout);
+console.log = console.error;  // keep stdout for the result only
+console.info = console.error;
+function finish(obj) { emit(JSON.stringify(obj)); }
+function split(errors) {
+  const bad = [], warn = [];
+  for (const e of errors || []) {
+    const text = (e.formattedMessage || e.message || String(e)).trim();
+    (e.severity === 'error' ? bad : warn).push(text);
+  }
+  return [bad, warn];
+}
+function main() {
+  const req = JSON.parse(fs.readFileSync(0, 'utf8'));
+  const sources = {};
+  for (const [k, v] of Object.entries(req.sources)) sources[k] = { content: v };
+  const result = { ok: false, errors: [], warnings: [], contracts: {}, timings: {} };
+  let t = Date.now();
+  const { resolc, version } = require(path.join(__dirname, 'node_modules/@parity/resolc/dist/resolc.js'));
+  const input = {
+    language: 'Solidity',
+    sources,
+    settings: {
+      optimizer: { mode: req.optimizer, enabled: true, fallback_to_optimizing_for_size: true, runs: 200 },
+      outputSelection: { '*': { '*': ['abi'] } },
+    },
+  };
+  let out;
+  try {
+    out = resolc(JSON.stringify(input));
+  } catch (e) {
+    result.errors.push(String(e && e.message ? e.message : e).trim());
+    return finish(result);
+  }
+  result.timings.resolc = (Date.now() - t) / 1000;
+  const [bad, warn] = split(out.errors);
+  result.warnings.push(...warn);
+  if (bad.length) { result.errors = bad; return finish(result); }
+  result.resolc_version = out.revive_version || '';
+  result.solc_version = out.long_version || out.version || '';
+  for (const [file, cs] of Object.entries(out.contracts || {})) {
+    result.contracts[file] = {};
+    for (const [name, c] of Object.entries(cs)) {
+      result.contracts[file][name] = {
+        abi: c.abi || [],
+        blob: (c.evm && c.evm.bytecode && c.evm.bytecode.object) || '',
+        hash: c.hash || '',
+        factoryDependencies: c.factoryDependencies || {},
+        evm: null,
+      };
+    }
+  }
+  if (req.evm) {
+    t = Date.now();
+    const solc = require(path.join(__dirname, 'node_modules/solc'));
+    const evmInput = {
+      language: 'Solidity',
+      sources,
+      settings: Object.assign({}, req.evmSettings, {
+        outputSelection: { '*': { '*': ['abi', 'evm.bytecode.object'] } },
+      }),
+    };
+    const evmOut = JSON.parse(solc.compile(JSON.stringify(evmInput)));
+    const [ebad] = split(evmOut.errors);
+    if (ebad.length) { result.errors = ebad.map((m) => 'solc (EVM build): ' + m); return finish(result); }
+    for (const [file, cs] of Object.entries(evmOut.contracts || {})) {
+      for (const [name, c] of Object.entries(cs)) {
+        if (result.contracts[file] && result.contracts[file][name]) {
+          result.contracts[file][name].evm = (c.evm && c.evm.bytecode && c.evm.bytecode.object) || '';
+        }
+      }
+    }
+    result.timings.solc = (Date.now() - t) / 1000;
+  }
+  result.ok = true;
+  finish(result);
+}
+try {
+  main();
+} catch (e) {
+  finish({ ok: false, errors: ['driver failure: ' + String(e && e.stack ? e.stack : e)], warnings: [] });
+}
+"""
+
+
+def cache_root() -> Path:
+    """`$PVMKIT_CACHE`, else `~/.cache/pvmkit`."""
+    env = os.environ.get("PVMKIT_CACHE")
+    return Path(env).expanduser() if env else Path.home() / ".cache" / "pvmkit"
+
+
+def _resolc_dir() -> Path:
+    return cache_root() / f"resolc-{RESOLC_VERSION}"
+
+
+def _installed_version(folder: Path, package: str) -> str | None:
+    try:
+        return json.loads((folder / "node_modules" / package / "package.json").read_text())["version"]
+    except (OSError, ValueError, KeyError):
+        return None
+
+
+def _is_installed(folder: Path) -> bool:
+    return (
+        _installed_version(folder, "@parity/resolc") == RESOLC_VERSION
+        and _installed_version(folder, "solc") == SOLC_VERSION
+        and (folder / "node_modules/@parity/resolc/dist/resolc/resolc.wasm").is_file()
+    )
+
+
+def _node() -> str:
+    node = shutil.which("node")
+    if node is None:
+        raise CompilerError("node (Node.js >= 18) not found on PATH; it is needed to run resolc (npm @parity/resolc)")
+    return node
+
+
+def ensure_resolc() -> Path:
+    """Install `@parity/resolc@0.3.0` (+ solc 0.8.30) into the cache folder on first use; return that folder."""
+    _node()
+    folder = _resolc_dir()
+    if not _is_installed(folder):
+        npm = shutil.which("npm")
+        if npm is None:
+            raise CompilerError(f"npm not found on PATH; it is needed once to install @parity/resolc@{RESOLC_VERSION}")
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".resolc-{RESOLC_VERSION}-", dir=folder.parent))
+        try:
+            package = {"name": "pvmkit-resolc", "private": True, "description": "resolc for pvmkit"}
+            (tmp / "package.json").write_text(json.dumps(package, indent=2) + "\n")
+            cmd = [npm, "install", "--no-audit", "--no-fund", "--loglevel=error", "--save-exact"]
+            cmd += [f"@parity/resolc@{RESOLC_VERSION}", f"solc@{SOLC_VERSION}"]
+            try:
+                proc = subprocess.run(cmd, cwd=tmp, capture_output=True, text=True, timeout=900)
+            except (OSError, subprocess.TimeoutExpired) as e:
+                raise CompilerError(f"npm install of @parity/resolc@{RESOLC_VERSION} failed: {e}") from None
+            if proc.returncode != 0 or not _is_installed(tmp):
+                detail = (proc.stderr or proc.stdout).strip().splitlines()[-5:]
+                raise CompilerError(
+                    f"npm install of @parity/resolc@{RESOLC_VERSION} failed (exit {proc.returncode}): "
+                    + (" | ".join(detail) or "no output")
+                )
+            if not _is_installed(folder):  # another process may have won the race
+                if folder.exists():
+                    shutil.rmtree(folder, ignore_errors=True)
+                try:
+                    tmp.rename(folder)
+                except OSError:
+                    if not _is_installed(folder):
+                        raise
+        finally:
+            if tmp.exists():
+                shutil.rmtree(tmp, ignore_errors=True)
+    driver = folder / "pvmkit-driver.js"
+    if not driver.is_file() or driver.read_text() != _DRIVER_JS:
+        fd, tmp_name = tempfile.mkstemp(dir=folder, suffix=".js")
+        with os.fdopen(fd, "w") as f:
+            f.write(_DRIVER_JS)
+        os.replace(tmp_name, driver)
+    return folder
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# sources
+
+_IMPORT_RE = re.compile(r"""\bimport\s+(?:[^"';]*?\bfrom\s+)?["']([^"']+)["']""")
+_COMMENT_RE = re.compile(r"//[^\n]*|/\*.*?\*/", re.S)
+
+
+def _imports(text: str) -> list[str]:
+    return _IMPORT_RE.findall(_COMMENT_RE.sub("", text))
+
+
+def _resolve_unit(importer: str, imp: str) -> str:
+    if imp.startswith(("./", "../")):
+        return posixpath.normpath(posixpath.join(posixpath.dirname(importer), imp))
+    return imp
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text()
+    except (OSError, UnicodeDecodeError) as e:
+        raise CompilerError(f"cannot read {path}: {e}") from None
+
+
+def _looks_like_source(text: str) -> bool:
+    return "\n" in text or bool(re.search(r"\b(pragma|contract|library|interface)\b", text))
+
+
+def _collect_sources(sources: Mapping[str, str] | str | Path | Iterable[Path | str]) -> dict[str, str]:
+    """Normalise the accepted inputs into {source unit name: text}; pull relative imports of files from disk."""
+    if isinstance(sources, Mapping):
+        units = {str(k): str(v) for k, v in sources.items()}
+        if not units:
+            raise CompilerError("no sources given")
+        return units
+    if isinstance(sources, str) and _looks_like_source(sources):
+        return {"input.sol": sources}
+    paths = [Path(sources)] if isinstance(sources, str | Path) else [Path(p) for p in sources]
+    if not paths:
+        raise CompilerError("no sources given")
+    paths = [p.resolve() for p in paths]
+    for p in paths:
+        if not p.is_file():
+            raise CompilerError(f"no such Solidity file: {p}")
+    names = [p.name for p in paths]
+    if len(set(names)) == len(names):
+        base = None
+        unit_of = {p: p.name for p in paths}
+    else:
+        base = Path(os.path.commonpath([str(p.parent) for p in paths]))
+        unit_of = {p: p.relative_to(base).as_posix() for p in paths}
+    units: dict[str, str] = {}
+    disk: dict[str, Path] = {}
+    for p in paths:
+        units[unit_of[p]] = _read(p)
+        disk[unit_of[p]] = p
+    queue = list(unit_of.values())
+    while queue:
+        unit = queue.pop()
+        for imp in _imports(units[unit]):
+            target = _resolve_unit(unit, imp)
+            if target in units:
+                continue
+            if imp.startswith(("./", "../")):
+                candidate = (disk[unit].parent / imp).resolve()
+            else:
+                candidate = ((base or disk[unit].parent) / imp).resolve()
+            if candidate.is_file():
+                units[target] = _read(candidate)
+                disk[target] = candidate
+                queue.append(target)
+            # otherwise leave it to solc, which reports a clear "Source not found" error
+    return units
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# compiling
+
+
+def _cache_key(units: Mapping[str, str], settings: Mapping[str, object]) -> str:
+    payload = {
+        "sources": dict(sorted(units.items())),
+        "settings": settings,
+        "resolc": RESOLC_VERSION,
+        "solc": SOLC_VERSION,
+        "driver": _DRIVER_VERSION,
+    }
+    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
+
+
+def _run_driver(units: Mapping[str, str], settings: Mapping[str, object]) -> dict:
+    folder = ensure_resolc()
+    node = _node()
+    request = json.dumps({"sources": dict(units), **settings})
+    try:
+        proc = subprocess.run(
+            [node, str(folder / "pvmkit-driver.js")], input=request, capture_output=True, text=True, cwd=folder
+        )
+    except OSError as e:
+        raise CompilerError(f"cannot run node: {e}") from None
+    try:
+        result = json.loads(proc.stdout)
+    except ValueError:
+        tail = " | ".join(proc.stderr.strip().splitlines()[-5:]) or "no output"
+        raise CompilerError(f"resolc driver failed (node exit {proc.returncode}): {tail}") from None
+    if not result.get("ok"):
+        errors = result.get("errors") or ["unknown compiler failure"]
+        raise CompilerError("Solidity compilation failed:\n" + "\n".join(errors))
+    return result
+
+
+def _build(result: dict, evm: bool) -> dict[str, CompiledContract]:
+    warnings = tuple(result.get("warnings", ()))
+    out: dict[str, CompiledContract] = {}
+    by_name: dict[str, list[CompiledContract]] = {}
+    for file, contracts in sorted(result["contracts"].items()):
+        for name, c in sorted(contracts.items()):
+            if not c["blob"]:
+                continue  # interfaces and abstract contracts have no code
+            blob = bytes.fromhex(c["blob"].removeprefix("0x"))
+            code_hash = keccak256(blob)
+            if c["hash"] and bytes.fromhex(c["hash"].removeprefix("0x")) != code_hash:
+                raise CompilerError(
+                    f"{file}:{name}: resolc's hash {c['hash']} is not keccak256(blob) {code_hash.hex()}"
+                )
+            deps = {bytes.fromhex(h.removeprefix("0x")): v for h, v in c["factoryDependencies"].items()}
+            evm_code = None
+            if evm and c.get("evm"):
+                try:
+                    evm_code = bytes.fromhex(c["evm"].removeprefix("0x"))
+                except ValueError:  # unlinked library placeholders
+                    evm_code = None
+            cc = CompiledContract(
+                name=name,
+                source=file,
+                blob=blob,
+                abi=c["abi"],
+                code_hash=code_hash,
+                factory_deps=deps,
+                evm_bytecode=evm_code,
+                warnings=warnings,
+                resolc_version=result.get("resolc_version", ""),
+                solc_version=result.get("solc_version", ""),
+            )
+            out[f"{file}:{name}"] = cc
+            by_name.setdefault(name, []).append(cc)
+    for name, ccs in by_name.items():
+        if len(ccs) == 1 and name not in out:
+            out[name] = ccs[0]
+    return out
+
+
+def compile_solidity(
+    sources: Mapping[str, str] | str | Path | list[Path],
+    *,
+    evm: bool = True,
+    optimizer: str = "z",
+    cache: bool = True,
+) -> dict[str, CompiledContract]:
+    """Compile Solidity with resolc 0.3.0 (PVM) and, if `evm`, with solc 0.8.30 (EVM creation bytecode).
+
+    `sources`: a path, a list of paths (relative imports are read from disk), Solidity text (unit name
+    "input.sol"), or {unit name: text}. Returns {"File.sol:Name": contract} plus {"Name": contract} for every
+    name that is unique across the files. Interfaces and abstract contracts (no code) are left out.
+    `optimizer` is resolc's LLVM level: one of 0 1 2 3 s z.
+    """
+    if optimizer not in OPTIMIZER_MODES:
+        raise CompilerError(f"optimizer must be one of {', '.join(OPTIMIZER_MODES)}, not {optimizer!r}")
+    units = _collect_sources(sources)
+    settings: dict[str, object] = {"optimizer": optimizer, "evm": bool(evm)}
+    if evm:
+        settings["evmSettings"] = EVM_SETTINGS
+    key = _cache_key(units, settings)
+    path = _resolc_dir() / "builds" / f"{key}.json"
+    if cache and path.is_file():
+        try:
+            return _build(json.loads(path.read_text()), evm)
+        except (OSError, ValueError, KeyError):
+            pass  # corrupt entry: recompile
+    started = time.monotonic()
+    result = _run_driver(units, settings)
+    result.setdefault("timings", {})["total"] = round(time.monotonic() - started, 3)
+    contracts = _build(result, evm)
+    if cache:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp_name = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+        with os.fdopen(fd, "w") as f:
+            json.dump(result, f)
+        os.replace(tmp_name, path)
+    return contracts
+
+
+def unique_contracts(contracts: Mapping[str, CompiledContract]) -> list[CompiledContract]:
+    """The distinct contracts of a `compile_solidity` result (it lists most twice), in (source, name) order."""
+    seen = {c.qualified_name: c for c in contracts.values()}
+    return [seen[k] for k in sorted(seen)]
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# CLI
+
+
+@click.command("compile")
+@click.argument("sources", nargs=-1, required=True, type=click.Path(path_type=Path, dir_okay=False, exists=True))
+@click.option(
+    "-o",
+    "--output-dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path("."),
+    show_default=True,
+    help="Where to write <Name>.polkavm, <Name>.abi.json (and <Name>.evm.bin).",
+)
+@click.option("--evm/--no-evm", default=True, show_default=True, help="Also write solc's EVM creation bytecode (hex).")
+@click.option(
+    "-O", "--optimizer", type=click.Choice(OPTIMIZER_MODES), default="z", show_default=True, help="resolc LLVM level."
+)
+@click.option("--no-cache", is_flag=True, help="Always run the compiler (do not read or write the build cache).")
+def compile_command(sources: tuple[Path, ...], output_dir: Path, evm: bool, optimizer: str, no_cache: bool) -> None:
+    """Compile Solidity SOURCES with resolc 0.3.0 into PolkaVM blobs (installs resolc via npm on first use)."""
+    try:
+        contracts = compile_solidity(list(sources), evm=evm, optimizer=optimizer, cache=not no_cache)
+    except CompilerError as e:
+        raise click.ClickException(str(e)) from None
+    output_dir.mkdir(parents=True, exist_ok=True)
+    for c in unique_contracts(contracts):
+        (output_dir / f"{c.name}.polkavm").write_bytes(c.blob)
+        (output_dir / f"{c.name}.abi.json").write_text(json.dumps(c.abi, indent=2) + "\n")
+        if evm and c.evm_bytecode is not None:
+            (output_dir / f"{c.name}.evm.bin").write_text(c.evm_bytecode.hex() + "\n")
+        click.echo(f"{c.qualified_name}: {len(c.blob):,} bytes, code hash 0x{c.code_hash.hex()}")

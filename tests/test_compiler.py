@@ -1,0 +1,351 @@
+"""resolc wrapper (`pvmkit.revive.compiler`) and the committed test-contract artifacts in tests/contracts/build/.
+
+Nothing here compiles unless resolc is already installed in the cache (or PVMKIT_TEST_RESOLC=1 allows installing
+it): the artifact checks read the committed files, and the cache/CLI checks use a hand-made cache entry.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from Crypto.Hash import keccak as _keccak
+
+from pvmkit.pvm.blob import ProgramBlob
+from pvmkit.revive import compiler
+from pvmkit.revive.compiler import CompiledContract, CompilerError, compile_command, compile_solidity, ensure_resolc
+
+CONTRACTS = Path(__file__).resolve().parent / "contracts"
+BUILD = CONTRACTS / "build"
+MANIFEST = json.loads((BUILD / "manifest.json").read_text())
+ENTRIES = MANIFEST["contracts"]
+
+#: revive.md §2.3: every host function a resolc-0.3.0 blob can import.
+REVIVE_IMPORTS = frozenset(
+    """
+    address balance balance_of base_fee block_author block_hash block_number call
+    call_data_copy call_data_load call_data_size caller chain_id code_hash code_size
+    delegate_call deposit_event gas_limit gas_price get_immutable_data get_storage
+    hash_keccak_256 instantiate now origin ref_time_left return_data_copy return_data_size
+    seal_return set_immutable_data set_storage value_transferred
+    """.split()
+)
+
+NODE = shutil.which("node")
+LIVE = os.environ.get("PVMKIT_TEST_RESOLC") == "1"
+live = pytest.mark.skipif(
+    not LIVE, reason="compiles with resolc (10-20 s, may npm-install it): set PVMKIT_TEST_RESOLC=1"
+)
+
+
+def keccak256(data: bytes) -> bytes:
+    return _keccak.new(digest_bits=256, data=data).digest()
+
+
+def _resolc_available() -> bool:
+    return LIVE or (NODE is not None and compiler._is_installed(compiler._resolc_dir()))
+
+
+needs_resolc = pytest.mark.skipif(
+    not _resolc_available(), reason="resolc is not installed in the cache (set PVMKIT_TEST_RESOLC=1 to install it)"
+)
+
+# ---- committed artifacts --------------------------------------------------------------------------------------------
+
+
+def test_manifest_matches_sources() -> None:
+    """Artifacts are rebuilt whenever a .sol changes (run `python tests/contracts/build.py`)."""
+    on_disk = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(CONTRACTS.glob("*.sol"))}
+    assert MANIFEST["sources"] == on_disk, "stale artifacts: run `python tests/contracts/build.py`"
+    assert MANIFEST["resolc_version"].startswith(compiler.RESOLC_VERSION + "+")
+    assert MANIFEST["solc_version"].startswith(compiler.SOLC_VERSION + "+")
+    assert {e["source"] for e in ENTRIES.values()} == set(on_disk)
+
+
+def test_no_stray_artifacts() -> None:
+    names = {p.name.split(".")[0] for p in BUILD.iterdir() if p.name != "manifest.json"}
+    assert names == set(ENTRIES)
+
+
+@pytest.mark.parametrize("name", sorted(ENTRIES))
+def test_artifact(name: str) -> None:
+    entry = ENTRIES[name]
+    raw = (BUILD / f"{name}.polkavm").read_bytes()
+    assert len(raw) == entry["size"]
+    assert "0x" + keccak256(raw).hex() == entry["code_hash"]
+    assert raw[:5] == b"PVM\0\0"  # magic + version 0 (ReviveV1, 64-bit)
+    blob = ProgramBlob.parse(raw)
+    assert blob.isa.blob_version == 0 and blob.is_64_bit
+    assert {e.name for e in blob.exports} >= {"call", "deploy"}
+    imports = {i.decode() for i in blob.imports if i is not None}
+    assert len(imports) == len(blob.imports)
+    assert imports <= REVIVE_IMPORTS, sorted(imports - REVIVE_IMPORTS)
+    assert sorted(imports) == entry["imports"]
+    assert blob.ro_data_size == 0 and blob.stack_size == 32 * 1024 and blob.rw_data_size > 64 * 1024  # resolc 0.3.0
+    abi = json.loads((BUILD / f"{name}.abi.json").read_text())
+    assert isinstance(abi, list)
+    evm = bytes.fromhex((BUILD / f"{name}.evm.hex").read_text().strip())
+    assert len(evm) == entry["evm_size"] > 0
+
+
+def test_factory_deps_point_at_artifacts() -> None:
+    hashes = {e["code_hash"]: f"{e['source']}:{n}" for n, e in ENTRIES.items()}
+    assert ENTRIES["Factory"]["factory_deps"] == {ENTRIES["Child"]["code_hash"]: "Factory.sol:Child"}
+    for entry in ENTRIES.values():
+        for h, qualified in entry["factory_deps"].items():
+            assert hashes[h] == qualified
+
+
+def test_artifacts_cover_every_host_function() -> None:
+    used = set().union(*(set(e["imports"]) for e in ENTRIES.values()))
+    assert used == REVIVE_IMPORTS, sorted(REVIVE_IMPORTS - used)
+
+
+def test_abi_of_erc20() -> None:
+    abi = json.loads((BUILD / "ERC20.abi.json").read_text())
+    functions = {f["name"] for f in abi if f["type"] == "function"}
+    assert functions == {
+        "name", "symbol", "decimals", "totalSupply", "balanceOf", "allowance", "transfer", "approve", "transferFrom",
+    }  # fmt: skip
+    assert {f["name"] for f in abi if f["type"] == "event"} == {"Transfer", "Approval"}
+    assert {f["name"] for f in abi if f["type"] == "error"} == {"InsufficientBalance"}
+
+
+# ---- sources, cache and CLI without node -----------------------------------------------------------------------------
+
+FLIPPER = (CONTRACTS / "Flipper.sol").read_text()
+
+
+def test_collect_sources_forms(tmp_path: Path) -> None:
+    assert compiler._collect_sources({"A.sol": "x"}) == {"A.sol": "x"}
+    assert compiler._collect_sources(FLIPPER) == {"input.sol": FLIPPER}
+    caller = compiler._collect_sources(CONTRACTS / "Caller.sol")  # pulls ./Callee.sol from disk
+    assert set(caller) == {"Caller.sol", "Callee.sol"}
+    assert compiler._collect_sources(str(CONTRACTS / "Flipper.sol")) == {"Flipper.sol": FLIPPER}
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    (tmp_path / "a" / "X.sol").write_text("contract A {}")
+    (tmp_path / "b" / "X.sol").write_text('import "../a/X.sol";\ncontract B {}')
+    (tmp_path / "b" / "Y.sol").write_text('import {A} from "./../a/X.sol"; // import "nothing.sol";\n')
+    assert compiler._collect_sources([tmp_path / "a" / "X.sol", tmp_path / "b" / "X.sol"]) == {
+        "a/X.sol": "contract A {}",
+        "b/X.sol": 'import "../a/X.sol";\ncontract B {}',
+    }
+    assert set(compiler._collect_sources([tmp_path / "b" / "Y.sol"])) == {"Y.sol", "../a/X.sol"}
+    with pytest.raises(CompilerError, match="no such Solidity file"):
+        compiler._collect_sources(tmp_path / "missing.sol")
+    with pytest.raises(CompilerError, match="no sources"):
+        compiler._collect_sources([])
+
+
+def _fake_cache_entry(units: dict[str, str], evm: bool = True, optimizer: str = "z") -> dict:
+    """A driver result for Flipper made from the committed artifacts, stored where compile_solidity looks."""
+    settings: dict[str, object] = {"optimizer": optimizer, "evm": evm}
+    if evm:
+        settings["evmSettings"] = compiler.EVM_SETTINGS
+    blob = (BUILD / "Flipper.polkavm").read_bytes()
+    result = {
+        "ok": True,
+        "errors": [],
+        "warnings": ["Warning: something"],
+        "resolc_version": MANIFEST["resolc_version"],
+        "solc_version": MANIFEST["solc_version"],
+        "contracts": {
+            name: {
+                "Flipper": {
+                    "abi": json.loads((BUILD / "Flipper.abi.json").read_text()),
+                    "blob": blob.hex(),
+                    "hash": keccak256(blob).hex(),
+                    "factoryDependencies": {},
+                    "evm": (BUILD / "Flipper.evm.hex").read_text().strip() if evm else None,
+                },
+                "IFlipper": {"abi": [], "blob": "", "hash": "", "factoryDependencies": {}, "evm": ""},
+            }
+            for name in units
+        },
+    }
+    path = compiler._resolc_dir() / "builds" / f"{compiler._cache_key(units, settings)}.json"
+    path.parent.mkdir(parents=True)
+    path.write_text(json.dumps(result))
+    return result
+
+
+@pytest.fixture
+def no_node(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An empty cache and a PATH without node or npm."""
+    empty = tmp_path / "bin"
+    empty.mkdir()
+    monkeypatch.setenv("PATH", str(empty))
+    monkeypatch.setenv("PVMKIT_CACHE", str(tmp_path / "cache"))
+    return tmp_path
+
+
+def test_cache_hit_needs_no_node(no_node: Path) -> None:
+    _fake_cache_entry({"Flipper.sol": FLIPPER})
+    out = compile_solidity({"Flipper.sol": FLIPPER})
+    assert set(out) == {"Flipper", "Flipper.sol:Flipper"}  # the interface (no code) is left out
+    c = out["Flipper"]
+    assert c is out["Flipper.sol:Flipper"]
+    assert isinstance(c, CompiledContract)
+    assert (c.name, c.source, c.qualified_name) == ("Flipper", "Flipper.sol", "Flipper.sol:Flipper")
+    assert c.blob == (BUILD / "Flipper.polkavm").read_bytes()
+    assert "0x" + c.code_hash.hex() == ENTRIES["Flipper"]["code_hash"]
+    assert c.factory_deps == {}
+    assert c.evm_bytecode is not None and c.evm_bytecode.hex() == (BUILD / "Flipper.evm.hex").read_text().strip()
+    assert c.warnings == ("Warning: something",) and c.resolc_version.startswith("0.3.0")
+    assert {f["name"] for f in c.abi} == {"flip", "get"}
+    # other settings are a different cache key: those need the compiler (and node is missing)
+    with pytest.raises(CompilerError, match="node"):
+        compile_solidity({"Flipper.sol": FLIPPER}, optimizer="3")
+    with pytest.raises(CompilerError, match="node"):
+        compile_solidity({"Flipper.sol": FLIPPER}, cache=False)
+
+
+def test_cache_rejects_a_wrong_hash(no_node: Path) -> None:
+    result = _fake_cache_entry({"Flipper.sol": FLIPPER})
+    result["contracts"]["Flipper.sol"]["Flipper"]["hash"] = "00" * 32
+    with pytest.raises(CompilerError, match="not keccak256"):
+        compiler._build(result, evm=True)
+
+
+def test_duplicate_names_only_get_qualified_keys(no_node: Path) -> None:
+    units = {"A.sol": FLIPPER, "B.sol": FLIPPER}
+    _fake_cache_entry(units)
+    assert set(compile_solidity(units)) == {"A.sol:Flipper", "B.sol:Flipper"}
+    assert [c.qualified_name for c in compiler.unique_contracts(compile_solidity(units))] == [
+        "A.sol:Flipper",
+        "B.sol:Flipper",
+    ]
+
+
+def test_missing_node(no_node: Path) -> None:
+    with pytest.raises(CompilerError, match="node .*not found on PATH"):
+        ensure_resolc()
+    with pytest.raises(CompilerError, match="node .*not found on PATH"):
+        compile_solidity(FLIPPER)
+
+
+@pytest.mark.skipif(NODE is None, reason="needs node on PATH")
+def test_missing_npm(no_node: Path) -> None:
+    (no_node / "bin" / "node").symlink_to(NODE)  # type: ignore[arg-type]
+    with pytest.raises(CompilerError, match="npm not found"):
+        ensure_resolc()
+
+
+def test_bad_optimizer() -> None:
+    with pytest.raises(CompilerError, match="optimizer"):
+        compile_solidity(FLIPPER, optimizer="4")
+
+
+def test_cli_from_cache(no_node: Path) -> None:
+    src = no_node / "Flipper.sol"
+    src.write_text(FLIPPER)
+    _fake_cache_entry({"Flipper.sol": FLIPPER})
+    out = no_node / "out"
+    result = CliRunner().invoke(compile_command, [str(src), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    size, code_hash = ENTRIES["Flipper"]["size"], ENTRIES["Flipper"]["code_hash"]
+    assert result.output == f"Flipper.sol:Flipper: {size:,} bytes, code hash {code_hash}\n"
+    assert (out / "Flipper.polkavm").read_bytes() == (BUILD / "Flipper.polkavm").read_bytes()
+    assert json.loads((out / "Flipper.abi.json").read_text()) == json.loads((BUILD / "Flipper.abi.json").read_text())
+    assert (out / "Flipper.evm.bin").read_text() == (BUILD / "Flipper.evm.hex").read_text()
+    # a different setting needs node -> a one-line click error
+    result = CliRunner().invoke(compile_command, [str(src), "-o", str(out), "--no-evm"])
+    assert result.exit_code == 1 and "Error: node" in result.output
+
+
+# ---- with resolc -----------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def private_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A fresh build cache that reuses the installed resolc (no second npm install)."""
+    installed = ensure_resolc()
+    monkeypatch.setenv("PVMKIT_CACHE", str(tmp_path))
+    (tmp_path / installed.name).mkdir()
+    (tmp_path / installed.name / "node_modules").symlink_to(installed / "node_modules")
+    return tmp_path
+
+
+@needs_resolc
+def test_syntax_error(private_cache: Path) -> None:
+    with pytest.raises(CompilerError) as info:
+        compile_solidity({"Bad.sol": "pragma solidity ^0.8.24;\ncontract Bad { function f( external {} }\n"})
+    message = str(info.value)
+    assert "ParserError: Expected type name" in message and "Bad.sol:2:" in message
+
+
+@needs_resolc
+def test_resolc_rejects_selfdestruct(private_cache: Path) -> None:
+    src = "pragma solidity ^0.8.24;\ncontract S { function f() external { selfdestruct(payable(msg.sender)); } }\n"
+    with pytest.raises(CompilerError, match="SELFDESTRUCT"):
+        compile_solidity({"S.sol": src}, evm=False)
+
+
+@needs_resolc
+def test_missing_import(private_cache: Path) -> None:
+    with pytest.raises(CompilerError, match="not found"):
+        compile_solidity({"I.sol": 'pragma solidity ^0.8.24;\nimport "./Nope.sol";\ncontract I {}\n'})
+
+
+@live
+def test_live_compile_and_cache(private_cache: Path) -> None:
+    src = {
+        "Tiny.sol": (
+            "// SPDX-License-Identifier: MIT\npragma solidity ^0.8.24;\n"
+            'import {Part} from "./Part.sol";\n'
+            "contract Tiny { function make() external returns (address) { return address(new Part()); } }\n"
+        ),
+        "Part.sol": "pragma solidity ^0.8.24;\ncontract Part { uint256 public k = 7; }\n",
+    }
+    first = compile_solidity(src)
+    started = time.monotonic()
+    second = compile_solidity(src)
+    assert time.monotonic() - started < 1.0
+    assert first == second
+    tiny, part = first["Tiny"], first["Part"]
+    assert tiny.code_hash == keccak256(tiny.blob)
+    assert tiny.factory_deps == {part.code_hash: "Part.sol:Part"}
+    blob = ProgramBlob.parse(tiny.blob)
+    assert "instantiate" in {i.decode() for i in blob.imports if i is not None}
+    assert tiny.evm_bytecode is not None and tiny.evm_bytecode[:2] == b"\x60\x80"
+    assert compile_solidity(src, evm=False)["Tiny"].evm_bytecode is None
+
+
+# ---- the EVM side of the artifacts -----------------------------------------------------------------------------------
+
+
+def test_evm_artifacts_run_on_revm() -> None:
+    """The solc creation bytecode deploys and behaves on an EVM (the differential oracle's side)."""
+    pyrevm = pytest.importorskip("pyrevm")
+    eth_abi = pytest.importorskip("eth_abi")
+    evm = pyrevm.EVM()
+    alice, bob = "0x" + "11" * 20, "0x" + "22" * 20
+    evm.set_balance(alice, 10**20)
+
+    def deploy(name: str, types: list[str] | None = None, args: list | None = None) -> str:
+        code = bytes.fromhex((BUILD / f"{name}.evm.hex").read_text()) + eth_abi.encode(types or [], args or [])
+        return evm.deploy(alice, code)
+
+    def call(to: str, signature: str, types: list[str], args: list) -> bytes:
+        data = keccak256(signature.encode())[:4] + eth_abi.encode(types, args)
+        return bytes(evm.message_call(alice, to, data))
+
+    flipper = deploy("Flipper")
+    assert call(flipper, "get()", [], []) == bytes(32)
+    call(flipper, "flip()", [], [])
+    assert call(flipper, "get()", [], []) == (1).to_bytes(32, "big")
+
+    token = deploy("ERC20", ["string", "string", "uint256"], ["Token", "TKN", 1000])
+    assert call(token, "transfer(address,uint256)", ["address", "uint256"], [bob, 10]) == (1).to_bytes(32, "big")
+    assert call(token, "balanceOf(address)", ["address"], [bob]) == (10).to_bytes(32, "big")
+    with pytest.raises(RuntimeError, match="Revert") as info:
+        call(token, "transfer(address,uint256)", ["address", "uint256"], [bob, 10**6])
+    have_want = eth_abi.encode(["uint256", "uint256"], [990, 10**6]).hex()
+    assert keccak256(b"InsufficientBalance(uint256,uint256)")[:4].hex() + have_want in str(info.value)
