@@ -294,3 +294,19 @@ def test_fuzz_block_mode_equals_single_step_mode(code, mask, regs, gas) -> None:
             (intr.kind, intr.pc, list(inst.regs), inst.gas, bytes(inst.memory.low), bytes(inst.memory.stack))
         )
     assert outcomes[0] == outcomes[1]
+
+
+def test_dynamic_paging_accesses_near_the_top_of_the_address_space() -> None:
+    """polkavm checks the first page, then traps when the access end passes 2^32 (even exactly at it)."""
+    m, _ = build([("load_u16", (A0, -1)), RET], config=ModuleConfig(dynamic_paging=True))
+    inst = m.instantiate()
+    inst.set_next_program_counter(0)
+    inst.gas = 10
+    intr = inst.run()
+    assert intr.kind is K.SEGFAULT and intr.address == 0xFFFFF000
+    m, _ = build([("load_u16", (A0, -2)), RET], config=ModuleConfig(dynamic_paging=True))
+    inst = m.instantiate()
+    inst.set_next_program_counter(0)
+    inst.gas = 10
+    inst.map_memory(0xFFFFF000, 0x1000)
+    assert inst.run().kind is K.TRAP

@@ -223,14 +223,18 @@ class DynamicMemory:
             self.writable.discard(page)
 
     def _check(self, address: int, size: int, write: bool, pc: int) -> None:
-        shift = self.shift
-        for a in {address, (address + size - 1) & M32}:
-            page = a >> shift
-            if page not in self.pages or (write and page not in self.writable):
-                page_address = page << shift
-                if page_address < 16 * 1024:
-                    raise GuestFault("trap", pc, page_address)
-                raise GuestFault("segfault", pc, page_address, page in self.pages)
+        """Fault on the first page, then (like polkavm) trap if the access end overflows u32, then the last page."""
+        self._check_page(address >> self.shift, write, pc)
+        if address + size > 1 << 32:
+            raise GuestFault("trap", pc, address)
+        self._check_page((address + size - 1) >> self.shift, write, pc)
+
+    def _check_page(self, page: int, write: bool, pc: int) -> None:
+        if page not in self.pages or (write and page not in self.writable):
+            page_address = page << self.shift
+            if page_address < 16 * 1024:
+                raise GuestFault("trap", pc, page_address)
+            raise GuestFault("segfault", pc, page_address, page in self.pages)
 
     def _bytes(self, address: int, size: int) -> bytearray:
         shift, mask = self.shift, self.page_size - 1
