@@ -251,6 +251,8 @@ class Stack:
             meter_w, meter_d = self._child_meters(caller, weight, deposit_limit)
             if len(input_data) > CALLDATA_BYTES:
                 raise ExecError(E.CallDataTooLarge)
+            if caller is not None:
+                self._check_depth()  # push_frame checks the depth before it knows whether dest has code
             if precompiles.is_precompile(dest):
                 return self._call_precompile(dest, sender, value, input_data, is_read_only, meter_w, meter_d)
             contract = self.state.contracts.get(dest)
@@ -260,7 +262,6 @@ class Stack:
                 if not is_read_only:
                     self.transfer(sender, dest, value, caller.deposit if caller else self.tx_deposit)
                 return ExecReturn()
-            self._check_depth()
             frame = Frame(dest, contract, contract.code_hash, "call", value, input_data, is_read_only, meter_w, meter_d)
 
             def body(f: Frame) -> ExecReturn:
@@ -286,10 +287,10 @@ class Stack:
         caller.last_output = ExecReturn()
         if len(input_data) > CALLDATA_BYTES:
             raise ExecError(E.CallDataTooLarge)
+        self._check_depth()
         code_contract = self.state.contracts.get(code_address)
         if code_contract is None:
             return ExecReturn()  # delegate-calls to non-contract accounts are a success
-        self._check_depth()
         meter_w, meter_d = self._child_meters(caller, weight, deposit_limit)
         frame = Frame(
             caller.account, caller.contract, code_contract.code_hash, "call", caller.value, input_data,
@@ -424,5 +425,4 @@ class Stack:
                 raise ExecError(E.ContractTrapped, "callee", f"precompile 0x{dest[-1]:02x} failed")
             return ExecReturn(0, result.output)
 
-        self._check_depth()
         return self.run_frame(frame, body)

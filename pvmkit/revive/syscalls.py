@@ -394,9 +394,10 @@ def _seal_return(h: Host, r: list) -> None:
     h.charge("seal_return", length)
     if length > 128 * 1024:
         raise ExecError(E.ReturnDataTooLarge)
+    data = h.read(ptr, length)  # the pallet reads the data before it parses the flags
     if flags & ~REVERT:
         raise ExecError(E.InvalidCallFlags, detail=f"return flags {flags:#x}")
-    raise _Return(flags, h.read(ptr, length))
+    raise _Return(flags, data)
 
 
 @syscall("consume_all_gas")
@@ -593,8 +594,9 @@ def _deposit_event(h: Host, r: list) -> None:
 
 
 # Calls.
-def _deposit_limit(h: Host, ptr: int) -> int | None:
-    if ptr == SENTINEL:
+def _deposit_limit(h: Host, ptr: int | None) -> int | None:
+    """The U256 limit at `ptr` (U256::MAX = inherit); None from the newer ABIs, which pass no deposit limit."""
+    if ptr is None:
         return None
     value = h.read_u256(ptr)
     return None if value == U256_MAX else value
@@ -634,7 +636,7 @@ def _finish_call(h: Host, flags: int, out: ExecReturn, out_ptr: int, out_len_ptr
 
 
 def do_call(
-    h: Host, flags: int, callee_ptr: int, ref_time: int, proof: int, deposit_ptr: int, value_ptr: int | None,
+    h: Host, flags: int, callee_ptr: int, ref_time: int, proof: int, deposit_ptr: int | None, value_ptr: int | None,
     in_ptr: int, in_len: int, out_ptr: int, out_len_ptr: int,
 ) -> int:  # fmt: skip
     """`call` / `delegate_call` (value_ptr None) after argument unpacking."""
@@ -688,7 +690,7 @@ def _call_evm(h: Host, r: list) -> int:
     out_len_ptr, out_ptr = _hi_lo(r[12])
     gas = r[10]
     ref = M64 if gas == M64 else gas * h.config.schedule.ref_time_per_fuel
-    return do_call(h, _u32(r[7]), _u32(r[8]), ref, M64, SENTINEL, _u32(r[9]), in_ptr, in_len, out_ptr, out_len_ptr)
+    return do_call(h, _u32(r[7]), _u32(r[8]), ref, M64, None, _u32(r[9]), in_ptr, in_len, out_ptr, out_len_ptr)
 
 
 @syscall("delegate_call_evm")
@@ -697,7 +699,7 @@ def _delegate_call_evm(h: Host, r: list) -> int:
     out_len_ptr, out_ptr = _hi_lo(r[11])
     gas = r[9]
     ref = M64 if gas == M64 else gas * h.config.schedule.ref_time_per_fuel
-    return do_call(h, _u32(r[7]), _u32(r[8]), ref, M64, SENTINEL, None, in_ptr, in_len, out_ptr, out_len_ptr)
+    return do_call(h, _u32(r[7]), _u32(r[8]), ref, M64, None, None, in_ptr, in_len, out_ptr, out_len_ptr)
 
 
 @syscall("instantiate", mutating=True)
@@ -744,7 +746,7 @@ def _terminate(h: Host, r: list) -> None:
 def _weight_to_fee(h: Host, r: list) -> None:
     h.charge("weight_to_fee")
     fee = (r[7] // h.config.schedule.ref_time_per_fuel) * h.config.gas_price
-    h.write(_u32(r[9]), fee.to_bytes(16, "little"))
+    h.write_u256(_u32(r[9]), fee)
 
 
 def _compact(value: int) -> bytes:
