@@ -283,3 +283,8 @@ def test_storage_host_functions_return_old_lengths_and_sentinel(env: Env) -> Non
     assert result.success
     assert result.output == (0xFFFFFFFF).to_bytes(8, "little") + (5).to_bytes(8, "little")
     assert env.get_storage(address, bytes(32)) == bytes(27) + bytes(5)
+
+
+def test_genesis_block_hash_is_frame_systems(env: Env) -> None:
+    ctx = env.deploy_contract(load_contract("Context"))
+    assert ctx.blockHash(0) == b"\x45" * 32

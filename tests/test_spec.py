@@ -1,0 +1,416 @@
+"""revive-runner specs (`pvmkit run-spec`, pvmkit/spec.py) and the pyrevm oracle (pvmkit/evm.py)."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from pvmkit import evm as evm_module
+from pvmkit.cli import main
+from pvmkit.spec import SpecError, load_specs, run_spec
+
+ROOT = Path(__file__).resolve().parent.parent
+SPECS = ROOT / "tests" / "specs"
+BUILD = ROOT / "tests" / "contracts" / "build"
+SUMMARY = re.compile(r"^(\d+) passed, (\d+) failed(?:, (\d+) errors?)?$")
+
+needs_pyrevm = pytest.mark.skipif(
+    not evm_module.available(), reason="pyrevm is not installed (pip install pvmkit[evm]): no EVM to compare with"
+)
+needs_resolc = pytest.mark.skipif(
+    os.environ.get("PVMKIT_TEST_RESOLC") != "1", reason="compiles Solidity with resolc: set PVMKIT_TEST_RESOLC=1"
+)
+
+# spec file: (checks without the EVM, checks with it). Differential runs add the EVM comparisons and drop the
+# implicit VerifyCall after each Instantiate/Call (as revive does).
+COUNTS = {
+    "flipper.json": (9, 22),
+    "erc20_transfer.json": (13, 35),
+    "value_transfer.json": (12, 25),
+    "factory.json": (16, 45),
+    "reverts.json": (16, 37),
+}
+
+
+def run_cli(*args: str) -> tuple[int, list[str]]:
+    result = CliRunner().invoke(main, ["run-spec", *args])
+    assert "Traceback" not in result.output
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return result.exit_code, result.output.splitlines()
+
+
+def summary(lines: list[str]) -> tuple[int, int, int]:
+    match = SUMMARY.match(lines[-1])
+    assert match, lines
+    return int(match.group(1)), int(match.group(2)), int(match.group(3) or 0)
+
+
+def write_spec(folder: Path, obj: dict, name: str = "spec.json") -> Path:
+    path = folder / name
+    path.write_text(json.dumps(obj, indent=2))
+    return path
+
+
+def word(n: int) -> str:
+    return n.to_bytes(32, "big").hex()
+
+
+FLIPPER = {"Path": str(BUILD / "Flipper.polkavm")}
+I0 = {"Instantiated": 0}
+
+
+def test_every_spec_has_a_count() -> None:
+    assert sorted(p.name for p in SPECS.glob("*.json")) == sorted(COUNTS)
+
+
+@pytest.mark.parametrize("name", sorted(COUNTS))
+def test_spec_passes_without_evm(name: str) -> None:
+    code, lines = run_cli(str(SPECS / name), "--no-differential")
+    assert code == 0, lines
+    assert lines == [f"{COUNTS[name][0]} passed, 0 failed"]
+
+
+@needs_pyrevm
+@pytest.mark.parametrize("name", sorted(COUNTS))
+def test_spec_passes_differential(name: str) -> None:
+    code, lines = run_cli(str(SPECS / name), "--differential")
+    assert code == 0, lines
+    assert lines == [f"{COUNTS[name][1]} passed, 0 failed"]
+
+
+@needs_pyrevm
+def test_spec_default_mode_and_verbose() -> None:
+    """Without a flag each spec runs in its own mode; -v adds one line per passing spec."""
+    code, lines = run_cli(str(SPECS / "flipper.json"), str(SPECS / "erc20_transfer.json"), "-v")
+    assert code == 0
+    assert lines == [
+        f"ok {SPECS / 'flipper.json'}: 9 checks",
+        f"ok {SPECS / 'erc20_transfer.json'}: 35 checks",
+        "44 passed, 0 failed",
+    ]
+
+
+def test_wrong_expectation_fails(tmp_path: Path) -> None:
+    spec = json.loads((SPECS / "flipper.json").read_text())
+    spec["actions"][0]["Instantiate"]["code"] = FLIPPER
+    spec["actions"][4]["VerifyStorage"]["expected"] = word(2)
+    code, lines = run_cli(str(write_spec(tmp_path, spec)))
+    assert code == 1
+    path = tmp_path / "spec.json"
+    assert lines == [
+        f"FAIL {path}: action #4 VerifyStorage: storage of Instantiated(0) at 0x{word(0)} "
+        f"expected 0x{word(2)} got 0x{word(1)}",
+        "8 passed, 1 failed",
+    ]
+
+
+def test_wrong_output_and_success(tmp_path: Path) -> None:
+    spec = {
+        "actions": [
+            {"Instantiate": {"code": {"Path": str(BUILD / "Errors.polkavm")}}},
+            {"Call": {"dest": I0, "data": "d909b403"}},  # ok() -> 42
+            {"VerifyCall": {"success": True, "output": word(43)}},
+            {"Call": {"dest": I0, "data": "4926c4c6"}},  # revertEmpty(): no VerifyCall -> implicit success check
+        ]
+    }
+    code, lines = run_cli(str(write_spec(tmp_path, spec)))
+    assert code == 1
+    name = tmp_path / "spec.json"
+    assert lines == [
+        f"FAIL {name}: action #2 VerifyCall: output expected 0x{word(43)} got 0x{word(42)}",
+        f"FAIL {name}: action #3 Call: success expected true got false (reverted: reverted without a reason)",
+        "2 passed, 2 failed",
+    ]
+
+
+def test_balances_set_genesis_and_verify_balance(tmp_path: Path) -> None:
+    """`balances` replaces the default endowment; VerifyBalance reads free balance minus the existential deposit."""
+    spec = {
+        "balances": [["0101010101010101010101010101010101010101", 5_000_000], ["Charlie", 1000]],
+        "actions": [
+            {"VerifyBalance": {"origin": "Alice", "expected": 5_000_000 - 1000}},
+            {"VerifyBalance": {"origin": "Bob", "expected": 0}},
+            {"VerifyBalance": {"origin": "Charlie", "expected": 0}},
+            {"Instantiate": {"code": {"Path": str(BUILD / "Value.polkavm")}, "value": 777}},
+            {"VerifyBalance": {"origin": I0, "expected": 777}},
+            {"Call": {"origin": "Bob", "dest": I0, "data": "d0e30db0"}},  # Bob has nothing to pay fees/deposits with
+            {"VerifyCall": {"success": True}},
+        ],
+    }
+    code, lines = run_cli(str(write_spec(tmp_path, spec)))
+    assert lines[-1] == "6 passed, 0 failed" and code == 0, lines
+
+
+def test_hash_code_and_upload(tmp_path: Path) -> None:
+    from pvmkit.revive.primitives import keccak256
+
+    blob = (BUILD / "Flipper.polkavm").read_bytes()
+    spec = {
+        "actions": [
+            {"Upload": {"code": {"Bytes": list(blob)}}},
+            {"Instantiate": {"origin": "Bob", "code": {"Hash": "0x" + keccak256(blob).hex()}}},
+            {"Instantiate": {"code": {"Bytes": blob.hex()}, "salt": "11" * 32}},
+            {"Call": {"dest": {"Instantiated": 1}, "data": "cde4efa9"}},
+            {"VerifyStorage": {"contract": {"Instantiated": 1}, "key": word(0), "expected": word(1)}},
+            {"VerifyStorage": {"contract": I0, "key": word(0)}},
+        ]
+    }
+    code, lines = run_cli(str(write_spec(tmp_path, spec)))
+    assert lines == ["5 passed, 0 failed"] and code == 0
+
+
+def test_instantiated_counts_calls_too(tmp_path: Path) -> None:
+    """`Instantiated(n)` indexes Instantiate *and* Call results (revive's `results`); a Call there aborts the spec."""
+    spec = {
+        "actions": [
+            {"Instantiate": {"code": FLIPPER}},
+            {"Call": {"dest": I0, "data": "cde4efa9"}},
+            {"Call": {"dest": {"Instantiated": 1}, "data": "cde4efa9"}},
+            {"VerifyStorage": {"contract": I0, "key": word(0), "expected": word(1)}},
+        ]
+    }
+    code, lines = run_cli(str(write_spec(tmp_path, spec)))
+    assert code == 1
+    assert lines == [
+        f"FAIL {tmp_path / 'spec.json'}: action #2 Call: Instantiated(1): result #1 is a Call, not an Instantiate",
+        "2 passed, 1 failed",
+    ]
+
+
+def test_failed_instantiation_and_rejected_code(tmp_path: Path) -> None:
+    spec = {
+        "actions": [
+            {"Instantiate": {"code": {"Bytes": "00112233"}}},
+            {"VerifyCall": {"success": False}},
+            {"Instantiate": {"code": {"Path": str(BUILD / "Value.polkavm")}, "value": 10**40}},
+            {"VerifyCall": {"success": False}},
+            {"Call": {"dest": {"Instantiated": 1}}},
+        ]
+    }
+    code, lines = run_cli(str(write_spec(tmp_path, spec)))
+    assert code == 1
+    assert lines[-2:] == [
+        f"FAIL {tmp_path / 'spec.json'}: action #4 Call: Instantiated(1): instantiation #1 failed",
+        "2 passed, 1 failed",
+    ]
+
+
+def test_gas_consumed(tmp_path: Path) -> None:
+    spec = {
+        "actions": [
+            {"Instantiate": {"code": FLIPPER, "gas_limit": {"ref_time": 10**13, "proof_size": 10**7}}},
+            {"Call": {"dest": I0, "data": "cde4efa9", "gas_limit": 1000}},
+            {"VerifyCall": {"success": False, "gas_consumed": 1}},
+        ]
+    }
+    code, lines = run_cli(str(write_spec(tmp_path, spec)))
+    assert code == 1
+    assert re.fullmatch(r"FAIL .*action #2 VerifyCall: gas_consumed \(ref_time\) expected 1 got \d+", lines[0])
+    assert lines[-1] == "2 passed, 1 failed"
+
+
+MALFORMED = [
+    ("{", "invalid JSON"),
+    ('{"actions": [{"Dance": {}}]}', "action #0: unknown action 'Dance'"),
+    ('{"actions": [{"Call": {"dest": "Dave"}}]}', 'action #0 Call dest: bad address "Dave"'),
+    ('{"actions": [{"Call": {"dest": {"AccountId": "0x1234"}}}]}', "expected 20 bytes, got 2"),
+    ('{"actions": [{"Call": {"data": "00"}}]}', "action #0 Call: missing field(s) dest"),
+    ('{"actions": [{"Call": {"dest": "Bob", "data": "xyz"}}]}', "action #0 Call data: 'xyz' is not hex"),
+    ('{"actions": [{"VerifyStorage": {"contract": "Bob", "key": "00"}}]}', "key: expected 32 bytes, got 1"),
+    ('{"actions": [{"VerifyCall": {"sucess": true}}]}', "unknown field(s) sucess"),
+    ('{"actions": [{"Upload": {"code": {"Yul": {}}}}]}', "Yul code is not supported"),
+    ('{"actions": [{"Instantiate": {"code": {"Path": "missing.polkavm"}}}]}', "cannot read"),
+    ('{"actions": [{"Instantiate": {}}]}', "no code"),
+    ('{"balances": [["Alice"]]}', "balances #0"),
+    ('{"differential": "yes"}', "differential must be true or false"),
+    ("[1, 2]", "a spec is a JSON object"),
+    ('{"actions": [{"Call": {"dest": "Bob", "value": -1}}]}', "value: expected a non-negative integer"),
+]
+
+
+@pytest.mark.parametrize(("text", "message"), MALFORMED)
+def test_malformed_spec_is_a_clean_error(tmp_path: Path, text: str, message: str) -> None:
+    path = tmp_path / "bad.json"
+    path.write_text(text)
+    code, lines = run_cli(str(path), "--no-differential")
+    assert code == 1
+    assert len(lines) == 2, lines
+    assert lines[0].startswith(f"ERROR {path}: ") and message in lines[0], lines[0]
+    assert lines[1] == "0 passed, 0 failed, 1 error"
+
+
+def test_sol_without_spec_comment(tmp_path: Path) -> None:
+    path = tmp_path / "Plain.sol"
+    path.write_text("contract Plain {}\n")
+    code, lines = run_cli(str(path))
+    assert code == 1 and "has no '/* runner.json … */' spec comment" in lines[0]
+
+
+def test_error_and_failures_in_one_run(tmp_path: Path) -> None:
+    (tmp_path / "bad.json").write_text("{")
+    code, lines = run_cli(str(tmp_path / "bad.json"), str(SPECS / "flipper.json"))
+    assert code == 1
+    assert lines[-1] == "9 passed, 0 failed, 1 error"
+
+
+def test_sol_spec_comment_with_path_code(tmp_path: Path) -> None:
+    """A .sol carries its specs in `/* runner.json … */` comments (several allowed); Path code needs no compiler."""
+    spec = {"actions": [{"Instantiate": {"code": FLIPPER}}, {"Call": {"dest": I0, "data": "cde4efa9"}}]}
+    wrong = {"actions": [{"Instantiate": {"code": FLIPPER}}, {"VerifyStorage": {"contract": I0, "key": word(0),
+                                                                                "expected": word(1)}}]}  # fmt: skip
+    text = "// SPDX-License-Identifier: MIT\n"
+    text += "/* runner.json\n" + json.dumps(spec, indent=4) + "\n*/\n\n"
+    text += "/* runner.json\n" + json.dumps(wrong, indent=4) + "\n*/\n\ncontract Flipper {}\n"
+    path = tmp_path / "Flipper.sol"
+    path.write_text(text)
+    specs = load_specs(path)
+    assert [s.name for s in specs] == [f"{path}[0]", f"{path}[1]"]
+    code, lines = run_cli(str(path))
+    assert code == 1
+    assert lines == [
+        f"FAIL {path}[1]: action #1 VerifyStorage: storage of Instantiated(0) at 0x{word(0)} "
+        f"expected 0x{word(1)} got 0x{word(0)}",
+        "3 passed, 1 failed",
+    ]
+
+
+def test_sol_spec_json_error_names_the_file_line(tmp_path: Path) -> None:
+    path = tmp_path / "Broken.sol"
+    path.write_text('pragma solidity ^0.8.0;\n/* runner.json\n{\n  "actions": [,]\n}\n*/\ncontract Broken {}\n')
+    code, lines = run_cli(str(path))
+    assert code == 1 and "invalid JSON" in lines[0] and "line 4" in lines[0], lines
+
+
+def test_counter_sol_is_parsed() -> None:
+    """The committed Counter.sol: two specs; code-less actions compile the contract named like the file."""
+    first, second = load_specs(SPECS / "Counter.sol")
+    assert first.differential and not second.differential
+    assert first.source == SPECS / "Counter.sol" and first.contract == "Counter"
+    assert (
+        first.actions[0].code is not None and first.actions[0].code.kind == "Bytes" and not first.actions[0].code.data
+    )
+    code = second.actions[0].code
+    assert code is not None and code.kind == "Solidity" and code.contract == "Counter" and code.path is None
+    assert [a.kind for a in first.steps(False)][:3] == ["Instantiate", "VerifyCall", "Call"]  # implicit check added
+    assert [a.kind for a in first.steps(True)][:2] == ["Instantiate", "Call"]
+
+
+@needs_resolc
+def test_counter_sol_compiles_and_runs() -> None:
+    args = [str(SPECS / "Counter.sol")] + ([] if evm_module.available() else ["--no-differential"])
+    code, lines = run_cli(*args)
+    assert code == 0, lines
+    passed, failed, errors = summary(lines)
+    assert (failed, errors) == (0, 0) and passed == (21 if evm_module.available() else 15)
+
+
+def test_differential_without_pyrevm_is_an_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(evm_module, "available", lambda: False)
+    code, lines = run_cli(str(SPECS / "erc20_transfer.json"))
+    assert code == 1
+    assert lines[0] == f"ERROR {SPECS / 'erc20_transfer.json'}: pyrevm is not installed: pip install pvmkit[evm]"
+
+
+def test_differential_needs_evm_bytecode(tmp_path: Path) -> None:
+    spec = {"differential": True, "actions": [{"Instantiate": {"code": {"Bytes": "00"}}}]}
+    path = write_spec(tmp_path, spec)
+    if not evm_module.available():
+        pytest.skip("pyrevm is not installed (pip install pvmkit[evm])")
+    with pytest.raises(SpecError, match="differential mode needs EVM bytecode: Bytes code has no EVM counterpart"):
+        run_spec(load_specs(path)[0])
+
+
+@needs_pyrevm
+def test_differential_reports_a_mismatch(tmp_path: Path) -> None:
+    """PVM Flipper against the EVM code of Storage: flip() exists only on the PVM side."""
+    (tmp_path / "Flipper.polkavm").write_bytes((BUILD / "Flipper.polkavm").read_bytes())
+    (tmp_path / "Flipper.evm.hex").write_text((BUILD / "Storage.evm.hex").read_text())
+    spec = {"differential": True, "actions": [
+        {"Instantiate": {"code": {"Path": "Flipper.polkavm"}}},
+        {"Call": {"dest": I0, "data": "cde4efa9"}},
+    ]}  # fmt: skip
+    code, lines = run_cli(str(write_spec(tmp_path, spec)))
+    assert code == 1
+    name = tmp_path / "spec.json"
+    assert lines[0] == (
+        f"FAIL {name}: action #1 Call: differential success expected false (reverted: reverted without a reason) "
+        "(evm) got true (pvm)"
+    )
+    assert f"FAIL {name}: action #1 Call: differential storage of Instantiated(0) at 0x{word(0)} expected " in lines[1]
+    assert summary(lines)[1] == 2
+
+
+@needs_pyrevm
+def test_differential_refuses_salt(tmp_path: Path) -> None:
+    spec = {"differential": True, "actions": [{"Instantiate": {"code": {"Path": str(BUILD / "Flipper.polkavm")},
+                                                               "salt": "00" * 32}}]}  # fmt: skip
+    code, lines = run_cli(str(write_spec(tmp_path, spec)))
+    assert code == 1 and "salt is not supported in differential mode" in lines[0]
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# pvmkit.evm
+
+
+def test_revert_output_parsing() -> None:
+    assert evm_module.revert_output("Revert { gas_used: 21172, output: 0x }") == b""
+    assert evm_module.revert_output("Revert { gas_used: 5, output: 0x08c379a0ff }") == bytes.fromhex("08c379a0ff")
+    assert evm_module.revert_output("Halt { reason: InvalidFEOpcode, gas_used: 7 }") is None
+
+
+@needs_pyrevm
+def test_evm_env_deploy_call_revert() -> None:
+    from eth_abi import encode
+
+    alice, bob = bytes([1] * 20), bytes([2] * 20)
+    evm = evm_module.EvmEnv()
+    evm.set_balance(alice, 10**30)
+    code = bytes.fromhex((BUILD / "ERC20.evm.hex").read_text().strip())
+    ok, token, output = evm.deploy(alice, code, encode(["string", "string", "uint256"], ["T", "T", 1000]))
+    assert ok and token is not None and output == b""
+    assert token.hex() == "1c81a61a407017c58397a47d2ab28191b9b8ec9b"  # CREATE(alice, 0), as on pvmkit
+    assert len(evm.deploy_logs()) == 1
+    ok, output, logs = evm.call(alice, token, bytes.fromhex("a9059cbb") + encode(["address", "uint256"], [bob, 10]))
+    assert ok and output == bytes.fromhex(word(1))
+    assert len(logs) == 1 and logs[0].address == token and len(logs[0].topics) == 3
+    assert evm.storage(token, 2) == bytes.fromhex(word(1000))
+    assert evm.nonce(alice) == 2  # the call was a transaction too
+    ok, output, logs = evm.call(alice, token, bytes.fromhex("a9059cbb") + encode(["address", "uint256"], [bob, 10**6]))
+    assert not ok and logs == []
+    assert output[:4] == bytes.fromhex("cf479181")  # InsufficientBalance(have, want)
+    ok, output, _ = evm.call(alice, token, b"", value=10**40)  # cannot pay: invalid transaction, no nonce bump
+    assert not ok and output == b"" and "LackOfFund" in evm.last_error and evm.nonce(alice) == 3
+    assert evm.balance(alice) == 10**30
+
+
+@needs_pyrevm
+def test_evm_env_transient_storage_ends_with_the_transaction() -> None:
+    from eth_abi import encode
+
+    alice = bytes([1] * 20)
+    evm = evm_module.EvmEnv()
+    evm.set_balance(alice, 10**30)
+    ok, storage, _ = evm.deploy(alice, bytes.fromhex((BUILD / "Storage.evm.hex").read_text().strip()))
+    assert ok and storage is not None
+    from pvmkit.revive.primitives import keccak256
+
+    tstore = keccak256(b"tstore(bytes32,uint256)")[:4] + encode(["bytes32", "uint256"], [b"\x01" * 32, 5])
+    assert evm.call(alice, storage, tstore)[0]
+    own_tload = keccak256(b"tload(bytes32)")[:4] + encode(["bytes32"], [b"\x01" * 32])
+    ok, output, _ = evm.call(alice, storage, own_tload)
+    assert ok and output == bytes(32)
+
+
+def test_evm_env_without_pyrevm(monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    monkeypatch.setitem(sys.modules, "pyrevm", None)
+    assert not evm_module.available()
+    with pytest.raises(RuntimeError, match=r"pyrevm is not installed: pip install pvmkit\[evm\]"):
+        evm_module.EvmEnv()
