@@ -1,26 +1,39 @@
-"""`python -m benchmarks`: PVM interpreter speed of pvmkit next to peer VMs, measured in one run.
+"""`python -m benchmarks`: pvmkit's PVM interpreter and ERC-20 contract calls next to peers, measured in one run.
 
 Examples:
-    python -m benchmarks                      # all engines, writes BENCHMARKS.md
+    python -m benchmarks                      # all programs and engines, writes BENCHMARKS.md
     python -m benchmarks --quick              # smoke run: small sizes, short timings, no BENCHMARKS.md
     python -m benchmarks --only interpreter   # just pvmkit's interpreter
     python -m benchmarks --only anan,tsrkit-cython --program sieve
+    python -m benchmarks --program erc20      # only the ERC-20 transfers (pvmkit, pyrevm, py-evm)
     python -m benchmarks --install-only       # install the peers into benchmarks/.peers and stop
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import shlex
 import sys
 
-from . import peers
+from . import erc20, peers
 from .peers import Engine, PeerUnavailable
 from .programs import BUILDERS, KNOWN_PRIME_COUNTS, Workload
-from .report import BENCHMARKS_MD, Row, machine_facts, summary, text_table, write_markdown
+from .report import (
+    BENCHMARKS_MD,
+    Row,
+    erc20_summary,
+    erc20_text,
+    machine_facts,
+    summary,
+    text_table,
+    write_markdown,
+)
 
-FULL = {"alu-loop": 200_000, "sieve": 100_000, "seconds": 1.5}
-QUICK = {"alu-loop": 20_000, "sieve": 10_000, "seconds": 0.1}
+FULL = {"alu-loop": 200_000, "sieve": 100_000, "seconds": 1.5, "transfers": 2_000, "pyevm-transfers": 100}
+QUICK = {"alu-loop": 20_000, "sieve": 10_000, "seconds": 0.1, "transfers": 200, "pyevm-transfers": 20}
+ERC20 = "erc20"
+PROGRAMS = [*BUILDERS, ERC20]
 
 
 def log(message: str) -> None:
@@ -33,12 +46,14 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument(
         "--only",
         metavar="ENGINES",
-        help="comma-separated engine names or substrings (e.g. interpreter, tsrkit, anan-release-mini)",
+        help="comma-separated engine names or substrings (e.g. interpreter, tsrkit, anan-release-mini, pyrevm)",
     )
-    p.add_argument("--program", choices=sorted(BUILDERS), action="append", help="run only this program (repeatable)")
+    p.add_argument("--program", choices=sorted(PROGRAMS), action="append", help="run only this program (repeatable)")
     p.add_argument("--seconds", type=float, help="target execution time per (program, engine)")
     p.add_argument("--alu-n", type=int, help="ALU loop iterations per run")
     p.add_argument("--sieve-n", type=int, help="sieve bound: count primes below this")
+    p.add_argument("--transfers", type=int, help="ERC-20 transfers per engine (default 2000; --quick 200)")
+    p.add_argument("--pyevm-transfers", type=int, help="ERC-20 transfers on py-evm (default 100; --quick 20)")
     p.add_argument("--no-install", action="store_true", help="do not install missing peers; skip them")
     p.add_argument("--install-only", action="store_true", help="install the peers into benchmarks/.peers and exit")
     write = p.add_mutually_exclusive_group()
@@ -48,17 +63,22 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return p.parse_args(argv)
 
 
-def select_engines(only: str | None) -> list[Engine]:
+def select_engines(only: str | None) -> tuple[list[Engine], list[erc20.Erc20Engine]]:
+    """(interpreter engines, ERC-20 engines) named by --only (all when it is not given)."""
     engines = peers.all_engines()
+    contract_engines = erc20.all_engines()
     if not only:
-        return engines
+        return engines, contract_engines
     tokens = [t.strip() for t in only.split(",") if t.strip()]
-    chosen = [e for e in engines if any(t == e.name or t in e.name for t in tokens)]
-    unknown = [t for t in tokens if not any(t == e.name or t in e.name for e in engines)]
+    names = [e.name for e in engines] + [e.name for e in contract_engines]
+    unknown = [t for t in tokens if not any(t == n or t in n for n in names)]
     if unknown:
-        names = ", ".join(e.name for e in engines)
-        raise SystemExit(f"unknown engine(s): {', '.join(unknown)} (known: {names})")
-    return chosen
+        raise SystemExit(f"unknown engine(s): {', '.join(unknown)} (known: {', '.join(names)})")
+
+    def chosen(pool: list) -> list:
+        return [e for e in pool if any(t == e.name or t in e.name for t in tokens)]
+
+    return chosen(engines), chosen(contract_engines)
 
 
 def build_workloads(args: argparse.Namespace) -> list[Workload]:
@@ -66,6 +86,8 @@ def build_workloads(args: argparse.Namespace) -> list[Workload]:
     params = {"alu-loop": args.alu_n or sizes["alu-loop"], "sieve": args.sieve_n or sizes["sieve"]}
     out = []
     for name in args.program or list(BUILDERS):
+        if name not in BUILDERS:
+            continue
         w = BUILDERS[name](params[name])
         if name == "sieve" and w.param in KNOWN_PRIME_COUNTS:
             assert w.expected_result == KNOWN_PRIME_COUNTS[w.param], "sieve model disagrees with known prime counts"
@@ -73,20 +95,36 @@ def build_workloads(args: argparse.Namespace) -> list[Workload]:
     return out
 
 
+def _loadavg() -> str:
+    try:
+        return f"{os.getloadavg()[0]:.2f}"
+    except OSError:
+        return "unknown"
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     if args.install_only:
         status = peers.install_peers(log)
+        try:
+            erc20.install_pyevm(log)
+            status["py-evm"] = None
+        except (PeerUnavailable, OSError) as e:
+            status["py-evm"] = str(e)
         for peer, reason in status.items():
             log(f"{peer}: {'ready' if reason is None else 'UNAVAILABLE: ' + reason}")
         return 1 if any(status.values()) else 0
-    engines = select_engines(args.only)
+    engines, contract_engines = select_engines(args.only)
     if args.list:
-        for e in peers.all_engines():
+        for e in [*peers.all_engines(), *erc20.all_engines()]:
             print(f"{e.name:20} {e.description}")
         return 0
-    seconds = args.seconds if args.seconds is not None else (QUICK if args.quick else FULL)["seconds"]
+    sizes = QUICK if args.quick else FULL
+    seconds = args.seconds if args.seconds is not None else sizes["seconds"]
+    load_before = _loadavg()
     workloads = build_workloads(args)
+    if not workloads:
+        engines = []  # --program erc20 only: do not prepare (or install) the interpreter peers
 
     ready: list[Engine] = []
     skipped: dict[str, str] = {}
@@ -120,22 +158,50 @@ def main(argv: list[str] | None = None) -> int:
                 f"({result.runs} runs, {result.seconds:.3f} s)  {verdict}"
             )
 
-    print()
-    print(text_table(rows))
-    lines = summary(rows)
-    if lines:
+    contracts = None
+    if ERC20 in (args.program or PROGRAMS):
+        if contract_engines:
+            contracts = erc20.run_program(
+                contract_engines,
+                args.transfers or sizes["transfers"],
+                args.pyevm_transfers or sizes["pyevm-transfers"],
+                install=not args.no_install,
+                log=log,
+            )
+        else:
+            log(f"== erc20: no ERC-20 engine matches --only {args.only} (they are: "
+                f"{', '.join(e.name for e in erc20.all_engines())})")  # fmt: skip
+
+    if rows:
         print()
-        print("\n".join(lines))
+        print(text_table(rows))
+        lines = summary(rows)
+        if lines:
+            print()
+            print("\n".join(lines))
+    if contracts is not None:
+        print()
+        print(f"ERC-20 transfers ({contracts.transfers:,} per engine, {contracts.pyevm_transfers:,} on py-evm)")
+        print(erc20_text(contracts))
+        lines = erc20_summary(contracts)
+        if lines:
+            print()
+            print("\n".join(lines))
 
     full_run = not args.quick and not args.only and not args.program
     if args.write or (full_run and not args.no_write):
         command = " ".join(["python -m benchmarks", shlex.join(sys.argv[1:] if argv is None else argv)]).strip()
-        write_markdown(rows, machine_facts(), {e.name: e.description for e in engines}, command)
+        described = {e.name: e.description for e in engines}
+        if contracts is not None:
+            described.update({e.name: e.description for e in contract_engines})
+        facts = machine_facts()
+        facts["load average (1 min) at start / end"] = f"{load_before} / {_loadavg()} (other work shares these CPUs)"
+        write_markdown(rows, facts, described, command, erc20=contracts)
         log(f"wrote {BENCHMARKS_MD}")
     elif full_run:
         log("BENCHMARKS.md not written (--no-write)")
     wrong = [r for r in rows if r.result is not None and r.problems]
-    return 1 if wrong else 0
+    return 1 if wrong or (contracts is not None and contracts.wrong) else 0
 
 
 if __name__ == "__main__":
