@@ -157,7 +157,7 @@ class DeployTiming:
     first_call: float = 0.0  # the first transfer in that Env (compiles the call path's blocks)
     first_call_compile: float = 0.0
     first_call_blocks: int = 0
-    second_env: float = 0.0  # the same deploy in a second, fresh Env (Chain caches modules per Chain)
+    second_env: float = 0.0  # the same deploy in a second, fresh Env (modules are cached per process)
     second_env_compile: float = 0.0
     second_env_blocks: int = 0
     same_env: float = 0.0  # a second deploy of the same code in the first Env (module cache hit)

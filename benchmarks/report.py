@@ -312,7 +312,7 @@ def _deploy_rows(report: Erc20Report) -> list[list[str]]:
         ["a later transfer in that Env (steady state)", ms(d.steady_call), "0.0", "0"],
         ["second deploy of the same code in the same Env (Module cached)", ms(d.same_env), ms(d.same_env_compile),
          str(d.same_env_blocks)],
-        ["deploy in a second fresh `Env` (the cache is per Chain)", ms(d.second_env), ms(d.second_env_compile),
+        ["deploy in a second fresh `Env` (modules are cached per process)", ms(d.second_env), ms(d.second_env_compile),
          str(d.second_env_blocks)],
     ]  # fmt: skip
 
@@ -375,8 +375,9 @@ def erc20_markdown(report: Erc20Report) -> list[str]:
     if report.deploy:
         parts += ["### Deploy and the module cache", "", *_md_table(DEPLOY_HEADERS, _deploy_rows(report), "lrrr"), ""]
         parts += [
-            "- `Chain` caches the compiled `Module` (and its compiled blocks) per code hash, per Chain: a second "
-            "deploy in the same Env reuses it, while a new `Env` starts with an empty cache and compiles again.",
+            "- Compiled `Module`s (with their compiled blocks) are cached per process by blob hash and config "
+            "(`pvm.interpreter.load_module`): a second `Env` deploying the same code reuses them, so only the "
+            "first deploy in a process pays for block compilation.",
             "",
         ]
     elif report.deploy_error:

@@ -93,15 +93,26 @@ class DecodedLog:
 
 
 def _prepare(types: list[str], args: Sequence[Any]) -> list[Any]:
-    """Accept checksum strings for addresses and hex strings for bytes, as users write them."""
+    """Accept any-case hex strings or 20 bytes for addresses and 0x-hex for bytes, as users write them."""
     out = []
     for t, a in zip(types, args, strict=True):
         if t == "address" and isinstance(a, str | bytes):
-            a = to_checksum(parse_address(a))
+            a = parse_address(a)  # eth-abi takes the 20 raw bytes; no checksum round trip
         elif t.startswith("bytes") and isinstance(a, str) and a.startswith("0x"):
             a = bytes.fromhex(a[2:])
         out.append(a)
     return out
+
+
+@dataclass(frozen=True)
+class _Overload:
+    """An ABI function item with its selector and types worked out once."""
+
+    item: dict
+    selector: bytes
+    inputs: list[str]
+    outputs: list[str]
+    view: bool
 
 
 class ContractFunction:
@@ -110,34 +121,41 @@ class ContractFunction:
     def __init__(self, contract: Contract, items: list[dict]) -> None:
         self.contract = contract
         self.items = items
+        self._overloads = [
+            _Overload(i, keccak256(signature(i).encode())[:4], [_type(p) for p in i.get("inputs", [])],
+                      [_type(p) for p in i.get("outputs", [])], i.get("stateMutability") in ("view", "pure"))
+            for i in items
+        ]  # fmt: skip
 
-    def _pick(self, args: tuple) -> dict:
-        matches = [i for i in self.items if len(i.get("inputs", [])) == len(args)]
+    def _pick(self, args: tuple) -> _Overload:
+        matches = [o for o in self._overloads if len(o.inputs) == len(args)]
         if len(matches) != 1:
             sigs = ", ".join(signature(i) for i in self.items)
             raise TypeError(f"{self.items[0]['name']} takes one of: {sigs}; got {len(args)} arguments")
         return matches[0]
 
     def encode(self, *args: Any) -> bytes:
-        item = self._pick(args)
-        types = [_type(p) for p in item.get("inputs", [])]
+        return self._encode(self._pick(args), args)
+
+    @staticmethod
+    def _encode(overload: _Overload, args: tuple) -> bytes:
         try:
-            return keccak256(signature(item).encode())[:4] + abi_encode(types, _prepare(types, args))
+            return overload.selector + abi_encode(overload.inputs, _prepare(overload.inputs, args))
         except (EncodingError, TypeError, ValueError) as e:
-            raise TypeError(f"cannot encode arguments for {signature(item)}: {e}") from None
+            raise TypeError(f"cannot encode arguments for {signature(overload.item)}: {e}") from None
 
     def __call__(self, *args: Any, value: int = 0, sender: str | bytes | None = None) -> Any:
-        item = self._pick(args)
-        data = self.encode(*args)
+        overload = self._pick(args)
+        item = overload.item
+        data = self._encode(overload, args)
         env = self.contract._env
-        view = item.get("stateMutability") in ("view", "pure")
-        if view:
+        if overload.view:
             result = env.dry_call(self.contract.address, data, value=value, sender=sender)
         else:
             result = env.call(self.contract.address, data, value=value, sender=sender)
         if not result.success:
             raise self.contract.revert_error(result)
-        outputs = [_type(p) for p in item.get("outputs", [])]
+        outputs = overload.outputs
         try:
             decoded = abi_decode(outputs, result.output) if outputs else ()
         except DecodingError as e:

@@ -186,6 +186,28 @@ class Module:
         return _SegmentCompiler(self, pc, self.block_cost(start) if start is not None else 0, False).source()[0]
 
 
+_MODULE_CACHE: dict[tuple[bytes, ModuleConfig], Module] = {}
+MODULE_CACHE_SIZE = 256
+
+
+def load_module(raw: bytes, config: ModuleConfig | None = None) -> Module:
+    """A Module for blob bytes, shared per process by content hash and config (compiled blocks included).
+
+    Modules hold only data derived from the blob plus compiled block functions; all running state
+    lives in Instances, so one Module can safely serve every Env or Chain in the process.
+    """
+    import hashlib
+
+    config = config or ModuleConfig()
+    key = (hashlib.sha256(raw).digest(), config)
+    module = _MODULE_CACHE.get(key)
+    if module is None:
+        if len(_MODULE_CACHE) >= MODULE_CACHE_SIZE:
+            _MODULE_CACHE.pop(next(iter(_MODULE_CACHE)))
+        module = _MODULE_CACHE[key] = Module(ProgramBlob.parse(raw), config)
+    return module
+
+
 def _trap_at(pc: int) -> BlockFn:
     def trap(r: list, lo: object, st: object, mem: object) -> int:
         r[_PC] = pc

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..pvm.blob import ProgramBlob, ProgramBlobError
-from ..pvm.interpreter import Module, ModuleConfig
+from ..pvm.interpreter import Module, ModuleConfig, load_module
 from ..pvm.isa import INVALID, REVIVE_V1, TERMINATORS
 from ..pvm.memory import MemoryMap
 from .config import RuntimeConfig, Weight
@@ -157,8 +157,7 @@ class Chain:
         """The compiled module for uploaded code, built once per code hash."""
         module = self._modules.get(code_hash)
         if module is None:
-            blob = ProgramBlob.parse(self.state.codes[code_hash].blob)
-            module = self._modules[code_hash] = Module(blob, self.module_config)
+            module = self._modules[code_hash] = load_module(self.state.codes[code_hash].blob, self.module_config)
         return module
 
     def handlers(self, code_hash: Hash, module: Module) -> list[Handler | None]:
