@@ -56,16 +56,10 @@ FALLBACK_REFERENCE = "pvmkit-raw"  # the `vs pvmkit` base when pvmkit-abi was no
 
 
 def load_contract(name: str) -> Any:
-    """A committed resolc 0.3.0 artifact (the loader of tests/conftest.py, copied: benchmarks do not import tests)."""
-    from pvmkit.revive.compiler import CompiledContract
-    from pvmkit.revive.primitives import keccak256
+    """A committed resolc 0.3.0 artifact from tests/contracts/build."""
+    from pvmkit.revive.compiler import load_artifact
 
-    blob = (CONTRACTS / f"{name}.polkavm").read_bytes()
-    abi = json.loads((CONTRACTS / f"{name}.abi.json").read_text())
-    evm_hex = CONTRACTS / f"{name}.evm.hex"
-    evm = bytes.fromhex(evm_hex.read_text().strip().removeprefix("0x")) if evm_hex.exists() else None
-    return CompiledContract(name=name, source=f"{name}.sol", blob=blob, abi=abi, code_hash=keccak256(blob),
-                            factory_deps={}, evm_bytecode=evm)  # fmt: skip
+    return load_artifact(CONTRACTS, name)
 
 
 def _checksum(address: bytes) -> str:

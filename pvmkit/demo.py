@@ -6,7 +6,6 @@ tests/contracts/build.py), so it runs without node or resolc.
 
 from __future__ import annotations
 
-import json
 import time
 from importlib import resources
 
@@ -15,20 +14,13 @@ import click
 from .contract import ContractRevert
 from .env import ALICE, BOB, CHARLIE, Env
 from .revive.address import to_checksum
-from .revive.compiler import CompiledContract
-from .revive.primitives import keccak256
+from .revive.compiler import CompiledContract, load_artifact
 
 NAMES = {to_checksum(ALICE): "Alice", to_checksum(BOB): "Bob", to_checksum(CHARLIE): "Charlie"}
 
 
 def demo_contract() -> CompiledContract:
-    data = resources.files("pvmkit") / "data"
-    blob = (data / "ERC20.polkavm").read_bytes()
-    abi = json.loads((data / "ERC20.abi.json").read_text())
-    return CompiledContract(
-        name="ERC20", source="ERC20.sol", blob=blob, abi=abi, code_hash=keccak256(blob), factory_deps={},
-        evm_bytecode=None,
-    )  # fmt: skip
+    return load_artifact(resources.files("pvmkit") / "data", "ERC20")
 
 
 def _who(address: str) -> str:

@@ -212,44 +212,34 @@ def _trunc_div(a: int, b: int) -> int:
     return q if (a < 0) == (b < 0) else -q
 
 
-def _div_s32(a: int, b: int) -> int:
-    a = ((a & M32) ^ 0x80000000) - 0x80000000
-    b = ((b & M32) ^ 0x80000000) - 0x80000000
+def _signed_div_rem(a: int, b: int, bits: int, rem: bool) -> int:
+    """RISC-V signed div/rem: x/0 = -1 and x%0 = x; MIN/-1 = MIN and MIN%-1 = 0; truncating; result → u64."""
+    sign = 1 << (bits - 1)
+    mask = (1 << bits) - 1
+    a = ((a & mask) ^ sign) - sign
+    b = ((b & mask) ^ sign) - sign
     if b == 0:
-        return M64
-    if a == -(1 << 31) and b == -1:
-        return a & M64
-    return _trunc_div(a, b) & M64
+        return (a if rem else -1) & M64
+    if a == -sign and b == -1:
+        return 0 if rem else a & M64
+    q = _trunc_div(a, b)
+    return (a - b * q if rem else q) & M64
+
+
+def _div_s32(a: int, b: int) -> int:
+    return _signed_div_rem(a, b, 32, False)
 
 
 def _rem_s32(a: int, b: int) -> int:
-    a = ((a & M32) ^ 0x80000000) - 0x80000000
-    b = ((b & M32) ^ 0x80000000) - 0x80000000
-    if b == 0:
-        return a & M64
-    if a == -(1 << 31) and b == -1:
-        return 0
-    return (a - b * _trunc_div(a, b)) & M64
+    return _signed_div_rem(a, b, 32, True)
 
 
 def _div_s64(a: int, b: int) -> int:
-    a = (a ^ 0x8000000000000000) - 0x8000000000000000
-    b = (b ^ 0x8000000000000000) - 0x8000000000000000
-    if b == 0:
-        return M64
-    if a == -(1 << 63) and b == -1:
-        return a & M64
-    return _trunc_div(a, b) & M64
+    return _signed_div_rem(a, b, 64, False)
 
 
 def _rem_s64(a: int, b: int) -> int:
-    a = (a ^ 0x8000000000000000) - 0x8000000000000000
-    b = (b ^ 0x8000000000000000) - 0x8000000000000000
-    if b == 0:
-        return a & M64
-    if a == -(1 << 63) and b == -1:
-        return 0
-    return (a - b * _trunc_div(a, b)) & M64
+    return _signed_div_rem(a, b, 64, True)
 
 
 RUNTIME: dict[str, object] = {

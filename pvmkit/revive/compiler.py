@@ -23,6 +23,7 @@ import tempfile
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from importlib.resources.abc import Traversable
 from pathlib import Path
 
 import click
@@ -433,6 +434,16 @@ def compile_solidity(
             json.dump(result, f)
         os.replace(tmp_name, path)
     return contracts
+
+
+def load_artifact(folder: Path | Traversable, name: str) -> CompiledContract:
+    """A contract saved as `<name>.polkavm` + `<name>.abi.json` (+ optional `<name>.evm.hex`) in `folder`."""
+    blob = (folder / f"{name}.polkavm").read_bytes()
+    abi = json.loads((folder / f"{name}.abi.json").read_text())
+    evm_hex = folder / f"{name}.evm.hex"
+    evm = bytes.fromhex(evm_hex.read_text().strip().removeprefix("0x")) if evm_hex.is_file() else None
+    return CompiledContract(name=name, source=f"{name}.sol", blob=blob, abi=abi, code_hash=keccak256(blob),
+                            factory_deps={}, evm_bytecode=evm)  # fmt: skip
 
 
 def unique_contracts(contracts: Mapping[str, CompiledContract]) -> list[CompiledContract]:

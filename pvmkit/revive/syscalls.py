@@ -191,28 +191,40 @@ def _reducible(h: Host, address: bytes) -> int:
 
 
 # Context getters.
-@syscall("address")
-def _address(h: Host, r: list) -> None:
-    h.charge("address")
-    h.write(_u32(r[7]), h.frame.account)
+def _getter(name: str, kind: str, value: Callable[[Host], object]) -> None:
+    """Register a context getter: `bytes` written at a0, a `u256` written little-endian at a0, or a0 = `u64`."""
+
+    def handler(h: Host, r: list) -> int | None:
+        h.charge(name)
+        v = value(h)
+        if kind == "u64":
+            return v  # type: ignore[return-value]
+        if kind == "u256":
+            h.write_u256(_u32(r[7]), v)  # type: ignore[arg-type]
+        else:
+            h.write(_u32(r[7]), v)  # type: ignore[arg-type]
+        return None
+
+    SYSCALLS[name] = handler
 
 
-@syscall("caller")
-def _caller(h: Host, r: list) -> None:
-    h.charge("caller")
-    h.write(_u32(r[7]), h.caller)
-
-
-@syscall("origin")
-def _origin(h: Host, r: list) -> None:
-    h.charge("origin")
-    h.write(_u32(r[7]), h.stack.origin)
-
-
-@syscall("balance")
-def _balance(h: Host, r: list) -> None:
-    h.charge("balance")
-    h.write_u256(_u32(r[7]), _reducible(h, h.frame.account))
+for _name, _kind, _value in (
+    ("address", "bytes", lambda h: h.frame.account),
+    ("caller", "bytes", lambda h: h.caller),
+    ("origin", "bytes", lambda h: h.stack.origin),
+    ("block_author", "bytes", lambda h: h.stack.chain.block_author),
+    ("balance", "u256", lambda h: _reducible(h, h.frame.account)),
+    ("value_transferred", "u256", lambda h: h.frame.value),
+    ("block_number", "u256", lambda h: h.stack.chain.block_number),
+    ("now", "u256", lambda h: h.stack.chain.timestamp),
+    ("chain_id", "u256", lambda h: h.config.chain_id),
+    ("base_fee", "u256", lambda h: h.config.base_fee),
+    ("minimum_balance", "u256", lambda h: h.config.existential_deposit),
+    ("gas_price", "u64", lambda h: h.config.gas_price),
+    ("gas_limit", "u64", lambda h: h.config.block_ref_time_limit),
+    ("ref_time_left", "u64", lambda h: h.frame.weight.ref_left),
+):
+    _getter(_name, _kind, _value)
 
 
 @syscall("balance_of")
@@ -222,65 +234,11 @@ def _balance_of(h: Host, r: list) -> None:
     h.write_u256(_u32(r[8]), _reducible(h, address))
 
 
-@syscall("value_transferred")
-def _value_transferred(h: Host, r: list) -> None:
-    h.charge("value_transferred")
-    h.write_u256(_u32(r[7]), h.frame.value)
-
-
-@syscall("block_number")
-def _block_number(h: Host, r: list) -> None:
-    h.charge("block_number")
-    h.write_u256(_u32(r[7]), h.stack.chain.block_number)
-
-
-@syscall("now")
-def _now(h: Host, r: list) -> None:
-    h.charge("now")
-    h.write_u256(_u32(r[7]), h.stack.chain.timestamp)
-
-
 @syscall("block_hash")
 def _block_hash(h: Host, r: list) -> None:
     h.charge("block_hash")
     number = h.read_u256(_u32(r[7]))
     h.write(_u32(r[8]), h.stack.chain.block_hash(number))
-
-
-@syscall("block_author")
-def _block_author(h: Host, r: list) -> None:
-    h.charge("block_author")
-    h.write(_u32(r[7]), h.stack.chain.block_author)
-
-
-@syscall("chain_id")
-def _chain_id(h: Host, r: list) -> None:
-    h.charge("chain_id")
-    h.write_u256(_u32(r[7]), h.config.chain_id)
-
-
-@syscall("base_fee")
-def _base_fee(h: Host, r: list) -> None:
-    h.charge("base_fee")
-    h.write_u256(_u32(r[7]), h.config.base_fee)
-
-
-@syscall("gas_price")
-def _gas_price(h: Host, r: list) -> int:
-    h.charge("gas_price")
-    return h.config.gas_price
-
-
-@syscall("gas_limit")
-def _gas_limit(h: Host, r: list) -> int:
-    h.charge("gas_limit")
-    return h.config.block_ref_time_limit
-
-
-@syscall("ref_time_left")
-def _ref_time_left(h: Host, r: list) -> int:
-    h.charge("ref_time_left")
-    return h.frame.weight.ref_left
 
 
 @syscall("weight_left")
@@ -289,12 +247,6 @@ def _weight_left(h: Host, r: list) -> None:
     w = h.frame.weight
     # SCALE-encoded Weight: two compact u64; written with the out_len protocol.
     h.write_output(_u32(r[7]), _u32(r[8]), _compact(w.ref_left) + _compact(w.proof_left), False)
-
-
-@syscall("minimum_balance")
-def _minimum_balance(h: Host, r: list) -> None:
-    h.charge("minimum_balance")
-    h.write_u256(_u32(r[7]), h.config.existential_deposit)
 
 
 @syscall("code_hash")
