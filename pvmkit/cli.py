@@ -13,7 +13,7 @@ from .pvm.interpreter import Interrupt, InterruptKind, Module, ModuleConfig, Mod
 from .pvm.isa import BY_NAME, REG_INDEX, REG_NAMES
 from .spec import run_spec_command
 
-BACKENDS = ("auto", "interpreter")
+BACKENDS = ("auto", "interpreter", "jit")
 M64 = (1 << 64) - 1
 
 
@@ -32,7 +32,7 @@ def _module(blob: ProgramBlob, backend: str, **config: object) -> Module:
     if backend not in BACKENDS:
         raise click.BadParameter(f"unknown backend {backend!r}", param_hint="--backend")
     try:
-        return Module(blob, ModuleConfig(**config))  # type: ignore[arg-type]
+        return Module(blob, ModuleConfig(backend=backend, **config))  # type: ignore[arg-type]
     except ModuleError as e:
         raise click.ClickException(str(e)) from None
 
@@ -124,7 +124,7 @@ def vectors(paths: tuple[Path, ...], backend: str, quiet: bool) -> None:
     passed = failed = 0
     for f in files:
         try:
-            result = run_vector(load_vector(f), backend="step" if backend == "step" else "interpreter", path=str(f))
+            result = run_vector(load_vector(f), backend=backend, path=str(f))
         except VectorError as e:
             click.echo(f"FAIL {f}: {e}")
             failed += 1

@@ -17,7 +17,7 @@ from typing import Any
 
 from .contract import Contract, ContractRevert, decode_revert
 from .pvm.blob import ProgramBlob
-from .pvm.interpreter import ModuleConfig
+from .pvm.interpreter import BACKENDS, ModuleConfig
 from .revive.address import parse_address, to_checksum
 from .revive.chain import CallResult, Chain
 from .revive.config import RuntimeConfig, Weight
@@ -52,9 +52,9 @@ class Env:
         accounts: Sequence[bytes] = (ALICE, BOB, CHARLIE),
         balance: int = DEFAULT_BALANCE,
     ) -> None:
-        if backend not in ("auto", "interpreter"):
-            raise ValueError(f"unknown backend {backend!r} (choose 'auto' or 'interpreter')")
-        self.chain = Chain(config, ModuleConfig())
+        if backend not in BACKENDS:
+            raise ValueError(f"unknown backend {backend!r} (choose one of {', '.join(BACKENDS)})")
+        self.chain = Chain(config, ModuleConfig(backend=backend))
         for account in accounts:
             self.chain.set_balance(account, balance)
         self.eoa: bytes = accounts[0] if accounts else ALICE

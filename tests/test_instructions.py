@@ -43,6 +43,7 @@ from pvmkit.pvm.asm import assemble
 from pvmkit.pvm.blob import ProgramBlob
 from pvmkit.pvm.interpreter import Instance, Interrupt, InterruptKind, Module, ModuleConfig
 from pvmkit.pvm.isa import REG_INDEX, REG_NAMES, REVIVE_V1
+from pvmkit.pvm.jit import is_supported as is_jit_supported
 
 CASES_DIR = Path(__file__).resolve().parent / "instructions"
 M64 = (1 << 64) - 1
@@ -55,6 +56,8 @@ CONFIGS = {
     "dynamic": ModuleConfig(dynamic_paging=True),
     # Blocks cut into segments of at most 2 instructions: exercises resuming mid-block without recharging.
     "split": ModuleConfig(max_segment_instructions=2),
+    **({"jit": ModuleConfig(backend="jit"), "jit-dynamic": ModuleConfig(backend="jit", dynamic_paging=True)}
+       if is_jit_supported() else {}),
 }
 STATUSES = {"finished": InterruptKind.FINISHED, "trap": InterruptKind.TRAP, "ecalli": InterruptKind.ECALLI,
             "not_enough_gas": InterruptKind.NOT_ENOUGH_GAS}  # fmt: skip
@@ -321,7 +324,7 @@ def run_case(case: Case, config_name: str) -> None:
 
 
 def configs_for(case: Case) -> list[str]:
-    return [name for name in CONFIGS if not (name == "dynamic" and case.standard_only)]
+    return [name for name in CONFIGS if not (name.endswith("dynamic") and case.standard_only)]
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])

@@ -73,6 +73,35 @@ class ModuleConfig:
     step_tracing: bool = False
     aux_data_size: int = 0
     max_segment_instructions: int = 2000
+    backend: str = "interpreter"
+    """'interpreter', 'jit' or 'auto' (JIT where supported); the PVMKIT_BACKEND environment variable overrides."""
+
+
+BACKENDS = ("auto", "interpreter", "jit")
+
+
+def resolve_backend(config: ModuleConfig) -> str:
+    """The backend a module actually uses: 'jit' or 'interpreter'."""
+    import os
+
+    choice = os.environ.get("PVMKIT_BACKEND") or config.backend
+    if choice not in BACKENDS:
+        raise ModuleError(f"unknown backend {choice!r} (choose one of {', '.join(BACKENDS)})")
+    if config.step_tracing:
+        return "interpreter"  # stepping is an interpreter feature
+    if choice == "jit":
+        from .jit import check_supported
+
+        try:
+            check_supported()
+        except RuntimeError as e:
+            raise ModuleError(str(e)) from None
+        return "jit"
+    if choice == "auto" and not config.dynamic_paging:
+        from .jit import is_supported
+
+        return "jit" if is_supported() else "interpreter"
+    return "interpreter"
 
 
 class ModuleError(ValueError):
@@ -139,12 +168,17 @@ class Module:
         self.entry = _EntryCache(lambda pc: self._compile(pc, True, single))
         self.resume = _EntryCache(lambda pc: self._compile(pc, False, single))
         self._block_cost: dict[int, int] = {}
+        self.backend = resolve_backend(self.config)
 
     @classmethod
     def from_bytes(cls, raw: bytes, config: ModuleConfig | None = None) -> Module:
         return cls(ProgramBlob.parse(raw), config)
 
     def instantiate(self) -> Instance:
+        if self.backend == "jit":
+            from .jit.instance import JitInstance
+
+            return JitInstance(self)
         return Instance(self)
 
     @property

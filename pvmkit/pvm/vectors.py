@@ -99,7 +99,9 @@ def run_vector(data: dict, *, backend: str = "interpreter", name: str = "", path
 
 
 def _instantiate(blob: ProgramBlob, backend: str) -> Instance:
-    config = ModuleConfig(dynamic_paging=True, step_tracing=backend == "step")
+    """`backend`: 'interpreter', 'jit', 'auto' or 'step' (the interpreter, single-stepping)."""
+    step = backend == "step"
+    config = ModuleConfig(dynamic_paging=True, step_tracing=step, backend="interpreter" if step else backend)
     return Module(blob, config).instantiate()
 
 

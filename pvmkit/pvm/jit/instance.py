@@ -1,0 +1,150 @@
+"""The JIT's Instance: native code plus single-instruction interpreter fallbacks on the same state."""
+
+from __future__ import annotations
+
+import ctypes
+from dataclasses import replace
+
+from ..interpreter import _CONTINUE, _OOG, Instance, Interrupt, InterruptKind, Module, StandardMemory
+from . import runtime as rt
+from .runtime import check_supported
+
+
+class CompiledModule:
+    """A module's native code, mapped executable, with its native jump table and fallback interpreter."""
+
+    def __init__(self, module: Module) -> None:
+        from .compiler import JitCompiler
+
+        check_supported()
+        program = JitCompiler(module).compile()
+        self.program = program
+        self.exe = rt.ExecutableCode(program.code)
+        base = self.exe.address
+        self.entry = rt.ENTRY_SIGNATURE(base + program.entry)
+        self.charged = {pc: base + off for pc, off in program.charged.items()}
+        self.uncharged = {pc: base + off for pc, off in program.uncharged.items()}
+        table = [self.charged[t] if t is not None and t in self.charged else 0 for t in program.jump_table]
+        self.jump_table = (ctypes.c_uint64 * max(1, len(table)))(*table)
+        # Single-instruction interpreter segments for the instructions the JIT hands back.
+        self.fallback = Module(module.blob, replace(module.config, step_tracing=True, backend="interpreter"))
+        self.next_pc: dict[int, int] = {}
+
+    def resume_pc(self, pc: int) -> int:
+        nxt = self.next_pc.get(pc)
+        if nxt is None:
+            nxt = self.next_pc[pc] = self.fallback.code.decode(pc)[0].next_pc
+        return nxt
+
+
+def compiled(module: Module) -> CompiledModule:
+    """The module's native code, compiled on first use and kept with the module (once per process)."""
+    jit = getattr(module, "_jit", None)
+    if jit is None:
+        jit = module._jit = CompiledModule(module)  # type: ignore[attr-defined]
+    return jit
+
+
+class JitInstance(Instance):
+    """An Instance whose `run()` executes native code (see the package docstring)."""
+
+    def __init__(self, module: Module) -> None:
+        self._ctx = rt.VmContext()
+        self._pins: list[object] = []
+        self._jit = compiled(module)
+        super().__init__(module)
+        self._ctx.jump_table_ptr = ctypes.addressof(self._jit.jump_table)
+
+    def reset_memory(self) -> None:
+        self._pins = []
+        super().reset_memory()
+        self._pin()
+
+    def _pin(self) -> None:
+        """Give native code the host addresses of guest memory (pinning the buffers while it runs)."""
+        mem = self.memory
+        pins = []
+        if isinstance(mem, StandardMemory):
+            for buf, field in ((mem.low, "low_ptr"), (mem.stack, "stack_ptr")):
+                if len(buf):
+                    view = (ctypes.c_char * len(buf)).from_buffer(buf)
+                    pins.append(view)
+                    setattr(self._ctx, field, ctypes.addressof(view))
+        self._pins = pins
+
+    def run(self) -> Interrupt:
+        if self._next is None:
+            raise RuntimeError("nothing to run: call prepare_call() or set_next_program_counter() first")
+        r, ctx, jit = self._r, self._ctx, self._jit
+        if r[13] < 0:
+            return self._make(InterruptKind.NOT_ENOUGH_GAS, self._next[0])
+        pc, charged = self._next
+        target = jit.charged.get(pc) if charged else jit.uncharged.get(pc)
+        if target is None:
+            start = self.module.code.find_start_of_basic_block(pc) if charged else None
+            if start is None or pc not in jit.uncharged:
+                r[14] = pc
+                return self._interrupt(-2)
+            cost = self.module.block_cost(start)
+            if r[13] < cost:
+                return self._make(InterruptKind.NOT_ENOUGH_GAS, pc)
+            r[13] -= cost
+            target = jit.uncharged[pc]
+        ctx.regs[:] = r[:13]
+        ctx.gas = r[13]
+        while True:
+            code = jit.entry(ctypes.addressof(ctx), target)
+            if code != rt.EXIT_FALLBACK:
+                break
+            result = self._fallback(ctx.exit_pc)
+            if result is None or result < 0:
+                return self._finish_fallback(result)
+            target = result
+        r[:13] = ctx.regs[:]
+        r[13] = ctx.gas
+        exit_pc = ctx.exit_pc
+        r[14] = exit_pc
+        if code == rt.EXIT_FINISHED:
+            return self._interrupt(-1)
+        if code == rt.EXIT_TRAP:
+            return self._interrupt(-2)
+        if code == rt.EXIT_ECALLI:
+            r[15] = ctx.exit_arg
+            r[16] = jit.resume_pc(exit_pc)
+            return self._interrupt(-3)
+        if code == rt.EXIT_OUT_OF_GAS:
+            r[16] = -1
+            return self._interrupt(_OOG)
+        raise AssertionError(f"unknown JIT exit code {code}")
+
+    def _fallback(self, pc: int) -> int | None:
+        """Run the instruction at `pc` in the interpreter; the native address to continue at, or None/-code."""
+        r, ctx, jit = self._r, self._ctx, self._jit
+        r[:13] = ctx.regs[:]
+        r[13] = ctx.gas
+        self._pins = []  # unpinned: the interpreter may grow the heap (sbrk)
+        mem = self.memory
+        lo = mem.low if isinstance(mem, StandardMemory) else None
+        st = mem.stack if isinstance(mem, StandardMemory) else None
+        code = jit.fallback.resume[pc](r, lo, st, mem)
+        self._pin()
+        if code == _CONTINUE:
+            nxt = jit.uncharged.get(r[16])
+        elif code >= 0:
+            nxt = jit.charged.get(code)
+        else:
+            self._pending = code
+            return -1
+        if nxt is None:  # not an instruction the JIT laid out: let the interpreter report it
+            self._pending = -2
+            r[14] = code if code >= 0 else r[16]
+            return -1
+        ctx.regs[:] = r[:13]
+        ctx.gas = r[13]
+        return nxt
+
+    def _finish_fallback(self, _: int | None) -> Interrupt:
+        return self._interrupt(self._pending)
+
+    def _make(self, kind: InterruptKind, pc: int) -> Interrupt:
+        return Interrupt(kind, pc)

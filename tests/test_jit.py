@@ -1,0 +1,155 @@
+"""The x86-64 JIT against the interpreter: fuzzed programs, hostile programs, contracts, caching."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from pvmkit.pvm.blob import ProgramBlob
+from pvmkit.pvm.interpreter import InterruptKind, Module, ModuleConfig
+from pvmkit.pvm.isa import REVIVE_V1
+from pvmkit.pvm.jit import is_supported
+from pvmkit.pvm.program import assemble_code
+
+pytestmark = pytest.mark.skipif(not is_supported(), reason="the JIT needs x86-64 Linux with BMI1/BMI2/LZCNT/POPCNT")
+
+K = InterruptKind
+HOST = 0xFFFF0000
+_OPCODES = sorted(REVIVE_V1.opcodes)
+
+
+def outcome(blob: ProgramBlob, backend: str, regs: list[int], gas: int, *, dynamic: bool = False) -> tuple:
+    inst = Module(blob, ModuleConfig(backend=backend, dynamic_paging=dynamic)).instantiate()
+    if dynamic:
+        inst.map_memory(0x20000, 0x1000, writable=True)
+        inst.map_memory(0x10000, 0x1000, writable=False)
+    inst.set_next_program_counter(0)
+    for i, v in enumerate(regs):
+        inst.regs[i] = v
+    inst.gas = gas
+    trace = []
+    for _ in range(200):
+        intr = inst.run()
+        trace.append((intr.kind, intr.pc, intr.ecalli, intr.address, list(inst.regs), inst.gas))
+        if intr.kind is not K.ECALLI:
+            break
+        inst.regs[7] = (inst.regs[7] * 3 + 1) & (2**64 - 1)  # a host call that changes state
+    memory = (bytes(inst.memory.low), bytes(inst.memory.stack)) if not dynamic else inst.read_memory(0x20000, 0x1000)
+    return trace, memory
+
+
+_REG_VALUES = st.one_of(
+    st.integers(0, 2**64 - 1),
+    st.sampled_from([0, 1, 2, 4, 0x20000, 0x20010, 0x10000, 0xFFFEFFF8, HOST, 2**63, 2**64 - 1, 2**31, 2**32 - 1]),
+)
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    code=st.lists(st.one_of(st.sampled_from(_OPCODES), st.integers(0, 255)), min_size=1, max_size=80),
+    mask=st.lists(st.booleans(), min_size=80, max_size=80),
+    regs=st.lists(_REG_VALUES, min_size=13, max_size=13),
+    gas=st.integers(0, 600),
+    table=st.lists(st.integers(0, 80), max_size=6),
+)
+def test_fuzz_jit_equals_interpreter(code, mask, regs, gas, table) -> None:
+    """Random byte programs: every interrupt, register, pc, gas value and memory byte agrees."""
+    bitmask = bytearray((len(code) + 7) // 8)
+    for i in range(len(code)):
+        if i == 0 or mask[i]:
+            bitmask[i >> 3] |= 1 << (i & 7)
+    blob = ProgramBlob(code=bytes(code), bitmask=bytes(bitmask), jump_table=tuple(table), ro_data_size=16,
+                       ro_data=bytes(range(16)), rw_data_size=64, rw_data=bytes(range(64)), stack_size=64)  # fmt: skip
+    assert outcome(blob, "jit", regs, gas) == outcome(blob, "interpreter", regs, gas)
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    code=st.lists(st.sampled_from(_OPCODES), min_size=1, max_size=40),
+    regs=st.lists(_REG_VALUES, min_size=13, max_size=13),
+    gas=st.integers(0, 300),
+)
+def test_fuzz_dynamic_paging(code, regs, gas) -> None:
+    bitmask = bytes([0xFF] * ((len(code) + 7) // 8))
+    if len(code) % 8:
+        bitmask = bitmask[:-1] + bytes([(1 << (len(code) % 8)) - 1])
+    blob = ProgramBlob(code=bytes(code), bitmask=bitmask)
+    assert outcome(blob, "jit", regs, gas, dynamic=True) == outcome(blob, "interpreter", regs, gas, dynamic=True)
+
+
+def _prog(insts, **kw) -> ProgramBlob:
+    code, bitmask = assemble_code(REVIVE_V1, insts)
+    return ProgramBlob(code=code, bitmask=bitmask, **kw)
+
+
+@pytest.mark.parametrize(
+    ("name", "address"),
+    [("store_u64", 0x10000), ("load_u64", 0xFFFFFFFC), ("store_u8", 0xFFFF), ("load_u32", 0x2FFFE),
+     ("store_u32", 0x20000 + 4094), ("load_u8", 0x7FFFFFFF), ("load_u16", 0xFFFEFFFF)],
+)  # fmt: skip
+def test_hostile_addresses_trap_like_the_interpreter(name: str, address: int) -> None:
+    """Wild addresses, wrap-around at 2^32, writes to read-only data: traps, never a host access."""
+    imm = address - (1 << 32) if address >= 1 << 31 else address
+    for indirect in (False, True):
+        if indirect:
+            insts = [(name.replace("_u", "_indirect_u"), (8, 7, 0)) if name.startswith("load")
+                     else (name.replace("store_u", "store_indirect_u"), (8, 7, 0)), ("trap", ())]  # fmt: skip
+        else:
+            insts = [(name, (8, imm)), ("trap", ())]
+        blob = _prog(insts, ro_data_size=16, ro_data=b"r" * 16, rw_data_size=4096, stack_size=4096)
+        regs = [0] * 13
+        regs[7] = address
+        assert outcome(blob, "jit", regs, 100) == outcome(blob, "interpreter", regs, 100)
+
+
+def test_gas_runs_out_inside_a_tight_loop() -> None:
+    blob = _prog([("load_imm", (8, 1000)), ("fallthrough", ()), ("add_imm_64", (8, 8, -1)),
+                  ("branch_not_eq_imm", (8, 0, 4)), ("trap", ())])  # fmt: skip
+    for gas in (0, 1, 2, 3, 10, 1001, 2002):
+        assert outcome(blob, "jit", [0] * 13, gas) == outcome(blob, "interpreter", [0] * 13, gas)
+
+
+def test_dynamic_jumps_into_the_middle_of_instructions_trap() -> None:
+    blob = _prog([("load_imm64", (7, 0)), ("jump_indirect", (8, 0)), ("trap", ())], jump_table=(1, 3, 10, 0))
+    for address in (2, 4, 6, 8, 10, 3, 0, HOST, 0xFFFFFFFF, 2**32 + 2):
+        regs = [0] * 13
+        regs[8] = address
+        assert outcome(blob, "jit", regs, 50) == outcome(blob, "interpreter", regs, 50)
+
+
+def test_huge_immediates_and_division_corners_do_not_fault_the_host() -> None:
+    for name in ("div_signed_64", "rem_signed_64", "div_signed_32", "rem_signed_32", "div_unsigned_64",
+                 "rem_unsigned_32"):  # fmt: skip
+        blob = _prog([(name, (9, 7, 8)), ("trap", ())])
+        for a, b in ((2**63, 2**64 - 1), (2**31, 2**32 - 1), (5, 0), (2**64 - 1, 2**64 - 1), (7, 2)):
+            regs = [0] * 13
+            regs[7], regs[8] = a, b
+            assert outcome(blob, "jit", regs, 10) == outcome(blob, "interpreter", regs, 10)
+
+
+def test_module_is_compiled_once_and_native_code_is_not_writable() -> None:
+    blob = _prog([("trap", ())])
+    module = Module(blob, ModuleConfig(backend="jit"))
+    first = module.instantiate()._jit
+    assert module.instantiate()._jit is first
+    with open("/proc/self/maps") as f:
+        lines = [line for line in f if int(line.split("-")[0], 16) == first.exe.address]
+    assert lines and lines[0].split()[1].startswith("r-x")
+
+
+def test_resolc_contract_gives_the_same_results_on_both_backends() -> None:
+    from pvmkit.env import ALICE, BOB, Env
+    from pvmkit.revive.address import to_checksum
+
+    from .conftest import load_contract
+
+    results = {}
+    for backend in ("interpreter", "jit"):
+        env = Env(backend=backend)
+        token = env.deploy_contract(load_contract("ERC20"), "T", "T", 1000)
+        outs = [token.transfer(to_checksum(BOB), 10), token.balanceOf(to_checksum(ALICE))]
+        r = env.last_result
+        outs.append((r.gas_used, r.weight, r.storage_deposit))
+        results[backend] = outs
+    assert results["jit"] == results["interpreter"]
