@@ -13,7 +13,7 @@ from .pvm.interpreter import Interrupt, InterruptKind, Module, ModuleConfig, Mod
 from .pvm.isa import BY_NAME, REG_INDEX, REG_NAMES
 from .spec import run_spec_command
 
-BACKENDS = ("auto", "interpreter", "jit")
+BACKENDS = ("auto", "interpreter", "jit", "crosscheck")
 M64 = (1 << 64) - 1
 
 

@@ -129,3 +129,13 @@ def test_encode_decode_round_trip_for_every_instruction(data: st.DataObject) -> 
     assert inst.name == name and inst.next_pc == pc + len(raw)
     expected = tuple(a & 0xFFFFFFFF if KIND[name] in (Kind.OFFSET,) else a for a in args)
     assert inst.args == expected
+
+
+@given(st.binary(min_size=1, max_size=150), st.floats(0.02, 0.9), st.randoms(use_true_random=False))
+def test_valid_targets_equals_asking_pc_by_pc(code: bytes, density: float, rnd) -> None:
+    bitmask = bytearray((len(code) + 7) // 8)
+    for i in range(len(code)):
+        if rnd.random() < density:
+            bitmask[i >> 3] |= 1 << (i & 7)
+    c = Code(REVIVE_V1, code, bytes(bitmask))
+    assert c.valid_targets() == {pc for pc in range(len(code)) if c.is_jump_target_valid(pc)}

@@ -153,3 +153,51 @@ def test_resolc_contract_gives_the_same_results_on_both_backends() -> None:
         outs.append((r.gas_used, r.weight, r.storage_deposit))
         results[backend] = outs
     assert results["jit"] == results["interpreter"]
+
+
+def test_crosscheck_mode_compares_every_interrupt(monkeypatch: pytest.MonkeyPatch) -> None:
+    from pvmkit.pvm.jit.instance import CrosscheckError, JitInstance
+
+    blob = _prog([("load_imm", (7, 5)), ("ecalli", (1,)), ("add_imm_64", (7, 7, 1)), ("jump_indirect", (0, 0))])
+    module = Module(blob, ModuleConfig(backend="crosscheck"))
+    inst = module.instantiate()
+    inst.prepare_call(0)
+    inst.gas = 100
+    assert inst.run().kind is K.ECALLI
+    assert inst.run().kind is K.FINISHED and inst.regs[7] == 6
+    original = JitInstance.run
+
+    def broken(self: JitInstance):  # a JIT that gets one register wrong
+        intr = original(self)
+        self._r[7] ^= 1
+        return intr
+
+    monkeypatch.setattr(JitInstance, "run", broken)
+    inst.prepare_call(0)
+    inst.gas = 100
+    with pytest.raises(CrosscheckError, match="register 7"):
+        inst.run()
+
+
+def test_on_disk_cache_is_used_and_validated(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from pvmkit.pvm.jit import cache
+
+    monkeypatch.setenv("PVMKIT_JIT_CACHE_DIR", str(tmp_path))
+    blob = _prog([("load_imm", (7, 41)), ("add_imm_64", (7, 7, 1)), ("jump_indirect", (0, 0))])
+
+    def run_once() -> int:
+        inst = Module(blob, ModuleConfig(backend="jit")).instantiate()
+        inst.prepare_call(0)
+        inst.gas = 10
+        assert inst.run().kind is K.FINISHED
+        return inst.regs[7]
+
+    assert run_once() == 42
+    entries = list(tmp_path.glob("*.bin"))
+    assert len(entries) == 1
+    assert cache.load(entries[0].stem) is not None
+    corrupted = bytearray(entries[0].read_bytes())
+    corrupted[-1] ^= 0xFF
+    entries[0].write_bytes(bytes(corrupted))
+    assert cache.load(entries[0].stem) is None  # the checksum catches it; the next run recompiles
+    assert run_once() == 42

@@ -74,10 +74,11 @@ class ModuleConfig:
     aux_data_size: int = 0
     max_segment_instructions: int = 2000
     backend: str = "interpreter"
-    """'interpreter', 'jit' or 'auto' (JIT where supported); the PVMKIT_BACKEND environment variable overrides."""
+    """'interpreter', 'jit', 'auto' (JIT where supported) or 'crosscheck' (both in lockstep, compared at every
+    interrupt); the PVMKIT_BACKEND environment variable overrides."""
 
 
-BACKENDS = ("auto", "interpreter", "jit")
+BACKENDS = ("auto", "interpreter", "jit", "crosscheck")
 
 
 def resolve_backend(config: ModuleConfig) -> str:
@@ -89,14 +90,14 @@ def resolve_backend(config: ModuleConfig) -> str:
         raise ModuleError(f"unknown backend {choice!r} (choose one of {', '.join(BACKENDS)})")
     if config.step_tracing:
         return "interpreter"  # stepping is an interpreter feature
-    if choice == "jit":
+    if choice in ("jit", "crosscheck"):
         from .jit import check_supported
 
         try:
             check_supported()
         except RuntimeError as e:
             raise ModuleError(str(e)) from None
-        return "jit"
+        return choice
     if choice == "auto" and not config.dynamic_paging:
         from .jit import is_supported
 
@@ -179,6 +180,10 @@ class Module:
             from .jit.instance import JitInstance
 
             return JitInstance(self)
+        if self.backend == "crosscheck":
+            from .jit.instance import CrosscheckInstance
+
+            return CrosscheckInstance(self)
         return Instance(self)
 
     @property

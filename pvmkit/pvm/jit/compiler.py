@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from .. import semantics as sem
-from ..isa import INVALID, KIND, Kind
+from ..isa import INVALID, KIND, TERMINATORS, Kind
 from ..memory import LOW_BASE
 from ..program import RETURN_TO_HOST, Instruction
 from . import runtime as rt
@@ -57,8 +57,15 @@ M64 = 0xFFFFFFFFFFFFFFFF
 CTX = R13
 
 
+_REGS = tuple(Mem(CTX, rt.REGS + 8 * i) for i in range(13))
+_GAS = Mem(CTX, rt.GAS)
+_EXIT_PC = Mem(CTX, rt.EXIT_PC)
+_EXIT_ARG = Mem(CTX, rt.EXIT_ARG)
+_JUMP_TABLE = Mem(CTX, rt.JUMP_TABLE_PTR)
+
+
 def reg(i: int) -> Mem:
-    return Mem(CTX, rt.REGS + 8 * i)
+    return _REGS[i]
 
 
 _BRANCH_CC = {
@@ -105,10 +112,10 @@ class JitCompiler:
     # Exits.
     def exit(self, code: int, pc: int, arg: int | None = None) -> None:
         a = self.a
-        a.mov(Mem(CTX, rt.EXIT_PC), Imm(pc))
+        a.mov(_EXIT_PC, Imm(pc))
         if arg is not None:
             a.mov(RAX, Imm(arg))
-            a.mov(Mem(CTX, rt.EXIT_ARG), RAX)
+            a.mov(_EXIT_ARG, RAX)
         a.mov(RAX, Imm(code), w=32)
         a.jmp(self.epilogue)
 
@@ -136,15 +143,21 @@ class JitCompiler:
         a.jmp(RSI)
         charged: dict[int, int] = {}
         uncharged: dict[int, int] = {}
-        block_cost = self.module.block_cost  # type: ignore[attr-defined]
+        valid = self.valid = code.valid_targets()
+        patch_at, cost = -1, 0
         for inst in code.instructions():
             pc = inst.pc
-            if pc < len(code.code) and code.is_jump_target_valid(pc):
+            if pc in valid:
                 a.bind(self.charged(pc))
                 charged[pc] = a.offset()
-                self.gas_check(pc, block_cost(pc))
+                patch_at, cost = self.gas_check(pc), 0
             uncharged[pc] = a.offset()
             self.instruction(inst)
+            cost += 1
+            if inst.name in TERMINATORS and patch_at >= 0:
+                # The block's cost is known only at its end (polkavm's emit_weight): patch the imm32 in place.
+                a.code[patch_at : patch_at + 4] = cost.to_bytes(4, "little")
+                patch_at = -1
         # Falling off the last instruction (only possible after a non-terminator) is the implicit trap.
         self.exit(rt.EXIT_TRAP, len(code.code))
         for place in self.stubs:
@@ -158,18 +171,22 @@ class JitCompiler:
             if pc not in charged:
                 a.bind(label)
                 self.exit(rt.EXIT_TRAP, pc)
-        table = [t if code.is_jump_target_valid(t) else None for t in code.jump_table]
+        table = [t if t in valid else None for t in code.jump_table]
         return JitProgram(a.finish(), entry, charged, uncharged, table, self.native)
 
-    def gas_check(self, pc: int, cost: int) -> None:
+    def gas_check(self, pc: int) -> int:
+        """`sub qword [gas], imm32; js out_of_gas`; returns where the imm32 (the block cost) is patched."""
         a = self.a
-        a.sub(Mem(CTX, rt.GAS), Imm(cost))
+        a.sub(_GAS, Imm(0x7FFFFFFF))  # forces the imm32 form; the real cost is patched in at the block's end
+        patch_at = a.offset() - 4
+        code = a.code
 
         def out_of_gas() -> None:
-            a.add(Mem(CTX, rt.GAS), Imm(cost))
+            a.add(_GAS, Imm(int.from_bytes(code[patch_at : patch_at + 4], "little")))
             self.exit(rt.EXIT_OUT_OF_GAS, pc)
 
         a.jcc(S, self.stub(out_of_gas))
+        return patch_at
 
     def instruction(self, inst: Instruction) -> None:
         name = inst.name
@@ -193,7 +210,7 @@ class JitCompiler:
         self.a.mov(reg(d), src)
 
     def jump_to(self, target: int, pc: int) -> None:
-        if self.code.is_jump_target_valid(target):
+        if target in self.valid:
             self.a.jmp(self.charged(target))
         else:
             self.exit(rt.EXIT_TRAP, pc)
@@ -571,7 +588,7 @@ def _store(c: JitCompiler, inst: Instruction) -> bool:
 def _branch(c: JitCompiler, inst: Instruction) -> bool:
     x, y, target = inst.args
     fall = inst.next_pc
-    if not (c.code.is_jump_target_valid(target) and c.code.is_jump_target_valid(fall)):
+    if not (target in c.valid and fall in c.valid):
         c.exit(rt.EXIT_TRAP, inst.pc)
         return True
     a = c.a
@@ -592,7 +609,7 @@ def _jump(c: JitCompiler, inst: Instruction) -> bool:
 
 @emits("fallthrough")
 def _fallthrough(c: JitCompiler, inst: Instruction) -> bool:
-    if not c.code.is_jump_target_valid(inst.next_pc):
+    if inst.next_pc not in c.valid:
         return False  # falling into an implicit trap: the interpreter's rule applies
     c.a.jmp(c.charged(inst.next_pc))
     return True
@@ -620,7 +637,7 @@ def _jump_indirect(c: JitCompiler, inst: Instruction) -> bool:
     a.shr(RAX, 1, w=32)
     a.cmp(RAX, Imm(len(c.code.jump_table)), w=32)
     a.jcc(AE, trap)
-    a.mov(RDX, Mem(CTX, rt.JUMP_TABLE_PTR))
+    a.mov(RDX, _JUMP_TABLE)
     a.mov(RDX, Mem(RDX, 0, index=RAX, scale=8))
     a.test(RDX, RDX)
     a.jcc(E, trap)

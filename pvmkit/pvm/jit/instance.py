@@ -6,6 +6,7 @@ import ctypes
 from dataclasses import replace
 
 from ..interpreter import _CONTINUE, _OOG, Instance, Interrupt, InterruptKind, Module, StandardMemory
+from . import cache
 from . import runtime as rt
 from .runtime import check_supported
 
@@ -17,7 +18,14 @@ class CompiledModule:
         from .compiler import JitCompiler
 
         check_supported()
-        program = JitCompiler(module).compile()
+        program = None
+        if cache.enabled():
+            entry_key = cache.key(module.blob.write(), repr(replace(module.config, backend="jit")))
+            program = cache.load(entry_key)
+        if program is None:
+            program = JitCompiler(module).compile()
+            if cache.enabled():
+                cache.store(entry_key, program)
         self.program = program
         self.exe = rt.ExecutableCode(program.code)
         base = self.exe.address
@@ -148,3 +156,61 @@ class JitInstance(Instance):
 
     def _make(self, kind: InterruptKind, pc: int) -> Interrupt:
         return Interrupt(kind, pc)
+
+
+class CrosscheckError(AssertionError):
+    """The JIT and the interpreter disagreed; the message names the first difference."""
+
+
+class CrosscheckInstance(Instance):
+    """Runs every `run()` on the interpreter (the reference, whose results are returned) and on the JIT
+    from the same state, and raises CrosscheckError at the first difference in interrupt, pc, registers,
+    gas or memory (polkavm's `Config::set_crosscheck`)."""
+
+    def __init__(self, module: Module) -> None:
+        super().__init__(module)
+        self.shadow = JitInstance(module)
+
+    def run(self) -> Interrupt:
+        shadow = self.shadow
+        shadow._r[:] = self._r
+        shadow._next = self._next
+        _copy_memory(self.memory, shadow)
+        expected = super().run()
+        got = shadow.run()
+        where = f"after run() at pc {expected.pc}"
+        if got != expected:  # kind, pc, ecalli number, fault address
+            raise CrosscheckError(f"{where}: interpreter {expected}, JIT {got}")
+        for i in range(13):
+            if self._r[i] != shadow._r[i]:
+                raise CrosscheckError(f"{where}: register {i} is {self._r[i]:#x}, JIT has {shadow._r[i]:#x}")
+        if self.gas != shadow.gas:
+            raise CrosscheckError(f"{where}: gas {self.gas}, JIT has {shadow.gas}")
+        if self._next != shadow._next:
+            raise CrosscheckError(f"{where}: next pc {self._next}, JIT has {shadow._next}")
+        _compare_memory(self.memory, shadow.memory, where)
+        return expected
+
+
+def _copy_memory(source: object, shadow: JitInstance) -> None:
+    if isinstance(source, StandardMemory):
+        target = shadow.memory
+        shadow._pins = []
+        target.low[:] = source.low
+        target.stack[:] = source.stack
+        target.rw_end, target.heap_size = source.rw_end, source.heap_size
+        shadow._pin()
+    else:
+        shadow.memory.pages = {k: bytearray(v) for k, v in source.pages.items()}  # type: ignore[attr-defined]
+        shadow.memory.writable = set(source.writable)  # type: ignore[attr-defined]
+
+
+def _compare_memory(a: object, b: object, where: str) -> None:
+    if isinstance(a, StandardMemory):
+        for name in ("low", "stack"):
+            x, y = getattr(a, name), getattr(b, name)
+            if x != y:
+                first = next((i for i in range(min(len(x), len(y))) if x[i] != y[i]), min(len(x), len(y)))
+                raise CrosscheckError(f"{where}: {name} memory differs at byte {first}")
+    elif a.pages != b.pages:  # type: ignore[attr-defined]
+        raise CrosscheckError(f"{where}: mapped pages differ")

@@ -1,0 +1,82 @@
+"""An on-disk cache of compiled native code, so a program is compiled once per machine.
+
+Opt-in (`PVMKIT_JIT_CACHE=1`, or a folder in `PVMKIT_JIT_CACHE_DIR`): loaded code runs natively,
+so the cache folder must be trusted like the Python installation itself. Entries are keyed by
+the blob's hash, the module configuration and a hash of the compiler's own sources (any change to
+the code generator invalidates everything), and each entry carries a checksum that is verified on
+load; an entry that fails any check is ignored and recompiled.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import marshal
+import os
+from functools import cache
+from pathlib import Path
+
+from .compiler import JitProgram
+
+FORMAT = 1
+
+
+def enabled() -> bool:
+    return os.environ.get("PVMKIT_JIT_CACHE", "") not in ("", "0") or bool(os.environ.get("PVMKIT_JIT_CACHE_DIR"))
+
+
+def folder() -> Path:
+    custom = os.environ.get("PVMKIT_JIT_CACHE_DIR")
+    if custom:
+        return Path(custom)
+    base = os.environ.get("PVMKIT_CACHE") or os.path.join(os.path.expanduser("~"), ".cache", "pvmkit")
+    return Path(base) / "jit"
+
+
+@cache
+def compiler_version() -> str:
+    """Hash of the modules whose behaviour determines the native code."""
+    here = Path(__file__).parent
+    h = hashlib.sha256(FORMAT.to_bytes(4, "little"))
+    for name in ("compiler.py", "x86.py", "runtime.py", "../program.py", "../isa.py", "../semantics.py"):
+        h.update((here / name).read_bytes())
+    return h.hexdigest()
+
+
+def key(blob_bytes: bytes, config_repr: str) -> str:
+    return hashlib.sha256(b"%s|%s|%s" % (blob_bytes, config_repr.encode(), compiler_version().encode())).hexdigest()
+
+
+def load(entry_key: str) -> JitProgram | None:
+    path = folder() / f"{entry_key}.bin"
+    try:
+        raw = path.read_bytes()
+    except OSError:
+        return None
+    digest, payload = raw[:32], raw[32:]
+    if hashlib.sha256(entry_key.encode() + payload).digest() != digest:
+        return None
+    try:
+        fields = marshal.loads(payload)
+        code, entry, charged, uncharged, table, native = fields
+        ok = (isinstance(code, bytes) and isinstance(entry, int) and isinstance(native, int)
+              and all(isinstance(k, int) and isinstance(v, int) for d in (charged, uncharged) for k, v in d.items())
+              and all(t is None or isinstance(t, int) for t in table))  # fmt: skip
+    except (ValueError, TypeError, EOFError):
+        return None
+    return JitProgram(code, entry, charged, uncharged, list(table), native) if ok else None
+
+
+def store(entry_key: str, program: JitProgram) -> None:
+    payload = marshal.dumps(
+        (program.code, program.entry, program.charged, program.uncharged, program.jump_table,
+         program.native_instructions)
+    )  # fmt: skip
+    digest = hashlib.sha256(entry_key.encode() + payload).digest()
+    target = folder()
+    try:
+        target.mkdir(parents=True, exist_ok=True)
+        tmp = target / f"{entry_key}.{os.getpid()}.tmp"
+        tmp.write_bytes(digest + payload)
+        os.replace(tmp, target / f"{entry_key}.bin")
+    except OSError:
+        pass  # a cache that cannot be written is only slower
