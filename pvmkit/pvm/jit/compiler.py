@@ -102,6 +102,14 @@ class JitCompiler:
         self.charged_labels: dict[int, Label] = {}
         self.stubs: list[Callable[[], None]] = []
         self.native = 0
+        # (name, args) → (code, pc patch offsets, native?) for instructions whose code depends only on those.
+        self.templates: dict[tuple, tuple[bytes, list[int], bool]] = {}
+        self.template: list[int] | None = None
+        self.regions = [
+            (lo, ln, ptr, Mem(RAX, _s32(-lo)), Mem(CTX, ptr))
+            for (lo, ln), ptr in ((self.rw, rt.LOW_PTR), (self.stack, rt.STACK_PTR))
+            if 0 < ln <= 0x7FFFFFFF
+        ]
 
     def charged(self, pc: int) -> Label:
         label = self.charged_labels.get(pc)
@@ -113,11 +121,22 @@ class JitCompiler:
     def exit(self, code: int, pc: int, arg: int | None = None) -> None:
         a = self.a
         a.mov(_EXIT_PC, Imm(pc))
+        if self.template is not None:  # a template holds no outside references: its pc is patched per use
+            self.template.append(a.offset() - 4)
         if arg is not None:
             a.mov(RAX, Imm(arg))
             a.mov(_EXIT_ARG, RAX)
         a.mov(RAX, Imm(code), w=32)
-        a.jmp(self.epilogue)
+        if self.template is not None:
+            self.epilogue_code(a)
+        else:
+            a.jmp(self.epilogue)
+
+    @staticmethod
+    def epilogue_code(a: Assembler) -> None:
+        for r in (R15, R14, R13, R12, RBP, RBX):
+            a.pop(r)
+        a.ret()
 
     def stub(self, emit: Callable[[], None]) -> Label:
         """An out-of-line code path (trap, fallback, out of gas), emitted after all instructions."""
@@ -163,9 +182,7 @@ class JitCompiler:
         for place in self.stubs:
             place()
         a.bind(self.epilogue)
-        for r in (R15, R14, R13, R12, RBP, RBX):
-            a.pop(r)
-        a.ret()
+        self.epilogue_code(a)
         # Targets that never got a block (invalid ones are never jumped to natively) still need binding.
         for pc, label in self.charged_labels.items():
             if pc not in charged:
@@ -194,9 +211,38 @@ class JitCompiler:
             self.exit(rt.EXIT_TRAP, inst.pc)
             return
         emit = _EMITTERS.get(name)
-        if emit is None or not emit(self, inst):
+        if emit is None:
             self.fallback(inst.pc)
-        else:
+            return
+        if name in _CONTROL:
+            if emit(self, inst):
+                self.native += 1
+            else:
+                self.fallback(inst.pc)
+            return
+        # Position-independent instructions are encoded once per (name, operands) and then copied:
+        # the template is built in a scratch assembler (internal labels resolved, exits with an inline
+        # epilogue), so a repeat costs a byte copy plus patching the pc of its fallback exit.
+        key = (name, inst.args)
+        template = self.templates.get(key)
+        if template is None:
+            main, self.a, self.template = self.a, Assembler(), []
+            try:
+                ok = emit(self, inst)
+                if not ok:
+                    self.fallback(0)
+                template = self.templates[key] = (self.a.finish(), self.template, ok)
+            finally:
+                self.a, self.template = main, None
+        code, holes, ok = template
+        out = self.a.code
+        start = len(out)
+        out += code
+        if holes:
+            pc_bytes = inst.pc.to_bytes(4, "little")
+            for hole in holes:
+                out[start + hole : start + hole + 4] = pc_bytes
+        if ok:
             self.native += 1
 
     # Operand helpers.
@@ -235,12 +281,12 @@ class JitCompiler:
             return False
         a = self.a
         base, offset = self.address(inst)
-        regions = [(lo, ln, ptr) for (lo, ln), ptr in ((self.rw, rt.LOW_PTR), (self.stack, rt.STACK_PTR)) if ln >= size]
+        regions = [r for r in self.regions if r[1] >= size]
         if base is None:
             address = offset & M32
-            for lo, ln, ptr in regions:
+            for lo, ln, ptr, _, ptr_mem in regions:
                 if lo <= address <= lo + ln - size:
-                    a.mov(RDX, Mem(CTX, ptr))
+                    a.mov(RDX, ptr_mem)
                     access(Mem(RDX, address - (LOW_BASE if ptr == rt.LOW_PTR else lo)))
                     return True
             return False
@@ -249,18 +295,19 @@ class JitCompiler:
         a.mov(RAX, reg(base), w=32)
         if offset & M32:
             a.add(RAX, Imm(_s32(offset)), w=32)
-        done = a.label()
-        slow = self.stub(lambda: self.fallback(inst.pc))
-        for i, (lo, ln, ptr) in enumerate(regions):
+        done, slow = a.label(), a.label()
+        for i, (lo, ln, ptr, lea_mem, ptr_mem) in enumerate(regions):
             nxt = slow if i == len(regions) - 1 else a.label()
-            a.lea(RCX, Mem(RAX, _s32(-lo)), w=32)
+            a.lea(RCX, lea_mem, w=32)
             a.cmp(RCX, Imm(ln - size), w=32)
             a.jcc(A, nxt)
-            a.mov(RDX, Mem(CTX, ptr))
+            a.mov(RDX, ptr_mem)
             access(Mem(RDX, lo - LOW_BASE if ptr == rt.LOW_PTR else 0, index=RCX))
             a.jmp(done)
             if nxt is not slow:
                 a.bind(nxt)
+        a.bind(slow)
+        self.fallback(inst.pc)
         a.bind(done)
         return True
 
@@ -273,6 +320,12 @@ def _s32(x: int) -> int:
 def _imm64(x: int) -> int:
     return x & M64
 
+
+# Instructions whose code refers to other blocks, stubs or the shared epilogue: emitted directly, never templated.
+_CONTROL = frozenset(
+    {"jump", "load_imm_and_jump", "fallthrough", "jump_indirect", "load_imm_and_jump_indirect", "ecalli"}
+    | {n for n in KIND if n.startswith("branch_")}
+)
 
 # Emitters: each returns True when it translated the instruction natively.
 Emitter = Callable[[JitCompiler, Instruction], bool]
