@@ -2,9 +2,10 @@
 
 Engines (all measured in the same run):
 
-* pvmkit-abi: `Env().deploy_contract(...)`, then `token.transfer(bob, 1)` — the ABI layer (eth-abi
-  encoding, output decoding, ContractRevert on failure) on top of a pallet-revive transaction;
+* pvmkit-abi: `Env(backend="interpreter").deploy_contract(...)`, then `token.transfer(bob, 1)` — the ABI
+  layer (eth-abi encoding, output decoding, ContractRevert on failure) on top of a pallet-revive transaction;
 * pvmkit-raw: `env.call(token.address, calldata)` with calldata encoded once up front (no ABI work);
+* pvmkit-jit-abi, pvmkit-jit-raw: the same two on `Env(backend="jit")` (the x86-64 JIT);
 * pyrevm 0.3.7 (Rust revm), in process: `evm.message_call(alice, token, calldata=...)` with eth-abi
   encoding of each call, on solc 0.8.30's EVM bytecode of the same source;
 * py-evm 0.12.1b1 (pure Python), in a subprocess from `benchmarks/.peers/pyevm-venv`: signed
@@ -15,10 +16,11 @@ the call path there), then N timed transfers of 1 token to BOB; the `check` is b
 The N transfers run in CHUNKS chunks; the in-process engines take turns chunk by chunk (rotating
 who goes first), so load from other processes on the machine falls on all of them alike.
 
-For pvmkit, a second, instrumented pass splits the time: `Instance.run` (the PVM), `Host.run`
-minus that (host functions, weight metering, frame set-up) and the rest (transaction, state and,
-for the ABI path, eth-abi). It wraps those two methods with `time.perf_counter` accumulators in
-this process only, and counts PVM instructions as the gas each `Instance.run` consumed.
+For pvmkit, a second, instrumented pass splits the time: `Instance.run` (the PVM; `JitInstance.run`
+for the JIT), `Host.run` minus that (host functions, weight metering, frame set-up) and the rest
+(transaction, state and, for the ABI path, eth-abi). It wraps those two methods with
+`time.perf_counter` accumulators in this process only, and counts PVM instructions as the gas each
+run consumed.
 """
 
 from __future__ import annotations
@@ -119,10 +121,10 @@ class Erc20Row:
 class Split:
     """Where one pass of pvmkit transfers spent its time (instrumented run)."""
 
-    path: str  # "abi" or "raw"
+    path: str  # "abi", "raw", "jit-abi" or "jit-raw"
     calls: int = 0
     total: float = 0.0
-    vm: float = 0.0  # inside Instance.run
+    vm: float = 0.0  # inside Instance.run (JitInstance.run for the JIT)
     host: float = 0.0  # inside the outermost Host.run, VM included
     vm_runs: int = 0  # Instance.run calls (host calls + 1 per frame)
     instructions: int = 0  # gas consumed inside Instance.run (1 per instruction of each block entered)
@@ -166,8 +168,10 @@ class Erc20Report:
     pyevm_transfers: int
     rows: list[Erc20Row] = field(default_factory=list)
     splits: list[Split] = field(default_factory=list)
-    deploy: DeployTiming | None = None
+    deploy: DeployTiming | None = None  # interpreter
     deploy_error: str | None = None
+    jit_deploy: DeployTiming | None = None
+    jit_deploy_error: str | None = None
     pyrevm_gas: int = 0
     pyevm_gas: int = 0
     pvmkit_fuel: int = 0  # CallResult.gas_used of a steady-state transfer (ref_time / ref_time_per_fuel)
@@ -188,16 +192,27 @@ class Erc20Report:
 # --------------------------------------------------------------------------- instrumentation
 
 
-@contextmanager
-def instrumented(split: Split) -> Iterator[None]:
-    """Wrap Instance.run and Host.run with perf_counter accumulators (this process only), then restore them."""
+def vm_class(backend: str) -> type:
+    """The class whose `run` is the VM for a backend (JitInstance overrides Instance.run and never calls it)."""
+    if backend == "jit":
+        from pvmkit.pvm.jit.instance import JitInstance
+
+        return JitInstance
     from pvmkit.pvm.interpreter import Instance
+
+    return Instance
+
+
+@contextmanager
+def instrumented(split: Split, backend: str = "interpreter") -> Iterator[None]:
+    """Wrap the VM's run and Host.run with perf_counter accumulators (this process only), then restore them."""
     from pvmkit.revive.syscalls import Host
 
+    Instance = vm_class(backend)
     inst_run, host_run = Instance.run, Host.run
     clock = time.perf_counter
 
-    def timed_inst_run(self: Instance) -> Any:
+    def timed_inst_run(self: Any) -> Any:
         gas = self.gas
         start = clock()
         try:
@@ -227,26 +242,50 @@ def instrumented(split: Split) -> Iterator[None]:
 
 
 @contextmanager
-def compile_counter(acc: list[float]) -> Iterator[None]:
-    """acc = [seconds inside Module._compile, blocks compiled] while active."""
+def compile_counter(acc: list[float], backend: str = "interpreter") -> Iterator[None]:
+    """acc = [seconds compiling, units compiled] while active: Module._compile (blocks compiled to Python) for the
+    interpreter; for the JIT, CompiledModule.__init__ (a whole module to native code; the unit counted) plus the
+    interpreter segments it falls back to (Module._compile outside it)."""
     from pvmkit.pvm.interpreter import Module
 
     original = Module._compile
     clock = time.perf_counter
+    depth = [0]
 
     def timed(self: Module, *args: Any) -> Any:
+        if depth[0]:
+            return original(self, *args)
         start = clock()
         try:
             return original(self, *args)
         finally:
             acc[0] += clock() - start
-            acc[1] += 1
+            acc[1] += backend != "jit"
 
     Module._compile = timed  # type: ignore[method-assign]
+    jit_init = None
+    if backend == "jit":
+        from pvmkit.pvm.jit.instance import CompiledModule
+
+        jit_init = CompiledModule.__init__
+
+        def timed_jit(self: Any, module: Module) -> None:
+            depth[0] += 1
+            start = clock()
+            try:
+                jit_init(self, module)
+            finally:
+                depth[0] -= 1
+                acc[0] += clock() - start
+                acc[1] += 1
+
+        CompiledModule.__init__ = timed_jit  # type: ignore[method-assign]
     try:
         yield
     finally:
         Module._compile = original  # type: ignore[method-assign]
+        if jit_init is not None:
+            CompiledModule.__init__ = jit_init  # type: ignore[method-assign]
 
 
 # --------------------------------------------------------------------------- engines
@@ -325,19 +364,27 @@ def run_interleaved(engines: list[Erc20Engine], transfers: int, log: Log) -> dic
     return out
 
 
-def _pvmkit_token() -> tuple[Any, Any]:
+def _pvmkit_token(backend: str) -> tuple[Any, Any]:
     from pvmkit.env import Env
 
-    env = Env()
+    env = Env(backend=backend)
     token = env.deploy_contract(load_contract("ERC20"), *CONSTRUCTOR_ARGS)
     token.transfer(_checksum(CHARLIE), 1)  # warm-up: compiles the call path
     return env, token
 
 
+BACKEND_LABEL = {"interpreter": "", "jit": "jit-"}
+
+
 class PvmkitAbi(Erc20Engine):
-    name = "pvmkit-abi"
-    description = "pvmkit.env `token.transfer(bob, 1)`: ABI encode + transaction + decode (this repo), in process"
-    path = "abi"
+    kind = "abi"
+    what = "`token.transfer(bob, 1)`: ABI encode + transaction + decode"
+
+    def __init__(self, backend: str = "interpreter") -> None:
+        self.backend = backend
+        self.path = BACKEND_LABEL[backend] + self.kind
+        self.name = "pvmkit-" + self.path
+        self.description = f'pvmkit.env `Env(backend="{backend}")` {self.what} (this repo), in process'
 
     def prepare(self, log: Log, install: bool) -> None:
         try:
@@ -346,9 +393,14 @@ class PvmkitAbi(Erc20Engine):
             raise PeerUnavailable(f"cannot import pvmkit.env ({type(e).__name__}: {e})") from None
         if not (CONTRACTS / "ERC20.polkavm").exists():
             raise PeerUnavailable(f"{CONTRACTS / 'ERC20.polkavm'} is missing")
+        if self.backend == "jit":
+            from pvmkit.pvm.jit import is_supported
+
+            if not is_supported():
+                raise PeerUnavailable("the JIT is not supported on this machine")
 
     def session(self) -> Session:
-        _env, token = _pvmkit_token()
+        _env, token = _pvmkit_token(self.backend)
         bob = _checksum(BOB)
         transfer = token.transfer
 
@@ -362,7 +414,7 @@ class PvmkitAbi(Erc20Engine):
         """The same loop, instrumented (a fresh token, run on its own)."""
         s = self.session()
         split = Split(self.path, transfers)
-        with instrumented(split):
+        with instrumented(split, self.backend):
             start = time.perf_counter()
             s.transfer(transfers)
             split.total = time.perf_counter() - start
@@ -370,12 +422,11 @@ class PvmkitAbi(Erc20Engine):
 
 
 class PvmkitRaw(PvmkitAbi):
-    name = "pvmkit-raw"
-    description = "pvmkit.env `env.call(token.address, calldata)` with pre-encoded calldata (no ABI work), in process"
-    path = "raw"
+    kind = "raw"
+    what = "`env.call(token.address, calldata)` with pre-encoded calldata (no ABI work)"
 
     def session(self) -> Session:
-        env, token = _pvmkit_token()
+        env, token = _pvmkit_token(self.backend)
         data = _transfer_calldata(BOB, 1)
         address = token.address
         call = env.call
@@ -517,14 +568,14 @@ class PyEvm(Erc20Engine):
 
 
 def all_engines() -> list[Erc20Engine]:
-    return [PvmkitAbi(), PvmkitRaw(), Pyrevm(), PyEvm()]
+    return [PvmkitAbi(), PvmkitRaw(), PvmkitAbi("jit"), PvmkitRaw("jit"), Pyrevm(), PyEvm()]
 
 
 # --------------------------------------------------------------------------- the program
 
 
-def measure_deploy() -> DeployTiming:
-    """Deploy timings in pvmkit, with the time spent compiling PVM blocks to Python (Module._compile)."""
+def measure_deploy(backend: str = "interpreter") -> DeployTiming:
+    """Deploy timings in pvmkit, with the time spent compiling (see `compile_counter`)."""
     from pvmkit.env import Env
 
     compiled = load_contract("ERC20")
@@ -533,14 +584,14 @@ def measure_deploy() -> DeployTiming:
     clock = time.perf_counter
 
     acc = [0.0, 0]
-    with compile_counter(acc):
-        env = Env()
+    with compile_counter(acc, backend):
+        env = Env(backend=backend)
         start = clock()
         token = env.deploy_contract(compiled, *CONSTRUCTOR_ARGS)
         d.first = clock() - start
     d.first_compile, d.first_blocks = acc
     acc = [0.0, 0]
-    with compile_counter(acc):
+    with compile_counter(acc, backend):
         start = clock()
         token.transfer(charlie, 1)
         d.first_call = clock() - start
@@ -550,14 +601,14 @@ def measure_deploy() -> DeployTiming:
     token.transfer(bob, 1)
     d.steady_call = clock() - start
     acc = [0.0, 0]
-    with compile_counter(acc):
+    with compile_counter(acc, backend):
         start = clock()
         env.deploy_contract(compiled, *CONSTRUCTOR_ARGS)
         d.same_env = clock() - start
     d.same_env_compile, d.same_env_blocks = acc
     acc = [0.0, 0]
-    with compile_counter(acc):
-        env2 = Env()
+    with compile_counter(acc, backend):
+        env2 = Env(backend=backend)
         start = clock()
         env2.deploy_contract(compiled, *CONSTRUCTOR_ARGS)
         d.second_env = clock() - start
@@ -580,16 +631,21 @@ def run_program(engines: list[Erc20Engine], transfers: int, pyevm_transfers: int
             reason = str(err).splitlines()[0]
             log(f"   SKIP {e.name}: {reason}")
             report.rows.append(Erc20Row(e.name, skipped=reason))
-    pvmkit_ready = any(isinstance(e, PvmkitAbi) for e in ready)
-    if pvmkit_ready:
+    backends = {e.backend for e in ready if isinstance(e, PvmkitAbi)}
+    pvmkit_ready = bool(backends)
+    for backend in ("interpreter", "jit"):
+        if backend not in backends:
+            continue
+        attr = "deploy" if backend == "interpreter" else "jit_deploy"
         try:
-            report.deploy = measure_deploy()
-            d = report.deploy
-            log(f"   deploy: fresh Env {d.first * 1e3:.1f} ms (compile {d.first_compile * 1e3:.1f} ms), "
+            d = measure_deploy(backend)
+            setattr(report, attr, d)
+            log(f"   deploy ({backend}): fresh Env {d.first * 1e3:.1f} ms (compile {d.first_compile * 1e3:.1f} ms), "
                 f"second Env {d.second_env * 1e3:.1f} ms, same Env {d.same_env * 1e3:.1f} ms")  # fmt: skip
         except Exception as err:
-            report.deploy_error = f"{type(err).__name__}: {err}".splitlines()[0]
-            log(f"   deploy timing FAILED: {report.deploy_error}")
+            error = f"{type(err).__name__}: {err}".splitlines()[0]
+            setattr(report, attr + "_error", error)
+            log(f"   deploy timing ({backend}) FAILED: {error}")
     outcomes = run_interleaved([e for e in ready if e.in_process], transfers, log)
     for e in ready:
         if not e.in_process:
@@ -629,7 +685,7 @@ def run_program(engines: list[Erc20Engine], transfers: int, pyevm_transfers: int
         try:
             from pvmkit.env import Env  # one more transfer, for the fuel figure pallet-revive would report
 
-            env = Env()
+            env = Env(backend=next(iter(sorted(backends))))  # the fuel is the same on both backends
             token = env.deploy_contract(load_contract("ERC20"), *CONSTRUCTOR_ARGS)
             token.transfer(_checksum(CHARLIE), 1)
             token.transfer(_checksum(BOB), 1)

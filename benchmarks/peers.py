@@ -1,4 +1,4 @@
-"""Engines under test: pvmkit's interpreter (in process) and two peer VMs (in subprocesses).
+"""Engines under test: pvmkit's interpreter and JIT (in process) and two peer VMs (in subprocesses).
 
 Peers are installed on demand into `benchmarks/.peers/` (gitignored), from PyPI and npm only:
 
@@ -220,6 +220,8 @@ class Engine:
     name = ""
     description = ""
     is_reference = False
+    big = False
+    """Runs the large-N workloads (the JIT and the native baseline) instead of the interpreters' ones."""
 
     def prepare(self, log: Log, install: bool) -> None:
         """Make sure the engine can run (installing it if allowed)."""
@@ -232,8 +234,9 @@ class PvmkitInterpreter(Engine):
     """pvmkit.pvm.interpreter, in this process. Times `inst.run()` only."""
 
     name = "pvmkit-interpreter"
-    description = "pvmkit.pvm.interpreter (this repo), in process"
+    description = 'pvmkit.pvm.interpreter (this repo), in process: `ModuleConfig(backend="interpreter")`'
     is_reference = True
+    backend = "interpreter"
 
     def prepare(self, log: Log, install: bool) -> None:
         try:
@@ -244,12 +247,14 @@ class PvmkitInterpreter(Engine):
     def run(self, workload: Workload, target_seconds: float) -> RunResult:
         from pvmkit.pvm.interpreter import Module, ModuleConfig
 
-        module = Module(workload.blob, ModuleConfig())
+        module = Module(workload.blob, ModuleConfig(backend=self.backend))
+        if module.backend != self.backend:
+            raise PeerUnavailable(f"ModuleConfig(backend={self.backend!r}) gave the {module.backend} backend")
         seconds = 0.0
         runs = 0
         status, result, used = "none", 0, 0
         while runs == 0 or (seconds < target_seconds and runs < MAX_RUNS):
-            inst = module.instantiate()
+            inst = module.instantiate()  # not timed (nor is the JIT's compile, on the first one)
             inst.set_next_program_counter(0)
             inst.gas = GAS
             inst.regs[0] = 0xFFFF0000
@@ -262,6 +267,28 @@ class PvmkitInterpreter(Engine):
             result = int(inst.regs[RESULT_REG])
             used = GAS - int(inst.gas)
         return RunResult(self.name, status, result, used, runs, seconds)
+
+
+class PvmkitJit(PvmkitInterpreter):
+    """pvmkit's x86-64 JIT (`ModuleConfig(backend="jit")`), in this process, on the large-N workloads."""
+
+    name = "pvmkit-jit"
+    description = (
+        'pvmkit.pvm.jit (this repo), in process: `ModuleConfig(backend="jit")`; native code compiled on the '
+        "first `instantiate()` (not timed)"
+    )
+    is_reference = False
+    backend = "jit"
+    big = True
+
+    def prepare(self, log: Log, install: bool) -> None:
+        super().prepare(log, install)
+        try:
+            from pvmkit.pvm.jit import check_supported
+
+            check_supported()
+        except Exception as e:
+            raise PeerUnavailable(f"the JIT is unavailable here ({type(e).__name__}: {e})") from None
 
 
 class _SubprocessEngine(Engine):
@@ -366,8 +393,12 @@ def _normalise_status(raw: str) -> str:
 
 def all_engines() -> list[Engine]:
     """Every engine, reference (pvmkit) first."""
+    from .jit import GccNative
+
     return [
         PvmkitInterpreter(),
+        PvmkitJit(),
+        GccNative(),
         TsrkitEngine("python"),
         TsrkitEngine("cython"),
         AnanEngine("release"),

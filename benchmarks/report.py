@@ -9,7 +9,8 @@ import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .erc20 import Erc20Report, Split
+from .erc20 import DeployTiming, Erc20Report, Split
+from .jit import CompileReport, RoundTrip, host_call_program
 from .peers import RunResult
 from .programs import Workload
 
@@ -76,13 +77,14 @@ def _reference_rates(rows: list[Row]) -> dict[str, float]:
 def _cells(row: Row, ref: dict[str, float]) -> list[str]:
     w = row.workload
     if row.result is None:
-        return [w.program, row.engine, "—", "—", "—", "—", "—", f"skipped: {row.skipped}"]
+        return [w.program, f"{w.param:,}", row.engine, "—", "—", "—", "—", "—", f"skipped: {row.skipped}"]
     r = row.result
     base = ref.get(w.program)
     ratio = f"{r.rate / base:.3f}×" if base and row.ok else "n/a"
     check = "ok" if row.ok else "WRONG: " + "; ".join(row.problems)
     return [
         w.program,
+        f"{w.param:,}",
         row.engine,
         f"{r.instructions:,}",
         str(r.runs),
@@ -93,7 +95,7 @@ def _cells(row: Row, ref: dict[str, float]) -> list[str]:
     ]
 
 
-HEADERS = ["program", "engine", "instructions", "runs", "seconds", "M instr/s", "vs pvmkit", "check"]
+HEADERS = ["program", "N", "engine", "instructions", "runs", "seconds", "M instr/s", "vs pvmkit", "check"]
 
 
 def text_table(rows: list[Row]) -> str:
@@ -101,7 +103,7 @@ def text_table(rows: list[Row]) -> str:
     ref = _reference_rates(rows)
     body = [_cells(r, ref) for r in rows]
     widths = [max(len(h), *(len(b[i]) for b in body)) for i, h in enumerate(HEADERS)] if body else []
-    numeric = {2, 3, 4, 5, 6}
+    numeric = {1, 3, 4, 5, 6, 7}
 
     def fmt(cells: list[str]) -> str:
         return "  ".join(
@@ -120,7 +122,7 @@ def text_table(rows: list[Row]) -> str:
 
 def markdown_table(rows: list[Row]) -> str:
     ref = _reference_rates(rows)
-    out = ["| " + " | ".join(HEADERS) + " |", "|" + "|".join(["---"] * 2 + ["---:"] * 5 + ["---"]) + "|"]
+    out = ["| " + " | ".join(HEADERS) + " |", "|" + "|".join(["---", "---:", "---"] + ["---:"] * 5 + ["---"]) + "|"]
     out += ["| " + " | ".join(c.replace("|", "\\|") for c in _cells(r, ref)) + " |" for r in rows]
     return "\n".join(out)
 
@@ -128,16 +130,21 @@ def markdown_table(rows: list[Row]) -> str:
 def summary(rows: list[Row]) -> list[str]:
     """One sentence per (program, peer): how pvmkit compares."""
     ref = _reference_rates(rows)
+    ref_n = {r.workload.program: r.workload.param for r in rows if r.engine == REFERENCE}
     lines = []
     for row in rows:
         base = ref.get(row.workload.program)
         if row.engine == REFERENCE or not base or not row.ok or row.result is None:
             continue
         ratio = base / row.result.rate
+        program = row.workload.program
+        engine = (
+            row.engine if row.workload.param == ref_n.get(program) else f"{row.engine} (N = {row.workload.param:,})"
+        )
         if ratio >= 1:
-            lines.append(f"{row.workload.program}: {REFERENCE} is {ratio:.2f}× as fast as {row.engine}")
+            lines.append(f"{program}: {REFERENCE} is {ratio:.2f}× as fast as {engine}")
         else:
-            lines.append(f"{row.workload.program}: {row.engine} is {1 / ratio:.2f}× as fast as {REFERENCE}")
+            lines.append(f"{program}: {engine} is {1 / ratio:.2f}× as fast as {REFERENCE}")
     return lines
 
 
@@ -148,11 +155,15 @@ def write_markdown(
     command: str,
     path: Path = BENCHMARKS_MD,
     erc20: Erc20Report | None = None,
+    compile_report: CompileReport | None = None,
+    round_trips: list[RoundTrip] | None = None,
 ) -> None:
     """(Re)write BENCHMARKS.md with this run's results."""
-    workloads: dict[str, Workload] = {}
+    workloads: dict[tuple[str, int], Workload] = {}
     for r in rows:
-        workloads.setdefault(r.workload.program, r.workload)
+        workloads.setdefault((r.workload.program, r.workload.param), r.workload)
+    ordered = sorted(workloads.values(), key=lambda w: (w.program, w.param))
+    native = native_cells(rows)
     parts = [
         "# Benchmarks",
         "",
@@ -172,7 +183,7 @@ def write_markdown(
         *(
             f"- **{w.program}** (N = {w.param:,}): {w.description}; {w.instructions:,} PVM instructions per run, "
             f"expected a0 = {w.expected_result}"
-            for w in workloads.values()
+            for w in ordered
         ),
         *(
             [
@@ -183,12 +194,46 @@ def write_markdown(
             if erc20
             else []
         ),
+        *(
+            [
+                f"- **host-call**: `{' / '.join(line.strip() for line in host_call_program('N').splitlines())}` "
+                "(polkavm assembly, `pvmkit.pvm.asm.assemble`), driven from Python"
+            ]  # fmt: skip
+            if round_trips
+            else []
+        ),
         "",
         *(
-            ["## Results: PVM interpreters", "", markdown_table(rows), "", *(f"- {line}" for line in summary(rows)), ""]
+            [
+                "## Results: PVM execution",
+                "",
+                "The interpreters run the small N. pvmkit-jit and the gcc -O2 baseline run larger N, where one run "
+                "takes milliseconds to a few tenths of a second (`seconds` / `runs`), so that per-call overhead does "
+                "not count; the sieve at two sizes, one that mostly fits in the caches and one (32 MiB of flags) "
+                "that does not. Every engine repeats its runs until the target time has accumulated.",
+                "",
+                markdown_table(rows),
+                "",
+                *(f"- {line}" for line in summary(rows)),
+                "",
+            ]
             if rows
             else []
         ),
+        *(
+            [
+                "### The JIT next to gcc -O2",
+                "",
+                *_md_table(NATIVE_HEADERS, native, "lrrrrrrl"),
+                "",
+                *(f"- {line}" for line in native_summary(rows)),
+                "",
+            ]  # fmt: skip
+            if native
+            else []
+        ),
+        *(compile_markdown(compile_report) if compile_report else []),
+        *(round_trip_markdown(round_trips) if round_trips else []),
         *(erc20_markdown(erc20) if erc20 else []),
         "## Method",
         "",
@@ -199,12 +244,222 @@ def write_markdown(
         "status are checked against a Python model of the program (`check` column).",
         "- Each engine runs the same program back to back until about the target time has accumulated (at least "
         "once); `runs` says how many times. Only the execution call is timed (`inst.run()`, tsrkit's "
-        "`execute`, anan-as's `pvmResume`): process start-up, module loading and program decoding are excluded.",
+        "`execute`, anan-as's `pvmResume`): process start-up, module loading and program decoding are excluded "
+        "(so is the JIT's compilation, done by the first `instantiate()`).",
         "- `vs pvmkit` = engine rate / pvmkit-interpreter rate (above 1 means the peer is faster).",
+        *(NATIVE_METHOD if native else []),
+        *(COMPILE_METHOD if compile_report else []),
+        *(ROUND_TRIP_METHOD if round_trips else []),
         *(ERC20_METHOD if erc20 else []),
         "",
     ]
     path.write_text("\n".join(parts))
+
+
+# --------------------------------------------------------------------------- the JIT next to gcc -O2
+
+NATIVE = "gcc-O2"
+JIT = "pvmkit-jit"
+NATIVE_HEADERS = [
+    "program", "N", "pvmkit-jit ms/run", "gcc -O2 ms/run", "pvmkit-jit ns/iter", "gcc -O2 ns/iter", "JIT / gcc time",
+    "check",
+]  # fmt: skip
+NATIVE_METHOD = [
+    "- gcc-O2: `benchmarks/native/alu_loop.c` and `sieve.c` are the same algorithms as the PVM programs (64-bit "
+    "sum loop; byte-array sieve with the same counting), built with `gcc -O2` into `benchmarks/.peers/native/` and "
+    "run as a subprocess. N and the repeat count come from argv and the result is printed (and checked against the "
+    "same model), so gcc can neither fold the loop nor drop it; the program times only the compute with "
+    "`clock_gettime(CLOCK_MONOTONIC)` (the array is cleared before each repetition, outside the timed region, "
+    "as the PVM's rw data is zeroed by `instantiate()`). Its `instructions` are the PVM program's, i.e. equivalent "
+    "work. `ns/iter` is per loop iteration for alu-loop and per number sieved (run time / N) for sieve; "
+    "`JIT / gcc time` = pvmkit-jit time per run / gcc -O2 time per run at the same N (1 would be native speed).",
+]
+
+
+def _per_run(row: Row) -> float | None:
+    return row.result.seconds / row.result.runs if row.ok and row.result and row.result.runs else None
+
+
+def _native_pairs(rows: list[Row]) -> list[tuple[Workload, Row | None, Row]]:
+    jit = {(r.workload.program, r.workload.param): r for r in rows if r.engine == JIT}
+    return [(r.workload, jit.get((r.workload.program, r.workload.param)), r) for r in rows if r.engine == NATIVE]
+
+
+def native_cells(rows: list[Row]) -> list[list[str]]:
+    out = []
+    for w, jit, gcc in _native_pairs(rows):
+        g = _per_run(gcc)
+        j = _per_run(jit) if jit else None
+        if g is None:
+            reason = gcc.skipped or "; ".join(gcc.problems)
+            out.append([w.program, f"{w.param:,}", "—", "—", "—", "—", "—", f"gcc: {reason}"])
+            continue
+        check = "ok" if j is not None else f"pvmkit-jit: {(jit.skipped or 'WRONG') if jit else 'not run'}"
+        out.append([
+            w.program,
+            f"{w.param:,}",
+            f"{j * 1e3:,.2f}" if j is not None else "—",
+            f"{g * 1e3:,.2f}",
+            f"{j / w.param * 1e9:.3f}" if j is not None else "—",
+            f"{g / w.param * 1e9:.3f}",
+            f"{j / g:.2f}×" if j is not None else "—",
+            check,
+        ])  # fmt: skip
+    return out
+
+
+def native_summary(rows: list[Row]) -> list[str]:
+    lines = []
+    for w, jit, gcc in _native_pairs(rows):
+        g, j = _per_run(gcc), (_per_run(jit) if jit else None)
+        if g is None or j is None:
+            continue
+        goal = " (goal: within 3×)" if w.program == "sieve" else ""
+        lines.append(f"{w.program} (N = {w.param:,}): pvmkit-jit takes {j / g:.2f}× gcc -O2's time{goal}")
+    return lines
+
+
+def native_text(rows: list[Row]) -> str:
+    cells = native_cells(rows)
+    if not cells:
+        return ""
+    lines = ["The JIT next to gcc -O2 (same N)", *_fixed_table(NATIVE_HEADERS, cells, "lrrrrrrl")]
+    return "\n".join([*lines, "", *native_summary(rows)])
+
+
+# --------------------------------------------------------------------------- compile speed
+
+COMPILE_HEADERS = [
+    "pvmkit-jit compiles", "PVM code KB", "instructions", "translated natively", "native code KB",
+    "native bytes per PVM byte", "compile ms", "KB/s",
+]  # fmt: skip
+WASM_HEADERS = [
+    "wasmtime compiles", "wasm KB", "exported functions", "ms (1 thread)", "MB/s (1 thread)", "ms (parallel)",
+    "MB/s (parallel)", "wasmtime / pvmkit-jit speed",
+]  # fmt: skip
+COMPILE_METHOD = [
+    "- Compile speed: `JitCompiler(module).compile()` (decoding included: each repetition gets a fresh "
+    '`Module(blob, ModuleConfig(backend="interpreter"))`, built and parsed outside the timing) on every blob in '
+    "`tests/contracts/build/`, best of the repetitions per blob; KB/s = total PVM code bytes (the blobs' code "
+    "sections) / the sum of the best times. `translated natively` = `JitProgram.native_instructions` / all "
+    "instructions (the rest run in the interpreter, one instruction at a time). wasmtime: "
+    "`wasmtime.Module(engine, wasm)` (Cranelift, parse + validate + compile, no compilation cache) with a fresh "
+    "`Engine` per repetition, best of the repetitions, once with `parallel_compilation = False` (one thread, like "
+    "pvmkit's compiler) and once with its default parallel compilation (on this machine's CPUs, so it depends on "
+    "how busy the others are). `wasmtime / pvmkit-jit speed` compares the one-thread MB/s with pvmkit-jit's over "
+    "all blobs. 1 KB = 1,000 bytes.",
+]
+
+
+def _compile_cells(report: CompileReport) -> list[list[str]]:
+    out = []
+    rows = [report.erc20(), report.total] if len(report.blobs) > 1 else [report.total]
+    for s in rows:
+        if s is None:
+            continue
+        out.append([
+            s.name,
+            f"{s.code_bytes / 1e3:,.1f}",
+            f"{s.instructions:,}",
+            f"{s.native_instructions / s.instructions:.2%}" if s.instructions else "—",
+            f"{s.native_bytes / 1e3:,.1f}",
+            f"{s.native_bytes / s.code_bytes:.1f}" if s.code_bytes else "—",
+            f"{s.seconds * 1e3:,.1f}",
+            f"{s.rate / 1e3:,.1f}",
+        ])  # fmt: skip
+    return out
+
+
+def _wasm_cells(report: CompileReport) -> list[list[str]]:
+    total = report.total
+    base = total.rate if total else 0.0
+    return [
+        [
+            w.name,
+            f"{w.wasm_bytes / 1e3:,.1f}",
+            f"{w.functions:,}",
+            f"{w.seconds * 1e3:,.1f}",
+            f"{w.rate / 1e6:.3f}",
+            f"{w.parallel_seconds * 1e3:,.1f}",
+            f"{w.parallel_rate / 1e6:.3f}",
+            f"{w.rate / base:.1f}×" if base else "—",
+        ]
+        for w in report.wasm
+    ]
+
+
+def compile_summary(report: CompileReport) -> list[str]:
+    lines = []
+    total = report.total
+    if total is not None:
+        rates = [b.rate for b in report.blobs]
+        spread = f"; {min(rates) / 1e3:,.0f}–{max(rates) / 1e3:,.0f} KB/s per blob" if len(rates) > 1 else ""
+        lines.append(
+            f"pvmkit-jit compiles {total.rate / 1e6:.3f} MB/s of PVM code ({total.rate / 1e3:,.0f} KB/s over "
+            f"{total.name}{spread}); the target is ≥ 1 MB/s, "
+            f"{'met' if total.rate >= 1e6 else f'{1e6 / total.rate:.1f}× away'}"
+        )
+        erc = report.erc20()
+        if erc is not None:
+            lines.append(f"ERC20.polkavm: {erc.code_bytes / 1e3:.1f} KB of code compiles in {erc.seconds * 1e3:.0f} ms")
+    for w in report.wasm:
+        if total is not None and total.rate:
+            lines.append(f"wasmtime {report.wasmtime_version} on {w.name}: {w.rate / 1e6:.3f} MB/s on one thread, "
+                         f"{w.rate / total.rate:.1f}× pvmkit-jit's speed ({w.description})")  # fmt: skip
+    if report.jit_error:
+        lines.append(f"pvmkit-jit compile failed: {report.jit_error}")
+    lines += report.wasm_notes
+    return lines
+
+
+def compile_text(report: CompileReport) -> str:
+    lines = ["Compile speed"]
+    if report.blobs:
+        lines += _fixed_table(COMPILE_HEADERS, _compile_cells(report), "lrrrrrrr")
+    if report.wasm:
+        lines += ["", *_fixed_table(WASM_HEADERS, _wasm_cells(report), "lrrrrrrr")]
+    return "\n".join([*lines, "", *compile_summary(report)])
+
+
+def compile_markdown(report: CompileReport) -> list[str]:
+    reps = report.blobs[0].reps if report.blobs else report.wasm[0].reps if report.wasm else 0
+    parts = ["## Compile speed: pvmkit's JIT and wasmtime", "", f"Best of {reps} per blob or module.", ""]
+    if report.blobs:
+        parts += [*_md_table(COMPILE_HEADERS, _compile_cells(report), "lrrrrrrr"), ""]
+    if report.wasm:
+        parts += [*_md_table(WASM_HEADERS, _wasm_cells(report), "lrrrrrrr"), ""]
+    return [*parts, *(f"- {line}" for line in compile_summary(report)), ""]
+
+
+# --------------------------------------------------------------------------- host-call round trip
+
+ROUND_TRIP_HEADERS = ["backend", "host calls", "seconds", "µs per round trip", "target ≤ 2 µs", "check"]
+ROUND_TRIP_METHOD = [
+    "- Host-call round trip: the `host-call` program runs N `ecalli 0`; Python answers each by calling "
+    "`inst.run()` again (nothing else), so µs per round trip = total time / N, and includes the 3 PVM "
+    "instructions of one loop iteration. The check is N host calls, a clean finish and 3N + 3 gas.",
+]
+
+
+def _round_trip_cells(trips: list[RoundTrip]) -> list[list[str]]:
+    out = []
+    for t in trips:
+        if t.skipped:
+            out.append([f"pvmkit-{t.backend}", "—", "—", "—", "—", f"skipped: {t.skipped}"])
+            continue
+        out.append([
+            f"pvmkit-{t.backend}", f"{t.calls:,}", f"{t.seconds:.3f}", f"{t.us:.2f}", "yes" if t.us <= 2 else "no",
+            "ok" if not t.problems else "WRONG: " + "; ".join(t.problems),
+        ])  # fmt: skip
+    return out
+
+
+def round_trip_text(trips: list[RoundTrip]) -> str:
+    return "\n".join(["Host-call round trip", *_fixed_table(ROUND_TRIP_HEADERS, _round_trip_cells(trips), "lrrrll")])
+
+
+def round_trip_markdown(trips: list[RoundTrip]) -> list[str]:
+    return ["## Host-call round trip", "", *_md_table(ROUND_TRIP_HEADERS, _round_trip_cells(trips), "lrrrll"), ""]
 
 
 # --------------------------------------------------------------------------- ERC-20 section
@@ -212,20 +467,22 @@ def write_markdown(
 ERC20_HEADERS = ["engine", "calls", "seconds", "calls/s", "best chunk calls/s", "µs/call (best)", "vs pvmkit", "check"]
 
 ERC20_METHOD = [
-    "- ERC-20: every engine deploys the token, makes one untimed warm-up transfer to a third account (pvmkit "
-    "compiles the call path's blocks there), then the timed transfers of 1 token to bob through its Python API; "
-    "`check` reads balanceOf(bob) afterwards. The timed transfers run in 10 equal chunks, and the in-process "
-    "engines (pvmkit-abi, pvmkit-raw, pyrevm) take turns chunk by chunk, in rotating order, so that load from "
-    "other processes falls on all of them alike (py-evm runs afterwards in its own process). `calls/s` is over "
-    "all chunks, `best chunk calls/s` is the fastest chunk's (the least disturbed by other work on the machine), "
-    "and `vs pvmkit` = best-chunk calls/s / pvmkit-abi's best-chunk calls/s (pvmkit-raw's when pvmkit-abi was "
-    "not run). py-evm runs fewer calls because it is slow; each of its transfers is a signed transaction mined "
-    "into its own block.",
-    "- The time split comes from a second, instrumented pass in which `Instance.run` and `Host.run` are wrapped "
-    "with `time.perf_counter` accumulators (no profiler); the headline calls/s are from the uninstrumented pass. "
-    "PVM instructions are the gas each `Instance.run` consumed (pvmkit charges one per instruction of each "
-    "basic block it enters); `CallResult.gas_used` is larger because it is ref_time / ref_time_per_fuel and so "
-    "includes the host functions' weights.",
+    "- ERC-20: every engine deploys the token, makes one untimed warm-up transfer to a third account (pvmkit's "
+    "interpreter compiles the call path's blocks there; the JIT compiled the whole module at deploy), then the timed "
+    "transfers of 1 token to bob through its Python API; `check` reads balanceOf(bob) afterwards. pvmkit-abi and "
+    'pvmkit-raw run on `Env(backend="interpreter")`, pvmkit-jit-abi and pvmkit-jit-raw on '
+    '`Env(backend="jit")`. The timed transfers run in 10 equal chunks, and the in-process engines (the four '
+    "pvmkit ones and pyrevm) take turns chunk by chunk, in rotating order, so that load from other processes falls "
+    "on all of them alike (py-evm runs afterwards in its own process). `calls/s` is over all chunks, `best chunk "
+    "calls/s` is the fastest chunk's (the least disturbed by other work on the machine), and `vs pvmkit` = "
+    "best-chunk calls/s / pvmkit-abi's best-chunk calls/s (pvmkit-raw's when pvmkit-abi was not run). py-evm runs "
+    "fewer calls because it is slow; each of its transfers is a signed transaction mined into its own block.",
+    "- The time split comes from a second, instrumented pass per pvmkit engine in which the VM's run "
+    "(`Instance.run`; `JitInstance.run` for the JIT, which overrides it) and `Host.run` are wrapped with "
+    "`time.perf_counter` accumulators (no profiler); the headline calls/s are from the uninstrumented pass. PVM "
+    "instructions are the gas each run consumed (pvmkit charges one per instruction of each basic block it "
+    "enters); `CallResult.gas_used` is larger because it is ref_time / ref_time_per_fuel and so includes the host "
+    "functions' weights.",
 ]
 
 
@@ -272,19 +529,24 @@ def erc20_summary(report: Erc20Report) -> list[str]:
 def _split_lines(splits: list[Split], report: Erc20Report) -> tuple[list[str], list[list[str]]]:
     """(column headers, rows) of the pvmkit time split, one column per path."""
     rates = {r.engine: r.result.rate for r in report.rows if r.result is not None}
-    heads = {"abi": "ABI path (`token.transfer`)", "raw": "raw path (`env.call`)"}
-    uninstrumented = {"abi": rates.get("pvmkit-abi"), "raw": rates.get("pvmkit-raw")}  # overall, not best chunk
+    heads = {
+        "abi": "interpreter, ABI path (`token.transfer`)",
+        "raw": "interpreter, raw path (`env.call`)",
+        "jit-abi": "JIT, ABI path",
+        "jit-raw": "JIT, raw path",
+    }
+    uninstrumented = {s.path: rates.get("pvmkit-" + s.path) for s in splits}  # overall, not best chunk
 
     def us(seconds: float, s: Split) -> str:
         return f"{seconds / s.calls * 1e6:,.0f} µs ({seconds / s.total:.1%})"
 
     rows = [
         ["total per transfer (instrumented)"] + [f"{s.total / s.calls * 1e6:,.0f} µs" for s in splits],
-        ["VM: inside `Instance.run`"] + [us(s.vm, s) for s in splits],
+        ["VM: inside `Instance.run` (`JitInstance.run`)"] + [us(s.vm, s) for s in splits],
         ["host: inside `Host.run`, minus VM"] + [us(s.host_only, s) for s in splits],
         ["API/ABI/state: total minus `Host.run`"] + [us(s.outside, s) for s in splits],
         ["PVM instructions per transfer"] + [f"{s.instructions / s.calls:,.0f}" for s in splits],
-        ["`Instance.run` calls per transfer (host calls + 1)"] + [f"{s.vm_runs / s.calls:,.1f}" for s in splits],
+        ["VM runs per transfer (host calls + 1)"] + [f"{s.vm_runs / s.calls:,.1f}" for s in splits],
         ["VM speed (instructions / VM time)"] + [f"{s.vm_rate / 1e6:.2f} M instr/s" for s in splits],
         ["calls/s instrumented (uninstrumented)"]
         + [
@@ -297,27 +559,37 @@ def _split_lines(splits: list[Split], report: Erc20Report) -> tuple[list[str], l
 
 
 def _deploy_rows(report: Erc20Report) -> list[list[str]]:
-    d = report.deploy
-    if d is None:
+    d, j = report.deploy, report.jit_deploy
+    if d is None and j is None:
         return []
 
     def ms(x: float) -> str:
         return f"{x * 1e3:,.1f}"
 
-    return [
-        ["first deploy in this process, fresh `Env` (upload, validate, Module, constructor)", ms(d.first),
-         ms(d.first_compile), str(d.first_blocks)],
-        ["first transfer in that Env (call-path blocks compiled)", ms(d.first_call), ms(d.first_call_compile),
-         str(d.first_call_blocks)],
-        ["a later transfer in that Env (steady state)", ms(d.steady_call), "0.0", "0"],
-        ["second deploy of the same code in the same Env (Module cached)", ms(d.same_env), ms(d.same_env_compile),
-         str(d.same_env_blocks)],
-        ["deploy in a second fresh `Env` (modules are cached per process)", ms(d.second_env), ms(d.second_env_compile),
-         str(d.second_env_blocks)],
-    ]  # fmt: skip
+    def cells(t: DeployTiming | None, key: str, n_blocks: bool) -> list[str]:
+        if t is None:
+            return ["—"] * (3 if n_blocks else 2)
+        if key == "steady_call":
+            out = [ms(t.steady_call), "0.0", "0"]
+        else:
+            out = [ms(getattr(t, key)), ms(getattr(t, key + "_compile")), str(getattr(t, key + "_blocks"))]
+        return out if n_blocks else out[:2]
+
+    labels = [
+        ("first", "first deploy in this process, fresh `Env` (upload, validate, Module, constructor)"),
+        ("first_call", "first transfer in that Env (interpreter: call-path blocks compiled)"),
+        ("steady_call", "a later transfer in that Env (steady state)"),
+        ("same_env", "second deploy of the same code in the same Env (Module cached)"),
+        ("second_env", "deploy in a second fresh `Env` (modules are cached per process)"),
+    ]
+    return [[label, *cells(d, key, True), *cells(j, key, False)] for key, label in labels]
 
 
-DEPLOY_HEADERS = ["pvmkit deploy", "ms", "of which block compile ms", "blocks compiled"]
+DEPLOY_HEADERS = [
+    "pvmkit deploy", "interpreter ms", "of which block compile ms", "blocks compiled", "JIT ms",
+    "of which compile ms (native + fallback)",
+]  # fmt: skip
+DEPLOY_ALIGN = "lrrrrr"
 
 
 def _md_table(headers: list[str], rows: list[list[str]], align: str) -> list[str]:
@@ -353,10 +625,11 @@ def erc20_text(report: Erc20Report) -> str:
     if report.splits:
         heads, rows = _split_lines(report.splits, report)
         lines += ["", *_fixed_table(heads, rows, "l" + "r" * len(report.splits))]
-    if report.deploy:
-        lines += ["", *_fixed_table(DEPLOY_HEADERS, _deploy_rows(report), "lrrr")]
-    elif report.deploy_error:
-        lines += ["", f"deploy timing failed: {report.deploy_error}"]
+    if report.deploy or report.jit_deploy:
+        lines += ["", *_fixed_table(DEPLOY_HEADERS, _deploy_rows(report), DEPLOY_ALIGN)]
+    for which, error in (("interpreter", report.deploy_error), ("JIT", report.jit_deploy_error)):
+        if error:
+            lines += ["", f"deploy timing ({which}) failed: {error}"]
     fuel = _fuel_line(report)
     if fuel:
         lines += ["", *fuel]
@@ -372,14 +645,19 @@ def erc20_markdown(report: Erc20Report) -> list[str]:
     if report.splits:
         heads, rows = _split_lines(report.splits, report)
         parts += ["### Where pvmkit's time goes", "", *_md_table(heads, rows, "l" + "r" * len(report.splits)), ""]
-    if report.deploy:
-        parts += ["### Deploy and the module cache", "", *_md_table(DEPLOY_HEADERS, _deploy_rows(report), "lrrr"), ""]
+    if report.deploy or report.jit_deploy:
+        parts += ["### Deploy and the module cache", ""]
+        parts += [*_md_table(DEPLOY_HEADERS, _deploy_rows(report), DEPLOY_ALIGN), ""]
         parts += [
-            "- Compiled `Module`s (with their compiled blocks) are cached per process by blob hash and config "
-            "(`pvm.interpreter.load_module`): a second `Env` deploying the same code reuses them, so only the "
-            "first deploy in a process pays for block compilation.",
+            "- Compiled `Module`s (with their compiled blocks, or the JIT's native code) are cached per process by "
+            "blob hash and config (`pvm.interpreter.load_module`): a second `Env` deploying the same code reuses "
+            "them, so only the first deploy in a process pays for compilation. The interpreter compiles basic "
+            "blocks to Python as they are first run; the JIT compiles the whole module to x86-64 on its first "
+            "`instantiate()` (`CompiledModule`), plus single-instruction interpreter segments for any instruction "
+            "it hands back.",
             "",
         ]
-    elif report.deploy_error:
-        parts += [f"Deploy timing failed: {report.deploy_error}", ""]
+    for which, error in (("interpreter", report.deploy_error), ("JIT", report.jit_deploy_error)):
+        if error:
+            parts += [f"Deploy timing ({which}) failed: {error}", ""]
     return parts

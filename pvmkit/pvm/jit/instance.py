@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import ctypes
+import struct
 from dataclasses import replace
 
 from ..interpreter import _CONTINUE, _OOG, Instance, Interrupt, InterruptKind, Module, StandardMemory
 from . import cache
 from . import runtime as rt
 from .runtime import check_supported
+
+_REGS = struct.Struct("<13Q")
+_STATE_IN = struct.Struct("<13Qq")  # registers and gas (offsets 0 and 104 of VmContext)
+_STATE_OUT = struct.Struct("<13QqQQ")  # ... followed by exit_pc and exit_arg
 
 
 class CompiledModule:
@@ -58,6 +63,10 @@ class JitInstance(Instance):
 
     def __init__(self, module: Module) -> None:
         self._ctx = rt.VmContext()
+        self._ctx_address = ctypes.addressof(self._ctx)
+        # Registers cross the Python/native boundary as one struct pack/unpack over the context's bytes
+        # (ctypes array slicing converts element by element and costs several times more).
+        self._ctx_bytes = memoryview(self._ctx).cast("B")
         self._pins: list[object] = []
         self._jit = compiled(module)
         super().__init__(module)
@@ -98,28 +107,27 @@ class JitInstance(Instance):
                 return self._make(InterruptKind.NOT_ENOUGH_GAS, pc)
             r[13] -= cost
             target = jit.uncharged[pc]
-        ctx.regs[:] = r[:13]
-        ctx.gas = r[13]
+        ctx_bytes = self._ctx_bytes
+        _STATE_IN.pack_into(ctx_bytes, 0, *r[:14])
         while True:
-            code = jit.entry(ctypes.addressof(ctx), target)
+            code = jit.entry(self._ctx_address, target)
             if code != rt.EXIT_FALLBACK:
                 break
             result = self._fallback(ctx.exit_pc)
             if result is None or result < 0:
                 return self._finish_fallback(result)
             target = result
-        r[:13] = ctx.regs[:]
-        r[13] = ctx.gas
-        exit_pc = ctx.exit_pc
-        r[14] = exit_pc
+        state = _STATE_OUT.unpack_from(ctx_bytes, 0)
+        r[:14] = state[:14]
+        exit_pc = r[14] = state[14]
+        if code == rt.EXIT_ECALLI:  # the hot path: a host call
+            self.program_counter = exit_pc
+            self._next = (jit.resume_pc(exit_pc), False)
+            return Interrupt(InterruptKind.ECALLI, exit_pc, state[15])
         if code == rt.EXIT_FINISHED:
             return self._interrupt(-1)
         if code == rt.EXIT_TRAP:
             return self._interrupt(-2)
-        if code == rt.EXIT_ECALLI:
-            r[15] = ctx.exit_arg
-            r[16] = jit.resume_pc(exit_pc)
-            return self._interrupt(-3)
         if code == rt.EXIT_OUT_OF_GAS:
             r[16] = -1
             return self._interrupt(_OOG)
@@ -128,7 +136,7 @@ class JitInstance(Instance):
     def _fallback(self, pc: int) -> int | None:
         """Run the instruction at `pc` in the interpreter; the native address to continue at, or None/-code."""
         r, ctx, jit = self._r, self._ctx, self._jit
-        r[:13] = ctx.regs[:]
+        r[:13] = _REGS.unpack_from(self._ctx_bytes, 0)
         r[13] = ctx.gas
         self._pins = []  # unpinned: the interpreter may grow the heap (sbrk)
         mem = self.memory
@@ -147,7 +155,7 @@ class JitInstance(Instance):
             self._pending = -2
             r[14] = code if code >= 0 else r[16]
             return -1
-        ctx.regs[:] = r[:13]
+        _REGS.pack_into(self._ctx_bytes, 0, *r[:13])
         ctx.gas = r[13]
         return nxt
 
