@@ -1,0 +1,1 @@
+"""ELF (RV64E) to PolkaVM linker: reference/polkavm.md §6."""
