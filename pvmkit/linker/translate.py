@@ -1,0 +1,475 @@
+"""RISC-V (RV64EMAC + Zbb + XTheadCondMov) → PVM translation and linking (reference/polkavm.md §6).
+
+The linker reads a relocatable ELF (`elf.read_elf`), lays out read-only and read-write data the way
+PVM's memory map places them, decodes every text section (`riscv.decode_all`), resolves each
+relocation to a code label or a data address, and translates instruction by instruction into
+polkavm assembly text, which `pvm.asm.assemble` turns into a blob (labels, the jump table and
+data directives included). Anything it cannot translate raises LinkError naming the instruction,
+its section and offset — it never produces a wrong blob silently.
+
+Conventions (polkavm-linker's): RISC-V x0 folds into immediates, gp/tp are rejected, calls become
+`load_imm_and_jump ra, <return address>, @target` with return sites in the jump table, returns
+become `jump_indirect ra, 0`, and code addresses seen by the program are jump-table addresses.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..pvm.asm import assemble, format_instruction, quote_symbol
+from ..pvm.blob import ProgramBlob
+from ..pvm.isa import BY_NAME, NO_FALLTHROUGH, TERMINATORS, InstructionSet
+from ..pvm.memory import MemoryMap
+from .elf import ElfObject, LinkError, Relocation, read_elf
+from .riscv import RiscvDecodeError, RvInst, decode_all
+
+# RISC-V register number → PVM register index (polkavm's mapping; x0 handled separately).
+REG = {1: 0, 2: 1, 5: 2, 6: 3, 7: 4, 8: 5, 9: 6, 10: 7, 11: 8, 12: 9, 13: 10, 14: 11, 15: 12}
+RA, SP = 0, 1
+M64 = (1 << 64) - 1
+
+_R_TYPE = {
+    "add": "add_64", "sub": "sub_64", "addw": "add_32", "subw": "sub_32", "sll": "shift_logical_left_64",
+    "srl": "shift_logical_right_64", "sra": "shift_arithmetic_right_64", "sllw": "shift_logical_left_32",
+    "srlw": "shift_logical_right_32", "sraw": "shift_arithmetic_right_32", "slt": "set_less_than_signed",
+    "sltu": "set_less_than_unsigned", "xor": "xor", "or": "or", "and": "and", "mul": "mul_64", "mulw": "mul_32",
+    "mulh": "mul_upper_signed_signed", "mulhu": "mul_upper_unsigned_unsigned", "mulhsu": "mul_upper_signed_unsigned",
+    "div": "div_signed_64", "divu": "div_unsigned_64", "rem": "rem_signed_64", "remu": "rem_unsigned_64",
+    "divw": "div_signed_32", "divuw": "div_unsigned_32", "remw": "rem_signed_32", "remuw": "rem_unsigned_32",
+    "andn": "and_inverted", "orn": "or_inverted", "xnor": "xnor", "max": "maximum", "maxu": "maximum_unsigned",
+    "min": "minimum", "minu": "minimum_unsigned", "rol": "rotate_left_64", "rolw": "rotate_left_32",
+    "ror": "rotate_right_64", "rorw": "rotate_right_32",
+}  # fmt: skip
+_I_TYPE = {
+    "addi": "add_imm_64", "addiw": "add_imm_32", "xori": "xor_imm", "ori": "or_imm", "andi": "and_imm",
+    "slti": "set_less_than_signed_imm", "sltiu": "set_less_than_unsigned_imm",
+    "slli": "shift_logical_left_imm_64", "srli": "shift_logical_right_imm_64", "srai": "shift_arithmetic_right_imm_64",
+    "slliw": "shift_logical_left_imm_32", "srliw": "shift_logical_right_imm_32",
+    "sraiw": "shift_arithmetic_right_imm_32", "rori": "rotate_right_imm_64", "roriw": "rotate_right_imm_32",
+}  # fmt: skip
+_UNARY = {
+    "clz": "count_leading_zero_bits_64", "clzw": "count_leading_zero_bits_32", "ctz": "count_trailing_zero_bits_64",
+    "ctzw": "count_trailing_zero_bits_32", "cpop": "count_set_bits_64", "cpopw": "count_set_bits_32",
+    "sext.b": "sign_extend_8", "sext.h": "sign_extend_16", "zext.h": "zero_extend_16", "rev8": "reverse_byte",
+}  # fmt: skip
+_LOADS = {"lb": "i8", "lh": "i16", "lw": "i32", "ld": "u64", "lbu": "u8", "lhu": "u16", "lwu": "u32"}
+_STORES = {"sb": "u8", "sh": "u16", "sw": "u32", "sd": "u64"}
+_BRANCH = {"beq": ("eq", False), "bne": ("not_eq", False), "blt": ("less_signed", False),
+           "bge": ("greater_or_equal_signed", False), "bltu": ("less_unsigned", False),
+           "bgeu": ("greater_or_equal_unsigned", False)}  # fmt: skip
+# With rs1 = x0 the comparison is against 0 with the operands swapped (0 < rs2 ⇔ rs2 > 0, …).
+_SWAPPED_IMM = {"eq": "eq", "not_eq": "not_eq", "less_signed": "greater_signed",
+                "greater_or_equal_signed": "less_or_equal_signed", "less_unsigned": "greater_unsigned",
+                "greater_or_equal_unsigned": "less_or_equal_unsigned"}  # fmt: skip
+
+
+@dataclass
+class _Code:
+    """One text section's decoded instructions and where labels are needed."""
+
+    section: int
+    insts: list[tuple[int, RvInst]]
+
+
+@dataclass
+class Linked:
+    """The result: the blob plus the assembly text it was assembled from (for `--emit-asm`)."""
+
+    blob: ProgramBlob
+    assembly: str
+
+
+@dataclass
+class _Out:
+    lines: list[str] = field(default_factory=list)
+    last: str | None = None  # name of the last emitted instruction (for fall-through bookkeeping)
+
+
+class Linker:
+    """Links one RISC-V ELF into a PVM program blob."""
+
+    def __init__(self, elf: ElfObject, *, isa: InstructionSet, exports: list[str] | None, stack_size: int) -> None:
+        self.elf = elf
+        self.isa = isa
+        self.wanted_exports = exports
+        self.stack_size = stack_size
+        self.relocs: dict[tuple[int, int], list[Relocation]] = {}
+        for r in elf.relocations:
+            if r.type not in ("R_RISCV_RELAX", "R_RISCV_NONE"):
+                self.relocs.setdefault((r.section, r.offset), []).append(r)
+        self.text = [s for s in elf.sections if s.kind == "text"]
+        self.labels: dict[tuple[int, int], str] = {}
+        self.jump_slots: dict[tuple[int, int], int] = {}  # code location → jump-table index
+        self.data_address: dict[int, int] = {}  # section index → guest address
+
+    # Helpers.
+    def fail(self, what: str, section: int, offset: int) -> LinkError:
+        name = self.elf.sections[section].name if 0 <= section < len(self.elf.sections) else f"#{section}"
+        return LinkError(f"{what} at {name}+{offset:#x}")
+
+    def label(self, loc: tuple[int, int]) -> str:
+        lab = self.labels.get(loc)
+        if lab is None:
+            lab = self.labels[loc] = f"L{len(self.labels)}"
+        return lab
+
+    def slot(self, loc: tuple[int, int]) -> int:
+        """Jump-table address (index + 1) * 2 for a code location (return sites, address-taken functions)."""
+        index = self.jump_slots.get(loc)
+        if index is None:
+            index = self.jump_slots[loc] = len(self.jump_slots)
+            self.label(loc)
+        return (index + 1) * 2
+
+    def target(self, r: Relocation) -> tuple[int, int]:
+        """(section, offset) a relocation points at."""
+        sym = r.symbol
+        if sym is None or sym.section is None:
+            name = sym.name if sym else "?"
+            raise self.fail(f"relocation {r.type} against undefined symbol {name!r}", r.section, r.offset)
+        return sym.section, sym.value + r.addend
+
+    def is_code(self, loc: tuple[int, int]) -> bool:
+        return self.elf.sections[loc[0]].kind == "text"
+
+    def value_of(self, loc: tuple[int, int], section: int, offset: int) -> int:
+        """The address a program sees for a location: data → guest address, code → jump-table address."""
+        if self.is_code(loc):
+            return self.slot(loc)
+        base = self.data_address.get(loc[0])
+        if base is None:
+            name = self.elf.sections[loc[0]].name
+            raise self.fail(f"reference to section {name} which is not loaded", section, offset)
+        return base + loc[1]
+
+    def reloc(self, section: int, offset: int, *types: str) -> Relocation | None:
+        for r in self.relocs.get((section, offset), []):
+            if r.type in types:
+                return r
+        return None
+
+    # Layout.
+    def layout(self) -> tuple[int, int, bytes, bytes, int]:
+        ro = [s for s in self.elf.sections if s.kind == "ro"]
+        rw = [s for s in self.elf.sections if s.kind in ("rw", "bss")]
+        ro_size = self._place(ro, 0x10000)
+        ro_size_rounded = ro_size
+        rw_base = MemoryMap.build(ro_data_size=ro_size_rounded, rw_data_size=1).rw_data_address
+        rw_size = self._place(rw, rw_base)
+        ro_data = self._image(ro, 0x10000, ro_size)
+        rw_data = self._image([s for s in rw if s.kind == "rw"], rw_base, rw_size).rstrip(b"\0")
+        return ro_size, rw_size, ro_data, rw_data, rw_base
+
+    def _place(self, sections: list, base: int) -> int:
+        size = 0
+        for s in sections:
+            align = 16
+            size = (size + align - 1) // align * align
+            self.data_address[s.index] = base + size
+            size += s.size
+        return size
+
+    def _image(self, sections: list, base: int, size: int) -> bytes:
+        image = bytearray(size)
+        for s in sections:
+            if s.kind == "bss":
+                continue
+            start = self.data_address[s.index] - base
+            image[start : start + len(s.data)] = s.data
+        return bytes(image)
+
+    def relocate_data(self, image: bytearray, base: int, sections: list) -> None:
+        """Apply absolute relocations inside data (pointers to data or to functions)."""
+        for s in sections:
+            for r in self.elf.relocations:
+                if r.section != s.index or r.type in ("R_RISCV_RELAX", "R_RISCV_NONE"):
+                    continue
+                at = self.data_address[s.index] - base + r.offset
+                if r.type in ("R_RISCV_64", "R_RISCV_32"):
+                    size = 8 if r.type == "R_RISCV_64" else 4
+                    value = self.value_of(self.target(r), r.section, r.offset)
+                    image[at : at + size] = (value & ((1 << (8 * size)) - 1)).to_bytes(size, "little")
+                else:
+                    raise self.fail(f"unsupported data relocation {r.type}", r.section, r.offset)
+
+    # Translation.
+    def link(self) -> Linked:
+        ro_size, rw_size, ro_data, rw_data, rw_base = self.layout()
+        ro_image = bytearray(ro_data)
+        rw_image = bytearray(rw_data + bytes(max(0, rw_size - len(rw_data))))
+        self.relocate_data(ro_image, 0x10000, [s for s in self.elf.sections if s.kind == "ro"])
+        self.relocate_data(rw_image, rw_base, [s for s in self.elf.sections if s.kind == "rw"])
+        codes = []
+        for s in self.text:
+            try:
+                codes.append(_Code(s.index, decode_all(s.data)))
+            except RiscvDecodeError as e:
+                raise LinkError(f"{s.name}: {e}") from None
+        out = _Out()
+        self.import_index = {imp.stub_section: i for i, imp in enumerate(self._imports())}
+        # Function starts and exports are labels; branch targets get theirs while translating.
+        for sym in self.elf.symbols:
+            if sym.section is not None and self.is_code((sym.section, sym.value)) and sym.kind == "func":
+                self.label((sym.section, sym.value))
+        body: list[tuple[tuple[int, int], list[tuple[str, tuple]]]] = []
+        for code in codes:
+            for offset, inst in code.insts:
+                body.append(((code.section, offset), self.translate(code.section, offset, inst)))
+        for loc, insts in body:
+            if loc in self.labels:
+                if out.last is not None and out.last not in NO_FALLTHROUGH and out.last not in TERMINATORS:
+                    self.emit(out, "fallthrough", ())
+                out.lines.append(f"@{self.labels[loc]}:")
+                out.last = None
+            for name, args in insts:
+                self.emit(out, name, args)
+        if out.last is not None and out.last not in NO_FALLTHROUGH:
+            self.emit(out, "trap", ())
+        return Linked(*self.finish(out, ro_size, rw_size, bytes(ro_image), bytes(rw_image).rstrip(b"\0")))
+
+    def emit(self, out: _Out, name: str, args: tuple) -> None:
+        text = format_instruction(self.isa, name, args, target=lambda t: f"@{t}" if isinstance(t, str) else str(t))
+        out.lines.append("    " + text)
+        out.last = name
+
+    def finish(self, out: _Out, ro_size: int, rw_size: int, ro_data: bytes, rw_data: bytes) -> tuple[ProgramBlob, str]:
+        head = [f"%ro_data_size = {ro_size}", f"%rw_data_size = {rw_size}", f"%stack_size = {self.stack_size}"]
+        if ro_data:
+            head.append(f"%ro_data = {ro_data.hex()}")
+        if rw_data:
+            head.append(f"%rw_data = {rw_data.hex()}")
+        for i, imp in enumerate(self._imports()):
+            head.append(f"%import {i} {quote_symbol(imp.name)}")
+        slots = sorted(self.jump_slots.items(), key=lambda kv: kv[1])
+        if slots:
+            head.append("%jump_table = " + ", ".join(f"@{self.labels[loc]}" for loc, _ in slots))
+        for name, loc in self._exports():
+            head.append(f"%export @{self.label(loc)} {quote_symbol(name)}")
+        text = "\n".join(head + out.lines) + "\n"
+        return assemble(text, self.isa), text
+
+    def _imports(self) -> list:
+        # polkavm numbers the used imports by symbol name when none carries an explicit index.
+        return sorted(self.elf.imports, key=lambda i: i.name)
+
+    def _exports(self) -> list[tuple[bytes, tuple[int, int]]]:
+        out = [(e.name, (e.symbol.section, e.symbol.value)) for e in self.elf.exports]
+        if self.wanted_exports is not None:
+            by_name = {s.name: s for s in self.elf.symbols if s.section is not None}
+            for name in self.wanted_exports:
+                sym = by_name.get(name)
+                if sym is None or not self.is_code((sym.section, sym.value)):
+                    raise LinkError(f"--export {name}: no function with that name")
+                if all(n != name.encode() for n, _ in out):
+                    out.append((name.encode(), (sym.section, sym.value)))
+        return out
+
+    def translate(self, section: int, offset: int, inst: RvInst) -> list[tuple[str, tuple]]:
+        """PVM instructions for one RISC-V instruction (offset targets are label names)."""
+        m = inst.mnemonic
+        loc = (section, offset)
+        if section in self.import_index:
+            return self.translate_import_stub(section, offset, inst)
+
+        def r(x: int | None) -> int:
+            if x in (3, 4):
+                raise self.fail(f"{m}: gp/tp (x{x}) are not available in PVM", section, offset)
+            if x not in REG:
+                raise self.fail(f"{m}: register x{x} has no PVM equivalent", section, offset)
+            return REG[x]
+
+        rd, rs1, rs2, imm = inst.rd, inst.rs1, inst.rs2, inst.imm
+        if m in ("fence", "fence.i", "fence.tso"):
+            return []  # single-threaded: ordering is a no-op
+        if m.startswith(("amo", "lr.", "sc.", "pvm.", "mips.")):
+            return self._unsupported(m, loc)
+        if rd == 0 and (m in _R_TYPE or m in _I_TYPE or m in _UNARY or m in _LOADS or m in ("lui", "auipc")):
+            return []  # a result written to x0 is discarded (`nop` is addi x0, x0, 0)
+        if m == "lui":
+            if self.reloc(section, offset, "R_RISCV_HI20") is not None:
+                return []  # the paired LO12 instruction carries the full absolute address
+            return [("load_imm", (r(rd), imm))]  # the decoder gives sext32(imm20 << 12)
+        if m == "auipc":
+            return self.translate_auipc(section, offset, inst)
+        if m in _I_TYPE:
+            hi = self.reloc(section, offset, "R_RISCV_PCREL_LO12_I", "R_RISCV_LO12_I")
+            if hi is not None:
+                return [("load_imm", (r(rd), self.pcrel_value(hi)))] if m == "addi" else self._unsupported(m, loc)
+            if rs1 == 0:
+                if m in ("addi", "xori", "ori"):
+                    return [("load_imm", (r(rd), imm))]
+                if m == "andi":
+                    return [("load_imm", (r(rd), 0))]
+                return self._unsupported(f"{m} with x0", loc)
+            if m == "addi" and imm == 0:
+                return [("move_reg", (r(rd), r(rs1)))]
+            return [(_I_TYPE[m], (r(rd), r(rs1), imm))]
+        if m in _R_TYPE:
+            return self.translate_r(m, rd, rs1, rs2, r, loc)
+        if m in _UNARY:
+            return [(_UNARY[m], (r(rd), r(rs1)))]
+        if m in ("th.mveqz", "th.mvnez"):  # rd = rs1 if rs2 == 0 (mveqz) / != 0 (mvnez)
+            name = "cmov_if_zero" if m == "th.mveqz" else "cmov_if_not_zero"
+            if rs2 == 0:
+                if m == "th.mvnez":
+                    return []
+                return [("move_reg", (r(rd), r(rs1)))] if rs1 != 0 else [("load_imm", (r(rd), 0))]
+            if rs1 == 0:
+                return [(name + "_imm", (r(rd), r(rs2), 0))]
+            return [(name, (r(rd), r(rs1), r(rs2)))]
+        if m in _LOADS:
+            width = _LOADS[m]
+            lo = self.reloc(section, offset, "R_RISCV_PCREL_LO12_I", "R_RISCV_LO12_I")
+            if lo is not None:
+                return [(f"load_{width}", (r(rd), self.pcrel_value(lo)))]
+            if rs1 == 0:
+                return [(f"load_{width}", (r(rd), imm))]
+            return [(f"load_indirect_{width}", (r(rd), r(rs1), imm))]
+        if m in _STORES:
+            width = _STORES[m]
+            lo = self.reloc(section, offset, "R_RISCV_PCREL_LO12_S", "R_RISCV_LO12_S")
+            if lo is not None:
+                address = self.pcrel_value(lo)
+                if rs2 == 0:
+                    return [(f"store_imm_{width}", (address, 0))]
+                return [(f"store_{width}", (r(rs2), address))]
+            if rs2 == 0:
+                if rs1 == 0:
+                    return [(f"store_imm_{width}", (imm, 0))]
+                return [(f"store_imm_indirect_{width}", (r(rs1), imm, 0))]
+            if rs1 == 0:
+                return [(f"store_{width}", (r(rs2), imm))]
+            return [(f"store_indirect_{width}", (r(rs2), r(rs1), imm))]
+        if m in _BRANCH:
+            return self.translate_branch(m, inst, r, section, offset)
+        if m == "jal":
+            rel = self.reloc(section, offset, "R_RISCV_JAL", "R_RISCV_RVC_JUMP")
+            dest = self.target(rel) if rel is not None else (section, offset + imm)
+            if rd == 0:
+                return [("jump", (self.label(dest),))]
+            if REG.get(rd) == RA:
+                return [("load_imm_and_jump", (RA, self.slot((section, offset + inst.size)), self.label(dest)))]
+            return self._unsupported("jal with a link register other than ra", loc)
+        if m == "jalr":
+            call = getattr(self, "pending_call", None)
+            if call is not None and call[1:] == (section, offset - 4):
+                self.pending_call = None
+                dest = call[0]
+                if rd == 0:  # tail call
+                    return [("jump", (self.label(dest),))]
+                if REG.get(rd) == RA:
+                    return [("load_imm_and_jump", (RA, self.slot((section, offset + inst.size)), self.label(dest)))]
+                return self._unsupported("call with a link register other than ra", loc)
+            if rd == 0:
+                if rs1 == 1 and imm == 0:
+                    return [("jump_indirect", (RA, 0))]
+                return [("jump_indirect", (r(rs1), imm))]
+            if REG.get(rd) == RA:
+                return [("load_imm_and_jump_indirect", (RA, r(rs1), self.slot((section, offset + inst.size)), imm))]
+            return self._unsupported("jalr with a link register other than ra", loc)
+        if m == "ebreak" or m == "unimp":
+            return [("trap", ())]
+        return self._unsupported(m, loc)
+
+    def _unsupported(self, what: str, loc: tuple[int, int]) -> list:
+        raise self.fail(f"unsupported instruction {what}", *loc)
+
+    def translate_r(self, m: str, rd: int | None, rs1: int | None, rs2: int | None, r, loc) -> list:
+        name = _R_TYPE[m]
+        if rs1 != 0 and rs2 != 0:
+            return [(name, (r(rd), r(rs1), r(rs2)))]
+        d = r(rd)
+        if rs1 == 0 and rs2 == 0:
+            return [("load_imm", (d, 0))] if m not in ("div", "divu", "divw", "divuw") else [("load_imm", (d, -1))]
+        src = r(rs2 if rs1 == 0 else rs1)
+        if rs2 == 0:  # op(rs1, 0)
+            if m in ("add", "sub", "or", "xor", "sll", "srl", "sra", "orn", "rol", "ror", "max", "maxu"):
+                if m in ("max",):
+                    return self._unsupported(f"{m} with x0", loc)
+                return [("move_reg", (d, src))] if m not in ("orn",) else [("load_imm", (d, -1))]
+            if m in ("addw", "subw", "sllw", "srlw", "sraw", "rolw", "rorw"):
+                return [("add_imm_32", (d, src, 0))]
+            if m in ("and", "mul", "mulw", "mulh", "mulhu", "mulhsu", "minu", "andn"):
+                return [("load_imm", (d, 0))] if m != "andn" else [("move_reg", (d, src))]
+            if m == "slt":
+                return [("set_less_than_signed_imm", (d, src, 0))]
+            if m == "sltu":
+                return [("load_imm", (d, 0))]
+            if m in ("div", "divu", "divw", "divuw"):
+                return [("load_imm", (d, -1))]
+            if m in ("rem", "remu"):
+                return [("move_reg", (d, src))]
+            if m in ("remw", "remuw"):
+                return [("add_imm_32", (d, src, 0))]
+            return self._unsupported(f"{m} with x0", loc)
+        # op(0, rs2)
+        if m in ("add", "or", "xor"):
+            return [("move_reg", (d, src))]
+        if m == "addw":
+            return [("add_imm_32", (d, src, 0))]
+        if m == "sub":
+            return [("negate_and_add_imm_64", (d, src, 0))]
+        if m == "subw":
+            return [("negate_and_add_imm_32", (d, src, 0))]
+        if m == "sltu":  # snez
+            return [("set_greater_than_unsigned_imm", (d, src, 0))]
+        if m == "slt":  # sgtz
+            return [("set_greater_than_signed_imm", (d, src, 0))]
+        if m in ("and", "mul", "mulw", "sll", "srl", "sra", "sllw", "srlw", "sraw", "mulh", "mulhu", "mulhsu",
+                 "div", "divu", "divw", "divuw", "rem", "remu", "remw", "remuw", "andn", "rol", "ror", "rolw", "rorw",
+                 "minu"):  # fmt: skip
+            return [("load_imm", (d, 0))]
+        return self._unsupported(f"{m} with x0", loc)
+
+    def translate_branch(self, m: str, inst: RvInst, r, section: int, offset: int) -> list:
+        cond, _ = _BRANCH[m]
+        rel = self.reloc(section, offset, "R_RISCV_BRANCH", "R_RISCV_RVC_BRANCH")
+        dest = self.target(rel) if rel is not None else (section, offset + inst.imm)
+        taken = self.label(dest)
+        self.label((section, offset + inst.size))  # the fall-through is a new block
+        rs1, rs2 = inst.rs1, inst.rs2
+        if rs1 == 0 and rs2 == 0:
+            always = cond in ("eq", "greater_or_equal_signed", "greater_or_equal_unsigned")
+            return [("jump", (taken,))] if always else []
+        if rs2 == 0:
+            return [(f"branch_{cond}_imm", (r(rs1), 0, taken))]
+        if rs1 == 0:
+            return [(f"branch_{_SWAPPED_IMM[cond]}_imm", (r(rs2), 0, taken))]
+        return [(f"branch_{cond}", (r(rs1), r(rs2), taken))]
+
+    def translate_auipc(self, section: int, offset: int, inst: RvInst) -> list:
+        call = self.reloc(section, offset, "R_RISCV_CALL_PLT", "R_RISCV_CALL")
+        if call is not None:
+            self.pending_call = (self.target(call), section, offset)
+            return []  # the paired jalr becomes the call
+        if self.reloc(section, offset, "R_RISCV_PCREL_HI20", "R_RISCV_GOT_HI20") is not None:
+            return []  # the paired LO12 instructions load the full address
+        raise self.fail("auipc without a relocation (is the program compiled with relocations?)", section, offset)
+
+    def pcrel_value(self, lo: Relocation) -> int:
+        """Address a LO12 relocation completes: PCREL_LO12 names the auipc that carries the HI20; LO12 the data."""
+        if lo.type in ("R_RISCV_LO12_I", "R_RISCV_LO12_S"):
+            return self.value_of(self.target(lo), lo.section, lo.offset)
+        hi_loc = self.target(lo)
+        hi = self.reloc(hi_loc[0], hi_loc[1], "R_RISCV_PCREL_HI20", "R_RISCV_GOT_HI20", "R_RISCV_HI20")
+        if hi is None:
+            raise self.fail("PCREL_LO12 without its HI20 pair", lo.section, lo.offset)
+        dest = self.target(hi)
+        return self.value_of(dest, lo.section, lo.offset)
+
+    def translate_import_stub(self, section: int, offset: int, inst: RvInst) -> list:
+        if offset == 0:
+            return [("ecalli", (self.import_index[section],)), ("jump_indirect", (RA, 0))]
+        return []
+
+
+def link_elf(data: bytes, *, isa: str = "revive_v1", exports: list[str] | None = None,
+             stack_size: int = 64 * 1024) -> Linked:  # fmt: skip
+    """Link a RISC-V ELF (bytes) into a PVM blob; raises LinkError for anything unsupported."""
+    if isa not in BY_NAME or not BY_NAME[isa].is_64_bit:
+        raise LinkError(f"unsupported target ISA {isa!r} (revive_v1 or latest64)")
+    elf = read_elf(data)
+    return Linker(elf, isa=BY_NAME[isa], exports=exports, stack_size=stack_size).link()
+
+
+__all__ = ["Linked", "LinkError", "link_elf"]
