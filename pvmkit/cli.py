@@ -226,6 +226,79 @@ def _report(blob: ProgramBlob, intr: Interrupt, regs: list[int], gas_used: int, 
 
 
 @main.command()
+@click.argument("elf_path", metavar="IN.elf", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), required=True)
+@click.option("--isa", type=click.Choice(["revive_v1", "latest64"]), default="revive_v1", show_default=True)
+@click.option("--export", "exports", multiple=True, metavar="NAME", help="Export this function (repeatable).")
+@click.option("--stack-size", default=64 * 1024, show_default=True, help="Stack size in bytes.")
+@click.option("--emit-asm", type=click.Path(path_type=Path, dir_okay=False), help="Also write the PVM assembly.")
+@click.option("--strip", is_flag=True, help="Accepted for polkatool compatibility (no debug info is emitted).")
+def link(elf_path: Path, output: Path, isa: str, exports: tuple[str, ...], stack_size: int, emit_asm: Path | None,
+         strip: bool) -> None:  # fmt: skip
+    """Link a RISC-V ELF (rv64emac + zbb + xtheadcondmov, lp64e, with relocations) into a .polkavm blob."""
+    from .linker.elf import LinkError
+    from .linker.translate import link_elf
+
+    try:
+        data = elf_path.read_bytes()
+    except OSError as e:
+        raise click.ClickException(f"cannot read {elf_path}: {e.strerror or e}") from None
+    try:
+        linked = link_elf(data, isa=isa, exports=list(exports) or None, stack_size=stack_size)
+    except LinkError as e:
+        raise click.ClickException(f"{elf_path}: {e}") from None
+    output.write_bytes(linked.blob.write())
+    if emit_asm:
+        emit_asm.write_text(linked.assembly)
+    names = ", ".join(e.name for e in linked.blob.exports) or "none"
+    click.echo(f"wrote {output} ({len(linked.blob.code)} bytes of code; exports: {names})")
+
+
+@main.command()
+@click.argument("sources", nargs=-1, required=True, type=click.Path(path_type=Path, dir_okay=False, exists=True))
+@click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), required=True)
+@click.option("-O", "opt", default="s", show_default=True, type=click.Choice(["0", "1", "2", "3", "s", "z"]))
+@click.option("--export", "exports", multiple=True, metavar="NAME", help="Export this function (repeatable).")
+@click.option("--isa", type=click.Choice(["revive_v1", "latest64"]), default="revive_v1", show_default=True)
+def cc(sources: tuple[Path, ...], output: Path, opt: str, exports: tuple[str, ...], isa: str) -> None:
+    """Compile C with clang-19 for rv64emac+zbb+xtheadcondmov (lp64e) and link the result into a .polkavm blob."""
+    import shutil
+    import subprocess
+    import tempfile
+
+    from .linker.elf import LinkError
+    from .linker.translate import link_elf
+
+    clang, lld = shutil.which("clang-19"), shutil.which("ld.lld-19")
+    if not clang or not lld:
+        raise click.ClickException("clang-19 and ld.lld-19 are needed: apt-get install clang-19 lld-19")
+    include = Path(__file__).parent / "linker"
+    flags = ["--target=riscv64-unknown-elf", "-march=rv64emac_zbb_xtheadcondmov", "-mabi=lp64e", "-fpic", "-fno-plt",
+             f"-O{opt}", "-ffunction-sections", "-fdata-sections", "-fvisibility=hidden", "-fno-builtin",
+             f"-I{include}"]  # fmt: skip
+    with tempfile.TemporaryDirectory() as tmp:
+        objects = []
+        for i, src in enumerate(sources):
+            obj = Path(tmp) / f"{i}.o"
+            done = subprocess.run([clang, *flags, "-c", str(src), "-o", str(obj)], capture_output=True, text=True)
+            if done.returncode:
+                raise click.ClickException(f"clang-19 failed on {src}:\n{done.stderr.strip()}")
+            objects.append(str(obj))
+        combined = Path(tmp) / "combined.o"
+        command = [lld, "--emit-relocs", "-r", *objects, "-o", str(combined)]
+        done = subprocess.run(command, capture_output=True, text=True)
+        if done.returncode:
+            raise click.ClickException(f"ld.lld-19 failed:\n{done.stderr.strip()}")
+        try:
+            linked = link_elf(combined.read_bytes(), isa=isa, exports=list(exports) or None)
+        except LinkError as e:
+            raise click.ClickException(str(e)) from None
+    output.write_bytes(linked.blob.write())
+    names = ", ".join(e.name for e in linked.blob.exports) or "none"
+    click.echo(f"wrote {output} ({len(linked.blob.code)} bytes of code; exports: {names})")
+
+
+@main.command()
 @click.option("--transfers", default=1000, show_default=True, help="Extra transfers to time at the end.")
 def demo(transfers: int) -> None:
     """Deploy a resolc-compiled ERC-20 and make transfers, showing events, reverts and balances."""
