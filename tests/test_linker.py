@@ -109,3 +109,28 @@ def test_unsupported_input_is_a_clear_link_error() -> None:
         link_elf(b"\x7fELF" + bytes(60))
     with pytest.raises(LinkError):
         link_elf(b"not an elf at all")
+
+
+@pytest.mark.parametrize("backend", ["interpreter", "jit"])
+def test_host_imports_and_exports_through_guest_h(tmp_path: Path, backend: str) -> None:
+    """PVM_IMPORT stubs become ecalli with polkavm's numbering (sorted by name); PVM_EXPORT names the entry."""
+    if backend == "jit" and not is_supported():
+        pytest.skip("the JIT is not supported here")
+    obj = tmp_path / "imports.o"
+    include = Path(__file__).parent.parent / "pvmkit" / "linker"
+    subprocess.run([CLANG, *CLANG_FLAGS, "-Os", f"-I{include}", "-c", str(HERE / "imports.c"), "-o", str(obj)],
+                   check=True)  # fmt: skip
+    blob = link_elf(obj.read_bytes()).blob
+    assert blob.imports == (b"host_add", b"host_log")
+    assert [e.name for e in blob.exports] == ["compute"]
+    inst = Module(blob, ModuleConfig(backend=backend)).instantiate()
+    inst.prepare_call("compute", 5)
+    inst.gas = 10**6
+    logged = []
+    while (intr := inst.run()).kind is InterruptKind.ECALLI:
+        if blob.imports[intr.ecalli] == b"host_add":
+            inst.regs[7] = inst.regs[7] + inst.regs[8]
+        else:
+            logged.append(inst.regs[7])
+    assert intr.kind is InterruptKind.FINISHED
+    assert (inst.regs[7], logged) == (20, [10])  # 0+1+2+3+4 through the host, logged, then doubled
