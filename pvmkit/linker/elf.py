@@ -513,7 +513,7 @@ def _read_relocations(
             offset = r_offset if is_rel else r_offset - target.address
             width = _RELOCATION_WIDTH.get(type_name, 0)
             if type_id == 0 and sym_index == 0 and not 0 <= offset <= target.size:
-                continue  # lld without --unique leaves all-zero R_RISCV_NONE entries at r_offset 0: no information
+                continue  # all-zero entries lld leaves without --apply-dynamic-relocs (r_offset 0): no information
             if offset < 0 or offset + width > target.size:
                 raise LinkError(
                     f"{type_name} in '{rsec.name}' at offset {r_offset:#x} is outside section '{target.name}'"
@@ -538,7 +538,8 @@ def _pointer_target(elf: ElfObject, section: int, offset: int, what: str, allow_
     rels = [r for r in elf.relocations_at(section, offset) if not r.dynamic and r.type not in _MARKERS]
     if not rels:
         raise LinkError(
-            f"{what} at {_where(elf.sections, section, offset)} has no relocation (link with --emit-relocs --unique)"
+            f"{what} at {_where(elf.sections, section, offset)} has no relocation (link with --emit-relocs"
+            f" --apply-dynamic-relocs)"
         )
     r = rels[0]
     if r.type not in accepted:
@@ -640,8 +641,7 @@ def _find_exports(elf: ElfObject) -> list[Export]:
             version = data[at]
             if version != 1:
                 raise LinkError(
-                    f"unsupported export record version {version} at {_where(elf.sections, sec.index, at)}"
-                    f" (expected 1)"
+                    f"unsupported export record version {version} at {_where(elf.sections, sec.index, at)} (expected 1)"
                 )
             if at + 1 + 2 * POINTER_SIZE > len(data):
                 raise LinkError(f"truncated export record at {_where(elf.sections, sec.index, at)}")

@@ -9,6 +9,8 @@
  *
  *   PVM_IMPORT(ret, name, argtypes...)                 host import, metadata version 1
  *   PVM_IMPORT_WITH_INDEX(index, ret, name, argtypes...) host import with a fixed index, metadata version 2
+ *                                                      (polkavm-linker: if one import has an index, all must;
+ *                                                      without indices, used imports are numbered by name)
  *   PVM_EXPORT(ret, name, argtypes...)                 export an already declared/defined function `name`
  *   PVM_MIN_STACK_SIZE(bytes)                          request a minimum stack size
  *

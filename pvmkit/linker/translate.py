@@ -85,6 +85,10 @@ class _Out:
     last: str | None = None  # name of the last emitted instruction (for fall-through bookkeeping)
 
 
+def _where(r: Relocation) -> tuple[int, int]:
+    return r.section, r.offset
+
+
 class Linker:
     """Links one RISC-V ELF into a PVM program blob."""
 
@@ -127,7 +131,14 @@ class Linker:
         if sym is None or sym.section is None:
             name = sym.name if sym else "?"
             raise self.fail(f"relocation {r.type} against undefined symbol {name!r}", r.section, r.offset)
-        return sym.section, sym.value + r.addend
+        return sym.section, sym.offset + r.addend
+
+    def address_to_loc(self, address: int, r: Relocation) -> tuple[int, int]:
+        """(section, offset) of a link-time virtual address (for R_RISCV_RELATIVE in linked ELFs)."""
+        for sec in self.elf.sections:
+            if sec.kind in ("text", "ro", "rw", "bss") and sec.address <= address < sec.address + max(sec.size, 1):
+                return sec.index, address - sec.address
+        raise self.fail(f"R_RISCV_RELATIVE to {address:#x}, which is in no loaded section", r.section, r.offset)
 
     def is_code(self, loc: tuple[int, int]) -> bool:
         return self.elf.sections[loc[0]].kind == "text"
@@ -179,18 +190,39 @@ class Linker:
         return bytes(image)
 
     def relocate_data(self, image: bytearray, base: int, sections: list) -> None:
-        """Apply absolute relocations inside data (pointers to data or to functions)."""
-        for s in sections:
-            for r in self.elf.relocations:
-                if r.section != s.index or r.type in ("R_RISCV_RELAX", "R_RISCV_NONE"):
-                    continue
-                at = self.data_address[s.index] - base + r.offset
-                if r.type in ("R_RISCV_64", "R_RISCV_32"):
-                    size = 8 if r.type == "R_RISCV_64" else 4
-                    value = self.value_of(self.target(r), r.section, r.offset)
-                    image[at : at + size] = (value & ((1 << (8 * size)) - 1)).to_bytes(size, "little")
-                else:
-                    raise self.fail(f"unsupported data relocation {r.type}", r.section, r.offset)
+        """Apply relocations inside data: pointers (to data or functions) and label differences (jump tables)."""
+        wanted = {s.index for s in sections}
+        sites: dict[tuple[int, int], list[Relocation]] = {}
+        for r in self.elf.relocations:
+            if r.section in wanted and r.type not in ("R_RISCV_RELAX", "R_RISCV_NONE"):
+                sites.setdefault((r.section, r.offset), []).append(r)
+        for (section, offset), rels in sites.items():
+            at = self.data_address[section] - base + offset
+            size, value = self._data_value(rels)
+            image[at : at + size] = (value & ((1 << (8 * size)) - 1)).to_bytes(size, "little")
+
+    def _data_value(self, rels: list[Relocation]) -> tuple[int, int]:
+        """(width, value) for the relocations at one data location, computed from the final layout.
+
+        Linked ELFs already hold link-time values there, so every form is recomputed from scratch rather than
+        accumulated: ADDn/SUBn pairs (``.word a - b`` in jump tables) become value(a) - value(b)."""
+        first = rels[0]
+        pointer = next((r for r in rels if r.type in ("R_RISCV_64", "R_RISCV_32")), None)
+        if pointer is not None:
+            return (4 if pointer.type == "R_RISCV_32" else 8), self.value_of(self.target(pointer), *_where(pointer))
+        if first.type == "R_RISCV_RELATIVE":
+            # Only in linked ELFs: the addend is the target's link-time address.
+            return 8, self.value_of(self.address_to_loc(first.addend, first), *_where(first))
+        adds = [r for r in rels if r.type.startswith("R_RISCV_ADD")]
+        subs = [r for r in rels if r.type.startswith("R_RISCV_SUB") and "ULEB" not in r.type]
+        if len(adds) == 1 and len(subs) <= 1 and all(r.type[-2:] == adds[0].type[-2:] for r in subs):
+            width = {"R_RISCV_ADD8": 1, "R_RISCV_ADD16": 2, "R_RISCV_ADD32": 4, "R_RISCV_ADD64": 8}[adds[0].type]
+            value = self.value_of(self.target(adds[0]), *_where(adds[0]))
+            if subs:
+                value -= self.value_of(self.target(subs[0]), *_where(subs[0]))
+            return width, value
+        kinds = ", ".join(r.type for r in rels)
+        raise self.fail(f"unsupported data relocation {kinds}", first.section, first.offset)
 
     # Translation.
     def link(self) -> Linked:
@@ -199,18 +231,13 @@ class Linker:
         rw_image = bytearray(rw_data + bytes(max(0, rw_size - len(rw_data))))
         self.relocate_data(ro_image, 0x10000, [s for s in self.elf.sections if s.kind == "ro"])
         self.relocate_data(rw_image, rw_base, [s for s in self.elf.sections if s.kind == "rw"])
-        codes = []
-        for s in self.text:
-            try:
-                codes.append(_Code(s.index, decode_all(s.data)))
-            except RiscvDecodeError as e:
-                raise LinkError(f"{s.name}: {e}") from None
+        self.import_index = {(imp.stub_section, imp.stub_offset): i for i, imp in enumerate(self._imports())}
+        codes = [_Code(s.index, self._decode(s)) for s in self.text]
         out = _Out()
-        self.import_index = {imp.stub_section: i for i, imp in enumerate(self._imports())}
         # Function starts and exports are labels; branch targets get theirs while translating.
         for sym in self.elf.symbols:
-            if sym.section is not None and self.is_code((sym.section, sym.value)) and sym.kind == "func":
-                self.label((sym.section, sym.value))
+            if sym.section is not None and self.is_code((sym.section, sym.offset)) and sym.kind == "func":
+                self.label((sym.section, sym.offset))
         body: list[tuple[tuple[int, int], list[tuple[str, tuple]]]] = []
         for code in codes:
             for offset, inst in code.insts:
@@ -252,24 +279,40 @@ class Linker:
         # polkavm numbers the used imports by symbol name when none carries an explicit index.
         return sorted(self.elf.imports, key=lambda i: i.name)
 
+    def _decode(self, sec) -> list[tuple[int, RvInst]]:
+        """Decode a text section, stepping over the metadata slot inside each import stub (data, not code)."""
+        stubs = sorted(off for (index, off) in self.import_index if index == sec.index)
+        insts: list[tuple[int, RvInst]] = []
+        start = 0
+        try:
+            for off in stubs:
+                # C stub: the 0x0000000b word then an 8-byte pointer; Rust stub: `auipc zero, ...` then 4 zero bytes.
+                slot = 8 if sec.data[off : off + 4] == b"\x0b\0\0\0" else 4
+                insts += decode_all(sec.data[start : off + 4], start)
+                start = off + 4 + slot
+            insts += decode_all(sec.data[start:], start)
+        except RiscvDecodeError as e:
+            raise LinkError(f"{sec.name}: {e}") from None
+        return insts
+
     def _exports(self) -> list[tuple[bytes, tuple[int, int]]]:
-        out = [(e.name, (e.symbol.section, e.symbol.value)) for e in self.elf.exports]
+        out = [(e.name, (e.section, e.offset)) for e in self.elf.exports]
         if self.wanted_exports is not None:
             by_name = {s.name: s for s in self.elf.symbols if s.section is not None}
             for name in self.wanted_exports:
                 sym = by_name.get(name)
-                if sym is None or not self.is_code((sym.section, sym.value)):
+                if sym is None or not self.is_code((sym.section, sym.offset)):
                     raise LinkError(f"--export {name}: no function with that name")
                 if all(n != name.encode() for n, _ in out):
-                    out.append((name.encode(), (sym.section, sym.value)))
+                    out.append((name.encode(), (sym.section, sym.offset)))
         return out
 
     def translate(self, section: int, offset: int, inst: RvInst) -> list[tuple[str, tuple]]:
         """PVM instructions for one RISC-V instruction (offset targets are label names)."""
         m = inst.mnemonic
         loc = (section, offset)
-        if section in self.import_index:
-            return self.translate_import_stub(section, offset, inst)
+        if loc in self.import_index:
+            return [("ecalli", (self.import_index[loc],))]  # the stub's own `ret` follows and returns
 
         def r(x: int | None) -> int:
             if x in (3, 4):
@@ -457,10 +500,6 @@ class Linker:
         dest = self.target(hi)
         return self.value_of(dest, lo.section, lo.offset)
 
-    def translate_import_stub(self, section: int, offset: int, inst: RvInst) -> list:
-        if offset == 0:
-            return [("ecalli", (self.import_index[section],)), ("jump_indirect", (RA, 0))]
-        return []
 
 
 def link_elf(data: bytes, *, isa: str = "revive_v1", exports: list[str] | None = None,
