@@ -501,7 +501,6 @@ class Linker:
         return self.value_of(dest, lo.section, lo.offset)
 
 
-
 def link_elf(data: bytes, *, isa: str = "revive_v1", exports: list[str] | None = None,
              stack_size: int = 64 * 1024) -> Linked:  # fmt: skip
     """Link a RISC-V ELF (bytes) into a PVM blob; raises LinkError for anything unsupported."""
