@@ -161,8 +161,10 @@ class Linker:
 
     # Layout.
     def layout(self) -> tuple[int, int, bytes, bytes, int]:
-        ro = [s for s in self.elf.sections if s.kind == "ro"]
-        rw = [s for s in self.elf.sections if s.kind in ("rw", "bss")]
+        live = self._live_data()
+        ro = self.ro_sections = [s for s in self.elf.sections if s.kind == "ro" and s.index in live]
+        rw = [s for s in self.elf.sections if s.kind in ("rw", "bss") and s.index in live]
+        self.rw_sections = [s for s in rw if s.kind == "rw"]
         ro_size = self._place(ro, 0x10000)
         ro_size_rounded = ro_size
         rw_base = MemoryMap.build(ro_data_size=ro_size_rounded, rw_data_size=1).rw_data_address
@@ -170,6 +172,26 @@ class Linker:
         ro_data = self._image(ro, 0x10000, ro_size)
         rw_data = self._image([s for s in rw if s.kind == "rw"], rw_base, rw_size).rstrip(b"\0")
         return ro_size, rw_size, ro_data, rw_data, rw_base
+
+    def _live_data(self) -> set[int]:
+        """Data sections reachable from code through relocations; drops e.g. the import/export name strings
+        that only ``.polkavm_metadata`` refers to, which polkavm does not load either."""
+        edges: dict[int, set[int]] = {}
+        for r in self.elf.relocations:
+            dest = r.symbol.section if r.symbol is not None else None
+            if r.type == "R_RISCV_RELATIVE":
+                dest = next((t.index for t in self.elf.sections if t.is_alloc and t.kind != "metadata"
+                             and t.address <= r.addend < t.address + max(t.size, 1)), None)  # fmt: skip
+            if dest is not None and self.elf.sections[dest].kind != "metadata":
+                edges.setdefault(r.section, set()).add(dest)
+        live: set[int] = set()
+        todo = [s.index for s in self.text]
+        while todo:
+            for dest in edges.get(todo.pop(), ()):
+                if dest not in live:
+                    live.add(dest)
+                    todo.append(dest)
+        return live
 
     def _place(self, sections: list, base: int) -> int:
         size = 0
@@ -229,8 +251,8 @@ class Linker:
         ro_size, rw_size, ro_data, rw_data, rw_base = self.layout()
         ro_image = bytearray(ro_data)
         rw_image = bytearray(rw_data + bytes(max(0, rw_size - len(rw_data))))
-        self.relocate_data(ro_image, 0x10000, [s for s in self.elf.sections if s.kind == "ro"])
-        self.relocate_data(rw_image, rw_base, [s for s in self.elf.sections if s.kind == "rw"])
+        self.relocate_data(ro_image, 0x10000, self.ro_sections)
+        self.relocate_data(rw_image, rw_base, self.rw_sections)
         self.import_index = {(imp.stub_section, imp.stub_offset): i for i, imp in enumerate(self._imports())}
         codes = [_Code(s.index, self._decode(s)) for s in self.text]
         out = _Out()
