@@ -41,6 +41,8 @@ CALLS: list[tuple[str, int, int]] = [
     ("globals", 1, 0), ("globals", 7, 0), ("globals", -3, 0), ("strings", 0, 0), ("strings", 12345, 0),
     ("memops", 0, 0), ("memops", 17, 0), ("memops", 255, 0), ("structs", 3, 0), ("structs", -9, 0),
     ("sieve", 100, 0), ("sieve", 10000, 0),
+    ("atomics", 3, 9), ("atomics", -5, 2**40 + 3), ("atomics", 2**31 + 5, -1), ("amominmax", 50, 200),
+    ("amominmax", -3, 2**63 + 9), ("amominmax", 2**32 - 1, 2**31), ("amominmax", 7, -9),
 ]  # fmt: skip
 EXPORTS = sorted({name for name, _, _ in CALLS})
 

@@ -105,6 +105,8 @@ class Linker:
         self.labels: dict[tuple[int, int], str] = {}
         self.jump_slots: dict[tuple[int, int], int] = {}  # code location → jump-table index
         self.data_address: dict[int, int] = {}  # section index → guest address
+        self.needs_spill = False
+        self.spill_address = 0
 
     # Helpers.
     def fail(self, what: str, section: int, offset: int) -> LinkError:
@@ -169,6 +171,11 @@ class Linker:
         ro_size_rounded = ro_size
         rw_base = MemoryMap.build(ro_data_size=ro_size_rounded, rw_data_size=1).rw_data_address
         rw_size = self._place(rw, rw_base)
+        if self.needs_spill:
+            # Two 8-byte slots after the data (polkavm's `.regspill`): atomics need scratch registers.
+            rw_size = (rw_size + 7) // 8 * 8
+            self.spill_address = rw_base + rw_size
+            rw_size += 16
         ro_data = self._image(ro, 0x10000, ro_size)
         rw_data = self._image([s for s in rw if s.kind == "rw"], rw_base, rw_size).rstrip(b"\0")
         return ro_size, rw_size, ro_data, rw_data, rw_base
@@ -248,13 +255,14 @@ class Linker:
 
     # Translation.
     def link(self) -> Linked:
+        self.import_index = {(imp.stub_section, imp.stub_offset): i for i, imp in enumerate(self._imports())}
+        codes = [_Code(s.index, self._decode(s)) for s in self.text]
+        self.needs_spill = any(inst.mnemonic.startswith("amo") for code in codes for _, inst in code.insts)
         ro_size, rw_size, ro_data, rw_data, rw_base = self.layout()
         ro_image = bytearray(ro_data)
         rw_image = bytearray(rw_data + bytes(max(0, rw_size - len(rw_data))))
         self.relocate_data(ro_image, 0x10000, self.ro_sections)
         self.relocate_data(rw_image, rw_base, self.rw_sections)
-        self.import_index = {(imp.stub_section, imp.stub_offset): i for i, imp in enumerate(self._imports())}
-        codes = [_Code(s.index, self._decode(s)) for s in self.text]
         out = _Out()
         # Function starts and exports are labels; branch targets get theirs while translating.
         for sym in self.elf.symbols:
@@ -346,7 +354,9 @@ class Linker:
         rd, rs1, rs2, imm = inst.rd, inst.rs1, inst.rs2, inst.imm
         if m in ("fence", "fence.i", "fence.tso"):
             return []  # single-threaded: ordering is a no-op
-        if m.startswith(("amo", "lr.", "sc.", "pvm.", "mips.")):
+        if m.startswith(("amo", "lr.", "sc.")):
+            return self.translate_atomic(m, rd, rs1, rs2, r)
+        if m.startswith(("pvm.", "mips.")):
             return self._unsupported(m, loc)
         if rd == 0 and (m in _R_TYPE or m in _I_TYPE or m in _UNARY or m in _LOADS or m in ("lui", "auipc")):
             return []  # a result written to x0 is discarded (`nop` is addi x0, x0, 0)
@@ -435,6 +445,46 @@ class Linker:
         if m == "ebreak" or m == "unimp":
             return [("trap", ())]
         return self._unsupported(m, loc)
+
+    def translate_atomic(self, m: str, rd: int | None, rs1: int | None, rs2: int | None, r) -> list:
+        """A and Zaamo on a single-threaded VM: lr is a load, sc a store that always succeeds (rd = 0), and
+        amo<op> rd, rs2, (rs1) is load/op/store through two scratch registers saved in the spill slots."""
+        word = m.split(".")[1] == "w"
+        load, store = ("i32", "u32") if word else ("u64", "u64")
+        if m.startswith("lr."):
+            return [(f"load_indirect_{load}", (r(rd), r(rs1), 0))] if rd else []
+        if m.startswith("sc."):
+            out: list = [(f"store_indirect_{store}", (r(rs2), r(rs1), 0))]
+            return out + ([("load_imm", (r(rd), 0))] if rd else [])
+        used = {REG[x] for x in (rd, rs1, rs2) if x}
+        old, new = [p for p in (2, 3, 4, 5, 6, 7) if p not in used][:2]  # t0.. s1, a0: any two free registers
+        src = r(rs2) if rs2 else None
+        out = [("store_u64", (old, self.spill_address)), ("store_u64", (new, self.spill_address + 8))]
+        out.append((f"load_indirect_{load}", (old, r(rs1), 0)))
+        op = m.split(".")[0][3:]
+        if op == "swap":
+            value = src
+        else:
+            # .w ops see rs2's low 32 bits; sign-extending both sides keeps signed and unsigned order and the
+            # low 32 bits of add/and/or/xor, which is all that is stored.
+            if src is None:
+                out.append(("load_imm", (new, 0)))
+            elif word:
+                out.append(("add_imm_32", (new, src, 0)))
+            else:
+                out.append(("move_reg", (new, src)))
+            name = {"add": "add_64", "and": "and", "or": "or", "xor": "xor", "min": "minimum", "max": "maximum",
+                    "minu": "minimum_unsigned", "maxu": "maximum_unsigned"}[op]  # fmt: skip
+            out.append((name, (new, old, new)))
+            value = new
+        if value is None:
+            out.append((f"store_imm_indirect_{store}", (r(rs1), 0, 0)))
+        else:
+            out.append((f"store_indirect_{store}", (value, r(rs1), 0)))
+        if rd:
+            out.append(("move_reg", (r(rd), old)))
+        out += [("load_u64", (new, self.spill_address + 8)), ("load_u64", (old, self.spill_address))]
+        return out
 
     def _unsupported(self, what: str, loc: tuple[int, int]) -> list:
         raise self.fail(f"unsupported instruction {what}", *loc)

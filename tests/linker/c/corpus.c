@@ -46,3 +46,42 @@ static struct point pts[4];
 i64 structs(i64 k) { for (int i = 0; i < 4; i++) { pts[i].x = k + i; pts[i].y = k * i; pts[i].tag = i * 7; pts[i].name[i % 3] = (char)('a' + i); } i64 s = 0; for (int i = 0; i < 4; i++) s += pts[i].x * pts[i].y + pts[i].tag + pts[i].name[0] + pts[i].name[1] * 2 + pts[i].name[2] * 3; return s; }
 
 i64 sieve(i64 n) { static unsigned char comp[10000]; if (n > 10000) n = 10000; my_memset(comp, 0, (u64)n); i64 c = 0; for (i64 i = 2; i < n; i++) { if (!comp[i]) { c++; for (i64 j = i * i; j < n; j += i) comp[j] = 1; } } return c; }
+
+#ifndef __clang__
+/* gcc has no __atomic_fetch_min/max builtins (clang lowers them to amomin/amomax); same semantics via CAS. */
+#define __atomic_fetch_min(p, v, o) ({ __typeof__(*(p)) o_ = *(p), v_ = (v); \
+    while (!__atomic_compare_exchange_n((p), &o_, o_ < v_ ? o_ : v_, 0, (o), (o))) {} o_; })
+#define __atomic_fetch_max(p, v, o) ({ __typeof__(*(p)) o_ = *(p), v_ = (v); \
+    while (!__atomic_compare_exchange_n((p), &o_, o_ > v_ ? o_ : v_, 0, (o), (o))) {} o_; })
+#endif
+
+static i64 a64 = 5;
+static int a32 = -7;
+static unsigned int u32v = 0x80000001u;
+i64 atomics(i64 a, i64 b) {
+    i64 s = __atomic_fetch_add(&a64, a, __ATOMIC_SEQ_CST);
+    s = s * 3 + __atomic_fetch_xor(&a64, b, __ATOMIC_RELAXED);
+    s = s * 3 + __atomic_fetch_and(&a64, a | 0xff, __ATOMIC_ACQUIRE);
+    s = s * 3 + __atomic_fetch_or(&a64, b << 3, __ATOMIC_RELEASE);
+    s = s * 3 + __atomic_exchange_n(&a64, a ^ b, __ATOMIC_ACQ_REL);
+    s = s * 3 + __atomic_fetch_add(&a32, (int)a, __ATOMIC_SEQ_CST);
+    s = s * 3 + __atomic_fetch_sub(&a32, (int)b, __ATOMIC_SEQ_CST);
+    s = s * 3 + __atomic_fetch_xor(&u32v, (unsigned int)b, __ATOMIC_SEQ_CST);
+    i64 expected = a64;
+    s = s * 3 + __atomic_compare_exchange_n(&a64, &expected, b, 0, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
+    int e32 = 12345;
+    s = s * 3 + __atomic_compare_exchange_n(&a32, &e32, (int)a, 0, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST) + e32;
+    __atomic_store_n(&u32v, (unsigned int)(a * b), __ATOMIC_SEQ_CST);
+    return s * 7 + a64 + a32 + __atomic_load_n(&u32v, __ATOMIC_SEQ_CST);
+}
+i64 amominmax(i64 a, i64 b) {
+    static i64 m64 = 100; static int m32 = -100; static unsigned long mu = 1000; static unsigned int mu32 = 7;
+    i64 s = 0, old;
+    old = m64; while (!__atomic_compare_exchange_n(&m64, &old, old < a ? old : a, 0, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST)) {}
+    s += old;
+    s = s * 5 + __atomic_fetch_max(&m64, b, __ATOMIC_SEQ_CST) + __atomic_fetch_min(&m32, (int)a, __ATOMIC_SEQ_CST);
+    s = s * 5 + __atomic_fetch_max(&m32, (int)b, __ATOMIC_SEQ_CST) + (i64)__atomic_fetch_min(&mu, (u64)a, __ATOMIC_SEQ_CST);
+    s = s * 5 + (i64)__atomic_fetch_max(&mu, (u64)b, __ATOMIC_SEQ_CST) + __atomic_fetch_min(&mu32, (unsigned int)a, __ATOMIC_SEQ_CST);
+    s = s * 5 + __atomic_fetch_max(&mu32, (unsigned int)b, __ATOMIC_SEQ_CST);
+    return s + m64 + m32 + (i64)mu + mu32;
+}
