@@ -8,6 +8,8 @@ Examples:
     python -m benchmarks --only anan,tsrkit-cython --program sieve
     python -m benchmarks --program erc20      # only the ERC-20 transfers (pvmkit, pyrevm, py-evm)
     python -m benchmarks --program compile    # JIT compile speed next to wasmtime's
+    python -m benchmarks --program c          # C programs: gcc/clang native vs wasmtime vs pvmkit interpreter/JIT
+    python -m benchmarks --program c --c-program keccak --c-program fib --only jit,wasmtime
     python -m benchmarks --install-only       # install the peers into benchmarks/.peers and stop
 """
 
@@ -18,12 +20,13 @@ import os
 import shlex
 import sys
 
-from . import erc20, jit, peers
+from . import csuite, erc20, jit, peers
 from .peers import Engine, PeerUnavailable
 from .programs import BUILDERS, KNOWN_PRIME_COUNTS, Workload
 from .report import (
     BENCHMARKS_MD,
     Row,
+    c_text,
     compile_text,
     erc20_summary,
     erc20_text,
@@ -40,17 +43,25 @@ FULL = {
     # The JIT and gcc -O2 run larger N: ~3 G instr/s on alu-loop (1.2 G instructions, ~0.4 s a run); the sieve at a
     # mostly cache-resident 4 M (~35 ms a run, repeated) and at 32 Mi (~0.45 s a run, memory-bound).
     "jit-alu-loop": 400_000_000, "jit-sieve": [4_000_000, 1 << 25], "host-calls": 200_000, "compile-reps": 3,
+    # C suite: n calibrated per engine so that one bench(n) call takes about this long; best of c-reps calls.
+    "c-seconds": 0.4, "c-reps": 3,
 }  # fmt: skip
 QUICK = {
     "alu-loop": 20_000, "sieve": 10_000, "seconds": 0.1, "transfers": 200, "pyevm-transfers": 20,
     "jit-alu-loop": 20_000_000, "jit-sieve": [1_000_000], "host-calls": 20_000, "compile-reps": 1,
+    "c-seconds": 0.03, "c-reps": 1,
 }  # fmt: skip
 ERC20 = "erc20"
 COMPILE = "compile"
 HOST_CALL = "host-call"
-PROGRAMS = [*BUILDERS, COMPILE, HOST_CALL, ERC20]
+C_SUITE = "c"
+PROGRAMS = [*BUILDERS, COMPILE, HOST_CALL, C_SUITE, ERC20]
 WASMTIME = "wasmtime"
-EXTRA_ENGINES = {WASMTIME: "wasmtime (Cranelift) compiling wasm modules, next to pvmkit-jit's compile speed"}
+EXTRA_ENGINES = {
+    WASMTIME: "wasmtime (Cranelift): compiling wasm modules next to pvmkit-jit's compile speed, and running the C "
+    "programs (--program c) built for wasm32",
+    csuite.CLANG: "clang-19 -O2 for x86-64, native, on the C programs only (--program c)",
+}
 
 
 def log(message: str) -> None:
@@ -74,6 +85,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                    "(repeatable; default 4,000,000 and 33,554,432)")  # fmt: skip
     p.add_argument("--host-calls", type=int, help="ecalli round trips per backend (default 200,000)")
     p.add_argument("--compile-reps", type=int, help="compile-speed repetitions, best taken (default 3; --quick 1)")
+    p.add_argument("--c-program", choices=list(csuite.BY_NAME), action="append",
+                   help="with --program c: run only this C program (repeatable; default all)")  # fmt: skip
+    p.add_argument("--c-seconds", type=float, help="C suite: target time of one bench(n) call (default 0.4 s)")
+    p.add_argument("--c-reps", type=int, help="C suite: timed calls per engine, best taken (default 3; --quick 1)")
     p.add_argument("--transfers", type=int, help="ERC-20 transfers per engine (default 2000; --quick 200)")
     p.add_argument("--pyevm-transfers", type=int, help="ERC-20 transfers on py-evm (default 100; --quick 20)")
     p.add_argument("--no-install", action="store_true", help="do not install missing peers; skip them")
@@ -237,6 +252,23 @@ def main(argv: list[str] | None = None) -> int:
             round_trips.append(t)
             log(f"   {e.name:20} {t.us:6.2f} µs per round trip  {'; '.join(t.problems) or 'ok'}")
 
+    c_report = None
+    if C_SUITE in programs:
+        names = {e.name for e in engines} | extras
+        chosen = {e for e in csuite.ENGINES if e in names}
+        if chosen:
+            c_report = csuite.run_suite(
+                [csuite.BY_NAME[name] for name in args.c_program] if args.c_program else csuite.PROGRAMS,
+                chosen,
+                args.c_seconds or sizes["c-seconds"],
+                args.c_reps or sizes["c-reps"],
+                args.compile_reps or sizes["compile-reps"],
+                install=not args.no_install,
+                log=log,
+            )
+        else:
+            log(f"== C suite: no C engine matches --only {args.only} (they are: {', '.join(csuite.ENGINES)})")
+
     contracts = None
     if ERC20 in programs:
         if contract_engines:
@@ -268,6 +300,9 @@ def main(argv: list[str] | None = None) -> int:
     if round_trips:
         print()
         print(round_trip_text(round_trips))
+    if c_report is not None:
+        print()
+        print(c_text(c_report))
     if contracts is not None:
         print()
         print(f"ERC-20 transfers ({contracts.transfers:,} per engine, {contracts.pyevm_transfers:,} on py-evm)")
@@ -289,13 +324,18 @@ def main(argv: list[str] | None = None) -> int:
             described.update({e.name: e.description for e in contract_engines})
         facts = machine_facts()
         facts["load average (1 min) at start / end"] = f"{load_before} / {_loadavg()} (other work shares these CPUs)"
+        if c_report is not None and not c_report.skipped:
+            described.setdefault(csuite.CLANG, EXTRA_ENGINES[csuite.CLANG])
+            what = "compile speed and the C programs" if compile_report and compile_report.wasm else "the C programs"
+            described[WASMTIME] = f"{c_report.tools.get('wasmtime', 'wasmtime')}, Cranelift: {what}"
         write_markdown(rows, facts, described, command, erc20=contracts, compile_report=compile_report,
-                       round_trips=round_trips)  # fmt: skip
+                       round_trips=round_trips, c_report=c_report)  # fmt: skip
         log(f"wrote {BENCHMARKS_MD}")
     elif full_run:
         log("BENCHMARKS.md not written (--no-write)")
     wrong = [r for r in rows if r.result is not None and r.problems] + [t for t in round_trips if t.problems]
-    return 1 if wrong or (contracts is not None and contracts.wrong) else 0
+    c_wrong = c_report is not None and c_report.wrong
+    return 1 if wrong or c_wrong or (contracts is not None and contracts.wrong) else 0
 
 
 if __name__ == "__main__":

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime
+import math
 import os
 import platform
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import csuite
 from .erc20 import DeployTiming, Erc20Report, Split
 from .jit import CompileReport, RoundTrip, host_call_program
 from .peers import RunResult
@@ -157,6 +159,7 @@ def write_markdown(
     erc20: Erc20Report | None = None,
     compile_report: CompileReport | None = None,
     round_trips: list[RoundTrip] | None = None,
+    c_report: csuite.CReport | None = None,
 ) -> None:
     """(Re)write BENCHMARKS.md with this run's results."""
     workloads: dict[tuple[str, int], Workload] = {}
@@ -232,6 +235,7 @@ def write_markdown(
             if native
             else []
         ),
+        *(c_markdown(c_report) if c_report else []),
         *(compile_markdown(compile_report) if compile_report else []),
         *(round_trip_markdown(round_trips) if round_trips else []),
         *(erc20_markdown(erc20) if erc20 else []),
@@ -248,6 +252,7 @@ def write_markdown(
         "(so is the JIT's compilation, done by the first `instantiate()`).",
         "- `vs pvmkit` = engine rate / pvmkit-interpreter rate (above 1 means the peer is faster).",
         *(NATIVE_METHOD if native else []),
+        *(C_METHOD if c_report and not c_report.skipped else []),
         *(COMPILE_METHOD if compile_report else []),
         *(ROUND_TRIP_METHOD if round_trips else []),
         *(ERC20_METHOD if erc20 else []),
@@ -661,3 +666,234 @@ def erc20_markdown(report: Erc20Report) -> list[str]:
         if error:
             parts += [f"Deploy timing ({which}) failed: {error}", ""]
     return parts
+
+
+# --------------------------------------------------------------------------- C programs: native, wasm and PVM
+
+C_ENGINES = [csuite.NATIVE, csuite.CLANG, csuite.WASM, csuite.INTERPRETER, csuite.JIT]
+C_PIVOT_HEADERS = [
+    "program", "unit", "gcc -O2", "clang-19 -O2", "wasmtime", "pvmkit-interpreter", "pvmkit-jit", "JIT / gcc",
+    "JIT / wasmtime", "check",
+]  # fmt: skip
+C_DETAIL_HEADERS = [
+    "program", "engine", "n", "best call s", "time per unit", "× gcc -O2", "build ms", "compile ms", "code bytes",
+    "JIT: native code, fallbacks", "check",
+]  # fmt: skip
+C_DETAIL_ALIGN = "llrrrrrrrll"
+
+
+def _dur(seconds: float) -> str:
+    """A duration with about three significant digits and a unit that suits it: 5.33 ns, 87.5 µs, 366 µs."""
+    value, unit = seconds * 1e9, "ns"
+    for bigger in ("µs", "ms", "s"):
+        if value < 999.5:
+            break
+        value, unit = value / 1e3, bigger
+    return f"{value:.0f} {unit}" if value >= 99.95 else f"{value:.3g} {unit}"
+
+
+def _c_check(row: csuite.CRow) -> str:
+    if row.error:
+        return row.error
+    return "ok" if not row.problems else "WRONG: " + "; ".join(row.problems)
+
+
+def _c_base(report: csuite.CReport, program: str, engine: str = csuite.NATIVE) -> float:
+    row = report.row(program, engine)
+    return row.per_unit if row is not None and row.ok else 0.0
+
+
+def _c_pivot_cells(report: csuite.CReport) -> list[list[str]]:
+    out = []
+    for p in report.programs:
+        base, wasm = _c_base(report, p.name), _c_base(report, p.name, csuite.WASM)
+        cells = [p.name, p.unit]
+        for engine in C_ENGINES:
+            row = report.row(p.name, engine)
+            if row is None:
+                cells.append("not run")
+            elif not row.ok:
+                cells.append("failed" if row.error else "WRONG")
+            else:
+                ratio = f" ({_x(row.per_unit / base)})" if base and engine != csuite.NATIVE else ""
+                cells.append(_dur(row.per_unit) + ratio)
+        jit = _c_base(report, p.name, csuite.JIT)
+        cells.append(f"{_x(jit / base)}" if jit and base else "—")
+        cells.append(f"{_x(jit / wasm)}" if jit and wasm else "—")
+        failed = [r.engine for r in report.rows if r.program == p.name and r.error and r.error.startswith("failed")]
+        wrong = [r.engine for r in report.rows if r.program == p.name and r.problems]
+        bad = ([f"failed: {', '.join(failed)}"] if failed else []) + ([f"WRONG: {', '.join(wrong)}"] if wrong else [])
+        cells.append("; ".join(bad) if bad else "ok")
+        out.append(cells)
+    return out
+
+
+def _c_detail_cells(report: csuite.CReport) -> list[list[str]]:
+    out = []
+    for row in report.rows:
+        base = _c_base(report, row.program)
+        build = "—"
+        if row.build_seconds is not None:
+            build = f"{row.build_seconds * 1e3:,.0f}"
+            if row.link_seconds is not None:
+                build += f" (link_elf {row.link_seconds * 1e3:,.0f})"
+        compile_ms = "—" if row.compile_seconds is None else (
+            "AOT" if row.engine in (csuite.NATIVE, csuite.CLANG) else f"{row.compile_seconds * 1e3:,.2f}"
+        )  # fmt: skip
+        jit = "—"
+        if row.native_share is not None:
+            jit = f"{row.native_bytes or 0:,} B, {row.native_share:.0%} of instrs"
+            if row.fallbacks is not None:
+                jit += f", {_num(row.fallbacks)} fallbacks/unit"
+        timed = row.calls > 0 and row.error is None
+        out.append([
+            row.program,
+            row.engine,
+            f"{row.n:,}" if timed else "—",
+            f"{row.seconds:.3f}" if timed else "—",
+            _dur(row.per_unit) if timed else "—",
+            f"{_x(row.per_unit / base)}" if timed and base else "—",
+            build,
+            compile_ms,
+            f"{row.code_bytes:,}" if row.code_bytes is not None else "—",
+            jit,
+            _c_check(row),
+        ])  # fmt: skip
+    return out
+
+
+def _x(ratio: float) -> str:
+    """A ratio with about three significant digits: 0.263×, 4.19×, 38.5×, 1,767×."""
+    if ratio >= 100:
+        return f"{ratio:,.0f}×"
+    return f"{ratio:.1f}×" if ratio >= 10 else f"{ratio:.2f}×" if ratio >= 0.1 else f"{ratio:.3f}×"
+
+
+def _num(x: float) -> str:
+    return f"{x:,.0f}" if x >= 100 else f"{x:.3g}"
+
+
+def _geomean(values: list[float]) -> float:
+    return math.exp(sum(math.log(v) for v in values) / len(values)) if values else 0.0
+
+
+def c_summary(report: csuite.CReport) -> list[str]:
+    if report.skipped:
+        return [report.skipped]
+    lines = []
+    jit_gcc, jit_wasm, jit_clang = [], [], []
+    for p in report.programs:
+        base = _c_base(report, p.name)
+        jit, wasm, clang = (_c_base(report, p.name, e) for e in (csuite.JIT, csuite.WASM, csuite.CLANG))
+        interp = _c_base(report, p.name, csuite.INTERPRETER)
+        if not base:
+            continue
+        parts = []
+        if jit:
+            jit_gcc.append(jit / base)
+            met = "met" if jit <= 2 * base else "not met"
+            parts.append(f"pvmkit-jit takes {_x(jit / base)} gcc -O2's time (goal ≤ 2×: {met})")
+            if clang:
+                jit_clang.append(jit / clang)
+                parts.append(f"{_x(jit / clang)} clang-19 -O2's")
+            if wasm:
+                jit_wasm.append(jit / wasm)
+                parts.append(f"{_x(jit / wasm)} wasmtime's (goal < 1×: {'met' if jit < wasm else 'not met'})")
+        if wasm:
+            parts.append(f"wasmtime {_x(wasm / base)} gcc's")
+        if interp:
+            parts.append(f"pvmkit-interpreter {_x(interp / base)} gcc's" + (f", {_x(interp / jit)} the JIT's"
+                                                                             if jit else ""))  # fmt: skip
+        if parts:
+            lines.append(f"{p.name}: " + "; ".join(parts))
+    if jit_gcc:
+        lines.append(f"geometric mean over {len(jit_gcc)} programs: pvmkit-jit {_x(_geomean(jit_gcc))} gcc -O2's time"
+                     + (f", {_x(_geomean(jit_clang))} clang-19 -O2's" if jit_clang else "")
+                     + (f", {_x(_geomean(jit_wasm))} wasmtime's" if jit_wasm else ""))  # fmt: skip
+    slow = {r.program for r in report.rows if r.engine == csuite.JIT and r.fallbacks and r.fallbacks >= 0.5}
+    if slow and len(slow) < len(report.programs):
+        ratios = {e: [] for e in (csuite.NATIVE, csuite.CLANG, csuite.WASM)}
+        for p in report.programs:
+            jit = _c_base(report, p.name, csuite.JIT)
+            for engine, values in ratios.items():
+                other = _c_base(report, p.name, engine)
+                if p.name not in slow and jit and other:
+                    values.append(jit / other)
+        names = {csuite.NATIVE: "gcc -O2's time", csuite.CLANG: "clang-19 -O2's", csuite.WASM: "wasmtime's"}
+        parts = [f"{_x(_geomean(v))} {names[e]}" for e, v in ratios.items() if v]
+        if parts:
+            lines.append(f"geometric mean without {', '.join(sorted(slow))} (hot loops that leave native code): "
+                         f"pvmkit-jit {', '.join(parts)}")  # fmt: skip
+    for row in report.rows:
+        if row.engine == csuite.JIT and row.fallbacks and row.fallbacks >= 0.5:
+            total = sum(row.fallback_kinds.values())
+            kinds = ", ".join(f"{kind} {count / total:.0%}" for kind, count in list(row.fallback_kinds.items())[:4])
+            lines.append(f"{row.program}: pvmkit-jit handed {_num(row.fallbacks)} instructions per unit to the "
+                         f"interpreter, one at a time (single-instruction fallbacks): {kinds}")  # fmt: skip
+    failed = [r for r in report.rows if r.error and r.error.startswith("failed")]
+    lines += [f"{r.program} on {r.engine}: {r.error}" for r in failed]
+    return lines + report.notes
+
+
+def c_text(report: csuite.CReport) -> str:
+    if report.skipped:
+        return report.skipped
+    lines = ["C programs: time per unit of work (× gcc -O2's)"]
+    lines += _fixed_table(C_PIVOT_HEADERS, _c_pivot_cells(report), "llrrrrrrrl")
+    lines += ["", *_fixed_table(C_DETAIL_HEADERS, _c_detail_cells(report), C_DETAIL_ALIGN)]
+    return "\n".join([*lines, "", *c_summary(report)])
+
+
+def c_markdown(report: csuite.CReport) -> list[str]:
+    parts = ["## C programs: native, wasm and PVM", ""]
+    if report.skipped:
+        return [*parts, report.skipped, ""]
+    parts += [
+        "Our own freestanding C (`benchmarks/c/`, no libc), each `bench(n)` doing n units of work and returning a "
+        "checksum that every engine must reproduce. Each engine runs its own n, calibrated so that one call takes "
+        f"about {report.target:.2g} s, and the best of {report.reps} calls is kept; the tables give time per unit "
+        "(call time / n), so rows with different n compare directly. Tools: "
+        + "; ".join(f"{v}" for v in report.tools.values())
+        + ".",
+        "",
+        *(
+            f"- **{p.name}** (`{p.source}`): unit = {p.unit}; stresses {p.stresses}; check n = {p.check_n:,}"
+            for p in report.programs
+        ),  # fmt: skip
+        "",
+        *_md_table(C_PIVOT_HEADERS, _c_pivot_cells(report), "llrrrrrrrl"),
+        "",
+        *_md_table(C_DETAIL_HEADERS, _c_detail_cells(report), C_DETAIL_ALIGN),
+        "",
+        *(f"- {line}" for line in c_summary(report)),
+        "",
+    ]
+    return parts
+
+
+C_METHOD = [
+    "- C programs: each `benchmarks/c/*.c` is built four ways. **gcc-O2**: `gcc -O2 -fno-builtin "
+    "-fno-tree-loop-distribute-patterns` (the last two keep gcc from replacing the programs' own memset/memcpy "
+    "loops with glibc calls), linked with `c/driver.c`, which calls `bench(n)` in a subprocess and times only "
+    "that call with `clock_gettime(CLOCK_MONOTONIC)`; it is the reference for every checksum and ratio. "
+    "**clang-O2**: the same with `clang-19 -O2 -fno-builtin` for x86-64 (the compiler the wasm and PVM builds "
+    "use). **wasmtime**: `clang-19 --target=wasm32 -O2 -fno-builtin -nostdlib -Wl,--no-entry -Wl,--export=bench` "
+    "(no libc, no `--allow-undefined`), `wasmtime.Module` with a fresh `Engine` (compile, best of the compile "
+    "repetitions), then `bench(store, n)` on one instance, timed around the call. **pvmkit-interpreter / "
+    "pvmkit-jit**: clang-19 with the flags of `pvmkit cc -O2` (rv64emac + zbb + xtheadcondmov, lp64e), "
+    '`ld.lld-19 -r --emit-relocs`, `link_elf(exports=["bench"])`; each call is a fresh `module.instantiate()`, '
+    '`prepare_call("bench", n)`, gas 10^15, and only `inst.run()` is timed; the result is a0.',
+    "- `build ms`: C source → artifact (compiler processes; for PVM clang + lld + pvmkit's `link_elf`, which is "
+    "also shown on its own). `compile ms`: artifact → runnable: wasmtime's `Module()`; for pvmkit-jit "
+    '`JitCompiler(Module(blob, ModuleConfig(backend="interpreter"))).compile()` (best of the repetitions); for '
+    "the interpreter `Module()` plus compiling every basic block to Python up front (`module.entry[pc]` for each "
+    "valid jump target; it otherwise happens lazily, on a block's first execution). `code bytes`: x86-64 "
+    "`.text` of the object file, the wasm module, the PVM code section. The JIT's fallbacks are counted in a "
+    "separate, untimed `bench(check n)` run by wrapping that instance's `_fallback` (the instructions it hands "
+    "to the interpreter one at a time).",
+    "- n is calibrated per engine (starting from `check n`, growing until a call takes at least a fifth of the "
+    "target, then scaled to the target and rounded to two significant digits). Every engine's result at "
+    "`check n` and at its own n must equal gcc-O2's at the same n (`check`). wasm32 has no 64×64→128 multiply, so "
+    "`mul128.c` computes the high half from 32-bit products there (clang would otherwise call compiler-rt's "
+    "`__multi3`); `long` is 32 bits on wasm32, so the interface is `long long` (= `long` on the 64-bit targets).",
+]
