@@ -86,7 +86,10 @@ def _prog(insts, **kw) -> ProgramBlob:
 @pytest.mark.parametrize(
     ("name", "address"),
     [("store_u64", 0x10000), ("load_u64", 0xFFFFFFFC), ("store_u8", 0xFFFF), ("load_u32", 0x2FFFE),
-     ("store_u32", 0x20000 + 4094), ("load_u8", 0x7FFFFFFF), ("load_u16", 0xFFFEFFFF)],
+     ("store_u32", 0x20000 + 4094), ("load_u8", 0x7FFFFFFF), ("load_u16", 0xFFFEFFFF),
+     # ro data (16 bytes, mapped as one 4 KiB page): native loads, trapping stores and page-end straddles.
+     ("load_u8", 0x1000F), ("load_u64", 0x10008), ("load_u64", 0x10000 + 4096 - 8), ("load_u16", 0x10000 + 4095),
+     ("store_u8", 0x10001), ("load_u32", 0xFFFE)],
 )  # fmt: skip
 def test_hostile_addresses_trap_like_the_interpreter(name: str, address: int) -> None:
     """Wild addresses, wrap-around at 2^32, writes to read-only data: traps, never a host access."""
@@ -101,6 +104,19 @@ def test_hostile_addresses_trap_like_the_interpreter(name: str, address: int) ->
         regs = [0] * 13
         regs[7] = address
         assert outcome(blob, "jit", regs, 100) == outcome(blob, "interpreter", regs, 100)
+
+
+def test_loads_from_read_only_data_run_natively() -> None:
+    """Lookup tables in ro data (keccak, switch tables) must not leave native code for every load."""
+    blob = _prog([("load_indirect_u8", (8, 7, 3)), ("load_indirect_u64", (9, 7, 8)), ("load_u16", (10, 0x1000E)),
+                  ("trap", ())], ro_data_size=16, ro_data=bytes(range(16)))  # fmt: skip
+    inst = Module(blob, ModuleConfig(backend="jit")).instantiate()
+    inst.regs[7] = 0x10000
+    inst.set_next_program_counter(0)
+    inst.gas = 100
+    assert inst.run().kind is InterruptKind.TRAP
+    assert [inst.regs[i] for i in (8, 9, 10)] == [3, int.from_bytes(bytes(range(8, 16)), "little"), 0x0F0E]
+    assert inst.fallbacks == 0
 
 
 def test_gas_runs_out_inside_a_tight_loop() -> None:

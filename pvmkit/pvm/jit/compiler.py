@@ -4,7 +4,7 @@ One linear walk over the decoded program emits native code for each instruction.
 and gas live in the context block at r13 (`runtime.VmContext`), so every instruction boundary is
 a valid native entry point: the interpreter can take over any single instruction (an EXIT_FALLBACK
 naming its pc) and native code resumes right after it. Instructions this compiler does not
-translate, memory accesses outside the rw/stack fast regions, and anything needing the host exit
+translate, memory accesses outside rw, stack and (for loads) ro data, and anything needing the host exit
 that way, which keeps the JIT exactly as correct as the interpreter while coverage grows.
 
 Scratch registers: rax, rcx, rdx, r8, r9 (all caller-saved; generated code calls nothing).
@@ -105,11 +105,13 @@ class JitCompiler:
         # (name, args) → (code, pc patch offsets, native?) for instructions whose code depends only on those.
         self.templates: dict[tuple, tuple[bytes, list[int], bool]] = {}
         self.template: list[int] | None = None
+        ro = (mm.ro_data_address, mm.ro_data_size)  # lies in the same host buffer as rw (`low`), below it
         self.regions = [
-            (lo, ln, ptr, Mem(RAX, _s32(-lo)), Mem(CTX, ptr))
-            for (lo, ln), ptr in ((self.rw, rt.LOW_PTR), (self.stack, rt.STACK_PTR))
+            (lo, ln, ptr, Mem(RAX, _s32(-lo)), Mem(CTX, ptr), writable)
+            for (lo, ln), ptr, writable in ((self.rw, rt.LOW_PTR, True), (self.stack, rt.STACK_PTR, True),
+                                            (ro, rt.LOW_PTR, False))
             if 0 < ln <= 0x7FFFFFFF
-        ]
+        ]  # fmt: skip
 
     def charged(self, pc: int) -> Label:
         label = self.charged_labels.get(pc)
@@ -275,16 +277,17 @@ class JitCompiler:
     def memory(self, inst: Instruction, size: int, access: Callable[[Mem], None]) -> bool:
         """Compute the guest address, bounds-check it against rw and stack, and run `access` on the host address.
 
-        Anything else (ro/aux data, the heap, faults) falls back to the interpreter for this instruction.
+        Loads may also read ro data. Anything else (aux data, the heap, faults) falls back to the interpreter.
         """
         if self.dynamic:
             return False
         a = self.a
         base, offset = self.address(inst)
-        regions = [r for r in self.regions if r[1] >= size]
+        loads = inst.name.startswith("load")
+        regions = [r for r in self.regions if r[1] >= size and (loads or r[5])]
         if base is None:
             address = offset & M32
-            for lo, ln, ptr, _, ptr_mem in regions:
+            for lo, ln, ptr, _, ptr_mem, _ in regions:
                 if lo <= address <= lo + ln - size:
                     a.mov(RDX, ptr_mem)
                     access(Mem(RDX, address - (LOW_BASE if ptr == rt.LOW_PTR else lo)))
@@ -296,7 +299,7 @@ class JitCompiler:
         if offset & M32:
             a.add(RAX, Imm(_s32(offset)), w=32)
         done, slow = a.label(), a.label()
-        for i, (lo, ln, ptr, lea_mem, ptr_mem) in enumerate(regions):
+        for i, (lo, ln, ptr, lea_mem, ptr_mem, _) in enumerate(regions):
             nxt = slow if i == len(regions) - 1 else a.label()
             a.lea(RCX, lea_mem, w=32)
             a.cmp(RCX, Imm(ln - size), w=32)

@@ -68,6 +68,7 @@ class JitInstance(Instance):
         # (ctypes array slicing converts element by element and costs several times more).
         self._ctx_bytes = memoryview(self._ctx).cast("B")
         self._pins: list[object] = []
+        self.fallbacks = 0  # instructions handed to the interpreter so far (coverage gaps show up here)
         self._jit = compiled(module)
         super().__init__(module)
         self._ctx.jump_table_ptr = ctypes.addressof(self._jit.jump_table)
@@ -136,6 +137,7 @@ class JitInstance(Instance):
     def _fallback(self, pc: int) -> int | None:
         """Run the instruction at `pc` in the interpreter; the native address to continue at, or None/-code."""
         r, ctx, jit = self._r, self._ctx, self._jit
+        self.fallbacks += 1
         r[:13] = _REGS.unpack_from(self._ctx_bytes, 0)
         r[13] = ctx.gas
         self._pins = []  # unpinned: the interpreter may grow the heap (sbrk)
