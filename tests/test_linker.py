@@ -182,3 +182,11 @@ def test_relocatable_and_shared_link_inputs_run_alike(fixture: str, backend: str
     _call(inst, "entry", 3, 1)
     _call(inst, "sum_loop")
     assert _call(inst, "dispatch", 6)[0] == 3 + 7
+
+
+def test_thread_local_storage_is_named_in_the_error(tmp_path: Path) -> None:
+    src, obj = tmp_path / "tls.c", tmp_path / "tls.o"
+    src.write_text("_Thread_local long tv = 3;\nlong f(long x) { tv += x; return tv; }\n")
+    subprocess.run([CLANG, *CLANG_FLAGS, "-O2", "-c", str(src), "-o", str(obj)], check=True)
+    with pytest.raises(LinkError, match=r"thread-local storage is not supported \(R_RISCV_\w+ against 'tv'\) at"):
+        link_elf(obj.read_bytes())

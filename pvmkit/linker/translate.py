@@ -255,6 +255,10 @@ class Linker:
 
     # Translation.
     def link(self) -> Linked:
+        for r in self.elf.relocations:
+            if "TPREL" in r.type or "TLS" in r.type:
+                what = f" against {r.symbol.name!r}" if r.symbol is not None else ""
+                raise self.fail(f"thread-local storage is not supported ({r.type}{what})", r.section, r.offset)
         self.import_index = {(imp.stub_section, imp.stub_offset): i for i, imp in enumerate(self._imports())}
         codes = [_Code(s.index, self._decode(s)) for s in self.text]
         self.needs_spill = any(inst.mnemonic.startswith("amo") for code in codes for _, inst in code.insts)
