@@ -174,6 +174,7 @@ def test_resolc_contract_gives_the_same_results_on_both_backends() -> None:
 def test_crosscheck_mode_compares_every_interrupt(monkeypatch: pytest.MonkeyPatch) -> None:
     from pvmkit.pvm.jit.instance import CrosscheckError, JitInstance
 
+    monkeypatch.delenv("PVMKIT_BACKEND", raising=False)  # this test is about crosscheck mode itself
     blob = _prog([("load_imm", (7, 5)), ("ecalli", (1,)), ("add_imm_64", (7, 7, 1)), ("jump_indirect", (0, 0))])
     module = Module(blob, ModuleConfig(backend="crosscheck"))
     inst = module.instantiate()
