@@ -21,7 +21,7 @@
    Generated cases live in the test; hand-written ones are tests/linker/oracles/rv_*.S, one "# case: NAME" chunk
    per exported function. Each group of cases is assembled and linked as one object; a case the linker rejects is
    dropped and the rest relinked, so one LinkError never hides other results. Cases the linker rejects (LinkError)
-   or gets wrong are listed in KNOWN and marked xfail(strict=True).
+   or gets wrong would be listed in KNOWN and marked xfail(strict=True); none are left.
 """
 
 from __future__ import annotations
@@ -916,46 +916,7 @@ def _show(v: Expect) -> str:
 # Cases the linker translates wrongly (BUG) or rejects with a LinkError although the instruction is valid and its
 # result well defined (LIMITATION). xfail(strict=True): fixing the linker turns them into XPASS failures, and the
 # entry is then removed here.
-KNOWN: dict[str, str] = {}
-for _op in ("div", "divu", "divw", "divuw"):
-    KNOWN[f"rr_{_op}__x0_rs1"] = (
-        f"BUG: `{_op} rd, x0, rs2` is translated as `load_imm rd, 0` (translate_r, the op(0, rs2) branch groups div* "
-        "with the ops whose result is always 0), but division by zero gives all ones: the result must be -1 when "
-        "rs2 (its low word for the W forms) is 0")
-for _op in ("orn", "xnor"):
-    KNOWN[f"rr_{_op}__x0_both"] = (
-        f"BUG: `{_op} rd, x0, x0` is translated as `load_imm rd, 0` (translate_r, the rs1 == rs2 == 0 case only "
-        "special-cases div*), but orn(0, 0) = 0 | ~0 and xnor(0, 0) = ~(0 ^ 0) are -1")
-for _name in ("got_data_load", "got_same_address", "got_call"):
-    KNOWN[_name] = (
-        "BUG: `la` under .option pic (auipc R_RISCV_GOT_HI20 + ld R_RISCV_PCREL_LO12_I) is translated as "
-        "`load_u64 rd, [&sym]` (translate, _LOADS branch with a LO12 relocation + pcrel_value, which resolves the "
-        "GOT_HI20 to the symbol itself): it loads the symbol's contents, but that ld reads the GOT slot, whose "
-        "contents are &sym; it must become `load_imm rd, &sym` (polkavm-linker synthesises a .got instead)")
-for _op in LOAD:
-    KNOWN[f"ld_{_op}__x0_rd_x0_base"] = (
-        f"BUG (minor): `{_op} zero, 0(zero)` is dropped (translate returns [] for any load with rd = x0), so the "
-        "access fault disappears; the RISC-V spec requires loads into x0 to still raise exceptions, and "
-        "polkavm-linker turns `lw x0, 0(x0)` into a trap")
-_X0_LIMIT = ("LIMITATION: LinkError 'unsupported instruction {op} with x0'; the x0 operand is the constant 0, which "
-             "polkavm-linker folds into an immediate (resolve_simple_zero_register_usage)")
-for _case in ("orn__x0_rs1", "xnor__x0_rs1", "xnor__x0_rs2", "max__x0_rs1", "max__x0_rs2", "maxu__x0_rs1",
-              "min__x0_rs1", "min__x0_rs2"):  # fmt: skip
-    KNOWN[f"rr_{_case}"] = _X0_LIMIT.format(op=_case.split("__")[0])
-for _op in ("slti", "sltiu", "slli", "srli", "srai", "addiw", "slliw", "srliw", "sraiw", "rori", "roriw"):
-    for _imm in IMMS[_op]:
-        KNOWN[f"imm_{_op}_{_imm}__x0_rs1".replace("-", "m")] = _X0_LIMIT.format(op=_op)
-for _op in UNARY:
-    if _op != "orc.b":
-        KNOWN[f"un_{_ident(_op)}__x0_rs1"] = (
-            f"LIMITATION: LinkError '{_op}: register x0 has no PVM equivalent'; {_op} of x0 is a constant")
-for _shape in ("r", "regs", "x0_rs1", "x0_rd"):
-    KNOWN[f"un_orc_b__{_shape}"] = (
-        "LIMITATION: orc.b (Zbb) is decoded but not translated (LinkError 'unsupported instruction orc.b'); "
-        "polkavm-linker expands it into a sequence (emit_or_combine_byte)")
-for _op in ("mveqz", "mvnez"):
-    KNOWN[f"cmov_{_op}_x0_rd"] = (
-        f"LIMITATION: LinkError 'th.{_op}: register x0 has no PVM equivalent' for rd = x0, which is a no-op")
+KNOWN: dict[str, str] = {}  # case name -> "BUG: ..." or "LIMITATION: ..."; emptied as the linker was fixed
 
 
 def _params() -> list:
@@ -1004,15 +965,10 @@ def _link_asm(text: str, tmp_path: Path, exports: list[str]):
 
 
 @needs_clang
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG (minor): a data pointer to code whose addend does not land on an instruction (`.quad f + 16` past f's "
-    "end) makes the linker emit a jump-table entry for a label it never defines, and pvm.asm raises "
-    "AsmError('unknown label @L0') instead of a LinkError naming the relocation (Linker.value_of -> slot() accepts "
-    "any (section, offset) of a text section)"))  # fmt: skip
 def test_code_pointer_off_an_instruction_is_a_link_error(tmp_path: Path) -> None:
     text = func("f", _fn("lla a0, p", "ld a0, 0(a0)", "ret"),
                 '    .section .data.rel.ro.p,"aw",@progbits\n    .p2align 3\np:\n    .quad f + 16\n')  # fmt: skip
-    with pytest.raises(LinkError):
+    with pytest.raises(LinkError, match=r"code address .* is not the start of an instruction"):
         _link_asm(text, tmp_path, ["f"])
 
 

@@ -14,12 +14,14 @@ become `jump_indirect ra, 0`, and code addresses seen by the program are jump-ta
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 
 from ..pvm.asm import assemble, format_instruction, quote_symbol
 from ..pvm.blob import ProgramBlob
 from ..pvm.isa import BY_NAME, NO_FALLTHROUGH, TERMINATORS, InstructionSet
 from ..pvm.memory import MemoryMap
+from ..pvm.semantics import evaluate
 from .elf import ElfObject, LinkError, Relocation, read_elf
 from .riscv import RiscvDecodeError, RvInst, decode_all
 
@@ -85,6 +87,24 @@ class _Out:
     last: str | None = None  # name of the last emitted instruction (for fall-through bookkeeping)
 
 
+_CMOV = ("th.mveqz", "th.mvnez")
+_REG_OF = {pvm: rv for rv, pvm in REG.items()}
+
+
+def _constant(d: int, value: int) -> tuple[str, tuple]:
+    """Load a compile-time constant: `load_imm` when it is a sign-extended 32-bit value, else `load_imm64`."""
+    value &= M64
+    signed = value - (1 << 64) if value >> 63 else value
+    return ("load_imm", (d, signed)) if -(1 << 31) <= signed < (1 << 31) else ("load_imm64", (d, value))
+
+
+def _needs_scratch(inst: RvInst) -> bool:
+    """Whether translating `inst` may borrow registers through the spill slots."""
+    m = inst.mnemonic
+    return (m.startswith("amo") or m == "orc.b" or (m in _LOADS and inst.rd == 0)
+            or (m in _R_TYPE and 0 in (inst.rs1, inst.rs2)))  # fmt: skip
+
+
 def _where(r: Relocation) -> tuple[int, int]:
     return r.section, r.offset
 
@@ -106,6 +126,7 @@ class Linker:
         self.jump_slots: dict[tuple[int, int], int] = {}  # code location → jump-table index
         self.data_address: dict[int, int] = {}  # section index → guest address
         self.needs_spill = False
+        self.inst_starts: set[tuple[int, int]] = set()
         self.spill_address = 0
 
     # Helpers.
@@ -148,6 +169,9 @@ class Linker:
     def value_of(self, loc: tuple[int, int], section: int, offset: int) -> int:
         """The address a program sees for a location: data → guest address, code → jump-table address."""
         if self.is_code(loc):
+            if self.inst_starts and loc not in self.inst_starts:
+                name = self.elf.sections[loc[0]].name
+                raise self.fail(f"code address {name}+{loc[1]:#x} is not the start of an instruction", section, offset)
             return self.slot(loc)
         base = self.data_address.get(loc[0])
         if base is None:
@@ -261,7 +285,8 @@ class Linker:
                 raise self.fail(f"thread-local storage is not supported ({r.type}{what})", r.section, r.offset)
         self.import_index = {(imp.stub_section, imp.stub_offset): i for i, imp in enumerate(self._imports())}
         codes = [_Code(s.index, self._decode(s)) for s in self.text]
-        self.needs_spill = any(inst.mnemonic.startswith("amo") for code in codes for _, inst in code.insts)
+        self.needs_spill = any(_needs_scratch(inst) for code in codes for _, inst in code.insts)
+        self.inst_starts = {(code.section, at) for code in codes for at, _ in code.insts}
         ro_size, rw_size, ro_data, rw_data, rw_base = self.layout()
         ro_image = bytearray(ro_data)
         rw_image = bytearray(rw_data + bytes(max(0, rw_size - len(rw_data))))
@@ -362,8 +387,11 @@ class Linker:
             return self.translate_atomic(m, rd, rs1, rs2, r)
         if m.startswith(("pvm.", "mips.")):
             return self._unsupported(m, loc)
-        if rd == 0 and (m in _R_TYPE or m in _I_TYPE or m in _UNARY or m in _LOADS or m in ("lui", "auipc")):
+        if rd == 0 and (m in _R_TYPE or m in _I_TYPE or m in _UNARY or m in _CMOV or m in ("lui", "auipc", "orc.b")):
             return []  # a result written to x0 is discarded (`nop` is addi x0, x0, 0)
+        if rd == 0 and m in _LOADS:
+            # The access still happens (and may fault): load into a borrowed register instead.
+            return self.with_scratch([], lambda t: self.translate(section, offset, replace(inst, rd=_REG_OF[t])))
         if m == "lui":
             if self.reloc(section, offset, "R_RISCV_HI20") is not None:
                 return []  # the paired LO12 instruction carries the full absolute address
@@ -375,19 +403,19 @@ class Linker:
             if hi is not None:
                 return [("load_imm", (r(rd), self.pcrel_value(hi)))] if m == "addi" else self._unsupported(m, loc)
             if rs1 == 0:
-                if m in ("addi", "xori", "ori"):
-                    return [("load_imm", (r(rd), imm))]
-                if m == "andi":
-                    return [("load_imm", (r(rd), 0))]
-                return self._unsupported(f"{m} with x0", loc)
+                return [_constant(r(rd), evaluate(_I_TYPE[m], 0, imm & M64))]
             if m == "addi" and imm == 0:
                 return [("move_reg", (r(rd), r(rs1)))]
             return [(_I_TYPE[m], (r(rd), r(rs1), imm))]
         if m in _R_TYPE:
             return self.translate_r(m, rd, rs1, rs2, r, loc)
         if m in _UNARY:
+            if rs1 == 0:
+                return [_constant(r(rd), evaluate(_UNARY[m], 0))]
             return [(_UNARY[m], (r(rd), r(rs1)))]
-        if m in ("th.mveqz", "th.mvnez"):  # rd = rs1 if rs2 == 0 (mveqz) / != 0 (mvnez)
+        if m == "orc.b":
+            return self.or_combine_bytes(r(rd), r(rs1)) if rs1 else [("load_imm", (r(rd), 0))]
+        if m in _CMOV:  # rd = rs1 if rs2 == 0 (mveqz) / != 0 (mvnez)
             name = "cmov_if_zero" if m == "th.mveqz" else "cmov_if_not_zero"
             if rs2 == 0:
                 if m == "th.mvnez":
@@ -400,6 +428,9 @@ class Linker:
             width = _LOADS[m]
             lo = self.reloc(section, offset, "R_RISCV_PCREL_LO12_I", "R_RISCV_LO12_I")
             if lo is not None:
+                if m == "ld" and self.pcrel_hi(lo).type == "R_RISCV_GOT_HI20":
+                    # `la` under PIC reads the symbol's GOT slot, which holds its address: no GOT needed.
+                    return [_constant(r(rd), self.pcrel_value(lo))]
                 return [(f"load_{width}", (r(rd), self.pcrel_value(lo)))]
             if rs1 == 0:
                 return [(f"load_{width}", (r(rd), imm))]
@@ -490,6 +521,26 @@ class Linker:
         out += [("load_u64", (new, self.spill_address + 8)), ("load_u64", (old, self.spill_address))]
         return out
 
+    def with_scratch(self, busy: list[int], body: Callable[..., list], count: int = 1) -> list:
+        """`body(t, ...)` with `count` PVM registers not in `busy` borrowed: saved to the spill slots and restored
+        (RV64E uses all 13 PVM registers, so polkavm's linker spills its scratch registers the same way)."""
+        temps = [p for p in (2, 3, 4, 5, 6, 7, 8) if p not in busy][:count]
+        save = [("store_u64", (t, self.spill_address + 8 * i)) for i, t in enumerate(temps)]
+        restore = [("load_u64", (t, self.spill_address + 8 * i)) for i, t in reversed(list(enumerate(temps)))]
+        return save + body(*temps) + restore
+
+    def or_combine_bytes(self, d: int, s: int) -> list:
+        """orc.b: every non-zero byte becomes 0xff. ((x & 0x7f..) + 0x7f..) | x sets each byte's top bit iff the
+        byte is non-zero; isolating those bits, shifting them to bit 0 and multiplying by 0xff spreads them."""
+
+        def body(t: int, u: int) -> list:
+            return [("load_imm64", (t, 0x7F7F7F7F7F7F7F7F)), ("and", (u, s, t)), ("add_64", (u, u, t)),
+                    ("or", (u, u, s)), ("load_imm64", (t, 0x8080808080808080)), ("and", (u, u, t)),
+                    ("shift_logical_right_imm_64", (u, u, 7)), ("mul_imm_64", (u, u, 0xFF)),
+                    ("move_reg", (d, u))]  # fmt: skip
+
+        return self.with_scratch([d, s], body, count=2)
+
     def _unsupported(self, what: str, loc: tuple[int, int]) -> list:
         raise self.fail(f"unsupported instruction {what}", *loc)
 
@@ -499,12 +550,20 @@ class Linker:
             return [(name, (r(rd), r(rs1), r(rs2)))]
         d = r(rd)
         if rs1 == 0 and rs2 == 0:
-            return [("load_imm", (d, 0))] if m not in ("div", "divu", "divw", "divuw") else [("load_imm", (d, -1))]
+            return [_constant(d, evaluate(name, 0, 0))]
         src = r(rs2 if rs1 == 0 else rs1)
+
+        def with_zero() -> list:
+            # The general case: x0 becomes a borrowed register holding 0.
+            def use(t: int) -> list:
+                return [("load_imm", (t, 0)), (name, (d, t, src) if rs1 == 0 else (d, src, t))]
+
+            return self.with_scratch([d, src], use)
+
         if rs2 == 0:  # op(rs1, 0)
             if m in ("add", "sub", "or", "xor", "sll", "srl", "sra", "orn", "rol", "ror", "max", "maxu"):
                 if m in ("max",):
-                    return self._unsupported(f"{m} with x0", loc)
+                    return with_zero()
                 return [("move_reg", (d, src))] if m not in ("orn",) else [("load_imm", (d, -1))]
             if m in ("addw", "subw", "sllw", "srlw", "sraw", "rolw", "rorw"):
                 return [("add_imm_32", (d, src, 0))]
@@ -520,7 +579,9 @@ class Linker:
                 return [("move_reg", (d, src))]
             if m in ("remw", "remuw"):
                 return [("add_imm_32", (d, src, 0))]
-            return self._unsupported(f"{m} with x0", loc)
+            if m == "xnor":  # ~(x ^ 0)
+                return [("xor_imm", (d, src, -1))]
+            return with_zero()
         # op(0, rs2)
         if m in ("add", "or", "xor"):
             return [("move_reg", (d, src))]
@@ -535,10 +596,13 @@ class Linker:
         if m == "slt":  # sgtz
             return [("set_greater_than_signed_imm", (d, src, 0))]
         if m in ("and", "mul", "mulw", "sll", "srl", "sra", "sllw", "srlw", "sraw", "mulh", "mulhu", "mulhsu",
-                 "div", "divu", "divw", "divuw", "rem", "remu", "remw", "remuw", "andn", "rol", "ror", "rolw", "rorw",
-                 "minu"):  # fmt: skip
-            return [("load_imm", (d, 0))]
-        return self._unsupported(f"{m} with x0", loc)
+                 "rem", "remu", "remw", "remuw", "andn", "rol", "ror", "rolw", "rorw", "minu"):  # fmt: skip
+            return [("load_imm", (d, 0))]  # 0 op x is 0 for all of these (x % 0 is x = 0, too)
+        if m in ("orn", "xnor"):  # 0 | ~x and ~(0 ^ x)
+            return [("xor_imm", (d, src, -1))]
+        if m == "maxu":
+            return [("move_reg", (d, src))]
+        return with_zero()
 
     def translate_branch(self, m: str, inst: RvInst, r, section: int, offset: int) -> list:
         cond, _ = _BRANCH[m]
@@ -569,12 +633,17 @@ class Linker:
         """Address a LO12 relocation completes: PCREL_LO12 names the auipc that carries the HI20; LO12 the data."""
         if lo.type in ("R_RISCV_LO12_I", "R_RISCV_LO12_S"):
             return self.value_of(self.target(lo), lo.section, lo.offset)
+        return self.value_of(self.target(self.pcrel_hi(lo)), lo.section, lo.offset)
+
+    def pcrel_hi(self, lo: Relocation) -> Relocation:
+        """The HI20 relocation (PCREL, GOT or absolute) a LO12 relocation is paired with."""
+        if lo.type in ("R_RISCV_LO12_I", "R_RISCV_LO12_S"):
+            return lo
         hi_loc = self.target(lo)
         hi = self.reloc(hi_loc[0], hi_loc[1], "R_RISCV_PCREL_HI20", "R_RISCV_GOT_HI20", "R_RISCV_HI20")
         if hi is None:
             raise self.fail("PCREL_LO12 without its HI20 pair", lo.section, lo.offset)
-        dest = self.target(hi)
-        return self.value_of(dest, lo.section, lo.offset)
+        return hi
 
 
 def link_elf(data: bytes, *, isa: str = "revive_v1", exports: list[str] | None = None,
