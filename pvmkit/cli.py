@@ -28,6 +28,17 @@ def _read_blob(path: Path) -> ProgramBlob:
         raise click.ClickException(f"{path}: {e}") from None
 
 
+def _write(path: Path, data: bytes | str) -> None:
+    """Write an output file; an unwritable path is a one-line error, not a traceback."""
+    try:
+        if isinstance(data, str):
+            path.write_text(data)
+        else:
+            path.write_bytes(data)
+    except OSError as e:
+        raise click.ClickException(f"cannot write {path}: {e.strerror or e}") from None
+
+
 def _module(blob: ProgramBlob, backend: str, **config: object) -> Module:
     if backend not in BACKENDS:
         raise click.BadParameter(f"unknown backend {backend!r}", param_hint="--backend")
@@ -78,7 +89,7 @@ def asm(source: Path, output: Path, isa: str) -> None:
         blob = assemble(text, BY_NAME[isa])
     except AsmError as e:
         raise click.ClickException(f"{source}: {e}") from None
-    output.write_bytes(blob.write())
+    _write(output, blob.write())
     click.echo(f"wrote {output} ({len(blob.code)} bytes of code, {len(blob.exports)} exports)")
 
 
@@ -95,7 +106,7 @@ def disasm(blob_path: Path, no_gas: bool, output: Path | None) -> None:
 
     text = disassemble(_read_blob(blob_path), show_gas=not no_gas)
     if output:
-        output.write_text(text)
+        _write(output, text)
     else:
         click.echo(text, nl=False)
 
@@ -247,9 +258,9 @@ def link(elf_path: Path, output: Path, isa: str, exports: tuple[str, ...], stack
         linked = link_elf(data, isa=isa, exports=list(exports) or None, stack_size=stack_size)
     except LinkError as e:
         raise click.ClickException(f"{elf_path}: {e}") from None
-    output.write_bytes(linked.blob.write())
+    _write(output, linked.blob.write())
     if emit_asm:
-        emit_asm.write_text(linked.assembly)
+        _write(emit_asm, linked.assembly)
     names = ", ".join(e.name for e in linked.blob.exports) or "none"
     click.echo(f"wrote {output} ({len(linked.blob.code)} bytes of code; exports: {names})")
 
@@ -293,7 +304,7 @@ def cc(sources: tuple[Path, ...], output: Path, opt: str, exports: tuple[str, ..
             linked = link_elf(combined.read_bytes(), isa=isa, exports=list(exports) or None)
         except LinkError as e:
             raise click.ClickException(str(e)) from None
-    output.write_bytes(linked.blob.write())
+    _write(output, linked.blob.write())
     names = ", ".join(e.name for e in linked.blob.exports) or "none"
     click.echo(f"wrote {output} ({len(linked.blob.code)} bytes of code; exports: {names})")
 

@@ -190,3 +190,26 @@ def test_thread_local_storage_is_named_in_the_error(tmp_path: Path) -> None:
     subprocess.run([CLANG, *CLANG_FLAGS, "-O2", "-c", str(src), "-o", str(obj)], check=True)
     with pytest.raises(LinkError, match=r"thread-local storage is not supported \(R_RISCV_\w+ against 'tv'\) at"):
         link_elf(obj.read_bytes())
+
+
+def test_cli_link_errors_are_one_line(tmp_path: Path) -> None:
+    """Bad input files, unknown exports and unwritable outputs: a message and exit status 1, no traceback."""
+    from click.testing import CliRunner
+
+    from pvmkit.cli import main
+
+    guest = str(Path(__file__).parent / "linker" / "elf" / "guest.o")
+    junk = tmp_path / "junk.o"
+    junk.write_bytes(b"\x7fELF" + bytes(100))
+    cases = [
+        (["link", str(junk), "-o", str(tmp_path / "a.polkavm")], "junk.o"),
+        (["link", guest, "-o", str(tmp_path / "no" / "dir" / "a.polkavm")], "cannot write"),
+        (["link", guest, "-o", str(tmp_path / "a.polkavm"), "--export", "nosuch"], "no function with that name"),
+    ]
+    for args, message in cases:
+        out = CliRunner().invoke(main, args)
+        assert out.exit_code == 1, out.output
+        assert out.exception is None or isinstance(out.exception, SystemExit), repr(out.exception)
+        assert message in out.output and "Traceback" not in out.output
+    out = CliRunner().invoke(main, ["link", guest, "-o", str(tmp_path / "ok.polkavm")])
+    assert out.exit_code == 0 and (tmp_path / "ok.polkavm").stat().st_size > 0
