@@ -619,6 +619,21 @@ def test_fuzz_only_link_errors_escape(data: bytes) -> None:
         assert elf.sections[imp.stub_section].data[imp.stub_offset : imp.stub_offset + 4] == b"\x0b\x00\x00\x00"
 
 
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(mutated_seed())
+def test_fuzz_linking_mutated_objects_gives_a_blob_or_a_link_error(data: bytes) -> None:
+    """The whole linker (reader, layout, translation, encoding), not just the reader: a LinkError or a valid blob."""
+    from pvmkit.linker.translate import link_elf
+    from pvmkit.pvm.blob import ProgramBlob
+
+    try:
+        linked = link_elf(data)
+    except LinkError as exc:
+        assert "\n" not in str(exc)
+        return
+    assert ProgramBlob.parse(linked.blob.write()).code == linked.blob.code
+
+
 @settings(max_examples=200, deadline=None)
 @given(st.binary(max_size=256).map(lambda tail: b"\x7fELF\x02\x01\x01\x00" + tail))
 def test_fuzz_random_headers(data: bytes) -> None:

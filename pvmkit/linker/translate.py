@@ -17,10 +17,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
-from ..pvm.asm import assemble, format_instruction, quote_symbol
+from ..pvm.asm import AsmError, assemble, format_instruction, quote_symbol
 from ..pvm.blob import ProgramBlob
 from ..pvm.isa import BY_NAME, NO_FALLTHROUGH, TERMINATORS, InstructionSet
-from ..pvm.memory import MemoryMap
+from ..pvm.memory import MemoryMap, MemoryMapError
 from ..pvm.semantics import evaluate
 from .elf import ElfObject, LinkError, Relocation, read_elf
 from .riscv import RiscvDecodeError, RvInst, decode_all
@@ -192,14 +192,18 @@ class Linker:
         rw = [s for s in self.elf.sections if s.kind in ("rw", "bss") and s.index in live]
         self.rw_sections = [s for s in rw if s.kind == "rw"]
         ro_size = self._place(ro, 0x10000)
-        ro_size_rounded = ro_size
-        rw_base = MemoryMap.build(ro_data_size=ro_size_rounded, rw_data_size=1).rw_data_address
-        rw_size = self._place(rw, rw_base)
-        if self.needs_spill:
-            # Two 8-byte slots after the data (polkavm's `.regspill`): atomics need scratch registers.
-            rw_size = (rw_size + 7) // 8 * 8
-            self.spill_address = rw_base + rw_size
-            rw_size += 16
+        try:
+            rw_base = MemoryMap.build(ro_data_size=ro_size, rw_data_size=1).rw_data_address
+            rw_size = self._place(rw, rw_base)
+            if self.needs_spill:
+                # Two 8-byte slots after the data (polkavm's `.regspill`): atomics need scratch registers.
+                rw_size = (rw_size + 7) // 8 * 8
+                self.spill_address = rw_base + rw_size
+                rw_size += 16
+            # Validate the whole map before allocating images (a hostile section size must not exhaust memory).
+            MemoryMap.build(ro_data_size=ro_size, rw_data_size=rw_size, stack_size=self.stack_size)
+        except MemoryMapError as e:
+            raise LinkError(f"the program's data does not fit in PVM memory: {e}") from None
         ro_data = self._image(ro, 0x10000, ro_size)
         rw_data = self._image([s for s in rw if s.kind == "rw"], rw_base, rw_size).rstrip(b"\0")
         return ro_size, rw_size, ro_data, rw_data, rw_base
@@ -295,7 +299,7 @@ class Linker:
         out = _Out()
         # Function starts and exports are labels; branch targets get theirs while translating.
         for sym in self.elf.symbols:
-            if sym.section is not None and self.is_code((sym.section, sym.offset)) and sym.kind == "func":
+            if sym.kind == "func" and sym.section is not None and (sym.section, sym.offset) in self.inst_starts:
                 self.label((sym.section, sym.offset))
         body: list[tuple[tuple[int, int], list[tuple[str, tuple]]]] = []
         for code in codes:
@@ -331,8 +335,15 @@ class Linker:
             head.append("%jump_table = " + ", ".join(f"@{self.labels[loc]}" for loc, _ in slots))
         for name, loc in self._exports():
             head.append(f"%export @{self.label(loc)} {quote_symbol(name)}")
+        for loc in self.labels:
+            if loc not in self.inst_starts:
+                name = self.elf.sections[loc[0]].name
+                raise LinkError(f"a branch, call or code pointer targets {name}+{loc[1]:#x}, not an instruction")
         text = "\n".join(head + out.lines) + "\n"
-        return assemble(text, self.isa), text
+        try:
+            return assemble(text, self.isa), text
+        except AsmError as e:  # e.g. an absolute address beyond 32 bits from a corrupt symbol or relocation
+            raise LinkError(f"the translated program cannot be encoded: {e}") from None
 
     def _imports(self) -> list:
         # polkavm numbers the used imports by symbol name when none carries an explicit index.

@@ -575,6 +575,9 @@ _QUOTED = re.compile(r'"((?:[^"\\]|\\.)*)"')
 
 def _strip_comment(line: str) -> str:
     """Cut `//`, `;` and `#` comments, except inside double-quoted strings."""
+    if '"' not in line:  # the common case, and a long hex data line, without a character loop
+        cut = min((i for i in (line.find("//"), line.find(";"), line.find("#")) if i >= 0), default=-1)
+        return line if cut < 0 else line[:cut]
     quoted = False
     i = 0
     while i < len(line):
