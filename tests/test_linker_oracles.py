@@ -977,3 +977,45 @@ def test_auipc_without_relocation_is_a_link_error(tmp_path: Path) -> None:
     """A bare auipc reads the program counter, which PVM code cannot see: rejected, never mistranslated."""
     with pytest.raises(LinkError, match="auipc"):
         _link_asm(func("f", _fn("auipc a0, 0", "ret")), tmp_path, ["f"])
+
+
+def _run_snippet(text: str, tmp_path: Path, export: str, *args: int) -> tuple[str, int, int]:
+    blob = _link_asm(text, tmp_path, [export]).blob
+    return run(Module(blob, ModuleConfig(backend="interpreter")).instantiate(), export, args)
+
+
+@needs_clang
+def test_data_sections_keep_their_alignment(tmp_path: Path) -> None:
+    """`.p2align 6` data must land on a 64-byte boundary even after a smaller section (reported by review)."""
+    body = _fn("1: auipc a0, %pcrel_hi(y)", "addi a0, a0, %pcrel_lo(1b)", "2: auipc a1, %pcrel_hi(x)",
+               "addi a1, a1, %pcrel_lo(2b)", "ld a1, 0(a1)", "andi a0, a0, 63", "ret")  # fmt: skip
+    data = ('    .section .rodata.x,"a",@progbits\n    .p2align 3\nx:\n    .quad 5\n'
+            '    .section .rodata.y,"a",@progbits\n    .p2align 6\ny:\n    .quad 7\n')  # fmt: skip
+    assert _run_snippet(func("f", body, data), tmp_path, "f") == ("ok", 0, 5)
+
+
+@needs_clang
+def test_jalr_with_a_lo12_relocation_calls_its_target(tmp_path: Path) -> None:
+    """`auipc ra, %pcrel_hi(g); jalr ra, %pcrel_lo(1b)(ra)` is a call to g, and `jalr zero` a tail jump."""
+    g = func("g", _fn("li a0, 77", "ret"))
+    call = func("f", _fn("mv t1, ra", "1: auipc ra, %pcrel_hi(g)", "jalr ra, %pcrel_lo(1b)(ra)", "addi a0, a0, 1",
+                         "jr t1"))  # fmt: skip
+    tail = func("h", _fn("1: auipc t0, %pcrel_hi(g)", "jalr zero, %pcrel_lo(1b)(t0)"))
+    assert _run_snippet(g + call + tail, tmp_path, "f")[:2] == ("ok", 78)
+    assert _run_snippet(g + call + tail, tmp_path, "h")[:2] == ("ok", 77)
+
+
+@needs_clang
+def test_atomics_on_gp_or_tp_are_link_errors(tmp_path: Path) -> None:
+    for line in ("amoadd.d gp, a0, (a1)", "amoswap.w a0, tp, (a1)", "amoor.d a0, a1, (gp)"):
+        with pytest.raises(LinkError, match="gp/tp"):
+            _link_asm(func("f", _fn(line, "ret")), tmp_path, ["f"])
+
+
+@needs_clang
+def test_lr_into_x0_still_faults(tmp_path: Path) -> None:
+    text = func("f", _fn("lr.d zero, (a0)", "li a0, 9", "ret"))
+    assert _run_snippet(text, tmp_path, "f", 8)[0] != "ok"  # address 8 is never mapped
+    data = "    .data\n    .p2align 3\nv:\n    .quad 1\n"
+    ok = func("f", _fn("lla a0, v", "lr.w zero, (a0)", "li a0, 9", "ret"), data)
+    assert _run_snippet(ok, tmp_path, "f")[:2] == ("ok", 9)

@@ -101,7 +101,7 @@ def _constant(d: int, value: int) -> tuple[str, tuple]:
 def _needs_scratch(inst: RvInst) -> bool:
     """Whether translating `inst` may borrow registers through the spill slots."""
     m = inst.mnemonic
-    return (m.startswith("amo") or m == "orc.b" or (m in _LOADS and inst.rd == 0)
+    return (m.startswith("amo") or m == "orc.b" or (m in _LOADS and inst.rd == 0) or (m[:3] == "lr." and not inst.rd)
             or (m in _R_TYPE and 0 in (inst.rs1, inst.rs2)))  # fmt: skip
 
 
@@ -231,7 +231,10 @@ class Linker:
     def _place(self, sections: list, base: int) -> int:
         size = 0
         for s in sections:
-            align = 16
+            # The section's own alignment (at least 16); bases are 64 KiB aligned, so offsets carry it.
+            align = max(s.align, 16)
+            if align > 0x10000:
+                raise LinkError(f"section {s.name} asks for {align:#x}-byte alignment (at most 64 KiB is supported)")
             size = (size + align - 1) // align * align
             self.data_address[s.index] = base + size
             size += s.size
@@ -481,6 +484,14 @@ class Linker:
                 if REG.get(rd) == RA:
                     return [("load_imm_and_jump", (RA, self.slot((section, offset + inst.size)), self.label(dest)))]
                 return self._unsupported("call with a link register other than ra", loc)
+            lo = self.reloc(section, offset, "R_RISCV_PCREL_LO12_I", "R_RISCV_LO12_I")
+            if lo is not None:  # `auipc/lui t, %hi(f); jalr rd, %lo(f)(t)`: the pair names f directly
+                dest = self.target(self.pcrel_hi(lo))
+                if rd == 0:
+                    return [("jump", (self.label(dest),))]
+                if REG.get(rd) == RA:
+                    return [("load_imm_and_jump", (RA, self.slot((section, offset + inst.size)), self.label(dest)))]
+                return self._unsupported("call with a link register other than ra", loc)
             if rd == 0:
                 if rs1 == 1 and imm == 0:
                     return [("jump_indirect", (RA, 0))]
@@ -498,11 +509,13 @@ class Linker:
         word = m.split(".")[1] == "w"
         load, store = ("i32", "u32") if word else ("u64", "u64")
         if m.startswith("lr."):
-            return [(f"load_indirect_{load}", (r(rd), r(rs1), 0))] if rd else []
+            if not rd:  # the load still happens (and may fault)
+                return self.with_scratch([r(rs1)], lambda t: [(f"load_indirect_{load}", (t, r(rs1), 0))])
+            return [(f"load_indirect_{load}", (r(rd), r(rs1), 0))]
         if m.startswith("sc."):
             out: list = [(f"store_indirect_{store}", (r(rs2), r(rs1), 0))]
             return out + ([("load_imm", (r(rd), 0))] if rd else [])
-        used = {REG[x] for x in (rd, rs1, rs2) if x}
+        used = {r(x) for x in (rd, rs1, rs2) if x}
         old, new = [p for p in (2, 3, 4, 5, 6, 7) if p not in used][:2]  # t0.. s1, a0: any two free registers
         src = r(rs2) if rs2 else None
         out = [("store_u64", (old, self.spill_address)), ("store_u64", (new, self.spill_address + 8))]
