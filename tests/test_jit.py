@@ -119,6 +119,18 @@ def test_loads_from_read_only_data_run_natively() -> None:
     assert getattr(inst, "shadow", inst).fallbacks == 0  # PVMKIT_BACKEND=crosscheck wraps the JIT instance
 
 
+def test_layouts_beyond_2_gib_compile_and_match_the_interpreter(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Host displacements past 2^31 cannot be encoded: those accesses are left to the interpreter (found in review)."""
+    monkeypatch.delenv("PVMKIT_BACKEND", raising=False)  # crosscheck would copy the 2 GiB buffers
+    regs = [0] * 13
+    regs[7] = 0x10000
+    cases = [([("load_u64", (8, 0x8001EFF8 - 2**32))], {"rw_data_size": 0x7FFFF000}),
+             ([("load_indirect_u8", (8, 7, 0))], {"ro_data_size": 0x7FFF0000, "rw_data_size": 4096})]
+    for insts, kw in cases:
+        blob = _prog([*insts, ("trap", ())], **kw)
+        assert outcome(blob, "jit", regs, 100) == outcome(blob, "interpreter", regs, 100)
+
+
 def test_gas_runs_out_inside_a_tight_loop() -> None:
     blob = _prog([("load_imm", (8, 1000)), ("fallthrough", ()), ("add_imm_64", (8, 8, -1)),
                   ("branch_not_eq_imm", (8, 0, 4)), ("trap", ())])  # fmt: skip

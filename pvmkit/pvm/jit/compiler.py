@@ -284,7 +284,10 @@ class JitCompiler:
         a = self.a
         base, offset = self.address(inst)
         loads = inst.name.startswith("load")
-        regions = [r for r in self.regions if r[1] >= size and (loads or r[5])]
+        # A region whose host displacement does not fit x86's signed 32 bits (layouts beyond 2 GiB) is left to
+        # the interpreter rather than encoded.
+        regions = [r for r in self.regions if r[1] >= size and (loads or r[5])
+                   and (r[2] != rt.LOW_PTR or r[0] - LOW_BASE + r[1] < 1 << 31)]  # fmt: skip
         if base is None:
             address = offset & M32
             for lo, ln, ptr, _, ptr_mem, _ in regions:
