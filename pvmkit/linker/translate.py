@@ -156,12 +156,19 @@ class Linker:
             raise self.fail(f"relocation {r.type} against undefined symbol {name!r}", r.section, r.offset)
         return sym.section, sym.offset + r.addend
 
-    def address_to_loc(self, address: int, r: Relocation) -> tuple[int, int]:
-        """(section, offset) of a link-time virtual address (for R_RISCV_RELATIVE in linked ELFs)."""
+    def section_at(self, address: int) -> int | None:
+        """The loadable section holding a link-time virtual address (R_RISCV_RELATIVE in linked ELFs)."""
         for sec in self.elf.sections:
             if sec.kind in ("text", "ro", "rw", "bss") and sec.address <= address < sec.address + max(sec.size, 1):
-                return sec.index, address - sec.address
-        raise self.fail(f"R_RISCV_RELATIVE to {address:#x}, which is in no loaded section", r.section, r.offset)
+                return sec.index
+        return None
+
+    def address_to_loc(self, address: int, r: Relocation) -> tuple[int, int]:
+        """(section, offset) of a link-time virtual address."""
+        index = self.section_at(address)
+        if index is None:
+            raise self.fail(f"R_RISCV_RELATIVE to {address:#x}, which is in no loaded section", r.section, r.offset)
+        return index, address - self.elf.sections[index].address
 
     def is_code(self, loc: tuple[int, int]) -> bool:
         return self.elf.sections[loc[0]].kind == "text"
@@ -169,7 +176,7 @@ class Linker:
     def value_of(self, loc: tuple[int, int], section: int, offset: int) -> int:
         """The address a program sees for a location: data → guest address, code → jump-table address."""
         if self.is_code(loc):
-            if self.inst_starts and loc not in self.inst_starts:
+            if loc not in self.inst_starts:
                 name = self.elf.sections[loc[0]].name
                 raise self.fail(f"code address {name}+{loc[1]:#x} is not the start of an instruction", section, offset)
             return self.slot(loc)
@@ -186,7 +193,7 @@ class Linker:
         return None
 
     # Layout.
-    def layout(self) -> tuple[int, int, bytes, bytes, int]:
+    def layout(self) -> tuple[int, int, bytearray, bytearray, int]:
         live = self._live_data()
         ro = self.ro_sections = [s for s in self.elf.sections if s.kind == "ro" and s.index in live]
         rw = [s for s in self.elf.sections if s.kind in ("rw", "bss") and s.index in live]
@@ -204,9 +211,8 @@ class Linker:
             MemoryMap.build(ro_data_size=ro_size, rw_data_size=rw_size, stack_size=self.stack_size)
         except MemoryMapError as e:
             raise LinkError(f"the program's data does not fit in PVM memory: {e}") from None
-        ro_data = self._image(ro, 0x10000, ro_size)
-        rw_data = self._image([s for s in rw if s.kind == "rw"], rw_base, rw_size).rstrip(b"\0")
-        return ro_size, rw_size, ro_data, rw_data, rw_base
+        ro_image, rw_image = self._image(ro, 0x10000, ro_size), self._image(self.rw_sections, rw_base, rw_size)
+        return ro_size, rw_size, ro_image, rw_image, rw_base
 
     def _live_data(self) -> set[int]:
         """Data sections reachable from code through relocations; drops e.g. the import/export name strings
@@ -215,8 +221,7 @@ class Linker:
         for r in self.elf.relocations:
             dest = r.symbol.section if r.symbol is not None else None
             if r.type == "R_RISCV_RELATIVE":
-                dest = next((t.index for t in self.elf.sections if t.is_alloc and t.kind != "metadata"
-                             and t.address <= r.addend < t.address + max(t.size, 1)), None)  # fmt: skip
+                dest = self.section_at(r.addend)
             if dest is not None and self.elf.sections[dest].kind != "metadata":
                 edges.setdefault(r.section, set()).add(dest)
         live: set[int] = set()
@@ -240,23 +245,21 @@ class Linker:
             size += s.size
         return size
 
-    def _image(self, sections: list, base: int, size: int) -> bytes:
+    def _image(self, sections: list, base: int, size: int) -> bytearray:
         image = bytearray(size)
         for s in sections:
             if s.kind == "bss":
                 continue
             start = self.data_address[s.index] - base
             image[start : start + len(s.data)] = s.data
-        return bytes(image)
+        return image
 
     def relocate_data(self, image: bytearray, base: int, sections: list) -> None:
         """Apply relocations inside data: pointers (to data or functions) and label differences (jump tables)."""
         wanted = {s.index for s in sections}
-        sites: dict[tuple[int, int], list[Relocation]] = {}
-        for r in self.elf.relocations:
-            if r.section in wanted and r.type not in ("R_RISCV_RELAX", "R_RISCV_NONE"):
-                sites.setdefault((r.section, r.offset), []).append(r)
-        for (section, offset), rels in sites.items():
+        for (section, offset), rels in self.relocs.items():
+            if section not in wanted:
+                continue
             at = self.data_address[section] - base + offset
             size, value = self._data_value(rels)
             image[at : at + size] = (value & ((1 << (8 * size)) - 1)).to_bytes(size, "little")
@@ -294,9 +297,7 @@ class Linker:
         codes = [_Code(s.index, self._decode(s)) for s in self.text]
         self.needs_spill = any(_needs_scratch(inst) for code in codes for _, inst in code.insts)
         self.inst_starts = {(code.section, at) for code in codes for at, _ in code.insts}
-        ro_size, rw_size, ro_data, rw_data, rw_base = self.layout()
-        ro_image = bytearray(ro_data)
-        rw_image = bytearray(rw_data + bytes(max(0, rw_size - len(rw_data))))
+        ro_size, rw_size, ro_image, rw_image, rw_base = self.layout()
         self.relocate_data(ro_image, 0x10000, self.ro_sections)
         self.relocate_data(rw_image, rw_base, self.rw_sections)
         out = _Out()
@@ -505,7 +506,7 @@ class Linker:
 
     def translate_atomic(self, m: str, rd: int | None, rs1: int | None, rs2: int | None, r) -> list:
         """A and Zaamo on a single-threaded VM: lr is a load, sc a store that always succeeds (rd = 0), and
-        amo<op> rd, rs2, (rs1) is load/op/store through two scratch registers saved in the spill slots."""
+        amo<op> rd, rs2, (rs1) is load/op/store through two borrowed scratch registers."""
         word = m.split(".")[1] == "w"
         load, store = ("i32", "u32") if word else ("u64", "u64")
         if m.startswith("lr."):
@@ -515,35 +516,35 @@ class Linker:
         if m.startswith("sc."):
             out: list = [(f"store_indirect_{store}", (r(rs2), r(rs1), 0))]
             return out + ([("load_imm", (r(rd), 0))] if rd else [])
-        used = {r(x) for x in (rd, rs1, rs2) if x}
-        old, new = [p for p in (2, 3, 4, 5, 6, 7) if p not in used][:2]  # t0.. s1, a0: any two free registers
         src = r(rs2) if rs2 else None
-        out = [("store_u64", (old, self.spill_address)), ("store_u64", (new, self.spill_address + 8))]
-        out.append((f"load_indirect_{load}", (old, r(rs1), 0)))
         op = m.split(".")[0][3:]
-        if op == "swap":
-            value = src
-        else:
-            # .w ops see rs2's low 32 bits; sign-extending both sides keeps signed and unsigned order and the
-            # low 32 bits of add/and/or/xor, which is all that is stored.
-            if src is None:
-                out.append(("load_imm", (new, 0)))
-            elif word:
-                out.append(("add_imm_32", (new, src, 0)))
+
+        def body(old: int, new: int) -> list:
+            out: list = [(f"load_indirect_{load}", (old, r(rs1), 0))]
+            if op == "swap":
+                value = src
             else:
-                out.append(("move_reg", (new, src)))
-            name = {"add": "add_64", "and": "and", "or": "or", "xor": "xor", "min": "minimum", "max": "maximum",
-                    "minu": "minimum_unsigned", "maxu": "maximum_unsigned"}[op]  # fmt: skip
-            out.append((name, (new, old, new)))
-            value = new
-        if value is None:
-            out.append((f"store_imm_indirect_{store}", (r(rs1), 0, 0)))
-        else:
-            out.append((f"store_indirect_{store}", (value, r(rs1), 0)))
-        if rd:
-            out.append(("move_reg", (r(rd), old)))
-        out += [("load_u64", (new, self.spill_address + 8)), ("load_u64", (old, self.spill_address))]
-        return out
+                # .w ops see rs2's low 32 bits; sign-extending both sides keeps signed and unsigned order and the
+                # low 32 bits of add/and/or/xor, which is all that is stored.
+                if src is None:
+                    out.append(("load_imm", (new, 0)))
+                elif word:
+                    out.append(("add_imm_32", (new, src, 0)))
+                else:
+                    out.append(("move_reg", (new, src)))
+                name = {"add": "add_64", "and": "and", "or": "or", "xor": "xor", "min": "minimum", "max": "maximum",
+                        "minu": "minimum_unsigned", "maxu": "maximum_unsigned"}[op]  # fmt: skip
+                out.append((name, (new, old, new)))
+                value = new
+            if value is None:
+                out.append((f"store_imm_indirect_{store}", (r(rs1), 0, 0)))
+            else:
+                out.append((f"store_indirect_{store}", (value, r(rs1), 0)))
+            if rd:
+                out.append(("move_reg", (r(rd), old)))
+            return out
+
+        return self.with_scratch([r(x) for x in (rd, rs1, rs2) if x], body, count=2)
 
     def with_scratch(self, busy: list[int], body: Callable[..., list], count: int = 1) -> list:
         """`body(t, ...)` with `count` PVM registers not in `busy` borrowed: saved to the spill slots and restored
