@@ -19,8 +19,10 @@ import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from .peers import ANAN_DIST, HERE, PEERS_DIR, Engine, Log, PeerUnavailable, RunResult, _run, _tail
 from .programs import Workload
@@ -62,21 +64,26 @@ def gcc_binary() -> str:
     return gcc
 
 
+def _cached_build(command: list[str], source: Path, out: Path, failure: Callable[[Any], str]) -> Path:
+    """Run `command -o OUT SOURCE` unless `out` (named by a hash of its inputs) exists; the result appears
+    atomically. A failed build raises PeerUnavailable with `failure(completed_process)`."""
+    if not out.exists():
+        NATIVE_BIN.mkdir(parents=True, exist_ok=True)
+        tmp = out.with_suffix(".tmp")
+        done = _run([*command, "-o", str(tmp), str(source)], timeout=300)
+        if done.returncode != 0:
+            raise PeerUnavailable(failure(done))
+        tmp.replace(out)
+    return out
+
+
 def build_native(program: str) -> Path:
     """`benchmarks/.peers/native/<program>-<hash>`, compiled with gcc -O2 unless it is already there."""
     gcc = gcc_binary()
     source = NATIVE_SRC / NATIVE_SOURCES[program]
-    text = source.read_bytes()
-    binary = NATIVE_BIN / f"{source.stem}-{_digest(text, _tool_version(gcc), *GCC_FLAGS)}"
-    if binary.exists():
-        return binary
-    NATIVE_BIN.mkdir(parents=True, exist_ok=True)
-    tmp = binary.with_suffix(".tmp")
-    done = _run([gcc, *GCC_FLAGS, "-o", str(tmp), str(source)], timeout=300)
-    if done.returncode != 0:
-        raise PeerUnavailable(f"gcc {' '.join(GCC_FLAGS)} {source.name} failed:\n{_tail(done.stderr + done.stdout)}")
-    tmp.replace(binary)
-    return binary
+    binary = NATIVE_BIN / f"{source.stem}-{_digest(source.read_bytes(), _tool_version(gcc), *GCC_FLAGS)}"
+    return _cached_build([gcc, *GCC_FLAGS], source, binary, lambda done: (
+        f"gcc {' '.join(GCC_FLAGS)} {source.name} failed:\n{_tail(done.stderr + done.stdout)}"))
 
 
 def run_native(binary: Path, n: int, reps: int) -> tuple[int, int, float]:
@@ -254,13 +261,8 @@ def clang_corpus(log: Log) -> tuple[bytes, str]:
     source = NATIVE_SRC / "wasm_corpus.c"
     version = _tool_version(clang)
     out = NATIVE_BIN / f"wasm_corpus-{_digest(source.read_bytes(), version, *WASM_FLAGS)}.wasm"
-    if not out.exists():
-        NATIVE_BIN.mkdir(parents=True, exist_ok=True)
-        tmp = out.with_suffix(".tmp")
-        done = _run([clang, *WASM_FLAGS, "-o", str(tmp), str(source)], timeout=300)
-        if done.returncode != 0:
-            raise PeerUnavailable(f"{Path(clang).name} could not build wasm32: {_tail(done.stderr, 2)}")
-        tmp.replace(out)
+    _cached_build([clang, *WASM_FLAGS], source, out,
+                  lambda done: f"{Path(clang).name} could not build wasm32: {_tail(done.stderr, 2)}")
     flags = " ".join(WASM_FLAGS)
     short = re.sub(r"\s*\(.*$", "", version) or Path(clang).name
     return out.read_bytes(), f"benchmarks/native/wasm_corpus.c, `{Path(clang).name} {flags}` ({short})"
