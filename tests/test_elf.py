@@ -1,8 +1,8 @@
 """ELF reader of the linker (pvmkit/linker/elf.py) and the C guest header (pvmkit/linker/guest.h).
 
 Guests from tests/linker/elf/ are built with clang-19 / ld.lld-19 (reference/toolchain.md §2) in several variants and
-every parsed section, symbol and relocation is checked against ``llvm-readelf-19 -S -s -r``. The committed
-``guest.o``/``guest.elf`` seeds serve the clang-free error tests and the hypothesis fuzzer.
+every parsed section, symbol and relocation is checked against ``llvm-readelf-19 -S -s -r`` and against pyelftools.
+The committed ``guest.o``/``guest.elf`` seeds serve the clang-free checks, the error tests and the hypothesis fuzzer.
 """
 
 from __future__ import annotations
@@ -208,6 +208,66 @@ def test_relocations_match_readelf(built: dict[str, Path], name: str) -> None:
             if not r.dynamic:
                 assert r.section == rsec.info
         assert got == expected, rsec.name
+
+
+# --- comparisons with pyelftools -------------------------------------------------------------------------------
+# A second, independent reader: the committed seeds are checked on every run (no clang needed), the built variants
+# whenever the toolchain is there. read_elf is our own struct parser (it must turn any malformed input into a
+# LinkError naming the place, which pyelftools does not promise), so pyelftools serves as its oracle.
+
+
+def elftools_view(data: bytes) -> tuple[list[tuple], list[tuple], list[tuple]]:
+    """(sections, symbols, relocations) as pyelftools reads them, in read_elf's terms."""
+    import io
+
+    from elftools.elf.elffile import ELFFile
+    from elftools.elf.relocation import RelocationSection
+
+    f = ELFFile(io.BytesIO(data))
+    sections, symbols, relocations = [], [], []
+    for i, sec in enumerate(f.iter_sections()):
+        h = sec.header
+        body = b"" if h.sh_type == "SHT_NOBITS" else sec.data()
+        sections.append((i, sec.name, h.sh_addr, h.sh_size, h.sh_flags, h.sh_link, h.sh_info, h.sh_addralign, body))
+    symtab = f.get_section_by_name(".symtab")
+    for i, sym in enumerate(symtab.iter_symbols() if symtab else ()):
+        if i:
+            shndx = sym.entry.st_shndx
+            name = sym.name
+            if not name and sym.entry.st_info.type == "STT_SECTION":  # named after their section, as readelf does
+                name = f.get_section(shndx).name
+            symbols.append((i, name, sym.entry.st_value, sym.entry.st_size, shndx if isinstance(shndx, int) else None))
+    for sec in f.iter_sections():
+        if isinstance(sec, RelocationSection):
+            table = f.get_section(sec.header.sh_link)
+            for rel in sec.iter_relocations():
+                sym = table.get_symbol(rel.entry.r_info_sym) if rel.entry.r_info_sym else None
+                name = None if sym is None else sym.name or f.get_section(sym.entry.st_shndx).name
+                relocations.append((sec.name, rel.entry.r_offset, rel.entry.r_info_type, rel.entry.r_addend, name))
+    return sections, symbols, relocations
+
+
+def assert_agrees_with_pyelftools(data: bytes) -> None:
+    elf = read_elf(data)
+    sections, symbols, relocations = elftools_view(data)
+    mine = [(s.index, s.name, s.address, s.size, s.flags, s.link, s.info, s.align, s.data) for s in elf.sections]
+    assert mine == sections
+    assert [(s.index, s.name, s.value, s.size, s.section) for s in elf.symbols] == [
+        (i, n, v, sz, shndx if shndx else None) for i, n, v, sz, shndx in symbols]  # fmt: skip
+    got = [(elf.sections[r.rela_section].name, raw_offset(elf, r.section, r.offset), r.type_id, r.addend,
+            r.symbol.name if r.symbol is not None else None) for r in elf.relocations]  # fmt: skip
+    assert sorted(got, key=repr) == sorted(relocations, key=repr)
+
+
+@pytest.mark.parametrize("name", ["guest.o", "guest.elf"])
+def test_committed_seeds_agree_with_pyelftools(name: str) -> None:
+    assert_agrees_with_pyelftools((FIXTURES / name).read_bytes())
+
+
+@needs_toolchain
+@pytest.mark.parametrize("name", PARSEABLE)
+def test_variants_agree_with_pyelftools(built: dict[str, Path], name: str) -> None:
+    assert_agrees_with_pyelftools(built[name].read_bytes())
 
 
 # --- relocation coverage ----------------------------------------------------------------------------------------
