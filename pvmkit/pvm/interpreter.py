@@ -172,6 +172,7 @@ class Module:
         self.entry = _EntryCache(lambda pc: self._compile(pc, True, single))
         self.resume = _EntryCache(lambda pc: self._compile(pc, False, single))
         self._block_cost: dict[int, int] = {}
+        self.ecalli_interrupts: dict[int, Interrupt] = {}
         self.backend = resolve_backend(self.config)
 
     @classmethod
@@ -684,7 +685,12 @@ class Instance:
         self.program_counter = pc
         if code == _ECALLI:
             self._next = (r[_RESUME], False)
-            return Interrupt(InterruptKind.ECALLI, pc, ecalli=r[_ARG])
+            # One Interrupt per ecalli site (its number is the instruction's immediate): a host call builds none.
+            interrupts = self.module.ecalli_interrupts
+            found = interrupts.get(pc)
+            if found is None:
+                found = interrupts[pc] = Interrupt(InterruptKind.ECALLI, pc, ecalli=r[_ARG])
+            return found
         if code == _OOG:
             # r[16] == -1: the block's gas check failed (retry charges it); else memset stopped mid-way.
             self._next = (pc, True) if r[_RESUME] < 0 else (r[_RESUME], False)

@@ -36,9 +36,7 @@ from .x86 import (
     RBP,
     RBX,
     RCX,
-    RDI,
     RDX,
-    RSI,
     A,
     Assembler,
     B,
@@ -80,7 +78,7 @@ class JitProgram:
     """Native code for one module plus where each pc starts in it."""
 
     code: bytes
-    entry: int  # offset of the entry trampoline: fn(vmctx*, target) -> exit code
+    entry: int  # offset of the entry stub, which continues at the context's TARGET
     charged: dict[int, int]  # pc → offset of its gas check (basic-block starts)
     uncharged: dict[int, int]  # pc → offset of the instruction itself
     jump_table: list[int | None]  # per slot: pc of a valid target, else None
@@ -157,11 +155,8 @@ class JitCompiler:
     # The pass.
     def compile(self) -> JitProgram:
         a, code = self.a, self.code
-        entry = a.offset()
-        for r in (RBX, RBP, R12, R13, R14, R15):
-            a.push(r)
-        a.mov(CTX, RDI)
-        a.jmp(RSI)
+        entry = a.offset()  # reached from runtime.Context.enter with r13 set and the callee-saved registers pushed
+        a.jmp(Mem(CTX, rt.TARGET))
         charged: dict[int, int] = {}
         uncharged: dict[int, int] = {}
         valid = self.valid = code.valid_targets()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ctypes
 import struct
+import weakref
 from dataclasses import replace
 
 from ..interpreter import _CONTINUE, _OOG, Instance, Interrupt, InterruptKind, Module, StandardMemory
@@ -12,7 +13,7 @@ from . import runtime as rt
 from .runtime import check_supported
 
 _REGS = struct.Struct("<13Q")
-_STATE_IN = struct.Struct("<13Qq")  # registers and gas (offsets 0 and 104 of VmContext)
+_STATE_IN = struct.Struct("<13QqQ")  # registers, gas and the entry target (offsets 0, 104, 112 of VmContext)
 _STATE_OUT = struct.Struct("<13QqQQ")  # ... followed by exit_pc and exit_arg
 
 
@@ -34,20 +35,22 @@ class CompiledModule:
         self.program = program
         self.exe = rt.ExecutableCode(program.code)
         base = self.exe.address
-        self.entry = rt.ENTRY_SIGNATURE(base + program.entry)
+        self.entry = base + program.entry
         self.charged = {pc: base + off for pc, off in program.charged.items()}
         self.uncharged = {pc: base + off for pc, off in program.uncharged.items()}
         table = [self.charged[t] if t is not None and t in self.charged else 0 for t in program.jump_table]
         self.jump_table = (ctypes.c_uint64 * max(1, len(table)))(*table)
         # Single-instruction interpreter segments for the instructions the JIT hands back.
         self.fallback = Module(module.blob, replace(module.config, step_tracing=True, backend="interpreter"))
-        self.next_pc: dict[int, int] = {}
+        self.ecalli: dict[int, tuple[Interrupt, int]] = {}
 
-    def resume_pc(self, pc: int) -> int:
-        nxt = self.next_pc.get(pc)
-        if nxt is None:
-            nxt = self.next_pc[pc] = self.fallback.code.decode(pc)[0].next_pc
-        return nxt
+    def ecalli_exit(self, pc: int, number: int) -> tuple[Interrupt, int]:
+        """(the Interrupt, the pc to resume at) of the ecalli at `pc`, built once: both depend on the pc only."""
+        found = self.ecalli.get(pc)
+        if found is None:
+            nxt = self.fallback.code.decode(pc)[0].next_pc
+            found = self.ecalli[pc] = (Interrupt(InterruptKind.ECALLI, pc, number), nxt)
+        return found
 
 
 def compiled(module: Module) -> CompiledModule:
@@ -62,16 +65,19 @@ class JitInstance(Instance):
     """An Instance whose `run()` executes native code (see the package docstring)."""
 
     def __init__(self, module: Module) -> None:
-        self._ctx = rt.VmContext()
-        self._ctx_address = ctypes.addressof(self._ctx)
+        self._jit = compiled(module)
+        context = rt.acquire_context()
+        weakref.finalize(self, rt.release_context, context)
+        self._ctx = ctx = context.ctx
+        self._enter = context.enter
         # Registers cross the Python/native boundary as one struct pack/unpack over the context's bytes
         # (ctypes array slicing converts element by element and costs several times more).
-        self._ctx_bytes = memoryview(self._ctx).cast("B")
+        self._ctx_bytes = memoryview(ctx).cast("B")
         self._pins: list[object] = []
         self.fallbacks = 0  # instructions handed to the interpreter so far (coverage gaps show up here)
-        self._jit = compiled(module)
         super().__init__(module)
-        self._ctx.jump_table_ptr = ctypes.addressof(self._jit.jump_table)
+        ctx.jump_table_ptr = ctypes.addressof(self._jit.jump_table)
+        ctx.module_entry = self._jit.entry
 
     def reset_memory(self) -> None:
         self._pins = []
@@ -109,22 +115,25 @@ class JitInstance(Instance):
             r[13] -= cost
             target = jit.uncharged[pc]
         ctx_bytes = self._ctx_bytes
-        _STATE_IN.pack_into(ctx_bytes, 0, *r[:14])
+        # Explicit indexing: unpacking a slice into pack_into's arguments costs ~40% more.
+        _STATE_IN.pack_into(ctx_bytes, 0, r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10], r[11],
+                            r[12], r[13], target)  # fmt: skip
+        enter = self._enter
         while True:
-            code = jit.entry(self._ctx_address, target)
+            code = enter()
             if code != rt.EXIT_FALLBACK:
                 break
             result = self._fallback(ctx.exit_pc)
             if result is None or result < 0:
                 return self._finish_fallback(result)
-            target = result
-        state = _STATE_OUT.unpack_from(ctx_bytes, 0)
-        r[:14] = state[:14]
-        exit_pc = r[14] = state[14]
+            ctx.exit_pc = result
+        r[:16] = _STATE_OUT.unpack_from(ctx_bytes, 0)  # registers, gas, pc, ecalli number
+        exit_pc = r[14]
         if code == rt.EXIT_ECALLI:  # the hot path: a host call
             self.program_counter = exit_pc
-            self._next = (jit.resume_pc(exit_pc), False)
-            return Interrupt(InterruptKind.ECALLI, exit_pc, state[15])
+            interrupt, nxt = jit.ecalli_exit(exit_pc, r[15])
+            self._next = (nxt, False)
+            return interrupt
         if code == rt.EXIT_FINISHED:
             return self._interrupt(-1)
         if code == rt.EXIT_TRAP:

@@ -3,6 +3,10 @@
 Code is written into an anonymous mapping that is readable+writable, then switched to
 readable+executable with mprotect before it ever runs (never both). Generated code reaches
 guest state only through the context block (r13) and guest memory only after a bounds check.
+
+Each context comes with its own argument-less native entry (`Context.enter`): ctypes charges about
+90 ns per argument, a host-call round trip enters native code once, and the entry's only inputs
+(the context's address, the module's entry stub, the target) can live in or be baked next to it.
 """
 
 from __future__ import annotations
@@ -10,6 +14,7 @@ from __future__ import annotations
 import ctypes
 import mmap
 import platform
+from collections.abc import Callable
 from functools import cache
 
 PROT_READ, PROT_WRITE, PROT_EXEC = 1, 2, 4
@@ -21,16 +26,20 @@ class VmContext(ctypes.Structure):
     _fields_ = [
         ("regs", ctypes.c_uint64 * 13),  # 0
         ("gas", ctypes.c_int64),  # 104
-        ("exit_pc", ctypes.c_uint64),  # 112
+        ("exit_pc", ctypes.c_uint64),  # 112: on entry, the native address to start at; on exit, the pc
         ("exit_arg", ctypes.c_uint64),  # 120
         ("low_ptr", ctypes.c_uint64),  # 128: host address of guest 0x10000 (ro + rw)
         ("stack_ptr", ctypes.c_uint64),  # 136: host address of the stack region's lowest byte
         ("jump_table_ptr", ctypes.c_uint64),  # 144: native addresses, indexed by jump-table slot
+        ("module_entry", ctypes.c_uint64),  # 152: the module's entry stub (JitProgram.entry)
     ]
 
 
-REGS, GAS, EXIT_PC, EXIT_ARG, LOW_PTR, STACK_PTR, JUMP_TABLE_PTR = 0, 104, 112, 120, 128, 136, 144
-assert VmContext.gas.offset == GAS and VmContext.jump_table_ptr.offset == JUMP_TABLE_PTR
+REGS, GAS, EXIT_PC, EXIT_ARG, LOW_PTR, STACK_PTR, JUMP_TABLE_PTR, MODULE_ENTRY = 0, 104, 112, 120, 128, 136, 144, 152
+TARGET = EXIT_PC
+assert VmContext.gas.offset == GAS and VmContext.module_entry.offset == MODULE_ENTRY
+# Callee-saved registers the entry pushes and every exit pops (in reverse), in this order.
+SAVED = (3, 5, 12, 13, 14, 15)  # rbx, rbp, r12, r13, r14, r15
 
 # Exit codes returned in eax by the native code.
 EXIT_FINISHED, EXIT_TRAP, EXIT_ECALLI, EXIT_OUT_OF_GAS, EXIT_FALLBACK = 0, 1, 2, 3, 4
@@ -91,4 +100,44 @@ class ExecutableCode:
             raise OSError(ctypes.get_errno(), "mprotect(PROT_READ|PROT_EXEC) failed")
 
 
-ENTRY_SIGNATURE = ctypes.CFUNCTYPE(ctypes.c_int64, ctypes.c_void_p, ctypes.c_void_p)
+_ENTER = ctypes.CFUNCTYPE(ctypes.c_int64)
+
+
+class Context:
+    """A VmContext and its entry `enter() -> exit code`, which saves the callee-saved registers,
+    points r13 at the context and jumps to its module's entry stub (which continues at TARGET)."""
+
+    __slots__ = ("ctx", "address", "enter", "_batch")
+
+    def __init__(self, ctx: VmContext, enter: Callable[[], int], batch: object) -> None:
+        self.ctx, self.address, self.enter, self._batch = ctx, ctypes.addressof(ctx), enter, batch
+
+
+_BATCH = 64
+_free: list[Context] = []
+
+
+def _trampoline(ctx_address: int) -> bytes:
+    code = bytearray()
+    for r in SAVED:  # push r64
+        code += bytes([0x41, 0x50 + r - 8]) if r >= 8 else bytes([0x50 + r])
+    code += b"\x49\xbd" + ctx_address.to_bytes(8, "little")  # mov r13, imm64
+    code += b"\x41\xff\xa5" + MODULE_ENTRY.to_bytes(4, "little")  # jmp qword [r13 + disp32]
+    return bytes(code)
+
+
+def acquire_context() -> Context:
+    """A context from the pool; contexts and their entries are made 64 at a time (one code page)."""
+    if not _free:
+        contexts = (VmContext * _BATCH)()
+        size = 32
+        code = b"".join(_trampoline(ctypes.addressof(c)).ljust(size, b"\xcc") for c in contexts)
+        exe = ExecutableCode(code)
+        batch = (contexts, exe)
+        _free.extend(Context(c, _ENTER(exe.address + i * size), batch) for i, c in enumerate(contexts))
+    return _free.pop()
+
+
+def release_context(context: Context) -> None:
+    ctypes.memset(context.address, 0, ctypes.sizeof(VmContext))
+    _free.append(context)
