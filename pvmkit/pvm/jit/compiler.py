@@ -1,13 +1,16 @@
 """Single-pass PVM → x86-64 translation.
 
-One linear walk over the decoded program emits native code for each instruction. Guest registers
-and gas live in the context block at r13 (`runtime.VmContext`), so every instruction boundary is
-a valid native entry point: the interpreter can take over any single instruction (an EXIT_FALLBACK
-naming its pc) and native code resumes right after it. Instructions this compiler does not
-translate, memory accesses outside rw, stack and (for loads) ro data, and anything needing the host exit
-that way, which keeps the JIT exactly as correct as the interpreter while coverage grows.
+One linear walk over the decoded program emits native code for each instruction. The 11 guest
+registers the program uses most live in host registers (`HOST_REGS`), the other two and gas in the
+context block at r13 (`runtime.VmContext`). The module's entry stub loads the mapped registers from
+the context and every exit stores them back, so at every exit the context holds the whole guest
+state and every instruction boundary is a valid native entry point: the interpreter can take over
+any single instruction (an EXIT_FALLBACK naming its pc) and native code resumes right after it.
+Instructions this compiler does not translate, memory accesses outside rw, stack and (for loads)
+ro data, and anything needing the host exit that way, which keeps the JIT exactly as correct as the
+interpreter while coverage grows.
 
-Scratch registers: rax, rcx, rdx, r8, r9 (all caller-saved; generated code calls nothing).
+Scratch registers: rax, rcx, rdx (generated code calls nothing).
 """
 
 from __future__ import annotations
@@ -28,6 +31,9 @@ from .x86 import (
     NE,
     NZ,
     R8,
+    R9,
+    R10,
+    R11,
     R12,
     R13,
     R14,
@@ -36,7 +42,9 @@ from .x86 import (
     RBP,
     RBX,
     RCX,
+    RDI,
     RDX,
+    RSI,
     A,
     Assembler,
     B,
@@ -48,22 +56,41 @@ from .x86 import (
     Mem,
     S,
     Z,
-)
+)  # fmt: skip
 
 M32 = 0xFFFFFFFF
 M64 = 0xFFFFFFFFFFFFFFFF
 CTX = R13
 
 
-_REGS = tuple(Mem(CTX, rt.REGS + 8 * i) for i in range(13))
+_SLOTS = tuple(Mem(CTX, rt.REGS + 8 * i) for i in range(13))
 _GAS = Mem(CTX, rt.GAS)
 _EXIT_PC = Mem(CTX, rt.EXIT_PC)
 _EXIT_ARG = Mem(CTX, rt.EXIT_ARG)
 _JUMP_TABLE = Mem(CTX, rt.JUMP_TABLE_PTR)
 
+# Host registers that hold guest registers: everything but rsp, the context (r13) and the scratch registers.
+HOST_REGS = (RBX, RBP, RSI, RDI, R8, R9, R10, R11, R12, R14, R15)
+# How many leading operands of each kind are registers.
+_REG_OPERANDS = {Kind.REG_IMM: 1, Kind.REG_IMM64: 1, Kind.REG_IMM_IMM: 1, Kind.REG_IMM_OFFSET: 1, Kind.REG_REG: 2,
+                 Kind.REG_REG_IMM: 2, Kind.REG_REG_OFFSET: 2, Kind.REG_REG_IMM_IMM: 2, Kind.REG_REG_REG: 3}  # fmt: skip
+_REG_COUNT = {name: _REG_OPERANDS.get(kind, 0) for name, kind in KIND.items()}
 
-def reg(i: int) -> Mem:
-    return _REGS[i]
+
+def allocate(instructions: list[Instruction]) -> tuple[int | Mem, ...]:
+    """Where each guest register lives: the most used ones (by static count) get host registers."""
+    uses = [0] * 13
+    count = _REG_COUNT
+    for inst in instructions:
+        n = count.get(inst.name, 0)
+        if n:
+            for r in inst.args[:n]:
+                uses[r] += 1
+    ranked = sorted(range(13), key=lambda i: (-uses[i], i))
+    where: list[int | Mem] = list(_SLOTS)
+    for guest, host in zip(ranked, HOST_REGS, strict=False):
+        where[guest] = host
+    return tuple(where)
 
 
 _BRANCH_CC = {
@@ -101,8 +128,12 @@ class JitCompiler:
         self.stubs: list[Callable[[], None]] = []
         self.native = 0
         # (name, args) → (code, pc patch offsets, native?) for instructions whose code depends only on those.
-        self.templates: dict[tuple, tuple[bytes, list[int], bool]] = {}
+        # (name, args) → (code, pc patch offsets, exit jump offsets, native?) for instructions whose code depends
+        # only on those.
+        self.templates: dict[tuple, tuple[bytes, list[int], list[int], bool]] = {}
         self.template: list[int] | None = None
+        self.template_exits: list[int] = []
+        self.regs: tuple[int | Mem, ...] = _SLOTS
         ro = (mm.ro_data_address, mm.ro_data_size)  # lies in the same host buffer as rw (`low`), below it
         self.regions = [
             (lo, ln, ptr, Mem(RAX, _s32(-lo)), Mem(CTX, ptr), writable)
@@ -127,14 +158,19 @@ class JitCompiler:
             a.mov(RAX, Imm(arg))
             a.mov(_EXIT_ARG, RAX)
         a.mov(RAX, Imm(code), w=32)
-        if self.template is not None:
-            self.epilogue_code(a)
+        if self.template is not None:  # jmp rel32 to the epilogue, resolved when the template is copied
+            a.code += b"\xe9\0\0\0\0"
+            self.template_exits.append(a.offset() - 4)
         else:
             a.jmp(self.epilogue)
 
-    @staticmethod
-    def epilogue_code(a: Assembler) -> None:
-        for r in (R15, R14, R13, R12, RBP, RBX):
+    def epilogue_code(self) -> None:
+        """Store the mapped guest registers into the context and return to runtime.Context.enter's caller."""
+        a = self.a
+        for i, where in enumerate(self.regs):
+            if type(where) is int:
+                a.mov(_SLOTS[i], where)
+        for r in reversed(rt.SAVED):
             a.pop(r)
         a.ret()
 
@@ -155,13 +191,18 @@ class JitCompiler:
     # The pass.
     def compile(self) -> JitProgram:
         a, code = self.a, self.code
+        instructions = list(code.instructions())
+        self.regs = allocate(instructions)
         entry = a.offset()  # reached from runtime.Context.enter with r13 set and the callee-saved registers pushed
+        for i, where in enumerate(self.regs):
+            if type(where) is int:
+                a.mov(where, _SLOTS[i])
         a.jmp(Mem(CTX, rt.TARGET))
         charged: dict[int, int] = {}
         uncharged: dict[int, int] = {}
         valid = self.valid = code.valid_targets()
         patch_at, cost = -1, 0
-        for inst in code.instructions():
+        for inst in instructions:
             pc = inst.pc
             if pc in valid:
                 a.bind(self.charged(pc))
@@ -179,7 +220,7 @@ class JitCompiler:
         for place in self.stubs:
             place()
         a.bind(self.epilogue)
-        self.epilogue_code(a)
+        self.epilogue_code()
         # Targets that never got a block (invalid ones are never jumped to natively) still need binding.
         for pc, label in self.charged_labels.items():
             if pc not in charged:
@@ -223,34 +264,41 @@ class JitCompiler:
         key = (name, inst.args)
         template = self.templates.get(key)
         if template is None:
-            main, self.a, self.template = self.a, Assembler(), []
+            main, self.a, self.template, self.template_exits = self.a, Assembler(), [], []
             try:
                 ok = emit(self, inst)
                 if not ok:
                     self.fallback(0)
-                template = self.templates[key] = (self.a.finish(), self.template, ok)
+                template = self.templates[key] = (self.a.finish(), self.template, self.template_exits, ok)
             finally:
                 self.a, self.template = main, None
-        code, holes, ok = template
-        out = self.a.code
+        code, holes, exits, ok = template
+        a = self.a
+        out = a.code
         start = len(out)
         out += code
         if holes:
             pc_bytes = inst.pc.to_bytes(4, "little")
             for hole in holes:
                 out[start + hole : start + hole + 4] = pc_bytes
+            epilogue = self.epilogue
+            a._fixups.extend((epilogue, start + hole, 4) for hole in exits)
         if ok:
             self.native += 1
 
-    # Operand helpers.
+    # Operand helpers: a guest register is a host register (int) or a context slot (Mem).
     def load_reg(self, dst: int, i: int, w: int = 64) -> None:
-        self.a.mov(dst, reg(i), w=w)
+        self.a.mov(dst, self.regs[i], w=w)
 
     def store_result(self, src: int, d: int, w: int) -> None:
         """Write a result register to guest register d; 32-bit results are sign-extended first."""
+        where = self.regs[d]
         if w == 32:
+            if type(where) is int:
+                self.a.movsxd(where, src)
+                return
             self.a.movsxd(src, src)
-        self.a.mov(reg(d), src)
+        self.a.mov(where, src)
 
     def jump_to(self, target: int, pc: int) -> None:
         if target in self.valid:
@@ -273,6 +321,7 @@ class JitCompiler:
         """Compute the guest address, bounds-check it against rw and stack, and run `access` on the host address.
 
         Loads may also read ro data. Anything else (aux data, the heap, faults) falls back to the interpreter.
+        `access` may use rax (the address is no longer needed then).
         """
         if self.dynamic:
             return False
@@ -293,13 +342,17 @@ class JitCompiler:
             return False
         if not regions:
             return False
-        a.mov(RAX, reg(base), w=32)
-        if offset & M32:
-            a.add(RAX, Imm(_s32(offset)), w=32)
+        if base == 1:  # sp-relative: try the stack first
+            regions.sort(key=lambda r: r[2] != rt.STACK_PTR)
+        where = self.regs[base]
+        if type(where) is not int:
+            a.mov(RAX, where, w=32)
+            where = RAX
         done, slow = a.label(), a.label()
-        for i, (lo, ln, ptr, lea_mem, ptr_mem, _) in enumerate(regions):
+        for i, (lo, ln, ptr, _, ptr_mem, _) in enumerate(regions):
             nxt = slow if i == len(regions) - 1 else a.label()
-            a.lea(RCX, lea_mem, w=32)
+            # ecx = (base + offset - lo) mod 2^32: a 32-bit lea wraps exactly like the guest's address arithmetic.
+            a.lea(RCX, Mem(where, _s32(offset - lo)), w=32)
             a.cmp(RCX, Imm(ln - size), w=32)
             a.jcc(A, nxt)
             a.mov(RDX, ptr_mem)
@@ -343,6 +396,7 @@ def emits(*names: str) -> Callable[[Emitter], Emitter]:
 
 
 _SIMPLE = {"add": "add", "sub": "sub", "and": "and_", "xor": "xor", "or": "or_"}
+_COMMUTATIVE = frozenset({"add", "and_", "xor", "or_"})
 
 
 def _width(name: str) -> int:
@@ -354,8 +408,20 @@ def _alu3(c: JitCompiler, inst: Instruction) -> bool:
     d, x, y = inst.args
     w = _width(inst.name)
     op = _SIMPLE[inst.name.removesuffix("_32").removesuffix("_64")]
+    a, regs = c.a, c.regs
+    dst = regs[d]
+    if w == 64 and type(dst) is int:  # in place: d op= y, or d = x; d op= y
+        if d == y and op in _COMMUTATIVE:
+            x, y = y, x
+        if d == x:
+            getattr(a, op)(dst, regs[y])
+            return True
+        if d != y:
+            a.mov(dst, regs[x])
+            getattr(a, op)(dst, regs[y])
+            return True
     c.load_reg(RAX, x, w)
-    getattr(c.a, op)(RAX, reg(y), w=w)
+    getattr(a, op)(RAX, regs[y], w=w)
     c.store_result(RAX, d, w)
     return True
 
@@ -365,8 +431,22 @@ def _alu_imm(c: JitCompiler, inst: Instruction) -> bool:
     d, s, imm = inst.args
     w = _width(inst.name)
     op = _SIMPLE[inst.name.split("_imm")[0]]
+    a, regs = c.a, c.regs
+    dst, src = regs[d], regs[s]
+    if op == "add" and type(src) is int:  # lea computes s + imm without touching flags or needing d == s
+        if w == 64 and type(dst) is int:
+            a.lea(dst, Mem(src, _s32(imm)))
+            return True
+        a.lea(RAX, Mem(src, _s32(imm)), w=w)
+        c.store_result(RAX, d, w)
+        return True
+    if w == 64 and type(dst) is int:
+        if d != s:
+            a.mov(dst, src)
+        getattr(a, op)(dst, Imm(_s32(imm)))
+        return True
     c.load_reg(RAX, s, w)
-    getattr(c.a, op)(RAX, Imm(_s32(imm)), w=w)
+    getattr(a, op)(RAX, Imm(_s32(imm)), w=w)
     c.store_result(RAX, d, w)
     return True
 
@@ -375,8 +455,14 @@ def _alu_imm(c: JitCompiler, inst: Instruction) -> bool:
 def _mul(c: JitCompiler, inst: Instruction) -> bool:
     d, x, y = inst.args
     w = _width(inst.name)
+    dst = c.regs[d]
+    if w == 64 and type(dst) is int and d != y:
+        if d != x:
+            c.a.mov(dst, c.regs[x])
+        c.a.imul(dst, c.regs[y])
+        return True
     c.load_reg(RAX, x, w)
-    c.a.imul(RAX, reg(y), w=w)
+    c.a.imul(RAX, c.regs[y], w=w)
     c.store_result(RAX, d, w)
     return True
 
@@ -385,7 +471,11 @@ def _mul(c: JitCompiler, inst: Instruction) -> bool:
 def _mul_imm(c: JitCompiler, inst: Instruction) -> bool:
     d, s, imm = inst.args
     w = _width(inst.name)
-    c.a.imul_imm(RAX, reg(s), _s32(imm), w=w)
+    dst = c.regs[d]
+    if w == 64 and type(dst) is int:
+        c.a.imul_imm(dst, c.regs[s], _s32(imm))
+        return True
+    c.a.imul_imm(RAX, c.regs[s], _s32(imm), w=w)
     c.store_result(RAX, d, w)
     return True
 
@@ -395,7 +485,7 @@ def _neg_add(c: JitCompiler, inst: Instruction) -> bool:
     d, s, imm = inst.args
     w = _width(inst.name)
     c.a.mov(RAX, Imm(imm & (M32 if w == 32 else M64)), w=w)
-    c.a.sub(RAX, reg(s), w=w)
+    c.a.sub(RAX, c.regs[s], w=w)
     c.store_result(RAX, d, w)
     return True
 
@@ -416,25 +506,42 @@ def _shift_kind(name: str) -> tuple[str, bool, bool]:
 def _shift(c: JitCompiler, inst: Instruction) -> bool:
     op, imm, alt = _shift_kind(inst.name)
     w = _width(inst.name)
-    a = c.a
+    a, regs = c.a, c.regs
     if not imm:  # d = x OP (y & mask): x86 masks the count to 5/6 bits like PVM
         d, x, y = inst.args
         c.load_reg(RAX, x, w)
-        a.mov(RCX, reg(y), w=32)
+        a.mov(RCX, regs[y], w=32)
         getattr(a, op)(RAX, None, w=w)
     elif alt:  # d = imm OP (s & mask)
         d, s, value = inst.args
         a.mov(RAX, Imm(value & (M32 if w == 32 else M64)), w=w)
-        a.mov(RCX, reg(s), w=32)
+        a.mov(RCX, regs[s], w=32)
         getattr(a, op)(RAX, None, w=w)
     else:  # d = s OP (imm & mask)
         d, s, value = inst.args
-        c.load_reg(RAX, s, w)
         count = value & (31 if w == 32 else 63)
+        dst = regs[d]
+        if w == 64 and type(dst) is int:
+            if d != s:
+                a.mov(dst, regs[s])
+            if count:
+                getattr(a, op)(dst, count)
+            return True
+        c.load_reg(RAX, s, w)
         if count:
             getattr(a, op)(RAX, count, w=w)
     c.store_result(RAX, d, w)
     return True
+
+
+def _compare(c: JitCompiler, x: int, y: int | Imm) -> None:
+    """`cmp x, y` for a guest register x and a guest register or immediate y."""
+    a, regs = c.a, c.regs
+    left, right = regs[x], y if type(y) is Imm else regs[y]
+    if type(left) is not int and type(right) is Mem:
+        a.mov(RAX, left)
+        left = RAX
+    a.cmp(left, right)
 
 
 @emits("set_less_than_unsigned", "set_less_than_signed", "set_less_than_unsigned_imm", "set_less_than_signed_imm",
@@ -442,47 +549,55 @@ def _shift(c: JitCompiler, inst: Instruction) -> bool:
 def _set_cmp(c: JitCompiler, inst: Instruction) -> bool:
     d, x, y = inst.args
     a = c.a
-    c.load_reg(RAX, x)
-    a.cmp(RAX, Imm(_s32(y)) if inst.name.endswith("_imm") else reg(y))
+    _compare(c, x, Imm(_s32(y)) if inst.name.endswith("_imm") else y)
     signed = "_signed" in inst.name
     cc = (G if signed else A) if "greater" in inst.name else (L if signed else B)
     a.setcc(cc, RAX)
-    a.movzx8(RAX, RAX)
-    a.mov(reg(d), RAX)
+    dst = c.regs[d]
+    if type(dst) is int:
+        a.movzx8(dst, RAX)
+    else:
+        a.movzx8(RAX, RAX)
+        a.mov(dst, RAX)
     return True
 
 
 @emits("cmov_if_zero", "cmov_if_not_zero", "cmov_if_zero_imm", "cmov_if_not_zero_imm")
 def _cmov(c: JitCompiler, inst: Instruction) -> bool:
-    a = c.a
+    a, regs = c.a, c.regs
     if inst.name.endswith("_imm"):
         d, cond, value = inst.args
         a.mov(RCX, Imm(_imm64(value)))
+        src: int | Mem = RCX
     else:
         d, s, cond = inst.args
-        a.mov(RCX, reg(s))
-    a.mov(RDX, reg(d))
-    a.mov(RAX, reg(cond))
-    a.test(RAX, RAX)
-    a.cmov(Z if "not_zero" not in inst.name else NZ, RDX, RCX)
-    a.mov(reg(d), RDX)
+        src = regs[s]
+    a.cmp(regs[cond], Imm(0))
+    cc = Z if "not_zero" not in inst.name else NZ
+    dst = regs[d]
+    if type(dst) is int:
+        a.cmov(cc, dst, src)
+    else:
+        a.mov(RDX, dst)
+        a.cmov(cc, RDX, src)
+        a.mov(dst, RDX)
     return True
 
 
 @emits("and_inverted", "or_inverted", "xnor")
 def _inverted(c: JitCompiler, inst: Instruction) -> bool:
     d, x, y = inst.args
-    a = c.a
+    a, regs = c.a, c.regs
     if inst.name == "xnor":
         c.load_reg(RAX, x)
-        a.xor(RAX, reg(y))
+        a.xor(RAX, regs[y])
     else:
         c.load_reg(RAX, y)
         a.not_(RAX)
-        (a.and_ if inst.name == "and_inverted" else a.or_)(RAX, reg(x))
+        (a.and_ if inst.name == "and_inverted" else a.or_)(RAX, regs[x])
     if inst.name == "xnor":
         a.not_(RAX)
-    a.mov(reg(d), RAX)
+    a.mov(regs[d], RAX)
     return True
 
 
@@ -495,25 +610,25 @@ def _minmax(c: JitCompiler, inst: Instruction) -> bool:
     a.cmp(RAX, RCX)
     cc = {"maximum": L, "maximum_unsigned": B, "minimum": G, "minimum_unsigned": A}[inst.name]
     a.cmov(cc, RAX, RCX)
-    a.mov(reg(d), RAX)
+    a.mov(c.regs[d], RAX)
     return True
 
 
 @emits("mul_upper_unsigned_unsigned", "mul_upper_signed_signed", "mul_upper_signed_unsigned")
 def _mulh(c: JitCompiler, inst: Instruction) -> bool:
     d, x, y = inst.args
-    a = c.a
+    a, regs = c.a, c.regs
     c.load_reg(RAX, x)
     if inst.name == "mul_upper_signed_signed":
-        a.imul1(reg(y))
+        a.imul1(regs[y])
     else:
         a.mov(RCX, RAX)
-        a.mul(reg(y))
+        a.mul(regs[y])
         if inst.name == "mul_upper_signed_unsigned":  # umulh(a, b) - (a < 0 ? b : 0)
             a.sar(RCX, 63)
-            a.and_(RCX, reg(y))
+            a.and_(RCX, regs[y])
             a.sub(RDX, RCX)
-    a.mov(reg(d), RDX)
+    a.mov(regs[d], RDX)
     return True
 
 
@@ -541,7 +656,7 @@ def _divrem(c: JitCompiler, inst: Instruction) -> bool:
             a.neg(RAX, w=w)
             if w == 32:
                 a.movsxd(RAX, RAX)
-        a.mov(reg(d), RAX)
+        a.mov(c.regs[d], RAX)
         a.jmp(done)
         a.bind(normal)
         (a.cqo if w == 64 else a.cdq)()
@@ -556,7 +671,7 @@ def _divrem(c: JitCompiler, inst: Instruction) -> bool:
         c.load_reg(RAX, x, w)
         c.store_result(RAX, d, w)
     else:
-        a.mov(reg(d), Imm(-1))
+        a.mov(c.regs[d], Imm(-1))
     a.bind(done)
     return True
 
@@ -567,35 +682,43 @@ def _count(c: JitCompiler, inst: Instruction) -> bool:
     d, s = inst.args
     op = {"count_set_bits": "popcnt", "count_leading_zero_bits": "lzcnt", "count_trailing_zero_bits": "tzcnt"}
     w = _width(inst.name)
-    getattr(c.a, op[inst.name.rsplit("_", 1)[0]])(RAX, reg(s), w=w)
-    c.a.mov(reg(d), RAX)
+    getattr(c.a, op[inst.name.rsplit("_", 1)[0]])(RAX, c.regs[s], w=w)
+    c.a.mov(c.regs[d], RAX)
     return True
 
 
 @emits("sign_extend_8", "sign_extend_16", "zero_extend_16", "reverse_byte", "move_reg")
 def _unary(c: JitCompiler, inst: Instruction) -> bool:
     d, s = inst.args
-    a = c.a
-    if inst.name == "reverse_byte":
+    a, regs = c.a, c.regs
+    dst, src = regs[d], regs[s]
+    if inst.name == "move_reg":
+        if type(dst) is int or type(src) is int:
+            if d != s:
+                a.mov(dst, src)
+            return True
+        a.mov(RAX, src)
+    elif inst.name == "reverse_byte":
         c.load_reg(RAX, s)
         a.bswap(RAX)
-    elif inst.name == "move_reg":
-        c.load_reg(RAX, s)
     else:
         size = 1 if inst.name.endswith("_8") else 2
-        a.load(RAX, reg(s), size, inst.name.startswith("sign"))
-    a.mov(reg(d), RAX)
+        a.load(RAX, src, size, inst.name.startswith("sign"))
+    a.mov(dst, RAX)
     return True
 
 
 @emits("load_imm", "load_imm64")
 def _load_imm(c: JitCompiler, inst: Instruction) -> bool:
     d, value = inst.args
+    dst = c.regs[d]
     if inst.name == "load_imm":
-        c.a.mov(reg(d), Imm(_s32(value)))  # mov qword [m], simm32 sign-extends like PVM
+        c.a.mov(dst, Imm(_s32(value)))  # mov r/m64, simm32 sign-extends like PVM
+    elif type(dst) is int:
+        c.a.mov(dst, Imm(value))
     else:
         c.a.mov(RAX, Imm(value))
-        c.a.mov(reg(d), RAX)
+        c.a.mov(dst, RAX)
     return True
 
 
@@ -608,11 +731,14 @@ def _nop(c: JitCompiler, inst: Instruction) -> bool:
          and n not in ("load_imm",)))  # fmt: skip
 def _load(c: JitCompiler, inst: Instruction) -> bool:
     size, signed = sem.load_width(inst.name)
-    dst = inst.args[0]
+    dst = c.regs[inst.args[0]]
 
     def access(m: Mem) -> None:
-        c.a.load(R8, m, size, signed)
-        c.a.mov(reg(dst), R8)
+        if type(dst) is int:
+            c.a.load(dst, m, size, signed)
+        else:
+            c.a.load(RAX, m, size, signed)
+            c.a.mov(dst, RAX)
 
     return c.memory(inst, size, access)
 
@@ -621,19 +747,26 @@ def _load(c: JitCompiler, inst: Instruction) -> bool:
 def _store(c: JitCompiler, inst: Instruction) -> bool:
     size = sem.store_width(inst.name)
     name, args = inst.name, inst.args
+    source: int | Mem | None = None
     if name.startswith("store_imm_indirect_"):
         value: int | None = args[2]
     elif name.startswith("store_imm_"):
         value = args[1]
     else:
         value = None
-        c.a.mov(R8, reg(args[0]))  # the source register, loaded before the address uses rax/rcx/rdx
+        source = c.regs[args[0]]
 
     # Immediates are truncated to the store width (8-byte stores sign-extend the 32-bit immediate).
     imm = None if value is None else (_s32(value) if size == 8 else value & ((1 << (8 * size)) - 1))
 
     def access(m: Mem) -> None:
-        c.a.store(m, R8 if imm is None else Imm(imm), size)
+        if imm is not None:
+            c.a.store(m, Imm(imm), size)
+        elif type(source) is int:
+            c.a.store(m, source, size)
+        else:
+            c.a.mov(RAX, source)
+            c.a.store(m, RAX, size)
 
     return c.memory(inst, size, access)
 
@@ -646,8 +779,7 @@ def _branch(c: JitCompiler, inst: Instruction) -> bool:
         c.exit(rt.EXIT_TRAP, inst.pc)
         return True
     a = c.a
-    c.load_reg(RAX, x)
-    a.cmp(RAX, Imm(_s32(y)) if inst.name.endswith("_imm") else reg(y))
+    _compare(c, x, Imm(_s32(y)) if inst.name.endswith("_imm") else y)
     a.jcc(_BRANCH_CC[inst.name.removeprefix("branch_").removesuffix("_imm")], c.charged(target))
     a.jmp(c.charged(fall))
     return True
@@ -656,7 +788,7 @@ def _branch(c: JitCompiler, inst: Instruction) -> bool:
 @emits("jump", "load_imm_and_jump")
 def _jump(c: JitCompiler, inst: Instruction) -> bool:
     if inst.name == "load_imm_and_jump":
-        c.a.mov(reg(inst.args[0]), Imm(_s32(inst.args[1])))
+        c.a.mov(c.regs[inst.args[0]], Imm(_s32(inst.args[1])))
     c.jump_to(inst.args[-1], inst.pc)
     return True
 
@@ -676,11 +808,11 @@ def _jump_indirect(c: JitCompiler, inst: Instruction) -> bool:
         base, offset = inst.args
     else:
         ra, base, value, offset = inst.args
-    a.mov(RAX, reg(base), w=32)
+    a.mov(RAX, c.regs[base], w=32)
     if offset & M32:
         a.add(RAX, Imm(_s32(offset)), w=32)
     if inst.name == "load_imm_and_jump_indirect":
-        a.mov(reg(ra), Imm(_s32(value)))  # after the address is computed: correct when ra == base
+        a.mov(c.regs[ra], Imm(_s32(value)))  # after the address is computed: correct when ra == base
     trap = c.stub(lambda: c.exit(rt.EXIT_TRAP, pc))
     finished = c.stub(lambda: c.exit(rt.EXIT_FINISHED, pc))
     a.cmp(RAX, Imm(_s32(RETURN_TO_HOST)), w=32)

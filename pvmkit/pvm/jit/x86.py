@@ -445,10 +445,15 @@ class Assembler:
         else:
             raise TypeError(f"bad store source {src!r}")
 
-    def load(self, dst: int, src: Mem, size: int, signed: bool) -> None:
-        """Load ``size`` bytes into a 64-bit register, zero- or sign-extending."""
-        if type(src) is not Mem:
-            raise TypeError(f"load source must be Mem, not {src!r}")
+    def load(self, dst: int, src: Mem | int, size: int, signed: bool) -> None:
+        """Load ``size`` bytes (of memory or the low part of a register) into a 64-bit register, zero- or
+        sign-extending."""
+        if type(src) is int:
+            if size == 1 and not signed and 4 <= src <= 7:  # spl/bpl/sil/dil need a REX prefix
+                self._op(0x40, _OP_0FB6, dst, src)
+                return
+        elif type(src) is not Mem:
+            raise TypeError(f"load source must be Mem or a register, not {src!r}")
         if size == 8:
             self._op(8, _OP_8B, dst, src)
         elif size == 4:
