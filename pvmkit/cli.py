@@ -332,6 +332,7 @@ def bench(quick: bool, args: tuple[str, ...]) -> None:
 
 main.add_command(run_spec_command, "run-spec")
 
+
 def _register_optional_commands() -> None:
     from .revive.compiler import compile_command
 

@@ -1,7 +1,7 @@
 """Single-pass PVM → x86-64 translation.
 
-One linear walk over the decoded program emits native code for each instruction. The 11 guest
-registers the program uses most live in host registers (`HOST_REGS`), the other two and gas in the
+One linear walk over the decoded program emits native code for each instruction. The 10 guest
+registers the program uses most live in host registers (`HOST_REGS`) and gas in r15, the other three in the
 context block at r13 (`runtime.VmContext`). The module's entry stub loads the mapped registers from
 the context and every exit stores them back, so at every exit the context holds the whole guest
 state and every instruction boundary is a valid native entry point: the interpreter can take over
@@ -70,7 +70,10 @@ _EXIT_ARG = Mem(CTX, rt.EXIT_ARG)
 _JUMP_TABLE = Mem(CTX, rt.JUMP_TABLE_PTR)
 
 # Host registers that hold guest registers: everything but rsp, the context (r13) and the scratch registers.
-HOST_REGS = (RBX, RBP, RSI, RDI, R8, R9, R10, R11, R12, R14, R15)
+# Gas lives in r15 while native code runs: a block's `sub r15, cost` would otherwise be a read-modify-write of
+# memory on every block, a store-to-load chain through the whole run.
+GAS = R15
+HOST_REGS = (RBX, RBP, RSI, RDI, R8, R9, R10, R11, R12, R14)
 # How many leading operands of each kind are registers.
 _REG_OPERANDS = {Kind.REG_IMM: 1, Kind.REG_IMM64: 1, Kind.REG_IMM_IMM: 1, Kind.REG_IMM_OFFSET: 1, Kind.REG_REG: 2,
                  Kind.REG_REG_IMM: 2, Kind.REG_REG_OFFSET: 2, Kind.REG_REG_IMM_IMM: 2, Kind.REG_REG_REG: 3}  # fmt: skip
@@ -78,14 +81,26 @@ _REG_COUNT = {name: _REG_OPERANDS.get(kind, 0) for name, kind in KIND.items()}
 
 
 def allocate(instructions: list[Instruction]) -> tuple[int | Mem, ...]:
-    """Where each guest register lives: the most used ones (by static count) get host registers."""
+    """Where each guest register lives: the most used ones get host registers. A use counts 16 times more for
+    each backward branch or jump that spans it (a loop), found with one prefix sum over instruction indices."""
+    index = {inst.pc: i for i, inst in enumerate(instructions)}
+    depth = [0] * (len(instructions) + 1)
+    for i, inst in enumerate(instructions):
+        if inst.name.startswith("branch_") or inst.name == "jump":
+            start = index.get(inst.args[-1])
+            if start is not None and start <= i:
+                depth[start] += 1
+                depth[i + 1] -= 1
     uses = [0] * 13
     count = _REG_COUNT
-    for inst in instructions:
+    level = 0
+    for i, inst in enumerate(instructions):
+        level += depth[i]
         n = count.get(inst.name, 0)
         if n:
+            weight = 16 ** min(level, 4)
             for r in inst.args[:n]:
-                uses[r] += 1
+                uses[r] += weight
     ranked = sorted(range(13), key=lambda i: (-uses[i], i))
     where: list[int | Mem] = list(_SLOTS)
     for guest, host in zip(ranked, HOST_REGS, strict=False):
@@ -133,6 +148,8 @@ class JitCompiler:
         self.templates: dict[tuple, tuple[bytes, list[int], list[int], bool]] = {}
         self.template: list[int] | None = None
         self.template_exits: list[int] = []
+        self.cold_code: Callable[[Label], None] | None = None
+        self.cold_label = Label()
         self.regs: tuple[int | Mem, ...] = _SLOTS
         ro = (mm.ro_data_address, mm.ro_data_size)  # lies in the same host buffer as rw (`low`), below it
         self.regions = [
@@ -170,6 +187,7 @@ class JitCompiler:
         for i, where in enumerate(self.regs):
             if type(where) is int:
                 a.mov(_SLOTS[i], where)
+        a.mov(_GAS, GAS)
         for r in reversed(rt.SAVED):
             a.pop(r)
         a.ret()
@@ -197,6 +215,7 @@ class JitCompiler:
         for i, where in enumerate(self.regs):
             if type(where) is int:
                 a.mov(where, _SLOTS[i])
+        a.mov(GAS, _GAS)
         a.jmp(Mem(CTX, rt.TARGET))
         charged: dict[int, int] = {}
         uncharged: dict[int, int] = {}
@@ -232,12 +251,12 @@ class JitCompiler:
     def gas_check(self, pc: int) -> int:
         """`sub qword [gas], imm32; js out_of_gas`; returns where the imm32 (the block cost) is patched."""
         a = self.a
-        a.sub(_GAS, Imm(0x7FFFFFFF))  # forces the imm32 form; the real cost is patched in at the block's end
+        a.sub(GAS, Imm(0x7FFFFFFF))  # forces the imm32 form; the real cost is patched in at the block's end
         patch_at = a.offset() - 4
         code = a.code
 
         def out_of_gas() -> None:
-            a.add(_GAS, Imm(int.from_bytes(code[patch_at : patch_at + 4], "little")))
+            a.add(GAS, Imm(int.from_bytes(code[patch_at : patch_at + 4], "little")))
             self.exit(rt.EXIT_OUT_OF_GAS, pc)
 
         a.jcc(S, self.stub(out_of_gas))
@@ -258,33 +277,74 @@ class JitCompiler:
             else:
                 self.fallback(inst.pc)
             return
-        # Position-independent instructions are encoded once per (name, operands) and then copied:
-        # the template is built in a scratch assembler (internal labels resolved, exits with an inline
-        # epilogue), so a repeat costs a byte copy plus patching the pc of its fallback exit.
+        # Position-independent instructions are encoded once per (name, operands) and then copied: the
+        # template is built in a scratch assembler (internal labels resolved), so a repeat costs byte copies
+        # plus patching the pc of its exits and the jumps between its body, its cold part and the epilogue.
         key = (name, inst.args)
         template = self.templates.get(key)
         if template is None:
-            main, self.a, self.template, self.template_exits = self.a, Assembler(), [], []
-            try:
-                ok = emit(self, inst)
-                if not ok:
-                    self.fallback(0)
-                template = self.templates[key] = (self.a.finish(), self.template, self.template_exits, ok)
-            finally:
-                self.a, self.template = main, None
-        code, holes, exits, ok = template
+            template = self.templates[key] = self.build_template(emit, inst)
+        body, cold, ok = template
+        pc_bytes = inst.pc.to_bytes(4, "little")
+        start = self.place(body, pc_bytes)
+        if cold is not None:
+            entry, done = Label(), Label()
+            done.pos = len(self.a.code)
+            self.a._fixups.extend((entry, start + ref, 4) for ref in body[3])
+            self.stubs.append(lambda: self.place_cold(cold, pc_bytes, entry, done))
+        if ok:
+            self.native += 1
+
+    def build_template(self, emit: Emitter, inst: Instruction) -> tuple:
+        main = self.a
+        self.a, self.template, self.template_exits, self.cold_code = Assembler(), [], [], None
+        try:
+            ok = emit(self, inst)
+            if not ok:
+                self.fallback(0)
+            emit_cold = self.cold_code
+            body = self.piece(self.cold_label if emit_cold is not None else None)
+            cold = None
+            if emit_cold is not None:
+                self.a, self.template, self.template_exits = Assembler(), [], []
+                done = self.a.label()
+                emit_cold(done)
+                cold = self.piece(done)
+            return body, cold, ok
+        finally:
+            self.a, self.template, self.cold_code = main, None, None
+
+    def piece(self, external: Label | None) -> tuple[bytes, list[int], list[int], list[int]]:
+        """(code, pc holes, epilogue jumps, rel32 jumps to `external`) of the scratch assembler's contents."""
+        a = self.a
+        refs = [pos for label, pos, size in a._fixups if label is external]
+        a._fixups = [f for f in a._fixups if f[0] is not external]
+        return a.finish(), self.template, self.template_exits, refs
+
+    def place(self, piece: tuple, pc_bytes: bytes) -> int:
+        code, holes, exits, _ = piece
         a = self.a
         out = a.code
         start = len(out)
         out += code
-        if holes:
-            pc_bytes = inst.pc.to_bytes(4, "little")
-            for hole in holes:
-                out[start + hole : start + hole + 4] = pc_bytes
+        for hole in holes:
+            out[start + hole : start + hole + 4] = pc_bytes
+        if exits:
             epilogue = self.epilogue
             a._fixups.extend((epilogue, start + hole, 4) for hole in exits)
-        if ok:
-            self.native += 1
+        return start
+
+    def place_cold(self, piece: tuple, pc_bytes: bytes, entry: Label, done: Label) -> None:
+        self.a.bind(entry)
+        start = self.place(piece, pc_bytes)
+        self.a._fixups.extend((done, start + ref, 4) for ref in piece[3])
+
+    def cold(self, emit: Callable[[Label], None]) -> Label:
+        """Out-of-line code of the template being built, placed after all instructions: `emit(done)` emits it,
+        jumping to `done` to continue after the instruction. Returns the label that enters it."""
+        self.cold_code = emit
+        self.cold_label = self.a.label()
+        return self.cold_label
 
     # Operand helpers: a guest register is a host register (int) or a context slot (Mem).
     def load_reg(self, dst: int, i: int, w: int = 64) -> None:
@@ -319,6 +379,7 @@ class JitCompiler:
 
     def memory(self, inst: Instruction, size: int, access: Callable[[Mem], None]) -> bool:
         """Compute the guest address, bounds-check it against rw and stack, and run `access` on the host address.
+        Only inside a template (its other regions and the fallback go to the template's cold part).
 
         Loads may also read ro data. Anything else (aux data, the heap, faults) falls back to the interpreter.
         `access` may use rax (the address is no longer needed then).
@@ -348,21 +409,26 @@ class JitCompiler:
         if type(where) is not int:
             a.mov(RAX, where, w=32)
             where = RAX
-        done, slow = a.label(), a.label()
-        for i, (lo, ln, ptr, _, ptr_mem, _) in enumerate(regions):
-            nxt = slow if i == len(regions) - 1 else a.label()
+
+        def check(region: tuple, miss: Label) -> None:
+            a = self.a
+            lo, ln, ptr, _, ptr_mem, _ = region
             # ecx = (base + offset - lo) mod 2^32: a 32-bit lea wraps exactly like the guest's address arithmetic.
             a.lea(RCX, Mem(where, _s32(offset - lo)), w=32)
             a.cmp(RCX, Imm(ln - size), w=32)
-            a.jcc(A, nxt)
+            a.jcc(A, miss)
             a.mov(RDX, ptr_mem)
             access(Mem(RDX, lo - LOW_BASE if ptr == rt.LOW_PTR else 0, index=RCX))
-            a.jmp(done)
-            if nxt is not slow:
-                a.bind(nxt)
-        a.bind(slow)
-        self.fallback(inst.pc)
-        a.bind(done)
+
+        def other_regions(done: Label) -> None:  # out of line, so the likely region's access runs straight through
+            for region in regions[1:]:
+                miss = self.a.label()
+                check(region, miss)
+                self.a.jmp(done)
+                self.a.bind(miss)
+            self.fallback(inst.pc)
+
+        check(regions[0], self.cold(other_regions))
         return True
 
 
@@ -375,7 +441,7 @@ def _imm64(x: int) -> int:
     return x & M64
 
 
-# Instructions whose code refers to other blocks, stubs or the shared epilogue: emitted directly, never templated.
+# Instructions whose code refers to other blocks or out-of-line stubs: emitted directly, never templated.
 _CONTROL = frozenset(
     {"jump", "load_imm_and_jump", "fallthrough", "jump_indirect", "load_imm_and_jump_indirect", "ecalli"}
     | {n for n in KIND if n.startswith("branch_")}
@@ -781,8 +847,7 @@ def _branch(c: JitCompiler, inst: Instruction) -> bool:
     a = c.a
     _compare(c, x, Imm(_s32(y)) if inst.name.endswith("_imm") else y)
     a.jcc(_BRANCH_CC[inst.name.removeprefix("branch_").removesuffix("_imm")], c.charged(target))
-    a.jmp(c.charged(fall))
-    return True
+    return True  # the next instruction starts a block and its code follows right here
 
 
 @emits("jump", "load_imm_and_jump")
@@ -797,8 +862,7 @@ def _jump(c: JitCompiler, inst: Instruction) -> bool:
 def _fallthrough(c: JitCompiler, inst: Instruction) -> bool:
     if inst.next_pc not in c.valid:
         return False  # falling into an implicit trap: the interpreter's rule applies
-    c.a.jmp(c.charged(inst.next_pc))
-    return True
+    return True  # the next block's code follows right here
 
 
 @emits("jump_indirect", "load_imm_and_jump_indirect")
