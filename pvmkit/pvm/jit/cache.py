@@ -17,7 +17,7 @@ from pathlib import Path
 
 from .compiler import JitProgram
 
-FORMAT = 1
+FORMAT = 2
 
 
 def enabled() -> bool:
@@ -57,18 +57,19 @@ def load(entry_key: str) -> JitProgram | None:
         return None
     try:
         fields = marshal.loads(payload)
-        code, entry, charged, uncharged, table, native = fields
-        ok = (isinstance(code, bytes) and isinstance(entry, int) and isinstance(native, int)
+        code, entry, bad_target, charged, uncharged, table, native = fields
+        ok = (isinstance(code, bytes) and isinstance(entry, int) and isinstance(bad_target, int)
+              and isinstance(native, int) and 0 <= entry < len(code) and 0 <= bad_target < len(code)
               and all(isinstance(k, int) and isinstance(v, int) for d in (charged, uncharged) for k, v in d.items())
               and all(t is None or isinstance(t, int) for t in table))  # fmt: skip
     except (ValueError, TypeError, EOFError):
         return None
-    return JitProgram(code, entry, charged, uncharged, list(table), native) if ok else None
+    return JitProgram(code, entry, bad_target, charged, uncharged, list(table), native) if ok else None
 
 
 def store(entry_key: str, program: JitProgram) -> None:
     payload = marshal.dumps(
-        (program.code, program.entry, program.charged, program.uncharged, program.jump_table,
+        (program.code, program.entry, program.bad_target, program.charged, program.uncharged, program.jump_table,
          program.native_instructions)
     )  # fmt: skip
     digest = hashlib.sha256(entry_key.encode() + payload).digest()

@@ -121,6 +121,7 @@ class JitProgram:
 
     code: bytes
     entry: int  # offset of the entry stub, which continues at the context's TARGET
+    bad_target: int  # offset of the stub that traps an indirect jump to an invalid jump-table slot
     charged: dict[int, int]  # pc → offset of its gas check (basic-block starts)
     uncharged: dict[int, int]  # pc → offset of the instruction itself
     jump_table: list[int | None]  # per slot: pc of a valid target, else None
@@ -151,6 +152,9 @@ class JitCompiler:
         self.cold_code: Callable[[Label], None] | None = None
         self.cold_label = Label()
         self.regs: tuple[int | Mem, ...] = _SLOTS
+        # Per guest register: the start of the region it probably points into, or None (see track()).
+        self.hint: list[int | None] = [None] * 13
+        self.hint[1] = self.stack[0]
         ro = (mm.ro_data_address, mm.ro_data_size)  # lies in the same host buffer as rw (`low`), below it
         self.regions = [
             (lo, ln, ptr, Mem(RAX, _s32(-lo)), Mem(CTX, ptr), writable)
@@ -229,6 +233,9 @@ class JitCompiler:
                 patch_at, cost = self.gas_check(pc), 0
             uncharged[pc] = a.offset()
             self.instruction(inst)
+            action = _TRACK.get(inst.name)
+            if action:
+                self.track(action, inst.args)
             cost += 1
             if inst.name in TERMINATORS and patch_at >= 0:
                 # The block's cost is known only at its end (polkavm's emit_weight): patch the imm32 in place.
@@ -245,8 +252,12 @@ class JitCompiler:
             if pc not in charged:
                 a.bind(label)
                 self.exit(rt.EXIT_TRAP, pc)
+        bad_target = a.offset()  # entered from jump_indirect with the jump's pc in ecx
+        a.mov(_EXIT_PC, RCX)
+        a.mov(RAX, Imm(rt.EXIT_TRAP), w=32)
+        a.jmp(self.epilogue)
         table = [t if t in valid else None for t in code.jump_table]
-        return JitProgram(a.finish(), entry, charged, uncharged, table, self.native)
+        return JitProgram(a.finish(), entry, bad_target, charged, uncharged, table, self.native)
 
     def gas_check(self, pc: int) -> int:
         """`sub qword [gas], imm32; js out_of_gas`; returns where the imm32 (the block cost) is patched."""
@@ -280,7 +291,8 @@ class JitCompiler:
         # Position-independent instructions are encoded once per (name, operands) and then copied: the
         # template is built in a scratch assembler (internal labels resolved), so a repeat costs byte copies
         # plus patching the pc of its exits and the jumps between its body, its cold part and the epilogue.
-        key = (name, inst.args)
+        base = _MEMORY_BASE.get(name)
+        key = (name, inst.args) if base is None else (name, inst.args, self.hint[inst.args[base]])
         template = self.templates.get(key)
         if template is None:
             template = self.templates[key] = self.build_template(emit, inst)
@@ -346,6 +358,22 @@ class JitCompiler:
         self.cold_label = self.a.label()
         return self.cold_label
 
+    def track(self, action: int, args: tuple[int, ...]) -> None:
+        """Follow which region each register probably points into (see _TRACK), for the order of memory checks."""
+        d = args[0]
+        if d == 1:
+            return  # sp points into the stack
+        hint = self.hint
+        if action == _KILL:
+            hint[d] = None
+        elif action == _CONST:
+            value = args[1] & M32
+            hint[d] = next((lo for lo, ln, *_ in self.regions if lo <= value < lo + ln), None)
+        elif action == _COPY:
+            hint[d] = hint[args[1]]
+        else:  # _ADD
+            hint[d] = hint[args[1]] or hint[args[2]]
+
     # Operand helpers: a guest register is a host register (int) or a context slot (Mem).
     def load_reg(self, dst: int, i: int, w: int = 64) -> None:
         self.a.mov(dst, self.regs[i], w=w)
@@ -403,8 +431,9 @@ class JitCompiler:
             return False
         if not regions:
             return False
-        if base == 1:  # sp-relative: try the stack first
-            regions.sort(key=lambda r: r[2] != rt.STACK_PTR)
+        likely = self.hint[base]
+        if likely is not None:  # the region the base register probably points into goes first
+            regions.sort(key=lambda r: r[0] != likely)
         where = self.regs[base]
         if type(where) is not int:
             a.mov(RAX, where, w=32)
@@ -440,6 +469,17 @@ def _s32(x: int) -> int:
 def _imm64(x: int) -> int:
     return x & M64
 
+
+# Region hints (JitCompiler.track): a pointer keeps its region through moves, adds of offsets and of an index, and
+# whatever else is written to a register makes it unknown. Only the order of a memory access's checks depends on it.
+_KILL, _CONST, _COPY, _ADD = 1, 2, 3, 4
+_TRACK = {name: _KILL for name, kind in KIND.items()
+          if kind in (Kind.REG_REG, Kind.REG_REG_IMM, Kind.REG_REG_REG, Kind.REG_IMM, Kind.REG_IMM64)
+          and not name.startswith(("store_", "jump"))}  # fmt: skip
+_TRACK.update(load_imm=_CONST, load_imm64=_CONST, move_reg=_COPY, add_imm_64=_COPY, sub_64=_COPY, add_64=_ADD)
+# Indirect memory instructions: which operand is the base register.
+_MEMORY_BASE = {name: 0 if name.startswith("store_imm_indirect_") else 1 for name in KIND
+                if name.startswith(("load_indirect_", "store_indirect_", "store_imm_indirect_"))}  # fmt: skip
 
 # Instructions whose code refers to other blocks or out-of-line stubs: emitted directly, never templated.
 _CONTROL = frozenset(
@@ -872,26 +912,25 @@ def _jump_indirect(c: JitCompiler, inst: Instruction) -> bool:
         base, offset = inst.args
     else:
         ra, base, value, offset = inst.args
-    a.mov(RAX, c.regs[base], w=32)
-    if offset & M32:
-        a.add(RAX, Imm(_s32(offset)), w=32)
+    where = c.regs[base]
+    if type(where) is int:
+        a.lea(RAX, Mem(where, _s32(offset)), w=32)
+    else:
+        a.mov(RAX, where, w=32)
+        if offset & M32:
+            a.add(RAX, Imm(_s32(offset)), w=32)
     if inst.name == "load_imm_and_jump_indirect":
         a.mov(c.regs[ra], Imm(_s32(value)))  # after the address is computed: correct when ra == base
-    trap = c.stub(lambda: c.exit(rt.EXIT_TRAP, pc))
-    finished = c.stub(lambda: c.exit(rt.EXIT_FINISHED, pc))
     a.cmp(RAX, Imm(_s32(RETURN_TO_HOST)), w=32)
-    a.jcc(E, finished)
-    a.test(RAX, Imm(1), w=32)
-    a.jcc(NE, trap)
-    a.sub(RAX, Imm(2), w=32)  # address 0 wraps to a huge slot number and fails the bound below
-    a.shr(RAX, 1, w=32)
-    a.cmp(RAX, Imm(len(c.code.jump_table)), w=32)
-    a.jcc(AE, trap)
+    a.jcc(E, c.stub(lambda: c.exit(rt.EXIT_FINISHED, pc)))
+    # Slot = address / 2 in the native table, whose slot 0 (address 0) and invalid targets lead to the bad-target
+    # stub; rotating right by one also turns odd addresses into slots >= 2^31, so one bound check covers both.
+    a.ror(RAX, 1, w=32)
+    a.cmp(RAX, Imm(len(c.code.jump_table) + 1), w=32)
+    a.jcc(AE, c.stub(lambda: c.exit(rt.EXIT_TRAP, pc)))
     a.mov(RDX, _JUMP_TABLE)
-    a.mov(RDX, Mem(RDX, 0, index=RAX, scale=8))
-    a.test(RDX, RDX)
-    a.jcc(E, trap)
-    a.jmp(RDX)
+    a.mov(RCX, Imm(pc), w=32)  # for the bad-target stub's trap
+    a.jmp(Mem(RDX, 0, index=RAX, scale=8))
     return True
 
 

@@ -38,8 +38,9 @@ class CompiledModule:
         self.entry = base + program.entry
         self.charged = {pc: base + off for pc, off in program.charged.items()}
         self.uncharged = {pc: base + off for pc, off in program.uncharged.items()}
-        table = [self.charged[t] if t is not None and t in self.charged else 0 for t in program.jump_table]
-        self.jump_table = (ctypes.c_uint64 * max(1, len(table)))(*table)
+        bad = base + program.bad_target  # slot 0 stands for address 0, which is never a valid target
+        table = [bad] + [self.charged.get(t, bad) if t is not None else bad for t in program.jump_table]
+        self.jump_table = (ctypes.c_uint64 * len(table))(*table)
         # Single-instruction interpreter segments for the instructions the JIT hands back.
         self.fallback = Module(module.blob, replace(module.config, step_tracing=True, backend="interpreter"))
         self.ecalli: dict[int, tuple[Interrupt, int]] = {}
