@@ -149,6 +149,9 @@ class JitCompiler:
         self.templates: dict[tuple, tuple[bytes, list[int], list[int], bool]] = {}
         self.template: list[int] | None = None
         self.template_exits: list[int] = []
+        # Indirect memory templates leave their offset out of the key: they are built with `offset_sentinel`
+        # (which gives every region check a 32-bit displacement) and record (position, region start) here.
+        self.template_disps: list[tuple[int, int]] | None = None
         self.cold_code: Callable[[Label], None] | None = None
         self.cold_label = Label()
         self.regs: tuple[int | Mem, ...] = _SLOTS
@@ -162,6 +165,9 @@ class JitCompiler:
                                             (ro, rt.LOW_PTR, False))
             if 0 < ln <= 0x7FFFFFFF
         ]  # fmt: skip
+        self.offset_sentinel = next(
+            x for x in (0x40000000, 0x50000000, 0x60000000) if all(abs(_s32(x - r[0])) > 128 for r in self.regions)
+        )
 
     def charged(self, pc: int) -> Label:
         label = self.charged_labels.get(pc)
@@ -292,24 +298,35 @@ class JitCompiler:
         # template is built in a scratch assembler (internal labels resolved), so a repeat costs byte copies
         # plus patching the pc of its exits and the jumps between its body, its cold part and the epilogue.
         base = _MEMORY_BASE.get(name)
-        key = (name, inst.args) if base is None else (name, inst.args, self.hint[inst.args[base]])
+        offset = 0
+        if base is None:
+            key: tuple = (name, inst.args)
+        else:
+            args = inst.args
+            at = _MEMORY_OFFSET[name]
+            offset = args[at]
+            key = (name, args[:at], args[at + 1 :], self.hint[args[base]])
         template = self.templates.get(key)
         if template is None:
-            template = self.templates[key] = self.build_template(emit, inst)
+            if base is not None:
+                args = inst.args
+                inst = inst._replace(args=args[:at] + (self.offset_sentinel,) + args[at + 1 :])
+            template = self.templates[key] = self.build_template(emit, inst, base is not None)
         body, cold, ok = template
         pc_bytes = inst.pc.to_bytes(4, "little")
-        start = self.place(body, pc_bytes)
+        start = self.place(body, pc_bytes, offset)
         if cold is not None:
             entry, done = Label(), Label()
             done.pos = len(self.a.code)
             self.a._fixups.extend((entry, start + ref, 4) for ref in body[3])
-            self.stubs.append(lambda: self.place_cold(cold, pc_bytes, entry, done))
+            self.stubs.append(lambda: self.place_cold(cold, pc_bytes, offset, entry, done))
         if ok:
             self.native += 1
 
-    def build_template(self, emit: Emitter, inst: Instruction) -> tuple:
+    def build_template(self, emit: Emitter, inst: Instruction, offset_holes: bool) -> tuple:
         main = self.a
         self.a, self.template, self.template_exits, self.cold_code = Assembler(), [], [], None
+        self.template_disps = [] if offset_holes else None
         try:
             ok = emit(self, inst)
             if not ok:
@@ -319,22 +336,23 @@ class JitCompiler:
             cold = None
             if emit_cold is not None:
                 self.a, self.template, self.template_exits = Assembler(), [], []
+                self.template_disps = [] if offset_holes else None
                 done = self.a.label()
                 emit_cold(done)
                 cold = self.piece(done)
             return body, cold, ok
         finally:
-            self.a, self.template, self.cold_code = main, None, None
+            self.a, self.template, self.cold_code, self.template_disps = main, None, None, None
 
-    def piece(self, external: Label | None) -> tuple[bytes, list[int], list[int], list[int]]:
-        """(code, pc holes, epilogue jumps, rel32 jumps to `external`) of the scratch assembler's contents."""
+    def piece(self, external: Label | None) -> tuple:
+        """(code, pc holes, epilogue jumps, rel32 jumps to `external`, offset holes) of the scratch assembler."""
         a = self.a
         refs = [pos for label, pos, size in a._fixups if label is external]
         a._fixups = [f for f in a._fixups if f[0] is not external]
-        return a.finish(), self.template, self.template_exits, refs
+        return a.finish(), self.template, self.template_exits, refs, self.template_disps or ()
 
-    def place(self, piece: tuple, pc_bytes: bytes) -> int:
-        code, holes, exits, _ = piece
+    def place(self, piece: tuple, pc_bytes: bytes, offset: int) -> int:
+        code, holes, exits, _, disps = piece
         a = self.a
         out = a.code
         start = len(out)
@@ -344,11 +362,13 @@ class JitCompiler:
         if exits:
             epilogue = self.epilogue
             a._fixups.extend((epilogue, start + hole, 4) for hole in exits)
+        for hole, lo in disps:
+            out[start + hole : start + hole + 4] = ((offset - lo) & M32).to_bytes(4, "little")
         return start
 
-    def place_cold(self, piece: tuple, pc_bytes: bytes, entry: Label, done: Label) -> None:
+    def place_cold(self, piece: tuple, pc_bytes: bytes, offset: int, entry: Label, done: Label) -> None:
         self.a.bind(entry)
-        start = self.place(piece, pc_bytes)
+        start = self.place(piece, pc_bytes, offset)
         self.a._fixups.extend((done, start + ref, 4) for ref in piece[3])
 
     def cold(self, emit: Callable[[Label], None]) -> Label:
@@ -444,6 +464,8 @@ class JitCompiler:
             lo, ln, ptr, _, ptr_mem, _ = region
             # ecx = (base + offset - lo) mod 2^32: a 32-bit lea wraps exactly like the guest's address arithmetic.
             a.lea(RCX, Mem(where, _s32(offset - lo)), w=32)
+            if self.template_disps is not None:  # built with offset_sentinel: a disp32, patched per use
+                self.template_disps.append((a.offset() - 4, lo))
             a.cmp(RCX, Imm(ln - size), w=32)
             a.jcc(A, miss)
             a.mov(RDX, ptr_mem)
@@ -480,6 +502,8 @@ _TRACK.update(load_imm=_CONST, load_imm64=_CONST, move_reg=_COPY, add_imm_64=_CO
 # Indirect memory instructions: which operand is the base register.
 _MEMORY_BASE = {name: 0 if name.startswith("store_imm_indirect_") else 1 for name in KIND
                 if name.startswith(("load_indirect_", "store_indirect_", "store_imm_indirect_"))}  # fmt: skip
+
+_MEMORY_OFFSET = {name: 1 if name.startswith("store_imm_indirect_") else 2 for name in _MEMORY_BASE}
 
 # Instructions whose code refers to other blocks or out-of-line stubs: emitted directly, never templated.
 _CONTROL = frozenset(
