@@ -131,12 +131,66 @@ def test_layouts_beyond_2_gib_compile_with_those_accesses_left_to_the_interprete
 
     # (instruction, layout, natively translated instructions): rw lies beyond 2 GiB of the host buffer's start and
     # falls back; the load keeps its native check of ro data (which still fits), the store has no other region.
-    cases = [(("load_u64", (8, 0x8001EFF8 - 2**32)), {"rw_data_size": 0x7FFFF000}, 0),
-             (("load_indirect_u8", (8, 7, 0)), {"ro_data_size": 0x7FFF0000, "rw_data_size": 4096}, 1),
-             (("store_indirect_u64", (8, 7, 0)), {"ro_data_size": 0x7FFF0000, "rw_data_size": 4096}, 0)]
+    cases = [
+        (("load_u64", (8, 0x8001EFF8 - 2**32)), {"rw_data_size": 0x7FFFF000}, 0),
+        (("load_indirect_u8", (8, 7, 0)), {"ro_data_size": 0x7FFF0000, "rw_data_size": 4096}, 1),
+        (("store_indirect_u64", (8, 7, 0)), {"ro_data_size": 0x7FFF0000, "rw_data_size": 4096}, 0),
+    ]
     for inst, kw, native in cases:
         program = JitCompiler(Module(_prog([inst, ("trap", ())], **kw))).compile()
         assert program.native_instructions == native, inst
+
+
+def test_memory_templates_patch_each_offset() -> None:
+    """Indirect accesses share one template per (instruction, registers, likely region) whatever their offset:
+    the same store/load shapes at many offsets, in rw, on the stack and across their ends, must each touch the
+    right bytes (checked by hand for some, against the interpreter for all)."""
+    rw, stack_top = 0x20000, 0xFFFE0000
+    offsets = [0, 8, 0x7F8, 0x800, 0xFF8, -8, 0x1000, 0x7FFFFFF8, -0x80000000]
+    for base_reg, base in ((7, rw), (1, stack_top - 0x1000)):
+        insts = [("store_imm_indirect_u32", (base_reg, off, 0x1000 + i)) for i, off in enumerate(offsets)
+                 if 0 <= off <= 0xFF8]  # fmt: skip
+        for off in offsets:
+            insts += [("load_indirect_u32", (9, base_reg, off)), ("add_64", (10, 10, 9))]
+        blob = _prog(insts + [("trap", ())], rw_data_size=4096, stack_size=4096)
+        regs = [0] * 13
+        regs[7], regs[1] = rw, base if base_reg == 1 else stack_top - 0x1000
+        jit = outcome(blob, "jit", regs, 1000)
+        assert jit == outcome(blob, "interpreter", regs, 1000)
+        trace, (low, stack) = jit
+        memory = low[rw - 0x10000 :] if base_reg == 7 else stack
+        assert [int.from_bytes(memory[off : off + 4], "little") for off in (0, 8, 0x7F8, 0x800, 0xFF8)] == [
+            0x1000, 0x1001, 0x1002, 0x1003, 0x1004]  # fmt: skip
+        kind, pc, *_ = trace[-1]
+        assert kind is K.TRAP  # the load at -8 leaves the region: the first out-of-range offset traps
+        assert trace[-1][4][10] == sum(range(0x1000, 0x1005))
+        inst = Module(blob, ModuleConfig(backend="jit")).instantiate()
+        for i, v in enumerate(regs):
+            inst.regs[i] = v
+        inst.set_next_program_counter(0)
+        inst.gas = 1000
+        assert inst.run().kind is K.TRAP
+        assert getattr(inst, "shadow", inst).fallbacks == 1  # only the trapping load left native code
+
+
+def test_all_thirteen_registers_in_a_loop() -> None:
+    """More live guest registers than host registers: the allocator spills three, and results must not care."""
+    body = [("add_64", (i, i, (i + 1) % 13)) for i in range(13) if i != 1]
+    insts = [("load_imm", (1, 10)), ("fallthrough", ())] + body + [("add_imm_64", (1, 1, -1)),
+             ("branch_not_eq_imm", (1, 0, 0))]  # fmt: skip
+    code_offsets = [0]
+    from pvmkit.pvm.program import encode_instruction
+
+    for name, args in insts[:-1]:
+        code_offsets.append(code_offsets[-1] + len(encode_instruction(REVIVE_V1, name, args)))
+    loop = code_offsets[2]
+    insts[-1] = ("branch_not_eq_imm", (1, 0, loop))
+    blob = _prog(insts + [("trap", ())])
+    regs = [3 * i + 1 for i in range(13)]
+    jit = outcome(blob, "jit", regs, 10_000)
+    assert jit == outcome(blob, "interpreter", regs, 10_000)
+    kind, _, _, _, final, gas = jit[0][-1]
+    assert kind is K.TRAP and final[1] == 0 and gas == 10_000 - 2 - 10 * (len(body) + 2) - 1  # ten iterations
 
 
 def test_gas_runs_out_inside_a_tight_loop() -> None:
@@ -148,7 +202,8 @@ def test_gas_runs_out_inside_a_tight_loop() -> None:
 
 def test_dynamic_jumps_into_the_middle_of_instructions_trap() -> None:
     blob = _prog([("load_imm64", (7, 0)), ("jump_indirect", (8, 0)), ("trap", ())], jump_table=(1, 3, 10, 0))
-    for address in (2, 4, 6, 8, 10, 3, 0, HOST, 0xFFFFFFFF, 2**32 + 2):
+    for address in (2, 4, 6, 8, 10, 12, 3, 0, 1, HOST, HOST + 2, 0x80000000, 0x80000002, 0xFFFFFFFE, 0xFFFFFFFF,
+                    2**32 + 2):  # fmt: skip
         regs = [0] * 13
         regs[8] = address
         assert outcome(blob, "jit", regs, 50) == outcome(blob, "interpreter", regs, 50)
