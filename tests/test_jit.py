@@ -173,6 +173,23 @@ def test_memory_templates_patch_each_offset() -> None:
         assert getattr(inst, "shadow", inst).fallbacks == 1  # only the trapping load left native code
 
 
+def test_immediate_templates_patch_each_immediate() -> None:
+    """ALU instructions share a template per sign of their immediate; each use must get its own value."""
+    values = [0, 1, -1, 2, 127, 128, -128, -129, 0x7FFFFFFF, -0x80000000, 0x12345678, -0x12345678, 0x7EDCBA98]
+    for name in ("add_imm_64", "add_imm_32", "and_imm", "xor_imm", "or_imm", "mul_imm_64", "mul_imm_32",
+                 "set_less_than_signed_imm", "set_greater_than_unsigned_imm", "negate_and_add_imm_64",
+                 "negate_and_add_imm_32", "load_imm"):  # fmt: skip
+        insts = []
+        for v in values:
+            insts.append(("load_imm", (9, v)) if name == "load_imm" else (name, (9, 8, v)))
+            insts.append(("xor", (10, 10, 9)))
+            insts.append(("add_64", (10, 10, 10)))  # a running digest of every result, in order
+        blob = _prog(insts + [("trap", ())])
+        regs = [0] * 13
+        regs[8] = 0x0123456789ABCDEF
+        assert outcome(blob, "jit", regs, 1000) == outcome(blob, "interpreter", regs, 1000), name
+
+
 def test_all_thirteen_registers_in_a_loop() -> None:
     """More live guest registers than host registers: the allocator spills three, and results must not care."""
     body = [("add_64", (i, i, (i + 1) % 13)) for i in range(13) if i != 1]

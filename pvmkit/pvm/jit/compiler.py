@@ -301,6 +301,18 @@ class JitCompiler:
         offset = 0
         if base is None:
             key: tuple = (name, inst.args)
+            at = _IMMEDIATE.get(name)
+            if at is not None:  # try the template without the immediate (see immediate_template)
+                args = inst.args
+                offset = args[at]
+                imm_key = (name, args[:at], args[at + 1 :], offset & M32 >= 1 << 31)
+                template = self.templates.get(imm_key)
+                if template is None:
+                    template = self.templates[imm_key] = self.immediate_template(emit, inst, at)
+                if template is False:
+                    offset = 0
+                else:
+                    key = imm_key
         else:
             args = inst.args
             at = _MEMORY_OFFSET[name]
@@ -322,6 +334,19 @@ class JitCompiler:
             self.stubs.append(lambda: self.place_cold(cold, pc_bytes, offset, entry, done))
         if ok:
             self.native += 1
+
+    def immediate_template(self, emit: Emitter, inst: Instruction, at: int) -> tuple | bool:
+        """A template for every immediate of inst's sign, built with a sentinel immediate whose 4 bytes mark where
+        to patch the real one (its magnitude forces the 32-bit encodings); False when the sentinel does not show up
+        exactly once in the code (then the immediate stays in the key)."""
+        args = inst.args
+        sentinel = _SENTINEL if args[at] & M32 < 1 << 31 else -_SENTINEL
+        body, cold, ok = self.build_template(emit, inst._replace(args=args[:at] + (sentinel,) + args[at + 1 :]), False)
+        code = body[0]
+        pattern = (sentinel & M32).to_bytes(4, "little")
+        if cold is not None or code.count(pattern) != 1:
+            return False
+        return body[:4] + (((code.index(pattern), 0),),), cold, ok
 
     def build_template(self, emit: Emitter, inst: Instruction, offset_holes: bool) -> tuple:
         main = self.a
@@ -503,6 +528,12 @@ _TRACK.update(load_imm=_CONST, load_imm64=_CONST, move_reg=_COPY, add_imm_64=_CO
 _MEMORY_BASE = {name: 0 if name.startswith("store_imm_indirect_") else 1 for name in KIND
                 if name.startswith(("load_indirect_", "store_indirect_", "store_imm_indirect_"))}  # fmt: skip
 
+# ALU instructions whose immediate (operand index) is patched into a shared template, and the sentinel marking it.
+_IMMEDIATE = {name: 2 for name in ("add_imm_32", "add_imm_64", "and_imm", "xor_imm", "or_imm", "mul_imm_32",
+              "mul_imm_64", "set_less_than_unsigned_imm", "set_less_than_signed_imm", "set_greater_than_unsigned_imm",
+              "set_greater_than_signed_imm", "negate_and_add_imm_32", "negate_and_add_imm_64")}  # fmt: skip
+_IMMEDIATE["load_imm"] = 1
+_SENTINEL = 0x7EDCBA98
 _MEMORY_OFFSET = {name: 1 if name.startswith("store_imm_indirect_") else 2 for name in _MEMORY_BASE}
 
 # Instructions whose code refers to other blocks or out-of-line stubs: emitted directly, never templated.
