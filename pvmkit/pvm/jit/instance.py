@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import ctypes
 import struct
-import weakref
 from dataclasses import replace
 
 from ..interpreter import _CONTINUE, _OOG, Instance, Interrupt, InterruptKind, Module, StandardMemory
@@ -41,6 +40,7 @@ class CompiledModule:
         bad = base + program.bad_target  # slot 0 stands for address 0, which is never a valid target
         table = [bad] + [self.charged.get(t, bad) if t is not None else bad for t in program.jump_table]
         self.jump_table = (ctypes.c_uint64 * len(table))(*table)
+        self.jump_table_address = ctypes.addressof(self.jump_table)
         # Single-instruction interpreter segments for the instructions the JIT hands back.
         self.fallback = Module(module.blob, replace(module.config, step_tracing=True, backend="interpreter"))
         self.ecalli: dict[int, tuple[Interrupt, int]] = {}
@@ -67,18 +67,22 @@ class JitInstance(Instance):
 
     def __init__(self, module: Module) -> None:
         self._jit = compiled(module)
-        context = rt.acquire_context()
-        weakref.finalize(self, rt.release_context, context)
+        self._context = context = rt.acquire_context()  # returned to the pool by __del__
         self._ctx = ctx = context.ctx
         self._enter = context.enter
         # Registers cross the Python/native boundary as one struct pack/unpack over the context's bytes
         # (ctypes array slicing converts element by element and costs several times more).
-        self._ctx_bytes = memoryview(ctx).cast("B")
+        self._ctx_bytes = context.view
         self._pins: list[object] = []
         self.fallbacks = 0  # instructions handed to the interpreter so far (coverage gaps show up here)
         super().__init__(module)
-        ctx.jump_table_ptr = ctypes.addressof(self._jit.jump_table)
+        ctx.jump_table_ptr = self._jit.jump_table_address
         ctx.module_entry = self._jit.entry
+
+    def __del__(self) -> None:
+        context = self.__dict__.pop("_context", None)
+        if context is not None and rt.release_context is not None:  # (None while the interpreter shuts down)
+            rt.release_context(context)
 
     def reset_memory(self) -> None:
         self._pins = []
@@ -90,11 +94,14 @@ class JitInstance(Instance):
         mem = self.memory
         pins = []
         if isinstance(mem, StandardMemory):
-            for buf, field in ((mem.low, "low_ptr"), (mem.stack, "stack_ptr")):
-                if len(buf):
-                    view = (ctypes.c_char * len(buf)).from_buffer(buf)
-                    pins.append(view)
-                    setattr(self._ctx, field, ctypes.addressof(view))
+            ctx = self._ctx
+            # A c_char over a bytearray's first byte holds its buffer export: the bytearray cannot move meanwhile.
+            if mem.low:
+                pins.append(low := ctypes.c_char.from_buffer(mem.low))
+                ctx.low_ptr = ctypes.addressof(low)
+            if mem.stack:
+                pins.append(stack := ctypes.c_char.from_buffer(mem.stack))
+                ctx.stack_ptr = ctypes.addressof(stack)
         self._pins = pins
 
     def run(self) -> Interrupt:

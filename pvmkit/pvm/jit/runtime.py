@@ -107,10 +107,11 @@ class Context:
     """A VmContext and its entry `enter() -> exit code`, which saves the callee-saved registers,
     points r13 at the context and jumps to its module's entry stub (which continues at TARGET)."""
 
-    __slots__ = ("ctx", "address", "enter", "_batch")
+    __slots__ = ("ctx", "address", "enter", "view", "_batch")
 
     def __init__(self, ctx: VmContext, enter: Callable[[], int], batch: object) -> None:
         self.ctx, self.address, self.enter, self._batch = ctx, ctypes.addressof(ctx), enter, batch
+        self.view = memoryview(ctx).cast("B")  # the context's bytes, for struct pack/unpack
 
 
 _BATCH = 64
