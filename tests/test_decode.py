@@ -139,3 +139,39 @@ def test_valid_targets_equals_asking_pc_by_pc(code: bytes, density: float, rnd) 
             bitmask[i >> 3] |= 1 << (i & 7)
     c = Code(REVIVE_V1, code, bytes(bitmask))
     assert c.valid_targets() == {pc for pc in range(len(code)) if c.is_jump_target_valid(pc)}
+
+
+def _reference_instructions(c: Code) -> list[Instruction]:
+    """instructions() spelled out with decode() at every step (no decode cache, no fast path)."""
+    from pvmkit.pvm.isa import INVALID, NO_FALLTHROUGH
+
+    out, pc, n = [], 0, len(c.code)
+    if n and not c.is_instruction_start(0):
+        out.append(Instruction(0, INVALID, (), c.next_instruction_start(0)))
+        pc = out[-1].next_pc
+    while pc < n:
+        inst, next_invalid = c.decode(pc)
+        out.append(inst)
+        pc = inst.next_pc
+        if next_invalid:
+            if inst.name in NO_FALLTHROUGH and pc < n:
+                pc = c.next_instruction_start(pc)
+                continue
+            nxt = c.next_instruction_start(pc) if pc < n else pc + 1
+            out.append(Instruction(pc, INVALID, (), nxt))
+            pc = nxt
+    return out
+
+
+@given(st.lists(st.one_of(st.sampled_from(sorted(REVIVE_V1.opcodes)), st.integers(0, 255)), min_size=1, max_size=200),
+       st.floats(0.02, 0.9), st.randoms(use_true_random=False))  # fmt: skip
+def test_linear_decoding_equals_decoding_pc_by_pc(code: list[int], density: float, rnd) -> None:
+    """The linear pass's fast path and decode cache (repeated byte strings decode once) change nothing."""
+    raw = bytes(code) * 2  # repeats, so the cache is hit, at other pcs (branch offsets must not be cached)
+    bitmask = bytearray((len(raw) + 7) // 8)
+    for i in range(len(raw)):
+        if rnd.random() < density or i == 0:
+            bitmask[i >> 3] |= 1 << (i & 7)
+    c = Code(REVIVE_V1, raw, bytes(bitmask))
+    assert list(c.instructions()) == _reference_instructions(c)
+    assert list(c.instructions()) == _reference_instructions(c)  # a second pass runs from the cache

@@ -60,6 +60,8 @@ class Code:
         self.bitmask = bytes(bitmask)
         self.jump_table = tuple(jump_table)
         self._names = [isa.name_of(op) for op in range(256)]
+        self._decoded: dict[bytes, tuple[str, tuple[int, ...]]] = {}  # see instructions()
+        self._reads = [_READS.get(self._names[op], -1) for op in range(256)]
 
     def __len__(self) -> int:
         return len(self.code)
@@ -107,7 +109,32 @@ class Code:
             nxt = self.next_instruction_start(pc)
             yield Instruction(pc, INVALID, (), nxt)
             pc = nxt
+        code, bitmask = self.code, self.bitmask
+        names, reads, cache = self._names, self._reads, self._decoded
         while pc < code_len:
+            # Fast path: the next instruction start is near and not the end. Instructions that do not depend on
+            # their pc are decoded once per distinct key: the bytes decoding reads (which may run past the
+            # instruction, as in polkavm) and the skip. Most repeat, e.g. `u64 [sp + 8] = s0`.
+            nxt = pc + 1
+            while nxt < code_len and not (bitmask[nxt >> 3] >> (nxt & 7)) & 1:
+                nxt += 1
+            skip = nxt - pc - 1
+            if nxt < code_len and skip <= BITMASK_MAX:
+                read = reads[code[pc]]
+                if read < 0:  # jumps and branches: operands are pc-relative
+                    name = names[code[pc]]
+                    chunk = code[pc + 1 : pc + 17]
+                    yield Instruction(pc, name, _decode_args(name, chunk + bytes(16 - len(chunk)), pc, skip), nxt)
+                else:
+                    key = code[pc : pc + 1 + max(skip, read)] + _SKIPS[skip]
+                    found = cache.get(key)
+                    if found is None:
+                        name = names[code[pc]]
+                        chunk = code[pc + 1 : pc + 17]
+                        found = cache[key] = (name, _decode_args(name, chunk + bytes(16 - len(chunk)), pc, skip))
+                    yield Instruction(pc, found[0], found[1], nxt)
+                pc = nxt
+                continue
             inst, next_invalid = self.decode(pc)
             yield inst
             pc = inst.next_pc
@@ -219,6 +246,15 @@ class Code:
         if index >= len(self.jump_table):
             return None
         return self.jump_table[index]
+
+
+# How many operand bytes decoding an instruction may read whatever its skip (fixed fields and length nibbles
+# that are not clamped by it; _decode_args), by name. Absent: the operands depend on the pc (offsets).
+_READ_BY_KIND = {Kind.ARGLESS: 0, Kind.IMM: 0, Kind.REG_IMM: 1, Kind.REG_REG_IMM: 1, Kind.REG_REG: 1,
+                 Kind.REG_REG_REG: 2, Kind.REG_IMM_IMM: 5, Kind.IMM_IMM: 5, Kind.REG_REG_IMM_IMM: 6,
+                 Kind.REG_IMM64: 9}  # fmt: skip
+_READS = {name: _READ_BY_KIND[kind] for name, kind in KIND.items() if kind in _READ_BY_KIND}
+_SKIPS = [bytes((i,)) for i in range(BITMASK_MAX + 1)]
 
 
 def _decode_args(name: str, chunk: bytes, pc: int, skip: int) -> tuple[int, ...]:
