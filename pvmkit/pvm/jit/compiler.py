@@ -325,6 +325,11 @@ class JitCompiler:
                 inst = inst._replace(args=args[:at] + (self.offset_sentinel,) + args[at + 1 :])
             template = self.templates[key] = self.build_template(emit, inst, base is not None)
         body, cold, ok = template
+        if body[5]:  # nothing to patch: a plain copy
+            self.a.code += body[0]
+            if ok:
+                self.native += 1
+            return
         pc_bytes = inst.pc.to_bytes(4, "little")
         start = self.place(body, pc_bytes, offset)
         if cold is not None:
@@ -346,7 +351,7 @@ class JitCompiler:
         pattern = (sentinel & M32).to_bytes(4, "little")
         if cold is not None or code.count(pattern) != 1:
             return False
-        return body[:4] + (((code.index(pattern), 0),),), cold, ok
+        return body[:4] + (((code.index(pattern), 0),), False), cold, ok
 
     def build_template(self, emit: Emitter, inst: Instruction, offset_holes: bool) -> tuple:
         main = self.a
@@ -374,10 +379,11 @@ class JitCompiler:
         a = self.a
         refs = [pos for label, pos, size in a._fixups if label is external]
         a._fixups = [f for f in a._fixups if f[0] is not external]
-        return a.finish(), self.template, self.template_exits, refs, self.template_disps or ()
+        holes, exits, disps = self.template, self.template_exits, self.template_disps or ()
+        return a.finish(), holes, exits, refs, disps, not (holes or exits or refs or disps)
 
     def place(self, piece: tuple, pc_bytes: bytes, offset: int) -> int:
-        code, holes, exits, _, disps = piece
+        code, holes, exits, _, disps, _ = piece
         a = self.a
         out = a.code
         start = len(out)
