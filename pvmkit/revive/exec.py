@@ -62,10 +62,14 @@ class WeightMeter:
         return self.limit_proof - self.used_proof
 
     def charge(self, w: Weight) -> None:
-        if self.used_ref + w.ref_time > self.limit_ref or self.used_proof + w.proof_size > self.limit_proof:
+        self.charge_parts(w.ref_time, w.proof_size)
+
+    def charge_parts(self, ref_time: int, proof_size: int) -> None:
+        """`charge` without building a Weight (host functions charge several times per call)."""
+        if self.used_ref + ref_time > self.limit_ref or self.used_proof + proof_size > self.limit_proof:
             raise ExecError(E.OutOfGas)
-        self.used_ref += w.ref_time
-        self.used_proof += w.proof_size
+        self.used_ref += ref_time
+        self.used_proof += proof_size
 
     def nested(self, ref_time: int, proof_size: int) -> WeightMeter:
         """Child budget: the requested limit, capped by what is left (u64::MAX = everything left)."""

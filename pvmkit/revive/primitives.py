@@ -22,8 +22,21 @@ EMPTY_CODE_HASH = bytes.fromhex("c5d2460186f7233c927e7db2dcc703c0e500b653ca82273
 ZERO_ADDRESS = bytes(20)
 
 
+_KECCAK_CACHE: dict[bytes, bytes] = {}
+
+
 def keccak256(data: bytes) -> bytes:
-    return _keccak.new(digest_bits=256, data=data).digest()
+    """Keccak-256, memoized for short inputs: contracts hash the same storage keys (mapping slots, event
+    signatures) over and over, and pycryptodome's per-call setup costs several microseconds."""
+    if len(data) > 128:
+        return _keccak.new(digest_bits=256, data=data).digest()
+    data = bytes(data)
+    digest = _KECCAK_CACHE.get(data)
+    if digest is None:
+        if len(_KECCAK_CACHE) >= 65536:
+            _KECCAK_CACHE.clear()
+        digest = _KECCAK_CACHE[data] = _keccak.new(digest_bits=256, data=data).digest()
+    return digest
 
 
 class CallFlags(enum.IntFlag):

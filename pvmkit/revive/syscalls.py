@@ -12,7 +12,6 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from ..pvm.interpreter import Instance, InterruptKind, Module
-from .config import Weight
 from .primitives import (
     ALL_CALL_FLAGS,
     EMPTY_CODE_HASH,
@@ -100,29 +99,29 @@ class Host:
         handlers = self.stack.chain.handlers(frame.code_hash, self.module)  # type: ignore[arg-type]
         meter = frame.weight
         per_fuel = self.schedule.ref_time_per_fuel
-        host_fn = Weight(self.schedule.host_fn_base, 0)
+        host_fn = self.schedule.host_fn_base
         r = inst._r
         fuel = meter.ref_left // per_fuel
         inst.gas = fuel
+        run, charge, ecalli, n_handlers = inst.run, meter.charge_parts, InterruptKind.ECALLI, len(handlers)
         while True:
-            intr = inst.run()
-            meter.used_ref += (fuel - inst.gas) * per_fuel
-            kind = intr.kind
-            if kind is InterruptKind.ECALLI:
+            intr = run()
+            meter.used_ref += (fuel - r[13]) * per_fuel  # r[13]: the instance's gas (Instance.gas, inlined)
+            if intr.kind is ecalli:
                 index = intr.ecalli
-                handler = handlers[index] if index is not None and index < len(handlers) else None
+                handler = handlers[index] if index < n_handlers else None
                 if handler is None:
                     raise ExecError(E.InvalidSyscall, detail=f"ecalli {index} names no known import")
-                meter.charge(host_fn)
+                charge(host_fn, 0)
                 try:
                     result = handler(self, r)
                 except _Return as ret:
                     return ExecReturn(ret.flags, ret.data)
                 if result is not None:
                     r[7] = result & M64
-                fuel = meter.ref_left // per_fuel
-                inst.gas = fuel
+                fuel = r[13] = (meter.limit_ref - meter.used_ref) // per_fuel
                 continue
+            kind = intr.kind
             if kind is InterruptKind.FINISHED:
                 return ExecReturn()
             if kind is InterruptKind.NOT_ENOUGH_GAS:
@@ -163,7 +162,8 @@ class Host:
         self.write(out_len_ptr, n.to_bytes(4, "little"))
 
     def charge(self, name: str, n: int = 0) -> None:
-        self.frame.weight.charge(self.schedule.cost(name, n))
+        base, per, proof = self.schedule.costs[name]  # Schedule.cost, without the Weight
+        self.frame.weight.charge_parts(base + per * n, proof)
 
     def storage_key(self, key_ptr: int, key_len: int) -> StorageKey:
         if key_len == SENTINEL:
