@@ -184,6 +184,35 @@ def test_relocatable_and_shared_link_inputs_run_alike(fixture: str, backend: str
     assert _call(inst, "dispatch", 6)[0] == 3 + 7
 
 
+def test_code_and_data_nothing_reaches_are_left_out(tmp_path: Path) -> None:
+    """Section garbage collection from the exports: an uncalled function, its data and an import only it calls
+    are gone; a function reached only through a pointer in data stays (and runs)."""
+    src, obj = tmp_path / "gc.c", tmp_path / "gc.o"
+    src.write_text(
+        '#include "guest.h"\n'
+        "PVM_IMPORT(long, host_used, long);\nPVM_IMPORT(long, host_unused, long);\n"
+        "static const long unused_table[4] = {0x5a5a5a5, 2, 3, 4};\n"
+        "__attribute__((noinline)) long unused(long x) { return host_unused(x) * 0x1234567 + unused_table[x & 3]; }\n"
+        "__attribute__((noinline)) static long via_pointer(long x) { return x * 0x7654321; }\n"
+        "long (*table[1])(long) = {via_pointer};\n"
+        "long entry(long x) { return host_used(table[0](x)); }\nPVM_EXPORT(long, entry, long);\n"
+    )
+    include = Path(__file__).parent.parent / "pvmkit" / "linker"
+    subprocess.run([CLANG, *CLANG_FLAGS, "-O2", f"-I{include}", "-c", str(src), "-o", str(obj)], check=True)
+    linked = link_elf(obj.read_bytes())
+    assert linked.blob.imports == (b"host_used",)
+    assert "0x7654000" in linked.assembly and "0x1234000" not in linked.assembly  # lui halves of the constants
+    assert "jump [" in linked.assembly or "jump_indirect" in linked.assembly  # through the table, not folded
+    assert (0x5A5A5A5).to_bytes(8, "little") not in linked.blob.ro_data
+    inst = Module(linked.blob).instantiate()
+    inst.prepare_call("entry", 3)
+    inst.gas = 10**6
+    assert inst.run().kind is InterruptKind.ECALLI
+    assert inst.regs[7] == 3 * 0x7654321
+    inst.regs[7] += 1
+    assert inst.run().kind is InterruptKind.FINISHED and inst.regs[7] == 3 * 0x7654321 + 1
+
+
 def test_thread_local_storage_is_named_in_the_error(tmp_path: Path) -> None:
     src, obj = tmp_path / "tls.c", tmp_path / "tls.o"
     src.write_text("_Thread_local long tv = 3;\nlong f(long x) { tv += x; return tv; }\n")

@@ -128,6 +128,7 @@ class Linker:
         self.needs_spill = False
         self.inst_starts: set[tuple[int, int]] = set()
         self.spill_address = 0
+        self.live: set[int] = set()  # sections reachable from the exports (_live_sections)
 
     # Helpers.
     def fail(self, what: str, section: int, offset: int) -> LinkError:
@@ -194,7 +195,7 @@ class Linker:
 
     # Layout.
     def layout(self) -> tuple[int, int, bytearray, bytearray, int]:
-        live = self._live_data()
+        live = self.live
         ro = self.ro_sections = [s for s in self.elf.sections if s.kind == "ro" and s.index in live]
         rw = [s for s in self.elf.sections if s.kind in ("rw", "bss") and s.index in live]
         self.rw_sections = [s for s in rw if s.kind == "rw"]
@@ -214,9 +215,11 @@ class Linker:
         ro_image, rw_image = self._image(ro, 0x10000, ro_size), self._image(self.rw_sections, rw_base, rw_size)
         return ro_size, rw_size, ro_image, rw_image, rw_base
 
-    def _live_data(self) -> set[int]:
-        """Data sections reachable from code through relocations; drops e.g. the import/export name strings
-        that only ``.polkavm_metadata`` refers to, which polkavm does not load either."""
+    def _live_sections(self) -> set[int]:
+        """Sections reachable from the exports through relocations, what `ld --gc-sections` keeps (relocatable
+        input cannot have been collected yet): functions nothing calls and data nothing uses are left out, and so
+        are the import/export name strings that only ``.polkavm_metadata`` refers to, which polkavm does not load
+        either. Text sections are granular with -ffunction-sections; a merged .text is kept whole."""
         edges: dict[int, set[int]] = {}
         for r in self.elf.relocations:
             dest = r.symbol.section if r.symbol is not None else None
@@ -224,8 +227,8 @@ class Linker:
                 dest = self.section_at(r.addend)
             if dest is not None and self.elf.sections[dest].kind != "metadata":
                 edges.setdefault(r.section, set()).add(dest)
-        live: set[int] = set()
-        todo = [s.index for s in self.text]
+        live = {loc[0] for _, loc in self._exports()}
+        todo = list(live)
         while todo:
             for dest in edges.get(todo.pop(), ()):
                 if dest not in live:
@@ -293,6 +296,8 @@ class Linker:
             if "TPREL" in r.type or "TLS" in r.type:
                 what = f" against {r.symbol.name!r}" if r.symbol is not None else ""
                 raise self.fail(f"thread-local storage is not supported ({r.type}{what})", r.section, r.offset)
+        self.live = self._live_sections()
+        self.text = [s for s in self.text if s.index in self.live]
         self.import_index = {(imp.stub_section, imp.stub_offset): i for i, imp in enumerate(self._imports())}
         codes = [_Code(s.index, self._decode(s)) for s in self.text]
         self.needs_spill = any(_needs_scratch(inst) for code in codes for _, inst in code.insts)
@@ -350,8 +355,8 @@ class Linker:
             raise LinkError(f"the translated program cannot be encoded: {e}") from None
 
     def _imports(self) -> list:
-        # polkavm numbers the used imports by symbol name when none carries an explicit index.
-        return sorted(self.elf.imports, key=lambda i: i.name)
+        # polkavm numbers the used imports (those live code calls) by symbol name when none carries an index.
+        return sorted((i for i in self.elf.imports if i.stub_section in self.live), key=lambda i: i.name)
 
     def _decode(self, sec) -> list[tuple[int, RvInst]]:
         """Decode a text section, stepping over the metadata slot inside each import stub (data, not code)."""
