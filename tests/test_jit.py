@@ -210,6 +210,32 @@ def test_all_thirteen_registers_in_a_loop() -> None:
     assert kind is K.TRAP and final[1] == 0 and gas == 10_000 - 2 - 10 * (len(body) + 2) - 1  # ten iterations
 
 
+def test_many_live_instances_keep_their_own_state() -> None:
+    """Contexts come from a pool, 64 per native code page: more live instances than that, of two modules,
+    interleaved through host calls, then dropped and their contexts reused, never see each other's state."""
+    add = _prog([("ecalli", (0,)), ("add_64", (7, 7, 8)), ("ecalli", (1,)), ("trap", ())])
+    mul = _prog([("ecalli", (0,)), ("mul_64", (7, 7, 8)), ("ecalli", (1,)), ("trap", ())], rw_data_size=64)
+    modules = [Module(add, ModuleConfig(backend="jit")), Module(mul, ModuleConfig(backend="jit"))]
+
+    def start(i: int) -> object:
+        inst = modules[i % 2].instantiate()
+        inst.set_next_program_counter(0)
+        inst.gas = 100
+        inst.regs[7], inst.regs[8] = i, 1000 + i
+        assert inst.run().ecalli == 0
+        return inst
+
+    for round_ in range(2):  # the second round runs on the contexts the first one returned
+        insts = [start(i) for i in range(150)]
+        for i, inst in enumerate(insts):
+            inst.regs[8] += round_  # a host call changing state
+        for i, inst in reversed(list(enumerate(insts))):
+            assert inst.run().ecalli == 1
+            expected = i + 1000 + i + round_ if i % 2 == 0 else i * (1000 + i + round_)
+            assert inst.regs[7] == expected and inst.gas == 96, i  # the 4-instruction block, charged on entry
+        del insts
+
+
 def test_gas_runs_out_inside_a_tight_loop() -> None:
     blob = _prog([("load_imm", (8, 1000)), ("fallthrough", ()), ("add_imm_64", (8, 8, -1)),
                   ("branch_not_eq_imm", (8, 0, 4)), ("trap", ())])  # fmt: skip
