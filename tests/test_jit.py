@@ -227,7 +227,7 @@ def test_many_live_instances_keep_their_own_state() -> None:
 
     for round_ in range(2):  # the second round runs on the contexts the first one returned
         insts = [start(i) for i in range(150)]
-        for i, inst in enumerate(insts):
+        for inst in insts:
             inst.regs[8] += round_  # a host call changing state
         for i, inst in reversed(list(enumerate(insts))):
             assert inst.run().ecalli == 1
