@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from .. import semantics as sem
 from ..isa import INVALID, KIND, TERMINATORS, Kind
@@ -115,6 +116,16 @@ _BRANCH_CC = {
 }  # fmt: skip
 
 
+class Region(NamedTuple):
+    """A guest memory region generated code accesses directly: [lo, lo + size), at host address [ctx + ptr]."""
+
+    lo: int
+    size: int
+    ptr: int  # context offset of the host pointer (LOW_PTR: the buffer starts at guest LOW_BASE; STACK_PTR: at lo)
+    ptr_mem: Mem
+    writable: bool
+
+
 @dataclass
 class JitProgram:
     """Native code for one module plus where each pc starts in it."""
@@ -160,13 +171,13 @@ class JitCompiler:
         self.hint[1] = self.stack[0]
         ro = (mm.ro_data_address, mm.ro_data_size)  # lies in the same host buffer as rw (`low`), below it
         self.regions = [
-            (lo, ln, ptr, Mem(RAX, _s32(-lo)), Mem(CTX, ptr), writable)
-            for (lo, ln), ptr, writable in ((self.rw, rt.LOW_PTR, True), (self.stack, rt.STACK_PTR, True),
-                                            (ro, rt.LOW_PTR, False))
-            if 0 < ln <= 0x7FFFFFFF
+            Region(lo, size, ptr, Mem(CTX, ptr), writable)
+            for (lo, size), ptr, writable in ((self.rw, rt.LOW_PTR, True), (self.stack, rt.STACK_PTR, True),
+                                              (ro, rt.LOW_PTR, False))
+            if 0 < size <= 0x7FFFFFFF
         ]  # fmt: skip
         self.offset_sentinel = next(
-            x for x in (0x40000000, 0x50000000, 0x60000000) if all(abs(_s32(x - r[0])) > 128 for r in self.regions)
+            x for x in (0x40000000, 0x50000000, 0x60000000) if all(abs(_s32(x - r.lo)) > 128 for r in self.regions)
         )
 
     def charged(self, pc: int) -> Label:
@@ -419,7 +430,7 @@ class JitCompiler:
             hint[d] = None
         elif action == _CONST:
             value = args[1] & M32
-            hint[d] = next((lo for lo, ln, *_ in self.regions if lo <= value < lo + ln), None)
+            hint[d] = next((r.lo for r in self.regions if r.lo <= value < r.lo + r.size), None)
         elif action == _COPY:
             hint[d] = hint[args[1]]
         else:  # _ADD
@@ -470,11 +481,11 @@ class JitCompiler:
         loads = inst.name.startswith("load")
         # A region whose host displacement does not fit x86's signed 32 bits (layouts beyond 2 GiB) is left to
         # the interpreter rather than encoded.
-        regions = [r for r in self.regions if r[1] >= size and (loads or r[5])
-                   and (r[2] != rt.LOW_PTR or r[0] - LOW_BASE + r[1] < 1 << 31)]  # fmt: skip
+        regions = [r for r in self.regions if r.size >= size and (loads or r.writable)
+                   and (r.ptr != rt.LOW_PTR or r.lo - LOW_BASE + r.size < 1 << 31)]  # fmt: skip
         if base is None:
             address = offset & M32
-            for lo, ln, ptr, _, ptr_mem, _ in regions:
+            for lo, ln, ptr, ptr_mem, _ in regions:
                 if lo <= address <= lo + ln - size:
                     a.mov(RDX, ptr_mem)
                     access(Mem(RDX, address - (LOW_BASE if ptr == rt.LOW_PTR else lo)))
@@ -484,15 +495,15 @@ class JitCompiler:
             return False
         likely = self.hint[base]
         if likely is not None:  # the region the base register probably points into goes first
-            regions.sort(key=lambda r: r[0] != likely)
+            regions.sort(key=lambda r: r.lo != likely)
         where = self.regs[base]
         if type(where) is not int:
             a.mov(RAX, where, w=32)
             where = RAX
 
-        def check(region: tuple, miss: Label) -> None:
+        def check(region: Region, miss: Label) -> None:
             a = self.a
-            lo, ln, ptr, _, ptr_mem, _ = region
+            lo, ln, ptr, ptr_mem, _ = region
             # ecx = (base + offset - lo) mod 2^32: a 32-bit lea wraps exactly like the guest's address arithmetic.
             a.lea(RCX, Mem(where, _s32(offset - lo)), w=32)
             if self.template_disps is not None:  # built with offset_sentinel: a disp32, patched per use
