@@ -236,6 +236,19 @@ def test_many_live_instances_keep_their_own_state() -> None:
         del insts
 
 
+def test_gas_outside_the_i64_range_is_refused_on_both_backends() -> None:
+    """Found in review: the JIT could not pack gas >= 2^63 (struct.error) while the interpreter ran with it."""
+    blob = _prog([("load_imm", (7, 1)), ("trap", ())])
+    for backend in ("interpreter", "jit"):
+        inst = Module(blob, ModuleConfig(backend=backend)).instantiate()
+        inst.set_next_program_counter(0)
+        for bad in (2**63, -(2**63) - 1, 2**64):
+            with pytest.raises(ValueError, match="signed 64-bit"):
+                inst.gas = bad
+        inst.gas = 2**63 - 1
+        assert inst.run().kind is K.TRAP and inst.gas == 2**63 - 3 and inst.regs[7] == 1
+
+
 def test_gas_runs_out_inside_a_tight_loop() -> None:
     blob = _prog([("load_imm", (8, 1000)), ("fallthrough", ()), ("add_imm_64", (8, 8, -1)),
                   ("branch_not_eq_imm", (8, 0, 4)), ("trap", ())])  # fmt: skip

@@ -609,7 +609,10 @@ class Instance:
 
     @gas.setter
     def gas(self, value: int) -> None:
-        self._r[_G] = int(value)
+        value = int(value)
+        if not -(1 << 63) <= value < 1 << 63:  # polkavm's gas is an i64 (the JIT packs it as one)
+            raise ValueError(f"gas {value} is outside the signed 64-bit range")
+        self._r[_G] = value
 
     @property
     def next_program_counter(self) -> int | None:

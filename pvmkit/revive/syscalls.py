@@ -101,7 +101,7 @@ class Host:
         per_fuel = self.schedule.ref_time_per_fuel
         host_fn = self.schedule.host_fn_base
         r = inst._r
-        fuel = meter.ref_left // per_fuel
+        fuel = min(meter.ref_left // per_fuel, I64_MAX)  # the VM's gas is an i64
         inst.gas = fuel
         run, charge, ecalli, n_handlers = inst.run, meter.charge_parts, InterruptKind.ECALLI, len(handlers)
         while True:
@@ -119,7 +119,7 @@ class Host:
                     return ExecReturn(ret.flags, ret.data)
                 if result is not None:
                     r[7] = result & M64
-                fuel = r[13] = (meter.limit_ref - meter.used_ref) // per_fuel
+                fuel = r[13] = min((meter.limit_ref - meter.used_ref) // per_fuel, I64_MAX)
                 continue
             kind = intr.kind
             if kind is InterruptKind.FINISHED:
@@ -175,6 +175,9 @@ class Host:
     @property
     def caller(self) -> bytes:
         return self.stack.caller_of(len(self.stack.frames) - 1)
+
+
+I64_MAX = (1 << 63) - 1
 
 
 def _u32(x: int) -> int:

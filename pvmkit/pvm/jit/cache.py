@@ -37,7 +37,10 @@ def compiler_version() -> str:
     """Hash of the modules whose behaviour determines the native code."""
     here = Path(__file__).parent
     h = hashlib.sha256(FORMAT.to_bytes(4, "little"))
-    for name in ("compiler.py", "x86.py", "runtime.py", "../program.py", "../isa.py", "../semantics.py"):
+    # Also the memory map (region addresses and sizes are baked into the code) and the instance (the native jump
+    # table's layout), found missing in review.
+    for name in ("compiler.py", "x86.py", "runtime.py", "instance.py", "../program.py", "../isa.py", "../semantics.py",
+                 "../memory.py"):  # fmt: skip
         h.update((here / name).read_bytes())
     return h.hexdigest()
 
