@@ -172,6 +172,14 @@ class StandardMemory:
             raise ValueError(f"memory range {address:#x}..{address + len(data):#x} is not writable")
         loc[0][loc[1] : loc[1] + len(data)] = data
 
+    def write_checked(self, address: int, data: bytes) -> bool:
+        """A guest-permission write (rw data and stack only): False, writing nothing, when not writable."""
+        loc = self._locate(address, len(data), True)
+        if loc is None:
+            return False
+        loc[0][loc[1] : loc[1] + len(data)] = data
+        return True
+
     def is_readable(self, address: int, length: int) -> bool:
         return length == 0 or self._locate(address, length, False) is not None
 
@@ -277,6 +285,13 @@ class DynamicMemory:
 
     def is_writable(self, address: int, length: int) -> bool:
         return all(((address + i) & M32) >> self.shift in self.writable for i in range(length))
+
+    def write_checked(self, address: int, data: bytes) -> bool:
+        """A guest-permission write (writable pages only): False, writing nothing, when not writable."""
+        if not self.is_writable(address, len(data)):
+            return False
+        self._put(address, data)
+        return True
 
     def sbrk(self, size: int) -> int | None:
         return None

@@ -140,10 +140,8 @@ class Host:
     def write(self, ptr: int, data: bytes) -> None:
         if not data:
             return
-        mem = self.inst.memory
-        if not mem.is_writable(ptr, len(data)):
+        if not self.inst.memory.write_checked(ptr, data):
             raise ExecError(E.OutOfBounds, detail=f"cannot write {len(data)} bytes at {ptr:#x}")
-        mem.write(ptr, data)
 
     def read_u256(self, ptr: int) -> int:
         return int.from_bytes(self.read(ptr, 32), "little")
@@ -180,10 +178,6 @@ class Host:
 I64_MAX = (1 << 63) - 1
 
 
-def _u32(x: int) -> int:
-    return x & M32
-
-
 def _hi_lo(x: int) -> tuple[int, int]:
     return (x >> 32) & M32, x & M32
 
@@ -203,9 +197,9 @@ def _getter(name: str, kind: str, value: Callable[[Host], object]) -> None:
         if kind == "u64":
             return v  # type: ignore[return-value]
         if kind == "u256":
-            h.write_u256(_u32(r[7]), v)  # type: ignore[arg-type]
+            h.write_u256(r[7] & M32, v)  # type: ignore[arg-type]
         else:
-            h.write(_u32(r[7]), v)  # type: ignore[arg-type]
+            h.write(r[7] & M32, v)  # type: ignore[arg-type]
         return None
 
     SYSCALLS[name] = handler
@@ -233,15 +227,15 @@ for _name, _kind, _value in (
 @syscall("balance_of")
 def _balance_of(h: Host, r: list) -> None:
     h.charge("balance_of")
-    address = h.read(_u32(r[7]), 20)
-    h.write_u256(_u32(r[8]), _reducible(h, address))
+    address = h.read(r[7] & M32, 20)
+    h.write_u256(r[8] & M32, _reducible(h, address))
 
 
 @syscall("block_hash")
 def _block_hash(h: Host, r: list) -> None:
     h.charge("block_hash")
-    number = h.read_u256(_u32(r[7]))
-    h.write(_u32(r[8]), h.stack.chain.block_hash(number))
+    number = h.read_u256(r[7] & M32)
+    h.write(r[8] & M32, h.stack.chain.block_hash(number))
 
 
 @syscall("weight_left")
@@ -249,31 +243,31 @@ def _weight_left(h: Host, r: list) -> None:
     h.charge("weight_left")
     w = h.frame.weight
     # SCALE-encoded Weight: two compact u64; written with the out_len protocol.
-    h.write_output(_u32(r[7]), _u32(r[8]), _compact(w.ref_left) + _compact(w.proof_left), False)
+    h.write_output(r[7] & M32, r[8] & M32, _compact(w.ref_left) + _compact(w.proof_left), False)
 
 
 @syscall("code_hash")
 def _code_hash(h: Host, r: list) -> None:
     h.charge("code_hash")
-    address = h.read(_u32(r[7]), 20)
+    address = h.read(r[7] & M32, 20)
     contract = h.stack.state.contracts.get(address)
     if contract is not None:
         value = contract.code_hash
     else:
         value = EMPTY_CODE_HASH if h.stack.state.exists(address) else bytes(32)
-    h.write(_u32(r[8]), value)
+    h.write(r[8] & M32, value)
 
 
 @syscall("own_code_hash")
 def _own_code_hash(h: Host, r: list) -> None:
     h.charge("own_code_hash")
-    h.write(_u32(r[7]), h.frame.contract.code_hash if h.frame.contract else bytes(32))
+    h.write(r[7] & M32, h.frame.contract.code_hash if h.frame.contract else bytes(32))
 
 
 @syscall("code_size")
 def _code_size(h: Host, r: list) -> int:
     h.charge("code_size")
-    address = h.read(_u32(r[7]), 20)
+    address = h.read(r[7] & M32, 20)
     contract = h.stack.state.contracts.get(address)
     return len(h.stack.state.codes[contract.code_hash].blob) if contract else 0
 
@@ -281,7 +275,7 @@ def _code_size(h: Host, r: list) -> int:
 @syscall("is_contract")
 def _is_contract(h: Host, r: list) -> int:
     h.charge("is_contract")
-    return int(h.read(_u32(r[7]), 20) in h.stack.state.contracts)
+    return int(h.read(r[7] & M32, 20) in h.stack.state.contracts)
 
 
 @syscall("caller_is_origin")
@@ -305,7 +299,7 @@ def _call_data_size(h: Host, r: list) -> int:
 
 @syscall("call_data_copy")
 def _call_data_copy(h: Host, r: list) -> None:
-    out_ptr, out_len, offset = _u32(r[7]), _u32(r[8]), _u32(r[9])
+    out_ptr, out_len, offset = r[7] & M32, r[8] & M32, r[9] & M32
     h.charge("call_data_copy", out_len)
     data = h.frame.input
     if data is None:
@@ -320,12 +314,12 @@ def _call_data_load(h: Host, r: list) -> None:
     data = h.frame.input
     if data is None:
         raise ExecError(E.InputForwarded)
-    offset = _u32(r[8])
+    offset = r[8] & M32
     word = bytes(32)
     if offset < len(data):
         chunk = data[offset : offset + 32]
         word = (chunk + bytes(32 - len(chunk)))[::-1]  # the word lands as a little-endian U256
-    h.write(_u32(r[7]), word)
+    h.write(r[7] & M32, word)
 
 
 @syscall("return_data_size")
@@ -336,7 +330,7 @@ def _return_data_size(h: Host, r: list) -> int:
 
 @syscall("return_data_copy")
 def _return_data_copy(h: Host, r: list) -> None:
-    out_ptr, out_len_ptr, offset = _u32(r[7]), _u32(r[8]), _u32(r[9])
+    out_ptr, out_len_ptr, offset = r[7] & M32, r[8] & M32, r[9] & M32
     data = h.frame.last_output.data
     if offset > len(data):
         raise ExecError(E.OutOfBounds, detail=f"return data offset {offset} > length {len(data)}")
@@ -345,7 +339,7 @@ def _return_data_copy(h: Host, r: list) -> None:
 
 @syscall("seal_return")
 def _seal_return(h: Host, r: list) -> None:
-    flags, ptr, length = _u32(r[7]), _u32(r[8]), _u32(r[9])
+    flags, ptr, length = r[7] & M32, r[8] & M32, r[9] & M32
     h.charge("seal_return", length)
     if length > 128 * 1024:
         raise ExecError(E.ReturnDataTooLarge)
@@ -364,9 +358,9 @@ def _consume_all_gas(h: Host, r: list) -> None:
 
 # Hashing.
 def _hash(h: Host, r: list, cost: str, fn: Callable[[bytes], bytes]) -> None:
-    length = _u32(r[8])
+    length = r[8] & M32
     h.charge(cost, length)
-    h.write(_u32(r[9]), fn(h.read(_u32(r[7]), length)))
+    h.write(r[9] & M32, fn(h.read(r[7] & M32, length)))
 
 
 @syscall("hash_keccak_256")
@@ -394,12 +388,12 @@ def _ecdsa_to_eth_address(h: Host, r: list) -> int:
     from coincurve import PublicKey
 
     h.charge("ecdsa_to_eth_address")
-    key = h.read(_u32(r[7]), 33)
+    key = h.read(r[7] & M32, 33)
     try:
         uncompressed = PublicKey(key).format(compressed=False)
     except ValueError:
         return ReturnCode.ECDSA_RECOVERY_FAILED
-    h.write(_u32(r[8]), keccak256(uncompressed[1:])[12:])
+    h.write(r[8] & M32, keccak256(uncompressed[1:])[12:])
     return ReturnCode.SUCCESS
 
 
@@ -436,29 +430,29 @@ def _write_slot(h: Host, transient: bool, key: StorageKey, value: bytes | None) 
 
 @syscall("get_storage")
 def _get_storage(h: Host, r: list) -> int:
-    transient = _storage_flags(_u32(r[7]))
-    key = h.storage_key(_u32(r[8]), _u32(r[9]))
+    transient = _storage_flags(r[7] & M32)
+    key = h.storage_key(r[8] & M32, r[9] & M32)
     h.charge("transient_storage" if transient else "get_storage", PAYLOAD_BYTES)
     value = _read_slot(h, transient, key)
     if value is None:
         return ReturnCode.KEY_NOT_FOUND
-    h.write_output(_u32(r[10]), _u32(r[11]), value, False)
+    h.write_output(r[10] & M32, r[11] & M32, value, False)
     return ReturnCode.SUCCESS
 
 
 @syscall("get_storage_or_zero")
 def _get_storage_or_zero(h: Host, r: list) -> None:
-    transient = _storage_flags(_u32(r[7]))
-    key = h.storage_key(_u32(r[8]), SENTINEL)
+    transient = _storage_flags(r[7] & M32)
+    key = h.storage_key(r[8] & M32, SENTINEL)
     h.charge("transient_storage" if transient else "get_storage", 32)
     value = _read_slot(h, transient, key) or b""
-    h.write(_u32(r[9]), (value + bytes(32))[:32])
+    h.write(r[9] & M32, (value + bytes(32))[:32])
 
 
 @syscall("contains_storage")
 def _contains_storage(h: Host, r: list) -> int:
-    transient = _storage_flags(_u32(r[7]))
-    key = h.storage_key(_u32(r[8]), _u32(r[9]))
+    transient = _storage_flags(r[7] & M32)
+    key = h.storage_key(r[8] & M32, r[9] & M32)
     h.charge("contains_storage")
     value = _read_slot(h, transient, key)
     return SENTINEL if value is None else len(value)
@@ -475,40 +469,40 @@ def _set(h: Host, flags: int, key: StorageKey, value: bytes | None) -> int:
 
 @syscall("set_storage", mutating=True)
 def _set_storage(h: Host, r: list) -> int:
-    key = h.storage_key(_u32(r[8]), _u32(r[9]))
-    return _set(h, _u32(r[7]), key, h.read(_u32(r[10]), _u32(r[11])))
+    key = h.storage_key(r[8] & M32, r[9] & M32)
+    return _set(h, r[7] & M32, key, h.read(r[10] & M32, r[11] & M32))
 
 
 @syscall("set_storage_or_clear", mutating=True)
 def _set_storage_or_clear(h: Host, r: list) -> int:
-    key = h.storage_key(_u32(r[8]), SENTINEL)
-    value = h.read(_u32(r[9]), 32)
-    return _set(h, _u32(r[7]), key, None if not any(value) else value)
+    key = h.storage_key(r[8] & M32, SENTINEL)
+    value = h.read(r[9] & M32, 32)
+    return _set(h, r[7] & M32, key, None if not any(value) else value)
 
 
 @syscall("clear_storage", mutating=True)
 def _clear_storage(h: Host, r: list) -> int:
-    key = h.storage_key(_u32(r[8]), _u32(r[9]))
-    return _set(h, _u32(r[7]), key, None)
+    key = h.storage_key(r[8] & M32, r[9] & M32)
+    return _set(h, r[7] & M32, key, None)
 
 
 @syscall("take_storage", mutating=True)
 def _take_storage(h: Host, r: list) -> int:
-    transient = _storage_flags(_u32(r[7]))
-    key = h.storage_key(_u32(r[8]), _u32(r[9]))
+    transient = _storage_flags(r[7] & M32)
+    key = h.storage_key(r[8] & M32, r[9] & M32)
     h.charge("transient_storage" if transient else "get_storage", PAYLOAD_BYTES)
     value = _read_slot(h, transient, key)
     if value is None:
         return ReturnCode.KEY_NOT_FOUND
     _write_slot(h, transient, key, None)
-    h.write_output(_u32(r[10]), _u32(r[11]), value, False)
+    h.write_output(r[10] & M32, r[11] & M32, value, False)
     return ReturnCode.SUCCESS
 
 
 # Immutables and events.
 @syscall("set_immutable_data")
 def _set_immutable_data(h: Host, r: list) -> None:
-    ptr, length = _u32(r[7]), _u32(r[8])
+    ptr, length = r[7] & M32, r[8] & M32
     if length > IMMUTABLE_BYTES:
         raise ExecError(E.OutOfBounds, detail=f"immutable data of {length} bytes (max {IMMUTABLE_BYTES})")
     h.charge("set_immutable_data", length)
@@ -530,12 +524,12 @@ def _get_immutable_data(h: Host, r: list) -> None:
     if data is None:
         raise ExecError(E.InvalidImmutableAccess, detail="this contract has no immutable data")
     h.charge("get_immutable_data", len(data))
-    h.write_output(_u32(r[7]), _u32(r[8]), data, False)
+    h.write_output(r[7] & M32, r[8] & M32, data, False)
 
 
 @syscall("deposit_event", mutating=True)
 def _deposit_event(h: Host, r: list) -> None:
-    topics_ptr, num_topics, data_ptr, data_len = _u32(r[7]), _u32(r[8]), _u32(r[9]), _u32(r[10])
+    topics_ptr, num_topics, data_ptr, data_len = r[7] & M32, r[8] & M32, r[9] & M32, r[10] & M32
     h.charge("deposit_event", data_len)
     if num_topics > NUM_EVENT_TOPICS:
         raise ExecError(E.TooManyTopics, detail=f"{num_topics} topics (max {NUM_EVENT_TOPICS})")
@@ -635,7 +629,7 @@ def _delegate_call(h: Host, r: list) -> int:
     flags, address_ptr = _hi_lo(r[7])
     in_len, in_ptr = _hi_lo(r[11])
     out_len_ptr, out_ptr = _hi_lo(r[12])
-    return do_call(h, flags, address_ptr, r[8], r[9], _u32(r[10]), None, in_ptr, in_len, out_ptr, out_len_ptr)
+    return do_call(h, flags, address_ptr, r[8], r[9], r[10] & M32, None, in_ptr, in_len, out_ptr, out_len_ptr)
 
 
 @syscall("call_evm")
@@ -645,7 +639,7 @@ def _call_evm(h: Host, r: list) -> int:
     out_len_ptr, out_ptr = _hi_lo(r[12])
     gas = r[10]
     ref = M64 if gas == M64 else gas * h.config.schedule.ref_time_per_fuel
-    return do_call(h, _u32(r[7]), _u32(r[8]), ref, M64, None, _u32(r[9]), in_ptr, in_len, out_ptr, out_len_ptr)
+    return do_call(h, r[7] & M32, r[8] & M32, ref, M64, None, r[9] & M32, in_ptr, in_len, out_ptr, out_len_ptr)
 
 
 @syscall("delegate_call_evm")
@@ -654,7 +648,7 @@ def _delegate_call_evm(h: Host, r: list) -> int:
     out_len_ptr, out_ptr = _hi_lo(r[11])
     gas = r[9]
     ref = M64 if gas == M64 else gas * h.config.schedule.ref_time_per_fuel
-    return do_call(h, _u32(r[7]), _u32(r[8]), ref, M64, None, None, in_ptr, in_len, out_ptr, out_len_ptr)
+    return do_call(h, r[7] & M32, r[8] & M32, ref, M64, None, None, in_ptr, in_len, out_ptr, out_len_ptr)
 
 
 @syscall("instantiate", mutating=True)
@@ -687,7 +681,7 @@ def _instantiate(h: Host, r: list) -> int:
 @syscall("terminate", mutating=True)
 def _terminate(h: Host, r: list) -> None:
     h.charge("terminate")
-    beneficiary = h.read(_u32(r[7]), 20)
+    beneficiary = h.read(r[7] & M32, 20)
     frame, stack = h.frame, h.stack
     if frame.entry == "deploy":
         raise ExecError(E.TerminatedInConstructor)
@@ -701,7 +695,7 @@ def _terminate(h: Host, r: list) -> None:
 def _weight_to_fee(h: Host, r: list) -> None:
     h.charge("weight_to_fee")
     fee = (r[7] // h.config.schedule.ref_time_per_fuel) * h.config.gas_price
-    h.write_u256(_u32(r[9]), fee)
+    h.write_u256(r[9] & M32, fee)
 
 
 def _compact(value: int) -> bytes:
