@@ -14,6 +14,7 @@ from .runtime import check_supported
 _REGS = struct.Struct("<13Q")
 _STATE_IN = struct.Struct("<13QqQ")  # registers, gas and the entry target (offsets 0, 104, 112 of VmContext)
 _STATE_OUT = struct.Struct("<13QqQQ")  # ... followed by exit_pc and exit_arg
+_EXIT_FALLBACK, _EXIT_ECALLI = rt.EXIT_FALLBACK, rt.EXIT_ECALLI
 
 
 class CompiledModule:
@@ -43,14 +44,14 @@ class CompiledModule:
         self.jump_table_address = ctypes.addressof(self.jump_table)
         # Single-instruction interpreter segments for the instructions the JIT hands back.
         self.fallback = Module(module.blob, replace(module.config, step_tracing=True, backend="interpreter"))
-        self.ecalli: dict[int, tuple[Interrupt, int]] = {}
+        self.ecalli: dict[int, tuple[Interrupt, tuple[int, bool]]] = {}
 
-    def ecalli_exit(self, pc: int, number: int) -> tuple[Interrupt, int]:
-        """(the Interrupt, the pc to resume at) of the ecalli at `pc`, built once: both depend on the pc only."""
+    def ecalli_exit(self, pc: int, number: int) -> tuple[Interrupt, tuple[int, bool]]:
+        """(the Interrupt, where to resume) of the ecalli at `pc`, built once: both depend on the pc only."""
         found = self.ecalli.get(pc)
         if found is None:
             nxt = self.fallback.code.decode(pc)[0].next_pc
-            found = self.ecalli[pc] = (Interrupt(InterruptKind.ECALLI, pc, number), nxt)
+            found = self.ecalli[pc] = (Interrupt(InterruptKind.ECALLI, pc, number), (nxt, False))
         return found
 
 
@@ -129,7 +130,7 @@ class JitInstance(Instance):
         enter = self._enter
         while True:
             code = enter()
-            if code != rt.EXIT_FALLBACK:
+            if code != _EXIT_FALLBACK:
                 break
             result = self._fallback(ctx.exit_pc)
             if result is None or result < 0:
@@ -137,11 +138,11 @@ class JitInstance(Instance):
             ctx.exit_pc = result
         r[:16] = _STATE_OUT.unpack_from(ctx_bytes, 0)  # registers, gas, pc, ecalli number
         exit_pc = r[14]
-        if code == rt.EXIT_ECALLI:  # the hot path: a host call
+        if code == _EXIT_ECALLI:  # the hot path: a host call
             self.program_counter = exit_pc
-            interrupt, nxt = jit.ecalli_exit(exit_pc, r[15])
-            self._next = (nxt, False)
-            return interrupt
+            found = jit.ecalli.get(exit_pc) or jit.ecalli_exit(exit_pc, r[15])
+            self._next = found[1]
+            return found[0]
         if code == rt.EXIT_FINISHED:
             return self._interrupt(-1)
         if code == rt.EXIT_TRAP:
