@@ -104,6 +104,59 @@ def _prepare(types: list[str], args: Sequence[Any]) -> list[Any]:
     return out
 
 
+def _word_type(t: str) -> tuple[str, int] | None:
+    """("address"|"bool"|"uint"|"int", bits) for the one-word static types most calls use, else None."""
+    if t in ("address", "bool"):
+        return t, 160 if t == "address" else 8
+    for kind in ("uint", "int"):
+        if t.startswith(kind) and t[len(kind) :].isdigit():
+            bits = int(t[len(kind) :])
+            return (kind, bits) if 8 <= bits <= 256 and bits % 8 == 0 else None
+    return None
+
+
+def _encode_words(words: list[tuple[str, int]], args: Sequence[Any]) -> bytes:
+    """ABI encoding of one-word arguments without eth-abi (its per-call cost dominates a token transfer's API
+    time); the same values are accepted and refused (tests/test_abi.py compares the two)."""
+    out = []
+    for (kind, bits), a in zip(words, args, strict=True):
+        if kind == "address":
+            out.append(bytes(12) + parse_address(a))
+            continue
+        if kind == "bool":
+            if type(a) is not bool:
+                raise TypeError(f"bool expected, got {a!r}")
+            out.append(bytes(31) + (b"\x01" if a else b"\x00"))
+            continue
+        if not isinstance(a, int) or isinstance(a, bool):
+            raise TypeError(f"{kind}{bits} expected an integer, got {a!r}")
+        low, high = (-(1 << (bits - 1)), 1 << (bits - 1)) if kind == "int" else (0, 1 << bits)
+        if not low <= a < high:
+            raise ValueError(f"{a} does not fit {kind}{bits}")
+        out.append((a & ((1 << 256) - 1)).to_bytes(32, "big"))
+    return b"".join(out)
+
+
+def _decode_words(words: list[tuple[str, int]], data: bytes) -> tuple | None:
+    """One-word results without eth-abi; None for anything unusual (short data, dirty padding), which eth-abi
+    then decodes or rejects with its own message."""
+    if len(data) < 32 * len(words):
+        return None
+    out: list[Any] = []
+    for i, (kind, bits) in enumerate(words):
+        value = int.from_bytes(data[32 * i : 32 * i + 32], "big")
+        if kind == "int":
+            if value >> 255:
+                value -= 1 << 256
+            if not -(1 << (bits - 1)) <= value < 1 << (bits - 1):
+                return None
+        elif value >> bits or (kind == "bool" and value > 1):
+            return None
+        out.append(to_checksum(value.to_bytes(20, "big")) if kind == "address" else bool(value) if kind == "bool"
+                   else value)  # fmt: skip
+    return tuple(out)
+
+
 @dataclass(frozen=True)
 class _Overload:
     """An ABI function item with its selector and types worked out once."""
@@ -113,6 +166,8 @@ class _Overload:
     inputs: list[str]
     outputs: list[str]
     view: bool
+    input_words: list[tuple[str, int]] | None = None  # when every input is a one-word type (_word_type)
+    output_words: list[tuple[str, int]] | None = None
 
 
 class ContractFunction:
@@ -121,11 +176,13 @@ class ContractFunction:
     def __init__(self, contract: Contract, items: list[dict]) -> None:
         self.contract = contract
         self.items = items
-        self._overloads = [
-            _Overload(i, keccak256(signature(i).encode())[:4], [_type(p) for p in i.get("inputs", [])],
-                      [_type(p) for p in i.get("outputs", [])], i.get("stateMutability") in ("view", "pure"))
-            for i in items
-        ]  # fmt: skip
+        self._overloads = []
+        for i in items:
+            inputs, outputs = [_type(p) for p in i.get("inputs", [])], [_type(p) for p in i.get("outputs", [])]
+            words_in, words_out = [_word_type(t) for t in inputs], [_word_type(t) for t in outputs]
+            self._overloads.append(_Overload(
+                i, keccak256(signature(i).encode())[:4], inputs, outputs, i.get("stateMutability") in ("view", "pure"),
+                None if None in words_in else words_in, None if None in words_out else words_out))  # type: ignore[arg-type]  # fmt: skip
 
     def _pick(self, args: tuple) -> _Overload:
         matches = [o for o in self._overloads if len(o.inputs) == len(args)]
@@ -140,6 +197,8 @@ class ContractFunction:
     @staticmethod
     def _encode(overload: _Overload, args: tuple) -> bytes:
         try:
+            if overload.input_words is not None:
+                return overload.selector + _encode_words(overload.input_words, args)
             return overload.selector + abi_encode(overload.inputs, _prepare(overload.inputs, args))
         except (EncodingError, TypeError, ValueError) as e:
             raise TypeError(f"cannot encode arguments for {signature(overload.item)}: {e}") from None
@@ -156,6 +215,10 @@ class ContractFunction:
         if not result.success:
             raise self.contract.revert_error(result)
         outputs = overload.outputs
+        if overload.output_words is not None and outputs:
+            fast = _decode_words(overload.output_words, result.output)
+            if fast is not None:
+                return fast[0] if len(fast) == 1 else fast
         try:
             decoded = abi_decode(outputs, result.output) if outputs else ()
         except DecodingError as e:
