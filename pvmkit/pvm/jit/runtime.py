@@ -119,12 +119,14 @@ _free: list[Context] = []
 
 
 def _trampoline(ctx_address: int) -> bytes:
-    code = bytearray()
-    for r in SAVED:  # push r64
-        code += bytes([0x41, 0x50 + r - 8]) if r >= 8 else bytes([0x50 + r])
-    code += b"\x49\xbd" + ctx_address.to_bytes(8, "little")  # mov r13, imm64
-    code += b"\x41\xff\xa5" + MODULE_ENTRY.to_bytes(4, "little")  # jmp qword [r13 + disp32]
-    return bytes(code)
+    from .x86 import R13, Assembler, Imm, Mem
+
+    a = Assembler()
+    for r in SAVED:
+        a.push(r)
+    a.mov(R13, Imm(ctx_address))
+    a.jmp(Mem(R13, MODULE_ENTRY))
+    return a.finish()
 
 
 def acquire_context() -> Context:
@@ -132,7 +134,9 @@ def acquire_context() -> Context:
     if not _free:
         contexts = (VmContext * _BATCH)()
         size = 32
-        code = b"".join(_trampoline(ctypes.addressof(c)).ljust(size, b"\xcc") for c in contexts)
+        entries = [_trampoline(ctypes.addressof(c)) for c in contexts]
+        assert all(len(e) <= size for e in entries)  # at most 27 bytes: 6 pushes, a movabs, a jmp [r13 + disp32]
+        code = b"".join(e.ljust(size, b"\xcc") for e in entries)
         exe = ExecutableCode(code)
         batch = (contexts, exe)
         _free.extend(Context(c, _ENTER(exe.address + i * size), batch) for i, c in enumerate(contexts))
