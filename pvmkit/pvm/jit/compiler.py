@@ -15,7 +15,7 @@ Scratch registers: rax, rcx, rdx (generated code calls nothing).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -116,6 +116,24 @@ _BRANCH_CC = {
 }  # fmt: skip
 
 
+class Piece(NamedTuple):
+    """Encoded code of a template (its body or its cold part) and what placing it patches. `holes` are
+    (position, bias) pairs of imm32/disp32 fields that get (operand - bias), the operand being the memory offset
+    or immediate the template was built without."""
+
+    code: bytes
+    pcs: list[int]  # imm32 fields that get the instruction's pc (its exits)
+    exits: list[int]  # rel32 fields of jumps to the epilogue
+    refs: list[int]  # rel32 fields of jumps to the other part (body → cold part, cold part → after the body)
+    holes: Sequence[tuple[int, int]]
+    plain: bool  # nothing to patch: a plain copy
+
+
+def _with_operand(inst: Instruction, at: int, value: int) -> Instruction:
+    """`inst` with operand `at` replaced (a template's sentinel)."""
+    return inst._replace(args=inst.args[:at] + (value,) + inst.args[at + 1 :])
+
+
 class Region(NamedTuple):
     """A guest memory region generated code accesses directly: [lo, lo + size), at host address [ctx + ptr]."""
 
@@ -154,12 +172,11 @@ class JitCompiler:
         self.charged_labels: dict[int, Label] = {}
         self.stubs: list[Callable[[], None]] = []
         self.native = 0
-        # (name, args) → (code, pc patch offsets, native?) for instructions whose code depends only on those.
-        # (name, args) → (code, pc patch offsets, exit jump offsets, native?) for instructions whose code depends
-        # only on those.
-        self.templates: dict[tuple, tuple[bytes, list[int], list[int], bool]] = {}
+        # Template key → (body Piece, cold Piece or None, translated natively?), or False for an immediate
+        # template that could not be built (see instruction()).
+        self.templates: dict[tuple, tuple[Piece, Piece | None, bool] | bool] = {}
+        # While a template is built: where its exits store their pc (patched per use), else None.
         self.template: list[int] | None = None
-        self.template_exits: list[int] = []
         # Indirect memory templates leave their offset out of the key: they are built with `offset_sentinel`
         # (which gives every region check a 32-bit displacement) and record (position, region start) here.
         self.template_disps: list[tuple[int, int]] | None = None
@@ -196,11 +213,7 @@ class JitCompiler:
             a.mov(RAX, Imm(arg))
             a.mov(_EXIT_ARG, RAX)
         a.mov(RAX, Imm(code), w=32)
-        if self.template is not None:  # jmp rel32 to the epilogue, resolved when the template is copied
-            a.code += b"\xe9\0\0\0\0"
-            self.template_exits.append(a.offset() - 4)
-        else:
-            a.jmp(self.epilogue)
+        a.jmp(self.epilogue)  # in a template, piece() turns this into a jump patched per use
 
     def epilogue_code(self) -> None:
         """Store the mapped guest registers into the context and return to runtime.Context.enter's caller."""
@@ -309,64 +322,62 @@ class JitCompiler:
         # template is built in a scratch assembler (internal labels resolved), so a repeat costs byte copies
         # plus patching the pc of its exits and the jumps between its body, its cold part and the epilogue.
         base = _MEMORY_BASE.get(name)
-        offset = 0
+        operand = 0
         if base is None:
             key: tuple = (name, inst.args)
             at = _IMMEDIATE.get(name)
             if at is not None:  # try the template without the immediate (see immediate_template)
                 args = inst.args
-                offset = args[at]
-                imm_key = (name, args[:at], args[at + 1 :], offset & M32 >= 1 << 31)
+                operand = args[at]
+                imm_key = (name, args[:at], args[at + 1 :], operand & M32 >= 1 << 31)
                 template = self.templates.get(imm_key)
                 if template is None:
                     template = self.templates[imm_key] = self.immediate_template(emit, inst, at)
                 if template is False:
-                    offset = 0
+                    operand = 0
                 else:
                     key = imm_key
         else:
             args = inst.args
             at = _MEMORY_OFFSET[name]
-            offset = args[at]
+            operand = args[at]
             key = (name, args[:at], args[at + 1 :], self.hint[args[base]])
         template = self.templates.get(key)
         if template is None:
             if base is not None:
-                args = inst.args
-                inst = inst._replace(args=args[:at] + (self.offset_sentinel,) + args[at + 1 :])
+                inst = _with_operand(inst, at, self.offset_sentinel)
             template = self.templates[key] = self.build_template(emit, inst, base is not None)
         body, cold, ok = template
-        if body[5]:  # nothing to patch: a plain copy
-            self.a.code += body[0]
+        if body.plain:
+            self.a.code += body.code
             if ok:
                 self.native += 1
             return
         pc_bytes = inst.pc.to_bytes(4, "little")
-        start = self.place(body, pc_bytes, offset)
+        start = self.place(body, pc_bytes, operand)
         if cold is not None:
             entry, done = Label(), Label()
             done.pos = len(self.a.code)
-            self.a._fixups.extend((entry, start + ref, 4) for ref in body[3])
-            self.stubs.append(lambda: self.place_cold(cold, pc_bytes, offset, entry, done))
+            self.a._fixups.extend((entry, start + ref, 4) for ref in body.refs)
+            self.stubs.append(lambda: self.place_cold(cold, pc_bytes, operand, entry, done))
         if ok:
             self.native += 1
 
-    def immediate_template(self, emit: Emitter, inst: Instruction, at: int) -> tuple | bool:
+    def immediate_template(self, emit: Emitter, inst: Instruction, at: int) -> tuple[Piece, Piece | None, bool] | bool:
         """A template for every immediate of inst's sign, built with a sentinel immediate whose 4 bytes mark where
         to patch the real one (its magnitude forces the 32-bit encodings); False when the sentinel does not show up
         exactly once in the code (then the immediate stays in the key)."""
         args = inst.args
         sentinel = _SENTINEL if args[at] & M32 < 1 << 31 else -_SENTINEL
-        body, cold, ok = self.build_template(emit, inst._replace(args=args[:at] + (sentinel,) + args[at + 1 :]), False)
-        code = body[0]
+        body, cold, ok = self.build_template(emit, _with_operand(inst, at, sentinel), False)
         pattern = (sentinel & M32).to_bytes(4, "little")
-        if cold is not None or code.count(pattern) != 1:
+        if cold is not None or body.code.count(pattern) != 1:
             return False
-        return body[:4] + (((code.index(pattern), 0),), False), cold, ok
+        return body._replace(holes=((body.code.index(pattern), 0),), plain=False), cold, ok
 
-    def build_template(self, emit: Emitter, inst: Instruction, offset_holes: bool) -> tuple:
+    def build_template(self, emit: Emitter, inst: Instruction, offset_holes: bool) -> tuple[Piece, Piece | None, bool]:
         main = self.a
-        self.a, self.template, self.template_exits, self.cold_code = Assembler(), [], [], None
+        self.a, self.template, self.cold_code = Assembler(), [], None
         self.template_disps = [] if offset_holes else None
         try:
             ok = emit(self, inst)
@@ -376,7 +387,7 @@ class JitCompiler:
             body = self.piece(self.cold_label if emit_cold is not None else None)
             cold = None
             if emit_cold is not None:
-                self.a, self.template, self.template_exits = Assembler(), [], []
+                self.a, self.template = Assembler(), []
                 self.template_disps = [] if offset_holes else None
                 done = self.a.label()
                 emit_cold(done)
@@ -385,33 +396,35 @@ class JitCompiler:
         finally:
             self.a, self.template, self.cold_code, self.template_disps = main, None, None, None
 
-    def piece(self, external: Label | None) -> tuple:
-        """(code, pc holes, epilogue jumps, rel32 jumps to `external`, offset holes) of the scratch assembler."""
-        a = self.a
-        refs = [pos for label, pos, size in a._fixups if label is external]
-        a._fixups = [f for f in a._fixups if f[0] is not external]
-        holes, exits, disps = self.template, self.template_exits, self.template_disps or ()
-        return a.finish(), holes, exits, refs, disps, not (holes or exits or refs or disps)
+    def piece(self, external: Label | None) -> Piece:
+        """The scratch assembler's code as a Piece: its jumps to the epilogue and to `external` (labels outside
+        the template, unbound here) become positions to patch when it is placed."""
+        a, epilogue = self.a, self.epilogue
+        exits = [pos for label, pos, _ in a._fixups if label is epilogue]
+        refs = [pos for label, pos, _ in a._fixups if label is external]
+        a._fixups = [f for f in a._fixups if f[0] is not epilogue and f[0] is not external]
+        pcs, holes = self.template or [], self.template_disps or ()
+        return Piece(a.finish(), pcs, exits, refs, holes, not (pcs or exits or refs or holes))
 
-    def place(self, piece: tuple, pc_bytes: bytes, offset: int) -> int:
-        code, holes, exits, _, disps, _ = piece
+    def place(self, piece: Piece, pc_bytes: bytes, operand: int) -> int:
+        """Append `piece` with its pc, epilogue jumps and operand holes filled in; returns where it starts."""
         a = self.a
         out = a.code
         start = len(out)
-        out += code
-        for hole in holes:
-            out[start + hole : start + hole + 4] = pc_bytes
-        if exits:
+        out += piece.code
+        for pos in piece.pcs:
+            out[start + pos : start + pos + 4] = pc_bytes
+        if piece.exits:
             epilogue = self.epilogue
-            a._fixups.extend((epilogue, start + hole, 4) for hole in exits)
-        for hole, lo in disps:
-            out[start + hole : start + hole + 4] = ((offset - lo) & M32).to_bytes(4, "little")
+            a._fixups.extend((epilogue, start + pos, 4) for pos in piece.exits)
+        for pos, lo in piece.holes:
+            out[start + pos : start + pos + 4] = ((operand - lo) & M32).to_bytes(4, "little")
         return start
 
-    def place_cold(self, piece: tuple, pc_bytes: bytes, offset: int, entry: Label, done: Label) -> None:
+    def place_cold(self, piece: Piece, pc_bytes: bytes, operand: int, entry: Label, done: Label) -> None:
         self.a.bind(entry)
-        start = self.place(piece, pc_bytes, offset)
-        self.a._fixups.extend((done, start + ref, 4) for ref in piece[3])
+        start = self.place(piece, pc_bytes, operand)
+        self.a._fixups.extend((done, start + ref, 4) for ref in piece.refs)
 
     def cold(self, emit: Callable[[Label], None]) -> Label:
         """Out-of-line code of the template being built, placed after all instructions: `emit(done)` emits it,
