@@ -172,7 +172,7 @@ class Module:
         self.entry = _EntryCache(lambda pc: self._compile(pc, True, single))
         self.resume = _EntryCache(lambda pc: self._compile(pc, False, single))
         self._block_cost: dict[int, int] = {}
-        self.ecalli_interrupts: dict[int, Interrupt] = {}
+        self._ecalli: dict[int, tuple[Interrupt, tuple[int, bool]]] = {}
         self.backend = resolve_backend(self.config)
 
     @classmethod
@@ -193,6 +193,15 @@ class Module:
     @property
     def default_sp(self) -> int:
         return self.memory_map.stack_address_high
+
+    def ecalli_exit(self, pc: int, number: int) -> tuple[Interrupt, tuple[int, bool]]:
+        """(the Interrupt, where to resume) of the ecalli at `pc`, built once per site: both depend on the pc only
+        (the number is the instruction's immediate), so a host call builds neither."""
+        found = self._ecalli.get(pc)
+        if found is None:
+            nxt = self.code.decode(pc)[0].next_pc
+            found = self._ecalli[pc] = (Interrupt(InterruptKind.ECALLI, pc, ecalli=number), (nxt, False))
+        return found
 
     def block_cost(self, start: int) -> int:
         """Gas of the basic block starting at `start` (naive cost model: one per instruction)."""
@@ -687,13 +696,8 @@ class Instance:
         pc = r[_PC]
         self.program_counter = pc
         if code == _ECALLI:
-            self._next = (r[_RESUME], False)
-            # One Interrupt per ecalli site (its number is the instruction's immediate): a host call builds none.
-            interrupts = self.module.ecalli_interrupts
-            found = interrupts.get(pc)
-            if found is None:
-                found = interrupts[pc] = Interrupt(InterruptKind.ECALLI, pc, ecalli=r[_ARG])
-            return found
+            interrupt, self._next = self.module.ecalli_exit(pc, r[_ARG])
+            return interrupt
         if code == _OOG:
             # r[16] == -1: the block's gas check failed (retry charges it); else memset stopped mid-way.
             self._next = (pc, True) if r[_RESUME] < 0 else (r[_RESUME], False)

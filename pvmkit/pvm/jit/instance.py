@@ -44,15 +44,6 @@ class CompiledModule:
         self.jump_table_address = ctypes.addressof(self.jump_table)
         # Single-instruction interpreter segments for the instructions the JIT hands back.
         self.fallback = Module(module.blob, replace(module.config, step_tracing=True, backend="interpreter"))
-        self.ecalli: dict[int, tuple[Interrupt, tuple[int, bool]]] = {}
-
-    def ecalli_exit(self, pc: int, number: int) -> tuple[Interrupt, tuple[int, bool]]:
-        """(the Interrupt, where to resume) of the ecalli at `pc`, built once: both depend on the pc only."""
-        found = self.ecalli.get(pc)
-        if found is None:
-            nxt = self.fallback.code.decode(pc)[0].next_pc
-            found = self.ecalli[pc] = (Interrupt(InterruptKind.ECALLI, pc, number), (nxt, False))
-        return found
 
 
 def compiled(module: Module) -> CompiledModule:
@@ -140,9 +131,8 @@ class JitInstance(Instance):
         exit_pc = r[14]
         if code == _EXIT_ECALLI:  # the hot path: a host call
             self.program_counter = exit_pc
-            found = jit.ecalli.get(exit_pc) or jit.ecalli_exit(exit_pc, r[15])
-            self._next = found[1]
-            return found[0]
+            interrupt, self._next = self.module.ecalli_exit(exit_pc, r[15])
+            return interrupt
         if code == rt.EXIT_FINISHED:
             return self._interrupt(-1)
         if code == rt.EXIT_TRAP:
