@@ -58,8 +58,12 @@ class Schedule:
     """Ethereum gas of a precompile → ref_time (40 M gas per second, revive.md §6)."""
 
     def cost(self, name: str, n: int = 0) -> Weight:
+        return Weight(*self.cost_parts(name, n))
+
+    def cost_parts(self, name: str, n: int = 0) -> tuple[int, int]:
+        """(ref_time, proof_size) of `cost`, for charging without building a Weight (host functions' hot path)."""
         base, per, proof = self.costs[name]
-        return Weight(base + per * n, proof)
+        return base + per * n, proof
 
 
 @dataclass(frozen=True)

@@ -101,12 +101,12 @@ class Host:
         per_fuel = self.schedule.ref_time_per_fuel
         host_fn = self.schedule.host_fn_base
         r = inst._r
-        fuel = min(meter.ref_left // per_fuel, I64_MAX)  # the VM's gas is an i64
-        inst.gas = fuel
         run, charge, ecalli, n_handlers = inst.run, meter.charge_parts, InterruptKind.ECALLI, len(handlers)
         while True:
+            # What is left of the frame's weight, as fuel; r[13] is the instance's gas (Instance.gas, an i64).
+            fuel = r[13] = min(meter.ref_left // per_fuel, I64_MAX)
             intr = run()
-            meter.used_ref += (fuel - r[13]) * per_fuel  # r[13]: the instance's gas (Instance.gas, inlined)
+            meter.used_ref += (fuel - r[13]) * per_fuel
             if intr.kind is ecalli:
                 index = intr.ecalli
                 handler = handlers[index] if index < n_handlers else None
@@ -119,7 +119,6 @@ class Host:
                     return ExecReturn(ret.flags, ret.data)
                 if result is not None:
                     r[7] = result & M64
-                fuel = r[13] = min((meter.limit_ref - meter.used_ref) // per_fuel, I64_MAX)
                 continue
             kind = intr.kind
             if kind is InterruptKind.FINISHED:
@@ -160,8 +159,7 @@ class Host:
         self.write(out_len_ptr, n.to_bytes(4, "little"))
 
     def charge(self, name: str, n: int = 0) -> None:
-        base, per, proof = self.schedule.costs[name]  # Schedule.cost, without the Weight
-        self.frame.weight.charge_parts(base + per * n, proof)
+        self.frame.weight.charge_parts(*self.schedule.cost_parts(name, n))
 
     def storage_key(self, key_ptr: int, key_len: int) -> StorageKey:
         if key_len == SENTINEL:
