@@ -96,10 +96,14 @@ class Code:
         next_pc = pc + skip + 1
         if next_invalid and next_pc >= len(code) and name in NO_FALLTHROUGH:
             next_invalid = False
-        chunk = code[pc + 1 : pc + 17]
+        return Instruction(pc, name, self._args(name, pc, skip), next_pc), next_invalid
+
+    def _args(self, name: str, pc: int, skip: int) -> tuple[int, ...]:
+        """Operands of the instruction at `pc`: decoding may read up to 16 bytes past the opcode, zeros past the end."""
+        chunk = self.code[pc + 1 : pc + 17]
         if len(chunk) < 16:
             chunk = chunk + bytes(16 - len(chunk))
-        return Instruction(pc, name, _decode_args(name, chunk, pc, skip), next_pc), next_invalid
+        return _decode_args(name, chunk, pc, skip)
 
     def instructions(self, start: int = 0) -> Iterator[Instruction]:
         """All instructions from `start` to the end, in order, with implicit traps where polkavm has them."""
@@ -115,7 +119,7 @@ class Code:
             # Fast path: the next instruction start is near and not the end. Instructions that do not depend on
             # their pc are decoded once per distinct key: the bytes decoding reads (which may run past the
             # instruction, as in polkavm) and the skip. Most repeat, e.g. `u64 [sp + 8] = s0`.
-            nxt = pc + 1
+            nxt = pc + 1  # _skip inlined (it would cost this loop ~15%)
             while nxt < code_len and not (bitmask[nxt >> 3] >> (nxt & 7)) & 1:
                 nxt += 1
             skip = nxt - pc - 1
@@ -123,15 +127,13 @@ class Code:
                 read = reads[code[pc]]
                 if read < 0:  # jumps and branches: operands are pc-relative
                     name = names[code[pc]]
-                    chunk = code[pc + 1 : pc + 17]
-                    yield Instruction(pc, name, _decode_args(name, chunk + bytes(16 - len(chunk)), pc, skip), nxt)
+                    yield Instruction(pc, name, self._args(name, pc, skip), nxt)
                 else:
                     key = code[pc : pc + 1 + max(skip, read)] + _SKIPS[skip]
                     found = cache.get(key)
                     if found is None:
                         name = names[code[pc]]
-                        chunk = code[pc + 1 : pc + 17]
-                        found = cache[key] = (name, _decode_args(name, chunk + bytes(16 - len(chunk)), pc, skip))
+                        found = cache[key] = (name, self._args(name, pc, skip))
                     yield Instruction(pc, found[0], found[1], nxt)
                 pc = nxt
                 continue
