@@ -165,16 +165,15 @@ class StandardMemory:
 
     def write(self, address: int, data: bytes) -> None:
         """Host-side write (may also write ro data, as polkavm's host API can)."""
-        if not data:
-            return
-        loc = self._locate(address, len(data), False)
-        if loc is None:
+        if data and not self._write(address, data, False):
             raise ValueError(f"memory range {address:#x}..{address + len(data):#x} is not writable")
-        loc[0][loc[1] : loc[1] + len(data)] = data
 
     def write_checked(self, address: int, data: bytes) -> bool:
         """A guest-permission write (rw data and stack only): False, writing nothing, when not writable."""
-        loc = self._locate(address, len(data), True)
+        return self._write(address, data, True)
+
+    def _write(self, address: int, data: bytes, guest: bool) -> bool:
+        loc = self._locate(address, len(data), guest)
         if loc is None:
             return False
         loc[0][loc[1] : loc[1] + len(data)] = data
