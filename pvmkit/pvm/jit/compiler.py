@@ -472,13 +472,10 @@ class JitCompiler:
     def address(self, inst: Instruction) -> tuple[int | None, int]:
         """(base register or None, offset) of a memory instruction."""
         name, args = inst.name, inst.args
-        if name.startswith(("load_indirect_", "store_indirect_")):
-            return args[1], args[2]
-        if name.startswith("store_imm_indirect_"):
-            return args[0], args[1]
-        if name.startswith("store_imm_"):
-            return None, args[0]
-        return None, args[1]  # load_* / store_* with an absolute address
+        base = _MEMORY_BASE.get(name)
+        if base is not None:
+            return args[base], args[_MEMORY_OFFSET[name]]
+        return None, args[0 if name.startswith("store_imm_") else 1]  # an absolute address
 
     def memory(self, inst: Instruction, size: int, access: Callable[[Mem], None]) -> bool:
         """Compute the guest address, bounds-check it against rw and stack, and run `access` on the host address.
