@@ -215,17 +215,15 @@ class ContractFunction:
         if not result.success:
             raise self.contract.revert_error(result)
         outputs = overload.outputs
-        if overload.output_words is not None and outputs:
-            fast = _decode_words(overload.output_words, result.output)
-            if fast is not None:
-                return fast[0] if len(fast) == 1 else fast
-        try:
-            decoded = abi_decode(outputs, result.output) if outputs else ()
-        except DecodingError as e:
-            raise ValueError(f"{signature(item)} returned undecodable data 0x{result.output.hex()}: {e}") from None
         if not outputs:
             return None
-        decoded = tuple(_checksummed(t, v) for t, v in zip(outputs, decoded, strict=True))
+        decoded = _decode_words(overload.output_words, result.output) if overload.output_words is not None else None
+        if decoded is None:  # not only one-word types, or unusual data: eth-abi decodes or rejects it
+            try:
+                raw = abi_decode(outputs, result.output)
+            except DecodingError as e:
+                raise ValueError(f"{signature(item)} returned undecodable data 0x{result.output.hex()}: {e}") from None
+            decoded = tuple(_checksummed(t, v) for t, v in zip(outputs, raw, strict=True))
         return decoded[0] if len(decoded) == 1 else decoded
 
 
