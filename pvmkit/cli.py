@@ -184,8 +184,8 @@ def run(
 
     blob = _read_blob(blob_path)
     gas_limit = _parse_int(gas, "--gas")
-    if gas_limit < 0:
-        raise click.BadParameter("must be ≥ 0", param_hint="--gas")
+    if not 0 <= gas_limit < 1 << 63:  # the VM's gas is an i64
+        raise click.BadParameter(f"must be between 0 and {(1 << 63) - 1}", param_hint="--gas")
     module = _module(blob, backend, step_tracing=trace)
     inst = module.instantiate()
     if entry_pc is not None:

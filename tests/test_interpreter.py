@@ -310,3 +310,21 @@ def test_dynamic_paging_accesses_near_the_top_of_the_address_space() -> None:
     inst.gas = 10
     inst.map_memory(0xFFFFF000, 0x1000)
     assert inst.run().kind is K.TRAP
+
+
+def test_cli_gas_outside_the_i64_range_is_a_usage_error(tmp_path) -> None:
+    """Gas is an i64 (Instance.gas refuses more); the CLI checks --gas against the same range: a one-line
+    error, exit status 2, no traceback."""
+    from click.testing import CliRunner
+
+    from pvmkit.cli import main
+    from pvmkit.pvm.asm import assemble
+
+    path = tmp_path / "p.polkavm"
+    path.write_bytes(assemble("pub @main:\n    a0 = 1\n    ret\n").write())
+    for bad in (str(2**63), "-1"):
+        out = CliRunner().invoke(main, ["run", str(path), "--backend", "interpreter", "--gas", bad])
+        assert out.exit_code == 2 and "Traceback" not in out.output, out.output
+        assert "Invalid value for --gas: must be between 0 and 9223372036854775807" in out.output
+    out = CliRunner().invoke(main, ["run", str(path), "--backend", "interpreter", "--gas", str(2**63 - 1)])
+    assert out.exception is None and "gas used: 2" in out.output, out.output
