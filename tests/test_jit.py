@@ -349,3 +349,105 @@ def test_on_disk_cache_is_used_and_validated(tmp_path, monkeypatch: pytest.Monke
     entries[0].write_bytes(bytes(corrupted))
     assert cache.load(entries[0].stem) is None  # the checksum catches it; the next run recompiles
     assert run_once() == 42
+
+
+_CALLS = """
+%stack_size = 65536
+%jump_table = @ret_main, @ret_rec, @sum, @elsewhere, @ret_ind, @ret_weird
+pub @main:
+    ra = 2, jump @sum
+@ret_main:
+    s1 = a0
+    a0 = 5
+    a2 = 6
+    ra = 10, jump [a2]
+@ret_ind:
+    a3 = a0
+    ra = 12, jump @weird
+@ret_weird:
+    trap
+@elsewhere:
+    ecalli 7
+    trap
+@weird:
+    ra = 8
+    ret
+@sum:
+    sp = sp - 16
+    u64 [sp + 8] = ra
+    u64 [sp] = s0
+    s0 = a0
+    jump @base if a0 == 0
+    a1 = a0 & 0x3f
+    jump @call if a1 != 0
+    ecalli 1
+@call:
+    a0 = a0 - 1
+    ra = 4, jump @sum
+@ret_rec:
+    a0 = a0 + s0
+@base:
+    ra = u64 [sp + 8]
+    s0 = u64 [sp]
+    sp = sp + 16
+    ret
+"""
+
+
+def _run_calls(module: Module, n: int, gas: int) -> list[tuple]:
+    inst = module.instantiate()
+    inst.set_next_program_counter(0)
+    inst.regs[0], inst.regs[1], inst.regs[7] = HOST, module.memory_map.stack_address_high, n
+    inst.gas = gas
+    trace = []
+    while True:
+        intr = inst.run()
+        trace.append((intr.kind, intr.pc, intr.ecalli, list(inst.regs), inst.gas))
+        if intr.kind is not K.ECALLI:
+            return trace
+
+
+def test_guest_calls_and_returns_through_native_frames() -> None:
+    """Calls whose return address is the next instruction run as native call/ret (runtime.NATIVE_CALL_DEPTH).
+    Recursion deeper than that depth, host calls in the middle of it (every exit drops the native frames), an
+    indirect call, and a callee that returns somewhere else than its call site (the landing check must send it
+    through the jump table) all behave as on the interpreter, at every amount of gas."""
+    from pvmkit.pvm.asm import assemble
+
+    blob = assemble(_CALLS)
+    jit, interp = Module(blob, ModuleConfig(backend="jit")), Module(blob, ModuleConfig(backend="interpreter"))
+    trace = _run_calls(jit, 1000, 10**6)
+    assert trace == _run_calls(interp, 1000, 10**6)
+    kinds = [(kind, ecalli) for kind, _, ecalli, _, _ in trace]
+    assert kinds == [(K.ECALLI, 1)] * 15 + [(K.ECALLI, 7), (K.TRAP, None)]  # 64, 128, ..., 960; then @elsewhere
+    regs = trace[-1][3]
+    assert regs[6] == 1000 * 1001 // 2 and regs[10] == 15 and regs[1] == jit.memory_map.stack_address_high
+    used = 10**6 - trace[-1][4]
+    for gas in range(0, used + 2, 3):  # out of gas at every third unit, inside calls, returns and host calls
+        assert _run_calls(jit, 70, gas) == _run_calls(interp, 70, gas), gas
+
+
+def test_unbalanced_calls_never_overflow_the_host_stack() -> None:
+    """Two million calls that never return: past NATIVE_CALL_DEPTH they are plain jumps, so the host stack (8 MiB)
+    cannot overflow whatever the guest does."""
+    from pvmkit.pvm.asm import assemble
+
+    blob = assemble("""
+%jump_table = @back
+pub @down:
+    a0 = a0 - 1
+    jump @out if a0 == 0
+    ra = 2, jump @down
+@back:
+    trap
+@out:
+    ecalli 3
+""")
+    inst = Module(blob, ModuleConfig(backend="jit")).instantiate()
+    inst.set_next_program_counter(0)
+    inst.regs[7] = 2_000_000
+    inst.gas = 10**8
+    intr = inst.run()
+    assert intr.kind is K.ECALLI and intr.ecalli == 3 and inst.regs[7] == 0 and inst.regs[0] == 2
+    # 3 per call (blocks of 2 and 1); @out's block is ecalli plus the implicit trap at the end of the code: 2.
+    assert inst.gas == 10**8 - 3 * 2_000_000 - 1

@@ -10,7 +10,11 @@ Instructions this compiler does not translate, memory accesses outside rw, stack
 ro data, and anything needing the host exit that way, which keeps the JIT exactly as correct as the
 interpreter while coverage grows.
 
-Scratch registers: rax, rcx, rdx (generated code calls nothing).
+Guest calls (a jump that loads the next instruction's jump-table address into a register) are native calls and
+`ret` (jump_indirect ra, 0) a native ret, so the CPU's return predictor follows guest returns: the landing after a
+call checks that the guest really returned there, the native depth is bounded, and every exit resets rsp.
+
+Scratch registers: rax, rcx, rdx (generated code calls nothing outside itself).
 """
 
 from __future__ import annotations
@@ -46,6 +50,7 @@ from .x86 import (
     RDI,
     RDX,
     RSI,
+    RSP,
     A,
     Assembler,
     B,
@@ -69,6 +74,8 @@ _GAS = Mem(CTX, rt.GAS)
 _EXIT_PC = Mem(CTX, rt.EXIT_PC)
 _EXIT_ARG = Mem(CTX, rt.EXIT_ARG)
 _JUMP_TABLE = Mem(CTX, rt.JUMP_TABLE_PTR)
+_RSP_BASE = Mem(CTX, rt.RSP_BASE)
+_RSP_LIMIT = Mem(CTX, rt.RSP_LIMIT)
 
 # Host registers that hold guest registers: everything but rsp, the context (r13) and the scratch registers.
 # Gas lives in r15 while native code runs: a block's `sub r15, cost` would otherwise be a read-modify-write of
@@ -169,6 +176,8 @@ class JitCompiler:
         self.stack = (mm.stack_address_low, mm.stack_address_high - mm.stack_address_low)
         self.a = Assembler()
         self.epilogue = self.a.label()
+        self.dispatch = self.a.label()  # an indirect jump through the table: eax = guest address, ecx = its pc
+        self.bad_target = self.a.label()  # an invalid table slot: traps at the pc in ecx
         self.charged_labels: dict[int, Label] = {}
         self.stubs: list[Callable[[], None]] = []
         self.native = 0
@@ -222,6 +231,7 @@ class JitCompiler:
             if type(where) is int:
                 a.mov(_SLOTS[i], where)
         a.mov(_GAS, GAS)
+        a.mov(RSP, _RSP_BASE)  # drops the native call frames of guest calls (see _jump)
         for r in reversed(rt.SAVED):
             a.pop(r)
         a.ret()
@@ -246,6 +256,9 @@ class JitCompiler:
         instructions = list(code.instructions())
         self.regs = allocate(instructions)
         entry = a.offset()  # reached from runtime.Context.enter with r13 set and the callee-saved registers pushed
+        a.mov(_RSP_BASE, RSP)
+        a.lea(RAX, Mem(RSP, -8 * rt.NATIVE_CALL_DEPTH))
+        a.mov(_RSP_LIMIT, RAX)
         for i, where in enumerate(self.regs):
             if type(where) is int:
                 a.mov(where, _SLOTS[i])
@@ -282,12 +295,41 @@ class JitCompiler:
             if pc not in charged:
                 a.bind(label)
                 self.exit(rt.EXIT_TRAP, pc)
-        bad_target = a.offset()  # entered from jump_indirect with the jump's pc in ecx
+        a.bind(self.dispatch)
+        self.table_jump()
+        a.bind(self.bad_target)  # entered from jump_indirect with the jump's pc in ecx
+        bad_target = a.offset()
         a.mov(_EXIT_PC, RCX)
         a.mov(RAX, Imm(rt.EXIT_TRAP), w=32)
         a.jmp(self.epilogue)
         table = [t if t in valid else None for t in code.jump_table]
         return JitProgram(a.finish(), entry, bad_target, charged, uncharged, table, self.native)
+
+    def table_jump(self) -> None:
+        """Jump to the guest address in eax through the native jump table (ecx = the jumping pc, for a trap)."""
+        a = self.a
+        # Slot = address / 2 in the native table, whose slot 0 (address 0) and invalid targets lead to the bad-target
+        # stub; rotating right by one also turns odd addresses into slots >= 2^31, so one bound check covers both.
+        a.ror(RAX, 1, w=32)
+        a.cmp(RAX, Imm(len(self.code.jump_table) + 1), w=32)
+        a.jcc(AE, self.bad_target)
+        a.mov(RDX, _JUMP_TABLE)
+        a.jmp(Mem(RDX, 0, index=RAX, scale=8))
+
+    def return_site(self, inst: Instruction, value: int) -> bool:
+        """Whether `value`, loaded into a register by a jump at `inst`, is the jump-table address of the instruction
+        right after it (a call's return address)."""
+        value &= M32
+        slot = value >> 1
+        table = self.code.jump_table
+        return (not value & 1 and 1 <= slot <= len(table) and table[slot - 1] == inst.next_pc
+                and inst.next_pc in self.valid)  # fmt: skip
+
+    def landing(self, value: int) -> None:
+        """Where a native `ret` comes back to after a call whose return address is `value`: the guest return's
+        target (eax) must be that address, else it goes through the jump table; then the return site's block."""
+        self.a.cmp(RAX, Imm(_s32(value)), w=32)
+        self.a.jcc(NE, self.dispatch)
 
     def gas_check(self, pc: int) -> int:
         """`sub qword [gas], imm32; js out_of_gas`; returns where the imm32 (the block cost) is patched."""
@@ -974,9 +1016,20 @@ def _branch(c: JitCompiler, inst: Instruction) -> bool:
 
 @emits("jump", "load_imm_and_jump")
 def _jump(c: JitCompiler, inst: Instruction) -> bool:
+    """A call (its return address is the next instruction's) becomes a native call while the native call depth
+    allows, so the CPU predicts the guest's return (see _jump_indirect); the target still checks its gas."""
+    target = inst.args[-1]
     if inst.name == "load_imm_and_jump":
-        c.a.mov(c.regs[inst.args[0]], Imm(_s32(inst.args[1])))
-    c.jump_to(inst.args[-1], inst.pc)
+        value = inst.args[1]
+        c.a.mov(c.regs[inst.args[0]], Imm(_s32(value)))
+        if target in c.valid and c.return_site(inst, value):
+            a = c.a
+            a.cmp(RSP, _RSP_LIMIT)
+            a.jcc(BE, c.charged(target))  # too deep: a plain jump
+            a.call(c.charged(target))
+            c.landing(value)
+            return True
+    c.jump_to(target, inst.pc)
     return True
 
 
@@ -1005,14 +1058,28 @@ def _jump_indirect(c: JitCompiler, inst: Instruction) -> bool:
         a.mov(c.regs[ra], Imm(_s32(value)))  # after the address is computed: correct when ra == base
     a.cmp(RAX, Imm(_s32(RETURN_TO_HOST)), w=32)
     a.jcc(E, c.stub(lambda: c.exit(rt.EXIT_FINISHED, pc)))
-    # Slot = address / 2 in the native table, whose slot 0 (address 0) and invalid targets lead to the bad-target
-    # stub; rotating right by one also turns odd addresses into slots >= 2^31, so one bound check covers both.
+    a.mov(RCX, Imm(pc), w=32)  # for the bad-target stub's trap
+    if inst.name == "jump_indirect":
+        if base == 0 and offset == 0:  # `ret` in the RISC-V ABI: return through a native frame if _jump left one
+            through_table = a.label()
+            a.cmp(RSP, _RSP_BASE)
+            a.jcc(AE, through_table, short=True)
+            a.ret()  # lands after the call (see landing()), which checks eax
+            a.bind(through_table)
+        c.table_jump()
+        return True
+    if not c.return_site(inst, value):
+        c.table_jump()
+        return True
+    # An indirect call: a native call through the table while the native call depth allows (see _jump).
     a.ror(RAX, 1, w=32)
     a.cmp(RAX, Imm(len(c.code.jump_table) + 1), w=32)
-    a.jcc(AE, c.stub(lambda: c.exit(rt.EXIT_TRAP, pc)))
+    a.jcc(AE, c.bad_target)
     a.mov(RDX, _JUMP_TABLE)
-    a.mov(RCX, Imm(pc), w=32)  # for the bad-target stub's trap
-    a.jmp(Mem(RDX, 0, index=RAX, scale=8))
+    a.cmp(RSP, _RSP_LIMIT)
+    a.jcc(BE, c.stub(lambda: c.a.jmp(Mem(RDX, 0, index=RAX, scale=8))))  # too deep: a plain jump
+    a.call(Mem(RDX, 0, index=RAX, scale=8))
+    c.landing(value)
     return True
 
 

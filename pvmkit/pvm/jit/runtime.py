@@ -32,12 +32,19 @@ class VmContext(ctypes.Structure):
         ("stack_ptr", ctypes.c_uint64),  # 136: host address of the stack region's lowest byte
         ("jump_table_ptr", ctypes.c_uint64),  # 144: native addresses, indexed by jump-table slot
         ("module_entry", ctypes.c_uint64),  # 152: the module's entry stub (JitProgram.entry)
+        ("rsp_base", ctypes.c_uint64),  # 160: rsp when the entry stub ran (native call frames lie below it)
+        ("rsp_limit", ctypes.c_uint64),  # 168: rsp_base - 8 * NATIVE_CALL_DEPTH
     ]
 
 
 REGS, GAS, EXIT_PC, EXIT_ARG, LOW_PTR, STACK_PTR, JUMP_TABLE_PTR, MODULE_ENTRY = 0, 104, 112, 120, 128, 136, 144, 152
+RSP_BASE, RSP_LIMIT = 160, 168
 TARGET = EXIT_PC
 assert VmContext.gas.offset == GAS and VmContext.module_entry.offset == MODULE_ENTRY
+assert VmContext.rsp_limit.offset == RSP_LIMIT
+# Guest calls become native calls (8 bytes of the host stack each) up to this depth, so the CPU's return predictor
+# sees guest returns; deeper calls are plain jumps. Every exit resets rsp to rsp_base.
+NATIVE_CALL_DEPTH = 256
 # Callee-saved registers the entry pushes and every exit pops (in reverse), in this order.
 SAVED = (3, 5, 12, 13, 14, 15)  # rbx, rbp, r12, r13, r14, r15
 
