@@ -131,7 +131,11 @@ class ProgramBlob:
         raise KeyError(f"no export named {symbol.decode('utf-8', 'replace')!r} (exports: {names})")
 
     def code_view(self) -> Code:
-        return Code(self.isa, self.code, self.bitmask, self.jump_table)
+        """The decoded view of the code, made once per blob: everything that decodes it shares its caches."""
+        code = self.__dict__.get("_code_view")
+        if code is None:
+            code = self.__dict__["_code_view"] = Code(self.isa, self.code, self.bitmask, self.jump_table)
+        return code
 
     @staticmethod
     def blob_length(raw: bytes) -> int | None:

@@ -242,8 +242,9 @@ _MODULE_CACHE: dict[tuple[bytes, ModuleConfig], Module] = {}
 MODULE_CACHE_SIZE = 256
 
 
-def load_module(raw: bytes, config: ModuleConfig | None = None) -> Module:
+def load_module(raw: bytes, config: ModuleConfig | None = None, parsed: ProgramBlob | None = None) -> Module:
     """A Module for blob bytes, shared per process by content hash and config (compiled blocks included).
+    `parsed`: `raw` already parsed (with its decoded code), if the caller has it.
 
     Modules hold only data derived from the blob plus compiled block functions; all running state
     lives in Instances, so one Module can safely serve every Env or Chain in the process.
@@ -256,7 +257,7 @@ def load_module(raw: bytes, config: ModuleConfig | None = None) -> Module:
     if module is None:
         if len(_MODULE_CACHE) >= MODULE_CACHE_SIZE:
             _MODULE_CACHE.pop(next(iter(_MODULE_CACHE)))
-        module = _MODULE_CACHE[key] = Module(ProgramBlob.parse(raw), config)
+        module = _MODULE_CACHE[key] = Module(parsed or ProgramBlob.parse(raw), config)
     return module
 
 

@@ -8,7 +8,8 @@ code after a fall-through instruction decodes as an implicit `invalid` (trap).
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+import itertools
+from collections.abc import Iterable, Iterator, Sequence
 from typing import NamedTuple
 
 from .isa import INVALID, KIND, NO_FALLTHROUGH, TERMINATORS, InstructionSet, Kind
@@ -61,6 +62,9 @@ class Code:
         self.jump_table = tuple(jump_table)
         self._names = [isa.name_of(op) for op in range(256)]
         self._decoded: dict[bytes, tuple[str, tuple[int, ...]]] = {}  # see instructions()
+        self._blocks: dict[int, list[Instruction]] = {}  # see block()
+        self._listing: list[Instruction] | None = None  # see listing()
+        self._index: dict[int, int] | None = None  # pc → position in _listing
         self._reads = [_READS.get(self._names[op], -1) for op in range(256)]
 
     def __len__(self) -> int:
@@ -105,8 +109,17 @@ class Code:
             chunk = chunk + bytes(16 - len(chunk))
         return _decode_args(name, chunk, pc, skip)
 
+    def listing(self) -> list[Instruction]:
+        """`instructions()` from pc 0 as a list, decoded once per Code (validation, the JIT and blocks share it)."""
+        if self._listing is None:
+            self._listing = list(self.instructions())
+        return self._listing
+
     def instructions(self, start: int = 0) -> Iterator[Instruction]:
         """All instructions from `start` to the end, in order, with implicit traps where polkavm has them."""
+        if start == 0 and self._listing is not None:
+            yield from self._listing
+            return
         code_len = len(self.code)
         pc = start
         if pc < code_len and not self.is_instruction_start(pc):
@@ -162,19 +175,28 @@ class Code:
 
         A position that is not an instruction start (or is past the end) is a lone `invalid`.
         """
-        code_len = len(self.code)
-        if pc >= code_len or not self.is_instruction_start(pc):
-            return [Instruction(pc, INVALID, (), pc + 1)]
+        found = self._blocks.get(pc)
+        if found is not None:
+            return found
         out: list[Instruction] = []
-        while True:
-            inst, next_invalid = self.decode(pc)
-            out.append(inst)
-            if inst.name in TERMINATORS:
-                return out
-            pc = inst.next_pc
-            if next_invalid:
-                out.append(Instruction(pc, INVALID, (), pc + 1))
-                return out
+        if pc >= len(self.code) or not self.is_instruction_start(pc):
+            out.append(Instruction(pc, INVALID, (), pc + 1))
+        else:
+            if self._listing is not None:  # the whole program was decoded already: walk that
+                if self._index is None:
+                    self._index = {inst.pc: i for i, inst in enumerate(self._listing)}
+                insts: Iterable[Instruction] = itertools.islice(self._listing, self._index[pc], None)
+            else:
+                insts = self.instructions(pc)  # the linear decoder's cache makes repeated forms cheap
+            for inst in insts:
+                if inst.name == INVALID:  # an implicit trap: a one-byte invalid, as polkavm's bounded iterator
+                    out.append(Instruction(inst.pc, INVALID, (), inst.pc + 1))
+                    break
+                out.append(inst)
+                if inst.name in TERMINATORS:
+                    break
+        self._blocks[pc] = out
+        return out
 
     def _previous_skip(self, offset: int) -> int | None:
         """polkavm's `get_previous_instruction_skip`: distance back to the previous start within 25 bytes."""

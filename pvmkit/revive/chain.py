@@ -72,6 +72,7 @@ class Chain:
         self.block_author = self.config.block_author
         self.block_hashes: dict[int, bytes] = {}
         self._modules: dict[Hash, Module] = {}
+        self._programs: dict[Hash, ProgramBlob] = {}  # validated uploads, decoded (see module())
         self._handlers: dict[Hash, list[Handler | None]] = {}
         self._touched: set[Address] = set()
 
@@ -116,7 +117,7 @@ class Chain:
                 raise CodeError(E.InvalidSyscall, f"import #{i} {name!r} is not a host function")
         code = program.code_view()
         block_len = 0
-        for inst in code.instructions():
+        for inst in code.listing():  # decoded once: the module running this code reuses it
             if inst.name == INVALID:
                 raise CodeError(E.InvalidInstruction, f"invalid instruction at pc {inst.pc}")
             if inst.name == "ecalli" and inst.args[0] & 0xFFFFFFFF == SENTINEL:
@@ -142,7 +143,7 @@ class Chain:
         code_hash = keccak256(blob)
         if code_hash in self.state.codes:
             return code_hash
-        self.validate_code(blob)
+        self._programs[code_hash] = self.validate_code(blob)
         deposit = self.config.deposit(2, len(blob) + self.config.code_info_bytes)
         free = self.state.free(origin)
         if free - deposit < self.config.existential_deposit:
@@ -157,7 +158,8 @@ class Chain:
         """The compiled module for uploaded code, built once per code hash."""
         module = self._modules.get(code_hash)
         if module is None:
-            module = self._modules[code_hash] = load_module(self.state.codes[code_hash].blob, self.module_config)
+            raw = self.state.codes[code_hash].blob
+            module = self._modules[code_hash] = load_module(raw, self.module_config, self._programs.get(code_hash))
         return module
 
     def handlers(self, code_hash: Hash, module: Module) -> list[Handler | None]:

@@ -253,7 +253,7 @@ class JitCompiler:
     # The pass.
     def compile(self) -> JitProgram:
         a, code = self.a, self.code
-        instructions = list(code.instructions())
+        instructions = code.listing()
         self.regs = allocate(instructions)
         entry = a.offset()  # reached from runtime.Context.enter with r13 set and the callee-saved registers pushed
         a.mov(_RSP_BASE, RSP)
