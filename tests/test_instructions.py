@@ -25,7 +25,8 @@ Registers are checked strictly: after each run every register that a post line d
 must still hold its value from before the run. Every case runs with `ModuleConfig()`, with
 `ModuleConfig(step_tracing=True)` (stepping until a non-step interrupt), with blocks cut into
 two-instruction segments (`max_segment_instructions=2`) and, unless `only: standard`, with
-`ModuleConfig(dynamic_paging=True)` with the standard regions mapped by the host.
+`ModuleConfig(dynamic_paging=True)` with the standard regions mapped by the host; each of the last
+three with blocks compiled at once and in tier 0 only (`compile_after`), and on the JIT.
 
 The expected values are worked out by hand from the instruction semantics (reference/polkavm.md
 §2.3, §3, §4), never by running pvmkit.
@@ -50,12 +51,18 @@ M64 = (1 << 64) - 1
 DEFAULT_GAS = 10_000
 MAX_STEPS = 100_000
 
+TIER0 = 1 << 62  # compile_after: never compile, tier 0 only
 CONFIGS = {
+    # Blocks run in tier 0 first and are compiled on their 16th run (so loops switch tiers mid-run).
     "block": ModuleConfig(),
+    "compiled": ModuleConfig(compile_after=1),
+    "tier0": ModuleConfig(compile_after=TIER0),
     "step": ModuleConfig(step_tracing=True),
-    "dynamic": ModuleConfig(dynamic_paging=True),
+    "dynamic": ModuleConfig(dynamic_paging=True, compile_after=1),
+    "dynamic-tier0": ModuleConfig(dynamic_paging=True, compile_after=TIER0),
     # Blocks cut into segments of at most 2 instructions: exercises resuming mid-block without recharging.
-    "split": ModuleConfig(max_segment_instructions=2),
+    "split": ModuleConfig(max_segment_instructions=2, compile_after=1),
+    "split-tier0": ModuleConfig(max_segment_instructions=2, compile_after=TIER0),
     **({"jit": ModuleConfig(backend="jit"), "jit-dynamic": ModuleConfig(backend="jit", dynamic_paging=True)}
        if is_jit_supported() else {}),
 }
@@ -324,7 +331,7 @@ def run_case(case: Case, config_name: str) -> None:
 
 
 def configs_for(case: Case) -> list[str]:
-    return [name for name in CONFIGS if not (name.endswith("dynamic") and case.standard_only)]
+    return [name for name in CONFIGS if not ("dynamic" in name and case.standard_only)]
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])

@@ -19,11 +19,18 @@ def test_all_201_vectors_are_present() -> None:
     assert len(FILES) == 201
 
 
+# The interpreter runs a block in tier 0 first and compiles it on its 16th run (ModuleConfig.compile_after): each
+# vector also runs with every block compiled at once, and in tier 0 only.
+_TIERS = {"interpreter": None, "compiled": 1, "tier0": 1 << 62}
+
+
 @needs_vectors
-@pytest.mark.parametrize("backend", ["interpreter", "step"])
+@pytest.mark.parametrize("backend", ["interpreter", "compiled", "tier0", "step"])
 @pytest.mark.parametrize("path", FILES, ids=[p.stem for p in FILES])
 def test_vector(path, backend: str) -> None:
-    result = run_vector(load_vector(path), backend=backend, path=str(path))
+    compile_after = _TIERS.get(backend)
+    backend = "step" if backend == "step" else "interpreter"
+    result = run_vector(load_vector(path), backend=backend, path=str(path), compile_after=compile_after)
     assert result.ok, result.failures
 
 

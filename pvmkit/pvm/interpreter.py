@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from . import semantics as sem
+from . import tier0
 from .blob import ProgramBlob
 from .isa import INVALID, KIND, Kind
 from .memory import LOW_BASE, DynamicMemory, GuestFault, MemoryMap, StandardMemory
@@ -76,6 +77,8 @@ class ModuleConfig:
     step_tracing: bool = False
     aux_data_size: int = 0
     max_segment_instructions: int = 2000
+    compile_after: int = 16
+    """Runs of a block in tier 0 (pvm/tier0.py, no compilation) before it is compiled to Python; 0 or 1: at once."""
     backend: str = "interpreter"
     """'interpreter', 'jit', 'auto' (JIT where supported) or 'crosscheck' (both in lockstep, compared at every
     interrupt); the PVMKIT_BACKEND environment variable overrides."""
@@ -169,8 +172,9 @@ class Module:
         self._ns["_sbrk"] = _sbrk
         self._ns["_memset"] = _memset
         single = self.config.step_tracing
-        self.entry = _EntryCache(lambda pc: self._compile(pc, True, single))
-        self.resume = _EntryCache(lambda pc: self._compile(pc, False, single))
+        self._tier0 = tier0._Builder(self)
+        self.entry = _EntryCache(lambda pc: self._block(pc, True, single))
+        self.resume = _EntryCache(lambda pc: self._block(pc, False, single))
         self._block_cost: dict[int, int] = {}
         self._ecalli: dict[int, tuple[Interrupt, tuple[int, bool]]] = {}
         self.backend = resolve_backend(self.config)
@@ -219,14 +223,32 @@ class Module:
         self._jt[address] = target
         return target
 
+    def _cost(self, pc: int, charged: bool) -> int | None:
+        """Gas a segment entered at `pc` charges (None: no block starts there, entering traps)."""
+        if not charged:
+            return 0
+        start = self.code.find_start_of_basic_block(pc) if pc < len(self.code) else None
+        return None if start is None else self.block_cost(start)
+
+    def _block(self, pc: int, charged: bool, single: bool) -> BlockFn:
+        """A segment's function: tier 0 for its first `compile_after` runs, then compiled (see pvm/tier0.py)."""
+        runs = self.config.compile_after
+        cost = self._cost(pc, charged)
+        if runs <= 1 or cost is None:
+            return self._compile(pc, charged, single)
+        insts = _SegmentCompiler(self, pc, cost, single)._segment()
+        cache = self.entry if charged else self.resume
+
+        def promote() -> BlockFn:
+            fn = cache[pc] = self._compile(pc, charged, single)
+            return fn
+
+        return tier0.segment(self, pc, cost, insts, insts[-1].name in _ENDS_SEGMENT, runs, promote)
+
     def _compile(self, pc: int, charged: bool, single: bool) -> BlockFn:
-        if charged:
-            start = self.code.find_start_of_basic_block(pc) if pc < len(self.code) else None
-            if start is None:
-                return _trap_at(pc)
-            cost = self.block_cost(start)
-        else:
-            cost = 0
+        cost = self._cost(pc, charged)
+        if cost is None:
+            return _trap_at(pc)
         source, name = _SegmentCompiler(self, pc, cost, single).source()
         ns = self._ns
         exec(compile(source, f"<pvm block @{pc}>", "exec"), ns)  # noqa: S102 - generated from decoded ints only

@@ -7,7 +7,7 @@ A vector gives initial registers, pc, page map, memory and gas, and the expected
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .blob import ProgramBlob, ProgramBlobError
@@ -48,15 +48,17 @@ def load_vector(path: Path) -> dict:
     return data
 
 
-def run_vector(data: dict, *, backend: str = "interpreter", name: str = "", path: str = "") -> VectorResult:
-    """Execute one vector and compare everything it specifies; the failure list is empty on success."""
+def run_vector(data: dict, *, backend: str = "interpreter", name: str = "", path: str = "",
+               compile_after: int | None = None) -> VectorResult:  # fmt: skip
+    """Execute one vector and compare everything it specifies; the failure list is empty on success.
+    `compile_after`: the interpreter's ModuleConfig.compile_after (its default if None)."""
     name = data.get("name", name)
     failures: list[str] = []
     try:
         blob = ProgramBlob.from_code_and_jump_table(bytes(data["program"]))
     except (ProgramBlobError, ValueError, TypeError) as e:
         return VectorResult(name, path, [f"program does not parse: {e}"])
-    inst = _instantiate(blob, backend)
+    inst = _instantiate(blob, backend, compile_after)
     for page in data.get("initial-page-map", []):
         inst.map_memory(page["address"], page["length"], page["is-writable"])
     for chunk in data.get("initial-memory", []):
@@ -98,10 +100,12 @@ def run_vector(data: dict, *, backend: str = "interpreter", name: str = "", path
     return VectorResult(name, path, failures)
 
 
-def _instantiate(blob: ProgramBlob, backend: str) -> Instance:
+def _instantiate(blob: ProgramBlob, backend: str, compile_after: int | None) -> Instance:
     """`backend`: 'interpreter', 'jit', 'auto' or 'step' (the interpreter, single-stepping)."""
     step = backend == "step"
     config = ModuleConfig(dynamic_paging=True, step_tracing=step, backend="interpreter" if step else backend)
+    if compile_after is not None:
+        config = replace(config, compile_after=compile_after)
     return Module(blob, config).instantiate()
 
 
