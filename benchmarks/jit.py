@@ -205,11 +205,11 @@ def measure_jit_compile(paths: list[Path], reps: int) -> list[CompileStat]:
     out = []
     for path in paths:
         raw = path.read_bytes()
-        blob = ProgramBlob.parse(raw)
         best = math.inf
         program = None
         for _ in range(reps):
-            module = Module(blob, config)  # fresh: Code caches what it decodes
+            blob = ProgramBlob.parse(raw)  # fresh: a blob's Code keeps what it decodes
+            module = Module(blob, config)
             start = clock()
             program = JitCompiler(module).compile()
             best = min(best, clock() - start)
