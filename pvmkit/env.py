@@ -94,12 +94,13 @@ class Env:
     def anchor(self) -> Iterator[None]:
         """Roll back every change made inside the block (state, balances, block number, time)."""
         chain = self.chain
-        checkpoint = chain.state.checkpoint()
+        checkpoint = chain.state.hold()
         saved = (chain.block_number, chain.timestamp, dict(chain.block_hashes), self.eoa)
         try:
             yield
         finally:
             chain.state.revert_to(checkpoint)
+            chain.state.release()
             chain.block_number, chain.timestamp, chain.block_hashes, self.eoa = saved
 
     @contextlib.contextmanager

@@ -164,6 +164,26 @@ def test_anchor_rolls_back_everything_and_prank_changes_the_sender(env: Env) -> 
         token.transfer(ALICE_HEX, 1)
 
 
+def test_undo_journal_is_dropped_between_transactions_unless_an_anchor_is_open(env: Env) -> None:
+    """Found profiling ERC-20 calls: every write's undo record was kept for the life of the chain (a leak, and
+    ~8% of a call's time in garbage collection). Nested anchors still roll back across many transactions."""
+    token = env.deploy_contract(load_contract("ERC20"), "T", "T", 1000)
+    for _ in range(20):
+        token.transfer(BOB_HEX, 1)
+    assert env.chain.state._journal == []
+    with env.anchor():
+        token.transfer(BOB_HEX, 5)
+        with env.anchor():
+            for _ in range(10):
+                token.transfer(BOB_HEX, 1)
+            assert token.balanceOf(BOB_HEX) == 35
+        assert token.balanceOf(BOB_HEX) == 25
+        token.transfer(BOB_HEX, 2)
+    assert token.balanceOf(BOB_HEX) == 20 and env.chain.state._journal == []
+    token.transfer(BOB_HEX, 1)
+    assert token.balanceOf(BOB_HEX) == 21 and env.chain.state._journal == []
+
+
 def test_block_context_values(env: Env) -> None:
     ctx = env.deploy_contract(load_contract("Context"))
     env.mine(3, seconds_per_block=12)

@@ -239,6 +239,7 @@ class Chain:
             result.address = address
         finally:
             state.clear_transient()
+            state.end_transaction()
         used = stack.tx_weight.used
         result.weight = used
         result.gas_used = used.ref_time // self.config.schedule.ref_time_per_fuel

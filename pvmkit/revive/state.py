@@ -66,10 +66,25 @@ class State:
         self.transient: dict[tuple[Address, StorageKey], bytes] = {}
         self.events: list[Event] = []
         self._journal: list[Callable[[], None]] = []
+        self._holds = 0  # open `hold()` checkpoints: the journal is kept while any exists
 
     # Transactions.
     def checkpoint(self) -> int:
         return len(self._journal)
+
+    def hold(self) -> int:
+        """A checkpoint that stays valid across transactions until `release()` (Env.anchor)."""
+        self._holds += 1
+        return len(self._journal)
+
+    def release(self) -> None:
+        self._holds -= 1
+
+    def end_transaction(self) -> None:
+        """A transaction is over: without an open hold nothing can roll back into it, so its undo records go
+        (the journal would otherwise grow with every write for the life of the chain)."""
+        if not self._holds:
+            self._journal.clear()
 
     def revert_to(self, checkpoint: int) -> None:
         journal = self._journal
