@@ -65,4 +65,9 @@ def run_demo(transfers: int = 1000) -> None:
     for _ in range(transfers):
         token.transfer(bob, 1)
     elapsed = time.perf_counter() - start
-    echo(f"{transfers:,} more transfers in {elapsed:.2f} s ({transfers / elapsed:,.0f} calls/s through the Python API)")
+    module = env.chain.module(erc20.code_hash)
+    how = {"interpreter": "interpreter", "jit": "JIT-compiled"}[module.backend]
+    if module.tiered:  # backend auto: the first calls were interpreted, until the module was worth compiling
+        how = f"interpreted for the first {module.interpreted:,} instructions, then JIT-compiled"
+    echo(f"{transfers:,} more transfers in {elapsed:.2f} s ({transfers / elapsed:,.0f} calls/s through the Python API; "
+         f"{how})")

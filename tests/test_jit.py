@@ -451,3 +451,82 @@ pub @down:
     assert intr.kind is K.ECALLI and intr.ecalli == 3 and inst.regs[7] == 0 and inst.regs[0] == 2
     # 3 per call (blocks of 2 and 1); @out's block is ecalli plus the implicit trap at the end of the code: 2.
     assert inst.gas == 10**8 - 3 * 2_000_000 - 1
+
+
+def test_auto_backend_interprets_first_and_moves_to_native_code_mid_run(monkeypatch: pytest.MonkeyPatch) -> None:
+    """backend='auto' interprets a module until its instances have run `jit_after` instructions per byte of code,
+    then compiles it; a running instance moves to native code at a block boundary (its interpreter runs are cut
+    into gas slices). Registers, gas, memory and every interrupt are those of the interpreter, at any gas."""
+    from pvmkit.pvm.jit import instance as ji
+
+    monkeypatch.setattr(ji, "TIER_SLICE", 37)  # many slices, some ending inside a block's gas check
+    monkeypatch.delenv("PVMKIT_BACKEND", raising=False)
+    from pvmkit.pvm.asm import assemble
+
+    blob = assemble("""
+%stack_size = 4096
+pub @main:
+    a1 = 400
+@loop:
+    a0 = a0 + a1
+    u64 [sp] = a0
+    ecalli 5
+    a1 = a1 - 1
+    jump @loop if a1 != 0
+    trap
+""")
+
+    def run(config: ModuleConfig, gas: int) -> tuple[list, list[bool]]:
+        module = Module(blob, config)
+        inst = module.instantiate()
+        inst.set_next_program_counter(0)
+        inst.regs[1] = module.memory_map.stack_address_high - 64
+        inst.gas = gas
+        trace, native = [], []
+        while True:
+            intr = inst.run()
+            trace.append((intr.kind, intr.pc, intr.ecalli, list(inst.regs), inst.gas, bytes(inst.memory.stack)))
+            native.append(getattr(inst, "native", False))
+            if intr.kind is not K.ECALLI:
+                return trace, native
+            inst.regs[7] ^= 0x5A  # the host changes state
+
+    expected, _ = run(ModuleConfig(backend="interpreter"), 10**6)
+    auto = ModuleConfig(backend="auto", jit_after=1)  # 1 instruction per code byte: native after a few loops
+    got, native = run(auto, 10**6)
+    assert got == expected and len(got) == 401 and got[-1][0] is K.TRAP
+    assert not native[0] and native[-1]  # started interpreted, ended native
+    for gas in (0, 1, 5, 36, 37, 38, 75, 100, 260, 1001, 1999):  # out of gas before, around and after the move
+        assert run(auto, gas)[0] == run(ModuleConfig(backend="interpreter"), gas)[0], gas
+    jit_only = Module(blob, ModuleConfig(backend="jit", jit_after=10**9)).instantiate()
+    assert jit_only.native  # an explicit 'jit' compiles at once
+
+    # One run() that moves to native code in its middle, at the end of a gas slice.
+    loop = assemble("""
+pub @main:
+    a1 = 400
+@loop:
+    a0 = a0 + a1
+    a0 = a0 ^ 0x77
+    a1 = a1 - 1
+    jump @loop if a1 != 0
+    trap
+""")
+    for gas in (10**6, 1000, 1601, 1602, 1603, 1604):
+        outcomes = []
+        for config in (ModuleConfig(backend="interpreter"), auto):
+            inst = Module(loop, config).instantiate()
+            inst.set_next_program_counter(0)
+            inst.gas = gas
+            before = getattr(inst, "native", None)
+            intr = inst.run()
+            outcomes.append((intr.kind, intr.pc, list(inst.regs), inst.gas))
+        assert outcomes[0] == outcomes[1], gas
+        assert before is False and inst.native  # type: ignore[attr-defined]
+
+    # A block that costs more than a whole slice still runs (it gets the whole budget) instead of stalling.
+    long_block = assemble("pub @main:\n" + "    a0 = a0 + 1\n" * 60 + "    trap\n")
+    inst = Module(long_block, ModuleConfig(backend="auto", jit_after=10**6)).instantiate()
+    inst.set_next_program_counter(0)
+    inst.gas = 1000
+    assert inst.run().kind is K.TRAP and inst.regs[7] == 60 and inst.gas == 1000 - 61 and not inst.native

@@ -7,6 +7,8 @@ and host-level error paths driven by hand-assembled contracts.
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from eth_abi import encode
 
@@ -308,3 +310,19 @@ def test_storage_host_functions_return_old_lengths_and_sentinel(env: Env) -> Non
 def test_genesis_block_hash_is_frame_systems(env: Env) -> None:
     ctx = env.deploy_contract(load_contract("Context"))
     assert ctx.blockHash(0) == b"\x45" * 32
+
+
+def test_cli_demo_runs_the_main_job() -> None:
+    """`pvmkit demo` (the README's main command): balances and the revert follow from the transfers it makes."""
+    from click.testing import CliRunner
+
+    from pvmkit.cli import main
+
+    result = CliRunner().invoke(main, ["demo", "--transfers", "30"])
+    assert result.exit_code == 0, result.output
+    out = result.output
+    assert "transfer Charlie → Alice 1,000,000: reverted with InsufficientBalance(have=100000, want=1000000)" in out
+    assert "inside anchor(): Charlie holds 250,000" in out and "after anchor(): Charlie holds 100,000 again" in out
+    for who, balance in (("Alice", "750,000"), ("Bob", "150,000"), ("Charlie", "100,000")):
+        assert re.search(rf"balance of {who} +{balance}\n", out), who
+    assert "30 more transfers in" in out

@@ -79,6 +79,10 @@ class ModuleConfig:
     max_segment_instructions: int = 2000
     compile_after: int = 16
     """Runs of a block in tier 0 (pvm/tier0.py, no compilation) before it is compiled to Python; 0 or 1: at once."""
+    jit_after: int = 16
+    """With backend 'auto' on a JIT-capable machine, a module first runs in the interpreter and is JIT-compiled
+    once its instances have interpreted this many instructions per byte of its code (about what compiling it
+    costs); 'jit' compiles at once."""
     backend: str = "interpreter"
     """'interpreter', 'jit', 'auto' (JIT where supported) or 'crosscheck' (both in lockstep, compared at every
     interrupt); the PVMKIT_BACKEND environment variable overrides."""
@@ -87,11 +91,16 @@ class ModuleConfig:
 BACKENDS = ("auto", "interpreter", "jit", "crosscheck")
 
 
-def resolve_backend(config: ModuleConfig) -> str:
-    """The backend a module actually uses: 'jit' or 'interpreter'."""
+def requested_backend(config: ModuleConfig) -> str:
+    """The backend asked for: PVMKIT_BACKEND if set, else the configuration's."""
     import os
 
-    choice = os.environ.get("PVMKIT_BACKEND") or config.backend
+    return os.environ.get("PVMKIT_BACKEND") or config.backend
+
+
+def resolve_backend(config: ModuleConfig) -> str:
+    """The backend a module actually uses: 'jit' or 'interpreter'."""
+    choice = requested_backend(config)
     if choice not in BACKENDS:
         raise ModuleError(f"unknown backend {choice!r} (choose one of {', '.join(BACKENDS)})")
     if config.step_tracing:
@@ -178,6 +187,10 @@ class Module:
         self._block_cost: dict[int, int] = {}
         self._ecalli: dict[int, tuple[Interrupt, tuple[int, bool]]] = {}
         self.backend = resolve_backend(self.config)
+        # 'auto' on the JIT: interpret until `interpreted` reaches `jit_budget`, then compile (jit/instance.py).
+        self.tiered = self.backend == "jit" and requested_backend(self.config) == "auto"
+        self.interpreted = 0
+        self.jit_budget = self.config.jit_after * len(self.code)
 
     @classmethod
     def from_bytes(cls, raw: bytes, config: ModuleConfig | None = None) -> Module:

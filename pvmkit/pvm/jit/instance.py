@@ -54,22 +54,67 @@ def compiled(module: Module) -> CompiledModule:
     return jit
 
 
+# An interpreted run() of a tiered module gives the interpreter at most this much gas at a time, so that a long
+# run can move to native code when the module becomes hot (at a block boundary: out of gas is resumable).
+TIER_SLICE = 1 << 18
+
+
 class JitInstance(Instance):
-    """An Instance whose `run()` executes native code (see the package docstring)."""
+    """An Instance whose `run()` executes native code (see the package docstring).
+
+    A tiered module (backend 'auto') is interpreted until its instances have run `Module.jit_budget`
+    instructions; then it is compiled, and each instance moves to native code at its next block boundary
+    with the same registers, gas and memory."""
 
     def __init__(self, module: Module) -> None:
-        self._jit = compiled(module)
+        self._jit: CompiledModule | None = None
+        self._context: rt.Context | None = None
+        self._pins: list[object] = []
+        self.fallbacks = 0  # instructions handed to the interpreter so far (coverage gaps show up here)
+        super().__init__(module)
+        if not module.tiered or module.interpreted >= module.jit_budget or getattr(module, "_jit", None):
+            self._go_native()
+
+    @property
+    def native(self) -> bool:
+        """Whether run() executes native code (else this instance of a tiered module is still interpreted)."""
+        return self._jit is not None
+
+    def _go_native(self) -> None:
+        self._jit = jit = compiled(self.module)
         self._context = context = rt.acquire_context()  # returned to the pool by __del__
         self._ctx = ctx = context.ctx
         self._enter = context.enter
         # Registers cross the Python/native boundary as one struct pack/unpack over the context's bytes
         # (ctypes array slicing converts element by element and costs several times more).
         self._ctx_bytes = context.view
-        self._pins: list[object] = []
-        self.fallbacks = 0  # instructions handed to the interpreter so far (coverage gaps show up here)
-        super().__init__(module)
-        ctx.jump_table_ptr = self._jit.jump_table_address
-        ctx.module_entry = self._jit.entry
+        ctx.jump_table_ptr = jit.jump_table_address
+        ctx.module_entry = jit.entry
+        self._pin()
+
+    def _run_interpreted(self) -> Interrupt:
+        """Interpreter runs in slices of TIER_SLICE gas, counting toward the module's JIT budget; the slices are
+        invisible: gas, pc and the interrupt returned are those of one run with the whole budget."""
+        m, r = self.module, self._r
+        while True:
+            budget = r[13]
+            sliced = budget > TIER_SLICE
+            if sliced:
+                r[13] = TIER_SLICE
+            interrupt = Instance.run(self)
+            used = (TIER_SLICE if sliced else budget) - r[13]
+            m.interpreted += used
+            if sliced:
+                r[13] = budget - used
+            if m.interpreted >= m.jit_budget:
+                self._go_native()
+                if sliced and interrupt.kind is InterruptKind.NOT_ENOUGH_GAS:
+                    return self.run()
+                return interrupt
+            if not (sliced and interrupt.kind is InterruptKind.NOT_ENOUGH_GAS):
+                return interrupt
+            if not used:  # a block costs more than a slice: give it everything
+                return Instance.run(self)
 
     def __del__(self) -> None:
         context = self.__dict__.pop("_context", None)
@@ -85,7 +130,7 @@ class JitInstance(Instance):
         """Give native code the host addresses of guest memory (pinning the buffers while it runs)."""
         mem = self.memory
         pins = []
-        if isinstance(mem, StandardMemory):
+        if isinstance(mem, StandardMemory) and self._context is not None:
             ctx = self._ctx
             # A c_char over a bytearray's first byte holds its buffer export: the bytearray cannot move meanwhile.
             if mem.low:
@@ -99,7 +144,10 @@ class JitInstance(Instance):
     def run(self) -> Interrupt:
         if self._next is None:
             raise RuntimeError("nothing to run: call prepare_call() or set_next_program_counter() first")
-        r, ctx, jit = self._r, self._ctx, self._jit
+        jit = self._jit
+        if jit is None:
+            return self._run_interpreted()
+        r, ctx = self._r, self._ctx
         if r[13] < 0:
             return self._make(InterruptKind.NOT_ENOUGH_GAS, self._next[0])
         pc, charged = self._next
@@ -145,6 +193,7 @@ class JitInstance(Instance):
     def _fallback(self, pc: int) -> int | None:
         """Run the instruction at `pc` in the interpreter; the native address to continue at, or None/-code."""
         r, ctx, jit = self._r, self._ctx, self._jit
+        assert jit is not None
         self.fallbacks += 1
         r[:13] = _REGS.unpack_from(self._ctx_bytes, 0)
         r[13] = ctx.gas
