@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pvmkit.pvm.isa import JAM_V1, KIND, LATEST64, REVIVE_V1, Kind
+from pvmkit.pvm.isa import INVALID, JAM_V1, KIND, LATEST64, REVIVE_V1, Kind
 from pvmkit.pvm.program import Code, Instruction, encode_imm, encode_instruction
 
 TRAP, FALLTHROUGH, LOAD_IMM, ADD_32, JUMP = 0, 1, 51, 190, 40
@@ -143,7 +143,7 @@ def test_valid_targets_equals_asking_pc_by_pc(code: bytes, density: float, rnd) 
 
 def _reference_instructions(c: Code) -> list[Instruction]:
     """instructions() spelled out with decode() at every step (no decode cache, no fast path)."""
-    from pvmkit.pvm.isa import INVALID, NO_FALLTHROUGH
+    from pvmkit.pvm.isa import NO_FALLTHROUGH
 
     out, pc, n = [], 0, len(c.code)
     if n and not c.is_instruction_start(0):
@@ -173,5 +173,11 @@ def test_linear_decoding_equals_decoding_pc_by_pc(code: list[int], density: floa
         if rnd.random() < density or i == 0:
             bitmask[i >> 3] |= 1 << (i & 7)
     c = Code(REVIVE_V1, raw, bytes(bitmask))
-    assert list(c.instructions()) == _reference_instructions(c)
-    assert list(c.instructions()) == _reference_instructions(c)  # a second pass runs from the cache
+    reference = _reference_instructions(c)
+    assert list(c.instructions()) == reference
+    assert list(c.instructions()) == reference  # a second pass runs from the cache
+    fresh = Code(REVIVE_V1, raw, bytes(bitmask), ())
+    assert fresh.listing() == reference  # the whole-program decoder (bitmask table, tuples), with a cold cache
+    assert list(fresh.instructions()) == reference and all(type(i) is Instruction for i in fresh.listing())
+    for start in {i.pc for i in reference if i.name != INVALID}:  # blocks cut from the listing
+        assert fresh.block(start) == Code(REVIVE_V1, raw, bytes(bitmask)).block(start)
