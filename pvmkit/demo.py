@@ -66,7 +66,7 @@ def run_demo(transfers: int = 1000) -> None:
         token.transfer(bob, 1)
     elapsed = time.perf_counter() - start
     module = env.chain.module(erc20.code_hash)
-    how = {"interpreter": "interpreter", "jit": "JIT-compiled"}[module.backend]
+    how = {"jit": "JIT-compiled"}.get(module.backend, module.backend)
     if module.tiered:  # backend auto: the first calls were interpreted, until the module was worth compiling
         how = f"interpreted for the first {module.interpreted:,} instructions, then JIT-compiled"
     echo(f"{transfers:,} more transfers in {elapsed:.2f} s ({transfers / elapsed:,.0f} calls/s through the Python API; "
