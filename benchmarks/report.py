@@ -582,19 +582,20 @@ def _deploy_rows(report: Erc20Report) -> list[list[str]]:
 
     labels = [
         ("first", "first deploy in this process, fresh `Env` (upload, validate, Module, constructor)"),
-        ("first_call", "first transfer in that Env (interpreter: call-path blocks compiled)"),
+        ("first_call", "first transfer in that Env (interpreter: call-path blocks in tier 0)"),
         ("steady_call", "a later transfer in that Env (steady state)"),
         ("same_env", "second deploy of the same code in the same Env (Module cached)"),
         ("second_env", "deploy in a second fresh `Env` (modules are cached per process)"),
     ]
-    return [[label, *cells(d, key, True), *cells(j, key, False)] for key, label in labels]
+    a = report.auto_deploy
+    return [[label, *cells(d, key, True), *cells(j, key, False), *cells(a, key, False)[:1]] for key, label in labels]
 
 
 DEPLOY_HEADERS = [
     "pvmkit deploy", "interpreter ms", "of which block compile ms", "blocks compiled", "JIT ms",
-    "of which compile ms (native + fallback)",
+    "of which compile ms (native + fallback)", "auto ms",
 ]  # fmt: skip
-DEPLOY_ALIGN = "lrrrrr"
+DEPLOY_ALIGN = "lrrrrrr"
 
 
 def _md_table(headers: list[str], rows: list[list[str]], align: str) -> list[str]:
@@ -632,7 +633,11 @@ def erc20_text(report: Erc20Report) -> str:
         lines += ["", *_fixed_table(heads, rows, "l" + "r" * len(report.splits))]
     if report.deploy or report.jit_deploy:
         lines += ["", *_fixed_table(DEPLOY_HEADERS, _deploy_rows(report), DEPLOY_ALIGN)]
-    for which, error in (("interpreter", report.deploy_error), ("JIT", report.jit_deploy_error)):
+    for which, error in (
+        ("interpreter", report.deploy_error),
+        ("JIT", report.jit_deploy_error),
+        ("auto", report.auto_deploy_error),
+    ):
         if error:
             lines += ["", f"deploy timing ({which}) failed: {error}"]
     fuel = _fuel_line(report)
@@ -656,13 +661,18 @@ def erc20_markdown(report: Erc20Report) -> list[str]:
         parts += [
             "- Compiled `Module`s (with their compiled blocks, or the JIT's native code) are cached per process by "
             "blob hash and config (`pvm.interpreter.load_module`): a second `Env` deploying the same code reuses "
-            "them, so only the first deploy in a process pays for compilation. The interpreter compiles basic "
-            "blocks to Python as they are first run; the JIT compiles the whole module to x86-64 on its first "
-            "`instantiate()` (`CompiledModule`), plus single-instruction interpreter segments for any instruction "
-            "it hands back.",
+            "them, so only the first deploy in a process pays for compilation. The interpreter runs a basic block "
+            "in tier 0 (prebuilt per-instruction closures) for its first 15 runs and compiles it to Python on the "
+            "16th; the JIT compiles the whole module to x86-64 on its first `instantiate()` (`CompiledModule`), "
+            "plus single-instruction interpreter segments for any instruction it hands back. `auto` (the default "
+            "backend) interprets a module until it has run 16 instructions per byte of code, then JIT-compiles it.",
             "",
         ]
-    for which, error in (("interpreter", report.deploy_error), ("JIT", report.jit_deploy_error)):
+    for which, error in (
+        ("interpreter", report.deploy_error),
+        ("JIT", report.jit_deploy_error),
+        ("auto", report.auto_deploy_error),
+    ):
         if error:
             parts += [f"Deploy timing ({which}) failed: {error}", ""]
     return parts

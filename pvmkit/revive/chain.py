@@ -32,6 +32,7 @@ from .syscalls import SYSCALLS, Handler
 E = PalletError
 GENESIS_HASH = bytes([0x45] * 32)
 """Block 0's hash in revive's test runtime (frame_system's default genesis hash), which its specs assert."""
+_VALIDATED: dict[tuple[bytes, int], ProgramBlob] = {}  # (code hash, max code size) → the blob that passed
 DEFAULT_GAS_LIMIT = Weight(100_000_000_000_000, 3 * 1024 * 1024 * 1024)  # revive-runner's GAS_LIMIT
 
 
@@ -102,7 +103,18 @@ class Chain:
 
     # Code.
     def validate_code(self, blob: bytes) -> ProgramBlob:
-        """The pallet's upload checks (`limits::code::enforce`); raises CodeError naming the rule broken."""
+        """The pallet's upload checks (`limits::code::enforce`); raises CodeError naming the rule broken.
+        Blobs that passed are remembered per process: a test suite's fresh Envs upload the same code again."""
+        key = (keccak256(blob), self.config.max_code_size)
+        program = _VALIDATED.get(key)
+        if program is None:
+            program = self._validate(blob)
+            if len(_VALIDATED) >= 256:
+                _VALIDATED.pop(next(iter(_VALIDATED)))
+            _VALIDATED[key] = program
+        return program
+
+    def _validate(self, blob: bytes) -> ProgramBlob:
         if len(blob) > min(self.config.max_code_size, BLOB_BYTES):
             raise CodeError(E.BlobTooLarge, f"blob of {len(blob)} bytes exceeds {self.config.max_code_size}")
         try:
