@@ -331,3 +331,30 @@ def test_cli_gas_outside_the_i64_range_is_a_usage_error(tmp_path) -> None:
         assert "Invalid value for --gas: must be between 0 and 9223372036854775807" in out.output
     out = CliRunner().invoke(main, ["run", str(path), "--backend", "interpreter", "--gas", str(2**63 - 1)])
     assert out.exception is None and "gas used: 2" in out.output, out.output
+
+
+@pytest.mark.parametrize("backend", ["interpreter", "jit"])
+def test_resuming_at_the_implicit_trap_charges_its_gas(backend: str) -> None:
+    """A fallthrough into the end of the code runs the implicit trap, which costs 1 gas; out of gas there, the
+    retry charges it too (found in review: the retry trapped for free, so a run split by out-of-gas differed
+    from a single run)."""
+    from pvmkit.pvm.jit import is_supported
+
+    if backend == "jit" and not is_supported():
+        pytest.skip("the JIT needs x86-64 Linux with BMI1/BMI2/LZCNT/POPCNT")
+    from pvmkit.pvm.asm import assemble as assemble_text
+
+    blob = assemble_text("pub @main:\n    a1 = 1\n    fallthrough\n")
+    inst = Module(blob, ModuleConfig(backend=backend)).instantiate()
+    inst.set_next_program_counter(0)
+    inst.gas = 2  # the block (a1 = 1; fallthrough), then nothing left for the trap
+    intr = inst.run()
+    assert intr.kind is K.NOT_ENOUGH_GAS and intr.pc == len(blob.code) and inst.gas == 0 and inst.regs[A1] == 1
+    assert inst.run().kind is K.NOT_ENOUGH_GAS and inst.gas == 0  # still nothing: resumable again
+    inst.gas = 5
+    intr = inst.run()
+    assert intr.kind is K.TRAP and intr.pc == len(blob.code) and inst.gas == 4
+    single = Module(blob, ModuleConfig(backend=backend)).instantiate()
+    single.set_next_program_counter(0)
+    single.gas = 7
+    assert single.run().kind is K.TRAP and single.gas == 4  # the same 3 gas in one run

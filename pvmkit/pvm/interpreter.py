@@ -297,8 +297,15 @@ def load_module(raw: bytes, config: ModuleConfig | None = None, parsed: ProgramB
 
 
 def _trap_at(pc: int) -> BlockFn:
+    """Entering (charged) a pc where no instruction starts: the implicit trap, a one-instruction block that costs
+    1 gas like the one a fallthrough runs into (so resuming after running out of gas there charges it again)."""
+
     def trap(r: list, lo: object, st: object, mem: object) -> int:
         r[_PC] = pc
+        if r[_G] < 1:
+            r[_RESUME] = -1
+            return _OOG
+        r[_G] -= 1
         return _TRAP
 
     return trap

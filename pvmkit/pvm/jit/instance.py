@@ -154,6 +154,10 @@ class JitInstance(Instance):
         target = jit.charged.get(pc) if charged else jit.uncharged.get(pc)
         if target is None:
             start = self.module.code.find_start_of_basic_block(pc) if charged else None
+            if start is None and charged:  # the implicit trap, 1 gas (see interpreter._trap_at)
+                if r[13] < 1:
+                    return self._make(InterruptKind.NOT_ENOUGH_GAS, pc)
+                r[13] -= 1
             if start is None or pc not in jit.uncharged:
                 r[14] = pc
                 return self._interrupt(-2)
