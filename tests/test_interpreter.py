@@ -358,3 +358,54 @@ def test_resuming_at_the_implicit_trap_charges_its_gas(backend: str) -> None:
     single.set_next_program_counter(0)
     single.gas = 7
     assert single.run().kind is K.TRAP and single.gas == 4  # the same 3 gas in one run
+
+
+_ACCESSES = ["load_indirect_u8", "load_indirect_i16", "load_indirect_u32", "load_indirect_u64", "store_indirect_u8",
+             "store_indirect_u16", "store_indirect_u32", "store_indirect_u64", "store_imm_indirect_u32",
+             "store_imm_indirect_u64"]  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    edge=st.integers(0, 8),
+    delta=st.integers(-40, 40),
+    body=st.lists(st.tuples(st.sampled_from(_ACCESSES + ["add_imm_64", "xor"]), st.integers(-24, 24),
+                            st.sampled_from([7, 8, 9])), min_size=2, max_size=8),  # fmt: skip
+    step=st.booleans(),
+)
+def test_fuzz_grouped_accesses_near_region_edges(edge: int, delta: int, body: list, step: bool) -> None:
+    """Compiled blocks check a run of accesses through one unchanged base register once (_emit_group): near the
+    edges of rw data, the stack, read-only data and 2^32, with the base written mid-run, they must fault, trap and
+    write exactly as per-access checks do (tier 0 and single steps have no groups)."""
+    insts: list = []
+    for name, off, reg in body:
+        if name == "add_imm_64":
+            insts.append((name, (reg, reg, off)))  # writes reg (the base, when reg is 8)
+        elif name == "xor":
+            insts.append((name, (reg, reg, 10)))
+        elif name.startswith("store_imm_indirect"):
+            insts.append((name, (8, off, 0x1122334455667788 & 0xFFFFFFFF)))
+        else:
+            insts.append((name, (reg if reg != 8 else 9, 8, off)))
+    insts.append(("trap", ()))
+    code, bitmask, _ = assemble(insts)
+    blob = ProgramBlob(code=code, bitmask=bitmask, ro_data_size=4096, ro_data=bytes(range(256)) * 16,
+                       rw_data_size=8192, rw_data=bytes(range(255, -1, -1)) * 32, stack_size=65536)  # fmt: skip
+    mm = Module(blob).memory_map
+    rw, ro = mm.rw_data_address, mm.ro_data_address
+    edges = [ro, ro + mm.ro_data_size, rw, rw + 4096, rw + mm.rw_data_size, mm.stack_address_low,
+             mm.stack_address_high, 0, 0xFFFFFFF8]  # fmt: skip
+    outcomes = []
+    for config in (ModuleConfig(compile_after=1, step_tracing=step), ModuleConfig(compile_after=1 << 62)):
+        inst = Module(blob, config).instantiate()
+        inst.set_next_program_counter(0)
+        inst.regs[8] = (edges[edge] + delta) & 0xFFFFFFFF
+        inst.regs[7], inst.regs[9], inst.regs[10] = 0x0102030405060708, 0xA0B0C0D0E0F0, 0x55
+        inst.gas = 1000
+        for _ in range(100):
+            intr = inst.run()
+            if intr.kind is not K.STEP:
+                break
+        outcomes.append((intr.kind, intr.pc, intr.address, list(inst.regs), inst.gas, bytes(inst.memory.low),
+                         bytes(inst.memory.stack)))  # fmt: skip
+    assert outcomes[0] == outcomes[1]

@@ -364,11 +364,20 @@ class _SegmentCompiler:
         mm = module.memory_map
         self.rw = (mm.rw_data_address, mm.rw_data_address + mm.rw_data_size)
         self.stack = (mm.stack_address_low, mm.stack_address_high)
+        self.direct: dict[int, int] = {}  # inside a group's checked body: pc → offset of its access from `_o`
+        self.direct_buf = ""
 
     def source(self) -> tuple[str, str]:
         insts = self._segment()
-        for inst in insts:
-            self._emit(inst)
+        i = 0
+        while i < len(insts):
+            end = 0 if self.dynamic else _group_end(insts, i)
+            if end:
+                self._emit_group(insts[i:end])
+                i = end
+            else:
+                self._emit(insts[i])
+                i += 1
         last = insts[-1]
         if last.name not in _ENDS_SEGMENT:
             # Cut short (single-step or the size cap): continue mid-block without charging gas again.
@@ -394,6 +403,40 @@ class _SegmentCompiler:
             body += ["except GuestFault as _e:", f"    {flush}return _fault(r, _e)"]
         text = "\n".join(head + ["    " + line.replace("§F", flush) for line in body]) + "\n"
         return text, name
+
+    def _emit_group(self, group: list[Instruction]) -> None:
+        """Accesses through one base register that nothing in the group changes: one range check for all of them
+        against rw data, then the stack, with direct buffer accesses; else every access checked on its own."""
+        base = _MEMORY_BASE[group[0].name]
+        reg = group[0].args[base]
+        accesses = [(i, _s32(i.args[_MEMORY_OFFSET[i.name]]), _access_size(i.name)) for i in group
+                    if i.name in _MEMORY_BASE and i.args[_MEMORY_BASE[i.name]] == reg]  # fmt: skip
+        low = min(off for _, off, _ in accesses)
+        span = max(off + size for _, off, size in accesses) - low
+        regions = [(lo, hi, buf, origin) for (lo, hi), buf, origin in ((self.rw, "lo", LOW_BASE),
+                   (self.stack, "st", self.stack[0])) if hi - lo >= span]  # fmt: skip
+        if not regions:
+            for inst in group:
+                self._emit(inst)
+            return
+        self.uses_try = True
+        self.emit(f"_g = ({self.reg(reg)} + {low & M64}) & 0xFFFFFFFF")
+        outer = self.lines
+        kw = "if"
+        for lo, hi, buf, origin in regions:
+            outer.append(f"{kw} {lo} <= _g <= {hi - span}:")
+            outer.append(f"    _o = _g - {origin + low}")
+            self.lines, self.direct, self.direct_buf = [], {inst.pc: off for inst, off, _ in accesses}, buf
+            for inst in group:
+                self._emit(inst)
+            outer += ["    " + line for line in self.lines]
+            kw = "elif"
+        outer.append("else:")
+        self.lines, self.direct = [], {}
+        for inst in group:
+            self._emit(inst)
+        outer += ["    " + line for line in self.lines]
+        self.lines = outer
 
     def _segment(self) -> list[Instruction]:
         """The block's instructions from the entry, ending early after an ecalli (resumed separately) or at the cap."""
@@ -544,6 +587,15 @@ class _SegmentCompiler:
     def _load(self, name: str, dst: int, address: str | int, pc: int) -> None:
         size, signed = sem.load_width(name)
         d = self.reg(dst, True)
+        off = self.direct.get(pc)
+        if off is not None:  # inside a checked group (see _emit_group)
+            buf, index = self.direct_buf, f"_o + {off}"
+            if size == 1 and not signed:
+                self.emit(f"{d} = {buf}[{index}]")
+            else:
+                read = f"_ld{size}{'s' if signed else 'u'}({buf}, {index})[0]"
+                self.emit(f"{d} = {read} & {M64}" if signed else f"{d} = {read}")
+            return
         slow = f"{d} = mem.load(_x, {size}, {signed}, {pc})"
         self.uses_try = True
         self.emit(f"_x = {address}")
@@ -571,6 +623,11 @@ class _SegmentCompiler:
         size = sem.store_width(name)
         mask = (1 << (8 * size)) - 1
         v = str(value & mask) if isinstance(value, int) else f"{value} & {mask}"
+        off = self.direct.get(pc)
+        if off is not None:  # inside a checked group (see _emit_group)
+            buf, index = self.direct_buf, f"_o + {off}"
+            self.emit(f"{buf}[{index}] = {v}" if size == 1 else f"_st{size}({buf}, {index}, {v})")
+            return
         slow = f"mem.store(_x, {size}, {v}, {pc})"
         self.uses_try = True
         self.emit(f"_x = {address}")
@@ -588,6 +645,55 @@ class _SegmentCompiler:
             self.emit(f"{kw} {cond}: {write}")
             kw = "elif"
         self.emit(f"else: {slow}" if branches else slow)
+
+
+# Indirect memory instructions: which operand is the base register, and which the offset.
+_MEMORY_BASE = {n: 0 if n.startswith("store_imm_indirect_") else 1 for n in KIND
+                if n.startswith(("load_indirect_", "store_indirect_", "store_imm_indirect_"))}  # fmt: skip
+_MEMORY_OFFSET = {n: 1 if n.startswith("store_imm_indirect_") else 2 for n in _MEMORY_BASE}
+# Instructions that may not sit inside an access group: they leave the segment or change memory or control flow.
+_NO_GROUP = frozenset({"ecalli", "memset", "sbrk", "trap", INVALID, "unlikely"})
+
+
+def _access_size(name: str) -> int:
+    return sem.load_width(name)[0] if name.startswith("load") else sem.store_width(name)
+
+
+def _s32(x: int) -> int:
+    x &= M32
+    return x - (1 << 32) if x >> 31 else x
+
+
+def _writes(inst: Instruction) -> int | None:
+    """The register an instruction inside a segment writes, if any."""
+    name = inst.name
+    if name in _MEMORY_BASE:
+        return inst.args[0] if name.startswith("load") else None
+    kind = KIND.get(name)
+    if kind in (Kind.REG_REG_REG, Kind.REG_REG_IMM, Kind.REG_REG, Kind.REG_IMM, Kind.REG_IMM64):
+        return None if name.startswith(("store_", "jump", "branch_")) else inst.args[0]
+    return None
+
+
+def _group_end(insts: list[Instruction], i: int) -> int:
+    """End (exclusive) of the access group starting at insts[i], or 0: instructions up to the last of at least two
+    accesses through insts[i]'s base register, which none of them writes before its last access."""
+    first = insts[i]
+    if first.name not in _MEMORY_BASE:
+        return 0
+    reg = first.args[_MEMORY_BASE[first.name]]
+    end, count = 0, 0
+    for k in range(i, len(insts)):
+        inst = insts[k]
+        name = inst.name
+        if name in _ENDS_SEGMENT or name in _NO_GROUP:
+            break
+        if name in _MEMORY_BASE and inst.args[_MEMORY_BASE[name]] == reg:
+            count += 1
+            end = k + 1
+        if _writes(inst) == reg:  # a load into the base register reads it first: it may be the last member
+            break
+    return end if count >= 2 else 0
 
 
 _ENDS_SEGMENT = frozenset(
