@@ -332,18 +332,33 @@ class JitCompiler:
         self.a.jcc(NE, self.dispatch)
 
     def gas_check(self, pc: int) -> int:
-        """`sub qword [gas], imm32; js out_of_gas`; returns where the imm32 (the block cost) is patched."""
+        """`sub r15, imm32; js out_of_gas`; returns where the imm32 (the block cost) is patched. One per block, so
+        its bytes (and its stub's) are written directly rather than through the encoder: 49 81 EF = sub r15, imm32;
+        0F 88 = js rel32."""
         a = self.a
-        a.sub(GAS, Imm(0x7FFFFFFF))  # forces the imm32 form; the real cost is patched in at the block's end
-        patch_at = a.offset() - 4
         code = a.code
-
-        def out_of_gas() -> None:
-            a.add(GAS, Imm(int.from_bytes(code[patch_at : patch_at + 4], "little")))
-            self.exit(rt.EXIT_OUT_OF_GAS, pc)
-
-        a.jcc(S, self.stub(out_of_gas))
+        code += b"\x49\x81\xef\xff\xff\xff\x7f"  # imm32 0x7FFFFFFF: the real cost is patched in at the block's end
+        patch_at = len(code) - 4
+        label = Label()
+        code += b"\x0f\x88\0\0\0\0"
+        a._fixups.append((label, len(code) - 4, 4))
+        self.stubs.append(lambda: self.out_of_gas(label, pc, patch_at))
         return patch_at
+
+    def out_of_gas(self, label: Label, pc: int, patch_at: int) -> None:
+        """The stub a block's gas check jumps to: give the cost back (Sync gas: unchanged), exit at the block."""
+        a = self.a
+        code = a.code
+        label.pos = len(code)
+        cost = int.from_bytes(code[patch_at : patch_at + 4], "little")
+        # add r15, imm8 / imm32 (as the encoder would pick); mov qword [r13 + EXIT_PC], imm32; mov eax, code; jmp
+        code += b"\x49\x83\xc7" + bytes((cost,)) if cost < 128 else b"\x49\x81\xc7" + cost.to_bytes(4, "little")
+        if pc >= 1 << 31:  # not a sign-extended imm32: the encoder's longer form
+            self.exit(rt.EXIT_OUT_OF_GAS, pc)
+            return
+        code += b"\x49\xc7\x45" + bytes((rt.EXIT_PC,)) + pc.to_bytes(4, "little")
+        code += b"\xb8" + rt.EXIT_OUT_OF_GAS.to_bytes(4, "little") + b"\xe9\0\0\0\0"
+        a._fixups.append((self.epilogue, len(code) - 4, 4))
 
     def instruction(self, inst: Instruction) -> None:
         name = inst.name
