@@ -60,7 +60,6 @@ from .x86 import (
     L,
     Label,
     Mem,
-    S,
     Z,
 )  # fmt: skip
 
