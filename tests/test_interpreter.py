@@ -409,3 +409,33 @@ def test_fuzz_grouped_accesses_near_region_edges(edge: int, delta: int, body: li
         outcomes.append((intr.kind, intr.pc, intr.address, list(inst.regs), inst.gas, bytes(inst.memory.low),
                          bytes(inst.memory.stack)))  # fmt: skip
     assert outcomes[0] == outcomes[1]
+
+
+_MEMSET_CONFIGS = [ModuleConfig(compile_after=1), ModuleConfig(compile_after=1 << 62), ModuleConfig(step_tracing=True),
+                   ModuleConfig(backend="auto", jit_after=1)]  # fmt: skip
+
+
+@pytest.mark.parametrize("config", _MEMSET_CONFIGS)
+def test_memset_that_faults_leaves_a0_and_a2_at_the_first_byte_not_written(
+    config: ModuleConfig, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Latest64 memset updates a0/a2 in place (polkavm): a fault part-way leaves them at the faulting byte, as
+    running out of gas does. Found in review: a fault left them unchanged, so auto's gas slices (each an
+    out-of-gas stop) changed them."""
+    from pvmkit.pvm.asm import assemble as assemble_text
+    from pvmkit.pvm.jit import instance as ji
+
+    monkeypatch.setattr(ji, "TIER_SLICE", 1000)
+    monkeypatch.delenv("PVMKIT_BACKEND", raising=False)
+    blob = assemble_text("%stack_size = 8192\npub @main:\n    [a0..a0 + a2] = u8 a1\n    trap\n", LATEST64)
+    m = Module(blob, config)
+    inst = m.instantiate()
+    inst.set_next_program_counter(0)
+    inst.regs[A0], inst.regs[A1], inst.regs[A2] = m.memory_map.stack_address_low, 0x5A, 8192 + 16
+    inst.gas = 10**6
+    while (intr := inst.run()).kind is K.STEP:
+        pass
+    assert intr.kind is K.TRAP and intr.pc == 0
+    assert inst.regs[A0] == m.memory_map.stack_address_high and inst.regs[A2] == 16  # the byte past the stack
+    # the block (memset, trap) costs 2 on entry, then one gas per byte written
+    assert inst.gas == 10**6 - 2 - 8192 and bytes(inst.memory.stack) == b"\x5a" * 8192

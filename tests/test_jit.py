@@ -530,3 +530,18 @@ pub @main:
     inst.set_next_program_counter(0)
     inst.gas = 1000
     assert inst.run().kind is K.TRAP and inst.regs[7] == 60 and inst.gas == 1000 - 61 and not inst.native
+
+
+def test_out_of_gas_on_entry_mid_block_reports_the_program_counter() -> None:
+    """Found in review: the JIT left `program_counter` unset when it ran out of gas on entry (the whole block is
+    charged when entering mid-block); crosscheck now compares it too."""
+    from pvmkit.pvm.asm import assemble
+
+    blob = assemble("pub @main:\n    a0 = a0 + 1\n    a0 = a0 + 2\n    a0 = a0 + 3\n    trap\n")
+    for backend in ("interpreter", "jit", "crosscheck"):
+        inst = Module(blob, ModuleConfig(backend=backend)).instantiate()
+        inst.set_next_program_counter(3)
+        inst.gas = 2
+        intr = inst.run()
+        assert intr.kind is K.NOT_ENOUGH_GAS and intr.pc == 3 and inst.program_counter == 3, backend
+        assert inst.next_program_counter == 3 and inst.gas == 2

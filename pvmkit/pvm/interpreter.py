@@ -324,22 +324,27 @@ def _sbrk(mem: StandardMemory | DynamicMemory, size: int) -> int:
 
 
 def _memset(r: list, mem: StandardMemory | DynamicMemory, pc: int) -> int:
-    """Latest64's memset: a0 = dst, a1 = byte, a2 = count, one gas per byte; resumable when gas runs out."""
+    """Latest64's memset: a0 = dst, a1 = byte, a2 = count, one gas per byte, a0/a2 updated in place (polkavm): out of
+    gas or faulting part-way leaves them at the first byte not written, so resuming continues there. Returns a
+    segment exit code (0: done); a fault is returned, not raised, so the caller's register copies stay right."""
     value = r[8] & 0xFF
     a0 = r[7]
     dst = a0 & M32
     count = r[9] & M32
     code = 0
-    while count:
-        if r[_G] == 0:
-            r[_PC] = pc
-            r[_RESUME] = pc
-            code = _OOG
-            break
-        mem.store(dst, 1, value, pc)
-        r[_G] -= 1
-        dst = (dst + 1) & M32
-        count -= 1
+    try:
+        while count:
+            if r[_G] == 0:
+                r[_PC] = pc
+                r[_RESUME] = pc
+                code = _OOG
+                break
+            mem.store(dst, 1, value, pc)
+            r[_G] -= 1
+            dst = (dst + 1) & M32
+            count -= 1
+    except GuestFault as e:
+        code = _fault(r, e)
     r[7] = (a0 + ((dst - a0) & M32)) & M64
     r[9] = count
     return code

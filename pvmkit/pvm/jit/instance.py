@@ -226,6 +226,7 @@ class JitInstance(Instance):
         return self._interrupt(self._pending)
 
     def _make(self, kind: InterruptKind, pc: int) -> Interrupt:
+        self.program_counter = pc  # as the interpreter's _interrupt does (found in review: left as it was)
         return Interrupt(kind, pc)
 
 
@@ -259,6 +260,8 @@ class CrosscheckInstance(Instance):
             raise CrosscheckError(f"{where}: gas {self.gas}, JIT has {shadow.gas}")
         if self._next != shadow._next:
             raise CrosscheckError(f"{where}: next pc {self._next}, JIT has {shadow._next}")
+        if self.program_counter != shadow.program_counter:
+            raise CrosscheckError(f"{where}: program_counter {self.program_counter}, JIT has {shadow.program_counter}")
         _compare_memory(self.memory, shadow.memory, where)
         return expected
 
