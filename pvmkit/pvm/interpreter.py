@@ -817,6 +817,7 @@ class Instance:
             raise RuntimeError("nothing to run: call prepare_call() or set_next_program_counter() first")
         r = self._r
         if r[_G] < 0:
+            self.program_counter = self._next[0]
             return Interrupt(InterruptKind.NOT_ENOUGH_GAS, self._next[0])
         m = self.module
         mem = self.memory
