@@ -545,3 +545,37 @@ def test_out_of_gas_on_entry_mid_block_reports_the_program_counter() -> None:
         intr = inst.run()
         assert intr.kind is K.NOT_ENOUGH_GAS and intr.pc == 3 and inst.program_counter == 3, backend
         assert inst.next_program_counter == 3 and inst.gas == 2
+
+
+def test_one_block_loops_start_on_a_32_byte_boundary() -> None:
+    """Found benchmarking: the ALU loop ran at half speed after code before it grew by 5 bytes (its 29 bytes then
+    straddled a 32-byte boundary). One-block loop heads are aligned; other blocks are not padded."""
+    from pvmkit.pvm.asm import assemble
+    from pvmkit.pvm.jit.compiler import LOOP_ALIGN, JitCompiler
+
+    blob = assemble("""
+pub @main:
+    a1 = 0
+@loop:
+    a1 = a1 + a0
+    a0 = a0 - 1
+    jump @loop if a0 != 0
+@outer:
+    a2 = a2 + 1
+    jump @skip if a2 == 3
+    a3 = a3 + 1
+@skip:
+    jump @outer if a2 != 5
+    trap
+""")
+    module = Module(blob, ModuleConfig(backend="interpreter"))
+    program = JitCompiler(module).compile()
+    code = module.code
+    loop = next(i.pc for i in code.listing() if i.name == "add_64")
+    outer = next(i.pc for i in code.listing() if i.name == "add_imm_64" and i.args[0] == 9)
+    assert LOOP_ALIGN == 32 and program.charged[loop] % LOOP_ALIGN == 0
+    assert program.charged[outer] % LOOP_ALIGN != 0  # a two-block loop: left where it falls (here, unaligned)
+    inst = Module(blob, ModuleConfig(backend="jit")).instantiate()
+    inst.set_next_program_counter(0)
+    inst.regs[7], inst.gas = 10, 1000
+    assert inst.run().kind is K.TRAP and inst.regs[8] == 55 and inst.regs[9] == 5 and inst.regs[10] == 4

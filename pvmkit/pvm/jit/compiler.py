@@ -115,6 +115,26 @@ def allocate(instructions: list[Instruction]) -> tuple[int | Mem, ...]:
     return tuple(where)
 
 
+# One-block loops (a block whose last instruction branches back to its start) start on a LOOP_ALIGN boundary: such
+# a loop straddling a 32-byte boundary ran at half speed here (the ALU loop, moved by 5 bytes: 9 -> 4.7 G instr/s).
+# Measured trade-off on the C programs: memops 2.45 -> 2.35x gcc, the C sieve 1.85 -> 2.1x (2.2x with every loop
+# head aligned, so bigger loops are left as they fall), the others unchanged.
+LOOP_ALIGN = 32
+_BRANCH_NAMES = frozenset(n for n in KIND if n.startswith("branch_"))
+
+
+def _tight_loops(instructions: list[Instruction], valid: frozenset[int]) -> set[int]:
+    """Starts of one-block loops: targets of a backward branch or jump with no block start after them up to it."""
+    heads = set()
+    start = -1  # the current block's start
+    for inst in instructions:
+        if inst.pc in valid:
+            start = inst.pc
+        if (inst.name == "jump" or inst.name in _BRANCH_NAMES) and inst.args[-1] == start:
+            heads.add(start)
+    return heads
+
+
 _BRANCH_CC = {
     "eq": E, "not_eq": NE, "less_unsigned": B, "less_signed": L, "greater_or_equal_unsigned": AE,
     "greater_or_equal_signed": GE, "less_or_equal_unsigned": BE, "less_or_equal_signed": LE,
@@ -266,10 +286,13 @@ class JitCompiler:
         charged: dict[int, int] = {}
         uncharged: dict[int, int] = {}
         valid = self.valid = code.valid_targets()
+        heads = _tight_loops(instructions, valid)
         patch_at, cost = -1, 0
         for inst in instructions:
             pc = inst.pc
             if pc in valid:
+                if pc in heads:
+                    a.align(LOOP_ALIGN)
                 a.bind(self.charged(pc))
                 charged[pc] = a.offset()
                 patch_at, cost = self.gas_check(pc), 0
