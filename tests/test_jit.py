@@ -549,7 +549,8 @@ def test_out_of_gas_on_entry_mid_block_reports_the_program_counter() -> None:
 
 def test_one_block_loops_start_on_a_32_byte_boundary() -> None:
     """Found benchmarking: the ALU loop ran at half speed after code before it grew by 5 bytes (its 29 bytes then
-    straddled a 32-byte boundary). One-block loop heads are aligned; other blocks are not padded."""
+    straddled a 32-byte boundary). Heads of one-block loops without memory accesses are aligned; other blocks are
+    not padded."""
     from pvmkit.pvm.asm import assemble
     from pvmkit.pvm.jit.compiler import LOOP_ALIGN, JitCompiler
 
