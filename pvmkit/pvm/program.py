@@ -120,13 +120,12 @@ class Code:
         bits per byte) instead of a bit-by-bit scan per instruction, and Instructions are built as plain tuples
         (NamedTuple's __new__ costs several times more). Anything but the common case (the next start is near and
         not the end of code) is left to instructions() from that pc."""
-        code, code_len = self.code, len(self.code)
+        code_len = len(self.code)
         if not code_len or not self.is_instruction_start(0):
             return list(self.instructions())
         starts = [i * 8 + p for i, b in enumerate(self.bitmask) if b for p in _BITS[b]]
         starts.append(code_len)  # a sentinel: past the last instruction, the generic path takes over
-        names, reads, cache = self._names, self._reads, self._decoded
-        new, cls = tuple.__new__, Instruction
+        new, cls, name_args = tuple.__new__, Instruction, self._name_args
         out: list[Instruction] = []
         append = out.append
         for k in range(len(starts) - 1):
@@ -135,18 +134,24 @@ class Code:
             if nxt >= code_len or skip > BITMASK_MAX:
                 out.extend(self.instructions(pc))
                 return out
-            read = reads[code[pc]]
-            if read < 0:  # jumps and branches: operands are pc-relative
-                name = names[code[pc]]
-                append(new(cls, (pc, name, self._args(name, pc, skip), nxt)))
-                continue
-            key = code[pc : pc + 1 + (skip if skip > read else read)] + _SKIPS[skip]
-            found = cache.get(key)
-            if found is None:
-                name = names[code[pc]]
-                found = cache[key] = (name, self._args(name, pc, skip))
-            append(new(cls, (pc, found[0], found[1], nxt)))
+            append(new(cls, (pc, *name_args(pc, skip), nxt)))
         return out  # pragma: no cover - the sentinel ends the loop above
+
+    def _name_args(self, pc: int, skip: int) -> tuple[str, tuple[int, ...]]:
+        """(name, operands) of the instruction at `pc`. Instructions that do not depend on their pc are decoded once
+        per distinct key: the bytes decoding reads (which may run past the instruction, as in polkavm) and the
+        skip. Most repeat, e.g. `u64 [sp + 8] = s0`."""
+        code = self.code
+        read = self._reads[code[pc]]
+        if read < 0:  # jumps and branches: operands are pc-relative
+            name = self._names[code[pc]]
+            return name, self._args(name, pc, skip)
+        key = code[pc : pc + 1 + (skip if skip > read else read)] + _SKIPS[skip]
+        found = self._decoded.get(key)
+        if found is None:
+            name = self._names[code[pc]]
+            found = self._decoded[key] = (name, self._args(name, pc, skip))
+        return found
 
     def instructions(self, start: int = 0) -> Iterator[Instruction]:
         """All instructions from `start` to the end, in order, with implicit traps where polkavm has them."""
@@ -159,28 +164,15 @@ class Code:
             nxt = self.next_instruction_start(pc)
             yield Instruction(pc, INVALID, (), nxt)
             pc = nxt
-        code, bitmask = self.code, self.bitmask
-        names, reads, cache = self._names, self._reads, self._decoded
+        bitmask, name_args = self.bitmask, self._name_args
         while pc < code_len:
-            # Fast path: the next instruction start is near and not the end. Instructions that do not depend on
-            # their pc are decoded once per distinct key: the bytes decoding reads (which may run past the
-            # instruction, as in polkavm) and the skip. Most repeat, e.g. `u64 [sp + 8] = s0`.
+            # Fast path: the next instruction start is near and not the end (decoded through the cache).
             nxt = pc + 1  # _skip inlined (it would cost this loop ~15%)
             while nxt < code_len and not (bitmask[nxt >> 3] >> (nxt & 7)) & 1:
                 nxt += 1
             skip = nxt - pc - 1
             if nxt < code_len and skip <= BITMASK_MAX:
-                read = reads[code[pc]]
-                if read < 0:  # jumps and branches: operands are pc-relative
-                    name = names[code[pc]]
-                    yield Instruction(pc, name, self._args(name, pc, skip), nxt)
-                else:
-                    key = code[pc : pc + 1 + max(skip, read)] + _SKIPS[skip]
-                    found = cache.get(key)
-                    if found is None:
-                        name = names[code[pc]]
-                        found = cache[key] = (name, self._args(name, pc, skip))
-                    yield Instruction(pc, found[0], found[1], nxt)
+                yield Instruction(pc, *name_args(pc, skip), nxt)
                 pc = nxt
                 continue
             inst, next_invalid = self.decode(pc)
