@@ -69,5 +69,7 @@ def run_demo(transfers: int = 1000) -> None:
     how = {"jit": "JIT-compiled"}.get(module.backend, module.backend)
     if module.tiered:  # backend auto: the first calls were interpreted, until the module was worth compiling
         how = f"interpreted for the first {module.interpreted:,} instructions, then JIT-compiled"
-    echo(f"{transfers:,} more transfers in {elapsed:.2f} s ({transfers / elapsed:,.0f} calls/s through the Python API; "
-         f"{how})")
+    echo(
+        f"{transfers:,} more transfers in {elapsed:.2f} s ({transfers / elapsed:,.0f} calls/s through the Python API; "
+        f"{how})"
+    )

@@ -22,7 +22,7 @@ from typing import NamedTuple
 from . import semantics as sem
 from . import tier0
 from .blob import ProgramBlob
-from .isa import INVALID, KIND, Kind
+from .isa import BRANCHES, INVALID, KIND, MEMORY_BASE, MEMORY_OFFSET, WRITES_FIRST, Kind
 from .memory import LOW_BASE, DynamicMemory, GuestFault, MemoryMap, StandardMemory
 from .program import RETURN_TO_HOST, Instruction
 
@@ -412,10 +412,10 @@ class _SegmentCompiler:
     def _emit_group(self, group: list[Instruction]) -> None:
         """Accesses through one base register that nothing in the group changes: one range check for all of them
         against rw data, then the stack, with direct buffer accesses; else every access checked on its own."""
-        base = _MEMORY_BASE[group[0].name]
+        base = MEMORY_BASE[group[0].name]
         reg = group[0].args[base]
-        accesses = [(i, _s32(i.args[_MEMORY_OFFSET[i.name]]), _access_size(i.name)) for i in group
-                    if i.name in _MEMORY_BASE and i.args[_MEMORY_BASE[i.name]] == reg]  # fmt: skip
+        accesses = [(i, sem.i32(i.args[MEMORY_OFFSET[i.name]]), sem.access_width(i.name)) for i in group
+                    if i.name in MEMORY_BASE and i.args[MEMORY_BASE[i.name]] == reg]  # fmt: skip
         low = min(off for _, off, _ in accesses)
         span = max(off + size for _, off, size in accesses) - low
         regions = [(lo, hi, buf, origin) for (lo, hi), buf, origin in ((self.rw, "lo", LOW_BASE),
@@ -652,51 +652,27 @@ class _SegmentCompiler:
         self.emit(f"else: {slow}" if branches else slow)
 
 
-# Indirect memory instructions: which operand is the base register, and which the offset.
-_MEMORY_BASE = {n: 0 if n.startswith("store_imm_indirect_") else 1 for n in KIND
-                if n.startswith(("load_indirect_", "store_indirect_", "store_imm_indirect_"))}  # fmt: skip
-_MEMORY_OFFSET = {n: 1 if n.startswith("store_imm_indirect_") else 2 for n in _MEMORY_BASE}
 # Instructions that may not sit inside an access group: they leave the segment or change memory or control flow.
 _NO_GROUP = frozenset({"ecalli", "memset", "sbrk", "trap", INVALID, "unlikely"})
-
-
-def _access_size(name: str) -> int:
-    return sem.load_width(name)[0] if name.startswith("load") else sem.store_width(name)
-
-
-def _s32(x: int) -> int:
-    x &= M32
-    return x - (1 << 32) if x >> 31 else x
-
-
-def _writes(inst: Instruction) -> int | None:
-    """The register an instruction inside a segment writes, if any."""
-    name = inst.name
-    if name in _MEMORY_BASE:
-        return inst.args[0] if name.startswith("load") else None
-    kind = KIND.get(name)
-    if kind in (Kind.REG_REG_REG, Kind.REG_REG_IMM, Kind.REG_REG, Kind.REG_IMM, Kind.REG_IMM64):
-        return None if name.startswith(("store_", "jump", "branch_")) else inst.args[0]
-    return None
 
 
 def _group_end(insts: list[Instruction], i: int) -> int:
     """End (exclusive) of the access group starting at insts[i], or 0: instructions up to the last of at least two
     accesses through insts[i]'s base register, which none of them writes before its last access."""
     first = insts[i]
-    if first.name not in _MEMORY_BASE:
+    if first.name not in MEMORY_BASE:
         return 0
-    reg = first.args[_MEMORY_BASE[first.name]]
+    reg = first.args[MEMORY_BASE[first.name]]
     end, count = 0, 0
     for k in range(i, len(insts)):
         inst = insts[k]
         name = inst.name
         if name in _ENDS_SEGMENT or name in _NO_GROUP:
             break
-        if name in _MEMORY_BASE and inst.args[_MEMORY_BASE[name]] == reg:
+        if name in MEMORY_BASE and inst.args[MEMORY_BASE[name]] == reg:
             count += 1
             end = k + 1
-        if _writes(inst) == reg:  # a load into the base register reads it first: it may be the last member
+        if name in WRITES_FIRST and inst.args[0] == reg:  # a load into the base reads it first: the last member
             break
     return end if count >= 2 else 0
 
@@ -712,7 +688,7 @@ _ENDS_SEGMENT = frozenset(
         "load_imm_and_jump_indirect",
         "ecalli",
     }
-) | frozenset(n for n in KIND if n.startswith("branch_"))
+) | BRANCHES
 
 
 class Registers:

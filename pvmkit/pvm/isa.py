@@ -86,6 +86,17 @@ NO_FALLTHROUGH = frozenset(
 )
 """Instructions after which execution never continues at the next pc (`!can_fallthrough()`)."""
 
+MEMORY_BASE = {n: 0 if n.startswith("store_imm_indirect_") else 1 for n in KIND
+               if n.startswith(("load_indirect_", "store_indirect_", "store_imm_indirect_"))}  # fmt: skip
+"""Indirect memory instructions → the operand index of their base register."""
+MEMORY_OFFSET = {n: 1 if n.startswith("store_imm_indirect_") else 2 for n in MEMORY_BASE}
+"""Indirect memory instructions → the operand index of their offset immediate."""
+
+WRITES_FIRST = frozenset(n for n, k in KIND.items()
+                         if k in (Kind.REG_REG, Kind.REG_REG_IMM, Kind.REG_REG_REG, Kind.REG_IMM, Kind.REG_IMM64)
+                         and not n.startswith(("store_", "jump")))  # fmt: skip
+"""Instructions that write their first operand register and go on to the next instruction."""
+
 # Register ABI names, index = the 4-bit register field (values 13..15 clamp to a5).
 REG_NAMES = ("ra", "sp", "t0", "t1", "t2", "s0", "s1", "a0", "a1", "a2", "a3", "a4", "a5")
 REG_INDEX = {name: i for i, name in enumerate(REG_NAMES)} | {f"r{i}": i for i in range(13)}

@@ -194,6 +194,17 @@ def store_width(name: str) -> int:
     return _LOAD_SUFFIX[name.rsplit("_", 1)[1]][0]
 
 
+def access_width(name: str) -> int:
+    """Bytes a load or store instruction accesses."""
+    return _LOAD_SUFFIX[name.rsplit("_", 1)[1]][0]
+
+
+def i32(x: int) -> int:
+    """The low 32 bits of an int as a signed value (an immediate or offset as the hardware adds it)."""
+    x &= M32
+    return x - (1 << 32) if x >> 31 else x
+
+
 def _div_u32(a: int, b: int) -> int:
     a &= M32
     b &= M32

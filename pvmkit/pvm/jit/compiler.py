@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from .. import semantics as sem
-from ..isa import INVALID, KIND, TERMINATORS, Kind
+from ..isa import BRANCHES, INVALID, KIND, MEMORY_BASE, MEMORY_OFFSET, TERMINATORS, WRITES_FIRST, Kind
 from ..memory import LOW_BASE
 from ..program import RETURN_TO_HOST, Instruction
 from . import runtime as rt
@@ -120,7 +120,6 @@ def allocate(instructions: list[Instruction]) -> tuple[int | Mem, ...]:
 # moved by 5 bytes: 9 -> 4.7 G instr/s). Aligning loops with memory accesses too measured worse (the C sieve 1.85 ->
 # 2.1x gcc; every loop head: 2.2x), so those are left where they fall.
 LOOP_ALIGN = 32
-_BRANCH_NAMES = frozenset(n for n in KIND if n.startswith("branch_"))
 
 
 def _tight_loops(instructions: list[Instruction], valid: frozenset[int]) -> set[int]:
@@ -133,7 +132,7 @@ def _tight_loops(instructions: list[Instruction], valid: frozenset[int]) -> set[
             start, memory = inst.pc, False
         if inst.name.startswith(("load_", "store_")) and not inst.name.startswith("load_imm"):
             memory = True
-        if (inst.name == "jump" or inst.name in _BRANCH_NAMES) and inst.args[-1] == start and not memory:
+        if (inst.name == "jump" or inst.name in BRANCHES) and inst.args[-1] == start and not memory:
             heads.add(start)
     return heads
 
@@ -225,7 +224,7 @@ class JitCompiler:
             if 0 < size <= 0x7FFFFFFF
         ]  # fmt: skip
         self.offset_sentinel = next(
-            x for x in (0x40000000, 0x50000000, 0x60000000) if all(abs(_s32(x - r.lo)) > 128 for r in self.regions)
+            x for x in (0x40000000, 0x50000000, 0x60000000) if all(abs(sem.i32(x - r.lo)) > 128 for r in self.regions)
         )
 
     def charged(self, pc: int) -> Label:
@@ -353,7 +352,7 @@ class JitCompiler:
     def landing(self, value: int) -> None:
         """Where a native `ret` comes back to after a call whose return address is `value`: the guest return's
         target (eax) must be that address, else it goes through the jump table; then the return site's block."""
-        self.a.cmp(RAX, Imm(_s32(value)), w=32)
+        self.a.cmp(RAX, Imm(sem.i32(value)), w=32)
         self.a.jcc(NE, self.dispatch)
 
     def gas_check(self, pc: int) -> int:
@@ -403,7 +402,7 @@ class JitCompiler:
         # Position-independent instructions are encoded once per (name, operands) and then copied: the
         # template is built in a scratch assembler (internal labels resolved), so a repeat costs byte copies
         # plus patching the pc of its exits and the jumps between its body, its cold part and the epilogue.
-        base = _MEMORY_BASE.get(name)
+        base = MEMORY_BASE.get(name)
         operand = 0
         if base is None:
             key: tuple = (name, inst.args)
@@ -421,7 +420,7 @@ class JitCompiler:
                     key = imm_key
         else:
             args = inst.args
-            at = _MEMORY_OFFSET[name]
+            at = MEMORY_OFFSET[name]
             operand = args[at]
             key = (name, args[:at], args[at + 1 :], self.hint[args[base]])
         template = self.templates.get(key)
@@ -554,9 +553,9 @@ class JitCompiler:
     def address(self, inst: Instruction) -> tuple[int | None, int]:
         """(base register or None, offset) of a memory instruction."""
         name, args = inst.name, inst.args
-        base = _MEMORY_BASE.get(name)
+        base = MEMORY_BASE.get(name)
         if base is not None:
-            return args[base], args[_MEMORY_OFFSET[name]]
+            return args[base], args[MEMORY_OFFSET[name]]
         return None, args[0 if name.startswith("store_imm_") else 1]  # an absolute address
 
     def memory(self, inst: Instruction, size: int, access: Callable[[Mem], None]) -> bool:
@@ -597,7 +596,7 @@ class JitCompiler:
             a = self.a
             lo, ln, ptr, ptr_mem, _ = region
             # ecx = (base + offset - lo) mod 2^32: a 32-bit lea wraps exactly like the guest's address arithmetic.
-            a.lea(RCX, Mem(where, _s32(offset - lo)), w=32)
+            a.lea(RCX, Mem(where, sem.i32(offset - lo)), w=32)
             if self.template_disps is not None:  # built with offset_sentinel: a disp32, patched per use
                 self.template_disps.append((a.offset() - 4, lo))
             a.cmp(RCX, Imm(ln - size), w=32)
@@ -617,11 +616,6 @@ class JitCompiler:
         return True
 
 
-def _s32(x: int) -> int:
-    x &= M32
-    return x - (1 << 32) if x >> 31 else x
-
-
 def _imm64(x: int) -> int:
     return x & M64
 
@@ -629,13 +623,8 @@ def _imm64(x: int) -> int:
 # Region hints (JitCompiler.track): a pointer keeps its region through moves, adds of offsets and of an index, and
 # whatever else is written to a register makes it unknown. Only the order of a memory access's checks depends on it.
 _KILL, _CONST, _COPY, _ADD = 1, 2, 3, 4
-_TRACK = {name: _KILL for name, kind in KIND.items()
-          if kind in (Kind.REG_REG, Kind.REG_REG_IMM, Kind.REG_REG_REG, Kind.REG_IMM, Kind.REG_IMM64)
-          and not name.startswith(("store_", "jump"))}  # fmt: skip
+_TRACK = dict.fromkeys(WRITES_FIRST, _KILL)
 _TRACK.update(load_imm=_CONST, load_imm64=_CONST, move_reg=_COPY, add_imm_64=_COPY, sub_64=_COPY, add_64=_ADD)
-# Indirect memory instructions: which operand is the base register.
-_MEMORY_BASE = {name: 0 if name.startswith("store_imm_indirect_") else 1 for name in KIND
-                if name.startswith(("load_indirect_", "store_indirect_", "store_imm_indirect_"))}  # fmt: skip
 
 # ALU instructions whose immediate (operand index) is patched into a shared template, and the sentinel marking it.
 _IMMEDIATE = {name: 2 for name in ("add_imm_32", "add_imm_64", "and_imm", "xor_imm", "or_imm", "mul_imm_32",
@@ -643,12 +632,11 @@ _IMMEDIATE = {name: 2 for name in ("add_imm_32", "add_imm_64", "and_imm", "xor_i
               "set_greater_than_signed_imm", "negate_and_add_imm_32", "negate_and_add_imm_64")}  # fmt: skip
 _IMMEDIATE["load_imm"] = 1
 _SENTINEL = 0x7EDCBA98
-_MEMORY_OFFSET = {name: 1 if name.startswith("store_imm_indirect_") else 2 for name in _MEMORY_BASE}
 
 # Instructions whose code refers to other blocks or out-of-line stubs: emitted directly, never templated.
 _CONTROL = frozenset(
     {"jump", "load_imm_and_jump", "fallthrough", "jump_indirect", "load_imm_and_jump_indirect", "ecalli"}
-    | {n for n in KIND if n.startswith("branch_")}
+    | BRANCHES
 )
 
 # Emitters: each returns True when it translated the instruction natively.
@@ -705,18 +693,18 @@ def _alu_imm(c: JitCompiler, inst: Instruction) -> bool:
     dst, src = regs[d], regs[s]
     if op == "add" and type(src) is int:  # lea computes s + imm without touching flags or needing d == s
         if w == 64 and type(dst) is int:
-            a.lea(dst, Mem(src, _s32(imm)))
+            a.lea(dst, Mem(src, sem.i32(imm)))
             return True
-        a.lea(RAX, Mem(src, _s32(imm)), w=w)
+        a.lea(RAX, Mem(src, sem.i32(imm)), w=w)
         c.store_result(RAX, d, w)
         return True
     if w == 64 and type(dst) is int:
         if d != s:
             a.mov(dst, src)
-        getattr(a, op)(dst, Imm(_s32(imm)))
+        getattr(a, op)(dst, Imm(sem.i32(imm)))
         return True
     c.load_reg(RAX, s, w)
-    getattr(a, op)(RAX, Imm(_s32(imm)), w=w)
+    getattr(a, op)(RAX, Imm(sem.i32(imm)), w=w)
     c.store_result(RAX, d, w)
     return True
 
@@ -743,9 +731,9 @@ def _mul_imm(c: JitCompiler, inst: Instruction) -> bool:
     w = _width(inst.name)
     dst = c.regs[d]
     if w == 64 and type(dst) is int:
-        c.a.imul_imm(dst, c.regs[s], _s32(imm))
+        c.a.imul_imm(dst, c.regs[s], sem.i32(imm))
         return True
-    c.a.imul_imm(RAX, c.regs[s], _s32(imm), w=w)
+    c.a.imul_imm(RAX, c.regs[s], sem.i32(imm), w=w)
     c.store_result(RAX, d, w)
     return True
 
@@ -819,7 +807,7 @@ def _compare(c: JitCompiler, x: int, y: int | Imm) -> None:
 def _set_cmp(c: JitCompiler, inst: Instruction) -> bool:
     d, x, y = inst.args
     a = c.a
-    _compare(c, x, Imm(_s32(y)) if inst.name.endswith("_imm") else y)
+    _compare(c, x, Imm(sem.i32(y)) if inst.name.endswith("_imm") else y)
     signed = "_signed" in inst.name
     cc = (G if signed else A) if "greater" in inst.name else (L if signed else B)
     a.setcc(cc, RAX)
@@ -983,7 +971,7 @@ def _load_imm(c: JitCompiler, inst: Instruction) -> bool:
     d, value = inst.args
     dst = c.regs[d]
     if inst.name == "load_imm":
-        c.a.mov(dst, Imm(_s32(value)))  # mov r/m64, simm32 sign-extends like PVM
+        c.a.mov(dst, Imm(sem.i32(value)))  # mov r/m64, simm32 sign-extends like PVM
     elif type(dst) is int:
         c.a.mov(dst, Imm(value))
     else:
@@ -1027,7 +1015,7 @@ def _store(c: JitCompiler, inst: Instruction) -> bool:
         source = c.regs[args[0]]
 
     # Immediates are truncated to the store width (8-byte stores sign-extend the 32-bit immediate).
-    imm = None if value is None else (_s32(value) if size == 8 else value & ((1 << (8 * size)) - 1))
+    imm = None if value is None else (sem.i32(value) if size == 8 else value & ((1 << (8 * size)) - 1))
 
     def access(m: Mem) -> None:
         if imm is not None:
@@ -1041,7 +1029,7 @@ def _store(c: JitCompiler, inst: Instruction) -> bool:
     return c.memory(inst, size, access)
 
 
-@emits(*(n for n in KIND if n.startswith("branch_")))
+@emits(*BRANCHES)
 def _branch(c: JitCompiler, inst: Instruction) -> bool:
     x, y, target = inst.args
     fall = inst.next_pc
@@ -1049,7 +1037,7 @@ def _branch(c: JitCompiler, inst: Instruction) -> bool:
         c.exit(rt.EXIT_TRAP, inst.pc)
         return True
     a = c.a
-    _compare(c, x, Imm(_s32(y)) if inst.name.endswith("_imm") else y)
+    _compare(c, x, Imm(sem.i32(y)) if inst.name.endswith("_imm") else y)
     a.jcc(_BRANCH_CC[inst.name.removeprefix("branch_").removesuffix("_imm")], c.charged(target))
     return True  # the next instruction starts a block and its code follows right here
 
@@ -1061,7 +1049,7 @@ def _jump(c: JitCompiler, inst: Instruction) -> bool:
     target = inst.args[-1]
     if inst.name == "load_imm_and_jump":
         value = inst.args[1]
-        c.a.mov(c.regs[inst.args[0]], Imm(_s32(value)))
+        c.a.mov(c.regs[inst.args[0]], Imm(sem.i32(value)))
         if target in c.valid and c.return_site(inst, value):
             a = c.a
             a.cmp(RSP, _RSP_LIMIT)
@@ -1089,14 +1077,14 @@ def _jump_indirect(c: JitCompiler, inst: Instruction) -> bool:
         ra, base, value, offset = inst.args
     where = c.regs[base]
     if type(where) is int:
-        a.lea(RAX, Mem(where, _s32(offset)), w=32)
+        a.lea(RAX, Mem(where, sem.i32(offset)), w=32)
     else:
         a.mov(RAX, where, w=32)
         if offset & M32:
-            a.add(RAX, Imm(_s32(offset)), w=32)
+            a.add(RAX, Imm(sem.i32(offset)), w=32)
     if inst.name == "load_imm_and_jump_indirect":
-        a.mov(c.regs[ra], Imm(_s32(value)))  # after the address is computed: correct when ra == base
-    a.cmp(RAX, Imm(_s32(RETURN_TO_HOST)), w=32)
+        a.mov(c.regs[ra], Imm(sem.i32(value)))  # after the address is computed: correct when ra == base
+    a.cmp(RAX, Imm(sem.i32(RETURN_TO_HOST)), w=32)
     a.jcc(E, c.stub(lambda: c.exit(rt.EXIT_FINISHED, pc)))
     a.mov(RCX, Imm(pc), w=32)  # for the bad-target stub's trap
     if inst.name == "jump_indirect":
