@@ -73,7 +73,6 @@ class Chain:
         self.block_author = self.config.block_author
         self.block_hashes: dict[int, bytes] = {}
         self._modules: dict[Hash, Module] = {}
-        self._programs: dict[Hash, ProgramBlob] = {}  # validated uploads, decoded (see module())
         self._handlers: dict[Hash, list[Handler | None]] = {}
         self._touched: set[Address] = set()
 
@@ -102,10 +101,11 @@ class Chain:
         return self.state.free(address)
 
     # Code.
-    def validate_code(self, blob: bytes) -> ProgramBlob:
+    def validate_code(self, blob: bytes, code_hash: Hash | None = None) -> ProgramBlob:
         """The pallet's upload checks (`limits::code::enforce`); raises CodeError naming the rule broken.
-        Blobs that passed are remembered per process: a test suite's fresh Envs upload the same code again."""
-        key = (keccak256(blob), self.config.max_code_size)
+        Blobs that passed are remembered per process (with their decoded code, which module() hands on): a test
+        suite's fresh Envs upload the same code again. `code_hash`: keccak256(blob), if the caller has it."""
+        key = (code_hash or keccak256(blob), self.config.max_code_size)
         program = _VALIDATED.get(key)
         if program is None:
             program = self._validate(blob)
@@ -155,7 +155,7 @@ class Chain:
         code_hash = keccak256(blob)
         if code_hash in self.state.codes:
             return code_hash
-        self._programs[code_hash] = self.validate_code(blob)
+        self.validate_code(blob, code_hash)
         deposit = self.config.deposit(2, len(blob) + self.config.code_info_bytes)
         free = self.state.free(origin)
         if free - deposit < self.config.existential_deposit:
@@ -171,7 +171,8 @@ class Chain:
         module = self._modules.get(code_hash)
         if module is None:
             raw = self.state.codes[code_hash].blob
-            module = self._modules[code_hash] = load_module(raw, self.module_config, self._programs.get(code_hash))
+            parsed = _VALIDATED.get((code_hash, self.config.max_code_size))
+            module = self._modules[code_hash] = load_module(raw, self.module_config, parsed)
         return module
 
     def handlers(self, code_hash: Hash, module: Module) -> list[Handler | None]:
