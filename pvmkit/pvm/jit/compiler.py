@@ -329,8 +329,10 @@ class JitCompiler:
         table = [t if t in valid else None for t in code.jump_table]
         return JitProgram(a.finish(), entry, bad_target, charged, uncharged, table, self.native)
 
-    def table_jump(self) -> None:
-        """Jump to the guest address in eax through the native jump table (ecx = the jumping pc, for a trap)."""
+    def table_jump(self, call: int | None = None) -> None:
+        """Jump to the guest address in eax through the native jump table (ecx = the jumping pc, for a trap). With
+        `call` (the return address a guest call loaded), a native call while the native call depth allows (see
+        _jump), landing right after it."""
         a = self.a
         # Slot = address / 2 in the native table, whose slot 0 (address 0) and invalid targets lead to the bad-target
         # stub; rotating right by one also turns odd addresses into slots >= 2^31, so one bound check covers both.
@@ -338,7 +340,14 @@ class JitCompiler:
         a.cmp(RAX, Imm(len(self.code.jump_table) + 1), w=32)
         a.jcc(AE, self.bad_target)
         a.mov(RDX, _JUMP_TABLE)
-        a.jmp(Mem(RDX, 0, index=RAX, scale=8))
+        slot = Mem(RDX, 0, index=RAX, scale=8)
+        if call is None:
+            a.jmp(slot)
+            return
+        a.cmp(RSP, _RSP_LIMIT)
+        a.jcc(BE, self.stub(lambda: self.a.jmp(slot)))  # too deep: a plain jump
+        a.call(slot)
+        self.landing(call)
 
     def return_site(self, inst: Instruction, value: int) -> bool:
         """Whether `value`, loaded into a register by a jump at `inst`, is the jump-table address of the instruction
@@ -1096,18 +1105,7 @@ def _jump_indirect(c: JitCompiler, inst: Instruction) -> bool:
             a.bind(through_table)
         c.table_jump()
         return True
-    if not c.return_site(inst, value):
-        c.table_jump()
-        return True
-    # An indirect call: a native call through the table while the native call depth allows (see _jump).
-    a.ror(RAX, 1, w=32)
-    a.cmp(RAX, Imm(len(c.code.jump_table) + 1), w=32)
-    a.jcc(AE, c.bad_target)
-    a.mov(RDX, _JUMP_TABLE)
-    a.cmp(RSP, _RSP_LIMIT)
-    a.jcc(BE, c.stub(lambda: c.a.jmp(Mem(RDX, 0, index=RAX, scale=8))))  # too deep: a plain jump
-    a.call(Mem(RDX, 0, index=RAX, scale=8))
-    c.landing(value)
+    c.table_jump(value if c.return_site(inst, value) else None)  # an indirect call, or a plain indirect jump
     return True
 
 
