@@ -594,12 +594,7 @@ class _SegmentCompiler:
         d = self.reg(dst, True)
         off = self.direct.get(pc)
         if off is not None:  # inside a checked group (see _emit_group)
-            buf, index = self.direct_buf, f"_o + {off}"
-            if size == 1 and not signed:
-                self.emit(f"{d} = {buf}[{index}]")
-            else:
-                read = f"_ld{size}{'s' if signed else 'u'}({buf}, {index})[0]"
-                self.emit(f"{d} = {read} & {M64}" if signed else f"{d} = {read}")
+            self.emit(f"{d} = {sem.buffer_load(self.direct_buf, f'_o + {off}', size, signed)}")
             return
         slow = f"{d} = mem.load(_x, {size}, {signed}, {pc})"
         self.uses_try = True
@@ -610,13 +605,7 @@ class _SegmentCompiler:
         branches = self._access(address, size, False)
         kw = "if"
         for cond, buf, base in branches:
-            off = f"_x - {base}"
-            if size == 1 and not signed:
-                read = f"{buf}[{off}]"
-            else:
-                read = f"_ld{size}{'s' if signed else 'u'}({buf}, {off})[0]"
-                if signed:
-                    read = f"{read} & {M64}"
+            read = sem.buffer_load(buf, f"_x - {base}", size, signed)
             if cond == "True":
                 self.emit(f"{d} = {read}")
                 return
@@ -630,8 +619,7 @@ class _SegmentCompiler:
         v = str(value & mask) if isinstance(value, int) else f"{value} & {mask}"
         off = self.direct.get(pc)
         if off is not None:  # inside a checked group (see _emit_group)
-            buf, index = self.direct_buf, f"_o + {off}"
-            self.emit(f"{buf}[{index}] = {v}" if size == 1 else f"_st{size}({buf}, {index}, {v})")
+            self.emit(sem.buffer_store(self.direct_buf, f"_o + {off}", size, v))
             return
         slow = f"mem.store(_x, {size}, {v}, {pc})"
         self.uses_try = True
@@ -642,8 +630,7 @@ class _SegmentCompiler:
         branches = self._access(address, size, True)
         kw = "if"
         for cond, buf, base in branches:
-            off = f"_x - {base}"
-            write = f"{buf}[{off}] = {v}" if size == 1 else f"_st{size}({buf}, {off}, {v})"
+            write = sem.buffer_store(buf, f"_x - {base}", size, v)
             if cond == "True":
                 self.emit(write)
                 return

@@ -194,6 +194,19 @@ def store_width(name: str) -> int:
     return _LOAD_SUFFIX[name.rsplit("_", 1)[1]][0]
 
 
+def buffer_load(buf: str, index: str, size: int, signed: bool) -> str:
+    """Expression reading a `size`-byte value at `buf[index]` as a u64 register value (`_ld*`: interpreter runtime)."""
+    if size == 1 and not signed:
+        return f"{buf}[{index}]"
+    read = f"_ld{size}{'s' if signed else 'u'}({buf}, {index})[0]"
+    return f"{read} & {M64}" if signed else read
+
+
+def buffer_store(buf: str, index: str, size: int, value: str) -> str:
+    """Statement writing `value` (already masked to `size` bytes) at `buf[index]` (`_st*`: interpreter runtime)."""
+    return f"{buf}[{index}] = {value}" if size == 1 else f"_st{size}({buf}, {index}, {value})"
+
+
 def access_width(name: str) -> int:
     """Bytes a load or store instruction accesses."""
     return _LOAD_SUFFIX[name.rsplit("_", 1)[1]][0]

@@ -166,15 +166,9 @@ class _Builder:
         slow = f"r[d] = mem.load(x, {size}, {signed}, pc)"
         if self.dynamic:
             return _factory((name, base is None, "dyn"), "d, b, o, pc", [f"x = {address}", slow])(d, base, off, pc)
-
-        def read(buf: str, offset: str) -> str:
-            if size == 1 and not signed:
-                return f"{buf}[{offset}]"
-            value = f"_ld{size}{'s' if signed else 'u'}({buf}, {offset})[0]"
-            return f"{value} & {M64}" if signed else value
-
-        body = [f"x = {address}", f"if rl <= x <= rh: r[d] = {read('lo', f'x - {LOW_BASE}')}",
-                f"elif sl <= x <= sh: r[d] = {read('st', 'x - sb')}", f"else: {slow}"]  # fmt: skip
+        read = sem.buffer_load
+        body = [f"x = {address}", f"if rl <= x <= rh: r[d] = {read('lo', f'x - {LOW_BASE}', size, signed)}",
+                f"elif sl <= x <= sh: r[d] = {read('st', 'x - sb', size, signed)}", f"else: {slow}"]  # fmt: skip
         make = _factory((name, base is None), "d, b, o, pc, rl, rh, sl, sh, sb", body)
         return make(d, base, off, pc, *self.regions(size))
 
@@ -188,12 +182,9 @@ class _Builder:
         if self.dynamic:
             make = _factory((*key, "dyn"), "s, v, b, o, pc", [f"x = {address}", slow])
             return make(src, value & mask, base, off, pc)
-
-        def write(buf: str, offset: str) -> str:
-            return f"{buf}[{offset}] = {v}" if size == 1 else f"_st{size}({buf}, {offset}, {v})"
-
-        body = [f"x = {address}", f"if rl <= x <= rh: {write('lo', f'x - {LOW_BASE}')}",
-                f"elif sl <= x <= sh: {write('st', 'x - sb')}", f"else: {slow}"]  # fmt: skip
+        write = sem.buffer_store
+        body = [f"x = {address}", f"if rl <= x <= rh: {write('lo', f'x - {LOW_BASE}', size, v)}",
+                f"elif sl <= x <= sh: {write('st', 'x - sb', size, v)}", f"else: {slow}"]  # fmt: skip
         make = _factory(key, "s, v, b, o, pc, rl, rh, sl, sh, sb", body)
         return make(src, value & mask, base, off, pc, *self.regions(size))
 
