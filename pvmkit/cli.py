@@ -45,7 +45,8 @@ def _module(blob: ProgramBlob, backend: str, **config: object) -> Module:
     try:
         return Module(blob, ModuleConfig(backend=backend, **config))  # type: ignore[arg-type]
     except ModuleError as e:
-        raise click.ClickException(str(e)) from None
+        message = str(e).replace("ModuleConfig.max_memory", "raise it with --max-memory")
+        raise click.ClickException(message) from None
 
 
 def _parse_int(text: str, what: str) -> int:
@@ -169,6 +170,8 @@ def _parse_reg(text: str) -> tuple[int, int]:
 @click.option("--backend", type=click.Choice(BACKENDS), default="auto", show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object: status, pc, regs, gas_used.")
 @click.option("--trace", is_flag=True, help="Print every executed instruction (pc, text, gas left).")
+@click.option("--max-memory", "max_memory", type=click.IntRange(1, 1 << 32), default=256, show_default=True,
+              metavar="MIB", help="Host memory the guest may use, in MiB (its data, heap and stack).")  # fmt: skip
 def run(
     blob_path: Path,
     export: str | None,
@@ -178,6 +181,7 @@ def run(
     backend: str,
     as_json: bool,
     trace: bool,
+    max_memory: int,
 ) -> None:
     """Run an export of a .polkavm program with no host functions (an ecalli stops it and is reported)."""
     from .pvm.asm import format_instruction
@@ -186,7 +190,7 @@ def run(
     gas_limit = _parse_int(gas, "--gas")
     if not 0 <= gas_limit < 1 << 63:  # the VM's gas is an i64
         raise click.BadParameter(f"must be between 0 and {(1 << 63) - 1}", param_hint="--gas")
-    module = _module(blob, backend, step_tracing=trace)
+    module = _module(blob, backend, step_tracing=trace, max_memory=max_memory << 20)
     inst = module.instantiate()
     if entry_pc is not None:
         target: str | int = entry_pc

@@ -439,3 +439,53 @@ def test_memset_that_faults_leaves_a0_and_a2_at_the_first_byte_not_written(
     assert inst.regs[A0] == m.memory_map.stack_address_high and inst.regs[A2] == 16  # the byte past the stack
     # the block (memset, trap) costs 2 on entry, then one gas per byte written
     assert inst.gas == 10**6 - 2 - 8192 and bytes(inst.memory.stack) == b"\x5a" * 8192
+
+
+def test_memory_past_max_memory_is_refused_before_anything_is_allocated(tmp_path) -> None:
+    """A blob's header can declare ~4 GiB of rw data or stack; guest memory is host memory here, so a module
+    needing more than ModuleConfig.max_memory is refused with an error naming the sizes (before this, one
+    instance allocated and zeroed 3.5 GiB in 6 s). The CLI says so in one line and lets --max-memory raise it."""
+    from click.testing import CliRunner
+
+    from pvmkit.cli import main
+    from pvmkit.pvm.interpreter import ModuleError
+
+    for sizes in ({"rw_data_size": 0xE0000000}, {"stack_size": 0xE0000000}, {"ro_data_size": 0xE0000000}):
+        blob = ProgramBlob(code=b"\0", bitmask=b"\1", **sizes)
+        with pytest.raises(ModuleError, match=r"over the limit of 268435456 bytes \(256 MiB"):
+            Module(blob, ModuleConfig())
+        Module(blob, ModuleConfig(dynamic_paging=True))  # dynamic paging maps pages one by one: no limit needed
+    blob = ProgramBlob(code=b"\0", bitmask=b"\1", rw_data_size=3 << 20)
+    with pytest.raises(ModuleError, match=r"needs 3211264 host bytes \(ro data 0, rw data 3145728, stack 0"):
+        Module(blob, ModuleConfig(max_memory=3 << 20))  # 3 MiB of rw data + the 64 KiB guard of the low buffer
+    assert len(Module(blob, ModuleConfig(max_memory=4 << 20)).instantiate().memory.low) == (3 << 20) + 0x10000
+    path = tmp_path / "big.polkavm"
+    path.write_bytes(ProgramBlob(code=b"\0", bitmask=b"\1", rw_data_size=8 << 20).write())
+    out = CliRunner().invoke(main, ["run", str(path), "--backend", "interpreter", "--max-memory", "4"])
+    assert out.exit_code == 1 and "Traceback" not in out.output, out.output
+    assert "over the limit of 4194304 bytes (4 MiB, raise it with --max-memory)" in out.output
+    out = CliRunner().invoke(main, ["run", str(path), "--backend", "interpreter", "--max-memory", "16"])
+    assert out.exit_code == 0 and "status: trap" in out.output, out.output
+
+
+@pytest.mark.parametrize("backend", ["interpreter", "jit"])
+def test_sbrk_fails_past_max_memory_and_the_heap_stays_usable(backend: str) -> None:
+    """Latest64 sbrk may grow the heap to ~4 GiB of guest address space; past the host's max_memory it fails
+    (returns 0, the heap unchanged) instead of asking the host for the memory, and later smaller requests work."""
+    from pvmkit.pvm.jit import is_supported
+
+    if backend == "jit" and not is_supported():
+        pytest.skip("the JIT needs x86-64 Linux with BMI1/BMI2/LZCNT/POPCNT")
+    prog = [("sbrk", (A1, A0)), ("sbrk", (A2, T0)), ("store_imm_indirect_u8", (A2, -1, 7)),
+            ("load_indirect_u8", (A0, A2, -1)), RET]  # fmt: skip
+    m, _ = build(prog, isa=LATEST64, rw_data_size=4096, config=ModuleConfig(backend=backend, max_memory=1 << 20))
+    inst = start(m, gas=100, a0=0xF0000000, t0=0x8000)
+    assert inst.run().kind is K.FINISHED
+    assert inst.regs[A1] == 0  # refused: 3.75 GiB
+    top = RW + 4096 + 0x8000
+    assert inst.regs[A2] == top and inst.regs[A0] == 7 and inst.read_memory(top - 1, 1) == b"\7"
+    assert len(inst.memory.low) == top - 0x10000  # grew by the 32 KiB asked for, not more
+    m, _ = build([("sbrk", (A1, A0)), ("sbrk", (A2, T0)), RET], isa=LATEST64, rw_data_size=4096,
+                 config=ModuleConfig(backend=backend, max_memory=1 << 20))  # fmt: skip
+    inst = start(m, gas=100, a0=(1 << 20) - (RW + 4096 - 0x10000), t0=1)  # the first fills the limit exactly
+    assert inst.run().kind is K.FINISHED and inst.regs[A1] == 0x10000 + (1 << 20) and inst.regs[A2] == 0

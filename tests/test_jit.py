@@ -137,7 +137,7 @@ def test_layouts_beyond_2_gib_compile_with_those_accesses_left_to_the_interprete
         (("store_indirect_u64", (8, 7, 0)), {"ro_data_size": 0x7FFF0000, "rw_data_size": 4096}, 0),
     ]
     for inst, kw, native in cases:
-        program = JitCompiler(Module(_prog([inst, ("trap", ())], **kw))).compile()
+        program = JitCompiler(Module(_prog([inst, ("trap", ())], **kw), ModuleConfig(max_memory=1 << 32))).compile()
         assert program.native_instructions == native, inst
 
 

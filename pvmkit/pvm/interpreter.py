@@ -83,6 +83,10 @@ class ModuleConfig:
     """With backend 'auto' on a JIT-capable machine, a module first runs in the interpreter and is JIT-compiled
     once its instances have interpreted this many instructions per byte of its code (about what compiling it
     costs); 'jit' compiles at once."""
+    max_memory: int = 256 << 20
+    """Host bytes one instance may hold for guest memory (ro/rw data and heap, stack, aux data): a module that
+    needs more is refused with a ModuleError, and a Latest64 sbrk past it fails (returns 0) as one past the heap's
+    end does. Guest memory is plain host memory here, so this keeps a hostile size from exhausting the host."""
     backend: str = "interpreter"
     """'interpreter', 'jit', 'auto' (JIT where supported) or 'crosscheck' (both in lockstep, compared at every
     interrupt); the PVMKIT_BACKEND environment variable overrides."""
@@ -173,6 +177,17 @@ class Module:
             )
         except ValueError as e:
             raise ModuleError(str(e)) from None
+        if not self.config.dynamic_paging:
+            needed = StandardMemory.host_bytes(self.memory_map)
+            limit = self.config.max_memory
+            if needed > limit:
+                mm = self.memory_map
+                raise ModuleError(
+                    f"the program's memory needs {needed} host bytes (ro data {mm.ro_data_size}, rw data "
+                    f"{mm.rw_data_size}, stack {mm.stack_address_high - mm.stack_address_low}, aux data "
+                    f"{mm.aux_data_size}), over the limit of {limit} bytes "
+                    f"({limit / 2**20:g} MiB, ModuleConfig.max_memory)"
+                )
         self._ns = _runtime_namespace()
         self._jt: dict[int, int] = {}
         self._ns["JT"] = self._jt
@@ -727,7 +742,9 @@ class Instance:
         if m.config.dynamic_paging:
             self.memory = DynamicMemory(m.config.page_size)
         else:
-            self.memory = StandardMemory(m.memory_map, m.blob.ro_data, m.blob.rw_data, m.config.aux_data_size)
+            self.memory = StandardMemory(
+                m.memory_map, m.blob.ro_data, m.blob.rw_data, m.config.aux_data_size, m.config.max_memory
+            )
 
     @property
     def gas(self) -> int:

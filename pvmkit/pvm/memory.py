@@ -111,8 +111,11 @@ _UNPACK = {k: struct.Struct(v).unpack_from for k, v in _FORMATS.items()}
 class StandardMemory:
     """polkavm's default memory: fixed regions, any bad access traps. `low` and `stack` are read by generated code."""
 
-    def __init__(self, memory_map: MemoryMap, ro_data: bytes, rw_data: bytes, aux_data_size: int = 0) -> None:
+    def __init__(
+        self, memory_map: MemoryMap, ro_data: bytes, rw_data: bytes, aux_data_size: int = 0, limit: int = 1 << 64
+    ) -> None:
         self.map = memory_map
+        self.limit = limit  # host bytes the buffers may grow to (sbrk fails past it)
         self.ro_end = memory_map.ro_data_address + memory_map.ro_data_size
         self.rw_end = memory_map.rw_data_address + memory_map.rw_data_size
         self.heap_size = 0
@@ -123,6 +126,13 @@ class StandardMemory:
         self.stack = bytearray(memory_map.stack_address_high - memory_map.stack_address_low)
         self.aux = bytearray(memory_map.aux_data_size)
         self.aux_accessible = aux_data_size
+
+    @staticmethod
+    def host_bytes(memory_map: MemoryMap) -> int:
+        """Host bytes a fresh instance's buffers take: `low` up to the end of rw data, the stack and aux data."""
+        m = memory_map
+        rw_end = m.rw_data_address + m.rw_data_size
+        return rw_end - LOW_BASE + m.stack_address_high - m.stack_address_low + m.aux_data_size
 
     def _locate(self, address: int, size: int, write: bool) -> tuple[bytearray, int] | None:
         """The buffer and offset holding [address, address+size), or None if that range is not accessible."""
@@ -190,11 +200,15 @@ class StandardMemory:
         new_heap = self.heap_size + size
         if new_heap > 0xFFFFFFFF or new_heap > self.map.max_heap_size:
             return None
-        self.heap_size = new_heap
         top = self.map.heap_base + new_heap
         if top > self.rw_end:
-            self.rw_end = _align(top, self.map.page_size)
-            self.low.extend(bytes(self.rw_end - LOW_BASE - len(self.low)))
+            rw_end = _align(top, self.map.page_size)
+            grow = rw_end - LOW_BASE - len(self.low)
+            if len(self.low) + grow + len(self.stack) + len(self.aux) > self.limit:
+                return None  # the host's limit (ModuleConfig.max_memory), not the guest's address space
+            self.rw_end = rw_end
+            self.low.extend(bytes(grow))
+        self.heap_size = new_heap
         return top
 
 
