@@ -580,3 +580,40 @@ pub @main:
     inst.set_next_program_counter(0)
     inst.regs[7], inst.gas = 10, 1000
     assert inst.run().kind is K.TRAP and inst.regs[8] == 55 and inst.regs[9] == 5 and inst.regs[10] == 4
+
+
+def test_shared_templates_give_the_code_an_empty_library_gives() -> None:
+    """compiler.TEMPLATES shares templates across compiles, keyed by where registers live (not which guest
+    registers they are) and, for memory accesses, by the memory layout. Whatever other programs filled it with,
+    a program's native code must be byte for byte what it is with an empty library: here contracts with different
+    register allocations, and one access pattern under four layouts, two ISAs and dynamic paging."""
+    from pvmkit.pvm.isa import LATEST64
+    from pvmkit.pvm.jit.compiler import TEMPLATES, JitCompiler
+    from tests.conftest import CONTRACTS
+
+    body = [("load_imm", (7, 0x20010)), ("load_indirect_u32", (8, 7, 4)), ("store_indirect_u64", (8, 1, 8)),
+            ("add_imm_64", (9, 8, -3)), ("load_u64", (10, 0x20008)), ("store_imm_indirect_u8", (7, 1, 5)),
+            ("and_imm", (11, 9, 0xFF)), ("trap", ())]  # fmt: skip
+    programs = [(Module(ProgramBlob.parse((CONTRACTS / f"{name}.polkavm").read_bytes())), name)
+                for name in ("ERC20", "Flipper", "Storage", "Events")]  # fmt: skip
+    for i, kw in enumerate([{"rw_data_size": 4096, "stack_size": 4096}, {"rw_data_size": 0x3000, "stack_size": 8192},
+                            {"ro_data_size": 0x10000, "rw_data_size": 4096, "stack_size": 4096},
+                            {"rw_data_size": 64, "stack_size": 0x10000}]):  # fmt: skip
+        programs.append((Module(_prog(body, **kw)), f"layout {i}"))
+    code, bitmask = assemble_code(LATEST64, body)
+    latest = ProgramBlob(isa=LATEST64, code=code, bitmask=bitmask, rw_data_size=4096, stack_size=4096)
+    programs.append((Module(latest), "Latest64"))
+    dynamic = ModuleConfig(dynamic_paging=True)  # the layout of "layout 0", where the JIT checks no access itself
+    programs.append((Module(_prog(body, rw_data_size=4096, stack_size=4096), dynamic), "dynamic paging"))
+    alone = {}
+    for module, name in programs:
+        TEMPLATES.clear()
+        alone[name] = JitCompiler(module).compile().code
+    try:
+        for order in (programs, programs[::-1]):
+            TEMPLATES.clear()
+            for module, name in order:
+                assert JitCompiler(module).compile().code == alone[name], name
+        assert len(TEMPLATES) > 500
+    finally:
+        TEMPLATES.clear()

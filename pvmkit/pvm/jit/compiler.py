@@ -19,6 +19,8 @@ Scratch registers: rax, rcx, rdx (generated code calls nothing outside itself).
 
 from __future__ import annotations
 
+import gc
+import struct
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
@@ -84,29 +86,33 @@ HOST_REGS = (RBX, RBP, RSI, RDI, R8, R9, R10, R11, R12, R14)
 # How many leading operands of each kind are registers.
 _REG_OPERANDS = {Kind.REG_IMM: 1, Kind.REG_IMM64: 1, Kind.REG_IMM_IMM: 1, Kind.REG_IMM_OFFSET: 1, Kind.REG_REG: 2,
                  Kind.REG_REG_IMM: 2, Kind.REG_REG_OFFSET: 2, Kind.REG_REG_IMM_IMM: 2, Kind.REG_REG_REG: 3}  # fmt: skip
-_REG_COUNT = {name: _REG_OPERANDS.get(kind, 0) for name, kind in KIND.items()}
+_REG_COUNT = {name: _REG_OPERANDS.get(kind, 0) for name, kind in KIND.items()} | {INVALID: 0}
+_BACKWARD_CANDIDATES = BRANCHES | {"jump"}
 
 
 def allocate(instructions: list[Instruction]) -> tuple[int | Mem, ...]:
     """Where each guest register lives: the most used ones get host registers. A use counts 16 times more for
     each backward branch or jump that spans it (a loop), found with one prefix sum over instruction indices."""
-    index = {inst.pc: i for i, inst in enumerate(instructions)}
+    index = {inst[0]: i for i, inst in enumerate(instructions)}
     depth = [0] * (len(instructions) + 1)
+    jumps = _BACKWARD_CANDIDATES
     for i, inst in enumerate(instructions):
-        if inst.name.startswith("branch_") or inst.name == "jump":
-            start = index.get(inst.args[-1])
+        if inst[1] in jumps:
+            start = index.get(inst[2][-1])
             if start is not None and start <= i:
                 depth[start] += 1
                 depth[i + 1] -= 1
     uses = [0] * 13
     count = _REG_COUNT
     level = 0
+    weight = 1
     for i, inst in enumerate(instructions):
-        level += depth[i]
-        n = count.get(inst.name, 0)
-        if n:
+        if depth[i]:
+            level += depth[i]
             weight = 16 ** min(level, 4)
-            for r in inst.args[:n]:
+        n = count[inst[1]]
+        if n:
+            for r in inst[2][:n]:
                 uses[r] += weight
     ranked = sorted(range(13), key=lambda i: (-uses[i], i))
     where: list[int | Mem] = list(_SLOTS)
@@ -200,11 +206,12 @@ class JitCompiler:
         self.dispatch = self.a.label()  # an indirect jump through the table: eax = guest address, ecx = its pc
         self.bad_target = self.a.label()  # an invalid table slot: traps at the pc in ecx
         self.charged_labels: dict[int, Label] = {}
-        self.stubs: list[Callable[[], None]] = []
+        # Out-of-line code placed after all instructions: emitters, or a template's cold part (see place_cold).
+        self.stubs: list[Callable[[], None] | tuple] = []
         self.native = 0
         # Template key → (body Piece, cold Piece or None, translated natively?), or False for an immediate
         # template that could not be built (see instruction()).
-        self.templates: dict[tuple, tuple[Piece, Piece | None, bool] | bool] = {}
+        self.templates: dict[tuple, Template] = {}
         # While a template is built: where its exits store their pc (patched per use), else None.
         self.template: list[int] | None = None
         # Indirect memory templates leave their offset out of the key: they are built with `offset_sentinel`
@@ -223,9 +230,11 @@ class JitCompiler:
                                               (ro, rt.LOW_PTR, False))
             if 0 < size <= 0x7FFFFFFF
         ]  # fmt: skip
+        self.profile = (self.code.isa.name, self.dynamic)
         self.offset_sentinel = next(
             x for x in (0x40000000, 0x50000000, 0x60000000) if all(abs(sem.i32(x - r.lo)) > 128 for r in self.regions)
         )
+        self.layout = tuple(self.regions)  # what memory templates depend on besides their operands
 
     def charged(self, pc: int) -> Label:
         label = self.charged_labels.get(pc)
@@ -273,6 +282,18 @@ class JitCompiler:
 
     # The pass.
     def compile(self) -> JitProgram:
+        # The cyclic GC is paused meanwhile: a compile allocates ~60k tuples, lists and closures that live until it
+        # ends (or for good, in the template library), and the collector scanned them ~90 times per ERC-20 compile,
+        # 10-150 ms on top of ~100 ms (its cycles, the stub closures, are collected after it as before).
+        enabled = gc.isenabled()
+        gc.disable()
+        try:
+            return self._compile()
+        finally:
+            if enabled:
+                gc.enable()
+
+    def _compile(self) -> JitProgram:
         a, code = self.a, self.code
         instructions = code.listing()
         self.regs = allocate(instructions)
@@ -290,28 +311,32 @@ class JitCompiler:
         valid = self.valid = code.valid_targets()
         heads = _tight_loops(instructions, valid)
         patch_at, cost = -1, 0
+        out, instruction, track, tracked = a.code, self.instruction, self.track, _TRACK.get  # (the hot loop)
         for inst in instructions:
-            pc = inst.pc
+            pc, name = inst[0], inst[1]
             if pc in valid:
                 if pc in heads:
                     a.align(LOOP_ALIGN)
                 a.bind(self.charged(pc))
-                charged[pc] = a.offset()
+                charged[pc] = len(out)
                 patch_at, cost = self.gas_check(pc), 0
-            uncharged[pc] = a.offset()
-            self.instruction(inst)
-            action = _TRACK.get(inst.name)
+            uncharged[pc] = len(out)
+            instruction(inst)
+            action = tracked(name)
             if action:
-                self.track(action, inst.args)
+                track(action, inst[2])
             cost += 1
-            if inst.name in TERMINATORS and patch_at >= 0:
+            if name in TERMINATORS and patch_at >= 0:
                 # The block's cost is known only at its end (polkavm's emit_weight): patch the imm32 in place.
-                a.code[patch_at : patch_at + 4] = cost.to_bytes(4, "little")
+                _PACK_U32(out, patch_at, cost)
                 patch_at = -1
         # Falling off the last instruction (only possible after a non-terminator) is the implicit trap.
         self.exit(rt.EXIT_TRAP, len(code.code))
-        for place in self.stubs:
-            place()
+        for stub in self.stubs:
+            if type(stub) is tuple:
+                self.place_cold(*stub)
+            else:
+                stub()
         a.bind(self.epilogue)
         self.epilogue_code()
         # Targets that never got a block (invalid ones are never jumped to natively) still need binding.
@@ -422,7 +447,11 @@ class JitCompiler:
                 imm_key = (name, args[:at], args[at + 1 :], operand & M32 >= 1 << 31)
                 template = self.templates.get(imm_key)
                 if template is None:
-                    template = self.templates[imm_key] = self.immediate_template(emit, inst, at)
+                    shared = self.shared_key(inst, at, imm_key[3])
+                    template = TEMPLATES.get(shared)
+                    if template is None:
+                        template = self.share(shared, self.immediate_template(emit, inst, at))
+                    self.templates[imm_key] = template
                 if template is False:
                     operand = 0
                 else:
@@ -434,24 +463,41 @@ class JitCompiler:
             key = (name, args[:at], args[at + 1 :], self.hint[args[base]])
         template = self.templates.get(key)
         if template is None:
-            if base is not None:
-                inst = _with_operand(inst, at, self.offset_sentinel)
-            template = self.templates[key] = self.build_template(emit, inst, base is not None)
+            if base is not None:  # an indirect access: the offset is patched, the base's region hint orders checks
+                shared = self.shared_key(inst, at, (key[3], self.layout))
+            else:  # (an absolute access depends on the layout too)
+                shared = self.shared_key(inst, -1, self.layout if name in _ABSOLUTE else None)
+            template = TEMPLATES.get(shared)
+            if template is None:
+                if base is not None:
+                    inst = _with_operand(inst, at, self.offset_sentinel)
+                template = self.share(shared, self.build_template(emit, inst, base is not None))
+            self.templates[key] = template
         body, cold, ok = template
-        if body.plain:
-            self.a.code += body.code
-            if ok:
-                self.native += 1
-            return
-        pc_bytes = inst.pc.to_bytes(4, "little")
-        start = self.place(body, pc_bytes, operand)
-        if cold is not None:
-            entry, done = Label(), Label()
-            done.pos = len(self.a.code)
-            self.a._fixups.extend((entry, start + ref, 4) for ref in body.refs)
-            self.stubs.append(lambda: self.place_cold(cold, pc_bytes, operand, entry, done))
         if ok:
             self.native += 1
+        if body.plain:
+            self.a.code += body.code
+            return
+        pc = inst.pc
+        start = self.place(body, pc, operand)
+        if cold is not None:  # placed with the stubs; its jumps and the body's to it are patched then
+            self.stubs.append((cold, pc, operand, [start + ref for ref in body.refs], len(self.a.code)))
+
+    def shared_key(self, inst: Instruction, at: int, extra: object) -> tuple:
+        """The process-wide library's key for inst's template: where its registers live rather than which guest
+        registers they are, its other operands but the one at `at` (patched per use; -1: none), and `extra` (what
+        else that template's code depends on)."""
+        n = _REG_COUNT[inst.name]  # register operands come first
+        args, regs = inst.args, self.regs
+        rest = args[n:at] + args[at + 1 :] if at >= 0 else args[n:]
+        return (self.profile, inst.name, tuple(regs[r] for r in args[:n]), rest, at, extra)
+
+    @staticmethod
+    def share(key: tuple, template: Template) -> Template:
+        if len(TEMPLATES) < TEMPLATES_LIMIT:
+            TEMPLATES[key] = template
+        return template
 
     def immediate_template(self, emit: Emitter, inst: Instruction, at: int) -> tuple[Piece, Piece | None, bool] | bool:
         """A template for every immediate of inst's sign, built with a sentinel immediate whose 4 bytes mark where
@@ -496,25 +542,32 @@ class JitCompiler:
         pcs, holes = self.template or [], self.template_disps or ()
         return Piece(a.finish(), pcs, exits, refs, holes, not (pcs or exits or refs or holes))
 
-    def place(self, piece: Piece, pc_bytes: bytes, operand: int) -> int:
+    def place(self, piece: Piece, pc: int, operand: int) -> int:
         """Append `piece` with its pc, epilogue jumps and operand holes filled in; returns where it starts."""
         a = self.a
         out = a.code
         start = len(out)
         out += piece.code
         for pos in piece.pcs:
-            out[start + pos : start + pos + 4] = pc_bytes
+            _PACK_U32(out, start + pos, pc)
         if piece.exits:
             epilogue = self.epilogue
-            a._fixups.extend((epilogue, start + pos, 4) for pos in piece.exits)
+            a._fixups += [(epilogue, start + pos, 4) for pos in piece.exits]
         for pos, lo in piece.holes:
-            out[start + pos : start + pos + 4] = ((operand - lo) & M32).to_bytes(4, "little")
+            _PACK_U32(out, start + pos, (operand - lo) & M32)
         return start
 
-    def place_cold(self, piece: Piece, pc_bytes: bytes, operand: int, entry: Label, done: Label) -> None:
-        self.a.bind(entry)
-        start = self.place(piece, pc_bytes, operand)
-        self.a._fixups.extend((done, start + ref, 4) for ref in piece.refs)
+    def place_cold(self, piece: Piece, pc: int, operand: int, entries: list[int], done: int) -> None:
+        """Place a template's cold part: the body's jumps at `entries` go to it, and its own jumps go to `done`
+        (right after the body)."""
+        out = self.a.code
+        entry = len(out)
+        for pos in entries:
+            _PACK_I32(out, pos, entry - pos - 4)
+        self.place(piece, pc, operand)
+        for ref in piece.refs:
+            pos = entry + ref
+            _PACK_I32(out, pos, done - pos - 4)
 
     def cold(self, emit: Callable[[Label], None]) -> Label:
         """Out-of-line code of the template being built, placed after all instructions: `emit(done)` emits it,
@@ -641,6 +694,17 @@ _IMMEDIATE = {name: 2 for name in ("add_imm_32", "add_imm_64", "and_imm", "xor_i
               "set_greater_than_signed_imm", "negate_and_add_imm_32", "negate_and_add_imm_64")}  # fmt: skip
 _IMMEDIATE["load_imm"] = 1
 _SENTINEL = 0x7EDCBA98
+
+# Templates shared by every compile in the process (see JitCompiler.shared_key): programs allocate registers alike,
+# so about two thirds of the templates one resolc contract needs were already built for another. Bounded, as
+# every entry stays for the life of the process.
+Template = tuple[Piece, Piece | None, bool] | bool
+TEMPLATES: dict[tuple, Template] = {}
+TEMPLATES_LIMIT = 200_000
+_PACK_U32 = struct.Struct("<I").pack_into
+_PACK_I32 = struct.Struct("<i").pack_into
+_ABSOLUTE = frozenset(n for n in KIND if n.startswith(("load_", "store_")) and n not in MEMORY_BASE
+                      and not n.startswith("load_imm"))  # fmt: skip
 
 # Instructions whose code refers to other blocks or out-of-line stubs: emitted directly, never templated.
 _CONTROL = frozenset(

@@ -88,6 +88,7 @@ class Label:
 
 
 _pack_i32 = struct.Struct("<i").pack
+_pack_into_i32 = struct.Struct("<i").pack_into
 _pack_u32 = struct.Struct("<I").pack
 _pack_u64 = struct.Struct("<Q").pack
 _pack_u16 = struct.Struct("<H").pack
@@ -248,7 +249,7 @@ class Assembler:
                 raise ValueError(f"unbound label referenced at offset {pos:#x}")
             rel = target - (pos + size)
             if size == 4:
-                code[pos : pos + 4] = _pack_i32(rel)
+                _pack_into_i32(code, pos, rel)
             else:
                 if not -128 <= rel <= 127:
                     raise ValueError(f"short jump at offset {pos - 1:#x} out of rel8 range ({rel})")
