@@ -617,3 +617,46 @@ def test_shared_templates_give_the_code_an_empty_library_gives() -> None:
         assert len(TEMPLATES) > 500
     finally:
         TEMPLATES.clear()
+
+
+def test_returning_to_the_host_from_inside_native_call_frames() -> None:
+    """A return to the host (0xFFFF0000) is told apart from a bad jump-table slot only once the address misses the
+    table (off the hot path of every indirect jump): from a `ret` inside native call frames (landing check, then
+    the table), from a plain indirect jump, from an indirect call and from an offset that wraps around to it.
+    Each finishes at the jumping instruction's pc, with the interpreter's registers and gas."""
+    from pvmkit.pvm.asm import assemble
+
+    blob = assemble("""
+%jump_table = @r1, @r2
+pub @main:
+    ra = 2, jump @f
+@r1:
+    trap
+@f:
+    ra = 4, jump @g
+@r2:
+    trap
+@g:
+    jump @plain if a1 == 1
+    jump @call if a1 == 2
+    jump @wrap if a1 == 3
+    ra = a2
+    ret
+@plain:
+    jump [a2 + 0]
+@call:
+    ra = 4, jump [a2 + 0]
+@wrap:
+    jump [a3 + 0x10]
+""")
+    for case in range(4):
+        outcomes = []
+        for backend in ("jit", "interpreter"):
+            inst = Module(blob, ModuleConfig(backend=backend)).instantiate()
+            inst.set_next_program_counter(0)
+            inst.regs[8], inst.regs[9], inst.regs[10] = case, HOST, (HOST - 0x10) & (2**64 - 1)
+            inst.gas = 100
+            intr = inst.run()
+            outcomes.append((intr.kind, intr.pc, list(inst.regs), inst.gas))
+        assert outcomes[0] == outcomes[1], case
+        assert outcomes[0][0] is K.FINISHED, case

@@ -346,10 +346,19 @@ class JitCompiler:
                 self.exit(rt.EXIT_TRAP, pc)
         a.bind(self.dispatch)
         self.table_jump()
-        a.bind(self.bad_target)  # entered from jump_indirect with the jump's pc in ecx
+        # Entered from table_jump (or an invalid table slot) with the jump's pc in ecx and the rotated address in
+        # eax: a return to the host is not in the table either, so it is told apart here, off the hot path.
+        a.bind(self.bad_target)
         bad_target = a.offset()
+        finished = a.label()
+        a.cmp(RAX, Imm(_RETURN_TO_HOST_SLOT), w=32)
+        a.jcc(E, finished, short=True)
         a.mov(_EXIT_PC, RCX)
         a.mov(RAX, Imm(rt.EXIT_TRAP), w=32)
+        a.jmp(self.epilogue)
+        a.bind(finished)
+        a.mov(_EXIT_PC, RCX)
+        a.mov(RAX, Imm(rt.EXIT_FINISHED), w=32)
         a.jmp(self.epilogue)
         table = [t if t in valid else None for t in code.jump_table]
         return JitProgram(a.finish(), entry, bad_target, charged, uncharged, table, self.native)
@@ -685,6 +694,9 @@ def _imm64(x: int) -> int:
 # Region hints (JitCompiler.track): a pointer keeps its region through moves, adds of offsets and of an index, and
 # whatever else is written to a register makes it unknown. Only the order of a memory access's checks depends on it.
 _KILL, _CONST, _COPY, _ADD = 1, 2, 3, 4
+
+# RETURN_TO_HOST rotated right by one, as table_jump leaves a guest address in eax.
+_RETURN_TO_HOST_SLOT = (RETURN_TO_HOST >> 1) | (RETURN_TO_HOST & 1) << 31
 _TRACK = dict.fromkeys(WRITES_FIRST, _KILL)
 _TRACK.update(load_imm=_CONST, load_imm64=_CONST, move_reg=_COPY, add_imm_64=_COPY, sub_64=_COPY, add_64=_ADD)
 
@@ -1157,9 +1169,7 @@ def _jump_indirect(c: JitCompiler, inst: Instruction) -> bool:
             a.add(RAX, Imm(sem.i32(offset)), w=32)
     if inst.name == "load_imm_and_jump_indirect":
         a.mov(c.regs[ra], Imm(sem.i32(value)))  # after the address is computed: correct when ra == base
-    a.cmp(RAX, Imm(sem.i32(RETURN_TO_HOST)), w=32)
-    a.jcc(E, c.stub(lambda: c.exit(rt.EXIT_FINISHED, pc)))
-    a.mov(RCX, Imm(pc), w=32)  # for the bad-target stub's trap
+    a.mov(RCX, Imm(pc), w=32)  # for the bad-target stub: its trap, or a return to the host, exits at this pc
     if inst.name == "jump_indirect":
         if base == 0 and offset == 0:  # `ret` in the RISC-V ABI: return through a native frame if _jump left one
             through_table = a.label()
