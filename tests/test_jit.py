@@ -660,3 +660,46 @@ pub @main:
             outcomes.append((intr.kind, intr.pc, list(inst.regs), inst.gas))
         assert outcomes[0] == outcomes[1], case
         assert outcomes[0][0] is K.FINISHED, case
+
+
+_REGS3 = st.sampled_from([1, 7, 8])
+_OFFSETS = st.sampled_from([0, 8, 16, 0x7F8, -8, 0x1000, 0x20000, 0x30000])
+_SHARED_INSTRUCTIONS = st.one_of(
+    st.tuples(st.sampled_from(["load_indirect_u32", "load_indirect_i8", "store_indirect_u64", "store_indirect_u16"]),
+              st.tuples(_REGS3, _REGS3, _OFFSETS)),
+    st.tuples(st.just("store_imm_indirect_u32"), st.tuples(_REGS3, _OFFSETS, st.sampled_from([0, 5, -1]))),
+    st.tuples(st.sampled_from(["load_u64", "store_u8"]),
+              st.tuples(_REGS3, st.sampled_from([0x10000, 0x20008, 0x30000]))),
+    st.tuples(st.sampled_from(["add_imm_64", "and_imm"]), st.tuples(_REGS3, _REGS3, st.sampled_from([1, -3, 0x800]))),
+    st.tuples(st.just("load_imm"), st.tuples(_REGS3, st.sampled_from([0x20000, 0x10000, 0xFEFF0000 - 2**32, 7]))),
+    st.tuples(st.just("add_64"), st.tuples(_REGS3, _REGS3, _REGS3)),
+)  # fmt: skip
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    insts=st.lists(_SHARED_INSTRUCTIONS, min_size=1, max_size=12),
+    layout=st.tuples(st.sampled_from([0, 16, 0x10000]), st.sampled_from([64, 4096, 0x3000]),
+                     st.sampled_from([0, 64, 4096])),
+    latest=st.booleans(),
+    dynamic=st.booleans(),
+)  # fmt: skip
+def test_fuzz_shared_templates_give_the_code_an_empty_library_gives(insts, layout, latest, dynamic) -> None:
+    """Random programs (few registers and operands, so that templates recur across examples) under random layouts,
+    ISAs and paging modes, compiled with whatever the earlier examples left in compiler.TEMPLATES and with an
+    empty library: the same native code, byte for byte."""
+    from pvmkit.pvm.isa import LATEST64
+    from pvmkit.pvm.jit.compiler import TEMPLATES, JitCompiler
+
+    isa = LATEST64 if latest else REVIVE_V1
+    code, bitmask = assemble_code(isa, [*insts, ("trap", ())])
+    ro, rw, stack = layout
+    blob = ProgramBlob(isa=isa, code=code, bitmask=bitmask, ro_data_size=ro, rw_data_size=rw, stack_size=stack)
+    module = Module(blob, ModuleConfig(dynamic_paging=dynamic))
+    warm = JitCompiler(module).compile().code
+    library = dict(TEMPLATES)
+    TEMPLATES.clear()
+    try:
+        assert JitCompiler(module).compile().code == warm
+    finally:
+        TEMPLATES.update(library)
