@@ -242,3 +242,35 @@ def test_cli_link_errors_are_one_line(tmp_path: Path) -> None:
         assert message in out.output and "Traceback" not in out.output
     out = CliRunner().invoke(main, ["link", guest, "-o", str(tmp_path / "ok.polkavm")])
     assert out.exit_code == 0 and (tmp_path / "ok.polkavm").stat().st_size > 0
+
+
+def test_a_huge_bss_links_without_building_it_and_runs_only_within_max_memory() -> None:
+    """An ELF of a few KB can declare gigabytes of .bss: the linker used to build the whole zeroed image (24 GB of
+    host memory and an OOM kill for 3.75 GiB, found in review). Zeroed space is now only declared in the blob
+    (.bss is placed after the data sections), and running such a blob is refused by ModuleConfig.max_memory
+    unless raised, while the program's data and code are unchanged."""
+    import resource
+    import struct
+
+    from pvmkit.pvm.interpreter import ModuleError
+
+    data = bytearray((Path(__file__).parent / "linker" / "elf" / "guest.o").read_bytes())
+    shoff, shentsize, shnum = struct.unpack_from("<Q", data, 0x28)[0], *struct.unpack_from("<HH", data, 0x3A)
+    names_at = struct.unpack_from("<Q", data, shoff + shentsize * struct.unpack_from("<H", data, 0x3E)[0] + 24)[0]
+    for i in range(shnum):
+        header = shoff + shentsize * i
+        name_offset = struct.unpack_from("<I", data, header)[0]
+        name = data[names_at + name_offset : data.index(b"\0", names_at + name_offset)]
+        if name == b".bss.scratch":
+            struct.pack_into("<Q", data, header + 32, 0xF0000000)
+            break
+    else:
+        raise AssertionError("guest.o has no .bss.scratch")
+    normal = link_elf((Path(__file__).parent / "linker" / "elf" / "guest.o").read_bytes()).blob
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    blob = link_elf(bytes(data)).blob
+    assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before < 256 * 1024  # KiB: far below 3.75 GiB
+    assert blob.rw_data_size >= 0xF0000000 and len(blob.rw_data) <= len(normal.rw_data) + 64
+    assert blob.exports == normal.exports and blob.imports == normal.imports
+    with pytest.raises(ModuleError, match="over the limit"):
+        Module(blob, ModuleConfig())

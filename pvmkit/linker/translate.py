@@ -197,8 +197,8 @@ class Linker:
     def layout(self) -> tuple[int, int, bytearray, bytearray, int]:
         live = self.live
         ro = self.ro_sections = [s for s in self.elf.sections if s.kind == "ro" and s.index in live]
-        rw = [s for s in self.elf.sections if s.kind in ("rw", "bss") and s.index in live]
-        self.rw_sections = [s for s in rw if s.kind == "rw"]
+        self.rw_sections = [s for s in self.elf.sections if s.kind == "rw" and s.index in live]
+        rw = self.rw_sections + [s for s in self.elf.sections if s.kind == "bss" and s.index in live]  # .bss last
         ro_size = self._place(ro, 0x10000)
         try:
             rw_base = MemoryMap.build(ro_data_size=ro_size, rw_data_size=1).rw_data_address
@@ -212,7 +212,7 @@ class Linker:
             MemoryMap.build(ro_data_size=ro_size, rw_data_size=rw_size, stack_size=self.stack_size)
         except MemoryMapError as e:
             raise LinkError(f"the program's data does not fit in PVM memory: {e}") from None
-        ro_image, rw_image = self._image(ro, 0x10000, ro_size), self._image(self.rw_sections, rw_base, rw_size)
+        ro_image, rw_image = self._image(ro, 0x10000), self._image(self.rw_sections, rw_base)
         return ro_size, rw_size, ro_image, rw_image, rw_base
 
     def _live_sections(self) -> set[int]:
@@ -248,13 +248,13 @@ class Linker:
             size += s.size
         return size
 
-    def _image(self, sections: list, base: int, size: int) -> bytearray:
-        image = bytearray(size)
-        for s in sections:
-            if s.kind == "bss":
-                continue
-            start = self.data_address[s.index] - base
-            image[start : start + len(s.data)] = s.data
+    def _image(self, sections: list, base: int) -> bytearray:
+        """The initial contents of a data region up to its last byte that has contents: zeroed space (.bss, which
+        an ELF of a few KB can declare gigabytes of) is left to the blob's declared size, not built here."""
+        placed = [(self.data_address[s.index] - base, s.data) for s in sections if s.kind != "bss"]
+        image = bytearray(max((start + len(data) for start, data in placed), default=0))
+        for start, data in placed:
+            image[start : start + len(data)] = data
         return image
 
     def relocate_data(self, image: bytearray, base: int, sections: list) -> None:
