@@ -60,6 +60,9 @@ class Env:
         self.eoa: bytes = accounts[0] if accounts else ALICE
         self.last_result: CallResult | None = None
         self._labels = 0
+        # A transaction's default gas (fuel): a block's weight, as on chain (pass gas=... for more or less). The
+        # chain API's own default is revive-runner's 10^11, where a contract stuck in a loop runs for minutes.
+        self.gas_limit = self.chain.config.block_ref_time_limit // self.chain.config.schedule.ref_time_per_fuel
 
     # Accounts.
     def generate_address(self, label: str | None = None) -> str:
@@ -189,10 +192,9 @@ class Env:
         with self.anchor():
             return self.call(to, data, value=value, sender=sender)
 
-    def _gas(self, gas: int | None) -> Weight | None:
-        if gas is None:
-            return None
-        return Weight(gas * self.chain.config.schedule.ref_time_per_fuel, 3 * 1024**3)
+    def _gas(self, gas: int | None) -> Weight:
+        return Weight((self.gas_limit if gas is None else gas) * self.chain.config.schedule.ref_time_per_fuel,
+                      3 * 1024**3)  # fmt: skip
 
     # Blocks.
     def mine(self, blocks: int = 1, seconds_per_block: int = 6) -> None:

@@ -331,6 +331,9 @@ def test_cli_gas_outside_the_i64_range_is_a_usage_error(tmp_path) -> None:
         assert "Invalid value for --gas: must be between 0 and 9223372036854775807" in out.output
     out = CliRunner().invoke(main, ["run", str(path), "--backend", "interpreter", "--gas", str(2**63 - 1)])
     assert out.exception is None and "gas used: 2" in out.output, out.output
+    for pc in ("-5", str(2**32), "99999999999999999999"):  # a code offset is a u32 (found in review: accepted)
+        out = CliRunner().invoke(main, ["run", str(path), "--backend", "interpreter", "--pc", pc])
+        assert out.exit_code == 2 and "Invalid value for '--pc'" in out.output, out.output
 
 
 @pytest.mark.parametrize("backend", ["interpreter", "jit"])

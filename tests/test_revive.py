@@ -347,3 +347,19 @@ def test_the_readme_imports_work() -> None:
     probe = "import sys, pvmkit; print('pvmkit.env' in sys.modules, 'eth_abi' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout.split()
     assert out == ["False", "False"]  # the VM alone does not pull in the host
+
+
+def test_a_runaway_contract_stops_at_a_blocks_weight_by_default() -> None:
+    """Env's default transaction gas is a block's weight (2 s of ref_time = 2e9 fuel), as on chain: a contract
+    stuck in a loop runs out of gas in under a second on the JIT. It was revive-runner's 1e11, over 30 s (found
+    in review). gas=... still sets it per call."""
+    from pvmkit.pvm.jit import is_supported
+
+    env = Env(backend="auto")
+    assert env.gas_limit == 2_000_000_000
+    address = env.deploy(_asm_contract("@spin:\n    jump @spin\n", []))
+    assert env.call(address, gas=5_000).gas_used <= 5_000
+    if not is_supported():
+        pytest.skip("2e9 instructions want the JIT")
+    result = env.call(address)
+    assert not result.success and result.error is PalletError.OutOfGas and result.gas_used == env.gas_limit

@@ -55,3 +55,39 @@ def test_cli_vectors_reports_unreadable_files(tmp_path) -> None:
     assert out.exit_code != 0 and "missing.json" in out.output and "Traceback" not in out.output
     out = CliRunner().invoke(main, ["vectors", str(junk)])
     assert out.exit_code == 1 and "cannot read vector" in out.output
+
+
+def test_malformed_and_hostile_vectors_fail_with_one_line_each(tmp_path) -> None:
+    """Fields of the wrong type or range, and a page map of ~4 GiB (which made the host map a million zeroed
+    pages, 4.4 GB, found in review), each give one failure line; the CLI prints FAIL lines, never a traceback."""
+    import json
+
+    good = {"name": "ok", "initial-regs": [0] * 13, "initial-pc": 0, "initial-gas": 10, "program": [0, 0, 1, 0, 1],
+            "initial-page-map": [{"address": 0x20000, "length": 0x1000, "is-writable": True}],
+            "initial-memory": [{"address": 0x20000, "contents": [1, 2]}], "expected-status": "panic",
+            "expected-regs": [0] * 13, "expected-pc": 0, "expected-gas": 9,
+            "expected-memory": [{"address": 0x20000, "contents": [1, 2]}]}  # fmt: skip
+    assert run_vector(good).ok, run_vector(good).failures
+    bad: dict[str, object] = {
+        "initial-page-map": [{"address": 0x10000, "is-writable": True}],  # no length
+        "initial-gas": "x",
+        "initial-regs": [0] * 14,
+        "initial-pc": "0",
+        "expected-regs": ["0"] * 13,
+        "expected-memory": [{"address": "0x20000", "contents": [1]}],
+        "expected-gas": 2**70,
+        "initial-memory": [{"address": 0x20000, "contents": [1000]}],
+        "expected-status": "exploded",
+    }
+    for key, value in bad.items():
+        result = run_vector({**good, key: value})
+        assert len(result.failures) == 1 and result.failures[0].startswith("malformed vector: "), (key, result)
+        assert key in result.failures[0], (key, result.failures)
+    unmapped = run_vector({**good, "initial-memory": [{"address": 0x50000, "contents": [1]}]})
+    assert unmapped.failures and "cannot set up the initial memory" in unmapped.failures[0]
+    huge = run_vector({**good, "initial-page-map": [{"address": 0x10000, "length": 0xFFFF0000, "is-writable": True}]})
+    assert len(huge.failures) == 1 and "over the limit of 268435456" in huge.failures[0]
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps({**good, "initial-gas": "x"}))
+    out = CliRunner().invoke(main, ["vectors", str(path)])
+    assert out.exit_code == 1 and "Traceback" not in out.output and "FAIL" in out.output, out.output

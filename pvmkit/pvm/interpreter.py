@@ -740,7 +740,7 @@ class Instance:
     def reset_memory(self) -> None:
         m = self.module
         if m.config.dynamic_paging:
-            self.memory = DynamicMemory(m.config.page_size)
+            self.memory = DynamicMemory(m.config.page_size, m.config.max_memory)
         else:
             self.memory = StandardMemory(
                 m.memory_map, m.blob.ro_data, m.blob.rw_data, m.config.aux_data_size, m.config.max_memory

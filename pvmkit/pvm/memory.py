@@ -219,18 +219,27 @@ class DynamicMemory:
     resolve by mapping the page and running again; pages below 16 KiB always trap.
     """
 
-    def __init__(self, page_size: int = 0x1000) -> None:
+    def __init__(self, page_size: int = 0x1000, limit: int = 1 << 64) -> None:
         self.page_size = page_size
         self.shift = page_size.bit_length() - 1
         self.pages: dict[int, bytearray] = {}
         self.writable: set[int] = set()
+        self.limit = limit  # host bytes the mapped pages may take (ModuleConfig.max_memory)
 
     def map_range(self, address: int, length: int, writable: bool) -> None:
-        """Map (zeroed) pages covering [address, address+length)."""
+        """Map (zeroed) pages covering [address, address+length); ValueError past the host's limit."""
         if length <= 0:
             return
         first = address >> self.shift
         last = (address + length - 1) >> self.shift
+        new = last - first + 1
+        if new * self.page_size <= self.limit:  # (else surely too many: not worth counting the mapped ones)
+            new = sum(1 for page in range(first, last + 1) if page & (M32 >> self.shift) not in self.pages)
+        if (len(self.pages) + new) * self.page_size > self.limit:
+            raise ValueError(
+                f"mapping {length:#x} bytes at {address:#x} would hold {(len(self.pages) + new) * self.page_size} "
+                f"bytes of guest pages, over the limit of {self.limit} (ModuleConfig.max_memory)"
+            )
         for page in range(first, last + 1):
             self.pages.setdefault(page & (0xFFFFFFFF >> self.shift), bytearray(self.page_size))
             if writable:

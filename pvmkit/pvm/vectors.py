@@ -52,17 +52,23 @@ def run_vector(data: dict, *, backend: str = "interpreter", name: str = "", path
                compile_after: int | None = None) -> VectorResult:  # fmt: skip
     """Execute one vector and compare everything it specifies; the failure list is empty on success.
     `compile_after`: the interpreter's ModuleConfig.compile_after (its default if None)."""
-    name = data.get("name", name)
+    name = data.get("name", name) if isinstance(data.get("name", name), str) else name
     failures: list[str] = []
+    problem = _schema_problem(data)
+    if problem:
+        return VectorResult(name, path, [f"malformed vector: {problem}"])
     try:
         blob = ProgramBlob.from_code_and_jump_table(bytes(data["program"]))
     except (ProgramBlobError, ValueError, TypeError) as e:
         return VectorResult(name, path, [f"program does not parse: {e}"])
     inst = _instantiate(blob, backend, compile_after)
-    for page in data.get("initial-page-map", []):
-        inst.map_memory(page["address"], page["length"], page["is-writable"])
-    for chunk in data.get("initial-memory", []):
-        inst.write_memory(chunk["address"], bytes(chunk["contents"]))
+    try:
+        for page in data.get("initial-page-map", []):
+            inst.map_memory(page["address"], page["length"], page["is-writable"])
+        for chunk in data.get("initial-memory", []):
+            inst.write_memory(chunk["address"], bytes(chunk["contents"]))
+    except ValueError as e:  # a page map past max_memory, or initial memory outside the mapped pages
+        return VectorResult(name, path, [f"cannot set up the initial memory: {e}"])
     for i, value in enumerate(data["initial-regs"]):
         inst.regs[i] = value
     inst.gas = data["initial-gas"]
@@ -98,6 +104,54 @@ def run_vector(data: dict, *, backend: str = "interpreter", name: str = "", path
                 f"memory at {chunk['address'] + first:#x}: expected {want[first]:#04x}, got {got_mem[first]:#04x}"
             )
     return VectorResult(name, path, failures)
+
+
+_U64, _I64 = (0, 2**64 - 1), (-(2**63), 2**63 - 1)
+
+
+def _schema_problem(data: dict) -> str | None:
+    """What is wrong with a vector's fields (types and ranges), or None: run_vector relies on them."""
+
+    def integer(value: object, bounds: tuple[int, int]) -> bool:
+        return type(value) is int and bounds[0] <= value <= bounds[1]
+
+    def chunks(key: str) -> str | None:
+        for i, chunk in enumerate(data.get(key, [])):
+            if not (isinstance(chunk, dict) and integer(chunk.get("address"), (0, 2**32 - 1))
+                    and isinstance(chunk.get("contents"), list)
+                    and all(integer(b, (0, 255)) for b in chunk["contents"])):  # fmt: skip
+                return f"{key}[{i}] needs an address (u32) and contents (bytes 0..255)"
+        return None
+
+    regs = data["initial-regs"]
+    if not (isinstance(regs, list) and len(regs) <= 13 and all(integer(v, _U64) for v in regs)):
+        return "initial-regs must be at most 13 unsigned 64-bit integers"
+    if not integer(data["initial-pc"], (0, 2**32 - 1)):
+        return "initial-pc must be an unsigned 32-bit integer"
+    if not integer(data["initial-gas"], _I64):
+        return "initial-gas must be a signed 64-bit integer"
+    if not isinstance(data["program"], list):
+        return "program must be a list of bytes"
+    for key in ("initial-page-map", "initial-memory", "expected-memory"):
+        if not isinstance(data.get(key, []), list):
+            return f"{key} must be a list"
+    for i, page in enumerate(data.get("initial-page-map", [])):
+        if not (isinstance(page, dict) and integer(page.get("address"), (0, 2**32 - 1))
+                and integer(page.get("length"), (0, 2**32)) and type(page.get("is-writable")) is bool):  # fmt: skip
+            return f"initial-page-map[{i}] needs an address (u32), a length and is-writable (true/false)"
+    problem = chunks("initial-memory") or chunks("expected-memory")
+    if problem:
+        return problem
+    if data["expected-status"] not in _STATUS.values():
+        return f"expected-status must be one of {', '.join(sorted(_STATUS.values()))}"
+    expected = data.get("expected-regs", [])
+    if not (isinstance(expected, list) and all(integer(v, _U64) for v in expected)):
+        return "expected-regs must be unsigned 64-bit integers"
+    for key, bounds in (("expected-pc", (0, 2**32 - 1)), ("expected-gas", _I64),
+                        ("expected-page-fault-address", (0, 2**32 - 1))):  # fmt: skip
+        if key in data and not integer(data[key], bounds):
+            return f"{key} must be an integer in [{bounds[0]}, {bounds[1]}]"
+    return None
 
 
 def _instantiate(blob: ProgramBlob, backend: str, compile_after: int | None) -> Instance:

@@ -712,7 +712,7 @@ _SENTINEL = 0x7EDCBA98
 # every entry stays for the life of the process.
 Template = tuple[Piece, Piece | None, bool] | bool
 TEMPLATES: dict[tuple, Template] = {}
-TEMPLATES_LIMIT = 200_000
+TEMPLATES_LIMIT = 50_000  # about 40 MiB (a resolc contract needs ~1,000 templates)
 _PACK_U32 = struct.Struct("<I").pack_into
 _PACK_I32 = struct.Struct("<i").pack_into
 _ABSOLUTE = frozenset(n for n in KIND if n.startswith(("load_", "store_")) and n not in MEMORY_BASE
