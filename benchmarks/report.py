@@ -868,7 +868,8 @@ def c_markdown(report: csuite.CReport) -> list[str]:
     parts += [
         "Our own freestanding C (`benchmarks/c/`, no libc), each `bench(n)` doing n units of work and returning a "
         "checksum that every engine must reproduce. Each engine runs its own n, calibrated so that one call takes "
-        f"about {report.target:.2g} s, and the best of {report.reps} calls is kept; the tables give time per unit "
+        f"about {report.target:.2g} s, and the best of {report.reps} calls is kept, then of {report.reps} more once "
+        "every engine has run (the machine's speed drifts for seconds at a time); the tables give time per unit "
         "(call time / n), so rows with different n compare directly. Tools: "
         + "; ".join(f"{v}" for v in report.tools.values())
         + ".",
