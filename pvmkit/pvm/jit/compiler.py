@@ -504,11 +504,12 @@ class JitCompiler:
 
     @staticmethod
     def share(key: tuple, template: Template) -> Template:
+        """Keep `template` in the process-wide library (until it is full) and return it."""
         if len(TEMPLATES) < TEMPLATES_LIMIT:
             TEMPLATES[key] = template
         return template
 
-    def immediate_template(self, emit: Emitter, inst: Instruction, at: int) -> tuple[Piece, Piece | None, bool] | bool:
+    def immediate_template(self, emit: Emitter, inst: Instruction, at: int) -> Template:
         """A template for every immediate of inst's sign, built with a sentinel immediate whose 4 bytes mark where
         to patch the real one (its magnitude forces the 32-bit encodings); False when the sentinel does not show up
         exactly once in the code (then the immediate stays in the key)."""
