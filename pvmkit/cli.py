@@ -122,7 +122,9 @@ def disasm(blob_path: Path, no_gas: bool, output: Path | None) -> None:
     help="Backend to execute with ('step' single-steps the interpreter).",
 )
 @click.option("-q", "--quiet", is_flag=True, help="Only print failures and the summary.")
-def vectors(paths: tuple[Path, ...], backend: str, quiet: bool) -> None:
+@click.option("--max-memory", "max_memory", type=click.IntRange(1, 1 << 32), default=256, show_default=True,
+              metavar="MIB", help="Host memory a vector's mapped pages may use, in MiB.")  # fmt: skip
+def vectors(paths: tuple[Path, ...], backend: str, quiet: bool, max_memory: int) -> None:
     """Run PVM test vectors (JAM JSON v0.4 schema) from files or folders.
 
     Prints each failure with its first difference, then `N passed, M failed`; exits 1 if any failed.
@@ -136,7 +138,7 @@ def vectors(paths: tuple[Path, ...], backend: str, quiet: bool) -> None:
     passed = failed = 0
     for f in files:
         try:
-            result = run_vector(load_vector(f), backend=backend, path=str(f))
+            result = run_vector(load_vector(f), backend=backend, path=str(f), max_memory=max_memory << 20)
         except VectorError as e:
             click.echo(f"FAIL {f}: {e}")
             failed += 1

@@ -87,6 +87,15 @@ def test_malformed_and_hostile_vectors_fail_with_one_line_each(tmp_path) -> None
     assert unmapped.failures and "cannot set up the initial memory" in unmapped.failures[0]
     huge = run_vector({**good, "initial-page-map": [{"address": 0x10000, "length": 0xFFFF0000, "is-writable": True}]})
     assert len(huge.failures) == 1 and "over the limit of 268435456" in huge.failures[0]
+    big = {**good, "initial-page-map": [{"address": 0x20000, "length": 512 << 20, "is-writable": True}]}
+    assert "over the limit" in run_vector(big).failures[0]
+    path = tmp_path / "big.json"
+    path.write_text(json.dumps({**big, "initial-page-map": [{"address": 0x20000, "length": 8 << 20,
+                                                             "is-writable": True}]}))  # fmt: skip
+    out = CliRunner().invoke(main, ["vectors", "--max-memory", "4", str(path)])
+    assert out.exit_code == 1 and "over the limit of 4194304" in out.output, out.output
+    out = CliRunner().invoke(main, ["vectors", "--max-memory", "16", str(path)])
+    assert out.exit_code == 0 and "1 passed" in out.output, out.output
     path = tmp_path / "bad.json"
     path.write_text(json.dumps({**good, "initial-gas": "x"}))
     out = CliRunner().invoke(main, ["vectors", str(path)])

@@ -86,7 +86,8 @@ class ModuleConfig:
     max_memory: int = 256 << 20
     """Host bytes one instance may hold for guest memory (ro/rw data and heap, stack, aux data): a module that
     needs more is refused with a ModuleError, and a Latest64 sbrk past it fails (returns 0) as one past the heap's
-    end does. Guest memory is plain host memory here, so this keeps a hostile size from exhausting the host."""
+    end does; dynamic-paging pages count against it too. Guest memory is plain host memory here, so this keeps a
+    hostile size from exhausting the host (a crosscheck instance holds two memories, each within it)."""
     backend: str = "interpreter"
     """'interpreter', 'jit', 'auto' (JIT where supported) or 'crosscheck' (both in lockstep, compared at every
     interrupt); the PVMKIT_BACKEND environment variable overrides."""

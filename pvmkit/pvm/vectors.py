@@ -49,9 +49,9 @@ def load_vector(path: Path) -> dict:
 
 
 def run_vector(data: dict, *, backend: str = "interpreter", name: str = "", path: str = "",
-               compile_after: int | None = None) -> VectorResult:  # fmt: skip
+               compile_after: int | None = None, max_memory: int | None = None) -> VectorResult:  # fmt: skip
     """Execute one vector and compare everything it specifies; the failure list is empty on success.
-    `compile_after`: the interpreter's ModuleConfig.compile_after (its default if None)."""
+    `compile_after`, `max_memory`: the ModuleConfig fields (their defaults if None)."""
     name = data.get("name", name) if isinstance(data.get("name", name), str) else name
     failures: list[str] = []
     problem = _schema_problem(data)
@@ -61,7 +61,7 @@ def run_vector(data: dict, *, backend: str = "interpreter", name: str = "", path
         blob = ProgramBlob.from_code_and_jump_table(bytes(data["program"]))
     except (ProgramBlobError, ValueError, TypeError) as e:
         return VectorResult(name, path, [f"program does not parse: {e}"])
-    inst = _instantiate(blob, backend, compile_after)
+    inst = _instantiate(blob, backend, compile_after, max_memory)
     try:
         for page in data.get("initial-page-map", []):
             inst.map_memory(page["address"], page["length"], page["is-writable"])
@@ -154,12 +154,14 @@ def _schema_problem(data: dict) -> str | None:
     return None
 
 
-def _instantiate(blob: ProgramBlob, backend: str, compile_after: int | None) -> Instance:
+def _instantiate(blob: ProgramBlob, backend: str, compile_after: int | None, max_memory: int | None) -> Instance:
     """`backend`: 'interpreter', 'jit', 'auto' or 'step' (the interpreter, single-stepping)."""
     step = backend == "step"
     config = ModuleConfig(dynamic_paging=True, step_tracing=step, backend="interpreter" if step else backend)
     if compile_after is not None:
         config = replace(config, compile_after=compile_after)
+    if max_memory is not None:
+        config = replace(config, max_memory=max_memory)
     return Module(blob, config).instantiate()
 
 
