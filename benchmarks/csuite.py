@@ -432,8 +432,9 @@ def _measure(
 def run_program(program: CProgram, engines: set[str], tools: dict[str, str], target: float, reps: int,
                 compile_reps: int, log: Log) -> list[CRow]:  # fmt: skip
     rows = {e: CRow(program.name, e) for e in ENGINES if e == NATIVE or e in engines}
-    # How to time each engine again at its calibrated n: a second round after all engines ran (see below).
-    again: dict[str, Callable[[], float]] = {}
+    # How to time each engine again at its calibrated n, (best seconds, checksums): a second round after all
+    # engines ran (see below).
+    again: dict[str, Callable[[], tuple[float, set[int]]]] = {}
     log(f"== C: {program.name} (unit: {program.unit})")
     C_BIN.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=C_BIN) as tmp:
@@ -454,7 +455,7 @@ def run_program(program: CProgram, engines: set[str], tools: dict[str, str], tar
             row.n = calibrate(lambda k: native.call(k)[0], program.check_n, target)
             row.seconds, row.checksum = native.call(row.n, reps)
             row.calls = reps
-            again[NATIVE] = lambda: native.call(rows[NATIVE].n, reps)[0]
+            again[NATIVE] = lambda: _one_checksum(native.call(rows[NATIVE].n, reps))
         except Exception as err:
             row.error = f"failed: {_first_line(err)}"
 
@@ -467,7 +468,7 @@ def run_program(program: CProgram, engines: set[str], tools: dict[str, str], tar
                 if row.ok:  # best of `reps` calls inside one driver run, as for gcc
                     row.seconds, _ = other.call(row.n, reps)
                     row.calls = reps
-                    again[CLANG] = lambda: other.call(rows[CLANG].n, reps)[0]
+                    again[CLANG] = lambda: _one_checksum(other.call(rows[CLANG].n, reps))
             except Exception as err:
                 row.error = f"failed: {_first_line(err)}"
 
@@ -479,7 +480,7 @@ def run_program(program: CProgram, engines: set[str], tools: dict[str, str], tar
                     wasm.build_seconds, wasm.compile_seconds, wasm.code_bytes,
                 )  # fmt: skip
                 _measure(row, wasm.call, program, native, target, reps)
-                again[WASM] = lambda: min(wasm.call(rows[WASM].n)[0] for _ in range(reps))
+                again[WASM] = lambda: _best(wasm.call, rows[WASM].n, reps)
             except Exception as err:
                 row.error = f"failed: {_first_line(err)}"
 
@@ -499,7 +500,7 @@ def run_program(program: CProgram, engines: set[str], tools: dict[str, str], tar
                     row.build_seconds, row.link_seconds = build, link
                     try:
                         pvm = _run_pvm(row, blob, backend, program, native, target, reps, compile_reps)
-                        again[engine] = lambda pvm=pvm, row=row: min(pvm.call(row.n)[0] for _ in range(reps))
+                        again[engine] = lambda pvm=pvm, row=row: _best(pvm.call, row.n, reps)
                     except Exception as err:
                         row.error = f"failed: {_first_line(err)}"
         # This machine's speed drifts by up to 2x for seconds at a time (shared vCPUs), and each engine's calls
@@ -508,10 +509,14 @@ def run_program(program: CProgram, engines: set[str], tools: dict[str, str], tar
             row = rows[engine]
             if row.ok and row.calls:
                 try:
-                    row.seconds = min(row.seconds, measure())
-                    row.calls += reps
-                except Exception as err:
-                    row.error = f"failed: {_first_line(err)}"
+                    seconds, checksums = measure()
+                except Exception as err:  # the first round's timing stands; the failure is reported with it
+                    row.problems.append(f"second timing round failed: {_first_line(err)}")
+                    continue
+                if checksums != {row.checksum}:
+                    row.problems.append(f"second round: bench({row.n}) gave {sorted(checksums)}, first {row.checksum}")
+                row.seconds = min(row.seconds, seconds)
+                row.calls += reps
     out = list(rows.values())
     base = rows[NATIVE].per_unit if rows[NATIVE].ok else 0.0
     for row in out:
@@ -523,6 +528,16 @@ def run_program(program: CProgram, engines: set[str], tools: dict[str, str], tar
         per = f"{row.per_unit * 1e9:12,.1f} ns/unit (n = {row.n:,})" if row.calls else "not timed"
         log(f"   {row.engine:20} {per} {ratio}  {verdict}")
     return out
+
+
+def _one_checksum(timed: tuple[float, int]) -> tuple[float, set[int]]:
+    return timed[0], {timed[1]}
+
+
+def _best(call: Callable[[int], tuple[float, int]], n: int, reps: int) -> tuple[float, set[int]]:
+    """(best seconds, checksums) of `reps` calls of bench(n)."""
+    runs = [call(n) for _ in range(reps)]
+    return min(t for t, _ in runs), {c for _, c in runs}
 
 
 def _run_pvm(row: CRow, blob: bytes, backend: str, program: CProgram, native: Native, target: float, reps: int,

@@ -1,7 +1,8 @@
 """The VM alone: assemble a PVM program, serve its host calls from Python, and run it on both backends.
 
 `python examples/host_calls.py` prints the same result and gas for the interpreter and the JIT (on x86-64 Linux).
-The guest sums 1..n, asking the host to log every 1,000th partial sum through `ecalli 0` (its import "log").
+The guest sums 1..n, asking the host to log the partial sum whenever the counter is a multiple of 1024, through
+`ecalli 0` (its import "log").
 """
 
 from __future__ import annotations

@@ -5,6 +5,8 @@ The public API is re-exported here; submodules hold the details (`pvmkit.pvm.*` 
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from .pvm.blob import Export, ProgramBlob, ProgramBlobError
 from .pvm.interpreter import Instance, Interrupt, InterruptKind, Module, ModuleConfig, ModuleError
 from .pvm.isa import JAM_V1, LATEST32, LATEST64, REVIVE_V1, InstructionSet
@@ -16,6 +18,10 @@ __all__ = [
     "Env", "DeployError", "Contract", "ContractRevert", "ALICE", "BOB", "CHARLIE",
 ]  # fmt: skip
 __version__ = "0.1.0"
+
+if TYPE_CHECKING:  # what the lazy names below are, for type checkers
+    from .contract import Contract, ContractRevert
+    from .env import ALICE, BOB, CHARLIE, DeployError, Env
 
 # The contract API loads on first use, so that `import pvmkit` for the VM alone does not import the pallet-revive
 # host and eth-abi.
@@ -32,3 +38,7 @@ def __getattr__(name: str) -> object:
     value = getattr(importlib.import_module(f".{module}", __name__), name)
     globals()[name] = value
     return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_CONTRACT_API))

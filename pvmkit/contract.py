@@ -203,15 +203,15 @@ class ContractFunction:
         except (EncodingError, TypeError, ValueError) as e:
             raise TypeError(f"cannot encode arguments for {signature(overload.item)}: {e}") from None
 
-    def __call__(self, *args: Any, value: int = 0, sender: str | bytes | None = None) -> Any:
+    def __call__(self, *args: Any, value: int = 0, sender: str | bytes | None = None, gas: int | None = None) -> Any:
         overload = self._pick(args)
         item = overload.item
         data = self._encode(overload, args)
         env = self.contract._env
         if overload.view:
-            result = env.dry_call(self.contract.address, data, value=value, sender=sender)
+            result = env.dry_call(self.contract.address, data, value=value, sender=sender, gas=gas)
         else:
-            result = env.call(self.contract.address, data, value=value, sender=sender)
+            result = env.call(self.contract.address, data, value=value, sender=sender, gas=gas)
         if not result.success:
             raise self.contract.revert_error(result)
         outputs = overload.outputs

@@ -155,7 +155,8 @@ class Env:
         return to_checksum(result.address)
 
     def deploy_contract(self, compiled: Any, *args: Any, value: int = 0, sender: Addressish | None = None,
-                        salt: bytes | None = None, deps: Sequence[Any] = ()) -> Contract:  # fmt: skip
+                        salt: bytes | None = None, deps: Sequence[Any] = (),
+                        gas: int | None = None) -> Contract:  # fmt: skip
         """Deploy a `CompiledContract` (blob + ABI), ABI-encoding constructor args; returns a Contract."""
         from eth_abi import encode as abi_encode
 
@@ -168,7 +169,7 @@ class Env:
         if len(types) != len(args):
             raise TypeError(f"{compiled.name}'s constructor takes {len(types)} arguments, got {len(args)}")
         data = abi_encode(types, _prepare(types, args)) if types else b""
-        address = self.deploy(compiled.blob, data, value=value, sender=sender, salt=salt, abi=compiled.abi)
+        address = self.deploy(compiled.blob, data, value=value, sender=sender, salt=salt, gas=gas, abi=compiled.abi)
         return Contract(self, address, compiled.abi, compiled.name)
 
     def at(self, address: Addressish, abi: Sequence[dict], name: str = "Contract") -> Contract:
@@ -186,11 +187,12 @@ class Env:
         return result
 
     def dry_call(
-        self, to: Addressish, data: bytes = b"", *, value: int = 0, sender: Addressish | None = None
-    ) -> CallResult:
+        self, to: Addressish, data: bytes = b"", *, value: int = 0, sender: Addressish | None = None,
+        gas: int | None = None,
+    ) -> CallResult:  # fmt: skip
         """Run a call and roll all its effects back (what view functions use)."""
         with self.anchor():
-            return self.call(to, data, value=value, sender=sender)
+            return self.call(to, data, value=value, sender=sender, gas=gas)
 
     def _gas(self, gas: int | None) -> Weight:
         return Weight((self.gas_limit if gas is None else gas) * self.chain.config.schedule.ref_time_per_fuel,

@@ -492,3 +492,16 @@ def test_sbrk_fails_past_max_memory_and_the_heap_stays_usable(backend: str) -> N
                  config=ModuleConfig(backend=backend, max_memory=1 << 20))  # fmt: skip
     inst = start(m, gas=100, a0=(1 << 20) - (RW + 4096 - 0x10000), t0=1)  # the first fills the limit exactly
     assert inst.run().kind is K.FINISHED and inst.regs[A1] == 0x10000 + (1 << 20) and inst.regs[A2] == 0
+
+
+def test_dynamic_pages_past_the_top_wrap_to_the_bottom() -> None:
+    """Mapping a range that runs past 2^32 maps (and makes writable) the pages it wraps to, as guest addresses
+    wrap; no stray page numbers beyond 32 bits (found in review: the wrapped pages were mapped read-only)."""
+    from pvmkit.pvm.memory import DynamicMemory
+
+    mem = DynamicMemory()
+    mem.map_range(0xFFFFE000, 0x4000, True)
+    assert sorted(mem.pages) == sorted(mem.writable) == [0, 1, 0xFFFFE, 0xFFFFF]
+    assert mem.write_checked(0x1000, b"ok")  # the wrapped page is writable
+    mem.unmap_range(0xFFFFF000, 0x2000)
+    assert sorted(mem.pages) == sorted(mem.writable) == [1, 0xFFFFE]

@@ -344,9 +344,10 @@ def test_the_readme_imports_work() -> None:
     exec("\n".join(lines), {})
     for name in pvmkit.__all__:
         assert getattr(importlib.import_module("pvmkit"), name) is not None, name
-    probe = "import sys, pvmkit; print('pvmkit.env' in sys.modules, 'eth_abi' in sys.modules)"
+    probe = ("import sys, pvmkit; print('pvmkit.env' in sys.modules, 'eth_abi' in sys.modules, "
+             "{'Env', 'ContractRevert'} <= set(dir(pvmkit)))")  # fmt: skip
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout.split()
-    assert out == ["False", "False"]  # the VM alone does not pull in the host
+    assert out == ["False", "False", "True"]  # the VM alone does not pull in the host; dir() lists the lazy names
 
 
 def test_a_runaway_contract_stops_at_a_blocks_weight_by_default() -> None:
@@ -359,6 +360,19 @@ def test_a_runaway_contract_stops_at_a_blocks_weight_by_default() -> None:
     assert env.gas_limit == 2_000_000_000
     address = env.deploy(_asm_contract("@spin:\n    jump @spin\n", []))
     assert env.call(address, gas=5_000).gas_used <= 5_000
+    assert env.dry_call(address, gas=7_000).gas_used <= 7_000
+    # gas= also on contract methods (views included) and deploy_contract (found in review: only call/deploy had it)
+    from pvmkit.contract import ContractRevert
+
+    from .conftest import load_contract
+
+    token = env.deploy_contract(load_contract("ERC20"), "T", "T", 10, gas=10**8)
+    for method, args in ((token.transfer, (to_checksum(BOB), 1)), (token.balanceOf, (to_checksum(BOB),))):
+        with pytest.raises(ContractRevert, match="OutOfGas"):
+            method(*args, gas=100)
+        method(*args, gas=10**8)
+    with pytest.raises(DeployError, match="OutOfGas"):
+        env.deploy_contract(load_contract("ERC20"), "T", "T", 10, gas=100)
     if not is_supported():
         pytest.skip("2e9 instructions want the JIT")
     result = env.call(address)

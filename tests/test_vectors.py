@@ -74,6 +74,7 @@ def test_malformed_and_hostile_vectors_fail_with_one_line_each(tmp_path) -> None
         "initial-regs": [0] * 14,
         "initial-pc": "0",
         "expected-regs": ["0"] * 13,
+        "expected-pc": -1,
         "expected-memory": [{"address": "0x20000", "contents": [1]}],
         "expected-gas": 2**70,
         "initial-memory": [{"address": 0x20000, "contents": [1000]}],
@@ -83,6 +84,9 @@ def test_malformed_and_hostile_vectors_fail_with_one_line_each(tmp_path) -> None
         result = run_vector({**good, key: value})
         assert len(result.failures) == 1 and result.failures[0].startswith("malformed vector: "), (key, result)
         assert key in result.failures[0], (key, result.failures)
+    for regs in ([0] * 12, [0] * 14, []):  # only a full set is compared (found in review: fewer passed)
+        result = run_vector({**good, "expected-regs": regs})
+        assert result.failures == ["malformed vector: expected-regs must be 13 unsigned 64-bit integers"], regs
     unmapped = run_vector({**good, "initial-memory": [{"address": 0x50000, "contents": [1]}]})
     assert unmapped.failures and "cannot set up the initial memory" in unmapped.failures[0]
     huge = run_vector({**good, "initial-page-map": [{"address": 0x10000, "length": 0xFFFF0000, "is-writable": True}]})

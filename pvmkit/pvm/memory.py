@@ -241,7 +241,8 @@ class DynamicMemory:
                 f"bytes of guest pages, over the limit of {self.limit} (ModuleConfig.max_memory)"
             )
         for page in range(first, last + 1):
-            self.pages.setdefault(page & (0xFFFFFFFF >> self.shift), bytearray(self.page_size))
+            page &= M32 >> self.shift  # a range past 2^32 wraps to the bottom, as guest addresses do
+            self.pages.setdefault(page, bytearray(self.page_size))
             if writable:
                 self.writable.add(page)
             else:
@@ -249,6 +250,7 @@ class DynamicMemory:
 
     def unmap_range(self, address: int, length: int) -> None:
         for page in range(address >> self.shift, ((address + length - 1) >> self.shift) + 1):
+            page &= M32 >> self.shift
             self.pages.pop(page, None)
             self.writable.discard(page)
 

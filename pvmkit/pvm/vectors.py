@@ -144,9 +144,9 @@ def _schema_problem(data: dict) -> str | None:
         return problem
     if data["expected-status"] not in _STATUS.values():
         return f"expected-status must be one of {', '.join(sorted(_STATUS.values()))}"
-    expected = data.get("expected-regs", [])
-    if not (isinstance(expected, list) and all(integer(v, _U64) for v in expected)):
-        return "expected-regs must be unsigned 64-bit integers"
+    expected = data.get("expected-regs", [0] * 13)
+    if not (isinstance(expected, list) and len(expected) == 13 and all(integer(v, _U64) for v in expected)):
+        return "expected-regs must be 13 unsigned 64-bit integers"
     for key, bounds in (("expected-pc", (0, 2**32 - 1)), ("expected-gas", _I64),
                         ("expected-page-fault-address", (0, 2**32 - 1))):  # fmt: skip
         if key in data and not integer(data[key], bounds):
