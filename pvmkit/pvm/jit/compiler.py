@@ -457,9 +457,7 @@ class JitCompiler:
                 template = self.templates.get(imm_key)
                 if template is None:
                     shared = self.shared_key(inst, at, imm_key[3])
-                    template = TEMPLATES.get(shared)
-                    if template is None:
-                        template = self.share(shared, self.immediate_template(emit, inst, at))
+                    template = _library(shared, lambda: self.immediate_template(emit, inst, at))
                     self.templates[imm_key] = template
                 if template is False:
                     operand = 0
@@ -474,13 +472,11 @@ class JitCompiler:
         if template is None:
             if base is not None:  # an indirect access: the offset is patched, the base's region hint orders checks
                 shared = self.shared_key(inst, at, (key[3], self.layout))
+                built = _with_operand(inst, at, self.offset_sentinel)
             else:  # (an absolute access depends on the layout too)
                 shared = self.shared_key(inst, -1, self.layout if name in _ABSOLUTE else None)
-            template = TEMPLATES.get(shared)
-            if template is None:
-                if base is not None:
-                    inst = _with_operand(inst, at, self.offset_sentinel)
-                template = self.share(shared, self.build_template(emit, inst, base is not None))
+                built = inst
+            template = _library(shared, lambda: self.build_template(emit, built, base is not None))
             self.templates[key] = template
         body, cold, ok = template
         if ok:
@@ -501,13 +497,6 @@ class JitCompiler:
         args, regs = inst.args, self.regs
         rest = args[n:at] + args[at + 1 :] if at >= 0 else args[n:]
         return (self.profile, inst.name, tuple(regs[r] for r in args[:n]), rest, at, extra)
-
-    @staticmethod
-    def share(key: tuple, template: Template) -> Template:
-        """Keep `template` in the process-wide library (until it is full) and return it."""
-        if len(TEMPLATES) < TEMPLATES_LIMIT:
-            TEMPLATES[key] = template
-        return template
 
     def immediate_template(self, emit: Emitter, inst: Instruction, at: int) -> Template:
         """A template for every immediate of inst's sign, built with a sentinel immediate whose 4 bytes mark where
@@ -716,6 +705,16 @@ TEMPLATES: dict[tuple, Template] = {}
 TEMPLATES_LIMIT = 50_000  # about 40 MiB (a resolc contract needs ~1,000 templates)
 _PACK_U32 = struct.Struct("<I").pack_into
 _PACK_I32 = struct.Struct("<i").pack_into
+def _library(key: tuple, build: Callable[[], Template]) -> Template:
+    """The library's template for `key` (see JitCompiler.shared_key), built and kept (while there is room) if new."""
+    template = TEMPLATES.get(key)
+    if template is None:
+        template = build()
+        if len(TEMPLATES) < TEMPLATES_LIMIT:
+            TEMPLATES[key] = template
+    return template
+
+
 _ABSOLUTE = frozenset(n for n in KIND if n.startswith(("load_", "store_")) and n not in MEMORY_BASE
                       and not n.startswith("load_imm"))  # fmt: skip
 
