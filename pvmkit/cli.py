@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import click
@@ -47,6 +48,12 @@ def _module(blob: ProgramBlob, backend: str, **config: object) -> Module:
     except ModuleError as e:
         message = str(e).replace("ModuleConfig.max_memory", "raise it with --max-memory")
         raise click.ClickException(message) from None
+
+
+def _max_memory_option(help: str) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    """--max-memory MIB: ModuleConfig.max_memory for the command (256 MiB, its default)."""
+    return click.option("--max-memory", "max_memory", type=click.IntRange(1, 1 << 32), default=256,
+                        show_default=True, metavar="MIB", help=help)  # fmt: skip
 
 
 def _parse_int(text: str, what: str) -> int:
@@ -122,8 +129,7 @@ def disasm(blob_path: Path, no_gas: bool, output: Path | None) -> None:
     help="Backend to execute with ('step' single-steps the interpreter).",
 )
 @click.option("-q", "--quiet", is_flag=True, help="Only print failures and the summary.")
-@click.option("--max-memory", "max_memory", type=click.IntRange(1, 1 << 32), default=256, show_default=True,
-              metavar="MIB", help="Host memory a vector's mapped pages may use, in MiB.")  # fmt: skip
+@_max_memory_option("Host memory a vector's mapped pages may use, in MiB.")
 def vectors(paths: tuple[Path, ...], backend: str, quiet: bool, max_memory: int) -> None:
     """Run PVM test vectors (JAM JSON v0.4 schema) from files or folders.
 
@@ -173,8 +179,7 @@ def _parse_reg(text: str) -> tuple[int, int]:
 @click.option("--backend", type=click.Choice(BACKENDS), default="auto", show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object: status, pc, regs, gas_used.")
 @click.option("--trace", is_flag=True, help="Print every executed instruction (pc, text, gas left).")
-@click.option("--max-memory", "max_memory", type=click.IntRange(1, 1 << 32), default=256, show_default=True,
-              metavar="MIB", help="Host memory the guest may use, in MiB (its data, heap and stack).")  # fmt: skip
+@_max_memory_option("Host memory the guest may use, in MiB (its data, heap and stack).")
 def run(
     blob_path: Path,
     export: str | None,

@@ -52,7 +52,8 @@ def run_vector(data: dict, *, backend: str = "interpreter", name: str = "", path
                compile_after: int | None = None, max_memory: int | None = None) -> VectorResult:  # fmt: skip
     """Execute one vector and compare everything it specifies; the failure list is empty on success.
     `compile_after`, `max_memory`: the ModuleConfig fields (their defaults if None)."""
-    name = data.get("name", name) if isinstance(data.get("name", name), str) else name
+    given = data.get("name")
+    name = given if isinstance(given, str) else name
     failures: list[str] = []
     problem = _schema_problem(data)
     if problem:
@@ -106,7 +107,7 @@ def run_vector(data: dict, *, backend: str = "interpreter", name: str = "", path
     return VectorResult(name, path, failures)
 
 
-_U64, _I64 = (0, 2**64 - 1), (-(2**63), 2**63 - 1)
+_U32, _U64, _I64 = (0, 2**32 - 1), (0, 2**64 - 1), (-(2**63), 2**63 - 1)
 
 
 def _schema_problem(data: dict) -> str | None:
@@ -117,7 +118,7 @@ def _schema_problem(data: dict) -> str | None:
 
     def chunks(key: str) -> str | None:
         for i, chunk in enumerate(data.get(key, [])):
-            if not (isinstance(chunk, dict) and integer(chunk.get("address"), (0, 2**32 - 1))
+            if not (isinstance(chunk, dict) and integer(chunk.get("address"), _U32)
                     and isinstance(chunk.get("contents"), list)
                     and all(integer(b, (0, 255)) for b in chunk["contents"])):  # fmt: skip
                 return f"{key}[{i}] needs an address (u32) and contents (bytes 0..255)"
@@ -126,7 +127,7 @@ def _schema_problem(data: dict) -> str | None:
     regs = data["initial-regs"]
     if not (isinstance(regs, list) and len(regs) <= 13 and all(integer(v, _U64) for v in regs)):
         return "initial-regs must be at most 13 unsigned 64-bit integers"
-    if not integer(data["initial-pc"], (0, 2**32 - 1)):
+    if not integer(data["initial-pc"], _U32):
         return "initial-pc must be an unsigned 32-bit integer"
     if not integer(data["initial-gas"], _I64):
         return "initial-gas must be a signed 64-bit integer"
@@ -136,7 +137,7 @@ def _schema_problem(data: dict) -> str | None:
         if not isinstance(data.get(key, []), list):
             return f"{key} must be a list"
     for i, page in enumerate(data.get("initial-page-map", [])):
-        if not (isinstance(page, dict) and integer(page.get("address"), (0, 2**32 - 1))
+        if not (isinstance(page, dict) and integer(page.get("address"), _U32)
                 and integer(page.get("length"), (0, 2**32)) and type(page.get("is-writable")) is bool):  # fmt: skip
             return f"initial-page-map[{i}] needs an address (u32), a length and is-writable (true/false)"
     problem = chunks("initial-memory") or chunks("expected-memory")
@@ -147,8 +148,8 @@ def _schema_problem(data: dict) -> str | None:
     expected = data.get("expected-regs", [0] * 13)
     if not (isinstance(expected, list) and len(expected) == 13 and all(integer(v, _U64) for v in expected)):
         return "expected-regs must be 13 unsigned 64-bit integers"
-    for key, bounds in (("expected-pc", (0, 2**32 - 1)), ("expected-gas", _I64),
-                        ("expected-page-fault-address", (0, 2**32 - 1))):  # fmt: skip
+    for key, bounds in (("expected-pc", _U32), ("expected-gas", _I64),
+                        ("expected-page-fault-address", _U32)):  # fmt: skip
         if key in data and not integer(data[key], bounds):
             return f"{key} must be an integer in [{bounds[0]}, {bounds[1]}]"
     return None
