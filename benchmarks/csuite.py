@@ -416,11 +416,7 @@ def _measure(
         row.problems.append(f"bench({program.check_n}) = {checksum}, native {expected}")
         return
     n = calibrate(lambda k: call(k)[0], program.check_n, target, seconds)
-    best, results = math.inf, set()
-    for _ in range(reps):
-        t, result = call(n)
-        best = min(best, t)
-        results.add(result)
+    best, results = _best(call, n, reps)
     row.n, row.seconds, row.calls = n, best, reps
     row.checksum = results.pop() if len(results) == 1 else None
     expected = native.checksum(n)
