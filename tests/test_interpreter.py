@@ -505,3 +505,43 @@ def test_dynamic_pages_past_the_top_wrap_to_the_bottom() -> None:
     assert mem.write_checked(0x1000, b"ok")  # the wrapped page is writable
     mem.unmap_range(0xFFFFF000, 0x2000)
     assert sorted(mem.pages) == sorted(mem.writable) == [1, 0xFFFFE]
+
+
+_HOST_MODULE = build([RET], ro_data_size=16, ro_data=b"r" * 16, rw_data_size=4096, rw_data=b"w" * 8, stack_size=8192)[0]
+
+
+def _edges(lo: int, hi: int) -> list[int]:
+    return [lo - 2, lo - 1, lo, lo + 1, hi - 2, hi - 1, hi, hi + 1]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.sampled_from(
+        sorted({a for lo, hi in ((0x10000, 0x11000), (0x30000, 0x31000), (0xFFFE0000 - 8192, 0xFFFE0000))
+                for a in _edges(lo, hi)})  # fmt: skip
+    ),
+    st.integers(0, 5),
+)
+def test_host_memory_access_is_exactly_the_regions(address: int, length: int) -> None:
+    """The host's reads and guest-permission writes reach a range iff one region holds all of it: ro data and
+    rw data for reads, rw data and the stack for both; the spans in between (and a range straddling a region's
+    end) are refused whole."""
+    m = _HOST_MODULE.memory_map  # (its sizes are whole pages: the 16 bytes of ro data are readable as 4 KiB)
+    assert (m.ro_data_address, m.ro_data_size, m.rw_data_address, m.rw_data_size, m.stack_address_high) == (
+        0x10000, 0x1000, 0x30000, 0x1000, 0xFFFE0000)  # fmt: skip
+    mem = _HOST_MODULE.instantiate().memory
+    end = address + length
+
+    def within(lo: int, hi: int) -> bool:
+        return lo <= address and end <= hi
+
+    writable = length == 0 or within(0x30000, 0x31000) or within(0xFFFE0000 - 8192, 0xFFFE0000)
+    readable = writable or within(0x10000, 0x11000)
+    data = bytes(range(1, length + 1))
+    assert mem.write_checked(address, data) is writable
+    if readable:
+        ro = bytes(b"r" * 16 + bytes(0x1000 - 16))[address - 0x10000 : end - 0x10000] if address >= 0x10000 else b""
+        assert mem.read(address, length) == (data if writable else ro)
+    else:
+        with pytest.raises(ValueError, match="not readable"):
+            mem.read(address, length)

@@ -168,6 +168,15 @@ class StandardMemory:
         """Host-side read; raises ValueError naming the range when it is not readable."""
         if length == 0:
             return b""
+        m = self.map
+        end = address + length
+        # The stack and rw data are where a host's pointers point: checked inline (the rest through _locate).
+        if m.stack_address_low <= address and end <= m.stack_address_high:
+            start = address - m.stack_address_low
+            return bytes(self.stack[start : start + length])
+        if m.rw_data_address <= address and end <= self.rw_end:
+            start = address - LOW_BASE
+            return bytes(self.low[start : start + length])
         loc = self._locate(address, length, False)
         if loc is None:
             raise ValueError(f"memory range {address:#x}..{address + length:#x} is not readable")
@@ -180,7 +189,17 @@ class StandardMemory:
 
     def write_checked(self, address: int, data: bytes) -> bool:
         """A guest-permission write (rw data and stack only): False, writing nothing, when not writable."""
-        return self._write(address, data, True)
+        m = self.map
+        end = address + len(data)
+        if m.stack_address_low <= address and end <= m.stack_address_high:  # (inline, as in read)
+            start = address - m.stack_address_low
+            self.stack[start : start + len(data)] = data
+            return True
+        if m.rw_data_address <= address and end <= self.rw_end:
+            start = address - LOW_BASE
+            self.low[start : start + len(data)] = data
+            return True
+        return not data or self._write(address, data, True)  # (nothing to write is allowed anywhere, as is_writable)
 
     def _write(self, address: int, data: bytes, guest: bool) -> bool:
         loc = self._locate(address, len(data), guest)
