@@ -66,6 +66,7 @@ class Code:
         self._listing: list[Instruction] | None = None  # see listing()
         self._index: dict[int, int] | None = None  # pc → position in _listing
         self._reads = [_READS.get(self._names[op], -1) for op in range(256)]
+        self._ends_block = [n != INVALID and n in TERMINATORS for n in self._names]  # per opcode
 
     def __len__(self) -> int:
         return len(self.code)
@@ -123,8 +124,7 @@ class Code:
         code_len = len(self.code)
         if not code_len or not self.is_instruction_start(0):
             return list(self.instructions())
-        starts = [i * 8 + p for i, b in enumerate(self.bitmask) if b for p in _BITS[b]]
-        starts.append(code_len)  # a sentinel: past the last instruction, the generic path takes over
+        starts = [*self._starts(), code_len]  # a sentinel: past the last instruction, the generic path takes over
         new, cls, name_args = tuple.__new__, Instruction, self._name_args
         out: list[Instruction] = []
         append = out.append
@@ -239,26 +239,23 @@ class Code:
         return None if skip > BITMASK_MAX else skip
 
     def valid_targets(self) -> frozenset[int]:
-        """Every valid jump target, from one pass over the bitmask (cheaper than asking pc by pc)."""
+        """Every valid jump target, from one pass over the instruction starts (cheaper than asking pc by pc)."""
         targets = getattr(self, "_valid_targets", None)
         if targets is None:
-            code, bitmask, names = self.code, self.bitmask, self._names
-            out = []
-            prev = -1
-            for byte_index, byte in enumerate(bitmask):
-                while byte:
-                    low = byte & -byte
-                    pc = byte_index * 8 + low.bit_length() - 1
-                    byte ^= low
-                    if pc == 0:
-                        out.append(0)
-                    elif prev >= 0 and pc - prev <= BITMASK_MAX + 1:
-                        previous = names[code[prev]]
-                        if previous != INVALID and previous in TERMINATORS:
-                            out.append(pc)
-                    prev = pc
+            code, ends = self.code, self._ends_block
+            starts = self._starts()
+            out = [0] if starts and starts[0] == 0 else []
+            # A start is a target when the instruction right before it (within the clamped skip) ends a block.
+            out += [pc for prev, pc in itertools.pairwise(starts) if pc - prev <= BITMASK_MAX + 1 and ends[code[prev]]]
             targets = self._valid_targets = frozenset(out)
         return targets
+
+    def _starts(self) -> list[int]:
+        """Every set bit of the bitmask, in order (one table lookup per byte), computed once."""
+        starts = getattr(self, "_start_list", None)
+        if starts is None:
+            starts = self._start_list = [i * 8 + p for i, b in enumerate(self.bitmask) if b for p in _BITS[b]]
+        return starts
 
     def is_jump_target_valid(self, pc: int) -> bool:
         """Only the first instruction of a basic block may be jumped to."""

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import gc
 import struct
+from bisect import bisect_left
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
@@ -93,13 +94,14 @@ _BACKWARD_CANDIDATES = BRANCHES | {"jump"}
 def allocate(instructions: list[Instruction]) -> tuple[int | Mem, ...]:
     """Where each guest register lives: the most used ones get host registers. A use counts 16 times more for
     each backward branch or jump that spans it (a loop), found with one prefix sum over instruction indices."""
-    index = {inst[0]: i for i, inst in enumerate(instructions)}
-    depth = [0] * (len(instructions) + 1)
     jumps = _BACKWARD_CANDIDATES
-    for i, inst in enumerate(instructions):
-        if inst[1] in jumps:
-            start = index.get(inst[2][-1])
-            if start is not None and start <= i:
+    loops = [(i, inst[2][-1]) for i, inst in enumerate(instructions) if inst[1] in jumps]
+    depth = [0] * (len(instructions) + 1)
+    if loops:
+        pcs = [inst[0] for inst in instructions]  # ascending: a target's index by bisection
+        for i, target in loops:
+            start = bisect_left(pcs, target)
+            if start <= i and pcs[start] == target:
                 depth[start] += 1
                 depth[i + 1] -= 1
     uses = [0] * 13
@@ -133,14 +135,18 @@ def _tight_loops(instructions: list[Instruction], valid: frozenset[int]) -> set[
     heads = set()
     start = -1  # the current block's start
     memory = False
-    for inst in instructions:
-        if inst.pc in valid:
-            start, memory = inst.pc, False
-        if inst.name.startswith(("load_", "store_")) and not inst.name.startswith("load_imm"):
+    accesses, loop_ends = _ACCESSES, _BACKWARD_CANDIDATES
+    for pc, name, args, _ in instructions:
+        if pc in valid:
+            start, memory = pc, False
+        if name in accesses:
             memory = True
-        if (inst.name == "jump" or inst.name in BRANCHES) and inst.args[-1] == start and not memory:
+        elif name in loop_ends and args[-1] == start and not memory:
             heads.add(start)
     return heads
+
+
+_ACCESSES = frozenset(n for n in KIND if n.startswith(("load_", "store_")) and not n.startswith("load_imm"))
 
 
 _BRANCH_CC = {
