@@ -377,3 +377,18 @@ def test_a_runaway_contract_stops_at_a_blocks_weight_by_default() -> None:
         pytest.skip("2e9 instructions want the JIT")
     result = env.call(address)
     assert not result.success and result.error is PalletError.OutOfGas and result.gas_used == env.gas_limit
+
+
+def test_host_functions_charge_their_schedule_weight_exactly(env: Env) -> None:
+    """Each repeat of (keccak of 64 bytes, own balance) adds its 6 instructions' fuel, two host-call bases, keccak's
+    base and per-byte ref_time, and balance's ref_time and proof_size (config.Schedule, revive.md §4.1)."""
+    unit = "    a0 = sp - 128\n    a1 = 64\n    a2 = sp - 32\n    ecalli 0\n    a0 = sp - 64\n    ecalli 1\n"
+    weights = []
+    for k in (1, 2, 3):
+        address = env.deploy(_asm_contract(unit * k + "    ret\n", ["hash_keccak_256", "balance"]))
+        result = env.call(address)
+        assert result.success
+        weights.append(result.weight)
+    per_unit = 6 * 1_000 + 2 * 168_973 + (3_361_333 + 3_648 * 64) + 5_858_000
+    assert [w.ref_time - weights[0].ref_time for w in weights] == [0, per_unit, 2 * per_unit]
+    assert [w.proof_size - weights[0].proof_size for w in weights] == [0, 2_552, 2 * 2_552]
