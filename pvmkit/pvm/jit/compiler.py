@@ -208,7 +208,9 @@ class JitCompiler:
         self.rw = (mm.rw_data_address, mm.rw_data_size)
         self.stack = (mm.stack_address_low, mm.stack_address_high - mm.stack_address_low)
         self.a = Assembler()
-        self.epilogue = self.a.label()
+        self.epilogue = self.a.label()  # bound before the first instruction: jumps to it are patched in place
+        self.epilogue_at = -1
+        self.template_epilogue = Label()  # never bound: a template's exits jump to it, patched where it is placed
         self.dispatch = self.a.label()  # an indirect jump through the table: eax = guest address, ecx = its pc
         self.bad_target = self.a.label()  # an invalid table slot: traps at the pc in ecx
         self.charged_labels: dict[int, Label] = {}
@@ -312,6 +314,9 @@ class JitCompiler:
                 a.mov(where, _SLOTS[i])
         a.mov(GAS, _GAS)
         a.jmp(Mem(CTX, rt.TARGET))
+        a.bind(self.epilogue)
+        self.epilogue_code()
+        self.epilogue_at = self.epilogue.pos
         charged: dict[int, int] = {}
         uncharged: dict[int, int] = {}
         valid = self.valid = code.valid_targets()
@@ -343,8 +348,6 @@ class JitCompiler:
                 self.place_cold(*stub)
             else:
                 stub()
-        a.bind(self.epilogue)
-        self.epilogue_code()
         # Targets that never got a block (invalid ones are never jumped to natively) still need binding.
         for pc, label in self.charged_labels.items():
             if pc not in charged:
@@ -430,8 +433,8 @@ class JitCompiler:
             self.exit(rt.EXIT_OUT_OF_GAS, pc)
             return
         code += b"\x49\xc7\x45" + bytes((rt.EXIT_PC,)) + pc.to_bytes(4, "little")
-        code += b"\xb8" + rt.EXIT_OUT_OF_GAS.to_bytes(4, "little") + b"\xe9\0\0\0\0"
-        a._fixups.append((self.epilogue, len(code) - 4, 4))
+        code += b"\xb8" + rt.EXIT_OUT_OF_GAS.to_bytes(4, "little") + b"\xe9"
+        code += (self.epilogue_at - len(code) - 4).to_bytes(4, "little", signed=True)
 
     def instruction(self, inst: Instruction) -> None:
         name = inst.name
@@ -517,8 +520,8 @@ class JitCompiler:
         return body._replace(holes=((body.code.index(pattern), 0),), plain=False), cold, ok
 
     def build_template(self, emit: Emitter, inst: Instruction, offset_holes: bool) -> tuple[Piece, Piece | None, bool]:
-        main = self.a
-        self.a, self.template, self.cold_code = Assembler(), [], None
+        main, epilogue = self.a, self.epilogue
+        self.a, self.template, self.cold_code, self.epilogue = Assembler(), [], None, self.template_epilogue
         self.template_disps = [] if offset_holes else None
         try:
             ok = emit(self, inst)
@@ -536,6 +539,7 @@ class JitCompiler:
             return body, cold, ok
         finally:
             self.a, self.template, self.cold_code, self.template_disps = main, None, None, None
+            self.epilogue = epilogue
 
     def piece(self, external: Label | None) -> Piece:
         """The scratch assembler's code as a Piece: its jumps to the epilogue and to `external` (labels outside
@@ -555,9 +559,10 @@ class JitCompiler:
         out += piece.code
         for pos in piece.pcs:
             _PACK_U32(out, start + pos, pc)
-        if piece.exits:
-            epilogue = self.epilogue
-            a._fixups += [(epilogue, start + pos, 4) for pos in piece.exits]
+        epilogue = self.epilogue_at
+        for pos in piece.exits:
+            pos += start
+            _PACK_I32(out, pos, epilogue - pos - 4)
         for pos, lo in piece.holes:
             _PACK_U32(out, start + pos, (operand - lo) & M32)
         return start
