@@ -181,3 +181,32 @@ def test_linear_decoding_equals_decoding_pc_by_pc(code: list[int], density: floa
     assert list(fresh.instructions()) == reference and all(type(i) is Instruction for i in fresh.listing())
     for start in {i.pc for i in reference if i.name != INVALID}:  # blocks cut from the listing
         assert fresh.block(start) == Code(REVIVE_V1, raw, bytes(bitmask)).block(start)
+
+
+@given(
+    st.lists(st.tuples(st.sampled_from([TRAP, FALLTHROUGH, LOAD_IMM, JUMP, 255]), st.integers(1, 27)), max_size=12),
+    st.booleans(),
+)
+def test_valid_targets_are_exactly_the_pcs_is_jump_target_valid_accepts(insts, pad_bit) -> None:
+    """The JIT's set of block starts (one pass) and the interpreter's question per pc agree, for instructions up
+    to 27 bytes long (past the 25 polkavm looks back), whichever byte of the bitmask the target starts."""
+    code, starts = bytearray(), []
+    for opcode, length in insts:
+        starts.append(len(code))
+        code += bytes([opcode]) + bytes(length - 1)
+    bitmask = bytearray(bits(*starts, length=len(code)))
+    if pad_bit and len(code) % 8:  # a start past the end of code (a parsed blob refuses it; Code must not care)
+        bitmask[-1] |= 1 << (len(code) % 8)
+    view = Code(REVIVE_V1, bytes(code), bytes(bitmask))
+    assert view.valid_targets() == {pc for pc in range(len(bitmask) * 8) if view.is_jump_target_valid(pc)}
+
+
+def test_a_previous_instruction_25_bytes_back_is_seen_only_from_an_unaligned_target() -> None:
+    """polkavm's get_previous_instruction_skip reads the target's bitmask byte and the three before it: from a
+    target at a multiple of 8 the start 25 bytes back is out of reach, so the target is not a block start."""
+    aligned = Code(REVIVE_V1, bytes(7) + bytes([TRAP]) + bytes(24) + bytes([LOAD_IMM]), bits(7, 32, length=33))
+    assert not aligned.is_jump_target_valid(32) and 32 not in aligned.valid_targets()
+    unaligned = Code(REVIVE_V1, bytes(6) + bytes([TRAP]) + bytes(24) + bytes([LOAD_IMM]), bits(6, 31, length=32))
+    assert unaligned.is_jump_target_valid(31) and 31 in unaligned.valid_targets()
+    near = Code(REVIVE_V1, bytes(8) + bytes([TRAP]) + bytes(23) + bytes([LOAD_IMM]), bits(8, 32, length=33))
+    assert near.is_jump_target_valid(32) and 32 in near.valid_targets()

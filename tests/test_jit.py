@@ -703,3 +703,36 @@ def test_fuzz_shared_templates_give_the_code_an_empty_library_gives(insts, layou
         assert JitCompiler(module).compile().code == warm
     finally:
         TEMPLATES.update(library)
+
+
+@pytest.mark.parametrize(("lead", "pad"), [(7, 24), (6, 24), (8, 23), (7, 25)])
+def test_jumps_past_a_long_terminator_agree_with_the_interpreter(lead: int, pad: int) -> None:
+    """`jump` over a trap padded to 1 + pad bytes, to a load at lead + 1 + pad: with lead 7 and pad 24 the target is
+    at pc 32, a multiple of 8, where polkavm cannot see the trap 25 bytes back, so the jump itself traps (the JIT
+    used to jump)."""
+    from pvmkit.pvm.program import encode_instruction
+
+    target = lead + 1 + pad
+    code = bytearray(encode_instruction(REVIVE_V1, "jump", (target,), 0)).ljust(lead, b"\0")
+    code += encode_instruction(REVIVE_V1, "trap", ()).ljust(1 + pad, b"\0")
+    code += encode_instruction(REVIVE_V1, "load_imm", (7, 42))
+    end = len(code)
+    code += encode_instruction(REVIVE_V1, "trap", ())
+    bitmask = bytearray((len(code) + 7) // 8)
+    for start in (0, lead, target, end):
+        bitmask[start >> 3] |= 1 << (start & 7)
+    blob = ProgramBlob.parse(ProgramBlob(code=bytes(code), bitmask=bytes(bitmask)).write())
+    results = {backend: outcome(blob, backend, [0] * 13, 100, memory=False) for backend in ("interpreter", "jit")}
+    assert results["jit"] == results["interpreter"]
+    trace = results["jit"][0]
+    reachable = pad < 24 or pad == 24 and target % 8  # (a trap 26 bytes long is out of reach from anywhere)
+    assert trace[0][:2] == ((K.TRAP, end) if reachable else (K.TRAP, 0))
+    assert crosscheck_ok(blob)
+
+
+def crosscheck_ok(blob: ProgramBlob) -> bool:
+    inst = Module(blob, ModuleConfig(backend="crosscheck")).instantiate()
+    inst.set_next_program_counter(0)
+    inst.gas = 100
+    inst.run()  # raises CrosscheckError on any difference
+    return True

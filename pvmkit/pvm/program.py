@@ -239,14 +239,22 @@ class Code:
         return None if skip > BITMASK_MAX else skip
 
     def valid_targets(self) -> frozenset[int]:
-        """Every valid jump target, from one pass over the instruction starts (cheaper than asking pc by pc)."""
+        """Every pc `is_jump_target_valid` accepts, from one pass over the instruction starts (cheaper than asking
+        pc by pc)."""
         targets = getattr(self, "_valid_targets", None)
         if targets is None:
             code, ends = self.code, self._ends_block
+            code_len = len(code)
             starts = self._starts()
-            out = [0] if starts and starts[0] == 0 else []
-            # A start is a target when the instruction right before it (within the clamped skip) ends a block.
-            out += [pc for prev, pc in itertools.pairwise(starts) if pc - prev <= BITMASK_MAX + 1 and ends[code[prev]]]
+            out = [0] if starts and starts[0] == 0 and code_len else []
+            # A start is a target when the instruction right before it ends a block and _previous_skip sees it:
+            # within 25 bytes, but within 24 when the target is a multiple of 8 (polkavm reads 32 bitmask bits
+            # ending with the target's byte, so the fourth byte back is out of its reach then).
+            out += [
+                pc
+                for prev, pc in itertools.pairwise(starts)
+                if pc < code_len and ends[code[prev]] and (pc - prev <= BITMASK_MAX or pc & 7 and pc - prev == 25)
+            ]
             targets = self._valid_targets = frozenset(out)
         return targets
 
