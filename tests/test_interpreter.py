@@ -545,3 +545,21 @@ def test_host_memory_access_is_exactly_the_regions(address: int, length: int) ->
     else:
         with pytest.raises(ValueError, match="not readable"):
             mem.read(address, length)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.tuples(st.sampled_from([0, 0x1000, 0x3000, 0xFFFFF000]), st.booleans()), max_size=4),
+    st.sampled_from([0, 0xFFF, 0x1000, 0x2FFE, 0xFFFFFFF0, 0xFFFFEFFF]),
+    st.integers(0, 0x3001),
+)
+def test_dynamic_memory_access_checks_cover_every_page_of_the_range(pages, address, length) -> None:
+    """is_readable / is_writable (page by page) against a byte-by-byte model, across page ends and 2^32."""
+    from pvmkit.pvm.memory import DynamicMemory
+
+    mem = DynamicMemory(0x1000, 1 << 20)
+    for page, writable in pages:
+        mem.map_range(page, 0x1000, writable)
+    touched = {((address + i) & 0xFFFFFFFF) >> 12 for i in range(length)}
+    assert mem.is_readable(address, length) == touched.issubset(mem.pages)
+    assert mem.is_writable(address, length) == touched.issubset(mem.writable)

@@ -326,6 +326,8 @@ def test_cli_demo_runs_the_main_job() -> None:
     for who, balance in (("Alice", "750,000"), ("Bob", "150,000"), ("Charlie", "100,000")):
         assert re.search(rf"balance of {who} +{balance}\n", out), who
     assert "30 more transfers in" in out
+    bad = CliRunner().invoke(main, ["demo", "--transfers", "-1"])
+    assert bad.exit_code == 2 and "-1 is not in the range x>=0" in bad.output
 
 
 def test_the_readme_imports_work() -> None:
@@ -392,3 +394,20 @@ def test_host_functions_charge_their_schedule_weight_exactly(env: Env) -> None:
     per_unit = 6 * 1_000 + 2 * 168_973 + (3_361_333 + 3_648 * 64) + 5_858_000
     assert [w.ref_time - weights[0].ref_time for w in weights] == [0, per_unit, 2 * per_unit]
     assert [w.proof_size - weights[0].proof_size for w in weights] == [0, 2_552, 2 * 2_552]
+
+
+def test_call_data_copy_of_4_gib_fails_before_building_the_padding(env: Env) -> None:
+    """out_len = 2^32 - 1 at a writable pointer: OutOfBounds, without first allocating 4 GiB of zeros to write."""
+    import tracemalloc
+
+    body = "    a0 = 0x1000\n    a1 = 0xffffffff\n    a2 = 0\n    ecalli 0\n    ret\n"
+    code = _asm_contract(body, ["call_data_copy"])
+    address = env.deploy(code)
+    tracemalloc.start()
+    try:
+        result = env.call(address, b"\1\2")
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert not result.success and result.error is PalletError.OutOfBounds
+    assert peak < 64 << 20

@@ -8,6 +8,7 @@ else (ro data, aux data, the heap past the initial rw size, faults) goes through
 from __future__ import annotations
 
 import struct
+from collections.abc import Container
 from dataclasses import dataclass
 
 M32 = 0xFFFFFFFF
@@ -324,10 +325,20 @@ class DynamicMemory:
         self._put(address, data)
 
     def is_readable(self, address: int, length: int) -> bool:
-        return all(((address + i) & M32) >> self.shift in self.pages for i in range(0, length, 1)) if length else True
+        return self._covered(address, length, self.pages)
 
     def is_writable(self, address: int, length: int) -> bool:
-        return all(((address + i) & M32) >> self.shift in self.writable for i in range(length))
+        return self._covered(address, length, self.writable)
+
+    def _covered(self, address: int, length: int, pages: Container[int]) -> bool:
+        """Whether every page of [address, address + length) (wrapping at 2^32) is in `pages`: checked page by page,
+        not byte by byte (a host call may name up to 4 GiB)."""
+        if length <= 0:
+            return True
+        first = address >> self.shift
+        wrap = M32 >> self.shift
+        count = min(((address + length - 1) >> self.shift) - first + 1, wrap + 1)
+        return all((first + i) & wrap in pages for i in range(count))
 
     def write_checked(self, address: int, data: bytes) -> bool:
         """A guest-permission write (writable pages only): False, writing nothing, when not writable."""

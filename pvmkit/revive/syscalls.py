@@ -311,6 +311,8 @@ def _call_data_copy(h: Host, r: list) -> None:
     data = h.frame.input
     if data is None:
         raise ExecError(E.InputForwarded)
+    if not h.inst.memory.is_writable(out_ptr, out_len):  # before out_len bytes of padding are built (up to 4 GiB)
+        raise ExecError(E.OutOfBounds, detail=f"cannot write {out_len} bytes at {out_ptr:#x}")
     chunk = data[offset : offset + out_len] if offset < len(data) else b""
     h.write(out_ptr, chunk + bytes(out_len - len(chunk)))
 
