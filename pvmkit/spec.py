@@ -60,6 +60,8 @@ from typing import Any
 
 import click
 
+from . import safejson
+
 SPEC_MARKER_BEGIN = "/* runner.json"
 SPEC_MARKER_END = "*/"
 GENESIS_BALANCE = 1_000_000_000_000
@@ -336,9 +338,11 @@ def parse_spec(obj: Any, *, name: str, base_dir: Path, source: Path | None = Non
 
 def _json(text: str, line_offset: int = 0) -> Any:
     try:
-        return json.loads(text)
+        return safejson.loads(text)
     except json.JSONDecodeError as e:
         raise SpecError(f"invalid JSON: {e.msg} at line {e.lineno + line_offset} column {e.colno}") from None
+    except ValueError as e:  # nested too deeply, or an integer past Python's digit limit
+        raise SpecError(f"invalid JSON: {e}") from None
 
 
 def load_specs(path: str | Path, *, contract: str | None = None, name: str | None = None) -> list[Spec]:

@@ -245,6 +245,16 @@ def test_malformed_spec_is_a_clean_error(tmp_path: Path, text: str, message: str
     assert lines[1] == "0 passed, 0 failed, 1 error"
 
 
+def test_json_that_python_cannot_hold_is_a_clean_error(tmp_path: Path) -> None:
+    """json.loads fails on these with RecursionError and ValueError rather than JSONDecodeError."""
+    for text, message in (("[" * 100_000 + "]" * 100_000, "invalid JSON: JSON nested 100000 levels deep"),
+                          ('{"balances": ' + "9" * 5_000 + "}", "invalid JSON: Exceeds the limit")):  # fmt: skip
+        path = tmp_path / "bad.json"
+        path.write_text(text)
+        code, lines = run_cli(str(path), "--no-differential")
+        assert code == 1 and lines[0].startswith(f"ERROR {path}: ") and message in lines[0], lines[0][:200]
+
+
 def test_sol_without_spec_comment(tmp_path: Path) -> None:
     path = tmp_path / "Plain.sol"
     path.write_text("contract Plain {}\n")
@@ -414,3 +424,24 @@ def test_evm_env_without_pyrevm(monkeypatch: pytest.MonkeyPatch) -> None:
     assert not evm_module.available()
     with pytest.raises(RuntimeError, match=r"pyrevm is not installed: pip install pvmkit\[evm\]"):
         evm_module.EvmEnv()
+
+
+def test_safejson_measures_nesting_outside_strings() -> None:
+    from pvmkit import safejson
+
+    assert safejson.nesting_depth('{"a": ["[[[", {"b": "\\"]]"}], "c": []}') == 3
+    deepest = "[" * safejson.MAX_DEPTH + "]" * safejson.MAX_DEPTH
+    assert safejson.loads(deepest) is not None
+    with pytest.raises(ValueError, match=f"nested {safejson.MAX_DEPTH + 1} levels deep"):
+        safejson.loads("[" + deepest + "]")
+
+
+def test_importing_the_host_keeps_the_recursion_limit() -> None:
+    """py_ecc raises the process's recursion limit on import; pvmkit's import of it puts the limit back (a fresh
+    interpreter: this one may have imported py_ecc itself)."""
+    import subprocess
+    import sys
+
+    code = "import sys; before = sys.getrecursionlimit(); import pvmkit.env; print(before, sys.getrecursionlimit())"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert out[0] == out[1], out

@@ -55,6 +55,12 @@ def test_cli_vectors_reports_unreadable_files(tmp_path) -> None:
     assert out.exit_code != 0 and "missing.json" in out.output and "Traceback" not in out.output
     out = CliRunner().invoke(main, ["vectors", str(junk)])
     assert out.exit_code == 1 and "cannot read vector" in out.output
+    # JSON that json.loads gives up on with other errors than JSONDecodeError: too deep, an int over 4,300 digits.
+    for text in ("[" * 100_000 + "]" * 100_000, '{"initial-gas": ' + "9" * 5_000 + "}"):
+        junk.write_text(text)
+        out = CliRunner().invoke(main, ["vectors", str(junk)])
+        assert out.exit_code == 1 and "cannot read vector" in out.output and out.exception is None or isinstance(
+            out.exception, SystemExit), out.output  # fmt: skip
 
 
 def test_malformed_and_hostile_vectors_fail_with_one_line_each(tmp_path) -> None:

@@ -6,10 +6,10 @@ A vector gives initial registers, pc, page map, memory and gas, and the expected
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from .. import safejson
 from .blob import ProgramBlob, ProgramBlobError
 from .interpreter import Instance, InterruptKind, Module, ModuleConfig
 
@@ -39,8 +39,8 @@ class VectorError(ValueError):
 
 def load_vector(path: Path) -> dict:
     try:
-        data = json.loads(path.read_text())
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+        data = safejson.loads(path.read_text())
+    except (OSError, UnicodeDecodeError, ValueError) as e:  # (ValueError: bad JSON, too deep, or a huge int)
         raise VectorError(f"{path}: cannot read vector: {e}") from None
     required = ("initial-regs", "initial-pc", "initial-gas", "program", "expected-status")
     if not isinstance(data, dict) or any(k not in data for k in required):

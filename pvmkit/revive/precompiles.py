@@ -20,12 +20,20 @@ Bounding the work (pure Python is slow, and inputs can claim enormous sizes):
 from __future__ import annotations
 
 import hashlib
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import coincurve
 from Crypto.Hash import RIPEMD160, keccak
-from py_ecc import optimized_bn128 as bn
+
+# Importing py_ecc raises the process's recursion limit to 100,000, so that deep recursion anywhere after it (json.loads
+# of deeply nested input, say) overflows the C stack and kills the process instead of raising RecursionError. The
+# limit is put back: what is used here (optimized_bn128) recurses at most ~256 deep (multiply, bit by bit).
+_RECURSION_LIMIT = sys.getrecursionlimit()
+from py_ecc import optimized_bn128 as bn  # noqa: E402
+
+sys.setrecursionlimit(_RECURSION_LIMIT)
 
 __all__ = [
     "DEFAULT_GAS_CAP",
