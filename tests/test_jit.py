@@ -349,6 +349,21 @@ def test_on_disk_cache_is_used_and_validated(tmp_path, monkeypatch: pytest.Monke
     entries[0].write_bytes(bytes(corrupted))
     assert cache.load(entries[0].stem) is None  # the checksum catches it; the next run recompiles
     assert run_once() == 42
+    # Entries with a valid checksum but fields of the wrong shape, or native offsets outside the code, are refused.
+    import hashlib
+    import marshal
+
+    good = cache.load(entries[0].stem)
+    assert good is not None
+    fields = (good.code, good.entry, good.bad_target, good.charged, good.uncharged, good.jump_table,
+              good.native_instructions)  # fmt: skip
+    for at, value in ((3, list(good.charged.items())), (4, {0: len(good.code)}), (3, {0: -1}), (5, 7), (1, 10**9)):
+        bad = list(fields)
+        bad[at] = value
+        payload = marshal.dumps(tuple(bad))
+        entries[0].write_bytes(hashlib.sha256(entries[0].stem.encode() + payload).digest() + payload)
+        assert cache.load(entries[0].stem) is None, (at, value)
+    assert run_once() == 42
 
 
 _CALLS = """

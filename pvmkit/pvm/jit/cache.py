@@ -61,9 +61,12 @@ def load(entry_key: str) -> JitProgram | None:
     try:
         fields = marshal.loads(payload)
         code, entry, bad_target, charged, uncharged, table, native = fields
+        # (Every native offset lies inside the code: an entry that passes the checksum is still only data.)
         ok = (isinstance(code, bytes) and isinstance(entry, int) and isinstance(bad_target, int)
               and isinstance(native, int) and 0 <= entry < len(code) and 0 <= bad_target < len(code)
-              and all(isinstance(k, int) and isinstance(v, int) for d in (charged, uncharged) for k, v in d.items())
+              and isinstance(charged, dict) and isinstance(uncharged, dict) and isinstance(table, list | tuple)
+              and all(isinstance(k, int) and isinstance(v, int) and 0 <= v < len(code)
+                      for d in (charged, uncharged) for k, v in d.items())
               and all(t is None or isinstance(t, int) for t in table))  # fmt: skip
     except (ValueError, TypeError, EOFError):
         return None
