@@ -322,7 +322,9 @@ def cc(sources: tuple[Path, ...], output: Path, opt: str, exports: tuple[str, ..
 
 
 @main.command()
-@click.option("--transfers", default=1000, show_default=True, help="Extra transfers to time at the end.")
+@click.option(
+    "--transfers", default=1000, show_default=True, type=click.IntRange(0), help="Extra transfers to time at the end."
+)
 def demo(transfers: int) -> None:
     """Deploy a resolc-compiled ERC-20 and make transfers, showing events, reverts and balances."""
     from .demo import run_demo
