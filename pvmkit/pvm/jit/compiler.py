@@ -437,15 +437,16 @@ class JitCompiler:
         code += (self.epilogue_at - len(code) - 4).to_bytes(4, "little", signed=True)
 
     def instruction(self, inst: Instruction) -> None:
-        name = inst.name
-        if name == INVALID or name == "trap":
-            self.exit(rt.EXIT_TRAP, inst.pc)
+        name = inst[1]
+        route = _ROUTE.get(name)
+        if route is None:  # a trap, or an instruction the interpreter runs
+            if name == INVALID or name == "trap":
+                self.exit(rt.EXIT_TRAP, inst.pc)
+            else:
+                self.fallback(inst.pc)
             return
-        emit = _EMITTERS.get(name)
-        if emit is None:
-            self.fallback(inst.pc)
-            return
-        if name in _CONTROL:
+        emit, path, base, at = route
+        if path == _CONTROL_PATH:
             if emit(self, inst):
                 self.native += 1
             else:
@@ -454,29 +455,26 @@ class JitCompiler:
         # Position-independent instructions are encoded once per (name, operands) and then copied: the
         # template is built in a scratch assembler (internal labels resolved), so a repeat costs byte copies
         # plus patching the pc of its exits and the jumps between its body, its cold part and the epilogue.
-        base = MEMORY_BASE.get(name)
+        args = inst[2]
         operand = 0
-        if base is None:
-            key: tuple = (name, inst.args)
-            at = _IMMEDIATE.get(name)
-            if at is not None:  # try the template without the immediate (see immediate_template)
-                args = inst.args
-                operand = args[at]
-                imm_key = (name, args[:at], args[at + 1 :], operand & M32 >= 1 << 31)
-                template = self.templates.get(imm_key)
-                if template is None:
-                    shared = self.shared_key(inst, at, imm_key[3])
-                    template = _library(shared, lambda: self.immediate_template(emit, inst, at))
-                    self.templates[imm_key] = template
-                if template is False:
-                    operand = 0
-                else:
-                    key = imm_key
-        else:
-            args = inst.args
-            at = MEMORY_OFFSET[name]
+        if path == _MEMORY_PATH:
             operand = args[at]
-            key = (name, args[:at], args[at + 1 :], self.hint[args[base]])
+            key: tuple = (name, args[:at], args[at + 1 :], self.hint[args[base]])
+        elif path == _IMMEDIATE_PATH:  # try the template without the immediate (see immediate_template)
+            key = (name, args)
+            operand = args[at]
+            imm_key = (name, args[:at], args[at + 1 :], operand & M32 >= 1 << 31)
+            template = self.templates.get(imm_key)
+            if template is None:
+                shared = self.shared_key(inst, at, imm_key[3])
+                template = _library(shared, lambda: self.immediate_template(emit, inst, at))
+                self.templates[imm_key] = template
+            if template is False:
+                operand = 0
+            else:
+                key = imm_key
+        else:
+            key = (name, args)
         template = self.templates.get(key)
         if template is None:
             if base is not None:  # an indirect access: the offset is patched, the base's region hint orders checks
@@ -1198,3 +1196,15 @@ def _jump_indirect(c: JitCompiler, inst: Instruction) -> bool:
 def _ecalli(c: JitCompiler, inst: Instruction) -> bool:
     c.exit(rt.EXIT_ECALLI, inst.pc, inst.args[0] & M32)
     return True
+
+
+# name → (emitter, path, base operand, patched operand) for instruction(): one lookup routes an instruction.
+_CONTROL_PATH, _MEMORY_PATH, _IMMEDIATE_PATH, _PLAIN_PATH = range(4)
+_ROUTE: dict[str, tuple[Emitter, int, int | None, int]] = {
+    name: (emit, _CONTROL_PATH, None, -1) if name in _CONTROL
+    else (emit, _MEMORY_PATH, MEMORY_BASE[name], MEMORY_OFFSET[name]) if name in MEMORY_BASE
+    else (emit, _IMMEDIATE_PATH, None, _IMMEDIATE[name]) if name in _IMMEDIATE
+    else (emit, _PLAIN_PATH, None, -1)
+    for name, emit in _EMITTERS.items()
+    if name != "trap"
+}  # fmt: skip
