@@ -1501,3 +1501,23 @@ def test_terminate_while_reentrant_is_an_error(env: Env) -> None:
     rc, _, _, out = call_result(env.call(hex_addr(front)).output, 84)
     assert rc == 0 and call_result(out)[0] == 1  # the inner frame trapped with TerminatedWhileReentrant
     assert front in env.chain.state.contracts
+
+
+def test_a_contract_under_construction_has_no_code_for_anyone(env: Env) -> None:
+    """The pallet stores ContractInfoOf only when the constructor's frame ends ("we do not allow to call into a
+    contract from its own constructor", exec.rs): until then code_size is 0, code_hash is keccak("") (the account
+    exists), is_contract is 0, and a call to the address only transfers value (nothing runs, no return data)."""
+    ctor = (sys("address", CALLEE) + sys("code_size", CALLEE) + keep(RES + 100)
+            + sys("code_hash", CALLEE, RES + 108) + sys("is_contract", CALLEE) + keep(RES + 140)
+            + do_call(ALLOW_REENTRY) + ret(RES, 148))  # fmt: skip
+    hello = sys("seal_return", 0, VAL, 5)  # what the finished contract answers
+    blob = build(hello, call_data(b"", cap=8, extra={VAL: b"HELLO"}), ctor)
+    result = env.chain.instantiate(ALICE, env.upload(blob))
+    assert result.success, result
+    out = result.output
+    rc, rds, out_len, _ = call_result(out[:28], cap=8)
+    assert (rc, rds, out_len) == (0, 0, 0)  # empty output
+    assert out[100:108] == u64(0) and out[108:140] == keccak256(b"") and out[140:148] == u64(0)
+    # Once deployed, it is a contract like any other.
+    rc, rds, out_len, buf = call_result(env.call(hex_addr(caller(env, result.address, cap=8))).output, cap=8)
+    assert (rc, rds, out_len, buf[:5]) == (0, 5, 5, b"HELLO")

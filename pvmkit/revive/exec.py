@@ -140,6 +140,9 @@ class Stack:
         self.config = chain.config
         self.origin = origin
         self.frames: list[Frame] = []
+        # Contracts whose constructor is running: the pallet writes ContractInfoOf only when that frame ends, so
+        # until then calls, code_size and code_hash see an account without code (see contract_at).
+        self.constructing: set[Address] = set()
         self.transient_bytes = 0
         # The transaction's meters act as the parent of the first frame (the pallet's TransactionMeter).
         self.tx_weight = WeightMeter(weight_limit)
@@ -149,6 +152,13 @@ class Stack:
     @property
     def top(self) -> Frame:
         return self.frames[-1]
+
+    def contract_at(self, address: Address) -> ContractInfo | None:
+        """The contract at `address` as other frames see it: None while its constructor runs ("we do not allow to
+        call into a contract from its own constructor", exec.rs push_frame)."""
+        if address in self.constructing:
+            return None
+        return self.state.contracts.get(address)
 
     def caller_of(self, index: int) -> Address:
         """Caller of frames[index] (delegate frames report their delegating frame's caller)."""
@@ -259,7 +269,7 @@ class Stack:
                 self._check_depth()  # push_frame checks the depth before it knows whether dest has code
             if precompiles.is_precompile(dest):
                 return self._call_precompile(dest, sender, value, input_data, is_read_only, meter_w, meter_d)
-            contract = self.state.contracts.get(dest)
+            contract = self.contract_at(dest)
             if contract is None:
                 if is_read_only and value:
                     raise ExecError(E.StateChangeDenied, detail="value transfer in a read-only call")
@@ -292,7 +302,7 @@ class Stack:
         if len(input_data) > CALLDATA_BYTES:
             raise ExecError(E.CallDataTooLarge)
         self._check_depth()
-        code_contract = self.state.contracts.get(code_address)
+        code_contract = self.contract_at(code_address)
         if code_contract is None:
             return ExecReturn()  # delegate-calls to non-contract accounts are a success
         meter_w, meter_d = self._child_meters(caller, weight, deposit_limit)
@@ -361,7 +371,11 @@ class Stack:
             state.change_refcount(code_hash, 1)
             state.add_contract(address, contract)
             self.transfer(deployer, address, value, f.deposit)
-            out = self._callee(self.execute_contract, f)
+            self.constructing.add(address)
+            try:
+                out = self._callee(self.execute_contract, f)
+            finally:
+                self.constructing.discard(address)
             if not out.reverted:
                 base = self.chain.base_deposit(contract, code.deposit)
                 state.set_contract_field(contract, "base_deposit", base)

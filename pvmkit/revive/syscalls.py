@@ -257,7 +257,7 @@ def _weight_left(h: Host, r: list) -> None:
 def _code_hash(h: Host, r: list) -> None:
     h.charge("code_hash")
     address = h.read(r[7] & M32, 20)
-    contract = h.stack.state.contracts.get(address)
+    contract = h.stack.contract_at(address)
     if contract is not None:
         value = contract.code_hash
     else:
@@ -275,14 +275,14 @@ def _own_code_hash(h: Host, r: list) -> None:
 def _code_size(h: Host, r: list) -> int:
     h.charge("code_size")
     address = h.read(r[7] & M32, 20)
-    contract = h.stack.state.contracts.get(address)
+    contract = h.stack.contract_at(address)
     return len(h.stack.state.codes[contract.code_hash].blob) if contract else 0
 
 
 @syscall("is_contract")
 def _is_contract(h: Host, r: list) -> int:
     h.charge("is_contract")
-    return int(h.read(r[7] & M32, 20) in h.stack.state.contracts)
+    return int(h.stack.contract_at(h.read(r[7] & M32, 20)) is not None)
 
 
 @syscall("caller_is_origin")
