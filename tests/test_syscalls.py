@@ -1521,3 +1521,41 @@ def test_a_contract_under_construction_has_no_code_for_anyone(env: Env) -> None:
     # Once deployed, it is a contract like any other.
     rc, rds, out_len, buf = call_result(env.call(hex_addr(caller(env, result.address, cap=8))).output, cap=8)
     assert (rc, rds, out_len, buf[:5]) == (0, 5, 5, b"HELLO")
+
+
+def _transient_filler(env: Env) -> bytes:
+    """Input (n, ...) of length 1: n transient writes of 32 bytes under new keys; of length 2: n writes of changing
+    values under one key; of length 3: n writes of one value under one key; of length 4: call itself with (n,)
+    and return the call's rc."""
+    body = (
+        sys("call_data_copy", IN, 8, 0) + sys("call_data_size") + keep(RES + 8)
+        + f"    a0 = u64 [{RES + 8:#x}]\n"
+        + "    jump @same if a0 == 3\n    jump @nested if a0 == 4\n    jump @changing if a0 == 2\n"
+        + "@distinct:\n" + sys("set_storage", 1, KEY, SENT, VAL, 32)
+        + f"    a0 = u64 [{KEY:#x}]\n    a0 = a0 + 1\n" + keep(KEY) + f"    a1 = u8 [{IN:#x}]\n"
+        + "    jump @distinct if a0 <u a1\n    ret\n"
+        + "@changing:\n" + f"    a0 = u64 [{RES:#x}]\n" + keep(VAL) + sys("set_storage", 1, KEY, SENT, VAL, 32)
+        + f"    a0 = u64 [{RES:#x}]\n    a0 = a0 + 1\n" + keep(RES) + f"    a1 = u8 [{IN:#x}]\n"
+        + "    jump @changing if a0 <u a1\n    ret\n"
+        + "@same:\n" + sys("set_storage", 1, KEY, SENT, VAL, 32)
+        + f"    a0 = u64 [{RES:#x}]\n    a0 = a0 + 1\n" + keep(RES) + f"    a1 = u8 [{IN:#x}]\n"
+        + "    jump @same if a0 <u a1\n    ret\n"
+        + "@nested:\n" + sys("address", CALLEE) + do_call(ALLOW_REENTRY, 1) + ret(RC, 8)
+    )  # fmt: skip
+    return deploy(env, body, call_data(b"", cap=8))
+
+
+def test_transient_storage_meters_keys_values_and_journal_like_the_pallet(env: Env) -> None:
+    """transient_storage.rs charges a write of a new value len(value) + key + 48 (journal entry), plus key + 24 for
+    a new slot, where the key is the account's 32 bytes and the 32-byte hashed key: 232 bytes for a new 32-byte
+    slot, 144 to change one; nothing for the same value, and nothing is refunded. The transaction has 4 KiB; a
+    nested frame gets 15/16 of what its caller has left."""
+    filler = hex_addr(_transient_filler(env))
+    assert env.call(filler, bytes([17])).success  # 17 x 232 = 3,944
+    expect_error(env.call(filler, bytes([18])), E.OutOfTransientStorage)  # 4,176
+    assert env.call(filler, bytes([27, 0])).success  # 232 + 26 x 144 = 3,976
+    expect_error(env.call(filler, bytes([28, 0])), E.OutOfTransientStorage)  # 232 + 27 x 144 = 4,120
+    assert env.call(filler, bytes([200, 0, 0])).success  # one 232, then the same value again and again
+    # A nested frame: 4,096 - 4,096 // 16 = 3,840, so 16 new slots (3,712) fit and 17 (3,944) trap the callee.
+    assert env.call(filler, bytes([16, 0, 0, 0])).output == u64(0)
+    assert env.call(filler, bytes([17, 0, 0, 0])).output == u64(1)  # CalleeTrapped

@@ -19,10 +19,11 @@ from .primitives import (
     CALL_STACK_DEPTH,
     CALLDATA_BYTES,
     REVERT,
+    TRANSIENT_STORAGE_BYTES,
     ExecError,
     PalletError,
 )
-from .state import Address, ContractInfo, Hash
+from .state import Address, ContractInfo, Hash, StorageKey
 
 if TYPE_CHECKING:
     from .chain import Chain
@@ -143,7 +144,9 @@ class Stack:
         # Contracts whose constructor is running: the pallet writes ContractInfoOf only when that frame ends, so
         # until then calls, code_size and code_hash see an account without code (see contract_at).
         self.constructing: set[Address] = set()
-        self.transient_bytes = 0
+        # Transient storage's memory meter (transient_storage.rs StorageMeter): [limit, amount] for the transaction,
+        # then one per running frame; see write_transient.
+        self.transient_meters: list[list[int]] = [[TRANSIENT_STORAGE_BYTES, 0]]
         # The transaction's meters act as the parent of the first frame (the pallet's TransactionMeter).
         self.tx_weight = WeightMeter(weight_limit)
         self.tx_deposit = DepositMeter(deposit_limit)
@@ -210,22 +213,44 @@ class Stack:
             parent.last_output = ExecReturn()
         state = self.state
         checkpoint = state.checkpoint()
-        transient_before = self.transient_bytes
+        meters = self.transient_meters
+        free = meters[-1][0] - meters[-1][1]
+        # A nested frame may use 15/16 of what its caller has left (the first frame: all of the transaction's).
+        meters.append([free - free // 16 if len(meters) > 1 else free, 0])
         self.frames.append(frame)
         try:
             result = body(frame)
         except ExecError:
             state.revert_to(checkpoint)
-            self.transient_bytes = transient_before
+            meters.pop()
             self._pop(frame, parent, persist=False)
             raise
+        used = meters.pop()[1]
         if result.reverted:
             state.revert_to(checkpoint)
-            self.transient_bytes = transient_before
+        else:
+            meters[-1][1] += used
         self._pop(frame, parent, persist=not result.reverted)
         if parent is not None:
             parent.last_output = result
         return result
+
+    def write_transient(self, account: Address, key: StorageKey, value: bytes | None) -> bytes | None:
+        """Write a transient slot; returns the old value. Like the pallet's TransientStorage::write, a write of a new
+        value charges the frame's meter for the bytes it keeps alive: the value, the storage key (the account's 32
+        bytes and the hashed key), a journal entry (48), and for a new slot the map entry (key again and 24); nothing
+        is given back when a slot is overwritten or removed, and writing the value already there costs nothing."""
+        old = self.state.transient.get((account, key))
+        if old == value:
+            return old
+        if value is not None:
+            key_len = 32 + (32 if key[0] else 16 + len(key[1]))  # blake2_256, or Blake2_128Concat of the raw key
+            amount = len(value) + key_len + 48 + (key_len + 24 if old is None else 0)
+            meter = self.transient_meters[-1]
+            if meter[1] + amount > meter[0]:
+                raise ExecError(E.OutOfTransientStorage)
+            meter[1] += amount
+        return self.state.set_transient(account, key, value)
 
     def _pop(self, frame: Frame, parent: Frame | None, persist: bool) -> None:
         self.frames.pop()

@@ -22,7 +22,6 @@ from .primitives import (
     SENTINEL,
     STORAGE_KEY_BYTES,
     TRANSIENT,
-    TRANSIENT_STORAGE_BYTES,
     U256_MAX,
     CallFlags,
     ExecError,
@@ -421,20 +420,12 @@ def _read_slot(h: Host, transient: bool, key: StorageKey) -> bytes | None:
 
 
 def _write_slot(h: Host, transient: bool, key: StorageKey, value: bytes | None) -> bytes | None:
-    state = h.stack.state
     if transient:
-        old = state.transient.get((h.frame.account, key))
-        delta = (len(key[1]) + len(value) if value is not None else 0) - (
-            len(key[1]) + len(old) if old is not None else 0
-        )
-        if delta > 0 and h.stack.transient_bytes + delta > TRANSIENT_STORAGE_BYTES:
-            raise ExecError(E.OutOfTransientStorage)
-        h.stack.transient_bytes += delta
-        return state.set_transient(h.frame.account, key, value)
+        return h.stack.write_transient(h.frame.account, key, value)
     contract = h.frame.contract
     if contract is None:
         raise ExecError(E.ContractNotFound, detail="no contract storage in this frame")
-    return state.set_storage(contract, key, value)
+    return h.stack.state.set_storage(contract, key, value)
 
 
 @syscall("get_storage")
