@@ -1559,3 +1559,19 @@ def test_transient_storage_meters_keys_values_and_journal_like_the_pallet(env: E
     # A nested frame: 4,096 - 4,096 // 16 = 3,840, so 16 new slots (3,712) fit and 17 (3,944) trap the callee.
     assert env.call(filler, bytes([16, 0, 0, 0])).output == u64(0)
     assert env.call(filler, bytes([17, 0, 0, 0])).output == u64(1)  # CalleeTrapped
+
+
+@pytest.mark.parametrize("immutable", [b"", b"immutable!"])
+def test_base_deposit_counts_immutable_data_as_an_item_and_rounds_the_code_share_up(env: Env, immutable: bytes) -> None:
+    """storage.rs update_base_deposit: deposit(1 item, or 2 with immutable data; ContractInfo's 120 bytes + the
+    immutable bytes) + ceil(30% of the code's upload deposit), at 2 per item and 1 per byte (revive-runner)."""
+    ctor = (sys("set_immutable_data", VAL, len(immutable)) if immutable else "") + "    ret\n"
+    blob = build("    ret\n", {VAL: immutable or b"-"}, ctor)
+    code_hash = env.upload(blob)
+    code_deposit = env.chain.state.codes[code_hash].deposit
+    assert code_deposit == 2 * 2 + len(blob) + 64
+    result = env.chain.instantiate(ALICE, code_hash)
+    assert result.success
+    items = 2 if immutable else 1
+    share = (code_deposit * 30 + 99) // 100
+    assert env.chain.state.contracts[result.address].base_deposit == 2 * items + 120 + len(immutable) + share

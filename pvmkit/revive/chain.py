@@ -184,10 +184,12 @@ class Chain:
 
     # Deposits.
     def base_deposit(self, contract: ContractInfo, code_deposit: int) -> int:
-        """A contract's own deposit: its info record, its immutable data, and a share of the code deposit."""
+        """A contract's own deposit (storage.rs update_base_deposit): its info record, and its immutable data as a
+        second item, plus a share of the code deposit rounded up (Percent::mul_ceil)."""
         immutable = len(contract.immutable_data or b"")
-        return self.config.deposit(1, self.config.contract_info_bytes + immutable) + (
-            code_deposit * self.config.code_hash_lockup_percent // 100
+        items = 2 if immutable else 1
+        return self.config.deposit(items, self.config.contract_info_bytes + immutable) + (
+            -(-code_deposit * self.config.code_hash_lockup_percent // 100)
         )
 
     def deposit_delta(self, account: Address, contract: ContractInfo) -> int:
