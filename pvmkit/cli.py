@@ -253,7 +253,8 @@ def _report(blob: ProgramBlob, intr: Interrupt, regs: list[int], gas_used: int, 
 @click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), required=True)
 @click.option("--isa", type=click.Choice(["revive_v1", "latest64"]), default="revive_v1", show_default=True)
 @click.option("--export", "exports", multiple=True, metavar="NAME", help="Export this function (repeatable).")
-@click.option("--stack-size", default=64 * 1024, show_default=True, help="Stack size in bytes.")
+@click.option("--stack-size", default=64 * 1024, show_default=True, type=click.IntRange(0, 0xFFFFFFFF),
+              help="Stack size in bytes, at least (PVM_MIN_STACK_SIZE in the program can ask for more).")
 @click.option("--emit-asm", type=click.Path(path_type=Path, dir_okay=False), help="Also write the PVM assembly.")
 @click.option("--strip", is_flag=True, help="Accepted for polkatool compatibility (no debug info is emitted).")
 def link(elf_path: Path, output: Path, isa: str, exports: tuple[str, ...], stack_size: int, emit_asm: Path | None,

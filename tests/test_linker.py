@@ -278,3 +278,33 @@ def test_a_huge_bss_links_without_building_it_and_runs_only_within_max_memory() 
     assert blob.exports == normal.exports and blob.imports == normal.imports
     with pytest.raises(ModuleError, match="over the limit"):
         Module(blob, ModuleConfig())
+
+
+@pytest.mark.parametrize("opt", ["-O0", "-O2", "-Oz"])
+@pytest.mark.parametrize("backend", ["interpreter", "jit"])
+def test_linker_edge_cases(tmp_path: Path, opt: str, backend: str) -> None:
+    """tests/linker/c/edges.c (found by review): each export's result, computed here by hand."""
+    if backend == "jit" and not is_supported():
+        pytest.skip("the JIT is not supported here")
+    obj = tmp_path / "edges.o"
+    include = Path(__file__).parent.parent / "pvmkit" / "linker"
+    subprocess.run([CLANG, *CLANG_FLAGS, opt, f"-I{include}", "-c", str(HERE / "edges.c"), "-o", str(obj)], check=True)
+    linked = link_elf(obj.read_bytes(), exports=["noret", "unreach", "outlined", "diffs", "bigstack"])
+    assert linked.blob.stack_size == 204 * 1024  # PVM_MIN_STACK_SIZE(200 KiB + 1), rounded up to 4 KiB
+    if opt == "-Oz":
+        assert "t0 = " in linked.assembly and "jump [t0]" in linked.assembly  # the outliner's call and return
+    inst = Module(linked.blob, ModuleConfig(backend=backend)).instantiate()
+
+    def call(name: str, arg: int) -> tuple[InterruptKind, int]:
+        inst.prepare_call(name, arg)
+        inst.gas = 10**7
+        kind = inst.run().kind
+        return kind, _signed(inst.regs[7])
+
+    r = ((5 + 1) * 1000 + (3 + 2)) * 1000 + (5 + 3)  # f1(5, 2), f2(3, 5), f3(5, 5): a + 1, a + 2, a + 3
+    assert call("outlined", 5) == (InterruptKind.FINISHED, r + (5 * 3 + 5) + (5 ^ 5) + (5 - 5) + (5 << 3))
+    assert call("noret", 5) == (InterruptKind.FINISHED, 15)
+    assert call("noret", 500)[0] is InterruptKind.TRAP
+    assert call("unreach", 41) == (InterruptKind.FINISHED, 42)
+    assert call("diffs", 100) == (InterruptKind.FINISHED, 103)
+    assert call("bigstack", 7) == (InterruptKind.FINISHED, sum(range(7, 7 + 32)))

@@ -281,7 +281,8 @@ class Linker:
             return 8, self.value_of(self.address_to_loc(first.addend, first), *_where(first))
         adds = [r for r in rels if r.type.startswith("R_RISCV_ADD")]
         subs = [r for r in rels if r.type.startswith("R_RISCV_SUB") and "ULEB" not in r.type]
-        if len(adds) == 1 and len(subs) <= 1 and all(r.type[-2:] == adds[0].type[-2:] for r in subs):
+        width_of = adds[0].type.removeprefix("R_RISCV_ADD") if adds else None  # "8", "16", "32" or "64"
+        if len(adds) == 1 and len(subs) <= 1 and all(r.type.removeprefix("R_RISCV_SUB") == width_of for r in subs):
             width = {"R_RISCV_ADD8": 1, "R_RISCV_ADD16": 2, "R_RISCV_ADD32": 4, "R_RISCV_ADD64": 8}[adds[0].type]
             value = self.value_of(self.target(adds[0]), *_where(adds[0]))
             if subs:
@@ -302,6 +303,10 @@ class Linker:
         codes = [_Code(s.index, self._decode(s)) for s in self.text]
         self.needs_spill = any(_needs_scratch(inst) for code in codes for _, inst in code.insts)
         self.inst_starts = {(code.section, at) for code in codes for at, _ in code.insts}
+        # Like polkavm-linker, each code section ends in a trap: a call to a noreturn function (or a branch to
+        # __builtin_unreachable) as its last instruction targets the section's end, which must be an instruction.
+        ends = {(code.section, code.insts[-1][0] + code.insts[-1][1].size) for code in codes if code.insts}
+        self.inst_starts |= ends
         ro_size, rw_size, ro_image, rw_image, rw_base = self.layout()
         self.relocate_data(ro_image, 0x10000, self.ro_sections)
         self.relocate_data(rw_image, rw_base, self.rw_sections)
@@ -314,7 +319,12 @@ class Linker:
         for code in codes:
             for offset, inst in code.insts:
                 body.append(((code.section, offset), self.translate(code.section, offset, inst)))
+            if code.insts:
+                end = code.insts[-1][0] + code.insts[-1][1].size
+                body.append(((code.section, end), [("trap", ())]))
         for loc, insts in body:
+            if loc in ends and loc not in self.labels and out.last in NO_FALLTHROUGH:
+                continue  # an end nothing targets or falls into
             if loc in self.labels:
                 if out.last is not None and out.last not in NO_FALLTHROUGH and out.last not in TERMINATORS:
                     self.emit(out, "fallthrough", ())
@@ -477,9 +487,8 @@ class Linker:
             dest = self.target(rel) if rel is not None else (section, offset + imm)
             if rd == 0:
                 return [("jump", (self.label(dest),))]
-            if REG.get(rd) == RA:
-                return [("load_imm_and_jump", (RA, self.slot((section, offset + inst.size)), self.label(dest)))]
-            return self._unsupported("jal with a link register other than ra", loc)
+            # Any register may take the return address (LLVM's machine outliner calls with t0 at -Oz).
+            return [("load_imm_and_jump", (r(rd), self.slot((section, offset + inst.size)), self.label(dest)))]
         if m == "jalr":
             call = getattr(self, "pending_call", None)
             if call is not None and call[1:] == (section, offset - 4):
@@ -487,24 +496,19 @@ class Linker:
                 dest = call[0]
                 if rd == 0:  # tail call
                     return [("jump", (self.label(dest),))]
-                if REG.get(rd) == RA:
-                    return [("load_imm_and_jump", (RA, self.slot((section, offset + inst.size)), self.label(dest)))]
-                return self._unsupported("call with a link register other than ra", loc)
+                return [("load_imm_and_jump", (r(rd), self.slot((section, offset + inst.size)), self.label(dest)))]
             lo = self.reloc(section, offset, "R_RISCV_PCREL_LO12_I", "R_RISCV_LO12_I")
             if lo is not None:  # `auipc/lui t, %hi(f); jalr rd, %lo(f)(t)`: the pair names f directly
                 dest = self.target(self.pcrel_hi(lo))
                 if rd == 0:
                     return [("jump", (self.label(dest),))]
-                if REG.get(rd) == RA:
-                    return [("load_imm_and_jump", (RA, self.slot((section, offset + inst.size)), self.label(dest)))]
-                return self._unsupported("call with a link register other than ra", loc)
+                return [("load_imm_and_jump", (r(rd), self.slot((section, offset + inst.size)), self.label(dest)))]
             if rd == 0:
                 if rs1 == 1 and imm == 0:
                     return [("jump_indirect", (RA, 0))]
                 return [("jump_indirect", (r(rs1), imm))]
-            if REG.get(rd) == RA:
-                return [("load_imm_and_jump_indirect", (RA, r(rs1), self.slot((section, offset + inst.size)), imm))]
-            return self._unsupported("jalr with a link register other than ra", loc)
+            # (the jump address is computed before the link register is written, so rd == rs1 works)
+            return [("load_imm_and_jump_indirect", (r(rd), r(rs1), self.slot((section, offset + inst.size)), imm))]
         if m == "ebreak" or m == "unimp":
             return [("trap", ())]
         return self._unsupported(m, loc)
@@ -678,10 +682,13 @@ class Linker:
 
 def link_elf(data: bytes, *, isa: str = "revive_v1", exports: list[str] | None = None,
              stack_size: int = 64 * 1024) -> Linked:  # fmt: skip
-    """Link a RISC-V ELF (bytes) into a PVM blob; raises LinkError for anything unsupported."""
+    """Link a RISC-V ELF (bytes) into a PVM blob; raises LinkError for anything unsupported. `stack_size` is a
+    minimum: a program asking for more with PVM_MIN_STACK_SIZE gets that."""
     if isa not in BY_NAME or not BY_NAME[isa].is_64_bit:
         raise LinkError(f"unsupported target ISA {isa!r} (revive_v1 or latest64)")
     elf = read_elf(data)
+    # As polkavm-linker: the stack is the largest of the requested size and the program's PVM_MIN_STACK_SIZE values.
+    stack_size = max(stack_size, -(-(elf.min_stack_size or 0) // 4096) * 4096)
     return Linker(elf, isa=BY_NAME[isa], exports=exports, stack_size=stack_size).link()
 
 
