@@ -7,6 +7,7 @@ linker into a PVM blob and run on the interpreter and on the JIT. Every result m
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -308,3 +309,17 @@ def test_linker_edge_cases(tmp_path: Path, opt: str, backend: str) -> None:
     assert call("unreach", 41) == (InterruptKind.FINISHED, 42)
     assert call("diffs", 100) == (InterruptKind.FINISHED, 103)
     assert call("bigstack", 7) == (InterruptKind.FINISHED, sum(range(7, 7 + 32)))
+
+
+def test_common_and_weak_undefined_symbols_are_named_as_such(tmp_path: Path) -> None:
+    for source, flag, message in (
+        ("int big[4];\nlong f(long i) { big[i & 3] += i; return big[0]; }\n", "-fcommon",
+         "against common symbol 'big' (a tentative definition: compile with -fno-common)"),
+        ("extern long maybe(long) __attribute__((weak));\nlong f(long i) { return maybe ? maybe(i) : -1; }\n", "-O2",
+         "against undefined weak symbol 'maybe'"),
+    ):  # fmt: skip
+        src, obj = tmp_path / "s.c", tmp_path / "s.o"
+        src.write_text(source)
+        subprocess.run([CLANG, *CLANG_FLAGS, "-O2", flag, "-c", str(src), "-o", str(obj)], check=True)
+        with pytest.raises(LinkError, match=re.escape(message)):
+            link_elf(obj.read_bytes(), exports=["f"])

@@ -22,7 +22,7 @@ from ..pvm.blob import ProgramBlob
 from ..pvm.isa import BY_NAME, NO_FALLTHROUGH, TERMINATORS, InstructionSet
 from ..pvm.memory import MemoryMap, MemoryMapError
 from ..pvm.semantics import evaluate
-from .elf import ElfObject, LinkError, Relocation, read_elf
+from .elf import SHN_ABS, SHN_COMMON, ElfObject, LinkError, Relocation, read_elf
 from .riscv import RiscvDecodeError, RvInst, decode_all
 
 # RISC-V register number → PVM register index (polkavm's mapping; x0 handled separately).
@@ -153,8 +153,14 @@ class Linker:
         """(section, offset) a relocation points at."""
         sym = r.symbol
         if sym is None or sym.section is None:
-            name = sym.name if sym else "?"
-            raise self.fail(f"relocation {r.type} against undefined symbol {name!r}", r.section, r.offset)
+            if sym is not None and sym.shndx == SHN_COMMON:
+                what = f"common symbol {sym.name!r} (a tentative definition: compile with -fno-common)"
+            elif sym is not None and sym.shndx == SHN_ABS:
+                what = f"absolute symbol {sym.name!r}"
+            else:
+                weak = "weak " if sym is not None and sym.binding == "weak" else ""
+                what = f"undefined {weak}symbol {sym.name if sym else '?'!r}"
+            raise self.fail(f"relocation {r.type} against {what}", r.section, r.offset)
         return sym.section, sym.offset + r.addend
 
     def section_at(self, address: int) -> int | None:
