@@ -323,3 +323,21 @@ def test_common_and_weak_undefined_symbols_are_named_as_such(tmp_path: Path) -> 
         subprocess.run([CLANG, *CLANG_FLAGS, "-O2", flag, "-c", str(src), "-o", str(obj)], check=True)
         with pytest.raises(LinkError, match=re.escape(message)):
             link_elf(obj.read_bytes(), exports=["f"])
+
+
+@pytest.mark.parametrize("backend", ["interpreter", "jit"])
+def test_calls_the_assembler_resolved_without_relocations(tmp_path: Path, backend: str) -> None:
+    """-mno-relax without function sections: `auipc t1, 0; jr 8(t1)` and `auipc ra, 0; jalr -18(ra)` to a static
+    function carry no relocation; the pair's pc-relative target is the callee."""
+    if backend == "jit" and not is_supported():
+        pytest.skip("the JIT is not supported here")
+    src, obj = tmp_path / "norelax.c", tmp_path / "norelax.o"
+    src.write_text("static __attribute__((noinline)) long sq(long x) { return x * x + 1; }\n"
+                   "__attribute__((noinline)) long tail(long x) { return sq(x + 1); }\n"
+                   "long f(long x) { return sq(x) + tail(x) * 3; }\n")  # fmt: skip
+    flags = [f for f in CLANG_FLAGS if f not in ("-ffunction-sections", "-fdata-sections")]
+    subprocess.run([CLANG, *flags, "-mno-relax", "-O1", "-c", str(src), "-o", str(obj)], check=True)
+    inst = Module(link_elf(obj.read_bytes(), exports=["f"]).blob, ModuleConfig(backend=backend)).instantiate()
+    inst.prepare_call("f", 4)
+    inst.gas = 10**6
+    assert inst.run().kind is InterruptKind.FINISHED and inst.regs[7] == (4 * 4 + 1) + (5 * 5 + 1) * 3

@@ -14,6 +14,7 @@ become `jump_indirect ra, 0`, and code addresses seen by the program are jump-ta
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
@@ -309,6 +310,8 @@ class Linker:
         codes = [_Code(s.index, self._decode(s)) for s in self.text]
         self.needs_spill = any(_needs_scratch(inst) for code in codes for _, inst in code.insts)
         self.inst_starts = {(code.section, at) for code in codes for at, _ in code.insts}
+        # The instruction after each one, for the `auipc; jalr` calls an assembler resolved itself (no relocation).
+        self.following = {(code.section, at): nxt for code in codes for (at, _), nxt in itertools.pairwise(code.insts)}
         # Like polkavm-linker, each code section ends in a trap: a call to a noreturn function (or a branch to
         # __builtin_unreachable) as its last instruction targets the section's end, which must be an instruction.
         ends = {(code.section, code.insts[-1][0] + code.insts[-1][1].size) for code in codes if code.insts}
@@ -667,6 +670,12 @@ class Linker:
             return []  # the paired jalr becomes the call
         if self.reloc(section, offset, "R_RISCV_PCREL_HI20", "R_RISCV_GOT_HI20") is not None:
             return []  # the paired LO12 instructions load the full address
+        nxt = self.following.get((section, offset))
+        if nxt is not None and nxt[1].mnemonic == "jalr" and nxt[1].rs1 == inst.rd and inst.rd:
+            # `auipc t, hi; jalr rd, lo(t)` to a function in the same section (-mno-relax): pc-relative, like polkavm's
+            # linker, so no relocation was needed; the jalr becomes the call (or the tail call).
+            self.pending_call = ((section, offset + inst.imm + (nxt[1].imm or 0)), section, offset)
+            return []
         raise self.fail("auipc without a relocation (is the program compiled with relocations?)", section, offset)
 
     def pcrel_value(self, lo: Relocation) -> int:
