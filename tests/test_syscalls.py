@@ -1575,3 +1575,33 @@ def test_base_deposit_counts_immutable_data_as_an_item_and_rounds_the_code_share
     items = 2 if immutable else 1
     share = (code_deposit * 30 + 99) // 100
     assert env.chain.state.contracts[result.address].base_deposit == 2 * items + 120 + len(immutable) + share
+
+
+def test_the_ed_of_a_new_account_is_a_transfer_from_the_origin_not_a_storage_deposit(env: Env) -> None:
+    """exec.rs `transfer`: a value transfer to an account that does not exist also moves the ED from the origin,
+    outside the storage meter (a deposit limit of 0 does not stop it, storage_deposit stays 0); if the origin
+    cannot pay it, the transfer fails."""
+    alice = env.get_balance(ALICE)
+    result = env.chain.call(ALICE, FRESH, value=10, deposit_limit=0)
+    assert result.success and result.storage_deposit == 0
+    assert env.get_balance(hex_addr(FRESH)) == ED + 10 and env.get_balance(ALICE) == alice - ED - 10
+    poor = bytes([0x55] * 20)
+    env.set_balance(hex_addr(poor), ED + 500)  # can send 500 and keep its ED, but not pay a new account's ED too
+    expect_error(env.chain.call(poor, NOBODY, value=400), E.TransferFailed)
+
+
+def test_a_constructor_always_gets_the_ed_from_the_origin(env: Env) -> None:
+    """exec.rs run: the new contract's ED is charged to the storage meter and moved from the origin even when its
+    CREATE2 address already holds a balance; the contract sees that balance (its ED stays reserved)."""
+    blob = build("    ret\n", {}, sys("balance", RES) + ret(RES, 32))
+    code_hash = env.upload(blob)
+    predicted = create2(ALICE, blob, b"", bytes(32))
+    env.set_balance(hex_addr(predicted), 5000)
+    alice = env.get_balance(ALICE)
+    result = env.chain.instantiate(ALICE, code_hash, salt=bytes(32))
+    assert result.success and result.address == predicted
+    assert result.output == u256(5000)  # 5000 + ED free, minus the ED
+    assert env.get_balance(hex_addr(predicted)) == 5000 + ED
+    contract = env.chain.state.contracts[predicted]
+    assert result.storage_deposit == ED + contract.base_deposit
+    assert env.get_balance(ALICE) == alice - ED - contract.base_deposit

@@ -174,8 +174,9 @@ class Stack:
         return not any(f.account == account and not f.allows_reentry for f in self.frames)
 
     # Value transfers.
-    def transfer(self, sender: Address, dest: Address, value: int, meter: DepositMeter) -> None:
-        """Move `value` keeping the sender above the existential deposit; a new `dest` gets the ED from the origin."""
+    def transfer(self, sender: Address, dest: Address, value: int) -> None:
+        """Move `value` keeping the sender above the existential deposit; a new `dest` gets the ED from the origin
+        too (exec.rs `transfer`: a plain balance transfer, not a storage deposit; either failing is TransferFailed)."""
         if value == 0:
             return
         state = self.state
@@ -185,8 +186,7 @@ class Stack:
             if not state.exists(dest):
                 origin_free = state.free(self.origin)
                 if origin_free - ed < ed:
-                    raise ExecError(E.StorageDepositNotEnoughFunds, detail="origin cannot pay the ED of a new account")
-                meter.charge(ed)
+                    raise ExecError(E.TransferFailed, detail="origin cannot pay the ED of a new account")
                 state.set_free(self.origin, origin_free - ed)
                 state.set_free(dest, ed)
             sender_free = state.free(sender)
@@ -299,7 +299,7 @@ class Stack:
                 if is_read_only and value:
                     raise ExecError(E.StateChangeDenied, detail="value transfer in a read-only call")
                 if not is_read_only:
-                    self.transfer(sender, dest, value, caller.deposit if caller else self.tx_deposit)
+                    self.transfer(sender, dest, value)
                 return ExecReturn()
             frame = Frame(dest, contract, contract.code_hash, "call", value, input_data, is_read_only, meter_w, meter_d)
 
@@ -307,7 +307,7 @@ class Stack:
                 if value:
                     if f.read_only:
                         raise ExecError(E.StateChangeDenied, detail="value transfer in a read-only call")
-                    self.transfer(sender, dest, value, f.deposit)
+                    self.transfer(sender, dest, value)
                 out = self._callee(self.execute_contract, f)
                 if not out.reverted:
                     self._finalize(f)
@@ -383,19 +383,20 @@ class Stack:
         def body(f: Frame) -> ExecReturn:
             state = self.state
             ed = self.config.existential_deposit
-            if not state.exists(address):
-                origin_free = state.free(self.origin)
-                if origin_free - ed < ed:
-                    raise ExecError(E.StorageDepositNotEnoughFunds, detail="origin cannot pay the new contract's ED")
-                f.deposit.charge(ed)
-                state.set_free(self.origin, origin_free - ed)
-                state.set_free(address, ed)
+            # The origin pays the new contract's ED as a storage deposit, even into an account that already has a
+            # balance (exec.rs run: record_charge(ED) and a Preserve transfer, whatever the account holds).
+            origin_free = state.free(self.origin)
+            if origin_free - ed < ed:
+                raise ExecError(E.StorageDepositNotEnoughFunds, detail="origin cannot pay the new contract's ED")
+            f.deposit.charge(ed)
+            state.set_free(self.origin, origin_free - ed)
+            state.set_free(address, state.free(address) + ed)
             state.set_nonce(address, 1)  # contract nonces start at 1
             if caller is not None:
                 state.set_nonce(deployer, state.nonce(deployer) + 1)
             state.change_refcount(code_hash, 1)
             state.add_contract(address, contract)
-            self.transfer(deployer, address, value, f.deposit)
+            self.transfer(deployer, address, value)
             self.constructing.add(address)
             try:
                 out = self._callee(self.execute_contract, f)
@@ -453,7 +454,7 @@ class Stack:
             if value:
                 if read_only:
                     raise ExecError(E.StateChangeDenied, detail="value transfer in a read-only call")
-                self.transfer(sender, dest, value, f.deposit)
+                self.transfer(sender, dest, value)
             gas = precompiles.precompile_gas(dest, data)
             cost = self.config.schedule.cost("precompile")
             ref = cost.ref_time + gas * self.config.schedule.precompile_ref_time_per_gas
