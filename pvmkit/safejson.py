@@ -12,18 +12,34 @@ import re
 from typing import Any
 
 MAX_DEPTH = 200
-_TOKENS = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]', re.DOTALL)
+_SPECIAL = re.compile(r'[\[\]{}"\\]')  # the characters the scan has to look at
 
 
-def nesting_depth(text: str) -> int:
-    """The deepest nesting of arrays and objects in `text` (brackets inside strings do not count)."""
+def nesting_depth(text: str, stop: int = MAX_DEPTH) -> int:
+    """The deepest nesting of arrays and objects in `text` (brackets inside strings do not count), or the first depth
+    past `stop`. One pass over the brackets, quotes and backslashes: linear even for a string that never ends."""
     depth = deepest = 0
-    for match in _TOKENS.finditer(text):
-        token = match.group()
-        if token in "[{":
+    in_string = False
+    escaped = -1  # the position a backslash escapes
+    for match in _SPECIAL.finditer(text):
+        at = match.start()
+        if at == escaped:
+            continue
+        c = text[at]
+        if in_string:
+            if c == "\\":
+                escaped = at + 1
+            elif c == '"':
+                in_string = False
+        elif c == '"':
+            in_string = True
+        elif c == "[" or c == "{":
             depth += 1
-            deepest = max(deepest, depth)
-        elif token in "]}":
+            if depth > deepest:
+                deepest = depth
+                if deepest > stop:
+                    break
+        elif c == "]" or c == "}":
             depth -= 1
     return deepest
 
@@ -31,9 +47,8 @@ def nesting_depth(text: str) -> int:
 def loads(text: str) -> Any:
     """json.loads, but ValueError for nesting deeper than MAX_DEPTH and for integers past Python's digit limit
     (json.JSONDecodeError, also a ValueError, for malformed text)."""
-    depth = nesting_depth(text)
-    if depth > MAX_DEPTH:
-        raise ValueError(f"JSON nested {depth} levels deep (at most {MAX_DEPTH})")
+    if nesting_depth(text) > MAX_DEPTH:
+        raise ValueError(f"JSON nested more than {MAX_DEPTH} levels deep")
     try:
         return json.loads(text)
     except RecursionError:  # (MAX_DEPTH levels on top of an already deep Python stack)

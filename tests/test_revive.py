@@ -397,7 +397,8 @@ def test_host_functions_charge_their_schedule_weight_exactly(env: Env) -> None:
 
 
 def test_call_data_copy_of_4_gib_fails_before_building_the_padding(env: Env) -> None:
-    """out_len = 2^32 - 1 at a writable pointer: OutOfBounds, without first allocating 4 GiB of zeros to write."""
+    """out_len = 2^32 - 1: OutOfBounds, found before 4 GiB of zeros are built to write (the pointer, 0x1000, is not
+    mapped; any range that long is out of bounds)."""
     import tracemalloc
 
     body = "    a0 = 0x1000\n    a1 = 0xffffffff\n    a2 = 0\n    ecalli 0\n    ret\n"

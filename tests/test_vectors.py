@@ -59,8 +59,8 @@ def test_cli_vectors_reports_unreadable_files(tmp_path) -> None:
     for text in ("[" * 100_000 + "]" * 100_000, '{"initial-gas": ' + "9" * 5_000 + "}"):
         junk.write_text(text)
         out = CliRunner().invoke(main, ["vectors", str(junk)])
-        assert out.exit_code == 1 and "cannot read vector" in out.output and out.exception is None or isinstance(
-            out.exception, SystemExit), out.output  # fmt: skip
+        assert out.exit_code == 1 and "cannot read vector" in out.output, out.output
+        assert out.exception is None or isinstance(out.exception, SystemExit), out.exception
 
 
 def test_malformed_and_hostile_vectors_fail_with_one_line_each(tmp_path) -> None:
