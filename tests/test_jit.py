@@ -751,3 +751,40 @@ def crosscheck_ok(blob: ProgramBlob) -> bool:
     inst.gas = 100
     inst.run()  # raises CrosscheckError on any difference
     return True
+
+
+def test_only_calls_through_ra_become_native_calls() -> None:
+    """A call whose link register is not ra (LLVM's outliner calls with t0 and returns with `jump [t0]`, through
+    the jump table) stays a jump: a native call would leave a frame that no `ret` pops. Checked on the machine code
+    (capstone): exactly one `call`, the one through ra; results match the interpreter."""
+    capstone = pytest.importorskip("capstone", reason="capstone (the x86 decoding oracle) is not installed")
+    from pvmkit.pvm.asm import assemble
+    from pvmkit.pvm.jit import compiler
+
+    blob = assemble("""
+%jump_table = @after_t0, @after_ra
+pub @main:
+    t0 = 2, jump @outlined
+@after_t0:
+    ra = 4, jump @leaf
+@after_ra:
+    ecalli 0
+@outlined:
+    a0 = a0 + 5
+    jump [t0]
+@leaf:
+    a0 = a0 * 3
+    ret
+""")
+    program = compiler.JitCompiler(Module(blob, ModuleConfig(backend="interpreter"))).compile()
+    md = capstone.Cs(capstone.CS_ARCH_X86, capstone.CS_MODE_64)
+    calls = [i for i in md.disasm(program.code, 0) if i.mnemonic == "call" and not i.op_str.startswith("qword")]
+    assert len(calls) == 1  # @leaf's, through ra
+    results = []
+    for backend in ("interpreter", "jit"):
+        inst = Module(blob, ModuleConfig(backend=backend)).instantiate()
+        inst.set_next_program_counter(0)
+        inst.regs[7], inst.gas = 1, 100
+        intr = inst.run()
+        results.append((intr.kind, intr.ecalli, list(inst.regs), inst.gas))
+    assert results[0] == results[1] and results[1][2][7] == (1 + 5) * 3

@@ -393,8 +393,11 @@ class JitCompiler:
         self.landing(call)
 
     def return_site(self, inst: Instruction, value: int) -> bool:
-        """Whether `value`, loaded into a register by a jump at `inst`, is the jump-table address of the instruction
-        right after it (a call's return address)."""
+        """Whether `value`, loaded into ra by a jump at `inst`, is the jump-table address of the instruction right
+        after it (a call's return address). Only ra: a call through another link register (LLVM's outliner uses t0)
+        returns with `jump [t0]`, through the table, which would never pop a native frame."""
+        if inst.args[0] != 0:
+            return False
         value &= M32
         slot = value >> 1
         table = self.code.jump_table
