@@ -233,6 +233,7 @@ class Chain:
     # Transactions.
     def _transaction(self, origin: Address, gas_limit: Weight | None, deposit_limit: int | None, run) -> CallResult:
         state = self.state
+        start = state.checkpoint()
         state.set_nonce(origin, state.nonce(origin) + 1)  # a signed transaction bumps the nonce pre-dispatch
         checkpoint = state.checkpoint()
         first_event = len(state.events)
@@ -247,6 +248,9 @@ class Chain:
         except ExecError as e:
             state.revert_to(checkpoint)
             result = CallResult(False, error=e.error, error_detail=e.detail)
+        except BaseException:  # interrupted (Ctrl-C) or a bug: none of it stays, not even the nonce bump
+            state.revert_to(start)
+            raise
         else:
             if out.reverted:
                 state.revert_to(checkpoint)
