@@ -96,8 +96,8 @@ def _prepare(types: list[str], args: Sequence[Any]) -> list[Any]:
     """Accept any-case hex strings or 20 bytes for addresses and 0x-hex for bytes, as users write them."""
     out = []
     for t, a in zip(types, args, strict=True):
-        if t == "address" and isinstance(a, str | bytes):
-            a = parse_address(a)  # eth-abi takes the 20 raw bytes; no checksum round trip
+        if t == "address" and not isinstance(a, int):
+            a = parse_address(a)  # eth-abi takes the 20 raw bytes; no checksum round trip (a Contract works too)
         elif t.startswith("bytes") and isinstance(a, str) and a.startswith("0x"):
             a = bytes.fromhex(a[2:])
         out.append(a)
@@ -247,6 +247,9 @@ class Contract:
         self._events = {
             keccak256(signature(i).encode()): i for i in self.abi if i.get("type") == "event" and not i.get("anonymous")
         }
+        for item in self.abi:
+            if item.get("type") == "error":
+                env.known_errors.setdefault(signature(item), item)
 
     def __getattr__(self, name: str) -> ContractFunction:
         functions = self.__dict__.get("_functions", {})
@@ -264,7 +267,8 @@ class Contract:
         if result.error is not None:
             detail = f": {result.error_detail}" if result.error_detail else ""
             return ContractRevert(f"call failed with {result.error.value}{detail}", result, name=result.error.value)
-        reason, name, args = decode_revert(result.output, self.abi)
+        # Its own errors first, then any the Env knows from other contracts (a callee's error bubbles up as is).
+        reason, name, args = decode_revert(result.output, [*self.abi, *self._env.known_errors.values()])
         return ContractRevert(reason, result, name=name, args=args)
 
     def decode_logs(self, logs: Sequence[Event]) -> list[DecodedLog]:

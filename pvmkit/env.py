@@ -38,7 +38,18 @@ class DeployError(Exception):
         super().__init__(reason)
 
 
-Addressish = str | bytes
+Addressish = str | bytes | Any  # (also anything with an `.address`, such as a Contract)
+U256_LIMIT = 1 << 256
+
+
+def _whole(name: str, value: object, limit: int = U256_LIMIT) -> int:
+    """`value` as a non-negative int below `limit` (a U256 unless said otherwise), else TypeError/ValueError naming
+    `name`: a negative, fractional or oversized amount must not reach the chain half-applied."""
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise TypeError(f"{name} must be an int, got {type(value).__name__} {value!r}")
+    if not 0 <= value < limit:
+        raise ValueError(f"{name} must be in 0..{limit - 1}, got {value}")
+    return value
 
 
 class Env:
@@ -60,6 +71,9 @@ class Env:
         self.eoa: bytes = accounts[0] if accounts else ALICE
         self.last_result: CallResult | None = None
         self._labels = 0
+        # Error ABI items of every contract this Env has deployed or been handed (at()), by signature: a revert
+        # bubbled up from a nested call carries the callee's custom error, which the caller's ABI may not declare.
+        self.known_errors: dict[str, dict] = {}
         # A transaction's default gas (fuel): a block's weight, as on chain (pass gas=... for more or less). The
         # chain API's own default is revive-runner's 10^11, where a contract stuck in a loop runs for minutes.
         self.gas_limit = self.chain.config.block_ref_time_limit // self.chain.config.schedule.ref_time_per_fuel
@@ -74,7 +88,7 @@ class Env:
         return self.chain.balance(parse_address(address))
 
     def set_balance(self, address: Addressish, value: int) -> None:
-        self.chain.set_balance(parse_address(address), value)
+        self.chain.set_balance(parse_address(address), _whole("balance", value))
 
     def get_storage(self, address: Addressish, key: bytes | int) -> bytes:
         """The 32-byte value at a fixed 32-byte key (an EVM slot); zeros if unset."""
@@ -143,15 +157,18 @@ class Env:
         length = ProgramBlob.blob_length(code)
         if length is not None and length < len(code):
             code, data = code[:length], code[length:] + bytes(data)
+        value = _whole("value", value)
+        gas_limit = self._gas(gas)
         code_hash = self.upload(code, sender=sender)
         result = self.chain.instantiate(
-            self._sender(sender), code_hash, bytes(data), value=value, salt=salt, gas_limit=self._gas(gas)
+            self._sender(sender), code_hash, bytes(data), value=value, salt=salt, gas_limit=gas_limit
         )
         self.last_result = result
         if not result.success or result.address is None:
             if result.error is not None:
                 raise DeployError(f"deploy failed with {result.error.value}: {result.error_detail}", result)
-            raise DeployError(f"constructor reverted: {decode_revert(result.output, abi)[0]}", result)
+            reason = decode_revert(result.output, [*abi, *self.known_errors.values()])[0]
+            raise DeployError(f"constructor reverted: {reason}", result)
         return to_checksum(result.address)
 
     def deploy_contract(self, compiled: Any, *args: Any, value: int = 0, sender: Addressish | None = None,
@@ -159,6 +176,7 @@ class Env:
                         gas: int | None = None) -> Contract:  # fmt: skip
         """Deploy a `CompiledContract` (blob + ABI), ABI-encoding constructor args; returns a Contract."""
         from eth_abi import encode as abi_encode
+        from eth_abi.exceptions import EncodingError
 
         from .contract import _prepare, _type
 
@@ -168,7 +186,11 @@ class Env:
         types = [_type(p) for p in ctor.get("inputs", [])]
         if len(types) != len(args):
             raise TypeError(f"{compiled.name}'s constructor takes {len(types)} arguments, got {len(args)}")
-        data = abi_encode(types, _prepare(types, args)) if types else b""
+        try:
+            data = abi_encode(types, _prepare(types, args)) if types else b""
+        except (EncodingError, TypeError, ValueError) as e:  # as ContractFunction reports a call's bad arguments
+            what = f"{compiled.name}'s constructor arguments ({', '.join(types)})"
+            raise TypeError(f"cannot encode {what}: {e}") from None
         address = self.deploy(compiled.blob, data, value=value, sender=sender, salt=salt, gas=gas, abi=compiled.abi)
         return Contract(self, address, compiled.abi, compiled.name)
 
@@ -181,7 +203,7 @@ class Env:
         gas: int | None = None,
     ) -> CallResult:  # fmt: skip
         """Send a transaction; never raises for reverts: inspect `.success`, `.output`, `.logs`."""
-        result = self.chain.call(self._sender(sender), parse_address(to), bytes(data), value=value,
+        result = self.chain.call(self._sender(sender), parse_address(to), bytes(data), value=_whole("value", value),
                                  gas_limit=self._gas(gas))  # fmt: skip
         self.last_result = result
         return result
@@ -195,12 +217,12 @@ class Env:
             return self.call(to, data, value=value, sender=sender, gas=gas)
 
     def _gas(self, gas: int | None) -> Weight:
-        return Weight((self.gas_limit if gas is None else gas) * self.chain.config.schedule.ref_time_per_fuel,
-                      3 * 1024**3)  # fmt: skip
+        fuel = self.gas_limit if gas is None else _whole("gas", gas, 1 << 63)
+        return Weight(fuel * self.chain.config.schedule.ref_time_per_fuel, 3 * 1024**3)
 
     # Blocks.
     def mine(self, blocks: int = 1, seconds_per_block: int = 6) -> None:
-        self.chain.next_block(blocks, seconds_per_block)
+        self.chain.next_block(_whole("blocks", blocks), _whole("seconds_per_block", seconds_per_block))
 
     @property
     def block_number(self) -> int:
@@ -208,7 +230,7 @@ class Env:
 
     @block_number.setter
     def block_number(self, value: int) -> None:
-        self.chain.block_number = value
+        self.chain.block_number = _whole("block_number", value)
 
     @property
     def timestamp(self) -> int:
@@ -216,7 +238,7 @@ class Env:
 
     @timestamp.setter
     def timestamp(self, value: int) -> None:
-        self.chain.timestamp = value
+        self.chain.timestamp = _whole("timestamp", value)
 
     # Compiler.
     def compile(self, source: str | Path) -> dict[str, Any]:

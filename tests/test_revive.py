@@ -8,6 +8,7 @@ and host-level error paths driven by hand-assembled contracts.
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 from eth_abi import encode
@@ -412,3 +413,80 @@ def test_call_data_copy_of_4_gib_fails_before_building_the_padding(env: Env) -> 
         tracemalloc.stop()
     assert not result.success and result.error is PalletError.OutOfBounds
     assert peak < 64 << 20
+
+
+def test_amounts_are_checked_before_anything_happens(env: Env) -> None:
+    """A value, gas, balance, block count or timestamp that is negative, fractional or past its type's range is
+    refused with a clear error, and nothing of the call happens (a float used to break the Env for good)."""
+    flipper = env.deploy_contract(load_contract("Flipper"))
+    alice, nonce = env.get_balance(ALICE), env.chain.state.nonce(ALICE)
+    for bad, error in ((-5, ValueError), (1 << 256, ValueError), (1.5, TypeError), (True, TypeError)):
+        with pytest.raises(error, match="value must be"):
+            env.call(flipper.address, bytes.fromhex("cde4efa9"), value=bad)
+        with pytest.raises(error, match="value must be"):
+            flipper.flip(value=bad)
+        with pytest.raises(error, match="value must be"):
+            env.deploy_contract(load_contract("Flipper"), value=bad)
+    for bad in (-1, 1.5, 1 << 63):
+        with pytest.raises((TypeError, ValueError), match="gas must be"):
+            flipper.flip(gas=bad)
+    assert (env.get_balance(ALICE), env.chain.state.nonce(ALICE), flipper.get()) == (alice, nonce, False)
+    with pytest.raises(ValueError, match="blocks must be"):
+        env.mine(-5)
+    with pytest.raises(TypeError, match="seconds_per_block must be"):
+        env.mine(1, 0.5)
+    with pytest.raises(ValueError, match="timestamp must be"):
+        env.timestamp = -100
+    with pytest.raises(ValueError, match="balance must be"):
+        env.set_balance(BOB, -1)
+    with pytest.raises(TypeError, match="cannot encode Child's constructor arguments"):
+        env.deploy_contract(load_contract("Child"), "abc")
+
+
+def test_an_interrupted_transaction_leaves_nothing_behind(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Ctrl-C (or any exception that is not the chain's) in the middle of a transfer, after its storage writes:
+    the transaction is rolled back whole, its nonce bump included."""
+    from pvmkit.revive import syscalls
+
+    env = Env()
+    token = env.deploy_contract(load_contract("ERC20"), "T", "T", 10**24)
+    nonce = env.chain.state.nonce(ALICE)
+
+    def interrupt(h: object, r: list) -> None:
+        raise KeyboardInterrupt
+
+    env.chain._handlers.clear()  # (handler tables are built per code hash on first use)
+    monkeypatch.setitem(syscalls.SYSCALLS, "deposit_event", interrupt)
+    with pytest.raises(KeyboardInterrupt):
+        token.transfer(BOB, 5)  # writes both balances, then emits Transfer
+    monkeypatch.undo()
+    env.chain._handlers.clear()
+    assert token.balanceOf(BOB) == 0 and token.balanceOf(ALICE) == 10**24
+    assert env.chain.state.nonce(ALICE) == nonce
+    token.transfer(BOB, 5)
+    assert token.balanceOf(BOB) == 5
+
+
+def test_contracts_stand_for_their_addresses_and_nested_custom_errors_are_decoded(env: Env) -> None:
+    """A Contract can be passed wherever an address goes; a callee's custom error that bubbles up through a caller
+    whose ABI does not declare it is decoded from the ABIs the Env has seen."""
+    callee = env.deploy_contract(load_contract("Callee"))
+    caller = env.deploy_contract(load_contract("Caller"))
+    caller.callSetX(callee, 7)
+    assert callee.getX() == 7 and env.get_balance(callee) == env.get_balance(callee.address)
+    with pytest.raises(ContractRevert) as info:
+        caller.bubbleCustom(callee, 4)
+    assert info.value.name == "CalleeError" and info.value.args_decoded[0] == 4
+
+
+def test_load_artifact_takes_a_str_folder_and_either_evm_file_name(tmp_path) -> None:
+    import shutil
+
+    from pvmkit.revive.compiler import load_artifact
+
+    build = Path(__file__).parent / "contracts" / "build"
+    for suffix in (".polkavm", ".abi.json"):
+        shutil.copy(build / f"Flipper{suffix}", tmp_path / f"Flipper{suffix}")
+    shutil.copy(build / "Flipper.evm.hex", tmp_path / "Flipper.evm.bin")  # the name `pvmkit compile` writes
+    compiled = load_artifact(str(tmp_path), "Flipper")
+    assert compiled.evm_bytecode == bytes.fromhex((build / "Flipper.evm.hex").read_text().strip().removeprefix("0x"))

@@ -40,8 +40,11 @@ def to_checksum(address: bytes) -> str:
     return "0x" + "".join(c.upper() if int(digest[i], 16) >= 8 else c for i, c in enumerate(hexaddr))
 
 
-def parse_address(value: str | bytes) -> bytes:
-    """20 raw bytes from a `0x…` string or bytes; ValueError naming the input otherwise."""
+def parse_address(value: object) -> bytes:
+    """20 raw bytes from a `0x…` string, bytes, or anything with an `.address` (a Contract); ValueError naming the
+    input otherwise."""
+    if not isinstance(value, (str, bytes, bytearray)) and isinstance(getattr(value, "address", None), str):
+        value = value.address  # type: ignore[attr-defined]
     if isinstance(value, (bytes, bytearray)):
         if len(value) != 20:
             raise ValueError(f"an address is 20 bytes, got {len(value)}")

@@ -436,12 +436,19 @@ def compile_solidity(
     return contracts
 
 
-def load_artifact(folder: Path | Traversable, name: str) -> CompiledContract:
-    """A contract saved as `<name>.polkavm` + `<name>.abi.json` (+ optional `<name>.evm.hex`) in `folder`."""
+def load_artifact(folder: str | Path | Traversable, name: str) -> CompiledContract:
+    """A contract saved as `<name>.polkavm` + `<name>.abi.json` (+ optional EVM bytecode in hex, `<name>.evm.hex` or
+    `pvmkit compile`'s `<name>.evm.bin`) in `folder`."""
+    if isinstance(folder, str):
+        folder = Path(folder)
     blob = (folder / f"{name}.polkavm").read_bytes()
     abi = json.loads((folder / f"{name}.abi.json").read_text())
-    evm_hex = folder / f"{name}.evm.hex"
-    evm = bytes.fromhex(evm_hex.read_text().strip().removeprefix("0x")) if evm_hex.is_file() else None
+    evm = None
+    for suffix in (".evm.hex", ".evm.bin"):
+        evm_hex = folder / f"{name}{suffix}"
+        if evm_hex.is_file():
+            evm = bytes.fromhex(evm_hex.read_text().strip().removeprefix("0x"))
+            break
     return CompiledContract(name=name, source=f"{name}.sol", blob=blob, abi=abi, code_hash=keccak256(blob),
                             factory_deps={}, evm_bytecode=evm)  # fmt: skip
 
