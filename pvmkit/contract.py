@@ -185,11 +185,31 @@ class ContractFunction:
                 None if None in words_in else words_in, None if None in words_out else words_out))  # type: ignore[arg-type]  # fmt: skip
 
     def _pick(self, args: tuple) -> _Overload:
+        """The overload for `args`: by their count, then, among overloads of the same length, the one their values
+        encode for (set(5) is set(uint256), set("0x…") is set(address)); fn["set(uint256)"] names one outright."""
         matches = [o for o in self._overloads if len(o.inputs) == len(args)]
+        if len(matches) > 1:
+            fitting = []
+            for o in matches:
+                try:
+                    self._encode(o, args)
+                except TypeError:
+                    continue
+                fitting.append(o)
+            matches = fitting
         if len(matches) != 1:
             sigs = ", ".join(signature(i) for i in self.items)
-            raise TypeError(f"{self.items[0]['name']} takes one of: {sigs}; got {len(args)} arguments")
+            how = f"; pick one with {self.items[0]['name']}[\"<signature>\"]" if len(self.items) > 1 else ""
+            raise TypeError(f"{self.items[0]['name']} takes one of: {sigs}; got {len(args)} arguments that fit "
+                            f"{len(matches)} of them{how}")  # fmt: skip
         return matches[0]
+
+    def __getitem__(self, sig: str) -> ContractFunction:
+        """The overload with this signature, e.g. `contract.set["set(uint256)"]`."""
+        items = [i for i in self.items if signature(i) == sig.replace(" ", "")]
+        if not items:
+            raise KeyError(f"{sig!r} is not one of {', '.join(signature(i) for i in self.items)}")
+        return ContractFunction(self.contract, items)
 
     def encode(self, *args: Any) -> bytes:
         return self._encode(self._pick(args), args)
@@ -255,6 +275,11 @@ class Contract:
         functions = self.__dict__.get("_functions", {})
         if name in functions:
             return functions[name]
+        if "(" in name and name.split("(")[0] in functions:  # getattr(contract, "set(uint256)")
+            try:
+                return functions[name.split("(")[0]][name]
+            except KeyError:
+                pass
         raise AttributeError(f"{self.__dict__.get('_name', 'contract')} has no function {name!r}")
 
     def __dir__(self) -> list[str]:

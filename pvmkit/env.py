@@ -74,6 +74,9 @@ class Env:
         # Error ABI items of every contract this Env has deployed or been handed (at()), by signature: a revert
         # bubbled up from a nested call carries the callee's custom error, which the caller's ABI may not declare.
         self.known_errors: dict[str, dict] = {}
+        # Blobs of everything env.compile built, by code hash: a factory's children (its factory_deps) are uploaded
+        # with it by deploy_contract, as they would be on chain with the factory's own upload.
+        self._compiled: dict[bytes, bytes] = {}
         # A transaction's default gas (fuel): a block's weight, as on chain (pass gas=... for more or less). The
         # chain API's own default is revive-runner's 10^11, where a contract stuck in a loop runs for minutes.
         self.gas_limit = self.chain.config.block_ref_time_limit // self.chain.config.schedule.ref_time_per_fuel
@@ -182,6 +185,9 @@ class Env:
 
         for dep in deps:
             self.upload(dep.blob, sender=sender)
+        for code_hash in getattr(compiled, "factory_deps", {}):
+            if code_hash in self._compiled and code_hash not in self.chain.state.codes:
+                self.upload(self._compiled[code_hash], sender=sender)
         ctor = next((i for i in compiled.abi if i.get("type") == "constructor"), {"inputs": []})
         types = [_type(p) for p in ctor.get("inputs", [])]
         if len(types) != len(args):
@@ -245,7 +251,10 @@ class Env:
         """Compile Solidity with resolc 0.3.0 (installed on first use); returns CompiledContract by name."""
         from .revive.compiler import compile_solidity
 
-        return compile_solidity(source)
+        compiled = compile_solidity(source)
+        for c in compiled.values():
+            self._compiled[c.code_hash] = c.blob
+        return compiled
 
 
 __all__ = ["ALICE", "BOB", "CHARLIE", "ContractRevert", "DeployError", "Env"]

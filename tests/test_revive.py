@@ -490,3 +490,16 @@ def test_load_artifact_takes_a_str_folder_and_either_evm_file_name(tmp_path) -> 
     shutil.copy(build / "Flipper.evm.hex", tmp_path / "Flipper.evm.bin")  # the name `pvmkit compile` writes
     compiled = load_artifact(str(tmp_path), "Flipper")
     assert compiled.evm_bytecode == bytes.fromhex((build / "Flipper.evm.hex").read_text().strip().removeprefix("0x"))
+
+
+def test_children_env_compile_built_are_uploaded_with_their_factory(env: Env) -> None:
+    """deploy_contract uploads a factory's factory_deps that env.compile built (here the compile result is stood in
+    for: Factory's deps name Child, whose blob the Env holds as env.compile would leave it)."""
+    import dataclasses
+
+    child = load_contract("Child")
+    factory = dataclasses.replace(load_contract("Factory"), factory_deps={child.code_hash: "Factory.sol:Child"})
+    env._compiled[child.code_hash] = child.blob
+    deployed = env.deploy_contract(factory)
+    assert child.code_hash in env.chain.state.codes
+    assert env.call(deployed.address, bytes.fromhex("780900dc") + encode(["uint256"], [1])).success

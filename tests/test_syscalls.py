@@ -1605,3 +1605,24 @@ def test_a_constructor_always_gets_the_ed_from_the_origin(env: Env) -> None:
     contract = env.chain.state.contracts[predicted]
     assert result.storage_deposit == ED + contract.base_deposit
     assert env.get_balance(ALICE) == alice - ED - contract.base_deposit
+
+
+def test_overloads_of_the_same_length_are_told_apart_by_their_arguments(env: Env) -> None:
+    """set(uint256) and set(address): the arguments' values pick one (or fn["sig"], or getattr(c, "sig")), seen in
+    the selector the contract receives (ECHO returns its input)."""
+    abi = [{"type": "function", "name": "set", "stateMutability": "nonpayable", "outputs": [],
+            "inputs": [{"name": "v", "type": t}]} for t in ("uint256", "address")]  # fmt: skip
+    echo = env.at(hex_addr(deploy(env, ECHO)), abi, "Echo")
+    by_uint, by_address = keccak256(b"set(uint256)")[:4], keccak256(b"set(address)")[:4]
+    echo.set(5)
+    assert env.last_result.output == by_uint + (5).to_bytes(32, "big")
+    echo.set(hex_addr(FRESH))
+    assert env.last_result.output == by_address + bytes(12) + FRESH
+    echo.set["set(uint256)"](7)
+    assert env.last_result.output[:4] == by_uint
+    getattr(echo, "set(address)")(hex_addr(FRESH))
+    assert env.last_result.output[:4] == by_address
+    with pytest.raises(TypeError, match=r'fit 0 of them; pick one with set\["<signature>"\]'):
+        echo.set(1.5)
+    with pytest.raises(KeyError, match="is not one of"):
+        echo.set["set(bool)"]
