@@ -237,6 +237,8 @@ class ContractFunction:
         outputs = overload.outputs
         if not outputs:
             return None
+        if not result.output and not env.get_code(self.contract.address):
+            raise ValueError(f"no contract at {self.contract.address}: {signature(item)} returned nothing")
         decoded = _decode_words(overload.output_words, result.output) if overload.output_words is not None else None
         if decoded is None:  # not only one-word types, or unusual data: eth-abi decodes or rejects it
             try:

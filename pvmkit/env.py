@@ -30,12 +30,26 @@ DEFAULT_BALANCE = 10**30
 
 
 class DeployError(Exception):
-    """A deployment failed or its constructor reverted; `reason` is decoded like ContractRevert."""
+    """A deployment failed or its constructor reverted; `reason`, `name` and `args_decoded` are decoded like
+    ContractRevert's (`name` is the custom error's, "Error", "Panic", or the pallet error's)."""
 
-    def __init__(self, reason: str, result: CallResult | None = None) -> None:
+    def __init__(self, reason: str, result: CallResult | None = None, *, name: str | None = None,
+                 args: tuple = ()) -> None:  # fmt: skip
         self.reason = reason
         self.result = result
+        self.name = name
+        self.args_decoded = args
         super().__init__(reason)
+
+
+def _hex_bytes(name: str, value: bytes | str) -> bytes:
+    """Bytes, or a 0x-hex string as users paste them (calldata, salts)."""
+    if isinstance(value, str):
+        try:
+            return bytes.fromhex(value.removeprefix("0x").removeprefix("0X"))
+        except ValueError:
+            raise ValueError(f"{name}: {value!r} is not hex") from None
+    return bytes(value)
 
 
 Addressish = str | bytes | Any  # (also anything with an `.address`, such as a Contract)
@@ -147,31 +161,33 @@ class Env:
     def deploy(
         self,
         code: bytes,
-        data: bytes = b"",
+        data: bytes | str = b"",
         *,
         value: int = 0,
         sender: Addressish | None = None,
-        salt: bytes | None = None,
+        salt: bytes | str | None = None,
         gas: int | None = None,
         abi: Sequence[dict] = (),
     ) -> str:
         """Upload and instantiate; returns the checksum address. Bytes after the blob are constructor input too."""
-        code = bytes(code)
+        code, data = bytes(code), _hex_bytes("data", data)
         length = ProgramBlob.blob_length(code)
         if length is not None and length < len(code):
-            code, data = code[:length], code[length:] + bytes(data)
+            code, data = code[:length], code[length:] + data
         value = _whole("value", value)
         gas_limit = self._gas(gas)
         code_hash = self.upload(code, sender=sender)
+        salt = None if salt is None else _hex_bytes("salt", salt)
         result = self.chain.instantiate(
-            self._sender(sender), code_hash, bytes(data), value=value, salt=salt, gas_limit=gas_limit
+            self._sender(sender), code_hash, data, value=value, salt=salt, gas_limit=gas_limit
         )
         self.last_result = result
         if not result.success or result.address is None:
             if result.error is not None:
-                raise DeployError(f"deploy failed with {result.error.value}: {result.error_detail}", result)
-            reason = decode_revert(result.output, [*abi, *self.known_errors.values()])[0]
-            raise DeployError(f"constructor reverted: {reason}", result)
+                raise DeployError(f"deploy failed with {result.error.value}: {result.error_detail}", result,
+                                  name=result.error.value)  # fmt: skip
+            reason, name, args = decode_revert(result.output, [*abi, *self.known_errors.values()])
+            raise DeployError(f"constructor reverted: {reason}", result, name=name, args=args)
         return to_checksum(result.address)
 
     def deploy_contract(self, compiled: Any, *args: Any, value: int = 0, sender: Addressish | None = None,
@@ -200,22 +216,25 @@ class Env:
         address = self.deploy(compiled.blob, data, value=value, sender=sender, salt=salt, gas=gas, abi=compiled.abi)
         return Contract(self, address, compiled.abi, compiled.name)
 
-    def at(self, address: Addressish, abi: Sequence[dict], name: str = "Contract") -> Contract:
-        """A Contract handle for an existing address."""
-        return Contract(self, to_checksum(parse_address(address)), abi, name)
+    def at(self, address: Addressish, abi: Sequence[dict] | Any, name: str | None = None) -> Contract:
+        """A Contract handle for an existing address; `abi` is an ABI list or a compiled contract (its `.abi`)."""
+        if hasattr(abi, "abi"):
+            name = name or getattr(abi, "name", None)
+            abi = abi.abi
+        return Contract(self, to_checksum(parse_address(address)), abi, name or "Contract")
 
     def call(
-        self, to: Addressish, data: bytes = b"", *, value: int = 0, sender: Addressish | None = None,
+        self, to: Addressish, data: bytes | str = b"", *, value: int = 0, sender: Addressish | None = None,
         gas: int | None = None,
     ) -> CallResult:  # fmt: skip
         """Send a transaction; never raises for reverts: inspect `.success`, `.output`, `.logs`."""
-        result = self.chain.call(self._sender(sender), parse_address(to), bytes(data), value=_whole("value", value),
-                                 gas_limit=self._gas(gas))  # fmt: skip
+        result = self.chain.call(self._sender(sender), parse_address(to), _hex_bytes("data", data),
+                                 value=_whole("value", value), gas_limit=self._gas(gas))  # fmt: skip
         self.last_result = result
         return result
 
     def dry_call(
-        self, to: Addressish, data: bytes = b"", *, value: int = 0, sender: Addressish | None = None,
+        self, to: Addressish, data: bytes | str = b"", *, value: int = 0, sender: Addressish | None = None,
         gas: int | None = None,
     ) -> CallResult:  # fmt: skip
         """Run a call and roll all its effects back (what view functions use)."""

@@ -150,8 +150,9 @@ def test_deploy_splits_constructor_data_appended_to_the_blob(env: Env) -> None:
 
 
 def test_constructor_revert_raises_deploy_error(env: Env) -> None:
-    with pytest.raises(DeployError, match="Child: unlucky"):
+    with pytest.raises(DeployError, match="Child: unlucky") as info:
         env.deploy_contract(load_contract("Child"), 13)
+    assert (info.value.name, info.value.args_decoded) == ("Error", ("Child: unlucky",))
 
 
 def test_anchor_rolls_back_everything_and_prank_changes_the_sender(env: Env) -> None:
@@ -503,3 +504,23 @@ def test_children_env_compile_built_are_uploaded_with_their_factory(env: Env) ->
     deployed = env.deploy_contract(factory)
     assert child.code_hash in env.chain.state.codes
     assert env.call(deployed.address, bytes.fromhex("780900dc") + encode(["uint256"], [1])).success
+
+
+def test_a_trap_with_the_stack_pointer_below_the_stack_says_stack_overflow(env: Env) -> None:
+    address = env.deploy(_asm_contract("    sp = 0x100\n    a0 = u64 [sp]\n    ret\n", []))
+    result = env.call(address)
+    assert result.error is PalletError.ContractTrapped
+    assert "stack overflow: sp 0x100 is below the stack" in result.error_detail
+    fine = env.deploy(_asm_contract("    trap\n", []))
+    assert "stack overflow" not in env.call(fine).error_detail
+
+
+def test_hex_strings_are_accepted_for_calldata_and_salt_and_at_takes_a_compiled_contract(env: Env) -> None:
+    flipper = env.deploy_contract(load_contract("Flipper"))
+    assert env.call(flipper.address, "0xcde4efa9").success and flipper.get() is True
+    compiled = load_contract("Flipper")
+    address = env.deploy(compiled.blob, salt="0x" + "11" * 32)
+    assert parse_address(address) == create2(ALICE, compiled.blob, b"", bytes([0x11] * 32))
+    assert env.at(address, compiled).get() is False
+    with pytest.raises(ValueError, match="no contract at"):
+        env.at(env.generate_address(), compiled).get()

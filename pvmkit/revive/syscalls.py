@@ -127,7 +127,7 @@ class Host:
             if kind is InterruptKind.NOT_ENOUGH_GAS:
                 raise ExecError(E.OutOfGas, detail=f"at pc {intr.pc}")
             if kind is InterruptKind.TRAP:
-                raise ExecError(E.ContractTrapped, detail=f"PVM trap at pc {intr.pc}")
+                raise ExecError(E.ContractTrapped, detail=f"PVM trap at pc {intr.pc}{_trap_hint(inst)}")
             raise ExecError(E.ExecutionFailed, detail=str(intr))
 
     # Guest memory.
@@ -182,6 +182,16 @@ class Host:
 
 
 I64_MAX = (1 << 63) - 1
+
+
+def _trap_hint(inst: Instance) -> str:
+    """What a trap most likely was, when the registers say: a stack pointer below the stack is a stack overflow
+    (resolc 0.3.0 code lowers sp in some loops without restoring it), which "trap at pc N" alone never suggests."""
+    sp = inst._r[1] & M32
+    low = inst.module.memory_map.stack_address_low
+    if sp < low:
+        return f" (stack overflow: sp {sp:#x} is below the stack, which starts at {low:#x})"
+    return ""
 
 
 def _hi_lo(x: int) -> tuple[int, int]:
