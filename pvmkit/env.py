@@ -147,6 +147,18 @@ class Env:
         finally:
             self.eoa = old
 
+    @contextlib.contextmanager
+    def reverts(self, reason: str | None = None) -> Iterator[None]:
+        """Assert that the block reverts or fails (boa.reverts / vm.expectRevert): a ContractRevert or DeployError,
+        whose reason contains `reason` or whose error name is `reason`, if given."""
+        try:
+            yield
+        except (ContractRevert, DeployError) as e:
+            if reason is not None and reason not in e.reason and reason != e.name:
+                raise AssertionError(f"reverted with {e.reason!r}, not {reason!r}") from e
+            return
+        raise AssertionError(f"did not revert{f' (expected {reason!r})' if reason is not None else ''}")
+
     def _sender(self, sender: Addressish | None) -> bytes:
         return self.eoa if sender is None else parse_address(sender)
 

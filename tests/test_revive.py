@@ -524,3 +524,18 @@ def test_hex_strings_are_accepted_for_calldata_and_salt_and_at_takes_a_compiled_
     assert env.at(address, compiled).get() is False
     with pytest.raises(ValueError, match="no contract at"):
         env.at(env.generate_address(), compiled).get()
+
+
+def test_reverts_asserts_a_revert_and_its_reason(env: Env) -> None:
+    token = env.deploy_contract(load_contract("ERC20"), "T", "T", 100)
+    with env.reverts("InsufficientBalance"):
+        token.transfer(BOB, 10**6)
+    with env.reverts("want=1000000"):
+        token.transfer(BOB, 10**6)
+    with env.reverts():
+        env.deploy_contract(load_contract("Child"), 13)
+    with pytest.raises(AssertionError, match="did not revert"), env.reverts():
+        token.transfer(BOB, 1)
+    with pytest.raises(AssertionError, match="not 'Nope'"), env.reverts("Nope"):
+        token.transfer(BOB, 10**6)
+    assert token.balanceOf(BOB) == 1
