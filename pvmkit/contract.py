@@ -298,6 +298,11 @@ class Contract:
         reason, name, args = decode_revert(result.output, [*self.abi, *self._env.known_errors.values()])
         return ContractRevert(reason, result, name=name, args=args)
 
+    def get_logs(self) -> list[DecodedLog]:
+        """This contract's events in the Env's last transaction (view calls do not count), decoded."""
+        last = self._env.last_tx
+        return self.decode_logs(last.logs) if last is not None else []
+
     def decode_logs(self, logs: Sequence[Event]) -> list[DecodedLog]:
         """Decode this contract's events among `logs` (others are skipped)."""
         me = parse_address(self.address)
@@ -309,10 +314,15 @@ class Contract:
             indexed = [p for p in item["inputs"] if p.get("indexed")]
             plain = [p for p in item["inputs"] if not p.get("indexed")]
             args: dict[str, Any] = {}
-            for p, topic in zip(indexed, log.topics[1:], strict=False):
+            if len(log.topics) != 1 + len(indexed):
+                raise ValueError(f"{signature(item)} log has {len(log.topics) - 1} indexed topics, not {len(indexed)}")
+            for p, topic in zip(indexed, log.topics[1:], strict=True):
                 t = _type(p)
                 args[p["name"]] = _checksummed(t, abi_decode([t], topic)[0]) if _is_static_word(t) else topic
-            values = abi_decode([_type(p) for p in plain], log.data) if plain else ()
+            try:
+                values = abi_decode([_type(p) for p in plain], log.data) if plain else ()
+            except DecodingError as e:
+                raise ValueError(f"{signature(item)} log data 0x{log.data.hex()} does not decode: {e}") from None
             args.update({p["name"]: _checksummed(_type(p), v) for p, v in zip(plain, values, strict=True)})
             out.append(DecodedLog(self.address, item["name"], args))
         return out

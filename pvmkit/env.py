@@ -84,6 +84,8 @@ class Env:
             self.chain.set_balance(account, balance)
         self.eoa: bytes = accounts[0] if accounts else ALICE
         self.last_result: CallResult | None = None
+        self.last_tx: CallResult | None = None  # the last call or deploy that was not a dry run (for get_logs)
+        self._dry = 0
         self._labels = 0
         # Error ABI items of every contract this Env has deployed or been handed (at()), by signature: a revert
         # bubbled up from a nested call carries the callee's custom error, which the caller's ABI may not declare.
@@ -102,6 +104,8 @@ class Env:
         return to_checksum(keccak256(f"pvmkit account {label or self._labels}".encode())[12:])
 
     def get_balance(self, address: Addressish) -> int:
+        """The account's free balance, its existential deposit (1,000 by default) included: what Solidity's
+        `address(x).balance` shows is this minus the ED (pallet-revive's reducible balance)."""
         return self.chain.balance(parse_address(address))
 
     def set_balance(self, address: Addressish, value: int) -> None:
@@ -194,6 +198,8 @@ class Env:
             self._sender(sender), code_hash, data, value=value, salt=salt, gas_limit=gas_limit
         )
         self.last_result = result
+        if not self._dry:
+            self.last_tx = result
         if not result.success or result.address is None:
             if result.error is not None:
                 raise DeployError(f"deploy failed with {result.error.value}: {result.error_detail}", result,
@@ -243,6 +249,8 @@ class Env:
         result = self.chain.call(self._sender(sender), parse_address(to), _hex_bytes("data", data),
                                  value=_whole("value", value), gas_limit=self._gas(gas))  # fmt: skip
         self.last_result = result
+        if not self._dry:
+            self.last_tx = result
         return result
 
     def dry_call(
@@ -250,8 +258,12 @@ class Env:
         gas: int | None = None,
     ) -> CallResult:  # fmt: skip
         """Run a call and roll all its effects back (what view functions use)."""
-        with self.anchor():
-            return self.call(to, data, value=value, sender=sender, gas=gas)
+        self._dry += 1
+        try:
+            with self.anchor():
+                return self.call(to, data, value=value, sender=sender, gas=gas)
+        finally:
+            self._dry -= 1
 
     def _gas(self, gas: int | None) -> Weight:
         fuel = self.gas_limit if gas is None else _whole("gas", gas, 1 << 63)

@@ -539,3 +539,18 @@ def test_reverts_asserts_a_revert_and_its_reason(env: Env) -> None:
     with pytest.raises(AssertionError, match="not 'Nope'"), env.reverts("Nope"):
         token.transfer(BOB, 10**6)
     assert token.balanceOf(BOB) == 1
+
+
+def test_get_logs_gives_the_last_transactions_events_and_bad_logs_say_why(env: Env) -> None:
+    from pvmkit.revive.state import Event
+
+    token = env.deploy_contract(load_contract("ERC20"), "T", "T", 100)
+    token.transfer(BOB, 3)
+    assert token.balanceOf(BOB) == 3  # a view in between does not replace the transaction's logs
+    (log,) = token.get_logs()
+    assert (log.event, log.args["value"], log.args["to"]) == ("Transfer", 3, to_checksum(BOB))
+    topics, me = (keccak256(b"Transfer(address,address,uint256)"), bytes(32), bytes(32)), parse_address(token.address)
+    with pytest.raises(ValueError, match="does not decode"):
+        token.decode_logs([Event(me, topics, b"\x01")])
+    with pytest.raises(ValueError, match="has 1 indexed topics, not 2"):
+        token.decode_logs([Event(me, topics[:2], bytes(32))])
