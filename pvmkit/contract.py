@@ -223,12 +223,42 @@ class ContractFunction:
         except (EncodingError, TypeError, ValueError) as e:
             raise TypeError(f"cannot encode arguments for {signature(overload.item)}: {e}") from None
 
-    def __call__(self, *args: Any, value: int = 0, sender: str | bytes | None = None, gas: int | None = None) -> Any:
+    def __call__(self, *args: Any, value: int = 0, sender: str | bytes | None = None, gas: int | None = None,
+                 **kwargs: Any) -> Any:  # fmt: skip
+        """Call it: a view or pure function as a dry run (nothing persists), anything else as a transaction.
+        Arguments go by position or by their ABI names (`transfer(to=bob, amount=5)`)."""
+        return self._run(args, kwargs, value, sender, gas, None)
+
+    def call(self, *args: Any, value: int = 0, sender: str | bytes | None = None, gas: int | None = None,
+             **kwargs: Any) -> Any:  # fmt: skip
+        """Dry-run it whatever its mutability (what would it return?); nothing persists."""
+        return self._run(args, kwargs, value, sender, gas, True)
+
+    def transact(self, *args: Any, value: int = 0, sender: str | bytes | None = None, gas: int | None = None,
+                 **kwargs: Any) -> Any:  # fmt: skip
+        """Send it as a transaction whatever its mutability (a view too: its logs and gas are then recorded)."""
+        return self._run(args, kwargs, value, sender, gas, False)
+
+    def _by_name(self, args: tuple, kwargs: dict[str, Any]) -> tuple:
+        """Positional arguments for `kwargs` given by ABI input name (of the one overload that has those names)."""
+        if not kwargs:
+            return args
+        for item in self.items:
+            names = [p.get("name") for p in item.get("inputs", [])]
+            if len(names) == len(args) + len(kwargs) and set(kwargs) == set(names[len(args) :]):
+                return (*args, *(kwargs[n] for n in names[len(args) :]))
+        sigs = ", ".join(f"{i['name']}({', '.join(p.get('name') or '?' for p in i.get('inputs', []))})"
+                         for i in self.items)  # fmt: skip
+        raise TypeError(f"no overload takes {', '.join(kwargs)} by name: {sigs}")
+
+    def _run(self, args: tuple, kwargs: dict[str, Any], value: int, sender: str | bytes | None, gas: int | None,
+             dry: bool | None) -> Any:  # fmt: skip
+        args = self._by_name(args, kwargs)
         overload = self._pick(args)
         item = overload.item
         data = self._encode(overload, args)
         env = self.contract._env
-        if overload.view:
+        if overload.view if dry is None else dry:
             result = env.dry_call(self.contract.address, data, value=value, sender=sender, gas=gas)
         else:
             result = env.call(self.contract.address, data, value=value, sender=sender, gas=gas)

@@ -554,3 +554,14 @@ def test_get_logs_gives_the_last_transactions_events_and_bad_logs_say_why(env: E
         token.decode_logs([Event(me, topics, b"\x01")])
     with pytest.raises(ValueError, match="has 1 indexed topics, not 2"):
         token.decode_logs([Event(me, topics[:2], bytes(32))])
+
+
+def test_functions_take_keyword_arguments_and_call_or_transact_on_request(env: Env) -> None:
+    token = env.deploy_contract(load_contract("ERC20"), "T", "T", 100)
+    assert token.transfer(to=BOB, amount=2) is True and token.balanceOf(BOB) == 2
+    assert token.transfer(BOB, amount=3) is True and token.balanceOf(BOB) == 5
+    with pytest.raises(TypeError, match=r"no overload takes recipient, amount by name: transfer\(to, amount\)"):
+        token.transfer(recipient=BOB, amount=1)
+    assert token.transfer.call(BOB, 50) is True and token.balanceOf(BOB) == 5  # a dry run of a transaction
+    before = env.last_tx
+    assert token.balanceOf.transact(BOB) == 5 and env.last_tx is not before  # a view sent as a transaction
