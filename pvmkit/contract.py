@@ -184,10 +184,11 @@ class ContractFunction:
                 i, keccak256(signature(i).encode())[:4], inputs, outputs, i.get("stateMutability") in ("view", "pure"),
                 None if None in words_in else words_in, None if None in words_out else words_out))  # type: ignore[arg-type]  # fmt: skip
 
-    def _pick(self, args: tuple) -> _Overload:
-        """The overload for `args`: by their count, then, among overloads of the same length, the one their values
-        encode for (set(5) is set(uint256), set("0x…") is set(address)); fn["set(uint256)"] names one outright."""
-        matches = [o for o in self._overloads if len(o.inputs) == len(args)]
+    def _pick(self, args: tuple, among: list[_Overload] | None = None, hint: str = "") -> _Overload:
+        """The overload for `args` (of `among`, default all): by their count, then, among overloads of the same
+        length, the one their values encode for (set(5) is set(uint256), set("0x…") is set(address));
+        fn["set(uint256)"] names one outright."""
+        matches = [o for o in (self._overloads if among is None else among) if len(o.inputs) == len(args)]
         if len(matches) > 1:
             fitting = []
             for o in matches:
@@ -200,8 +201,10 @@ class ContractFunction:
         if len(matches) != 1:
             sigs = ", ".join(signature(i) for i in self.items)
             how = f"; pick one with {self.items[0]['name']}[\"<signature>\"]" if len(self.items) > 1 else ""
+            if len(self.items) == 1:
+                raise TypeError(f"{sigs} takes {len(self._overloads[0].inputs)} arguments, got {len(args)}{hint}")
             raise TypeError(f"{self.items[0]['name']} takes one of: {sigs}; got {len(args)} arguments that fit "
-                            f"{len(matches)} of them{how}")  # fmt: skip
+                            f"{len(matches)} of them{how}{hint}")  # fmt: skip
         return matches[0]
 
     def __getitem__(self, sig: str) -> ContractFunction:
@@ -239,22 +242,35 @@ class ContractFunction:
         """Send it as a transaction whatever its mutability (a view too: its logs and gas are then recorded)."""
         return self._run(args, kwargs, value, sender, gas, False)
 
-    def _by_name(self, args: tuple, kwargs: dict[str, Any]) -> tuple:
-        """Positional arguments for `kwargs` given by ABI input name (of the one overload that has those names)."""
+    def _by_name(self, args: tuple, kwargs: dict[str, Any], hint: str) -> tuple[tuple, list[_Overload] | None]:
+        """`args` with `kwargs` put in place by ABI input name, and the overloads those names fit (None: no kwargs,
+        any overload): the names choose among overloads before the values do."""
         if not kwargs:
-            return args
-        for item in self.items:
-            names = [p.get("name") for p in item.get("inputs", [])]
-            if len(names) == len(args) + len(kwargs) and set(kwargs) == set(names[len(args) :]):
-                return (*args, *(kwargs[n] for n in names[len(args) :]))
-        sigs = ", ".join(f"{i['name']}({', '.join(p.get('name') or '?' for p in i.get('inputs', []))})"
-                         for i in self.items)  # fmt: skip
-        raise TypeError(f"no overload takes {', '.join(kwargs)} by name: {sigs}")
+            return args, None
+        fits = [o for o in self._overloads if len(o.inputs) == len(args) + len(kwargs)
+                and set(kwargs) == {p.get("name") for p in o.item.get("inputs", [])[len(args) :]}]  # fmt: skip
+        if not fits:
+            sigs = ", ".join(f"{i['name']}({', '.join(p.get('name') or '?' for p in i.get('inputs', []))})"
+                             for i in self.items)  # fmt: skip
+            raise TypeError(f"no overload takes {', '.join(kwargs)} by name: {sigs}{hint}")
+        names = [p.get("name") for p in fits[0].item.get("inputs", [])]
+        return (*args, *(kwargs[n] for n in names[len(args) :])), fits
+
+    def _clash(self, value: int, sender: object, gas: object) -> str:
+        """A note for errors when a call option (value, sender, gas) was given and an ABI input has that name: the
+        option took it (pass that argument by position)."""
+        given = [n for n, v in (("value", value), ("sender", sender), ("gas", gas)) if v not in (0, None)]
+        inputs = {p.get("name") for i in self.items for p in i.get("inputs", [])}
+        clashing = [n for n in given if n in inputs]
+        if not clashing:
+            return ""
+        return f" ({', '.join(clashing)}= is a call option, not the ABI argument of that name: pass that by position)"
 
     def _run(self, args: tuple, kwargs: dict[str, Any], value: int, sender: str | bytes | None, gas: int | None,
              dry: bool | None) -> Any:  # fmt: skip
-        args = self._by_name(args, kwargs)
-        overload = self._pick(args)
+        hint = self._clash(value, sender, gas)
+        args, among = self._by_name(args, kwargs, hint)
+        overload = self._pick(args, among, hint)
         item = overload.item
         data = self._encode(overload, args)
         env = self.contract._env
@@ -282,8 +298,9 @@ class ContractFunction:
 class Contract:
     """A deployed contract with its ABI: functions become methods, logs and reverts are decoded.
 
-    Only `address`, `abi`, `decode_logs` and `revert_error` are public attributes, so ABI functions
-    such as an ERC-20's `name()` are never shadowed.
+    Only `address`, `abi`, `get_logs`, `decode_logs` and `revert_error` are public attributes, so ABI
+    functions such as an ERC-20's `name()` are not shadowed (an ABI function with one of those names is
+    reached with its signature: `getattr(c, "get_logs()")`).
     """
 
     def __init__(self, env: Env, address: str, abi: Sequence[dict], name: str = "Contract") -> None:

@@ -92,7 +92,7 @@ class Env:
         self.known_errors: dict[str, dict] = {}
         # Blobs of everything env.compile built, by code hash: a factory's children (its factory_deps) are uploaded
         # with it by deploy_contract, as they would be on chain with the factory's own upload.
-        self._compiled: dict[bytes, bytes] = {}
+        self._compiled: dict[bytes, Any] = {}  # code hash → CompiledContract
         # A transaction's default gas (fuel): a block's weight, as on chain (pass gas=... for more or less). The
         # chain API's own default is revive-runner's 10^11, where a contract stuck in a loop runs for minutes.
         self.gas_limit = self.chain.config.block_ref_time_limit // self.chain.config.schedule.ref_time_per_fuel
@@ -133,13 +133,13 @@ class Env:
         """Roll back every change made inside the block (state, balances, block number, time)."""
         chain = self.chain
         checkpoint = chain.state.hold()
-        saved = (chain.block_number, chain.timestamp, dict(chain.block_hashes), self.eoa)
+        saved = (chain.block_number, chain.timestamp, dict(chain.block_hashes), self.eoa, self.last_tx)
         try:
             yield
         finally:
             chain.state.revert_to(checkpoint)
             chain.state.release()
-            chain.block_number, chain.timestamp, chain.block_hashes, self.eoa = saved
+            chain.block_number, chain.timestamp, chain.block_hashes, self.eoa, self.last_tx = saved
 
     @contextlib.contextmanager
     def prank(self, address: Addressish) -> Iterator[None]:
@@ -192,8 +192,10 @@ class Env:
             code, data = code[:length], code[length:] + data
         value = _whole("value", value)
         gas_limit = self._gas(gas)
-        code_hash = self.upload(code, sender=sender)
         salt = None if salt is None else _hex_bytes("salt", salt)
+        if salt is not None and len(salt) != 32:
+            raise ValueError(f"salt must be 32 bytes, got {len(salt)}")
+        code_hash = self.upload(code, sender=sender)
         result = self.chain.instantiate(
             self._sender(sender), code_hash, data, value=value, salt=salt, gas_limit=gas_limit
         )
@@ -217,11 +219,6 @@ class Env:
 
         from .contract import _prepare, _type
 
-        for dep in deps:
-            self.upload(dep.blob, sender=sender)
-        for code_hash in getattr(compiled, "factory_deps", {}):
-            if code_hash in self._compiled and code_hash not in self.chain.state.codes:
-                self.upload(self._compiled[code_hash], sender=sender)
         ctor = next((i for i in compiled.abi if i.get("type") == "constructor"), {"inputs": []})
         types = [_type(p) for p in ctor.get("inputs", [])]
         if len(types) != len(args):
@@ -231,14 +228,29 @@ class Env:
         except (EncodingError, TypeError, ValueError) as e:  # as ContractFunction reports a call's bad arguments
             what = f"{compiled.name}'s constructor arguments ({', '.join(types)})"
             raise TypeError(f"cannot encode {what}: {e}") from None
+        for dep in deps:
+            self.upload(dep.blob, sender=sender)
+        # The factory_deps env.compile built, and theirs in turn (a child may create grandchildren).
+        pending, seen = list(getattr(compiled, "factory_deps", {})), set()
+        while pending:
+            code_hash = pending.pop()
+            child = self._compiled.get(code_hash)
+            if child is None or code_hash in seen:
+                continue
+            seen.add(code_hash)
+            if code_hash not in self.chain.state.codes:
+                self.upload(child.blob, sender=sender)
+            pending.extend(child.factory_deps)
         address = self.deploy(compiled.blob, data, value=value, sender=sender, salt=salt, gas=gas, abi=compiled.abi)
         return Contract(self, address, compiled.abi, compiled.name)
 
     def at(self, address: Addressish, abi: Sequence[dict] | Any, name: str | None = None) -> Contract:
         """A Contract handle for an existing address; `abi` is an ABI list or a compiled contract (its `.abi`)."""
-        if hasattr(abi, "abi"):
-            name = name or getattr(abi, "name", None)
-            abi = abi.abi
+        if isinstance(abi, Contract):
+            name, abi = name or abi._name, abi.abi
+        elif hasattr(abi, "abi"):  # a compiled contract
+            own = getattr(abi, "name", None)
+            name, abi = name or (own if isinstance(own, str) else None), abi.abi
         return Contract(self, to_checksum(parse_address(address)), abi, name or "Contract")
 
     def call(
@@ -296,7 +308,7 @@ class Env:
 
         compiled = compile_solidity(source)
         for c in compiled.values():
-            self._compiled[c.code_hash] = c.blob
+            self._compiled[c.code_hash] = c
         return compiled
 
 

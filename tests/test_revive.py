@@ -498,11 +498,12 @@ def test_children_env_compile_built_are_uploaded_with_their_factory(env: Env) ->
     for: Factory's deps name Child, whose blob the Env holds as env.compile would leave it)."""
     import dataclasses
 
-    child = load_contract("Child")
+    grandchild = load_contract("Flipper")  # (as if Child's constructor created one)
+    child = dataclasses.replace(load_contract("Child"), factory_deps={grandchild.code_hash: "X.sol:Flipper"})
     factory = dataclasses.replace(load_contract("Factory"), factory_deps={child.code_hash: "Factory.sol:Child"})
-    env._compiled[child.code_hash] = child.blob
+    env._compiled.update({child.code_hash: child, grandchild.code_hash: grandchild})
     deployed = env.deploy_contract(factory)
-    assert child.code_hash in env.chain.state.codes
+    assert child.code_hash in env.chain.state.codes and grandchild.code_hash in env.chain.state.codes
     assert env.call(deployed.address, bytes.fromhex("780900dc") + encode(["uint256"], [1])).success
 
 
@@ -549,6 +550,9 @@ def test_get_logs_gives_the_last_transactions_events_and_bad_logs_say_why(env: E
     assert token.balanceOf(BOB) == 3  # a view in between does not replace the transaction's logs
     (log,) = token.get_logs()
     assert (log.event, log.args["value"], log.args["to"]) == ("Transfer", 3, to_checksum(BOB))
+    with env.anchor():
+        token.transfer(BOB, 4)
+    assert [x.args["value"] for x in token.get_logs()] == [3]  # the rolled-back transfer is not the last one
     topics, me = (keccak256(b"Transfer(address,address,uint256)"), bytes(32), bytes(32)), parse_address(token.address)
     with pytest.raises(ValueError, match="does not decode"):
         token.decode_logs([Event(me, topics, b"\x01")])
@@ -565,3 +569,26 @@ def test_functions_take_keyword_arguments_and_call_or_transact_on_request(env: E
     assert token.transfer.call(BOB, 50) is True and token.balanceOf(BOB) == 5  # a dry run of a transaction
     before = env.last_tx
     assert token.balanceOf.transact(BOB) == 5 and env.last_tx is not before  # a view sent as a transaction
+
+
+def test_keyword_arguments_choose_the_overload_and_call_options_are_named_in_errors(env: Env) -> None:
+    """Overloads set(uint256 amount) / set(bool flag) and pay(uint256 value): a keyword picks by name (a value
+    that does not fit that overload is an error, not another overload's call); value= is the call option."""
+    from pvmkit.contract import Contract
+
+    def fn(name: str, *inputs: tuple[str, str]) -> dict:
+        return {"type": "function", "name": name, "stateMutability": "nonpayable", "outputs": [],
+                "inputs": [{"name": n, "type": t} for n, t in inputs]}  # fmt: skip
+
+    flipper = env.deploy_contract(load_contract("Flipper"))  # any contract: only the encoding is looked at
+    c = Contract(env, flipper.address, [fn("set", ("amount", "uint256")), fn("set", ("flag", "bool")),
+                                        fn("pay", ("value", "uint256"))])  # fmt: skip
+    assert c.set.encode(5)[:4] == keccak256(b"set(uint256)")[:4]
+    with pytest.raises(TypeError, match=r"cannot encode arguments for set\(bool\)"):
+        c.set(flag=1)  # 1 is not a bool, and the name says set(bool): not a call of set(uint256)
+    with pytest.raises(TypeError, match=r"value= is a call option, not the ABI argument of that name"):
+        c.pay(value=5)
+    assert repr(env.at(flipper.address, flipper)).startswith("<Flipper at ")
+    with pytest.raises(ValueError, match="salt must be 32 bytes"):
+        env.deploy(load_contract("ERC20").blob, salt="0x12")
+    assert keccak256(load_contract("ERC20").blob) not in env.chain.state.codes  # refused before the upload
