@@ -160,14 +160,10 @@ class Host:
         self.write(out_len_ptr, n.to_bytes(4, "little"))
 
     def charge(self, name: str, n: int = 0) -> None:
-        """Charge host function `name`'s weight for n units (`WeightMeter.charge_parts` and `Schedule.cost_parts`
-        inlined: a transfer charges ~20 times)."""
+        """Charge host function `name`'s weight for n units (`Schedule.cost_parts` inlined: a transfer charges ~20
+        times)."""
         base, per, proof = self._costs[name]
-        meter = self._meter
-        ref, proof = meter.used_ref + base + per * n, meter.used_proof + proof
-        if ref > meter.limit_ref or proof > meter.limit_proof:
-            raise ExecError(E.OutOfGas)
-        meter.used_ref, meter.used_proof = ref, proof
+        self._meter.charge_parts(base + per * n, proof)
 
     def storage_key(self, key_ptr: int, key_len: int) -> StorageKey:
         if key_len == SENTINEL:
