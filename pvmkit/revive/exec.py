@@ -174,6 +174,15 @@ class Stack:
         return not any(f.account == account and not f.allows_reentry for f in self.frames)
 
     # Value transfers.
+    def _origin_pays_ed(self, account: Address, error: PalletError, detail: str) -> None:
+        """Move the existential deposit from the origin into `account` (Preserve: the origin keeps its own ED)."""
+        state, ed = self.state, self.config.existential_deposit
+        origin_free = state.free(self.origin)
+        if origin_free - ed < ed:
+            raise ExecError(error, detail=detail)
+        state.set_free(self.origin, origin_free - ed)
+        state.set_free(account, state.free(account) + ed)
+
     def transfer(self, sender: Address, dest: Address, value: int) -> None:
         """Move `value` keeping the sender above the existential deposit; a new `dest` gets the ED from the origin
         too (exec.rs `transfer`: a plain balance transfer, not a storage deposit; either failing is TransferFailed)."""
@@ -184,11 +193,7 @@ class Stack:
         checkpoint = state.checkpoint()
         try:
             if not state.exists(dest):
-                origin_free = state.free(self.origin)
-                if origin_free - ed < ed:
-                    raise ExecError(E.TransferFailed, detail="origin cannot pay the ED of a new account")
-                state.set_free(self.origin, origin_free - ed)
-                state.set_free(dest, ed)
+                self._origin_pays_ed(dest, E.TransferFailed, "origin cannot pay the ED of a new account")
             sender_free = state.free(sender)
             if sender_free - value < ed:
                 raise ExecError(E.TransferFailed, detail=f"balance {sender_free} cannot send {value} and keep the ED")
@@ -382,15 +387,10 @@ class Stack:
 
         def body(f: Frame) -> ExecReturn:
             state = self.state
-            ed = self.config.existential_deposit
             # The origin pays the new contract's ED as a storage deposit, even into an account that already has a
             # balance (exec.rs run: record_charge(ED) and a Preserve transfer, whatever the account holds).
-            origin_free = state.free(self.origin)
-            if origin_free - ed < ed:
-                raise ExecError(E.StorageDepositNotEnoughFunds, detail="origin cannot pay the new contract's ED")
-            f.deposit.charge(ed)
-            state.set_free(self.origin, origin_free - ed)
-            state.set_free(address, state.free(address) + ed)
+            self._origin_pays_ed(address, E.StorageDepositNotEnoughFunds, "origin cannot pay the new contract's ED")
+            f.deposit.charge(self.config.existential_deposit)
             state.set_nonce(address, 1)  # contract nonces start at 1
             if caller is not None:
                 state.set_nonce(deployer, state.nonce(deployer) + 1)
