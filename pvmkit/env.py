@@ -199,9 +199,7 @@ class Env:
         result = self.chain.instantiate(
             self._sender(sender), code_hash, data, value=value, salt=salt, gas_limit=gas_limit
         )
-        self.last_result = result
-        if not self._dry:
-            self.last_tx = result
+        self._record(result)
         if not result.success or result.address is None:
             if result.error is not None:
                 raise DeployError(f"deploy failed with {result.error.value}: {result.error_detail}", result,
@@ -238,8 +236,7 @@ class Env:
             if child is None or code_hash in seen:
                 continue
             seen.add(code_hash)
-            if code_hash not in self.chain.state.codes:
-                self.upload(child.blob, sender=sender)
+            self.upload(child.blob, sender=sender)  # (code already uploaded is left as it is)
             pending.extend(child.factory_deps)
         address = self.deploy(compiled.blob, data, value=value, sender=sender, salt=salt, gas=gas, abi=compiled.abi)
         return Contract(self, address, compiled.abi, compiled.name)
@@ -260,10 +257,14 @@ class Env:
         """Send a transaction; never raises for reverts: inspect `.success`, `.output`, `.logs`."""
         result = self.chain.call(self._sender(sender), parse_address(to), _hex_bytes("data", data),
                                  value=_whole("value", value), gas_limit=self._gas(gas))  # fmt: skip
+        self._record(result)
+        return result
+
+    def _record(self, result: CallResult) -> None:
+        """The result is the last one; and the last transaction's, unless inside a dry run."""
         self.last_result = result
         if not self._dry:
             self.last_tx = result
-        return result
 
     def dry_call(
         self, to: Addressish, data: bytes | str = b"", *, value: int = 0, sender: Addressish | None = None,
