@@ -314,7 +314,8 @@ class Linker:
         self.following = {(code.section, at): nxt for code in codes for (at, _), nxt in itertools.pairwise(code.insts)}
         # Like polkavm-linker, each code section ends in a trap: a call to a noreturn function (or a branch to
         # __builtin_unreachable) as its last instruction targets the section's end, which must be an instruction.
-        ends = {(code.section, code.insts[-1][0] + code.insts[-1][1].size) for code in codes if code.insts}
+        section_end = {code.section: code.insts[-1][0] + code.insts[-1][1].size for code in codes if code.insts}
+        ends = set(section_end.items())
         self.inst_starts |= ends
         ro_size, rw_size, ro_image, rw_image, rw_base = self.layout()
         self.relocate_data(ro_image, 0x10000, self.ro_sections)
@@ -329,8 +330,7 @@ class Linker:
             for offset, inst in code.insts:
                 body.append(((code.section, offset), self.translate(code.section, offset, inst)))
             if code.insts:
-                end = code.insts[-1][0] + code.insts[-1][1].size
-                body.append(((code.section, end), [("trap", ())]))
+                body.append(((code.section, section_end[code.section]), [("trap", ())]))
         for loc, insts in body:
             if loc in ends and loc not in self.labels and out.last in NO_FALLTHROUGH:
                 continue  # an end nothing targets or falls into
