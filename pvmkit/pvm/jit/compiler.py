@@ -146,9 +146,6 @@ def _tight_loops(instructions: list[Instruction], valid: frozenset[int]) -> set[
     return heads
 
 
-_ACCESSES = frozenset(n for n in KIND if n.startswith(("load_", "store_")) and not n.startswith("load_imm"))
-
-
 _BRANCH_CC = {
     "eq": E, "not_eq": NE, "less_unsigned": B, "less_signed": L, "greater_or_equal_unsigned": AE,
     "greater_or_equal_signed": GE, "less_or_equal_unsigned": BE, "less_or_equal_signed": LE,
@@ -729,6 +726,7 @@ def _library(key: tuple, build: Callable[[], Template]) -> Template:
 
 _ABSOLUTE = frozenset(n for n in KIND if n.startswith(("load_", "store_")) and n not in MEMORY_BASE
                       and not n.startswith("load_imm"))  # fmt: skip
+_ACCESSES = _ABSOLUTE | frozenset(MEMORY_BASE)  # every load and store (for _tight_loops)
 
 # Instructions whose code refers to other blocks or out-of-line stubs: emitted directly, never templated.
 _CONTROL = frozenset(
