@@ -294,7 +294,7 @@ def test_fuzz_block_mode_equals_single_step_mode(code, mask, regs, gas) -> None:
             if intr.kind is not K.STEP:
                 break
         outcomes.append(
-            (intr.kind, intr.pc, list(inst.regs), inst.gas, bytes(inst.memory.low), bytes(inst.memory.stack))
+            (intr.kind, intr.pc, list(inst.regs), inst.gas, inst.memory.contents())
         )
     assert all(o == outcomes[0] for o in outcomes[1:])
 
@@ -409,8 +409,8 @@ def test_fuzz_grouped_accesses_near_region_edges(edge: int, delta: int, body: li
             intr = inst.run()
             if intr.kind is not K.STEP:
                 break
-        outcomes.append((intr.kind, intr.pc, intr.address, list(inst.regs), inst.gas, bytes(inst.memory.low),
-                         bytes(inst.memory.stack)))  # fmt: skip
+        outcomes.append((intr.kind, intr.pc, intr.address, list(inst.regs), inst.gas,
+                         inst.memory.contents()))  # fmt: skip
     assert outcomes[0] == outcomes[1]
 
 

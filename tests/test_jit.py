@@ -40,7 +40,7 @@ def outcome(blob: ProgramBlob, backend: str, regs: list[int], gas: int, *, dynam
         return trace, None
     if dynamic:
         return trace, inst.read_memory(0x20000, 0x1000)
-    return trace, (bytes(inst.memory.low), bytes(inst.memory.stack))
+    return trace, inst.memory.contents()
 
 
 _REG_VALUES = st.one_of(
@@ -123,26 +123,30 @@ def test_loads_from_read_only_data_run_natively() -> None:
     assert getattr(inst, "shadow", inst).fallbacks == 0  # PVMKIT_BACKEND=crosscheck wraps the JIT instance
 
 
-def test_layouts_beyond_2_gib_compile_with_those_accesses_left_to_the_interpreter() -> None:
-    """Host displacements past 2^31 cannot be encoded; compiling used to raise ValueError (found in review).
+def test_layouts_beyond_2_gib_run_natively() -> None:
+    """Guest memory lives at its guest addresses (space.py), so an access is native whatever the layout: here the
+    last word of a rw region ending past 2 GiB (in the design before, its host offset did not fit a displacement and
+    such accesses fell back). Instantiating maps the 2 GiB without allocating them."""
+    from pvmkit.pvm.jit.instance import JitInstance
 
-    Only compiled, not run: instantiating would allocate (and zero) the 2 GiB of guest memory."""
-    from pvmkit.pvm.jit.compiler import JitCompiler
-
-    # (instruction, layout, natively translated instructions): rw lies beyond 2 GiB of the host buffer's start and
-    # falls back; the load keeps its native check of ro data (which still fits), the store has no other region.
-    cases = [
-        (("load_u64", (8, 0x8001EFF8 - 2**32)), {"rw_data_size": 0x7FFFF000}, 0),
-        (("load_indirect_u8", (8, 7, 0)), {"ro_data_size": 0x7FFF0000, "rw_data_size": 4096}, 1),
-        (("store_indirect_u64", (8, 7, 0)), {"ro_data_size": 0x7FFF0000, "rw_data_size": 4096}, 0),
-    ]
-    for inst, kw, native in cases:
-        program = JitCompiler(Module(_prog([inst, ("trap", ())], **kw), ModuleConfig(max_memory=1 << 32))).compile()
-        assert program.native_instructions == native, inst
+    last = 0x20000 + 0x7FFFF000 - 8
+    imm = last - 2**32
+    blob = _prog([("store_u64", (8, imm)), ("load_u64", (9, imm)), ("load_u8", (10, imm + 8)), ("trap", ())],
+                 rw_data_size=0x7FFFF000)  # fmt: skip
+    inst = JitInstance(Module(blob, ModuleConfig(max_memory=1 << 32)))
+    assert inst._jit.program.native_instructions == 3  # the three accesses (a trap is an exit, not counted)
+    inst.regs[8] = 0x1122334455667788
+    inst.set_next_program_counter(0)
+    inst.gas = 100
+    intr = inst.run()
+    assert intr.kind is K.TRAP and intr.pc == inst.module.code.listing()[2].pc  # the byte right past the region
+    assert inst.regs[9] == 0x1122334455667788
+    assert inst.read_memory(last, 8) == (0x1122334455667788).to_bytes(8, "little")
+    assert inst.fallbacks == 1  # only the trapping load left native code
 
 
 def test_memory_templates_patch_each_offset() -> None:
-    """Indirect accesses share one template per (instruction, registers, likely region) whatever their offset:
+    """Indirect accesses share one template per (instruction, registers) whatever their offset:
     the same store/load shapes at many offsets, in rw, on the stack and across their ends, must each touch the
     right bytes (checked by hand for some, against the interpreter for all)."""
     rw, stack_top = 0x20000, 0xFFFE0000
@@ -157,8 +161,8 @@ def test_memory_templates_patch_each_offset() -> None:
         regs[7], regs[1] = rw, base if base_reg == 1 else stack_top - 0x1000
         jit = outcome(blob, "jit", regs, 1000)
         assert jit == outcome(blob, "interpreter", regs, 1000)
-        trace, (low, stack) = jit
-        memory = low[rw - 0x10000 :] if base_reg == 7 else stack
+        trace, contents = jit
+        memory = contents["rw"] if base_reg == 7 else contents["stack"]
         assert [int.from_bytes(memory[off : off + 4], "little") for off in (0, 8, 0x7F8, 0x800, 0xFF8)] == [
             0x1000, 0x1001, 0x1002, 0x1003, 0x1004]  # fmt: skip
         kind, pc, *_ = trace[-1]
@@ -599,7 +603,7 @@ pub @main:
 
 def test_shared_templates_give_the_code_an_empty_library_gives() -> None:
     """compiler.TEMPLATES shares templates across compiles, keyed by where registers live (not which guest
-    registers they are) and, for memory accesses, by the memory layout. Whatever other programs filled it with,
+    registers they are). Whatever other programs filled it with,
     a program's native code must be byte for byte what it is with an empty library: here contracts with different
     register allocations, and one access pattern under four layouts, two ISAs and dynamic paging."""
     from pvmkit.pvm.isa import LATEST64

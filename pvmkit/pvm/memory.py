@@ -128,6 +128,13 @@ class StandardMemory:
         self.aux = bytearray(memory_map.aux_data_size)
         self.aux_accessible = aux_data_size
 
+    def contents(self) -> dict[str, bytes]:
+        """Every accessible region's bytes (ro data, rw data with the heap, stack, aux data): what to compare."""
+        m = self.map
+        return {"ro": bytes(self.low[: self.ro_end - LOW_BASE]),
+                "rw": bytes(self.low[m.rw_data_address - LOW_BASE : self.rw_end - LOW_BASE]),
+                "stack": bytes(self.stack), "aux": bytes(self.aux[: self.aux_accessible])}  # fmt: skip
+
     @staticmethod
     def host_bytes(memory_map: MemoryMap) -> int:
         """Host bytes a fresh instance's buffers take: `low` up to the end of rw data, the stack and aux data."""

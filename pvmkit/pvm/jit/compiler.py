@@ -2,13 +2,14 @@
 
 One linear walk over the decoded program emits native code for each instruction. The 10 guest
 registers the program uses most live in host registers (`HOST_REGS`) and gas in r15, the other three in the
-context block at r13 (`runtime.VmContext`). The module's entry stub loads the mapped registers from
-the context and every exit stores them back, so at every exit the context holds the whole guest
+context block below r13 (`runtime.VmContext`). r13 points at guest address 0 of the instance's 4 GiB
+reservation (space.py), so a memory access is a 32-bit lea and one mov, unchecked: inaccessible pages fault,
+and signals.py turns the fault into an exit at that instruction. The module's entry stub loads the mapped
+registers from the context and every exit stores them back, so at every exit the context holds the whole guest
 state and every instruction boundary is a valid native entry point: the interpreter can take over
 any single instruction (an EXIT_FALLBACK naming its pc) and native code resumes right after it.
-Instructions this compiler does not translate, memory accesses outside rw, stack and (for loads)
-ro data, and anything needing the host exit that way, which keeps the JIT exactly as correct as the
-interpreter while coverage grows.
+Instructions this compiler does not translate, faulting memory accesses (traps, aux data) and anything
+needing the host exit that way, which keeps the JIT exactly as correct as the interpreter.
 
 Guest calls (a jump that loads the next instruction's jump-table address into a register) are native calls and
 `ret` (jump_indirect ra, 0) a native ret, so the CPU's return predictor follows guest returns: the landing after a
@@ -27,8 +28,7 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from .. import semantics as sem
-from ..isa import BRANCHES, INVALID, KIND, MEMORY_BASE, MEMORY_OFFSET, TERMINATORS, WRITES_FIRST, Kind
-from ..memory import LOW_BASE
+from ..isa import BRANCHES, INVALID, KIND, MEMORY_BASE, MEMORY_OFFSET, TERMINATORS, Kind
 from ..program import RETURN_TO_HOST, Instruction
 from . import runtime as rt
 from .x86 import (
@@ -154,31 +154,18 @@ _BRANCH_CC = {
 
 
 class Piece(NamedTuple):
-    """Encoded code of a template (its body or its cold part) and what placing it patches. `holes` are
-    (position, bias) pairs of imm32/disp32 fields that get (operand - bias), the operand being the memory offset
-    or immediate the template was built without."""
+    """Encoded code of a template and what placing it patches."""
 
     code: bytes
     pcs: list[int]  # imm32 fields that get the instruction's pc (its exits)
     exits: list[int]  # rel32 fields of jumps to the epilogue
-    refs: list[int]  # rel32 fields of jumps to the other part (body → cold part, cold part → after the body)
-    holes: Sequence[tuple[int, int]]
+    holes: Sequence[int]  # imm32/disp32 fields that get the memory offset or immediate the template was built without
     plain: bool  # nothing to patch: a plain copy
 
 
 def _with_operand(inst: Instruction, at: int, value: int) -> Instruction:
     """`inst` with operand `at` replaced (a template's sentinel)."""
     return inst._replace(args=inst.args[:at] + (value,) + inst.args[at + 1 :])
-
-
-class Region(NamedTuple):
-    """A guest memory region generated code accesses directly: [lo, lo + size), at host address [ctx + ptr]."""
-
-    lo: int
-    size: int
-    ptr: int  # context offset of the host pointer (LOW_PTR: the buffer starts at guest LOW_BASE; STACK_PTR: at lo)
-    ptr_mem: Mem
-    writable: bool
 
 
 @dataclass
@@ -192,6 +179,7 @@ class JitProgram:
     uncharged: dict[int, int]  # pc → offset of the instruction itself
     jump_table: list[int | None]  # per slot: pc of a valid target, else None
     native_instructions: int  # how many PVM instructions were translated natively (the rest fall back)
+    fault: int  # offset of the stub a faulting guest memory access resumes at (signals.py: rax, rdx say where)
 
 
 class JitCompiler:
@@ -201,9 +189,6 @@ class JitCompiler:
         self.module = module
         self.code = module.code  # type: ignore[attr-defined]
         self.dynamic = module.config.dynamic_paging  # type: ignore[attr-defined]
-        mm = module.memory_map  # type: ignore[attr-defined]
-        self.rw = (mm.rw_data_address, mm.rw_data_size)
-        self.stack = (mm.stack_address_low, mm.stack_address_high - mm.stack_address_low)
         self.a = Assembler()
         self.epilogue = self.a.label()  # bound before the first instruction: jumps to it are patched in place
         self.epilogue_at = -1
@@ -211,35 +196,19 @@ class JitCompiler:
         self.dispatch = self.a.label()  # an indirect jump through the table: eax = guest address, ecx = its pc
         self.bad_target = self.a.label()  # an invalid table slot: traps at the pc in ecx
         self.charged_labels: dict[int, Label] = {}
-        # Out-of-line code placed after all instructions: emitters, or a template's cold part (see place_cold).
-        self.stubs: list[Callable[[], None] | tuple] = []
+        # Out-of-line code placed after all instructions (traps, out of gas, deep calls).
+        self.stubs: list[Callable[[], None]] = []
         self.native = 0
-        # Template key → (body Piece, cold Piece or None, translated natively?), or False for an immediate
+        # Template key → (Piece, translated natively?), or False for an immediate
         # template that could not be built (see instruction()).
         self.templates: dict[tuple, Template] = {}
         # While a template is built: where its exits store their pc (patched per use), else None.
         self.template: list[int] | None = None
-        # Indirect memory templates leave their offset out of the key: they are built with `offset_sentinel`
-        # (which gives every region check a 32-bit displacement) and record (position, region start) here.
-        self.template_disps: list[tuple[int, int]] | None = None
-        self.cold_code: Callable[[Label], None] | None = None
-        self.cold_label = Label()
+        # Indirect memory templates leave their offset out of the key: they are built with OFFSET_SENTINEL (which
+        # gives the address's lea a 32-bit displacement) and record its position here.
+        self.template_disps: list[int] | None = None
         self.regs: tuple[int | Mem, ...] = _SLOTS
-        # Per guest register: the start of the region it probably points into, or None (see track()).
-        self.hint: list[int | None] = [None] * 13
-        self.hint[1] = self.stack[0]
-        ro = (mm.ro_data_address, mm.ro_data_size)  # lies in the same host buffer as rw (`low`), below it
-        self.regions = [
-            Region(lo, size, ptr, Mem(CTX, ptr), writable)
-            for (lo, size), ptr, writable in ((self.rw, rt.LOW_PTR, True), (self.stack, rt.STACK_PTR, True),
-                                              (ro, rt.LOW_PTR, False))
-            if 0 < size <= 0x7FFFFFFF
-        ]  # fmt: skip
         self.profile = (self.code.isa.name, self.dynamic)
-        self.offset_sentinel = next(
-            x for x in (0x40000000, 0x50000000, 0x60000000) if all(abs(sem.i32(x - r.lo)) > 128 for r in self.regions)
-        )
-        self.layout = tuple(self.regions)  # what memory templates depend on besides their operands
 
     def charged(self, pc: int) -> Label:
         label = self.charged_labels.get(pc)
@@ -319,7 +288,7 @@ class JitCompiler:
         valid = self.valid = code.valid_targets()
         heads = _tight_loops(instructions, valid)
         patch_at, cost = -1, 0
-        out, instruction, track, tracked = a.code, self.instruction, self.track, _TRACK.get  # (the hot loop)
+        out, instruction = a.code, self.instruction  # (the hot loop)
         for inst in instructions:
             pc, name = inst[0], inst[1]
             if pc in valid:
@@ -330,9 +299,6 @@ class JitCompiler:
                 patch_at, cost = self.gas_check(pc), 0
             uncharged[pc] = len(out)
             instruction(inst)
-            action = tracked(name)
-            if action:
-                track(action, inst[2])
             cost += 1
             if name in TERMINATORS and patch_at >= 0:
                 # The block's cost is known only at its end (polkavm's emit_weight): patch the imm32 in place.
@@ -341,10 +307,7 @@ class JitCompiler:
         # Falling off the last instruction (only possible after a non-terminator) is the implicit trap.
         self.exit(rt.EXIT_TRAP, len(code.code))
         for stub in self.stubs:
-            if type(stub) is tuple:
-                self.place_cold(*stub)
-            else:
-                stub()
+            stub()
         # Targets that never got a block (invalid ones are never jumped to natively) still need binding.
         for pc, label in self.charged_labels.items():
             if pc not in charged:
@@ -366,8 +329,13 @@ class JitCompiler:
         a.mov(_EXIT_PC, RCX)
         a.mov(RAX, Imm(rt.EXIT_FINISHED), w=32)
         a.jmp(self.epilogue)
+        fault = a.offset()
+        a.mov(_EXIT_PC, RAX)
+        a.mov(_EXIT_ARG, RDX)
+        a.mov(RAX, Imm(rt.EXIT_FAULT), w=32)
+        a.jmp(self.epilogue)
         table = [t if t in valid else None for t in code.jump_table]
-        return JitProgram(a.finish(), entry, bad_target, charged, uncharged, table, self.native)
+        return JitProgram(a.finish(), entry, bad_target, charged, uncharged, table, self.native, fault)
 
     def table_jump(self, call: int | None = None) -> None:
         """Jump to the guest address in eax through the native jump table (ecx = the jumping pc, for a trap). With
@@ -432,7 +400,7 @@ class JitCompiler:
         if pc >= 1 << 31:  # not a sign-extended imm32: the encoder's longer form
             self.exit(rt.EXIT_OUT_OF_GAS, pc)
             return
-        code += b"\x49\xc7\x45" + bytes((rt.EXIT_PC,)) + pc.to_bytes(4, "little")
+        code += _MOV_EXIT_PC + pc.to_bytes(4, "little")
         code += b"\xb8" + rt.EXIT_OUT_OF_GAS.to_bytes(4, "little") + b"\xe9"
         code += (self.epilogue_at - len(code) - 4).to_bytes(4, "little", signed=True)
 
@@ -454,12 +422,12 @@ class JitCompiler:
             return
         # Position-independent instructions are encoded once per (name, operands) and then copied: the
         # template is built in a scratch assembler (internal labels resolved), so a repeat costs byte copies
-        # plus patching the pc of its exits and the jumps between its body, its cold part and the epilogue.
+        # plus patching the pc of its exits and its jumps to the epilogue.
         args = inst[2]
         operand = 0
         if path == _MEMORY_PATH:
             operand = args[at]
-            key: tuple = (name, args[:at], args[at + 1 :], self.hint[args[base]])
+            key: tuple = (name, args[:at], args[at + 1 :])
         elif path == _IMMEDIATE_PATH:  # try the template without the immediate (see immediate_template)
             key = (name, args)
             operand = args[at]
@@ -477,24 +445,21 @@ class JitCompiler:
             key = (name, args)
         template = self.templates.get(key)
         if template is None:
-            if base is not None:  # an indirect access: the offset is patched, the base's region hint orders checks
-                shared = self.shared_key(inst, at, (key[3], self.layout))
-                built = _with_operand(inst, at, self.offset_sentinel)
-            else:  # (an absolute access depends on the layout too)
-                shared = self.shared_key(inst, -1, self.layout if name in _ABSOLUTE else None)
+            if base is not None:  # an indirect access: the offset is patched
+                shared = self.shared_key(inst, at, None)
+                built = _with_operand(inst, at, OFFSET_SENTINEL)
+            else:
+                shared = self.shared_key(inst, -1, None)
                 built = inst
             template = _library(shared, lambda: self.build_template(emit, built, base is not None))
             self.templates[key] = template
-        body, cold, ok = template
+        body, ok = template
         if ok:
             self.native += 1
         if body.plain:
             self.a.code += body.code
-            return
-        pc = inst.pc
-        start = self.place(body, pc, operand)
-        if cold is not None:  # placed with the stubs; its jumps and the body's to it are patched then
-            self.stubs.append((cold, pc, operand, [start + ref for ref in body.refs], len(self.a.code)))
+        else:
+            self.place(body, inst.pc, operand)
 
     def shared_key(self, inst: Instruction, at: int, extra: object) -> tuple:
         """The process-wide library's key for inst's template: where its registers live rather than which guest
@@ -511,43 +476,33 @@ class JitCompiler:
         exactly once in the code (then the immediate stays in the key)."""
         args = inst.args
         sentinel = _SENTINEL if args[at] & M32 < 1 << 31 else -_SENTINEL
-        body, cold, ok = self.build_template(emit, _with_operand(inst, at, sentinel), False)
+        body, ok = self.build_template(emit, _with_operand(inst, at, sentinel), False)
         pattern = (sentinel & M32).to_bytes(4, "little")
-        if cold is not None or body.code.count(pattern) != 1:
+        if body.code.count(pattern) != 1:
             return False
-        return body._replace(holes=((body.code.index(pattern), 0),), plain=False), cold, ok
+        return body._replace(holes=(body.code.index(pattern),), plain=False), ok
 
-    def build_template(self, emit: Emitter, inst: Instruction, offset_holes: bool) -> tuple[Piece, Piece | None, bool]:
+    def build_template(self, emit: Emitter, inst: Instruction, offset_holes: bool) -> tuple[Piece, bool]:
         main, epilogue = self.a, self.epilogue
-        self.a, self.template, self.cold_code, self.epilogue = Assembler(), [], None, self.template_epilogue
+        self.a, self.template, self.epilogue = Assembler(), [], self.template_epilogue
         self.template_disps = [] if offset_holes else None
         try:
             ok = emit(self, inst)
             if not ok:
                 self.fallback(0)
-            emit_cold = self.cold_code
-            body = self.piece(self.cold_label if emit_cold is not None else None)
-            cold = None
-            if emit_cold is not None:
-                self.a, self.template = Assembler(), []
-                self.template_disps = [] if offset_holes else None
-                done = self.a.label()
-                emit_cold(done)
-                cold = self.piece(done)
-            return body, cold, ok
+            return self.piece(), ok
         finally:
-            self.a, self.template, self.cold_code, self.template_disps = main, None, None, None
+            self.a, self.template, self.template_disps = main, None, None
             self.epilogue = epilogue
 
-    def piece(self, external: Label | None) -> Piece:
-        """The scratch assembler's code as a Piece: its jumps to the epilogue and to `external` (labels outside
-        the template, unbound here) become positions to patch when it is placed."""
+    def piece(self) -> Piece:
+        """The scratch assembler's code as a Piece: its jumps to the epilogue (unbound here) become positions to
+        patch when it is placed."""
         a, epilogue = self.a, self.epilogue
         exits = [pos for label, pos, _ in a._fixups if label is epilogue]
-        refs = [pos for label, pos, _ in a._fixups if label is external]
-        a._fixups = [f for f in a._fixups if f[0] is not epilogue and f[0] is not external]
+        a._fixups = [f for f in a._fixups if f[0] is not epilogue]
         pcs, holes = self.template or [], self.template_disps or ()
-        return Piece(a.finish(), pcs, exits, refs, holes, not (pcs or exits or refs or holes))
+        return Piece(a.finish(), pcs, exits, holes, not (pcs or exits or holes))
 
     def place(self, piece: Piece, pc: int, operand: int) -> int:
         """Append `piece` with its pc, epilogue jumps and operand holes filled in; returns where it starts."""
@@ -561,44 +516,10 @@ class JitCompiler:
         for pos in piece.exits:
             pos += start
             _PACK_I32(out, pos, epilogue - pos - 4)
-        for pos, lo in piece.holes:
-            _PACK_U32(out, start + pos, (operand - lo) & M32)
+        operand &= M32
+        for pos in piece.holes:
+            _PACK_U32(out, start + pos, operand)
         return start
-
-    def place_cold(self, piece: Piece, pc: int, operand: int, entries: list[int], done: int) -> None:
-        """Place a template's cold part: the body's jumps at `entries` go to it, and its own jumps go to `done`
-        (right after the body)."""
-        out = self.a.code
-        entry = len(out)
-        for pos in entries:
-            _PACK_I32(out, pos, entry - pos - 4)
-        self.place(piece, pc, operand)
-        for ref in piece.refs:
-            pos = entry + ref
-            _PACK_I32(out, pos, done - pos - 4)
-
-    def cold(self, emit: Callable[[Label], None]) -> Label:
-        """Out-of-line code of the template being built, placed after all instructions: `emit(done)` emits it,
-        jumping to `done` to continue after the instruction. Returns the label that enters it."""
-        self.cold_code = emit
-        self.cold_label = self.a.label()
-        return self.cold_label
-
-    def track(self, action: int, args: tuple[int, ...]) -> None:
-        """Follow which region each register probably points into (see _TRACK), for the order of memory checks."""
-        d = args[0]
-        if d == 1:
-            return  # sp points into the stack
-        hint = self.hint
-        if action == _KILL:
-            hint[d] = None
-        elif action == _CONST:
-            value = args[1] & M32
-            hint[d] = next((r.lo for r in self.regions if r.lo <= value < r.lo + r.size), None)
-        elif action == _COPY:
-            hint[d] = hint[args[1]]
-        else:  # _ADD
-            hint[d] = hint[args[1]] or hint[args[2]]
 
     # Operand helpers: a guest register is a host register (int) or a context slot (Mem).
     def load_reg(self, dst: int, i: int, w: int = 64) -> None:
@@ -629,60 +550,33 @@ class JitCompiler:
         return None, args[0 if name.startswith("store_imm_") else 1]  # an absolute address
 
     def memory(self, inst: Instruction, size: int, access: Callable[[Mem], None]) -> bool:
-        """Compute the guest address, bounds-check it against rw and stack, and run `access` on the host address.
-        Only inside a template (its other regions and the fallback go to the template's cold part).
+        """Compute the guest address in ecx and run `access` on its host address, r13 + rcx (space.py).
 
-        Loads may also read ro data. Anything else (aux data, the heap, faults) falls back to the interpreter.
-        `access` may use rax (the address is no longer needed then).
+        No bounds check: inaccessible guest pages fault, and the fault becomes an exit at this instruction, which the
+        interpreter then runs (signals.py). A fault happens before the access changes anything, so the guest state is
+        that before the instruction. `access` may use rax.
         """
         if self.dynamic:
             return False
         a = self.a
         base, offset = self.address(inst)
-        loads = inst.name.startswith("load")
-        # A region whose host displacement does not fit x86's signed 32 bits (layouts beyond 2 GiB) is left to
-        # the interpreter rather than encoded.
-        regions = [r for r in self.regions if r.size >= size and (loads or r.writable)
-                   and (r.ptr != rt.LOW_PTR or r.lo - LOW_BASE + r.size < 1 << 31)]  # fmt: skip
         if base is None:
             address = offset & M32
-            for lo, ln, ptr, ptr_mem, _ in regions:
-                if lo <= address <= lo + ln - size:
-                    a.mov(RDX, ptr_mem)
-                    access(Mem(RDX, address - (LOW_BASE if ptr == rt.LOW_PTR else lo)))
-                    return True
-            return False
-        if not regions:
-            return False
-        likely = self.hint[base]
-        if likely is not None:  # the region the base register probably points into goes first
-            regions.sort(key=lambda r: r.lo != likely)
+            if address < 1 << 31:
+                access(Mem(CTX, address))
+            else:
+                a.mov(RCX, Imm(sem.i32(address)), w=32)
+                access(Mem(RCX, 0, index=CTX))
+            return True
         where = self.regs[base]
         if type(where) is not int:
-            a.mov(RAX, where, w=32)
-            where = RAX
-
-        def check(region: Region, miss: Label) -> None:
-            a = self.a
-            lo, ln, ptr, ptr_mem, _ = region
-            # ecx = (base + offset - lo) mod 2^32: a 32-bit lea wraps exactly like the guest's address arithmetic.
-            a.lea(RCX, Mem(where, sem.i32(offset - lo)), w=32)
-            if self.template_disps is not None:  # built with offset_sentinel: a disp32, patched per use
-                self.template_disps.append((a.offset() - 4, lo))
-            a.cmp(RCX, Imm(ln - size), w=32)
-            a.jcc(A, miss)
-            a.mov(RDX, ptr_mem)
-            access(Mem(RDX, lo - LOW_BASE if ptr == rt.LOW_PTR else 0, index=RCX))
-
-        def other_regions(done: Label) -> None:  # out of line, so the likely region's access runs straight through
-            for region in regions[1:]:
-                miss = self.a.label()
-                check(region, miss)
-                self.a.jmp(done)
-                self.a.bind(miss)
-            self.fallback(inst.pc)
-
-        check(regions[0], self.cold(other_regions))
+            a.mov(RCX, where, w=32)
+            where = RCX
+        # ecx = (base + offset) mod 2^32: a 32-bit lea wraps exactly like the guest's address arithmetic.
+        a.lea(RCX, Mem(where, sem.i32(offset)), w=32)
+        if self.template_disps is not None:  # built with OFFSET_SENTINEL: a disp32, patched per use
+            self.template_disps.append(a.offset() - 4)
+        access(Mem(RCX, 0, index=CTX))
         return True
 
 
@@ -690,14 +584,8 @@ def _imm64(x: int) -> int:
     return x & M64
 
 
-# Region hints (JitCompiler.track): a pointer keeps its region through moves, adds of offsets and of an index, and
-# whatever else is written to a register makes it unknown. Only the order of a memory access's checks depends on it.
-_KILL, _CONST, _COPY, _ADD = 1, 2, 3, 4
-
 # RETURN_TO_HOST rotated right by one, as table_jump leaves a guest address in eax.
 _RETURN_TO_HOST_SLOT = (RETURN_TO_HOST >> 1) | (RETURN_TO_HOST & 1) << 31
-_TRACK = dict.fromkeys(WRITES_FIRST, _KILL)
-_TRACK.update(load_imm=_CONST, load_imm64=_CONST, move_reg=_COPY, add_imm_64=_COPY, sub_64=_COPY, add_64=_ADD)
 
 # ALU instructions whose immediate (operand index) is patched into a shared template, and the sentinel marking it.
 _IMMEDIATE = {name: 2 for name in ("add_imm_32", "add_imm_64", "and_imm", "xor_imm", "or_imm", "mul_imm_32",
@@ -705,11 +593,13 @@ _IMMEDIATE = {name: 2 for name in ("add_imm_32", "add_imm_64", "and_imm", "xor_i
               "set_greater_than_signed_imm", "negate_and_add_imm_32", "negate_and_add_imm_64")}  # fmt: skip
 _IMMEDIATE["load_imm"] = 1
 _SENTINEL = 0x7EDCBA98
+_MOV_EXIT_PC = b"\x49\xc7\x85" + rt.EXIT_PC.to_bytes(4, "little", signed=True)  # mov qword [r13 + disp32], imm32
+OFFSET_SENTINEL = 0x40000000  # an indirect access's offset while its template is built: forces a disp32
 
 # Templates shared by every compile in the process (see JitCompiler.shared_key): programs allocate registers alike,
 # so about two thirds of the templates one resolc contract needs were already built for another. Bounded, as
 # every entry stays for the life of the process.
-Template = tuple[Piece, Piece | None, bool] | bool
+Template = tuple[Piece, bool] | bool
 TEMPLATES: dict[tuple, Template] = {}
 TEMPLATES_LIMIT = 50_000  # about 40 MiB (a resolc contract needs ~1,000 templates)
 _PACK_U32 = struct.Struct("<I").pack_into
@@ -724,9 +614,7 @@ def _library(key: tuple, build: Callable[[], Template]) -> Template:
     return template
 
 
-_ABSOLUTE = frozenset(n for n in KIND if n.startswith(("load_", "store_")) and n not in MEMORY_BASE
-                      and not n.startswith("load_imm"))  # fmt: skip
-_ACCESSES = _ABSOLUTE | frozenset(MEMORY_BASE)  # every load and store (for _tight_loops)
+_ACCESSES = frozenset(n for n in KIND if n.startswith(("load_", "store_")) and not n.startswith("load_imm"))
 
 # Instructions whose code refers to other blocks or out-of-line stubs: emitted directly, never templated.
 _CONTROL = frozenset(

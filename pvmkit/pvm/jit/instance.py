@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import ctypes
 import struct
+import weakref
+from bisect import bisect_right
 from dataclasses import replace
 
 from ..interpreter import _CONTINUE, _OOG, Instance, Interrupt, InterruptKind, Module, StandardMemory
-from . import cache
+from . import cache, signals, space
 from . import runtime as rt
 from .runtime import check_supported
 
 _REGS = struct.Struct("<13Q")
-_STATE_IN = struct.Struct("<13QqQ")  # registers, gas and the entry target (offsets 0, 104, 112 of VmContext)
+_STATE_IN = struct.Struct("<13QqQ")  # registers, gas and the entry target (Space.view starts at VmContext.regs)
 _STATE_OUT = struct.Struct("<13QqQQ")  # ... followed by exit_pc and exit_arg
-_EXIT_FALLBACK, _EXIT_ECALLI = rt.EXIT_FALLBACK, rt.EXIT_ECALLI
+_EXIT_FALLBACK, _EXIT_ECALLI, _EXIT_FAULT = rt.EXIT_FALLBACK, rt.EXIT_ECALLI, rt.EXIT_FAULT
 
 
 class CompiledModule:
@@ -35,6 +37,10 @@ class CompiledModule:
         self.program = program
         self.exe = rt.ExecutableCode(program.code)
         base = self.exe.address
+        # Guest memory faults in this code resume at its fault stub; forgotten before the code is unmapped.
+        number = signals.register(base, base + len(program.code), base + program.fault)
+        weakref.finalize(self.exe, signals.unregister, base, number)
+        self._sites: tuple[list[int], list[int]] | None = None
         self.entry = base + program.entry
         self.charged = {pc: base + off for pc, off in program.charged.items()}
         self.uncharged = {pc: base + off for pc, off in program.uncharged.items()}
@@ -44,6 +50,21 @@ class CompiledModule:
         self.jump_table_address = ctypes.addressof(self.jump_table)
         # Single-instruction interpreter segments for the instructions the JIT hands back.
         self.fallback = Module(module.blob, replace(module.config, step_tracing=True, backend="interpreter"))
+        self.code = module.code
+        self.space_key = space.layout_key(module.memory_map, module.blob.ro_data)
+
+    def faulting_pc(self, native: int) -> int:
+        """The pc of the guest memory access whose native code lies at `native` (it faulted)."""
+        if self._sites is None:
+            pairs = sorted((off, pc) for pc, off in self.program.uncharged.items())
+            self._sites = ([off for off, _ in pairs], [pc for _, pc in pairs])
+        offsets, pcs = self._sites
+        i = bisect_right(offsets, native - self.exe.address) - 1
+        pc = pcs[i] if i >= 0 else -1
+        inst = self.code.decode(pc)[0] if pc >= 0 else None
+        if inst is None or not inst.name.startswith(("load_", "store_")) or inst.name.startswith("load_imm"):
+            raise RuntimeError(f"JIT internal error: native code faulted at {native:#x}, not at a guest memory access")
+        return pc
 
 
 def compiled(module: Module) -> CompiledModule:
@@ -68,12 +89,12 @@ class JitInstance(Instance):
 
     def __init__(self, module: Module) -> None:
         self._jit: CompiledModule | None = None
-        self._context: rt.Context | None = None
-        self._pins: list[object] = []
+        self._lease: space.Lease | None = None
         self.fallbacks = 0  # instructions handed to the interpreter so far (coverage gaps show up here)
-        super().__init__(module)
         if not module.tiered or module.interpreted >= module.jit_budget or getattr(module, "_jit", None):
-            self._go_native()
+            self._jit = compiled(module)  # before Instance.__init__, whose reset_memory() then maps a space
+            signals.install()  # (again if another SIGSEGV handler replaced ours since)
+        super().__init__(module)
 
     @property
     def native(self) -> bool:
@@ -81,16 +102,35 @@ class JitInstance(Instance):
         return self._jit is not None
 
     def _go_native(self) -> None:
-        self._jit = jit = compiled(self.module)
-        self._context = context = rt.acquire_context()  # returned to the pool by __del__
-        self._ctx = ctx = context.ctx
-        self._enter = context.enter
+        """Move an interpreted instance (of a tiered module) to native code, its memory into a space."""
+        self._jit = compiled(self.module)
+        signals.install()
+        interpreted = self.memory
+        self._new_space()
+        if isinstance(interpreted, StandardMemory) and isinstance(self.memory, StandardMemory):
+            self.memory.load_from(interpreted)  # type: ignore[attr-defined]
+        elif interpreted is not self.memory:
+            self.memory = interpreted  # dynamic paging: memory stays with the interpreter's pages
+
+    def _new_space(self) -> None:
+        """Take a space (fresh memory, or only a context for dynamic paging) and point the context at the module."""
+        m, jit = self.module, self._jit
+        assert jit is not None
+        if m.config.dynamic_paging:
+            self._lease = lease = space.acquire()
+            super().reset_memory()
+        else:
+            self._lease = lease = space.acquire(jit.space_key)
+            self.memory = space.MappedMemory(lease, jit.space_key, m.memory_map, m.blob.ro_data, m.blob.rw_data,
+                                             m.config.aux_data_size, m.config.max_memory)  # fmt: skip
+        where = lease.space
+        self._ctx = ctx = where.ctx
+        self._enter = where.enter
         # Registers cross the Python/native boundary as one struct pack/unpack over the context's bytes
         # (ctypes array slicing converts element by element and costs several times more).
-        self._ctx_bytes = context.view
+        self._ctx_bytes = where.view
         ctx.jump_table_ptr = jit.jump_table_address
         ctx.module_entry = jit.entry
-        self._pin()
 
     def _run_interpreted(self) -> Interrupt:
         """Interpreter runs in slices of TIER_SLICE gas, counting toward the module's JIT budget; the slices are
@@ -116,30 +156,12 @@ class JitInstance(Instance):
             if not used:  # a block costs more than a slice: give it everything
                 return Instance.run(self)
 
-    def __del__(self) -> None:
-        context = self.__dict__.pop("_context", None)
-        if context is not None and rt.release_context is not None:  # (None while the interpreter shuts down)
-            rt.release_context(context)
-
     def reset_memory(self) -> None:
-        self._pins = []
-        super().reset_memory()
-        self._pin()
-
-    def _pin(self) -> None:
-        """Give native code the host addresses of guest memory (pinning the buffers while it runs)."""
-        mem = self.memory
-        pins = []
-        if isinstance(mem, StandardMemory) and self._context is not None:
-            ctx = self._ctx
-            # A c_char over a bytearray's first byte holds its buffer export: the bytearray cannot move meanwhile.
-            if mem.low:
-                pins.append(low := ctypes.c_char.from_buffer(mem.low))
-                ctx.low_ptr = ctypes.addressof(low)
-            if mem.stack:
-                pins.append(stack := ctypes.c_char.from_buffer(mem.stack))
-                ctx.stack_ptr = ctypes.addressof(stack)
-        self._pins = pins
+        if self._jit is None:
+            super().reset_memory()
+        else:
+            self._lease = None
+            self._new_space()
 
     def run(self) -> Interrupt:
         if self._next is None:
@@ -173,7 +195,10 @@ class JitInstance(Instance):
         enter = self._enter
         while True:
             code = enter()
-            if code != _EXIT_FALLBACK:
+            if code == _EXIT_FAULT:  # a guest memory access faulted: the interpreter runs it (and traps, say)
+                code = _EXIT_FALLBACK
+                ctx.exit_pc = jit.faulting_pc(ctx.exit_pc)
+            elif code != _EXIT_FALLBACK:
                 break
             result = self._fallback(ctx.exit_pc)
             if result is None or result < 0:
@@ -201,12 +226,10 @@ class JitInstance(Instance):
         self.fallbacks += 1
         r[:13] = _REGS.unpack_from(self._ctx_bytes, 0)
         r[13] = ctx.gas
-        self._pins = []  # unpinned: the interpreter may grow the heap (sbrk)
         mem = self.memory
         lo = mem.low if isinstance(mem, StandardMemory) else None
         st = mem.stack if isinstance(mem, StandardMemory) else None
         code = jit.fallback.resume[pc](r, lo, st, mem)
-        self._pin()
         if code == _CONTINUE:
             nxt = jit.uncharged.get(r[16])
         elif code >= 0:
@@ -247,7 +270,7 @@ class CrosscheckInstance(Instance):
         shadow = self.shadow
         shadow._r[:] = self._r
         shadow._next = self._next
-        _copy_memory(self.memory, shadow)
+        _copy_memory(self.memory, shadow.memory)
         expected = super().run()
         got = shadow.run()
         where = f"after run() at pc {expected.pc}"
@@ -266,23 +289,24 @@ class CrosscheckInstance(Instance):
         return expected
 
 
-def _copy_memory(source: object, shadow: JitInstance) -> None:
+def _copy_memory(source: object, target: object) -> None:
     if isinstance(source, StandardMemory):
-        target = shadow.memory
-        shadow._pins = []
-        target.low[:] = source.low
-        target.stack[:] = source.stack
-        target.rw_end, target.heap_size = source.rw_end, source.heap_size
-        shadow._pin()
+        if isinstance(target, space.MappedMemory):
+            target.load_from(source)
+        else:  # the shadow is still interpreted (a tiered module not yet hot)
+            target.low[:] = source.low  # type: ignore[attr-defined]
+            target.stack[:] = source.stack  # type: ignore[attr-defined]
+            target.rw_end, target.heap_size = source.rw_end, source.heap_size  # type: ignore[attr-defined]
     else:
-        shadow.memory.pages = {k: bytearray(v) for k, v in source.pages.items()}  # type: ignore[attr-defined]
-        shadow.memory.writable = set(source.writable)  # type: ignore[attr-defined]
+        target.pages = {k: bytearray(v) for k, v in source.pages.items()}  # type: ignore[attr-defined]
+        target.writable = set(source.writable)  # type: ignore[attr-defined]
 
 
 def _compare_memory(a: object, b: object, where: str) -> None:
     if isinstance(a, StandardMemory):
-        for name in ("low", "stack"):
-            x, y = getattr(a, name), getattr(b, name)
+        ours, theirs = a.contents(), b.contents()  # type: ignore[attr-defined]
+        for name, x in ours.items():
+            y = theirs[name]
             if x != y:
                 first = next((i for i in range(min(len(x), len(y))) if x[i] != y[i]), min(len(x), len(y)))
                 raise CrosscheckError(f"{where}: {name} memory differs at byte {first}")

@@ -2,9 +2,9 @@
 
 Code is written into an anonymous mapping that is readable+writable, then switched to
 readable+executable with mprotect before it ever runs (never both). Generated code reaches
-guest state only through the context block (r13) and guest memory only after a bounds check.
+guest state through the context block below r13 and guest memory at r13 + address (space.py).
 
-Each context comes with its own argument-less native entry (`Context.enter`): ctypes charges about
+Each context comes with its own argument-less native entry (`space.Space.enter`): ctypes charges about
 90 ns per argument, a host-call round trip enters native code once, and the entry's only inputs
 (the context's address, the module's entry stub, the target) can live in or be baked next to it.
 """
@@ -14,42 +14,48 @@ from __future__ import annotations
 import ctypes
 import mmap
 import platform
-from collections.abc import Callable
 from functools import cache
 
 PROT_READ, PROT_WRITE, PROT_EXEC = 1, 2, 4
 
 
 class VmContext(ctypes.Structure):
-    """What generated code sees at r13. Offsets are part of the code generator's contract."""
+    """The guest state generated code reaches at negative offsets from r13, which points at guest address 0 (the
+    context lies in the page below guest memory, space.py). Offsets are part of the code generator's contract."""
 
     _fields_ = [
-        ("regs", ctypes.c_uint64 * 13),  # 0
-        ("gas", ctypes.c_int64),  # 104
-        ("exit_pc", ctypes.c_uint64),  # 112: on entry, the native address to start at; on exit, the pc
-        ("exit_arg", ctypes.c_uint64),  # 120
-        ("low_ptr", ctypes.c_uint64),  # 128: host address of guest 0x10000 (ro + rw)
-        ("stack_ptr", ctypes.c_uint64),  # 136: host address of the stack region's lowest byte
-        ("jump_table_ptr", ctypes.c_uint64),  # 144: native addresses, indexed by jump-table slot
-        ("module_entry", ctypes.c_uint64),  # 152: the module's entry stub (JitProgram.entry)
-        ("rsp_base", ctypes.c_uint64),  # 160: rsp when the entry stub ran (native call frames lie below it)
-        ("rsp_limit", ctypes.c_uint64),  # 168: rsp_base - 8 * NATIVE_CALL_DEPTH
+        ("jump_table_ptr", ctypes.c_uint64),  # native addresses, indexed by jump-table slot
+        ("module_entry", ctypes.c_uint64),  # the module's entry stub (JitProgram.entry)
+        ("rsp_base", ctypes.c_uint64),  # rsp when the entry stub ran (native call frames lie below it)
+        ("rsp_limit", ctypes.c_uint64),  # rsp_base - 8 * NATIVE_CALL_DEPTH
+        ("regs", ctypes.c_uint64 * 13),
+        ("gas", ctypes.c_int64),
+        ("exit_pc", ctypes.c_uint64),  # on entry, the native address to start at; on exit, the pc
+        ("exit_arg", ctypes.c_uint64),
     ]
 
 
-REGS, GAS, EXIT_PC, EXIT_ARG, LOW_PTR, STACK_PTR, JUMP_TABLE_PTR, MODULE_ENTRY = 0, 104, 112, 120, 128, 136, 144, 152
-RSP_BASE, RSP_LIMIT = 160, 168
+# The context lies at [r13 - CONTEXT, r13 - CONTEXT + sizeof): mid-page, not at the end of the page below guest memory
+# where 8-bit displacements would reach it, because the guest stack's top frames sit at the end of their pages and
+# loads there then wait on stores to the context's slots with the same page offset (4K aliasing: the bytecode VM
+# benchmark ran 1.7x slower).
+CONTEXT = 2048
+STATE = VmContext.regs.offset  # where the registers, gas, exit_pc and exit_arg start (packed together by the instance)
+JUMP_TABLE_PTR, MODULE_ENTRY, RSP_BASE, RSP_LIMIT, REGS, GAS, EXIT_PC, EXIT_ARG = (
+    getattr(VmContext, f).offset - CONTEXT
+    for f in ("jump_table_ptr", "module_entry", "rsp_base", "rsp_limit", "regs", "gas", "exit_pc", "exit_arg")
+)
 TARGET = EXIT_PC
-assert VmContext.gas.offset == GAS and VmContext.module_entry.offset == MODULE_ENTRY
-assert VmContext.rsp_limit.offset == RSP_LIMIT
+assert GAS == REGS + 104 and EXIT_PC == GAS + 8 and EXIT_ARG < 0
 # Guest calls become native calls (8 bytes of the host stack each) up to this depth, so the CPU's return predictor
 # sees guest returns; deeper calls are plain jumps. Every exit resets rsp to rsp_base.
 NATIVE_CALL_DEPTH = 256
 # Callee-saved registers the entry pushes and every exit pops (in reverse), in this order.
 SAVED = (3, 5, 12, 13, 14, 15)  # rbx, rbp, r12, r13, r14, r15
 
-# Exit codes returned in eax by the native code.
-EXIT_FINISHED, EXIT_TRAP, EXIT_ECALLI, EXIT_OUT_OF_GAS, EXIT_FALLBACK = 0, 1, 2, 3, 4
+# Exit codes returned in eax by the native code. EXIT_FAULT: a guest memory access faulted (signals.py), EXIT_PC holds
+# the faulting instruction's native address and EXIT_ARG the host address it touched.
+EXIT_FINISHED, EXIT_TRAP, EXIT_ECALLI, EXIT_OUT_OF_GAS, EXIT_FALLBACK, EXIT_FAULT = 0, 1, 2, 3, 4, 5
 
 
 class JitUnavailable(RuntimeError):
@@ -105,51 +111,3 @@ class ExecutableCode:
         self.size = size
         if _libc.mprotect(self.address, size, PROT_READ | PROT_EXEC) != 0:
             raise OSError(ctypes.get_errno(), "mprotect(PROT_READ|PROT_EXEC) failed")
-
-
-_ENTER = ctypes.CFUNCTYPE(ctypes.c_int64)
-
-
-class Context:
-    """A VmContext and its entry `enter() -> exit code`, which saves the callee-saved registers,
-    points r13 at the context and jumps to its module's entry stub (which continues at TARGET)."""
-
-    __slots__ = ("ctx", "address", "enter", "view", "_batch")
-
-    def __init__(self, ctx: VmContext, enter: Callable[[], int], batch: object) -> None:
-        self.ctx, self.address, self.enter, self._batch = ctx, ctypes.addressof(ctx), enter, batch
-        self.view = memoryview(ctx).cast("B")  # the context's bytes, for struct pack/unpack
-
-
-_BATCH = 64
-_free: list[Context] = []
-
-
-def _trampoline(ctx_address: int) -> bytes:
-    from .x86 import R13, Assembler, Imm, Mem
-
-    a = Assembler()
-    for r in SAVED:
-        a.push(r)
-    a.mov(R13, Imm(ctx_address))
-    a.jmp(Mem(R13, MODULE_ENTRY))
-    return a.finish()
-
-
-def acquire_context() -> Context:
-    """A context from the pool; contexts and their entries are made 64 at a time (one code page)."""
-    if not _free:
-        contexts = (VmContext * _BATCH)()
-        size = 32
-        entries = [_trampoline(ctypes.addressof(c)) for c in contexts]
-        assert all(len(e) <= size for e in entries)  # at most 27 bytes: 6 pushes, a movabs, a jmp [r13 + disp32]
-        code = b"".join(e.ljust(size, b"\xcc") for e in entries)
-        exe = ExecutableCode(code)
-        batch = (contexts, exe)
-        _free.extend(Context(c, _ENTER(exe.address + i * size), batch) for i, c in enumerate(contexts))
-    return _free.pop()
-
-
-def release_context(context: Context) -> None:
-    ctypes.memset(context.address, 0, ctypes.sizeof(VmContext))
-    _free.append(context)

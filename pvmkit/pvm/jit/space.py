@@ -1,0 +1,269 @@
+"""Guest address spaces for native code: one 4 GiB reservation per instance, guest memory at its guest addresses.
+
+Native code finds guest address x at r13 + x, x a zero-extended 32-bit value, so a memory access is a 32-bit lea
+(which wraps like the guest's address arithmetic) and one mov, with no bounds check: the reservation is
+inaccessible (PROT_NONE) except the program's regions (ro data read-only, rw data, heap and stack read-write), an
+access anywhere else faults, and signals.py turns that fault into an exit at the faulting instruction, which the
+interpreter then runs (and traps, or reads aux data, which is never mapped natively). Guest addresses cannot reach
+below r13, into the page that holds the VmContext, nor past the guard that ends the reservation.
+
+Spaces are pooled per layout (memory map and ro data): a returned space keeps its mappings and ro data, and only its
+writable regions are zeroed.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import threading
+from collections.abc import Callable
+
+from ..memory import LOW_BASE, MemoryMap, StandardMemory, _align
+from . import runtime as rt
+from .runtime import PROT_READ, PROT_WRITE, ExecutableCode, JitUnavailable, _libc
+
+MEMORY = 4096  # the page below guest memory, which holds the VmContext (at r13 - runtime.CONTEXT)
+GUARD = 1 << 16  # past the 4 GiB: an 8-byte access at 0xFFFFFFFF ends inside it
+SIZE = MEMORY + (1 << 32) + GUARD
+_MAP_PRIVATE, _MAP_ANONYMOUS, _MAP_NORESERVE, _MADV_DONTNEED = 0x02, 0x20, 0x4000, 4
+
+_libc.mmap.restype = ctypes.c_void_p
+_libc.mmap.argtypes = (ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int, ctypes.c_int, ctypes.c_int, ctypes.c_long)
+_libc.madvise.argtypes = (ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int)
+_libc.madvise.restype = ctypes.c_int
+_ENTER = ctypes.CFUNCTYPE(ctypes.c_int64)
+
+
+def _check(result: int, what: str) -> None:
+    if result != 0:
+        raise OSError(ctypes.get_errno(), f"{what} failed")
+
+
+class Space:
+    """A reservation: guest memory at `guest` (where r13 points), its VmContext `ctx` below, and its argument-less
+    native entry `enter() -> exit code` (saves callee-saved registers, sets r13, jumps to the module's entry stub)."""
+
+    __slots__ = ("address", "guest", "ctx", "view", "enter", "key", "regions", "ro_dirty", "_entry_code")
+
+    def __init__(self, address: int, enter: Callable[[], int], entry_code: object) -> None:
+        self.address = address
+        self.guest = address + MEMORY
+        self.ctx = rt.VmContext.from_address(self.guest - rt.CONTEXT)
+        self.view = memoryview(self.ctx).cast("B")[rt.STATE :]  # registers, gas, exit pc and arg: struct pack/unpack
+        self.enter = enter
+        self._entry_code = entry_code
+        self.key: int | None = None  # the layout mapped now (layout_key), None for nothing
+        self.regions: list[tuple[int, int]] = []  # mapped writable (guest address, size): zeroed on release
+        self.ro_dirty = False  # the host wrote ro data (allowed, as in polkavm): it is reloaded on reuse
+
+    def protect(self, address: int, size: int, prot: int) -> None:
+        if size:
+            _check(rt._libc.mprotect(self.guest + address, size, prot), f"mprotect of guest {address:#x}+{size:#x}")
+
+    def buffer(self, address: int, size: int, owner: object) -> memoryview:
+        """A writable view of guest [address, address + size) that keeps `owner` (the Lease) alive."""
+        array = (ctypes.c_char * size).from_address(self.guest + address)
+        array._owner = owner  # type: ignore[attr-defined]
+        return memoryview(array).cast("B")
+
+    def scrub(self) -> None:
+        """Zero the writable regions (and the context), keeping their mappings."""
+        for address, size in self.regions:
+            if size > 1 << 18:  # large: give the pages back (they read as zero); small ones are cheaper to clear than
+                # to fault in again (ERC-20's 100 KiB: 10% more per call)
+                _check(_libc.madvise(self.guest + address, size, _MADV_DONTNEED), "madvise")
+            else:
+                ctypes.memset(self.guest + address, 0, size)
+        ctypes.memset(self.guest - rt.CONTEXT, 0, rt.CONTEXT)
+
+    def unmap(self) -> None:
+        """Back to nothing mapped but the context (zeroed too)."""
+        _check(_libc.madvise(self.guest, SIZE - MEMORY, _MADV_DONTNEED), "madvise")
+        _check(rt._libc.mprotect(self.guest, SIZE - MEMORY, 0), "mprotect")
+        ctypes.memset(self.guest - rt.CONTEXT, 0, rt.CONTEXT)
+        self.key, self.regions, self.ro_dirty = None, [], False
+
+
+# Reentrant: a Lease collected by the cyclic GC while this thread holds the lock (allocating in acquire, say) releases
+# its space from inside the locked section.
+_lock = threading.RLock()
+_free: dict[int | None, list[Space]] = {}
+_layouts: dict[tuple[MemoryMap, bytes], int] = {}
+_BATCH = 16  # spaces made at once: their entries share one code page
+_POOLED = 64  # spaces kept per layout; more are unmapped and kept for any layout
+reserved = 0  # spaces made so far (each is 4 GiB of address space, kept for the life of the process)
+
+
+def _reserve() -> list[Space]:
+    from .x86 import R13, Assembler, Imm, Mem
+
+    global reserved
+    spaces = []
+    addresses = []
+    for _ in range(_BATCH):
+        address = _libc.mmap(None, SIZE, 0, _MAP_PRIVATE | _MAP_ANONYMOUS | _MAP_NORESERVE, -1, 0)
+        if address is None or address == ctypes.c_void_p(-1).value:
+            raise JitUnavailable(f"cannot reserve {SIZE >> 20} MiB of address space for a JIT instance (mmap failed)")
+        _check(rt._libc.mprotect(address, MEMORY, PROT_READ | PROT_WRITE), "mprotect of a VmContext")
+        addresses.append(address)
+    size = 32
+    entries = []
+    for address in addresses:
+        a = Assembler()
+        for r in rt.SAVED:
+            a.push(r)
+        a.mov(R13, Imm(address + MEMORY))
+        a.jmp(Mem(R13, rt.MODULE_ENTRY))
+        entries.append(a.finish().ljust(size, b"\xcc"))  # at most 30 bytes: 6 pushes, a movabs, a jmp [r13 + disp32]
+    code = ExecutableCode(b"".join(entries))
+    for i, address in enumerate(addresses):
+        spaces.append(Space(address, _ENTER(code.address + i * size), code))
+    reserved += len(spaces)
+    return spaces
+
+
+class Lease:
+    """One instance's hold on a Space: the space goes back to the pool when nothing refers to the lease, that is when
+    the instance and every view of its memory are gone."""
+
+    __slots__ = ("space", "__weakref__")
+
+    def __init__(self, space: Space) -> None:
+        self.space = space
+
+    def __del__(self) -> None:
+        try:
+            _release(self.space)
+        except (TypeError, AttributeError):  # the interpreter is shutting down (module globals are None)
+            pass
+
+
+def layout_key(memory_map: MemoryMap, ro_data: bytes) -> int:
+    """A small number naming what a pooled space keeps mapped (the memory map and ro data), computed once per module."""
+    with _lock:
+        return _layouts.setdefault((memory_map, bytes(ro_data)), len(_layouts))
+
+
+def acquire(key: int | None = None) -> Lease:
+    """A space from the pool: one last mapped for `key` if there is one, else one with nothing mapped, else one
+    mapped for another layout (remapped by MappedMemory: layouts come and go, reservations are reused)."""
+    with _lock:
+        free = _free.get(key) or _free.get(None) or next((v for v in _free.values() if v), None)
+        if free is None:
+            free = _free[None] = _reserve()
+        space = free.pop()
+    return Lease(space)
+
+
+def _release(space: Space) -> None:
+    try:
+        if space.key is not None and len(_free.get(space.key, ())) >= _POOLED:
+            space.unmap()
+        else:
+            space.scrub()
+    except OSError:
+        return  # a space that cannot be cleaned is dropped (leaked), never reused dirty
+    with _lock:
+        _free.setdefault(space.key, []).append(space)
+
+
+class MappedMemory(StandardMemory):
+    """StandardMemory living in a Space: `low` and `stack` are views of the reservation rather than bytearrays.
+
+    `low` spans [0x10000, end of rw data and heap) like StandardMemory's, but the pages between ro data and rw data are
+    inaccessible here: read it through `read()` or `contents()`, never whole (touching those pages is a SIGSEGV)."""
+
+    def __init__(self, lease: Lease, key: int, memory_map: MemoryMap, ro_data: bytes, rw_data: bytes,
+                 aux_data_size: int = 0, limit: int = 1 << 64) -> None:  # fmt: skip
+        space = lease.space
+        self.lease, self.space = lease, space
+        self.map = m = memory_map
+        self.limit = limit
+        self.ro_end = m.ro_data_address + m.ro_data_size
+        self.rw_end = m.rw_data_address + m.rw_data_size
+        self.heap_size = 0
+        if space.key != key or space.ro_dirty:
+            if space.key is not None:
+                space.unmap()
+            space.protect(m.ro_data_address, m.ro_data_size, PROT_READ | PROT_WRITE)
+            ctypes.memmove(space.guest + m.ro_data_address, ro_data, len(ro_data))
+            space.protect(m.ro_data_address, m.ro_data_size, PROT_READ)
+            stack_size = m.stack_address_high - m.stack_address_low
+            space.protect(m.rw_data_address, m.rw_data_size, PROT_READ | PROT_WRITE)
+            space.protect(m.stack_address_low, stack_size, PROT_READ | PROT_WRITE)
+            space.regions = [(m.rw_data_address, m.rw_data_size), (m.stack_address_low, stack_size)]
+            space.key = key
+        elif space.regions[0][1] != m.rw_data_size:  # the last user grew the heap: those pages go (zeroed already)
+            space.protect(self.rw_end, m.rw_data_address + space.regions[0][1] - self.rw_end, 0)
+            space.regions[0] = (m.rw_data_address, m.rw_data_size)
+        if rw_data:
+            ctypes.memmove(space.guest + m.rw_data_address, rw_data, len(rw_data))
+        self.low = space.buffer(LOW_BASE, self.rw_end - LOW_BASE, lease)
+        self.stack = space.buffer(m.stack_address_low, m.stack_address_high - m.stack_address_low, lease)
+        self.aux = bytearray(m.aux_data_size)  # never mapped natively: its accesses fault and the interpreter runs them
+        self.aux_accessible = aux_data_size
+
+    def load_from(self, source: StandardMemory) -> None:
+        """Take `source`'s contents (same memory map): its regions, heap and aux data."""
+        m = self.map
+        top = source.rw_end
+        if top > self.rw_end:
+            self._grow(top)
+        elif top < self.rw_end:  # a heap bigger than the source's: the extra pages become inaccessible again
+            ctypes.memset(self.space.guest + top, 0, self.rw_end - top)
+            self.space.protect(top, self.rw_end - top, 0)
+            self.space.regions[0] = (m.rw_data_address, top - m.rw_data_address)
+            self.rw_end = top
+            self.low = self.space.buffer(LOW_BASE, top - LOW_BASE, self.lease)
+        self.heap_size = source.heap_size
+        for (lo, hi), view in self._spans():
+            data = source.read(lo, hi - lo) if hi > lo else b""
+            if lo != m.ro_data_address:
+                view[:] = data
+            elif data != view:
+                self._write_ro(lo, data)
+        self.aux[:] = source.aux
+        self.aux_accessible = source.aux_accessible
+
+    def _spans(self) -> list[tuple[tuple[int, int], memoryview]]:
+        m = self.map
+        return [((m.ro_data_address, self.ro_end), self.low[: self.ro_end - LOW_BASE]),
+                ((m.rw_data_address, self.rw_end), self.low[m.rw_data_address - LOW_BASE :]),
+                ((m.stack_address_low, m.stack_address_high), self.stack)]  # fmt: skip
+
+    def _write(self, address: int, data: bytes, guest: bool) -> bool:
+        m = self.map
+        if not guest and address < self.ro_end and address + len(data) <= self.ro_end and m.ro_data_address <= address:
+            self._write_ro(address, data)  # the host may write ro data: its pages are read-only natively
+            return True
+        return super()._write(address, data, guest)
+
+    def _write_ro(self, address: int, data: bytes) -> None:
+        m, space = self.map, self.space
+        space.ro_dirty = True
+        space.protect(m.ro_data_address, m.ro_data_size, PROT_READ | PROT_WRITE)
+        try:
+            ctypes.memmove(space.guest + address, bytes(data), len(data))
+        finally:
+            space.protect(m.ro_data_address, m.ro_data_size, PROT_READ)
+
+    def sbrk(self, size: int) -> int | None:
+        new_heap = self.heap_size + size
+        if new_heap > 0xFFFFFFFF or new_heap > self.map.max_heap_size:
+            return None
+        top = self.map.heap_base + new_heap
+        if top > self.rw_end:
+            rw_end = _align(top, self.map.page_size)
+            grow = rw_end - self.rw_end
+            if len(self.low) + grow + len(self.stack) + len(self.aux) > self.limit:
+                return None  # the host's limit (ModuleConfig.max_memory), not the guest's address space
+            self._grow(rw_end)
+        self.heap_size = new_heap
+        return top
+
+    def _grow(self, rw_end: int) -> None:
+        """Map the heap up to rw_end read-write (zeroed when the space is returned, like rw data)."""
+        m, space = self.map, self.space
+        space.protect(self.rw_end, rw_end - self.rw_end, PROT_READ | PROT_WRITE)
+        space.regions[0] = (m.rw_data_address, rw_end - m.rw_data_address)
+        self.rw_end = rw_end
+        self.low = space.buffer(LOW_BASE, rw_end - LOW_BASE, self.lease)

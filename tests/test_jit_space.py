@@ -1,0 +1,171 @@
+"""Guest memory as a 4 GiB reservation per instance (jit/space.py) and the SIGSEGV handler (jit/signals.py)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from pvmkit.pvm.blob import ProgramBlob
+from pvmkit.pvm.interpreter import InterruptKind, Module, ModuleConfig
+from pvmkit.pvm.isa import LATEST64, REVIVE_V1
+from pvmkit.pvm.jit import is_supported
+from pvmkit.pvm.program import assemble_code
+
+pytestmark = pytest.mark.skipif(not is_supported(), reason="the JIT needs x86-64 Linux with BMI1/BMI2/LZCNT/POPCNT")
+
+K = InterruptKind
+RW, STACK_TOP = 0x20000, 0xFFFE0000
+
+
+def _module(insts, isa=REVIVE_V1, **kw) -> Module:
+    code, bitmask = assemble_code(isa, [*insts, ("trap", ())])
+    return Module(ProgramBlob(isa=isa, code=code, bitmask=bitmask, **kw), ModuleConfig(max_memory=64 << 20))
+
+
+def _jit(module: Module):
+    from pvmkit.pvm.jit.instance import JitInstance
+
+    inst = JitInstance(module)
+    inst.set_next_program_counter(0)
+    inst.gas = 10_000
+    return inst
+
+
+def test_a_space_is_zeroed_before_the_next_instance_gets_it() -> None:
+    """Spaces are pooled per layout: what one instance wrote (rw data, stack, registers in the context) must not be
+    seen by the next, which gets the same reservation back."""
+    module = _module([("store_imm_u64", (RW + 8, 0x55)), ("store_imm_indirect_u64", (1, -8, 0x66)),
+                      ("load_u64", (8, RW)), ("load_indirect_u64", (9, 1, -16))],
+                     rw_data_size=4096, rw_data=b"\x07" * 8, stack_size=4096)  # fmt: skip
+    first = _jit(module)
+    first.regs[1] = STACK_TOP
+    assert first.run().kind is K.TRAP and first.regs[8] == 0x0707070707070707 and first.regs[9] == 0
+    where = first._lease.space
+    assert first.read_memory(RW + 8, 8) == (0x55).to_bytes(8, "little")
+    del first
+    second = _jit(module)
+    assert second._lease.space is where  # the pool gave the same reservation back
+    fresh = Module(module.blob, ModuleConfig(backend="interpreter", max_memory=64 << 20)).instantiate()
+    assert second.memory.contents() == fresh.memory.contents()
+    assert list(second.regs) == [0] * 13
+
+
+def test_a_heap_grown_by_one_instance_is_gone_for_the_next() -> None:
+    """Latest64's sbrk maps heap pages read-write; a reused space must make them inaccessible (and zero) again, or the
+    next instance's native code would read where the interpreter traps."""
+    grow = [("load_imm", (7, 8192)), ("sbrk", (8, 7)), ("store_imm_u8", (RW + 4096 + 10, 9))]
+    module = _module(grow, isa=LATEST64, rw_data_size=4096, stack_size=4096)
+    first = _jit(module)
+    assert first.run().kind is K.TRAP and first.read_memory(RW + 4096 + 10, 1) == b"\x09"
+    del first
+    probe = _module([("load_u8", (9, RW + 4096 + 10))], isa=LATEST64, rw_data_size=4096, stack_size=4096)
+    for backend in ("jit", "interpreter"):
+        inst = _jit(probe) if backend == "jit" else Module(probe.blob, ModuleConfig(backend=backend)).instantiate()
+        inst.set_next_program_counter(0)
+        inst.gas = 100
+        intr = inst.run()
+        assert intr.kind is K.TRAP and intr.pc == 0, backend  # the heap page is not there any more
+    again = _jit(module)
+    assert again.run().kind is K.TRAP and again.read_memory(RW + 4096, 10) == bytes(10)  # grown again: zeroed
+
+
+def test_the_host_may_write_ro_data_and_the_next_instance_sees_the_original() -> None:
+    """ro data pages are read-only natively; the host API may still write them (as polkavm's can), guest stores still
+    trap, and a space whose ro data the host changed is reloaded before reuse."""
+    module = _module([("load_u8", (8, 0x10001)), ("store_imm_u8", (0x10001, 1))], ro_data=b"abcd", ro_data_size=4,
+                     rw_data_size=4096)  # fmt: skip
+    inst = _jit(module)
+    inst.write_memory(0x10001, b"Z")
+    intr = inst.run()
+    assert intr.kind is K.TRAP and intr.pc == module.code.listing()[1].pc and inst.regs[8] == ord("Z")
+    assert inst.read_memory(0x10000, 4) == b"aZcd"
+    del inst
+    again = _jit(module)
+    assert again.read_memory(0x10000, 4) == b"abcd"
+
+
+def _python(code: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-c", textwrap.dedent(code)], capture_output=True, text=True, timeout=120)
+
+
+_TRAPPING = """
+    from pvmkit.pvm.blob import ProgramBlob
+    from pvmkit.pvm.interpreter import Module, ModuleConfig
+    from pvmkit.pvm.isa import REVIVE_V1
+    from pvmkit.pvm.program import assemble_code
+    code, bitmask = assemble_code(REVIVE_V1, [("load_u64", (8, 0x7FFF0000)), ("trap", ())])
+    module = Module(ProgramBlob(code=code, bitmask=bitmask, rw_data_size=4096), ModuleConfig(backend="jit"))
+    def run():
+        inst = module.instantiate()
+        inst.set_next_program_counter(0)
+        inst.gas = 10
+        return inst.run()
+"""
+
+
+def test_a_segfault_outside_generated_code_still_crashes_the_way_it_would_have() -> None:
+    """Only faults in generated code are ours: any other SIGSEGV goes to the disposition before ours (default: the
+    process dies of SIGSEGV; faulthandler installed first: its traceback, then death), never swallowed or looped."""
+    crash = _TRAPPING + """
+    print(run().kind.name, flush=True)
+    import ctypes
+    ctypes.string_at(0x10, 1)
+    print("survived")
+    """
+    plain = _python(crash)
+    assert plain.stdout == "TRAP\n" and plain.returncode == -11, plain.stderr
+    handled = _python("import faulthandler; faulthandler.enable()\n" + textwrap.dedent(crash))
+    assert handled.stdout == "TRAP\n" and handled.returncode == -11
+    assert "Fatal Python error: Segmentation fault" in handled.stderr and "string_at" in handled.stderr
+
+
+def test_the_handler_is_reinstalled_when_another_replaced_it() -> None:
+    """faulthandler enabled after the JIT's handler takes SIGSEGV for itself; the next JIT instance puts ours back
+    in front (without it, a guest fault would be reported as a fatal error and kill the process)."""
+    result = _python(_TRAPPING + """
+    print(run().kind.name)
+    import faulthandler
+    faulthandler.enable()
+    print(run().kind.name, run().kind.name)
+    """)
+    assert result.returncode == 0 and result.stdout == "TRAP\nTRAP TRAP\n", result.stderr
+    assert "Fatal" not in result.stderr
+
+
+def test_reservations_are_reused_across_layouts() -> None:
+    """Each space is 4 GiB of address space: a process that runs many different programs one after another (a fuzzer,
+    a test suite) must reuse them for new layouts rather than reserve more (it ran out of mappings otherwise)."""
+    from pvmkit.pvm.jit import space
+
+    _jit(_module([], rw_data_size=4096)).run()
+    before = space.reserved
+    for i in range(3 * space._BATCH):
+        inst = _jit(_module([("store_imm_u8", (RW + i, 1))], rw_data_size=4096 * (i + 1), stack_size=4096 * (i % 3)))
+        assert inst.run().kind is K.TRAP and inst.read_memory(RW + i, 1) == b"\x01"
+        del inst
+    assert space.reserved - before <= space._BATCH
+
+
+def test_a_lease_collected_while_the_pool_is_locked_does_not_deadlock() -> None:
+    """The cyclic GC may collect an instance's lease at any allocation, also inside the pool's locked section (found
+    as a hung test run): releasing it there must not wait for the lock its own thread holds."""
+    import gc
+    import threading
+
+    from pvmkit.pvm.jit import space
+
+    def collect_inside() -> None:
+        with space._lock:
+            lease = space.acquire()
+            cycle: list = [lease]
+            cycle.append(cycle)
+            del lease, cycle
+            gc.collect()
+
+    worker = threading.Thread(target=collect_inside, daemon=True)
+    worker.start()
+    worker.join(10)
+    assert not worker.is_alive(), "deadlocked releasing a space inside the pool's lock"
