@@ -161,6 +161,7 @@ class Piece(NamedTuple):
     exits: list[int]  # rel32 fields of jumps to the epilogue
     holes: Sequence[int]  # imm32/disp32 fields that get the memory offset or immediate the template was built without
     plain: bool  # nothing to patch: a plain copy
+    hole: int  # the only thing to patch is this one hole (most memory accesses and immediates), else -1
 
 
 def _with_operand(inst: Instruction, at: int, value: int) -> Instruction:
@@ -456,8 +457,13 @@ class JitCompiler:
         body, ok = template
         if ok:
             self.native += 1
+        out = self.a.code
         if body.plain:
-            self.a.code += body.code
+            out += body.code
+        elif body.hole >= 0:
+            at = len(out) + body.hole
+            out += body.code
+            _PACK_U32(out, at, operand & M32)
         else:
             self.place(body, inst.pc, operand)
 
@@ -480,7 +486,8 @@ class JitCompiler:
         pattern = (sentinel & M32).to_bytes(4, "little")
         if body.code.count(pattern) != 1:
             return False
-        return body._replace(holes=(body.code.index(pattern),), plain=False), ok
+        hole = body.code.index(pattern)
+        return body._replace(holes=(hole,), plain=False, hole=-1 if body.pcs or body.exits else hole), ok
 
     def build_template(self, emit: Emitter, inst: Instruction, offset_holes: bool) -> tuple[Piece, bool]:
         main, epilogue = self.a, self.epilogue
@@ -502,7 +509,8 @@ class JitCompiler:
         exits = [pos for label, pos, _ in a._fixups if label is epilogue]
         a._fixups = [f for f in a._fixups if f[0] is not epilogue]
         pcs, holes = self.template or [], self.template_disps or ()
-        return Piece(a.finish(), pcs, exits, holes, not (pcs or exits or holes))
+        only = holes[0] if len(holes) == 1 and not (pcs or exits) else -1
+        return Piece(a.finish(), pcs, exits, holes, not (pcs or exits or holes), only)
 
     def place(self, piece: Piece, pc: int, operand: int) -> int:
         """Append `piece` with its pc, epilogue jumps and operand holes filled in; returns where it starts."""
