@@ -202,34 +202,42 @@ class CompileReport:
 def measure_jit_compile(paths: list[Path], reps: int) -> list[CompileStat]:
     """Best-of-reps `JitCompiler(module).compile()` per blob; each rep gets a fresh Module (decoding included).
 
-    Twice: cold, with the process-wide template library (compiler.TEMPLATES) emptied first, as a process's first
-    compile; and warm, with the library holding what the *other* blobs put there (never this blob's own), as in a
-    test session that has compiled other contracts."""
+    Twice: cold, with the process-wide template library (compiler.TEMPLATES) and decoded instructions
+    (program.DECODED) emptied first, as a process's first compile; and warm, with them holding what the *other* blobs
+    put there (never this blob's own), as in a test session that has compiled other contracts."""
     from pvmkit.pvm.blob import ProgramBlob
     from pvmkit.pvm.interpreter import Module, ModuleConfig
     from pvmkit.pvm.jit.compiler import TEMPLATES, JitCompiler
+    from pvmkit.pvm.program import DECODED
+
+    def fill(templates: dict, decoded: dict) -> None:
+        TEMPLATES.clear()
+        TEMPLATES.update(templates)
+        DECODED.clear()
+        DECODED.update({isa: dict(entries) for isa, entries in decoded.items()})
 
     config = ModuleConfig(backend="interpreter")
     clock = time.perf_counter
     raws = {path: path.read_bytes() for path in paths}
     own = {}
-    for path, raw in raws.items():  # what each blob alone puts into the library
-        TEMPLATES.clear()
+    for path, raw in raws.items():  # what each blob alone puts into the library and the decoded instructions
+        fill({}, {})
         JitCompiler(Module(ProgramBlob.parse(raw), config)).compile()
-        own[path] = dict(TEMPLATES)
+        own[path] = (dict(TEMPLATES), {isa: dict(entries) for isa, entries in DECODED.items()})
     out = []
     for path, raw in raws.items():
-        others: dict = {}
+        others: tuple[dict, dict] = ({}, {})
         for other in paths:
             if other != path:
-                others.update(own[other])
+                others[0].update(own[other][0])
+                for isa, entries in own[other][1].items():
+                    others[1].setdefault(isa, {}).update(entries)
         seconds = []  # cold, then warm
         program = None
-        for library in ({}, others):
+        for library in (({}, {}), others):
             best = math.inf
             for _ in range(reps):
-                TEMPLATES.clear()
-                TEMPLATES.update(library)
+                fill(*library)
                 blob = ProgramBlob.parse(raw)  # fresh: a blob's Code keeps what it decodes
                 module = Module(blob, config)
                 start = clock()
@@ -241,7 +249,7 @@ def measure_jit_compile(paths: list[Path], reps: int) -> list[CompileStat]:
         count = sum(1 for _ in module.code.instructions())
         out.append(CompileStat(path.name, len(raw), len(module.code), count, program.native_instructions,
                                len(program.code), *seconds, reps))  # fmt: skip
-    TEMPLATES.clear()
+    fill({}, {})
     return out
 
 

@@ -210,3 +210,31 @@ def test_a_previous_instruction_25_bytes_back_is_seen_only_from_an_unaligned_tar
     assert unaligned.is_jump_target_valid(31) and 31 in unaligned.valid_targets()
     near = Code(REVIVE_V1, bytes(8) + bytes([TRAP]) + bytes(23) + bytes([LOAD_IMM]), bits(8, 32, length=33))
     assert near.is_jump_target_valid(32) and 32 in near.valid_targets()
+
+
+_PROGRAM = st.tuples(st.binary(min_size=1, max_size=48), st.binary(min_size=6, max_size=6))
+
+
+@given(programs=st.lists(_PROGRAM, min_size=2, max_size=6), isa=st.sampled_from([REVIVE_V1, LATEST64, JAM_V1]))
+def test_decoded_instructions_shared_across_programs_change_nothing(programs, isa) -> None:
+    """program.DECODED caches (name, operands) by instruction bytes for the whole process: each program must decode
+    as it does with an empty cache, whatever the other programs (ending anywhere, any ISA) put there first."""
+    from pvmkit.pvm.program import DECODED
+
+    def listing(code: bytes, mask: bytes) -> list[Instruction]:
+        return list(Code(isa, code, mask[: (len(code) + 7) // 8] + bytes(8)).listing())
+
+    saved = {k: dict(v) for k, v in DECODED.items()}
+    try:
+        alone = []
+        for code, mask in programs:
+            DECODED.clear()
+            alone.append(listing(code, mask))
+        DECODED.clear()
+        for other in (REVIVE_V1, LATEST64, JAM_V1):  # the same bytes under every ISA first
+            for code, mask in programs:
+                Code(other, code, mask[: (len(code) + 7) // 8] + bytes(8)).listing()
+        assert [listing(code, mask) for code, mask in programs] == alone
+    finally:
+        DECODED.clear()
+        DECODED.update(saved)

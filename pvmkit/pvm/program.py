@@ -40,6 +40,13 @@ def _sext(value: int, nbytes: int) -> int:
     return value - (1 << bits) if value >> (bits - 1) else value
 
 
+# (name, operands) by ISA and instruction bytes (see Code._name_args), shared by every Code in the process: resolc
+# contracts share most of their instructions (`u64 [sp + 8] = s0`, ...), and half of ERC-20's decoding was misses.
+# Bounded, as entries stay for the life of the process.
+DECODED: dict[str, dict[bytes, tuple[str, tuple[int, ...]]]] = {}
+DECODED_LIMIT = 100_000
+
+
 class Code:
     """Code bytes + bitmask + jump table of one program, with polkavm's decoding rules.
 
@@ -53,7 +60,7 @@ class Code:
         self.bitmask = bytes(bitmask)
         self.jump_table = tuple(jump_table)
         self._names = [isa.name_of(op) for op in range(256)]
-        self._decoded: dict[bytes, tuple[str, tuple[int, ...]]] = {}  # see instructions()
+        self._decoded = DECODED.setdefault(isa.name, {})  # see _name_args
         self._blocks: dict[int, list[Instruction]] = {}  # see block()
         self._listing: list[Instruction] | None = None  # see listing()
         self._index: dict[int, int] | None = None  # pc → position in _listing
@@ -131,18 +138,21 @@ class Code:
 
     def _name_args(self, pc: int, skip: int) -> tuple[str, tuple[int, ...]]:
         """(name, operands) of the instruction at `pc`. Instructions that do not depend on their pc are decoded once
-        per distinct key: the bytes decoding reads (which may run past the instruction, as in polkavm) and the
-        skip. Most repeat, e.g. `u64 [sp + 8] = s0`."""
+        per process and distinct key (DECODED): the bytes decoding reads (which may run past the instruction, as in
+        polkavm) and the skip. Most repeat, e.g. `u64 [sp + 8] = s0`."""
         code = self.code
         read = self._reads[code[pc]]
         if read < 0:  # jumps and branches: operands are pc-relative
             name = self._names[code[pc]]
             return name, self._args(name, pc, skip)
         key = code[pc : pc + 1 + (skip if skip > read else read)] + _SKIPS[skip]
-        found = self._decoded.get(key)
+        decoded = self._decoded
+        found = decoded.get(key)
         if found is None:
             name = self._names[code[pc]]
-            found = self._decoded[key] = (name, self._args(name, pc, skip))
+            found = (name, self._args(name, pc, skip))
+            if len(decoded) < DECODED_LIMIT:
+                decoded[key] = found
         return found
 
     def instructions(self, start: int = 0) -> Iterator[Instruction]:
