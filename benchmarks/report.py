@@ -347,9 +347,10 @@ COMPILE_METHOD = [
     '`Module(blob, ModuleConfig(backend="interpreter"))`, built and parsed outside the timing) on every blob in '
     "`tests/contracts/build/`, best of the repetitions per blob; KB/s = total PVM code bytes (the blobs' code "
     "sections) / the sum of the best times. Cold: the process-wide template library (`compiler.TEMPLATES`, "
-    "templates keyed by where their registers live, shared by every compile) is emptied before each repetition, "
-    "as for a process's first compile; warm: it holds the templates the *other* blobs put there, never the blob's "
-    "own, as in a session that has compiled other contracts. `translated natively` = "
+    "templates keyed by where their registers live, shared by every compile) and decoded instructions "
+    "(`program.DECODED`) are emptied before each repetition, as for a process's first compile; warm: they hold what "
+    "the *other* blobs put there, never the blob's own, as in a session that has compiled other contracts. "
+    "`translated natively` = "
     "`JitProgram.native_instructions` / all instructions (the rest run in the interpreter, one instruction at a "
     "time). wasmtime: "
     "`wasmtime.Module(engine, wasm)` (Cranelift, parse + validate + compile, no compilation cache) with a fresh "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import textwrap
@@ -88,7 +89,10 @@ def test_the_host_may_write_ro_data_and_the_next_instance_sees_the_original() ->
 
 
 def _python(code: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-c", textwrap.dedent(code)], capture_output=True, text=True, timeout=120)
+    """Run `code` in a fresh interpreter (these tests crash it on purpose), with the backends it names itself."""
+    env = {k: v for k, v in os.environ.items() if k != "PVMKIT_BACKEND"}
+    return subprocess.run([sys.executable, "-c", textwrap.dedent(code)], capture_output=True, text=True, timeout=120,
+                          env=env)  # fmt: skip
 
 
 _TRAPPING = """
@@ -169,3 +173,107 @@ def test_a_lease_collected_while_the_pool_is_locked_does_not_deadlock() -> None:
     worker.start()
     worker.join(10)
     assert not worker.is_alive(), "deadlocked releasing a space inside the pool's lock"
+
+
+def test_faulthandler_changed_between_runs_of_one_instance_is_noticed() -> None:
+    """Found in review: the handler was checked only when instances were created, so faulthandler.disable() (which
+    puts back what it saved: the default action) or enable() between two runs of one instance made its next guest
+    fault kill the process."""
+    result = _python("import faulthandler; faulthandler.enable()\n" + textwrap.dedent(_TRAPPING) + """
+inst = module.instantiate()
+for change in (faulthandler.disable, faulthandler.enable, faulthandler.disable):
+    inst.set_next_program_counter(0)
+    inst.gas = 10
+    print(inst.run().kind.name, end=" ")
+    change()
+inst.set_next_program_counter(0)
+print(inst.run().kind.name)
+""")
+    assert result.returncode == 0 and result.stdout == "TRAP TRAP TRAP TRAP\n", result.stderr
+
+
+def test_a_foreign_segfault_with_faulthandler_installed_after_ours_is_reported_once() -> None:
+    """Passing a foreign fault on used to reinstall the previous disposition; with faulthandler installed after ours
+    and ours put back in front, the two passed it back and forth (found in review: six tracebacks). Now the previous
+    handler is called, once, and the process dies of the fault."""
+    result = _python(_TRAPPING + """
+    print(run().kind.name, flush=True)
+    import faulthandler, ctypes
+    faulthandler.enable()
+    print(run().kind.name, flush=True)
+    ctypes.string_at(0x10, 1)
+    """)
+    assert result.stdout == "TRAP\nTRAP\n" and result.returncode == -11
+    assert result.stderr.count("Fatal Python error: Segmentation fault") == 1, result.stderr
+
+
+def test_a_sigsegv_sent_by_kill_is_not_taken_for_a_guest_fault() -> None:
+    """si_code says whether the kernel raised the signal for a fault: one sent with kill() is passed on (here to the
+    default action: the process dies of it) even though the handler is ours."""
+    result = _python(_TRAPPING + """
+    print(run().kind.name, flush=True)
+    import os, signal
+    os.kill(os.getpid(), signal.SIGSEGV)
+    print("survived")
+    """)
+    assert result.stdout == "TRAP\n" and result.returncode == -11, result.stderr
+
+
+def test_without_address_space_for_a_space_jit_refuses_and_auto_interprets() -> None:
+    """Each instance reserves 4 GiB of address space: under `ulimit -v`, backend 'jit' raises JitUnavailable naming
+    why, and 'auto' keeps interpreting (found in review: a module going hot lost its interrupt and its memory)."""
+    result = _python("""
+    import resource
+    resource.setrlimit(resource.RLIMIT_AS, (3 << 30, 3 << 30))
+    from pvmkit.pvm.blob import ProgramBlob
+    from pvmkit.pvm.interpreter import Module, ModuleConfig
+    from pvmkit.pvm.isa import REVIVE_V1
+    from pvmkit.pvm.jit import JitUnavailable
+    from pvmkit.pvm.program import assemble_code
+    code, bitmask = assemble_code(REVIVE_V1, [("add_imm_64", (8, 8, 1)), ("store_indirect_u64", (8, 1, -8)),
+                                              ("jump", (0,))])
+    blob = ProgramBlob(code=code, bitmask=bitmask, rw_data_size=4096, stack_size=4096)
+    try:
+        Module(blob, ModuleConfig(backend="jit")).instantiate()
+    except JitUnavailable as e:
+        print("jit:", e)
+    module = Module(blob, ModuleConfig(backend="auto", jit_after=1))
+    inst = module.instantiate()
+    inst.set_next_program_counter(0)
+    inst.regs[1] = 0xFFFE0000
+    inst.gas = 300_000
+    intr = inst.run()
+    stored = inst.read_memory(0xFFFE0000 - 8, 8) == inst.regs[8].to_bytes(8, "little")
+    print(intr.kind.name, inst.regs[8], inst.gas, stored)
+    """)
+    assert result.returncode == 0, result.stderr
+    first, second = result.stdout.splitlines()
+    assert first.startswith("jit: cannot reserve") and "address space" in first
+    assert second == "NOT_ENOUGH_GAS 100000 0 True"
+
+
+@pytest.mark.parametrize("backend", ["interpreter", "jit"])
+def test_payloads_larger_than_their_declared_size_are_refused(backend: str) -> None:
+    """ProgramBlob.parse refuses these; a ProgramBlob built in Python was trusted, and the JIT's space copied the
+    payload past its region (a crash; found in review) while the interpreter's bytearray silently grew."""
+    from pvmkit.pvm.interpreter import ModuleError
+
+    code, bitmask = assemble_code(REVIVE_V1, [("trap", ())])
+    for kw in ({"rw_data": b"B" * 8192, "rw_data_size": 16}, {"ro_data": b"r" * 20, "ro_data_size": 4}):
+        with pytest.raises(ModuleError, match="exceeds its declared size"):
+            Module(ProgramBlob(code=code, bitmask=bitmask, **kw), ModuleConfig(backend=backend)).instantiate()
+
+
+def test_big_layouts_keep_few_spaces_in_the_pool() -> None:
+    """Released spaces keep their cleared memory resident (so the next run does not fault every page in again); the
+    pool holds at most _POOLED_BYTES of it per layout, and the rest is given back."""
+    from pvmkit.pvm.jit import space
+
+    module = _module([("store_imm_u8", (RW + (48 << 20), 1))], rw_data_size=60 << 20)
+    live = [_jit(module) for _ in range(6)]
+    for inst in live:
+        assert inst.run().kind is K.TRAP
+    key = module._jit.space_key
+    before = len(space._free.get(key, ()))
+    del inst, live
+    assert len(space._free.get(key, ())) - before <= space._POOLED_BYTES // (60 << 20)

@@ -167,6 +167,10 @@ class Module:
         self.config = config or ModuleConfig()
         if not blob.isa.is_64_bit:
             raise ModuleError(f"{blob.isa.name} (32-bit) programs are not supported; pvmkit runs 64-bit PVM only")
+        for name, data, size in (("read-only", blob.ro_data, blob.ro_data_size), ("read-write", blob.rw_data,
+                                                                                    blob.rw_data_size)):  # fmt: skip
+            if len(data) > size:  # (ProgramBlob.parse refuses these; a ProgramBlob built in Python may not)
+                raise ModuleError(f"the {name} data payload ({len(data)} bytes) exceeds its declared size ({size})")
         self.code = blob.code_view()
         try:
             self.memory_map = MemoryMap.build(

@@ -17,6 +17,7 @@ _REGS = struct.Struct("<13Q")
 _STATE_IN = struct.Struct("<13QqQ")  # registers, gas and the entry target (Space.view starts at VmContext.regs)
 _STATE_OUT = struct.Struct("<13QqQQ")  # ... followed by exit_pc and exit_arg
 _EXIT_FALLBACK, _EXIT_ECALLI, _EXIT_FAULT = rt.EXIT_FALLBACK, rt.EXIT_ECALLI, rt.EXIT_FAULT
+(_fault_handler_on, _python_handler), _SEEN, _SIGSEGV = signals.python_view, signals.seen, signals.SIGSEGV
 
 
 class CompiledModule:
@@ -94,7 +95,13 @@ class JitInstance(Instance):
         if not module.tiered or module.interpreted >= module.jit_budget or getattr(module, "_jit", None):
             self._jit = compiled(module)  # before Instance.__init__, whose reset_memory() then maps a space
             signals.install()  # (again if another SIGSEGV handler replaced ours since)
-        super().__init__(module)
+        try:
+            super().__init__(module)
+        except rt.JitUnavailable:  # no address space left for a space (ulimit -v): 'auto' interprets instead
+            if not module.tiered:
+                raise
+            self._jit = None
+            super().__init__(module)
 
     @property
     def native(self) -> bool:
@@ -106,7 +113,11 @@ class JitInstance(Instance):
         self._jit = compiled(self.module)
         signals.install()
         interpreted = self.memory
-        self._new_space()
+        try:
+            self._new_space()
+        except rt.JitUnavailable:
+            self._jit, self.memory = None, interpreted
+            raise
         if isinstance(interpreted, StandardMemory) and isinstance(self.memory, StandardMemory):
             self.memory.load_from(interpreted)  # type: ignore[attr-defined]
         elif interpreted is not self.memory:
@@ -147,10 +158,14 @@ class JitInstance(Instance):
             if sliced:
                 r[13] = budget - used
             if m.interpreted >= m.jit_budget:
-                self._go_native()
-                if sliced and interrupt.kind is InterruptKind.NOT_ENOUGH_GAS:
-                    return self.run()
-                return interrupt
+                try:
+                    self._go_native()
+                except rt.JitUnavailable:  # no address space left (ulimit -v): this module stays interpreted
+                    m.jit_budget = 1 << 62
+                else:
+                    if sliced and interrupt.kind is InterruptKind.NOT_ENOUGH_GAS:
+                        return self.run()
+                    return interrupt
             if not (sliced and interrupt.kind is InterruptKind.NOT_ENOUGH_GAS):
                 return interrupt
             if not used:  # a block costs more than a slice: give it everything
@@ -169,6 +184,8 @@ class JitInstance(Instance):
         jit = self._jit
         if jit is None:
             return self._run_interpreted()
+        if _fault_handler_on() is not _SEEN[0] or _python_handler(_SIGSEGV) is not _SEEN[1]:
+            signals.install()  # Python code changed SIGSEGV's handling since: ours must come first again
         r, ctx = self._r, self._ctx
         if r[13] < 0:
             return self._make(InterruptKind.NOT_ENOUGH_GAS, self._next[0])

@@ -14,6 +14,7 @@ writable regions are zeroed.
 from __future__ import annotations
 
 import ctypes
+import hashlib
 import threading
 from collections.abc import Callable
 
@@ -28,6 +29,7 @@ _MAP_PRIVATE, _MAP_ANONYMOUS, _MAP_NORESERVE, _MADV_DONTNEED = 0x02, 0x20, 0x400
 
 _libc.mmap.restype = ctypes.c_void_p
 _libc.mmap.argtypes = (ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int, ctypes.c_int, ctypes.c_int, ctypes.c_long)
+_libc.munmap.argtypes = (ctypes.c_void_p, ctypes.c_size_t)
 _libc.madvise.argtypes = (ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int)
 _libc.madvise.restype = ctypes.c_int
 _ENTER = ctypes.CFUNCTYPE(ctypes.c_int64)
@@ -66,13 +68,19 @@ class Space:
         return memoryview(array).cast("B")
 
     def scrub(self) -> None:
-        """Zero the writable regions (and the context), keeping their mappings."""
+        """Zero the writable regions (and the context), keeping their mappings.
+
+        Cleared in place, so the next instance finds its memory resident (as a bytearray's would be): giving the pages
+        back instead made every touched page fault again during the next run (ERC-20: 10% more per call; the 4 MiB
+        sieve benchmark: 25% more). Only huge regions, mostly untouched, are given back (MADV_DONTNEED)."""
         for address, size in self.regions:
-            if size > 1 << 18:  # large: give the pages back (they read as zero); small ones are cheaper to clear than
-                # to fault in again (ERC-20's 100 KiB: 10% more per call)
+            if size > _CLEAR_LIMIT:
                 _check(_libc.madvise(self.guest + address, size, _MADV_DONTNEED), "madvise")
             else:
                 ctypes.memset(self.guest + address, 0, size)
+
+    def writable_bytes(self) -> int:
+        return sum(size for _, size in self.regions)
         ctypes.memset(self.guest - rt.CONTEXT, 0, rt.CONTEXT)
 
     def unmap(self) -> None:
@@ -88,8 +96,11 @@ class Space:
 _lock = threading.RLock()
 _free: dict[int | None, list[Space]] = {}
 _layouts: dict[tuple[MemoryMap, bytes], int] = {}
+_MAPPING = -1  # Space.key while MappedMemory maps it: a failure part-way leaves it to be unmapped by the next user
 _BATCH = 16  # spaces made at once: their entries share one code page
 _POOLED = 64  # spaces kept per layout; more are unmapped and kept for any layout
+_POOLED_BYTES = 256 << 20  # ... and fewer for big layouts: at most this much cleared, resident memory per layout
+_CLEAR_LIMIT = 64 << 20  # a region bigger than this is given back to the kernel rather than cleared
 reserved = 0  # spaces made so far (each is 4 GiB of address space, kept for the life of the process)
 
 
@@ -99,12 +110,16 @@ def _reserve() -> list[Space]:
     global reserved
     spaces = []
     addresses = []
-    for _ in range(_BATCH):
+    for _ in range(_BATCH):  # as many as the address space allows (ulimit -v), at least one
         address = _libc.mmap(None, SIZE, 0, _MAP_PRIVATE | _MAP_ANONYMOUS | _MAP_NORESERVE, -1, 0)
         if address is None or address == ctypes.c_void_p(-1).value:
-            raise JitUnavailable(f"cannot reserve {SIZE >> 20} MiB of address space for a JIT instance (mmap failed)")
-        _check(rt._libc.mprotect(address, MEMORY, PROT_READ | PROT_WRITE), "mprotect of a VmContext")
+            break
+        if rt._libc.mprotect(address, MEMORY, PROT_READ | PROT_WRITE) != 0:
+            _libc.munmap(address, SIZE)
+            break
         addresses.append(address)
+    if not addresses:
+        raise JitUnavailable(f"cannot reserve {SIZE >> 20} MiB of address space for a JIT instance (mmap failed)")
     size = 32
     entries = []
     for address in addresses:
@@ -138,9 +153,11 @@ class Lease:
 
 
 def layout_key(memory_map: MemoryMap, ro_data: bytes) -> int:
-    """A small number naming what a pooled space keeps mapped (the memory map and ro data), computed once per module."""
+    """A small number naming what a pooled space keeps mapped (the memory map and ro data), computed once per module.
+    By the ro data's hash, not the data: a long-lived host meets many programs and must not keep each one's ro data."""
+    digest = hashlib.blake2b(ro_data, digest_size=32).digest()
     with _lock:
-        return _layouts.setdefault((memory_map, bytes(ro_data)), len(_layouts))
+        return _layouts.setdefault((memory_map, digest), len(_layouts))
 
 
 def acquire(key: int | None = None) -> Lease:
@@ -148,15 +165,23 @@ def acquire(key: int | None = None) -> Lease:
     mapped for another layout (remapped by MappedMemory: layouts come and go, reservations are reused)."""
     with _lock:
         free = _free.get(key) or _free.get(None) or next((v for v in _free.values() if v), None)
-        if free is None:
-            free = _free[None] = _reserve()
+        if free is None:  # (extended, not replaced: the GC may release a space into it meanwhile)
+            free = _free.setdefault(None, [])
+            free.extend(_reserve())
         space = free.pop()
     return Lease(space)
 
 
+def _room(space: Space) -> bool:
+    """Whether the pool keeps another space of this layout mapped: at most _POOLED, holding at most _POOLED_BYTES of
+    cleared memory (but always one)."""
+    pooled = len(_free.get(space.key, ()))
+    return pooled < _POOLED and (not pooled or (pooled + 1) * space.writable_bytes() <= _POOLED_BYTES)
+
+
 def _release(space: Space) -> None:
     try:
-        if space.key is not None and len(_free.get(space.key, ())) >= _POOLED:
+        if space.key == _MAPPING or space.key is not None and not _room(space):
             space.unmap()
         else:
             space.scrub()
@@ -184,6 +209,7 @@ class MappedMemory(StandardMemory):
         if space.key != key or space.ro_dirty:
             if space.key is not None:
                 space.unmap()
+            space.key = _MAPPING
             space.protect(m.ro_data_address, m.ro_data_size, PROT_READ | PROT_WRITE)
             ctypes.memmove(space.guest + m.ro_data_address, ro_data, len(ro_data))
             space.protect(m.ro_data_address, m.ro_data_size, PROT_READ)
