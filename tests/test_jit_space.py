@@ -277,3 +277,92 @@ def test_big_layouts_keep_few_spaces_in_the_pool() -> None:
     before = len(space._free.get(key, ()))
     del inst, live
     assert len(space._free.get(key, ())) - before <= space._POOLED_BYTES // (60 << 20)
+
+
+@pytest.mark.parametrize(
+    "change", ["faulthandler.disable(); faulthandler.enable()", "signal.signal(signal.SIGSEGV, f); " * 2]
+)
+def test_a_handler_installed_over_ours_between_runs_is_noticed_at_the_next_entry(change: str) -> None:
+    """Found in a second review: comparing Python's view of SIGSEGV missed these (the same view before and after),
+    and the next guest fault went to faulthandler (death) or to Python's handler (a loop). Each native entry now asks
+    the kernel whether ours is installed."""
+    result = _python(_TRAPPING + f"""
+    import faulthandler, signal
+    f = lambda *_: None
+    inst = module.instantiate()
+    for _ in range(3):
+        inst.set_next_program_counter(0)
+        inst.gas = 10
+        print(inst.run().kind.name, end=" ", flush=True)
+        {change}
+    print()
+    """)
+    assert result.returncode == 0 and result.stdout == "TRAP TRAP TRAP \n", result.stderr
+
+
+def test_a_crash_after_faulthandler_was_disabled_under_ours_dies_instead_of_looping() -> None:
+    """Found in a second review: ours on top of faulthandler (installed after it), then faulthandler.disable(): our
+    previous handler was faulthandler's, which then returns at once, and a crash looped forever. A fault that comes
+    back at the same instruction and address after being passed on now gets the default action."""
+    result = _python(_TRAPPING + """
+    import faulthandler, ctypes
+    print(run().kind.name, end=" ")
+    faulthandler.enable()
+    print(run().kind.name, flush=True)
+    faulthandler.disable()
+    ctypes.string_at(0x10, 1)
+    """)
+    assert result.stdout == "TRAP TRAP\n" and result.returncode == -11, result.stderr
+
+
+def test_an_ignored_sigsegv_sent_by_kill_stays_ignored() -> None:
+    """SIG_IGN before ours: a SIGSEGV sent by kill() was ignored without pvmkit and stays so (a fault cannot be)."""
+    first = "import os, signal\nsignal.signal(signal.SIGSEGV, signal.SIG_IGN)\n"
+    then = 'print(run().kind.name, flush=True)\nos.kill(os.getpid(), signal.SIGSEGV)\nprint("survived")\n'
+    result = _python(first + textwrap.dedent(_TRAPPING) + then)
+    assert result.returncode == 0 and result.stdout == "TRAP\nsurvived\n", result.stderr
+
+
+def test_failing_to_map_guest_memory_makes_auto_interpret(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Found in a second review: an mprotect failing while a module went hot (vm.max_map_count, say) escaped as
+    OSError and left the instance half native; it is JitUnavailable now, and 'auto' keeps interpreting."""
+    from pvmkit.pvm.jit import space
+
+    def refuse(*_: object, **__: object) -> None:
+        raise OSError(12, "mprotect failed")
+
+    monkeypatch.setenv("PVMKIT_BACKEND", "auto")
+    loop = _module([("add_imm_64", (8, 8, 1)), ("store_indirect_u64", (8, 1, -8)), ("jump", (0,))], stack_size=4096)
+    module = Module(loop.blob, ModuleConfig(backend="auto", jit_after=1))
+    if not module.tiered:
+        pytest.skip("auto is not the JIT here")
+    monkeypatch.setattr(space.MappedMemory, "__init__", refuse)
+    inst = module.instantiate()
+    inst.set_next_program_counter(0)
+    inst.regs[1] = STACK_TOP
+    inst.gas = 300_000  # more than a tier slice: the module goes hot during the run
+    assert inst.run().kind is K.NOT_ENOUGH_GAS and inst.regs[8] == 100_000 and not inst.native
+    assert inst.read_memory(STACK_TOP - 8, 8) == (100_000).to_bytes(8, "little")
+
+
+def test_released_spaces_clear_only_the_pages_the_guest_touched() -> None:
+    """A big region is cleared where pages are resident (mincore), so a program that declares 60 MiB and touches a
+    page does not leave 60 MiB resident in the pool (found in a second review: clearing whole regions did)."""
+    import ctypes
+
+    from pvmkit.pvm.jit import space
+
+    module = _module([("store_imm_u8", (RW + (40 << 20), 1))], rw_data_size=60 << 20)
+    inst = _jit(module)
+    inst.regs[5] = 0x55
+    assert inst.run().kind is K.TRAP
+    where = inst._lease.space
+    assert where.ctx.regs[5] == 0x55
+    del inst
+    pages = (60 << 20) // 4096
+    resident = (ctypes.c_ubyte * pages)()
+    assert space._libc.mincore(where.guest + RW, 60 << 20, resident) == 0
+    assert sum(b & 1 for b in resident) < 16
+    again = _jit(module)
+    assert again._lease.space is where and again.read_memory(RW + (40 << 20), 1) == b"\x00"
+    assert list(where.ctx.regs) == [0] * 13  # the context is cleared too

@@ -17,7 +17,7 @@ _REGS = struct.Struct("<13Q")
 _STATE_IN = struct.Struct("<13QqQ")  # registers, gas and the entry target (Space.view starts at VmContext.regs)
 _STATE_OUT = struct.Struct("<13QqQQ")  # ... followed by exit_pc and exit_arg
 _EXIT_FALLBACK, _EXIT_ECALLI, _EXIT_FAULT = rt.EXIT_FALLBACK, rt.EXIT_ECALLI, rt.EXIT_FAULT
-(_fault_handler_on, _python_handler), _SEEN, _SIGSEGV = signals.python_view, signals.seen, signals.SIGSEGV
+_EXIT_SIGNALS = rt.EXIT_SIGNALS
 
 
 class CompiledModule:
@@ -94,7 +94,6 @@ class JitInstance(Instance):
         self.fallbacks = 0  # instructions handed to the interpreter so far (coverage gaps show up here)
         if not module.tiered or module.interpreted >= module.jit_budget or getattr(module, "_jit", None):
             self._jit = compiled(module)  # before Instance.__init__, whose reset_memory() then maps a space
-            signals.install()  # (again if another SIGSEGV handler replaced ours since)
         try:
             super().__init__(module)
         except rt.JitUnavailable:  # no address space left for a space (ulimit -v): 'auto' interprets instead
@@ -111,7 +110,6 @@ class JitInstance(Instance):
     def _go_native(self) -> None:
         """Move an interpreted instance (of a tiered module) to native code, its memory into a space."""
         self._jit = compiled(self.module)
-        signals.install()
         interpreted = self.memory
         try:
             self._new_space()
@@ -132,8 +130,11 @@ class JitInstance(Instance):
             super().reset_memory()
         else:
             self._lease = lease = space.acquire(jit.space_key)
-            self.memory = space.MappedMemory(lease, jit.space_key, m.memory_map, m.blob.ro_data, m.blob.rw_data,
-                                             m.config.aux_data_size, m.config.max_memory)  # fmt: skip
+            try:
+                self.memory = space.MappedMemory(lease, jit.space_key, m.memory_map, m.blob.ro_data, m.blob.rw_data,
+                                                 m.config.aux_data_size, m.config.max_memory)  # fmt: skip
+            except OSError as e:  # mprotect failing (vm.max_map_count, say): as unavailable as no address space
+                raise rt.JitUnavailable(f"cannot map guest memory for a JIT instance: {e}") from None
         where = lease.space
         self._ctx = ctx = where.ctx
         self._enter = where.enter
@@ -184,8 +185,6 @@ class JitInstance(Instance):
         jit = self._jit
         if jit is None:
             return self._run_interpreted()
-        if _fault_handler_on() is not _SEEN[0] or _python_handler(_SIGSEGV) is not _SEEN[1]:
-            signals.install()  # Python code changed SIGSEGV's handling since: ours must come first again
         r, ctx = self._r, self._ctx
         if r[13] < 0:
             return self._make(InterruptKind.NOT_ENOUGH_GAS, self._next[0])
@@ -215,6 +214,9 @@ class JitInstance(Instance):
             if code == _EXIT_FAULT:  # a guest memory access faulted: the interpreter runs it (and traps, say)
                 code = _EXIT_FALLBACK
                 ctx.exit_pc = jit.faulting_pc(ctx.exit_pc)
+            elif code == _EXIT_SIGNALS:  # another SIGSEGV handler was installed over ours (nothing ran)
+                signals.install()
+                continue
             elif code != _EXIT_FALLBACK:
                 break
             result = self._fallback(ctx.exit_pc)

@@ -54,8 +54,9 @@ NATIVE_CALL_DEPTH = 256
 SAVED = (3, 5, 12, 13, 14, 15)  # rbx, rbp, r12, r13, r14, r15
 
 # Exit codes returned in eax by the native code. EXIT_FAULT: a guest memory access faulted (signals.py), EXIT_PC holds
-# the faulting instruction's native address and EXIT_ARG the host address it touched.
-EXIT_FINISHED, EXIT_TRAP, EXIT_ECALLI, EXIT_OUT_OF_GAS, EXIT_FALLBACK, EXIT_FAULT = 0, 1, 2, 3, 4, 5
+# the faulting instruction's native address and EXIT_ARG the host address it touched. EXIT_SIGNALS: the entry found
+# another SIGSEGV handler installed than ours and ran nothing (signals.py).
+EXIT_FINISHED, EXIT_TRAP, EXIT_ECALLI, EXIT_OUT_OF_GAS, EXIT_FALLBACK, EXIT_FAULT, EXIT_SIGNALS = 0, 1, 2, 3, 4, 5, 6
 
 
 class JitUnavailable(RuntimeError):

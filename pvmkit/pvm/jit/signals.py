@@ -4,20 +4,22 @@ Native code accesses guest memory without bounds checks: inaccessible guest page
 bad access faults. The handler is a few instructions of our own machine code, installed with sigaction: when a fault
 (si_code > 0: not a kill()) hits a registered module's code, it resumes that module's fault stub with rax = the
 faulting instruction's address and rdx = the fault address (both scratch registers in generated code), and the stub
-exits to Python. Any other SIGSEGV is passed to the handler installed before ours (faulthandler's, say), called with
-the same arguments; a second foreign fault while that runs, or no previous handler, restores the default action and
-returns, so the fault recurs and kills the process as it would have. Crashes elsewhere still crash.
+exits to Python.
 
-Another SIGSEGV handler installed after ours would see guest faults first (and report them as crashes): instances
-reinstall ours when they are created, and before every run when Python's view of SIGSEGV (faulthandler, signal)
-changed since (`seen`); handlers installed by native code between runs are not noticed.
+Any other SIGSEGV goes where it would have gone without us: to the handler installed before ours (faulthandler's,
+say), called with the same arguments, or to the default action (kill()ed signals stay ignored under SIG_IGN). When the
+previous handler raised SIGSEGV again (faulthandler does, after restoring the handler it replaced) or did not fix the
+fault (the same instruction faults at the same address again), the default action is restored, so the process dies
+once instead of looping.
+
+Another handler installed after ours would see guest faults first: every native entry (space.py's trampolines) asks
+the kernel which handler is installed (one system call, ~0.2 us) and exits with EXIT_SIGNALS when it is not ours, so
+that the instance reinstalls it (install) and enters again.
 """
 
 from __future__ import annotations
 
-import _signal
 import ctypes
-import faulthandler
 import threading
 import time
 
@@ -46,7 +48,7 @@ _lock = threading.Lock()
 # whole and then published with one aligned 8-byte store, so a handler running meanwhile sees the old or the new one.
 _cell = ctypes.c_uint64(0)
 _previous = ctypes.c_uint64(0)  # the handler before ours (0 or 1: SIG_DFL or SIG_IGN)
-_chaining = ctypes.c_uint64(0)  # set while the previous handler runs (and after, if it raised): not passed on again
+_last = (ctypes.c_uint64 * 2)()  # rip and address of the last fault passed to it (the same again: it did not fix it)
 _default = (ctypes.c_uint64 * 4)()  # the kernel's struct sigaction for SIG_DFL (handler, flags, restorer, mask)
 _entries: dict[int, tuple[int, int, int]] = {}  # code start -> (code end, fault stub, registration number)
 _dead: list[tuple[int, int]] = []  # (code start, registration number) of code that is gone, for the next _publish
@@ -55,18 +57,14 @@ _registered = 0
 _retired: list[tuple[float, object]] = []
 _table: object = None
 _handler: ExecutableCode | None = None
-# Python's view of SIGSEGV when ours was last checked: faulthandler.is_enabled() and _signal.getsignal(SIGSEGV) (the
-# enum-making signal.getsignal costs 10x more); instances compare them by identity before every run (~0.1 us, where
-# asking the kernel costs a system call, ~1 us).
-seen: list = [None, None]
-python_view = (faulthandler.is_enabled, _signal.getsignal)
 
 
 def _code() -> bytes:
-    from .x86 import AE, BE, LE, NE, R8, R9, R10, RAX, RCX, RDI, RDX, RSI, RSP, Assembler, B, E, Imm, Mem
+    from .x86 import AE, LE, NE, R8, R9, R10, RAX, RCX, RDI, RDX, RSI, RSP, A, Assembler, B, E, G, Imm, Mem
 
     a = Assembler()
     loop, nxt, chain, default, done = a.label(), a.label(), a.label(), a.label(), a.label()
+    previous, record, call = a.label(), a.label(), a.label()
     a.cmp(Mem(RSI, _SI_CODE), Imm(0), w=32)
     a.jcc(LE, chain)  # sent by kill() or tgkill(), not a fault
     a.mov(RAX, Mem(RDX, _RIP))
@@ -91,21 +89,31 @@ def _code() -> bytes:
     a.add(R8, Imm(24))
     a.sub(RCX, Imm(1))
     a.jmp(loop)
-    a.bind(chain)  # not ours: call the previous handler with our arguments (rdi, rsi, rdx untouched)
-    a.mov(R8, Imm(ctypes.addressof(_chaining)))
-    a.cmp(Mem(R8, 0), Imm(0))
-    a.jcc(NE, default)  # a fault inside it (or a handler that raises the signal again): no loop
+    a.bind(chain)  # not ours (rdi, rsi and rdx still hold our arguments)
     a.mov(RAX, Imm(ctypes.addressof(_previous)))
     a.mov(RAX, Mem(RAX, 0))
     a.cmp(RAX, Imm(1))
-    a.jcc(BE, default)
-    a.mov(Mem(R8, 0), Imm(1))
+    a.jcc(A, previous)
+    a.jcc(B, default)  # SIG_DFL
+    a.cmp(Mem(RSI, _SI_CODE), Imm(0), w=32)  # SIG_IGN: a kill()ed SIGSEGV stays ignored; a fault cannot be
+    a.jcc(G, default)
+    a.ret()
+    a.bind(previous)
+    a.cmp(Mem(RSI, _SI_CODE), Imm(0), w=32)
+    a.jcc(LE, call)  # a sent signal does not recur
+    a.mov(R8, Mem(RDX, _RIP))
+    a.mov(R9, Mem(RSI, _SI_ADDR))
+    a.mov(RCX, Imm(ctypes.addressof(_last)))
+    a.cmp(R8, Mem(RCX, 0))
+    a.jcc(NE, record)
+    a.cmp(R9, Mem(RCX, 8))
+    a.jcc(E, default)  # the fault it was given last time, again: it did not fix it (and would loop)
+    a.bind(record)
+    a.mov(Mem(RCX, 0), R8)
+    a.mov(Mem(RCX, 8), R9)
+    a.bind(call)
     a.sub(RSP, Imm(8))  # (rsp was 8 mod 16 on entry: aligned for the call; the slot is rt_sigpending's buffer after)
     a.call(RAX)
-    # If it raised SIGSEGV again (pending: blocked while we run), as faulthandler does after restoring the handler it
-    # replaced, which may be ours, it wants the default action: _chaining stays set, so that delivery takes the
-    # default path instead of calling it again (a loop). Else it returned (it recovered, say): later faults are
-    # passed on again.
     a.mov(RDI, RSP)
     a.mov(RSI, Imm(8), w=32)
     a.mov(RAX, Imm(127), w=32)  # rt_sigpending(rsp, 8)
@@ -113,9 +121,14 @@ def _code() -> bytes:
     a.mov(RAX, Mem(RSP, 0))
     a.add(RSP, Imm(8))
     a.test(RAX, Imm(1 << (SIGSEGV - 1)))
-    a.jcc(NE, done)
-    a.mov(R8, Imm(ctypes.addressof(_chaining)))
-    a.mov(Mem(R8, 0), Imm(0))
+    a.jcc(E, done)
+    # It raised SIGSEGV again (pending while we run), as faulthandler does: the default action gets it when we return.
+    a.mov(RDI, Imm(SIGSEGV), w=32)
+    a.mov(RSI, Imm(ctypes.addressof(_default)))
+    a.xor(RDX, RDX, w=32)
+    a.mov(R10, Imm(8), w=32)
+    a.mov(RAX, Imm(13), w=32)  # rt_sigaction(SIGSEGV, SIG_DFL, NULL, 8)
+    a.code += _SYSCALL
     a.bind(done)
     a.ret()
     # The default action: rt_sigaction(signal, SIG_DFL, NULL, 8), then tgkill(getpid(), gettid(), signal), which stays
@@ -141,33 +154,31 @@ def _code() -> bytes:
     return a.finish()
 
 
-_current = _SigAction()
-_current_ref = ctypes.byref(_current)
 
 
-def install() -> None:
-    """Install the handler (once per process, and again if another handler replaced it since)."""
-    seen[:] = faulthandler.is_enabled(), _signal.getsignal(SIGSEGV)
-    ours = _handler
-    if ours is not None and _libc.sigaction(SIGSEGV, None, _current_ref) == 0 and _current.handler == ours.address:
-        return  # (the common case: one system call, no lock)
-    _install()
-
-
-def _install() -> None:
+def handler_address() -> int:
+    """Where the handler's code lives (made on first use; the native entries compare the installed handler with it)."""
     global _handler
-    with _lock:
-        current = _SigAction()
-        if _libc.sigaction(SIGSEGV, None, ctypes.byref(current)) != 0:
-            raise OSError(ctypes.get_errno(), "sigaction(SIGSEGV) failed")
-        if _handler is not None and current.handler == _handler.address:
-            return
+    with _locked():
         if _handler is None:
             _publish()
             _handler = ExecutableCode(_code())
+        return _handler.address
+
+
+def install() -> None:
+    """Install the handler (again if another handler replaced it since: that one becomes the previous handler)."""
+    ours = handler_address()
+    with _locked():
+        current = _SigAction()
+        if _libc.sigaction(SIGSEGV, None, ctypes.byref(current)) != 0:
+            raise OSError(ctypes.get_errno(), "sigaction(SIGSEGV) failed")
+        if current.handler == ours:
+            return
         _previous.value = current.handler or 0
+        _last[:] = (0, 0)
         new = _SigAction()
-        new.handler = _handler.address
+        new.handler = ours
         new.flags = SA_SIGINFO | SA_ONSTACK | SA_RESTART
         if _libc.sigaction(SIGSEGV, ctypes.byref(new), None) != 0:
             raise OSError(ctypes.get_errno(), "sigaction(SIGSEGV) failed")
@@ -176,7 +187,7 @@ def _install() -> None:
 def register(start: int, end: int, stub: int) -> int:
     """Faults in native code at [start, end) resume at `stub`; returns the number unregister() takes."""
     global _registered
-    with _lock:
+    with _locked():
         _registered += 1
         _entries[start] = (end, stub, _registered)
         _publish()
@@ -185,14 +196,34 @@ def register(start: int, end: int, stub: int) -> int:
 
 def unregister(start: int, number: int) -> None:
     """Forget registration `number` of the code at `start`, whose mapping is about to go (and its addresses may be
-    reused). Called from finalizers, which may run inside register() on this thread: then it is left to the next
-    _publish rather than waiting for the lock."""
+    reused). Called from finalizers, which may run while this or another thread holds the lock (inside register(),
+    say): then whoever holds it publishes when releasing it (see _locked)."""
     _dead.append((start, number))
     if _lock.acquire(blocking=False):
+        _release_lock()
+
+
+class _locked:
+    """`with _locked():` holds _lock; on leaving, code unregistered meanwhile leaves the published table."""
+
+    def __enter__(self) -> None:
+        _lock.acquire()
+
+    def __exit__(self, *_: object) -> None:
+        _release_lock()
+
+
+def _release_lock() -> None:
+    """Release _lock, first publishing a table without code that died meanwhile; a finalizer that appends after our
+    check finds the lock free (or held by someone who checks again)."""
+    while True:
         try:
-            _publish()
+            if _dead:
+                _publish()
         finally:
             _lock.release()
+        if not _dead or not _lock.acquire(blocking=False):
+            return
 
 
 def _publish() -> None:
