@@ -1,6 +1,8 @@
-"""The x86-64 JIT backend: a single-pass compiler (`compiler`), native memory and entry (`runtime`), and
-`instance.JitInstance`, which has the interpreter Instance's API and state layout. Instructions the
-compiler does not translate run in the interpreter on the same registers, gas and memory.
+"""The x86-64 JIT backend: a single-pass compiler (`compiler`), executable memory and the context (`runtime`), a
+4 GiB address-space reservation per instance holding guest memory at its guest addresses (`space`), the SIGSEGV
+handler that turns guest faults into exits (`signals`), and `instance.JitInstance`, which has the interpreter
+Instance's API and state layout. Instructions the compiler does not translate run in the interpreter on the same
+registers, gas and memory.
 """
 
 from .runtime import JitUnavailable, check_supported, is_supported
