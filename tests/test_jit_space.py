@@ -90,9 +90,14 @@ def test_the_host_may_write_ro_data_and_the_next_instance_sees_the_original() ->
 
 def _python(code: str) -> subprocess.CompletedProcess:
     """Run `code` in a fresh interpreter (these tests crash it on purpose), with the backends it names itself."""
+    import resource
+
+    def no_core_files() -> None:
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+
     env = {k: v for k, v in os.environ.items() if k != "PVMKIT_BACKEND"}
     return subprocess.run([sys.executable, "-c", textwrap.dedent(code)], capture_output=True, text=True, timeout=120,
-                          env=env)  # fmt: skip
+                          env=env, preexec_fn=no_core_files)  # fmt: skip
 
 
 _TRAPPING = """
