@@ -85,6 +85,21 @@ def check_supported() -> None:
     missing = [f for f in REQUIRED_FLAGS if f not in cpu_flags()]
     if missing:
         raise JitUnavailable(f"the CPU lacks {', '.join(missing)}")
+    if not _can_reserve():
+        raise JitUnavailable("the JIT needs 4 GiB of address space per instance, and this process cannot reserve it "
+                             "(ulimit -v?)")  # fmt: skip
+
+
+@cache
+def _can_reserve() -> bool:
+    """Whether a guest address space (space.py) can be reserved here: an address-space limit may forbid even one."""
+    from . import space
+
+    try:
+        space.acquire()  # (kept in the pool for the first instance)
+    except JitUnavailable:
+        return False
+    return True
 
 
 def is_supported() -> bool:
