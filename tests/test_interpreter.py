@@ -461,7 +461,7 @@ def test_memory_past_max_memory_is_refused_before_anything_is_allocated(tmp_path
     blob = ProgramBlob(code=b"\0", bitmask=b"\1", rw_data_size=3 << 20)
     with pytest.raises(ModuleError, match=r"needs 3211264 host bytes \(ro data 0, rw data 3145728, stack 0"):
         Module(blob, ModuleConfig(max_memory=3 << 20))  # 3 MiB of rw data + the 64 KiB guard of the low buffer
-    assert len(Module(blob, ModuleConfig(max_memory=4 << 20)).instantiate().memory.low) == (3 << 20) + 0x10000
+    assert Module(blob, ModuleConfig(max_memory=4 << 20)).instantiate().memory.rw_end == 0x10000 + (3 << 20) + 0x10000
     path = tmp_path / "big.polkavm"
     path.write_bytes(ProgramBlob(code=b"\0", bitmask=b"\1", rw_data_size=8 << 20).write())
     out = CliRunner().invoke(main, ["run", str(path), "--backend", "interpreter", "--max-memory", "4"])
@@ -487,7 +487,7 @@ def test_sbrk_fails_past_max_memory_and_the_heap_stays_usable(backend: str) -> N
     assert inst.regs[A1] == 0  # refused: 3.75 GiB
     top = RW + 4096 + 0x8000
     assert inst.regs[A2] == top and inst.regs[A0] == 7 and inst.read_memory(top - 1, 1) == b"\7"
-    assert len(inst.memory.low) == top - 0x10000  # grew by the 32 KiB asked for, not more
+    assert inst.memory.rw_end == top  # grew by the 32 KiB asked for, not more
     m, _ = build([("sbrk", (A1, A0)), ("sbrk", (A2, T0)), RET], isa=LATEST64, rw_data_size=4096,
                  config=ModuleConfig(backend=backend, max_memory=1 << 20))  # fmt: skip
     inst = start(m, gas=100, a0=(1 << 20) - (RW + 4096 - 0x10000), t0=1)  # the first fills the limit exactly

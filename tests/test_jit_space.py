@@ -370,3 +370,16 @@ def test_released_spaces_clear_only_the_pages_the_guest_touched() -> None:
     again = _jit(module)
     assert again._lease.space is where and again.read_memory(RW + (40 << 20), 1) == b"\x00"
     assert list(where.ctx.regs) == [0] * 13  # the context is cleared too
+
+
+def test_the_whole_low_buffer_of_jit_memory_is_refused_not_a_crash() -> None:
+    """The interpreter's StandardMemory.low is a bytearray users (and our tests) read whole; in a space it spans
+    inaccessible pages, and bytes(memory.low) was a SIGSEGV. It is now refused naming what to use instead."""
+    rw = 0x30000  # (with ro data, rw data starts a 64 KiB slot higher)
+    inst = _jit(_module([("store_imm_u8", (rw, 7))], rw_data_size=4096, ro_data=b"ro", ro_data_size=2))
+    assert inst.module.memory_map.rw_data_address == rw
+    intr = inst.run()
+    assert intr.kind is K.TRAP and intr.pc > 0
+    with pytest.raises(AttributeError, match=r"use read\(address, length\)"):
+        bytes(inst.memory.low)
+    assert inst.memory.contents()["rw"][:1] == b"\x07" and inst.memory.contents()["ro"][:2] == b"ro"

@@ -806,7 +806,7 @@ class Instance:
             return Interrupt(InterruptKind.NOT_ENOUGH_GAS, self._next[0])
         m = self.module
         mem = self.memory
-        lo = mem.low if isinstance(mem, StandardMemory) else None
+        lo = mem._low if isinstance(mem, StandardMemory) else None
         st = mem.stack if isinstance(mem, StandardMemory) else None
         pc, charged = self._next
         if m.config.step_tracing:

@@ -1,6 +1,7 @@
 """Guest memory: polkavm's standard memory map (traps) and a dynamic-paging mode (page faults).
 
-Standard mode keeps two host buffers, `low` = [0x10000, end of rw/heap) and `stack`, so the
+Standard mode keeps two host buffers, `low` = [0x10000, end of rw/heap) and `stack` (the methods and generated
+code use `_low`, which the JIT's MappedMemory keeps while refusing `low`), so the
 interpreter's generated code can index them directly after an inline range check; everything
 else (ro data, aux data, the heap past the initial rw size, faults) goes through the slow paths here.
 """
@@ -120,10 +121,10 @@ class StandardMemory:
         self.ro_end = memory_map.ro_data_address + memory_map.ro_data_size
         self.rw_end = memory_map.rw_data_address + memory_map.rw_data_size
         self.heap_size = 0
-        self.low = bytearray(self.rw_end - LOW_BASE)
-        self.low[: len(ro_data)] = ro_data
+        self.low = self._low = bytearray(self.rw_end - LOW_BASE)  # (_low: what the methods use, see MappedMemory)
+        self._low[: len(ro_data)] = ro_data
         rw_off = memory_map.rw_data_address - LOW_BASE
-        self.low[rw_off : rw_off + len(rw_data)] = rw_data
+        self._low[rw_off : rw_off + len(rw_data)] = rw_data
         self.stack = bytearray(memory_map.stack_address_high - memory_map.stack_address_low)
         self.aux = bytearray(memory_map.aux_data_size)
         self.aux_accessible = aux_data_size
@@ -131,8 +132,8 @@ class StandardMemory:
     def contents(self) -> dict[str, bytes]:
         """Every accessible region's bytes (ro data, rw data with the heap, stack, aux data): what to compare."""
         m = self.map
-        return {"ro": bytes(self.low[: self.ro_end - LOW_BASE]),
-                "rw": bytes(self.low[m.rw_data_address - LOW_BASE : self.rw_end - LOW_BASE]),
+        return {"ro": bytes(self._low[: self.ro_end - LOW_BASE]),
+                "rw": bytes(self._low[m.rw_data_address - LOW_BASE : self.rw_end - LOW_BASE]),
                 "stack": bytes(self.stack), "aux": bytes(self.aux[: self.aux_accessible])}  # fmt: skip
 
     @staticmethod
@@ -147,13 +148,13 @@ class StandardMemory:
         m = self.map
         end = address + size
         if m.rw_data_address <= address and end <= self.rw_end:
-            return self.low, address - LOW_BASE
+            return self._low, address - LOW_BASE
         if m.stack_address_low <= address and end <= m.stack_address_high:
             return self.stack, address - m.stack_address_low
         if write:
             return None
         if m.ro_data_address <= address and end <= self.ro_end:
-            return self.low, address - LOW_BASE
+            return self._low, address - LOW_BASE
         if m.aux_data_address <= address and end <= m.aux_data_address + self.aux_accessible:
             return self.aux, address - m.aux_data_address
         return None
@@ -184,7 +185,7 @@ class StandardMemory:
             return bytes(self.stack[start : start + length])
         if m.rw_data_address <= address and end <= self.rw_end:
             start = address - LOW_BASE
-            return bytes(self.low[start : start + length])
+            return bytes(self._low[start : start + length])
         loc = self._locate(address, length, False)
         if loc is None:
             raise ValueError(f"memory range {address:#x}..{address + length:#x} is not readable")
@@ -205,7 +206,7 @@ class StandardMemory:
             return True
         if m.rw_data_address <= address and end <= self.rw_end:
             start = address - LOW_BASE
-            self.low[start : start + len(data)] = data
+            self._low[start : start + len(data)] = data
             return True
         return not data or self._write(address, data, True)  # (nothing to write is allowed anywhere, as is_writable)
 
@@ -230,11 +231,11 @@ class StandardMemory:
         top = self.map.heap_base + new_heap
         if top > self.rw_end:
             rw_end = _align(top, self.map.page_size)
-            grow = rw_end - LOW_BASE - len(self.low)
-            if len(self.low) + grow + len(self.stack) + len(self.aux) > self.limit:
+            grow = rw_end - LOW_BASE - len(self._low)
+            if len(self._low) + grow + len(self.stack) + len(self.aux) > self.limit:
                 return None  # the host's limit (ModuleConfig.max_memory), not the guest's address space
             self.rw_end = rw_end
-            self.low.extend(bytes(grow))
+            self._low.extend(bytes(grow))
         self.heap_size = new_heap
         return top
 

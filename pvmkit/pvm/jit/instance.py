@@ -246,7 +246,7 @@ class JitInstance(Instance):
         r[:13] = _REGS.unpack_from(self._ctx_bytes, 0)
         r[13] = ctx.gas
         mem = self.memory
-        lo = mem.low if isinstance(mem, StandardMemory) else None
+        lo = mem._low if isinstance(mem, StandardMemory) else None
         st = mem.stack if isinstance(mem, StandardMemory) else None
         code = jit.fallback.resume[pc](r, lo, st, mem)
         if code == _CONTINUE:
@@ -313,7 +313,7 @@ def _copy_memory(source: object, target: object) -> None:
         if isinstance(target, space.MappedMemory):
             target.load_from(source)
         else:  # the shadow is still interpreted (a tiered module not yet hot)
-            target.low[:] = source.low  # type: ignore[attr-defined]
+            target._low[:] = source._low  # type: ignore[attr-defined]
             target.stack[:] = source.stack  # type: ignore[attr-defined]
             target.rw_end, target.heap_size = source.rw_end, source.heap_size  # type: ignore[attr-defined]
     else:

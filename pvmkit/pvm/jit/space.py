@@ -227,10 +227,18 @@ def _release(space: Space) -> None:
 
 
 class MappedMemory(StandardMemory):
-    """StandardMemory living in a Space: `low` and `stack` are views of the reservation rather than bytearrays.
+    """StandardMemory living in a Space: its buffers are views of the reservation rather than bytearrays.
 
-    `low` spans [0x10000, end of rw data and heap) like StandardMemory's, but the pages between ro data and rw data are
-    inaccessible here: read it through `read()` or `contents()`, never whole (touching those pages is a SIGSEGV)."""
+    Its `_low` spans [0x10000, end of rw data and heap) like StandardMemory's, but the pages between ro data and rw data
+    are inaccessible here, and reading them from Python would be a SIGSEGV: the public `low` is refused with an error
+    naming what to use instead (read(), write(), contents())."""
+
+    @property
+    def low(self) -> bytearray:  # type: ignore[override]
+        raise AttributeError(
+            "JIT memory has no `low` buffer: it lives at its guest addresses, with inaccessible pages between ro and "
+            "rw data; use read(address, length), write(address, data) or contents()"
+        )
 
     def __init__(self, lease: Lease, key: int, memory_map: MemoryMap, ro_data: bytes, rw_data: bytes,
                  aux_data_size: int = 0, limit: int = 1 << 64) -> None:  # fmt: skip
@@ -258,7 +266,7 @@ class MappedMemory(StandardMemory):
             space.regions[0] = (m.rw_data_address, m.rw_data_size)
         if rw_data:
             ctypes.memmove(space.guest + m.rw_data_address, rw_data, len(rw_data))
-        self.low = space.buffer(LOW_BASE, self.rw_end - LOW_BASE, lease)
+        self._low = space.buffer(LOW_BASE, self.rw_end - LOW_BASE, lease)
         self.stack = space.buffer(m.stack_address_low, m.stack_address_high - m.stack_address_low, lease)
         self.aux = bytearray(m.aux_data_size)  # never mapped natively: its accesses fault and the interpreter runs them
         self.aux_accessible = aux_data_size
@@ -274,7 +282,7 @@ class MappedMemory(StandardMemory):
             self.space.protect(top, self.rw_end - top, 0)
             self.space.regions[0] = (m.rw_data_address, top - m.rw_data_address)
             self.rw_end = top
-            self.low = self.space.buffer(LOW_BASE, top - LOW_BASE, self.lease)
+            self._low = self.space.buffer(LOW_BASE, top - LOW_BASE, self.lease)
         self.heap_size = source.heap_size
         for (lo, hi), view in self._spans():
             data = source.read(lo, hi - lo) if hi > lo else b""
@@ -287,8 +295,8 @@ class MappedMemory(StandardMemory):
 
     def _spans(self) -> list[tuple[tuple[int, int], memoryview]]:
         m = self.map
-        return [((m.ro_data_address, self.ro_end), self.low[: self.ro_end - LOW_BASE]),
-                ((m.rw_data_address, self.rw_end), self.low[m.rw_data_address - LOW_BASE :]),
+        return [((m.ro_data_address, self.ro_end), self._low[: self.ro_end - LOW_BASE]),
+                ((m.rw_data_address, self.rw_end), self._low[m.rw_data_address - LOW_BASE :]),
                 ((m.stack_address_low, m.stack_address_high), self.stack)]  # fmt: skip
 
     def _write(self, address: int, data: bytes, guest: bool) -> bool:
@@ -315,7 +323,7 @@ class MappedMemory(StandardMemory):
         if top > self.rw_end:
             rw_end = _align(top, self.map.page_size)
             grow = rw_end - self.rw_end
-            if len(self.low) + grow + len(self.stack) + len(self.aux) > self.limit:
+            if len(self._low) + grow + len(self.stack) + len(self.aux) > self.limit:
                 return None  # the host's limit (ModuleConfig.max_memory), not the guest's address space
             self._grow(rw_end)
         self.heap_size = new_heap
@@ -327,4 +335,4 @@ class MappedMemory(StandardMemory):
         space.protect(self.rw_end, rw_end - self.rw_end, PROT_READ | PROT_WRITE)
         space.regions[0] = (m.rw_data_address, rw_end - m.rw_data_address)
         self.rw_end = rw_end
-        self.low = space.buffer(LOW_BASE, rw_end - LOW_BASE, self.lease)
+        self._low = space.buffer(LOW_BASE, rw_end - LOW_BASE, self.lease)
