@@ -231,13 +231,16 @@ class StandardMemory:
         top = self.map.heap_base + new_heap
         if top > self.rw_end:
             rw_end = _align(top, self.map.page_size)
-            grow = rw_end - LOW_BASE - len(self._low)
-            if len(self._low) + grow + len(self.stack) + len(self.aux) > self.limit:
+            if rw_end - LOW_BASE + len(self.stack) + len(self.aux) > self.limit:
                 return None  # the host's limit (ModuleConfig.max_memory), not the guest's address space
-            self.rw_end = rw_end
-            self._low.extend(bytes(grow))
+            self._grow(rw_end)
         self.heap_size = new_heap
         return top
+
+    def _grow(self, rw_end: int) -> None:
+        """Extend the heap (zeroed) up to rw_end."""
+        self._low.extend(bytes(rw_end - self.rw_end))
+        self.rw_end = rw_end
 
 
 class DynamicMemory:

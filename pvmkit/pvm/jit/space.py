@@ -19,7 +19,7 @@ import re
 import threading
 from collections.abc import Callable
 
-from ..memory import LOW_BASE, MemoryMap, StandardMemory, _align
+from ..memory import LOW_BASE, MemoryMap, StandardMemory
 from . import runtime as rt
 from .runtime import PROT_READ, PROT_WRITE, ExecutableCode, JitUnavailable, _libc
 
@@ -64,7 +64,7 @@ class Space:
 
     def protect(self, address: int, size: int, prot: int) -> None:
         if size:
-            _check(rt._libc.mprotect(self.guest + address, size, prot), f"mprotect of guest {address:#x}+{size:#x}")
+            _check(_libc.mprotect(self.guest + address, size, prot), f"mprotect of guest {address:#x}+{size:#x}")
 
     def buffer(self, address: int, size: int, owner: object) -> memoryview:
         """A writable view of guest [address, address + size) that keeps `owner` (the Lease) alive."""
@@ -97,7 +97,7 @@ class Space:
     def unmap(self) -> None:
         """Back to nothing mapped but the context (zeroed too)."""
         _check(_libc.madvise(self.guest, SIZE - MEMORY, _MADV_DONTNEED), "madvise")
-        _check(rt._libc.mprotect(self.guest, SIZE - MEMORY, 0), "mprotect")
+        _check(_libc.mprotect(self.guest, SIZE - MEMORY, 0), "mprotect")
         ctypes.memset(self.guest - rt.CONTEXT, 0, rt.CONTEXT)
         self.key, self.regions, self.ro_dirty = None, [], False
 
@@ -129,7 +129,7 @@ def _reserve() -> list[Space]:
         address = _libc.mmap(None, SIZE, 0, _MAP_PRIVATE | _MAP_ANONYMOUS | _MAP_NORESERVE, -1, 0)
         if address is None or address == ctypes.c_void_p(-1).value:
             break
-        if rt._libc.mprotect(address, MEMORY, PROT_READ | PROT_WRITE) != 0:
+        if _libc.mprotect(address, MEMORY, PROT_READ | PROT_WRITE) != 0:
             _libc.munmap(address, SIZE)
             break
         addresses.append(address)
@@ -253,9 +253,7 @@ class MappedMemory(StandardMemory):
             if space.key is not None:
                 space.unmap()
             space.key = _MAPPING
-            space.protect(m.ro_data_address, m.ro_data_size, PROT_READ | PROT_WRITE)
-            ctypes.memmove(space.guest + m.ro_data_address, ro_data, len(ro_data))
-            space.protect(m.ro_data_address, m.ro_data_size, PROT_READ)
+            self._put_ro(m.ro_data_address, ro_data)
             stack_size = m.stack_address_high - m.stack_address_low
             space.protect(m.rw_data_address, m.rw_data_size, PROT_READ | PROT_WRITE)
             space.protect(m.stack_address_low, stack_size, PROT_READ | PROT_WRITE)
@@ -274,15 +272,8 @@ class MappedMemory(StandardMemory):
     def load_from(self, source: StandardMemory) -> None:
         """Take `source`'s contents (same memory map): its regions, heap and aux data."""
         m = self.map
-        top = source.rw_end
-        if top > self.rw_end:
-            self._grow(top)
-        elif top < self.rw_end:  # a heap bigger than the source's: the extra pages become inaccessible again
-            ctypes.memset(self.space.guest + top, 0, self.rw_end - top)
-            self.space.protect(top, self.rw_end - top, 0)
-            self.space.regions[0] = (m.rw_data_address, top - m.rw_data_address)
-            self.rw_end = top
-            self._low = self.space.buffer(LOW_BASE, top - LOW_BASE, self.lease)
+        if source.rw_end != self.rw_end:
+            self._grow(source.rw_end)
         self.heap_size = source.heap_size
         for (lo, hi), view in self._spans():
             data = source.read(lo, hi - lo) if hi > lo else b""
@@ -307,32 +298,27 @@ class MappedMemory(StandardMemory):
         return super()._write(address, data, guest)
 
     def _write_ro(self, address: int, data: bytes) -> None:
+        self.space.ro_dirty = True  # (reloaded before the space's next user)
+        self._put_ro(address, data)
+
+    def _put_ro(self, address: int, data: bytes) -> None:
+        """Copy into ro data, whose pages are read-only natively: writable only meanwhile."""
         m, space = self.map, self.space
-        space.ro_dirty = True
         space.protect(m.ro_data_address, m.ro_data_size, PROT_READ | PROT_WRITE)
         try:
             ctypes.memmove(space.guest + address, bytes(data), len(data))
         finally:
             space.protect(m.ro_data_address, m.ro_data_size, PROT_READ)
 
-    def sbrk(self, size: int) -> int | None:
-        new_heap = self.heap_size + size
-        if new_heap > 0xFFFFFFFF or new_heap > self.map.max_heap_size:
-            return None
-        top = self.map.heap_base + new_heap
-        if top > self.rw_end:
-            rw_end = _align(top, self.map.page_size)
-            grow = rw_end - self.rw_end
-            if len(self._low) + grow + len(self.stack) + len(self.aux) > self.limit:
-                return None  # the host's limit (ModuleConfig.max_memory), not the guest's address space
-            self._grow(rw_end)
-        self.heap_size = new_heap
-        return top
-
     def _grow(self, rw_end: int) -> None:
-        """Map the heap up to rw_end read-write (zeroed when the space is returned, like rw data)."""
+        """Map the heap up to rw_end read-write (zeroed when the space is returned, like rw data); or, below the
+        current end (load_from a smaller heap), clear the pages past rw_end and make them inaccessible again."""
         m, space = self.map, self.space
-        space.protect(self.rw_end, rw_end - self.rw_end, PROT_READ | PROT_WRITE)
+        if rw_end > self.rw_end:
+            space.protect(self.rw_end, rw_end - self.rw_end, PROT_READ | PROT_WRITE)
+        else:
+            ctypes.memset(space.guest + rw_end, 0, self.rw_end - rw_end)
+            space.protect(rw_end, self.rw_end - rw_end, 0)
         space.regions[0] = (m.rw_data_address, rw_end - m.rw_data_address)
         self.rw_end = rw_end
         self._low = space.buffer(LOW_BASE, rw_end - LOW_BASE, self.lease)
