@@ -23,7 +23,7 @@ from __future__ import annotations
 import gc
 import struct
 from bisect import bisect_left
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -159,9 +159,17 @@ class Piece(NamedTuple):
     code: bytes
     pcs: list[int]  # imm32 fields that get the instruction's pc (its exits)
     exits: list[int]  # rel32 fields of jumps to the epilogue
-    holes: Sequence[int]  # imm32/disp32 fields that get the memory offset or immediate the template was built without
-    plain: bool  # nothing to patch: a plain copy
-    hole: int  # the only thing to patch is this one hole (most memory accesses and immediates), else -1
+    hole: int  # the imm32/disp32 field that gets the memory offset or immediate the template was built without, or -1
+    patch: int  # what placing it takes: _COPY (nothing to patch), _HOLE (only the hole: most memory accesses and
+    # immediates) or _PLACE (place())
+
+
+_COPY, _HOLE, _PLACE = 0, 1, 2
+
+
+def _piece(code: bytes, pcs: list[int], exits: list[int], hole: int) -> Piece:
+    patch = _PLACE if pcs or exits else _HOLE if hole >= 0 else _COPY
+    return Piece(code, pcs, exits, hole, patch)
 
 
 def _with_operand(inst: Instruction, at: int, value: int) -> Instruction:
@@ -458,9 +466,10 @@ class JitCompiler:
         if ok:
             self.native += 1
         out = self.a.code
-        if body.plain:
+        patch = body.patch
+        if patch == _COPY:
             out += body.code
-        elif body.hole >= 0:
+        elif patch == _HOLE:
             at = len(out) + body.hole
             out += body.code
             _PACK_U32(out, at, operand & M32)
@@ -487,7 +496,7 @@ class JitCompiler:
         if body.code.count(pattern) != 1:
             return False
         hole = body.code.index(pattern)
-        return body._replace(holes=(hole,), plain=False, hole=-1 if body.pcs or body.exits else hole), ok
+        return _piece(body.code, body.pcs, body.exits, hole), ok
 
     def build_template(self, emit: Emitter, inst: Instruction, offset_holes: bool) -> tuple[Piece, bool]:
         main, epilogue = self.a, self.epilogue
@@ -508,9 +517,8 @@ class JitCompiler:
         a, epilogue = self.a, self.epilogue
         exits = [pos for label, pos, _ in a._fixups if label is epilogue]
         a._fixups = [f for f in a._fixups if f[0] is not epilogue]
-        pcs, holes = self.template or [], self.template_disps or ()
-        only = holes[0] if len(holes) == 1 and not (pcs or exits) else -1
-        return Piece(a.finish(), pcs, exits, holes, not (pcs or exits or holes), only)
+        disps = self.template_disps
+        return _piece(a.finish(), self.template or [], exits, disps[0] if disps else -1)
 
     def place(self, piece: Piece, pc: int, operand: int) -> int:
         """Append `piece` with its pc, epilogue jumps and operand holes filled in; returns where it starts."""
@@ -524,9 +532,8 @@ class JitCompiler:
         for pos in piece.exits:
             pos += start
             _PACK_I32(out, pos, epilogue - pos - 4)
-        operand &= M32
-        for pos in piece.holes:
-            _PACK_U32(out, start + pos, operand)
+        if piece.hole >= 0:
+            _PACK_U32(out, start + piece.hole, operand & M32)
         return start
 
     # Operand helpers: a guest register is a host register (int) or a context slot (Mem).
