@@ -135,7 +135,7 @@ def _tight_loops(instructions: list[Instruction], valid: frozenset[int]) -> set[
     heads = set()
     start = -1  # the current block's start
     memory = False
-    accesses, loop_ends = _ACCESSES, _BACKWARD_CANDIDATES
+    accesses, loop_ends = ACCESSES, _BACKWARD_CANDIDATES
     for pc, name, args, _ in instructions:
         if pc in valid:
             start, memory = pc, False
@@ -629,7 +629,7 @@ def _library(key: tuple, build: Callable[[], Template]) -> Template:
     return template
 
 
-_ACCESSES = frozenset(n for n in KIND if n.startswith(("load_", "store_")) and not n.startswith("load_imm"))
+ACCESSES = frozenset(n for n in KIND if n.startswith(("load_", "store_")) and not n.startswith("load_imm"))
 
 # Instructions whose code refers to other blocks or out-of-line stubs: emitted directly, never templated.
 _CONTROL = frozenset(

@@ -11,6 +11,7 @@ from dataclasses import replace
 from ..interpreter import _CONTINUE, _OOG, Instance, Interrupt, InterruptKind, Module, StandardMemory
 from . import cache, signals, space
 from . import runtime as rt
+from .compiler import ACCESSES
 from .runtime import check_supported
 
 _REGS = struct.Struct("<13Q")
@@ -63,7 +64,7 @@ class CompiledModule:
         i = bisect_right(offsets, native - self.exe.address) - 1
         pc = pcs[i] if i >= 0 else -1
         inst = self.code.decode(pc)[0] if pc >= 0 else None
-        if inst is None or not inst.name.startswith(("load_", "store_")) or inst.name.startswith("load_imm"):
+        if inst is None or inst.name not in ACCESSES:
             raise RuntimeError(f"JIT internal error: native code faulted at {native:#x}, not at a guest memory access")
         return pc
 

@@ -30,7 +30,6 @@ SA_SIGINFO, SA_ONSTACK, SA_RESTART = 0x4, 0x08000000, 0x10000000
 # Offsets in the kernel's ucontext_t (x86-64): gregs start at 40, in the order r8..r15, rdi, rsi, rbp, rbx, rdx, rax,
 # rcx, rsp, rip; si_code lies at 8 and si_addr at 16 in siginfo_t.
 _RDX, _RAX, _RIP, _SI_CODE, _SI_ADDR = 40 + 12 * 8, 40 + 13 * 8, 40 + 16 * 8, 8, 16
-_SYSCALL = b"\x0f\x05"
 
 
 class _SigAction(ctypes.Structure):
@@ -117,7 +116,7 @@ def _code() -> bytes:
     a.mov(RDI, RSP)
     a.mov(RSI, Imm(8), w=32)
     a.mov(RAX, Imm(127), w=32)  # rt_sigpending(rsp, 8)
-    a.code += _SYSCALL
+    a.syscall()
     a.mov(RAX, Mem(RSP, 0))
     a.add(RSP, Imm(8))
     a.test(RAX, Imm(1 << (SIGSEGV - 1)))
@@ -128,7 +127,7 @@ def _code() -> bytes:
     a.xor(RDX, RDX, w=32)
     a.mov(R10, Imm(8), w=32)
     a.mov(RAX, Imm(13), w=32)  # rt_sigaction(SIGSEGV, SIG_DFL, NULL, 8)
-    a.code += _SYSCALL
+    a.syscall()
     a.bind(done)
     a.ret()
     # The default action: rt_sigaction(signal, SIG_DFL, NULL, 8), then tgkill(getpid(), gettid(), signal), which stays
@@ -138,18 +137,18 @@ def _code() -> bytes:
     a.xor(RDX, RDX, w=32)
     a.mov(R10, Imm(8), w=32)
     a.mov(RAX, Imm(13), w=32)
-    a.code += _SYSCALL
+    a.syscall()
     a.mov(R8, RDI, w=32)
     a.mov(RAX, Imm(39), w=32)
-    a.code += _SYSCALL
+    a.syscall()
     a.mov(R9, RAX)
     a.mov(RAX, Imm(186), w=32)
-    a.code += _SYSCALL
+    a.syscall()
     a.mov(RDI, R9, w=32)
     a.mov(RSI, RAX, w=32)
     a.mov(RDX, R8, w=32)
     a.mov(RAX, Imm(234), w=32)
-    a.code += _SYSCALL
+    a.syscall()
     a.ret()
     return a.finish()
 

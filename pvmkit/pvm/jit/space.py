@@ -150,7 +150,7 @@ def _reserve() -> list[Space]:
         a.lea(RDX, Mem(R13, -SIGNALS))
         a.mov(R10, Imm(8), w=32)
         a.mov(RAX, Imm(13), w=32)
-        a.code += b"\x0f\x05"  # syscall
+        a.syscall()
         a.mov(RCX, Imm(handler))
         a.cmp(RCX, Mem(R13, -SIGNALS))
         displaced = a.label()

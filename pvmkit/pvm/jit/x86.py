@@ -718,6 +718,9 @@ class Assembler:
             self.code.append(0x41)
         self.code.append(0x58 | reg & 7)
 
+    def syscall(self) -> None:
+        self.code += b"\x0f\x05"
+
     def ud2(self) -> None:
         self.code += b"\x0f\x0b"
 
