@@ -179,6 +179,8 @@ def test_linear_decoding_equals_decoding_pc_by_pc(code: list[int], density: floa
     fresh = Code(REVIVE_V1, raw, bytes(bitmask), ())
     assert fresh.listing() == reference  # the whole-program decoder (bitmask table, tuples), with a cold cache
     assert list(fresh.instructions()) == reference and all(type(i) is Instruction for i in fresh.listing())
+    pcs, forms, ends = Code(REVIVE_V1, raw, bytes(bitmask), ()).decoded()  # the lists the JIT and validation use
+    assert [(pc, *form, end) for pc, form, end in zip(pcs, forms, ends, strict=True)] == reference
     for start in {i.pc for i in reference if i.name != INVALID}:  # blocks cut from the listing
         assert fresh.block(start) == Code(REVIVE_V1, raw, bytes(bitmask)).block(start)
 

@@ -177,6 +177,25 @@ def test_memory_templates_patch_each_offset() -> None:
         assert getattr(inst, "shadow", inst).fallbacks == 1  # only the trapping load left native code
 
 
+def test_a_repeated_instruction_faults_at_its_own_pc() -> None:
+    """The same instruction (name and operands) is translated once and its code copied to every later use: a
+    fault in the third copy must still name the third copy's pc, after the first two ran natively."""
+    insts = [("load_indirect_u32", (9, 7, 0)), ("add_64", (10, 10, 9)), ("add_imm_64", (7, 7, 0x1000))] * 3
+    blob = _prog(insts + [("trap", ())], rw_data_size=0x2000, rw_data=b"\x05" + bytes(0xFFF) + b"\x07")
+    regs = [0] * 13
+    regs[7] = 0x20000
+    jit = outcome(blob, "jit", regs, 1000)
+    assert jit == outcome(blob, "interpreter", regs, 1000)
+    kind, pc, *_ = jit[0][-1]
+    assert kind is K.TRAP and pc == Module(blob).code.listing()[6].pc  # the third load: past the 8 KiB of rw data
+    assert jit[0][-1][4][10] == 5 + 7
+    inst = Module(blob, ModuleConfig(backend="jit")).instantiate()
+    inst.regs[7], inst.gas = 0x20000, 1000
+    inst.set_next_program_counter(0)
+    assert inst.run().kind is K.TRAP
+    assert getattr(inst, "shadow", inst).fallbacks == 1  # the first two loads ran natively
+
+
 def test_immediate_templates_patch_each_immediate() -> None:
     """ALU instructions share a template per sign of their immediate; each use must get its own value."""
     values = [0, 1, -1, 2, 127, 128, -128, -129, 0x7FFFFFFF, -0x80000000, 0x12345678, -0x12345678, 0x7EDCBA98]

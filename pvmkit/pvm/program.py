@@ -63,6 +63,7 @@ class Code:
         self._decoded = DECODED.setdefault(isa.name, {})  # see _name_args
         self._blocks: dict[int, list[Instruction]] = {}  # see block()
         self._listing: list[Instruction] | None = None  # see listing()
+        self._decoded_all: tuple[list[int], list[tuple[str, tuple[int, ...]]]] | None = None  # see decoded()
         self._index: dict[int, int] | None = None  # pc → position in _listing
         self._reads = [_READS.get(self._names[op], -1) for op in range(256)]
         self._ends_block = [n != INVALID and n in TERMINATORS for n in self._names]  # per opcode
@@ -110,31 +111,51 @@ class Code:
         return _decode_args(name, chunk, pc, skip)
 
     def listing(self) -> list[Instruction]:
-        """`instructions()` from pc 0 as a list, decoded once per Code (validation, the JIT and blocks share it)."""
+        """`instructions()` from pc 0 as a list, decoded once per Code (validation and blocks share it)."""
         if self._listing is None:
-            self._listing = self._decode_all()
+            pcs, forms, ends = self.decoded()
+            new, cls = tuple.__new__, Instruction
+            self._listing = [new(cls, (pcs[k], *forms[k], ends[k])) for k in range(len(forms))]
         return self._listing
 
-    def _decode_all(self) -> list[Instruction]:
-        """instructions() from 0, faster: instruction starts come from one pass over the bitmask (a table of set
-        bits per byte) instead of a bit-by-bit scan per instruction, and Instructions are built as plain tuples
-        (NamedTuple's __new__ costs several times more). Anything but the common case (the next start is near and
-        not the end of code) is left to instructions() from that pc."""
+    Decoded = tuple[list[int], list[tuple[str, tuple[int, ...]]], list[int]]
+
+    def decoded(self) -> Decoded:
+        """`instructions()` from pc 0 as three lists, without building Instruction tuples, once per Code: the pcs,
+        each instruction's (name, operands) and its next_pc. An instruction that does not depend on its pc has the
+        same (name, operands) object as every other with its encoding (see _name_args), so a caller can do its work
+        once per distinct instruction (the JIT does)."""
+        if self._decoded_all is None:
+            self._decoded_all = self._decode_all()
+        return self._decoded_all
+
+    def _decode_all(self) -> Decoded:
+        """decoded(), faster than through instructions(): instruction starts come from one pass over the bitmask (a
+        table of set bits per byte) instead of a bit-by-bit scan per instruction. Anything but the common case (the
+        next start is near and not the end of code) is left to instructions() from that pc."""
         code_len = len(self.code)
-        if not code_len or not self.is_instruction_start(0):
-            return list(self.instructions())
-        starts = [*self._starts(), code_len]  # a sentinel: past the last instruction, the generic path takes over
-        new, cls, name_args = tuple.__new__, Instruction, self._name_args
-        out: list[Instruction] = []
-        append = out.append
-        for k in range(len(starts) - 1):
-            pc, nxt = starts[k], starts[k + 1]
-            skip = nxt - pc - 1
-            if nxt >= code_len or skip > BITMASK_MAX:
-                out.extend(self.instructions(pc))
-                return out
-            append(new(cls, (pc, *name_args(pc, skip), nxt)))
-        return out  # pragma: no cover - the sentinel ends the loop above
+        pcs: list[int] = []
+        forms: list[tuple[str, tuple[int, ...]]] = []
+        resume = 0
+        if code_len and self.is_instruction_start(0):
+            starts = [*self._starts(), code_len]  # a sentinel: past the last instruction, the generic path takes over
+            name_args, add_pc, add_form = self._name_args, pcs.append, forms.append
+            for k in range(len(starts) - 1):
+                pc, nxt = starts[k], starts[k + 1]
+                skip = nxt - pc - 1
+                if nxt >= code_len or skip > BITMASK_MAX:
+                    resume = pc
+                    break
+                add_pc(pc)
+                add_form(name_args(pc, skip))
+        ends = pcs[1:]
+        if pcs:
+            ends.append(resume)
+        for inst in self.instructions(resume):
+            pcs.append(inst.pc)
+            forms.append((inst.name, inst.args))
+            ends.append(inst.next_pc)
+        return pcs, forms, ends
 
     def _name_args(self, pc: int, skip: int) -> tuple[str, tuple[int, ...]]:
         """(name, operands) of the instruction at `pc`. Instructions that do not depend on their pc are decoded once

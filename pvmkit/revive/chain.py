@@ -129,15 +129,16 @@ class Chain:
                 raise CodeError(E.InvalidSyscall, f"import #{i} {name!r} is not a host function")
         code = program.code_view()
         block_len = 0
-        for inst in code.listing():  # decoded once: the module running this code reuses it
-            if inst.name == INVALID:
-                raise CodeError(E.InvalidInstruction, f"invalid instruction at pc {inst.pc}")
-            if inst.name == "ecalli" and inst.args[0] & 0xFFFFFFFF == SENTINEL:
-                raise CodeError(E.InvalidInstruction, f"ecalli {SENTINEL:#x} at pc {inst.pc}")
+        pcs, forms, _ = code.decoded()  # decoded once: the module running this code (and its JIT) reuses it
+        for pc, (name, args) in zip(pcs, forms, strict=True):
+            if name == INVALID:
+                raise CodeError(E.InvalidInstruction, f"invalid instruction at pc {pc}")
+            if name == "ecalli" and args[0] & 0xFFFFFFFF == SENTINEL:
+                raise CodeError(E.InvalidInstruction, f"ecalli {SENTINEL:#x} at pc {pc}")
             block_len += 1
             if block_len > BASIC_BLOCK_SIZE:
-                raise CodeError(E.BasicBlockTooLarge, f"a basic block at pc {inst.pc} exceeds {BASIC_BLOCK_SIZE}")
-            if inst.name in TERMINATORS:
+                raise CodeError(E.BasicBlockTooLarge, f"a basic block at pc {pc} exceeds {BASIC_BLOCK_SIZE}")
+            if name in TERMINATORS:
                 block_len = 0
         try:
             mm = MemoryMap.build(ro_data_size=program.ro_data_size, rw_data_size=program.rw_data_size,

@@ -78,6 +78,7 @@ _EXIT_ARG = Mem(CTX, rt.EXIT_ARG)
 _JUMP_TABLE = Mem(CTX, rt.JUMP_TABLE_PTR)
 _RSP_BASE = Mem(CTX, rt.RSP_BASE)
 _RSP_LIMIT = Mem(CTX, rt.RSP_LIMIT)
+_GUEST = Mem(RCX, 0, index=CTX)  # the guest address in ecx (JitCompiler.memory)
 
 # Host registers that hold guest registers: everything but rsp, the context (r13) and the scratch registers.
 # Gas lives in r15 while native code runs: a block's `sub r15, cost` would otherwise be a read-modify-write of
@@ -91,30 +92,30 @@ _REG_COUNT = {name: _REG_OPERANDS.get(kind, 0) for name, kind in KIND.items()} |
 _BACKWARD_CANDIDATES = BRANCHES | {"jump"}
 
 
-def allocate(instructions: list[Instruction]) -> tuple[int | Mem, ...]:
-    """Where each guest register lives: the most used ones get host registers. A use counts 16 times more for
-    each backward branch or jump that spans it (a loop), found with one prefix sum over instruction indices."""
+def allocate(pcs: list[int], forms: list[tuple[str, tuple[int, ...]]]) -> tuple[int | Mem, ...]:
+    """Where each guest register lives (`Code.decoded()` lists): the most used ones get host registers. A use counts
+    16 times more for each backward branch or jump that spans it (a loop), found with one prefix sum over instruction
+    indices."""
+    n_forms = len(forms)
+    depth = [0] * (n_forms + 1)
     jumps = _BACKWARD_CANDIDATES
-    loops = [(i, inst[2][-1]) for i, inst in enumerate(instructions) if inst[1] in jumps]
-    depth = [0] * (len(instructions) + 1)
-    if loops:
-        pcs = [inst[0] for inst in instructions]  # ascending: a target's index by bisection
-        for i, target in loops:
-            start = bisect_left(pcs, target)
-            if start <= i and pcs[start] == target:
-                depth[start] += 1
-                depth[i + 1] -= 1
+    for i in [i for i, form in enumerate(forms) if form[0] in jumps]:
+        target = forms[i][1][-1]
+        start = bisect_left(pcs, target, 0, n_forms)  # pcs ascend
+        if start <= i and pcs[start] == target:
+            depth[start] += 1
+            depth[i + 1] -= 1
     uses = [0] * 13
     count = _REG_COUNT
     level = 0
     weight = 1
-    for i, inst in enumerate(instructions):
+    for i, (name, args) in enumerate(forms):
         if depth[i]:
             level += depth[i]
             weight = 16 ** min(level, 4)
-        n = count[inst[1]]
+        n = count[name]
         if n:
-            for r in inst[2][:n]:
+            for r in args[:n]:
                 uses[r] += weight
     ranked = sorted(range(13), key=lambda i: (-uses[i], i))
     where: list[int | Mem] = list(_SLOTS)
@@ -130,13 +131,13 @@ def allocate(instructions: list[Instruction]) -> tuple[int | Mem, ...]:
 LOOP_ALIGN = 32
 
 
-def _tight_loops(instructions: list[Instruction], valid: frozenset[int]) -> set[int]:
+def _tight_loops(pcs: list[int], forms: list[tuple[str, tuple[int, ...]]], valid: frozenset[int]) -> set[int]:
     """Starts of one-block loops without loads or stores: a block that ends by branching or jumping to its start."""
     heads = set()
     start = -1  # the current block's start
     memory = False
     accesses, loop_ends = ACCESSES, _BACKWARD_CANDIDATES
-    for pc, name, args, _ in instructions:
+    for pc, (name, args) in zip(pcs, forms, strict=True):
         if pc in valid:
             start, memory = pc, False
         if name in accesses:
@@ -174,7 +175,8 @@ def _piece(code: bytes, pcs: list[int], exits: list[int], hole: int) -> Piece:
 
 def _with_operand(inst: Instruction, at: int, value: int) -> Instruction:
     """`inst` with operand `at` replaced (a template's sentinel)."""
-    return inst._replace(args=inst.args[:at] + (value,) + inst.args[at + 1 :])
+    args = inst[2]
+    return tuple.__new__(Instruction, (inst[0], inst[1], args[:at] + (value,) + args[at + 1 :], inst[3]))
 
 
 @dataclass
@@ -278,8 +280,8 @@ class JitCompiler:
 
     def _compile(self) -> JitProgram:
         a, code = self.a, self.code
-        instructions = code.listing()
-        self.regs = allocate(instructions)
+        pcs, forms, ends = code.decoded()
+        self.regs = allocate(pcs, forms)
         entry = a.offset()  # reached from runtime.Context.enter with r13 set and the callee-saved registers pushed
         a.mov(_RSP_BASE, RSP)
         a.lea(RAX, Mem(RSP, -8 * rt.NATIVE_CALL_DEPTH))
@@ -295,11 +297,17 @@ class JitCompiler:
         charged: dict[int, int] = {}
         uncharged: dict[int, int] = {}
         valid = self.valid = code.valid_targets()
-        heads = _tight_loops(instructions, valid)
+        heads = _tight_loops(pcs, forms, valid)
         patch_at, cost = -1, 0
         out, instruction = a.code, self.instruction  # (the hot loop)
-        for inst in instructions:
-            pc, name = inst[0], inst[1]
+        # An instruction whose code does not depend on where it is comes out the same wherever the same (name,
+        # operands) appear, and Code.decoded() gives all of those one shared object: about half the instructions of a
+        # resolc contract repeat one before them, and a repeat is copied from `done` (instruction() says which may).
+        done: dict[tuple[str, tuple[int, ...]], bytes] = {}
+        repeated = 0  # (all translated natively)
+        new, cls, terminators = tuple.__new__, Instruction, TERMINATORS
+        for k, form in enumerate(forms):
+            pc = pcs[k]
             if pc in valid:
                 if pc in heads:
                     a.align(LOOP_ALIGN)
@@ -307,12 +315,20 @@ class JitCompiler:
                 charged[pc] = len(out)
                 patch_at, cost = self.gas_check(pc), 0
             uncharged[pc] = len(out)
-            instruction(inst)
             cost += 1
-            if name in TERMINATORS and patch_at >= 0:
+            same = done.get(form)
+            if same is not None:
+                out += same
+                repeated += 1
+                continue
+            start = len(out)
+            if instruction(new(cls, (pc, *form, ends[k]))):
+                done[form] = bytes(out[start:])
+            elif form[0] in terminators and patch_at >= 0:
                 # The block's cost is known only at its end (polkavm's emit_weight): patch the imm32 in place.
                 _PACK_U32(out, patch_at, cost)
                 patch_at = -1
+        self.native += repeated
         # Falling off the last instruction (only possible after a non-terminator) is the implicit trap.
         self.exit(rt.EXIT_TRAP, len(code.code))
         for stub in self.stubs:
@@ -413,7 +429,9 @@ class JitCompiler:
         code += b"\xb8" + rt.EXIT_OUT_OF_GAS.to_bytes(4, "little") + b"\xe9"
         code += (self.epilogue_at - len(code) - 4).to_bytes(4, "little", signed=True)
 
-    def instruction(self, inst: Instruction) -> None:
+    def instruction(self, inst: Instruction) -> bool:
+        """Emit inst; True when its code is native, has no exits and so is the same wherever it is placed (and the
+        instruction is no terminator)."""
         name = inst[1]
         route = _ROUTE.get(name)
         if route is None:  # a trap, or an instruction the interpreter runs
@@ -421,14 +439,14 @@ class JitCompiler:
                 self.exit(rt.EXIT_TRAP, inst.pc)
             else:
                 self.fallback(inst.pc)
-            return
+            return False
         emit, path, base, at = route
         if path == _CONTROL_PATH:
             if emit(self, inst):
                 self.native += 1
             else:
                 self.fallback(inst.pc)
-            return
+            return False
         # Position-independent instructions are encoded once per (name, operands) and then copied: the
         # template is built in a scratch assembler (internal labels resolved), so a repeat costs byte copies
         # plus patching the pc of its exits and its jumps to the epilogue.
@@ -469,12 +487,14 @@ class JitCompiler:
         patch = body.patch
         if patch == _COPY:
             out += body.code
-        elif patch == _HOLE:
+            return ok
+        if patch == _HOLE:
             at = len(out) + body.hole
             out += body.code
             _PACK_U32(out, at, operand & M32)
-        else:
-            self.place(body, inst.pc, operand)
+            return ok
+        self.place(body, inst.pc, operand)
+        return False
 
     def shared_key(self, inst: Instruction, at: int, extra: object) -> tuple:
         """The process-wide library's key for inst's template: where its registers live rather than which guest
@@ -581,7 +601,7 @@ class JitCompiler:
                 access(Mem(CTX, address))
             else:
                 a.mov(RCX, Imm(sem.i32(address)), w=32)
-                access(Mem(RCX, 0, index=CTX))
+                access(_GUEST)
             return True
         where = self.regs[base]
         if type(where) is not int:
@@ -591,7 +611,7 @@ class JitCompiler:
         a.lea(RCX, Mem(where, sem.i32(offset)), w=32)
         if self.template_disps is not None:  # built with OFFSET_SENTINEL: a disp32, patched per use
             self.template_disps.append(a.offset() - 4)
-        access(Mem(RCX, 0, index=CTX))
+        access(_GUEST)
         return True
 
 
