@@ -68,6 +68,45 @@ def test_fuzz_jit_equals_interpreter(code, mask, regs, gas, table) -> None:
     assert outcome(blob, "jit", regs, gas) == outcome(blob, "interpreter", regs, gas)
 
 
+# A few fixed instructions (each a form the JIT translates once and then copies) and branches between them.
+_FORMS = [("load_indirect_u32", (9, 7, 0)), ("load_indirect_u64", (10, 7, 8)), ("store_indirect_u64", (10, 7, 16)),
+          ("store_indirect_u8", (9, 1, -1)), ("add_64", (10, 10, 9)), ("add_imm_64", (7, 7, 0x400)),
+          ("add_imm_32", (9, 9, -3)), ("xor", (11, 10, 9)), ("store_imm_indirect_u32", (7, 4, 5)),
+          ("load_imm", (9, 0x20000)), ("set_less_than_unsigned", (12, 9, 10)), ("div_unsigned_64", (10, 10, 9)),
+          ("shift_logical_left_imm_64", (11, 11, 13)), ("move_reg", (7, 11)), ("ecalli", (1,))]  # fmt: skip
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    picks=st.lists(st.tuples(st.integers(0, len(_FORMS) + 2), st.integers(0, 30)), min_size=1, max_size=60),
+    regs=st.lists(_REG_VALUES, min_size=13, max_size=13),
+    gas=st.integers(0, 400),
+    dynamic=st.booleans(),
+)
+def test_fuzz_repeated_instructions(picks, regs, gas, dynamic) -> None:
+    """Programs made of a few instructions repeated at many places, in and out of loops (the JIT copies the code of
+    a repeat, unless it has exits: memory accesses under dynamic paging leave to the interpreter): every interrupt,
+    register, gas value and memory byte agrees with the interpreter."""
+    insts = []
+    for pick, target in picks:
+        if pick < len(_FORMS):
+            insts.append(_FORMS[pick])
+        elif pick == len(_FORMS):
+            insts.append(("fallthrough", ()))
+        else:  # a branch to some earlier or later instruction (assemble_code lays them out; a bad target traps)
+            insts.append(("branch_less_unsigned_imm" if pick & 1 else "branch_not_eq_imm", (9, 0x20100, target)))
+    code, bitmask = assemble_code(REVIVE_V1, [(n, a) for n, a in insts] + [("trap", ())])
+    starts = [i for i in range(len(code)) if bitmask[i >> 3] >> (i & 7) & 1]
+    insts = [(n, a[:2] + (starts[min(a[2], len(starts) - 1)],)) if n.startswith("branch") else (n, a) for n, a in insts]
+    code, bitmask = assemble_code(REVIVE_V1, insts + [("trap", ())])
+    blob = ProgramBlob(code=code, bitmask=bitmask, rw_data_size=0x2000, rw_data=bytes(range(256)) * 4,
+                       stack_size=4096)  # fmt: skip
+    regs = list(regs)
+    regs[7] = 0x20000 + regs[7] % 0x2800  # mostly in rw data, sometimes past it
+    regs[1] = 0xFFFE0000 - 0x800
+    assert outcome(blob, "jit", regs, gas, dynamic=dynamic) == outcome(blob, "interpreter", regs, gas, dynamic=dynamic)
+
+
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     code=st.lists(st.sampled_from(_OPCODES), min_size=1, max_size=40),
