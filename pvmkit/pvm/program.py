@@ -45,6 +45,8 @@ def _sext(value: int, nbytes: int) -> int:
 # Bounded, as entries stay for the life of the process.
 DECODED: dict[str, dict[bytes, tuple[str, tuple[int, ...]]]] = {}
 DECODED_LIMIT = 100_000
+# Code.decoded(): every instruction's pc, (name, operands) and next pc.
+Decoded = tuple[list[int], list[tuple[str, tuple[int, ...]]], list[int]]
 
 
 class Code:
@@ -63,8 +65,8 @@ class Code:
         self._decoded = DECODED.setdefault(isa.name, {})  # see _name_args
         self._blocks: dict[int, list[Instruction]] = {}  # see block()
         self._listing: list[Instruction] | None = None  # see listing()
-        self._decoded_all: tuple[list[int], list[tuple[str, tuple[int, ...]]]] | None = None  # see decoded()
-        self._index: dict[int, int] | None = None  # pc → position in _listing
+        self._decoded_all: Decoded | None = None  # see decoded()
+        self._index: dict[int, int] | None = None  # pc → position in decoded()
         self._reads = [_READS.get(self._names[op], -1) for op in range(256)]
         self._ends_block = [n != INVALID and n in TERMINATORS for n in self._names]  # per opcode
 
@@ -117,8 +119,6 @@ class Code:
             new, cls = tuple.__new__, Instruction
             self._listing = [new(cls, (pcs[k], *forms[k], ends[k])) for k in range(len(forms))]
         return self._listing
-
-    Decoded = tuple[list[int], list[tuple[str, tuple[int, ...]]], list[int]]
 
     def decoded(self) -> Decoded:
         """`instructions()` from pc 0 as three lists, without building Instruction tuples, once per Code: the pcs,
@@ -230,10 +230,14 @@ class Code:
         if pc >= len(self.code) or not self.is_instruction_start(pc):
             out.append(Instruction(pc, INVALID, (), pc + 1))
         else:
-            if self._listing is not None:  # the whole program was decoded already: walk that
+            if self._decoded_all is not None:  # the whole program was decoded already: walk that
+                pcs, forms, ends = self._decoded_all
                 if self._index is None:
-                    self._index = {inst.pc: i for i, inst in enumerate(self._listing)}
-                insts: Iterable[Instruction] = itertools.islice(self._listing, self._index[pc], None)
+                    self._index = {at: i for i, at in enumerate(pcs)}
+                new, cls = tuple.__new__, Instruction
+                insts: Iterable[Instruction] = (
+                    new(cls, (pcs[i], *forms[i], ends[i])) for i in range(self._index[pc], len(forms))
+                )
             else:
                 insts = self.instructions(pc)  # the linear decoder's cache makes repeated forms cheap
             for inst in insts:

@@ -301,8 +301,9 @@ class JitCompiler:
         patch_at, cost = -1, 0
         out, instruction = a.code, self.instruction  # (the hot loop)
         # An instruction whose code does not depend on where it is comes out the same wherever the same (name,
-        # operands) appear, and Code.decoded() gives all of those one shared object: about half the instructions of a
-        # resolc contract repeat one before them, and a repeat is copied from `done` (instruction() says which may).
+        # operands) appear: about half the instructions of a resolc contract repeat one before them, and a repeat is
+        # copied from `done` (instruction() says which may). Code.decoded() gives equal forms one shared object, so
+        # the lookup mostly ends at an identity check.
         done: dict[tuple[str, tuple[int, ...]], bytes] = {}
         repeated = 0  # (all translated natively)
         new, cls, terminators = tuple.__new__, Instruction, TERMINATORS
