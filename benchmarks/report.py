@@ -415,6 +415,13 @@ def compile_summary(report: CompileReport) -> list[str]:
         if erc is not None:
             lines.append(f"ERC20.polkavm: {erc.code_bytes / 1e3:.1f} KB of code compiles in {erc.seconds * 1e3:.0f} ms "
                          f"cold, {erc.warm_seconds * 1e3:.0f} ms warm")  # fmt: skip
+            if len(erc.phases) == 2:
+                parts = [f"{label}: decoding {d * 1e3:.1f} ms, register allocation {a * 1e3:.1f} ms, emission, stubs "
+                         f"and fixups {rest * 1e3:.1f} ms ({built:,} templates built)"
+                         for label, (d, a, rest, built) in zip(("cold", "warm"), erc.phases, strict=True)]  # fmt: skip
+                per = erc.seconds / erc.instructions * 1e6
+                lines.append(f"where ERC20.polkavm's compile time goes ({erc.instructions:,} instructions, "
+                             f"{per:.1f} µs each cold; best of {erc.reps} per part): " + "; ".join(parts))  # fmt: skip
     for w in report.wasm:
         if total is not None and total.rate:
             lines.append(f"wasmtime {report.wasmtime_version} on {w.name}: {w.rate / 1e6:.3f} MB/s on one thread, "
