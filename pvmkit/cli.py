@@ -104,15 +104,33 @@ def asm(source: Path, output: Path, isa: str) -> None:
 @main.command()
 @click.argument("blob_path", metavar="FILE.polkavm", type=click.Path(path_type=Path, dir_okay=False))
 @click.option("--no-gas", is_flag=True, help="Omit the per-block gas annotations.")
+@click.option(
+    "--native",
+    is_flag=True,
+    help="Show under each instruction the x86-64 code the JIT compiles it to (mnemonics need capstone, else bytes).",
+)
 @click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), help="Write to a file.")
-def disasm(blob_path: Path, no_gas: bool, output: Path | None) -> None:
+def disasm(blob_path: Path, no_gas: bool, native: bool, output: Path | None) -> None:
     """Disassemble a .polkavm blob: header, memory, imports, exports, instructions with pcs and block gas.
 
-    The output re-assembles with `pvmkit asm` into an equivalent program.
+    The output re-assembles with `pvmkit asm` into an equivalent program (the native code is in comments).
     """
     from .pvm.disasm import disassemble
 
-    text = disassemble(_read_blob(blob_path), show_gas=not no_gas)
+    blob = _read_blob(blob_path)
+    annotate = None
+    if native:
+        from .pvm.jit.listing import has_mnemonics, native_listing
+
+        listing = native_listing(blob)
+        annotate = listing.lines
+    text = disassemble(blob, show_gas=not no_gas, annotate=annotate)
+    if native:
+        text += (
+            f"// native: {len(listing.code):,} bytes of x86-64, {listing.out_of_line:,} of them out of line (stubs,"
+            f" dispatch); {listing.native_instructions:,} of {listing.instructions:,} instructions translated natively"
+            f", the rest run by the interpreter{'' if has_mnemonics() else '; install capstone for mnemonics'}\n"
+        )
     if output:
         _write(output, text)
     else:

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import itertools
+import sys
+from pathlib import Path
+
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -850,3 +854,44 @@ pub @main:
         intr = inst.run()
         results.append((intr.kind, intr.ecalli, list(inst.regs), inst.gas))
     assert results[0] == results[1] and results[1][2][7] == (1 + 5) * 3
+
+
+def test_disasm_native_shows_each_instructions_code(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """`pvmkit disasm --native`: under each instruction, the x86-64 code it compiles to, from its block's gas check
+    (at a block start) to the next instruction's code; the spans tile the instructions' code exactly, the stubs after
+    it are counted, and the text still assembles back to the same program."""
+    from click.testing import CliRunner
+
+    from pvmkit.cli import main
+    from pvmkit.pvm.asm import assemble
+    from pvmkit.pvm.disasm import disassemble
+    from pvmkit.pvm.jit.compiler import JitCompiler
+    from pvmkit.pvm.jit.listing import native_listing
+
+    insts = [("load_imm", (7, 0x20000)), ("fallthrough", ()), ("load_indirect_u32", (8, 7, 4)),
+             ("add_imm_64", (8, 8, -1)), ("branch_not_eq_imm", (8, 0, 0)), ("trap", ())]  # fmt: skip
+    head = Module(_prog(insts)).code.listing()[2].pc  # the loop's head, which the branch goes back to
+    insts[4] = ("branch_not_eq_imm", (8, 0, head))
+    blob = _prog(insts, rw_data_size=4096, stack_size=4096)
+    listing = native_listing(blob)
+    program = JitCompiler(Module(blob, ModuleConfig(backend="interpreter"))).compile()
+    assert listing.code == program.code and listing.instructions == 6
+    spans = sorted(listing.spans.values())
+    assert spans[0][0] == min(program.charged.values()) and spans[-1][1] == program.inline_end
+    assert all(a[1] == b[0] for a, b in itertools.pairwise(spans))  # contiguous: nothing left out, nothing twice
+    assert listing.out_of_line == len(program.code) - program.inline_end > 0
+    pcs = [i.pc for i in Module(blob).code.listing()]
+    text = disassemble(blob, annotate=listing.lines)
+    assert assemble(text).code == blob.code
+    block = listing.lines(pcs[2])  # the loop's head: its gas check, then the load
+    assert block[0].split()[1:3] == ["sub", "r15,"] and any("[rcx + r13]" in line for line in block)
+    assert listing.lines(pcs[1]) == []  # a fallthrough into the next block: no code of its own
+    monkeypatch.setitem(sys.modules, "capstone", None)  # without capstone: the same bytes, 16 per line
+    raw = "".join(line.split(None, 1)[1] for line in native_listing(blob).lines(pcs[2])).replace(" ", "")
+    start, end = listing.spans[pcs[2]]
+    assert raw == program.code[start:end].hex()
+    path = tmp_path / "p.polkavm"
+    path.write_bytes(blob.write())
+    out = CliRunner().invoke(main, ["disasm", "--native", str(path)])
+    assert out.exit_code == 0 and "//   " in out.output and "install capstone for mnemonics" in out.output
+    assert "5 of 6 instructions translated natively" in out.output  # all but the trap

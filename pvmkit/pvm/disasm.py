@@ -11,7 +11,7 @@ with them every offset and jump-target validity, come back identical.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import TypeVar
 
 from .asm import encode, format_instruction, quote_symbol
@@ -57,8 +57,9 @@ def _pretty_exports(blob: ProgramBlob, starts: set[int]) -> bool:
     )
 
 
-def disassemble(blob: ProgramBlob, *, show_gas: bool = True) -> str:
-    """Render `blob` as assembly text; `assemble(disassemble(blob))` gives an equivalent program."""
+def disassemble(blob: ProgramBlob, *, show_gas: bool = True, annotate: Callable[[int], list[str]] | None = None) -> str:
+    """Render `blob` as assembly text; `assemble(disassemble(blob))` gives an equivalent program. `annotate(pc)` gives
+    comment lines to show under each instruction (`pvmkit disasm --native`: its x86-64 code)."""
     isa = blob.isa
     code: Code = blob.code_view()
     size = len(code)
@@ -180,4 +181,6 @@ def disassemble(blob: ProgramBlob, *, show_gas: bool = True) -> str:
             note = f"{text}{'  ' + note if note else ''} (non-canonical encoding)"
             text = f"%raw {raw[pc].hex()}"
         head(f"{pc:>{width}}:     {text}" + (f"  // {note}" if note else ""))
+        if annotate is not None:
+            out += [f"{'':>{width}}      //   {line}" for line in annotate(pc)]
     return "\n".join(out) + "\n"

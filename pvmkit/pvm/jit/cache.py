@@ -60,24 +60,27 @@ def load(entry_key: str) -> JitProgram | None:
         return None
     try:
         fields = marshal.loads(payload)
-        code, entry, bad_target, charged, uncharged, table, native, fault = fields
+        code, entry, bad_target, charged, uncharged, table, native, fault, inline_end = fields
         # (Every native offset lies inside the code: an entry that passes the checksum is still only data.)
         ok = (isinstance(code, bytes) and isinstance(entry, int) and isinstance(bad_target, int)
               and isinstance(native, int) and 0 <= entry < len(code) and 0 <= bad_target < len(code)
               and isinstance(fault, int) and 0 <= fault < len(code)
+              and isinstance(inline_end, int) and 0 <= inline_end <= len(code)
               and isinstance(charged, dict) and isinstance(uncharged, dict) and isinstance(table, list | tuple)
               and all(isinstance(k, int) and isinstance(v, int) and 0 <= v < len(code)
                       for d in (charged, uncharged) for k, v in d.items())
               and all(t is None or isinstance(t, int) for t in table))  # fmt: skip
     except (ValueError, TypeError, EOFError):
         return None
-    return JitProgram(code, entry, bad_target, charged, uncharged, list(table), native, fault) if ok else None
+    if not ok:
+        return None
+    return JitProgram(code, entry, bad_target, charged, uncharged, list(table), native, fault, inline_end)
 
 
 def store(entry_key: str, program: JitProgram) -> None:
     payload = marshal.dumps(
         (program.code, program.entry, program.bad_target, program.charged, program.uncharged, program.jump_table,
-         program.native_instructions, program.fault)
+         program.native_instructions, program.fault, program.inline_end)
     )  # fmt: skip
     digest = hashlib.sha256(entry_key.encode() + payload).digest()
     target = folder()

@@ -191,6 +191,7 @@ class JitProgram:
     jump_table: list[int | None]  # per slot: pc of a valid target, else None
     native_instructions: int  # how many PVM instructions were translated natively (the rest fall back)
     fault: int  # offset of the stub a faulting guest memory access resumes at (signals.py: rax, rdx say where)
+    inline_end: int  # where the instructions' code ends and the out-of-line code (stubs, dispatch) begins
 
 
 class JitCompiler:
@@ -332,6 +333,7 @@ class JitCompiler:
         self.native += repeated
         # Falling off the last instruction (only possible after a non-terminator) is the implicit trap.
         self.exit(rt.EXIT_TRAP, len(code.code))
+        inline_end = len(out)
         for stub in self.stubs:
             stub()
         # Targets that never got a block (invalid ones are never jumped to natively) still need binding.
@@ -361,7 +363,7 @@ class JitCompiler:
         a.mov(RAX, Imm(rt.EXIT_FAULT), w=32)
         a.jmp(self.epilogue)
         table = [t if t in valid else None for t in code.jump_table]
-        return JitProgram(a.finish(), entry, bad_target, charged, uncharged, table, self.native, fault)
+        return JitProgram(a.finish(), entry, bad_target, charged, uncharged, table, self.native, fault, inline_end)
 
     def table_jump(self, call: int | None = None) -> None:
         """Jump to the guest address in eax through the native jump table (ecx = the jumping pc, for a trap). With

@@ -1,0 +1,67 @@
+"""The x86-64 code the JIT compiles a program to, per PVM instruction, for `pvmkit disasm --native`.
+
+Compiling needs no x86-64 host (only running does), so this works anywhere. Mnemonics come from capstone when it is
+installed (a test dependency); otherwise each instruction's code is shown as bytes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..blob import ProgramBlob
+
+
+@dataclass
+class NativeListing:
+    """A compiled program's code by pc: from where the pc is entered (its block's gas check, at a block start) to where
+    the next instruction's code begins."""
+
+    code: bytes
+    spans: dict[int, tuple[int, int]]  # pc → [start, end) offsets of its code
+    out_of_line: int  # bytes after the instructions' code: out-of-gas and trap stubs, dispatch, the fault stub
+    native_instructions: int  # translated natively (the rest exit to the interpreter, one instruction at a time)
+    instructions: int
+
+    def lines(self, pc: int) -> list[str]:
+        """The code of the instruction at `pc`: one line per x86-64 instruction (per 16 bytes without capstone), each
+        with its offset from the start of the module's code."""
+        span = self.spans.get(pc)
+        return [] if span is None else render(self.code[span[0] : span[1]], span[0])
+
+
+def native_listing(blob: ProgramBlob, *, dynamic_paging: bool = False) -> NativeListing:
+    """Compile `blob` as the JIT does (a module's default configuration, or with dynamic paging) and map its code."""
+    from ..interpreter import Module, ModuleConfig
+    from .compiler import JitCompiler
+
+    module = Module(blob, ModuleConfig(backend="interpreter", dynamic_paging=dynamic_paging))
+    program = JitCompiler(module).compile()
+    starts = sorted((program.charged.get(pc, offset), pc) for pc, offset in program.uncharged.items())
+    ends = [start for start, _ in starts[1:]] + [program.inline_end]
+    spans = {pc: (start, end) for (start, pc), end in zip(starts, ends, strict=True)}
+    return NativeListing(program.code, spans, len(program.code) - program.inline_end, program.native_instructions,
+                         len(spans))  # fmt: skip
+
+
+def has_mnemonics() -> bool:
+    try:
+        import capstone  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def render(code: bytes, offset: int) -> list[str]:
+    """`code` (which starts at `offset`) as x86-64 assembly lines, or as hex bytes when capstone is missing."""
+    try:
+        import capstone
+    except ImportError:
+        return [f"{offset + i:06x}  {code[i : i + 16].hex(' ')}" for i in range(0, len(code), 16)]
+    out = []
+    end = offset
+    for insn in capstone.Cs(capstone.CS_ARCH_X86, capstone.CS_MODE_64).disasm(code, offset):
+        out.append(f"{insn.address:06x}  {insn.mnemonic} {insn.op_str}".rstrip())
+        end = insn.address + insn.size
+    if end < offset + len(code):  # bytes capstone could not decode (not expected): shown as they are
+        out.append(f"{end:06x}  {code[end - offset :].hex(' ')}")
+    return out
