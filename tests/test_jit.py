@@ -422,13 +422,23 @@ def test_on_disk_cache_is_used_and_validated(tmp_path, monkeypatch: pytest.Monke
     good = cache.load(entries[0].stem)
     assert good is not None
     fields = (good.code, good.entry, good.bad_target, good.charged, good.uncharged, good.jump_table,
-              good.native_instructions)  # fmt: skip
-    for at, value in ((3, list(good.charged.items())), (4, {0: len(good.code)}), (3, {0: -1}), (5, 7), (1, 10**9)):
+              good.native_instructions, good.fault, good.inline_end)  # fmt: skip
+
+    def store(entry: tuple) -> None:
+        payload = marshal.dumps(entry)
+        entries[0].write_bytes(hashlib.sha256(entries[0].stem.encode() + payload).digest() + payload)
+
+    store(fields)
+    assert cache.load(entries[0].stem) == good  # so each refusal below is the one field's doing
+    code_len = len(good.code)
+    for at, value in ((3, list(good.charged.items())), (4, {0: code_len}), (3, {0: -1}), (5, 7), (1, 10**9),
+                      (7, code_len), (7, "0"), (8, code_len + 1), (8, -1), (6, None)):  # fmt: skip
         bad = list(fields)
         bad[at] = value
-        payload = marshal.dumps(tuple(bad))
-        entries[0].write_bytes(hashlib.sha256(entries[0].stem.encode() + payload).digest() + payload)
+        store(tuple(bad))
         assert cache.load(entries[0].stem) is None, (at, value)
+    store(fields[:-1])  # an entry of an older format
+    assert cache.load(entries[0].stem) is None
     assert run_once() == 42
 
 
