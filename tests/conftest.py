@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
@@ -21,3 +24,11 @@ def load_contract(name: str):
     from pvmkit.revive.compiler import load_artifact
 
     return load_artifact(CONTRACTS, name)
+
+
+@pytest.fixture
+def backends_as_named(monkeypatch: pytest.MonkeyPatch) -> None:
+    """For tests that compare backends by name (the JIT against the interpreter): PVMKIT_BACKEND forces one backend
+    everywhere, which would make both sides the same. Kept only as crosscheck, which runs both and compares."""
+    if os.environ.get("PVMKIT_BACKEND") != "crosscheck":
+        monkeypatch.delenv("PVMKIT_BACKEND", raising=False)

@@ -214,10 +214,27 @@ def test_a_previous_instruction_25_bytes_back_is_seen_only_from_an_unaligned_tar
     assert near.is_jump_target_valid(32) and 32 in near.valid_targets()
 
 
-_PROGRAM = st.tuples(st.binary(min_size=1, max_size=48), st.binary(min_size=6, max_size=6))
+@st.composite
+def _related_programs(draw: st.DrawFn) -> list[tuple[bytes, bytes]]:
+    """Programs that share most of their bytes, so that they share cache keys: one program, then copies cut short
+    (instructions that read past the end), given other trailing bytes, or with one bitmask bit flipped (another
+    skip for the same bytes)."""
+    code = draw(st.binary(min_size=1, max_size=48))
+    mask = draw(st.binary(min_size=6, max_size=6))
+    out = [(code, mask)]
+    starts = [i for i in range(len(code)) if mask[i >> 3] >> (i & 7) & 1] or [0]
+    for _ in range(draw(st.integers(1, 5))):
+        if draw(st.booleans()):  # just past an instruction start: the same bytes with another skip
+            bit = min(draw(st.sampled_from(starts)) + draw(st.integers(1, 6)), 47)
+        else:
+            bit = draw(st.integers(0, 47))
+        flipped = bytearray(mask)
+        flipped[bit >> 3] ^= 1 << (bit & 7)
+        out.append((code[: draw(st.integers(1, len(code)))] + draw(st.binary(max_size=4)), bytes(flipped)))
+    return out
 
 
-@given(programs=st.lists(_PROGRAM, min_size=2, max_size=6), isa=st.sampled_from([REVIVE_V1, LATEST64, JAM_V1]))
+@given(programs=_related_programs(), isa=st.sampled_from([REVIVE_V1, LATEST64, JAM_V1]))
 def test_decoded_instructions_shared_across_programs_change_nothing(programs, isa) -> None:
     """program.DECODED caches (name, operands) by instruction bytes for the whole process: each program must decode
     as it does with an empty cache, whatever the other programs (ending anywhere, any ISA) put there first."""
@@ -237,6 +254,26 @@ def test_decoded_instructions_shared_across_programs_change_nothing(programs, is
             for code, mask in programs:
                 Code(other, code, mask[: (len(code) + 7) // 8] + bytes(8)).listing()
         assert [listing(code, mask) for code, mask in programs] == alone
+    finally:
+        DECODED.clear()
+        DECODED.update(saved)
+
+
+def test_the_same_bytes_under_another_skip_decode_apart() -> None:
+    """program.DECODED keys hold the skip as well as the bytes: store_imm_indirect's second immediate is as long as
+    the skip leaves it, so the same six bytes are (7, 5, 0) with a skip of 2 and (7, 5, 0x080706) with one of 5,
+    whichever of the two is decoded first."""
+    from pvmkit.pvm.program import DECODED
+
+    body = bytes([REVIVE_V1.opcode_of("store_imm_indirect_u32"), 0x17, 0x05, 0x06, 0x07, 0x08, TRAP])
+    expected = {2: (7, 5, 0), 5: (7, 5, 0x080706)}
+    saved = {k: dict(v) for k, v in DECODED.items()}
+    try:
+        for order in ((2, 5), (5, 2)):
+            DECODED.clear()
+            for skip in order:
+                bitmask = bytes([1 | 1 << (skip + 1), 0])
+                assert Code(REVIVE_V1, body, bitmask).listing()[0].args == expected[skip], (order, skip)
     finally:
         DECODED.clear()
         DECODED.update(saved)

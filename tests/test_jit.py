@@ -12,11 +12,12 @@ from hypothesis import strategies as st
 
 from pvmkit.pvm.blob import ProgramBlob
 from pvmkit.pvm.interpreter import InterruptKind, Module, ModuleConfig
-from pvmkit.pvm.isa import REVIVE_V1
+from pvmkit.pvm.isa import KIND, MEMORY_BASE, MEMORY_OFFSET, REVIVE_V1, WRITES_FIRST, Kind
 from pvmkit.pvm.jit import is_supported
 from pvmkit.pvm.program import assemble_code
 
-pytestmark = pytest.mark.skipif(not is_supported(), reason="the JIT needs x86-64 Linux with BMI1/BMI2/LZCNT/POPCNT")
+pytestmark = [pytest.mark.skipif(not is_supported(), reason="the JIT needs x86-64 Linux with BMI1/BMI2/LZCNT/POPCNT"),
+              pytest.mark.usefixtures("backends_as_named")]
 
 K = InterruptKind
 HOST = 0xFFFF0000
@@ -49,7 +50,8 @@ def outcome(blob: ProgramBlob, backend: str, regs: list[int], gas: int, *, dynam
 
 _REG_VALUES = st.one_of(
     st.integers(0, 2**64 - 1),
-    st.sampled_from([0, 1, 2, 4, 0x20000, 0x20010, 0x10000, 0xFFFEFFF8, HOST, 2**63, 2**64 - 1, 2**31, 2**32 - 1]),
+    st.sampled_from([0, 1, 2, 4, 0x20000, 0x20010, 0x30000, 0x30010, 0x10000, 0xFFFEFFF8, HOST, 2**63, 2**64 - 1,
+                     2**31, 2**32 - 1]),  # (rw data is at 0x30000 after ro data, at 0x20000 without)
 )
 
 
@@ -72,6 +74,31 @@ def test_fuzz_jit_equals_interpreter(code, mask, regs, gas, table) -> None:
     assert outcome(blob, "jit", regs, gas) == outcome(blob, "interpreter", regs, gas)
 
 
+_TARGET = object()  # an operand (_TARGET, i) names instruction i, to jump to
+
+
+def _lay_out(body: list[tuple[str, list]], table: list[int]) -> tuple[list[tuple[str, tuple]], list[int]]:
+    """Instructions whose (_TARGET, i) operands become instruction i's pc, made a block start (a valid target) by a
+    fallthrough right before it; and the pcs of the jump table's instructions."""
+    targets = {a[1] for _, args in body for a in args if isinstance(a, tuple)} | set(table)
+    insts: list[tuple[str, list]] = []
+    index: dict[int, int] = {}
+    for i, inst in enumerate(body):
+        if i in targets and i:  # (instruction 0 is a block start already)
+            insts.append(("fallthrough", []))
+        index[i] = len(insts)
+        insts.append(inst)
+    pcs = [0] * (len(insts) + 1)
+    for _ in range(8):  # offsets' encodings depend on the distances: lay out until the pcs settle
+        resolved = [(n, tuple(pcs[index[a[1]]] if isinstance(a, tuple) else a for a in args)) for n, args in insts]
+        code, bitmask = assemble_code(REVIVE_V1, resolved)
+        settled = [i for i in range(len(code)) if bitmask[i >> 3] >> (i & 7) & 1]
+        if settled == pcs[: len(settled)]:
+            break
+        pcs = settled + [len(code)]
+    return resolved, [pcs[index[t]] for t in table]
+
+
 # A few fixed instructions (each a form the JIT translates once and then copies) and branches between them.
 _FORMS = [("load_indirect_u32", (9, 7, 0)), ("load_indirect_u64", (10, 7, 8)), ("store_indirect_u64", (10, 7, 16)),
           ("store_indirect_u8", (9, 1, -1)), ("add_64", (10, 10, 9)), ("add_imm_64", (7, 7, 0x400)),
@@ -91,17 +118,16 @@ def test_fuzz_repeated_instructions(picks, regs, gas, dynamic) -> None:
     """Programs made of a few instructions repeated at many places, in and out of loops (the JIT copies the code of
     a repeat, unless it has exits: memory accesses under dynamic paging leave to the interpreter): every interrupt,
     register, gas value and memory byte agrees with the interpreter."""
-    insts = []
+    body: list[tuple[str, list]] = []
     for pick, target in picks:
         if pick < len(_FORMS):
-            insts.append(_FORMS[pick])
+            body.append((_FORMS[pick][0], list(_FORMS[pick][1])))
         elif pick == len(_FORMS):
-            insts.append(("fallthrough", ()))
-        else:  # a branch to some earlier or later instruction (assemble_code lays them out; a bad target traps)
-            insts.append(("branch_less_unsigned_imm" if pick & 1 else "branch_not_eq_imm", (9, 0x20100, target)))
-    code, bitmask = assemble_code(REVIVE_V1, [(n, a) for n, a in insts] + [("trap", ())])
-    starts = [i for i in range(len(code)) if bitmask[i >> 3] >> (i & 7) & 1]
-    insts = [(n, a[:2] + (starts[min(a[2], len(starts) - 1)],)) if n.startswith("branch") else (n, a) for n, a in insts]
+            body.append(("fallthrough", []))
+        else:  # a branch to some earlier (a loop) or later instruction
+            name = "branch_less_unsigned_imm" if pick & 1 else "branch_not_eq_imm"
+            body.append((name, [9, 0x20100, (_TARGET, target % len(picks))]))
+    insts, _ = _lay_out(body, [])
     code, bitmask = assemble_code(REVIVE_V1, insts + [("trap", ())])
     blob = ProgramBlob(code=code, bitmask=bitmask, rw_data_size=0x2000, rw_data=bytes(range(256)) * 4,
                        stack_size=4096)  # fmt: skip
@@ -109,6 +135,69 @@ def test_fuzz_repeated_instructions(picks, regs, gas, dynamic) -> None:
     regs[7] = 0x20000 + regs[7] % 0x2800  # mostly in rw data, sometimes past it
     regs[1] = 0xFFFE0000 - 0x800
     assert outcome(blob, "jit", regs, gas, dynamic=dynamic) == outcome(blob, "interpreter", regs, gas, dynamic=dynamic)
+
+
+_NAMES = sorted(REVIVE_V1.opcodes.values())
+_IMMS = st.one_of(
+    st.sampled_from([0, 1, -1, 2, 3, 4, 7, 8, 16, 31, 32, 33, 63, 64, 0x7F, 0x80, -0x80, 0xFF, 0x7FFF, -0x8000,
+                     0x7FFFFFFF, -0x80000000, 0x10000, 0x10008, 0x20000, 0x20008, 0x20FF8, 0x20FFC, 0x21000, -0x20000]),
+    st.integers(-(2**31), 2**31 - 1),
+)  # fmt: skip
+_BASES = (1, 7, 8)  # sp and two registers test_fuzz_structured_programs points into rw data
+_OTHERS = tuple(r for r in range(13) if r not in _BASES)
+_NEAR = st.sampled_from([0, 0, 8, 8, 16, 24, 0x100, 0x3F8, 0x7F8, -8, -16, 0x7FC, 0xFF8, 0x1000])  # from those
+_RW = 0x30000  # where rw data starts after 16 bytes of ro data (which take a 64 KiB segment, and a gap)
+_ADDRESSES = st.sampled_from([_RW, _RW + 8, _RW + 0x100, _RW + 0x800, _RW + 0xFF8, 0xFFFDF800, 0xFFFDFFF8,  # rw, stack
+                              0x10000, 0x10008, _RW + 0xFFF, _RW + 0x1000, 0xFFFE0000])  # ro data, the regions' ends
+# Operands by kind: a register, a 32-bit immediate, a 64-bit one, or a target.
+_SLOTS = {Kind.ARGLESS: "", Kind.IMM: "i", Kind.OFFSET: "t", Kind.IMM_IMM: "ii", Kind.REG_IMM: "ri",
+          Kind.REG_IMM64: "rq", Kind.REG_IMM_IMM: "rii", Kind.REG_IMM_OFFSET: "rit", Kind.REG_REG: "rr",
+          Kind.REG_REG_IMM: "rri", Kind.REG_REG_OFFSET: "rrt", Kind.REG_REG_REG: "rrr", Kind.REG_REG_IMM_IMM: "rrii"}
+
+
+@st.composite
+def _structured_program(draw: st.DrawFn) -> tuple[list[tuple[str, tuple]], list[int]]:
+    """Valid instructions with operands of their kinds (immediates and absolute addresses around rw data, registers
+    that hold addresses there), branch and jump targets that are block starts, and a jump table of block starts."""
+    count = draw(st.integers(1, 40))
+    body: list[tuple[str, list]] = []
+    for _ in range(count):
+        name = draw(st.sampled_from(_NAMES))
+        args: list = []
+        for at, slot in enumerate(_SLOTS[KIND[name]]):
+            if name in MEMORY_BASE and at == MEMORY_BASE[name]:  # sp, or a register the test points into rw data
+                args.append(draw(st.sampled_from(_BASES)))
+            elif name in MEMORY_BASE and at == MEMORY_OFFSET[name]:
+                args.append(draw(st.one_of(_NEAR, _NEAR, _NEAR, _IMMS)))  # (one_of picks a branch uniformly)
+            elif slot == "r":  # mostly not the base registers, so that the accesses after keep working
+                args.append(draw(st.sampled_from(_OTHERS) if at == 0 and name in WRITES_FIRST else st.integers(0, 12)))
+            elif slot == "i":
+                memory = name.startswith(("load_", "store_")) and name != "load_imm"
+                args.append(draw(st.one_of(_ADDRESSES, _ADDRESSES, _IMMS) if memory else _IMMS))
+            elif slot == "q":
+                args.append(draw(st.integers(0, 2**64 - 1)))
+            else:
+                args.append((_TARGET, draw(st.integers(0, count - 1))))
+        body.append((name, args))
+    table = draw(st.lists(st.integers(0, count - 1), max_size=4))
+    return _lay_out(body, table)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(program=_structured_program(), regs=st.lists(_REG_VALUES, min_size=13, max_size=13),
+       gas=st.integers(0, 2000))  # fmt: skip
+def test_fuzz_structured_programs(program, regs, gas) -> None:
+    """Random programs of well-formed instructions (every opcode, operands of its kind, addresses in and around the
+    memory regions, loops and dynamic jumps to block starts): everything agrees with the interpreter. The random-byte
+    fuzzer above mostly stops at its first instructions; these run."""
+    insts, table = program
+    regs = list(regs)
+    regs[1], regs[7], regs[8] = 0xFFFE0000 - 0x800, _RW, _RW + 0x800  # the stack's middle, rw data's start and middle
+    code, bitmask = assemble_code(REVIVE_V1, insts + [("trap", ())])
+    blob = ProgramBlob(code=code, bitmask=bitmask, jump_table=tuple(table), ro_data_size=16, ro_data=bytes(range(16)),
+                       rw_data_size=4096, rw_data=bytes(range(256)) * 16, stack_size=4096)  # fmt: skip
+    assert Module(blob).memory_map.rw_data_address == _RW
+    assert outcome(blob, "jit", regs, gas) == outcome(blob, "interpreter", regs, gas)
 
 
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -191,33 +280,39 @@ def test_layouts_beyond_2_gib_run_natively() -> None:
 def test_memory_templates_patch_each_offset() -> None:
     """Indirect accesses share one template per (instruction, registers) whatever their offset:
     the same store/load shapes at many offsets, in rw, on the stack and across their ends, must each touch the
-    right bytes (checked by hand for some, against the interpreter for all)."""
+    right bytes (checked by hand for some, against the interpreter for all). Each offset past a region's ends gets a
+    program of its own, after an in-range load of the same shape, so that every one of them runs."""
     rw, stack_top = 0x20000, 0xFFFE0000
-    offsets = [0, 8, 0x7F8, 0x800, 0xFF8, -8, 0x1000, 0x7FFFFFF8, -0x80000000]
+    inside = [0, 8, 0x7F8, 0x800, 0xFF8]
+    outside = [-8, 0x1000, 0x7FFFFFF8, -0x80000000]
     for base_reg, base in ((7, rw), (1, stack_top - 0x1000)):
-        insts = [("store_imm_indirect_u32", (base_reg, off, 0x1000 + i)) for i, off in enumerate(offsets)
-                 if 0 <= off <= 0xFF8]  # fmt: skip
-        for off in offsets:
-            insts += [("load_indirect_u32", (9, base_reg, off)), ("add_64", (10, 10, 9))]
-        blob = _prog(insts + [("trap", ())], rw_data_size=4096, stack_size=4096)
         regs = [0] * 13
         regs[7], regs[1] = rw, base if base_reg == 1 else stack_top - 0x1000
+        stores = [("store_imm_indirect_u32", (base_reg, off, 0x1000 + i)) for i, off in enumerate(inside)]
+        loads = [step for off in inside
+                 for step in (("load_indirect_u32", (9, base_reg, off)), ("add_64", (10, 10, 9)))]  # fmt: skip
+        blob = _prog(stores + loads + [("trap", ())], rw_data_size=4096, stack_size=4096)
         jit = outcome(blob, "jit", regs, 1000)
         assert jit == outcome(blob, "interpreter", regs, 1000)
         trace, contents = jit
         memory = contents["rw"] if base_reg == 7 else contents["stack"]
-        assert [int.from_bytes(memory[off : off + 4], "little") for off in (0, 8, 0x7F8, 0x800, 0xFF8)] == [
-            0x1000, 0x1001, 0x1002, 0x1003, 0x1004]  # fmt: skip
-        kind, pc, *_ = trace[-1]
-        assert kind is K.TRAP  # the load at -8 leaves the region: the first out-of-range offset traps
-        assert trace[-1][4][10] == sum(range(0x1000, 0x1005))
-        inst = Module(blob, ModuleConfig(backend="jit")).instantiate()
-        for i, v in enumerate(regs):
-            inst.regs[i] = v
-        inst.set_next_program_counter(0)
-        inst.gas = 1000
-        assert inst.run().kind is K.TRAP
-        assert getattr(inst, "shadow", inst).fallbacks == 1  # only the trapping load left native code
+        assert [int.from_bytes(memory[off : off + 4], "little") for off in inside] == [0x1000, 0x1001, 0x1002, 0x1003,
+                                                                                      0x1004]  # fmt: skip
+        assert trace[-1][0] is K.TRAP and trace[-1][4][10] == sum(range(0x1000, 0x1005))  # the final trap
+        for off in outside:
+            insts = [("load_indirect_u32", (9, base_reg, 8)), ("load_indirect_u32", (9, base_reg, off)), ("trap", ())]
+            blob = _prog(insts, rw_data_size=4096, stack_size=4096)
+            jit = outcome(blob, "jit", regs, 1000)
+            assert jit == outcome(blob, "interpreter", regs, 1000), off
+            kind, pc, *_ = jit[0][-1]
+            assert kind is K.TRAP and pc == Module(blob).code.listing()[1].pc, off  # the access, not the final trap
+            inst = Module(blob, ModuleConfig(backend="jit")).instantiate()
+            for i, v in enumerate(regs):
+                inst.regs[i] = v
+            inst.set_next_program_counter(0)
+            inst.gas = 1000
+            assert inst.run().kind is K.TRAP
+            assert getattr(inst, "shadow", inst).fallbacks == 1  # only the faulting load left native code
 
 
 def test_a_repeated_instruction_faults_at_its_own_pc() -> None:
@@ -316,10 +411,21 @@ def test_gas_outside_the_i64_range_is_refused_on_both_backends() -> None:
 
 
 def test_gas_runs_out_inside_a_tight_loop() -> None:
-    blob = _prog([("load_imm", (8, 1000)), ("fallthrough", ()), ("add_imm_64", (8, 8, -1)),
-                  ("branch_not_eq_imm", (8, 0, 4)), ("trap", ())])  # fmt: skip
-    for gas in (0, 1, 2, 3, 10, 1001, 2002):
-        assert outcome(blob, "jit", [0] * 13, gas) == outcome(blob, "interpreter", [0] * 13, gas)
+    """A 1,000-iteration one-block loop (2 gas per iteration, after 2 for the set-up): gas running out at its first
+    block, inside the loop (at the loop head, gas unchanged) or never."""
+    insts = [("load_imm", (8, 1000)), ("fallthrough", ()), ("add_imm_64", (8, 8, -1)),
+             ("branch_not_eq_imm", (8, 0, 0)), ("trap", ())]  # fmt: skip
+    head = Module(_prog(insts)).code.listing()[2].pc  # the block the fallthrough starts
+    insts[3] = ("branch_not_eq_imm", (8, 0, head))
+    blob = _prog(insts)
+    for gas in (0, 1, 2, 3, 10, 1001, 2002, 2003):
+        jit = outcome(blob, "jit", [0] * 13, gas)
+        assert jit == outcome(blob, "interpreter", [0] * 13, gas)
+        kind, pc, *_, regs, left = jit[0][-1]
+        if 2 <= gas < 2002:  # out of gas at the loop head after (gas - 2) // 2 iterations
+            assert (kind, pc, regs[8], left) == (K.NOT_ENOUGH_GAS, head, 1000 - (gas - 2) // 2, gas % 2)
+        elif gas >= 2003:  # 1,000 iterations, then the trap (1 more gas)
+            assert (kind, regs[8], left) == (K.TRAP, 0, gas - 2003)
 
 
 def test_dynamic_jumps_into_the_middle_of_instructions_trap() -> None:
@@ -332,6 +438,8 @@ def test_dynamic_jumps_into_the_middle_of_instructions_trap() -> None:
 
 
 def test_huge_immediates_and_division_corners_do_not_fault_the_host() -> None:
+    """x86 division faults on a zero divisor and on INT_MIN / -1, which PVM defines; and the widest immediates (32-bit
+    extremes, sign-extended or not, a 64-bit load_imm64) through every form that takes one."""
     for name in ("div_signed_64", "rem_signed_64", "div_signed_32", "rem_signed_32", "div_unsigned_64",
                  "rem_unsigned_32"):  # fmt: skip
         blob = _prog([(name, (9, 7, 8)), ("trap", ())])
@@ -339,6 +447,17 @@ def test_huge_immediates_and_division_corners_do_not_fault_the_host() -> None:
             regs = [0] * 13
             regs[7], regs[8] = a, b
             assert outcome(blob, "jit", regs, 10) == outcome(blob, "interpreter", regs, 10)
+    huge = (-(2**31), 2**31 - 1, -1, 0x80000000 - 2**32)
+    forms = [n for n in _NAMES if _SLOTS[KIND[n]] in ("rri", "ri")  # the ALU ones (and load_imm)
+             and (n == "load_imm" or not n.startswith(("load_", "store_", "jump")))]  # fmt: skip
+    assert len(forms) == 32
+    for imm in huge:
+        insts = [(n, (9, 7, imm) if _SLOTS[KIND[n]] == "rri" else (9, imm)) for n in forms]
+        insts += [("load_imm64", (10, 2**64 - 1)), ("load_imm64", (11, 2**63)), ("trap", ())]
+        for a in (0, 1, 2**63, 2**64 - 1, 2**31):
+            regs = [0] * 13
+            regs[7] = a
+            assert outcome(_prog(insts), "jit", regs, 1000) == outcome(_prog(insts), "interpreter", regs, 1000), imm
 
 
 def test_module_is_compiled_once_and_native_code_is_not_writable() -> None:
@@ -440,6 +559,10 @@ def test_on_disk_cache_is_used_and_validated(tmp_path, monkeypatch: pytest.Monke
     store(fields[:-1])  # an entry of an older format
     assert cache.load(entries[0].stem) is None
     assert run_once() == 42
+    # A valid entry is what a new module runs: one that says 12,345 instructions were translated is believed.
+    store((*fields[:6], 12_345, *fields[7:]))
+    inst = Module(blob, ModuleConfig(backend="jit")).instantiate()
+    assert getattr(inst, "shadow", inst)._jit.program.native_instructions == 12_345
 
 
 _CALLS = """
@@ -745,7 +868,7 @@ pub @main:
         for backend in ("jit", "interpreter"):
             inst = Module(blob, ModuleConfig(backend=backend)).instantiate()
             inst.set_next_program_counter(0)
-            inst.regs[8], inst.regs[9], inst.regs[10] = case, HOST, (HOST - 0x10) & (2**64 - 1)
+            inst.regs[8], inst.regs[9], inst.regs[10] = case, HOST, HOST - 0x10 + 2**32  # a3 + 0x10: HOST mod 2^32
             inst.gas = 100
             intr = inst.run()
             outcomes.append((intr.kind, intr.pc, list(inst.regs), inst.gas))
