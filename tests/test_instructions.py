@@ -335,8 +335,10 @@ def configs_for(case: Case) -> list[str]:
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+@pytest.mark.usefixtures("backends_as_named")
 def test_case(case: Case) -> None:
-    """One case under every configuration (the failure message names the configuration)."""
+    """One case under every configuration (the failure message names the configuration; PVMKIT_BACKEND, which would
+    put every configuration on one backend, is cleared)."""
     for config in configs_for(case):
         run_case(case, config)
 

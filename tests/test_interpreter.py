@@ -337,6 +337,7 @@ def test_cli_gas_outside_the_i64_range_is_a_usage_error(tmp_path) -> None:
 
 
 @pytest.mark.parametrize("backend", ["interpreter", "jit"])
+@pytest.mark.usefixtures("backends_as_named")
 def test_resuming_at_the_implicit_trap_charges_its_gas(backend: str) -> None:
     """A fallthrough into the end of the code runs the implicit trap, which costs 1 gas; out of gas there, the
     retry charges it too (found in review: the retry trapped for free, so a run split by out-of-gas differed
@@ -472,6 +473,7 @@ def test_memory_past_max_memory_is_refused_before_anything_is_allocated(tmp_path
 
 
 @pytest.mark.parametrize("backend", ["interpreter", "jit"])
+@pytest.mark.usefixtures("backends_as_named")
 def test_sbrk_fails_past_max_memory_and_the_heap_stays_usable(backend: str) -> None:
     """Latest64 sbrk may grow the heap to ~4 GiB of guest address space; past the host's max_memory it fails
     (returns 0, the heap unchanged) instead of asking the host for the memory, and later smaller requests work."""

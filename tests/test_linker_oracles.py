@@ -142,6 +142,7 @@ def test_resolc_blob_shape(resolc_results: dict[str, list[int]]) -> None:
 @needs_clang
 @pytest.mark.parametrize("opt", ["-Os", "-O2", "-O1", "-O0"])
 @pytest.mark.parametrize("backend", ["interpreter", "jit"])
+@pytest.mark.usefixtures("backends_as_named")
 def test_checksum_export_matches_resolc(resolc_results, tmp_path: Path, opt: str, backend: str) -> None:
     if backend == "jit" and not is_supported():
         pytest.skip("the JIT is not supported here")
