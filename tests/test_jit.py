@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import json
 import sys
 from pathlib import Path
 
@@ -1028,3 +1029,31 @@ def test_disasm_native_shows_each_instructions_code(monkeypatch: pytest.MonkeyPa
     out = CliRunner().invoke(main, ["disasm", "--native", str(path)])
     assert out.exit_code == 0 and "//   " in out.output and "install capstone for mnemonics" in out.output
     assert "5 of 6 instructions translated natively" in out.output  # all but the trap
+
+
+def test_cli_run_works_like_the_interpreter(tmp_path: Path) -> None:
+    """`pvmkit run --backend jit` (and crosscheck) print what the interpreter prints: a finished run, out of gas
+    mid-loop, a trap on a bad access, a host call that stops the run; as JSON and as a trace."""
+    from click.testing import CliRunner
+
+    from pvmkit.cli import main
+    from pvmkit.pvm.asm import assemble
+
+    programs = {
+        "sum": "pub @main:\n a1 = a0\n a0 = 0\n@loop:\n a0 = a0 + a1\n a1 = a1 - 1\n jump @loop if a1 != 0\n ret\n",
+        "fault": "%rw_data_size = 4096\npub @main:\n a1 = 0x20ffc\n u64 [a1] = a0\n ret\n",
+        "host": "pub @main:\n a0 = a0 + 7\n ecalli 3\n ret\n",
+    }
+    expected = {"sum": ("finished", 5050), "fault": ("trap", 100), "host": ("ecalli", 107)}
+    for name, text in programs.items():
+        path = tmp_path / f"{name}.polkavm"
+        path.write_bytes(assemble(text).write())
+        for extra in (["--json"], ["--json", "--gas", "50"], ["--trace"]):
+            outs = {}
+            for backend in ("interpreter", "jit", "crosscheck"):
+                out = CliRunner().invoke(main, ["run", str(path), "--reg", "a0=100", "--backend", backend, *extra])
+                outs[backend] = (out.exit_code, out.output)
+            assert outs["jit"] == outs["interpreter"] == outs["crosscheck"], (name, extra, outs)
+            if extra == ["--json"]:
+                result = json.loads(outs["jit"][1])
+                assert (result["status"], result["regs"][7]) == expected[name], (name, result)

@@ -6,6 +6,7 @@ import pytest
 from click.testing import CliRunner
 
 from pvmkit.cli import main
+from pvmkit.pvm.jit import is_supported
 from pvmkit.pvm.vectors import load_vector, run_vector
 
 from .conftest import VECTORS, vector_files
@@ -24,14 +25,42 @@ def test_all_201_vectors_are_present() -> None:
 _TIERS = {"interpreter": None, "compiled": 1, "tier0": 1 << 62}
 
 
+_NATIVE = pytest.mark.skipif(not is_supported(), reason="the JIT needs x86-64 Linux with BMI1/BMI2/LZCNT/POPCNT")
+
+
 @needs_vectors
-@pytest.mark.parametrize("backend", ["interpreter", "compiled", "tier0", "step"])
+@pytest.mark.parametrize("backend", ["interpreter", "compiled", "tier0", "step", pytest.param("jit", marks=_NATIVE),
+                                     pytest.param("crosscheck", marks=_NATIVE)])  # fmt: skip
 @pytest.mark.parametrize("path", FILES, ids=[p.stem for p in FILES])
+@pytest.mark.usefixtures("backends_as_named")
 def test_vector(path, backend: str) -> None:
     compile_after = _TIERS.get(backend)
-    backend = "step" if backend == "step" else "interpreter"
+    backend = backend if backend in ("step", "jit", "crosscheck") else "interpreter"
     result = run_vector(load_vector(path), backend=backend, path=str(path), compile_after=compile_after)
     assert result.ok, result.failures
+
+
+@needs_vectors
+@_NATIVE
+@pytest.mark.usefixtures("backends_as_named")
+def test_cli_vectors_on_the_jit() -> None:
+    """`pvmkit vectors --backend jit` passes all 201 (the issue's own check), every one of them natively compiled."""
+    from pvmkit.pvm.jit.instance import CompiledModule
+
+    compiled = []
+    original = CompiledModule.__init__
+
+    def counting(self, module) -> None:  # type: ignore[no-untyped-def]
+        compiled.append(module)
+        original(self, module)
+
+    CompiledModule.__init__ = counting  # type: ignore[method-assign]
+    try:
+        out = CliRunner().invoke(main, ["vectors", "-q", "--backend", "jit", str(VECTORS)])
+    finally:
+        CompiledModule.__init__ = original  # type: ignore[method-assign]
+    assert out.exit_code == 0 and out.output.strip().splitlines()[-1] == "201 passed, 0 failed", out.output
+    assert len(compiled) >= 201
 
 
 @needs_vectors
