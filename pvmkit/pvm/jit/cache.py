@@ -37,8 +37,8 @@ def compiler_version() -> str:
     """Hash of the modules whose behaviour determines the native code."""
     here = Path(__file__).parent
     h = hashlib.sha256(FORMAT.to_bytes(4, "little"))
-    # Also the memory map (region addresses and sizes are baked into the code) and the instance (the native jump
-    # table's layout), found missing in review.
+    # Also the memory map (the guest layout native code runs in), the instance (the native jump table's layout), and
+    # the space and signal handler (the code's contract with them: r13, the context, the fault stub).
     for name in ("compiler.py", "x86.py", "runtime.py", "instance.py", "../program.py", "../isa.py", "../semantics.py",
                  "../memory.py", "space.py", "signals.py"):  # fmt: skip
         h.update((here / name).read_bytes())

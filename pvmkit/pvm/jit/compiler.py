@@ -241,7 +241,7 @@ class JitCompiler:
         a.jmp(self.epilogue)  # in a template, piece() turns this into a jump patched per use
 
     def epilogue_code(self) -> None:
-        """Store the mapped guest registers into the context and return to runtime.Context.enter's caller."""
+        """Store the mapped guest registers into the context and return to space.Space.enter's caller."""
         a = self.a
         for i, where in enumerate(self.regs):
             if type(where) is int:
@@ -283,7 +283,7 @@ class JitCompiler:
         a, code = self.a, self.code
         pcs, forms, ends = code.decoded()
         self.regs = allocate(pcs, forms)
-        entry = a.offset()  # reached from runtime.Context.enter with r13 set and the callee-saved registers pushed
+        entry = a.offset()  # reached from space.Space.enter with r13 set and the callee-saved registers pushed
         a.mov(_RSP_BASE, RSP)
         a.lea(RAX, Mem(RSP, -8 * rt.NATIVE_CALL_DEPTH))
         a.mov(_RSP_LIMIT, RAX)
@@ -543,8 +543,8 @@ class JitCompiler:
         disps = self.template_disps
         return _piece(a.finish(), self.template or [], exits, disps[0] if disps else -1)
 
-    def place(self, piece: Piece, pc: int, operand: int) -> int:
-        """Append `piece` with its pc, epilogue jumps and operand holes filled in; returns where it starts."""
+    def place(self, piece: Piece, pc: int, operand: int) -> None:
+        """Append `piece` with its pc, epilogue jumps and operand hole filled in."""
         a = self.a
         out = a.code
         start = len(out)
@@ -557,7 +557,6 @@ class JitCompiler:
             _PACK_I32(out, pos, epilogue - pos - 4)
         if piece.hole >= 0:
             _PACK_U32(out, start + piece.hole, operand & M32)
-        return start
 
     # Operand helpers: a guest register is a host register (int) or a context slot (Mem).
     def load_reg(self, dst: int, i: int, w: int = 64) -> None:
