@@ -122,7 +122,7 @@ def disasm(blob_path: Path, no_gas: bool, native: bool, output: Path | None) -> 
     if native:
         from .pvm.jit.listing import has_mnemonics, native_listing
 
-        listing = native_listing(blob)
+        listing = native_listing(_module(blob, "interpreter"))  # (a module the JIT could not take is refused here)
         annotate = listing.lines
     text = disassemble(blob, show_gas=not no_gas, annotate=annotate)
     if native:

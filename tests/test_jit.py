@@ -1007,7 +1007,7 @@ def test_disasm_native_shows_each_instructions_code(monkeypatch: pytest.MonkeyPa
     head = Module(_prog(insts)).code.listing()[2].pc  # the loop's head, which the branch goes back to
     insts[4] = ("branch_not_eq_imm", (8, 0, head))
     blob = _prog(insts, rw_data_size=4096, stack_size=4096)
-    listing = native_listing(blob)
+    listing = native_listing(Module(blob))
     program = JitCompiler(Module(blob, ModuleConfig(backend="interpreter"))).compile()
     assert listing.code == program.code and listing.instructions == 6
     spans = sorted(listing.spans.values())
@@ -1021,7 +1021,7 @@ def test_disasm_native_shows_each_instructions_code(monkeypatch: pytest.MonkeyPa
     assert block[0].split()[1:3] == ["sub", "r15,"] and any("[rcx + r13]" in line for line in block)
     assert listing.lines(pcs[1]) == []  # a fallthrough into the next block: no code of its own
     monkeypatch.setitem(sys.modules, "capstone", None)  # without capstone: the same bytes, 16 per line
-    raw = "".join(line.split(None, 1)[1] for line in native_listing(blob).lines(pcs[2])).replace(" ", "")
+    raw = "".join(line.split(None, 1)[1] for line in native_listing(Module(blob)).lines(pcs[2])).replace(" ", "")
     start, end = listing.spans[pcs[2]]
     assert raw == program.code[start:end].hex()
     path = tmp_path / "p.polkavm"
@@ -1029,6 +1029,13 @@ def test_disasm_native_shows_each_instructions_code(monkeypatch: pytest.MonkeyPa
     out = CliRunner().invoke(main, ["disasm", "--native", str(path)])
     assert out.exit_code == 0 and "//   " in out.output and "install capstone for mnemonics" in out.output
     assert "5 of 6 instructions translated natively" in out.output  # all but the trap
+    from pvmkit.pvm.isa import LATEST32
+
+    code32, bitmask32 = assemble_code(LATEST32, [("trap", ())])
+    path.write_bytes(ProgramBlob(isa=LATEST32, code=code32, bitmask=bitmask32).write())
+    out = CliRunner().invoke(main, ["disasm", "--native", str(path)])  # no JIT for it: one line, no traceback
+    assert out.exit_code == 1 and out.output == "Error: latest32 (32-bit) programs are not supported; pvmkit runs " \
+        "64-bit PVM only\n", out.output
 
 
 def test_cli_run_works_like_the_interpreter(tmp_path: Path) -> None:

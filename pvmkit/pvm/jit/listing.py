@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..blob import ProgramBlob
+from ..interpreter import Module
 
 
 @dataclass
@@ -29,12 +29,10 @@ class NativeListing:
         return [] if span is None else render(self.code[span[0] : span[1]], span[0])
 
 
-def native_listing(blob: ProgramBlob, *, dynamic_paging: bool = False) -> NativeListing:
-    """Compile `blob` as the JIT does (a module's default configuration, or with dynamic paging) and map its code."""
-    from ..interpreter import Module, ModuleConfig
+def native_listing(module: Module) -> NativeListing:
+    """Compile `module` as the JIT does (with its configuration: dynamic paging, say) and map its code by pc."""
     from .compiler import JitCompiler
 
-    module = Module(blob, ModuleConfig(backend="interpreter", dynamic_paging=dynamic_paging))
     program = JitCompiler(module).compile()
     starts = sorted((program.charged.get(pc, offset), pc) for pc, offset in program.uncharged.items())
     ends = [start for start, _ in starts[1:]] + [program.inline_end]
