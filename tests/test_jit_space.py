@@ -390,3 +390,81 @@ def test_the_whole_low_buffer_of_jit_memory_is_refused_not_a_crash() -> None:
     with pytest.raises(AttributeError, match=r"use read\(address, length\)"):
         bytes(inst.memory.low)
     assert inst.memory.contents()["rw"][:1] == b"\x07" and inst.memory.contents()["ro"][:2] == b"ro"
+
+
+_GS_SCENARIO = """
+    import ctypes
+    from pvmkit.pvm.blob import ProgramBlob
+    from pvmkit.pvm.interpreter import Module, ModuleConfig
+    from pvmkit.pvm.isa import REVIVE_V1
+    from pvmkit.pvm.program import assemble_code
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.syscall.restype = ctypes.c_long
+
+    def gs_base() -> int:
+        value = ctypes.c_ulong()
+        assert libc.syscall(158, 0x1004, ctypes.byref(value)) == 0  # arch_prctl(ARCH_GET_GS)
+        return value.value
+
+    def set_gs_base(value: int) -> None:
+        assert libc.syscall(158, 0x1001, ctypes.c_ulong(value)) == 0  # arch_prctl(ARCH_SET_GS)
+
+    # A store and a load through a register whose upper half is set, an ecalli, then a wild load that faults.
+    code, bitmask = assemble_code(REVIVE_V1, [
+        ("store_indirect_u64", (9, 7, -16)), ("load_indirect_u64", (8, 7, -16)), ("ecalli", (3,)),
+        ("load_u32", (10, 0xFFFFFFFC)), ("trap", ())])
+    blob = ProgramBlob(code=code, bitmask=bitmask, rw_data_size=4096)
+
+    def scenario(backend: str) -> list:
+        inst = Module(blob, ModuleConfig(backend=backend)).instantiate()
+        inst.set_next_program_counter(0)
+        inst.regs[7], inst.regs[9], inst.gas = 0xDEADBEEF_00020010, 0x1122334455667788, 100
+        seen = []
+        for _ in range(2):
+            intr = inst.run()
+            seen.append((intr.kind.name, intr.pc, inst.regs[8], inst.regs[10], inst.gas, gs_base()))
+        return seen + [inst.read_memory(0x20000, 8).hex()]
+
+    before = 0x7F0000001000
+    set_gs_base(before)
+"""
+
+
+def _gs_outcome(code: str) -> list[str]:
+    result = _python(_GS_SCENARIO + code)
+    assert result.returncode == 0, result.stderr
+    return result.stdout.splitlines()
+
+
+def test_native_code_leaves_the_threads_gs_base_as_it_found_it() -> None:
+    """Guest memory is reached through the GS base (compiler.memory): every exit (an ecalli, a fault, a trap) puts the
+    thread's own value back, so Python code, host functions included, never runs with ours."""
+    lines = _gs_outcome("""
+    print(scenario("jit") == scenario("interpreter"))
+    print(scenario("jit"))
+    from pvmkit.pvm.jit import runtime
+    print(runtime.fsgsbase(), gs_base() == before)
+    """)
+    assert lines[0] == "True" and lines[2].endswith("True")
+    first, second, memory = eval(lines[1])
+    assert first == ("ECALLI", 6, 0x1122334455667788, 0, 95, 0x7F0000001000)  # the one block's 5 instructions charged
+    assert second[0] == "TRAP" and second[5] == 0x7F0000001000 and memory == "8877665544332211"
+
+
+def test_without_fsgsbase_the_entry_sets_the_gs_base_with_arch_prctl() -> None:
+    """Kernels before 5.9 do not let user code run rdgsbase/wrgsbase (it raises SIGILL): then each entry sets and
+    restores the GS base with arch_prctl. Forced here by reporting the feature missing before any space exists."""
+    lines = _gs_outcome("""
+    from pvmkit.pvm.jit import runtime, space
+    runtime.fsgsbase = lambda: False
+    jit = scenario("jit")
+    print(jit == scenario("interpreter"), gs_base() == before)
+    import capstone
+    lease = space.acquire()
+    code = ctypes.string_at(lease.space._entry_code.address, space._ENTRY_SIZE)
+    print(sorted({i.mnemonic for i in capstone.Cs(capstone.CS_ARCH_X86, capstone.CS_MODE_64).disasm(code, 0)}))
+    """)
+    assert lines[0] == "True True"
+    mnemonics = eval(lines[1])
+    assert "syscall" in mnemonics and not {"rdgsbase", "wrgsbase"} & set(mnemonics)

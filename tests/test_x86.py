@@ -339,6 +339,49 @@ def test_load():
             check("load", (r, m, 1, True), "movsx", [R64[r], mem_text(m, 8)])
 
 
+def gs_text(m: Mem, bits: int) -> str:
+    """How capstone shows a Mem with gs: 32-bit register names (the address is computed modulo 2^32)."""
+    inner = R32[m.base] if m.base is not None else ""
+    d = m.disp
+    if m.base is None:
+        inner = str(d & M64)  # capstone shows a no-base disp32 sign-extended; the CPU zero-extends it (test_jit)
+    elif d > 0:
+        inner += f" + {d}"
+    elif d < 0:
+        inner += f" - {-d}"
+    return f"{PTR[bits]}gs:[{inner}]"
+
+
+GS_MEMS = [Mem(b, d, gs=True) for b in REGS for d in DISPS] + [Mem(None, d, gs=True) for d in (0, 0x7FFFFFFF, -4)]
+
+
+def test_gs_operands_with_32_bit_addressing():
+    """The JIT's guest accesses (compiler.memory): prefixes 65 67 before everything else, then the usual encoding."""
+    for m in GS_MEMS:
+        plain = Mem(m.base, m.disp)
+        for r in (RAX, RBP, R12, x86.R15):
+            for size, bits in ((8, 64), (4, 32), (2, 16), (1, 8)):
+                code = check("store", (m, r, size), "mov", [gs_text(m, bits), RNAME[bits][r]])
+                a = Assembler()
+                a.store(plain, r, size)
+                assert code == b"\x65\x67" + a.code  # legacy prefixes first: 66 and REX follow them
+            check("load", (r, m, 8, False), "mov", [R64[r], gs_text(m, 64)])
+            check("load", (r, m, 4, True), "movsxd", [R64[r], gs_text(m, 32)])
+            check("load", (r, m, 2, True), "movsx", [R64[r], gs_text(m, 16)])
+            check("load", (r, m, 1, False), "movzx", [R32[r], gs_text(m, 8)])
+        check("store", (m, Imm(-2), 8), "mov", [gs_text(m, 64), -2])
+        check("store", (m, Imm(0xBEEF), 2), "mov", [gs_text(m, 16), 0xBEEF], 16)
+        check("add", (RCX, m), "add", [R64[RCX], gs_text(m, 64)])
+        check("shlx", (RDX, m, RCX), "shlx", [R64[RDX], gs_text(m, 64), R64[RCX]])  # VEX: 65 67 before C4
+    rejects("lea", RAX, Mem(RAX, 8, gs=True))  # lea ignores segments: the base would be silently lost
+
+
+def test_gs_base_instructions():
+    for r in REGS:
+        check("rdgsbase", (r,), "rdgsbase", [R64[r]])
+        check("wrgsbase", (r,), "wrgsbase", [R64[r]])
+
+
 def test_movsxd_movzx8_setcc_cmov():
     for d in REGS:
         for s in REGS:

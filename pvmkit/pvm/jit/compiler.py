@@ -2,9 +2,9 @@
 
 One linear walk over the decoded program emits native code for each instruction. The 10 guest
 registers the program uses most live in host registers (`HOST_REGS`) and gas in r15, the other three in the
-context block below r13 (`runtime.VmContext`). r13 points at guest address 0 of the instance's 4 GiB
-reservation (space.py), so a memory access is a 32-bit lea and one mov, unchecked: inaccessible pages fault,
-and signals.py turns the fault into an exit at that instruction. The module's entry stub loads the mapped
+context block below r13 (`runtime.VmContext`). r13 and the GS base point at guest address 0 of the instance's
+4 GiB reservation (space.py), so a memory access is one instruction on gs:[reg32 + offset], unchecked: inaccessible
+pages fault, and signals.py turns the fault into an exit at that instruction. The module's entry stub loads the mapped
 registers from the context and every exit stores them back, so at every exit the context holds the whole guest
 state and every instruction boundary is a valid native entry point: the interpreter can take over
 any single instruction (an EXIT_FALLBACK naming its pc) and native code resumes right after it.
@@ -78,7 +78,6 @@ _EXIT_ARG = Mem(CTX, rt.EXIT_ARG)
 _JUMP_TABLE = Mem(CTX, rt.JUMP_TABLE_PTR)
 _RSP_BASE = Mem(CTX, rt.RSP_BASE)
 _RSP_LIMIT = Mem(CTX, rt.RSP_LIMIT)
-_GUEST = Mem(RCX, 0, index=CTX)  # the guest address in ecx (JitCompiler.memory)
 
 # Host registers that hold guest registers: everything but rsp, the context (r13) and the scratch registers.
 # Gas lives in r15 while native code runs: a block's `sub r15, cost` would otherwise be a read-modify-write of
@@ -124,26 +123,27 @@ def allocate(pcs: list[int], forms: list[tuple[str, tuple[int, ...]]]) -> tuple[
     return tuple(where)
 
 
-# One-block register-only loops (a block without memory accesses whose last instruction branches back to its start)
-# start on a LOOP_ALIGN boundary: such a loop straddling a 32-byte boundary ran at half speed here (the ALU loop,
-# moved by 5 bytes: 9 -> 4.7 G instr/s). Aligning loops with memory accesses too measured worse (the C sieve 1.85 ->
-# 2.1x gcc; every loop head: 2.2x), so those are left where they fall.
-LOOP_ALIGN = 32
+# Code whose placement the CPU notices starts on a HEAD_ALIGN boundary: one-block loops (a block whose last instruction
+# branches back to its start) and call targets. The ALU loop straddling a 32-byte boundary ran at half speed (moved
+# by 5 bytes: 9 -> 4.7 G instr/s); the C programs' times moved by up to 30% with the bytes before them (8 paddings of
+# the whole module: memops 3.45-4.57 ms, sieve 3.24-3.73, fib 1.10-1.26), a loop that spans two 64-byte windows of
+# the op cache being the slow case. With these heads on 64-byte boundaries the spread is under 3%.
+HEAD_ALIGN = 64
 
 
-def _tight_loops(pcs: list[int], forms: list[tuple[str, tuple[int, ...]]], valid: frozenset[int]) -> set[int]:
-    """Starts of one-block loops without loads or stores: a block that ends by branching or jumping to its start."""
+def _aligned_heads(pcs: list[int], forms: list[tuple[str, tuple[int, ...]]], valid: frozenset[int]) -> set[int]:
+    """Starts of one-block loops (a block that ends by branching or jumping to its start) and targets of calls."""
     heads = set()
     start = -1  # the current block's start
-    memory = False
-    accesses, loop_ends = ACCESSES, _BACKWARD_CANDIDATES
+    loop_ends = _BACKWARD_CANDIDATES
     for pc, (name, args) in zip(pcs, forms, strict=True):
         if pc in valid:
-            start, memory = pc, False
-        if name in accesses:
-            memory = True
-        elif name in loop_ends and args[-1] == start and not memory:
-            heads.add(start)
+            start = pc
+        if name in loop_ends:
+            if args[-1] == start:
+                heads.add(start)
+        elif name == "load_imm_and_jump" and args[0] == 0:  # ra = return address: a call
+            heads.add(args[-1])
     return heads
 
 
@@ -217,7 +217,7 @@ class JitCompiler:
         # While a template is built: where its exits store their pc (patched per use), else None.
         self.template: list[int] | None = None
         # Indirect memory templates leave their offset out of the key: they are built with OFFSET_SENTINEL (which
-        # gives the address's lea a 32-bit displacement) and record its position here.
+        # gives the access a 32-bit displacement) and record its position here.
         self.template_disps: list[int] | None = None
         self.regs: tuple[int | Mem, ...] = _SLOTS
         self.profile = (self.code.isa.name, self.dynamic)
@@ -241,15 +241,13 @@ class JitCompiler:
         a.jmp(self.epilogue)  # in a template, piece() turns this into a jump patched per use
 
     def epilogue_code(self) -> None:
-        """Store the mapped guest registers into the context and return to space.Space.enter's caller."""
+        """Store the mapped guest registers into the context and return to space.Space.enter's trampoline."""
         a = self.a
         for i, where in enumerate(self.regs):
             if type(where) is int:
                 a.mov(_SLOTS[i], where)
         a.mov(_GAS, GAS)
         a.mov(RSP, _RSP_BASE)  # drops the native call frames of guest calls (see _jump)
-        for r in reversed(rt.SAVED):
-            a.pop(r)
         a.ret()
 
     def stub(self, emit: Callable[[], None]) -> Label:
@@ -298,7 +296,7 @@ class JitCompiler:
         charged: dict[int, int] = {}
         uncharged: dict[int, int] = {}
         valid = self.valid = code.valid_targets()
-        heads = _tight_loops(pcs, forms, valid)
+        heads = _aligned_heads(pcs, forms, valid)
         patch_at, cost = -1, 0
         out, instruction = a.code, self.instruction  # (the hot loop)
         # An instruction whose code does not depend on where it is comes out the same wherever the same (name,
@@ -312,7 +310,7 @@ class JitCompiler:
             pc = pcs[k]
             if pc in valid:
                 if pc in heads:
-                    a.align(LOOP_ALIGN)
+                    a.align(HEAD_ALIGN)
                 a.bind(self.charged(pc))
                 charged[pc] = len(out)
                 patch_at, cost = self.gas_check(pc), 0
@@ -587,7 +585,9 @@ class JitCompiler:
         return None, args[0 if name.startswith("store_imm_") else 1]  # an absolute address
 
     def memory(self, inst: Instruction, size: int, access: Callable[[Mem], None]) -> bool:
-        """Compute the guest address in ecx and run `access` on its host address, r13 + rcx (space.py).
+        """Run `access` on the guest address's operand: gs:[base32 + offset] with 32-bit addressing, so the address
+        wraps at 2^32 exactly like the guest's address arithmetic, and the GS base (guest address 0, set by
+        space.py's entry) is added to it; absolute addresses below 2^31 are r13 + address.
 
         No bounds check: inaccessible guest pages fault, and the fault becomes an exit at this instruction, which the
         interpreter then runs (signals.py). A fault happens before the access changes anything, so the guest state is
@@ -595,25 +595,20 @@ class JitCompiler:
         """
         if self.dynamic:
             return False
-        a = self.a
         base, offset = self.address(inst)
         if base is None:
             address = offset & M32
-            if address < 1 << 31:
-                access(Mem(CTX, address))
-            else:
-                a.mov(RCX, Imm(sem.i32(address)), w=32)
-                access(_GUEST)
+            access(Mem(CTX, address) if address < 1 << 31 else Mem(None, sem.i32(address), gs=True))
             return True
         where = self.regs[base]
         if type(where) is not int:
-            a.mov(RCX, where, w=32)
+            self.a.mov(RCX, where, w=32)
             where = RCX
-        # ecx = (base + offset) mod 2^32: a 32-bit lea wraps exactly like the guest's address arithmetic.
-        a.lea(RCX, Mem(where, sem.i32(offset)), w=32)
-        if self.template_disps is not None:  # built with OFFSET_SENTINEL: a disp32, patched per use
-            self.template_disps.append(a.offset() - 4)
-        access(_GUEST)
+        disps = self.template_disps
+        start = len(self.a.code)
+        access(Mem(where, sem.i32(offset), gs=True))
+        if disps is not None:  # built with OFFSET_SENTINEL, a disp32 that comes before any immediate: patched per use
+            disps.append(self.a.code.index(_OFFSET_BYTES, start))
         return True
 
 
@@ -632,6 +627,7 @@ _IMMEDIATE["load_imm"] = 1
 _SENTINEL = 0x7EDCBA98
 _MOV_EXIT_PC = b"\x49\xc7\x85" + rt.EXIT_PC.to_bytes(4, "little", signed=True)  # mov qword [r13 + disp32], imm32
 OFFSET_SENTINEL = 0x40000000  # an indirect access's offset while its template is built: forces a disp32
+_OFFSET_BYTES = OFFSET_SENTINEL.to_bytes(4, "little")
 
 # Templates shared by every compile in the process (see JitCompiler.shared_key): programs allocate registers alike,
 # so about two thirds of the templates one resolc contract needs were already built for another. Bounded, as

@@ -2,7 +2,8 @@
 
 Code is written into an anonymous mapping that is readable+writable, then switched to
 readable+executable with mprotect before it ever runs (never both). Generated code reaches
-guest state through the context block below r13 and guest memory at r13 + address (space.py).
+guest state through the context block below r13 and guest memory through the GS base, which the entry points at
+guest address 0 (space.py).
 
 Each context comes with its own argument-less native entry (`space.Space.enter`): ctypes charges about
 90 ns per argument, a host-call round trip enters native code once, and the entry's only inputs
@@ -50,7 +51,7 @@ assert GAS == REGS + 104 and EXIT_PC == GAS + 8 and EXIT_ARG < 0
 # Guest calls become native calls (8 bytes of the host stack each) up to this depth, so the CPU's return predictor
 # sees guest returns; deeper calls are plain jumps. Every exit resets rsp to rsp_base.
 NATIVE_CALL_DEPTH = 256
-# Callee-saved registers the entry pushes and every exit pops (in reverse), in this order.
+# Callee-saved registers the entry pushes, and pops (in reverse) when the module's epilogue returns to it.
 SAVED = (3, 5, 12, 13, 14, 15)  # rbx, rbp, r12, r13, r14, r15
 
 # Exit codes returned in eax by the native code. EXIT_FAULT: a guest memory access faulted (signals.py), EXIT_PC holds
@@ -102,6 +103,15 @@ def _can_reserve() -> bool:
     return True
 
 
+@cache
+def fsgsbase() -> bool:
+    """Whether this thread may run rdgsbase/wrgsbase (the kernel sets HWCAP2_FSGSBASE, Linux 5.9 and later); else
+    space.py's entries set the GS base with arch_prctl, two system calls more per entry."""
+    _libc.getauxval.argtypes = (ctypes.c_ulong,)
+    _libc.getauxval.restype = ctypes.c_ulong
+    return bool(_libc.getauxval(_AT_HWCAP2) & _HWCAP2_FSGSBASE)
+
+
 def is_supported() -> bool:
     try:
         check_supported()
@@ -111,6 +121,7 @@ def is_supported() -> bool:
 
 
 _libc = ctypes.CDLL(None, use_errno=True)
+_AT_HWCAP2, _HWCAP2_FSGSBASE = 26, 2
 _libc.mprotect.argtypes = (ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int)
 _libc.mprotect.restype = ctypes.c_int
 

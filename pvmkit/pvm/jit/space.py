@@ -1,11 +1,13 @@
 """Guest address spaces for native code: one 4 GiB reservation per instance, guest memory at its guest addresses.
 
-Native code finds guest address x at r13 + x, x a zero-extended 32-bit value, so a memory access is a 32-bit lea
-(which wraps like the guest's address arithmetic) and one mov, with no bounds check: the reservation is
-inaccessible (PROT_NONE) except the program's regions (ro data read-only, rw data, heap and stack read-write), an
-access anywhere else faults, and signals.py turns that fault into an exit at the faulting instruction, which the
-interpreter then runs (and traps, or reads aux data, which is never mapped natively). Guest addresses cannot reach
-below r13, into the page that holds the VmContext, nor past the guard that ends the reservation.
+Native code finds guest address x at r13 + x, x a zero-extended 32-bit value. Each native entry sets the thread's
+GS base to r13, so an access is one instruction, gs:[reg32 + offset] with 32-bit addressing (the address wraps at 2^32
+like the guest's address arithmetic), with no bounds check: the reservation is inaccessible (PROT_NONE) except the
+program's regions (ro data read-only, rw data, heap and stack read-write), an access anywhere else faults, and
+signals.py turns that fault into an exit at the faulting instruction, which the interpreter then runs (and traps, or
+reads aux data, which is never mapped natively). Guest addresses cannot reach below r13, into the page that holds the
+VmContext, nor past the guard that ends the reservation. The thread's own GS base is put back before the entry
+returns (nothing in CPython uses GS, but a library may).
 
 Spaces are pooled per layout (memory map and ro data): a returned space keeps its mappings and ro data, and only its
 writable regions are zeroed.
@@ -22,6 +24,7 @@ from collections.abc import Callable
 from ..memory import LOW_BASE, MemoryMap, StandardMemory
 from . import runtime as rt
 from .runtime import PROT_READ, PROT_WRITE, ExecutableCode, JitUnavailable, _libc
+from .x86 import NE, R10, R13, RAX, RBX, RCX, RDI, RDX, RSI, RSP, Assembler, Imm, Mem
 
 MEMORY = 4096  # the page below guest memory, which holds the VmContext (at r13 - runtime.CONTEXT)
 SIGNALS = 1024  # ... and at r13 - SIGNALS, where the entry reads the installed SIGSEGV handler (32 bytes)
@@ -37,6 +40,9 @@ _libc.mincore.restype = ctypes.c_int
 _libc.madvise.argtypes = (ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int)
 _libc.madvise.restype = ctypes.c_int
 _ENTER = ctypes.CFUNCTYPE(ctypes.c_int64)
+_SYS_RT_SIGACTION, _SYS_ARCH_PRCTL = 13, 158
+_ENTRY_SIZE = 192  # bytes per entry trampoline (_reserve)
+_ARCH_SET_GS, _ARCH_GET_GS = 0x1001, 0x1004
 
 
 def _check(result: int, what: str) -> None:
@@ -120,7 +126,6 @@ reserved = 0  # spaces made so far (each is 4 GiB of address space, kept for the
 
 def _reserve() -> list[Space]:
     from . import signals
-    from .x86 import NE, R10, R13, RAX, RCX, RDI, RDX, RSI, Assembler, Imm, Mem
 
     global reserved
     spaces = []
@@ -135,7 +140,7 @@ def _reserve() -> list[Space]:
         addresses.append(address)
     if not addresses:
         raise JitUnavailable(f"cannot reserve {SIZE >> 20} MiB of address space for a JIT instance (mmap failed)")
-    size = 128
+    size = _ENTRY_SIZE
     entries = []
     handler = signals.handler_address()
     for address in addresses:
@@ -149,13 +154,33 @@ def _reserve() -> list[Space]:
         a.xor(RSI, RSI, w=32)
         a.lea(RDX, Mem(R13, -SIGNALS))
         a.mov(R10, Imm(8), w=32)
-        a.mov(RAX, Imm(13), w=32)
+        a.mov(RAX, Imm(_SYS_RT_SIGACTION), w=32)
         a.syscall()
         a.mov(RCX, Imm(handler))
         a.cmp(RCX, Mem(R13, -SIGNALS))
         displaced = a.label()
         a.jcc(NE, displaced)
-        a.jmp(Mem(R13, rt.MODULE_ENTRY))
+        # The GS base becomes guest address 0 while native code runs (compiler.py's memory accesses go through it)
+        # and gets its old value back on the way out: nothing in a CPython process uses GS, but a library may.
+        if rt.fsgsbase():
+            a.rdgsbase(RAX)
+            a.push(RAX)
+            a.wrgsbase(R13)
+        else:  # arch_prctl(ARCH_GET_GS, rsp) into the slot it leaves on the stack, then arch_prctl(ARCH_SET_GS, r13)
+            a.push(RAX)
+            _arch_prctl(a, _ARCH_GET_GS, RSP)
+            _arch_prctl(a, _ARCH_SET_GS, R13)
+        a.call(Mem(R13, rt.MODULE_ENTRY))  # the module's epilogue returns here, exit code in eax
+        a.pop(RCX)
+        if rt.fsgsbase():
+            a.wrgsbase(RCX)
+        else:
+            a.mov(RBX, RAX, w=32)
+            _arch_prctl(a, _ARCH_SET_GS, RCX)
+            a.mov(RAX, RBX, w=32)
+        for r in reversed(rt.SAVED):
+            a.pop(r)
+        a.ret()
         a.bind(displaced)
         for r in reversed(rt.SAVED):
             a.pop(r)
@@ -169,6 +194,14 @@ def _reserve() -> list[Space]:
         spaces.append(Space(address, _ENTER(code.address + i * size), code))
     reserved += len(spaces)
     return spaces
+
+
+def _arch_prctl(a: Assembler, code: int, arg: int) -> None:
+    """arch_prctl(code, arg register) (clobbers rax, rcx, rdx, rsi, rdi, r11)."""
+    a.mov(RSI, arg)
+    a.mov(RDI, Imm(code), w=32)
+    a.mov(RAX, Imm(_SYS_ARCH_PRCTL), w=32)
+    a.syscall()
 
 
 class Lease:

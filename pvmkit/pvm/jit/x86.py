@@ -44,13 +44,16 @@ class Mem:
 
     ``base`` may be None (then the address is ``index*scale + disp32``, or the absolute
     ``disp32`` when ``index`` is None too).  ``disp`` is a signed 32-bit int.  ``index`` must not
-    be RSP.  ``scale`` is ignored without an index.
+    be RSP.  ``scale`` is ignored without an index.  With ``gs``, the registers' low halves and disp add up modulo
+    2^32 and the thread's GS base is added to that (how the JIT reaches guest memory).
     """
 
     base: int | None
     disp: int = 0
     index: int | None = None
     scale: int = 1
+    # gs:[...] with 32-bit addressing (prefixes 65 67): the address is computed modulo 2^32, then the GS base is added
+    gs: bool = False
 
 
 class Imm:
@@ -93,6 +96,7 @@ _pack_u32 = struct.Struct("<I").pack
 _pack_u64 = struct.Struct("<Q").pack
 _pack_u16 = struct.Struct("<H").pack
 
+_GS32 = b"\x65\x67"  # GS segment override, 32-bit address size (Mem.gs)
 _SS = {1: 0x00, 2: 0x40, 4: 0x80, 8: 0xC0}  # SIB scale field, pre-shifted
 _I32_MIN = -0x80000000
 _I32_MAX = 0x7FFFFFFF
@@ -271,6 +275,8 @@ class Assembler:
             return
         if type(rm) is not Mem:
             raise TypeError(f"expected a register or Mem, not {rm!r}")
+        if rm.gs:
+            code += _GS32
         base = rm.base
         disp = rm.disp
         if rm.index is None and base is not None and -128 <= disp <= 127:
@@ -305,6 +311,8 @@ class Assembler:
         elif type(rm) is Mem:
             rx, tail = _mem_tail(reg, rm)
             rex |= rx
+            if rm.gs:
+                self.code += _GS32
         else:
             raise TypeError(f"expected a register or Mem, not {rm!r}")
         code = self.code
@@ -322,6 +330,8 @@ class Assembler:
             tail = bytes((0xC0 | (reg & 7) << 3 | rm & 7,))
         elif type(rm) is Mem:
             rx, tail = _mem_tail(reg, rm)
+            if rm.gs:
+                code += _GS32
         else:
             raise TypeError(f"expected a register or Mem, not {rm!r}")
         # byte 1: ~R ~X ~B m-mmmm(00010); byte 2: W ~vvvv L pp
@@ -478,6 +488,8 @@ class Assembler:
     def lea(self, dst: int, src: Mem, w: int = 64) -> None:
         if type(src) is not Mem:
             raise TypeError(f"lea source must be Mem, not {src!r}")
+        if src.gs:
+            raise ValueError("lea computes an offset and ignores segments: a gs operand would lose its base")
         self._op(8 if w == 64 else 0 if w == 32 else _bad_width(w), _OP_8D, dst, src)
 
     def lea_label(self, dst: int, label: Label) -> None:
@@ -717,6 +729,14 @@ class Assembler:
         if reg >= 8:
             self.code.append(0x41)
         self.code.append(0x58 | reg & 7)
+
+    def rdgsbase(self, reg: int) -> None:
+        """``rdgsbase r64`` (needs the kernel to allow it: HWCAP2_FSGSBASE)."""
+        self.code += bytes((0xF3, 0x48 | reg >> 3, 0x0F, 0xAE, 0xC8 | reg & 7))
+
+    def wrgsbase(self, reg: int) -> None:
+        """``wrgsbase r64``."""
+        self.code += bytes((0xF3, 0x48 | reg >> 3, 0x0F, 0xAE, 0xD8 | reg & 7))
 
     def syscall(self) -> None:
         self.code += b"\x0f\x05"
