@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from pvmkit.pvm.blob import ProgramBlob
 from pvmkit.pvm.interpreter import InterruptKind, Module, ModuleConfig
-from pvmkit.pvm.isa import KIND, MEMORY_BASE, MEMORY_OFFSET, REVIVE_V1, WRITES_FIRST, Kind
+from pvmkit.pvm.isa import KIND, MEMORY_BASE, MEMORY_OFFSET, REVIVE_V1, TERMINATORS, WRITES_FIRST, Kind
 from pvmkit.pvm.jit import is_supported
 from pvmkit.pvm.program import assemble_code
 
@@ -161,27 +161,31 @@ def _structured_program(draw: st.DrawFn) -> tuple[list[tuple[str, tuple]], list[
     """Valid instructions with operands of their kinds (immediates and absolute addresses around rw data, registers
     that hold addresses there), branch and jump targets that are block starts, and a jump table of block starts."""
     count = draw(st.integers(1, 40))
-    body: list[tuple[str, list]] = []
-    for _ in range(count):
-        name = draw(st.sampled_from(_NAMES))
-        args: list = []
-        for at, slot in enumerate(_SLOTS[KIND[name]]):
-            if name in MEMORY_BASE and at == MEMORY_BASE[name]:  # sp, or a register the test points into rw data
-                args.append(draw(st.sampled_from(_BASES)))
-            elif name in MEMORY_BASE and at == MEMORY_OFFSET[name]:
-                args.append(draw(st.one_of(_NEAR, _NEAR, _NEAR, _IMMS)))  # (one_of picks a branch uniformly)
-            elif slot == "r":  # mostly not the base registers, so that the accesses after keep working
-                args.append(draw(st.sampled_from(_OTHERS) if at == 0 and name in WRITES_FIRST else st.integers(0, 12)))
-            elif slot == "i":
-                memory = name.startswith(("load_", "store_")) and name != "load_imm"
-                args.append(draw(st.one_of(_ADDRESSES, _ADDRESSES, _IMMS) if memory else _IMMS))
-            elif slot == "q":
-                args.append(draw(st.integers(0, 2**64 - 1)))
-            else:
-                args.append((_TARGET, draw(st.integers(0, count - 1))))
-        body.append((name, args))
+    body = [_instruction(draw, _NAMES, count, _OTHERS) for _ in range(count)]
     table = draw(st.lists(st.integers(0, count - 1), max_size=4))
     return _lay_out(body, table)
+
+
+def _instruction(draw: st.DrawFn, names: list[str], count: int, written: tuple[int, ...]) -> tuple[str, list]:
+    """One of `names` with operands of its kinds; a register it writes is one of `written`, a target one of `count`
+    instructions (as (_TARGET, index), for _lay_out)."""
+    name = draw(st.sampled_from(names))
+    args: list = []
+    for at, slot in enumerate(_SLOTS[KIND[name]]):
+        if name in MEMORY_BASE and at == MEMORY_BASE[name]:  # sp, or a register the test points into rw data
+            args.append(draw(st.sampled_from(_BASES)))
+        elif name in MEMORY_BASE and at == MEMORY_OFFSET[name]:
+            args.append(draw(st.one_of(_NEAR, _NEAR, _NEAR, _IMMS)))  # (one_of picks a branch uniformly)
+        elif slot == "r":  # mostly not the base registers, so that the accesses after keep working
+            args.append(draw(st.sampled_from(written) if at == 0 and name in WRITES_FIRST else st.integers(0, 12)))
+        elif slot == "i":
+            memory = name.startswith(("load_", "store_")) and name != "load_imm"
+            args.append(draw(st.one_of(_ADDRESSES, _ADDRESSES, _IMMS) if memory else _IMMS))
+        elif slot == "q":
+            args.append(draw(st.integers(0, 2**64 - 1)))
+        else:
+            args.append((_TARGET, draw(st.integers(0, count - 1))))
+    return name, args
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -198,6 +202,29 @@ def test_fuzz_structured_programs(program, regs, gas) -> None:
     blob = ProgramBlob(code=code, bitmask=bitmask, jump_table=tuple(table), ro_data_size=16, ro_data=bytes(range(16)),
                        rw_data_size=4096, rw_data=bytes(range(256)) * 16, stack_size=4096)  # fmt: skip
     assert Module(blob).memory_map.rw_data_address == _RW
+    assert outcome(blob, "jit", regs, gas) == outcome(blob, "interpreter", regs, gas)
+
+
+_STRAIGHT = [n for n in _NAMES if "t" not in _SLOTS[KIND[n]] and n not in TERMINATORS and n != "ecalli"]
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data(), iterations=st.integers(1, 12), regs=st.lists(_REG_VALUES, min_size=13, max_size=13),
+       gas=st.integers(0, 300))  # fmt: skip
+def test_fuzz_unrolled_loops(data, iterations, regs, gas) -> None:
+    """One-block loops of random straight-line instructions (memory accesses around the regions' ends included)
+    counted down in a register they never write: the unrolled copies, their exits, faults and the gas they give back
+    agree with the interpreter."""
+    size = data.draw(st.integers(1, 14))
+    body = [_instruction(data.draw, _STRAIGHT, 0, _OTHERS[:-1]) for _ in range(size)]  # never r12, the counter
+    loop = [("load_imm", [12, iterations]), *body, ("add_imm_64", [12, 12, -1]),
+            ("branch_not_eq_imm", [12, 0, (_TARGET, 1)])]  # fmt: skip
+    insts, _ = _lay_out(loop, [])
+    regs = list(regs)
+    regs[1], regs[7], regs[8] = 0xFFFE0000 - 0x800, _RW, _RW + 0x800
+    code, bitmask = assemble_code(REVIVE_V1, insts + [("trap", ())])
+    blob = ProgramBlob(code=code, bitmask=bitmask, ro_data_size=16, ro_data=bytes(range(16)), rw_data_size=4096,
+                       rw_data=bytes(range(256)) * 16, stack_size=4096)  # fmt: skip
     assert outcome(blob, "jit", regs, gas) == outcome(blob, "interpreter", regs, gas)
 
 
@@ -374,6 +401,24 @@ def test_all_thirteen_registers_in_a_loop() -> None:
     assert kind is K.TRAP and final[1] == 0 and gas == 10_000 - 2 - 10 * (len(body) + 2) - 1  # ten iterations
 
 
+@pytest.mark.parametrize("name", [n for n in _NAMES if KIND[n] is Kind.REG_REG_REG])
+def test_three_register_instructions_with_every_placement(name: str) -> None:
+    """Each three-register instruction with its registers in host registers or context slots, and aliased every way
+    (d = x, d = y, x = y): an ecalli after each one records all registers, compared with the interpreter's."""
+    from pvmkit.pvm.jit.compiler import allocate
+
+    hot = [("add_64", (r, r, r)) for r in range(10)] + [("load_imm", (0, 5)), ("branch_eq_imm", (0, 6, 0))]
+    combos = list(itertools.product((2, 11, 12), repeat=3))
+    blob = _prog(hot + [step for combo in combos for step in ((name, combo), ("ecalli", (0,)))] + [("trap", ())])
+    where = allocate(*Module(blob).code.decoded()[:2])
+    assert type(where[2]) is int and type(where[11]) is not int and type(where[12]) is not int
+    regs = [(0x9E3779B97F4A7C15 * (i + 1)) % 2**64 for i in range(13)]
+    regs[11], regs[12] = 0xFFFFFFFF80000001, 0x3F  # a negative 32-bit half, a shift count
+    jit = outcome(blob, "jit", regs, 10_000)
+    assert jit == outcome(blob, "interpreter", regs, 10_000)
+    assert len(jit[0]) == len(combos) + 1
+
+
 def test_many_live_instances_keep_their_own_state() -> None:
     """Contexts come from a pool, 64 per native code page: more live instances than that, of two modules,
     interleaved through host calls, then dropped and their contexts reused, never see each other's state."""
@@ -544,7 +589,7 @@ def test_on_disk_cache_is_used_and_validated(tmp_path, monkeypatch: pytest.Monke
     good = cache.load(entries[0].stem)
     assert good is not None
     fields = (good.code, good.entry, good.bad_target, good.charged, good.uncharged, good.jump_table,
-              good.native_instructions, good.fault, good.inline_end)  # fmt: skip
+              good.native_instructions, good.fault, good.inline_end, good.unrolled)  # fmt: skip
 
     def store(entry: tuple) -> None:
         payload = marshal.dumps(entry)
@@ -554,7 +599,8 @@ def test_on_disk_cache_is_used_and_validated(tmp_path, monkeypatch: pytest.Monke
     assert cache.load(entries[0].stem) == good  # so each refusal below is the one field's doing
     code_len = len(good.code)
     for at, value in ((3, list(good.charged.items())), (4, {0: code_len}), (3, {0: -1}), (5, 7), (1, 10**9),
-                      (7, code_len), (7, "0"), (8, code_len + 1), (8, -1), (6, None)):  # fmt: skip
+                      (7, code_len), (7, "0"), (8, code_len + 1), (8, -1), (6, None), (9, None), (9, [(0, 0)]),
+                      (9, [(code_len, 0, 0)]), (9, [(0, 0, -1)]), (9, [(4, 0, 0), (4, 0, 0)])):  # fmt: skip
         bad = list(fields)
         bad[at] = value
         store(tuple(bad))
@@ -815,6 +861,78 @@ pub @main:
     assert inst.regs[12] == 7 and inst.read_memory(0x20000, 17) == bytes([55] * 16 + [0])
 
 
+_COUNTDOWN = """
+pub @main:
+@loop:
+    a1 = a1 + a0
+    a0 = a0 - 1
+    jump @loop if a0 != 0
+    trap
+"""
+
+
+@pytest.mark.parametrize("iterations", range(1, 10))
+def test_unrolled_loops_charge_gas_exactly(iterations: int) -> None:
+    """A one-block loop also runs unrolled 4 times under one gas check of 4 iterations' cost: leaving it after any
+    copy, and running out of gas anywhere, must leave the state and gas one-instruction-at-a-time charging leaves.
+    Every gas amount from none to enough, for loops of 1 to 9 iterations (left after each of the 4 copies)."""
+    from pvmkit.pvm.asm import assemble
+    from pvmkit.pvm.jit.compiler import UNROLL, JitCompiler
+
+    blob = assemble(_COUNTDOWN)
+    program = JitCompiler(Module(blob, ModuleConfig(backend="interpreter"))).compile()
+    assert UNROLL == 4 and len(program.unrolled) == 4 * 3  # 4 copies of 2 instructions and the branch
+    regs = [0] * 13
+    regs[7] = iterations
+    for gas in range(3 * iterations + 16):  # up to enough for 4 more iterations at the last head than it runs
+        jit = outcome(blob, "jit", regs, gas, memory=False)
+        assert jit == outcome(blob, "interpreter", regs, gas, memory=False), gas
+    kind, pc, _, _, final, left = jit[0][-1]
+    assert kind is K.TRAP and final[8] == iterations * (iterations + 1) // 2 and left == 15 - 1  # 3 per iteration
+
+
+@pytest.mark.parametrize("before", range(1, 10))
+def test_a_fault_in_an_unrolled_copy_gives_back_the_gas_of_the_copies_after_it(before: int) -> None:
+    """A memset running off the end of rw data faults in one of the 4 copies, which were charged together: the trap
+    must come with the gas charged up to that iteration, as in the interpreter."""
+    from pvmkit.pvm.asm import assemble
+
+    blob = assemble("""
+%rw_data_size = 4096
+pub @main:
+@loop:
+    u8 [a0] = a1
+    a0 = a0 + 1
+    jump @loop if a0 != a2
+    trap
+""")
+    regs = [0] * 13
+    regs[7], regs[8], regs[9] = 0x21000 - before, 0x5A, 0x22000  # rw data is 0x20000..0x21000
+    jit = outcome(blob, "jit", regs, 1000)
+    assert jit == outcome(blob, "interpreter", regs, 1000)
+    kind, pc, _, _, final, gas = jit[0][-1]
+    assert kind is K.TRAP and pc == 0 and final[7] == 0x21000 and gas == 1000 - 3 * (before + 1)
+    assert jit[1]["rw"][-before:] == b"\x5a" * before
+
+
+def test_a_loop_whose_code_is_not_copyable_is_not_unrolled(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The compiler picks loops to unroll by their instructions' names; one whose code turns out to exit (here an
+    emitter made to hand its instruction back to the interpreter) keeps only its own code, the jump to the unrolled
+    copy turned into a NOP."""
+    from pvmkit.pvm.asm import assemble
+    from pvmkit.pvm.jit import compiler
+
+    monkeypatch.setattr(compiler, "TEMPLATES", {})  # (the library is process-wide: keep the broken template out)
+    monkeypatch.setitem(compiler._ROUTE, "sub_64", (lambda c, i: False, compiler._PLAIN_PATH, None, -1))
+    blob = assemble(_COUNTDOWN.replace("a0 = a0 - 1", "a0 = a0 - a3"))
+    program = compiler.JitCompiler(Module(blob, ModuleConfig(backend="interpreter"))).compile()
+    head = program.charged[0]
+    assert program.unrolled == [] and program.code[head + 4 : head + 10] == compiler._NOP6  # after cmp r15, imm8
+    regs = [0] * 13
+    regs[7], regs[10] = 9, 1
+    assert outcome(blob, "jit", regs, 100) == outcome(blob, "interpreter", regs, 100)
+
+
 def test_shared_templates_give_the_code_an_empty_library_gives() -> None:
     """compiler.TEMPLATES shares templates across compiles, keyed by where registers live (not which guest
     registers they are). Whatever other programs filled it with,
@@ -1035,8 +1153,9 @@ def test_disasm_native_shows_each_instructions_code(monkeypatch: pytest.MonkeyPa
     pcs = [i.pc for i in Module(blob).code.listing()]
     text = disassemble(blob, annotate=listing.lines)
     assert assemble(text).code == blob.code
-    block = listing.lines(pcs[2])  # the loop's head: its gas check, then the load
-    assert block[0].split()[1:3] == ["sub", "r15,"] and any("gs:[" in line for line in block)
+    block = listing.lines(pcs[2])  # the loop's head: the jump to its unrolled copy, its gas check, then the load
+    assert [line.split()[1] for line in block[:3]] == ["cmp", "jge", "sub"] and block[2].split()[2] == "r15,"
+    assert any("gs:[" in line for line in block)
     # A fallthrough into the next block has no code of its own, only the padding that aligns the loop's head.
     assert all(line.split()[1] == "nop" for line in listing.lines(pcs[1]))
     monkeypatch.setitem(sys.modules, "capstone", None)  # without capstone: the same bytes, 16 per line

@@ -376,6 +376,16 @@ def test_gs_operands_with_32_bit_addressing():
     rejects("lea", RAX, Mem(RAX, 8, gs=True))  # lea ignores segments: the base would be silently lost
 
 
+def test_andn():
+    for d in (RAX, RBP, R12, x86.R15):
+        for v in REGS:
+            for src in (RCX, R13, Mem(RBP, 8), Mem(R12, -0x800), Mem(RAX, 0x40, gs=True)):
+                for w in WIDTHS:
+                    ops = [RNAME[w][d], RNAME[w][v], src if type(src) is int else None]
+                    text = RNAME[w][src] if type(src) is int else (gs_text(src, w) if src.gs else mem_text(src, w))
+                    check("andn", (d, v, src, w), "andn", [*ops[:2], text])
+
+
 def test_gs_base_instructions():
     for r in REGS:
         check("rdgsbase", (r,), "rdgsbase", [R64[r]])

@@ -10,6 +10,7 @@ load; an entry that fails any check is ignored and recompiled.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import marshal
 import os
 from functools import cache
@@ -60,7 +61,7 @@ def load(entry_key: str) -> JitProgram | None:
         return None
     try:
         fields = marshal.loads(payload)
-        code, entry, bad_target, charged, uncharged, table, native, fault, inline_end = fields
+        code, entry, bad_target, charged, uncharged, table, native, fault, inline_end, unrolled = fields
         # (Every native offset lies inside the code: an entry that passes the checksum is still only data.)
         ok = (isinstance(code, bytes) and isinstance(entry, int) and isinstance(bad_target, int)
               and isinstance(native, int) and 0 <= entry < len(code) and 0 <= bad_target < len(code)
@@ -69,18 +70,23 @@ def load(entry_key: str) -> JitProgram | None:
               and isinstance(charged, dict) and isinstance(uncharged, dict) and isinstance(table, list | tuple)
               and all(isinstance(k, int) and isinstance(v, int) and 0 <= v < len(code)
                       for d in (charged, uncharged) for k, v in d.items())
-              and all(t is None or isinstance(t, int) for t in table))  # fmt: skip
+              and all(t is None or isinstance(t, int) for t in table)
+              and isinstance(unrolled, list | tuple)
+              and all(isinstance(u, tuple) and len(u) == 3 and all(isinstance(v, int) for v in u)
+                      and 0 <= u[0] < len(code) and u[2] >= 0 for u in unrolled)
+              and all(a[0] < b[0] for a, b in itertools.pairwise(unrolled)))  # fmt: skip
     except (ValueError, TypeError, EOFError):
         return None
     if not ok:
         return None
-    return JitProgram(code, entry, bad_target, charged, uncharged, list(table), native, fault, inline_end)
+    return JitProgram(code, entry, bad_target, charged, uncharged, list(table), native, fault, inline_end,
+                      [tuple(u) for u in unrolled])  # fmt: skip
 
 
 def store(entry_key: str, program: JitProgram) -> None:
     payload = marshal.dumps(
         (program.code, program.entry, program.bad_target, program.charged, program.uncharged, program.jump_table,
-         program.native_instructions, program.fault, program.inline_end)
+         program.native_instructions, program.fault, program.inline_end, program.unrolled)
     )  # fmt: skip
     digest = hashlib.sha256(entry_key.encode() + payload).digest()
     target = folder()

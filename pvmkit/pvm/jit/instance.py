@@ -42,7 +42,7 @@ class CompiledModule:
         # Guest memory faults in this code resume at its fault stub; forgotten before the code is unmapped.
         number = signals.register(base, base + len(program.code), base + program.fault)
         weakref.finalize(self.exe, signals.unregister, base, number)
-        self._sites: tuple[list[int], list[int]] | None = None
+        self._sites: tuple[list[int], list[int], list[int]] | None = None
         self.entry = base + program.entry
         self.charged = {pc: base + off for pc, off in program.charged.items()}
         self.uncharged = {pc: base + off for pc, off in program.uncharged.items()}
@@ -55,18 +55,26 @@ class CompiledModule:
         self.code = module.code
         self.space_key = space.layout_key(module.memory_map, module.blob.ro_data)
 
-    def faulting_pc(self, native: int) -> int:
-        """The pc of the guest memory access whose native code lies at `native` (it faulted)."""
+    def faulting_pc(self, native: int) -> tuple[int, int]:
+        """The pc of the guest memory access whose native code lies at `native` (it faulted), and the gas to give
+        back (a fault in an unrolled loop's copy, which was charged for the copies after it)."""
         if self._sites is None:
             pairs = sorted((off, pc) for pc, off in self.program.uncharged.items())
-            self._sites = ([off for off, _ in pairs], [pc for _, pc in pairs])
-        offsets, pcs = self._sites
-        i = bisect_right(offsets, native - self.exe.address) - 1
-        pc = pcs[i] if i >= 0 else -1
+            unrolled = self.program.unrolled
+            self._sites = ([off for off, _ in pairs], [pc for _, pc in pairs], [u[0] for u in unrolled])
+        offsets, pcs, copies = self._sites
+        offset = native - self.exe.address
+        refund = 0
+        i = bisect_right(copies, offset) - 1
+        if i >= 0 and self.program.unrolled[i][1] >= 0:
+            _, pc, refund = self.program.unrolled[i]
+        else:
+            i = bisect_right(offsets, offset) - 1
+            pc = pcs[i] if i >= 0 else -1
         inst = self.code.decode(pc)[0] if pc >= 0 else None
         if inst is None or inst.name not in ACCESSES:
             raise RuntimeError(f"JIT internal error: native code faulted at {native:#x}, not at a guest memory access")
-        return pc
+        return pc, refund
 
 
 def compiled(module: Module) -> CompiledModule:
@@ -214,7 +222,8 @@ class JitInstance(Instance):
             code = enter()
             if code == _EXIT_FAULT:  # a guest memory access faulted: the interpreter runs it (and traps, say)
                 code = _EXIT_FALLBACK
-                ctx.exit_pc = jit.faulting_pc(ctx.exit_pc)
+                ctx.exit_pc, refund = jit.faulting_pc(ctx.exit_pc)
+                ctx.gas += refund
             elif code == _EXIT_SIGNALS:  # another SIGSEGV handler was installed over ours (nothing ran)
                 signals.install()
                 continue

@@ -632,6 +632,12 @@ class Assembler:
     def sar(self, dst: int | Mem, count: int | None, w: int = 64) -> None:
         self._shift(7, dst, count, w)
 
+    def andn(self, dst: int, inverted: int, src: int | Mem, w: int = 64) -> None:
+        """``andn dst, inverted, src``: dst = ~inverted & src (BMI1)."""
+        if w != 64 and w != 32:
+            _bad_width(w)
+        self._vex_0f38(0, w, 0xF2, dst, inverted, src)
+
     def shlx(self, dst: int, src: int | Mem, count: int, w: int = 64) -> None:
         if w != 64 and w != 32:
             _bad_width(w)
