@@ -215,13 +215,19 @@ def test_fuzz_unrolled_loops(data, iterations, regs, gas) -> None:
     """One-block loops of random straight-line instructions (memory accesses around the regions' ends included)
     counted down in a register they never write: the unrolled copies, their exits, faults and the gas they give back
     agree with the interpreter."""
-    size = data.draw(st.integers(1, 14))
-    body = [_instruction(data.draw, _STRAIGHT, 0, _OTHERS[:-1]) for _ in range(size)]  # never r12, the counter
+    size = data.draw(st.integers(1, 12))
+    body = [_instruction(data.draw, _STRAIGHT, 0, _OTHERS[:-2]) for _ in range(size)]  # never r12 (the count), r11
+    # Pointers stepped through memory (the unrolled copies step such a register once per round), off the ends too.
+    for base, step in data.draw(st.lists(st.tuples(st.sampled_from(_BASES), st.sampled_from([-8, -1, 1, 4, 8, 0x100])),
+                                         max_size=2)):  # fmt: skip
+        body.insert(data.draw(st.integers(0, len(body))), ("add_imm_64", [base, base, step]))
+    # The count as the branch's left operand or (against r11 = 0) its right one.
+    branch = data.draw(st.sampled_from([("branch_not_eq_imm", [12, 0]), ("branch_less_unsigned", [11, 12])]))
     loop = [("load_imm", [12, iterations]), *body, ("add_imm_64", [12, 12, -1]),
-            ("branch_not_eq_imm", [12, 0, (_TARGET, 1)])]  # fmt: skip
+            (branch[0], [*branch[1], (_TARGET, 1)])]  # fmt: skip
     insts, _ = _lay_out(loop, [])
     regs = list(regs)
-    regs[1], regs[7], regs[8] = 0xFFFE0000 - 0x800, _RW, _RW + 0x800
+    regs[1], regs[7], regs[8], regs[11] = 0xFFFE0000 - 0x800, _RW, _RW + 0x800, 0
     code, bitmask = assemble_code(REVIVE_V1, insts + [("trap", ())])
     blob = ProgramBlob(code=code, bitmask=bitmask, ro_data_size=16, ro_data=bytes(range(16)), rw_data_size=4096,
                        rw_data=bytes(range(256)) * 16, stack_size=4096)  # fmt: skip
@@ -600,7 +606,8 @@ def test_on_disk_cache_is_used_and_validated(tmp_path, monkeypatch: pytest.Monke
     code_len = len(good.code)
     for at, value in ((3, list(good.charged.items())), (4, {0: code_len}), (3, {0: -1}), (5, 7), (1, 10**9),
                       (7, code_len), (7, "0"), (8, code_len + 1), (8, -1), (6, None), (9, None), (9, [(0, 0)]),
-                      (9, [(code_len, 0, 0)]), (9, [(0, 0, -1)]), (9, [(4, 0, 0), (4, 0, 0)])):  # fmt: skip
+                      (9, [(code_len, 0, 0, ())]), (9, [(0, 0, -1, ())]), (9, [(4, 0, 0, ()), (4, 0, 0, ())]),
+                      (9, [(0, 0, 0, ((13, 1),))]), (9, [(0, 0, 0)])):  # fmt: skip
         bad = list(fields)
         bad[at] = value
         store(tuple(bad))
@@ -871,30 +878,54 @@ pub @main:
 """
 
 
-@pytest.mark.parametrize("iterations", range(1, 10))
-def test_unrolled_loops_charge_gas_exactly(iterations: int) -> None:
-    """A one-block loop also runs unrolled 4 times under one gas check of 4 iterations' cost: leaving it after any
+_POINTER_LOOP = """
+%rw_data_size = 4096
+pub @main:
+@loop:
+    a3 = u32 [a2]
+    a1 = a1 + a3
+    u32 [a2 + 4] = a1
+    a2 = a2 + 4
+    a0 = a0 - 1
+    jump @loop if a0 != 0
+    trap
+"""
+
+
+@pytest.mark.parametrize("iterations", range(1, 18))
+@pytest.mark.parametrize("source", [_COUNTDOWN, _POINTER_LOOP], ids=["countdown", "pointer"])
+def test_unrolled_loops_charge_gas_exactly(source: str, iterations: int) -> None:
+    """A one-block loop also runs unrolled 8 times under one gas check of 8 iterations' cost: leaving it after any
     copy, and running out of gas anywhere, must leave the state and gas one-instruction-at-a-time charging leaves.
-    Every gas amount from none to enough, for loops of 1 to 9 iterations (left after each of the 4 copies)."""
+    Every gas amount from none to enough, for loops of 1 to 17 iterations (left after each of the 8 copies). In the
+    pointer loop, a2 (a base) and a0 (a count) are stepped once per round; in the countdown a0 is a sum's operand."""
     from pvmkit.pvm.asm import assemble
     from pvmkit.pvm.jit.compiler import UNROLL, JitCompiler
 
-    blob = assemble(_COUNTDOWN)
+    blob = assemble(source)
     program = JitCompiler(Module(blob, ModuleConfig(backend="interpreter"))).compile()
-    assert UNROLL == 4 and len(program.unrolled) == 4 * 3  # 4 copies of 2 instructions and the branch
+    cost = 3 if source is _COUNTDOWN else 6
+    # Sites: each copy's branch and instructions, but the steps that wait for the round's last copy.
+    assert UNROLL == 8 and len(program.unrolled) == (8 * 3 if source is _COUNTDOWN else 8 * 4 + 2)
+    assert source is _COUNTDOWN or {r for *_, behind in program.unrolled for r, _ in behind} == {7, 9}  # a0, a2
     regs = [0] * 13
-    regs[7] = iterations
-    for gas in range(3 * iterations + 16):  # up to enough for 4 more iterations at the last head than it runs
-        jit = outcome(blob, "jit", regs, gas, memory=False)
-        assert jit == outcome(blob, "interpreter", regs, gas, memory=False), gas
+    regs[7], regs[9] = iterations, 0x20000
+    for gas in range(cost * iterations + 8 * cost + 4):  # up to enough for 8 more iterations than it runs
+        jit = outcome(blob, "jit", regs, gas)
+        assert jit == outcome(blob, "interpreter", regs, gas), gas
     kind, pc, _, _, final, left = jit[0][-1]
-    assert kind is K.TRAP and final[8] == iterations * (iterations + 1) // 2 and left == 15 - 1  # 3 per iteration
+    assert kind is K.TRAP and left == 8 * cost + 3 - 1  # cost per iteration, 1 for the trap
+    if source is _COUNTDOWN:
+        assert final[8] == iterations * (iterations + 1) // 2
+    else:
+        assert final[9] == 0x20000 + 4 * iterations and final[7] == 0
 
 
-@pytest.mark.parametrize("before", range(1, 10))
+@pytest.mark.parametrize("before", range(1, 18))
 def test_a_fault_in_an_unrolled_copy_gives_back_the_gas_of_the_copies_after_it(before: int) -> None:
-    """A memset running off the end of rw data faults in one of the 4 copies, which were charged together: the trap
-    must come with the gas charged up to that iteration, as in the interpreter."""
+    """A memset running off the end of rw data faults in one of the 8 copies, which were charged together: the trap
+    must come with the gas charged up to that iteration, and its pointer (stepped once per round natively) where the
+    interpreter has it."""
     from pvmkit.pvm.asm import assemble
 
     blob = assemble("""

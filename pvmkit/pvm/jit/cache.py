@@ -72,8 +72,10 @@ def load(entry_key: str) -> JitProgram | None:
                       for d in (charged, uncharged) for k, v in d.items())
               and all(t is None or isinstance(t, int) for t in table)
               and isinstance(unrolled, list | tuple)
-              and all(isinstance(u, tuple) and len(u) == 3 and all(isinstance(v, int) for v in u)
-                      and 0 <= u[0] < len(code) and u[2] >= 0 for u in unrolled)
+              and all(isinstance(u, tuple) and len(u) == 4 and all(isinstance(v, int) for v in u[:3])
+                      and 0 <= u[0] < len(code) and u[2] >= 0 and isinstance(u[3], tuple)
+                      and all(isinstance(d, tuple) and len(d) == 2 and 0 <= d[0] < 13 and isinstance(d[1], int)
+                              for d in u[3]) for u in unrolled)
               and all(a[0] < b[0] for a, b in itertools.pairwise(unrolled)))  # fmt: skip
     except (ValueError, TypeError, EOFError):
         return None

@@ -55,9 +55,10 @@ class CompiledModule:
         self.code = module.code
         self.space_key = space.layout_key(module.memory_map, module.blob.ro_data)
 
-    def faulting_pc(self, native: int) -> tuple[int, int]:
-        """The pc of the guest memory access whose native code lies at `native` (it faulted), and the gas to give
-        back (a fault in an unrolled loop's copy, which was charged for the copies after it)."""
+    def faulting_pc(self, native: int) -> tuple[int, int, tuple[tuple[int, int], ...]]:
+        """The pc of the guest memory access whose native code lies at `native` (it faulted), and for a fault in an
+        unrolled loop's copy (compiler.unrolled_loop) the gas to give back, charged for the copies after it, and
+        what to add to registers stepped once per round to make them the guest's."""
         if self._sites is None:
             pairs = sorted((off, pc) for pc, off in self.program.uncharged.items())
             unrolled = self.program.unrolled
@@ -67,14 +68,15 @@ class CompiledModule:
         refund = 0
         i = bisect_right(copies, offset) - 1
         if i >= 0 and self.program.unrolled[i][1] >= 0:
-            _, pc, refund = self.program.unrolled[i]
+            _, pc, refund, behind = self.program.unrolled[i]
         else:
+            behind = ()
             i = bisect_right(offsets, offset) - 1
             pc = pcs[i] if i >= 0 else -1
         inst = self.code.decode(pc)[0] if pc >= 0 else None
         if inst is None or inst.name not in ACCESSES:
             raise RuntimeError(f"JIT internal error: native code faulted at {native:#x}, not at a guest memory access")
-        return pc, refund
+        return pc, refund, behind
 
 
 def compiled(module: Module) -> CompiledModule:
@@ -222,8 +224,10 @@ class JitInstance(Instance):
             code = enter()
             if code == _EXIT_FAULT:  # a guest memory access faulted: the interpreter runs it (and traps, say)
                 code = _EXIT_FALLBACK
-                ctx.exit_pc, refund = jit.faulting_pc(ctx.exit_pc)
+                ctx.exit_pc, refund, behind = jit.faulting_pc(ctx.exit_pc)
                 ctx.gas += refund
+                for r, d in behind:
+                    ctx.regs[r] = (ctx.regs[r] + d) & 0xFFFFFFFFFFFFFFFF
             elif code == _EXIT_SIGNALS:  # another SIGSEGV handler was installed over ours (nothing ran)
                 signals.install()
                 continue
