@@ -90,16 +90,20 @@ _REG_OPERANDS = {Kind.REG_IMM: 1, Kind.REG_IMM64: 1, Kind.REG_IMM_IMM: 1, Kind.R
                  Kind.REG_REG_IMM: 2, Kind.REG_REG_OFFSET: 2, Kind.REG_REG_IMM_IMM: 2, Kind.REG_REG_REG: 3}  # fmt: skip
 _REG_COUNT = {name: _REG_OPERANDS.get(kind, 0) for name, kind in KIND.items()} | {INVALID: 0}
 _BACKWARD_CANDIDATES = BRANCHES | {"jump"}
+_MARKS = _BACKWARD_CANDIDATES | {"load_imm_and_jump"}
 
 
-def allocate(pcs: list[int], forms: list[tuple[str, tuple[int, ...]]]) -> tuple[int | Mem, ...]:
+def allocate(pcs: list[int], forms: list[tuple[str, tuple[int, ...]]], jumps: list[int] | None = None
+             ) -> tuple[int | Mem, ...]:  # fmt: skip
     """Where each guest register lives (`Code.decoded()` lists): the most used ones get host registers. A use counts
     16 times more for each backward branch or jump that spans it (a loop), found with one prefix sum over instruction
-    indices."""
+    indices. `jumps`: the indices of the jumps, branches and calls (_jumps), if the caller has them."""
     n_forms = len(forms)
     depth = [0] * (n_forms + 1)
-    jumps = _BACKWARD_CANDIDATES
-    for i in [i for i, form in enumerate(forms) if form[0] in jumps]:
+    backward = _BACKWARD_CANDIDATES
+    for i in _jumps(forms) if jumps is None else jumps:
+        if forms[i][0] not in backward:
+            continue
         target = forms[i][1][-1]
         start = bisect_left(pcs, target, 0, n_forms)  # pcs ascend
         if start <= i and pcs[start] == target:
@@ -132,29 +136,36 @@ def allocate(pcs: list[int], forms: list[tuple[str, tuple[int, ...]]]) -> tuple[
 HEAD_ALIGN = 64
 
 
+def _jumps(forms: list[tuple[str, tuple[int, ...]]]) -> list[int]:
+    """Indices of the jumps and branches (backward ones may close loops) and calls with a target."""
+    marks = _MARKS
+    return [i for i, form in enumerate(forms) if form[0] in marks]
+
+
 def _aligned_heads(pcs: list[int], forms: list[tuple[str, tuple[int, ...]]], ends: list[int],
-                   valid: frozenset[int]) -> tuple[set[int], dict[int, int]]:  # fmt: skip
+                   valid: frozenset[int], jumps: list[int]) -> tuple[set[int], dict[int, int]]:  # fmt: skip
     """Starts of one-block loops (a block that ends by branching or jumping to its start) and targets of calls; and
     the one-block loops to unroll (see JitCompiler.unrolled_loop), start → cost: those that end in a conditional
     branch, continue into a block, have at most UNROLL_MAX instructions and only ones that may be templates."""
     heads = set()
     unroll: dict[int, int] = {}
-    start = first = -1  # the current block's start and its index
-    pure = False  # the block has only instructions that may be copied
-    loop_ends, branches, routes = _BACKWARD_CANDIDATES, BRANCHES, _UNROLLABLE
-    for k, (name, args) in enumerate(forms):
-        pc = pcs[k]
-        if pc in valid:
-            start, first, pure = pc, k, True
-        if name in loop_ends:
-            if args[-1] == start:
-                heads.add(start)
-                if pure and name in branches and k - first < UNROLL_MAX and ends[k] in valid:
-                    unroll[start] = k - first + 1
-        elif name == "load_imm_and_jump" and args[0] == 0:  # ra = return address: a call
-            heads.add(args[-1])
-        elif name not in routes:
-            pure = False
+    n_forms = len(forms)
+    for k in jumps:
+        name, args = forms[k]
+        target = args[-1]
+        if name == "load_imm_and_jump":
+            if args[0] == 0:  # ra = return address: a call
+                heads.add(target)
+            continue
+        if target not in valid:
+            continue
+        first = bisect_left(pcs, target, 0, n_forms)
+        if first > k or any(pc in valid for pc in pcs[first + 1 : k + 1]):
+            continue  # not a jump back to the start of its own block
+        heads.add(target)
+        if (name in BRANCHES and k - first < UNROLL_MAX and ends[k] in valid
+                and all(form[0] in _UNROLLABLE for form in forms[first:k])):  # fmt: skip
+            unroll[target] = k - first + 1
     return heads, unroll
 
 
@@ -337,7 +348,8 @@ class JitCompiler:
     def _compile(self) -> JitProgram:
         a, code = self.a, self.code
         pcs, forms, ends = code.decoded()
-        self.regs = allocate(pcs, forms)
+        jumps = _jumps(forms)
+        self.regs = allocate(pcs, forms, jumps)
         entry = a.offset()  # reached from space.Space.enter with r13 set and the callee-saved registers pushed
         a.mov(_RSP_BASE, RSP)
         a.lea(RAX, Mem(RSP, -8 * rt.NATIVE_CALL_DEPTH))
@@ -353,7 +365,7 @@ class JitCompiler:
         charged: dict[int, int] = {}
         uncharged: dict[int, int] = {}
         valid = self.valid = code.valid_targets()
-        heads, unroll = _aligned_heads(pcs, forms, ends, valid)
+        heads, unroll = _aligned_heads(pcs, forms, ends, valid, jumps)
         if self.dynamic:
             unroll = {}  # (memory accesses leave native code)
         patch_at, cost = -1, 0
@@ -376,13 +388,14 @@ class JitCompiler:
                 if pc in unroll:
                     loop = self.loop_head(pc, unroll[pc], k)
                 patch_at, cost = self.gas_check(pc), 0
-            uncharged[pc] = len(out)
+            start = uncharged[pc] = len(out)
             cost += 1
-            start = len(out)
             same = done.get(form)
             if same is not None:
                 out += same
                 repeated += 1
+                if loop is None:
+                    continue
                 copied = True
             else:
                 copied = instruction(new(cls, (pc, *form, ends[k])))
