@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from pvmkit.pvm.blob import ProgramBlob
 from pvmkit.pvm.interpreter import InterruptKind, Module, ModuleConfig
-from pvmkit.pvm.isa import KIND, MEMORY_BASE, MEMORY_OFFSET, REVIVE_V1, TERMINATORS, WRITES_FIRST, Kind
+from pvmkit.pvm.isa import BRANCHES, KIND, MEMORY_BASE, MEMORY_OFFSET, REVIVE_V1, TERMINATORS, WRITES_FIRST, Kind
 from pvmkit.pvm.jit import is_supported
 from pvmkit.pvm.program import assemble_code
 
@@ -905,8 +905,9 @@ def test_unrolled_loops_charge_gas_exactly(source: str, iterations: int) -> None
     blob = assemble(source)
     program = JitCompiler(Module(blob, ModuleConfig(backend="interpreter"))).compile()
     cost = 3 if source is _COUNTDOWN else 6
-    # Sites: each copy's branch and instructions, but the steps that wait for the round's last copy.
-    assert UNROLL == 8 and len(program.unrolled) == (8 * 3 if source is _COUNTDOWN else 8 * 4 + 2)
+    # Sites: each copy's instructions (but the steps that wait for the round's last copy) and branches. The pointer
+    # loop also has the copies without branches that run when its count shows none of them leaves (trip_guard).
+    assert UNROLL == 8 and len(program.unrolled) == (8 * 3 if source is _COUNTDOWN else 7 * 3 + 5 + 1 + 8 * 4 + 2)
     assert source is _COUNTDOWN or {r for *_, behind in program.unrolled for r, _ in behind} == {7, 9}  # a0, a2
     regs = [0] * 13
     regs[7], regs[9] = iterations, 0x20000
@@ -919,6 +920,45 @@ def test_unrolled_loops_charge_gas_exactly(source: str, iterations: int) -> None
         assert final[8] == iterations * (iterations + 1) // 2
     else:
         assert final[9] == 0x20000 + 4 * iterations and final[7] == 0
+
+
+@pytest.mark.parametrize("name", sorted(BRANCHES))
+def test_unrolled_copies_skip_their_branches_only_when_none_would_leave(name: str) -> None:
+    """trip_guard lets the copies of a round run without their branches when the stepped operand's values over the
+    round cannot make the branch leave: every branch, the count on either side, stepped up or down, from values next
+    to the comparison's bound and to the unsigned and signed wrap-arounds, agrees with the interpreter."""
+    from pvmkit.pvm.jit.compiler import JitCompiler
+
+    imm = name.endswith("_imm")
+    sides = ("left",) if imm else ("left", "right")
+    bounds = [100, -5, 0x7FFFFFFF] if imm else [100, -5, 2**63 - 1, 2**64 - 3]
+    starts = [90, 100, 104, 2**63 - 12, 2**63 + 4, 2**64 - 12, 3]
+    guarded = 0
+    for side, step, c in itertools.product(sides, (-3, 1, 8), bounds):
+        v, other = (7, 8) if side == "left" else (8, 7)  # a0 is stepped; a1 is the other operand
+        args = (7, c) if imm else (7, 8) if side == "left" else (8, 7)
+        blob = _prog([("add_imm_64", (9, 9, 1)), ("add_imm_64", (7, 7, step)), (name, (*args, 0)), ("trap", ())])
+        program = JitCompiler(Module(blob, ModuleConfig(backend="interpreter"))).compile()
+        guarded += len(program.unrolled) > 2 + 8  # more sites than the checked copies have (2 steps, 8 branches)
+        for start in starts:
+            regs = [0] * 13
+            regs[7] = start % 2**64
+            regs[8] = c % 2**64
+            jit = outcome(blob, "jit", regs, 200, memory=False)
+            assert jit == outcome(blob, "interpreter", regs, 200, memory=False), (side, step, c, start)
+    assert guarded == (0 if name.startswith("branch_eq") else len(sides) * 3 * len(bounds))
+    if imm:
+        return
+    # The other operand written in the block (a1 -= the iteration count): its value at the round's start says
+    # nothing about the copies after, so no guard; the loop leaves as the interpreter's does.
+    blob = _prog([("add_imm_64", (9, 9, 1)), ("add_imm_64", (7, 7, 1)), ("sub_64", (8, 8, 9)), (name, (7, 8, 0)),
+                  ("trap", ())])  # fmt: skip
+    program = JitCompiler(Module(blob, ModuleConfig(backend="interpreter"))).compile()
+    assert len(program.unrolled) == 7 * 3 + 4  # the checked copies only (a2 is not stepped: sub_64 reads it)
+    regs = [0] * 13
+    regs[8] = 200
+    jit = outcome(blob, "jit", regs, 1000, memory=False)
+    assert jit == outcome(blob, "interpreter", regs, 1000, memory=False)
 
 
 @pytest.mark.parametrize("before", range(1, 18))

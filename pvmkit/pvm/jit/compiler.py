@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from .. import semantics as sem
-from ..isa import BRANCHES, INVALID, KIND, MEMORY_BASE, MEMORY_OFFSET, TERMINATORS, Kind
+from ..isa import BRANCHES, INVALID, KIND, MEMORY_BASE, MEMORY_OFFSET, TERMINATORS, WRITES_FIRST, Kind
 from ..program import RETURN_TO_HOST, Instruction
 from . import runtime as rt
 from .x86 import (
@@ -63,6 +63,7 @@ from .x86 import (
     L,
     Label,
     Mem,
+    O,
     S,
     Z,
 )  # fmt: skip
@@ -241,6 +242,9 @@ class _Loop:
 
 
 _NOP6 = b"\x66\x0f\x1f\x44\x00\x00"
+# Condition codes for the comparison with its operands swapped (cmp a, b vs cmp b, a), and the signed ones.
+_SWAPPED = {B: A, AE: BE, BE: AE, A: B, L: G, GE: LE, LE: GE, G: L, NE: NE, E: E}
+_SIGNED_CC = frozenset({L, GE, LE, G})
 
 
 @dataclass
@@ -477,14 +481,16 @@ class JitCompiler:
         A register the block only steps by a constant and otherwise uses as an address base or in the branch (a
         pointer or a count, see _stepped) is stepped once per round, in the last copy: the copies before address from
         it with their offsets moved and compare its value plus their steps, so they do not wait on each other. Leaving
-        early steps it by what was skipped, and a fault says how far its register is behind (JitProgram.unrolled)."""
+        early steps it by what was skipped, and a fault says how far its register is behind (JitProgram.unrolled).
+        When the branch compares such a register with one the block never writes (or an immediate), a check at the
+        round's start (trip_guard) can show that none of the copies before the last leaves: then they run without
+        their branches."""
         a = self.a
-        out = a.code
         native = self.native  # (instructions emitted again here are not more instructions translated)
         a.align(HEAD_ALIGN)
         a.bind(loop.unrolled)
         total = UNROLL * loop.cost
-        short = Label()
+        short, checked = Label(), Label()
         a.sub(GAS, Imm(total))
         a.jcc(S, short)
         name, (x, y, _) = loop.branch
@@ -492,40 +498,27 @@ class JitCompiler:
         right: int | Imm = Imm(sem.i32(y)) if name.endswith("_imm") else y
         after = self.charged(loop.next_pc)
         steps = _stepped(loop.body, loop.branch)
-        sites = self.unrolled
+        if self.trip_guard(loop, steps, checked):
+            for copy in range(1, UNROLL + 1):
+                self.unrolled_copy(loop, copy, steps)
+            self.unrolled.append((len(a.code), -1, 0, ()))  # the branch (it cannot fault)
+            self.compare_ahead(x, 0, right if type(right) is Imm else (right, 0))
+            a.jcc(cc, loop.unrolled)
+            a.jmp(after)
+            a.bind(checked)
         leave = []
-        new, cls = tuple.__new__, Instruction
         for copy in range(1, UNROLL + 1):
-            refund = (UNROLL - copy) * loop.cost
-            behind = dict.fromkeys(steps, 0)  # how far each stepped register's host value is behind the guest's
-            if copy > 1:
-                behind = {r: (copy - 1) * step for r, step in steps.items()}
-            for code, pc, (op, args), next_pc in loop.body:
-                if op == "add_imm_64" and args[0] in steps:
-                    r = args[0]
-                    behind[r] += steps[r]
-                    if copy == UNROLL:  # the round's last copy catches its register up
-                        sites.append((len(out), pc, refund, ()))
-                        self.instruction(new(cls, (pc, op, (r, r, behind[r]), next_pc)))
-                        behind[r] = 0
-                    continue
-                sites.append((len(out), pc, refund, tuple((r, d) for r, d in behind.items() if d)))
-                base = MEMORY_BASE.get(op)
-                if base is not None and behind.get(args[base]):
-                    at = MEMORY_OFFSET[op]
-                    moved = args[:at] + (sem.i32((args[at] + behind[args[base]]) & M32),) + args[at + 1 :]
-                    self.instruction(new(cls, (pc, op, moved, next_pc)))
-                else:
-                    out += code
-            sites.append((len(out), -1, 0, ()))  # the branch (it cannot fault)
+            behind = self.unrolled_copy(loop, copy, steps)
+            self.unrolled.append((len(a.code), -1, 0, ()))
             self.compare_ahead(x, behind.get(x, 0), right if type(right) is Imm else (right, behind.get(right, 0)))
             if copy < UNROLL:
                 exit_label = Label()
                 a.jcc(cc ^ 1, exit_label)
-                leave.append((exit_label, refund, behind))
+                leave.append((exit_label, (UNROLL - copy) * loop.cost, behind))
             else:
                 a.jcc(cc, loop.unrolled)
         a.jmp(after)
+        new, cls = tuple.__new__, Instruction
         for exit_label, refund, behind in leave:
             a.bind(exit_label)
             for r, d in behind.items():
@@ -537,6 +530,81 @@ class JitCompiler:
         a.add(GAS, Imm(total))
         a.jmp(loop.single)
         self.native = native
+
+    def unrolled_copy(self, loop: _Loop, copy: int, steps: dict[int, int]) -> dict[int, int]:
+        """The block's instructions (not its branch) as copy `copy` of unrolled_loop's round, with their sites;
+        returns how far each stepped register is behind after it (all 0 after the last copy, which steps them)."""
+        out, sites = self.a.code, self.unrolled
+        new, cls = tuple.__new__, Instruction
+        refund = (UNROLL - copy) * loop.cost
+        behind = {r: (copy - 1) * step for r, step in steps.items()}  # host value + this = the guest's
+        for code, pc, (op, args), next_pc in loop.body:
+            if op == "add_imm_64" and args[0] in steps:
+                r = args[0]
+                behind[r] += steps[r]
+                if copy == UNROLL:  # the round's last copy catches its register up
+                    sites.append((len(out), pc, refund, ()))
+                    self.instruction(new(cls, (pc, op, (r, r, behind[r]), next_pc)))
+                    behind[r] = 0
+                continue
+            sites.append((len(out), pc, refund, tuple((r, d) for r, d in behind.items() if d)))
+            base = MEMORY_BASE.get(op)
+            if base is not None and behind.get(args[base]):
+                at = MEMORY_OFFSET[op]
+                moved = args[:at] + (sem.i32((args[at] + behind[args[base]]) & M32),) + args[at + 1 :]
+                self.instruction(new(cls, (pc, op, moved, next_pc)))
+            else:
+                out += code
+        return behind
+
+    def trip_guard(self, loop: _Loop, steps: dict[int, int], checked: Label) -> bool:
+        """Jump to `checked` unless the branch of every copy before the last will continue the loop; False (and no
+        code) for a branch this cannot tell. One operand must be stepped (by s per iteration), the other an immediate
+        or a register the block never writes, c: over copies 1..UNROLL-1 the stepped value goes from v + s to
+        v + (UNROLL-1)s, monotonically unless that wraps (checked, unsigned or signed as the comparison), so an order
+        holds at every copy when it holds at both ends, and != when c lies outside them."""
+        name, (x, y, _) = loop.branch
+        imm = name.endswith("_imm")
+        sx, sy = steps.get(x, 0), 0 if imm else steps.get(y, 0)
+        if (sx == 0) == (sy == 0):
+            return False
+        stepped, step, other = (x, sx, y) if sx else (y, sy, x)
+        written = {args[0] for _, _, (op, args), _ in loop.body if op in WRITES_FIRST}
+        if not (imm and stepped == x) and other in written:
+            return False
+        cc = _BRANCH_CC[name.removeprefix("branch_").removesuffix("_imm")]
+        if cc == E:
+            return False
+        if stepped != x:
+            cc = _SWAPPED[cc]  # as `cmp stepped, c`
+        a, regs = self.a, self.regs
+        c: int | Mem | Imm = Imm(sem.i32(y)) if imm else regs[other]
+        far = (UNROLL - 1) * step
+        a.mov(RAX, regs[stepped])
+        a.mov(RDX, RAX)
+        a.add(RAX, Imm(step))  # v + s: no wrap when v + far has none
+        if cc in _SIGNED_CC:
+            a.add(RDX, Imm(far))
+            a.jcc(O, checked)
+        elif step > 0:
+            a.add(RDX, Imm(far))
+            a.jcc(B, checked)  # carry: v + far wrapped past 2^64
+        else:
+            a.sub(RDX, Imm(-far))
+            a.jcc(B, checked)  # borrow: v + far wrapped below 0
+        if cc == NE:
+            low, high = (RAX, RDX) if step > 0 else (RDX, RAX)
+            outside = Label()
+            a.cmp(low, c)
+            a.jcc(A, outside)  # c below the range
+            a.cmp(high, c)
+            a.jcc(AE, checked)  # c inside it
+            a.bind(outside)
+            return True
+        for end in (RAX, RDX):
+            a.cmp(end, c)
+            a.jcc(cc ^ 1, checked)
+        return True
 
     def compare_ahead(self, x: int, dx: int, y: Imm | tuple[int, int]) -> None:
         """`cmp` guest register x plus dx with an immediate or guest register y[0] plus y[1] (rax, rdx: scratch)."""
