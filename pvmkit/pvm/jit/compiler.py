@@ -245,6 +245,7 @@ _NOP6 = b"\x66\x0f\x1f\x44\x00\x00"
 # Condition codes for the comparison with its operands swapped (cmp a, b vs cmp b, a), and the signed ones.
 _SWAPPED = {B: A, AE: BE, BE: AE, A: B, L: G, GE: LE, LE: GE, G: L, NE: NE, E: E}
 _SIGNED_CC = frozenset({L, GE, LE, G})
+_BELOW_CC = frozenset({B, BE, L, LE})
 
 
 @dataclass
@@ -562,7 +563,7 @@ class JitCompiler:
         code) for a branch this cannot tell. One operand must be stepped (by s per iteration), the other an immediate
         or a register the block never writes, c: over copies 1..UNROLL-1 the stepped value goes from v + s to
         v + (UNROLL-1)s, monotonically unless that wraps (checked, unsigned or signed as the comparison), so an order
-        holds at every copy when it holds at both ends, and != when c lies outside them."""
+        holds at every copy when it holds at the end nearest c, and != when c lies outside both ends."""
         name, (x, y, _) = loop.branch
         imm = name.endswith("_imm")
         sx, sy = steps.get(x, 0), 0 if imm else steps.get(y, 0)
@@ -580,9 +581,8 @@ class JitCompiler:
         a, regs = self.a, self.regs
         c: int | Mem | Imm = Imm(sem.i32(y)) if imm else regs[other]
         far = (UNROLL - 1) * step
-        a.mov(RAX, regs[stepped])
-        a.mov(RDX, RAX)
-        a.add(RAX, Imm(step))  # v + s: no wrap when v + far has none
+        v = regs[stepped]
+        a.mov(RDX, v)
         if cc in _SIGNED_CC:
             a.add(RDX, Imm(far))
             a.jcc(O, checked)
@@ -592,6 +592,13 @@ class JitCompiler:
         else:
             a.sub(RDX, Imm(-far))
             a.jcc(B, checked)  # borrow: v + far wrapped below 0
+        # v + s, the near end (no wrap, as v + far has none): needed for != and when it is the end that decides.
+        if cc == NE or (step > 0) != (cc in _BELOW_CC):
+            if type(v) is int:
+                a.lea(RAX, Mem(v, step))
+            else:
+                a.mov(RAX, v)
+                a.add(RAX, Imm(step))
         if cc == NE:
             low, high = (RAX, RDX) if step > 0 else (RDX, RAX)
             outside = Label()
@@ -601,9 +608,9 @@ class JitCompiler:
             a.jcc(AE, checked)  # c inside it
             a.bind(outside)
             return True
-        for end in (RAX, RDX):
-            a.cmp(end, c)
-            a.jcc(cc ^ 1, checked)
+        # An order below c holds at every copy when it holds at the largest value, one above c at the smallest.
+        a.cmp(RDX if (step > 0) == (cc in _BELOW_CC) else RAX, c)
+        a.jcc(cc ^ 1, checked)
         return True
 
     def compare_ahead(self, x: int, dx: int, y: Imm | tuple[int, int]) -> None:
