@@ -18,7 +18,7 @@ from pathlib import Path
 
 from .compiler import JitProgram
 
-FORMAT = 3
+FORMAT = 4  # 4: JitProgram.unrolled
 
 
 def enabled() -> bool:

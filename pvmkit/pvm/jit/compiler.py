@@ -11,6 +11,10 @@ any single instruction (an EXIT_FALLBACK naming its pc) and native code resumes 
 Instructions this compiler does not translate, faulting memory accesses (traps, aux data) and anything
 needing the host exit that way, which keeps the JIT exactly as correct as the interpreter.
 
+One-block loops also get an unrolled copy (JitCompiler.unrolled_loop): UNROLL iterations under one gas check, with
+registers that only step by a constant stepped once per round, and no branches between the copies when a check at
+the round's start shows none would leave. Gas, faults and early exits stay exactly the interpreter's.
+
 Guest calls (a jump that loads the next instruction's jump-table address into a register) are native calls and
 `ret` (jump_indirect ra, 0) a native ret, so the CPU's return predictor follows guest returns: the landing after a
 call checks that the guest really returned there, the native depth is bounded, and every exit resets rsp.
