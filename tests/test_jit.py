@@ -892,30 +892,32 @@ pub @main:
 """
 
 
-@pytest.mark.parametrize("iterations", range(1, 18))
+@pytest.mark.parametrize("iterations", range(1, 34))
 @pytest.mark.parametrize("source", [_COUNTDOWN, _POINTER_LOOP], ids=["countdown", "pointer"])
 def test_unrolled_loops_charge_gas_exactly(source: str, iterations: int) -> None:
-    """A one-block loop also runs unrolled 8 times under one gas check of 8 iterations' cost: leaving it after any
-    copy, and running out of gas anywhere, must leave the state and gas one-instruction-at-a-time charging leaves.
-    Every gas amount from none to enough, for loops of 1 to 17 iterations (left after each of the 8 copies). In the
+    """A one-block loop also runs unrolled (16 times for 3 instructions, 8 for 6) under one gas check of a round's
+    cost: leaving it after any copy, and running out of gas anywhere, must leave the state and gas
+    one-instruction-at-a-time charging leaves. Every gas amount from none to enough, for loops of 1 to 33 iterations
+    (left after each copy, in the first round and later ones). In the
     pointer loop, a2 (a base) and a0 (a count) are stepped once per round; in the countdown a0 is a sum's operand."""
     from pvmkit.pvm.asm import assemble
-    from pvmkit.pvm.jit.compiler import UNROLL, JitCompiler
+    from pvmkit.pvm.jit.compiler import JitCompiler, unroll_times
 
     blob = assemble(source)
     program = JitCompiler(Module(blob, ModuleConfig(backend="interpreter"))).compile()
     cost = 3 if source is _COUNTDOWN else 6
     # Sites: each copy's instructions (but the steps that wait for the round's last copy) and branches. The pointer
     # loop also has the copies without branches that run when its count shows none of them leaves (trip_guard).
-    assert UNROLL == 8 and len(program.unrolled) == (8 * 3 if source is _COUNTDOWN else 7 * 3 + 5 + 1 + 8 * 4 + 2)
+    times = unroll_times(cost)
+    assert (times, len(program.unrolled)) == ((16, 16 * 3) if source is _COUNTDOWN else (8, 7 * 3 + 5 + 1 + 8 * 4 + 2))
     assert source is _COUNTDOWN or {r for *_, behind in program.unrolled for r, _ in behind} == {7, 9}  # a0, a2
     regs = [0] * 13
     regs[7], regs[9] = iterations, 0x20000
-    for gas in range(cost * iterations + 8 * cost + 4):  # up to enough for 8 more iterations than it runs
+    for gas in range(cost * iterations + times * cost + 4):  # up to enough for a round more than it runs
         jit = outcome(blob, "jit", regs, gas)
         assert jit == outcome(blob, "interpreter", regs, gas), gas
     kind, pc, _, _, final, left = jit[0][-1]
-    assert kind is K.TRAP and left == 8 * cost + 3 - 1  # cost per iteration, 1 for the trap
+    assert kind is K.TRAP and left == times * cost + 3 - 1  # cost per iteration, 1 for the trap
     if source is _COUNTDOWN:
         assert final[8] == iterations * (iterations + 1) // 2
     else:
@@ -939,7 +941,7 @@ def test_unrolled_copies_skip_their_branches_only_when_none_would_leave(name: st
         args = (7, c) if imm else (7, 8) if side == "left" else (8, 7)
         blob = _prog([("add_imm_64", (9, 9, 1)), ("add_imm_64", (7, 7, step)), (name, (*args, 0)), ("trap", ())])
         program = JitCompiler(Module(blob, ModuleConfig(backend="interpreter"))).compile()
-        guarded += len(program.unrolled) > 2 + 8  # more sites than the checked copies have (2 steps, 8 branches)
+        guarded += len(program.unrolled) > 2 + 16  # more sites than the checked copies have (2 steps, 16 branches)
         for start in starts:
             regs = [0] * 13
             regs[7] = start % 2**64
@@ -954,16 +956,34 @@ def test_unrolled_copies_skip_their_branches_only_when_none_would_leave(name: st
     blob = _prog([("add_imm_64", (9, 9, 1)), ("add_imm_64", (7, 7, 1)), ("sub_64", (8, 8, 9)), (name, (7, 8, 0)),
                   ("trap", ())])  # fmt: skip
     program = JitCompiler(Module(blob, ModuleConfig(backend="interpreter"))).compile()
-    assert len(program.unrolled) == 7 * 3 + 4  # the checked copies only (a2 is not stepped: sub_64 reads it)
+    assert len(program.unrolled) == 15 * 3 + 4  # the checked copies only (a2 is not stepped: sub_64 reads it)
     regs = [0] * 13
     regs[8] = 200
     jit = outcome(blob, "jit", regs, 1000, memory=False)
     assert jit == outcome(blob, "interpreter", regs, 1000, memory=False)
 
 
+@pytest.mark.parametrize("step", [2**26 - 1, -(2**26) + 1, 2**26, 0x7FFFFFFF, -(2**31)])
+def test_big_steps_are_stepped_once_per_round_only_while_16_of_them_fit_in_32_bits(step: int) -> None:
+    """A round of 16 copies moves offsets and compares by up to 16 steps, which must fit a 32-bit displacement:
+    bigger steps are taken one by one. Either way the loop (a store through the stepped pointer, off rw data after
+    a few steps, compared unsigned with a bound) agrees with the interpreter."""
+    from pvmkit.pvm.jit.compiler import JitCompiler
+
+    blob = _prog([("store_indirect_u8", (8, 7, 0)), ("add_imm_64", (7, 7, step)), ("branch_less_unsigned", (7, 9, 0)),
+                  ("trap", ())], rw_data_size=4096)  # fmt: skip
+    program = JitCompiler(Module(blob, ModuleConfig(backend="interpreter"))).compile()
+    stepped = any(behind for *_, behind in program.unrolled)
+    assert stepped == (abs(step) < 2**26)
+    for start, bound in ((0x20000, 0x20000 + 40 * abs(step)), (0x20000, 2**64 - 1), (2**64 - 3 * abs(step), 2**64 - 1)):
+        regs = [0] * 13
+        regs[7], regs[8], regs[9] = start, 0x5A, bound
+        assert outcome(blob, "jit", regs, 500) == outcome(blob, "interpreter", regs, 500), (start, bound)
+
+
 @pytest.mark.parametrize("before", range(1, 18))
 def test_a_fault_in_an_unrolled_copy_gives_back_the_gas_of_the_copies_after_it(before: int) -> None:
-    """A memset running off the end of rw data faults in one of the 8 copies, which were charged together: the trap
+    """A memset running off the end of rw data faults in one of the 16 copies, which were charged together: the trap
     must come with the gas charged up to that iteration, and its pointer (stepped once per round natively) where the
     interpreter has it."""
     from pvmkit.pvm.asm import assemble

@@ -11,7 +11,7 @@ any single instruction (an EXIT_FALLBACK naming its pc) and native code resumes 
 Instructions this compiler does not translate, faulting memory accesses (traps, aux data) and anything
 needing the host exit that way, which keeps the JIT exactly as correct as the interpreter.
 
-One-block loops also get an unrolled copy (JitCompiler.unrolled_loop): UNROLL iterations under one gas check, with
+One-block loops also get an unrolled copy (JitCompiler.unrolled_loop): several iterations under one gas check, with
 registers that only step by a constant stepped once per round, and no branches between the copies when a check at
 the round's start shows none would leave. Gas, faults and early exits stay exactly the interpreter's.
 
@@ -174,11 +174,17 @@ def _aligned_heads(pcs: list[int], forms: list[tuple[str, tuple[int, ...]]], end
     return heads, unroll
 
 
-# One-block loops are also emitted a second time, out of line, unrolled UNROLL times under one gas check (see
-# JitCompiler.unrolled_loop): the loop's gas check and its taken branch then come once per UNROLL iterations. A
-# memset's loop of 4 instructions ran 35% faster without its gas check; the C memops program took 1.77 ms unrolled 8
-# times, 2.06 ms 4 times, 1.76 ms 16 times.
-UNROLL, UNROLL_MAX = 8, 16
+# One-block loops are also emitted a second time, out of line, unrolled (unroll_times) under one gas check (see
+# JitCompiler.unrolled_loop): the loop's gas check and its taken branch then come once per round. A memset's loop of
+# 4 instructions ran 35% faster without its gas check; the C memops program took 1.52 ms with its loops (4 and 6
+# instructions) unrolled 16 times, 1.66 ms 8 times; the ALU loop (3) ran at 9.6 G instructions/s 16 times, 9.1 G 8
+# times. More copies of bigger loops cost compile time (+0.9 ms for ERC-20 with 16 for all) for less.
+UNROLL_MAX = 16
+
+
+def unroll_times(cost: int) -> int:
+    """How many copies of a one-block loop of `cost` instructions a round has."""
+    return 16 if cost <= 4 else 8 if cost <= 8 else 4
 
 
 _BRANCH_CC = {
@@ -218,7 +224,7 @@ def _stepped(body: list, branch: tuple[str, tuple[int, ...]]) -> dict[int, int]:
     one add_imm_64 to itself in the block, and otherwise only read, as a memory access's base or by the branch."""
     steps: dict[int, int] = {}
     for _, _, (op, args), _ in body:
-        if op == "add_imm_64" and args[0] == args[1] and -(1 << 28) < sem.i32(args[2]) < 1 << 28:
+        if op == "add_imm_64" and args[0] == args[1] and -(1 << 26) < sem.i32(args[2]) < 1 << 26:  # x16: 32 bits
             steps[args[0]] = sem.i32(args[2]) if args[0] not in steps else 1 << 40  # stepped twice: not this one
     for _, _, (op, args), _ in body:
         base = MEMORY_BASE.get(op)
@@ -234,6 +240,7 @@ class _Loop:
 
     pc: int
     cost: int  # instructions in its block
+    times: int  # copies per round (unroll_times)
     last: int  # index of its branch in the decoded lists
     unrolled: Label  # the unrolled copy
     single: Label  # the loop's own gas check
@@ -458,11 +465,11 @@ class JitCompiler:
                           self.unrolled)  # fmt: skip
 
     def loop_head(self, pc: int, cost: int, k: int) -> _Loop:
-        """Before an unrollable loop's gas check: go to its unrolled copy when gas covers UNROLL iterations (a jump
+        """Before an unrollable loop's gas check: go to its unrolled copy when gas covers a round's iterations (a jump
         that loop_end turns into a NOP if the block's code turns out not to be copyable)."""
         a = self.a
-        loop = _Loop(pc, cost, k + cost - 1, Label(), Label())
-        a.cmp(GAS, Imm(UNROLL * cost))
+        loop = _Loop(pc, cost, unroll_times(cost), k + cost - 1, Label(), Label())
+        a.cmp(GAS, Imm(loop.times * cost))
         a.jcc(GE, loop.unrolled)
         loop.jump_at = len(a.code)
         a.bind(loop.single)
@@ -479,9 +486,9 @@ class JitCompiler:
         self.stubs.append(lambda: self.unrolled_loop(loop))
 
     def unrolled_loop(self, loop: _Loop) -> None:
-        """The loop's block UNROLL times under one gas check of UNROLL times its cost. Gas stays exact: leaving after
+        """The loop's block `times` times under one gas check of `times` times its cost. Gas stays exact: leaving after
         copy k gives back what copies k+1.. were charged, a fault in copy k gives that back too (JitProgram.unrolled),
-        and with less gas than UNROLL iterations need, the loop's own code runs, one checked iteration at a time.
+        and with less gas than a round needs, the loop's own code runs, one checked iteration at a time.
 
         A register the block only steps by a constant and otherwise uses as an address base or in the branch (a
         pointer or a count, see _stepped) is stepped once per round, in the last copy: the copies before address from
@@ -494,7 +501,8 @@ class JitCompiler:
         native = self.native  # (instructions emitted again here are not more instructions translated)
         a.align(HEAD_ALIGN)
         a.bind(loop.unrolled)
-        total = UNROLL * loop.cost
+        times = loop.times
+        total = times * loop.cost
         short, checked = Label(), Label()
         a.sub(GAS, Imm(total))
         a.jcc(S, short)
@@ -504,7 +512,7 @@ class JitCompiler:
         after = self.charged(loop.next_pc)
         steps = _stepped(loop.body, loop.branch)
         if self.trip_guard(loop, steps, checked):
-            for copy in range(1, UNROLL + 1):
+            for copy in range(1, times + 1):
                 self.unrolled_copy(loop, copy, steps)
             self.unrolled.append((len(a.code), -1, 0, ()))  # the branch (it cannot fault)
             self.compare_ahead(x, 0, right if type(right) is Imm else (right, 0))
@@ -512,14 +520,14 @@ class JitCompiler:
             a.jmp(after)
             a.bind(checked)
         leave = []
-        for copy in range(1, UNROLL + 1):
+        for copy in range(1, times + 1):
             behind = self.unrolled_copy(loop, copy, steps)
             self.unrolled.append((len(a.code), -1, 0, ()))
             self.compare_ahead(x, behind.get(x, 0), right if type(right) is Imm else (right, behind.get(right, 0)))
-            if copy < UNROLL:
+            if copy < times:
                 exit_label = Label()
                 a.jcc(cc ^ 1, exit_label)
-                leave.append((exit_label, (UNROLL - copy) * loop.cost, behind))
+                leave.append((exit_label, (times - copy) * loop.cost, behind))
             else:
                 a.jcc(cc, loop.unrolled)
         a.jmp(after)
@@ -541,13 +549,13 @@ class JitCompiler:
         returns how far each stepped register is behind after it (all 0 after the last copy, which steps them)."""
         out, sites = self.a.code, self.unrolled
         new, cls = tuple.__new__, Instruction
-        refund = (UNROLL - copy) * loop.cost
+        refund = (loop.times - copy) * loop.cost
         behind = {r: (copy - 1) * step for r, step in steps.items()}  # host value + this = the guest's
         for code, pc, (op, args), next_pc in loop.body:
             if op == "add_imm_64" and args[0] in steps:
                 r = args[0]
                 behind[r] += steps[r]
-                if copy == UNROLL:  # the round's last copy catches its register up
+                if copy == loop.times:  # the round's last copy catches its register up
                     sites.append((len(out), pc, refund, ()))
                     self.instruction(new(cls, (pc, op, (r, r, behind[r]), next_pc)))
                     behind[r] = 0
@@ -565,8 +573,8 @@ class JitCompiler:
     def trip_guard(self, loop: _Loop, steps: dict[int, int], checked: Label) -> bool:
         """Jump to `checked` unless the branch of every copy before the last will continue the loop; False (and no
         code) for a branch this cannot tell. One operand must be stepped (by s per iteration), the other an immediate
-        or a register the block never writes, c: over copies 1..UNROLL-1 the stepped value goes from v + s to
-        v + (UNROLL-1)s, monotonically unless that wraps (checked, unsigned or signed as the comparison), so an order
+        or a register the block never writes, c: over copies 1..times-1 the stepped value goes from v + s to
+        v + (times-1)s, monotonically unless that wraps (checked, unsigned or signed as the comparison), so an order
         holds at every copy when it holds at the end nearest c, and != when c lies outside both ends."""
         name, (x, y, _) = loop.branch
         imm = name.endswith("_imm")
@@ -584,7 +592,7 @@ class JitCompiler:
             cc = _SWAPPED[cc]  # as `cmp stepped, c`
         a, regs = self.a, self.regs
         c: int | Mem | Imm = Imm(sem.i32(y)) if imm else regs[other]
-        far = (UNROLL - 1) * step
+        far = (loop.times - 1) * step
         v = regs[stepped]
         a.mov(RDX, v)
         if cc in _SIGNED_CC:
