@@ -595,7 +595,7 @@ def test_on_disk_cache_is_used_and_validated(tmp_path, monkeypatch: pytest.Monke
     good = cache.load(entries[0].stem)
     assert good is not None
     fields = (good.code, good.entry, good.bad_target, good.charged, good.uncharged, good.jump_table,
-              good.native_instructions, good.fault, good.inline_end, good.unrolled)  # fmt: skip
+              good.native_instructions, good.fault, good.inline_end, good.unrolled, good.loops)  # fmt: skip
 
     def store(entry: tuple) -> None:
         payload = marshal.dumps(entry)
@@ -607,7 +607,8 @@ def test_on_disk_cache_is_used_and_validated(tmp_path, monkeypatch: pytest.Monke
     for at, value in ((3, list(good.charged.items())), (4, {0: code_len}), (3, {0: -1}), (5, 7), (1, 10**9),
                       (7, code_len), (7, "0"), (8, code_len + 1), (8, -1), (6, None), (9, None), (9, [(0, 0)]),
                       (9, [(code_len, 0, 0, ())]), (9, [(0, 0, -1, ())]), (9, [(4, 0, 0, ()), (4, 0, 0, ())]),
-                      (9, [(0, 0, 0, ((13, 1),))]), (9, [(0, 0, 0)])):  # fmt: skip
+                      (9, [(0, 0, 0, ((13, 1),))]), (9, [(0, 0, 0)]), (10, None), (10, {0: (0, code_len + 1)}),
+                      (10, {0: (5, 4)}), (10, {0: (0,)})):  # fmt: skip
         bad = list(fields)
         bad[at] = value
         store(tuple(bad))
@@ -1247,10 +1248,17 @@ def test_disasm_native_shows_each_instructions_code(monkeypatch: pytest.MonkeyPa
     block = listing.lines(pcs[2])  # the loop's head: the jump to its unrolled copy, its gas check, then the load
     assert [line.split()[1] for line in block[:3]] == ["cmp", "jge", "sub"] and block[2].split()[2] == "r15,"
     assert any("gs:[" in line for line in block)
+    # The head is followed by the loop's unrolled code (out of line), where its jge goes.
+    unrolled = block.index(next(line for line in block if "the loop unrolled, out of line" in line))
+    assert block[unrolled + 1].split()[1:3] == ["sub", "r15,"] and int(block[1].split()[-1], 16) == int(
+        block[unrolled + 1].split()[0], 16)
+    assert listing.loops == program.loops and list(program.loops) == [pcs[2]]
     # A fallthrough into the next block has no code of its own, only the padding that aligns the loop's head.
     assert all(line.split()[1] == "nop" for line in listing.lines(pcs[1]))
     monkeypatch.setitem(sys.modules, "capstone", None)  # without capstone: the same bytes, 16 per line
-    raw = "".join(line.split(None, 1)[1] for line in native_listing(Module(blob)).lines(pcs[2])).replace(" ", "")
+    bare = native_listing(Module(blob)).lines(pcs[2])
+    bare = bare[: next(i for i, line in enumerate(bare) if "unrolled" in line)]  # the head's own code
+    raw = "".join(line.split(None, 1)[1] for line in bare).replace(" ", "")
     start, end = listing.spans[pcs[2]]
     assert raw == program.code[start:end].hex()
     path = tmp_path / "p.polkavm"

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from .compiler import JitProgram
 
-FORMAT = 4  # 4: JitProgram.unrolled
+FORMAT = 4  # 4: JitProgram.unrolled and loops
 
 
 def enabled() -> bool:
@@ -61,7 +61,7 @@ def load(entry_key: str) -> JitProgram | None:
         return None
     try:
         fields = marshal.loads(payload)
-        code, entry, bad_target, charged, uncharged, table, native, fault, inline_end, unrolled = fields
+        code, entry, bad_target, charged, uncharged, table, native, fault, inline_end, unrolled, loops = fields
         # (Every native offset lies inside the code: an entry that passes the checksum is still only data.)
         ok = (isinstance(code, bytes) and isinstance(entry, int) and isinstance(bad_target, int)
               and isinstance(native, int) and 0 <= entry < len(code) and 0 <= bad_target < len(code)
@@ -76,19 +76,22 @@ def load(entry_key: str) -> JitProgram | None:
                       and 0 <= u[0] < len(code) and u[2] >= 0 and isinstance(u[3], tuple)
                       and all(isinstance(d, tuple) and len(d) == 2 and 0 <= d[0] < 13 and isinstance(d[1], int)
                               for d in u[3]) for u in unrolled)
-              and all(a[0] < b[0] for a, b in itertools.pairwise(unrolled)))  # fmt: skip
+              and all(a[0] < b[0] for a, b in itertools.pairwise(unrolled))
+              and isinstance(loops, dict)
+              and all(isinstance(k, int) and isinstance(v, tuple) and len(v) == 2 and all(isinstance(o, int) for o in v)
+                      and 0 <= v[0] <= v[1] <= len(code) for k, v in loops.items()))  # fmt: skip
     except (ValueError, TypeError, EOFError):
         return None
     if not ok:
         return None
     return JitProgram(code, entry, bad_target, charged, uncharged, list(table), native, fault, inline_end,
-                      [tuple(u) for u in unrolled])  # fmt: skip
+                      [tuple(u) for u in unrolled], loops)  # fmt: skip
 
 
 def store(entry_key: str, program: JitProgram) -> None:
     payload = marshal.dumps(
         (program.code, program.entry, program.bad_target, program.charged, program.uncharged, program.jump_table,
-         program.native_instructions, program.fault, program.inline_end, program.unrolled)
+         program.native_instructions, program.fault, program.inline_end, program.unrolled, program.loops)
     )  # fmt: skip
     digest = hashlib.sha256(entry_key.encode() + payload).digest()
     target = folder()

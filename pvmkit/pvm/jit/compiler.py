@@ -275,6 +275,7 @@ class JitProgram:
     # Instructions of unrolled loops (JitCompiler.unrolled_loop), ascending: (offset, pc, gas to give back if it
     # faults there, (register, how far its value is behind) pairs), each up to the next; pc -1 ends a copy.
     unrolled: list[tuple[int, int, int, tuple[tuple[int, int], ...]]]
+    loops: dict[int, tuple[int, int]]  # an unrolled loop's head pc → [start, end) of its unrolled code
 
 
 class JitCompiler:
@@ -303,6 +304,7 @@ class JitCompiler:
         # gives the access a 32-bit displacement) and record its position here.
         self.template_disps: list[int] | None = None
         self.unrolled: list[tuple[int, int, int, tuple[tuple[int, int], ...]]] = []  # JitProgram.unrolled
+        self.loops: dict[int, tuple[int, int]] = {}  # JitProgram.loops
         self.regs: tuple[int | Mem, ...] = _SLOTS
         self.profile = (self.code.isa.name, self.dynamic)
 
@@ -462,7 +464,7 @@ class JitCompiler:
         a.jmp(self.epilogue)
         table = [t if t in valid else None for t in code.jump_table]
         return JitProgram(a.finish(), entry, bad_target, charged, uncharged, table, self.native, fault, inline_end,
-                          self.unrolled)  # fmt: skip
+                          self.unrolled, self.loops)  # fmt: skip
 
     def loop_head(self, pc: int, cost: int, k: int) -> _Loop:
         """Before an unrollable loop's gas check: go to its unrolled copy when gas covers a round's iterations (a jump
@@ -501,6 +503,7 @@ class JitCompiler:
         native = self.native  # (instructions emitted again here are not more instructions translated)
         a.align(HEAD_ALIGN)
         a.bind(loop.unrolled)
+        start = len(a.code)
         times = loop.times
         total = times * loop.cost
         short, checked = Label(), Label()
@@ -542,6 +545,7 @@ class JitCompiler:
         a.bind(short)
         a.add(GAS, Imm(total))
         a.jmp(loop.single)
+        self.loops[loop.pc] = (start, len(a.code))
         self.native = native
 
     def unrolled_copy(self, loop: _Loop, copy: int, steps: dict[int, int]) -> dict[int, int]:

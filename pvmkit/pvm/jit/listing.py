@@ -21,12 +21,19 @@ class NativeListing:
     out_of_line: int  # bytes after the instructions' code: out-of-gas and trap stubs, dispatch, the fault stub
     native_instructions: int  # translated natively (the rest exit to the interpreter, one instruction at a time)
     instructions: int
+    loops: dict[int, tuple[int, int]]  # a one-block loop's head pc → [start, end) of its unrolled code (out of line)
 
     def lines(self, pc: int) -> list[str]:
         """The code of the instruction at `pc`: one line per x86-64 instruction (per 16 bytes without capstone), each
-        with its offset from the start of the module's code."""
+        with its offset from the start of the module's code. At the head of an unrolled loop, its unrolled code
+        follows (the head's `jge` goes there when gas covers a round)."""
         span = self.spans.get(pc)
-        return [] if span is None else render(self.code[span[0] : span[1]], span[0])
+        out = [] if span is None else render(self.code[span[0] : span[1]], span[0])
+        loop = self.loops.get(pc)
+        if loop is not None:
+            out.append(f"the loop unrolled, out of line ({loop[1] - loop[0]} bytes):")
+            out += render(self.code[loop[0] : loop[1]], loop[0])
+        return out
 
 
 def native_listing(module: Module) -> NativeListing:
@@ -38,7 +45,7 @@ def native_listing(module: Module) -> NativeListing:
     ends = [start for start, _ in starts[1:]] + [program.inline_end]
     spans = {pc: (start, end) for (start, pc), end in zip(starts, ends, strict=True)}
     return NativeListing(program.code, spans, len(program.code) - program.inline_end, program.native_instructions,
-                         len(spans))  # fmt: skip
+                         len(spans), program.loops)  # fmt: skip
 
 
 def has_mnemonics() -> bool:
