@@ -218,8 +218,8 @@ def test_fuzz_unrolled_loops(data, iterations, regs, gas) -> None:
     size = data.draw(st.integers(1, 12))
     body = [_instruction(data.draw, _STRAIGHT, 0, _OTHERS[:-2]) for _ in range(size)]  # never r12 (the count), r11
     # Pointers stepped through memory (the unrolled copies step such a register once per round), off the ends too.
-    for base, step in data.draw(st.lists(st.tuples(st.sampled_from(_BASES), st.sampled_from([-8, -1, 1, 4, 8, 0x100])),
-                                         max_size=2)):  # fmt: skip
+    steps = st.sampled_from([-8, -1, 1, 4, 8, 0x100, 2**26 - 1, -(2**26), 0x40000000])
+    for base, step in data.draw(st.lists(st.tuples(st.sampled_from(_BASES), steps), max_size=2)):
         body.insert(data.draw(st.integers(0, len(body))), ("add_imm_64", [base, base, step]))
     # The count as the branch's left operand or (against r11 = 0) its right one.
     branch = data.draw(st.sampled_from([("branch_not_eq_imm", [12, 0]), ("branch_less_unsigned", [11, 12])]))
@@ -980,6 +980,24 @@ def test_big_steps_are_stepped_once_per_round_only_while_16_of_them_fit_in_32_bi
         regs = [0] * 13
         regs[7], regs[8], regs[9] = start, 0x5A, bound
         assert outcome(blob, "jit", regs, 500) == outcome(blob, "interpreter", regs, 500), (start, bound)
+
+
+@pytest.mark.parametrize("steps", [(0x8000000, 8), (8, 0x8000000), (8, 8), (8, -8), (0x7FFFFFFF, -0x80000000)])
+def test_a_register_stepped_twice_is_stepped_as_written(steps: tuple[int, int]) -> None:
+    """Found in review: with one step too big for a round (|step| * 16 must fit in 32 bits) and one that fits, the
+    pointer was taken for one stepped once per round by the small one, and the big step became a small one."""
+    from pvmkit.pvm.jit.compiler import JitCompiler
+
+    blob = _prog([("add_imm_64", (7, 7, steps[0])), ("store_indirect_u8", (8, 10, 0)), ("add_imm_64", (7, 7, steps[1])),
+                  ("add_imm_64", (9, 9, -1)), ("branch_not_eq_imm", (9, 0, 0)), ("trap", ())],
+                 rw_data_size=4096)  # fmt: skip
+    program = JitCompiler(Module(blob, ModuleConfig(backend="interpreter"))).compile()
+    assert {r for *_, behind in program.unrolled for r, _ in behind} == {9}  # only the count, a2
+    regs = [0] * 13
+    regs[9], regs[10] = 40, 0x20000
+    jit = outcome(blob, "jit", regs, 1000)
+    assert jit == outcome(blob, "interpreter", regs, 1000)
+    assert jit[0][-1][4][7] == (40 * (steps[0] + steps[1])) % 2**64
 
 
 @pytest.mark.parametrize("before", range(1, 18))

@@ -222,16 +222,18 @@ def _with_operand(inst: Instruction, at: int, value: int) -> Instruction:
 def _stepped(body: list, branch: tuple[str, tuple[int, ...]]) -> dict[int, int]:
     """Registers an unrolled loop may step once per round (JitCompiler.unrolled_loop), with their steps: stepped by
     one add_imm_64 to itself in the block, and otherwise only read, as a memory access's base or by the branch."""
+    no = 1 << 40  # stepped twice, or by more than 16 steps can add up to in 32 bits: not this one
     steps: dict[int, int] = {}
     for _, _, (op, args), _ in body:
-        if op == "add_imm_64" and args[0] == args[1] and -(1 << 26) < sem.i32(args[2]) < 1 << 26:  # x16: 32 bits
-            steps[args[0]] = sem.i32(args[2]) if args[0] not in steps else 1 << 40  # stepped twice: not this one
+        if op == "add_imm_64" and args[0] == args[1]:
+            step = sem.i32(args[2])
+            steps[args[0]] = step if args[0] not in steps and -(1 << 26) < step < 1 << 26 else no
     for _, _, (op, args), _ in body:
         base = MEMORY_BASE.get(op)
         for at, r in enumerate(args[: _REG_COUNT[op]]):
             if r in steps and at != base and not (op == "add_imm_64" and args[0] == args[1]):
                 del steps[r]
-    return {r: step for r, step in steps.items() if step != 1 << 40}
+    return {r: step for r, step in steps.items() if step != no}
 
 
 @dataclass(slots=True)
