@@ -606,7 +606,7 @@ def test_on_disk_cache_is_used_and_validated(tmp_path, monkeypatch: pytest.Monke
     code_len = len(good.code)
     for at, value in ((3, list(good.charged.items())), (4, {0: code_len}), (3, {0: -1}), (5, 7), (1, 10**9),
                       (7, code_len), (7, "0"), (8, code_len + 1), (8, -1), (6, None), (9, None), (9, [(0, 0)]),
-                      (9, [(code_len, 0, 0, ())]), (9, [(0, 0, -1, ())]), (9, [(4, 0, 0, ()), (4, 0, 0, ())]),
+                      (9, [(code_len, 0, 0, ())]), (9, [(0, 0, -1, ())]), (9, [(5, 0, 0, ()), (4, 0, 0, ())]),
                       (9, [(0, 0, 0, ((13, 1),))]), (9, [(0, 0, 0)]), (10, None), (10, {0: (0, code_len + 1)}),
                       (10, {0: (5, 4)}), (10, {0: (0,)})):  # fmt: skip
         bad = list(fields)
@@ -998,6 +998,33 @@ def test_a_register_stepped_twice_is_stepped_as_written(steps: tuple[int, int]) 
     jit = outcome(blob, "jit", regs, 1000)
     assert jit == outcome(blob, "interpreter", regs, 1000)
     assert jit[0][-1][4][7] == (40 * (steps[0] + steps[1])) % 2**64
+
+
+def test_an_unrolled_copys_fault_the_interpreter_serves_resumes_natively(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Found in review: aux data is never mapped natively, so a load from it faults and the interpreter serves it;
+    in an unrolled copy, with its pointer stepped once per round, the register fix-up clobbered the run's state and
+    the next exit raised TypeError. Also: a copy whose instruction emits no code (`move_reg a0, a0`) shares its
+    offset with the next, and the on-disk cache must still take the entry."""
+    from pvmkit.pvm.jit import cache
+
+    monkeypatch.setenv("PVMKIT_JIT_CACHE_DIR", str(tmp_path))
+    blob = _prog([("move_reg", (5, 5)), ("add_imm_64", (7, 7, 1)), ("load_indirect_u8", (8, 7, 0)),
+                  ("branch_not_eq", (7, 9, 0)), ("trap", ())])  # fmt: skip
+
+    def run(backend: str) -> tuple:
+        inst = Module(blob, ModuleConfig(backend=backend, aux_data_size=4096)).instantiate()
+        inst.set_next_program_counter(0)
+        inst.regs[7], inst.regs[9], inst.gas = 0xFFFE0000, 0xFFFE0000 + 40, 1000
+        inst.write_memory(0xFFFE0000, bytes(range(64)))
+        intr = inst.run()
+        return intr.kind, intr.pc, list(inst.regs), inst.gas
+
+    jit = run("jit")
+    assert jit == run("interpreter") and jit[2][8] == 40 and jit[2][7] == 0xFFFE0028
+    entries = list(tmp_path.glob("*.bin"))
+    assert len(entries) == 1 and cache.load(entries[0].stem) is not None
 
 
 @pytest.mark.parametrize("before", range(1, 18))

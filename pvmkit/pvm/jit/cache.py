@@ -76,7 +76,7 @@ def load(entry_key: str) -> JitProgram | None:
                       and 0 <= u[0] < len(code) and u[2] >= 0 and isinstance(u[3], tuple)
                       and all(isinstance(d, tuple) and len(d) == 2 and 0 <= d[0] < 13 and isinstance(d[1], int)
                               for d in u[3]) for u in unrolled)
-              and all(a[0] < b[0] for a, b in itertools.pairwise(unrolled))
+              and all(a[0] <= b[0] for a, b in itertools.pairwise(unrolled))  # (an instruction may emit nothing)
               and isinstance(loops, dict)
               and all(isinstance(k, int) and isinstance(v, tuple) and len(v) == 2 and all(isinstance(o, int) for o in v)
                       and 0 <= v[0] <= v[1] <= len(code) for k, v in loops.items()))  # fmt: skip

@@ -226,8 +226,8 @@ class JitInstance(Instance):
                 code = _EXIT_FALLBACK
                 ctx.exit_pc, refund, behind = jit.faulting_pc(ctx.exit_pc)
                 ctx.gas += refund
-                for r, d in behind:
-                    ctx.regs[r] = (ctx.regs[r] + d) & 0xFFFFFFFFFFFFFFFF
+                for reg, d in behind:  # (not `r`: that is the state list, unpacked into below)
+                    ctx.regs[reg] = (ctx.regs[reg] + d) & 0xFFFFFFFFFFFFFFFF
             elif code == _EXIT_SIGNALS:  # another SIGSEGV handler was installed over ours (nothing ran)
                 signals.install()
                 continue
