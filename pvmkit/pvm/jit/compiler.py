@@ -177,14 +177,14 @@ def _aligned_heads(pcs: list[int], forms: list[tuple[str, tuple[int, ...]]], end
 # One-block loops are also emitted a second time, out of line, unrolled (unroll_times) under one gas check (see
 # JitCompiler.unrolled_loop): the loop's gas check and its taken branch then come once per round. A memset's loop of
 # 4 instructions ran 35% faster without its gas check; the C memops program took 1.52 ms with its loops (4 and 6
-# instructions) unrolled 16 times, 1.66 ms 8 times; the ALU loop (3) ran at 9.6 G instructions/s 16 times, 9.1 G 8
-# times. More copies of bigger loops cost compile time (+0.9 ms for ERC-20 with 16 for all) for less.
+# instructions) unrolled 16 times, 1.66 ms with the second 8 times; the ALU loop (3) ran at 9.6 G instructions/s 16
+# times, 9.1 G 8 times. More copies cost compile time for less: ERC-20's loops (6, 6, 7) take +0.5 ms at 16.
 UNROLL_MAX = 16
 
 
 def unroll_times(cost: int) -> int:
     """How many copies of a one-block loop of `cost` instructions a round has."""
-    return 16 if cost <= 4 else 8 if cost <= 8 else 4
+    return 16 if cost <= 6 else 8 if cost <= 8 else 4
 
 
 _BRANCH_CC = {
