@@ -192,6 +192,7 @@ _BRANCH_CC = {
     "greater_or_equal_signed": GE, "less_or_equal_unsigned": BE, "less_or_equal_signed": LE,
     "greater_unsigned": A, "greater_signed": G,
 }  # fmt: skip
+_CC_OF = {name: _BRANCH_CC[name.removeprefix("branch_").removesuffix("_imm")] for name in BRANCHES}  # branch → cc
 
 
 class Piece(NamedTuple):
@@ -512,7 +513,7 @@ class JitCompiler:
         a.sub(GAS, Imm(total))
         a.jcc(S, short)
         name, (x, y, _) = loop.branch
-        cc = _BRANCH_CC[name.removeprefix("branch_").removesuffix("_imm")]
+        cc = _CC_OF[name]
         right: int | Imm = Imm(sem.i32(y)) if name.endswith("_imm") else y
         after = self.charged(loop.next_pc)
         steps = _stepped(loop.body, loop.branch)
@@ -520,7 +521,7 @@ class JitCompiler:
             for copy in range(1, times + 1):
                 self.unrolled_copy(loop, copy, steps)
             self.unrolled.append((len(a.code), -1, 0, ()))  # the branch (it cannot fault)
-            self.compare_ahead(x, 0, right if type(right) is Imm else (right, 0))
+            _compare(self, x, right)
             a.jcc(cc, loop.unrolled)
             a.jmp(after)
             a.bind(checked)
@@ -591,7 +592,7 @@ class JitCompiler:
         written = {args[0] for _, _, (op, args), _ in loop.body if op in WRITES_FIRST}
         if not (imm and stepped == x) and other in written:
             return False
-        cc = _BRANCH_CC[name.removeprefix("branch_").removesuffix("_imm")]
+        cc = _CC_OF[name]
         if cc == E:
             return False
         if stepped != x:
@@ -633,6 +634,9 @@ class JitCompiler:
 
     def compare_ahead(self, x: int, dx: int, y: Imm | tuple[int, int]) -> None:
         """`cmp` guest register x plus dx with an immediate or guest register y[0] plus y[1] (rax, rdx: scratch)."""
+        if not dx and (type(y) is Imm or not y[1]):
+            _compare(self, x, y if type(y) is Imm else y[0])
+            return
         a, regs = self.a, self.regs
         left: int | Mem = regs[x]
         if dx:
@@ -650,10 +654,7 @@ class JitCompiler:
                     right = RDX
                 a.lea(RDX, Mem(right, y[1]))
                 right = RDX
-        if type(left) is not int and type(right) is Mem:
-            a.mov(RAX, left)
-            left = RAX
-        a.cmp(left, right)
+        a.cmp(left, right)  # (with a delta, one side is rax or rdx: never two memory operands)
 
     def table_jump(self, call: int | None = None) -> None:
         """Jump to the guest address in eax through the native jump table (ecx = the jumping pc, for a trap). With
@@ -1356,7 +1357,7 @@ def _branch(c: JitCompiler, inst: Instruction) -> bool:
         return True
     a = c.a
     _compare(c, x, Imm(sem.i32(y)) if inst.name.endswith("_imm") else y)
-    a.jcc(_BRANCH_CC[inst.name.removeprefix("branch_").removesuffix("_imm")], c.charged(target))
+    a.jcc(_CC_OF[inst.name], c.charged(target))
     return True  # the next instruction starts a block and its code follows right here
 
 
