@@ -1023,8 +1023,10 @@ def _mul(c: JitCompiler, inst: Instruction) -> bool:
     d, x, y = inst.args
     w = _width(inst.name)
     dst = c.regs[d]
-    if w == 64 and type(dst) is int and d != y:
-        if d != x:
+    if w == 64 and type(dst) is int:
+        if d == y:  # the product commutes: d = d * x
+            x, y = y, x
+        elif d != x:
             c.a.mov(dst, c.regs[x])
         c.a.imul(dst, c.regs[y])
         return True
@@ -1061,6 +1063,9 @@ _SHIFT = {"shift_logical_left": "shl", "shift_logical_right": "shr", "shift_arit
           "rotate_left": "rol", "rotate_right": "ror"}  # fmt: skip
 
 
+_BMI2_SHIFT = {"shl": "shlx", "shr": "shrx", "sar": "sarx"}
+
+
 def _shift_kind(name: str) -> tuple[str, bool, bool]:
     """(x86 op, immediate form, alt form) for shift/rotate names."""
     base = name.removesuffix("_32").removesuffix("_64")
@@ -1074,16 +1079,30 @@ def _shift(c: JitCompiler, inst: Instruction) -> bool:
     op, imm, alt = _shift_kind(inst.name)
     w = _width(inst.name)
     a, regs = c.a, c.regs
-    if not imm:  # d = x OP (y & mask): x86 masks the count to 5/6 bits like PVM
-        d, x, y = inst.args
-        c.load_reg(RAX, x, w)
-        a.mov(RCX, regs[y], w=32)
-        getattr(a, op)(RAX, None, w=w)
-    elif alt:  # d = imm OP (s & mask)
-        d, s, value = inst.args
-        a.mov(RAX, Imm(value & (M32 if w == 32 else M64)), w=w)
-        a.mov(RCX, regs[s], w=32)
-        getattr(a, op)(RAX, None, w=w)
+    if not imm or alt:  # d = x OP (y & mask), or alt: d = imm OP (s & mask); x86 masks counts like PVM
+        if alt:
+            d, y, value = inst.args
+            a.mov(RAX, Imm(value & (M32 if w == 32 else M64)), w=w)
+            shifted: int | Mem = RAX
+        else:
+            d, x, y = inst.args
+            shifted = regs[x]
+        count = regs[y]
+        bmi2 = _BMI2_SHIFT.get(op)
+        if bmi2 is not None:  # shlx/shrx/sarx: any source and result register, no rcx, no flags
+            if type(count) is not int:
+                a.mov(RCX, count, w=32)
+                count = RCX
+            dst = regs[d]
+            if w == 64 and type(dst) is int:
+                getattr(a, bmi2)(dst, shifted, count)
+                return True
+            getattr(a, bmi2)(RAX, shifted, count, w=w)
+        else:
+            if shifted != RAX:
+                a.mov(RAX, shifted, w=w)
+            a.mov(RCX, count, w=32)
+            getattr(a, op)(RAX, None, w=w)
     else:  # d = s OP (imm & mask)
         d, s, value = inst.args
         count = value & (31 if w == 32 else 63)
