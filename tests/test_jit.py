@@ -606,7 +606,7 @@ def test_on_disk_cache_is_used_and_validated(tmp_path, monkeypatch: pytest.Monke
     good = cache.load(entries[0].stem)
     assert good is not None
     fields = (good.code, good.entry, good.bad_target, good.charged, good.uncharged, good.jump_table,
-              good.native_instructions, good.fault, good.inline_end, good.unrolled, good.loops)  # fmt: skip
+              good.native_instructions, good.fault, good.inline_end, good.copies, good.loops)  # fmt: skip
 
     def store(entry: tuple) -> None:
         payload = marshal.dumps(entry)
@@ -921,8 +921,8 @@ def test_unrolled_loops_charge_gas_exactly(source: str, iterations: int) -> None
     # Sites: each copy's instructions (but the steps that wait for the round's last copy) and branches. The pointer
     # loop also has the copies without branches that run when its count shows none of them leaves (trip_guard).
     times = unroll_times(cost)
-    assert (times, len(program.unrolled)) == (16, 16 * 3 if source is _COUNTDOWN else 15 * 3 + 5 + 1 + 16 * 4 + 2)
-    assert source is _COUNTDOWN or {r for *_, behind in program.unrolled for r, _ in behind} == {7, 9}  # a0, a2
+    assert (times, len(program.copies)) == (16, 16 * 3 if source is _COUNTDOWN else 15 * 3 + 5 + 1 + 16 * 4 + 2)
+    assert source is _COUNTDOWN or {r for *_, behind in program.copies for r, _ in behind} == {7, 9}  # a0, a2
     regs = [0] * 13
     regs[7], regs[9] = iterations, 0x20000
     for gas in range(cost * iterations + times * cost + 4):  # up to enough for a round more than it runs
@@ -953,7 +953,7 @@ def test_unrolled_copies_skip_their_branches_only_when_none_would_leave(name: st
         args = (7, c) if imm else (7, 8) if side == "left" else (8, 7)
         blob = _prog([("add_imm_64", (9, 9, 1)), ("add_imm_64", (7, 7, step)), (name, (*args, 0)), ("trap", ())])
         program = JitCompiler(Module(blob, ModuleConfig(backend="interpreter"))).compile()
-        guarded += len(program.unrolled) > 2 + 16  # more sites than the checked copies have (2 steps, 16 branches)
+        guarded += len(program.copies) > 2 + 16  # more sites than the checked copies have (2 steps, 16 branches)
         for start in starts:
             regs = [0] * 13
             regs[7] = start % 2**64
@@ -968,7 +968,7 @@ def test_unrolled_copies_skip_their_branches_only_when_none_would_leave(name: st
     blob = _prog([("add_imm_64", (9, 9, 1)), ("add_imm_64", (7, 7, 1)), ("sub_64", (8, 8, 9)), (name, (7, 8, 0)),
                   ("trap", ())])  # fmt: skip
     program = JitCompiler(Module(blob, ModuleConfig(backend="interpreter"))).compile()
-    assert len(program.unrolled) == 15 * 3 + 4  # the checked copies only (a2 is not stepped: sub_64 reads it)
+    assert len(program.copies) == 15 * 3 + 4  # the checked copies only (a2 is not stepped: sub_64 reads it)
     regs = [0] * 13
     regs[8] = 200
     jit = outcome(blob, "jit", regs, 1000, memory=False)
@@ -985,7 +985,7 @@ def test_big_steps_are_stepped_once_per_round_only_while_16_of_them_fit_in_32_bi
     blob = _prog([("store_indirect_u8", (8, 7, 0)), ("add_imm_64", (7, 7, step)), ("branch_less_unsigned", (7, 9, 0)),
                   ("trap", ())], rw_data_size=4096)  # fmt: skip
     program = JitCompiler(Module(blob, ModuleConfig(backend="interpreter"))).compile()
-    stepped = any(behind for *_, behind in program.unrolled)
+    stepped = any(behind for *_, behind in program.copies)
     assert stepped == (abs(step) < 2**26)
     for start, bound in ((0x20000, 0x20000 + 40 * abs(step)), (0x20000, 2**64 - 1), (2**64 - 3 * abs(step), 2**64 - 1)):
         regs = [0] * 13
@@ -1003,7 +1003,7 @@ def test_a_register_stepped_twice_is_stepped_as_written(steps: tuple[int, int]) 
                   ("add_imm_64", (9, 9, -1)), ("branch_not_eq_imm", (9, 0, 0)), ("trap", ())],
                  rw_data_size=4096)  # fmt: skip
     program = JitCompiler(Module(blob, ModuleConfig(backend="interpreter"))).compile()
-    assert {r for *_, behind in program.unrolled for r, _ in behind} == {9}  # only the count, a2
+    assert {r for *_, behind in program.copies for r, _ in behind} == {9}  # only the count, a2
     regs = [0] * 13
     regs[9], regs[10] = 40, 0x20000
     jit = outcome(blob, "jit", regs, 1000)
@@ -1075,10 +1075,164 @@ def test_a_loop_whose_code_is_not_copyable_is_not_unrolled(monkeypatch: pytest.M
     blob = assemble(_COUNTDOWN.replace("a0 = a0 - 1", "a0 = a0 - a3"))
     program = compiler.JitCompiler(Module(blob, ModuleConfig(backend="interpreter"))).compile()
     head = program.charged[0]
-    assert program.unrolled == [] and program.code[head + 4 : head + 10] == compiler._NOP6  # after cmp r15, imm8
+    assert program.copies == [] and program.code[head + 4 : head + 10] == compiler._NOP6  # after cmp r15, imm8
     regs = [0] * 13
     regs[7], regs[10] = 9, 1
     assert outcome(blob, "jit", regs, 100) == outcome(blob, "interpreter", regs, 100)
+
+
+_BYTECODE_VM = """
+%ro_data_size = 4096
+%ro_data = {program}
+%rw_data_size = 4096
+%jump_table = @inc, @load, @halt
+pub @main:
+@dispatch:
+    s0 = s0 + 1
+    a1 = u8 [a0]
+    a0 = a0 + 1
+    jump @bad if a1 >=u 3
+@decode:
+    a2 = a1 << 1
+    a2 = a2 + 2
+    jump [a2]
+@inc:
+    a3 = a3 + a1
+    a3 = a3 + 1
+    jump @dispatch
+@load:
+    a4 = u64 [a5]
+    a5 = a5 + 8
+    a3 = a3 ^ a4
+    jump @dispatch
+@halt:
+    ret
+@bad:
+    trap
+"""
+_OPS = bytes([0, 1, 0, 0, 1, 1, 0, 1, 0, 0, 0, 1, 2])  # inc, load, ..., halt
+
+
+def _bytecode_vm(program: bytes = _OPS) -> ProgramBlob:
+    from pvmkit.pvm.asm import assemble
+
+    return assemble(_BYTECODE_VM.format(program=program.hex()))
+
+
+def _vm_regs(pc: int = 0x10000, loads: int = _RW) -> list[int]:
+    regs = [0] * 13
+    regs[0], regs[7], regs[12] = HOST, pc, loads  # ra = return to host; a0 = the bytecode; a5 = what op 1 loads
+    return regs
+
+
+def test_a_jump_to_a_switch_copies_its_dispatch() -> None:
+    """Each case's jump back to a switch gets its own copy of the dispatch (the 7 instructions of its two blocks, up
+    to the indirect jump), with their sites for faults; the first run of the dispatch is its own code. Copies are
+    not more instructions translated."""
+    from pvmkit.pvm.jit.compiler import JitCompiler
+
+    blob = _bytecode_vm()
+    module = Module(blob, ModuleConfig(backend="interpreter"))
+    program = JitCompiler(module).compile()
+    pcs = module.code.decoded()[0]
+    dispatch = pcs[:7]
+    assert [pc for _, pc, *_ in program.copies] == (dispatch + [-1]) * 2  # from @inc and @load
+    assert all(refund == 0 and behind == () for _, _, refund, behind in program.copies)
+    assert program.native_instructions == len(pcs) - 1  # all but the trap (an exit)
+
+
+def test_copied_dispatches_charge_gas_exactly() -> None:
+    """Running out of gas in any block of a copied dispatch, or anywhere else, leaves what the interpreter leaves:
+    every gas amount from none to enough."""
+    blob = _bytecode_vm()
+    enough = outcome(blob, "interpreter", _vm_regs(), 10**6)
+    kind, _, _, _, final, left = enough[0][-1]
+    assert kind is K.FINISHED and final[8] == 2  # the halt
+    for gas in range(10**6 - left + 2):
+        assert outcome(blob, "jit", _vm_regs(), gas) == outcome(blob, "interpreter", _vm_regs(), gas), gas
+
+
+@pytest.mark.parametrize("where", ["fetch", "load"])
+def test_faults_in_and_after_a_copied_dispatch_trap_at_their_pc(where: str) -> None:
+    """The bytecode runs off the end of ro data (the fetch in a copied dispatch faults), or op 1's pointer off the
+    end of rw data (in a case): the trap, its pc, registers and gas are the interpreter's."""
+    blob = _bytecode_vm(bytes(4096 - 8) if where == "fetch" else bytes([1]) * 600)
+    regs = _vm_regs(0x10000 + 4096 - 40) if where == "fetch" else _vm_regs(loads=_RW + 0x1000 - 8 * 7)
+    jit = outcome(blob, "jit", regs, 10**6)
+    assert jit == outcome(blob, "interpreter", regs, 10**6)
+    kind, pc, *_ = jit[0][-1]
+    assert kind is K.TRAP and pc == _bytecode_pc(blob, "load_indirect_u8" if where == "fetch" else "load_indirect_u64")
+
+
+def _bytecode_pc(blob: ProgramBlob, name: str) -> int:
+    pcs, forms, _ = Module(blob).code.decoded()
+    return next(pc for pc, form in zip(pcs, forms, strict=True) if form[0] == name)
+
+
+def test_a_copied_dispatch_resumes_natively_after_the_interpreter_serves_its_fetch() -> None:
+    """Bytecode in aux data (never mapped natively): each fetch in a copied dispatch faults, the interpreter serves
+    it and native code resumes right after it in the original dispatch."""
+
+    def run(backend: str) -> tuple:
+        inst = Module(_bytecode_vm(), ModuleConfig(backend=backend, aux_data_size=4096)).instantiate()
+        inst.write_memory(0xFFFE0000, _OPS * 20)
+        inst.set_next_program_counter(0)
+        for i, v in enumerate(_vm_regs(0xFFFE0000)):
+            inst.regs[i] = v
+        inst.gas = 10**6
+        intr = inst.run()
+        return intr.kind, intr.pc, list(inst.regs), inst.gas, getattr(inst, "fallbacks", None)
+
+    jit = run("jit")
+    assert jit[:4] == run("interpreter")[:4] and jit[0] is K.FINISHED
+    assert jit[4] == len(_OPS)  # each fetch handed to the interpreter once
+
+
+def test_an_instruction_a_copied_dispatch_hands_back_continues_in_the_original(monkeypatch: pytest.MonkeyPatch) -> None:
+    """An instruction of the dispatch the JIT does not translate (an emitter made to hand it back) exits to the
+    interpreter from the copy too; native code goes on after it, in the original dispatch."""
+    from pvmkit.pvm.jit import compiler
+
+    monkeypatch.setattr(compiler, "TEMPLATES", {})  # (the library is process-wide: keep the broken template out)
+    monkeypatch.setitem(compiler._ROUTE, "shift_logical_left_imm_64", (lambda c, i: False, compiler._PLAIN_PATH,
+                                                                        None, -1))  # fmt: skip
+    blob = _bytecode_vm()
+    for gas in (10**6, 40):
+        assert outcome(blob, "jit", _vm_regs(), gas) == outcome(blob, "interpreter", _vm_regs(), gas)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data(), cases=st.integers(1, 4), regs=st.lists(_REG_VALUES, min_size=13, max_size=13),
+       gas=st.integers(0, 600), ops=st.lists(st.integers(0, 5), min_size=1, max_size=40))  # fmt: skip
+def test_fuzz_copied_dispatches(data, cases, regs, gas, ops) -> None:
+    """Bytecode interpreters with random instructions in their dispatch and cases (memory accesses included), cases
+    that leave by a branch or a jump back, and random bytecode: everything agrees with the interpreter."""
+    written = (2, 3, 4, 5, 6, 10, 11, 12)  # not ra, sp, a0 (the bytecode), a1 (the opcode), a2 (the target)
+
+    def straight(most: int) -> list[tuple[str, list]]:
+        return [_instruction(data.draw, _STRAIGHT, 0, written) for _ in range(data.draw(st.integers(0, most)))]
+
+    body: list[tuple[str, list]] = [("load_indirect_u8", [8, 7, 0]), ("add_imm_64", [7, 7, 1]), *straight(3),
+                                    ("branch_greater_or_equal_unsigned_imm", [8, cases + 1, (_TARGET, -1)])]
+    body += [*straight(2), ("shift_logical_left_imm_64", [9, 8, 1]), ("add_imm_64", [9, 9, 2]),
+             ("jump_indirect", [9, 0])]
+    starts = []
+    for _ in range(cases):
+        starts.append(len(body))
+        body += straight(4)
+        if data.draw(st.booleans()):  # leave by a branch back, or on to a jump back
+            body.append(("branch_eq", [data.draw(st.integers(0, 12)), data.draw(st.integers(0, 12)), (_TARGET, 0)]))
+        body.append(("jump", [(_TARGET, 0)]))
+    starts.append(len(body))
+    body += [("jump_indirect", [0, 0]), ("trap", [])]  # halt: return to the host; a bad opcode: trap
+    body = [(n, [(_TARGET, len(body) - 1) if a == (_TARGET, -1) else a for a in args]) for n, args in body]
+    insts, table = _lay_out(body, starts)
+    code, bitmask = assemble_code(REVIVE_V1, insts)
+    blob = ProgramBlob(code=code, bitmask=bitmask, jump_table=tuple(table), ro_data_size=64, ro_data=bytes(ops),
+                       rw_data_size=4096, rw_data=bytes(range(256)) * 16, stack_size=4096)  # fmt: skip
+    regs = list(regs)
+    regs[0], regs[1], regs[7] = HOST, 0xFFFE0000 - 0x800, 0x10000
+    assert outcome(blob, "jit", regs, gas) == outcome(blob, "interpreter", regs, gas)
 
 
 def test_shared_templates_give_the_code_an_empty_library_gives() -> None:

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from .compiler import JitProgram
 
-FORMAT = 4  # 4: JitProgram.unrolled and loops
+FORMAT = 4  # 4: JitProgram.copies and loops
 
 
 def enabled() -> bool:
@@ -61,7 +61,7 @@ def load(entry_key: str) -> JitProgram | None:
         return None
     try:
         fields = marshal.loads(payload)
-        code, entry, bad_target, charged, uncharged, table, native, fault, inline_end, unrolled, loops = fields
+        code, entry, bad_target, charged, uncharged, table, native, fault, inline_end, copies, loops = fields
         # (Every native offset lies inside the code: an entry that passes the checksum is still only data.)
         ok = (isinstance(code, bytes) and isinstance(entry, int) and isinstance(bad_target, int)
               and isinstance(native, int) and 0 <= entry < len(code) and 0 <= bad_target < len(code)
@@ -71,12 +71,12 @@ def load(entry_key: str) -> JitProgram | None:
               and all(isinstance(k, int) and isinstance(v, int) and 0 <= v < len(code)
                       for d in (charged, uncharged) for k, v in d.items())
               and all(t is None or isinstance(t, int) for t in table)
-              and isinstance(unrolled, list | tuple)
+              and isinstance(copies, list | tuple)
               and all(isinstance(u, tuple) and len(u) == 4 and all(isinstance(v, int) for v in u[:3])
                       and 0 <= u[0] < len(code) and u[2] >= 0 and isinstance(u[3], tuple)
                       and all(isinstance(d, tuple) and len(d) == 2 and 0 <= d[0] < 13 and isinstance(d[1], int)
-                              for d in u[3]) for u in unrolled)
-              and all(a[0] <= b[0] for a, b in itertools.pairwise(unrolled))  # (an instruction may emit nothing)
+                              for d in u[3]) for u in copies)
+              and all(a[0] <= b[0] for a, b in itertools.pairwise(copies))  # (an instruction may emit nothing)
               and isinstance(loops, dict)
               and all(isinstance(k, int) and isinstance(v, tuple) and len(v) == 2 and all(isinstance(o, int) for o in v)
                       and 0 <= v[0] <= v[1] <= len(code) for k, v in loops.items()))  # fmt: skip
@@ -85,13 +85,13 @@ def load(entry_key: str) -> JitProgram | None:
     if not ok:
         return None
     return JitProgram(code, entry, bad_target, charged, uncharged, list(table), native, fault, inline_end,
-                      [tuple(u) for u in unrolled], loops)  # fmt: skip
+                      [tuple(u) for u in copies], loops)  # fmt: skip
 
 
 def store(entry_key: str, program: JitProgram) -> None:
     payload = marshal.dumps(
         (program.code, program.entry, program.bad_target, program.charged, program.uncharged, program.jump_table,
-         program.native_instructions, program.fault, program.inline_end, program.unrolled, program.loops)
+         program.native_instructions, program.fault, program.inline_end, program.copies, program.loops)
     )  # fmt: skip
     digest = hashlib.sha256(entry_key.encode() + payload).digest()
     target = folder()

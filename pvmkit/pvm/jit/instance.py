@@ -56,19 +56,18 @@ class CompiledModule:
         self.space_key = space.layout_key(module.memory_map, module.blob.ro_data)
 
     def faulting_pc(self, native: int) -> tuple[int, int, tuple[tuple[int, int], ...]]:
-        """The pc of the guest memory access whose native code lies at `native` (it faulted), and for a fault in an
-        unrolled loop's copy (compiler.unrolled_loop) the gas to give back, charged for the copies after it, and
-        what to add to registers stepped once per round to make them the guest's."""
+        """The pc of the guest memory access whose native code lies at `native` (it faulted), and for a fault in copied
+        code (JitProgram.copies), the gas to give back (in an unrolled loop's copy, what the copies after it were
+        charged) and what to add to registers stepped once per round to make them the guest's."""
         if self._sites is None:
             pairs = sorted((off, pc) for pc, off in self.program.uncharged.items())
-            unrolled = self.program.unrolled
-            self._sites = ([off for off, _ in pairs], [pc for _, pc in pairs], [u[0] for u in unrolled])
+            self._sites = ([off for off, _ in pairs], [pc for _, pc in pairs], [u[0] for u in self.program.copies])
         offsets, pcs, copies = self._sites
         offset = native - self.exe.address
         refund = 0
         i = bisect_right(copies, offset) - 1
-        if i >= 0 and self.program.unrolled[i][1] >= 0:
-            _, pc, refund, behind = self.program.unrolled[i]
+        if i >= 0 and self.program.copies[i][1] >= 0:
+            _, pc, refund, behind = self.program.copies[i]
         else:
             behind = ()
             i = bisect_right(offsets, offset) - 1
