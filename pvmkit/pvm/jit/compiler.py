@@ -97,7 +97,9 @@ _REG_OPERANDS = {Kind.REG_IMM: 1, Kind.REG_IMM64: 1, Kind.REG_IMM_IMM: 1, Kind.R
 _REG_COUNT = {name: _REG_OPERANDS.get(kind, 0) for name, kind in KIND.items()} | {INVALID: 0}
 _BACKWARD_CANDIDATES = BRANCHES | {"jump"}
 _CONTINUES = (frozenset(KIND) - TERMINATORS) | BRANCHES | {"fallthrough"}  # ... on to the next instruction (or not)
-_CALLS = frozenset({"load_imm_and_jump", "load_imm_and_jump_indirect"})
+# RISC-V's link registers (x1 and x5; a jump through one is a return to its return-address predictor): ra, and t0, which
+# LLVM's outliner calls through.
+_LINK_REGISTERS = frozenset({0, 2})
 _MARKS = _BACKWARD_CANDIDATES | {"load_imm_and_jump"}
 
 
@@ -319,7 +321,6 @@ class JitCompiler:
         self.profile = (self.code.isa.name, self.dynamic)
         self.decoded: tuple[list[int], list[tuple[str, tuple[int, ...]]], list[int]] = ([], [], [])
         self.dispatches: dict[int, tuple[int, int] | None] = {}  # target pc → its dispatch_chain
-        self.links: frozenset[int] | None = None  # registers that guest calls load a return address into
 
     def charged(self, pc: int) -> Label:
         label = self.charged_labels.get(pc)
@@ -493,11 +494,8 @@ class JitCompiler:
             name, args = forms[k]
             if name in _CONTINUES:
                 continue
-            if name == "jump_indirect":
-                if self.links is None:
-                    self.links = frozenset(args[0] for name, args in forms if name in _CALLS)
-                if args[0] not in self.links:
-                    chain = (start, k + 1)
+            if name == "jump_indirect" and args[0] not in _LINK_REGISTERS:
+                chain = (start, k + 1)
             break
         self.dispatches[target] = chain
         return chain
