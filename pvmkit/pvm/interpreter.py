@@ -217,15 +217,10 @@ class Module:
         return cls(ProgramBlob.parse(raw), config)
 
     def instantiate(self) -> Instance:
-        if self.backend == "jit":
-            from .jit.instance import JitInstance
-
-            return JitInstance(self)
-        if self.backend == "crosscheck":
-            from .jit.instance import CrosscheckInstance
-
-            return CrosscheckInstance(self)
-        return Instance(self)
+        cls = _INSTANCE_CLASSES.get(self.backend)
+        if cls is None:  # (a function-level import costs ~1 us, and a contract call instantiates once per frame)
+            cls = _INSTANCE_CLASSES[self.backend] = _instance_class(self.backend)
+        return cls(self)
 
     @property
     def default_sp(self) -> int:
@@ -727,6 +722,22 @@ class Registers:
 
     def __repr__(self) -> str:
         return f"Registers({list(self)})"
+
+
+def _instance_class(backend: str) -> type[Instance]:
+    """The Instance class of `backend`; the JIT's are imported on first use."""
+    if backend == "jit":
+        from .jit.instance import JitInstance
+
+        return JitInstance
+    if backend == "crosscheck":
+        from .jit.instance import CrosscheckInstance
+
+        return CrosscheckInstance
+    return Instance
+
+
+_INSTANCE_CLASSES: dict[str, type[Instance]] = {}
 
 
 class Instance:

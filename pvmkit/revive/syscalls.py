@@ -32,7 +32,7 @@ from .primitives import (
 from .state import Event, StorageKey
 
 if TYPE_CHECKING:
-    from .exec import ExecReturn, Frame, Stack
+    from .exec import Frame, Stack
 
 E = PalletError
 M32 = 0xFFFFFFFF
@@ -88,8 +88,6 @@ class Host:
         self.inst: Instance
 
     def run(self) -> ExecReturn:
-        from .exec import ExecReturn
-
         frame = self.frame
         inst = self.inst = self.module.instantiate()
         frame.instance = inst
@@ -714,3 +712,7 @@ def _compact(value: int) -> bytes:
         return ((value << 2) | 2).to_bytes(4, "little")
     raw = value.to_bytes((value.bit_length() + 7) // 8, "little")
     return bytes([((len(raw) - 4) << 2) | 3]) + raw
+
+
+# Last: exec imports this module's Host at its end too, so either may be imported first.
+from .exec import ExecReturn  # noqa: E402
