@@ -1130,6 +1130,7 @@ def test_a_jump_to_a_switch_copies_its_dispatch() -> None:
     to the indirect jump), with their sites for faults; the first run of the dispatch is its own code. Copies are
     not more instructions translated."""
     from pvmkit.pvm.jit.compiler import JitCompiler
+    from pvmkit.pvm.jit.listing import native_listing
 
     blob = _bytecode_vm()
     module = Module(blob, ModuleConfig(backend="interpreter"))
@@ -1139,6 +1140,9 @@ def test_a_jump_to_a_switch_copies_its_dispatch() -> None:
     assert [pc for _, pc, *_ in program.copies] == (dispatch + [-1]) * 2  # from @inc and @load
     assert all(refund == 0 and behind == () for _, _, refund, behind in program.copies)
     assert program.native_instructions == len(pcs) - 1  # all but the trap (an exit)
+    listing = native_listing(Module(blob))  # `pvmkit disasm --native` says where a jump's code is a copy
+    jumps = [pc for pc, form in zip(pcs, module.code.decoded()[1], strict=True) if form[0] == "jump"]
+    assert listing.dispatches == dict.fromkeys(jumps, 0) and "the dispatch at pc 0" in listing.lines(jumps[0])[0]
     # Through t0 (a link register: LLVM's outliner returns through it), the indirect jump is a return: not copied.
     returns = _bytecode_vm(source=_BYTECODE_VM.replace("a2", "t0"))
     assert JitCompiler(Module(returns, ModuleConfig(backend="interpreter"))).compile().copies == []

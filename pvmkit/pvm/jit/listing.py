@@ -6,6 +6,7 @@ installed (a test dependency); otherwise each instruction's code is shown as byt
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import dataclass
 
 from ..interpreter import Module
@@ -22,6 +23,7 @@ class NativeListing:
     native_instructions: int  # translated natively (the rest exit to the interpreter, one instruction at a time)
     instructions: int
     loops: dict[int, tuple[int, int]]  # a one-block loop's head pc → [start, end) of its unrolled code (out of line)
+    dispatches: dict[int, int]  # a jump's pc → the pc of the dispatch it copies (JitCompiler.dispatch_copy)
 
     def lines(self, pc: int) -> list[str]:
         """The code of the instruction at `pc`: one line per x86-64 instruction (per 16 bytes without capstone), each
@@ -29,6 +31,8 @@ class NativeListing:
         follows (the head's `jge` goes there when gas covers a round)."""
         span = self.spans.get(pc)
         out = [] if span is None else render(self.code[span[0] : span[1]], span[0])
+        if pc in self.dispatches:
+            out.insert(0, f"the dispatch at pc {self.dispatches[pc]}, copied here (each block checks its gas):")
         loop = self.loops.get(pc)
         if loop is not None:
             out.append(f"the loop unrolled, out of line ({loop[1] - loop[0]} bytes):")
@@ -44,8 +48,17 @@ def native_listing(module: Module) -> NativeListing:
     starts = sorted((program.charged.get(pc, offset), pc) for pc, offset in program.uncharged.items())
     ends = [start for start, _ in starts[1:]] + [program.inline_end]
     spans = {pc: (start, end) for (start, pc), end in zip(starts, ends, strict=True)}
+    # A dispatch copy's sites (JitProgram.copies, each copy ended by pc -1) lie inline, in its jump's span; an unrolled
+    # loop's, out of line.
+    offsets = [start for start, _ in starts]
+    dispatches = {}
+    first = True
+    for offset, pc, *_ in program.copies:
+        if first and pc >= 0 and offset < program.inline_end:
+            dispatches[starts[bisect_right(offsets, offset) - 1][1]] = pc
+        first = pc < 0
     return NativeListing(program.code, spans, len(program.code) - program.inline_end, program.native_instructions,
-                         len(spans), program.loops)  # fmt: skip
+                         len(spans), program.loops, dispatches)  # fmt: skip
 
 
 def has_mnemonics() -> bool:
