@@ -206,6 +206,7 @@ class Module:
         self.resume = _EntryCache(lambda pc: self._block(pc, False, single))
         self._block_cost: dict[int, int] = {}
         self._ecalli: dict[int, tuple[Interrupt, tuple[int, bool]]] = {}
+        self._exports: dict[str | bytes, int] = {}  # export name → pc, for prepare_call
         self.backend = resolve_backend(self.config)
         # 'auto' on the JIT: interpret until `interpreted` reaches `jit_budget`, then compile (jit/instance.py).
         self.tiered = self.backend == "jit" and requested_backend(self.config) == "auto"
@@ -738,6 +739,7 @@ def _instance_class(backend: str) -> type[Instance]:
 
 
 _INSTANCE_CLASSES: dict[str, type[Instance]] = {}
+_NO_REGS = (0,) * NUM_REGS
 
 
 class Instance:
@@ -784,15 +786,21 @@ class Instance:
 
     def prepare_call(self, export: str | int, *args: int) -> None:
         """Set up a call like polkavm's `prepare_call_untyped`: zeroed regs, sp, ra = return-to-host, ≤9 args."""
-        pc = export if isinstance(export, int) else self.module.blob.export(export).pc
+        if isinstance(export, int):
+            pc = export
+        else:  # (a contract call prepares one per frame: the export's pc is looked up once per module)
+            exports = self.module._exports
+            pc = exports.get(export)
+            if pc is None:
+                pc = exports[export] = self.module.blob.export(export).pc
         if len(args) > 9:
             raise ValueError(f"too many arguments ({len(args)} > 9)")
-        for i in range(NUM_REGS):
-            self._r[i] = 0
-        self._r[1] = self.module.default_sp
-        self._r[0] = RETURN_TO_HOST
+        r = self._r
+        r[:NUM_REGS] = _NO_REGS
+        r[1] = self.module.default_sp
+        r[0] = RETURN_TO_HOST
         for reg, value in zip((7, 8, 9, 10, 11, 12, 2, 3, 4), args, strict=False):
-            self._r[reg] = value & M64
+            r[reg] = value & M64
         self.set_next_program_counter(pc)
 
     def read_memory(self, address: int, length: int) -> bytes:

@@ -40,6 +40,7 @@ _libc.mincore.restype = ctypes.c_int
 _libc.madvise.argtypes = (ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int)
 _libc.madvise.restype = ctypes.c_int
 _ENTER = ctypes.CFUNCTYPE(ctypes.c_int64)
+_ARRAYS: dict[int, type[ctypes.Array]] = {}  # size → c_char * size
 _SYS_RT_SIGACTION, _SYS_ARCH_PRCTL = 13, 158
 _ENTRY_SIZE = 192  # bytes per entry trampoline (_reserve)
 _ARCH_SET_GS, _ARCH_GET_GS = 0x1001, 0x1004
@@ -74,7 +75,12 @@ class Space:
 
     def buffer(self, address: int, size: int, owner: object) -> memoryview:
         """A writable view of guest [address, address + size) that keeps `owner` (the Lease) alive."""
-        array = (ctypes.c_char * size).from_address(self.guest + address)
+        array_type = _ARRAYS.get(size)
+        if array_type is None:  # (`c_char * size` costs a third of this method; a module's sizes repeat)
+            array_type = ctypes.c_char * size
+            if len(_ARRAYS) < 1024:
+                _ARRAYS[size] = array_type
+        array = array_type.from_address(self.guest + address)
         array._owner = owner  # type: ignore[attr-defined]
         return memoryview(array).cast("B")
 
