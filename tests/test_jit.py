@@ -1148,6 +1148,20 @@ def test_a_jump_to_a_switch_copies_its_dispatch() -> None:
     assert JitCompiler(Module(returns, ModuleConfig(backend="interpreter"))).compile().copies == []
 
 
+def test_dispatch_copies_at_most_double_the_code() -> None:
+    """A program of jumps to one dispatch (hostile, or just big) gets copies only while they add up to no more
+    instructions than the program has: compile time and code size stay linear in its size."""
+    from pvmkit.pvm.jit.compiler import JitCompiler
+
+    jumps = 300
+    source = _BYTECODE_VM.replace("@halt:\n    ret", "@halt:\n" + "    jump @dispatch\n" * jumps)
+    module = Module(_bytecode_vm(source=source), ModuleConfig(backend="interpreter"))
+    program = JitCompiler(module).compile()
+    copied = [pc for _, pc, *_ in program.copies if pc >= 0]
+    total = len(module.code.decoded()[0])
+    assert len(copied) == total // 7 * 7 and len(copied) <= total < len(copied) + 7  # 7 per copy, until none fit
+
+
 def test_copied_dispatches_charge_gas_exactly() -> None:
     """Running out of gas in any block of a copied dispatch, or anywhere else, leaves what the interpreter leaves:
     every gas amount from none to enough."""

@@ -321,6 +321,7 @@ class JitCompiler:
         self.profile = (self.code.isa.name, self.dynamic)
         self.decoded: tuple[list[int], list[tuple[str, tuple[int, ...]]], list[int]] = ([], [], [])
         self.dispatches: dict[int, tuple[int, int] | None] = {}  # target pc → its dispatch_chain
+        self.copy_budget = 0  # instructions dispatch copies may still emit (see _compile)
 
     def charged(self, pc: int) -> Label:
         label = self.charged_labels.get(pc)
@@ -380,6 +381,9 @@ class JitCompiler:
     def _compile(self) -> JitProgram:
         a, code = self.a, self.code
         pcs, forms, ends = self.decoded = code.decoded()
+        # Dispatch copies emit at most as many instructions again as the program has: a program of jumps to one
+        # dispatch must not make 16 times the code (compile time and code stay O(n)).
+        self.copy_budget = len(forms)
         jumps = _jumps(forms)
         self.regs = allocate(pcs, forms, jumps)
         entry = a.offset()  # reached from space.Space.enter with r13 set and the callee-saved registers pushed
@@ -1450,7 +1454,8 @@ def _jump(c: JitCompiler, inst: Instruction) -> bool:
             return True
     if inst.name == "jump" and target in c.valid:
         chain = c.dispatch_chain(target)
-        if chain is not None:
+        if chain is not None and chain[1] - chain[0] <= c.copy_budget:
+            c.copy_budget -= chain[1] - chain[0]
             c.dispatch_copy(*chain)
             return True
     c.jump_to(target, inst.pc)
