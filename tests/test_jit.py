@@ -1148,18 +1148,29 @@ def test_a_jump_to_a_switch_copies_its_dispatch() -> None:
     assert JitCompiler(Module(returns, ModuleConfig(backend="interpreter"))).compile().copies == []
 
 
-def test_dispatch_copies_at_most_double_the_code() -> None:
-    """A program of jumps to one dispatch (hostile, or just big) gets copies only while they add up to no more
-    instructions than the program has: compile time and code size stay linear in its size."""
-    from pvmkit.pvm.jit.compiler import JitCompiler
+@pytest.mark.parametrize("jumps", [1000, 6000])
+def test_copies_at_most_double_the_code(jumps: int) -> None:
+    """A program of jumps to one dispatch, or of tiny loops (hostile, or just big), gets copies only while they add
+    up to no more instructions than the program has (or COPY_BUDGET, if more): compile time and code size stay
+    linear in its size."""
+    from pvmkit.pvm.jit.compiler import COPY_BUDGET, JitCompiler, unroll_times
 
-    jumps = 300
     source = _BYTECODE_VM.replace("@halt:\n    ret", "@halt:\n" + "    jump @dispatch\n" * jumps)
     module = Module(_bytecode_vm(source=source), ModuleConfig(backend="interpreter"))
     program = JitCompiler(module).compile()
     copied = [pc for _, pc, *_ in program.copies if pc >= 0]
-    total = len(module.code.decoded()[0])
-    assert len(copied) == total // 7 * 7 and len(copied) <= total < len(copied) + 7  # 7 per copy, until none fit
+    budget = max(len(module.code.decoded()[0]), COPY_BUDGET)
+    assert len(copied) == budget // 7 * 7  # 7 per copy, until none fits
+    body = [inst for i in range(jumps)
+            for inst in (("add_imm_64", [7, 7, 1]), ("branch_not_eq", [7, 8, (_TARGET, 2 * i)]))]  # fmt: skip
+    insts, _ = _lay_out(body, [])  # one-block loops of 2 instructions, one after the other
+    loops = _prog(insts + [("trap", ())])
+    program = JitCompiler(Module(loops, ModuleConfig(backend="interpreter"))).compile()
+    budget = max(len(insts) + 1, COPY_BUDGET)
+    assert len(program.loops) == budget // (2 * unroll_times(2) * 2) < jumps  # 16 copies, with and without branches
+    regs = [0] * 13
+    regs[8] = 50
+    assert outcome(loops, "jit", regs, 10**5) == outcome(loops, "interpreter", regs, 10**5)
 
 
 def test_copied_dispatches_charge_gas_exactly() -> None:

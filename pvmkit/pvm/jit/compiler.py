@@ -188,6 +188,7 @@ UNROLL_MAX = 16
 # A jump to a switch's dispatch (a few blocks ending in an indirect jump) copies them, up to this many instructions
 # (dispatch_copy): the C bytecode interpreter benchmark took 1.64 ms before, 1.15 ms after.
 DISPATCH_COPY_MAX = 16
+COPY_BUDGET = 4096  # instructions all copies of a program may add, at least (see JitCompiler._compile)
 
 
 def unroll_times(cost: int) -> int:
@@ -381,9 +382,10 @@ class JitCompiler:
     def _compile(self) -> JitProgram:
         a, code = self.a, self.code
         pcs, forms, ends = self.decoded = code.decoded()
-        # Dispatch copies emit at most as many instructions again as the program has: a program of jumps to one
-        # dispatch must not make 16 times the code (compile time and code stay O(n)).
-        self.copy_budget = len(forms)
+        # Copies (unrolled loops, dispatch copies) emit at most as many instructions again as the program has, or
+        # COPY_BUDGET if that is more: a program made of jumps to one dispatch, or of tiny loops, must not make 16 or
+        # 32 times the code (compile time and code size stay linear in the program's size).
+        self.copy_budget = max(len(forms), COPY_BUDGET)
         jumps = _jumps(forms)
         self.regs = allocate(pcs, forms, jumps)
         entry = a.offset()  # reached from space.Space.enter with r13 set and the callee-saved registers pushed
@@ -421,7 +423,8 @@ class JitCompiler:
                     a.align(HEAD_ALIGN)
                 a.bind(self.charged(pc))
                 charged[pc] = len(out)
-                if pc in unroll:
+                if pc in unroll and self.copy_budget >= 2 * unroll_times(unroll[pc]) * unroll[pc]:
+                    self.copy_budget -= 2 * unroll_times(unroll[pc]) * unroll[pc]  # (copies with and without branches)
                     loop = self.loop_head(pc, unroll[pc], k)
                 patch_at, cost = self.gas_check(pc), 0
             start = uncharged[pc] = len(out)
