@@ -1173,6 +1173,24 @@ def test_copies_at_most_double_the_code(jumps: int) -> None:
     assert outcome(loops, "jit", regs, 10**5) == outcome(loops, "interpreter", regs, 10**5)
 
 
+@pytest.mark.parametrize("mid", [("branch_eq_imm", (7, 5, 0)), ("fallthrough", ())])
+def test_a_dispatch_whose_block_ends_in_a_trap_is_not_copied(mid: tuple) -> None:
+    """Found in review: a 25-byte branch or fall-through ending at a multiple of 8 is followed by an instruction no
+    jump may target (polkavm sees 24 bytes back), so it traps; the copy charged the instructions after it to its
+    block, and ran out of gas where the interpreter traps. Such a chain is not copied."""
+    from pvmkit.pvm.program import encode_instruction
+
+    layout = [(0, "jump", (7,), 7), (7, *mid, 25), (32, "add_imm_64", (10, 10, 1), 3),
+              (35, "jump_indirect", (10, 0), 3), (38, "trap", (), 1)]  # fmt: skip
+    code = b"".join(encode_instruction(REVIVE_V1, name, args, pc).ljust(size, b"\0") for pc, name, args, size in layout)
+    blob = ProgramBlob(code=code, bitmask=bytes([0x81, 0, 0, 0, 0x49]))  # pc 32 starts a block no jump may target
+    assert 32 not in Module(blob).code.valid_targets()
+    for gas in range(8):
+        jit = outcome(blob, "jit", [0] * 13, gas, memory=False)
+        assert jit == outcome(blob, "interpreter", [0] * 13, gas, memory=False), gas
+    assert jit[0][-1][:2] == (K.TRAP, 7)
+
+
 def test_copied_dispatches_charge_gas_exactly() -> None:
     """Running out of gas in any block of a copied dispatch, or anywhere else, leaves what the interpreter leaves:
     every gas amount from none to enough."""

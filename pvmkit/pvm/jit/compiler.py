@@ -494,12 +494,14 @@ class JitCompiler:
         chain = self.dispatches.get(target, 0)
         if chain != 0:
             return chain  # type: ignore[return-value]
-        pcs, forms, _ = self.decoded
+        pcs, forms, ends = self.decoded
         start = bisect_left(pcs, target)
         chain = None
         for k in range(start, min(start + DISPATCH_COPY_MAX, len(forms))):
             name, args = forms[k]
             if name in _CONTINUES:
+                if name in TERMINATORS and ends[k] not in self.valid:
+                    break  # a branch or fall-through to no valid target traps: the block after it is no block
                 continue
             if name == "jump_indirect" and args[0] not in _LINK_REGISTERS:
                 chain = (start, k + 1)
