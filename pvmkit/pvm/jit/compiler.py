@@ -322,7 +322,7 @@ class JitCompiler:
         self.profile = (self.code.isa.name, self.dynamic)
         self.decoded: tuple[list[int], list[tuple[str, tuple[int, ...]]], list[int]] = ([], [], [])
         self.dispatches: dict[int, tuple[int, int] | None] = {}  # target pc → its dispatch_chain
-        self.copy_budget = 0  # instructions dispatch copies may still emit (see _compile)
+        self.copy_budget = 0  # instructions that unrolled loops and dispatch copies may still add (see _compile)
 
     def charged(self, pc: int) -> Label:
         label = self.charged_labels.get(pc)
@@ -423,9 +423,11 @@ class JitCompiler:
                     a.align(HEAD_ALIGN)
                 a.bind(self.charged(pc))
                 charged[pc] = len(out)
-                if pc in unroll and self.copy_budget >= 2 * unroll_times(unroll[pc]) * unroll[pc]:
-                    self.copy_budget -= 2 * unroll_times(unroll[pc]) * unroll[pc]  # (copies with and without branches)
-                    loop = self.loop_head(pc, unroll[pc], k)
+                if pc in unroll:
+                    copies = 2 * unroll_times(unroll[pc]) * unroll[pc]  # (copies with and without branches)
+                    if copies <= self.copy_budget:
+                        self.copy_budget -= copies
+                        loop = self.loop_head(pc, unroll[pc], k)
                 patch_at, cost = self.gas_check(pc), 0
             start = uncharged[pc] = len(out)
             cost += 1
