@@ -333,6 +333,16 @@ class JitCompiler:
     # Exits.
     def exit(self, code: int, pc: int, arg: int | None = None) -> None:
         a = self.a
+        if self.template is None and pc < 1 << 31 and (arg is None or 0 <= arg <= M32):
+            # The encoder's bytes, written directly (host calls, traps and out of gas are the commonest exits): mov
+            # qword [r13 + EXIT_PC], imm32; (mov eax, arg; mov [r13 + EXIT_ARG], rax;) mov eax, code; jmp epilogue.
+            out = a.code
+            out += _MOV_EXIT_PC + pc.to_bytes(4, "little")
+            if arg is not None:
+                out += b"\xb8" + arg.to_bytes(4, "little") + _STORE_EXIT_ARG
+            out += b"\xb8" + code.to_bytes(4, "little") + b"\xe9"
+            out += (self.epilogue_at - len(out) - 4).to_bytes(4, "little", signed=True)
+            return
         a.mov(_EXIT_PC, Imm(pc))
         if self.template is not None:  # a template holds no outside references: its pc is patched per use
             self.template.append(a.offset() - 4)
@@ -778,14 +788,9 @@ class JitCompiler:
         code = a.code
         label.pos = len(code)
         cost = int.from_bytes(code[patch_at : patch_at + 4], "little")
-        # add r15, imm8 / imm32 (as the encoder would pick); mov qword [r13 + EXIT_PC], imm32; mov eax, code; jmp
+        # add r15, imm8 / imm32 (as the encoder would pick), then the exit
         code += b"\x49\x83\xc7" + bytes((cost,)) if cost < 128 else b"\x49\x81\xc7" + cost.to_bytes(4, "little")
-        if pc >= 1 << 31:  # not a sign-extended imm32: the encoder's longer form
-            self.exit(rt.EXIT_OUT_OF_GAS, pc)
-            return
-        code += _MOV_EXIT_PC + pc.to_bytes(4, "little")
-        code += b"\xb8" + rt.EXIT_OUT_OF_GAS.to_bytes(4, "little") + b"\xe9"
-        code += (self.epilogue_at - len(code) - 4).to_bytes(4, "little", signed=True)
+        self.exit(rt.EXIT_OUT_OF_GAS, pc)
 
     def instruction(self, inst: Instruction) -> bool:
         """Emit inst; True when its code is native, has no exits and so is the same wherever it is placed (and the
@@ -983,6 +988,7 @@ _IMMEDIATE = {name: 2 for name in ("add_imm_32", "add_imm_64", "and_imm", "xor_i
 _IMMEDIATE["load_imm"] = 1
 _SENTINEL = 0x7EDCBA98
 _MOV_EXIT_PC = b"\x49\xc7\x85" + rt.EXIT_PC.to_bytes(4, "little", signed=True)  # mov qword [r13 + disp32], imm32
+_STORE_EXIT_ARG = b"\x49\x89\x85" + rt.EXIT_ARG.to_bytes(4, "little", signed=True)  # mov [r13 + disp32], rax
 OFFSET_SENTINEL = 0x40000000  # an indirect access's offset while its template is built: forces a disp32
 _OFFSET_BYTES = OFFSET_SENTINEL.to_bytes(4, "little")
 
