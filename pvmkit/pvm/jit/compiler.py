@@ -82,7 +82,6 @@ _SLOTS = tuple(Mem(CTX, rt.REGS + 8 * i) for i in range(13))
 _GAS = Mem(CTX, rt.GAS)
 _EXIT_PC = Mem(CTX, rt.EXIT_PC)
 _EXIT_ARG = Mem(CTX, rt.EXIT_ARG)
-_JUMP_TABLE = Mem(CTX, rt.JUMP_TABLE_PTR)
 _RSP_BASE = Mem(CTX, rt.RSP_BASE)
 _RSP_LIMIT = Mem(CTX, rt.RSP_LIMIT)
 
@@ -737,13 +736,14 @@ class JitCompiler:
         a = self.a
         # Slot = address / 2 in the native table, whose slot 0 (address 0) and invalid targets lead to the bad-target
         # stub; rotating right by one also turns odd addresses into slots >= 2^31, so one bound check covers both.
-        a.ror(RAX, 1, w=32)
-        a.cmp(RAX, Imm(len(self.code.jump_table) + 1), w=32)
-        a.jcc(AE, self.bad_target)
-        a.mov(RDX, _JUMP_TABLE)
+        # The encoder's bytes, written directly: ror eax, 1; cmp eax, imm32; jae bad_target; mov rdx, [r13 + table].
+        out = a.code
+        out += b"\xd1\xc8\x3d" + (len(self.code.jump_table) + 1).to_bytes(4, "little") + b"\x0f\x83\0\0\0\0"
+        a._fixups.append((self.bad_target, len(out) - 4, 4))
+        out += _LOAD_JUMP_TABLE
         slot = Mem(RDX, 0, index=RAX, scale=8)
         if call is None:
-            a.jmp(slot)
+            out += b"\xff\x24\xc2"  # jmp [rdx + rax*8]
             return
         a.cmp(RSP, _RSP_LIMIT)
         a.jcc(BE, self.stub(lambda: self.a.jmp(slot)))  # too deep: a plain jump
@@ -765,8 +765,9 @@ class JitCompiler:
     def landing(self, value: int) -> None:
         """Where a native `ret` comes back to after a call whose return address is `value`: the guest return's
         target (eax) must be that address, else it goes through the jump table; then the return site's block."""
-        self.a.cmp(RAX, Imm(sem.i32(value)), w=32)
-        self.a.jcc(NE, self.dispatch)
+        out = self.a.code  # cmp eax, imm32; jne dispatch (written directly: one per guest call)
+        out += b"\x3d" + (value & M32).to_bytes(4, "little") + b"\x0f\x85\0\0\0\0"
+        self.a._fixups.append((self.dispatch, len(out) - 4, 4))
 
     def gas_check(self, pc: int) -> int:
         """`sub r15, imm32; js out_of_gas`; returns where the imm32 (the block cost) is patched. One per block, so
@@ -988,6 +989,8 @@ _IMMEDIATE = {name: 2 for name in ("add_imm_32", "add_imm_64", "and_imm", "xor_i
 _IMMEDIATE["load_imm"] = 1
 _SENTINEL = 0x7EDCBA98
 _MOV_EXIT_PC = b"\x49\xc7\x85" + rt.EXIT_PC.to_bytes(4, "little", signed=True)  # mov qword [r13 + disp32], imm32
+_CMP_RSP_LIMIT = b"\x49\x3b\xa5" + rt.RSP_LIMIT.to_bytes(4, "little", signed=True)  # cmp rsp, [r13 + disp32]
+_LOAD_JUMP_TABLE = b"\x49\x8b\x95" + rt.JUMP_TABLE_PTR.to_bytes(4, "little", signed=True)  # mov rdx, [r13 + disp32]
 _STORE_EXIT_ARG = b"\x49\x89\x85" + rt.EXIT_ARG.to_bytes(4, "little", signed=True)  # mov [r13 + disp32], rax
 OFFSET_SENTINEL = 0x40000000  # an indirect access's offset while its template is built: forces a disp32
 _OFFSET_BYTES = OFFSET_SENTINEL.to_bytes(4, "little")
@@ -1459,10 +1462,12 @@ def _jump(c: JitCompiler, inst: Instruction) -> bool:
         value = inst.args[1]
         c.a.mov(c.regs[inst.args[0]], Imm(sem.i32(value)))
         if target in c.valid and c.return_site(inst, value):
-            a = c.a
-            a.cmp(RSP, _RSP_LIMIT)
-            a.jcc(BE, c.charged(target))  # too deep: a plain jump
-            a.call(c.charged(target))
+            # cmp rsp, [r13 + RSP_LIMIT]; jbe target (too deep: a plain jump); call target (written directly)
+            label, out, fixups = c.charged(target), c.a.code, c.a._fixups
+            out += _CMP_RSP_LIMIT + b"\x0f\x86\0\0\0\0"
+            fixups.append((label, len(out) - 4, 4))
+            out += b"\xe8\0\0\0\0"
+            fixups.append((label, len(out) - 4, 4))
             c.landing(value)
             return True
     if inst.name == "jump" and target in c.valid:
