@@ -826,7 +826,9 @@ class JitCompiler:
             template = self.templates.get(imm_key)
             if template is None:
                 shared = self.shared_key(inst, at, imm_key[3])
-                template = _library(shared, lambda: self.immediate_template(emit, inst, at))
+                template = TEMPLATES.get(shared)
+                if template is None:
+                    template = _keep(shared, self.immediate_template(emit, inst, at))
                 self.templates[imm_key] = template
             if template is False:
                 operand = 0
@@ -842,7 +844,9 @@ class JitCompiler:
             else:
                 shared = self.shared_key(inst, -1, None)
                 built = inst
-            template = _library(shared, lambda: self.build_template(emit, built, base is not None))
+            template = TEMPLATES.get(shared)
+            if template is None:
+                template = _keep(shared, self.build_template(emit, built, base is not None))
             self.templates[key] = template
         body, ok = template
         if ok:
@@ -864,10 +868,10 @@ class JitCompiler:
         """The process-wide library's key for inst's template: where its registers live rather than which guest
         registers they are, its other operands but the one at `at` (patched per use; -1: none), and `extra` (what
         else that template's code depends on)."""
-        n = _REG_COUNT[inst.name]  # register operands come first
-        args, regs = inst.args, self.regs
+        name, args = inst[1], inst[2]
+        n = _REG_COUNT[name]  # register operands come first
         rest = args[n:at] + args[at + 1 :] if at >= 0 else args[n:]
-        return (self.profile, inst.name, tuple(regs[r] for r in args[:n]), rest, at, extra)
+        return (self.profile, name, tuple(map(self.regs.__getitem__, args[:n])), rest, at, extra)
 
     def immediate_template(self, emit: Emitter, inst: Instruction, at: int) -> Template:
         """A template for every immediate of inst's sign, built with a sentinel immediate whose 4 bytes mark where
@@ -1003,13 +1007,10 @@ TEMPLATES: dict[tuple, Template] = {}
 TEMPLATES_LIMIT = 50_000  # about 40 MiB (a resolc contract needs ~1,000 templates)
 _PACK_U32 = struct.Struct("<I").pack_into
 _PACK_I32 = struct.Struct("<i").pack_into
-def _library(key: tuple, build: Callable[[], Template]) -> Template:
-    """The library's template for `key` (see JitCompiler.shared_key), built and kept (while there is room) if new."""
-    template = TEMPLATES.get(key)
-    if template is None:
-        template = build()
-        if len(TEMPLATES) < TEMPLATES_LIMIT:
-            TEMPLATES[key] = template
+def _keep(key: tuple, template: Template) -> Template:
+    """A newly built template, kept in the library under `key` (see JitCompiler.shared_key) while there is room."""
+    if len(TEMPLATES) < TEMPLATES_LIMIT:
+        TEMPLATES[key] = template
     return template
 
 
