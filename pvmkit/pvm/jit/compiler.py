@@ -126,10 +126,13 @@ def allocate(pcs: list[int], forms: list[tuple[str, tuple[int, ...]]], jumps: li
         if depth[i]:
             level += depth[i]
             weight = 16 ** min(level, 4)
-        n = count[name]
+        n = count[name]  # (0 to 3: unrolled, which costs less than a slice and a loop per instruction)
         if n:
-            for r in args[:n]:
-                uses[r] += weight
+            uses[args[0]] += weight
+            if n > 1:
+                uses[args[1]] += weight
+                if n > 2:
+                    uses[args[2]] += weight
     ranked = sorted(range(13), key=lambda i: (-uses[i], i))
     where: list[int | Mem] = list(_SLOTS)
     for guest, host in zip(ranked, HOST_REGS, strict=False):
@@ -421,7 +424,7 @@ class JitCompiler:
         # operands) appear: about half the instructions of a resolc contract repeat one before them, and a repeat is
         # copied from `done` (instruction() says which may). Code.decoded() gives equal forms one shared object, so
         # the lookup mostly ends at an identity check.
-        done: dict[tuple[str, tuple[int, ...]], bytes] = {}
+        done: dict[tuple[str, tuple[int, ...]], bytearray] = {}
         repeated = 0  # (all translated natively)
         new, cls, terminators = tuple.__new__, Instruction, TERMINATORS
         loop: _Loop | None = None  # the loop to unroll whose block is being emitted
@@ -450,7 +453,7 @@ class JitCompiler:
             else:
                 copied = instruction(new(cls, (pc, *form, ends[k])))
                 if copied:
-                    done[form] = bytes(out[start:])
+                    done[form] = out[start:]  # (a bytearray: one copy, where bytes() of the slice made two)
                 elif form[0] in terminators and patch_at >= 0:
                     # The block's cost is known only at its end (polkavm's emit_weight): patch the imm32 in place.
                     _PACK_U32(out, patch_at, cost)
