@@ -110,7 +110,7 @@ class Code:
         chunk = self.code[pc + 1 : pc + 17]
         if len(chunk) < 16:
             chunk = chunk + bytes(16 - len(chunk))
-        return _decode_args(name, chunk, pc, skip)
+        return _DECODER_BY_NAME[name](chunk, pc, skip)
 
     def listing(self) -> list[Instruction]:
         """`instructions()` from pc 0 as a list, decoded once per Code (validation and blocks share it)."""
@@ -338,7 +338,7 @@ class Code:
 
 
 # How many operand bytes decoding an instruction may read whatever its skip (fixed fields and length nibbles
-# that are not clamped by it; _decode_args), by name. Absent: the operands depend on the pc (offsets).
+# that are not clamped by it; Code._args), by name. Absent: the operands depend on the pc (offsets).
 _READ_BY_KIND = {Kind.ARGLESS: 0, Kind.IMM: 0, Kind.REG_IMM: 1, Kind.REG_REG_IMM: 1, Kind.REG_REG: 1,
                  Kind.REG_REG_REG: 2, Kind.REG_IMM_IMM: 5, Kind.IMM_IMM: 5, Kind.REG_REG_IMM_IMM: 6,
                  Kind.REG_IMM64: 9}  # fmt: skip
@@ -453,9 +453,6 @@ _DECODERS = {Kind.ARGLESS: _d_none, Kind.REG_REG_REG: _d_regs3, Kind.REG_REG_IMM
 _DECODER_BY_NAME = {name: _DECODERS[kind] for name, kind in KIND.items()}
 _DECODER_BY_NAME[INVALID] = _d_none
 
-
-def _decode_args(name: str, chunk: bytes, pc: int, skip: int) -> tuple[int, ...]:
-    return _DECODER_BY_NAME[name](chunk, pc, skip)
 
 
 def encode_imm(value: int) -> bytes:
