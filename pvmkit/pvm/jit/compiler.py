@@ -906,8 +906,9 @@ class JitCompiler:
         """The scratch assembler's code as a Piece: its jumps to the epilogue (unbound here) become positions to
         patch when it is placed."""
         a, epilogue = self.a, self.epilogue
-        exits = [pos for label, pos, _ in a._fixups if label is epilogue]
-        a._fixups = [f for f in a._fixups if f[0] is not epilogue]
+        exits = [pos for label, pos, _ in a._fixups if label is epilogue] if a._fixups else []
+        if exits:
+            a._fixups = [f for f in a._fixups if f[0] is not epilogue]
         disps = self.template_disps
         return _piece(a.finish(), self.template or [], exits, disps[0] if disps else -1)
 
