@@ -426,7 +426,7 @@ class JitCompiler:
         # the lookup mostly ends at an identity check.
         done: dict[tuple[str, tuple[int, ...]], bytearray] = {}
         repeated = 0  # (all translated natively)
-        new, cls, terminators = tuple.__new__, Instruction, TERMINATORS
+        terminators = TERMINATORS
         loop: _Loop | None = None  # the loop to unroll whose block is being emitted
         for k, form in enumerate(forms):
             pc = pcs[k]
@@ -451,7 +451,7 @@ class JitCompiler:
                     continue
                 copied = True
             else:
-                copied = instruction(new(cls, (pc, *form, ends[k])))
+                copied = instruction(pc, form[0], form[1], ends[k])
                 if copied:
                     done[form] = out[start:]  # (a bytearray: one copy, where bytes() of the slice made two)
                 elif form[0] in terminators and patch_at >= 0:
@@ -529,7 +529,6 @@ class JitCompiler:
         far better than one jump shared by all (threaded code); it saves a taken jump per case too."""
         pcs, forms, ends = self.decoded
         out, sites, valid = self.a.code, self.copies, self.valid
-        new, cls = tuple.__new__, Instruction
         native = self.native  # (instructions emitted again here are not more instructions translated)
         patch_at = cost = 0
         for k in range(start, end):
@@ -540,7 +539,8 @@ class JitCompiler:
                 patch_at, cost = self.gas_check(pc), 0
             cost += 1
             sites.append((len(out), pc, 0, ()))
-            self.instruction(new(cls, (pc, *forms[k], ends[k])))
+            name, args = forms[k]
+            self.instruction(pc, name, args, ends[k])
         _PACK_U32(out, patch_at, cost)
         sites.append((len(out), -1, 0, ()))
         self.native = native
@@ -613,12 +613,11 @@ class JitCompiler:
             else:
                 a.jcc(cc, loop.unrolled)
         a.jmp(after)
-        new, cls = tuple.__new__, Instruction
         for exit_label, refund, behind in leave:
             a.bind(exit_label)
             for r, d in behind.items():
                 if d:
-                    self.instruction(new(cls, (loop.pc, "add_imm_64", (r, r, d), loop.pc)))
+                    self.instruction(loop.pc, "add_imm_64", (r, r, d), loop.pc)
             a.add(GAS, Imm(refund))
             a.jmp(after)
         a.bind(short)
@@ -631,7 +630,6 @@ class JitCompiler:
         """The block's instructions (not its branch) as copy `copy` of unrolled_loop's round, with their sites;
         returns how far each stepped register is behind after it (all 0 after the last copy, which steps them)."""
         out, sites = self.a.code, self.copies
-        new, cls = tuple.__new__, Instruction
         refund = (loop.times - copy) * loop.cost
         behind = {r: (copy - 1) * step for r, step in steps.items()}  # host value + this = the guest's
         for code, pc, (op, args), next_pc in loop.body:
@@ -640,7 +638,7 @@ class JitCompiler:
                 behind[r] += steps[r]
                 if copy == loop.times:  # the round's last copy catches its register up
                     sites.append((len(out), pc, refund, ()))
-                    self.instruction(new(cls, (pc, op, (r, r, behind[r]), next_pc)))
+                    self.instruction(pc, op, (r, r, behind[r]), next_pc)
                     behind[r] = 0
                 continue
             sites.append((len(out), pc, refund, tuple((r, d) for r, d in behind.items() if d)))
@@ -648,7 +646,7 @@ class JitCompiler:
             if base is not None and behind.get(args[base]):
                 at = MEMORY_OFFSET[op]
                 moved = args[:at] + (sem.i32((args[at] + behind[args[base]]) & M32),) + args[at + 1 :]
-                self.instruction(new(cls, (pc, op, moved, next_pc)))
+                self.instruction(pc, op, moved, next_pc)
             else:
                 out += code
         return behind
@@ -796,28 +794,27 @@ class JitCompiler:
         code += b"\x49\x83\xc7" + bytes((cost,)) if cost < 128 else b"\x49\x81\xc7" + cost.to_bytes(4, "little")
         self.exit(rt.EXIT_OUT_OF_GAS, pc)
 
-    def instruction(self, inst: Instruction) -> bool:
-        """Emit inst; True when its code is native, has no exits and so is the same wherever it is placed (and the
+    def instruction(self, pc: int, name: str, args: tuple[int, ...], end: int) -> bool:
+        """Emit the instruction at `pc` (its name, operands and next pc: the Instruction an emitter takes is made only
+        when one runs); True when its code is native, has no exits and so is the same wherever it is placed (and the
         instruction is no terminator)."""
-        name = inst[1]
         route = _ROUTE.get(name)
         if route is None:  # a trap, or an instruction the interpreter runs
             if name == INVALID or name == "trap":
-                self.exit(rt.EXIT_TRAP, inst.pc)
+                self.exit(rt.EXIT_TRAP, pc)
             else:
-                self.fallback(inst.pc)
+                self.fallback(pc)
             return False
         emit, path, base, at = route
         if path == _CONTROL_PATH:
-            if emit(self, inst):
+            if emit(self, tuple.__new__(Instruction, (pc, name, args, end))):
                 self.native += 1
             else:
-                self.fallback(inst.pc)
+                self.fallback(pc)
             return False
         # Position-independent instructions are encoded once per (name, operands) and then copied: the
         # template is built in a scratch assembler (internal labels resolved), so a repeat costs byte copies
         # plus patching the pc of its exits and its jumps to the epilogue.
-        args = inst[2]
         operand = 0
         if path == _MEMORY_PATH:
             operand = args[at]
@@ -828,9 +825,10 @@ class JitCompiler:
             imm_key = (name, args[:at], args[at + 1 :], operand & M32 >= 1 << 31)
             template = self.templates.get(imm_key)
             if template is None:
-                shared = self.shared_key(inst, at, imm_key[3])
+                shared = self.shared_key(name, args, at, imm_key[3])
                 template = TEMPLATES.get(shared)
                 if template is None:
+                    inst = tuple.__new__(Instruction, (pc, name, args, end))
                     template = _keep(shared, self.immediate_template(emit, inst, at))
                 self.templates[imm_key] = template
             if template is False:
@@ -841,14 +839,12 @@ class JitCompiler:
             key = (name, args)
         template = self.templates.get(key)
         if template is None:
-            if base is not None:  # an indirect access: the offset is patched
-                shared = self.shared_key(inst, at, None)
-                built = _with_operand(inst, at, OFFSET_SENTINEL)
-            else:
-                shared = self.shared_key(inst, -1, None)
-                built = inst
+            shared = self.shared_key(name, args, -1 if base is None else at, None)  # indirect accesses: offset patched
             template = TEMPLATES.get(shared)
             if template is None:
+                built = tuple.__new__(Instruction, (pc, name, args, end))
+                if base is not None:
+                    built = _with_operand(built, at, OFFSET_SENTINEL)
                 template = _keep(shared, self.build_template(emit, built, base is not None))
             self.templates[key] = template
         body, ok = template
@@ -864,14 +860,13 @@ class JitCompiler:
             out += body.code
             _PACK_U32(out, at, operand & M32)
             return ok
-        self.place(body, inst.pc, operand)
+        self.place(body, pc, operand)
         return False
 
-    def shared_key(self, inst: Instruction, at: int, extra: object) -> tuple:
+    def shared_key(self, name: str, args: tuple[int, ...], at: int, extra: object) -> tuple:
         """The process-wide library's key for inst's template: where its registers live rather than which guest
         registers they are, its other operands but the one at `at` (patched per use; -1: none), and `extra` (what
         else that template's code depends on)."""
-        name, args = inst[1], inst[2]
         n = _REG_COUNT[name]  # register operands come first
         rest = args[n:at] + args[at + 1 :] if at >= 0 else args[n:]
         return (self.profile, name, tuple(map(self.regs.__getitem__, args[:n])), rest, at, extra)
