@@ -1478,6 +1478,51 @@ pub @main:
     assert results[0] == results[1] and results[1][2][7] == (1 + 5) * 3
 
 
+def test_sequences_written_as_bytes_say_what_the_encoder_would() -> None:
+    """Exits, guest calls with their landing, and the jump-table dispatch are written as bytes rather than through
+    the encoder (compile speed): disassembled (capstone), each must read as the encoder's own code for it."""
+    capstone = pytest.importorskip("capstone", reason="capstone (the x86 decoding oracle) is not installed")
+    from pvmkit.pvm.jit import compiler
+    from pvmkit.pvm.jit import runtime as rt
+    from pvmkit.pvm.jit.x86 import AE, BE, NE, RAX, RDX, RSP, Assembler, Imm, Mem
+
+    md = capstone.Cs(capstone.CS_ARCH_X86, capstone.CS_MODE_64)
+
+    def text(code: bytes) -> list[str]:  # (jump targets left out: they are patched later)
+        return [i.mnemonic + ("" if i.mnemonic[0] == "j" or i.mnemonic == "call" else " " + i.op_str)
+                for i in md.disasm(bytes(code), 0)]  # fmt: skip
+
+    c = compiler.JitCompiler(Module(_prog([("trap", ())]), ModuleConfig(backend="interpreter")))
+    c.epilogue_at, c.a.code = 0, bytearray()
+    c.exit(rt.EXIT_ECALLI, 0x1234, 0xFFFFFFF0)
+    want = Assembler()
+    want.mov(compiler._EXIT_PC, Imm(0x1234))
+    want.mov(RAX, Imm(0xFFFFFFF0), w=32)
+    want.mov(compiler._EXIT_ARG, RAX)
+    want.mov(RAX, Imm(rt.EXIT_ECALLI), w=32)
+    want.jmp(want.label())
+    assert text(c.a.code) == text(want.code)
+    c.a.code = bytearray()
+    c.table_jump()
+    want = Assembler()
+    want.ror(RAX, 1, w=32)
+    want.cmp(RAX, Imm(len(c.code.jump_table) + 1), w=32)
+    want.jcc(AE, want.label())
+    want.mov(RDX, Mem(compiler.CTX, rt.JUMP_TABLE_PTR))
+    want.jmp(Mem(RDX, 0, index=RAX, scale=8))
+    assert text(c.a.code) == text(want.code)
+    c.a.code = bytearray()
+    c.landing(0x42)
+    want = Assembler()
+    want.cmp(RAX, Imm(0x42), w=32)
+    want.jcc(NE, want.label())
+    assert text(c.a.code) == text(want.code)
+    want = Assembler()
+    want.cmp(RSP, compiler._RSP_LIMIT)
+    want.jcc(BE, want.label())
+    assert text(compiler._CMP_RSP_LIMIT + b"\x0f\x86\0\0\0\0") == text(want.code)
+
+
 def test_disasm_native_shows_each_instructions_code(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """`pvmkit disasm --native`: under each instruction, the x86-64 code it compiles to, from its block's gas check
     (at a block start) to the next instruction's code; the spans tile the instructions' code exactly, the stubs after
