@@ -864,9 +864,9 @@ class JitCompiler:
         return False
 
     def shared_key(self, name: str, args: tuple[int, ...], at: int, extra: object) -> tuple:
-        """The process-wide library's key for inst's template: where its registers live rather than which guest
-        registers they are, its other operands but the one at `at` (patched per use; -1: none), and `extra` (what
-        else that template's code depends on)."""
+        """The process-wide library's key for the template of `name args`: where its registers live rather than which
+        guest registers they are, its other operands but the one at `at` (patched per use; -1: none), and `extra`
+        (what else that template's code depends on)."""
         n = _REG_COUNT[name]  # register operands come first
         rest = args[n:at] + args[at + 1 :] if at >= 0 else args[n:]
         return (self.profile, name, tuple(map(self.regs.__getitem__, args[:n])), rest, at, extra)
