@@ -309,6 +309,7 @@ class JitCompiler:
         self.charged_labels: dict[int, Label] = {}
         # Out-of-line code placed after all instructions (traps, out of gas, deep calls).
         self.stubs: list[Callable[[], None]] = []
+        self.gas_stubs: list[tuple[Label, int, int]] = []  # one per block (out_of_gas), after the other stubs
         self.native = 0
         # Template key → (Piece, translated natively?), or False for an immediate
         # template that could not be built (see instruction()).
@@ -471,6 +472,9 @@ class JitCompiler:
         inline_end = len(out)
         for stub in self.stubs:
             stub()
+        out_of_gas = self.out_of_gas  # (a tuple per block rather than a closure: one per block adds up)
+        for label, pc, patch_at in self.gas_stubs:
+            out_of_gas(label, pc, patch_at)
         # Targets that never got a block (invalid ones are never jumped to natively) still need binding.
         for pc, label in self.charged_labels.items():
             if pc not in charged:
@@ -781,7 +785,7 @@ class JitCompiler:
         label = Label()
         code += b"\x0f\x88\0\0\0\0"
         a._fixups.append((label, len(code) - 4, 4))
-        self.stubs.append(lambda: self.out_of_gas(label, pc, patch_at))
+        self.gas_stubs.append((label, pc, patch_at))
         return patch_at
 
     def out_of_gas(self, label: Label, pc: int, patch_at: int) -> None:
@@ -869,7 +873,10 @@ class JitCompiler:
         (what else that template's code depends on)."""
         n = _REG_COUNT[name]  # register operands come first
         rest = args[n:at] + args[at + 1 :] if at >= 0 else args[n:]
-        return (self.profile, name, tuple(map(self.regs.__getitem__, args[:n])), rest, at, extra)
+        regs = self.regs  # (by count: cheaper than a tuple of a map)
+        where = (regs[args[0]],) if n == 1 else (regs[args[0]], regs[args[1]]) if n == 2 else \
+            (regs[args[0]], regs[args[1]], regs[args[2]]) if n == 3 else ()
+        return (self.profile, name, where, rest, at, extra)
 
     def immediate_template(self, emit: Emitter, inst: Instruction, at: int) -> Template:
         """A template for every immediate of inst's sign, built with a sentinel immediate whose 4 bytes mark where
