@@ -454,7 +454,6 @@ _DECODER_BY_NAME = {name: _DECODERS[kind] for name, kind in KIND.items()}
 _DECODER_BY_NAME[INVALID] = _d_none
 
 
-
 def encode_imm(value: int) -> bytes:
     """Minimal little-endian encoding of an i32/u32 immediate that decodes back to the same 32-bit value."""
     value &= 0xFFFFFFFF

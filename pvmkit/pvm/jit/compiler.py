@@ -436,11 +436,9 @@ class JitCompiler:
                     a.align(HEAD_ALIGN)
                 a.bind(self.charged(pc))
                 charged[pc] = len(out)
-                if pc in unroll:
-                    copies = 2 * unroll_times(unroll[pc]) * unroll[pc]  # (copies with and without branches)
-                    if copies <= self.copy_budget:
-                        self.copy_budget -= copies
-                        loop = self.loop_head(pc, unroll[pc], k)
+                # (an unrolled loop has its copies twice: with their branches and without)
+                if pc in unroll and self.spend_copies(2 * unroll_times(unroll[pc]) * unroll[pc]):
+                    loop = self.loop_head(pc, unroll[pc], k)
                 patch_at, cost = self.gas_check(pc), 0
             start = uncharged[pc] = len(out)
             cost += 1
@@ -504,6 +502,14 @@ class JitCompiler:
         table = [t if t in valid else None for t in code.jump_table]
         return JitProgram(a.finish(), entry, bad_target, charged, uncharged, table, self.native, fault, inline_end,
                           self.copies, self.loops)  # fmt: skip
+
+    def spend_copies(self, instructions: int) -> bool:
+        """Whether copies (an unrolled loop, a dispatch copy) of this many instructions fit in what is left of the
+        program's copy budget, which they then use up."""
+        if instructions > self.copy_budget:
+            return False
+        self.copy_budget -= instructions
+        return True
 
     def dispatch_chain(self, target: int) -> tuple[int, int] | None:
         """The instructions [start, end) (indices into Code.decoded()) a jump to `target` copies rather than jumps to
@@ -741,10 +747,10 @@ class JitCompiler:
         a = self.a
         # Slot = address / 2 in the native table, whose slot 0 (address 0) and invalid targets lead to the bad-target
         # stub; rotating right by one also turns odd addresses into slots >= 2^31, so one bound check covers both.
-        # The encoder's bytes, written directly: ror eax, 1; cmp eax, imm32; jae bad_target; mov rdx, [r13 + table].
+        # ror eax, 1; cmp eax, imm32 (the encoder's bytes, written directly); jae bad_target; mov rdx, [r13 + table]
         out = a.code
-        out += b"\xd1\xc8\x3d" + (len(self.code.jump_table) + 1).to_bytes(4, "little") + b"\x0f\x83\0\0\0\0"
-        a._fixups.append((self.bad_target, len(out) - 4, 4))
+        out += b"\xd1\xc8\x3d" + (len(self.code.jump_table) + 1).to_bytes(4, "little")
+        a.jcc(AE, self.bad_target)
         out += _LOAD_JUMP_TABLE
         slot = Mem(RDX, 0, index=RAX, scale=8)
         if call is None:
@@ -770,9 +776,8 @@ class JitCompiler:
     def landing(self, value: int) -> None:
         """Where a native `ret` comes back to after a call whose return address is `value`: the guest return's
         target (eax) must be that address, else it goes through the jump table; then the return site's block."""
-        out = self.a.code  # cmp eax, imm32; jne dispatch (written directly: one per guest call)
-        out += b"\x3d" + (value & M32).to_bytes(4, "little") + b"\x0f\x85\0\0\0\0"
-        self.a._fixups.append((self.dispatch, len(out) - 4, 4))
+        self.a.code += b"\x3d" + (value & M32).to_bytes(4, "little")  # cmp eax, imm32 (written directly: one per call)
+        self.a.jcc(NE, self.dispatch)
 
     def gas_check(self, pc: int) -> int:
         """`sub r15, imm32; js out_of_gas`; returns where the imm32 (the block cost) is patched. One per block, so
@@ -1469,18 +1474,15 @@ def _jump(c: JitCompiler, inst: Instruction) -> bool:
         value = inst.args[1]
         c.a.mov(c.regs[inst.args[0]], Imm(sem.i32(value)))
         if target in c.valid and c.return_site(inst, value):
-            # cmp rsp, [r13 + RSP_LIMIT]; jbe target (too deep: a plain jump); call target (written directly)
-            label, out, fixups = c.charged(target), c.a.code, c.a._fixups
-            out += _CMP_RSP_LIMIT + b"\x0f\x86\0\0\0\0"
-            fixups.append((label, len(out) - 4, 4))
-            out += b"\xe8\0\0\0\0"
-            fixups.append((label, len(out) - 4, 4))
+            a, label = c.a, c.charged(target)
+            a.code += _CMP_RSP_LIMIT  # cmp rsp, [r13 + RSP_LIMIT] (the encoder's bytes, written directly)
+            a.jcc(BE, label)  # too deep: a plain jump
+            a.call(label)
             c.landing(value)
             return True
     if inst.name == "jump" and target in c.valid:
         chain = c.dispatch_chain(target)
-        if chain is not None and chain[1] - chain[0] <= c.copy_budget:
-            c.copy_budget -= chain[1] - chain[0]
+        if chain is not None and c.spend_copies(chain[1] - chain[0]):
             c.dispatch_copy(*chain)
             return True
     c.jump_to(target, inst.pc)
