@@ -303,6 +303,7 @@ class JitCompiler:
         self.a = Assembler()
         self.epilogue = self.a.label()  # bound before the first instruction: jumps to it are patched in place
         self.epilogue_at = -1
+        self.scratch = Assembler()  # where templates are built
         self.template_epilogue = Label()  # never bound: a template's exits jump to it, patched where it is placed
         self.dispatch = self.a.label()  # an indirect jump through the table: eax = guest address, ecx = its pc
         self.bad_target = self.a.label()  # an invalid table slot: traps at the pc in ecx
@@ -898,7 +899,9 @@ class JitCompiler:
 
     def build_template(self, emit: Emitter, inst: Instruction, offset_holes: bool) -> tuple[Piece, bool]:
         main, epilogue = self.a, self.epilogue
-        self.a, self.template, self.epilogue = Assembler(), [], self.template_epilogue
+        scratch = self.scratch  # (one Assembler per compile rather than per template)
+        del scratch.code[:]
+        self.a, self.template, self.epilogue = scratch, [], self.template_epilogue
         self.template_disps = [] if offset_holes else None
         try:
             ok = emit(self, inst)
@@ -912,12 +915,14 @@ class JitCompiler:
     def piece(self) -> Piece:
         """The scratch assembler's code as a Piece: its jumps to the epilogue (unbound here) become positions to
         patch when it is placed."""
-        a, epilogue = self.a, self.epilogue
+        a, disps, pcs = self.a, self.template_disps, self.template
+        if not a._fixups and not pcs:  # (most templates: straight-line code, no exits)
+            return Piece(bytes(a.code), [], [], disps[0] if disps else -1, _HOLE if disps else _COPY)
+        epilogue = self.epilogue
         exits = [pos for label, pos, _ in a._fixups if label is epilogue] if a._fixups else []
         if exits:
             a._fixups = [f for f in a._fixups if f[0] is not epilogue]
-        disps = self.template_disps
-        return _piece(a.finish(), self.template or [], exits, disps[0] if disps else -1)
+        return _piece(a.finish(), pcs or [], exits, disps[0] if disps else -1)
 
     def place(self, piece: Piece, pc: int, operand: int) -> None:
         """Append `piece` with its pc, epilogue jumps and operand hole filled in."""
