@@ -11,7 +11,7 @@ from dataclasses import replace
 from ..interpreter import _CONTINUE, _OOG, Instance, Interrupt, InterruptKind, Module, StandardMemory
 from . import cache, signals, space
 from . import runtime as rt
-from .compiler import ACCESSES
+from .emitters import ACCESSES
 from .runtime import check_supported
 
 _REGS = struct.Struct("<13Q")
