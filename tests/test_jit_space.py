@@ -187,6 +187,32 @@ def test_a_lease_collected_while_the_pool_is_locked_does_not_deadlock() -> None:
     assert not worker.is_alive(), "deadlocked releasing a space inside the pool's lock"
 
 
+def test_making_spaces_does_not_wait_for_the_signal_lock() -> None:
+    """Found in review (two threads hung for good): a thread holding signals' lock may wait for the pool's (the cyclic
+    GC releasing a lease while register() allocates), and a thread making new spaces under the pool's lock waited for
+    signals' (handler_address). Now nothing waits for signals' lock while holding the pool's."""
+    import threading
+
+    from pvmkit.pvm.jit import signals, space
+
+    signals.handler_address()  # (made once, by the first JIT use)
+    real, empty = space._free, {}
+    space._free = empty  # an empty pool: the next acquire() makes spaces
+    leases = []
+    try:
+        with signals._lock:  # another thread is inside register(), say
+            worker = threading.Thread(target=lambda: leases.append(space.acquire()), daemon=True)
+            worker.start()
+            worker.join(10)
+        assert not worker.is_alive(), "making spaces waited for the signal table's lock"
+        assert leases
+    finally:
+        leases.clear()  # (its space goes to `empty`, then back to the pool with the rest)
+        space._free = real
+        for key, spaces in empty.items():
+            real.setdefault(key, []).extend(spaces)
+
+
 def test_faulthandler_changed_between_runs_of_one_instance_is_noticed() -> None:
     """Found in review: the handler was checked only when instances were created, so faulthandler.disable() (which
     puts back what it saved: the default action) or enable() between two runs of one instance made its next guest

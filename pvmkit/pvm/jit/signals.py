@@ -158,6 +158,8 @@ def _code() -> bytes:
 def handler_address() -> int:
     """Where the handler's code lives (made on first use; the native entries compare the installed handler with it)."""
     global _handler
+    if _handler is not None:  # (without the lock: space.acquire asks on every instance)
+        return _handler.address
     with _locked():
         if _handler is None:
             _publish()

@@ -23,6 +23,7 @@ from collections.abc import Callable
 
 from ..memory import LOW_BASE, MemoryMap, StandardMemory
 from . import runtime as rt
+from . import signals
 from .runtime import PROT_READ, PROT_WRITE, ExecutableCode, JitUnavailable, _libc
 from .x86 import NE, R10, R13, RAX, RBX, RCX, RDI, RDX, RSI, RSP, Assembler, Imm, Mem
 
@@ -130,9 +131,9 @@ _LOW_BIT = bytes(i & 1 for i in range(256))
 reserved = 0  # spaces made so far (each is 4 GiB of address space, kept for the life of the process)
 
 
-def _reserve() -> list[Space]:
-    from . import signals
-
+def _reserve(handler: int) -> list[Space]:
+    """_BATCH new spaces, each with its native entry; `handler`: the address of our SIGSEGV handler, which the entries
+    check is still the installed one."""
     global reserved
     spaces = []
     addresses = []
@@ -148,7 +149,6 @@ def _reserve() -> list[Space]:
         raise JitUnavailable(f"cannot reserve {SIZE >> 20} MiB of address space for a JIT instance (mmap failed)")
     size = _ENTRY_SIZE
     entries = []
-    handler = signals.handler_address()
     for address in addresses:
         a = Assembler()
         for r in rt.SAVED:
@@ -237,11 +237,14 @@ def layout_key(memory_map: MemoryMap, ro_data: bytes) -> int:
 def acquire(key: int | None = None) -> Lease:
     """A space from the pool: one last mapped for `key` if there is one, else one with nothing mapped, else one
     mapped for another layout (remapped by MappedMemory: layouts come and go, reservations are reused)."""
+    # Asked before taking _lock: no thread may wait for signals' lock while holding the pool's, as a thread holding
+    # signals' lock may be waiting for the pool's (the cyclic GC releasing a Lease while it allocates there).
+    handler = signals.handler_address()
     with _lock:
         free = _free.get(key) or _free.get(None) or next((v for v in _free.values() if v), None)
         if free is None:  # (extended, not replaced: the GC may release a space into it meanwhile)
             free = _free.setdefault(None, [])
-            free.extend(_reserve())
+            free.extend(_reserve(handler))
         space = free.pop()
     return Lease(space)
 
