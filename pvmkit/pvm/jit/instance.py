@@ -39,9 +39,10 @@ class CompiledModule:
         self.program = program
         self.exe = rt.ExecutableCode(program.code)
         base = self.exe.address
-        # Guest memory faults in this code resume at its fault stub; forgotten before the code is unmapped.
+        # Guest memory faults in this code resume at its fault stub; once the code is gone, its entry leaves the
+        # handler's table with the next batch, and the mapping (kept by the finalizer) only then.
         number = signals.register(base, base + len(program.code), base + program.fault)
-        weakref.finalize(self.exe, signals.unregister, base, number)
+        weakref.finalize(self.exe, signals.unregister, base, number, self.exe._map)
         self._sites: tuple[list[int], list[int], list[int]] | None = None
         self.entry = base + program.entry
         self.charged = {pc: base + off for pc, off in program.charged.items()}

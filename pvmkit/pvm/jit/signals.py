@@ -43,15 +43,21 @@ _libc.sigaction.argtypes = (ctypes.c_int, ctypes.POINTER(_SigAction), ctypes.POI
 _libc.sigaction.restype = ctypes.c_int
 
 _lock = threading.Lock()
-# The handler reads the table through _cell: [count, (code start, code end, fault stub) * count]. A new table is built
-# whole and then published with one aligned 8-byte store, so a handler running meanwhile sees the old or the new one.
+# The handler reads the table through _cell: [count, (code start, code end, fault stub) * capacity]. A registration
+# writes its entry past the count, then the count (one aligned 8-byte store); when the table is full, or holds too much
+# dead code, a new one is built whole and published the same way (in _cell), so a handler running meanwhile sees the
+# old or the new entries, never half of one. Either way a registration costs O(1) amortized, and so does an
+# unregistration (dead entries go in batches): one table per registration made N modules cost O(N^2).
 _cell = ctypes.c_uint64(0)
 _previous = ctypes.c_uint64(0)  # the handler before ours (0 or 1: SIG_DFL or SIG_IGN)
 _last = (ctypes.c_uint64 * 2)()  # rip and address of the last fault passed to it (the same again: it did not fix it)
 _default = (ctypes.c_uint64 * 4)()  # the kernel's struct sigaction for SIG_DFL (handler, flags, restorer, mask)
 _entries: dict[int, tuple[int, int, int]] = {}  # code start -> (code end, fault stub, registration number)
-_dead: list[tuple[int, int]] = []  # (code start, registration number) of code that is gone, for the next _publish
+# (code start, registration number, its mapping) of code that is gone: its entry stays in the table until a rebuild
+# (never executed, it never faults) and its mapping stays mapped until then, so that no other code takes its addresses.
+_dead: list[tuple[int, int, object]] = []
 _registered = 0
+_capacity = 0  # entries the published table has room for
 # Tables replaced by a newer one, with when: freed only after a while, as a handler may still be reading one.
 _retired: list[tuple[float, object]] = []
 _table: object = None
@@ -191,21 +197,34 @@ def register(start: int, end: int, stub: int) -> int:
     with _locked():
         _registered += 1
         _entries[start] = (end, stub, _registered)
-        _publish()
+        table = _table
+        count = table[0] if table is not None else 0  # type: ignore[index]
+        # (a dead entry for the same start, whose mapping was not kept, must leave before: the first match wins)
+        if count < _capacity and all(dead[0] != start for dead in _dead):
+            table[1 + 3 * count : 4 + 3 * count] = (start, end, stub)  # type: ignore[index]
+            table[0] = count + 1  # type: ignore[index]  # (after the entry: a handler sees both or neither)
+        else:
+            _publish()
         return _registered
 
 
-def unregister(start: int, number: int) -> None:
-    """Forget registration `number` of the code at `start`, whose mapping is about to go (and its addresses may be
-    reused). Called from finalizers, which may run while this or another thread holds the lock (inside register(),
-    say): then whoever holds it publishes when releasing it (see _locked)."""
-    _dead.append((start, number))
-    if _lock.acquire(blocking=False):
+def unregister(start: int, number: int, mapping: object = None) -> None:
+    """Forget registration `number` of the code at `start`, whose `mapping` is kept until the entry leaves the table
+    (dead entries leave in batches: _publish). Called from finalizers, which may run while this or another thread
+    holds the lock (inside register(), say): then whoever holds it publishes when releasing it (see _locked)."""
+    _dead.append((start, number, mapping))
+    if _rebuild_due() and _lock.acquire(blocking=False):
         _release_lock()
 
 
+def _rebuild_due() -> bool:
+    """Whether dead entries are a quarter of the table (and more than a few): then it is rebuilt without them. N
+    unregistrations then rebuild O(log N) times, and dead code holds at most a third as much memory as live code."""
+    return len(_dead) > 16 and 4 * len(_dead) >= len(_entries)
+
+
 class _locked:
-    """`with _locked():` holds _lock; on leaving, code unregistered meanwhile leaves the published table."""
+    """`with _locked():` holds _lock; on leaving, dead code leaves the published table if a rebuild is due."""
 
     def __enter__(self) -> None:
         _lock.acquire()
@@ -215,28 +234,31 @@ class _locked:
 
 
 def _release_lock() -> None:
-    """Release _lock, first publishing a table without code that died meanwhile; a finalizer that appends after our
-    check finds the lock free (or held by someone who checks again)."""
+    """Release _lock, first publishing a table without dead code if a rebuild is due (_rebuild_due); a finalizer that
+    appends after our check finds the lock free (or held by someone who checks again)."""
     while True:
         try:
-            if _dead:
+            if _rebuild_due():
                 _publish()
         finally:
             _lock.release()
-        if not _dead or not _lock.acquire(blocking=False):
+        if not _rebuild_due() or not _lock.acquire(blocking=False):
             return
 
 
 def _publish() -> None:
-    global _table
-    while _dead:
-        start, number = _dead.pop()
+    """Build the table anew, without dead entries and with room for as many entries again, and publish it."""
+    global _table, _capacity
+    dead = _dead[:]
+    del _dead[: len(dead)]  # (finalizers may append meanwhile: they wait for the next rebuild)
+    for start, number, _ in dead:
         if _entries.get(start, (0, 0, 0))[2] == number:
             del _entries[start]
-    entries = list(_entries.items())
-    table = (ctypes.c_uint64 * (1 + 3 * len(entries)))(len(entries))
-    for i, (start, (end, stub, _)) in enumerate(entries):
-        table[1 + 3 * i : 4 + 3 * i] = (start, end, stub)
+    _capacity = max(16, 2 * len(_entries))
+    flat = [len(_entries)]
+    for start, (end, stub, _) in _entries.items():
+        flat += (start, end, stub)
+    table = (ctypes.c_uint64 * (1 + 3 * _capacity))(*flat)
     _cell.value = ctypes.addressof(table)
     now = time.monotonic()
     if _table is not None:
@@ -244,3 +266,4 @@ def _publish() -> None:
     _table = table
     while _retired and now - _retired[0][0] > 10:  # a handler reads the table for microseconds, not seconds
         del _retired[0]
+    dead.clear()  # (their mappings may go now: no table a handler may start reading has them)
