@@ -57,6 +57,39 @@ def test_a_space_is_zeroed_before_the_next_instance_gets_it() -> None:
     assert list(second.regs) == [0] * 13
 
 
+def test_pages_of_a_big_region_not_resident_when_released_are_zero_for_the_next(monkeypatch) -> None:
+    """Found in review: a big region is cleared where mincore() says pages are resident, so a page the guest wrote and
+    the kernel then swapped out kept its contents for the next instance. Swapping cannot be forced here: mincore is
+    made to answer "not resident" for every page, the answer a swapped-out page gets."""
+    from pvmkit.pvm.jit import space
+
+    module = _module([("store_imm_u64", (RW + 300_000, 0x55))], rw_data_size=1 << 20, stack_size=4096)
+    first = _jit(module)
+    assert first.run().kind is K.TRAP and first.read_memory(RW + 300_000, 8) == (0x55).to_bytes(8, "little")
+    where = first._lease.space
+    assert max(size for _, size in where.regions) > space._CLEAR_WHOLE  # (the region mincore is asked about)
+    monkeypatch.setattr(space, "_libc", _NothingResident(space._libc))
+    del first
+    monkeypatch.undo()
+    second = _jit(module)
+    assert second._lease.space is where
+    assert second.read_memory(RW + 300_000, 8) == bytes(8)
+
+
+class _NothingResident:
+    """libc, but mincore() reports no page resident."""
+
+    def __init__(self, libc: object) -> None:
+        self._libc = libc
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._libc, name)
+
+    @staticmethod
+    def mincore(start: int, size: int, vector: object) -> int:
+        return 0  # (the vector stays all zeros)
+
+
 def test_a_heap_grown_by_one_instance_is_gone_for_the_next() -> None:
     """Latest64's sbrk maps heap pages read-write; a reused space must make them inaccessible (and zero) again, or the
     next instance's native code would read where the interpreter traps."""

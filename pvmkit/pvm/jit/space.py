@@ -100,8 +100,14 @@ class Space:
             pages = (size + _PAGE - 1) // _PAGE
             resident = (ctypes.c_ubyte * pages)()
             _check(_libc.mincore(start, size, resident), "mincore")
-            for run in _RESIDENT.finditer(bytes(resident).translate(_LOW_BIT)):
+            flags = bytes(resident).translate(_LOW_BIT)
+            for run in _RESIDENT.finditer(flags):
                 ctypes.memset(start + run.start() * _PAGE, 0, min(run.end() * _PAGE, size) - run.start() * _PAGE)
+            # The others were never touched (nothing to do) or were swapped out, holding what the guest wrote: they
+            # are dropped, so that the next reader finds zeros (found in review; one call per run of them).
+            for run in _ABSENT.finditer(flags):
+                at = start + run.start() * _PAGE
+                _check(_libc.madvise(at, min(run.end() * _PAGE, size) - run.start() * _PAGE, _MADV_DONTNEED), "madvise")
         ctypes.memset(self.guest - rt.CONTEXT, 0, rt.CONTEXT)
 
     def writable_bytes(self) -> int:
@@ -127,6 +133,7 @@ _POOLED_BYTES = 256 << 20  # ... and fewer for big layouts: at most this much cl
 _CLEAR_WHOLE = 256 << 10  # a region up to this size is cleared whole (cheaper than asking which pages to clear)
 _PAGE = 4096
 _RESIDENT = re.compile(rb"\x01+")  # runs of resident pages in mincore()'s vector (bit 0 of each byte)
+_ABSENT = re.compile(rb"\x00+")
 _LOW_BIT = bytes(i & 1 for i in range(256))
 reserved = 0  # spaces made so far (each is 4 GiB of address space, kept for the life of the process)
 
