@@ -13,6 +13,7 @@ import hashlib
 import itertools
 import marshal
 import os
+import threading
 from functools import cache
 from pathlib import Path
 
@@ -97,7 +98,7 @@ def store(entry_key: str, program: JitProgram) -> None:
     target = folder()
     try:
         target.mkdir(parents=True, exist_ok=True)
-        tmp = target / f"{entry_key}.{os.getpid()}.tmp"
+        tmp = target / f"{entry_key}.{os.getpid()}.{threading.get_ident()}.tmp"  # (one per thread: found in review)
         tmp.write_bytes(digest + payload)
         os.replace(tmp, target / f"{entry_key}.bin")
     except OSError:
