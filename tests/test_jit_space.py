@@ -275,6 +275,41 @@ def test_the_fault_table_costs_amortized_constant_time_per_module(monkeypatch) -
     assert inst.run().kind is K.TRAP
 
 
+_RACE = """
+    import faulthandler, threading
+    from pvmkit.pvm.asm import assemble
+    from pvmkit.pvm.interpreter import Module, ModuleConfig
+    blob = assemble(\"\"\"
+    %rw_data_size = 4096
+    pub @main:
+    @wait:
+        a0 = u64 [a3]
+        jump @wait if a0 == 0
+        a1 = u64 [a2]
+        trap
+    \"\"\")
+    inst = Module(blob, ModuleConfig(backend="jit")).instantiate()
+    inst.set_next_program_counter(0)
+    inst.regs[9], inst.regs[10], inst.gas = 0x100, 0x20000, 10**15  # the guest waits for a flag, then faults at 0x100
+    def enable():
+        faulthandler.enable()  # over our handler, while the main thread runs native code...
+        inst.write_memory(0x20000, b"\\1")  # ...and only then is the guest let go
+    threading.Timer(0.1, enable).start()
+    print(inst.run().kind.name, inst.regs[7])
+"""
+
+
+def test_a_handler_installed_by_another_thread_during_a_run_does_not_kill_the_process() -> None:
+    """Found in review: faulthandler.enable() in another thread while this one ran generated code got the guest's next
+    fault, and the process died. faulthandler puts back the handler it replaced (ours) and raises SIGSEGV again: ours
+    returns from a SIGSEGV that a thread in generated code sent itself, so the guest's access faults again, to us
+    (faulthandler has printed its report by then). With rdgsbase and without (arch_prctl)."""
+    for forced in ("", "from pvmkit.pvm.jit import runtime\nruntime.fsgsbase = lambda: False\n"):
+        result = _python(forced + textwrap.dedent(_RACE))
+        assert result.returncode == 0, result.stderr[-3000:]
+        assert result.stdout.split() == ["TRAP", "1"]
+
+
 def test_faulthandler_changed_between_runs_of_one_instance_is_noticed() -> None:
     """Found in review: the handler was checked only when instances were created, so faulthandler.disable() (which
     puts back what it saved: the default action) or enable() between two runs of one instance made its next guest

@@ -14,7 +14,10 @@ once instead of looping.
 
 Another handler installed after ours would see guest faults first: every native entry (space.py's trampolines) asks
 the kernel which handler is installed (one system call, ~0.2 us) and exits with EXIT_SIGNALS when it is not ours, so
-that the instance reinstalls it (install) and enters again.
+that the instance reinstalls it (install) and enters again. One installed by another thread while native code runs
+gets the next guest fault: faulthandler puts ours back and raises SIGSEGV again, and ours returns from a SIGSEGV that a
+thread running generated code (its GS base is not 0) sent itself, so the guest's access faults again, now to us
+(after faulthandler's report on stderr). A handler that does not put ours back still takes the process down.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ import ctypes
 import threading
 import time
 
+from . import runtime as rt
 from .runtime import ExecutableCode, _libc
 
 SIGSEGV = 11
@@ -30,6 +34,9 @@ SA_SIGINFO, SA_ONSTACK, SA_RESTART = 0x4, 0x08000000, 0x10000000
 # Offsets in the kernel's ucontext_t (x86-64): gregs start at 40, in the order r8..r15, rdi, rsi, rbp, rbx, rdx, rax,
 # rcx, rsp, rip; si_code lies at 8 and si_addr at 16 in siginfo_t.
 _RDX, _RAX, _RIP, _SI_CODE, _SI_ADDR = 40 + 12 * 8, 40 + 13 * 8, 40 + 16 * 8, 8, 16
+_SI_PID = 16  # (of a sent signal)
+_SI_TKILL = -6  # si_code of a signal a thread sent itself (raise)
+_SYS_GETPID, _SYS_ARCH_PRCTL, _ARCH_GET_GS = 39, 158, 0x1004
 
 
 class _SigAction(ctypes.Structure):
@@ -95,6 +102,33 @@ def _code() -> bytes:
     a.sub(RCX, Imm(1))
     a.jmp(loop)
     a.bind(chain)  # not ours (rdi, rsi and rdx still hold our arguments)
+    # A thread running generated code (its GS base is not 0: space.py's entries set it) that sent itself SIGSEGV: a
+    # handler installed over ours by another thread meanwhile got the guest's fault, and re-raised it after putting
+    # ours back (faulthandler does). Returning makes the guest's instruction fault again, and now we get it.
+    sent = a.label()
+    a.cmp(Mem(RSI, _SI_CODE), Imm(_SI_TKILL), w=32)
+    a.jcc(NE, sent)
+    a.mov(RAX, Imm(_SYS_GETPID), w=32)
+    a.syscall()  # (keeps rdi, rsi, rdx)
+    a.cmp(Mem(RSI, _SI_PID), RAX, w=32)
+    a.jcc(NE, sent)
+    if rt.fsgsbase():
+        a.rdgsbase(RAX)
+    else:  # arch_prctl(ARCH_GET_GS, a stack slot)
+        a.push(RDI)
+        a.push(RSI)
+        a.sub(RSP, Imm(8))
+        a.mov(RSI, RSP)
+        a.mov(RDI, Imm(_ARCH_GET_GS), w=32)
+        a.mov(RAX, Imm(_SYS_ARCH_PRCTL), w=32)
+        a.syscall()
+        a.pop(RAX)
+        a.pop(RSI)
+        a.pop(RDI)
+    a.test(RAX, RAX)
+    a.jcc(E, sent)
+    a.ret()
+    a.bind(sent)
     a.mov(RAX, Imm(ctypes.addressof(_previous)))
     a.mov(RAX, Mem(RAX, 0))
     a.cmp(RAX, Imm(1))
