@@ -633,6 +633,26 @@ def test_on_disk_cache_is_used_and_validated(tmp_path, monkeypatch: pytest.Monke
     assert getattr(inst, "shadow", inst)._jit.program.native_instructions == 12_345
 
 
+def test_the_cache_key_covers_every_module_of_the_code_generator(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Found in review: the hashed sources were a list by name, and emitters.py (split out of compiler.py) was not on
+    it, so a changed emitter kept loading code compiled by the old one. Now every module of the package counts."""
+    from pathlib import Path
+
+    from pvmkit.pvm.jit import cache
+
+    package = Path(cache.__file__).parent
+    assert {p.name for p in package.glob("*.py")} <= {p.name for p in cache.sources()}
+    before = cache.compiler_version()
+    read = Path.read_bytes
+    monkeypatch.setattr(Path, "read_bytes", lambda p: read(p) + b"#" if p.name == "emitters.py" else read(p))
+    cache.compiler_version.cache_clear()
+    try:
+        assert cache.compiler_version() != before
+    finally:
+        monkeypatch.undo()
+        cache.compiler_version.cache_clear()
+
+
 _CALLS = """
 %stack_size = 65536
 %jump_table = @ret_main, @ret_rec, @sum, @elsewhere, @ret_ind, @ret_weird

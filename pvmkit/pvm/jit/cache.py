@@ -36,15 +36,19 @@ def folder() -> Path:
 
 @cache
 def compiler_version() -> str:
-    """Hash of the modules whose behaviour determines the native code."""
-    here = Path(__file__).parent
+    """Hash of the modules whose behaviour determines the native code: every module of this package (the compiler,
+    its emitters, the encoder, and the code's contract with the instance, the space and the signal handler: r13, the
+    context, the jump table, the fault stub), whatever they are split into, and the decoder and memory map above."""
     h = hashlib.sha256(FORMAT.to_bytes(4, "little"))
-    # Also the memory map (the guest layout native code runs in), the instance (the native jump table's layout), and
-    # the space and signal handler (the code's contract with them: r13, the context, the fault stub).
-    for name in ("compiler.py", "x86.py", "runtime.py", "instance.py", "../program.py", "../isa.py", "../semantics.py",
-                 "../memory.py", "space.py", "signals.py"):  # fmt: skip
-        h.update((here / name).read_bytes())
+    for path in sources():
+        h.update(path.name.encode() + b"\0" + path.read_bytes())
     return h.hexdigest()
+
+
+def sources() -> list[Path]:
+    here = Path(__file__).parent
+    return [*sorted(here.glob("*.py")), *(here.parent / name for name in ("program.py", "isa.py", "semantics.py",
+                                                                        "memory.py"))]  # fmt: skip
 
 
 def key(blob_bytes: bytes, config_repr: str) -> str:
