@@ -900,6 +900,40 @@ pub @main:
     assert inst.regs[12] == 7 and inst.read_memory(0x20000, 17) == bytes([55] * 16 + [0])
 
 
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 4), st.sampled_from(["jump", "branch", "fallthrough", "call"]),
+                          st.integers(0, 99)), min_size=1, max_size=25))  # fmt: skip
+def test_loop_heads_and_unrolled_loops_are_found_as_defined(blocks: list[tuple[int, str, int]]) -> None:
+    """_aligned_heads looks the next block start up in the sorted starts (a scan of the instructions between made N
+    jumps far back compile in O(N^2): found in review); checked against the definition, on random block graphs."""
+    from bisect import bisect_left
+
+    from pvmkit.pvm.asm import assemble
+    from pvmkit.pvm.jit.compiler import _UNROLLABLE, UNROLL_MAX, _aligned_heads, _jumps
+
+    lines = ["pub @main:"]
+    for i, (adds, end, target) in enumerate(blocks):
+        target %= len(blocks)
+        lines += [f"@b{i}:"] + ["    a0 = a0 + a1"] * adds
+        lines.append({"jump": f"    jump @b{target}", "branch": f"    jump @b{target} if a0 != 0",
+                      "fallthrough": "    fallthrough", "call": f"    ra = 2, jump @b{target}"}[end])  # fmt: skip
+    code = Module(assemble("\n".join([*lines, "    trap"])), ModuleConfig(backend="interpreter")).code
+    pcs, forms, ends = code.decoded()
+    valid = code.valid_targets()
+    heads, unroll = set(), {}
+    for k, (name, args) in enumerate(forms):  # the definition, instruction by instruction
+        if name == "load_imm_and_jump" and args[0] == 0:
+            heads.add(args[-1])
+        elif name in BRANCHES | {"jump"} and args[-1] in valid:
+            first = bisect_left(pcs, args[-1])
+            if first <= k and not any(pc in valid for pc in pcs[first + 1 : k + 1]):
+                heads.add(args[-1])
+                if (name in BRANCHES and k - first < UNROLL_MAX and ends[k] in valid
+                        and all(f[0] in _UNROLLABLE for f in forms[first:k])):  # fmt: skip
+                    unroll[args[-1]] = k - first + 1
+    assert _aligned_heads(pcs, forms, ends, valid, _jumps(forms)) == (heads, unroll)
+
+
 _COUNTDOWN = """
 pub @main:
 @loop:

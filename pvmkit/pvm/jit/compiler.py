@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import gc
 import struct
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import NamedTuple
@@ -162,6 +162,10 @@ def _aligned_heads(pcs: list[int], forms: list[tuple[str, tuple[int, ...]]], end
     heads = set()
     unroll: dict[int, int] = {}
     n_forms = len(forms)
+    # A jump back to the start of its own block: no block starts after the target and up to the jump. Looked up in the
+    # sorted starts (a scan of the instructions between made N jumps far back cost O(N^2): found in review).
+    starts = sorted(valid)
+    n_starts = len(starts)
     for k in jumps:
         name, args = forms[k]
         target = args[-1]
@@ -169,11 +173,12 @@ def _aligned_heads(pcs: list[int], forms: list[tuple[str, tuple[int, ...]]], end
             if args[0] == 0:  # ra = return address: a call
                 heads.add(target)
             continue
-        if target not in valid:
+        if target not in valid or target > pcs[k]:
+            continue
+        after = bisect_right(starts, target)
+        if after < n_starts and starts[after] <= pcs[k]:
             continue
         first = bisect_left(pcs, target, 0, n_forms)
-        if first > k or any(pc in valid for pc in pcs[first + 1 : k + 1]):
-            continue  # not a jump back to the start of its own block
         heads.add(target)
         if (name in BRANCHES and k - first < UNROLL_MAX and ends[k] in valid
                 and all(form[0] in _UNROLLABLE for form in forms[first:k])):  # fmt: skip
