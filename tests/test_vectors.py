@@ -92,6 +92,17 @@ def test_cli_vectors_reports_unreadable_files(tmp_path) -> None:
         assert out.exception is None or isinstance(out.exception, SystemExit), out.exception
 
 
+def test_cli_vectors_reports_a_backend_that_cannot_load_programs(tmp_path) -> None:
+    """Found in review: a ModuleError (an unknown PVMKIT_BACKEND; the JIT unable to reserve its address space) went
+    up as a traceback, where `run` and `disasm` print one line."""
+    vector = tmp_path / "v.json"
+    vector.write_text('{"name": "t", "initial-regs": [0,0,0,0,0,0,0,0,0,0,0,0,0], "initial-pc": 0, "initial-gas": 100,'
+                      ' "program": [0, 0, 3, 51, 135, 5, 1], "expected-status": "panic", "initial-page-map": []}')
+    out = CliRunner().invoke(main, ["vectors", str(vector)], env={"PVMKIT_BACKEND": "bogus"})
+    assert out.exit_code == 1 and "unknown backend 'bogus'" in out.output, out.output
+    assert out.exception is None or isinstance(out.exception, SystemExit), out.exception
+
+
 def test_malformed_and_hostile_vectors_fail_with_one_line_each(tmp_path) -> None:
     """Fields of the wrong type or range, and a page map of ~4 GiB (which made the host map a million zeroed
     pages, 4.4 GB, found in review), each give one failure line; the CLI prints FAIL lines, never a traceback."""
