@@ -934,6 +934,28 @@ def test_loop_heads_and_unrolled_loops_are_found_as_defined(blocks: list[tuple[i
     assert _aligned_heads(pcs, forms, ends, valid, _jumps(forms)) == (heads, unroll)
 
 
+def test_hostile_programs_cannot_make_the_jit_hold_unbounded_memory(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Found in review: a 1 MB blob of one-byte loops (each jumping to itself) compiled to 89 MB of native code (each
+    loop aligned to 64 bytes) and held 1.1 GB meanwhile. Alignment now adds at most the code's size in padding, and
+    programs over JIT_MAX_INSTRUCTIONS are refused by the JIT (with backend 'auto', interpreted)."""
+    from pvmkit.pvm import interpreter
+    from pvmkit.pvm.jit import compiler
+
+    monkeypatch.delenv("PVMKIT_BACKEND", raising=False)  # (the backends asked for here are the point)
+    n = 8000
+    blob = ProgramBlob(code=b"\x28" * n, bitmask=b"\xff" * (n // 8))  # jump, offset 0: every byte loops on itself
+    native = len(compiler.JitCompiler(Module(blob, ModuleConfig(backend="interpreter"))).compile().code)
+    monkeypatch.setattr(compiler, "_aligned_heads", lambda *args: (set(), {}))
+    unaligned = len(compiler.JitCompiler(Module(blob, ModuleConfig(backend="interpreter"))).compile().code)
+    assert unaligned < native <= unaligned + n + compiler.HEAD_ALIGN
+    monkeypatch.setattr(interpreter, "JIT_MAX_INSTRUCTIONS", n - 1)
+    with pytest.raises(interpreter.ModuleError, match="8,000 instructions, and the JIT compiles at most 7,999"):
+        Module(blob, ModuleConfig(backend="jit"))
+    assert Module(blob, ModuleConfig(backend="auto")).backend == "interpreter"
+    monkeypatch.setattr(interpreter, "JIT_MAX_INSTRUCTIONS", n)
+    assert Module(blob, ModuleConfig(backend="jit")).backend == "jit"
+
+
 _COUNTDOWN = """
 pub @main:
 @loop:

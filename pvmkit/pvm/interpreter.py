@@ -103,6 +103,16 @@ def requested_backend(config: ModuleConfig) -> str:
     return os.environ.get("PVMKIT_BACKEND") or config.backend
 
 
+# The most instructions the JIT compiles: its compiler holds ~800 bytes per instruction of a program made of one-byte
+# blocks (found in review: 1 GiB for a 1 MB blob), ~200 per instruction of a contract (ERC-20 has 6,000).
+JIT_MAX_INSTRUCTIONS = 1 << 19
+
+
+def count_instructions(bitmask: bytes) -> int:
+    """Instruction starts in a code bitmask (its set bits; bits past the code are never set in a parsed blob)."""
+    return int.from_bytes(bitmask, "little").bit_count()
+
+
 def resolve_backend(config: ModuleConfig) -> str:
     """The backend a module actually uses: 'jit' or 'interpreter'."""
     choice = requested_backend(config)
@@ -208,6 +218,12 @@ class Module:
         self._ecalli: dict[int, tuple[Interrupt, tuple[int, bool]]] = {}
         self._exports: dict[str | bytes, int] = {}  # export name → pc, for prepare_call
         self.backend = resolve_backend(self.config)
+        if self.backend != "interpreter" and blob.code and count_instructions(blob.bitmask) > JIT_MAX_INSTRUCTIONS:
+            if requested_backend(self.config) != "auto":
+                raise ModuleError(f"the program has {count_instructions(blob.bitmask):,} instructions, and the JIT "
+                                  f"compiles at most {JIT_MAX_INSTRUCTIONS:,} (its memory grows with them, up to ~800 "
+                                  f"bytes each): use the interpreter backend")  # fmt: skip
+            self.backend = "interpreter"
         # 'auto' on the JIT: interpret until `interpreted` reaches `jit_budget`, then compile (jit/instance.py).
         self.tiered = self.backend == "jit" and requested_backend(self.config) == "auto"
         self.interpreted = 0

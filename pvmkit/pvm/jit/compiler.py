@@ -146,6 +146,7 @@ def allocate(pcs: list[int], forms: list[tuple[str, tuple[int, ...]]], jumps: li
 # the whole module: memops 3.45-4.57 ms, sieve 3.24-3.73, fib 1.10-1.26), a loop that spans two 64-byte windows of
 # the op cache being the slow case. With these heads on 64-byte boundaries the spread is under 3%.
 HEAD_ALIGN = 64
+PADDING_BUDGET = 4096  # bytes of alignment a program may add, at least (see JitCompiler._compile)
 
 
 def _jumps(forms: list[tuple[str, tuple[int, ...]]]) -> list[int]:
@@ -425,6 +426,10 @@ class JitCompiler:
         heads, unroll = _aligned_heads(pcs, forms, ends, valid, jumps)
         if self.dynamic:
             unroll = {}  # (memory accesses leave native code)
+        # Alignment may add at most as many bytes of padding as the program has bytes of code, or PADDING_BUDGET if
+        # that is more (found in review: a program of one-byte loops, each aligned, made 89 bytes of native code per
+        # byte).
+        padding = max(len(code.code), PADDING_BUDGET)
         patch_at, cost = -1, 0
         out, instruction = a.code, self.instruction  # (the hot loop)
         # An instruction whose code does not depend on where it is comes out the same wherever the same (name,
@@ -438,7 +443,8 @@ class JitCompiler:
         for k, form in enumerate(forms):
             pc = pcs[k]
             if pc in valid:
-                if pc in heads:
+                if pc in heads and padding > 0:
+                    padding -= -len(out) % HEAD_ALIGN
                     a.align(HEAD_ALIGN)
                 a.bind(self.charged(pc))
                 charged[pc] = len(out)
