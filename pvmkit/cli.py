@@ -186,7 +186,10 @@ def _parse_reg(text: str) -> tuple[int, int]:
         raise click.BadParameter(
             f"{text!r}: expected NAME=VALUE with NAME one of {', '.join(REG_NAMES)} (or r0..r12)", param_hint="--reg"
         )
-    return REG_INDEX[name.strip()], _parse_int(value.strip(), "--reg") & M64
+    number = _parse_int(value.strip(), "--reg")
+    if not -(1 << 63) <= number <= M64:  # a u64, or an i64 (found in review: larger values were cut to 64 bits)
+        raise click.BadParameter(f"{text!r}: the value does not fit in 64 bits", param_hint="--reg")
+    return REG_INDEX[name.strip()], number & M64
 
 
 @main.command()

@@ -334,6 +334,11 @@ def test_cli_gas_outside_the_i64_range_is_a_usage_error(tmp_path) -> None:
     for pc in ("-5", str(2**32), "99999999999999999999"):  # a code offset is a u32 (found in review: accepted)
         out = CliRunner().invoke(main, ["run", str(path), "--backend", "interpreter", "--pc", pc])
         assert out.exit_code == 2 and "Invalid value for '--pc'" in out.output, out.output
+    for value in (str(2**64), "0xffffffffffffffffff", str(-(2**63) - 1)):  # registers are 64-bit (review: cut)
+        out = CliRunner().invoke(main, ["run", str(path), "--backend", "interpreter", "--reg", f"a0={value}"])
+        assert out.exit_code == 2 and "does not fit in 64 bits" in out.output, out.output
+    out = CliRunner().invoke(main, ["run", str(path), "--backend", "interpreter", "--reg", "a1=-1", "--json"])
+    assert out.exit_code == 0 and str(2**64 - 1) in out.output, out.output
 
 
 @pytest.mark.parametrize("backend", ["interpreter", "jit"])
