@@ -167,7 +167,7 @@ def vectors(paths: tuple[Path, ...], backend: str, quiet: bool, max_memory: int)
             click.echo(f"FAIL {f}: {e}")
             failed += 1
             continue
-        except ModuleError as e:  # the backend cannot load programs at all (unknown, or the JIT unavailable here)
+        except ModuleError as e:  # the backend refuses the program (unknown, the JIT unavailable or over its limit)
             raise click.ClickException(str(e)) from None
         if result.ok:
             passed += 1

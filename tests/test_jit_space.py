@@ -262,7 +262,7 @@ def test_the_fault_table_costs_amortized_constant_time_per_module(monkeypatch) -
     assert len(rebuilds) <= 12  # doublings from 16 (and the entries of earlier tests' modules)
     rebuilds.clear()
     for i, number in enumerate(numbers):
-        signals.unregister(base + 4096 * i, number, None)
+        signals.unregister(base + 4096 * i, number, None)  # (made-up code: no mapping to keep)
     assert len(rebuilds) <= 30  # a rebuild each time a quarter of the table is dead
     table = ctypes.cast(signals._cell.value, ctypes.POINTER(ctypes.c_uint64))
     published = {tuple(table[1 + 3 * i : 4 + 3 * i]) for i in range(table[0])}
@@ -274,6 +274,26 @@ def test_the_fault_table_costs_amortized_constant_time_per_module(monkeypatch) -
     assert made_up <= max(16, len(live) // 3) + 1  # (see _rebuild_due)
     inst = _jit(_module([("load_indirect_u8", (7, 7, 0))]))  # a0 = 0: address 0 is never mapped
     assert inst.run().kind is K.TRAP
+
+
+def test_dead_native_code_holds_no_memory_while_its_addresses_stay_reserved() -> None:
+    """Found in review: dead code's mapping was kept until its entry left the handler's table, so 16 dead modules of a
+    hostile program held 500 MiB. Its pages are now replaced at once by an inaccessible reservation: mincore() finds
+    the range still mapped, and none of it resident."""
+    import ctypes
+    import gc
+
+    from pvmkit.pvm.jit import space
+    from pvmkit.pvm.jit.instance import CompiledModule
+
+    compiled = CompiledModule(_module([("add_imm_64", (7, 7, 1))] * 3000))
+    start, size = compiled.exe.address, compiled.exe.size
+    resident = (ctypes.c_ubyte * (size // 4096))()
+    assert space._libc.mincore(start, size, resident) == 0 and all(resident)  # (its code was written)
+    del compiled
+    gc.collect()
+    assert space._libc.mincore(start, size, resident) == 0  # still mapped: no other code takes these addresses
+    assert not any(resident)
 
 
 _RACE = """

@@ -23,6 +23,7 @@ thread running generated code (its GS base is not 0) sent itself, so the guest's
 from __future__ import annotations
 
 import ctypes
+import mmap
 import threading
 import time
 
@@ -37,6 +38,9 @@ _RDX, _RAX, _RIP, _SI_CODE, _SI_ADDR = 40 + 12 * 8, 40 + 13 * 8, 40 + 16 * 8, 8,
 _SI_PID = 16  # (of a sent signal)
 _SI_TKILL = -6  # si_code of a signal a thread sent itself (raise)
 _SYS_GETPID, _SYS_ARCH_PRCTL, _ARCH_GET_GS = 39, 158, 0x1004
+_MAP_PRIVATE, _MAP_ANONYMOUS, _MAP_FIXED, _MAP_NORESERVE = 0x02, 0x20, 0x10, 0x4000
+_libc.mmap.restype = ctypes.c_void_p
+_libc.mmap.argtypes = (ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int, ctypes.c_int, ctypes.c_int, ctypes.c_long)
 
 
 class _SigAction(ctypes.Structure):
@@ -117,7 +121,8 @@ def _code() -> bytes:
     else:  # arch_prctl(ARCH_GET_GS, a stack slot)
         a.push(RDI)
         a.push(RSI)
-        a.sub(RSP, Imm(8))
+        a.xor(RAX, RAX, w=32)
+        a.push(RAX)  # (0 if arch_prctl fails: then the signal is not taken for ours)
         a.mov(RSI, RSP)
         a.mov(RDI, Imm(_ARCH_GET_GS), w=32)
         a.mov(RAX, Imm(_SYS_ARCH_PRCTL), w=32)
@@ -233,8 +238,7 @@ def register(start: int, end: int, stub: int) -> int:
         _entries[start] = (end, stub, _registered)
         table = _table
         count = table[0] if table is not None else 0  # type: ignore[index]
-        # (a dead entry for the same start, whose mapping was not kept, must leave before: the first match wins)
-        if count < _capacity and all(dead[0] != start for dead in _dead):
+        if count < _capacity:  # (no dead entry has this start: the dead code's addresses stay reserved, see unregister)
             table[1 + 3 * count : 4 + 3 * count] = (start, end, stub)  # type: ignore[index]
             table[0] = count + 1  # type: ignore[index]  # (after the entry: a handler sees both or neither)
         else:
@@ -242,10 +246,14 @@ def register(start: int, end: int, stub: int) -> int:
         return _registered
 
 
-def unregister(start: int, number: int, mapping: object = None) -> None:
+def unregister(start: int, number: int, mapping: mmap.mmap | None) -> None:
     """Forget registration `number` of the code at `start`, whose `mapping` is kept until the entry leaves the table
-    (dead entries leave in batches: _publish). Called from finalizers, which may run while this or another thread
-    holds the lock (inside register(), say): then whoever holds it publishes when releasing it (see _locked)."""
+    (dead entries leave in batches: _publish), so that no other code takes its addresses meanwhile; its pages are
+    replaced at once by an inaccessible reservation, so dead code holds no memory (found in review: 16 dead modules of
+    a hostile program held 500 MiB). Called from finalizers, which may run while this or another thread holds the
+    lock (inside register(), say): then whoever holds it publishes when releasing it (see _locked)."""
+    if mapping is not None:  # (code that no longer runs: nothing reads these pages)
+        _libc.mmap(start, len(mapping), 0, _MAP_PRIVATE | _MAP_ANONYMOUS | _MAP_FIXED | _MAP_NORESERVE, -1, 0)
     _dead.append((start, number, mapping))
     if _rebuild_due() and _lock.acquire(blocking=False):
         _release_lock()
@@ -281,18 +289,21 @@ def _release_lock() -> None:
 
 
 def _publish() -> None:
-    """Build the table anew, without dead entries and with room for as many entries again, and publish it."""
+    """Build the table anew, without dead entries and with room for as many entries again, and publish it. Nothing
+    changes until the new table exists (found in review: a MemoryError there left the state inconsistent)."""
     global _table, _capacity
     dead = _dead[:]
-    del _dead[: len(dead)]  # (finalizers may append meanwhile: they wait for the next rebuild)
-    for start, number, _ in dead:
-        if _entries.get(start, (0, 0, 0))[2] == number:
-            del _entries[start]
-    _capacity = max(16, 2 * len(_entries))
-    flat = [len(_entries)]
+    gone = {start for start, number, _ in dead if _entries.get(start, (0, 0, 0))[2] == number}
+    flat = [len(_entries) - len(gone)]
     for start, (end, stub, _) in _entries.items():
-        flat += (start, end, stub)
-    table = (ctypes.c_uint64 * (1 + 3 * _capacity))(*flat)
+        if start not in gone:
+            flat += (start, end, stub)
+    capacity = max(16, 2 * flat[0])
+    table = (ctypes.c_uint64 * (1 + 3 * capacity))(*flat)
+    del _dead[: len(dead)]  # (finalizers may append meanwhile: they wait for the next rebuild)
+    for start in gone:
+        del _entries[start]
+    _capacity = capacity
     _cell.value = ctypes.addressof(table)
     now = time.monotonic()
     if _table is not None:
