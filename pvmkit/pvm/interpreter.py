@@ -218,9 +218,9 @@ class Module:
         self._ecalli: dict[int, tuple[Interrupt, tuple[int, bool]]] = {}
         self._exports: dict[str | bytes, int] = {}  # export name → pc, for prepare_call
         self.backend = resolve_backend(self.config)
-        if self.backend != "interpreter" and blob.code and count_instructions(blob.bitmask) > JIT_MAX_INSTRUCTIONS:
+        if self.backend != "interpreter" and (count := count_instructions(blob.bitmask)) > JIT_MAX_INSTRUCTIONS:
             if requested_backend(self.config) != "auto":
-                raise ModuleError(f"the program has {count_instructions(blob.bitmask):,} instructions, and the JIT "
+                raise ModuleError(f"the program has {count:,} instructions, and the JIT "
                                   f"compiles at most {JIT_MAX_INSTRUCTIONS:,} (its memory grows with them, up to ~800 "
                                   f"bytes each): use the interpreter backend")  # fmt: skip
             self.backend = "interpreter"

@@ -927,13 +927,14 @@ class JitCompiler:
         """The scratch assembler's code as a Piece: its jumps to the epilogue (unbound here) become positions to
         patch when it is placed."""
         a, disps, pcs = self.a, self.template_disps, self.template
-        if not a._fixups and not pcs:  # (most templates: straight-line code, no exits)
-            return Piece(bytes(a.code), [], [], disps[0] if disps else -1, _HOLE if disps else _COPY)
+        hole = disps[0] if disps else -1
+        if not a._fixups and not pcs:  # (most templates: straight-line code, no exits, nothing for finish() to do)
+            return _piece(bytes(a.code), [], [], hole)
         epilogue = self.epilogue
         exits = [pos for label, pos, _ in a._fixups if label is epilogue] if a._fixups else []
         if exits:
             a._fixups = [f for f in a._fixups if f[0] is not epilogue]
-        return _piece(a.finish(), pcs or [], exits, disps[0] if disps else -1)
+        return _piece(a.finish(), pcs or [], exits, hole)
 
     def place(self, piece: Piece, pc: int, operand: int) -> None:
         """Append `piece` with its pc, epilogue jumps and operand hole filled in."""
