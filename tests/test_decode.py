@@ -260,9 +260,8 @@ def test_decoded_instructions_shared_across_programs_change_nothing(programs, is
 
 
 def test_the_same_bytes_under_another_skip_decode_apart() -> None:
-    """program.DECODED keys hold the skip as well as the bytes: store_imm_indirect's second immediate is as long as
-    the skip leaves it, so the same six bytes are (7, 5, 0) with a skip of 2 and (7, 5, 0x080706) with one of 5,
-    whichever of the two is decoded first."""
+    """store_imm_indirect's second immediate is as long as the skip leaves it, so the same six bytes are (7, 5, 0)
+    with a skip of 2 and (7, 5, 0x080706) with one of 5, whichever of the two is decoded (and cached) first."""
     from pvmkit.pvm.program import DECODED
 
     body = bytes([REVIVE_V1.opcode_of("store_imm_indirect_u32"), 0x17, 0x05, 0x06, 0x07, 0x08, TRAP])

@@ -8,7 +8,9 @@ code after a fall-through instruction decodes as an implicit `invalid` (trap).
 
 from __future__ import annotations
 
+import bisect
 import itertools
+import operator
 from collections.abc import Iterable, Iterator, Sequence
 from typing import NamedTuple
 
@@ -63,11 +65,11 @@ class Code:
         self.jump_table = tuple(jump_table)
         self._names = [isa.name_of(op) for op in range(256)]
         self._decoded = DECODED.setdefault(isa.name, {})  # see _name_args
+        self._relative = DECODED.setdefault(isa.name + " relative", {})  # see _decode_new
         self._blocks: dict[int, list[Instruction]] = {}  # see block()
         self._listing: list[Instruction] | None = None  # see listing()
         self._decoded_all: Decoded | None = None  # see decoded()
         self._index: dict[int, int] | None = None  # pc → position in decoded()
-        self._reads = [_READS.get(self._names[op], -1) for op in range(256)]
         self._ends_block = [n != INVALID and n in TERMINATORS for n in self._names]  # per opcode
 
     def __len__(self) -> int:
@@ -133,31 +135,24 @@ class Code:
         """decoded(), faster than through instructions(): instruction starts come from one pass over the bitmask (a
         table of set bits per byte) instead of a bit-by-bit scan per instruction. Anything but the common case (the
         next start is near and not the end of code) is left to instructions() from that pc."""
-        code_len = len(self.code)
+        code = self.code
+        code_len = len(code)
         pcs: list[int] = []
         forms: list[tuple[str, tuple[int, ...]]] = []
+        ends: list[int] = []
         resume = 0
         if code_len and self.is_instruction_start(0):
-            starts = [*self._starts(), code_len]  # a sentinel: past the last instruction, the generic path takes over
-            code, reads, decoded, skips = self.code, self._reads, self._decoded, _SKIPS
-            name_args, add_form = self._name_args, forms.append
-            for k in range(len(starts) - 1):
-                pc, nxt = starts[k], starts[k + 1]
-                skip = nxt - pc - 1
-                if nxt >= code_len or skip > BITMASK_MAX:
-                    resume = pc
-                    break
-                # _name_args, inlined (a call per instruction costs ~15% of this loop) but for decoding a new one.
-                read = reads[code[pc]]
-                if read < 0:
-                    add_form(name_args(pc, skip))
-                    continue
-                key = code[pc : pc + 1 + (skip if skip > read else read)] + skips[skip]
-                add_form(decoded.get(key) or self._decode_new(pc, skip, key))
-            pcs = starts[: len(forms)]
-        ends = pcs[1:]
-        if pcs:
-            ends.append(resume)
+            starts = self._starts()
+            starts = starts[: bisect.bisect_left(starts, code_len)]  # (the bitmask's padding bits may be set)
+            lengths = list(map(operator.sub, starts[1:], starts))
+            n = len(lengths)  # the last instruction is left to instructions(): the end of code follows it
+            if n and max(lengths) > BITMASK_MAX + 1:
+                n = next(k for k, length in enumerate(lengths) if length > BITMASK_MAX + 1)
+            pcs, ends = starts[:n], starts[1 : n + 1]
+            get, decode = self._decoded.get, self._decode_new
+            # (a comprehension rather than a loop: no append() per instruction; a miss slices its bytes again)
+            forms = [get(code[a:b]) or decode(a, b - a - 1, code[a:b]) for a, b in zip(pcs, ends, strict=True)]
+            resume = starts[n]
         for inst in self.instructions(resume):
             pcs.append(inst.pc)
             forms.append((inst.name, inst.args))
@@ -165,22 +160,30 @@ class Code:
         return pcs, forms, ends
 
     def _name_args(self, pc: int, skip: int) -> tuple[str, tuple[int, ...]]:
-        """(name, operands) of the instruction at `pc`. Instructions that do not depend on their pc are decoded once
-        per process and distinct key (DECODED): the bytes decoding reads (which may run past the instruction, as in
-        polkavm) and the skip. Most repeat, e.g. `u64 [sp + 8] = s0`."""
-        code = self.code
-        read = self._reads[code[pc]]
-        if read < 0:  # jumps and branches: operands are pc-relative
-            name = self._names[code[pc]]
-            return name, self._args(name, pc, skip)
-        key = code[pc : pc + 1 + (skip if skip > read else read)] + _SKIPS[skip]
+        """(name, operands) of the instruction at `pc`, which ends before the end of code. Instructions whose decoding
+        reads only their own bytes and does not depend on their pc are decoded once per process and encoding
+        (DECODED): most repeat, e.g. `u64 [sp + 8] = s0`."""
+        key = self.code[pc : pc + 1 + skip]
         return self._decoded.get(key) or self._decode_new(pc, skip, key)
 
     def _decode_new(self, pc: int, skip: int, key: bytes) -> tuple[str, tuple[int, ...]]:
-        """_name_args for an instruction not in DECODED yet: decoded, and kept under `key` while there is room."""
-        name = self._names[self.code[pc]]
-        found = (name, self._args(name, pc, skip))
-        if len(self._decoded) < DECODED_LIMIT:
+        """_name_args for an instruction not in DECODED: decoded, and kept under its bytes (`key`) when its operands
+        come from them alone (see _own_bytes) while there is room. Jumps and branches are kept apart, with their
+        target as an offset modulo 2^32, and get their pc added per use."""
+        name = self._names[key[0]]
+        if name in _RELATIVE:
+            args = self._relative.get(key)
+            if args is None:
+                args = self._args(name, pc, skip)
+                if len(self._relative) < DECODED_LIMIT and _own_bytes(name, key):
+                    self._relative[key] = (*args[:-1], (args[-1] - pc) & 0xFFFFFFFF)
+                return name, args
+            return name, (*args[:-1], (pc + args[-1]) & 0xFFFFFFFF)
+        chunk = self.code[pc + 1 : pc + 17]  # (_args, inlined)
+        if len(chunk) < 16:
+            chunk += bytes(16 - len(chunk))
+        found = (name, _DECODER_BY_NAME[name](chunk, pc, skip))
+        if len(self._decoded) < DECODED_LIMIT and _own_bytes(name, key):
             self._decoded[key] = found
         return found
 
@@ -337,13 +340,31 @@ class Code:
         return self.jump_table[index]
 
 
-# How many operand bytes decoding an instruction may read whatever its skip (fixed fields and length nibbles
-# that are not clamped by it; Code._args), by name. Absent: the operands depend on the pc (offsets).
-_READ_BY_KIND = {Kind.ARGLESS: 0, Kind.IMM: 0, Kind.REG_IMM: 1, Kind.REG_REG_IMM: 1, Kind.REG_REG: 1,
-                 Kind.REG_REG_REG: 2, Kind.REG_IMM_IMM: 5, Kind.IMM_IMM: 5, Kind.REG_REG_IMM_IMM: 6,
-                 Kind.REG_IMM64: 9}  # fmt: skip
-_READS = {name: _READ_BY_KIND[kind] for name, kind in KIND.items() if kind in _READ_BY_KIND}
-_SKIPS = [bytes((i,)) for i in range(BITMASK_MAX + 1)]
+# Operand bytes decoding reads whatever the skip (fixed fields), by kind; the length nibble of a first immediate
+# (REG_IMM_IMM, IMM_IMM, REG_REG_IMM_IMM, REG_IMM_OFFSET) adds to it.
+_FIXED_READ = {Kind.ARGLESS: 0, Kind.IMM: 0, Kind.OFFSET: 0, Kind.REG_IMM: 1, Kind.REG_REG_IMM: 1, Kind.REG_REG: 1,
+               Kind.REG_REG_OFFSET: 1, Kind.REG_REG_REG: 2, Kind.REG_IMM_IMM: 1, Kind.IMM_IMM: 1,
+               Kind.REG_IMM_OFFSET: 1, Kind.REG_REG_IMM_IMM: 2, Kind.REG_IMM64: 9}  # fmt: skip
+_READS = {name: _FIXED_READ[kind] for name, kind in KIND.items()}
+_NIBBLE = {Kind.REG_IMM_IMM: (1, 4), Kind.IMM_IMM: (1, 0), Kind.REG_REG_IMM_IMM: (2, 0), Kind.REG_IMM_OFFSET: (1, 4)}
+_NIBBLE_AT = {name: _NIBBLE[kind] for name, kind in KIND.items() if kind in _NIBBLE}  # (byte, shift) of the nibble
+_TARGET_LAST = (Kind.OFFSET, Kind.REG_REG_OFFSET, Kind.REG_IMM_OFFSET)  # a target (pc + offset modulo 2^32)
+_RELATIVE = frozenset(name for name, kind in KIND.items() if kind in _TARGET_LAST)
+
+
+def _own_bytes(name: str, key: bytes) -> bool:
+    """Whether the operands of the instruction `key` (its bytes, opcode first) come from those bytes alone, not from
+    bytes after it (a short encoding makes polkavm read into the next instruction), so that every instruction with
+    these bytes decodes alike (but for a target's pc: see _decode_new)."""
+    read = _READS.get(name)
+    if read is None:
+        return False
+    at = _NIBBLE_AT.get(name)
+    if at is not None and len(key) > at[0]:
+        read += min(4, key[at[0]] >> at[1] & 7)
+    return len(key) > read
+
+
 _BITS = [tuple(i for i in range(8) if b >> i & 1) for b in range(256)]  # set bit positions of each byte value
 
 
