@@ -329,6 +329,7 @@ class JitCompiler:
         self.copies: list[tuple[int, int, int, tuple[tuple[int, int], ...]]] = []  # JitProgram.copies
         self.loops: dict[int, tuple[int, int]] = {}  # JitProgram.loops
         self.regs: tuple[int | Mem, ...] = _SLOTS
+        self.where: tuple[int, ...] = tuple(range(16, 29))  # see _compile
         self.profile = (self.code.isa.name, self.dynamic)
         self.decoded: tuple[list[int], list[tuple[str, tuple[int, ...]]], list[int]] = ([], [], [])
         self.dispatches: dict[int, tuple[int, int] | None] = {}  # target pc → its dispatch_chain
@@ -408,6 +409,9 @@ class JitCompiler:
         self.copy_budget = max(len(forms), COPY_BUDGET)
         jumps = _jumps(forms)
         self.regs = allocate(pcs, forms, jumps)
+        # Where each guest register lives as an int, for template keys: its host register, or 16 + its number when it
+        # stays in the context (a Mem would be hashed and compared by dataclass methods written in Python).
+        self.where = tuple(w if type(w) is int else 16 + i for i, w in enumerate(self.regs))
         entry = a.offset()  # reached from space.Space.enter with r13 set and the callee-saved registers pushed
         a.mov(_RSP_BASE, RSP)
         a.lea(RAX, Mem(RSP, -8 * rt.NATIVE_CALL_DEPTH))
@@ -890,7 +894,7 @@ class JitCompiler:
         (what else that template's code depends on)."""
         n = _REG_COUNT[name]  # register operands come first
         rest = args[n:at] + args[at + 1 :] if at >= 0 else args[n:]
-        regs = self.regs  # (by count: cheaper than a tuple of a map)
+        regs = self.where  # (by count: cheaper than a tuple of a map)
         where = (regs[args[0]],) if n == 1 else (regs[args[0]], regs[args[1]]) if n == 2 else \
             (regs[args[0]], regs[args[1]], regs[args[2]]) if n == 3 else ()
         return (self.profile, name, where, rest, at, extra)

@@ -18,7 +18,6 @@ are patched by :meth:`Assembler.finish`.
 from __future__ import annotations
 
 import struct
-from dataclasses import dataclass
 
 __all__ = [
     "RAX", "RCX", "RDX", "RBX", "RSP", "RBP", "RSI", "RDI",
@@ -38,7 +37,6 @@ def invert(cc: int) -> int:
     return cc ^ 1
 
 
-@dataclass(frozen=True, slots=True)
 class Mem:
     """``[base + index*scale + disp]``.
 
@@ -46,14 +44,32 @@ class Mem:
     ``disp32`` when ``index`` is None too).  ``disp`` is a signed 32-bit int.  ``index`` must not
     be RSP.  ``scale`` is ignored without an index.  With ``gs``, the registers' low halves and disp add up modulo
     2^32 and the thread's GS base is added to that (how the JIT reaches guest memory).
+
+    A value: never changed once made. (A plain class rather than a frozen dataclass, whose __init__ sets each field
+    through object.__setattr__: making one is half the cost, and a template makes one per memory access.)
     """
 
-    base: int | None
-    disp: int = 0
-    index: int | None = None
-    scale: int = 1
-    # gs:[...] with 32-bit addressing (prefixes 65 67): the address is computed modulo 2^32, then the GS base is added
-    gs: bool = False
+    __slots__ = ("base", "disp", "index", "scale", "gs")
+
+    def __init__(self, base: int | None, disp: int = 0, index: int | None = None, scale: int = 1,
+                 gs: bool = False) -> None:  # fmt: skip
+        self.base = base
+        self.disp = disp
+        self.index = index
+        self.scale = scale
+        self.gs = gs  # gs:[...] with 32-bit addressing (65 67): the address modulo 2^32, plus the GS base
+
+    def _fields(self) -> tuple:
+        return (self.base, self.disp, self.index, self.scale, self.gs)
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is Mem and self._fields() == other._fields()
+
+    def __hash__(self) -> int:
+        return hash(self._fields())
+
+    def __repr__(self) -> str:
+        return f"Mem(base={self.base}, disp={self.disp}, index={self.index}, scale={self.scale}, gs={self.gs})"
 
 
 class Imm:
