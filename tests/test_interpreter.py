@@ -570,3 +570,24 @@ def test_dynamic_memory_access_checks_cover_every_page_of_the_range(pages, addre
     touched = {((address + i) & 0xFFFFFFFF) >> 12 for i in range(length)}
     assert mem.is_readable(address, length) == touched.issubset(mem.pages)
     assert mem.is_writable(address, length) == touched.issubset(mem.writable)
+
+
+def test_block_caches_are_bounded_and_refill_with_the_same_results(monkeypatch) -> None:
+    """A program of many one-instruction blocks (found in review: the interpreter kept ~2 KB per block it ran, with
+    no bound) keeps at most BLOCK_CACHE_LIMIT entries per cache; blocks dropped from them are rebuilt and give the
+    same results. 300 blocks `a0 += 1` run 5 rounds (tier 0 and compiled, through several emptyings at a limit of
+    64): a0 = 1,500; gas = 5 * 300 blocks of 2 + 5 loop ends of 2 + the final ret."""
+    from pvmkit.pvm import interpreter, program
+
+    monkeypatch.setattr(program, "BLOCK_CACHE_LIMIT", 64)
+    monkeypatch.setattr(interpreter, "BLOCK_CACHE_LIMIT", 64)
+    body = [("add_imm_64", (A0, A0, 1)), ("fallthrough", ())] * 300
+    m, _ = build([*body, ("add_imm_64", (A1, A1, -1)), ("branch_not_eq_imm", (A1, 0, L(0))), RET],
+                 config=ModuleConfig(compile_after=2))  # fmt: skip
+    inst = start(m, gas=100_000, a1=5, ra=HOST)
+    assert inst.run().kind is K.FINISHED
+    assert inst.regs[A0] == 1_500 and inst.regs[A1] == 0
+    assert inst.gas == 100_000 - (5 * 300 * 2 + 5 * 2 + 1)
+    for cache in (m.entry, m.resume, m._block_cost, m.code._blocks):
+        assert len(cache) <= 64
+

@@ -24,7 +24,7 @@ from . import tier0
 from .blob import ProgramBlob
 from .isa import BRANCHES, INVALID, KIND, MEMORY_BASE, MEMORY_OFFSET, WRITES_FIRST, Kind
 from .memory import LOW_BASE, DynamicMemory, GuestFault, MemoryMap, StandardMemory
-from .program import RETURN_TO_HOST, Instruction
+from .program import BLOCK_CACHE_LIMIT, RETURN_TO_HOST, Instruction
 
 M32 = 0xFFFFFFFF
 M64 = 0xFFFFFFFFFFFFFFFF
@@ -157,7 +157,8 @@ def _runtime_namespace() -> dict[str, object]:
 
 
 class _EntryCache(dict):
-    """pc → compiled block function; a miss compiles (so the dispatcher's hot path is one subscript)."""
+    """pc → compiled block function; a miss compiles (so the dispatcher's hot path is one subscript). Emptied when
+    full (BLOCK_CACHE_LIMIT)."""
 
     def __init__(self, compile_fn: Callable[[int], BlockFn]) -> None:
         super().__init__()
@@ -165,6 +166,8 @@ class _EntryCache(dict):
 
     def __missing__(self, pc: int) -> BlockFn:
         fn = self._compile(pc)
+        if len(self) >= BLOCK_CACHE_LIMIT:
+            self.clear()
         self[pc] = fn
         return fn
 
@@ -256,6 +259,8 @@ class Module:
         """Gas of the basic block starting at `start` (naive cost model: one per instruction)."""
         cost = self._block_cost.get(start)
         if cost is None:
+            if len(self._block_cost) >= BLOCK_CACHE_LIMIT:
+                self._block_cost.clear()
             cost = self._block_cost[start] = len(self.code.block(start))
         return cost
 

@@ -47,6 +47,10 @@ def _sext(value: int, nbytes: int) -> int:
 # Bounded, as entries stay for the life of the process.
 DECODED: dict[str, dict[bytes, tuple[str, tuple[int, ...]]]] = {}
 DECODED_LIMIT = 100_000
+# Per-block caches of a program (Code.block(), the interpreter's block functions and costs) are emptied when they reach
+# this many entries and refilled on demand: a resolc contract has a few thousand blocks, but a hostile one of a million
+# one-instruction blocks made the interpreter keep ~2 KB each (found in review: 424 MiB for 200,000).
+BLOCK_CACHE_LIMIT = 1 << 14
 # Code.decoded(): every instruction's pc, (name, operands) and next pc.
 Decoded = tuple[list[int], list[tuple[str, tuple[int, ...]]], list[int]]
 
@@ -258,6 +262,8 @@ class Code:
                 out.append(inst)
                 if inst.name in TERMINATORS:
                     break
+        if len(self._blocks) >= BLOCK_CACHE_LIMIT:
+            self._blocks.clear()
         self._blocks[pc] = out
         return out
 
