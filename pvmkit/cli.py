@@ -9,6 +9,7 @@ from pathlib import Path
 
 import click
 
+from .files import read_input
 from .pvm.blob import ProgramBlob, ProgramBlobError
 from .pvm.interpreter import Interrupt, InterruptKind, Module, ModuleConfig, ModuleError
 from .pvm.isa import BY_NAME, REG_INDEX, REG_NAMES
@@ -20,7 +21,7 @@ M64 = (1 << 64) - 1
 
 def _read_blob(path: Path) -> ProgramBlob:
     try:
-        raw = path.read_bytes()
+        raw = read_input(path)
     except OSError as e:
         raise click.ClickException(f"cannot read {path}: {e.strerror or e}") from None
     try:
@@ -90,9 +91,9 @@ def asm(source: Path, output: Path, isa: str) -> None:
     from .pvm.asm import AsmError, assemble
 
     try:
-        text = source.read_text()
+        text = read_input(source, text=True)
     except (OSError, UnicodeDecodeError) as e:
-        raise click.ClickException(f"cannot read {source}: {e}") from None
+        raise click.ClickException(f"cannot read {source}: {getattr(e, 'strerror', None) or e}") from None
     try:
         blob = assemble(text, BY_NAME[isa])
     except AsmError as e:
@@ -176,6 +177,8 @@ def vectors(paths: tuple[Path, ...], backend: str, quiet: bool, max_memory: int)
         else:
             failed += 1
             click.echo(f"FAIL {result.name} ({f}): {result.failures[0]}")
+    if not files:
+        click.echo(f"no vector files (*.json) in {', '.join(map(str, paths))}")
     click.echo(f"{passed} passed, {failed} failed")
     sys.exit(1 if failed or not files else 0)
 
@@ -287,7 +290,7 @@ def link(elf_path: Path, output: Path, isa: str, exports: tuple[str, ...], stack
     from .linker.translate import link_elf
 
     try:
-        data = elf_path.read_bytes()
+        data = read_input(elf_path)
     except OSError as e:
         raise click.ClickException(f"cannot read {elf_path}: {e.strerror or e}") from None
     try:

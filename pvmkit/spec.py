@@ -61,6 +61,7 @@ from typing import Any
 import click
 
 from . import safejson
+from .files import read_input
 
 SPEC_MARKER_BEGIN = "/* runner.json"
 SPEC_MARKER_END = "*/"
@@ -182,7 +183,8 @@ def _hex(value: Any, what: str, length: int | None = None) -> bytes:
     return raw
 
 
-def _uint(value: Any, what: str) -> int:
+def _uint(value: Any, what: str, bits: int = 256) -> int:
+    """A non-negative integer of at most `bits` bits (balances and values are U256, weights u64), or a SpecError."""
     if isinstance(value, str):
         try:
             value = int(value, 0)
@@ -190,6 +192,8 @@ def _uint(value: Any, what: str) -> int:
             raise SpecError(f"{what}: {value!r} is not an integer") from None
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         raise SpecError(f"{what}: expected a non-negative integer, got {json.dumps(value)}")
+    if value >> bits:
+        raise SpecError(f"{what}: {value} does not fit in {bits} bits")
     return value
 
 
@@ -198,8 +202,9 @@ def _weight(value: Any, what: str) -> tuple[int, int]:
         unknown = set(value) - {"ref_time", "proof_size"}
         if unknown or "ref_time" not in value:
             raise SpecError(f'{what}: a weight is {{"ref_time": n, "proof_size": n}}, got {json.dumps(value)}')
-        return _uint(value["ref_time"], what), _uint(value.get("proof_size", PROOF_SIZE_DEFAULT), what)
-    return _uint(value, what), PROOF_SIZE_DEFAULT
+        return _uint(value["ref_time"], f"{what} ref_time", 64), _uint(value.get("proof_size", PROOF_SIZE_DEFAULT),
+                                                                       f"{what} proof_size", 64)  # fmt: skip
+    return _uint(value, what, 64), PROOF_SIZE_DEFAULT
 
 
 def parse_address(value: Any, what: str) -> TestAddress:
@@ -297,7 +302,7 @@ def _action(index: int, item: Any, base_dir: Path) -> Action:
             a.output = _hex(present["output"], f"{what} output")
         if "gas_consumed" in present:
             gas = present["gas_consumed"]
-            a.gas_consumed = _weight(gas, f"{what} gas_consumed") if isinstance(gas, dict) else _uint(gas, what)
+            a.gas_consumed = _weight(gas, f"{what} gas_consumed") if isinstance(gas, dict) else _uint(gas, what, 64)
     elif kind == "VerifyBalance":
         a.expected = _uint(body["expected"], f"{what} expected")
     elif kind == "VerifyStorage":
@@ -350,7 +355,7 @@ def load_specs(path: str | Path, *, contract: str | None = None, name: str | Non
     path = Path(path)
     name = name or str(path)
     try:
-        text = path.read_text()
+        text = read_input(path, text=True)
     except (OSError, UnicodeDecodeError) as e:
         raise SpecError(f"cannot read {path}: {getattr(e, 'strerror', None) or e}") from None
     base_dir = path.parent
@@ -525,7 +530,7 @@ class _Runner:
         if code.kind == "Path":
             assert code.path is not None
             try:
-                blob = code.path.read_bytes()
+                blob = read_input(code.path)
             except OSError as e:
                 raise SpecError(f"{what}: cannot read {code.path}: {e.strerror or e}") from None
             resolved = _Resolved(blob=blob)
@@ -534,7 +539,9 @@ class _Runner:
                 sibling = stem.with_name(stem.name + suffix)
                 if sibling.is_file():
                     try:
-                        resolved.evm = bytes.fromhex(sibling.read_text().strip().removeprefix("0x"))
+                        resolved.evm = bytes.fromhex(read_input(sibling, text=True).strip().removeprefix("0x"))
+                    except OSError as e:
+                        raise SpecError(f"{what}: cannot read {sibling}: {e.strerror or e}") from None
                     except ValueError:
                         raise SpecError(f"{what}: {sibling} is not hex") from None
                     break

@@ -591,3 +591,18 @@ def test_block_caches_are_bounded_and_refill_with_the_same_results(monkeypatch) 
     for cache in (m.entry, m.resume, m._block_cost, m.code._blocks):
         assert len(cache) <= 64
 
+
+def test_cli_inputs_that_are_not_regular_files_are_one_line_errors(tmp_path) -> None:
+    """Found in review: a FIFO given as an input blocked every command forever."""
+    import os
+
+    from click.testing import CliRunner
+
+    from pvmkit.cli import main
+
+    fifo = tmp_path / "p.polkavm"
+    os.mkfifo(fifo)
+    for args in (["run", str(fifo)], ["disasm", str(fifo)], ["asm", str(fifo), "-o", str(tmp_path / "o")],
+                 ["link", str(fifo), "-o", str(tmp_path / "o")]):  # fmt: skip
+        out = CliRunner().invoke(main, args)
+        assert out.exit_code == 1 and "not a regular file (a FIFO, device or socket)" in out.output, (args, out.output)

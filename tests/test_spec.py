@@ -231,6 +231,14 @@ MALFORMED = [
     ('{"differential": "yes"}', "differential must be true or false"),
     ("[1, 2]", "a spec is a JSON object"),
     ('{"actions": [{"Call": {"dest": "Bob", "value": -1}}]}', "value: expected a non-negative integer"),
+    # Found in review: past these bounds the values reached pyrevm (a Rust panic) or the chain (ValueError).
+    ('{"actions": [{"Call": {"dest": "Bob", "value": ' + str(1 << 256) + "}}]}", "value: " + str(1 << 256) +
+     " does not fit in 256 bits"),
+    ('{"actions": [{"Call": {"dest": "Bob", "gas_limit": ' + str(1 << 64) + "}}]}", "does not fit in 64 bits"),
+    ('{"actions": [{"Call": {"dest": "Bob", "gas_limit": {"ref_time": 1, "proof_size": ' + str(1 << 64) + "}}}]}",
+     "gas_limit proof_size: " + str(1 << 64) + " does not fit in 64 bits"),
+    ('{"balances": [["Alice", ' + str(1 << 256) + "]]}", "balances #0: " + str(1 << 256) + " does not fit"),
+    ('{"actions": [{"Instantiate": {"code": {"Path": "Flip\\u0000per.polkavm"}}}]}', "the path contains a NUL byte"),
 ]
 
 
@@ -449,3 +457,18 @@ def test_importing_the_host_keeps_the_recursion_limit() -> None:
     code = "import sys; before = sys.getrecursionlimit(); import pvmkit.env; print(before, sys.getrecursionlimit())"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
     assert out[0] == out[1], out
+
+
+def test_a_fifo_is_refused_not_read(tmp_path: Path) -> None:
+    """Found in review: a FIFO given as an input (a spec, or a vector in a folder) blocked the reader forever."""
+    import os
+
+    from pvmkit.pvm.vectors import VectorError, collect, load_vector
+
+    fifo = tmp_path / "p.json"
+    os.mkfifo(fifo)
+    code, lines = run_cli(str(fifo), "--no-differential")
+    assert code == 1 and "not a regular file (a FIFO, device or socket)" in lines[0], lines
+    (found,) = collect([tmp_path])
+    with pytest.raises(VectorError, match="not a regular file"):
+        load_vector(found)

@@ -92,6 +92,18 @@ def test_cli_vectors_reports_unreadable_files(tmp_path) -> None:
         assert out.exception is None or isinstance(out.exception, SystemExit), out.exception
 
 
+def test_cli_vectors_names_an_empty_folder_and_a_vector_without_a_name(tmp_path) -> None:
+    """Found in review: an empty folder printed only `0 passed, 0 failed` (exit 1, no reason), and a vector whose
+    name is not a string failed under an empty name."""
+    out = CliRunner().invoke(main, ["vectors", str(tmp_path)])
+    assert out.exit_code == 1 and f"no vector files (*.json) in {tmp_path}" in out.output
+    bad = tmp_path / "bad.json"
+    bad.write_text((VECTORS / "inst_add_32.json").read_text().replace('"expected-gas": 9998', '"expected-gas": 1')
+                   .replace('"name": "inst_add_32"', '"name": 5'))  # fmt: skip
+    out = CliRunner().invoke(main, ["vectors", str(bad)])
+    assert out.exit_code == 1 and f"FAIL {bad} ({bad}): gas: expected 1, got 9998" in out.output, out.output
+
+
 def test_cli_vectors_reports_a_backend_that_cannot_load_programs(tmp_path) -> None:
     """Found in review: a ModuleError (an unknown PVMKIT_BACKEND; the JIT unable to reserve its address space) went
     up as a traceback, where `run` and `disasm` print one line."""

@@ -10,6 +10,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .. import safejson
+from ..files import read_input
 from .blob import ProgramBlob, ProgramBlobError
 from .interpreter import Instance, InterruptKind, Module, ModuleConfig
 
@@ -39,9 +40,9 @@ class VectorError(ValueError):
 
 def load_vector(path: Path) -> dict:
     try:
-        data = safejson.loads(path.read_text())
+        data = safejson.loads(read_input(path, text=True))
     except (OSError, UnicodeDecodeError, ValueError) as e:  # (ValueError: bad JSON, too deep, or a huge int)
-        raise VectorError(f"{path}: cannot read vector: {e}") from None
+        raise VectorError(f"{path}: cannot read vector: {getattr(e, 'strerror', None) or e}") from None
     required = ("initial-regs", "initial-pc", "initial-gas", "program", "expected-status")
     if not isinstance(data, dict) or any(k not in data for k in required):
         raise VectorError(f"{path}: not a v0.4 PVM test vector (needs keys {', '.join(required)})")
@@ -53,7 +54,7 @@ def run_vector(data: dict, *, backend: str = "interpreter", name: str = "", path
     """Execute one vector and compare everything it specifies; the failure list is empty on success.
     `compile_after`, `max_memory`: the ModuleConfig fields (their defaults if None)."""
     given = data.get("name")
-    name = given if isinstance(given, str) else name
+    name = given if isinstance(given, str) else name or path
     failures: list[str] = []
     problem = _schema_problem(data)
     if problem:
