@@ -258,6 +258,13 @@ def test_cli_from_cache(no_node: Path) -> None:
     # a different setting needs node -> a one-line click error
     result = CliRunner().invoke(compile_command, [str(src), "-o", str(out), "--no-evm"])
     assert result.exit_code == 1 and "Error: node" in result.output
+    # an output folder that cannot be made, or an output name taken by a folder (found in review: tracebacks)
+    (no_node / "file").write_text("")
+    (no_node / "taken" / "Flipper.polkavm").mkdir(parents=True)
+    for folder, message in ((no_node / "file" / "out", "cannot create the output folder"),
+                            (no_node / "taken", "cannot write")):  # fmt: skip
+        result = CliRunner().invoke(compile_command, [str(src), "-o", str(folder)])
+        assert result.exit_code == 1 and message in result.output and result.exception.__class__ is SystemExit
 
 
 # ---- with resolc -----------------------------------------------------------------------------------------------------

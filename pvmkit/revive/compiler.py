@@ -28,6 +28,7 @@ from pathlib import Path
 
 import click
 
+from ..files import read_input
 from .primitives import keccak256
 
 RESOLC_VERSION = "0.3.0"
@@ -263,7 +264,7 @@ def _resolve_unit(importer: str, imp: str) -> str:
 
 def _read(path: Path) -> str:
     try:
-        return path.read_text()
+        return read_input(path, text=True)
     except (OSError, UnicodeDecodeError) as e:
         raise CompilerError(f"cannot read {path}: {e}") from None
 
@@ -484,10 +485,18 @@ def compile_command(sources: tuple[Path, ...], output_dir: Path, evm: bool, opti
         contracts = compile_solidity(list(sources), evm=evm, optimizer=optimizer, cache=not no_cache)
     except CompilerError as e:
         raise click.ClickException(str(e)) from None
-    output_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        output_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise click.ClickException(f"cannot create the output folder {output_dir}: {e.strerror or e}") from None
     for c in unique_contracts(contracts):
-        (output_dir / f"{c.name}.polkavm").write_bytes(c.blob)
-        (output_dir / f"{c.name}.abi.json").write_text(json.dumps(c.abi, indent=2) + "\n")
+        outputs = [(f"{c.name}.polkavm", c.blob), (f"{c.name}.abi.json", json.dumps(c.abi, indent=2) + "\n")]
         if evm and c.evm_bytecode is not None:
-            (output_dir / f"{c.name}.evm.bin").write_text(c.evm_bytecode.hex() + "\n")
+            outputs.append((f"{c.name}.evm.bin", c.evm_bytecode.hex() + "\n"))
+        for name, data in outputs:
+            path = output_dir / name
+            try:
+                path.write_bytes(data) if isinstance(data, bytes) else path.write_text(data)
+            except OSError as e:
+                raise click.ClickException(f"cannot write {path}: {e.strerror or e}") from None
         click.echo(f"{c.qualified_name}: {len(c.blob):,} bytes, code hash 0x{c.code_hash.hex()}")
