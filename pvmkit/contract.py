@@ -6,7 +6,7 @@ Solidity's panic names) or a custom error from the ABI.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -37,6 +37,33 @@ def _type(param: dict) -> str:
     if t.startswith("tuple"):
         return "(" + ",".join(_type(c) for c in param["components"]) + ")" + t[5:]
     return t
+
+
+def check_abi(abi: object) -> list[dict]:
+    """`abi` as a list of ABI items, or ValueError/TypeError saying which item is malformed and how (rather than a
+    KeyError or AttributeError from deep inside a call later)."""
+    if isinstance(abi, (str, bytes)) or not isinstance(abi, Iterable):
+        raise TypeError(f"an ABI is a list of items (dicts), got {type(abi).__name__}")
+    items = list(abi)
+    for i, item in enumerate(items):
+        if not isinstance(item, dict):
+            raise TypeError(f"ABI item #{i} is a {type(item).__name__}, not a dict")
+        kind = item.get("type", "function")
+        if kind in ("function", "event", "error") and not isinstance(item.get("name"), str):
+            raise ValueError(f"ABI item #{i} ({kind}) has no name")
+        for field in ("inputs", "outputs"):
+            params = item.get(field, [])
+            if not isinstance(params, list) or not all(_param_ok(p) for p in params):
+                raise ValueError(f"ABI item #{i} ({item.get('name', kind)}): {field} must be a list of parameters "
+                                 f"with a type, got {params!r}")  # fmt: skip
+    return items
+
+
+def _param_ok(param: object) -> bool:
+    if not isinstance(param, dict) or not isinstance(param.get("type"), str):
+        return False
+    components = param.get("components", [])
+    return not param["type"].startswith("tuple") or isinstance(components, list) and all(map(_param_ok, components))
 
 
 def signature(item: dict) -> str:
@@ -306,7 +333,7 @@ class Contract:
     def __init__(self, env: Env, address: str, abi: Sequence[dict], name: str = "Contract") -> None:
         self._env = env
         self.address = address
-        self.abi = list(abi)
+        self.abi = check_abi(abi)
         self._name = name
         by_name: dict[str, list[dict]] = {}
         for item in self.abi:

@@ -43,17 +43,26 @@ class DeployError(Exception):
 
 
 def _hex_bytes(name: str, value: bytes | str) -> bytes:
-    """Bytes, or a 0x-hex string as users paste them (calldata, salts)."""
+    """Bytes, or a 0x-hex string as users paste them (calldata, salts); TypeError for anything else (bytes(7) would
+    quietly be seven zero bytes)."""
     if isinstance(value, str):
         try:
             return bytes.fromhex(value.removeprefix("0x").removeprefix("0X"))
         except ValueError:
             raise ValueError(f"{name}: {value!r} is not hex") from None
+    return _bytes(name, value)
+
+
+def _bytes(name: str, value: object) -> bytes:
+    """A bytes-like value as bytes, else TypeError naming `name`."""
+    if not isinstance(value, (bytes, bytearray, memoryview)):
+        raise TypeError(f"{name} must be bytes, got {type(value).__name__}")
     return bytes(value)
 
 
 Addressish = str | bytes | Any  # (also anything with an `.address`, such as a Contract)
 U256_LIMIT = 1 << 256
+U64_LIMIT = 1 << 64  # block numbers and timestamps (the chain's are u64 at most)
 
 
 def _whole(name: str, value: object, limit: int = U256_LIMIT) -> int:
@@ -79,6 +88,10 @@ class Env:
     ) -> None:
         if backend not in BACKENDS:
             raise ValueError(f"unknown backend {backend!r} (choose one of {', '.join(BACKENDS)})")
+        if isinstance(accounts, (str, bytes, bytearray)):
+            raise TypeError(f"accounts must be a sequence of addresses, got {type(accounts).__name__}")
+        accounts = [parse_address(account) for account in accounts]
+        balance = _whole("balance", balance)
         self.chain = Chain(config, ModuleConfig(backend=backend))
         for account in accounts:
             self.chain.set_balance(account, balance)
@@ -113,8 +126,7 @@ class Env:
 
     def get_storage(self, address: Addressish, key: bytes | int) -> bytes:
         """The 32-byte value at a fixed 32-byte key (an EVM slot); zeros if unset."""
-        if isinstance(key, int):
-            key = key.to_bytes(32, "big")
+        key = _whole("storage key", key).to_bytes(32, "big") if isinstance(key, int) else _bytes("storage key", key)
         if len(key) != 32:
             raise ValueError(f"storage keys are 32 bytes, got {len(key)}")
         contract = self.chain.state.contracts.get(parse_address(address))
@@ -170,7 +182,7 @@ class Env:
     def upload(self, code: bytes, *, sender: Addressish | None = None) -> bytes:
         """Upload a blob; returns its code hash (keccak256). Needed before factories can create it."""
         try:
-            return self.chain.upload_code(self._sender(sender), bytes(code))
+            return self.chain.upload_code(self._sender(sender), _bytes("code", code))
         except CodeError as e:
             raise DeployError(f"code rejected: {e}") from None
 
@@ -186,7 +198,7 @@ class Env:
         abi: Sequence[dict] = (),
     ) -> str:
         """Upload and instantiate; returns the checksum address. Bytes after the blob are constructor input too."""
-        code, data = bytes(code), _hex_bytes("data", data)
+        code, data = _bytes("code", code), _hex_bytes("data", data)
         length = ProgramBlob.blob_length(code)
         if length is not None and length < len(code):
             code, data = code[:length], code[length:] + data
@@ -284,7 +296,10 @@ class Env:
 
     # Blocks.
     def mine(self, blocks: int = 1, seconds_per_block: int = 6) -> None:
-        self.chain.next_block(_whole("blocks", blocks), _whole("seconds_per_block", seconds_per_block))
+        blocks, seconds = _whole("blocks", blocks, U64_LIMIT), _whole("seconds_per_block", seconds_per_block, U64_LIMIT)
+        _whole("the block number after mining", self.chain.block_number + blocks, U64_LIMIT)
+        _whole("the timestamp after mining", self.chain.timestamp + blocks * seconds, U64_LIMIT)
+        self.chain.next_block(blocks, seconds)
 
     @property
     def block_number(self) -> int:
@@ -292,7 +307,7 @@ class Env:
 
     @block_number.setter
     def block_number(self, value: int) -> None:
-        self.chain.block_number = _whole("block_number", value)
+        self.chain.block_number = _whole("block_number", value, U64_LIMIT)
 
     @property
     def timestamp(self) -> int:
@@ -300,7 +315,7 @@ class Env:
 
     @timestamp.setter
     def timestamp(self, value: int) -> None:
-        self.chain.timestamp = _whole("timestamp", value)
+        self.chain.timestamp = _whole("timestamp", value, U64_LIMIT)
 
     # Compiler.
     def compile(self, source: str | Path) -> dict[str, Any]:

@@ -222,6 +222,16 @@ def test_thread_local_storage_is_named_in_the_error(tmp_path: Path) -> None:
         link_elf(obj.read_bytes())
 
 
+def test_link_elf_refuses_a_string_of_exports_and_a_bad_stack_size() -> None:
+    """Found in review: exports="bench" linked the exports b, e, n, c, h, and a negative stack size was accepted."""
+    data = (Path(__file__).parent / "linker" / "elf" / "guest.o").read_bytes()
+    with pytest.raises(LinkError, match="exports is a list of names, got the string 'bench'"):
+        link_elf(data, exports="bench")  # type: ignore[arg-type]
+    for bad in (-5, 2**32, 1.5):
+        with pytest.raises(LinkError, match="stack_size must be an int in 0..2\\^32-1"):
+            link_elf(data, stack_size=bad)  # type: ignore[arg-type]
+
+
 def test_cli_link_errors_are_one_line(tmp_path: Path) -> None:
     """Bad input files, unknown exports and unwritable outputs: a message and exit status 1, no traceback."""
     from click.testing import CliRunner

@@ -592,3 +592,45 @@ def test_keyword_arguments_choose_the_overload_and_call_options_are_named_in_err
     with pytest.raises(ValueError, match="salt must be 32 bytes"):
         env.deploy(load_contract("ERC20").blob, salt="0x12")
     assert keccak256(load_contract("ERC20").blob) not in env.chain.state.codes  # refused before the upload
+
+
+def test_env_arguments_of_the_wrong_kind_are_clear_errors(env: Env) -> None:
+    """Found in review: `env.call(addr, 7)` sent seven zero bytes (bytes(7)), `Env(balance=2**300)` was accepted,
+    a malformed ABI raised KeyError deep inside, a timestamp past u64 wrapped when read as a u256."""
+    flipper = load_contract("Flipper")
+    address = env.deploy(flipper.blob)
+    cases = [
+        (lambda: env.call(address, 7), TypeError, "data must be bytes, got int"),
+        (lambda: env.deploy(flipper.blob, 7), TypeError, "data must be bytes, got int"),
+        (lambda: env.deploy(None), TypeError, "code must be bytes, got NoneType"),
+        (lambda: env.deploy(flipper.blob, salt=5), TypeError, "salt must be bytes, got int"),
+        (lambda: env.get_storage(address, -1), ValueError, "storage key must be in 0.."),
+        (lambda: env.get_storage(address, "a" * 32), TypeError, "storage key must be bytes, got str"),
+        (lambda: Env(balance=2**300), ValueError, "balance must be in 0.."),
+        (lambda: Env(balance="x"), TypeError, "balance must be an int"),
+        (lambda: Env(accounts="abc"), TypeError, "accounts must be a sequence of addresses"),
+        (lambda: Env(accounts=[b"12"]), ValueError, "an address is 20 bytes, got 2"),
+        (lambda: env.at(address, 5), TypeError, "an ABI is a list of items"),
+        (lambda: env.at(address, [{"type": "function"}]), ValueError, "ABI item #0 (function) has no name"),
+        (lambda: env.at(address, [5]), TypeError, "ABI item #0 is a int, not a dict"),
+        (lambda: env.at(address, [{"name": "x", "inputs": 5}]), ValueError, "ABI item #0 (x): inputs must be"),
+        (lambda: setattr(env, "timestamp", 2**64), ValueError, "timestamp must be in 0..18446744073709551615"),
+    ]
+    for make, error, message in cases:
+        with pytest.raises(error, match=re.escape(message)):
+            make()
+    env.timestamp = 2**64 - 7
+    with pytest.raises(ValueError, match="the timestamp after mining must be in"):
+        env.mine(2)
+    assert env.timestamp == 2**64 - 7  # nothing changed
+    env.mine(1)
+    assert env.timestamp == 2**64 - 1
+
+
+def test_a_transfer_that_would_overflow_the_destination_fails() -> None:
+    """Found in review: a transfer could leave a balance above 2^256 - 1. Balances' transfer fails on the overflow
+    (ArithmeticError::Overflow), which the pallet reports as TransferFailed; nothing moves."""
+    env = Env(balance=2**256 - 1)
+    result = env.call(ALICE, value=2**255, sender=BOB)
+    assert not result.success and result.error is PalletError.TransferFailed, result
+    assert env.get_balance(ALICE) == 2**256 - 1 and env.get_balance(BOB) == 2**256 - 1

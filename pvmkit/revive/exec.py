@@ -197,6 +197,8 @@ class Stack:
             sender_free = state.free(sender)
             if sender_free - value < ed:
                 raise ExecError(E.TransferFailed, detail=f"balance {sender_free} cannot send {value} and keep the ED")
+            if (state.free(dest) + value) >> 256:  # (fungible's transfer fails with ArithmeticError::Overflow)
+                raise ExecError(E.TransferFailed, detail=f"the balance of {dest.hex()} would overflow")
             state.set_free(sender, sender_free - value)
             state.set_free(dest, state.free(dest) + value)
         except ExecError:
