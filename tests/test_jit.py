@@ -1682,3 +1682,30 @@ def test_cli_run_works_like_the_interpreter(tmp_path: Path) -> None:
             if extra == ["--json"]:
                 result = json.loads(outs["jit"][1])
                 assert (result["status"], result["regs"][7]) == expected[name], (name, result)
+
+
+def test_an_instance_runs_on_one_thread_at_a_time() -> None:
+    """Found in review: two threads running one JIT instance at once shared its context (the saved stack pointer
+    among it) and crashed the process. A second run() while one is in native code is refused; the first is intact."""
+    import threading
+    import time
+
+    from pvmkit.pvm.asm import assemble
+
+    m = Module(assemble("pub @main:\n    a0 = 0\n@loop:\n    a0 = a0 + 1\n    jump @loop if a0 <u a1\n    ecalli 1\n"),
+               ModuleConfig(backend="jit"))  # fmt: skip
+    inst = m.instantiate()
+    inst.set_next_program_counter(0)
+    inst.regs[8] = 3 * 10**9  # ~0.5 s of native code
+    inst.gas = 10**12
+    results: list = []
+    worker = threading.Thread(target=lambda: results.append(inst.run()))
+    worker.start()
+    time.sleep(0.1)
+    with pytest.raises(RuntimeError, match="already running"):
+        inst.run()
+    worker.join()
+    assert results[0].kind is InterruptKind.ECALLI and inst.regs[7] == 3 * 10**9
+    inst.set_next_program_counter(0)
+    inst.regs[8] = 5
+    assert inst.run().kind is InterruptKind.ECALLI and inst.regs[7] == 5

@@ -102,6 +102,7 @@ class JitInstance(Instance):
     def __init__(self, module: Module) -> None:
         self._jit: CompiledModule | None = None
         self._lease: space.Lease | None = None
+        self._idle = [True]  # empty while run() runs (see run)
         self.fallbacks = 0  # instructions handed to the interpreter so far (coverage gaps show up here)
         if not module.tiered or module.interpreted >= module.jit_budget or getattr(module, "_jit", None):
             self._jit = compiled(module)  # before Instance.__init__, whose reset_memory() then maps a space
@@ -155,9 +156,10 @@ class JitInstance(Instance):
         ctx.jump_table_ptr = jit.jump_table_address
         ctx.module_entry = jit.entry
 
-    def _run_interpreted(self) -> Interrupt:
+    def _run_interpreted(self) -> Interrupt | None:
         """Interpreter runs in slices of TIER_SLICE gas, counting toward the module's JIT budget; the slices are
-        invisible: gas, pc and the interrupt returned are those of one run with the whole budget."""
+        invisible: gas, pc and the interrupt returned are those of one run with the whole budget. None: the module
+        was compiled meanwhile and the run goes on in native code."""
         m, r = self.module, self._r
         while True:
             budget = r[13]
@@ -176,7 +178,7 @@ class JitInstance(Instance):
                     m.jit_budget = 1 << 62
                 else:
                     if sliced and interrupt.kind is InterruptKind.NOT_ENOUGH_GAS:
-                        return self.run()
+                        return None  # (run() goes on natively)
                     return interrupt
             if not (sliced and interrupt.kind is InterruptKind.NOT_ENOUGH_GAS):
                 return interrupt
@@ -191,66 +193,80 @@ class JitInstance(Instance):
             self._new_space()
 
     def run(self) -> Interrupt:
-        if self._next is None:
-            raise RuntimeError("nothing to run: call prepare_call() or set_next_program_counter() first")
-        jit = self._jit
-        if jit is None:
-            return self._run_interpreted()
-        r, ctx = self._r, self._ctx
-        if r[13] < 0:
-            return self._make(InterruptKind.NOT_ENOUGH_GAS, self._next[0])
-        pc, charged = self._next
-        target = jit.charged.get(pc) if charged else jit.uncharged.get(pc)
-        if target is None:
-            start = self.module.code.find_start_of_basic_block(pc) if charged else None
-            if start is None and charged:  # the implicit trap, 1 gas (see interpreter._trap_at)
-                if r[13] < 1:
+        # One run at a time: two threads in native code would share the context, its saved stack pointer among
+        # it, and one would return on the other's stack (found in review: SIGSEGV). (A list's pop() is atomic.)
+        try:
+            self._idle.pop()
+        except IndexError:
+            raise RuntimeError("this instance is already running (on another thread): one run() at a time") from None
+        try:
+            if self._next is None:
+                raise RuntimeError("nothing to run: call prepare_call() or set_next_program_counter() first")
+            jit = self._jit
+            if jit is None:
+                interrupt = self._run_interpreted()
+                if interrupt is not None:
+                    return interrupt
+                jit = self._jit
+                assert jit is not None
+            # (the lease stays held meanwhile, whatever reset_memory() does: its space goes to no other instance)
+            r, ctx, lease = self._r, self._ctx, self._lease  # noqa: F841
+            if r[13] < 0:
+                return self._make(InterruptKind.NOT_ENOUGH_GAS, self._next[0])
+            pc, charged = self._next
+            target = jit.charged.get(pc) if charged else jit.uncharged.get(pc)
+            if target is None:
+                start = self.module.code.find_start_of_basic_block(pc) if charged else None
+                if start is None and charged:  # the implicit trap, 1 gas (see interpreter._trap_at)
+                    if r[13] < 1:
+                        return self._make(InterruptKind.NOT_ENOUGH_GAS, pc)
+                    r[13] -= 1
+                if start is None or pc not in jit.uncharged:
+                    r[14] = pc
+                    return self._interrupt(-2)
+                cost = self.module.block_cost(start)
+                if r[13] < cost:
                     return self._make(InterruptKind.NOT_ENOUGH_GAS, pc)
-                r[13] -= 1
-            if start is None or pc not in jit.uncharged:
-                r[14] = pc
+                r[13] -= cost
+                target = jit.uncharged[pc]
+            ctx_bytes = self._ctx_bytes
+            # Explicit indexing: unpacking a slice into pack_into's arguments costs ~40% more.
+            _STATE_IN.pack_into(ctx_bytes, 0, r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10], r[11],
+                                r[12], r[13], target)  # fmt: skip
+            enter = self._enter
+            while True:
+                code = enter()
+                if code == _EXIT_FAULT:  # a guest memory access faulted: the interpreter runs it (and traps, say)
+                    code = _EXIT_FALLBACK
+                    ctx.exit_pc, refund, behind = jit.faulting_pc(ctx.exit_pc)
+                    ctx.gas += refund
+                    for reg, d in behind:  # (not `r`: that is the state list, unpacked into below)
+                        ctx.regs[reg] = (ctx.regs[reg] + d) & 0xFFFFFFFFFFFFFFFF
+                elif code == _EXIT_SIGNALS:  # another SIGSEGV handler was installed over ours (nothing ran)
+                    signals.install()
+                    continue
+                elif code != _EXIT_FALLBACK:
+                    break
+                result = self._fallback(ctx.exit_pc)
+                if result is None or result < 0:
+                    return self._finish_fallback(result)
+                ctx.exit_pc = result
+            r[:16] = _STATE_OUT.unpack_from(ctx_bytes, 0)  # registers, gas, pc, ecalli number
+            exit_pc = r[14]
+            if code == _EXIT_ECALLI:  # the hot path: a host call
+                self.program_counter = exit_pc
+                interrupt, self._next = self.module.ecalli_exit(exit_pc, r[15])
+                return interrupt
+            if code == rt.EXIT_FINISHED:
+                return self._interrupt(-1)
+            if code == rt.EXIT_TRAP:
                 return self._interrupt(-2)
-            cost = self.module.block_cost(start)
-            if r[13] < cost:
-                return self._make(InterruptKind.NOT_ENOUGH_GAS, pc)
-            r[13] -= cost
-            target = jit.uncharged[pc]
-        ctx_bytes = self._ctx_bytes
-        # Explicit indexing: unpacking a slice into pack_into's arguments costs ~40% more.
-        _STATE_IN.pack_into(ctx_bytes, 0, r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10], r[11],
-                            r[12], r[13], target)  # fmt: skip
-        enter = self._enter
-        while True:
-            code = enter()
-            if code == _EXIT_FAULT:  # a guest memory access faulted: the interpreter runs it (and traps, say)
-                code = _EXIT_FALLBACK
-                ctx.exit_pc, refund, behind = jit.faulting_pc(ctx.exit_pc)
-                ctx.gas += refund
-                for reg, d in behind:  # (not `r`: that is the state list, unpacked into below)
-                    ctx.regs[reg] = (ctx.regs[reg] + d) & 0xFFFFFFFFFFFFFFFF
-            elif code == _EXIT_SIGNALS:  # another SIGSEGV handler was installed over ours (nothing ran)
-                signals.install()
-                continue
-            elif code != _EXIT_FALLBACK:
-                break
-            result = self._fallback(ctx.exit_pc)
-            if result is None or result < 0:
-                return self._finish_fallback(result)
-            ctx.exit_pc = result
-        r[:16] = _STATE_OUT.unpack_from(ctx_bytes, 0)  # registers, gas, pc, ecalli number
-        exit_pc = r[14]
-        if code == _EXIT_ECALLI:  # the hot path: a host call
-            self.program_counter = exit_pc
-            interrupt, self._next = self.module.ecalli_exit(exit_pc, r[15])
-            return interrupt
-        if code == rt.EXIT_FINISHED:
-            return self._interrupt(-1)
-        if code == rt.EXIT_TRAP:
-            return self._interrupt(-2)
-        if code == rt.EXIT_OUT_OF_GAS:
-            r[16] = -1
-            return self._interrupt(_OOG)
-        raise AssertionError(f"unknown JIT exit code {code}")
+            if code == rt.EXIT_OUT_OF_GAS:
+                r[16] = -1
+                return self._interrupt(_OOG)
+            raise AssertionError(f"unknown JIT exit code {code}")
+        finally:
+            self._idle.append(True)
 
     def _fallback(self, pc: int) -> int | None:
         """Run the instruction at `pc` in the interpreter; the native address to continue at, or None/-code."""
