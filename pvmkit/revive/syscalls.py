@@ -163,6 +163,11 @@ class Host:
         base, per, proof = self._costs[name]
         self._meter.charge_parts(base + per * n, proof)
 
+    def adjust(self, name: str, charged: int, n: int) -> None:
+        """Give back what `charge(name, charged)` took over `charge(name, n)` (n <= charged): the pallet's adjust_gas,
+        as storage functions charge for the largest value first and for the real lengths once they are known."""
+        self._meter.used_ref -= self._costs[name][1] * (charged - n)
+
     def storage_key(self, key_ptr: int, key_len: int) -> StorageKey:
         if key_len == SENTINEL:
             return (True, self.read(key_ptr, 32))
@@ -436,8 +441,10 @@ def _write_slot(h: Host, transient: bool, key: StorageKey, value: bytes | None) 
 def _get_storage(h: Host, r: list) -> int:
     transient = _storage_flags(r[7] & M32)
     key = h.storage_key(r[8] & M32, r[9] & M32)
-    h.charge("transient_storage" if transient else "get_storage", PAYLOAD_BYTES)
+    cost = "transient_storage" if transient else "get_storage"
+    h.charge(cost, PAYLOAD_BYTES)
     value = _read_slot(h, transient, key)
+    h.adjust(cost, PAYLOAD_BYTES, len(value or b""))
     if value is None:
         return ReturnCode.KEY_NOT_FOUND
     h.write_output(r[10] & M32, r[11] & M32, value, False)
@@ -466,8 +473,10 @@ def _set(h: Host, flags: int, key: StorageKey, value: bytes | None) -> int:
     transient = _storage_flags(flags)
     if value is not None and len(value) > PAYLOAD_BYTES:
         raise ExecError(E.ValueTooLarge, detail=f"storage value of {len(value)} bytes (max {PAYLOAD_BYTES})")
-    h.charge("transient_storage" if transient else "set_storage", len(value or b"") + PAYLOAD_BYTES)
+    cost, new = "transient_storage" if transient else "set_storage", len(value or b"")
+    h.charge(cost, new + PAYLOAD_BYTES)  # (new bytes + old bytes, the old at most a full value)
     old = _write_slot(h, transient, key, value)
+    h.adjust(cost, new + PAYLOAD_BYTES, new + len(old or b""))
     return SENTINEL if old is None else len(old)
 
 
@@ -494,8 +503,10 @@ def _clear_storage(h: Host, r: list) -> int:
 def _take_storage(h: Host, r: list) -> int:
     transient = _storage_flags(r[7] & M32)
     key = h.storage_key(r[8] & M32, r[9] & M32)
-    h.charge("transient_storage" if transient else "get_storage", PAYLOAD_BYTES)
+    cost = "transient_storage" if transient else "get_storage"
+    h.charge(cost, PAYLOAD_BYTES)
     value = _read_slot(h, transient, key)
+    h.adjust(cost, PAYLOAD_BYTES, len(value or b""))
     if value is None:
         return ReturnCode.KEY_NOT_FOUND
     _write_slot(h, transient, key, None)
