@@ -15,7 +15,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from .contract import Contract, ContractRevert, decode_revert
+from .contract import Contract, ContractRevert, check_abi, decode_revert
 from .pvm.blob import ProgramBlob
 from .pvm.interpreter import BACKENDS, ModuleConfig
 from .revive.address import parse_address, to_checksum
@@ -198,7 +198,7 @@ class Env:
         abi: Sequence[dict] = (),
     ) -> str:
         """Upload and instantiate; returns the checksum address. Bytes after the blob are constructor input too."""
-        code, data = _bytes("code", code), _hex_bytes("data", data)
+        code, data, abi = _bytes("code", code), _hex_bytes("data", data), check_abi(abi)
         length = ProgramBlob.blob_length(code)
         if length is not None and length < len(code):
             code, data = code[:length], code[length:] + data
@@ -229,7 +229,7 @@ class Env:
 
         from .contract import _prepare, _type
 
-        ctor = next((i for i in compiled.abi if i.get("type") == "constructor"), {"inputs": []})
+        ctor = next((i for i in check_abi(compiled.abi) if i.get("type") == "constructor"), {"inputs": []})
         types = [_type(p) for p in ctor.get("inputs", [])]
         if len(types) != len(args):
             raise TypeError(f"{compiled.name}'s constructor takes {len(types)} arguments, got {len(args)}")

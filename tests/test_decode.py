@@ -276,3 +276,26 @@ def test_the_same_bytes_under_another_skip_decode_apart() -> None:
     finally:
         DECODED.clear()
         DECODED.update(saved)
+
+
+
+def test_cached_decoding_equals_decoding_each_instruction_afresh() -> None:
+    """The process-wide cache keeps an instruction under its bytes only when its operands come from those bytes
+    alone (program._own_bytes: fixed fields, plus the length nibble of a first immediate). Every opcode, with every
+    skip up to 10 and operand bytes that make long and short immediates and high register fields, appears twice,
+    followed by different bytes, so a short encoding that reads into the next instruction decodes differently; each
+    must equal decode(), which never uses the cache (found in review: the tests let wrong read widths through)."""
+    for isa in (REVIVE_V1, JAM_V1):
+        fallthrough, trap = (next(op for op in range(256) if isa.name_of(op) == n) for n in ("fallthrough", "trap"))
+        for op in sorted(op for op in range(256) if isa.name_of(op) in KIND):
+            for skip in range(11):
+                for pattern in ((0x00,), (0x14,), (0x31,), (0x44,), (0xFF,), (0x4F,), (0x00, 0x07)):
+                    inst = bytes([op, *(pattern * skip)[:skip]])
+                    code = inst + bytes([fallthrough, *[0] * 10]) + inst + bytes([trap, *[0xFF] * 10, trap])
+                    starts = [0, len(inst), len(inst) + 11, 2 * len(inst) + 11, 2 * len(inst) + 22]
+                    bitmask = bytearray((len(code) + 7) // 8)
+                    for pc in starts:
+                        bitmask[pc >> 3] |= 1 << (pc & 7)
+                    c = Code(isa, code, bytes(bitmask))
+                    for listed in c.listing()[:4]:  # (then the last trap and the implicit one at the end of code)
+                        assert listed == c.decode(listed.pc)[0], (isa.name, code.hex())

@@ -1686,7 +1686,8 @@ def test_cli_run_works_like_the_interpreter(tmp_path: Path) -> None:
 
 def test_an_instance_runs_on_one_thread_at_a_time() -> None:
     """Found in review: two threads running one JIT instance at once shared its context (the saved stack pointer
-    among it) and crashed the process. A second run() while one is in native code is refused; the first is intact."""
+    among it) and crashed the process. A second run(), or a reset_memory(), while one is in native code is refused;
+    the first run is intact."""
     import threading
     import time
 
@@ -1704,6 +1705,8 @@ def test_an_instance_runs_on_one_thread_at_a_time() -> None:
     time.sleep(0.1)
     with pytest.raises(RuntimeError, match="already running"):
         inst.run()
+    with pytest.raises(RuntimeError, match="reset its memory once run"):
+        inst.reset_memory()
     worker.join()
     assert results[0].kind is InterruptKind.ECALLI and inst.regs[7] == 3 * 10**9
     inst.set_next_program_counter(0)

@@ -701,7 +701,7 @@ def link_elf(data: bytes, *, isa: str = "revive_v1", exports: list[str] | None =
     minimum: a program asking for more with PVM_MIN_STACK_SIZE gets that."""
     if isa not in BY_NAME or not BY_NAME[isa].is_64_bit:
         raise LinkError(f"unsupported target ISA {isa!r} (revive_v1 or latest64)")
-    if isinstance(exports, str):  # (a list of its letters otherwise: found in review)
+    if isinstance(exports, (str, bytes)):  # (a list of its letters otherwise: found in review)
         raise LinkError(f"exports is a list of names, got the string {exports!r}")
     if isinstance(stack_size, bool) or not isinstance(stack_size, int) or not 0 <= stack_size <= 0xFFFFFFFF:
         raise LinkError(f"stack_size must be an int in 0..2^32-1, got {stack_size!r}")

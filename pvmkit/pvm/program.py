@@ -48,9 +48,10 @@ def _sext(value: int, nbytes: int) -> int:
 DECODED: dict[str, dict[bytes, tuple[str, tuple[int, ...]]]] = {}
 DECODED_LIMIT = 100_000
 # Per-block caches of a program (Code.block(), the interpreter's block functions and costs) are emptied when they reach
-# this many entries and refilled on demand: a resolc contract has a few thousand blocks, but a hostile one of a million
-# one-instruction blocks made the interpreter keep ~2 KB each (found in review: 424 MiB for 200,000).
-BLOCK_CACHE_LIMIT = 1 << 14
+# this many entries and refilled on demand: a resolc contract has a few thousand blocks (a 1 MiB one ~40,000, not all
+# run), but a hostile one of a million one-instruction blocks made the interpreter keep ~2 KB each (found in review:
+# 424 MiB for 200,000; now at most ~70 MB per module).
+BLOCK_CACHE_LIMIT = 1 << 15
 # Code.decoded(): every instruction's pc, (name, operands) and next pc.
 Decoded = tuple[list[int], list[tuple[str, tuple[int, ...]]], list[int]]
 

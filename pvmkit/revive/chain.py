@@ -225,6 +225,8 @@ class Chain:
         contract = state.contracts[account]
         acct = state.ensure_account(account)
         total = acct.free + acct.held
+        if (state.free(beneficiary) + total) >> 256:  # (as transfer: Balances' overflow fails it)
+            raise ExecError(E.TransferFailed, detail=f"the balance of {beneficiary.hex()} would overflow")
         state.set_free(account, 0)
         state.set_held(account, 0)
         state.set_free(beneficiary, state.free(beneficiary) + total)

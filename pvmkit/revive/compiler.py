@@ -442,13 +442,13 @@ def load_artifact(folder: str | Path | Traversable, name: str) -> CompiledContra
     `pvmkit compile`'s `<name>.evm.bin`) in `folder`."""
     if isinstance(folder, str):
         folder = Path(folder)
-    blob = (folder / f"{name}.polkavm").read_bytes()
-    abi = json.loads((folder / f"{name}.abi.json").read_text())
+    blob = read_input(folder / f"{name}.polkavm")
+    abi = json.loads(read_input(folder / f"{name}.abi.json", text=True))
     evm = None
     for suffix in (".evm.hex", ".evm.bin"):
         evm_hex = folder / f"{name}{suffix}"
         if evm_hex.is_file():
-            evm = bytes.fromhex(evm_hex.read_text().strip().removeprefix("0x"))
+            evm = bytes.fromhex(read_input(evm_hex, text=True).strip().removeprefix("0x"))
             break
     return CompiledContract(name=name, source=f"{name}.sol", blob=blob, abi=abi, code_hash=keccak256(blob),
                             factory_deps={}, evm_bytecode=evm)  # fmt: skip

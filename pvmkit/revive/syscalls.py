@@ -147,13 +147,16 @@ class Host:
     def write_u256(self, ptr: int, value: int) -> None:
         self.write(ptr, (value & U256_MAX).to_bytes(32, "little"))
 
-    def write_output(self, out_ptr: int, out_len_ptr: int, data: bytes, allow_skip: bool) -> None:
-        """The out_len_ptr protocol: copy min(capacity, len) bytes and store the count (SENTINEL skips)."""
+    def write_output(self, out_ptr: int, out_len_ptr: int, data: bytes, allow_skip: bool, charged: bool = False
+                     ) -> None:  # fmt: skip
+        """The out_len_ptr protocol: copy min(capacity, len) bytes and store the count (SENTINEL skips). `charged`: the
+        host function's weight covers the copy (the pallet's already_charged: storage reads)."""
         if allow_skip and out_ptr == SENTINEL:
             return
         capacity = int.from_bytes(self.read(out_len_ptr, 4), "little")
         n = min(capacity, len(data))
-        self.charge("copy_to_contract", n)
+        if not charged:
+            self.charge("copy_to_contract", n)
         self.write(out_ptr, data[:n])
         self.write(out_len_ptr, n.to_bytes(4, "little"))
 
@@ -447,7 +450,7 @@ def _get_storage(h: Host, r: list) -> int:
     h.adjust(cost, PAYLOAD_BYTES, len(value or b""))
     if value is None:
         return ReturnCode.KEY_NOT_FOUND
-    h.write_output(r[10] & M32, r[11] & M32, value, False)
+    h.write_output(r[10] & M32, r[11] & M32, value, False, charged=True)
     return ReturnCode.SUCCESS
 
 
@@ -455,8 +458,10 @@ def _get_storage(h: Host, r: list) -> int:
 def _get_storage_or_zero(h: Host, r: list) -> None:
     transient = _storage_flags(r[7] & M32)
     key = h.storage_key(r[8] & M32, SENTINEL)
-    h.charge("transient_storage" if transient else "get_storage", 32)
+    cost = "transient_storage" if transient else "get_storage"
+    h.charge(cost, PAYLOAD_BYTES)
     value = _read_slot(h, transient, key) or b""
+    h.adjust(cost, PAYLOAD_BYTES, len(value))
     h.write(r[9] & M32, (value + bytes(32))[:32])
 
 
@@ -473,7 +478,8 @@ def _set(h: Host, flags: int, key: StorageKey, value: bytes | None) -> int:
     transient = _storage_flags(flags)
     if value is not None and len(value) > PAYLOAD_BYTES:
         raise ExecError(E.ValueTooLarge, detail=f"storage value of {len(value)} bytes (max {PAYLOAD_BYTES})")
-    cost, new = "transient_storage" if transient else "set_storage", len(value or b"")
+    cost = "transient_storage" if transient else "set_storage" if value is not None else "clear_storage"
+    new = len(value or b"")
     h.charge(cost, new + PAYLOAD_BYTES)  # (new bytes + old bytes, the old at most a full value)
     old = _write_slot(h, transient, key, value)
     h.adjust(cost, new + PAYLOAD_BYTES, new + len(old or b""))
@@ -510,7 +516,7 @@ def _take_storage(h: Host, r: list) -> int:
     if value is None:
         return ReturnCode.KEY_NOT_FOUND
     _write_slot(h, transient, key, None)
-    h.write_output(r[10] & M32, r[11] & M32, value, False)
+    h.write_output(r[10] & M32, r[11] & M32, value, False, charged=True)
     return ReturnCode.SUCCESS
 
 

@@ -102,7 +102,7 @@ class JitInstance(Instance):
     def __init__(self, module: Module) -> None:
         self._jit: CompiledModule | None = None
         self._lease: space.Lease | None = None
-        self._idle = [True]  # empty while run() runs (see run)
+        self._idle = [True]  # empty while run() or reset_memory() runs (see run)
         self.fallbacks = 0  # instructions handed to the interpreter so far (coverage gaps show up here)
         if not module.tiered or module.interpreted >= module.jit_budget or getattr(module, "_jit", None):
             self._jit = compiled(module)  # before Instance.__init__, whose reset_memory() then maps a space
@@ -186,11 +186,21 @@ class JitInstance(Instance):
                 return Instance.run(self)
 
     def reset_memory(self) -> None:
-        if self._jit is None:
-            super().reset_memory()
-        else:
-            self._lease = None
-            self._new_space()
+        # Not while run() runs (on another thread): its fallbacks would use the new space's context while its native
+        # code goes on in the old one (found in review). Taken like run() takes it, so neither can slip in between.
+        try:
+            self._idle.pop()
+        except IndexError:
+            raise RuntimeError("this instance is running (on another thread): reset its memory once run() returns"
+                               ) from None  # fmt: skip
+        try:
+            if self._jit is None:
+                super().reset_memory()
+            else:
+                self._lease = None
+                self._new_space()
+        finally:
+            self._idle.append(True)
 
     def run(self) -> Interrupt:
         # One run at a time: two threads in native code would share the context, its saved stack pointer among
@@ -209,8 +219,7 @@ class JitInstance(Instance):
                     return interrupt
                 jit = self._jit
                 assert jit is not None
-            # (the lease stays held meanwhile, whatever reset_memory() does: its space goes to no other instance)
-            r, ctx, lease = self._r, self._ctx, self._lease  # noqa: F841
+            r, ctx = self._r, self._ctx
             if r[13] < 0:
                 return self._make(InterruptKind.NOT_ENOUGH_GAS, self._next[0])
             pc, charged = self._next
