@@ -424,6 +424,15 @@ def _storage_flags(flags: int) -> bool:
     return bool(flags & TRANSIENT)
 
 
+def _read_charged(h: Host, transient: bool, key: StorageKey) -> bytes | None:
+    """The slot's value, charged as the pallet does: for a full value first, then for what was read (adjust_gas)."""
+    cost = "transient_storage" if transient else "get_storage"
+    h.charge(cost, PAYLOAD_BYTES)
+    value = _read_slot(h, transient, key)
+    h.adjust(cost, PAYLOAD_BYTES, len(value or b""))
+    return value
+
+
 def _read_slot(h: Host, transient: bool, key: StorageKey) -> bytes | None:
     if transient:
         return h.stack.state.transient.get((h.frame.account, key))
@@ -443,11 +452,7 @@ def _write_slot(h: Host, transient: bool, key: StorageKey, value: bytes | None) 
 @syscall("get_storage")
 def _get_storage(h: Host, r: list) -> int:
     transient = _storage_flags(r[7] & M32)
-    key = h.storage_key(r[8] & M32, r[9] & M32)
-    cost = "transient_storage" if transient else "get_storage"
-    h.charge(cost, PAYLOAD_BYTES)
-    value = _read_slot(h, transient, key)
-    h.adjust(cost, PAYLOAD_BYTES, len(value or b""))
+    value = _read_charged(h, transient, h.storage_key(r[8] & M32, r[9] & M32))
     if value is None:
         return ReturnCode.KEY_NOT_FOUND
     h.write_output(r[10] & M32, r[11] & M32, value, False, charged=True)
@@ -457,11 +462,7 @@ def _get_storage(h: Host, r: list) -> int:
 @syscall("get_storage_or_zero")
 def _get_storage_or_zero(h: Host, r: list) -> None:
     transient = _storage_flags(r[7] & M32)
-    key = h.storage_key(r[8] & M32, SENTINEL)
-    cost = "transient_storage" if transient else "get_storage"
-    h.charge(cost, PAYLOAD_BYTES)
-    value = _read_slot(h, transient, key) or b""
-    h.adjust(cost, PAYLOAD_BYTES, len(value))
+    value = _read_charged(h, transient, h.storage_key(r[8] & M32, SENTINEL)) or b""
     h.write(r[9] & M32, (value + bytes(32))[:32])
 
 
@@ -509,10 +510,7 @@ def _clear_storage(h: Host, r: list) -> int:
 def _take_storage(h: Host, r: list) -> int:
     transient = _storage_flags(r[7] & M32)
     key = h.storage_key(r[8] & M32, r[9] & M32)
-    cost = "transient_storage" if transient else "get_storage"
-    h.charge(cost, PAYLOAD_BYTES)
-    value = _read_slot(h, transient, key)
-    h.adjust(cost, PAYLOAD_BYTES, len(value or b""))
+    value = _read_charged(h, transient, key)
     if value is None:
         return ReturnCode.KEY_NOT_FOUND
     _write_slot(h, transient, key, None)
