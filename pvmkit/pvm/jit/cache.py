@@ -16,8 +16,10 @@ import os
 import threading
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from .compiler import JitProgram
+if TYPE_CHECKING:  # (load() imports it: the compiler takes ~20 ms to import, and `auto` may never compile)
+    from .compiler import JitProgram
 
 FORMAT = 4  # 4: JitProgram.copies and loops
 
@@ -56,6 +58,8 @@ def key(blob_bytes: bytes, config_repr: str) -> str:
 
 
 def load(entry_key: str) -> JitProgram | None:
+    from .compiler import JitProgram
+
     path = folder() / f"{entry_key}.bin"
     try:
         raw = path.read_bytes()

@@ -11,7 +11,6 @@ from dataclasses import replace
 from ..interpreter import _CONTINUE, _OOG, Instance, Interrupt, InterruptKind, Module, StandardMemory
 from . import cache, signals, space
 from . import runtime as rt
-from .emitters import ACCESSES
 from .runtime import check_supported
 
 _REGS = struct.Struct("<13Q")
@@ -73,6 +72,8 @@ class CompiledModule:
             behind = ()
             i = bisect_right(offsets, offset) - 1
             pc = pcs[i] if i >= 0 else -1
+        from .emitters import ACCESSES  # (here: importing the code generator at startup costs `auto` ~10 ms)
+
         inst = self.code.decode(pc)[0] if pc >= 0 else None
         if inst is None or inst.name not in ACCESSES:
             raise RuntimeError(f"JIT internal error: native code faulted at {native:#x}, not at a guest memory access")

@@ -20,12 +20,15 @@ import hashlib
 import re
 import threading
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from ..memory import LOW_BASE, MemoryMap, StandardMemory
 from . import runtime as rt
 from . import signals
 from .runtime import PROT_READ, PROT_WRITE, ExecutableCode, JitUnavailable, _libc
-from .x86 import NE, R10, R13, RAX, RBX, RCX, RDI, RDX, RSI, RSP, Assembler, Imm, Mem
+
+if TYPE_CHECKING:
+    from .x86 import Assembler
 
 MEMORY = 4096  # the page below guest memory, which holds the VmContext (at r13 - runtime.CONTEXT)
 SIGNALS = 1024  # ... and at r13 - SIGNALS, where the entry reads the installed SIGSEGV handler (32 bytes)
@@ -141,6 +144,8 @@ reserved = 0  # spaces made so far (each is 4 GiB of address space, kept for the
 def _reserve(handler: int) -> list[Space]:
     """_BATCH new spaces, each with its native entry; `handler`: the address of our SIGSEGV handler, which the entries
     check is still the installed one."""
+    from .x86 import NE, R10, R13, RAX, RBX, RCX, RDI, RDX, RSI, RSP, Assembler, Imm, Mem  # (first needed here)
+
     global reserved
     spaces = []
     addresses = []
@@ -211,6 +216,8 @@ def _reserve(handler: int) -> list[Space]:
 
 def _arch_prctl(a: Assembler, code: int, arg: int) -> None:
     """arch_prctl(code, arg register) (clobbers rax, rcx, rdx, rsi, rdi, r11)."""
+    from .x86 import RAX, RDI, RSI, Imm
+
     a.mov(RSI, arg)
     a.mov(RDI, Imm(code), w=32)
     a.mov(RAX, Imm(_SYS_ARCH_PRCTL), w=32)
