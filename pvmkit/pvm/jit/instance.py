@@ -106,7 +106,12 @@ class JitInstance(Instance):
         self._idle = [True]  # empty while run() or reset_memory() runs (see run)
         self.fallbacks = 0  # instructions handed to the interpreter so far (coverage gaps show up here)
         if not module.tiered or module.interpreted >= module.jit_budget or getattr(module, "_jit", None):
-            self._jit = compiled(module)  # before Instance.__init__, whose reset_memory() then maps a space
+            try:
+                self._jit = compiled(module)  # before Instance.__init__, whose reset_memory() then maps a space
+            except rt.JitUnavailable:  # ('auto' checked only the CPU: no address space for a space, say)
+                if not module.tiered:
+                    raise
+                module.jit_budget = 1 << 62
         try:
             super().__init__(module)
         except rt.JitUnavailable:  # no address space left for a space (ulimit -v): 'auto' interprets instead

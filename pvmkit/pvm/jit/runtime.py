@@ -79,14 +79,15 @@ def cpu_flags() -> frozenset[str]:
 REQUIRED_FLAGS = ("popcnt", "abm", "bmi1", "bmi2")  # popcnt, lzcnt, tzcnt, shlx/shrx/sarx
 
 
-def check_supported() -> None:
-    """Raise JitUnavailable naming what is missing."""
+def check_supported(reserve: bool = True) -> None:
+    """Raise JitUnavailable naming what is missing. `reserve`: also whether a guest address space can be reserved
+    (~9 ms the first time: 'auto' leaves it to its first compile, which then falls back to interpreting)."""
     if platform.system() != "Linux" or platform.machine() not in ("x86_64", "AMD64"):
         raise JitUnavailable(f"the JIT needs x86-64 Linux (this is {platform.system()} {platform.machine()})")
     missing = [f for f in REQUIRED_FLAGS if f not in cpu_flags()]
     if missing:
         raise JitUnavailable(f"the CPU lacks {', '.join(missing)}")
-    if not _can_reserve():
+    if reserve and not _can_reserve():
         raise JitUnavailable("the JIT needs 4 GiB of address space per instance, and this process cannot reserve it "
                              "(ulimit -v?)")  # fmt: skip
 
@@ -112,9 +113,9 @@ def fsgsbase() -> bool:
     return bool(_libc.getauxval(_AT_HWCAP2) & _HWCAP2_FSGSBASE)
 
 
-def is_supported() -> bool:
+def is_supported(reserve: bool = True) -> bool:
     try:
-        check_supported()
+        check_supported(reserve)
     except JitUnavailable:
         return False
     return True
