@@ -82,7 +82,7 @@ class ModuleConfig:
     jit_after: int = 16
     """With backend 'auto' on a JIT-capable machine, a module first runs in the interpreter and is JIT-compiled
     once its instances have interpreted this many instructions per byte of its code (about what compiling it
-    costs); 'jit' compiles at once."""
+    costs; a block compiled to Python counts COMPILED_WEIGHT per instruction); 'jit' compiles at once."""
     max_memory: int = 256 << 20
     """Host bytes one instance may hold for guest memory (ro/rw data and heap, stack, aux data): a module that
     needs more is refused with a ModuleError, and a Latest64 sbrk past it fails (returns 0) as one past the heap's
