@@ -722,6 +722,17 @@ def test_block_author_chain_id_and_base_fee(env: Env) -> None:
     assert out == b"\xff" * 20 + u256(420_420_420) + u256(0)
 
 
+def test_chain_id_is_charged_as_a_32_byte_copy(env: Env) -> None:
+    """The pallet's chain_id charges only CopyToContract(32) (write_fixed_sandbox_output's cost; found in review:
+    pvmkit charged a flat 150,000). Two contracts differing only in one more chain_id call differ by exactly that
+    copy's weight, the host-function base and the instructions of the call (two: the argument's load and the ecalli)."""
+    one, two = (sys("chain_id", RES) * n + ret(RES, 0) for n in (1, 2))
+    weights = [env.call(hex_addr(deploy(env, body))).weight.ref_time for body in (one, two)]
+    schedule = env.chain.config.schedule
+    expected = schedule.cost("copy_to_contract", 32).ref_time + schedule.host_fn_base + 2 * schedule.ref_time_per_fuel
+    assert weights[1] - weights[0] == expected
+
+
 def test_gas_price_gas_limit_and_minimum_balance(env: Env) -> None:
     body = (sys("gas_price") + keep(RES) + sys("gas_limit") + keep(RES + 8) + sys("minimum_balance", RES + 16)
             + ret(RES, 48))  # fmt: skip

@@ -33,7 +33,8 @@ class Schedule:
             "address": (359_000, 0, 0), "caller": (373_000, 0, 0), "origin": (373_000, 0, 0),
             "balance": (5_858_000, 0, 2_552), "balance_of": (5_858_000, 0, 2_552),
             "value_transferred": (344_000, 0, 0), "block_number": (355_000, 0, 0), "now": (350_000, 0, 0),
-            "block_hash": (3_785_000, 0, 0), "block_author": (350_000, 0, 0), "chain_id": (150_000, 0, 0),
+            "block_hash": (3_785_000, 0, 0), "block_author": (350_000, 0, 0),
+            "chain_id": (300_000 + 150 * 32, 0, 0),  # the pallet charges it as CopyToContract(32) (write_fixed_...)
             "base_fee": (350_000, 0, 0), "gas_price": (350_000, 0, 0), "gas_limit": (350_000, 0, 0),
             "ref_time_left": (350_000, 0, 0), "code_hash": (7_000_000, 0, 2_400), "code_size": (7_000_000, 0, 2_400),
             "call_data_size": (300_000, 0, 0), "call_data_load": (350_000, 0, 0), "call_data_copy": (219_823, 150, 0),
