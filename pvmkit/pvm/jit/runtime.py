@@ -125,6 +125,17 @@ _libc = ctypes.CDLL(None, use_errno=True)
 _AT_HWCAP2, _HWCAP2_FSGSBASE = 26, 2
 _libc.mprotect.argtypes = (ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int)
 _libc.mprotect.restype = ctypes.c_int
+_libc.mmap.restype = ctypes.c_void_p
+_libc.mmap.argtypes = (ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int, ctypes.c_int, ctypes.c_int, ctypes.c_long)
+_MAP_PRIVATE, _MAP_ANONYMOUS, _MAP_FIXED, _MAP_NORESERVE = 0x02, 0x20, 0x10, 0x4000
+
+
+def reserve(size: int, at: int | None = None) -> int | None:
+    """An inaccessible, uncommitted mapping of `size` bytes (address space only): anywhere, or replacing whatever is
+    mapped at `at`. Its address, or None when the address space is exhausted."""
+    flags = _MAP_PRIVATE | _MAP_ANONYMOUS | _MAP_NORESERVE | (_MAP_FIXED if at is not None else 0)
+    address = _libc.mmap(at, size, 0, flags, -1, 0)
+    return None if address is None or address == ctypes.c_void_p(-1).value else address
 
 
 class ExecutableCode:

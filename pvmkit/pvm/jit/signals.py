@@ -38,9 +38,6 @@ _RDX, _RAX, _RIP, _SI_CODE, _SI_ADDR = 40 + 12 * 8, 40 + 13 * 8, 40 + 16 * 8, 8,
 _SI_PID = 16  # (of a sent signal)
 _SI_TKILL = -6  # si_code of a signal a thread sent itself (raise)
 _SYS_GETPID, _SYS_ARCH_PRCTL, _ARCH_GET_GS = 39, 158, 0x1004
-_MAP_PRIVATE, _MAP_ANONYMOUS, _MAP_FIXED, _MAP_NORESERVE = 0x02, 0x20, 0x10, 0x4000
-_libc.mmap.restype = ctypes.c_void_p
-_libc.mmap.argtypes = (ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int, ctypes.c_int, ctypes.c_int, ctypes.c_long)
 
 
 class _SigAction(ctypes.Structure):
@@ -253,7 +250,7 @@ def unregister(start: int, number: int, mapping: mmap.mmap | None) -> None:
     a hostile program held 500 MiB). Called from finalizers, which may run while this or another thread holds the
     lock (inside register(), say): then whoever holds it publishes when releasing it (see _locked)."""
     if mapping is not None:  # (code that no longer runs: nothing reads these pages)
-        _libc.mmap(start, len(mapping), 0, _MAP_PRIVATE | _MAP_ANONYMOUS | _MAP_FIXED | _MAP_NORESERVE, -1, 0)
+        rt.reserve(len(mapping), at=start)
     _dead.append((start, number, mapping))
     if _rebuild_due() and _lock.acquire(blocking=False):
         _release_lock()

@@ -34,10 +34,8 @@ MEMORY = 4096  # the page below guest memory, which holds the VmContext (at r13 
 SIGNALS = 1024  # ... and at r13 - SIGNALS, where the entry reads the installed SIGSEGV handler (32 bytes)
 GUARD = 1 << 16  # past the 4 GiB: an 8-byte access at 0xFFFFFFFF ends inside it
 SIZE = MEMORY + (1 << 32) + GUARD
-_MAP_PRIVATE, _MAP_ANONYMOUS, _MAP_NORESERVE, _MADV_DONTNEED = 0x02, 0x20, 0x4000, 4
+_MADV_DONTNEED = 4
 
-_libc.mmap.restype = ctypes.c_void_p
-_libc.mmap.argtypes = (ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int, ctypes.c_int, ctypes.c_int, ctypes.c_long)
 _libc.munmap.argtypes = (ctypes.c_void_p, ctypes.c_size_t)
 _libc.mincore.argtypes = (ctypes.c_void_p, ctypes.c_size_t, ctypes.c_void_p)
 _libc.mincore.restype = ctypes.c_int
@@ -150,8 +148,8 @@ def _reserve(handler: int) -> list[Space]:
     spaces = []
     addresses = []
     for _ in range(_BATCH):  # as many as the address space allows (ulimit -v), at least one
-        address = _libc.mmap(None, SIZE, 0, _MAP_PRIVATE | _MAP_ANONYMOUS | _MAP_NORESERVE, -1, 0)
-        if address is None or address == ctypes.c_void_p(-1).value:
+        address = rt.reserve(SIZE)
+        if address is None:
             break
         if _libc.mprotect(address, MEMORY, PROT_READ | PROT_WRITE) != 0:
             _libc.munmap(address, SIZE)
