@@ -184,10 +184,7 @@ class Code:
                     self._relative[key] = (*args[:-1], (args[-1] - pc) & 0xFFFFFFFF)
                 return name, args
             return name, (*args[:-1], (pc + args[-1]) & 0xFFFFFFFF)
-        chunk = self.code[pc + 1 : pc + 17]  # (_args, inlined)
-        if len(chunk) < 16:
-            chunk += bytes(16 - len(chunk))
-        found = (name, _DECODER_BY_NAME[name](chunk, pc, skip))
+        found = (name, self._args(name, pc, skip))
         if len(self._decoded) < DECODED_LIMIT and _own_bytes(name, key):
             self._decoded[key] = found
         return found
