@@ -1148,6 +1148,7 @@ def test_a_loop_whose_code_is_not_copyable_is_not_unrolled(monkeypatch: pytest.M
 
     monkeypatch.setattr(compiler, "TEMPLATES", {})  # (the library is process-wide: keep the broken template out)
     monkeypatch.setitem(compiler._ROUTE, "sub_64", (lambda c, i: False, compiler._PLAIN_PATH, None, -1))
+    monkeypatch.delitem(compiler.DIRECT, "sub_64")  # (and not encoded directly: direct.py)
     blob = assemble(_COUNTDOWN.replace("a0 = a0 - 1", "a0 = a0 - a3"))
     program = compiler.JitCompiler(Module(blob, ModuleConfig(backend="interpreter"))).compile()
     head = program.charged[0]
@@ -1393,7 +1394,7 @@ def test_shared_templates_give_the_code_an_empty_library_gives() -> None:
             TEMPLATES.clear()
             for module, name in order:
                 assert JitCompiler(module).compile().code == alone[name], name
-        assert len(TEMPLATES) > 500
+        assert len(TEMPLATES) > 200  # (most instructions are encoded without one: jit/direct.py)
     finally:
         TEMPLATES.clear()
 

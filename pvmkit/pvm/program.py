@@ -155,8 +155,8 @@ class Code:
                 n = next(k for k, length in enumerate(lengths) if length > BITMASK_MAX + 1)
             pcs, ends = starts[:n], starts[1 : n + 1]
             get, decode = self._decoded.get, self._decode_new
-            # (a comprehension rather than a loop: no append() per instruction; a miss slices its bytes again)
-            forms = [get(code[a:b]) or decode(a, b - a - 1, code[a:b]) for a, b in zip(pcs, ends, strict=True)]
+            # (a comprehension rather than a loop: no append() per instruction)
+            forms = [get(key := code[a:b]) or decode(a, b - a - 1, key) for a, b in zip(pcs, ends, strict=True)]
             resume = starts[n]
         for inst in self.instructions(resume):
             pcs.append(inst.pc)
@@ -176,16 +176,22 @@ class Code:
         come from them alone (see _own_bytes) while there is room. Jumps and branches are kept apart, with their
         target as an offset modulo 2^32, and get their pc added per use."""
         name = self._names[key[0]]
+        read = _PLAIN_READS.get(name)  # (_own_bytes inlined for operands without a length nibble)
+        own = len(key) > read if read is not None else _own_bytes(name, key)
         if name in _RELATIVE:
             args = self._relative.get(key)
             if args is None:
-                args = self._args(name, pc, skip)
-                if len(self._relative) < DECODED_LIMIT and _own_bytes(name, key):
+                if not own:
+                    return name, self._args(name, pc, skip)
+                args = _DECODER_BY_NAME[name](key[1:], pc, skip)
+                if len(self._relative) < DECODED_LIMIT:
                     self._relative[key] = (*args[:-1], (args[-1] - pc) & 0xFFFFFFFF)
                 return name, args
             return name, (*args[:-1], (pc + args[-1]) & 0xFFFFFFFF)
-        found = (name, self._args(name, pc, skip))
-        if len(self._decoded) < DECODED_LIMIT and _own_bytes(name, key):
+        if not own:
+            return name, self._args(name, pc, skip)
+        found = (name, _DECODER_BY_NAME[name](key[1:], pc, skip))  # (its own bytes hold all decoding reads)
+        if len(self._decoded) < DECODED_LIMIT:
             self._decoded[key] = found
         return found
 
@@ -352,6 +358,7 @@ _FIXED_READ = {Kind.ARGLESS: 0, Kind.IMM: 0, Kind.OFFSET: 0, Kind.REG_IMM: 1, Ki
 _READS = {name: _FIXED_READ[kind] for name, kind in KIND.items()}
 _NIBBLE = {Kind.REG_IMM_IMM: (1, 4), Kind.IMM_IMM: (1, 0), Kind.REG_REG_IMM_IMM: (2, 0), Kind.REG_IMM_OFFSET: (1, 4)}
 _NIBBLE_AT = {name: _NIBBLE[kind] for name, kind in KIND.items() if kind in _NIBBLE}  # (byte, shift) of the nibble
+_PLAIN_READS = {name: read for name, read in _READS.items() if name not in _NIBBLE_AT}
 _TARGET_LAST = (Kind.OFFSET, Kind.REG_REG_OFFSET, Kind.REG_IMM_OFFSET)  # a target (pc + offset modulo 2^32)
 _RELATIVE = frozenset(name for name, kind in KIND.items() if kind in _TARGET_LAST)
 

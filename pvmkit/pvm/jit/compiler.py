@@ -37,6 +37,7 @@ from .. import semantics as sem
 from ..isa import BRANCHES, INVALID, KIND, MEMORY_BASE, MEMORY_OFFSET, TERMINATORS, WRITES_FIRST, Kind
 from ..program import RETURN_TO_HOST, Instruction
 from . import runtime as rt
+from .direct import DIRECT, DIRECT_DYNAMIC
 from .emitters import EMITTERS, Emitter, _compare, emits
 from .x86 import (
     AE,
@@ -306,6 +307,7 @@ class JitCompiler:
         self.module = module
         self.code = module.code  # type: ignore[attr-defined]
         self.dynamic = module.config.dynamic_paging  # type: ignore[attr-defined]
+        self.direct = DIRECT_DYNAMIC if self.dynamic else DIRECT  # families encoded without templates (direct.py)
         self.a = Assembler()
         self.epilogue = self.a.label()  # bound before the first instruction: jumps to it are patched in place
         self.epilogue_at = -1
@@ -441,7 +443,8 @@ class JitCompiler:
         # copied from `done` (instruction() says which may). Code.decoded() gives equal forms one shared object, so
         # the lookup mostly ends at an identity check.
         done: dict[tuple[str, tuple[int, ...]], bytearray] = {}
-        repeated = 0  # (all translated natively)
+        repeated = 0  # copied or encoded directly (all translated natively)
+        directs, where = self.direct, self.where
         terminators = TERMINATORS
         loop: _Loop | None = None  # the loop to unroll whose block is being emitted
         for k, form in enumerate(forms):
@@ -459,6 +462,12 @@ class JitCompiler:
             start = uncharged[pc] = len(out)
             cost += 1
             same = done.get(form)
+            if same is None:
+                direct = directs.get(form[0])  # (direct.py: no template, no call to instruction(), no slice of `out`)
+                if direct is not None:
+                    same = direct(where, form[1])
+                    if same is not None:
+                        done[form] = same
             if same is not None:
                 out += same
                 repeated += 1
@@ -823,6 +832,13 @@ class JitCompiler:
         """Emit the instruction at `pc` (its name, operands and next pc: the Instruction an emitter takes is made only
         when one runs); True when its code is native, has no exits and so is the same wherever it is placed (and the
         instruction is no terminator)."""
+        direct = self.direct.get(name)
+        if direct is not None:
+            code = direct(self.where, args)
+            if code is not None:
+                self.a.code += code
+                self.native += 1
+                return True
         route = _ROUTE.get(name)
         if route is None:  # a trap, or an instruction the interpreter runs
             if name == INVALID or name == "trap":

@@ -1,0 +1,94 @@
+"""The JIT's direct encoders (pvmkit/pvm/jit/direct.py) against the code their emitters give through the assembler and
+a template: the same bytes, for every host register at every operand position, aliased operands and operands that
+straddle each encoding's boundaries (disp8/disp32, imm8/imm32, signs, 2^31 for absolute addresses). Whether those
+bytes compute what the interpreter does is the differential tests' job (test_jit.py, test_differential.py)."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+
+from pvmkit.pvm.blob import ProgramBlob
+from pvmkit.pvm.interpreter import Module, ModuleConfig
+from pvmkit.pvm.isa import KIND, REVIVE_V1, Kind
+from pvmkit.pvm.jit.compiler import _REG_COUNT, _SLOTS, HOST_REGS, JitCompiler
+from pvmkit.pvm.jit.direct import DIRECT, DIRECT_DYNAMIC
+from pvmkit.pvm.program import assemble_code
+
+M64 = 2**64 - 1
+# Immediates around every boundary an encoding depends on, as decoded operands are (sign-extended 32-bit values).
+IMMEDIATES = (0, 1, 2, -1, 63, 64, 127, 128, -128, -129, 255, 0x7FFF, -0x8000, 0xFFFF, 0x7FFFFFFF, -0x80000000,
+              0x12345678, -0x12345678)  # fmt: skip
+ADDRESSES = (0, 8, 127, 128, 0x10000, 0x7FFFFFFF, 0x80000000, 0xFFFFF800, 0xFFFFFFFF)
+WIDE = (0, 1, 0x7FFFFFFF, 0x80000000, 0xFFFFFFFF, 0x100000000, 0x7FFFFFFFFFFFFFFF, 0x8000000000000000,
+        0xFFFFFFFF7FFFFFFF, 0xFFFFFFFF80000000, M64)  # fmt: skip
+
+
+def _compiler() -> JitCompiler:
+    code, bitmask = assemble_code(REVIVE_V1, [("trap", ())])
+    return JitCompiler(Module(ProgramBlob(code=code, bitmask=bitmask), ModuleConfig(backend="interpreter")))
+
+
+def _placements() -> list[tuple]:
+    """Register allocations that put every host register at every guest register, and three guest registers in the
+    context each time (`where` as JitCompiler keeps it: a host register, or 16 + the guest register)."""
+    out = []
+    for shift in range(0, 13, 3):
+        regs: list = list(_SLOTS)
+        for k, host in enumerate(HOST_REGS):
+            regs[(k + shift) % 13] = host
+        out.append(tuple(regs))
+    return out
+
+
+def _template_bytes(c: JitCompiler, name: str, args: tuple[int, ...]) -> bytes:
+    """What instruction() emits without the direct encoders: the emitter's code, through a template."""
+    c.direct = {}
+    start = len(c.a.code)
+    assert c.instruction(0, name, args, 1)
+    return bytes(c.a.code[start:])
+
+
+def _operands(name: str) -> list[tuple[int, ...]]:
+    """Samples of the operands after the registers."""
+    kind = KIND[name]
+    if kind is Kind.REG_IMM64:
+        return [(v,) for v in WIDE]
+    if kind is Kind.IMM_IMM:  # store_imm_<size> address, value
+        return [(address, v) for address in ADDRESSES for v in IMMEDIATES[::3]]
+    if kind is Kind.REG_IMM:  # an absolute address, or load_imm's value
+        return [(v,) for v in (IMMEDIATES if name == "load_imm" else ADDRESSES)]
+    if kind is Kind.REG_IMM_IMM:  # store_imm_indirect: offset, value
+        return list(itertools.product(IMMEDIATES[::2], IMMEDIATES[1::2]))
+    if kind is Kind.REG_REG_IMM:
+        return [(v,) for v in IMMEDIATES]
+    assert kind in (Kind.REG_REG, Kind.REG_REG_REG), kind
+    return [()]
+
+
+@pytest.mark.parametrize("name", sorted(DIRECT))
+def test_direct_encoders_give_the_emitters_bytes(name: str) -> None:
+    c = _compiler()
+    n = _REG_COUNT[name]
+    checked = slots = 0
+    for regs in _placements():
+        c.regs, c.templates = regs, {}  # (its templates are keyed for one allocation)
+        c.where = tuple(w if type(w) is int else 16 + i for i, w in enumerate(regs))
+        for guest in itertools.product(range(13), repeat=n):
+            for operands in _operands(name):
+                args = guest + operands
+                got = DIRECT[name](c.where, args)
+                if got is None:  # only for a register in the context, which takes the template path
+                    assert any(c.where[r] > 15 for r in guest), (name, args)
+                    slots += 1
+                    continue
+                assert got == _template_bytes(c, name, args), (name, args, [c.where[r] for r in guest])
+                checked += 1
+    assert checked > 50 and (slots > 0 or n == 0), (checked, slots)
+
+
+def test_dynamic_paging_encodes_no_memory_access_directly() -> None:
+    """Memory accesses leave native code under dynamic paging (the interpreter serves them): no direct encoder."""
+    assert {name for name in DIRECT if name.startswith(("load_", "store_")) and name not in ("load_imm", "load_imm64")}
+    assert not {n for n in DIRECT_DYNAMIC if n.startswith(("load_", "store_")) and n not in ("load_imm", "load_imm64")}
