@@ -465,9 +465,7 @@ class JitCompiler:
             if same is None:
                 direct = directs.get(form[0])  # (direct.py: no template, no call to instruction(), no slice of `out`)
                 if direct is not None:
-                    same = direct(where, form[1])
-                    if same is not None:
-                        done[form] = same
+                    same = done[form] = direct(where, form[1])
             if same is not None:
                 out += same
                 repeated += 1
@@ -834,11 +832,9 @@ class JitCompiler:
         instruction is no terminator)."""
         direct = self.direct.get(name)
         if direct is not None:
-            code = direct(self.where, args)
-            if code is not None:
-                self.a.code += code
-                self.native += 1
-                return True
+            self.a.code += direct(self.where, args)
+            self.native += 1
+            return True
         route = _ROUTE.get(name)
         if route is None:  # a trap, or an instruction the interpreter runs
             if name == INVALID or name == "trap":

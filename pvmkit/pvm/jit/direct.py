@@ -1,12 +1,12 @@
-"""The commonest instructions' x86-64 code computed straight from their operands, when every guest register they name
-lives in a host register: the same bytes as their emitter (emitters.py) gives through the assembler, without building
-a template. A resolc contract's first compile built ~580 templates at ~8 us each, most of them for these families;
-an encoder here costs about a microsecond. Anything else (a register in the context, a family not here, dynamic
-paging) returns None and takes the template path. tests/test_jit_direct.py holds each family to its emitter's bytes
-for every host register combination.
+"""The commonest instructions' x86-64 code computed straight from their operands: the same bytes as their emitter
+(emitters.py) gives through the assembler and a template, without building the template. A resolc contract's first
+compile built ~650 templates at ~8 us each, nearly all for these families; an encoder here costs about a microsecond.
+Families not here, and memory accesses under dynamic paging (DIRECT_DYNAMIC), take the template path.
+tests/test_jit_direct.py holds every encoder to its emitter's bytes for every placement of its registers.
 
 An encoder takes `where` (JitCompiler.where: each guest register's host register, or 16 + its number when it lives
-in the context) and the instruction's operands.
+in the context) and the instruction's operands. Where an emitter works through rax (a result for a context slot),
+so does its encoder, in the same order.
 """
 
 from __future__ import annotations
@@ -15,9 +15,10 @@ import struct
 from collections.abc import Callable
 
 from ..isa import KIND
+from . import runtime as rt
 from .emitters import ACCESSES
 
-Direct = Callable[[tuple[int, ...], tuple[int, ...]], "bytes | None"]
+Direct = Callable[[tuple[int, ...], tuple[int, ...]], bytes]
 
 _U32 = struct.Struct("<I").pack
 _U64 = struct.Struct("<Q").pack
@@ -27,6 +28,11 @@ _GS32 = b"\x65\x67"  # gs segment, 32-bit addressing: a guest memory access (com
 # A REX prefix with W/R/B bits r (and 0x40, which alone only selects spl..dil for byte registers), or none.
 _REX = (b"", *(bytes((0x40 | r,)) for r in range(1, 16)))
 _REXW = tuple(bytes((0x48 | r,)) for r in range(8))  # REX.W with R (4) and B (1)
+# A context slot, [r13 + disp32] (JitCompiler's _SLOTS: all of them too far from r13 for a disp8): its displacement.
+_SLOT = tuple(struct.pack("<i", rt.REGS + 8 * i) for i in range(13))
+assert all(not -128 <= rt.REGS + 8 * i < 128 for i in range(13))
+_MOV, _MOV_LOAD = 0x89, 0x8B
+RAX, RCX, RDX = 0, 1, 2
 
 
 def _mem(reg: int, base: int) -> bytes:
@@ -46,17 +52,43 @@ def _op64(opcode: bytes, reg: int, rm: int) -> bytes:
     return _REXW[(reg & 8) >> 1 | rm >> 3] + opcode + bytes((0xC0 | (reg & 7) << 3 | rm & 7,))
 
 
+def _op(w: int, opcode: bytes, reg: int, rm: int) -> bytes:
+    """An operation on `rm`, a host register or a context slot (16 + its guest register), with ModRM.reg = reg and
+    REX.W if w (8)."""
+    if rm <= 15:
+        return _REX[w | (reg & 8) >> 1 | rm >> 3] + opcode + bytes((0xC0 | (reg & 7) << 3 | rm & 7,))
+    return _REX[w | (reg & 8) >> 1 | 1] + opcode + bytes((0x85 | (reg & 7) << 3,)) + _SLOT[rm - 16]
+
+
+def _from(w: int, opcode: int, reg: int, src: int) -> bytes:
+    """`reg op= src` for an "op r/m, r" opcode (add 01, or 09, ..., mov 89) and a source in a host register or a
+    context slot (where x86 has the "op r, r/m" form, opcode + 2)."""
+    if src <= 15:
+        return _REX[w | (src & 8) >> 1 | reg >> 3] + bytes((opcode, 0xC0 | (src & 7) << 3 | reg & 7))
+    return _REX[w | (reg & 8) >> 1 | 1] + bytes((opcode + 2, 0x85 | (reg & 7) << 3)) + _SLOT[src - 16]
+
+
+def _to(dst: int, reg: int) -> bytes:
+    """mov dst, reg (64 bits) for a destination in a host register or a context slot."""
+    return _op(8, b"\x89", reg, dst)
+
+
 # Loads: (REX.W or 0, opcode) per family, as x86.Assembler.load encodes them.
 _LOADS = {"u64": (8, b"\x8b"), "u32": (0, b"\x8b"), "i32": (8, b"\x63"), "u16": (0, b"\x0f\xb7"),
           "i16": (8, b"\x0f\xbf"), "u8": (0, b"\x0f\xb6"), "i8": (8, b"\x0f\xbe")}  # fmt: skip
 
 
 def _load(w: int, opcode: bytes) -> Direct:
-    def load(where: tuple[int, ...], args: tuple[int, ...]) -> bytes | None:
+    def load(where: tuple[int, ...], args: tuple[int, ...]) -> bytes:
         d, b = where[args[0]], where[args[1]]
-        if d > 15 or b > 15:
-            return None
-        return _GS32 + _REX[w | (d & 8) >> 1 | b >> 3] + opcode + _mem(d, b) + _U32(args[2] & _M32)
+        if d <= 15 and b <= 15:
+            return _GS32 + _REX[w | (d & 8) >> 1 | b >> 3] + opcode + _mem(d, b) + _U32(args[2] & _M32)
+        code = b""
+        if b > 15:  # the base through ecx
+            code, b = _op(0, b"\x8b", RCX, b), RCX
+        t = d if d <= 15 else RAX  # a result for a context slot through rax
+        code += _GS32 + _REX[w | (t & 8) >> 1 | b >> 3] + opcode + _mem(t, b) + _U32(args[2] & _M32)
+        return code if d <= 15 else code + _to(d, RAX)
 
     return load
 
@@ -74,12 +106,12 @@ def _absolute(reg: int, address: int) -> tuple[bytes, int, bytes]:
 
 
 def _load_absolute(w: int, opcode: bytes) -> Direct:
-    def load(where: tuple[int, ...], args: tuple[int, ...]) -> bytes | None:
+    def load(where: tuple[int, ...], args: tuple[int, ...]) -> bytes:
         d = where[args[0]]
-        if d > 15:
-            return None
-        segment, b, tail = _absolute(d, args[1])
-        return segment + _REX[w | (d & 8) >> 1 | b] + opcode + tail
+        t = d if d <= 15 else RAX
+        segment, b, tail = _absolute(t, args[1])
+        code = segment + _REX[w | (t & 8) >> 1 | b] + opcode + tail
+        return code if d <= 15 else code + _to(d, RAX)
 
     return load
 
@@ -89,14 +121,15 @@ def _store_absolute(size: int) -> Direct:
     pfx = b"\x66" if size == 2 else b""
     opcode = b"\x88" if size == 1 else b"\x89"
 
-    def store(where: tuple[int, ...], args: tuple[int, ...]) -> bytes | None:
+    def store(where: tuple[int, ...], args: tuple[int, ...]) -> bytes:
         s = where[args[0]]
-        if s > 15:
-            return None
+        code = b""
+        if s > 15:  # the value through rax
+            code, s = _op(8, b"\x8b", RAX, s), RAX
         segment, b, tail = _absolute(s, args[1])
         rex = w | (s & 8) >> 1 | b
-        prefix = b"\x40" if size == 1 and not rex and 4 <= s <= 7 else _REX[rex]
-        return segment + pfx + prefix + opcode + tail
+        prefix = b"\x40" if size == 1 and not rex and 4 <= s <= 7 else _REX[rex]  # (spl..dil need a REX prefix)
+        return code + segment + pfx + prefix + opcode + tail
 
     return store
 
@@ -106,14 +139,17 @@ def _store(size: int) -> Direct:
     pfx = b"\x66" if size == 2 else b""
     opcode = b"\x88" if size == 1 else b"\x89"
 
-    def store(where: tuple[int, ...], args: tuple[int, ...]) -> bytes | None:
+    def store(where: tuple[int, ...], args: tuple[int, ...]) -> bytes:
         s, b = where[args[0]], where[args[1]]
-        if s > 15 or b > 15:
-            return None
+        code = b""
+        if b > 15 or s > 15:
+            if b > 15:  # the base through ecx, then the value through rax
+                code, b = _op(0, b"\x8b", RCX, b), RCX
+            if s > 15:
+                code, s = code + _op(8, b"\x8b", RAX, s), RAX
         rex = w | (s & 8) >> 1 | b >> 3
-        # (spl..dil need a REX prefix, if an empty one)
-        prefix = b"\x40" if size == 1 and not rex and 4 <= s <= 7 else _REX[rex]
-        return _GS32 + pfx + prefix + opcode + _mem(s, b) + _U32(args[2] & _M32)
+        prefix = b"\x40" if size == 1 and not rex and 4 <= s <= 7 else _REX[rex]  # (spl..dil need a REX prefix)
+        return code + _GS32 + pfx + prefix + opcode + _mem(s, b) + _U32(args[2] & _M32)
 
     return store
 
@@ -133,11 +169,12 @@ def _store_imm(size: int) -> Direct:
     opcode = b"\xc6" if size == 1 else b"\xc7"
     pack = _immediate(size)
 
-    def store_imm(where: tuple[int, ...], args: tuple[int, ...]) -> bytes | None:
+    def store_imm(where: tuple[int, ...], args: tuple[int, ...]) -> bytes:
         b = where[args[0]]
+        code = b""
         if b > 15:
-            return None
-        return _GS32 + pfx + _REX[w | b >> 3] + opcode + _mem(0, b) + _U32(args[1] & _M32) + pack(args[2])
+            code, b = _op(0, b"\x8b", RCX, b), RCX
+        return code + _GS32 + pfx + _REX[w | b >> 3] + opcode + _mem(0, b) + _U32(args[1] & _M32) + pack(args[2])
 
     return store_imm
 
@@ -148,79 +185,85 @@ def _store_imm_absolute(size: int) -> Direct:
     opcode = b"\xc6" if size == 1 else b"\xc7"
     pack = _immediate(size)
 
-    def store_imm(where: tuple[int, ...], args: tuple[int, ...]) -> bytes | None:
+    def store_imm(where: tuple[int, ...], args: tuple[int, ...]) -> bytes:
         segment, b, tail = _absolute(0, args[0])
         return segment + pfx + _REX[w | b] + opcode + tail + pack(args[1])
 
     return store_imm
 
 
-# Group-1 ALU operations: the "op r/m64, r64" opcode and the /digit of "op r/m64, imm32".
-_ALU = {"add": (b"\x01", 0), "or": (b"\x09", 1), "and": (b"\x21", 4), "sub": (b"\x29", 5), "xor": (b"\x31", 6)}
-_MOV = b"\x89"
+# Group-1 ALU operations: the "op r/m, r" opcode and the /digit of "op r/m, imm32".
+_ALU = {"add": (0x01, 0), "or": (0x09, 1), "and": (0x21, 4), "sub": (0x29, 5), "xor": (0x31, 6)}
 
 
 def _alu3_64(op: str) -> Direct:
     opcode = _ALU[op][0]
+    code_of = bytes((opcode,))
     commutative = op != "sub"
 
-    def alu3(where: tuple[int, ...], args: tuple[int, ...]) -> bytes | None:
+    def alu3(where: tuple[int, ...], args: tuple[int, ...]) -> bytes:
         d, x, y = args
         dst, left, right = where[d], where[x], where[y]
-        if dst > 15 or left > 15 or right > 15:
-            return None
-        if d == y and commutative:
-            left, right, x = right, left, y
-        if d == x:
-            return _op64(opcode, right, dst)
-        if d != y:
-            return _op64(_MOV, left, dst) + _op64(opcode, right, dst)
-        return _op64(_MOV, left, 0) + _op64(opcode, right, 0) + _op64(_MOV, 0, dst)  # (through rax)
+        if dst <= 15:  # in place: d op= y, or d = x; d op= y
+            if d == y and commutative:
+                left, right, x = right, left, y
+            if d == x:
+                return _op64(code_of, right, dst) if right <= 15 else _from(8, opcode, dst, right)
+            if d != y:
+                if left <= 15 and right <= 15:
+                    return _op64(b"\x89", left, dst) + _op64(code_of, right, dst)
+                return _from(8, _MOV, dst, left) + _from(8, opcode, dst, right)
+        return _from(8, _MOV, RAX, left) + _from(8, opcode, RAX, right) + _to(dst, RAX)
 
     return alu3
+
+
+def _store_result_32(dst: int) -> bytes:
+    """movsxd of eax into dst (into rax first for a context slot), as JitCompiler.store_result does."""
+    if dst <= 15:
+        return _REXW[(dst & 8) >> 1] + b"\x63" + _rr(dst, RAX)
+    return b"\x48\x63\xc0" + _to(dst, RAX)
 
 
 def _alu3_32(op: str) -> Direct:
     opcode = _ALU[op][0]
 
-    def alu3(where: tuple[int, ...], args: tuple[int, ...]) -> bytes | None:
-        dst, left, right = where[args[0]], where[args[1]], where[args[2]]
-        if dst > 15 or left > 15 or right > 15:
-            return None
+    def alu3(where: tuple[int, ...], args: tuple[int, ...]) -> bytes:
         # mov eax, x; op eax, y; movsxd d, eax
-        return (_REX[(left & 8) >> 1] + _MOV + _rr(left, 0) + _REX[(right & 8) >> 1] + opcode + _rr(right, 0)
-                + _REXW[(dst & 8) >> 1] + b"\x63" + _rr(dst, 0))  # fmt: skip
+        return (_from(0, _MOV, RAX, where[args[1]]) + _from(0, opcode, RAX, where[args[2]])
+                + _store_result_32(where[args[0]]))  # fmt: skip
 
     return alu3
 
 
-def _add_imm_64(where: tuple[int, ...], args: tuple[int, ...]) -> bytes | None:
-    dst, src = where[args[0]], where[args[1]]
-    if dst > 15 or src > 15:
-        return None
-    return _REXW[(dst & 8) >> 1 | src >> 3] + b"\x8d" + _mem(dst, src) + _U32(args[2] & _M32)  # lea d, [s + imm32]
-
-
-def _add_imm_32(where: tuple[int, ...], args: tuple[int, ...]) -> bytes | None:
-    dst, src = where[args[0]], where[args[1]]
-    if dst > 15 or src > 15:
-        return None
-    lea = _REX[src >> 3] + b"\x8d" + _mem(0, src) + _U32(args[2] & _M32)  # lea eax, [s + imm32]
-    return lea + _REXW[(dst & 8) >> 1] + b"\x63" + _rr(dst, 0)  # movsxd d, eax
-
-
 def _alu_imm(op: str) -> Direct:
+    """add_imm_64 (a lea while the source is a host register), and_imm, or_imm, xor_imm."""
     digit = _ALU[op][1]
+    short = bytes((0x48, digit << 3 | 5))  # op rax, imm32 (x86's short form, which the assembler picks for rax)
 
-    def alu_imm(where: tuple[int, ...], args: tuple[int, ...]) -> bytes | None:
+    def alu_imm(where: tuple[int, ...], args: tuple[int, ...]) -> bytes:
         d, s, imm = args
         dst, src = where[d], where[s]
-        if dst > 15 or src > 15:
-            return None
-        code = _REXW[dst >> 3] + b"\x81" + _rr(digit, dst) + _U32(imm & _M32)  # op d, imm32
-        return code if d == s else _op64(_MOV, src, dst) + code
+        if op == "add" and src <= 15:  # lea computes s + imm without touching flags or needing d == s
+            lea = _REXW[((dst if dst <= 15 else RAX) & 8) >> 1 | src >> 3] + b"\x8d"
+            if dst <= 15:
+                return lea + _mem(dst, src) + _U32(imm & _M32)
+            return lea + _mem(RAX, src) + _U32(imm & _M32) + _to(dst, RAX)
+        if dst <= 15:
+            code = _REXW[dst >> 3] + b"\x81" + _rr(digit, dst) + _U32(imm & _M32)  # op d, imm32
+            return code if d == s else _from(8, _MOV, dst, src) + code
+        return _from(8, _MOV, RAX, src) + short + _U32(imm & _M32) + _to(dst, RAX)
 
     return alu_imm
+
+
+def _add_imm_32(where: tuple[int, ...], args: tuple[int, ...]) -> bytes:
+    src = where[args[1]]
+    if src <= 15:
+        code = _REX[src >> 3] + b"\x8d" + _mem(RAX, src) + _U32(args[2] & _M32)  # lea eax, [s + imm32]
+    else:
+        code = _op(0, b"\x8b", RAX, src) + b"\x05" + _U32(args[2] & _M32)  # mov eax, s; add eax, imm32
+    return code + _store_result_32(where[args[0]])
 
 
 _SHIFTS = {"shift_logical_left": 4, "shift_logical_right": 5, "shift_arithmetic_right": 7, "rotate_left": 0,
@@ -228,35 +271,36 @@ _SHIFTS = {"shift_logical_left": 4, "shift_logical_right": 5, "shift_arithmetic_
 
 
 def _shift_imm_64(digit: int) -> Direct:
-    def shift(where: tuple[int, ...], args: tuple[int, ...]) -> bytes | None:
+    def shift(where: tuple[int, ...], args: tuple[int, ...]) -> bytes:
         d, s, value = args
-        dst, src = where[d], where[s]
-        if dst > 15 or src > 15:
-            return None
+        dst = where[d]
+        t = dst if dst <= 15 else RAX
+        code = _from(8, _MOV, t, where[s]) if d != s or dst > 15 else b""
         count = value & 63
-        code = _op64(_MOV, src, dst) if d != s else b""
         if count == 1:
-            return code + _REXW[dst >> 3] + b"\xd1" + _rr(digit, dst)
-        if count:
-            return code + _REXW[dst >> 3] + b"\xc1" + _rr(digit, dst) + bytes((count,))
-        return code
+            code += _REXW[t >> 3] + b"\xd1" + _rr(digit, t)
+        elif count:
+            code += _REXW[t >> 3] + b"\xc1" + _rr(digit, t) + bytes((count,))
+        return code if dst <= 15 else code + _to(dst, RAX)
 
     return shift
 
 
-def _move_reg(where: tuple[int, ...], args: tuple[int, ...]) -> bytes | None:
+def _move_reg(where: tuple[int, ...], args: tuple[int, ...]) -> bytes:
     d, s = args
     dst, src = where[d], where[s]
-    if dst > 15 or src > 15:
-        return None
-    return _op64(_MOV, src, dst) if d != s else b""
+    if dst <= 15:
+        return _from(8, _MOV, dst, src) if d != s else b""
+    if src <= 15:
+        return _to(dst, src)
+    return _op(8, b"\x8b", RAX, src) + _to(dst, RAX)  # (even when d = s)
 
 
-def _load_imm(where: tuple[int, ...], args: tuple[int, ...]) -> bytes | None:
+def _load_imm(where: tuple[int, ...], args: tuple[int, ...]) -> bytes:
     dst = where[args[0]]
-    if dst > 15:
-        return None
     value = args[1] & _M32
+    if dst > 15:
+        return _op(8, b"\xc7", 0, dst) + _U32(value)  # mov qword [slot], simm32
     if value < 1 << 31:  # mov r32, imm32 (zero-extends)
         return _REX[dst >> 3] + bytes((0xB8 | dst & 7,)) + _U32(value)
     return _REXW[dst >> 3] + b"\xc7" + _rr(0, dst) + _U32(value)  # mov r/m64, simm32
@@ -272,11 +316,20 @@ def _mov_imm64(reg: int, value: int) -> bytes:
     return _REXW[reg >> 3] + bytes((0xB8 | reg & 7,)) + _U64(value)
 
 
-def _load_imm64(where: tuple[int, ...], args: tuple[int, ...]) -> bytes | None:
+def _load_imm64(where: tuple[int, ...], args: tuple[int, ...]) -> bytes:
     dst = where[args[0]]
-    if dst > 15:
-        return None
-    return _mov_imm64(dst, args[1])
+    if dst <= 15:
+        return _mov_imm64(dst, args[1])
+    return _mov_imm64(RAX, args[1]) + _to(dst, RAX)
+
+
+def _compare(left: int, right: int) -> bytes:
+    """cmp left, right (guest registers' places) as emitters._compare picks it: through rax when both are slots."""
+    if right <= 15:
+        return _op(8, b"\x39", right, left)
+    if left > 15:
+        return _op(8, b"\x8b", RAX, left) + _op(8, b"\x3b", RAX, right)
+    return _op(8, b"\x3b", left, right)
 
 
 # Comparisons: setcc's condition code, and whether the second operand is an immediate.
@@ -286,21 +339,18 @@ _SETS = {"set_less_than_unsigned": (2, False), "set_less_than_signed": (12, Fals
 
 
 def _set(cc: int, imm: bool) -> Direct:
-    tail = bytes((0x0F, 0x90 | cc, 0xC0))  # setcc al
+    setcc = bytes((0x0F, 0x90 | cc, 0xC0))  # setcc al
 
-    def set_cmp(where: tuple[int, ...], args: tuple[int, ...]) -> bytes | None:
+    def set_cmp(where: tuple[int, ...], args: tuple[int, ...]) -> bytes:
         d, x, y = args
-        dst, left = where[d], where[x]
-        if dst > 15 or left > 15:
-            return None
+        dst = where[d]
         if imm:
-            code = _REXW[left >> 3] + b"\x81" + _rr(7, left) + _U32(y & _M32)  # cmp x, imm32
+            code = _op(8, b"\x81", 7, where[x]) + _U32(y & _M32)  # cmp x, imm32
         else:
-            right = where[y]
-            if right > 15:
-                return None
-            code = _op64(b"\x39", right, left)  # cmp x, y
-        return code + tail + _REX[(dst & 8) >> 1] + b"\x0f\xb6" + _rr(dst, 0)  # movzx d, al
+            code = _compare(where[x], where[y])
+        if dst <= 15:
+            return code + setcc + _REX[(dst & 8) >> 1] + b"\x0f\xb6" + _rr(dst, RAX)  # movzx d, al
+        return code + setcc + b"\x0f\xb6\xc0" + _to(dst, RAX)  # movzx eax, al
 
     return set_cmp
 
@@ -308,29 +358,26 @@ def _set(cc: int, imm: bool) -> Direct:
 def _cmov(cc: int, imm: bool) -> Direct:
     opcode = bytes((0x0F, 0x40 | cc))
 
-    def cmov(where: tuple[int, ...], args: tuple[int, ...]) -> bytes | None:
-        d, s, c = args
-        dst, cond = where[d], where[c] if not imm else where[s]
-        if dst > 15 or cond > 15:
-            return None
-        if imm:  # d, cond, value: mov rcx, value first
-            code = _mov_imm64(1, c)
-            src = 1
+    def cmov(where: tuple[int, ...], args: tuple[int, ...]) -> bytes:
+        if imm:  # d, cond, value: the value in rcx first
+            d, c, value = args
+            code, src = _mov_imm64(RCX, value), RCX
         else:
-            src = where[s]
-            if src > 15:
-                return None
-            code = b""
-        return code + _REXW[cond >> 3] + b"\x83" + _rr(7, cond) + b"\x00" + _op64(opcode, dst, src)  # cmp c, 0; cmov
+            d, s, c = args
+            code, src = b"", where[s]
+        dst = where[d]
+        code += _op(8, b"\x83", 7, where[c]) + b"\x00"  # cmp c, 0
+        if dst <= 15:
+            return code + _op(8, opcode, dst, src)
+        # through rdx: mov rdx, d; cmov rdx, s; mov d, rdx
+        return code + _op(8, b"\x8b", RDX, dst) + _op(8, opcode, RDX, src) + _to(dst, RDX)
 
     return cmov
 
 
-def _reverse_byte(where: tuple[int, ...], args: tuple[int, ...]) -> bytes | None:
-    dst, src = where[args[0]], where[args[1]]
-    if dst > 15 or src > 15:
-        return None
-    return _op64(_MOV, src, 0) + b"\x48\x0f\xc8" + _op64(_MOV, 0, dst)  # mov rax, s; bswap rax; mov d, rax
+def _reverse_byte(where: tuple[int, ...], args: tuple[int, ...]) -> bytes:
+    # mov rax, s; bswap rax; mov d, rax
+    return _from(8, _MOV, RAX, where[args[1]]) + b"\x48\x0f\xc8" + _to(where[args[0]], RAX)
 
 
 def _table() -> dict[str, Direct]:
@@ -346,7 +393,7 @@ def _table() -> dict[str, Direct]:
     for name, op in (("add_64", "add"), ("sub_64", "sub"), ("and", "and"), ("xor", "xor"), ("or", "or")):
         table[name] = _alu3_64(op)
     table["add_32"], table["sub_32"] = _alu3_32("add"), _alu3_32("sub")
-    table["add_imm_64"], table["add_imm_32"] = _add_imm_64, _add_imm_32
+    table["add_imm_64"], table["add_imm_32"] = _alu_imm("add"), _add_imm_32
     for op in ("and", "xor", "or"):
         table[op + "_imm"] = _alu_imm(op)
     for base, digit in _SHIFTS.items():
