@@ -10,11 +10,14 @@ import itertools
 
 import pytest
 
+from pvmkit.pvm import semantics as sem
 from pvmkit.pvm.blob import ProgramBlob
 from pvmkit.pvm.interpreter import Module, ModuleConfig
 from pvmkit.pvm.isa import KIND, REVIVE_V1, Kind
 from pvmkit.pvm.jit.compiler import _REG_COUNT, _SLOTS, HOST_REGS, JitCompiler
-from pvmkit.pvm.jit.direct import DIRECT, DIRECT_DYNAMIC
+from pvmkit.pvm.jit.direct import DIRECT, DIRECT_DYNAMIC, compare
+from pvmkit.pvm.jit.emitters import _compare
+from pvmkit.pvm.jit.x86 import Imm
 from pvmkit.pvm.program import assemble_code
 
 M64 = 2**64 - 1
@@ -91,3 +94,21 @@ def test_dynamic_paging_encodes_no_memory_access_directly() -> None:
     """Memory accesses leave native code under dynamic paging (the interpreter serves them): no direct encoder."""
     assert {name for name in DIRECT if name.startswith(("load_", "store_")) and name not in ("load_imm", "load_imm64")}
     assert not {n for n in DIRECT_DYNAMIC if n.startswith(("load_", "store_")) and n not in ("load_imm", "load_imm64")}
+
+
+def test_branch_comparisons_give_the_emitters_bytes() -> None:
+    """direct.compare, which branches use, against emitters._compare through the assembler: both operands in every
+    placement, and immediates on both sides of the imm8/imm32 boundary."""
+    c = _compiler()
+    checked = 0
+    for regs in _placements():
+        c.regs = regs
+        c.where = tuple(w if type(w) is int else 16 + i for i, w in enumerate(regs))
+        for x in range(13):
+            cases = [(y, False) for y in range(13)] + [(v & 0xFFFFFFFF, True) for v in IMMEDIATES]
+            for y, immediate in cases:
+                start = len(c.a.code)
+                _compare(c, x, Imm(sem.i32(y)) if immediate else y)
+                assert compare(c.where, x, y, immediate) == bytes(c.a.code[start:]), (x, y, immediate, c.where)
+                checked += 1
+    assert checked == 5 * 13 * (13 + len(IMMEDIATES))

@@ -69,6 +69,9 @@ class Code:
         self.bitmask = bytes(bitmask)
         self.jump_table = tuple(jump_table)
         self._names = [isa.name_of(op) for op in range(256)]
+        # Per opcode, what _decode_new asks of it: (name, bytes its decoding reads or -1 if a length nibble adds to
+        # them (_own_bytes), a jump or branch?, operand decoder).
+        self._rules = [(n, _PLAIN_READS.get(n, -1), n in _RELATIVE, _DECODER_BY_NAME[n]) for n in self._names]
         self._decoded = DECODED.setdefault(isa.name, {})  # see _name_args
         self._relative = DECODED.setdefault(isa.name + " relative", {})  # see _decode_new
         self._blocks: dict[int, list[Instruction]] = {}  # see block()
@@ -175,22 +178,21 @@ class Code:
         """_name_args for an instruction not in DECODED: decoded, and kept under its bytes (`key`) when its operands
         come from them alone (see _own_bytes) while there is room. Jumps and branches are kept apart, with their
         target as an offset modulo 2^32, and get their pc added per use."""
-        name = self._names[key[0]]
-        read = _PLAIN_READS.get(name)  # (_own_bytes inlined for operands without a length nibble)
-        own = len(key) > read if read is not None else _own_bytes(name, key)
-        if name in _RELATIVE:
+        name, read, relative, decoder = self._rules[key[0]]
+        own = len(key) > read if read >= 0 else _own_bytes(name, key)  # (inlined for operands without a nibble)
+        if relative:
             args = self._relative.get(key)
             if args is None:
                 if not own:
                     return name, self._args(name, pc, skip)
-                args = _DECODER_BY_NAME[name](key[1:], pc, skip)
+                args = decoder(key[1:], pc, skip)
                 if len(self._relative) < DECODED_LIMIT:
                     self._relative[key] = (*args[:-1], (args[-1] - pc) & 0xFFFFFFFF)
                 return name, args
             return name, (*args[:-1], (pc + args[-1]) & 0xFFFFFFFF)
         if not own:
             return name, self._args(name, pc, skip)
-        found = (name, _DECODER_BY_NAME[name](key[1:], pc, skip))  # (its own bytes hold all decoding reads)
+        found = (name, decoder(key[1:], pc, skip))  # (its own bytes hold all decoding reads)
         if len(self._decoded) < DECODED_LIMIT:
             self._decoded[key] = found
         return found

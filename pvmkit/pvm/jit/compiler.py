@@ -37,7 +37,7 @@ from .. import semantics as sem
 from ..isa import BRANCHES, INVALID, KIND, MEMORY_BASE, MEMORY_OFFSET, TERMINATORS, WRITES_FIRST, Kind
 from ..program import RETURN_TO_HOST, Instruction
 from . import runtime as rt
-from .direct import DIRECT, DIRECT_DYNAMIC
+from .direct import DIRECT, DIRECT_DYNAMIC, compare, load_imm
 from .emitters import EMITTERS, Emitter, _compare, emits
 from .x86 import (
     AE,
@@ -211,6 +211,7 @@ _BRANCH_CC = {
     "greater_unsigned": A, "greater_signed": G,
 }  # fmt: skip
 _CC_OF = {name: _BRANCH_CC[name.removeprefix("branch_").removesuffix("_imm")] for name in BRANCHES}  # branch → cc
+_BRANCHES_IMM = frozenset(name for name in BRANCHES if name.endswith("_imm"))
 
 
 class Piece(NamedTuple):
@@ -318,7 +319,7 @@ class JitCompiler:
         self.charged_labels: dict[int, Label] = {}
         # Out-of-line code placed after all instructions (traps, out of gas, deep calls).
         self.stubs: list[Callable[[], None]] = []
-        self.gas_stubs: list[tuple[Label, int, int]] = []  # one per block (out_of_gas), after the other stubs
+        self.gas_stubs: list[tuple[int, int]] = []  # (gas_check's patch_at, pc) per block: out_of_gas, after the stubs
         self.native = 0
         # Template key → (Piece, translated natively?), or False for an immediate
         # template that could not be built (see instruction()).
@@ -494,8 +495,8 @@ class JitCompiler:
         for stub in self.stubs:
             stub()
         out_of_gas = self.out_of_gas  # (a tuple per block rather than a closure: one per block adds up)
-        for label, pc, patch_at in self.gas_stubs:
-            out_of_gas(label, pc, patch_at)
+        for patch_at, pc in self.gas_stubs:
+            out_of_gas(patch_at, pc)
         # Targets that never got a block (invalid ones are never jumped to natively) still need binding.
         for pc, label in self.charged_labels.items():
             if pc not in charged:
@@ -805,22 +806,17 @@ class JitCompiler:
     def gas_check(self, pc: int) -> int:
         """`sub r15, imm32; js out_of_gas`; returns where the imm32 (the block cost) is patched. One per block, so
         its bytes (and its stub's) are written directly rather than through the encoder: 49 81 EF = sub r15, imm32;
-        0F 88 = js rel32."""
-        a = self.a
-        code = a.code
-        code += b"\x49\x81\xef\xff\xff\xff\x7f"  # imm32 0x7FFFFFFF: the real cost is patched in at the block's end
-        patch_at = len(code) - 4
-        label = Label()
-        code += b"\x0f\x88\0\0\0\0"
-        a._fixups.append((label, len(code) - 4, 4))
-        self.gas_stubs.append((label, pc, patch_at))
+        0F 88 = js rel32, whose rel32 (6 bytes after the cost) out_of_gas fills in."""
+        code = self.a.code
+        code += b"\x49\x81\xef\xff\xff\xff\x7f\x0f\x88\0\0\0\0"  # cost 0x7FFFFFFF: patched at the block's end
+        patch_at = len(code) - 10
+        self.gas_stubs.append((patch_at, pc))
         return patch_at
 
-    def out_of_gas(self, label: Label, pc: int, patch_at: int) -> None:
+    def out_of_gas(self, patch_at: int, pc: int) -> None:
         """The stub a block's gas check jumps to: give the cost back (Sync gas: unchanged), exit at the block."""
-        a = self.a
-        code = a.code
-        label.pos = len(code)
+        code = self.a.code
+        _PACK_I32(code, patch_at + 6, len(code) - patch_at - 10)
         cost = int.from_bytes(code[patch_at : patch_at + 4], "little")
         # add r15, imm8 / imm32 (as the encoder would pick), then the exit
         code += b"\x49\x83\xc7" + bytes((cost,)) if cost < 128 else b"\x49\x81\xc7" + cost.to_bytes(4, "little")
@@ -1075,7 +1071,7 @@ def _branch(c: JitCompiler, inst: Instruction) -> bool:
         c.exit(rt.EXIT_TRAP, inst.pc)
         return True
     a = c.a
-    _compare(c, x, Imm(sem.i32(y)) if inst.name.endswith("_imm") else y)
+    a.code += compare(c.where, x, y, inst.name in _BRANCHES_IMM)
     a.jcc(_CC_OF[inst.name], c.charged(target))
     return True  # the next instruction starts a block and its code follows right here
 
@@ -1087,7 +1083,7 @@ def _jump(c: JitCompiler, inst: Instruction) -> bool:
     target = inst.args[-1]
     if inst.name == "load_imm_and_jump":
         value = inst.args[1]
-        c.a.mov(c.regs[inst.args[0]], Imm(sem.i32(value)))
+        c.a.code += load_imm(c.where, inst.args[:2])  # ra = value
         if target in c.valid and c.return_site(inst, value):
             a, label = c.a, c.charged(target)
             a.code += _CMP_RSP_LIMIT  # cmp rsp, [r13 + RSP_LIMIT] (the encoder's bytes, written directly)

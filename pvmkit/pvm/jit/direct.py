@@ -296,7 +296,8 @@ def _move_reg(where: tuple[int, ...], args: tuple[int, ...]) -> bytes:
     return _op(8, b"\x8b", RAX, src) + _to(dst, RAX)  # (even when d = s)
 
 
-def _load_imm(where: tuple[int, ...], args: tuple[int, ...]) -> bytes:
+def load_imm(where: tuple[int, ...], args: tuple[int, ...]) -> bytes:
+    """`load_imm d, value`, which a call (load_imm_and_jump) also starts with."""
     dst = where[args[0]]
     value = args[1] & _M32
     if dst > 15:
@@ -330,6 +331,17 @@ def _compare(left: int, right: int) -> bytes:
     if left > 15:
         return _op(8, b"\x8b", RAX, left) + _op(8, b"\x3b", RAX, right)
     return _op(8, b"\x3b", left, right)
+
+
+def compare(where: tuple[int, ...], x: int, y: int, immediate: bool) -> bytes:
+    """emitters._compare's code for a branch: cmp x, y (guest registers), or cmp x, imm (an imm8 when it fits)."""
+    left = where[x]
+    if not immediate:
+        return _compare(left, where[y])
+    y &= _M32
+    if y < 0x80 or y >= 0xFFFFFF80:
+        return _op(8, b"\x83", 7, left) + bytes((y & 0xFF,))
+    return _op(8, b"\x81", 7, left) + _U32(y)
 
 
 # Comparisons: setcc's condition code, and whether the second operand is an immediate.
@@ -399,7 +411,7 @@ def _table() -> dict[str, Direct]:
     for base, digit in _SHIFTS.items():
         table[base + "_imm_64"] = _shift_imm_64(digit)
     table["move_reg"], table["reverse_byte"] = _move_reg, _reverse_byte
-    table["load_imm"], table["load_imm64"] = _load_imm, _load_imm64
+    table["load_imm"], table["load_imm64"] = load_imm, _load_imm64
     for name, (cc, imm) in _SETS.items():
         table[name] = _set(cc, imm)
     for name, cc in (("cmov_if_zero", 4), ("cmov_if_not_zero", 5)):
