@@ -317,9 +317,10 @@ class JitCompiler:
         self.dispatch = self.a.label()  # an indirect jump through the table: eax = guest address, ecx = its pc
         self.bad_target = self.a.label()  # an invalid table slot: traps at the pc in ecx
         self.charged_labels: dict[int, Label] = {}
+        self.charged_at: dict[int, int] = {}  # JitProgram.charged, while it is filled
         # Out-of-line code placed after all instructions (traps, out of gas, deep calls).
         self.stubs: list[Callable[[], None]] = []
-        self.gas_stubs: list[tuple[int, int]] = []  # (gas_check's patch_at, pc) per block: out_of_gas, after the stubs
+        self.gas_stubs: list[tuple[int, int]] = []  # (gas_check's patch_at, pc) per block: out_of_gas_stubs()
         self.native = 0
         # Template key → (Piece, translated natively?), or False for an immediate
         # template that could not be built (see instruction()).
@@ -339,9 +340,11 @@ class JitCompiler:
         self.copy_budget = 0  # instructions that unrolled loops and dispatch copies may still add (see _compile)
 
     def charged(self, pc: int) -> Label:
+        """The label of block `pc`'s gas check, made when first jumped to (bound already if the block is emitted)."""
         label = self.charged_labels.get(pc)
         if label is None:
-            label = self.charged_labels[pc] = self.a.label()
+            label = self.charged_labels[pc] = Label()
+            label.pos = self.charged_at.get(pc, -1)
         return label
 
     # Exits.
@@ -427,8 +430,9 @@ class JitCompiler:
         a.bind(self.epilogue)
         self.epilogue_code()
         self.epilogue_at = self.epilogue.pos
-        charged: dict[int, int] = {}
+        charged: dict[int, int] = self.charged_at
         uncharged: dict[int, int] = {}
+        labels = self.charged_labels
         valid = self.valid = code.valid_targets()
         heads, unroll = _aligned_heads(pcs, forms, ends, valid, jumps)
         if self.dynamic:
@@ -454,7 +458,9 @@ class JitCompiler:
                 if pc in heads and padding > 0:
                     padding -= -len(out) % HEAD_ALIGN
                     a.align(HEAD_ALIGN)
-                a.bind(self.charged(pc))
+                label = labels.get(pc)  # (the blocks no jump has named yet get a label only when one does)
+                if label is not None:
+                    label.pos = len(out)
                 charged[pc] = len(out)
                 # (an unrolled loop has its copies twice: with their branches and without)
                 if pc in unroll and self.spend_copies(2 * unroll_times(unroll[pc]) * unroll[pc]):
@@ -494,9 +500,7 @@ class JitCompiler:
         inline_end = len(out)
         for stub in self.stubs:
             stub()
-        out_of_gas = self.out_of_gas  # (a tuple per block rather than a closure: one per block adds up)
-        for patch_at, pc in self.gas_stubs:
-            out_of_gas(patch_at, pc)
+        self.out_of_gas_stubs()
         # Targets that never got a block (invalid ones are never jumped to natively) still need binding.
         for pc, label in self.charged_labels.items():
             if pc not in charged:
@@ -804,23 +808,29 @@ class JitCompiler:
         self.a.jcc(NE, self.dispatch)
 
     def gas_check(self, pc: int) -> int:
-        """`sub r15, imm32; js out_of_gas`; returns where the imm32 (the block cost) is patched. One per block, so
-        its bytes (and its stub's) are written directly rather than through the encoder: 49 81 EF = sub r15, imm32;
-        0F 88 = js rel32, whose rel32 (6 bytes after the cost) out_of_gas fills in."""
+        """`sub r15, imm32; js <its stub>`; returns where the imm32 (the block cost) is patched. One per block, so its
+        bytes (and its stub's) are written directly rather than through the encoder: 49 81 EF = sub r15, imm32;
+        0F 88 = js rel32, whose rel32 (6 bytes after the cost) out_of_gas_stubs() fills in."""
         code = self.a.code
         code += b"\x49\x81\xef\xff\xff\xff\x7f\x0f\x88\0\0\0\0"  # cost 0x7FFFFFFF: patched at the block's end
         patch_at = len(code) - 10
         self.gas_stubs.append((patch_at, pc))
         return patch_at
 
-    def out_of_gas(self, patch_at: int, pc: int) -> None:
-        """The stub a block's gas check jumps to: give the cost back (Sync gas: unchanged), exit at the block."""
-        code = self.a.code
-        _PACK_I32(code, patch_at + 6, len(code) - patch_at - 10)
-        cost = int.from_bytes(code[patch_at : patch_at + 4], "little")
-        # add r15, imm8 / imm32 (as the encoder would pick), then the exit
-        code += b"\x49\x83\xc7" + bytes((cost,)) if cost < 128 else b"\x49\x81\xc7" + cost.to_bytes(4, "little")
-        self.exit(rt.EXIT_OUT_OF_GAS, pc)
+    def out_of_gas_stubs(self) -> None:
+        """The stub each block's gas check jumps to: give the cost back (Sync gas: unchanged) and exit at the block.
+        Written directly, as exit() would: add r15, imm8/imm32 (as the encoder would pick); mov qword [r13 + EXIT_PC],
+        imm32; mov eax, EXIT_OUT_OF_GAS; jmp epilogue."""
+        code, epilogue = self.a.code, self.epilogue_at
+        for patch_at, pc in self.gas_stubs:
+            _PACK_I32(code, patch_at + 6, len(code) - patch_at - 10)  # the gas check's js
+            cost = int.from_bytes(code[patch_at : patch_at + 4], "little")
+            code += b"\x49\x83\xc7" + bytes((cost,)) if cost < 128 else b"\x49\x81\xc7" + cost.to_bytes(4, "little")
+            if pc >= 1 << 31:  # (no program is this long, but exit() knows the encoding)
+                self.exit(rt.EXIT_OUT_OF_GAS, pc)
+                continue
+            code += _MOV_EXIT_PC + pc.to_bytes(4, "little") + _OUT_OF_GAS_EXIT
+            code += (epilogue - len(code) - 4).to_bytes(4, "little", signed=True)
 
     def instruction(self, pc: int, name: str, args: tuple[int, ...], end: int) -> bool:
         """Emit the instruction at `pc` (its name, operands and next pc: the Instruction an emitter takes is made only
@@ -1031,6 +1041,7 @@ _IMMEDIATE = {name: 2 for name in ("add_imm_32", "add_imm_64", "and_imm", "xor_i
 _IMMEDIATE["load_imm"] = 1
 _SENTINEL = 0x7EDCBA98
 _MOV_EXIT_PC = b"\x49\xc7\x85" + rt.EXIT_PC.to_bytes(4, "little", signed=True)  # mov qword [r13 + disp32], imm32
+_OUT_OF_GAS_EXIT = b"\xb8" + rt.EXIT_OUT_OF_GAS.to_bytes(4, "little") + b"\xe9"  # mov eax, imm32; jmp rel32
 _CMP_RSP_LIMIT = b"\x49\x3b\xa5" + rt.RSP_LIMIT.to_bytes(4, "little", signed=True)  # cmp rsp, [r13 + disp32]
 _LOAD_JUMP_TABLE = b"\x49\x8b\x95" + rt.JUMP_TABLE_PTR.to_bytes(4, "little", signed=True)  # mov rdx, [r13 + disp32]
 _STORE_EXIT_ARG = b"\x49\x89\x85" + rt.EXIT_ARG.to_bytes(4, "little", signed=True)  # mov [r13 + disp32], rax
