@@ -22,6 +22,8 @@ call checks that the guest really returned there, the native depth is bounded, a
 
 Scratch registers: rax, rcx, rdx (generated code calls nothing outside itself). What each instruction but control
 flow compiles to is in emitters.py; branches, jumps, calls and ecalli are emitted here, with the pass they steer.
+The commonest families' code is computed straight from their operands (direct.py, the emitters' bytes exactly); the
+rest is built once per template (instruction()) and copied.
 """
 
 from __future__ import annotations

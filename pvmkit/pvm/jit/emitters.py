@@ -3,6 +3,8 @@ registered by name (`emits`). An emitter appends the x86-64 code of one instruct
 and returns True when it translated it natively (False: the interpreter runs it). compiler.JitCompiler.instruction()
 runs an emitter once per template, code that does not depend on where it is placed and is copied wherever the
 instruction appears; branches, jumps, calls and ecalli, which steer the pass itself, are emitted in compiler.py.
+direct.py gives the commonest families' code without a template, and must give exactly these emitters' bytes
+(tests/test_jit_direct.py): a change here is a change there.
 
 Guest registers are `c.regs[i]`: a host register (int) or a context slot (Mem); rax, rcx and rdx are scratch.
 """
