@@ -79,7 +79,7 @@ class ModuleConfig:
     max_segment_instructions: int = 2000
     compile_after: int = 16
     """Runs of a block in tier 0 (pvm/tier0.py, no compilation) before it is compiled to Python; 0 or 1: at once."""
-    jit_after: int = 16
+    jit_after: int = 10
     """With backend 'auto' on a JIT-capable machine, a module first runs in the interpreter and is JIT-compiled
     once its instances have interpreted this many instructions per byte of its code (about what compiling it
     costs; a block compiled to Python counts COMPILED_WEIGHT per instruction); 'jit' compiles at once."""
@@ -313,7 +313,7 @@ class Module:
 
 # What compiling a block to Python costs, per instruction, in interpreted instructions: ~78 us (ERC-20's 6,028
 # instructions in 469 ms) against ~0.16 us to interpret one. A tiered module ('auto') counts it toward its JIT budget,
-# as the time spent is the same kind of cost the JIT's compile (~5 us per instruction) would have saved.
+# as the time spent is the same kind of cost the JIT's compile (~3.3 us per instruction) would have saved.
 COMPILED_WEIGHT = 500
 _MODULE_CACHE: dict[tuple[bytes, ModuleConfig], Module] = {}
 MODULE_CACHE_SIZE = 256
