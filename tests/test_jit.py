@@ -1561,12 +1561,13 @@ pub @main:
 
 
 def test_sequences_written_as_bytes_say_what_the_encoder_would() -> None:
-    """Exits, guest calls with their landing, and the jump-table dispatch are written as bytes rather than through
-    the encoder (compile speed): disassembled (capstone), each must read as the encoder's own code for it."""
+    """Exits, guest calls with their landing, the jump-table dispatch and gas checks with their stubs are written as
+    bytes rather than through the encoder (compile speed): disassembled (capstone), each must read as the encoder's
+    own code for it."""
     capstone = pytest.importorskip("capstone", reason="capstone (the x86 decoding oracle) is not installed")
     from pvmkit.pvm.jit import compiler
     from pvmkit.pvm.jit import runtime as rt
-    from pvmkit.pvm.jit.x86 import AE, BE, NE, RAX, RDX, RSP, Assembler, Imm, Mem
+    from pvmkit.pvm.jit.x86 import AE, BE, NE, R15, RAX, RDX, RSP, Assembler, Imm, Mem, S
 
     md = capstone.Cs(capstone.CS_ARCH_X86, capstone.CS_MODE_64)
 
@@ -1603,6 +1604,24 @@ def test_sequences_written_as_bytes_say_what_the_encoder_would() -> None:
     want.cmp(RSP, compiler._RSP_LIMIT)
     want.jcc(BE, want.label())
     assert text(compiler._CMP_RSP_LIMIT + b"\x0f\x86\0\0\0\0") == text(want.code)
+    for cost in (5, 300):  # a block's gas check, then (its cost patched in) its out-of-gas stub: imm8 and imm32
+        c.a.code, c.gas_stubs = bytearray(), []
+        at = c.gas_check(0x77)
+        want = Assembler()
+        want.sub(R15, Imm(0x7FFFFFFF))
+        want.jcc(S, want.label())
+        assert text(c.a.code) == text(want.code)
+        c.a.code[at : at + 4] = cost.to_bytes(4, "little")
+        stub = len(c.a.code)
+        c.out_of_gas_stubs()
+        assert at + 10 + int.from_bytes(c.a.code[at + 6 : at + 10], "little", signed=True) == stub  # js to its stub
+        want = Assembler()
+        want.add(R15, Imm(cost))
+        want.mov(compiler._EXIT_PC, Imm(0x77))
+        want.mov(RAX, Imm(rt.EXIT_OUT_OF_GAS), w=32)
+        want.jmp(want.label())
+        assert text(c.a.code[stub:]) == text(want.code)
+        assert int.from_bytes(c.a.code[-4:], "little", signed=True) == -len(c.a.code)  # the jmp to the epilogue (0)
 
 
 def test_disasm_native_shows_each_instructions_code(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

@@ -112,3 +112,25 @@ def test_branch_comparisons_give_the_emitters_bytes() -> None:
                 assert compare(c.where, x, y, immediate) == bytes(c.a.code[start:]), (x, y, immediate, c.where)
                 checked += 1
     assert checked == 5 * 13 * (13 + len(IMMEDIATES))
+
+
+def test_whole_programs_compile_alike_with_and_without_direct_encoders(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every contract (static and dynamic paging) gives the same native program with the direct encoders as with
+    templates alone: code, block and instruction offsets, copies, unrolled loops, and what ran natively."""
+    from pvmkit.pvm.jit import compiler
+    from tests.conftest import CONTRACTS
+
+    def programs() -> list:
+        out = []
+        for path in sorted(CONTRACTS.glob("*.polkavm")):
+            blob = ProgramBlob.parse(path.read_bytes())
+            for dynamic in (False, True):
+                p = JitCompiler(Module(blob, ModuleConfig(backend="interpreter", dynamic_paging=dynamic))).compile()
+                out.append((p.code, p.charged, p.uncharged, p.copies, p.loops, p.native_instructions))
+        return out
+
+    direct = programs()
+    monkeypatch.setattr(compiler, "DIRECT", {})
+    monkeypatch.setattr(compiler, "DIRECT_DYNAMIC", {})
+    templates = programs()
+    assert len(direct) >= 30 and direct == templates

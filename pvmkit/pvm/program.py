@@ -11,7 +11,7 @@ from __future__ import annotations
 import bisect
 import itertools
 import operator
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import NamedTuple
 
 from .isa import INVALID, KIND, NO_FALLTHROUGH, TERMINATORS, InstructionSet, Kind
@@ -69,9 +69,7 @@ class Code:
         self.bitmask = bytes(bitmask)
         self.jump_table = tuple(jump_table)
         self._names = [isa.name_of(op) for op in range(256)]
-        # Per opcode, what _decode_new asks of it: (name, bytes its decoding reads or -1 if a length nibble adds to
-        # them (_own_bytes), a jump or branch?, operand decoder).
-        self._rules = [(n, _PLAIN_READS.get(n, -1), n in _RELATIVE, _DECODER_BY_NAME[n]) for n in self._names]
+        self._rules = _rules(isa.name, self._names)
         self._decoded = DECODED.setdefault(isa.name, {})  # see _name_args
         self._relative = DECODED.setdefault(isa.name + " relative", {})  # see _decode_new
         self._blocks: dict[int, list[Instruction]] = {}  # see block()
@@ -363,6 +361,18 @@ _NIBBLE_AT = {name: _NIBBLE[kind] for name, kind in KIND.items() if kind in _NIB
 _PLAIN_READS = {name: read for name, read in _READS.items() if name not in _NIBBLE_AT}
 _TARGET_LAST = (Kind.OFFSET, Kind.REG_REG_OFFSET, Kind.REG_IMM_OFFSET)  # a target (pc + offset modulo 2^32)
 _RELATIVE = frozenset(name for name, kind in KIND.items() if kind in _TARGET_LAST)
+
+
+_RULES: dict[str, list[tuple[str, int, bool, Callable[[bytes, int, int], tuple[int, ...]]]]] = {}
+
+
+def _rules(isa: str, names: list[str]) -> list[tuple[str, int, bool, Callable[[bytes, int, int], tuple[int, ...]]]]:
+    """Per opcode, what Code._decode_new asks of it, once per ISA: (name, bytes its decoding reads, or -1 if a length
+    nibble adds to them (_own_bytes), a jump or branch?, operand decoder)."""
+    found = _RULES.get(isa)
+    if found is None:
+        found = _RULES[isa] = [(n, _PLAIN_READS.get(n, -1), n in _RELATIVE, _DECODER_BY_NAME[n]) for n in names]
+    return found
 
 
 def _own_bytes(name: str, key: bytes) -> bool:
