@@ -634,3 +634,23 @@ def test_a_transfer_that_would_overflow_the_destination_fails() -> None:
     result = env.call(ALICE, value=2**255, sender=BOB)
     assert not result.success and result.error is PalletError.TransferFailed, result
     assert env.get_balance(ALICE) == 2**256 - 1 and env.get_balance(BOB) == 2**256 - 1
+
+
+def test_contracts_under_auto_are_compiled_when_first_instantiated(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Env's and Chain's default `auto` compiles a contract on its first instance (the constructor's), where the JIT
+    is supported: its runs are native from the deploy on (ModuleConfig.jit_after 0 for contracts), while a raw PVM
+    module under `auto` is still interpreted first."""
+    from pvmkit.pvm.interpreter import Module, ModuleConfig
+    from pvmkit.pvm.jit import is_supported
+    from pvmkit.revive.chain import CONTRACT_JIT_AFTER
+
+    if not is_supported():
+        pytest.skip("the JIT is not supported on this machine: `auto` interprets everything")
+    monkeypatch.delenv("PVMKIT_BACKEND", raising=False)
+    env = Env()
+    flipper = env.deploy_contract(load_contract("Flipper"))
+    module = env.chain.module(env.chain.state.contracts[parse_address(flipper.address)].code_hash)
+    assert module.tiered and module.jit_budget == CONTRACT_JIT_AFTER == 0
+    assert getattr(module, "_jit", None) is not None  # compiled for the constructor's instance
+    assert Chain().module_config.jit_after == 0
+    assert Module(module.blob, ModuleConfig()).jit_budget > 0  # (a plain module's default: interpreted first)

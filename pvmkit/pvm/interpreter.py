@@ -82,7 +82,8 @@ class ModuleConfig:
     jit_after: int = 10
     """With backend 'auto' on a JIT-capable machine, a module first runs in the interpreter and is JIT-compiled
     once its instances have interpreted this many instructions per byte of its code (about what compiling it
-    costs; a block compiled to Python counts COMPILED_WEIGHT per instruction); 'jit' compiles at once."""
+    costs; a block compiled to Python counts COMPILED_WEIGHT per instruction); 'jit' compiles at once. Contracts
+    (revive.chain.Chain, Env) use 0: compiled when first instantiated."""
     max_memory: int = 256 << 20
     """Host bytes one instance may hold for guest memory (ro/rw data and heap, stack, aux data): a module that
     needs more is refused with a ModuleError, and a Latest64 sbrk past it fails (returns 0) as one past the heap's
