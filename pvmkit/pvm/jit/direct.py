@@ -1,6 +1,6 @@
 """The commonest instructions' x86-64 code computed straight from their operands: the same bytes as their emitter
 (emitters.py) gives through the assembler and a template, without building the template. A resolc contract's first
-compile built ~650 templates at ~8 us each, nearly all for these families; an encoder here costs about a microsecond.
+compile built ~580 templates at ~8 us each, nearly all for these families; an encoder here costs about a microsecond.
 Families not here, and memory accesses under dynamic paging (DIRECT_DYNAMIC), take the template path.
 tests/test_jit_direct.py holds every encoder to its emitter's bytes for every placement of its registers.
 
@@ -31,7 +31,7 @@ _REXW = tuple(bytes((0x48 | r,)) for r in range(8))  # REX.W with R (4) and B (1
 # A context slot, [r13 + disp32] (JitCompiler's _SLOTS: all of them too far from r13 for a disp8): its displacement.
 _SLOT = tuple(struct.pack("<i", rt.REGS + 8 * i) for i in range(13))
 assert all(not -128 <= rt.REGS + 8 * i < 128 for i in range(13))
-_MOV, _MOV_LOAD = 0x89, 0x8B
+_MOV = 0x89  # mov r/m, r (its load form, mov r, r/m, is 0x8B: _from adds 2)
 RAX, RCX, RDX = 0, 1, 2
 
 
