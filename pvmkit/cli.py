@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 import click
@@ -30,15 +31,32 @@ def _read_blob(path: Path) -> ProgramBlob:
         raise click.ClickException(f"{path}: {e}") from None
 
 
-def _write(path: Path, data: bytes | str) -> None:
-    """Write an output file; an unwritable path is a one-line error, not a traceback."""
+def _write(path: Path, data: bytes | str | Iterable[str]) -> None:
+    """Write an output file (text given whole or in pieces); an unwritable path is a one-line error, not a
+    traceback."""
     try:
         if isinstance(data, str):
             path.write_text(data)
-        else:
+        elif isinstance(data, bytes):
             path.write_bytes(data)
+        else:
+            with path.open("w") as f:
+                for text in _joined(data):
+                    f.write(text)
     except OSError as e:
         raise click.ClickException(f"cannot write {path}: {e.strerror or e}") from None
+
+
+def _joined(pieces: Iterable[str], n: int = 4096) -> Iterator[str]:
+    """Text pieces (lines) joined n at a time: one write or echo per batch rather than per line."""
+    batch: list[str] = []
+    for piece in pieces:
+        batch.append(piece)
+        if len(batch) >= n:
+            yield "".join(batch)
+            batch.clear()
+    if batch:
+        yield "".join(batch)
 
 
 def _module(blob: ProgramBlob, backend: str, **config: object) -> Module:
@@ -116,26 +134,27 @@ def disasm(blob_path: Path, no_gas: bool, native: bool, output: Path | None) -> 
 
     The output re-assembles with `pvmkit asm` into an equivalent program (the native code is in comments).
     """
-    from .pvm.disasm import disassemble
+    from .pvm.disasm import disassembly
 
     blob = _read_blob(blob_path)
     annotate = None
+    trailer = []
     if native:
         from .pvm.jit.listing import has_mnemonics, native_listing
 
         listing = native_listing(_module(blob, "interpreter"))  # (a module the JIT could not take is refused here)
         annotate = listing.lines
-    text = disassemble(blob, show_gas=not no_gas, annotate=annotate)
-    if native:
-        text += (
+        trailer.append(
             f"// native: {len(listing.code):,} bytes of x86-64, {listing.out_of_line:,} of them out of line (stubs,"
             f" dispatch); {listing.native_instructions:,} of {listing.instructions:,} instructions translated natively"
             f", the rest run by the interpreter{'' if has_mnemonics() else '; install capstone for mnemonics'}\n"
         )
+    lines = itertools.chain(disassembly(blob, show_gas=not no_gas, annotate=annotate), trailer)  # (never held whole)
     if output:
-        _write(output, text)
+        _write(output, lines)
     else:
-        click.echo(text, nl=False)
+        for text in _joined(lines):
+            click.echo(text, nl=False)
 
 
 @main.command()

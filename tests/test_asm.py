@@ -511,3 +511,21 @@ def test_forms_table_covers_every_instruction() -> None:
     for isa in ISAS:
         assert set(isa.opcodes.values()) <= set(FORMS)
     assert INVALID in FORMS
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sampled_from([REVIVE_V1, LATEST64]), st.binary(min_size=1, max_size=80), st.binary(min_size=1, max_size=11))
+def test_block_gas_in_the_listing_is_what_code_block_reads(isa: InstructionSet, code: bytes, mask: bytes) -> None:
+    """The disassembler counts each block's instructions in one pass over the listing (disasm._block_lengths); the
+    count must be what Code.block() reads from there (terminators, implicit traps at gaps and at the end), and the
+    streamed lines must make up disassemble()'s text."""
+    from pvmkit.pvm.disasm import _block_lengths, disassembly
+
+    blob = ProgramBlob(isa=isa, code=code, bitmask=(mask + bytes(11))[: (len(code) + 7) // 8])
+    c = blob.code_view()
+    linear = c.listing()
+    lengths = _block_lengths(linear)
+    for k, inst in enumerate(linear):
+        if inst.pc < len(code) and c.is_instruction_start(inst.pc):
+            assert lengths[k] == len(c.block(inst.pc)), (k, inst)
+    assert "".join(disassembly(blob)) == disassemble(blob)

@@ -11,7 +11,7 @@ with them every offset and jump-target validity, come back identical.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import TypeVar
 
 from .asm import encode, format_instruction, quote_symbol
@@ -19,7 +19,7 @@ from .blob import ProgramBlob
 from .isa import INVALID, TERMINATORS, Kind
 from .program import Code, Instruction
 
-__all__ = ["disassemble"]
+__all__ = ["disassemble", "disassembly"]
 
 _IDENT = re.compile(r"[A-Za-z_.$][A-Za-z0-9_.$]*")
 _GENERATED = re.compile(r"L\d+")
@@ -60,17 +60,39 @@ def _pretty_exports(blob: ProgramBlob, starts: set[int]) -> bool:
 def disassemble(blob: ProgramBlob, *, show_gas: bool = True, annotate: Callable[[int], list[str]] | None = None) -> str:
     """Render `blob` as assembly text; `assemble(disassemble(blob))` gives an equivalent program. `annotate(pc)` gives
     comment lines to show under each instruction (`pvmkit disasm --native`: its x86-64 code)."""
+    return "".join(disassembly(blob, show_gas=show_gas, annotate=annotate))
+
+
+def _block_lengths(linear: list[Instruction]) -> list[int]:
+    """For each position of the linear listing, the length of the block `Code.block()` reads from there: up to and
+    including the first terminator (an implicit or explicit trap too), from one pass backwards."""
+    lengths = [0] * len(linear)
+    run = 0
+    for i in range(len(linear) - 1, -1, -1):
+        run = 1 if linear[i].name in TERMINATORS else run + 1  # (INVALID is one)
+        lengths[i] = run
+    return lengths
+
+
+def disassembly(blob: ProgramBlob, *, show_gas: bool = True, annotate: Callable[[int], list[str]] | None = None
+                ) -> Iterator[str]:  # fmt: skip
+    """disassemble() a line at a time (each ending in a newline), so that a big program's text is never held whole
+    (`pvmkit disasm` writes it as it comes: a 1 MiB program of one-byte blocks is ~50 MB of text)."""
     isa = blob.isa
     code: Code = blob.code_view()
     size = len(code)
-    linear = list(code.instructions())
-    real = [i for i in linear if i.pc < size and code.is_instruction_start(i.pc)]
+    bitmask = code.bitmask
+    linear = code.listing()
+    # (a position past the end or off the bitmask is an implicit trap)
+    is_real = [i.pc < size and (bitmask[i.pc >> 3] >> (i.pc & 7)) & 1 == 1 for i in linear]
+    real = [i for i, ok in zip(linear, is_real, strict=True) if ok]
     starts = {i.pc for i in real}
+    valid = code.valid_targets()
 
     # Which instructions must be written byte for byte to keep the layout.
     raw: dict[int, bytes] = {}
-    for inst in real:
-        original = code.code[inst.pc : code.next_instruction_start(inst.pc)]
+    for k, inst in enumerate(real):
+        original = code.code[inst.pc : real[k + 1].pc if k + 1 < len(real) else size]
         if encode(isa, inst.name, inst.args, inst.pc) != original:
             raw[inst.pc] = original
 
@@ -81,7 +103,7 @@ def disassemble(blob: ProgramBlob, *, show_gas: bool = True, annotate: Callable[
             export_names.setdefault(e.pc, []).append(e.symbol.decode("ascii"))
 
     # Positions that get a label: valid jump targets, referenced starts, exports.
-    labelled = {i.pc for i in real if code.is_jump_target_valid(i.pc)}
+    labelled = set(valid & starts)
     for inst in real:
         t = _target_of(inst)
         if t is not None and t in starts and inst.pc not in raw:
@@ -101,74 +123,72 @@ def disassemble(blob: ProgramBlob, *, show_gas: bool = True, annotate: Callable[
     # Linear basic blocks (for the gas annotation).
     block_start: set[int] = set()
     previous_terminates = True
-    for inst in linear:
-        is_real = inst.pc < size and code.is_instruction_start(inst.pc)
-        if is_real and previous_terminates:
+    for inst, ok in zip(linear, is_real, strict=True):
+        if ok and previous_terminates:
             block_start.add(inst.pc)
         previous_terminates = inst.name in TERMINATORS
+    gas_of = _block_lengths(linear) if show_gas else []
 
-    out: list[str] = []
-    head = out.append
-    head("// pvmkit disassembly")
-    head(f"// isa: {isa.name} (blob version {isa.blob_version}, {'64' if isa.is_64_bit else '32'}-bit)")
-    head(f"// code: {size} bytes, {len(real)} instructions, {len(block_start)} basic blocks")
-    head(f"// memory: ro_data_size={blob.ro_data_size} rw_data_size={blob.rw_data_size} stack_size={blob.stack_size}")
-    head(f"// data: ro_data {len(blob.ro_data)} bytes, rw_data {len(blob.rw_data)} bytes")
-    head(f"// imports: {len(blob.imports)}")
+    yield "// pvmkit disassembly\n"
+    yield f"// isa: {isa.name} (blob version {isa.blob_version}, {'64' if isa.is_64_bit else '32'}-bit)\n"
+    yield f"// code: {size} bytes, {len(real)} instructions, {len(block_start)} basic blocks\n"
+    yield f"// memory: ro_data_size={blob.ro_data_size} rw_data_size={blob.rw_data_size} stack_size={blob.stack_size}\n"
+    yield f"// data: ro_data {len(blob.ro_data)} bytes, rw_data {len(blob.rw_data)} bytes\n"
+    yield f"// imports: {len(blob.imports)}\n"
     for index, symbol in enumerate(blob.imports):
-        head(f"//   #{index}: {'<malformed>' if symbol is None else _show(symbol)}")
-    head(f"// exports: {len(blob.exports)}")
+        yield f"//   #{index}: {'<malformed>' if symbol is None else _show(symbol)}\n"
+    yield f"// exports: {len(blob.exports)}\n"
     for e in blob.exports:
-        head(f"//   pc {e.pc}: {_show(e.symbol)}")
-    head(f"// jump table: {len(blob.jump_table)} entries")
+        yield f"//   pc {e.pc}: {_show(e.symbol)}\n"
+    yield f"// jump table: {len(blob.jump_table)} entries\n"
     if blob.debug_strings or blob.debug_line_programs or blob.debug_line_program_ranges or blob.unknown_sections:
-        head("// debug info / unknown optional sections: present, not reproduced")
+        yield "// debug info / unknown optional sections: present, not reproduced\n"
     if raw:
-        head(f"// {len(raw)} instruction(s) with a non-canonical encoding are written as %raw")
-    head(f"%isa = {isa.name}")
-    head(f"%ro_data_size = {blob.ro_data_size}")
-    head(f"%rw_data_size = {blob.rw_data_size}")
-    head(f"%stack_size = {blob.stack_size}")
+        yield f"// {len(raw)} instruction(s) with a non-canonical encoding are written as %raw\n"
+    yield f"%isa = {isa.name}\n"
+    yield f"%ro_data_size = {blob.ro_data_size}\n"
+    yield f"%rw_data_size = {blob.rw_data_size}\n"
+    yield f"%stack_size = {blob.stack_size}\n"
     for name, data in (("ro_data", blob.ro_data), ("rw_data", blob.rw_data)):
         for n, chunk in enumerate(_chunks(data, 32)):
-            head(f"%{name} {'+=' if n else '='} {bytes(chunk).hex()}")
+            yield f"%{name} {'+=' if n else '='} {bytes(chunk).hex()}\n"
     for index, symbol in enumerate(blob.imports):
-        head(f"%import {index} {quote_symbol(symbol or b'')}")
+        yield f"%import {index} {quote_symbol(symbol or b'')}\n"
     if not pretty:
         for e in blob.exports:
-            head(f"%export {target_or_number(e.pc)} {quote_symbol(e.symbol)}")
+            yield f"%export {target_or_number(e.pc)} {quote_symbol(e.symbol)}\n"
     entries = [target_or_number(t) for t in blob.jump_table]
     for n, group in enumerate(_chunks(entries, 16)):
-        head(f"%jump_table {'+=' if n else '='} {', '.join(group)}")
+        yield f"%jump_table {'+=' if n else '='} {', '.join(group)}\n"
     minimal = max(1, (max(blob.jump_table).bit_length() + 7) // 8) if blob.jump_table else 0
     if blob.jump_table_entry_size > minimal:
-        head(f"%jump_table_entry_size = {blob.jump_table_entry_size}")
+        yield f"%jump_table_entry_size = {blob.jump_table_entry_size}\n"
 
     width = len(str(max(size, 1)))
-    for inst in linear:
+    for k, inst in enumerate(linear):
         pc = inst.pc
-        if pc >= size or not code.is_instruction_start(pc):
+        if not is_real[k]:
             if pc == 0:  # the bitmask does not start at 0: keep the leading bytes as they are
-                head("")
-                head(f"{pc:>{width}}:     %bytes {code.code[: inst.next_pc].hex()}  // not instruction starts")
+                yield "\n"
+                yield f"{pc:>{width}}:     %bytes {code.code[: inst.next_pc].hex()}  // not instruction starts\n"
             else:
                 where = "end of code" if pc >= size else "gap in the bitmask"
-                head(f"// {pc:>{width}}: implicit trap ({where})")
+                yield f"// {pc:>{width}}: implicit trap ({where})\n"
             continue
+        lines = []
         if pc in block_start:
-            head("")
-        gas = f"  // gas: {len(code.block(pc))}" if show_gas and pc in block_start else ""
-        valid = code.is_jump_target_valid(pc)
+            lines.append("")
+        gas = f"  // gas: {gas_of[k]}" if show_gas and pc in block_start else ""
         if pc in labelled:
-            suffix = "" if valid else " %no_fallthrough"
+            suffix = "" if pc in valid else " %no_fallthrough"
             for name in export_names.get(pc, []):
-                head(f"pub @{name}:{suffix}{gas}")
+                lines.append(f"pub @{name}:{suffix}{gas}")
                 gas = ""
             if pc not in export_names:
-                head(f"@{label(pc)}:{suffix}{gas}")
+                lines.append(f"@{label(pc)}:{suffix}{gas}")
                 gas = ""
         elif gas:
-            head(f"//{gas[4:]} (block is not a jump target)")
+            lines.append(f"//{gas[4:]} (block is not a jump target)")
         text = format_instruction(isa, inst.name, inst.args, target)
         note = ""
         if inst.name == "ecalli":
@@ -180,7 +200,7 @@ def disassemble(blob: ProgramBlob, *, show_gas: bool = True, annotate: Callable[
         if pc in raw:
             note = f"{text}{'  ' + note if note else ''} (non-canonical encoding)"
             text = f"%raw {raw[pc].hex()}"
-        head(f"{pc:>{width}}:     {text}" + (f"  // {note}" if note else ""))
+        lines.append(f"{pc:>{width}}:     {text}" + (f"  // {note}" if note else ""))
         if annotate is not None:
-            out += [f"{'':>{width}}      //   {line}" for line in annotate(pc)]
-    return "\n".join(out) + "\n"
+            lines += [f"{'':>{width}}      //   {line}" for line in annotate(pc)]
+        yield "\n".join(lines) + "\n"
