@@ -173,7 +173,7 @@ class Erc20Report:
     deploy_error: str | None = None
     jit_deploy: DeployTiming | None = None
     jit_deploy_error: str | None = None
-    auto_deploy: DeployTiming | None = None  # backend auto: interpreted first, JIT-compiled once hot
+    auto_deploy: DeployTiming | None = None  # backend auto: a contract is JIT-compiled on its first instance
     auto_deploy_error: str | None = None
     pyrevm_gas: int = 0
     pyevm_gas: int = 0

@@ -67,7 +67,11 @@ def run_demo(transfers: int = 1000) -> None:
     elapsed = time.perf_counter() - start
     module = env.chain.module(erc20.code_hash)
     how = {"jit": "JIT-compiled"}.get(module.backend, module.backend)
-    if module.tiered and module.interpreted:  # backend auto interpreted the first calls, until worth compiling
+    if module.tiered and getattr(module, "_jit", None) is None:  # auto, not compiled (yet)
+        how = ("interpreted (the JIT was unavailable: no address space for its memory)" if module.jit_budget >= 1 << 62
+               else f"interpreted so far ({module.interpreted:,} of {module.jit_budget:,} instructions before it is"
+                    " JIT-compiled)")  # fmt: skip
+    elif module.tiered and module.interpreted:  # auto interpreted the first calls, until worth compiling
         how = f"interpreted for the first {module.interpreted:,} instructions, then JIT-compiled"
     elif module.tiered:  # (contracts under auto: compiled for the constructor's instance)
         how = "JIT-compiled when deployed"

@@ -19,7 +19,7 @@ from .contract import Contract, ContractRevert, check_abi, decode_revert
 from .pvm.blob import ProgramBlob
 from .pvm.interpreter import BACKENDS, ModuleConfig
 from .revive.address import parse_address, to_checksum
-from .revive.chain import CONTRACT_JIT_AFTER, CallResult, Chain
+from .revive.chain import CONTRACT_JIT_AT_ONCE, CallResult, Chain
 from .revive.config import RuntimeConfig, Weight
 from .revive.primitives import CodeError, keccak256
 
@@ -92,7 +92,7 @@ class Env:
             raise TypeError(f"accounts must be a sequence of addresses, got {type(accounts).__name__}")
         accounts = [parse_address(account) for account in accounts]
         balance = _whole("balance", balance)
-        self.chain = Chain(config, ModuleConfig(backend=backend, jit_after=CONTRACT_JIT_AFTER))
+        self.chain = Chain(config, ModuleConfig(backend=backend, jit_at_once=CONTRACT_JIT_AT_ONCE))
         for account in accounts:
             self.chain.set_balance(account, balance)
         self.eoa: bytes = accounts[0] if accounts else ALICE

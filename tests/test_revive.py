@@ -637,20 +637,27 @@ def test_a_transfer_that_would_overflow_the_destination_fails() -> None:
 
 
 def test_contracts_under_auto_are_compiled_when_first_instantiated(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Env's and Chain's default `auto` compiles a contract on its first instance (the constructor's), where the JIT
-    is supported: its runs are native from the deploy on (ModuleConfig.jit_after 0 for contracts), while a raw PVM
-    module under `auto` is still interpreted first."""
+    """Env's and Chain's default `auto` compiles a contract of up to CONTRACT_JIT_AT_ONCE bytes of code on its first
+    instance (the constructor's), where the JIT is supported; bigger code, and a plain Module, are interpreted first.
+    Also after PVMKIT_BACKEND forced the interpreter on the same code earlier in the process (found in review: the
+    process-wide module cache handed that interpreter module back)."""
     from pvmkit.pvm.interpreter import Module, ModuleConfig
     from pvmkit.pvm.jit import is_supported
-    from pvmkit.revive.chain import CONTRACT_JIT_AFTER
+    from pvmkit.revive.chain import CONTRACT_JIT_AT_ONCE
 
     if not is_supported():
         pytest.skip("the JIT is not supported on this machine: `auto` interprets everything")
-    monkeypatch.delenv("PVMKIT_BACKEND", raising=False)
+    monkeypatch.setenv("PVMKIT_BACKEND", "interpreter")
+    Env().deploy_contract(load_contract("Flipper"))
+    monkeypatch.delenv("PVMKIT_BACKEND")
     env = Env()
     flipper = env.deploy_contract(load_contract("Flipper"))
     module = env.chain.module(env.chain.state.contracts[parse_address(flipper.address)].code_hash)
-    assert module.tiered and module.jit_budget == CONTRACT_JIT_AFTER == 0
+    assert module.backend == "jit" and module.tiered and module.jit_budget == 0
     assert getattr(module, "_jit", None) is not None  # compiled for the constructor's instance
-    assert Chain().module_config.jit_after == 0
+    assert Chain().module_config.jit_at_once == CONTRACT_JIT_AT_ONCE
+    assert len(module.code) <= CONTRACT_JIT_AT_ONCE
     assert Module(module.blob, ModuleConfig()).jit_budget > 0  # (a plain module's default: interpreted first)
+    big = Module(module.blob, ModuleConfig(jit_at_once=len(module.code) - 1))
+    assert big.jit_budget == big.config.jit_after * len(module.code) > 0
+    assert Module(module.blob, ModuleConfig(jit_at_once=len(module.code))).jit_budget == 0  # (at most: inclusive)

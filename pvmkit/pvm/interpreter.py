@@ -82,8 +82,10 @@ class ModuleConfig:
     jit_after: int = 10
     """With backend 'auto' on a JIT-capable machine, a module first runs in the interpreter and is JIT-compiled
     once its instances have interpreted this many instructions per byte of its code (about what compiling it
-    costs; a block compiled to Python counts COMPILED_WEIGHT per instruction); 'jit' compiles at once. Contracts
-    (revive.chain.Chain, Env) use 0: compiled when first instantiated."""
+    costs; a block compiled to Python counts COMPILED_WEIGHT per instruction); 'jit' compiles at once."""
+    jit_at_once: int = 0
+    """With backend 'auto': a module of at most this many bytes of code is JIT-compiled when first instantiated,
+    not interpreted first. revive.chain.Chain's default and Env use CONTRACT_JIT_AT_ONCE (128 KiB) for contracts."""
     max_memory: int = 256 << 20
     """Host bytes one instance may hold for guest memory (ro/rw data and heap, stack, aux data): a module that
     needs more is refused with a ModuleError, and a Latest64 sbrk past it fails (returns 0) as one past the heap's
@@ -231,7 +233,7 @@ class Module:
         # 'auto' on the JIT: interpret until `interpreted` reaches `jit_budget`, then compile (jit/instance.py).
         self.tiered = self.backend == "jit" and requested_backend(self.config) == "auto"
         self.interpreted = 0
-        self.jit_budget = self.config.jit_after * len(self.code)
+        self.jit_budget = 0 if len(self.code) <= self.config.jit_at_once else self.config.jit_after * len(self.code)
 
     @classmethod
     def from_bytes(cls, raw: bytes, config: ModuleConfig | None = None) -> Module:
@@ -330,7 +332,8 @@ def load_module(raw: bytes, config: ModuleConfig | None = None, parsed: ProgramB
     import hashlib
 
     config = config or ModuleConfig()
-    key = (hashlib.sha256(raw).digest(), config)
+    # (PVMKIT_BACKEND too: a module built while it forced a backend must not serve the process once it is unset)
+    key = (hashlib.sha256(raw).digest(), config, requested_backend(config))
     module = _MODULE_CACHE.get(key)
     if module is None:
         if len(_MODULE_CACHE) >= MODULE_CACHE_SIZE:

@@ -61,12 +61,13 @@ class CallResult:
         return self.error.value if self.error else None
 
 
-# Contracts under backend 'auto' are compiled when first instantiated: interpreting first only pays off for a module
-# run briefly, and a contract's first call already costs the interpreter more (its blocks compiled to Python) than the
-# JIT's compile. ERC-20 in a fresh process, deploy + 0 / 1 / 10 / 100 / 1,000 transfers: 32 / 34 / 36 / 51 / 197 ms
-# compiled at once, 32 / 50 / 67 / 114 / 266 interpreted first (ModuleConfig's jit_after, 10), 29 / 50 / 64 / 159 /
-# 551 interpreted only (with Python's bytecode cache; without it, importing the JIT costs ~30 ms more).
-CONTRACT_JIT_AFTER = 0
+# Contracts under backend 'auto' of up to this many bytes of code are compiled when first instantiated: a contract's
+# first call already costs the interpreter more (its blocks compiled to Python) than the JIT's compile. ERC-20 (21 KB)
+# in a fresh process, deploy + 0 / 1 / 10 / 100 / 1,000 transfers: 32 / 34 / 36 / 51 / 197 ms compiled at once,
+# 32 / 50 / 67 / 114 / 266 interpreted first (ModuleConfig.jit_after), 29 / 50 / 64 / 159 / 551 interpreted only
+# (with Python's bytecode cache; without it, importing the JIT costs ~30 ms more). Bigger code is interpreted first:
+# a 585 KB program that runs a few instructions took 2 s to deploy compiled at once, 0.25 s interpreted (review).
+CONTRACT_JIT_AT_ONCE = 128 << 10
 
 
 class Chain:
@@ -74,7 +75,7 @@ class Chain:
 
     def __init__(self, config: RuntimeConfig | None = None, module_config: ModuleConfig | None = None) -> None:
         self.config = config or RuntimeConfig()
-        self.module_config = module_config or ModuleConfig(jit_after=CONTRACT_JIT_AFTER)
+        self.module_config = module_config or ModuleConfig(jit_at_once=CONTRACT_JIT_AT_ONCE)
         self.state = State()
         self.block_number = 1
         self.timestamp = 1  # seconds, as contracts see block.timestamp
