@@ -17,7 +17,7 @@ from typing import Any
 
 from .contract import Contract, ContractRevert, check_abi, decode_revert
 from .pvm.blob import ProgramBlob
-from .pvm.interpreter import BACKENDS, ModuleConfig
+from .pvm.interpreter import BACKENDS, ModuleConfig, ModuleError
 from .revive.address import parse_address, to_checksum
 from .revive.chain import CONTRACT_JIT_AT_ONCE, CallResult, Chain
 from .revive.config import RuntimeConfig, Weight
@@ -208,9 +208,12 @@ class Env:
         if salt is not None and len(salt) != 32:
             raise ValueError(f"salt must be 32 bytes, got {len(salt)}")
         code_hash = self.upload(code, sender=sender)
-        result = self.chain.instantiate(
-            self._sender(sender), code_hash, data, value=value, salt=salt, gas_limit=gas_limit
-        )
+        try:
+            result = self.chain.instantiate(
+                self._sender(sender), code_hash, data, value=value, salt=salt, gas_limit=gas_limit
+            )
+        except ModuleError as e:  # the backend cannot run this code (the JIT's size limit, say): nothing was kept
+            raise DeployError(f"code rejected by the {self.chain.module_config.backend} backend: {e}") from None
         self._record(result)
         if not result.success or result.address is None:
             if result.error is not None:

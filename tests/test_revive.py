@@ -661,3 +661,33 @@ def test_contracts_under_auto_are_compiled_when_first_instantiated(monkeypatch: 
     big = Module(module.blob, ModuleConfig(jit_at_once=len(module.code) - 1))
     assert big.jit_budget == big.config.jit_after * len(module.code) > 0
     assert Module(module.blob, ModuleConfig(jit_at_once=len(module.code))).jit_budget == 0  # (at most: inclusive)
+
+
+def test_code_the_jit_refuses_is_a_deploy_error_on_jit_and_runs_on_auto(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A contract of more instructions than the JIT compiles (2^19): deploying it on `jit` is a DeployError that says
+    so (found in review: a bare ModuleError), with nothing kept; `auto` interprets it."""
+    from pvmkit.pvm.blob import Export, ProgramBlob
+    from pvmkit.pvm.interpreter import JIT_MAX_INSTRUCTIONS
+    from pvmkit.pvm.isa import REVIVE_V1
+    from pvmkit.pvm.jit import is_supported
+    from pvmkit.pvm.program import encode_instruction
+
+    if not is_supported():
+        pytest.skip("the JIT is not supported on this machine")
+    monkeypatch.delenv("PVMKIT_BACKEND", raising=False)
+    ret = encode_instruction(REVIVE_V1, "jump_indirect", (0, 0))
+    n = JIT_MAX_INSTRUCTIONS + 8
+    code = ret + ret + encode_instruction(REVIVE_V1, "fallthrough", ()) * n + encode_instruction(REVIVE_V1, "trap", ())
+    starts = [0, len(ret), *range(2 * len(ret), 2 * len(ret) + n + 1)]
+    bitmask = bytearray((len(code) + 7) // 8)
+    for pc in starts:
+        bitmask[pc >> 3] |= 1 << (pc & 7)
+    blob = ProgramBlob(code=code, bitmask=bytes(bitmask), stack_size=4096,
+                       exports=[Export(0, b"deploy"), Export(len(ret), b"call")]).write()  # fmt: skip
+    env = Env(backend="jit")
+    before = env.chain.state.nonce(env.eoa)
+    with pytest.raises(DeployError, match="the JIT compiles at most"):
+        env.deploy(blob)
+    assert env.chain.state.nonce(env.eoa) == before and not env.chain.state.contracts
+    auto = Env()
+    assert auto.call(auto.deploy(blob)).success
