@@ -10,6 +10,9 @@ import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pvmkit.pvm.interpreter import COMPILED_WEIGHT, ModuleConfig
+from pvmkit.revive.chain import CONTRACT_JIT_AT_ONCE
+
 from . import csuite
 from .erc20 import DeployTiming, Erc20Report, Split
 from .jit import CompileReport, RoundTrip, host_call_program
@@ -680,9 +683,10 @@ def erc20_markdown(report: Erc20Report) -> list[str]:
             "in tier 0 (prebuilt per-instruction closures) for its first 15 runs and compiles it to Python on the "
             "16th; the JIT compiles the whole module to x86-64 on its first `instantiate()` (`CompiledModule`), "
             "plus single-instruction interpreter segments for any instruction it hands back. `auto` (the default "
-            "backend) JIT-compiles a contract of up to 128 KiB of code on its first `instantiate()` (`Env`, `Chain`), "
-            "and interprets other modules until they have run 10 instructions per byte of code (a block compiled to "
-            "Python counting 500 per instruction), then JIT-compiles them. "
+            f"backend) JIT-compiles a contract of up to {CONTRACT_JIT_AT_ONCE >> 10} KiB of code on its first "
+            "`instantiate()` (`Env`, `Chain`), and interprets other modules until they have run "
+            f"{ModuleConfig().jit_after} instructions per byte of code (a block compiled to Python counting "
+            f"{COMPILED_WEIGHT} per instruction), then JIT-compiles them. "
             "Each timing is one run, taken after a full garbage collection (as in a new process).",
             "",
         ]

@@ -138,7 +138,7 @@ def disasm(blob_path: Path, no_gas: bool, native: bool, output: Path | None) -> 
 
     blob = _read_blob(blob_path)
     annotate = None
-    trailer = []
+    trailer: list[str] = []
     if native:
         from .pvm.jit.listing import has_mnemonics, native_listing
 

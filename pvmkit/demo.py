@@ -13,6 +13,7 @@ import click
 
 from .contract import ContractRevert
 from .env import ALICE, BOB, CHARLIE, Env
+from .pvm.interpreter import JIT_NEVER
 from .revive.address import to_checksum
 from .revive.compiler import CompiledContract, load_artifact
 
@@ -68,9 +69,10 @@ def run_demo(transfers: int = 1000) -> None:
     module = env.chain.module(erc20.code_hash)
     how = {"jit": "JIT-compiled"}.get(module.backend, module.backend)
     if module.tiered and getattr(module, "_jit", None) is None:  # auto, not compiled (yet)
-        how = ("interpreted (the JIT was unavailable: no address space for its memory)" if module.jit_budget >= 1 << 62
-               else f"interpreted so far ({module.interpreted:,} of {module.jit_budget:,} instructions before it is"
-                    " JIT-compiled)")  # fmt: skip
+        how = (f"interpreted so far ({module.interpreted:,} of {module.jit_budget:,} instructions before it is "
+               "JIT-compiled)")
+        if module.jit_budget >= JIT_NEVER:
+            how = "interpreted (the JIT was unavailable: no address space for its memory)"
     elif module.tiered and module.interpreted:  # auto interpreted the first calls, until worth compiling
         how = f"interpreted for the first {module.interpreted:,} instructions, then JIT-compiled"
     elif module.tiered:  # (contracts under auto: compiled for the constructor's instance)

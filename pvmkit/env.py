@@ -212,7 +212,8 @@ class Env:
             result = self.chain.instantiate(
                 self._sender(sender), code_hash, data, value=value, salt=salt, gas_limit=gas_limit
             )
-        except ModuleError as e:  # the backend cannot run this code (the JIT's size limit, say): nothing was kept
+        except ModuleError as e:  # the backend cannot run this code (the JIT's size limit, say): no contract was made
+            # (the code stays uploaded, as after a constructor that reverts)
             raise DeployError(f"code rejected by the {self.chain.module_config.backend} backend: {e}") from None
         self._record(result)
         if not result.success or result.address is None:

@@ -665,7 +665,8 @@ def test_contracts_under_auto_are_compiled_when_first_instantiated(monkeypatch: 
 
 def test_code_the_jit_refuses_is_a_deploy_error_on_jit_and_runs_on_auto(monkeypatch: pytest.MonkeyPatch) -> None:
     """A contract of more instructions than the JIT compiles (2^19): deploying it on `jit` is a DeployError that says
-    so (found in review: a bare ModuleError), with nothing kept; `auto` interprets it."""
+    so (found in review: a bare ModuleError) and makes no contract (the code stays uploaded, its deposit held, as
+    after a constructor that reverts); `auto` interprets it."""
     from pvmkit.pvm.blob import Export, ProgramBlob
     from pvmkit.pvm.interpreter import JIT_MAX_INSTRUCTIONS
     from pvmkit.pvm.isa import REVIVE_V1
@@ -689,5 +690,6 @@ def test_code_the_jit_refuses_is_a_deploy_error_on_jit_and_runs_on_auto(monkeypa
     with pytest.raises(DeployError, match="the JIT compiles at most"):
         env.deploy(blob)
     assert env.chain.state.nonce(env.eoa) == before and not env.chain.state.contracts
+    assert len(env.chain.state.codes) == 1
     auto = Env()
     assert auto.call(auto.deploy(blob)).success

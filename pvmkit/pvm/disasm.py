@@ -175,7 +175,7 @@ def disassembly(blob: ProgramBlob, *, show_gas: bool = True, annotate: Callable[
                 where = "end of code" if pc >= size else "gap in the bitmask"
                 yield f"// {pc:>{width}}: implicit trap ({where})\n"
             continue
-        lines = []
+        lines: list[str] = []
         if pc in block_start:
             lines.append("")
         gas = f"  // gas: {gas_of[k]}" if show_gas and pc in block_start else ""

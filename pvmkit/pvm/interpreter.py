@@ -80,9 +80,10 @@ class ModuleConfig:
     compile_after: int = 16
     """Runs of a block in tier 0 (pvm/tier0.py, no compilation) before it is compiled to Python; 0 or 1: at once."""
     jit_after: int = 10
-    """With backend 'auto' on a JIT-capable machine, a module first runs in the interpreter and is JIT-compiled
-    once its instances have interpreted this many instructions per byte of its code (about what compiling it
-    costs; a block compiled to Python counts COMPILED_WEIGHT per instruction); 'jit' compiles at once."""
+    """With backend 'auto' on a JIT-capable machine, a module (but one within `jit_at_once`) first runs in the
+    interpreter and is JIT-compiled once its instances have interpreted this many instructions per byte of its code
+    (about what compiling it costs; a block compiled to Python counts COMPILED_WEIGHT per instruction); 'jit'
+    compiles at once."""
     jit_at_once: int = 0
     """With backend 'auto': a module of at most this many bytes of code is JIT-compiled when first instantiated,
     not interpreted first. revive.chain.Chain's default and Env use CONTRACT_JIT_AT_ONCE (128 KiB) for contracts."""
@@ -109,6 +110,9 @@ def requested_backend(config: ModuleConfig) -> str:
 # The most instructions the JIT compiles: its compiler holds ~800 bytes per instruction of a program made of one-byte
 # blocks (found in review: 1 GiB for a 1 MB blob), ~200 per instruction of a contract (ERC-20 has 6,000).
 JIT_MAX_INSTRUCTIONS = 1 << 19
+# Module.jit_budget of a tiered module whose compile or memory the JIT could not have (no address space, say): it
+# stays interpreted for good.
+JIT_NEVER = 1 << 62
 
 
 def count_instructions(bitmask: bytes) -> int:

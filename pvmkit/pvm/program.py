@@ -363,10 +363,12 @@ _TARGET_LAST = (Kind.OFFSET, Kind.REG_REG_OFFSET, Kind.REG_IMM_OFFSET)  # a targ
 _RELATIVE = frozenset(name for name, kind in KIND.items() if kind in _TARGET_LAST)
 
 
-_RULES: dict[str, list[tuple[str, int, bool, Callable[[bytes, int, int], tuple[int, ...]]]]] = {}
+# Per opcode: (name, bytes its decoding reads or -1, a jump or branch?, operand decoder): see _rules.
+_Rule = tuple[str, int, bool, Callable[[bytes, int, int], tuple[int, ...]]]
+_RULES: dict[str, list[_Rule]] = {}
 
 
-def _rules(isa: str, names: list[str]) -> list[tuple[str, int, bool, Callable[[bytes, int, int], tuple[int, ...]]]]:
+def _rules(isa: str, names: list[str]) -> list[_Rule]:
     """Per opcode, what Code._decode_new asks of it, once per ISA: (name, bytes its decoding reads, or -1 if a length
     nibble adds to them (_own_bytes), a jump or branch?, operand decoder)."""
     found = _RULES.get(isa)

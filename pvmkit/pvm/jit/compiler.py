@@ -449,7 +449,7 @@ class JitCompiler:
         # operands) appear: about half the instructions of a resolc contract repeat one before them, and a repeat is
         # copied from `done` (instruction() says which may). Code.decoded() gives equal forms one shared object, so
         # the lookup mostly ends at an identity check.
-        done: dict[tuple[str, tuple[int, ...]], bytearray] = {}
+        done: dict[tuple[str, tuple[int, ...]], bytes | bytearray] = {}
         repeated = 0  # copied or encoded directly (all translated natively)
         directs, where = self.direct, self.where
         terminators = TERMINATORS

@@ -47,11 +47,6 @@ def _rr(reg: int, rm: int) -> bytes:
     return bytes((0xC0 | (reg & 7) << 3 | rm & 7,))
 
 
-def _op64(opcode: bytes, reg: int, rm: int) -> bytes:
-    """A 64-bit register-register operation (REX.W, opcode, ModRM)."""
-    return _REXW[(reg & 8) >> 1 | rm >> 3] + opcode + bytes((0xC0 | (reg & 7) << 3 | rm & 7,))
-
-
 def _op(w: int, opcode: bytes, reg: int, rm: int) -> bytes:
     """An operation on `rm`, a host register or a context slot (16 + its guest register), with ModRM.reg = reg and
     REX.W if w (8)."""
@@ -78,14 +73,17 @@ _LOADS = {"u64": (8, b"\x8b"), "u32": (0, b"\x8b"), "i32": (8, b"\x63"), "u16": 
           "i16": (8, b"\x0f\xbf"), "u8": (0, b"\x0f\xb6"), "i8": (8, b"\x0f\xbe")}  # fmt: skip
 
 
+def _base(b: int) -> tuple[bytes, int]:
+    """(code, register) that address an indirect access from base register b: a context slot through ecx."""
+    return (b"", b) if b <= 15 else (_op(0, b"\x8b", RCX, b), RCX)
+
+
 def _load(w: int, opcode: bytes) -> Direct:
     def load(where: tuple[int, ...], args: tuple[int, ...]) -> bytes:
         d, b = where[args[0]], where[args[1]]
         if d <= 15 and b <= 15:
             return _GS32 + _REX[w | (d & 8) >> 1 | b >> 3] + opcode + _mem(d, b) + _U32(args[2] & _M32)
-        code = b""
-        if b > 15:  # the base through ecx
-            code, b = _op(0, b"\x8b", RCX, b), RCX
+        code, b = _base(b)
         t = d if d <= 15 else RAX  # a result for a context slot through rax
         code += _GS32 + _REX[w | (t & 8) >> 1 | b >> 3] + opcode + _mem(t, b) + _U32(args[2] & _M32)
         return code if d <= 15 else code + _to(d, RAX)
@@ -116,10 +114,18 @@ def _load_absolute(w: int, opcode: bytes) -> Direct:
     return load
 
 
+def _store_shape(size: int, immediate: bool) -> tuple[int, bytes, bytes]:
+    """(REX.W or 0, operand-size prefix, opcode) of a `size`-byte store of a register or an immediate."""
+    return 8 if size == 8 else 0, b"\x66" if size == 2 else b"", bytes(((0xC6 if immediate else 0x88) + (size > 1),))
+
+
+def _rex_of_store(rex: int, size: int, source: int) -> bytes:
+    """The REX prefix of a store from `source`; a byte store from spl..dil needs one even when empty."""
+    return b"\x40" if size == 1 and not rex and 4 <= source <= 7 else _REX[rex]
+
+
 def _store_absolute(size: int) -> Direct:
-    w = 8 if size == 8 else 0
-    pfx = b"\x66" if size == 2 else b""
-    opcode = b"\x88" if size == 1 else b"\x89"
+    w, pfx, opcode = _store_shape(size, False)
 
     def store(where: tuple[int, ...], args: tuple[int, ...]) -> bytes:
         s = where[args[0]]
@@ -127,28 +133,20 @@ def _store_absolute(size: int) -> Direct:
         if s > 15:  # the value through rax
             code, s = _op(8, b"\x8b", RAX, s), RAX
         segment, b, tail = _absolute(s, args[1])
-        rex = w | (s & 8) >> 1 | b
-        prefix = b"\x40" if size == 1 and not rex and 4 <= s <= 7 else _REX[rex]  # (spl..dil need a REX prefix)
-        return code + segment + pfx + prefix + opcode + tail
+        return code + segment + pfx + _rex_of_store(w | (s & 8) >> 1 | b, size, s) + opcode + tail
 
     return store
 
 
 def _store(size: int) -> Direct:
-    w = 8 if size == 8 else 0
-    pfx = b"\x66" if size == 2 else b""
-    opcode = b"\x88" if size == 1 else b"\x89"
+    w, pfx, opcode = _store_shape(size, False)
 
     def store(where: tuple[int, ...], args: tuple[int, ...]) -> bytes:
-        s, b = where[args[0]], where[args[1]]
-        code = b""
-        if b > 15 or s > 15:
-            if b > 15:  # the base through ecx, then the value through rax
-                code, b = _op(0, b"\x8b", RCX, b), RCX
-            if s > 15:
-                code, s = code + _op(8, b"\x8b", RAX, s), RAX
-        rex = w | (s & 8) >> 1 | b >> 3
-        prefix = b"\x40" if size == 1 and not rex and 4 <= s <= 7 else _REX[rex]  # (spl..dil need a REX prefix)
+        code, b = _base(where[args[1]])  # the base through ecx, then the value through rax
+        s = where[args[0]]
+        if s > 15:
+            code, s = code + _op(8, b"\x8b", RAX, s), RAX
+        prefix = _rex_of_store(w | (s & 8) >> 1 | b >> 3, size, s)
         return code + _GS32 + pfx + prefix + opcode + _mem(s, b) + _U32(args[2] & _M32)
 
     return store
@@ -164,25 +162,18 @@ def _immediate(size: int) -> Callable[[int], bytes]:
 
 
 def _store_imm(size: int) -> Direct:
-    w = 8 if size == 8 else 0
-    pfx = b"\x66" if size == 2 else b""
-    opcode = b"\xc6" if size == 1 else b"\xc7"
+    w, pfx, opcode = _store_shape(size, True)
     pack = _immediate(size)
 
     def store_imm(where: tuple[int, ...], args: tuple[int, ...]) -> bytes:
-        b = where[args[0]]
-        code = b""
-        if b > 15:
-            code, b = _op(0, b"\x8b", RCX, b), RCX
+        code, b = _base(where[args[0]])
         return code + _GS32 + pfx + _REX[w | b >> 3] + opcode + _mem(0, b) + _U32(args[1] & _M32) + pack(args[2])
 
     return store_imm
 
 
 def _store_imm_absolute(size: int) -> Direct:
-    w = 8 if size == 8 else 0
-    pfx = b"\x66" if size == 2 else b""
-    opcode = b"\xc6" if size == 1 else b"\xc7"
+    w, pfx, opcode = _store_shape(size, True)
     pack = _immediate(size)
 
     def store_imm(where: tuple[int, ...], args: tuple[int, ...]) -> bytes:
@@ -198,7 +189,6 @@ _ALU = {"add": (0x01, 0), "or": (0x09, 1), "and": (0x21, 4), "sub": (0x29, 5), "
 
 def _alu3_64(op: str) -> Direct:
     opcode = _ALU[op][0]
-    code_of = bytes((opcode,))
     commutative = op != "sub"
 
     def alu3(where: tuple[int, ...], args: tuple[int, ...]) -> bytes:
@@ -208,10 +198,8 @@ def _alu3_64(op: str) -> Direct:
             if d == y and commutative:
                 left, right, x = right, left, y
             if d == x:
-                return _op64(code_of, right, dst) if right <= 15 else _from(8, opcode, dst, right)
+                return _from(8, opcode, dst, right)
             if d != y:
-                if left <= 15 and right <= 15:
-                    return _op64(b"\x89", left, dst) + _op64(code_of, right, dst)
                 return _from(8, _MOV, dst, left) + _from(8, opcode, dst, right)
         return _from(8, _MOV, RAX, left) + _from(8, opcode, RAX, right) + _to(dst, RAX)
 
@@ -324,7 +312,7 @@ def _load_imm64(where: tuple[int, ...], args: tuple[int, ...]) -> bytes:
     return _mov_imm64(RAX, args[1]) + _to(dst, RAX)
 
 
-def _compare(left: int, right: int) -> bytes:
+def _cmp_places(left: int, right: int) -> bytes:
     """cmp left, right (guest registers' places) as emitters._compare picks it: through rax when both are slots."""
     if right <= 15:
         return _op(8, b"\x39", right, left)
@@ -337,7 +325,7 @@ def compare(where: tuple[int, ...], x: int, y: int, immediate: bool) -> bytes:
     """emitters._compare's code for a branch: cmp x, y (guest registers), or cmp x, imm (an imm8 when it fits)."""
     left = where[x]
     if not immediate:
-        return _compare(left, where[y])
+        return _cmp_places(left, where[y])
     y &= _M32
     if y < 0x80 or y >= 0xFFFFFF80:
         return _op(8, b"\x83", 7, left) + bytes((y & 0xFF,))
@@ -359,7 +347,7 @@ def _set(cc: int, imm: bool) -> Direct:
         if imm:
             code = _op(8, b"\x81", 7, where[x]) + _U32(y & _M32)  # cmp x, imm32
         else:
-            code = _compare(where[x], where[y])
+            code = _cmp_places(where[x], where[y])
         if dst <= 15:
             return code + setcc + _REX[(dst & 8) >> 1] + b"\x0f\xb6" + _rr(dst, RAX)  # movzx d, al
         return code + setcc + b"\x0f\xb6\xc0" + _to(dst, RAX)  # movzx eax, al

@@ -8,7 +8,7 @@ import weakref
 from bisect import bisect_right
 from dataclasses import replace
 
-from ..interpreter import _CONTINUE, _OOG, Instance, Interrupt, InterruptKind, Module, StandardMemory
+from ..interpreter import _CONTINUE, _OOG, JIT_NEVER, Instance, Interrupt, InterruptKind, Module, StandardMemory
 from . import cache, signals, space
 from . import runtime as rt
 from .runtime import check_supported
@@ -111,7 +111,7 @@ class JitInstance(Instance):
             except rt.JitUnavailable:  # ('auto' checked only the CPU: no address space for a space, say)
                 if not module.tiered:
                     raise
-                module.jit_budget = 1 << 62
+                module.jit_budget = JIT_NEVER
         try:
             super().__init__(module)
         except rt.JitUnavailable:  # no address space left for a space (ulimit -v): 'auto' interprets instead
@@ -181,7 +181,7 @@ class JitInstance(Instance):
                 try:
                     self._go_native()
                 except rt.JitUnavailable:  # no address space left (ulimit -v): this module stays interpreted
-                    m.jit_budget = 1 << 62
+                    m.jit_budget = JIT_NEVER
                 else:
                     if sliced and interrupt.kind is InterruptKind.NOT_ENOUGH_GAS:
                         return None  # (run() goes on natively)
