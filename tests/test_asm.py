@@ -532,3 +532,25 @@ def test_block_gas_in_the_listing_is_what_code_block_reads(isa: InstructionSet, 
             assert gas == len(c.block(int(at[1]))), line
             gas, checked = None, checked + 1
     assert gas is None and checked == sum(line.count("// gas:") for line in disassemble(blob).splitlines()[1:])
+
+
+def test_cli_disasm_streams_the_same_text_to_stdout_and_to_a_file(tmp_path: Path) -> None:
+    """`pvmkit disasm` writes the disassembler's pieces in batches of 4,096 (never the whole text at once): over more
+    than one batch (ERC-20: ~6,000 pieces), stdout and `-o FILE` must both be exactly disassemble()'s text; an
+    unwritable `-o` is one line of error."""
+    from click.testing import CliRunner
+
+    from pvmkit.cli import main
+    from pvmkit.pvm.disasm import disassembly
+    from tests.conftest import CONTRACTS
+
+    path = CONTRACTS / "ERC20.polkavm"
+    want = disassemble(ProgramBlob.parse(path.read_bytes()))
+    assert len(list(disassembly(ProgramBlob.parse(path.read_bytes())))) > 4096
+    out = CliRunner().invoke(main, ["disasm", str(path)])
+    assert out.exit_code == 0 and out.output == want
+    target = tmp_path / "erc20.s"
+    out = CliRunner().invoke(main, ["disasm", str(path), "-o", str(target)])
+    assert out.exit_code == 0 and target.read_text() == want
+    out = CliRunner().invoke(main, ["disasm", str(path), "-o", str(tmp_path / "missing" / "erc20.s")])
+    assert out.exit_code == 1 and out.output.strip().splitlines()[-1].startswith("Error: cannot write")
