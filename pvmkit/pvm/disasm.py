@@ -16,8 +16,8 @@ from typing import TypeVar
 
 from .asm import encode, format_instruction, quote_symbol
 from .blob import ProgramBlob
-from .isa import INVALID, TERMINATORS, Kind
-from .program import Code, Instruction
+from .isa import INVALID, KIND, TERMINATORS, Kind
+from .program import Code
 
 __all__ = ["disassemble", "disassembly"]
 
@@ -27,11 +27,11 @@ T = TypeVar("T")
 _TARGET_INDEX = {Kind.OFFSET: 0, Kind.REG_IMM_OFFSET: 2, Kind.REG_REG_OFFSET: 2}
 
 
-def _target_of(inst: Instruction) -> int | None:
-    if inst.name == INVALID:
+def _target_of(name: str, args: tuple[int, ...]) -> int | None:
+    if name == INVALID:
         return None
-    index = _TARGET_INDEX.get(inst.kind)
-    return None if index is None else inst.args[index]
+    index = _TARGET_INDEX.get(KIND[name])
+    return None if index is None else args[index]
 
 
 def _chunks(data: Sequence[T], size: int) -> Iterable[Sequence[T]]:
@@ -45,14 +45,14 @@ def _show(symbol: bytes) -> str:
     return text if text.isprintable() and text.isascii() and "\ufffd" not in text else quote_symbol(symbol)
 
 
-def _pretty_exports(blob: ProgramBlob, starts: set[int]) -> bool:
+def _pretty_exports(blob: ProgramBlob, is_start: Callable[[int], bool]) -> bool:
     """Can every export be a `pub @name:` line (identifier names, in pc order, at instruction starts)?"""
     names = [e.symbol.decode("ascii", "replace") for e in blob.exports]
     pcs = [e.pc for e in blob.exports]
     return (
         all(_IDENT.fullmatch(n) and not _GENERATED.fullmatch(n) for n in names)
         and len(set(names)) == len(names)
-        and all(pc in starts for pc in pcs)
+        and all(is_start(pc) for pc in pcs)
         and pcs == sorted(pcs)
     )
 
@@ -63,75 +63,83 @@ def disassemble(blob: ProgramBlob, *, show_gas: bool = True, annotate: Callable[
     return "".join(disassembly(blob, show_gas=show_gas, annotate=annotate))
 
 
-def _block_lengths(linear: list[Instruction]) -> list[int]:
-    """For each position of the linear listing, the length of the block `Code.block()` reads from there: up to and
+def _block_lengths(forms: list[tuple[str, tuple[int, ...]]]) -> list[int]:
+    """For each position of the decoded listing, the length of the block `Code.block()` reads from there: up to and
     including the first terminator (an implicit or explicit trap too), from one pass backwards."""
-    lengths = [0] * len(linear)
+    lengths = [0] * len(forms)
     run = 0
-    for i in range(len(linear) - 1, -1, -1):
-        run = 1 if linear[i].name in TERMINATORS else run + 1  # (INVALID is one)
+    for i in range(len(forms) - 1, -1, -1):
+        run = 1 if forms[i][0] in TERMINATORS else run + 1  # (INVALID is one)
         lengths[i] = run
     return lengths
 
 
 def disassembly(blob: ProgramBlob, *, show_gas: bool = True, annotate: Callable[[int], list[str]] | None = None
                 ) -> Iterator[str]:  # fmt: skip
-    """disassemble() a line at a time (each ending in a newline), so that a big program's text is never held whole
-    (`pvmkit disasm` writes it as it comes: a 1 MiB program of one-byte blocks is ~50 MB of text)."""
+    """disassemble() a piece at a time (lines ending in a newline), so that a big program's text is never held whole
+    (`pvmkit disasm` writes it as it comes: a 1 MiB program of one-byte blocks is ~50 MB of text). Per-pc facts are
+    kept as flags over the code rather than sets (sets of a million pcs took ~50 MB each)."""
     isa = blob.isa
     code: Code = blob.code_view()
     size = len(code)
     bitmask = code.bitmask
-    linear = code.listing()
-    # (a position past the end or off the bitmask is an implicit trap)
-    is_real = [i.pc < size and (bitmask[i.pc >> 3] >> (i.pc & 7)) & 1 == 1 for i in linear]
-    real = [i for i, ok in zip(linear, is_real, strict=True) if ok]
-    starts = {i.pc for i in real}
+    pcs, forms, ends = code.decoded()
+
+    def is_start(pc: int) -> bool:
+        return 0 <= pc < size and (bitmask[pc >> 3] >> (pc & 7)) & 1 == 1
+
+    # The listing's real instructions (a position past the end or off the bitmask is an implicit trap).
+    real = [k for k, pc in enumerate(pcs) if pc < size and (bitmask[pc >> 3] >> (pc & 7)) & 1]
     valid = code.valid_targets()
 
     # Which instructions must be written byte for byte to keep the layout.
     raw: dict[int, bytes] = {}
-    for k, inst in enumerate(real):
-        original = code.code[inst.pc : real[k + 1].pc if k + 1 < len(real) else size]
-        if encode(isa, inst.name, inst.args, inst.pc) != original:
-            raw[inst.pc] = original
+    for j, k in enumerate(real):
+        pc = pcs[k]
+        original = code.code[pc : pcs[real[j + 1]] if j + 1 < len(real) else size]
+        name, args = forms[k]
+        if encode(isa, name, args, pc) != original:
+            raw[pc] = original
 
-    pretty = _pretty_exports(blob, starts)
+    pretty = _pretty_exports(blob, is_start)
     export_names: dict[int, list[str]] = {}
     if pretty:
         for e in blob.exports:
             export_names.setdefault(e.pc, []).append(e.symbol.decode("ascii"))
 
     # Positions that get a label: valid jump targets, referenced starts, exports.
-    labelled = set(valid & starts)
-    for inst in real:
-        t = _target_of(inst)
-        if t is not None and t in starts and inst.pc not in raw:
-            labelled.add(t)
-    labelled |= {t for t in blob.jump_table if t in starts}
-    labelled |= {e.pc for e in blob.exports if e.pc in starts}
+    labelled = bytearray(size)
+    for pc in valid:
+        labelled[pc] = 1
+    for k in real:
+        t = _target_of(*forms[k])
+        if t is not None and is_start(t) and pcs[k] not in raw:
+            labelled[t] = 1
+    for t in (*blob.jump_table, *(e.pc for e in blob.exports)):
+        if is_start(t):
+            labelled[t] = 1
 
     def label(pc: int) -> str:
         return export_names[pc][0] if pc in export_names else f"L{pc}"
 
     def target(pc: int) -> str:
-        return "@" + label(pc) if pc in labelled else str(pc)
+        return "@" + label(pc) if 0 <= pc < size and labelled[pc] else str(pc)
 
     def target_or_number(pc: int) -> str:
-        return "@" + label(pc) if pc in starts else str(pc)
+        return "@" + label(pc) if is_start(pc) else str(pc)
 
-    # Linear basic blocks (for the gas annotation).
-    block_start: set[int] = set()
+    # Linear basic blocks (for the gas annotation): a real instruction after a terminator (or first).
+    block_start = bytearray(size)
     previous_terminates = True
-    for inst, ok in zip(linear, is_real, strict=True):
-        if ok and previous_terminates:
-            block_start.add(inst.pc)
-        previous_terminates = inst.name in TERMINATORS
-    gas_of = _block_lengths(linear) if show_gas else []
+    for pc, form in zip(pcs, forms, strict=True):
+        if previous_terminates and pc < size and (bitmask[pc >> 3] >> (pc & 7)) & 1:
+            block_start[pc] = 1
+        previous_terminates = form[0] in TERMINATORS
+    gas_of = _block_lengths(forms) if show_gas else []
 
     yield "// pvmkit disassembly\n"
     yield f"// isa: {isa.name} (blob version {isa.blob_version}, {'64' if isa.is_64_bit else '32'}-bit)\n"
-    yield f"// code: {size} bytes, {len(real)} instructions, {len(block_start)} basic blocks\n"
+    yield f"// code: {size} bytes, {len(real)} instructions, {block_start.count(1)} basic blocks\n"
     yield f"// memory: ro_data_size={blob.ro_data_size} rw_data_size={blob.rw_data_size} stack_size={blob.stack_size}\n"
     yield f"// data: ro_data {len(blob.ro_data)} bytes, rw_data {len(blob.rw_data)} bytes\n"
     yield f"// imports: {len(blob.imports)}\n"
@@ -165,37 +173,38 @@ def disassembly(blob: ProgramBlob, *, show_gas: bool = True, annotate: Callable[
         yield f"%jump_table_entry_size = {blob.jump_table_entry_size}\n"
 
     width = len(str(max(size, 1)))
-    for k, inst in enumerate(linear):
-        pc = inst.pc
-        if not is_real[k]:
+    for k, pc in enumerate(pcs):
+        name, args = forms[k]
+        if pc >= size or not (bitmask[pc >> 3] >> (pc & 7)) & 1:
             if pc == 0:  # the bitmask does not start at 0: keep the leading bytes as they are
                 yield "\n"
-                yield f"{pc:>{width}}:     %bytes {code.code[: inst.next_pc].hex()}  // not instruction starts\n"
+                yield f"{pc:>{width}}:     %bytes {code.code[: ends[k]].hex()}  // not instruction starts\n"
             else:
                 where = "end of code" if pc >= size else "gap in the bitmask"
                 yield f"// {pc:>{width}}: implicit trap ({where})\n"
             continue
         lines: list[str] = []
-        if pc in block_start:
+        starts_block = block_start[pc]
+        if starts_block:
             lines.append("")
-        gas = f"  // gas: {gas_of[k]}" if show_gas and pc in block_start else ""
-        if pc in labelled:
+        gas = f"  // gas: {gas_of[k]}" if show_gas and starts_block else ""
+        if labelled[pc]:
             suffix = "" if pc in valid else " %no_fallthrough"
-            for name in export_names.get(pc, []):
-                lines.append(f"pub @{name}:{suffix}{gas}")
+            for export in export_names.get(pc, []):
+                lines.append(f"pub @{export}:{suffix}{gas}")
                 gas = ""
             if pc not in export_names:
                 lines.append(f"@{label(pc)}:{suffix}{gas}")
                 gas = ""
         elif gas:
             lines.append(f"//{gas[4:]} (block is not a jump target)")
-        text = format_instruction(isa, inst.name, inst.args, target)
+        text = format_instruction(isa, name, args, target)
         note = ""
-        if inst.name == "ecalli":
-            index = inst.args[0] & 0xFFFFFFFF
+        if name == "ecalli":
+            index = args[0] & 0xFFFFFFFF
             symbol = blob.imports[index] if index < len(blob.imports) else None
             note = f"import #{index}: {_show(symbol)}" if symbol is not None else "unknown import"
-        elif inst.name == INVALID:
+        elif name == INVALID:
             note = f"opcode {code.code[pc]}"
         if pc in raw:
             note = f"{text}{'  ' + note if note else ''} (non-canonical encoding)"
