@@ -68,15 +68,16 @@ def run_demo(transfers: int = 1000) -> None:
     elapsed = time.perf_counter() - start
     module = env.chain.module(erc20.code_hash)
     how = {"jit": "JIT-compiled"}.get(module.backend, module.backend)
-    if module.tiered and getattr(module, "_jit", None) is None:  # auto, not compiled (yet)
-        how = (f"interpreted so far ({module.interpreted:,} of {module.jit_budget:,} instructions before it is "
-               "JIT-compiled)")
-        if module.jit_budget >= JIT_NEVER:
+    if module.tiered:  # backend auto
+        if module.jit_budget >= JIT_NEVER:  # (also when it compiled, but no space could be mapped for the code)
             how = "interpreted (the JIT was unavailable: no address space for its memory)"
-    elif module.tiered and module.interpreted:  # auto interpreted the first calls, until worth compiling
-        how = f"interpreted for the first {module.interpreted:,} instructions, then JIT-compiled"
-    elif module.tiered:  # (contracts under auto: compiled for the constructor's instance)
-        how = "JIT-compiled when deployed"
+        elif getattr(module, "_jit", None) is None:
+            how = (f"interpreted so far ({module.interpreted:,} of {module.jit_budget:,} instructions before it is "
+                   "JIT-compiled)")
+        elif module.interpreted:  # the first calls were interpreted, until the module was worth compiling
+            how = f"interpreted for the first {module.interpreted:,} instructions, then JIT-compiled"
+        else:  # (contracts: compiled for the constructor's instance)
+            how = "JIT-compiled when deployed"
     echo(
         f"{transfers:,} more transfers in {elapsed:.2f} s ({transfers / elapsed:,.0f} calls/s through the Python API; "
         f"{how})"
