@@ -278,7 +278,6 @@ def test_the_same_bytes_under_another_skip_decode_apart() -> None:
         DECODED.update(saved)
 
 
-
 def test_cached_decoding_equals_decoding_each_instruction_afresh() -> None:
     """The process-wide cache keeps an instruction under its bytes only when its operands come from those bytes
     alone (program._own_bytes: fixed fields, plus the length nibble of a first immediate). Every opcode, with every

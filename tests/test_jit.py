@@ -1371,10 +1371,10 @@ def test_shared_templates_give_the_code_an_empty_library_gives(monkeypatch: pyte
     from pvmkit.pvm.isa import LATEST64
     from pvmkit.pvm.jit import compiler
     from pvmkit.pvm.jit.compiler import TEMPLATES, JitCompiler
+    from tests.conftest import CONTRACTS
 
     monkeypatch.setattr(compiler, "DIRECT", {})
     monkeypatch.setattr(compiler, "DIRECT_DYNAMIC", {})
-    from tests.conftest import CONTRACTS
 
     body = [("load_imm", (7, 0x20010)), ("load_indirect_u32", (8, 7, 4)), ("store_indirect_u64", (8, 1, 8)),
             ("add_imm_64", (9, 8, -3)), ("load_u64", (10, 0x20008)), ("store_imm_indirect_u8", (7, 1, 5)),
