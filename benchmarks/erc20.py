@@ -16,11 +16,11 @@ the call path there), then N timed transfers of 1 token to BOB; the `check` is b
 The N transfers run in CHUNKS chunks; the in-process engines take turns chunk by chunk (rotating
 who goes first), so load from other processes on the machine falls on all of them alike.
 
-For pvmkit, a second, instrumented pass splits the time: `Instance.run` (the PVM; `JitInstance.run`
-for the JIT), `Host.run` minus that (host functions, weight metering, frame set-up) and the rest
-(transaction, state and, for the ABI path, eth-abi). It wraps those two methods with
-`time.perf_counter` accumulators in this process only, and counts PVM instructions as the gas each
-run consumed.
+For pvmkit, a second, instrumented pass splits the time: `Instance.serve` minus the host calls it
+answers (the PVM, with the round trips to Python; `JitInstance.serve` for the JIT), `Host.run` minus
+that (host functions, weight metering, frame set-up) and the rest (transaction, state and, for the ABI
+path, eth-abi). It wraps `serve`, its host-call handler and `Host.run` with `time.perf_counter`
+accumulators in this process only, and counts PVM instructions as the gas the guest consumed.
 """
 
 from __future__ import annotations
@@ -125,10 +125,10 @@ class Split:
     path: str  # "abi", "raw", "jit-abi" or "jit-raw"
     calls: int = 0
     total: float = 0.0
-    vm: float = 0.0  # inside Instance.run (JitInstance.run for the JIT)
+    vm: float = 0.0  # inside Instance.serve minus its host calls (JitInstance.serve for the JIT)
     host: float = 0.0  # inside the outermost Host.run, VM included
-    vm_runs: int = 0  # Instance.run calls (host calls + 1 per frame)
-    instructions: int = 0  # gas consumed inside Instance.run (1 per instruction of each block entered)
+    vm_runs: int = 0  # host calls + 1 per frame
+    instructions: int = 0  # gas the guest consumed (1 per instruction of each block entered)
     _depth: int = 0
 
     @property
@@ -196,7 +196,7 @@ class Erc20Report:
 
 
 def vm_class(backend: str) -> type:
-    """The class whose `run` is the VM for a backend (JitInstance overrides Instance.run and never calls it)."""
+    """The class whose `serve` is the VM for a backend (JitInstance overrides Instance.serve and never calls it)."""
     if backend == "jit":
         from pvmkit.pvm.jit.instance import JitInstance
 
@@ -208,22 +208,36 @@ def vm_class(backend: str) -> type:
 
 @contextmanager
 def instrumented(split: Split, backend: str = "interpreter") -> Iterator[None]:
-    """Wrap the VM's run and Host.run with perf_counter accumulators (this process only), then restore them."""
+    """Wrap the VM's serve (and the host-call handler it is given) and Host.run with perf_counter accumulators (this
+    process only), then restore them."""
     from pvmkit.revive.syscalls import Host
 
     Instance = vm_class(backend)
-    inst_run, host_run = Instance.run, Host.run
+    inst_serve, host_run = Instance.serve, Host.run
     clock = time.perf_counter
 
-    def timed_inst_run(self: Any) -> Any:
-        gas = self.gas
+    def timed_serve(self: Any, on_ecalli: Any) -> Any:
+        given = [self.gas]  # the gas the guest last went on with
+        inside = [0.0]  # time in host calls (a nested frame's serve is counted by its own wrapper)
+
+        def timed_host_call(number: int, r: Any, gas: int) -> int:
+            split.instructions += given[0] - gas
+            split.vm_runs += 1
+            given[0] = gas
+            start = clock()
+            try:
+                given[0] = on_ecalli(number, r, gas)
+            finally:
+                inside[0] += clock() - start
+            return given[0]
+
         start = clock()
         try:
-            return inst_run(self)
+            return inst_serve(self, timed_host_call)
         finally:
-            split.vm += clock() - start
+            split.vm += clock() - start - inside[0]
             split.vm_runs += 1
-            split.instructions += gas - self.gas
+            split.instructions += given[0] - self.gas
 
     def timed_host_run(self: Host) -> Any:
         split._depth += 1
@@ -235,12 +249,12 @@ def instrumented(split: Split, backend: str = "interpreter") -> Iterator[None]:
             if split._depth == 0:  # a nested frame's time is already inside its caller's Host.run
                 split.host += clock() - start
 
-    Instance.run = timed_inst_run  # type: ignore[method-assign]
+    Instance.serve = timed_serve  # type: ignore[method-assign]
     Host.run = timed_host_run  # type: ignore[method-assign]
     try:
         yield
     finally:
-        Instance.run = inst_run  # type: ignore[method-assign]
+        Instance.serve = inst_serve  # type: ignore[method-assign]
         Host.run = host_run  # type: ignore[method-assign]
 
 

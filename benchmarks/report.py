@@ -500,10 +500,11 @@ ERC20_METHOD = [
     "calls/s` is the fastest chunk's (the least disturbed by other work on the machine), and `vs pvmkit` = "
     "best-chunk calls/s / pvmkit-abi's best-chunk calls/s (pvmkit-raw's when pvmkit-abi was not run). py-evm runs "
     "fewer calls because it is slow; each of its transfers is a signed transaction mined into its own block.",
-    "- The time split comes from a second, instrumented pass per pvmkit engine in which the VM's run "
-    "(`Instance.run`; `JitInstance.run` for the JIT, which overrides it) and `Host.run` are wrapped with "
-    "`time.perf_counter` accumulators (no profiler); the headline calls/s are from the uninstrumented pass. PVM "
-    "instructions are the gas each run consumed (pvmkit charges one per instruction of each basic block it "
+    "- The time split comes from a second, instrumented pass per pvmkit engine in which the VM "
+    "(`Instance.serve`, which runs the guest and hands each host call to the host; `JitInstance.serve` for the "
+    "JIT), the host-call handler it is given and `Host.run` are wrapped with `time.perf_counter` accumulators (no "
+    "profiler); the headline calls/s are from the uninstrumented pass. PVM instructions are the gas the guest "
+    "consumed (pvmkit charges one per instruction of each basic block it "
     "enters); `CallResult.gas_used` is larger because it is ref_time / ref_time_per_fuel and so includes the host "
     "functions' weights.",
 ]
@@ -565,7 +566,7 @@ def _split_lines(splits: list[Split], report: Erc20Report) -> tuple[list[str], l
 
     rows = [
         ["total per transfer (instrumented)"] + [f"{s.total / s.calls * 1e6:,.0f} µs" for s in splits],
-        ["VM: inside `Instance.run` (`JitInstance.run`)"] + [us(s.vm, s) for s in splits],
+        ["VM: inside `Instance.serve` minus its host calls"] + [us(s.vm, s) for s in splits],
         ["host: inside `Host.run`, minus VM"] + [us(s.host_only, s) for s in splits],
         ["API/ABI/state: total minus `Host.run`"] + [us(s.outside, s) for s in splits],
         ["PVM instructions per transfer"] + [f"{s.instructions / s.calls:,.0f}" for s in splits],

@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import json
 import sys
+from collections.abc import MutableSequence
 from pathlib import Path
 
 import pytest
@@ -26,9 +27,10 @@ _OPCODES = sorted(REVIVE_V1.opcodes)
 
 
 def outcome(blob: ProgramBlob, backend: str, regs: list[int], gas: int, *, dynamic: bool = False,
-            memory: bool = True, aux: int = 0) -> tuple:  # fmt: skip
-    """What running `blob` does on `backend`. `aux`: bytes of aux data (at 0xFFFE0000, never mapped natively: the
-    interpreter serves each access), filled with a pattern."""
+            memory: bool = True, aux: int = 0, serve: bool = False) -> tuple:  # fmt: skip
+    """What running `blob` does on `backend`, with host calls that change a0 and cost 5 gas. `aux`: bytes of aux data
+    (at 0xFFFE0000, never mapped natively: the interpreter serves each access), filled with a pattern. `serve`: answer
+    host calls through Instance.serve (which does not say where they were: their pcs are None) rather than run()."""
     inst = Module(blob, ModuleConfig(backend=backend, dynamic_paging=dynamic, aux_data_size=aux)).instantiate()
     if aux:
         inst.write_memory(0xFFFE0000, bytes((7 * i + 3) & 0xFF for i in range(aux)))
@@ -39,18 +41,44 @@ def outcome(blob: ProgramBlob, backend: str, regs: list[int], gas: int, *, dynam
     for i, v in enumerate(regs):
         inst.regs[i] = v
     inst.gas = gas
-    trace = []
-    for _ in range(200):
-        intr = inst.run()
-        trace.append((intr.kind, intr.pc, intr.ecalli, intr.address, list(inst.regs), inst.gas))
-        if intr.kind is not K.ECALLI:
-            break
-        inst.regs[7] = (inst.regs[7] * 3 + 1) & (2**64 - 1)  # a host call that changes state
+    trace: list[tuple] = []
+    if serve:
+
+        def host(number: int, r: MutableSequence[int], left: int) -> int:
+            trace.append((K.ECALLI, None, number, None, list(r[:13]), left))
+            if len(trace) == 200:
+                raise _Enough
+            r[7] = (r[7] * 3 + 1) & (2**64 - 1)
+            return left - 5
+
+        try:
+            intr = inst.serve(host)
+            trace.append((intr.kind, intr.pc, intr.ecalli, intr.address, list(inst.regs), inst.gas))
+        except _Enough:
+            pass
+    else:
+        for _ in range(200):
+            intr = inst.run()
+            trace.append((intr.kind, intr.pc, intr.ecalli, intr.address, list(inst.regs), inst.gas))
+            if intr.kind is not K.ECALLI:
+                break
+            inst.regs[7] = (inst.regs[7] * 3 + 1) & (2**64 - 1)
+            inst.gas -= 5
     if not memory:
         return trace, None
     if dynamic:
         return trace, inst.read_memory(0x20000, 0x1000)
     return trace, inst.memory.contents()
+
+
+class _Enough(Exception):
+    """outcome()'s host ends a serve() after 200 host calls, as its run() loop stops."""
+
+
+def served(expected: tuple) -> tuple:
+    """outcome(..., serve=True) of the same run as `expected` (from run()): host calls without their pcs."""
+    trace, memory = expected
+    return [(k, None if k is K.ECALLI else pc, *rest) for k, pc, *rest in trace], memory
 
 
 _REG_VALUES = st.one_of(
@@ -67,8 +95,9 @@ _REG_VALUES = st.one_of(
     regs=st.lists(_REG_VALUES, min_size=13, max_size=13),
     gas=st.integers(0, 600),
     table=st.lists(st.integers(0, 80), max_size=6),
+    serve=st.booleans(),
 )
-def test_fuzz_jit_equals_interpreter(code, mask, regs, gas, table) -> None:
+def test_fuzz_jit_equals_interpreter(code, mask, regs, gas, table, serve) -> None:
     """Random byte programs: every interrupt, register, pc, gas value and memory byte agrees."""
     bitmask = bytearray((len(code) + 7) // 8)
     for i in range(len(code)):
@@ -76,7 +105,8 @@ def test_fuzz_jit_equals_interpreter(code, mask, regs, gas, table) -> None:
             bitmask[i >> 3] |= 1 << (i & 7)
     blob = ProgramBlob(code=bytes(code), bitmask=bytes(bitmask), jump_table=tuple(table), ro_data_size=16,
                        ro_data=bytes(range(16)), rw_data_size=64, rw_data=bytes(range(64)), stack_size=64)  # fmt: skip
-    assert outcome(blob, "jit", regs, gas) == outcome(blob, "interpreter", regs, gas)
+    expected = outcome(blob, "interpreter", regs, gas)
+    assert outcome(blob, "jit", regs, gas, serve=serve) == (served(expected) if serve else expected)
 
 
 _TARGET = object()  # an operand (_TARGET, i) names instruction i, to jump to
@@ -194,8 +224,8 @@ def _instruction(draw: st.DrawFn, names: list[str], count: int, written: tuple[i
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(program=_structured_program(), regs=st.lists(_REG_VALUES, min_size=13, max_size=13),
-       gas=st.integers(0, 2000))  # fmt: skip
-def test_fuzz_structured_programs(program, regs, gas) -> None:
+       gas=st.integers(0, 2000), serve=st.booleans())  # fmt: skip
+def test_fuzz_structured_programs(program, regs, gas, serve) -> None:
     """Random programs of well-formed instructions (every opcode, operands of its kind, addresses in and around the
     memory regions, loops and dynamic jumps to block starts): everything agrees with the interpreter. The random-byte
     fuzzer above mostly stops at its first instructions; these run."""
@@ -206,7 +236,8 @@ def test_fuzz_structured_programs(program, regs, gas) -> None:
     blob = ProgramBlob(code=code, bitmask=bitmask, jump_table=tuple(table), ro_data_size=16, ro_data=bytes(range(16)),
                        rw_data_size=4096, rw_data=bytes(range(256)) * 16, stack_size=4096)  # fmt: skip
     assert Module(blob).memory_map.rw_data_address == _RW
-    assert outcome(blob, "jit", regs, gas) == outcome(blob, "interpreter", regs, gas)
+    expected = outcome(blob, "interpreter", regs, gas)
+    assert outcome(blob, "jit", regs, gas, serve=serve) == (served(expected) if serve else expected)
 
 
 _STRAIGHT = [n for n in _NAMES if "t" not in _SLOTS[KIND[n]] and n not in TERMINATORS and n != "ecalli"]
@@ -727,6 +758,74 @@ def test_guest_calls_and_returns_through_native_frames() -> None:
     used = 10**6 - trace[-1][4]
     for gas in range(0, used + 2, 3):  # out of gas at every third unit, inside calls, returns and host calls
         assert _run_calls(jit, 70, gas) == _run_calls(interp, 70, gas), gas
+
+
+def _serve_calls(module: Module, n: int, gas: int, fail_at: int | None = None) -> list[tuple]:
+    """_run_calls through Instance.serve: each host call adds 7 to a5 and costs 3 gas; the `fail_at`-th raises."""
+    inst = module.instantiate()
+    inst.set_next_program_counter(0)
+    inst.regs[0], inst.regs[1], inst.regs[7] = HOST, module.memory_map.stack_address_high, n
+    inst.gas = gas
+    trace: list[tuple] = []
+
+    def host(number: int, r: MutableSequence[int], left: int) -> int:
+        trace.append((number, list(r[:13]), left))
+        if len(trace) == fail_at:
+            raise LookupError("the host failed")
+        r[12] += 7
+        return left - 3
+
+    try:
+        intr = inst.serve(host)
+        trace.append((intr.kind, intr.pc, list(inst.regs), inst.gas))
+    except LookupError:
+        trace.append(("raised", list(inst.regs), inst.gas, inst.program_counter, inst.next_program_counter))
+    trace.append(inst.memory.contents())
+    return trace
+
+
+def test_serve_answers_host_calls_in_native_code_as_run_does(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Instance.serve on the JIT answers host calls without leaving its native loop (the handler writes the registers
+    in the context): the same host calls, registers, gas, memory and last interrupt as the interpreter's serve (a
+    run() loop), at every amount of gas, with host calls inside native call frames; and a handler that raises leaves
+    the state run() would have left after that host call, at every host call."""
+    from pvmkit.pvm.asm import assemble
+    from pvmkit.pvm.jit.instance import JitInstance
+
+    blob = assemble(_CALLS)
+    jit, interp = Module(blob, ModuleConfig(backend="jit")), Module(blob, ModuleConfig(backend="interpreter"))
+    runs = []
+    original = JitInstance._run
+    monkeypatch.setattr(JitInstance, "_run", lambda self, on_ecalli: runs.append(1) or original(self, on_ecalli))
+    trace = _serve_calls(jit, 1000, 10**6)
+    assert len(runs) == 1  # 16 host calls, one native loop
+    assert trace == _serve_calls(interp, 1000, 10**6)
+    assert [t[0] for t in trace[:-2]] == [1] * 15 + [7] and trace[-2][0] is K.TRAP and trace[-2][2][12] == 16 * 7
+    used = 10**6 - trace[-2][3]
+    for gas in range(0, used + 2, 5):
+        assert _serve_calls(jit, 70, gas) == _serve_calls(interp, 70, gas), gas
+    for k in range(1, 17):
+        assert _serve_calls(jit, 1000, 10**6, fail_at=k) == _serve_calls(interp, 1000, 10**6, fail_at=k), k
+
+
+@pytest.mark.parametrize("gas", [-1, -(2**63), 2**63, 2**64, -(2**63) - 1])
+def test_serve_takes_the_gas_its_handler_returns_like_the_gas_setter(gas: int) -> None:
+    """A handler returning negative gas makes the guest run out at the resume (as `inst.gas = -1` would), and gas
+    outside the i64 range is refused as the setter refuses it, leaving the state after the host call, on both
+    backends."""
+    blob = _prog([("ecalli", (3,)), ("add_imm_64", (7, 7, 1)), ("fallthrough", ()), ("trap", ())])
+    results = []
+    for backend in ("jit", "interpreter"):
+        inst = Module(blob, ModuleConfig(backend=backend)).instantiate()
+        inst.set_next_program_counter(0)
+        inst.gas = 100
+        try:
+            intr = inst.serve(lambda number, r, left: gas)
+            results.append((intr.kind, intr.pc, inst.gas, inst.next_program_counter))
+        except (ValueError, TypeError) as e:
+            results.append((type(e), inst.gas, inst.program_counter, inst.next_program_counter))
+    assert results[0] == results[1]
+    assert results[0][0] is (K.NOT_ENOUGH_GAS if -(2**63) <= gas < 0 else ValueError)
 
 
 def test_unbalanced_calls_never_overflow_the_host_stack() -> None:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import enum
 import struct
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, MutableSequence, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -36,6 +36,8 @@ _G, _PC, _ARG, _RESUME, _WP = 13, 14, 15, 16, 17
 _FINISHED, _TRAP, _ECALLI, _OOG, _SEGFAULT, _CONTINUE = -1, -2, -3, -4, -5, -7
 
 BlockFn = Callable[[list, bytearray | None, bytearray | None, object], int]
+OnEcalli = Callable[[int, "MutableSequence[int]", int], int]
+"""Instance.serve's host-call handler: (ecalli number, registers, gas left) -> gas to go on with."""
 
 
 class InterruptKind(enum.Enum):
@@ -883,6 +885,18 @@ class Instance:
                     break
                 code = resume[r[_RESUME]](r, lo, st, mem)
         return self._interrupt(code)
+
+    def serve(self, on_ecalli: OnEcalli) -> Interrupt:
+        """run() until an interrupt other than a host call, answering each host call with
+        `gas = on_ecalli(number, regs, gas)`: `regs` is the register file (indexable 0..12, a0 = 7; write results
+        there), `gas` what is left, and the gas returned is what the guest goes on with. Equivalent to calling run()
+        and answering ECALLI interrupts in a loop; the JIT answers them without leaving its native loop."""
+        r = self._r
+        while True:
+            interrupt = self.run()
+            if interrupt.kind is not InterruptKind.ECALLI:
+                return interrupt
+            self.gas = on_ecalli(interrupt.ecalli, r, r[_G])
 
     def _interrupt(self, code: int) -> Interrupt:
         r = self._r

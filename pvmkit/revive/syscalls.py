@@ -8,7 +8,7 @@ around every host call, charges each function's weight, reads arguments from a0.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, MutableSequence
 from typing import TYPE_CHECKING
 
 from ..pvm.interpreter import Instance, InterruptKind, Module
@@ -38,7 +38,9 @@ E = PalletError
 M32 = 0xFFFFFFFF
 M64 = (1 << 64) - 1
 
-Handler = Callable[["Host", list], "int | None"]
+Regs = MutableSequence[int]
+"""A handler's view of the guest registers (a0 = 7): the interpreter's list, or the JIT context's words."""
+Handler = Callable[["Host", Regs], "int | None"]
 SYSCALLS: dict[str, Handler] = {}
 """Every host function pvmkit provides, by import symbol. Uploads importing anything else are rejected."""
 RESOLC_0_3_0_IMPORTS = frozenset(
@@ -53,7 +55,7 @@ def syscall(name: str, *, mutating: bool = False) -> Callable[[Handler], Handler
     def register(fn: Handler) -> Handler:
         if mutating:
 
-            def guarded(h: Host, r: list) -> int | None:
+            def guarded(h: Host, r: Regs) -> int | None:
                 if h.frame.read_only:
                     raise ExecError(E.StateChangeDenied, detail=f"{name} in a read-only call")
                 return fn(h, r)
@@ -99,34 +101,37 @@ class Host:
         meter = frame.weight
         per_fuel = self.schedule.ref_time_per_fuel
         host_fn = self.schedule.host_fn_base
-        r = inst._r
-        run, charge, ecalli, n_handlers = inst.run, meter.charge_parts, InterruptKind.ECALLI, len(handlers)
-        while True:
-            # What is left of the frame's weight, as fuel; r[13] is the instance's gas (Instance.gas, an i64).
-            fuel = r[13] = min((meter.limit_ref - meter.used_ref) // per_fuel, I64_MAX)
-            intr = run()
-            meter.used_ref += (fuel - r[13]) * per_fuel
-            if intr.kind is ecalli:
-                index = intr.ecalli
-                handler = handlers[index] if index < n_handlers else None
-                if handler is None:
-                    raise ExecError(E.InvalidSyscall, detail=f"ecalli {index} names no known import")
-                charge(host_fn, 0)
-                try:
-                    result = handler(self, r)
-                except _Return as ret:
-                    return ExecReturn(ret.flags, ret.data)
-                if result is not None:
-                    r[7] = result & M64
-                continue
-            kind = intr.kind
-            if kind is InterruptKind.FINISHED:
-                return ExecReturn()
-            if kind is InterruptKind.NOT_ENOUGH_GAS:
-                raise ExecError(E.OutOfGas, detail=f"at pc {intr.pc}")
-            if kind is InterruptKind.TRAP:
-                raise ExecError(E.ContractTrapped, detail=f"PVM trap at pc {intr.pc}{_trap_hint(inst)}")
-            raise ExecError(E.ExecutionFailed, detail=str(intr))
+        charge, n_handlers = meter.charge_parts, len(handlers)
+        # What is left of the frame's weight, as fuel (the instance's gas, an i64); the fuel the guest used is charged
+        # as weight at each host call and at the end.
+        fuel = inst.gas = min((meter.limit_ref - meter.used_ref) // per_fuel, I64_MAX)
+
+        def on_ecalli(index: int, r: Regs, gas: int) -> int:
+            nonlocal fuel
+            meter.used_ref += (fuel - gas) * per_fuel
+            handler = handlers[index] if index < n_handlers else None
+            if handler is None:
+                raise ExecError(E.InvalidSyscall, detail=f"ecalli {index} names no known import")
+            charge(host_fn, 0)
+            result = handler(self, r)
+            if result is not None:
+                r[7] = result & M64
+            fuel = min((meter.limit_ref - meter.used_ref) // per_fuel, I64_MAX)
+            return fuel
+
+        try:
+            intr = inst.serve(on_ecalli)
+        except _Return as ret:
+            return ExecReturn(ret.flags, ret.data)
+        meter.used_ref += (fuel - inst.gas) * per_fuel
+        kind = intr.kind
+        if kind is InterruptKind.FINISHED:
+            return ExecReturn()
+        if kind is InterruptKind.NOT_ENOUGH_GAS:
+            raise ExecError(E.OutOfGas, detail=f"at pc {intr.pc}")
+        if kind is InterruptKind.TRAP:
+            raise ExecError(E.ContractTrapped, detail=f"PVM trap at pc {intr.pc}{_trap_hint(inst)}")
+        raise ExecError(E.ExecutionFailed, detail=str(intr))
 
     # Guest memory.
     def read(self, ptr: int, length: int) -> bytes:
@@ -209,7 +214,7 @@ def _reducible(h: Host, address: bytes) -> int:
 def _getter(name: str, kind: str, value: Callable[[Host], object]) -> None:
     """Register a context getter: `bytes` written at a0, a `u256` written little-endian at a0, or a0 = `u64`."""
 
-    def handler(h: Host, r: list) -> int | None:
+    def handler(h: Host, r: Regs) -> int | None:
         h.charge(name)
         v = value(h)
         if kind == "u64":
@@ -243,21 +248,21 @@ for _name, _kind, _value in (
 
 
 @syscall("balance_of")
-def _balance_of(h: Host, r: list) -> None:
+def _balance_of(h: Host, r: Regs) -> None:
     h.charge("balance_of")
     address = h.read(r[7] & M32, 20)
     h.write_u256(r[8] & M32, _reducible(h, address))
 
 
 @syscall("block_hash")
-def _block_hash(h: Host, r: list) -> None:
+def _block_hash(h: Host, r: Regs) -> None:
     h.charge("block_hash")
     number = h.read_u256(r[7] & M32)
     h.write(r[8] & M32, h.stack.chain.block_hash(number))
 
 
 @syscall("weight_left")
-def _weight_left(h: Host, r: list) -> None:
+def _weight_left(h: Host, r: Regs) -> None:
     h.charge("weight_left")
     w = h.frame.weight
     # SCALE-encoded Weight: two compact u64; written with the out_len protocol.
@@ -265,7 +270,7 @@ def _weight_left(h: Host, r: list) -> None:
 
 
 @syscall("code_hash")
-def _code_hash(h: Host, r: list) -> None:
+def _code_hash(h: Host, r: Regs) -> None:
     h.charge("code_hash")
     address = h.read(r[7] & M32, 20)
     contract = h.stack.contract_at(address)
@@ -277,13 +282,13 @@ def _code_hash(h: Host, r: list) -> None:
 
 
 @syscall("own_code_hash")
-def _own_code_hash(h: Host, r: list) -> None:
+def _own_code_hash(h: Host, r: Regs) -> None:
     h.charge("own_code_hash")
     h.write(r[7] & M32, h.frame.contract.code_hash if h.frame.contract else bytes(32))
 
 
 @syscall("code_size")
-def _code_size(h: Host, r: list) -> int:
+def _code_size(h: Host, r: Regs) -> int:
     h.charge("code_size")
     address = h.read(r[7] & M32, 20)
     contract = h.stack.contract_at(address)
@@ -291,32 +296,32 @@ def _code_size(h: Host, r: list) -> int:
 
 
 @syscall("is_contract")
-def _is_contract(h: Host, r: list) -> int:
+def _is_contract(h: Host, r: Regs) -> int:
     h.charge("is_contract")
     return int(h.stack.contract_at(h.read(r[7] & M32, 20)) is not None)
 
 
 @syscall("caller_is_origin")
-def _caller_is_origin(h: Host, r: list) -> int:
+def _caller_is_origin(h: Host, r: Regs) -> int:
     h.charge("caller_is_origin")
     return int(h.caller == h.stack.origin)
 
 
 @syscall("caller_is_root")
-def _caller_is_root(h: Host, r: list) -> int:
+def _caller_is_root(h: Host, r: Regs) -> int:
     h.charge("caller_is_origin")
     return 0  # pvmkit origins are always signed accounts
 
 
 # Call data and return data.
 @syscall("call_data_size")
-def _call_data_size(h: Host, r: list) -> int:
+def _call_data_size(h: Host, r: Regs) -> int:
     h.charge("call_data_size")
     return len(h.frame.input or b"")
 
 
 @syscall("call_data_copy")
-def _call_data_copy(h: Host, r: list) -> None:
+def _call_data_copy(h: Host, r: Regs) -> None:
     out_ptr, out_len, offset = r[7] & M32, r[8] & M32, r[9] & M32
     h.charge("call_data_copy", out_len)
     data = h.frame.input
@@ -329,7 +334,7 @@ def _call_data_copy(h: Host, r: list) -> None:
 
 
 @syscall("call_data_load")
-def _call_data_load(h: Host, r: list) -> None:
+def _call_data_load(h: Host, r: Regs) -> None:
     h.charge("call_data_load")
     data = h.frame.input
     if data is None:
@@ -343,13 +348,13 @@ def _call_data_load(h: Host, r: list) -> None:
 
 
 @syscall("return_data_size")
-def _return_data_size(h: Host, r: list) -> int:
+def _return_data_size(h: Host, r: Regs) -> int:
     h.charge("return_data_size")
     return len(h.frame.last_output.data)
 
 
 @syscall("return_data_copy")
-def _return_data_copy(h: Host, r: list) -> None:
+def _return_data_copy(h: Host, r: Regs) -> None:
     out_ptr, out_len_ptr, offset = r[7] & M32, r[8] & M32, r[9] & M32
     data = h.frame.last_output.data
     if offset > len(data):
@@ -358,7 +363,7 @@ def _return_data_copy(h: Host, r: list) -> None:
 
 
 @syscall("seal_return")
-def _seal_return(h: Host, r: list) -> None:
+def _seal_return(h: Host, r: Regs) -> None:
     flags, ptr, length = r[7] & M32, r[8] & M32, r[9] & M32
     h.charge("seal_return", length)
     if length > 128 * 1024:
@@ -370,41 +375,41 @@ def _seal_return(h: Host, r: list) -> None:
 
 
 @syscall("consume_all_gas")
-def _consume_all_gas(h: Host, r: list) -> None:
+def _consume_all_gas(h: Host, r: Regs) -> None:
     meter = h.frame.weight
     meter.used_ref = meter.limit_ref
     raise _Return(REVERT, b"")
 
 
 # Hashing.
-def _hash(h: Host, r: list, cost: str, fn: Callable[[bytes], bytes]) -> None:
+def _hash(h: Host, r: Regs, cost: str, fn: Callable[[bytes], bytes]) -> None:
     length = r[8] & M32
     h.charge(cost, length)
     h.write(r[9] & M32, fn(h.read(r[7] & M32, length)))
 
 
 @syscall("hash_keccak_256")
-def _hash_keccak_256(h: Host, r: list) -> None:
+def _hash_keccak_256(h: Host, r: Regs) -> None:
     _hash(h, r, "hash_keccak_256", keccak256)
 
 
 @syscall("hash_sha2_256")
-def _hash_sha2_256(h: Host, r: list) -> None:
+def _hash_sha2_256(h: Host, r: Regs) -> None:
     _hash(h, r, "hash_sha2_256", lambda d: hashlib.sha256(d).digest())
 
 
 @syscall("hash_blake2_256")
-def _hash_blake2_256(h: Host, r: list) -> None:
+def _hash_blake2_256(h: Host, r: Regs) -> None:
     _hash(h, r, "hash_blake2_256", lambda d: hashlib.blake2b(d, digest_size=32).digest())
 
 
 @syscall("hash_blake2_128")
-def _hash_blake2_128(h: Host, r: list) -> None:
+def _hash_blake2_128(h: Host, r: Regs) -> None:
     _hash(h, r, "hash_blake2_128", lambda d: hashlib.blake2b(d, digest_size=16).digest())
 
 
 @syscall("ecdsa_to_eth_address")
-def _ecdsa_to_eth_address(h: Host, r: list) -> int:
+def _ecdsa_to_eth_address(h: Host, r: Regs) -> int:
     from coincurve import PublicKey
 
     h.charge("ecdsa_to_eth_address")
@@ -450,7 +455,7 @@ def _write_slot(h: Host, transient: bool, key: StorageKey, value: bytes | None) 
 
 
 @syscall("get_storage")
-def _get_storage(h: Host, r: list) -> int:
+def _get_storage(h: Host, r: Regs) -> int:
     transient = _storage_flags(r[7] & M32)
     value = _read_charged(h, transient, h.storage_key(r[8] & M32, r[9] & M32))
     if value is None:
@@ -460,14 +465,14 @@ def _get_storage(h: Host, r: list) -> int:
 
 
 @syscall("get_storage_or_zero")
-def _get_storage_or_zero(h: Host, r: list) -> None:
+def _get_storage_or_zero(h: Host, r: Regs) -> None:
     transient = _storage_flags(r[7] & M32)
     value = _read_charged(h, transient, h.storage_key(r[8] & M32, SENTINEL)) or b""
     h.write(r[9] & M32, (value + bytes(32))[:32])
 
 
 @syscall("contains_storage")
-def _contains_storage(h: Host, r: list) -> int:
+def _contains_storage(h: Host, r: Regs) -> int:
     transient = _storage_flags(r[7] & M32)
     key = h.storage_key(r[8] & M32, r[9] & M32)
     h.charge("contains_storage")
@@ -488,26 +493,26 @@ def _set(h: Host, flags: int, key: StorageKey, value: bytes | None) -> int:
 
 
 @syscall("set_storage", mutating=True)
-def _set_storage(h: Host, r: list) -> int:
+def _set_storage(h: Host, r: Regs) -> int:
     key = h.storage_key(r[8] & M32, r[9] & M32)
     return _set(h, r[7] & M32, key, h.read(r[10] & M32, r[11] & M32))
 
 
 @syscall("set_storage_or_clear", mutating=True)
-def _set_storage_or_clear(h: Host, r: list) -> int:
+def _set_storage_or_clear(h: Host, r: Regs) -> int:
     key = h.storage_key(r[8] & M32, SENTINEL)
     value = h.read(r[9] & M32, 32)
     return _set(h, r[7] & M32, key, None if not any(value) else value)
 
 
 @syscall("clear_storage", mutating=True)
-def _clear_storage(h: Host, r: list) -> int:
+def _clear_storage(h: Host, r: Regs) -> int:
     key = h.storage_key(r[8] & M32, r[9] & M32)
     return _set(h, r[7] & M32, key, None)
 
 
 @syscall("take_storage", mutating=True)
-def _take_storage(h: Host, r: list) -> int:
+def _take_storage(h: Host, r: Regs) -> int:
     transient = _storage_flags(r[7] & M32)
     key = h.storage_key(r[8] & M32, r[9] & M32)
     value = _read_charged(h, transient, key)
@@ -520,7 +525,7 @@ def _take_storage(h: Host, r: list) -> int:
 
 # Immutables and events.
 @syscall("set_immutable_data")
-def _set_immutable_data(h: Host, r: list) -> None:
+def _set_immutable_data(h: Host, r: Regs) -> None:
     ptr, length = r[7] & M32, r[8] & M32
     if length > IMMUTABLE_BYTES:
         raise ExecError(E.OutOfBounds, detail=f"immutable data of {length} bytes (max {IMMUTABLE_BYTES})")
@@ -533,7 +538,7 @@ def _set_immutable_data(h: Host, r: list) -> None:
 
 
 @syscall("get_immutable_data")
-def _get_immutable_data(h: Host, r: list) -> None:
+def _get_immutable_data(h: Host, r: Regs) -> None:
     frame = h.frame
     if frame.entry == "deploy":
         raise ExecError(E.InvalidImmutableAccess, detail="immutable data cannot be read in the constructor")
@@ -547,7 +552,7 @@ def _get_immutable_data(h: Host, r: list) -> None:
 
 
 @syscall("deposit_event", mutating=True)
-def _deposit_event(h: Host, r: list) -> None:
+def _deposit_event(h: Host, r: Regs) -> None:
     topics_ptr, num_topics, data_ptr, data_len = r[7] & M32, r[8] & M32, r[9] & M32, r[10] & M32
     h.charge("deposit_event", data_len)
     if num_topics > NUM_EVENT_TOPICS:
@@ -635,7 +640,7 @@ def do_call(
 
 
 @syscall("call")
-def _call(h: Host, r: list) -> int:
+def _call(h: Host, r: Regs) -> int:
     flags, callee_ptr = _hi_lo(r[7])
     deposit_ptr, value_ptr = _hi_lo(r[10])
     in_len, in_ptr = _hi_lo(r[11])
@@ -644,7 +649,7 @@ def _call(h: Host, r: list) -> int:
 
 
 @syscall("delegate_call")
-def _delegate_call(h: Host, r: list) -> int:
+def _delegate_call(h: Host, r: Regs) -> int:
     flags, address_ptr = _hi_lo(r[7])
     in_len, in_ptr = _hi_lo(r[11])
     out_len_ptr, out_ptr = _hi_lo(r[12])
@@ -652,7 +657,7 @@ def _delegate_call(h: Host, r: list) -> int:
 
 
 @syscall("call_evm")
-def _call_evm(h: Host, r: list) -> int:
+def _call_evm(h: Host, r: Regs) -> int:
     # Newer ABI: (u32 flags, u32 callee, u32 value_ptr, u64 gas, u64 input, u64 output); gas u64::MAX = no limit.
     in_len, in_ptr = _hi_lo(r[11])
     out_len_ptr, out_ptr = _hi_lo(r[12])
@@ -662,7 +667,7 @@ def _call_evm(h: Host, r: list) -> int:
 
 
 @syscall("delegate_call_evm")
-def _delegate_call_evm(h: Host, r: list) -> int:
+def _delegate_call_evm(h: Host, r: Regs) -> int:
     in_len, in_ptr = _hi_lo(r[10])
     out_len_ptr, out_ptr = _hi_lo(r[11])
     gas = r[9]
@@ -671,7 +676,7 @@ def _delegate_call_evm(h: Host, r: list) -> int:
 
 
 @syscall("instantiate", mutating=True)
-def _instantiate(h: Host, r: list) -> int:
+def _instantiate(h: Host, r: Regs) -> int:
     ref_time, proof = r[7], r[8]
     deposit_ptr, value_ptr = _hi_lo(r[9])
     input_len, code_hash_ptr = _hi_lo(r[10])
@@ -698,7 +703,7 @@ def _instantiate(h: Host, r: list) -> int:
 
 
 @syscall("terminate", mutating=True)
-def _terminate(h: Host, r: list) -> None:
+def _terminate(h: Host, r: Regs) -> None:
     h.charge("terminate")
     beneficiary = h.read(r[7] & M32, 20)
     frame, stack = h.frame, h.stack
@@ -711,7 +716,7 @@ def _terminate(h: Host, r: list) -> None:
 
 
 @syscall("weight_to_fee")
-def _weight_to_fee(h: Host, r: list) -> None:
+def _weight_to_fee(h: Host, r: Regs) -> None:
     h.charge("weight_to_fee")
     fee = (r[7] // h.config.schedule.ref_time_per_fuel) * h.config.gas_price
     h.write_u256(r[9] & M32, fee)

@@ -8,7 +8,17 @@ import weakref
 from bisect import bisect_right
 from dataclasses import replace
 
-from ..interpreter import _CONTINUE, _OOG, JIT_NEVER, Instance, Interrupt, InterruptKind, Module, StandardMemory
+from ..interpreter import (
+    _CONTINUE,
+    _OOG,
+    JIT_NEVER,
+    Instance,
+    Interrupt,
+    InterruptKind,
+    Module,
+    OnEcalli,
+    StandardMemory,
+)
 from . import cache, signals, space
 from . import runtime as rt
 from .runtime import check_supported
@@ -18,6 +28,7 @@ _STATE_IN = struct.Struct("<13QqQ")  # registers, gas and the entry target (Spac
 _STATE_OUT = struct.Struct("<13QqQQ")  # ... followed by exit_pc and exit_arg
 _EXIT_FALLBACK, _EXIT_ECALLI, _EXIT_FAULT = rt.EXIT_FALLBACK, rt.EXIT_ECALLI, rt.EXIT_FAULT
 _EXIT_SIGNALS = rt.EXIT_SIGNALS
+_I64_MAX = (1 << 63) - 1
 
 
 class CompiledModule:
@@ -53,6 +64,7 @@ class CompiledModule:
         # Single-instruction interpreter segments for the instructions the JIT hands back.
         self.fallback = Module(module.blob, replace(module.config, step_tracing=True, backend="interpreter"))
         self.code = module.code
+        self.after_ecalli: dict[int, int] = {}  # ecalli pc -> native address of what follows it (serve)
         self.space_key = space.layout_key(module.memory_map, module.blob.ro_data)
 
     def faulting_pc(self, native: int) -> tuple[int, int, tuple[tuple[int, int], ...]]:
@@ -159,6 +171,7 @@ class JitInstance(Instance):
         # Registers cross the Python/native boundary as one struct pack/unpack over the context's bytes
         # (ctypes array slicing converts element by element and costs several times more).
         self._ctx_bytes = where.view
+        self._words = where.words  # the same bytes as 16 u64 (registers, gas, exit pc and arg): serve's register view
         ctx.jump_table_ptr = jit.jump_table_address
         ctx.module_entry = jit.entry
 
@@ -209,6 +222,24 @@ class JitInstance(Instance):
             self._idle.append(True)
 
     def run(self) -> Interrupt:
+        interrupt = self._run(None)
+        assert interrupt is not None
+        return interrupt
+
+    def serve(self, on_ecalli: OnEcalli) -> Interrupt:
+        # Native code answers host calls inside _run's loop: the registers stay in the context (the handler gets a
+        # view of them) and the guest resumes at the native address after the ecalli, saving the pack/unpack of the
+        # state, the Interrupt and the lookups of a run() per host call (ERC-20: 15 per transfer).
+        r = self._r
+        while True:
+            interrupt = self._run(on_ecalli)
+            if interrupt is None:  # (the state is in _r again, as after run() and the handler: go on)
+                continue
+            if interrupt.kind is not InterruptKind.ECALLI:
+                return interrupt
+            self.gas = on_ecalli(interrupt.ecalli, r, r[13])  # (still interpreted, or no native resume address)
+
+    def _run(self, on_ecalli: OnEcalli | None) -> Interrupt | None:
         # One run at a time: two threads in native code would share the context, its saved stack pointer among
         # it, and one would return on the other's stack (found in review: SIGSEGV). (A list's pop() is atomic.)
         try:
@@ -248,9 +279,26 @@ class JitInstance(Instance):
             # Explicit indexing: unpacking a slice into pack_into's arguments costs ~40% more.
             _STATE_IN.pack_into(ctx_bytes, 0, r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10], r[11],
                                 r[12], r[13], target)  # fmt: skip
-            enter = self._enter
+            enter, words, after = self._enter, self._words, jit.after_ecalli
             while True:
                 code = enter()
+                if code == _EXIT_ECALLI and on_ecalli is not None:
+                    pc = words[14]
+                    target = after.get(pc)
+                    if target is None and (target := self._after_ecalli(pc, words[15])) is None:
+                        break  # (run()'s way: the interrupt, then the resume finds no native code there)
+                    try:
+                        gas = on_ecalli(words[15], words, words[13])
+                    except BaseException:
+                        self._unpack_ecalli()
+                        raise
+                    if type(gas) is not int or not 0 <= gas <= _I64_MAX:
+                        self._unpack_ecalli()
+                        self.gas = gas  # (negative: not enough gas at the resume, which the next _run reports)
+                        return None
+                    words[13] = gas
+                    words[14] = target
+                    continue
                 if code == _EXIT_FAULT:  # a guest memory access faulted: the interpreter runs it (and traps, say)
                     code = _EXIT_FALLBACK
                     ctx.exit_pc, refund, behind = jit.faulting_pc(ctx.exit_pc)
@@ -282,6 +330,22 @@ class JitInstance(Instance):
             raise AssertionError(f"unknown JIT exit code {code}")
         finally:
             self._idle.append(True)
+
+    def _after_ecalli(self, pc: int, number: int) -> int | None:
+        """The native address where the guest resumes after the ecalli at `pc` (cached), None if it has none."""
+        jit = self._jit
+        assert jit is not None
+        target = jit.uncharged.get(self.module.ecalli_exit(pc, number)[1][0])
+        if target is not None:
+            jit.after_ecalli[pc] = target
+        return target
+
+    def _unpack_ecalli(self) -> None:
+        """The state as run() leaves it after a host call, from the context (serve's handler raised, say)."""
+        r = self._r
+        r[:16] = _STATE_OUT.unpack_from(self._ctx_bytes, 0)
+        self.program_counter = r[14]
+        _, self._next = self.module.ecalli_exit(r[14], r[15])
 
     def _fallback(self, pc: int) -> int | None:
         """Run the instruction at `pc` in the interpreter; the native address to continue at, or None/-code."""

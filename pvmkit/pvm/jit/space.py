@@ -58,13 +58,14 @@ class Space:
     native entry `enter() -> exit code` (saves callee-saved registers, sets r13, checks that the SIGSEGV handler is
     ours, jumps to the module's entry stub)."""
 
-    __slots__ = ("address", "guest", "ctx", "view", "enter", "key", "regions", "ro_dirty", "_entry_code")
+    __slots__ = ("address", "guest", "ctx", "view", "words", "enter", "key", "regions", "ro_dirty", "_entry_code")
 
     def __init__(self, address: int, enter: Callable[[], int], entry_code: object) -> None:
         self.address = address
         self.guest = address + MEMORY
         self.ctx = rt.VmContext.from_address(self.guest - rt.CONTEXT)
         self.view = memoryview(self.ctx).cast("B")[rt.STATE :]  # registers, gas, exit pc and arg: struct pack/unpack
+        self.words = self.view.cast("Q")  # ... and as 16 u64
         self.enter = enter
         self._entry_code = entry_code
         self.key: int | None = None  # the layout mapped now (layout_key), None for nothing
