@@ -1827,7 +1827,9 @@ def test_an_instance_runs_on_one_thread_at_a_time(monkeypatch: pytest.MonkeyPatc
     results: list = []
     worker = threading.Thread(target=lambda: results.append(inst.run()))
     worker.start()
-    time.sleep(0.1)
+    deadline = time.monotonic() + 60
+    while inst._idle and time.monotonic() < deadline:  # until the worker's run() has begun (a sleep was flaky)
+        time.sleep(0.001)
     with pytest.raises(RuntimeError, match="already running"):
         inst.run()
     with pytest.raises(RuntimeError, match="reset its memory once run"):

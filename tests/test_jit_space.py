@@ -128,6 +128,87 @@ def test_the_host_may_write_ro_data_and_the_next_instance_sees_the_original() ->
     assert again.read_memory(0x10000, 4) == b"abcd"
 
 
+_GROW_THEN_PROBE = [("load_imm", (7, 8192)), ("sbrk", (8, 7)), ("store_imm_u8", (RW + 4096 + 10, 9)),
+                    ("store_imm_u64", (RW + 8, 0x55)), ("store_imm_indirect_u64", (1, -8, 0x66)), ("trap", ()),
+                    ("load_u8", (9, RW + 4096 + 10))]  # fmt: skip
+
+
+@pytest.mark.parametrize("backend", ["interpreter", "jit"])
+def test_a_recycled_instance_is_handed_out_again_as_a_new_one(backend: str) -> None:
+    """Instance.recycle: the module's next instantiate() returns the same instance, reset in place. Everything the
+    first user changed is gone: rw data, the stack, a grown heap (a load there traps again), registers, gas and
+    where to continue; at most SPARE_INSTANCES are kept."""
+    from pvmkit.pvm.interpreter import SPARE_INSTANCES
+
+    module = Module(_module(_GROW_THEN_PROBE, isa=LATEST64, rw_data_size=4096, rw_data=b"\x07" * 8,
+                            stack_size=4096).blob, ModuleConfig(backend=backend))  # fmt: skip
+    fresh = Module(module.blob, ModuleConfig(backend="interpreter")).instantiate()
+    probe = module.code.listing()[6].pc
+    first = module.instantiate()
+    first.set_next_program_counter(0)
+    first.regs[1], first.gas = STACK_TOP, 1000
+    assert first.run().kind is K.TRAP and first.read_memory(RW + 4096 + 10, 1) == b"\x09"
+    first.write_memory(RW + 100, b"host")
+    assert first.memory.contents() != fresh.memory.contents()
+    first.recycle()
+    again = module.instantiate()
+    assert again is first
+    assert again.memory.contents() == fresh.memory.contents()
+    assert list(again.regs) == [0] * 13 and again.gas == 0
+    assert again.program_counter is None and again.next_program_counter is None
+    again.set_next_program_counter(probe)
+    again.gas = 100
+    intr = again.run()
+    assert (intr.kind, intr.pc) == (K.TRAP, probe)  # the heap page is gone
+    others = [module.instantiate() for _ in range(SPARE_INSTANCES + 1)]
+    for inst in [again, *others]:
+        inst.recycle()
+    assert len(module._spare) == SPARE_INSTANCES
+
+
+@pytest.mark.parametrize("backend", ["interpreter", "jit"])
+def test_a_recycled_instance_whose_ro_data_the_host_wrote_sees_the_original(backend: str) -> None:
+    """The host may write ro data: the interpreter's recycled instance gets the original back; the JIT's is not
+    kept (its space is reloaded from the pool instead)."""
+    module = Module(_module([("load_u8", (8, 0x10001))], ro_data=b"abcd", ro_data_size=4, rw_data_size=4096).blob,
+                    ModuleConfig(backend=backend))  # fmt: skip
+    first = module.instantiate()
+    first.write_memory(0x10001, b"Z")
+    first.recycle()
+    again = module.instantiate()
+    assert (again is first) == (backend == "interpreter")
+    assert again.read_memory(0x10000, 4) == b"abcd"
+
+
+def test_recycled_instances_give_their_spaces_back_when_no_more_can_be_reserved(monkeypatch) -> None:
+    """A recycled JIT instance keeps its 4 GiB reservation; when the pool is empty and no more address space can be
+    reserved, every module's recycled instances let theirs go before instantiate() gives up."""
+    from pvmkit.pvm.jit import space
+    from pvmkit.pvm.jit.runtime import JitUnavailable
+
+    monkeypatch.setattr(space, "_free", {})
+    holder = Module(_module([], rw_data_size=4096).blob, ModuleConfig(backend="jit"))
+    inst = holder.instantiate()
+    kept = inst._lease.space
+    monkeypatch.setattr(space, "_free", {})  # (the others of its batch)
+    inst.recycle()
+    del inst
+    assert len(holder._spare) == 1
+
+    def exhausted(handler: int) -> list:
+        raise JitUnavailable("no address space (test)")
+
+    monkeypatch.setattr(space, "_reserve", exhausted)
+    other = Module(_module([("load_u64", (8, RW))], rw_data_size=8192, rw_data=b"\x05" * 8).blob,
+                   ModuleConfig(backend="jit"))  # fmt: skip
+    taker = other.instantiate()
+    assert not holder._spare  # (other tests' modules may have given theirs back too, and one of those taken)
+    assert taker._lease.space is kept or any(kept in v for v in space._free.values())
+    taker.set_next_program_counter(0)
+    taker.gas = 10
+    assert taker.run().kind is K.TRAP and taker.regs[8] == 0x0505050505050505
+
+
 def _python(code: str) -> subprocess.CompletedProcess:
     """Run `code` in a fresh interpreter (these tests crash it on purpose), with the backends it names itself."""
     import resource

@@ -11,6 +11,7 @@ from __future__ import annotations
 import struct
 from collections.abc import Container
 from dataclasses import dataclass
+from functools import lru_cache
 
 M32 = 0xFFFFFFFF
 M64 = 0xFFFFFFFFFFFFFFFF
@@ -110,6 +111,12 @@ _FORMATS = {(1, False): "<B", (1, True): "<b", (2, False): "<H", (2, True): "<h"
 _UNPACK = {k: struct.Struct(v).unpack_from for k, v in _FORMATS.items()}
 
 
+@lru_cache(maxsize=16)
+def _zeros(n: int) -> bytes:
+    """n zero bytes, kept: a recycled instance's regions are cleared by copying these (a module's sizes repeat)."""
+    return bytes(n)
+
+
 class StandardMemory:
     """polkavm's default memory: fixed regions, any bad access traps. `low` and `stack` are read by generated code."""
 
@@ -128,6 +135,25 @@ class StandardMemory:
         self.stack = bytearray(memory_map.stack_address_high - memory_map.stack_address_low)
         self.aux = bytearray(memory_map.aux_data_size)
         self.aux_accessible = aux_data_size
+
+    def reset(self, ro_data: bytes, rw_data: bytes, aux_data_size: int) -> bool:
+        """Back to the contents and size of a new StandardMemory of the same map (Instance.recycle); False when it
+        cannot be, changing nothing."""
+        m, low = self.map, self._low
+        base_end = m.rw_data_address + m.rw_data_size
+        if self.rw_end != base_end:
+            del low[base_end - LOW_BASE :]
+            self.rw_end = base_end
+        self.heap_size = 0
+        ro_size = self.ro_end - LOW_BASE
+        low[:ro_size] = ro_data + _zeros(ro_size - len(ro_data))  # (the host may have written there)
+        rw_off = m.rw_data_address - LOW_BASE
+        low[rw_off:] = rw_data + _zeros(len(low) - rw_off - len(rw_data))
+        self.stack[:] = _zeros(len(self.stack))
+        if self.aux:
+            self.aux[:] = _zeros(len(self.aux))
+        self.aux_accessible = aux_data_size
+        return True
 
     def contents(self) -> dict[str, bytes]:
         """Every accessible region's bytes (ro data, rw data with the heap, stack, aux data): what to compare."""

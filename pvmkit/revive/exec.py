@@ -11,7 +11,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from ..pvm.interpreter import Instance
 from . import precompiles
 from .address import create1, create2
 from .config import Weight
@@ -129,7 +128,6 @@ class Frame:
     delegate_callee: Address | None = None
     allows_reentry: bool = True
     last_output: ExecReturn = field(default_factory=ExecReturn)
-    instance: Instance | None = None
 
 
 class Stack:

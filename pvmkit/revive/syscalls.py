@@ -90,9 +90,14 @@ class Host:
         self.inst: Instance
 
     def run(self) -> ExecReturn:
-        frame = self.frame
         inst = self.inst = self.module.instantiate()
-        frame.instance = inst
+        try:
+            return self._run(inst)
+        finally:
+            inst.recycle()  # (no handler keeps the instance or a view of its memory)
+
+    def _run(self, inst: Instance) -> ExecReturn:
+        frame = self.frame
         try:
             inst.prepare_call(frame.entry)
         except KeyError:

@@ -221,6 +221,17 @@ class JitInstance(Instance):
         finally:
             self._idle.append(True)
 
+    def _reset_memory_in_place(self) -> bool:
+        if self._jit is None:  # (interpreted: unless the module became native meanwhile, as a new instance would be)
+            return getattr(self.module, "_jit", None) is None and super()._reset_memory_in_place()
+        mem, m = self.memory, self.module
+        if type(mem) is not space.MappedMemory or not self._idle:
+            return False
+        if not mem.reset(m.blob.ro_data, m.blob.rw_data, m.config.aux_data_size):
+            return False
+        self.fallbacks = 0
+        return True
+
     def run(self) -> Interrupt:
         interrupt = self._run(None)
         assert interrupt is not None
@@ -393,6 +404,9 @@ class CrosscheckInstance(Instance):
     def __init__(self, module: Module) -> None:
         super().__init__(module)
         self.shadow = JitInstance(module)
+
+    def _reset(self) -> bool:
+        return False  # (not worth it: crosscheck is for testing)
 
     def run(self) -> Interrupt:
         shadow = self.shadow

@@ -87,8 +87,9 @@ class Space:
         array._owner = owner  # type: ignore[attr-defined]
         return memoryview(array).cast("B")
 
-    def scrub(self) -> None:
-        """Zero the writable regions (and the context), keeping their mappings.
+    def scrub(self, context: bool = True) -> None:
+        """Zero the writable regions (and the context, unless the same instance goes on with it), keeping their
+        mappings.
 
         The pages the guest touched are cleared in place, so the next instance finds them resident: giving them back
         (MADV_DONTNEED) made each fault in again during the next run (ERC-20: 10% more per call; the 4 MiB sieve
@@ -110,7 +111,8 @@ class Space:
             for run in _ABSENT.finditer(flags):
                 at = start + run.start() * _PAGE
                 _check(_libc.madvise(at, min(run.end() * _PAGE, size) - run.start() * _PAGE, _MADV_DONTNEED), "madvise")
-        ctypes.memset(self.guest - rt.CONTEXT, 0, rt.CONTEXT)
+        if context:
+            ctypes.memset(self.guest - rt.CONTEXT, 0, rt.CONTEXT)
 
     def writable_bytes(self) -> int:
         return sum(size for _, size in self.regions)
@@ -257,7 +259,15 @@ def acquire(key: int | None = None) -> Lease:
         free = _free.get(key) or _free.get(None) or next((v for v in _free.values() if v), None)
         if free is None:  # (extended, not replaced: the GC may release a space into it meanwhile)
             free = _free.setdefault(None, [])
-            free.extend(_reserve(handler))
+            try:
+                free.extend(_reserve(handler))
+            except JitUnavailable:  # no address space left: modules' recycled instances give theirs back first
+                from ..interpreter import drop_spare_instances
+
+                drop_spare_instances()
+                free = _free.get(key) or _free.get(None) or next((v for v in _free.values() if v), None)
+                if free is None:
+                    raise
         space = free.pop()
     return Lease(space)
 
@@ -323,6 +333,30 @@ class MappedMemory(StandardMemory):
         self.stack = space.buffer(m.stack_address_low, m.stack_address_high - m.stack_address_low, lease)
         self.aux = bytearray(m.aux_data_size)  # never mapped natively: its accesses fault and the interpreter runs them
         self.aux_accessible = aux_data_size
+
+    def reset(self, ro_data: bytes, rw_data: bytes, aux_data_size: int) -> bool:
+        """Back to a new MappedMemory's contents in the same space (Instance.recycle); False when it cannot be (the
+        host wrote ro data, or clearing failed): then the space goes back to the pool, which reloads or drops it."""
+        space, m = self.space, self.map
+        if space.ro_dirty:
+            return False
+        try:
+            space.scrub(context=False)
+            base_end = m.rw_data_address + m.rw_data_size
+            if self.rw_end != base_end:  # the heap grew: its pages go (zeroed already), as for the space's next user
+                space.protect(base_end, self.rw_end - base_end, 0)
+                space.regions[0] = (m.rw_data_address, m.rw_data_size)
+                self.rw_end = base_end
+                self._low = space.buffer(LOW_BASE, base_end - LOW_BASE, self.lease)
+        except OSError:
+            return False
+        if rw_data:
+            ctypes.memmove(space.guest + m.rw_data_address, rw_data, len(rw_data))
+        self.heap_size = 0
+        if self.aux:
+            self.aux = bytearray(len(self.aux))
+        self.aux_accessible = aux_data_size
+        return True
 
     def load_from(self, source: StandardMemory) -> None:
         """Take `source`'s contents (same memory map): its regions, heap and aux data."""
