@@ -8,8 +8,8 @@ call in the caller's frame, or inside the callee) because the two are reported d
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, NamedTuple
 
 from . import precompiles
 from .address import create1, create2
@@ -30,9 +30,9 @@ if TYPE_CHECKING:
 E = PalletError
 
 
-@dataclass(frozen=True)
-class ExecReturn:
-    """What a frame returned: flags (bit 0 = revert) and output bytes."""
+class ExecReturn(NamedTuple):
+    """What a frame returned: flags (bit 0 = revert) and output bytes. (A NamedTuple: cheaper to build than a frozen
+    dataclass, and a frame makes several.)"""
 
     flags: int = 0
     data: bytes = b""
@@ -40,6 +40,9 @@ class ExecReturn:
     @property
     def reverted(self) -> bool:
         return bool(self.flags & REVERT)
+
+
+NOTHING = ExecReturn()  # a frame's last_output before it calls anything, and a call that ran no code
 
 
 class WeightMeter:
@@ -73,7 +76,8 @@ class WeightMeter:
 
     def nested(self, ref_time: int, proof_size: int) -> WeightMeter:
         """Child budget: the requested limit, capped by what is left (u64::MAX = everything left)."""
-        return WeightMeter(Weight(min(ref_time, self.ref_left), min(proof_size, self.proof_left)))
+        return WeightMeter(Weight(min(ref_time, self.limit_ref - self.used_ref),
+                                  min(proof_size, self.limit_proof - self.used_proof)))  # fmt: skip
 
     def absorb(self, child: WeightMeter) -> None:
         self.used_ref += child.used_ref
@@ -111,7 +115,7 @@ class DepositMeter:
             raise ExecError(E.StorageDepositLimitExhausted, "callee")
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Frame:
     """One activation on the call stack."""
 
@@ -127,7 +131,7 @@ class Frame:
     delegate_caller: Address | None = None
     delegate_callee: Address | None = None
     allows_reentry: bool = True
-    last_output: ExecReturn = field(default_factory=ExecReturn)
+    last_output: ExecReturn = NOTHING
 
 
 class Stack:
@@ -215,7 +219,7 @@ class Stack:
         """
         parent = self.frames[-1] if self.frames else None
         if parent is not None:
-            parent.last_output = ExecReturn()
+            parent.last_output = NOTHING
         state = self.state
         checkpoint = state.checkpoint()
         meters = self.transient_meters
@@ -284,7 +288,7 @@ class Stack:
         if caller is not None:
             if not allow_reentry:
                 caller.allows_reentry = False
-            caller.last_output = ExecReturn()
+            caller.last_output = NOTHING
         try:
             is_read_only = read_only or (caller.read_only if caller else False)
             if not self.allows_reentry(dest):
@@ -303,7 +307,7 @@ class Stack:
                     raise ExecError(E.StateChangeDenied, detail="value transfer in a read-only call")
                 if not is_read_only:
                     self.transfer(sender, dest, value)
-                return ExecReturn()
+                return NOTHING
             frame = Frame(dest, contract, contract.code_hash, "call", value, input_data, is_read_only, meter_w, meter_d)
 
             def body(f: Frame) -> ExecReturn:
@@ -326,13 +330,13 @@ class Stack:
     ) -> ExecReturn:
         """Run the code at `code_address` in the top frame's context (account, storage, caller, value)."""
         caller = self.frames[-1]
-        caller.last_output = ExecReturn()
+        caller.last_output = NOTHING
         if len(input_data) > CALLDATA_BYTES:
             raise ExecError(E.CallDataTooLarge)
         self._check_depth()
         code_contract = self.contract_at(code_address)
         if code_contract is None:
-            return ExecReturn()  # delegate-calls to non-contract accounts are a success
+            return NOTHING  # delegate-calls to non-contract accounts are a success
         meter_w, meter_d = self._child_meters(caller, weight, deposit_limit)
         frame = Frame(
             caller.account, caller.contract, code_contract.code_hash, "call", caller.value, input_data,
@@ -361,7 +365,7 @@ class Stack:
         """Create a contract from uploaded code and run its `deploy` export."""
         caller = self.frames[-1] if self.frames else None
         if caller is not None:
-            caller.last_output = ExecReturn()
+            caller.last_output = NOTHING
         code = self.state.codes.get(code_hash)
         if code is None:
             raise ExecError(E.CodeNotFound, detail=f"no uploaded code with hash 0x{code_hash.hex()}")

@@ -131,7 +131,7 @@ class Host:
         meter.used_ref += (fuel - inst.gas) * per_fuel
         kind = intr.kind
         if kind is InterruptKind.FINISHED:
-            return ExecReturn()
+            return NOTHING
         if kind is InterruptKind.NOT_ENOUGH_GAS:
             raise ExecError(E.OutOfGas, detail=f"at pc {intr.pc}")
         if kind is InterruptKind.TRAP:
@@ -740,4 +740,4 @@ def _compact(value: int) -> bytes:
 
 
 # Last: exec imports this module's Host at its end too, so either may be imported first.
-from .exec import ExecReturn  # noqa: E402
+from .exec import NOTHING, ExecReturn  # noqa: E402
