@@ -106,23 +106,26 @@ class Host:
         meter = frame.weight
         per_fuel = self.schedule.ref_time_per_fuel
         host_fn = self.schedule.host_fn_base
-        charge, n_handlers = meter.charge_parts, len(handlers)
+        n_handlers = len(handlers)
         # What is left of the frame's weight, as fuel (the instance's gas, an i64); the fuel the guest used is charged
         # as weight at each host call and at the end.
         fuel = inst.gas = min((meter.limit_ref - meter.used_ref) // per_fuel, I64_MAX)
 
         def on_ecalli(index: int, r: Regs, gas: int) -> int:
             nonlocal fuel
-            meter.used_ref += (fuel - gas) * per_fuel
+            used = meter.used_ref + (fuel - gas) * per_fuel
+            meter.used_ref = used
             handler = handlers[index] if index < n_handlers else None
             if handler is None:
                 raise ExecError(E.InvalidSyscall, detail=f"ecalli {index} names no known import")
-            charge(host_fn, 0)
+            if used + host_fn > meter.limit_ref:  # (meter.charge_parts(host_fn, 0), inlined)
+                raise ExecError(E.OutOfGas)
+            meter.used_ref = used + host_fn
             result = handler(self, r)
             if result is not None:
                 r[7] = result & M64
-            fuel = min((meter.limit_ref - meter.used_ref) // per_fuel, I64_MAX)
-            return fuel
+            fuel = (meter.limit_ref - meter.used_ref) // per_fuel
+            return fuel if fuel <= I64_MAX else I64_MAX
 
         try:
             intr = inst.serve(on_ecalli)
@@ -174,7 +177,12 @@ class Host:
         """Charge host function `name`'s weight for n units (`Schedule.cost_parts` inlined: a transfer charges ~20
         times)."""
         base, per, proof = self._costs[name]
-        self._meter.charge_parts(base + per * n, proof)
+        m = self._meter
+        ref = m.used_ref + base + per * n
+        if ref > m.limit_ref or m.used_proof + proof > m.limit_proof:  # (m.charge_parts, inlined)
+            raise ExecError(E.OutOfGas)
+        m.used_ref = ref
+        m.used_proof += proof
 
     def adjust(self, name: str, charged: int, n: int) -> None:
         """Give back what `charge(name, charged)` took over `charge(name, n)` (n <= charged): the pallet's adjust_gas,
@@ -219,18 +227,19 @@ def _reducible(h: Host, address: bytes) -> int:
 def _getter(name: str, kind: str, value: Callable[[Host], object]) -> None:
     """Register a context getter: `bytes` written at a0, a `u256` written little-endian at a0, or a0 = `u64`."""
 
-    def handler(h: Host, r: Regs) -> int | None:
+    def u64(h: Host, r: Regs) -> int:
         h.charge(name)
-        v = value(h)
-        if kind == "u64":
-            return v  # type: ignore[return-value]
-        if kind == "u256":
-            h.write_u256(r[7] & M32, v)  # type: ignore[arg-type]
-        else:
-            h.write(r[7] & M32, v)  # type: ignore[arg-type]
-        return None
+        return value(h)  # type: ignore[return-value]
 
-    SYSCALLS[name] = handler
+    def u256(h: Host, r: Regs) -> None:
+        h.charge(name)
+        h.write(r[7] & M32, (value(h) & U256_MAX).to_bytes(32, "little"))  # type: ignore[operator]
+
+    def raw(h: Host, r: Regs) -> None:
+        h.charge(name)
+        h.write(r[7] & M32, value(h))  # type: ignore[arg-type]
+
+    SYSCALLS[name] = {"u64": u64, "u256": u256, "bytes": raw}[kind]
 
 
 for _name, _kind, _value in (
