@@ -231,6 +231,7 @@ class Module:
         self._ecalli: dict[int, tuple[Interrupt, tuple[int, bool]]] = {}
         self._exports: dict[str | bytes, int] = {}  # export name → pc, for prepare_call
         self._spare: list[Instance] = []  # recycled instances, in a new instance's state (Instance.recycle)
+        self._spare_listed = False  # in _HOLDING_SPARES
         self.backend = resolve_backend(self.config)
         if self.backend != "interpreter" and (count := count_instructions(blob.bitmask)) > JIT_MAX_INSTRUCTIONS:
             if requested_backend(self.config) != "auto":
@@ -794,6 +795,7 @@ def drop_spare_instances() -> None:
     be reserved)."""
     for module in list(_HOLDING_SPARES):
         module._spare.clear()
+        module._spare_listed = False
     _HOLDING_SPARES.clear()
 
 
@@ -862,10 +864,12 @@ class Instance:
         """Done with this instance: its module's instantiate() hands it out again, reset in place to a new instance's
         state (a host running frame after frame of a contract skips most of an instance's set-up: for the JIT a
         third of an ERC-20 call's non-host time). Nothing may use it afterwards."""
-        spare = self.module._spare
+        m = self.module
+        spare = m._spare
         if len(spare) < SPARE_INSTANCES and self._reset():
-            if not spare:
-                _HOLDING_SPARES.add(self.module)
+            if not m._spare_listed:  # (once: a WeakSet.add per frame cost 3% of a call)
+                m._spare_listed = True
+                _HOLDING_SPARES.add(m)
             spare.append(self)
 
     def _reset(self) -> bool:
