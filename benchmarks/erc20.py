@@ -20,7 +20,8 @@ For pvmkit, a second, instrumented pass splits the time: `Instance.serve` minus 
 answers (the PVM, with the round trips to Python; `JitInstance.serve` for the JIT), `Host.run` minus
 that (host functions, weight metering, frame set-up) and the rest (transaction, state and, for the ABI
 path, eth-abi). It wraps `serve`, its host-call handler and `Host.run` with `time.perf_counter`
-accumulators in this process only, and counts PVM instructions as the gas the guest consumed.
+accumulators in this process only, and counts PVM instructions as the gas the guest consumed (on the JIT
+this includes the fuel of the host calls it answers natively, pvm/shortcuts.py).
 """
 
 from __future__ import annotations
@@ -128,7 +129,7 @@ class Split:
     vm: float = 0.0  # inside Instance.serve minus its host calls (JitInstance.serve for the JIT)
     host: float = 0.0  # inside the outermost Host.run, VM included
     vm_runs: int = 0  # host calls + 1 per frame
-    instructions: int = 0  # gas the guest consumed (1 per instruction of each block entered)
+    instructions: int = 0  # gas the guest consumed: 1 per instruction of each block entered (+ host-call shortcuts')
     _depth: int = 0
 
     @property
@@ -216,7 +217,7 @@ def instrumented(split: Split, backend: str = "interpreter") -> Iterator[None]:
     inst_serve, host_run = Instance.serve, Host.run
     clock = time.perf_counter
 
-    def timed_serve(self: Any, on_ecalli: Any) -> Any:
+    def timed_serve(self: Any, on_ecalli: Any, shortcuts: Any = None) -> Any:
         given = [self.gas]  # the gas the guest last went on with
         inside = [0.0]  # time in host calls (a nested frame's serve is counted by its own wrapper)
 
@@ -233,7 +234,7 @@ def instrumented(split: Split, backend: str = "interpreter") -> Iterator[None]:
 
         start = clock()
         try:
-            return inst_serve(self, timed_host_call)
+            return inst_serve(self, timed_host_call, shortcuts)
         finally:
             split.vm += clock() - start - inside[0]
             split.vm_runs += 1

@@ -637,7 +637,8 @@ def test_on_disk_cache_is_used_and_validated(tmp_path, monkeypatch: pytest.Monke
     good = cache.load(entries[0].stem)
     assert good is not None
     fields = (good.code, good.entry, good.bad_target, good.charged, good.uncharged, good.jump_table,
-              good.native_instructions, good.fault, good.inline_end, good.copies, good.loops)  # fmt: skip
+              good.native_instructions, good.fault, good.inline_end, good.copies, good.loops,
+              good.shortcuts)  # fmt: skip
 
     def store(entry: tuple) -> None:
         payload = marshal.dumps(entry)
@@ -650,7 +651,7 @@ def test_on_disk_cache_is_used_and_validated(tmp_path, monkeypatch: pytest.Monke
                       (7, code_len), (7, "0"), (8, code_len + 1), (8, -1), (6, None), (9, None), (9, [(0, 0)]),
                       (9, [(code_len, 0, 0, ())]), (9, [(0, 0, -1, ())]), (9, [(5, 0, 0, ()), (4, 0, 0, ())]),
                       (9, [(0, 0, 0, ((13, 1),))]), (9, [(0, 0, 0)]), (10, None), (10, {0: (0, code_len + 1)}),
-                      (10, {0: (5, 4)}), (10, {0: (0,)})):  # fmt: skip
+                      (10, {0: (5, 4)}), (10, {0: (0,)}), (11, code_len), (11, -2), (11, "0")):  # fmt: skip
         bad = list(fields)
         bad[at] = value
         store(tuple(bad))
@@ -796,7 +797,7 @@ def test_serve_answers_host_calls_in_native_code_as_run_does(monkeypatch: pytest
     jit, interp = Module(blob, ModuleConfig(backend="jit")), Module(blob, ModuleConfig(backend="interpreter"))
     runs = []
     original = JitInstance._run
-    monkeypatch.setattr(JitInstance, "_run", lambda self, on_ecalli: runs.append(1) or original(self, on_ecalli))
+    monkeypatch.setattr(JitInstance, "_run", lambda self, *args: runs.append(1) or original(self, *args))
     trace = _serve_calls(jit, 1000, 10**6)
     assert len(runs) == 1  # 16 host calls, one native loop
     assert trace == _serve_calls(interp, 1000, 10**6)
@@ -1648,7 +1649,8 @@ pub @main:
     program = compiler.JitCompiler(Module(blob, ModuleConfig(backend="interpreter"))).compile()
     md = capstone.Cs(capstone.CS_ARCH_X86, capstone.CS_MODE_64)
     calls = [i for i in md.disasm(program.code, 0) if i.mnemonic == "call" and not i.op_str.startswith("qword")]
-    assert len(calls) == 1  # @leaf's, through ra
+    guest = [i for i in calls if int(i.op_str, 16) != program.shortcuts]  # (the ecalli calls its shortcuts)
+    assert len(guest) == 1 and len(calls) == 2  # @leaf's, through ra
     results = []
     for backend in ("interpreter", "jit"):
         inst = Module(blob, ModuleConfig(backend=backend)).instantiate()

@@ -26,6 +26,7 @@ from .blob import ProgramBlob
 from .isa import BRANCHES, INVALID, KIND, MEMORY_BASE, MEMORY_OFFSET, WRITES_FIRST, Kind
 from .memory import LOW_BASE, DynamicMemory, GuestFault, MemoryMap, StandardMemory
 from .program import BLOCK_CACHE_LIMIT, RETURN_TO_HOST, Instruction
+from .shortcuts import Shortcuts
 
 M32 = 0xFFFFFFFF
 M64 = 0xFFFFFFFFFFFFFFFF
@@ -802,6 +803,8 @@ def drop_spare_instances() -> None:
 class Instance:
     """One running copy of a module: registers, gas, memory and where to continue."""
 
+    answers_shortcuts = False  # whether serve() answers host-call shortcuts itself (pvm/shortcuts.py): the JIT's
+
     def __init__(self, module: Module) -> None:
         self.module = module
         self._r: list = [0] * 18
@@ -936,11 +939,12 @@ class Instance:
                 code = resume[r[_RESUME]](r, lo, st, mem)
         return self._interrupt(code)
 
-    def serve(self, on_ecalli: OnEcalli) -> Interrupt:
+    def serve(self, on_ecalli: OnEcalli, shortcuts: Shortcuts | None = None) -> Interrupt:
         """run() until an interrupt other than a host call, answering each host call with
         `gas = on_ecalli(number, regs, gas)`: `regs` is the register file (indexable 0..12, a0 = 7; write results
         there), `gas` what is left, and the gas returned is what the guest goes on with. Equivalent to calling run()
-        and answering ECALLI interrupts in a loop; the JIT answers them without leaving its native loop."""
+        and answering ECALLI interrupts in a loop; the JIT answers them without leaving its native loop, and answers
+        `shortcuts` (pvm/shortcuts.py) natively, which the interpreter leaves to `on_ecalli`."""
         r = self._r
         while True:
             interrupt = self.run()

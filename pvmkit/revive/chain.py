@@ -14,6 +14,7 @@ from ..pvm.blob import ProgramBlob, ProgramBlobError
 from ..pvm.interpreter import Module, ModuleConfig, load_module
 from ..pvm.isa import INVALID, REVIVE_V1, TERMINATORS
 from ..pvm.memory import MemoryMap
+from ..pvm.shortcuts import MAX_SHORTCUTS, Shortcut, ShortcutTable
 from .config import RuntimeConfig, Weight
 from .exec import ExecReturn, Stack
 from .primitives import (
@@ -27,7 +28,7 @@ from .primitives import (
     keccak256,
 )
 from .state import Address, CodeInfo, ContractInfo, Event, Hash, State
-from .syscalls import SYSCALLS, Handler
+from .syscalls import SHORTCUT_KINDS, SHORTCUTS, SYSCALLS, Handler
 
 E = PalletError
 GENESIS_HASH = bytes([0x45] * 32)
@@ -83,6 +84,7 @@ class Chain:
         self.block_hashes: dict[int, bytes] = {}
         self._modules: dict[Hash, Module] = {}
         self._handlers: dict[Hash, list[Handler | None]] = {}
+        self._shortcut_plans: dict[Hash, tuple[ShortcutTable, tuple[str, ...]] | None] = {}
         self._touched: set[Address] = set()
 
     # Block context.
@@ -191,6 +193,24 @@ class Chain:
             names = [s.decode("utf-8", "replace") if s is not None else "" for s in module.blob.imports]
             table = self._handlers[code_hash] = [SYSCALLS.get(n) for n in names]
         return table
+
+    def shortcut_plan(self, code_hash: Hash, module: Module) -> tuple[ShortcutTable, tuple[str, ...]] | None:
+        """The imports of the code the JIT may answer natively (syscalls.SHORTCUTS), each with its host function's fixed
+        weight plus the base every host call costs, and the host functions whose answers a frame gives, in the table's
+        order; None when it imports none."""
+        plan = self._shortcut_plans.get(code_hash, False)
+        if plan is False:
+            schedule = self.config.schedule
+            names = [s.decode("utf-8", "replace") if s is not None else "" for s in module.blob.imports]
+            calls = {}
+            for i, name in enumerate(names[:MAX_SHORTCUTS]):
+                if SHORTCUTS.get(name, False) is SYSCALLS.get(name):  # (not a handler replaced since)
+                    base, _, proof = schedule.costs[name]
+                    kind, length = SHORTCUT_KINDS[name]
+                    calls[i] = Shortcut(kind, schedule.host_fn_base + base, proof, length)
+            table = ShortcutTable(calls)
+            plan = self._shortcut_plans[code_hash] = (table, tuple(names[i] for i in table.numbers)) if calls else None
+        return plan  # type: ignore[return-value]
 
     # Deposits.
     def base_deposit(self, contract: ContractInfo, code_deposit: int) -> int:

@@ -12,6 +12,7 @@ from collections.abc import Callable, MutableSequence
 from typing import TYPE_CHECKING
 
 from ..pvm.interpreter import Instance, InterruptKind, Module
+from ..pvm.shortcuts import ShortcutKind, Shortcuts, ShortcutTable
 from .primitives import (
     ALL_CALL_FLAGS,
     EMPTY_CODE_HASH,
@@ -88,6 +89,7 @@ class Host:
         self._costs = self.schedule.costs
         self._meter = frame.weight  # (a frame keeps its meter; callees get their own and are absorbed after)
         self.inst: Instance
+        self.shortcuts: Shortcuts | None = None  # what the JIT answers natively (_shortcuts)
 
     def run(self) -> ExecReturn:
         inst = self.inst = self.module.instantiate()
@@ -102,18 +104,30 @@ class Host:
             inst.prepare_call(frame.entry)
         except KeyError:
             raise ExecError(E.CodeRejected, detail=f"the code has no `{frame.entry}` export") from None
-        handlers = self.stack.chain.handlers(frame.code_hash, self.module)  # type: ignore[arg-type]
+        chain = self.stack.chain
+        handlers = chain.handlers(frame.code_hash, self.module)  # type: ignore[arg-type]
         meter = frame.weight
         per_fuel = self.schedule.ref_time_per_fuel
         host_fn = self.schedule.host_fn_base
         n_handlers = len(handlers)
-        # What is left of the frame's weight, as fuel (the instance's gas, an i64); the fuel the guest used is charged
-        # as weight at each host call and at the end.
-        fuel = inst.gas = min((meter.limit_ref - meter.used_ref) // per_fuel, I64_MAX)
+        # What is left of the frame's weight is fuel (the instance's gas, an i64) × ref_time_per_fuel + `rest`: the fuel
+        # the guest uses is charged as weight at each host call and at the end.
+        left = meter.limit_ref - meter.used_ref
+        fuel = inst.gas = min(left // per_fuel, I64_MAX)
+        rest = left - fuel * per_fuel
+        sc = None
+        if inst.answers_shortcuts and (plan := chain.shortcut_plan(frame.code_hash, self.module)):  # type: ignore[arg-type]
+            sc = self.shortcuts = self._shortcuts(plan, per_fuel, rest)
+        proof = sc is not None and not sc.table.budget_free  # (shortcuts may charge proof size too)
 
         def on_ecalli(index: int, r: Regs, gas: int) -> int:
-            nonlocal fuel
-            used = meter.used_ref + (fuel - gas) * per_fuel
+            nonlocal rest
+            if sc is not None:  # (what shortcuts charged natively)
+                state = sc.state
+                rest = state[0]
+                if proof:
+                    meter.used_proof = meter.limit_proof - state[1]
+            used = meter.limit_ref - rest - gas * per_fuel
             meter.used_ref = used
             handler = handlers[index] if index < n_handlers else None
             if handler is None:
@@ -124,14 +138,26 @@ class Host:
             result = handler(self, r)
             if result is not None:
                 r[7] = result & M64
-            fuel = (meter.limit_ref - meter.used_ref) // per_fuel
-            return fuel if fuel <= I64_MAX else I64_MAX
+            left = meter.limit_ref - meter.used_ref
+            fuel = left // per_fuel
+            if fuel > I64_MAX:
+                fuel = I64_MAX
+            rest = left - fuel * per_fuel
+            if sc is not None:
+                state[0] = rest
+                if proof:
+                    state[1] = meter.limit_proof - meter.used_proof
+            return fuel
 
         try:
-            intr = inst.serve(on_ecalli)
+            intr = inst.serve(on_ecalli, sc)
         except _Return as ret:
             return ExecReturn(ret.flags, ret.data)
-        meter.used_ref += (fuel - inst.gas) * per_fuel
+        if sc is not None:
+            rest = sc.state[0]
+            if proof:
+                meter.used_proof = meter.limit_proof - sc.state[1]
+        meter.used_ref = meter.limit_ref - rest - inst.gas * per_fuel
         kind = intr.kind
         if kind is InterruptKind.FINISHED:
             return NOTHING
@@ -140,6 +166,25 @@ class Host:
         if kind is InterruptKind.TRAP:
             raise ExecError(E.ContractTrapped, detail=f"PVM trap at pc {intr.pc}{_trap_hint(inst)}")
         raise ExecError(E.ExecutionFailed, detail=str(intr))
+
+    def _shortcuts(self, plan: tuple[ShortcutTable, tuple[str, ...]], per_fuel: int, rest: int) -> Shortcuts:
+        """This frame's shortcuts (Chain.shortcut_plan): the answers of the host functions the JIT may answer natively,
+        each what its handler would write."""
+        frame, meter = self.frame, self._meter
+        data = frame.input
+        answers: list[int | bytes] = []
+        for name in plan[1]:
+            if name == "call_data_size":
+                answers.append(len(data or b""))
+            elif name == "caller":
+                answers.append(self.caller)
+            elif name == "value_transferred":
+                answers.append((frame.value & U256_MAX).to_bytes(32, "little"))
+            elif name == "address":
+                answers.append(frame.account)
+            else:  # origin
+                answers.append(self.stack.origin)
+        return Shortcuts(plan[0], per_fuel, [rest, meter.limit_proof - meter.used_proof, 1], answers, data or b"")
 
     # Guest memory.
     def read(self, ptr: int, length: int) -> bytes:
@@ -610,6 +655,8 @@ def _input_for(h: Host, flags: int, ptr: int, length: int) -> bytes:
         h.charge("call_data_copy", len(data))
         if not flags & CallFlags.CLONE_INPUT:
             h.frame.input = None
+            if h.shortcuts is not None:  # (their call data answers no longer hold)
+                h.shortcuts.state[2] = 0
         return data
     h.charge("call_data_copy", length)
     return h.read(ptr, length)
@@ -747,6 +794,18 @@ def _compact(value: int) -> bytes:
     raw = value.to_bytes((value.bit_length() + 7) // 8, "little")
     return bytes([((len(raw) - 4) << 2) | 3]) + raw
 
+
+# The host functions a JIT may answer natively (Host._shortcuts): the handlers they stand for, so that a replaced
+# handler is called instead.
+SHORTCUT_KINDS: dict[str, tuple[ShortcutKind, int]] = {
+    "call_data_load": (ShortcutKind.WORD, 0),  # (a word that does not lie wholly in the call data is the handler's)
+    "call_data_size": (ShortcutKind.VALUE, 0),
+    "caller": (ShortcutKind.BYTES, 20),
+    "value_transferred": (ShortcutKind.BYTES, 32),
+    "address": (ShortcutKind.BYTES, 20),
+    "origin": (ShortcutKind.BYTES, 20),
+}
+SHORTCUTS: dict[str, Handler] = {name: SYSCALLS[name] for name in SHORTCUT_KINDS}
 
 # Last: exec imports this module's Host at its end too, so either may be imported first.
 from .exec import NOTHING, ExecReturn  # noqa: E402

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:  # (load() imports it: the compiler takes ~20 ms to import, and `auto` may never compile)
     from .compiler import JitProgram
 
-FORMAT = 4  # 4: JitProgram.copies and loops
+FORMAT = 5  # 4: JitProgram.copies and loops; 5: JitProgram.shortcuts
 
 
 def enabled() -> bool:
@@ -70,11 +70,12 @@ def load(entry_key: str) -> JitProgram | None:
         return None
     try:
         fields = marshal.loads(payload)
-        code, entry, bad_target, charged, uncharged, table, native, fault, inline_end, copies, loops = fields
+        code, entry, bad_target, charged, uncharged, table, native, fault, inline_end, copies, loops, shortcuts = fields
         # (Every native offset lies inside the code: an entry that passes the checksum is still only data.)
         ok = (isinstance(code, bytes) and isinstance(entry, int) and isinstance(bad_target, int)
               and isinstance(native, int) and 0 <= entry < len(code) and 0 <= bad_target < len(code)
               and isinstance(fault, int) and 0 <= fault < len(code)
+              and isinstance(shortcuts, int) and -1 <= shortcuts < len(code)
               and isinstance(inline_end, int) and 0 <= inline_end <= len(code)
               and isinstance(charged, dict) and isinstance(uncharged, dict) and isinstance(table, list | tuple)
               and all(isinstance(k, int) and isinstance(v, int) and 0 <= v < len(code)
@@ -94,13 +95,14 @@ def load(entry_key: str) -> JitProgram | None:
     if not ok:
         return None
     return JitProgram(code, entry, bad_target, charged, uncharged, list(table), native, fault, inline_end,
-                      [tuple(u) for u in copies], loops)  # fmt: skip
+                      [tuple(u) for u in copies], loops, shortcuts)  # fmt: skip
 
 
 def store(entry_key: str, program: JitProgram) -> None:
     payload = marshal.dumps(
         (program.code, program.entry, program.bad_target, program.charged, program.uncharged, program.jump_table,
-         program.native_instructions, program.fault, program.inline_end, program.copies, program.loops)
+         program.native_instructions, program.fault, program.inline_end, program.copies, program.loops,
+         program.shortcuts)
     )  # fmt: skip
     digest = hashlib.sha256(entry_key.encode() + payload).digest()
     target = folder()

@@ -38,6 +38,7 @@ from typing import NamedTuple
 from .. import semantics as sem
 from ..isa import BRANCHES, INVALID, KIND, MEMORY_BASE, MEMORY_OFFSET, TERMINATORS, WRITES_FIRST, Kind
 from ..program import RETURN_TO_HOST, Instruction
+from ..shortcuts import MAX_SHORTCUTS, ShortcutKind
 from . import runtime as rt
 from .direct import DIRECT, DIRECT_DYNAMIC, compare, load_imm
 from .emitters import EMITTERS, Emitter, _compare, emits
@@ -82,6 +83,16 @@ CTX = R13
 
 
 _SLOTS = tuple(Mem(CTX, rt.REGS + 8 * i) for i in range(13))
+
+
+def _sc(offset: int) -> Mem:
+    """A word of the shortcuts' header (runtime.SC_*)."""
+    return Mem(CTX, offset)
+
+
+def SC_SLOT(disp: int) -> Mem:  # noqa: N802
+    """The shortcut slot's word at `disp`, rcx = 32 × the ecalli's number."""
+    return Mem(CTX, rt.SC_SLOTS + disp, RCX)
 _GAS = Mem(CTX, rt.GAS)
 _EXIT_PC = Mem(CTX, rt.EXIT_PC)
 _EXIT_ARG = Mem(CTX, rt.EXIT_ARG)
@@ -301,6 +312,7 @@ class JitProgram:
     # a copy.
     copies: list[tuple[int, int, int, tuple[tuple[int, int], ...]]]
     loops: dict[int, tuple[int, int]]  # an unrolled loop's head pc → [start, end) of its unrolled code
+    shortcuts: int = -1  # offset of the host-call shortcuts' code (JitCompiler.shortcut_code), -1 if no ecalli calls it
 
 
 class JitCompiler:
@@ -318,6 +330,8 @@ class JitCompiler:
         self.template_epilogue = Label()  # never bound: a template's exits jump to it, patched where it is placed
         self.dispatch = self.a.label()  # an indirect jump through the table: eax = guest address, ecx = its pc
         self.bad_target = self.a.label()  # an invalid table slot: traps at the pc in ecx
+        self.shortcuts = self.a.label()  # host-call shortcuts (shortcut_code), called by each ecalli
+        self.shortcut_sites = 0
         self.charged_labels: dict[int, Label] = {}
         self.charged_at: dict[int, int] = {}  # JitProgram.charged, while it is filled
         # Out-of-line code placed after all instructions (traps, out of gas, deep calls).
@@ -510,6 +524,11 @@ class JitCompiler:
                 self.exit(rt.EXIT_TRAP, pc)
         a.bind(self.dispatch)
         self.table_jump()
+        shortcuts = -1
+        if self.shortcut_sites:
+            a.bind(self.shortcuts)
+            shortcuts = a.offset()
+            self.shortcut_code()
         # Entered from table_jump (or an invalid table slot) with the jump's pc in ecx and the rotated address in
         # eax: a return to the host is not in the table either, so it is told apart here, off the hot path.
         a.bind(self.bad_target)
@@ -531,7 +550,118 @@ class JitCompiler:
         a.jmp(self.epilogue)
         table = [t if t in valid else None for t in code.jump_table]
         return JitProgram(a.finish(), entry, bad_target, charged, uncharged, table, self.native, fault, inline_end,
-                          self.copies, self.loops)  # fmt: skip
+                          self.copies, self.loops, shortcuts)  # fmt: skip
+
+    def shortcut_code(self) -> None:
+        """Host calls answered natively (pvm/shortcuts.py), called from each ecalli with eax = its number: eax = 0 when
+        answered (the guest goes on after the ecalli), else 1 and nothing changed (the ecalli exits as usual). Every
+        check comes before the first change. Uses rax, rcx and rdx; guest memory is written only where a check has
+        found rw data (as first mapped) or the stack, and the host buffer read only within its length."""
+        a = self.a
+        a0, a1 = self.regs[7], self.regs[8]
+        slow, value, copy, word = a.label(), a.label(), a.label(), a.label()
+        slot = SC_SLOT  # [r13 + rcx + disp]: the slot's words, rcx = 32 * number
+        a.cmp(RAX, _sc(rt.SC_COUNT), w=32)
+        a.jcc(AE, slow)
+        a.shl(RAX, 5, w=32)
+        a.mov(RCX, RAX, w=32)
+        a.mov(RAX, slot(0), w=32)  # the kind
+        a.cmp(RAX, Imm(ShortcutKind.VALUE), w=32)
+        a.jcc(E, value)
+        a.cmp(RAX, Imm(ShortcutKind.BYTES), w=32)
+        a.jcc(E, copy)
+        a.cmp(RAX, Imm(ShortcutKind.WORD), w=32)
+        a.jcc(E, word)
+        a.bind(slow)
+        a.mov(RAX, Imm(1), w=32)
+        a.ret()
+
+        def charge() -> None:
+            """Take the slot's cost from gas × unit + remainder and its budget cost from the budget, or go to `slow`
+            with nothing changed; then gas, remainder = divmod(what is left, unit). Keeps rcx."""
+            a.mov(RAX, GAS)
+            a.mul(_sc(rt.SC_UNIT))  # rdx:rax (CF: past 64 bits)
+            a.jcc(B, slow)
+            a.add(RAX, _sc(rt.SC_REMAINDER))
+            a.jcc(B, slow)
+            a.sub(RAX, slot(8))
+            a.jcc(B, slow)
+            a.mov(RDX, _sc(rt.SC_BUDGET))
+            a.sub(RDX, slot(16))
+            a.jcc(B, slow)
+            a.mov(_sc(rt.SC_BUDGET), RDX)
+            a.xor(RDX, RDX, w=32)
+            a.div(_sc(rt.SC_UNIT))
+            a.mov(GAS, RAX)
+            a.mov(_sc(rt.SC_REMAINDER), RDX)
+
+        def writable() -> None:
+            """Is guest [rax, rdx) wholly in rw data or the stack? Else `slow`."""
+            second, ok = a.label(), a.label()
+            a.cmp(RAX, _sc(rt.SC_LO1))
+            a.jcc(B, second, short=True)
+            a.cmp(RDX, _sc(rt.SC_HI1))
+            a.jcc(BE, ok, short=True)
+            a.bind(second)
+            a.cmp(RAX, _sc(rt.SC_LO2))
+            a.jcc(B, slow)
+            a.cmp(RDX, _sc(rt.SC_HI2))
+            a.jcc(A, slow)
+            a.bind(ok)
+
+        a.bind(value)
+        charge()
+        a.mov(RDX, slot(4), w=32)  # where the answer is, from the area's start
+        a.mov(RAX, Mem(CTX, -rt.SHORTCUTS, RDX))
+        a.mov(a0, RAX)
+        a.xor(RAX, RAX, w=32)
+        a.ret()
+
+        a.bind(copy)
+        a.mov(RAX, a0, w=32)
+        a.mov(RDX, slot(24), w=32)  # the length
+        a.add(RDX, RAX)
+        writable()
+        charge()
+        a.mov(RDX, slot(4), w=32)  # where the data is, from the area's start
+        a.mov(RCX, slot(24), w=32)
+        a.lea(RDX, Mem(CTX, -rt.SHORTCUTS, RDX))
+        a.mov(RAX, a0, w=32)
+        twenty = a.label()
+        a.cmp(RCX, Imm(20), w=32)
+        a.jcc(E, twenty)
+        for k in range(0, 32, 8):
+            a.mov(RCX, Mem(RDX, k))
+            a.mov(Mem(RAX, k, gs=True), RCX)
+        a.xor(RAX, RAX, w=32)
+        a.ret()
+        a.bind(twenty)
+        for k in (0, 8):
+            a.mov(RCX, Mem(RDX, k))
+            a.mov(Mem(RAX, k, gs=True), RCX)
+        a.mov(RCX, Mem(RDX, 16), w=32)
+        a.mov(Mem(RAX, 16, gs=True), RCX, w=32)
+        a.xor(RAX, RAX, w=32)
+        a.ret()
+
+        a.bind(word)
+        a.mov(RAX, a1, w=32)
+        a.add(RAX, Imm(32))
+        a.cmp(RAX, _sc(rt.SC_BUFFER_LEN))
+        a.jcc(A, slow)
+        a.mov(RAX, a0, w=32)
+        a.lea(RDX, Mem(RAX, 32))
+        writable()
+        charge()
+        a.mov(RAX, a1, w=32)
+        a.add(RAX, _sc(rt.SC_BUFFER))
+        a.mov(RCX, a0, w=32)
+        for k in range(0, 32, 8):  # the big-endian word, little-endian
+            a.mov(RDX, Mem(RAX, 24 - k))
+            a.bswap(RDX)
+            a.mov(Mem(RCX, k, gs=True), RDX)
+        a.xor(RAX, RAX, w=32)
+        a.ret()
 
     def spend_copies(self, instructions: int) -> bool:
         """Whether copies (an unrolled loop, a dispatch copy) of this many instructions fit in what is left of the
@@ -1152,7 +1282,17 @@ def _jump_indirect(c: JitCompiler, inst: Instruction) -> bool:
 
 @emits("ecalli")
 def _ecalli(c: JitCompiler, inst: Instruction) -> bool:
-    c.exit(rt.EXIT_ECALLI, inst.pc, inst.args[0] & M32)
+    number = inst.args[0] & M32
+    if c.dynamic or number >= MAX_SHORTCUTS:  # (shortcuts write guest memory natively)
+        c.exit(rt.EXIT_ECALLI, inst.pc, number)
+        return True
+    # A shortcut may answer it natively (shortcut_code); else it exits as usual, from out of line.
+    a, pc = c.a, inst.pc
+    c.shortcut_sites += 1
+    a.mov(RAX, Imm(number), w=32)
+    a.call(c.shortcuts)
+    a.test(RAX, RAX, w=32)
+    a.jcc(NE, c.stub(lambda: c.exit(rt.EXIT_ECALLI, pc, number)))
     return True
 
 

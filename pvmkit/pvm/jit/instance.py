@@ -19,6 +19,7 @@ from ..interpreter import (
     OnEcalli,
     StandardMemory,
 )
+from ..shortcuts import Shortcuts, ShortcutTable
 from . import cache, signals, space
 from . import runtime as rt
 from .runtime import check_supported
@@ -112,6 +113,8 @@ class JitInstance(Instance):
     instructions; then it is compiled, and each instance moves to native code at its next block boundary
     with the same registers, gas and memory."""
 
+    answers_shortcuts = True
+
     def __init__(self, module: Module) -> None:
         self._jit: CompiledModule | None = None
         self._lease: space.Lease | None = None
@@ -172,6 +175,7 @@ class JitInstance(Instance):
         # (ctypes array slicing converts element by element and costs several times more).
         self._ctx_bytes = where.view
         self._words = where.words  # the same bytes as 16 u64 (registers, gas, exit pc and arg): serve's register view
+        self._shortcuts = where.shortcuts
         ctx.jump_table_ptr = jit.jump_table_address
         ctx.module_entry = jit.entry
 
@@ -237,20 +241,21 @@ class JitInstance(Instance):
         assert interrupt is not None
         return interrupt
 
-    def serve(self, on_ecalli: OnEcalli) -> Interrupt:
+    def serve(self, on_ecalli: OnEcalli, shortcuts: Shortcuts | None = None) -> Interrupt:
         # Native code answers host calls inside _run's loop: the registers stay in the context (the handler gets a
         # view of them) and the guest resumes at the native address after the ecalli, saving the pack/unpack of the
-        # state, the Interrupt and the lookups of a run() per host call (ERC-20: 15 per transfer).
+        # state, the Interrupt and the lookups of a run() per host call (ERC-20: 15 per transfer). Shortcuts are
+        # answered without leaving native code at all (compiler.shortcut_code).
         r = self._r
         while True:
-            interrupt = self._run(on_ecalli)
+            interrupt = self._run(on_ecalli, shortcuts)
             if interrupt is None:  # (the state is in _r again, as after run() and the handler: go on)
                 continue
             if interrupt.kind is not InterruptKind.ECALLI:
                 return interrupt
             self.gas = on_ecalli(interrupt.ecalli, r, r[13])  # (still interpreted, or no native resume address)
 
-    def _run(self, on_ecalli: OnEcalli | None) -> Interrupt | None:
+    def _run(self, on_ecalli: OnEcalli | None, sc: Shortcuts | None = None) -> Interrupt | None:
         # One run at a time: two threads in native code would share the context, its saved stack pointer among
         # it, and one would return on the other's stack (found in review: SIGSEGV). (A list's pop() is atomic.)
         try:
@@ -291,40 +296,48 @@ class JitInstance(Instance):
             _STATE_IN.pack_into(ctx_bytes, 0, r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10], r[11],
                                 r[12], r[13], target)  # fmt: skip
             enter, words, after = self._enter, self._words, jit.after_ecalli
-            while True:
-                code = enter()
-                if code == _EXIT_ECALLI and on_ecalli is not None:
-                    pc = words[14]
-                    target = after.get(pc)
-                    if target is None and (target := self._after_ecalli(pc, words[15])) is None:
-                        break  # (run()'s way: the interrupt, then the resume finds no native code there)
-                    try:
-                        gas = on_ecalli(words[15], words, words[13])
-                    except BaseException:
-                        self._unpack_ecalli()
-                        raise
-                    if type(gas) is not int or not 0 <= gas <= _I64_MAX:
-                        self._unpack_ecalli()
-                        self.gas = gas  # (negative: not enough gas at the resume, which the next _run reports)
-                        return None
-                    words[13] = gas
-                    words[14] = target
-                    continue
-                if code == _EXIT_FAULT:  # a guest memory access faulted: the interpreter runs it (and traps, say)
-                    code = _EXIT_FALLBACK
-                    ctx.exit_pc, refund, behind = jit.faulting_pc(ctx.exit_pc)
-                    ctx.gas += refund
-                    for reg, d in behind:  # (not `r`: that is the state list, unpacked into below)
-                        ctx.regs[reg] = (ctx.regs[reg] + d) & 0xFFFFFFFFFFFFFFFF
-                elif code == _EXIT_SIGNALS:  # another SIGSEGV handler was installed over ours (nothing ran)
-                    signals.install()
-                    continue
-                elif code != _EXIT_FALLBACK:
-                    break
-                result = self._fallback(ctx.exit_pc)
-                if result is None or result < 0:
-                    return self._finish_fallback(result)
-                ctx.exit_pc = result
+            if sc is not None and (on_ecalli is None or not self._put_shortcuts(sc)):
+                sc = None
+            try:
+                while True:
+                    code = enter()
+                    if code == _EXIT_ECALLI and on_ecalli is not None:
+                        pc = words[14]
+                        target = after.get(pc)
+                        if target is None and (target := self._after_ecalli(pc, words[15])) is None:
+                            break  # (run()'s way: the interrupt, then the resume finds no native code there)
+                        try:
+                            gas = on_ecalli(words[15], words, words[13])
+                        except BaseException:
+                            self._unpack_ecalli()
+                            raise
+                        if type(gas) is not int or not 0 <= gas <= _I64_MAX:
+                            self._unpack_ecalli()
+                            self.gas = gas  # (negative: not enough gas at the resume, which the next _run reports)
+                            return None
+                        words[13] = gas
+                        words[14] = target
+                        continue
+                    if code == _EXIT_FAULT:  # a guest memory access faulted: the interpreter runs it (and traps, say)
+                        code = _EXIT_FALLBACK
+                        ctx.exit_pc, refund, behind = jit.faulting_pc(ctx.exit_pc)
+                        ctx.gas += refund
+                        for reg, d in behind:  # (not `r`: that is the state list, unpacked into below)
+                            ctx.regs[reg] = (ctx.regs[reg] + d) & 0xFFFFFFFFFFFFFFFF
+                    elif code == _EXIT_SIGNALS:  # another SIGSEGV handler was installed over ours (nothing ran)
+                        signals.install()
+                        continue
+                    elif code != _EXIT_FALLBACK:
+                        break
+                    result = self._fallback(ctx.exit_pc)
+                    if result is None or result < 0:
+                        return self._finish_fallback(result)
+                    ctx.exit_pc = result
+            finally:
+                if sc is not None:  # (no shortcuts for a run() without them; the state back in a list of its own)
+                    area = self._shortcuts
+                    sc.state = [area[0], area[1], int(area[2] != 0)]
+                    area[2] = 0
             r[:16] = _STATE_OUT.unpack_from(ctx_bytes, 0)  # registers, gas, pc, ecalli number
             exit_pc = r[14]
             if code == _EXIT_ECALLI:  # the hot path: a host call
@@ -341,6 +354,29 @@ class JitInstance(Instance):
             raise AssertionError(f"unknown JIT exit code {code}")
         finally:
             self._idle.append(True)
+
+    def _put_shortcuts(self, sc: Shortcuts) -> bool:
+        """Write `sc` into the context's shortcut area (runtime.SC_*) for native code, and make `sc.state` a view of
+        its remainder and budget there; False (shortcuts off) when its unit is not one the native arithmetic takes."""
+        area, m, table = self._shortcuts, self.module.memory_map, sc.table
+        area[2] = 0
+        remainder, budget, on = sc.state
+        if not (2 <= sc.unit < _U64 and on and table.calls):
+            return False
+        slots = table.native
+        if slots is None:
+            slots = table.native = _native_table(table)
+        raw = area.cast("B")
+        raw[128 : rt.SC_DATA] = slots
+        buffer = sc.buffer
+        if type(buffer) is not bytes:
+            buffer = sc.buffer = bytes(buffer)
+        _HEADER.pack_into(raw, 0, remainder, budget, 0, sc.unit, m.rw_data_address, m.rw_data_address + m.rw_data_size,
+                          m.stack_address_low, m.stack_address_high, _address_of(buffer), len(buffer))  # fmt: skip
+        table.answers.pack_into(raw, rt.SC_DATA, *sc.answers)
+        sc.state = area[0:3]
+        area[2] = max(table.calls) + 1
+        return True
 
     def _after_ecalli(self, pc: int, number: int) -> int | None:
         """The native address where the guest resumes after the ecalli at `pc` (cached), None if it has none."""
@@ -390,6 +426,27 @@ class JitInstance(Instance):
     def _make(self, kind: InterruptKind, pc: int) -> Interrupt:
         self.program_counter = pc  # as the interpreter's _interrupt does (found in review: left as it was)
         return Interrupt(kind, pc)
+
+
+def _native_table(table: ShortcutTable) -> bytes:
+    """A ShortcutTable's slots as the context holds them: kind | its answer's offset << 32, costs, length."""
+    slots = bytearray(rt.SC_DATA - 128)
+    for number, (kind, cost, budget_cost, length) in table.calls.items():
+        at = rt.SC_DATA + table.offsets.get(number, 0)
+        _SLOT.pack_into(slots, 32 * number, int(kind) | at << 32, cost, budget_cost, length)
+    return bytes(slots)
+
+
+def _address_of(data: bytes) -> int:
+    """Where a bytes object's contents are (a c_char_p costs 0.7 us; the offset is the same for every bytes)."""
+    return id(data) + _BYTES_DATA
+
+
+_probe = b"where are my bytes"
+_BYTES_DATA = ctypes.cast(ctypes.c_char_p(_probe), ctypes.c_void_p).value - id(_probe)  # type: ignore[operator]
+_U64 = 1 << 64
+_SLOT = struct.Struct("<4Q")
+_HEADER = struct.Struct("<10Q")
 
 
 class CrosscheckError(AssertionError):

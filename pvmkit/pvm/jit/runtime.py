@@ -48,6 +48,17 @@ JUMP_TABLE_PTR, MODULE_ENTRY, RSP_BASE, RSP_LIMIT, REGS, GAS, EXIT_PC, EXIT_ARG 
 )
 TARGET = EXIT_PC
 assert GAS == REGS + 104 and EXIT_PC == GAS + 8 and EXIT_ARG < 0
+
+# Host-call shortcuts (pvm/shortcuts.py) in the first half of the context page, [r13 - 4096, r13 - 2048), as u64 words:
+# a header, MAX_SHORTCUTS slots of 4 words (kind | its answer's offset << 32, cost, budget cost, length) and the
+# answers. SC_COUNT is 0 whenever no serve() with shortcuts runs (the stub then always says no).
+SHORTCUTS = 4096  # below r13
+SC_REMAINDER, SC_BUDGET, SC_COUNT, SC_UNIT, SC_LO1, SC_HI1, SC_LO2, SC_HI2, SC_BUFFER, SC_BUFFER_LEN = (
+    -SHORTCUTS + 8 * i for i in range(10)
+)  # (the first three are Shortcuts.state while serve() runs)
+SC_SLOTS = -SHORTCUTS + 128  # slot k at SC_SLOTS + 32 * k
+SC_DATA = 128 + 32 * 40  # where BYTES data starts, from the start of the area (1408; up to 2048: 640 bytes)
+SC_WORDS = 256  # the area's size in u64 words
 # Guest calls become native calls (8 bytes of the host stack each) up to this depth, so the CPU's return predictor
 # sees guest returns; deeper calls are plain jumps. Every exit resets rsp to rsp_base.
 NATIVE_CALL_DEPTH = 256

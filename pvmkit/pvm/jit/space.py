@@ -58,7 +58,8 @@ class Space:
     native entry `enter() -> exit code` (saves callee-saved registers, sets r13, checks that the SIGSEGV handler is
     ours, jumps to the module's entry stub)."""
 
-    __slots__ = ("address", "guest", "ctx", "view", "words", "enter", "key", "regions", "ro_dirty", "_entry_code")
+    __slots__ = ("address", "guest", "ctx", "view", "words", "shortcuts", "enter", "key", "regions", "ro_dirty",
+                 "_entry_code")
 
     def __init__(self, address: int, enter: Callable[[], int], entry_code: object) -> None:
         self.address = address
@@ -66,6 +67,8 @@ class Space:
         self.ctx = rt.VmContext.from_address(self.guest - rt.CONTEXT)
         self.view = memoryview(self.ctx).cast("B")[rt.STATE :]  # registers, gas, exit pc and arg: struct pack/unpack
         self.words = self.view.cast("Q")  # ... and as 16 u64
+        area = (ctypes.c_char * (rt.SC_WORDS * 8)).from_address(self.guest - rt.SHORTCUTS)
+        self.shortcuts = memoryview(area).cast("B").cast("Q")  # host-call shortcuts (runtime.SC_*), as u64 words
         self.enter = enter
         self._entry_code = entry_code
         self.key: int | None = None  # the layout mapped now (layout_key), None for nothing
@@ -112,7 +115,7 @@ class Space:
                 at = start + run.start() * _PAGE
                 _check(_libc.madvise(at, min(run.end() * _PAGE, size) - run.start() * _PAGE, _MADV_DONTNEED), "madvise")
         if context:
-            ctypes.memset(self.guest - rt.CONTEXT, 0, rt.CONTEXT)
+            ctypes.memset(self.guest - MEMORY, 0, MEMORY)
 
     def writable_bytes(self) -> int:
         return sum(size for _, size in self.regions)
@@ -121,7 +124,7 @@ class Space:
         """Back to nothing mapped but the context (zeroed too)."""
         _check(_libc.madvise(self.guest, SIZE - MEMORY, _MADV_DONTNEED), "madvise")
         _check(_libc.mprotect(self.guest, SIZE - MEMORY, 0), "mprotect")
-        ctypes.memset(self.guest - rt.CONTEXT, 0, rt.CONTEXT)
+        ctypes.memset(self.guest - MEMORY, 0, MEMORY)
         self.key, self.regions, self.ro_dirty = None, [], False
 
 
