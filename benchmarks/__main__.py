@@ -245,12 +245,14 @@ def main(argv: list[str] | None = None) -> int:
                 continue
             if not round_trips:
                 log(f"== host-call round trip ({n:,} ecalli per backend)")
-            try:
-                t = jit.measure_round_trip(e.backend, n)
-            except Exception as err:
-                t = jit.RoundTrip(e.backend, 0, 0.0, skipped=f"failed: {type(err).__name__}: {err}".splitlines()[0])
-            round_trips.append(t)
-            log(f"   {e.name:20} {t.us:6.2f} µs per round trip  {'; '.join(t.problems) or 'ok'}")
+            for via in ("run", "serve"):
+                try:
+                    t = jit.measure_round_trip(e.backend, n, via)
+                except Exception as err:
+                    failed = f"failed: {type(err).__name__}: {err}".splitlines()[0]
+                    t = jit.RoundTrip(e.backend, 0, 0.0, skipped=failed, via=via)
+                round_trips.append(t)
+                log(f"   {e.name:20} {via:5} {t.us:6.2f} µs per round trip  {'; '.join(t.problems) or 'ok'}")
 
     c_report = None
     if C_SUITE in programs:

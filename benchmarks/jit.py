@@ -452,6 +452,7 @@ class RoundTrip:
     seconds: float
     problems: list[str] = field(default_factory=list)
     skipped: str | None = None
+    via: str = "run"  # "run": each host call answered by calling inst.run() again; "serve": by inst.serve's handler
 
     @property
     def us(self) -> float:
@@ -462,8 +463,9 @@ def host_call_program(n: int | str) -> str:
     return f"pub @main:\n    a1 = {n}\n@loop:\n    ecalli 0\n    a1 = a1 - 1\n    jump @loop if a1 != 0\n    ret\n"
 
 
-def measure_round_trip(backend: str, n: int) -> RoundTrip:
-    """`n` host calls from a PVM loop, each answered by calling `inst.run()` again; µs per round trip."""
+def measure_round_trip(backend: str, n: int, via: str = "run") -> RoundTrip:
+    """`n` host calls from a PVM loop, each answered by calling `inst.run()` again, or (via "serve") by the handler
+    `inst.serve` calls, as the contract host does; µs per round trip."""
     from pvmkit.pvm.asm import assemble
     from pvmkit.pvm.interpreter import InterruptKind, Module, ModuleConfig
 
@@ -477,11 +479,22 @@ def measure_round_trip(backend: str, n: int) -> RoundTrip:
     run = inst.run
     calls = 0
     clock = time.perf_counter
-    start = clock()
-    interrupt = run()
-    while interrupt.kind is ecalli:
-        calls += 1
+    if via == "serve":
+        counted = [0]
+
+        def answer(number: int, regs: object, left: int) -> int:
+            counted[0] += 1
+            return left
+
+        start = clock()
+        interrupt = inst.serve(answer)
+        calls = counted[0]
+    else:
+        start = clock()
         interrupt = run()
+        while interrupt.kind is ecalli:
+            calls += 1
+            interrupt = run()
     seconds = clock() - start
     problems = []
     if interrupt.kind is not InterruptKind.FINISHED:
@@ -491,4 +504,4 @@ def measure_round_trip(backend: str, n: int) -> RoundTrip:
     used = gas - inst.gas
     if used != 3 * n + 3:  # a1 = n, fallthrough, 3 per iteration, ret
         problems.append(f"gas used {used}, expected {3 * n + 3}")
-    return RoundTrip(backend, calls, seconds, problems)
+    return RoundTrip(backend, calls, seconds, problems, via=via)

@@ -787,6 +787,7 @@ def _instance_class(backend: str) -> type[Instance]:
 _INSTANCE_CLASSES: dict[str, type[Instance]] = {}
 _NO_REGS = (0,) * NUM_REGS
 _FRESH = (0,) * 18  # a new instance's `_r`
+_I64_MIN, _I64_MAX = -(1 << 63), (1 << 63) - 1
 SPARE_INSTANCES = 2  # recycled instances a module keeps (a contract calling itself needs a second)
 _HOLDING_SPARES: weakref.WeakSet[Module] = weakref.WeakSet()
 
@@ -945,12 +946,16 @@ class Instance:
         there), `gas` what is left, and the gas returned is what the guest goes on with. Equivalent to calling run()
         and answering ECALLI interrupts in a loop; the JIT answers them without leaving its native loop, and answers
         `shortcuts` (pvm/shortcuts.py) natively, which the interpreter leaves to `on_ecalli`."""
-        r = self._r
+        r, run, ecalli = self._r, self.run, InterruptKind.ECALLI
         while True:
-            interrupt = self.run()
-            if interrupt.kind is not InterruptKind.ECALLI:
+            interrupt = run()
+            if interrupt.kind is not ecalli:
                 return interrupt
-            self.gas = on_ecalli(interrupt.ecalli, r, r[_G])
+            gas = on_ecalli(interrupt.ecalli, r, r[_G])
+            if type(gas) is int and _I64_MIN <= gas <= _I64_MAX:
+                r[_G] = gas
+            else:
+                self.gas = gas  # (converts, or refuses it)
 
     def _interrupt(self, code: int) -> Interrupt:
         r = self._r
