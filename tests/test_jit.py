@@ -320,6 +320,30 @@ def test_hostile_addresses_trap_like_the_interpreter(name: str, address: int) ->
         assert outcome(blob, "jit", regs, 100) == outcome(blob, "interpreter", regs, 100)
 
 
+@pytest.mark.parametrize("base", [0, 8, 0x100, 0x20000, 0xFFFFFFF8, 0xFFFFF000, 0xFFFA0000, 0x1_0000_0010,
+                                  0xFFFFFFFF_00020008, 0xFFFFFFFF_FFFFFFF8])  # fmt: skip
+@pytest.mark.parametrize("offset", [-8, -16, -0x800, -0x20900, -(1 << 19), 8, 0x10, (1 << 19), (1 << 19) + 8,
+                                    -0x7FFFFFF0, 0x7FFFFFF0])  # fmt: skip
+@pytest.mark.parametrize("via", [1, 9])  # sp (stores through gs) and another register (through [r13 + rcx])
+def test_stores_whose_address_wraps_write_where_the_interpreter_does(base: int, offset: int, via: int) -> None:
+    """A store's guest address is (base + offset) mod 2^32. Stores through [r13 + zero-extended base + offset] compute
+    r13 + base32 + offset, which leaves guest memory when the guest's address wraps: it must land in the inaccessible
+    megabyte on either side (and fault, and the interpreter store at the wrapped address: rw data at 0x20000 here),
+    never in the context page or beyond. Compared with the interpreter, memory included, for 8- and 1-byte stores of
+    a register and of an immediate."""
+    for insts in ([("store_indirect_u64", (7, via, offset)), ("load_indirect_u64", (10, via, offset))],
+                  [("store_imm_indirect_u8", (via, offset, 0x5A)), ("load_indirect_u8", (10, via, offset))]):
+        blob = _prog([*insts, ("trap", ())], rw_data_size=4096, stack_size=4096)
+        regs = [0] * 13
+        regs[7], regs[via] = 0x1122334455667788, base
+        got = outcome(blob, "jit", regs, 100)
+        assert got == outcome(blob, "interpreter", regs, 100)
+    wrapped = (base + offset) % (1 << 32)
+    stack = Module(blob).memory_map.stack_address_low
+    if 0x20000 <= wrapped < 0x20000 + 4096 or stack <= wrapped < stack + 4096:  # (in rw data or the stack: it stored)
+        assert got[0][-1][4][10] == 0x5A
+
+
 def test_loads_from_read_only_data_run_natively() -> None:
     """Lookup tables in ro data (keccak, switch tables) must not leave native code for every load."""
     blob = _prog([("load_indirect_u8", (8, 7, 3)), ("load_indirect_u64", (9, 7, 8)), ("load_u16", (10, 0x1000E)),

@@ -14,6 +14,7 @@ from pvmkit.pvm import semantics as sem
 from pvmkit.pvm.blob import ProgramBlob
 from pvmkit.pvm.interpreter import Module, ModuleConfig
 from pvmkit.pvm.isa import KIND, REVIVE_V1, Kind
+from pvmkit.pvm.jit import runtime as rt
 from pvmkit.pvm.jit.compiler import _REG_COUNT, _SLOTS, HOST_REGS, JitCompiler
 from pvmkit.pvm.jit.direct import DIRECT, compare
 from pvmkit.pvm.jit.emitters import _compare
@@ -25,6 +26,8 @@ M64 = 2**64 - 1
 IMMEDIATES = (0, 1, 2, -1, 63, 64, 127, 128, -128, -129, 255, 0x7FFF, -0x8000, 0xFFFF, 0x7FFFFFFF, -0x80000000,
               0x12345678, -0x12345678)  # fmt: skip
 ADDRESSES = (0, 8, 127, 128, 0x10000, 0x7FFFFFFF, 0x80000000, 0xFFFFF800, 0xFFFFFFFF)
+# Offsets of indirect accesses: the immediates and both ends of a near store's reach (runtime.NEAR).
+OFFSETS = IMMEDIATES + (rt.NEAR, rt.NEAR + 1, -rt.NEAR, -rt.NEAR - 1)
 WIDE = (0, 1, 0x7FFFFFFF, 0x80000000, 0xFFFFFFFF, 0x100000000, 0x7FFFFFFFFFFFFFFF, 0x8000000000000000,
         0xFFFFFFFF7FFFFFFF, 0xFFFFFFFF80000000, M64)  # fmt: skip
 
@@ -64,9 +67,9 @@ def _operands(name: str) -> list[tuple[int, ...]]:
     if kind is Kind.REG_IMM:  # an absolute address, or load_imm's value
         return [(v,) for v in (IMMEDIATES if name == "load_imm" else ADDRESSES)]
     if kind is Kind.REG_IMM_IMM:  # store_imm_indirect: offset, value
-        return list(itertools.product(IMMEDIATES[::2], IMMEDIATES[1::2]))
-    if kind is Kind.REG_REG_IMM:
-        return [(v,) for v in IMMEDIATES]
+        return list(itertools.product(OFFSETS[::2] + OFFSETS[1::2][-2:], IMMEDIATES[1::2]))
+    if kind is Kind.REG_REG_IMM:  # (an indirect access's offset, or an ALU immediate)
+        return [(v,) for v in OFFSETS]
     assert kind in (Kind.REG_REG, Kind.REG_REG_REG), kind
     return [()]
 

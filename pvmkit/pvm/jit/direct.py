@@ -138,10 +138,31 @@ def _store_absolute(size: int) -> Direct:
     return store
 
 
+def near(base: int, offset: int) -> bool:
+    """compiler.near_store: whether a store at `offset` from guest register `base` goes through [r13 + rcx + offset]."""
+    offset &= _M32
+    return base != 1 and (offset <= rt.NEAR or offset >= (1 << 32) - rt.NEAR)
+
+
+def _near_base(b: int) -> bytes:
+    """mov ecx, base32: a near store's base, zero-extended (JitCompiler.memory)."""
+    return _op(0, b"\x89", b, RCX) if b <= 15 else _op(0, b"\x8b", RCX, b)
+
+
+_NEAR_MEM = 0x0D  # SIB of [r13 + rcx*1 + disp32] (ModRM 10 reg 100)
+
+
 def _store(size: int) -> Direct:
     w, pfx, opcode = _store_shape(size, False)
 
     def store(where: tuple[int, ...], args: tuple[int, ...]) -> bytes:
+        if near(args[1], args[2]):  # [r13 + rcx + disp32]: the base through ecx, then the value through rax
+            code = _near_base(where[args[1]])
+            s = where[args[0]]
+            if s > 15:
+                code, s = code + _op(8, b"\x8b", RAX, s), RAX
+            prefix = _rex_of_store(w | (s & 8) >> 1 | 1, size, s)
+            return code + pfx + prefix + opcode + bytes((0x84 | (s & 7) << 3, _NEAR_MEM)) + _U32(args[2] & _M32)
         code, b = _base(where[args[1]])  # the base through ecx, then the value through rax
         s = where[args[0]]
         if s > 15:
@@ -166,6 +187,9 @@ def _store_imm(size: int) -> Direct:
     pack = _immediate(size)
 
     def store_imm(where: tuple[int, ...], args: tuple[int, ...]) -> bytes:
+        if near(args[0], args[1]):
+            return (_near_base(where[args[0]]) + pfx + _REX[w | 1] + opcode + bytes((0x84, _NEAR_MEM))
+                    + _U32(args[1] & _M32) + pack(args[2]))  # fmt: skip
         code, b = _base(where[args[0]])
         return code + _GS32 + pfx + _REX[w | b >> 3] + opcode + _mem(0, b) + _U32(args[1] & _M32) + pack(args[2])
 

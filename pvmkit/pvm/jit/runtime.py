@@ -36,11 +36,16 @@ class VmContext(ctypes.Structure):
     ]
 
 
-# The context lies at [r13 - CONTEXT, r13 - CONTEXT + sizeof): mid-page, not at the end of the page below guest memory
-# where 8-bit displacements would reach it, because the guest stack's top frames sit at the end of their pages and
-# loads there then wait on stores to the context's slots with the same page offset (4K aliasing: the bytecode VM
-# benchmark ran 1.7x slower).
-CONTEXT = 2048
+# The reservation holds BELOW bytes below guest memory: one page for the context, then nothing accessible up to r13,
+# as past the 4 GiB (space.GUARD): a guest store through [r13 + zero-extended base + displacement] whose address
+# wraps past 0 or 2^32 lands there and faults (the interpreter then runs it, wrapped), whatever its displacement
+# within NEAR (JitCompiler.memory; stores with farther displacements use gs:[base32 + displacement], which wraps).
+BELOW = 1 << 20
+NEAR = 1 << 19
+# The context lies at [r13 - CONTEXT, r13 - CONTEXT + sizeof), in the middle of its page: the guest stack's top frames
+# sit at the end of their pages, and loads there waited on stores to the context's slots at the same page offset (4K
+# aliasing: the bytecode VM benchmark ran 1.7x slower when the context ended its page).
+CONTEXT = BELOW - 2048
 STATE = VmContext.regs.offset  # where the registers, gas, exit_pc and exit_arg start (packed together by the instance)
 JUMP_TABLE_PTR, MODULE_ENTRY, RSP_BASE, RSP_LIMIT, REGS, GAS, EXIT_PC, EXIT_ARG = (
     getattr(VmContext, f).offset - CONTEXT
@@ -49,10 +54,10 @@ JUMP_TABLE_PTR, MODULE_ENTRY, RSP_BASE, RSP_LIMIT, REGS, GAS, EXIT_PC, EXIT_ARG 
 TARGET = EXIT_PC
 assert GAS == REGS + 104 and EXIT_PC == GAS + 8 and EXIT_ARG < 0
 
-# Host-call shortcuts (pvm/shortcuts.py) in the first half of the context page, [r13 - 4096, r13 - 2048), as u64 words:
+# Host-call shortcuts (pvm/shortcuts.py) in the first half of the context page, [r13 - BELOW, r13 - CONTEXT), in words:
 # a header, MAX_SHORTCUTS slots of 4 words (kind | its answer's offset << 32, cost, budget cost, length) and the
 # answers. SC_COUNT is 0 whenever no serve() with shortcuts runs (the stub then always says no).
-SHORTCUTS = 4096  # below r13
+SHORTCUTS = BELOW  # below r13: the context page's first half
 SC_REMAINDER, SC_BUDGET, SC_COUNT, SC_UNIT, SC_LO1, SC_HI1, SC_LO2, SC_HI2, SC_BUFFER, SC_BUFFER_LEN = (
     -SHORTCUTS + 8 * i for i in range(10)
 )  # (the first three are Shortcuts.state while serve() runs)

@@ -1,13 +1,16 @@
-"""Guest address spaces for native code: one 4 GiB reservation per instance, guest memory at its guest addresses.
+"""Guest address spaces for native code: a 4 GiB (+2 MiB) reservation per instance, guest memory at its addresses.
 
 Native code finds guest address x at r13 + x, x a zero-extended 32-bit value. Each native entry sets the thread's
-GS base to r13, so an access is one instruction, gs:[reg32 + offset] with 32-bit addressing (the address wraps at 2^32
-like the guest's address arithmetic), with no bounds check: the reservation is inaccessible (PROT_NONE) except the
-program's regions (ro data read-only, rw data, heap and stack read-write), an access anywhere else faults, and
-signals.py turns that fault into an exit at the faulting instruction, which the interpreter then runs (and traps, or
-reads aux data, which is never mapped natively). Guest addresses cannot reach below r13, into the page that holds the
-VmContext, nor past the guard that ends the reservation. The thread's own GS base is put back before the entry
-returns (nothing in CPython uses GS, but a library may).
+GS base to r13, so a load is one instruction, gs:[reg32 + offset] with 32-bit addressing (the address wraps at 2^32
+like the guest's address arithmetic); a store is mov ecx, reg32 and [r13 + rcx + offset] (on Intel a store through a
+segment base issues at half the rate: the memset+memcpy benchmark ran 1.6x faster), whose address does not wrap but
+lands, when the guest's would, in the inaccessible megabyte on either side of guest memory (offsets within
+runtime.NEAR; farther ones use gs). No access is bounds-checked: the reservation is inaccessible (PROT_NONE) except
+the context page and the program's regions (ro data read-only, rw data, heap and stack read-write), an access anywhere
+else faults, and signals.py turns that fault into an exit at the faulting instruction, which the interpreter then runs
+(and traps, or reads aux data, which is never mapped natively). No guest access reaches the context page, a megabyte
+below guest memory, nor past the guard that ends the reservation. The thread's own GS base is put back before the
+entry returns (nothing in CPython uses GS, but a library may).
 
 Spaces are pooled per layout (memory map and ro data): a returned space keeps its mappings and ro data, and only its
 writable regions are zeroed.
@@ -30,10 +33,13 @@ from .runtime import PROT_READ, PROT_WRITE, ExecutableCode, JitUnavailable, _lib
 if TYPE_CHECKING:
     from .x86 import Assembler
 
-MEMORY = 4096  # the page below guest memory, which holds the VmContext (at r13 - runtime.CONTEXT)
-SIGNALS = 1024  # ... and at r13 - SIGNALS, where the entry reads the installed SIGSEGV handler (32 bytes)
-GUARD = 1 << 16  # past the 4 GiB: an 8-byte access at 0xFFFFFFFF ends inside it
+MEMORY = rt.BELOW  # below guest memory: the context page (the VmContext at r13 - runtime.CONTEXT), then nothing
+PAGE_BELOW = 4096  # the context page, at the start of the reservation
+SIGNALS = rt.BELOW - 3072  # in it at r13 - SIGNALS: where the entry reads the installed SIGSEGV handler (32 bytes)
+GUARD = rt.BELOW  # past the 4 GiB, inaccessible: stores within runtime.NEAR of it, and an 8-byte access at 0xFFFFFFFF
 SIZE = MEMORY + (1 << 32) + GUARD
+# A near store (compiler.near_store) reaches at most NEAR + 8 bytes past either end of guest memory: inaccessible there.
+assert rt.NEAR + 8 <= GUARD and rt.NEAR + 8 <= MEMORY - PAGE_BELOW
 _MADV_DONTNEED = 4
 
 _libc.munmap.argtypes = (ctypes.c_void_p, ctypes.c_size_t)
@@ -115,7 +121,7 @@ class Space:
                 at = start + run.start() * _PAGE
                 _check(_libc.madvise(at, min(run.end() * _PAGE, size) - run.start() * _PAGE, _MADV_DONTNEED), "madvise")
         if context:
-            ctypes.memset(self.guest - MEMORY, 0, MEMORY)
+            ctypes.memset(self.address, 0, PAGE_BELOW)
 
     def writable_bytes(self) -> int:
         return sum(size for _, size in self.regions)
@@ -124,7 +130,7 @@ class Space:
         """Back to nothing mapped but the context (zeroed too)."""
         _check(_libc.madvise(self.guest, SIZE - MEMORY, _MADV_DONTNEED), "madvise")
         _check(_libc.mprotect(self.guest, SIZE - MEMORY, 0), "mprotect")
-        ctypes.memset(self.guest - MEMORY, 0, MEMORY)
+        ctypes.memset(self.address, 0, PAGE_BELOW)
         self.key, self.regions, self.ro_dirty = None, [], False
 
 
@@ -157,7 +163,7 @@ def _reserve(handler: int) -> list[Space]:
         address = rt.reserve(SIZE)
         if address is None:
             break
-        if _libc.mprotect(address, MEMORY, PROT_READ | PROT_WRITE) != 0:
+        if _libc.mprotect(address, PAGE_BELOW, PROT_READ | PROT_WRITE) != 0:
             _libc.munmap(address, SIZE)
             break
         addresses.append(address)
