@@ -507,9 +507,10 @@ ERC20_METHOD = [
     "(`Instance.serve`, which runs the guest and hands each host call to the host; `JitInstance.serve` for the "
     "JIT), the host-call handler it is given and `Host.run` are wrapped with `time.perf_counter` accumulators (no "
     "profiler); the headline calls/s are from the uninstrumented pass. PVM instructions are the gas the guest "
-    "consumed (pvmkit charges one per instruction of each basic block it enters; on the JIT it also includes the "
-    "fuel of the host calls answered natively, pvm/shortcuts.py: call data, caller, value); `CallResult.gas_used` "
-    "is larger because it is ref_time / ref_time_per_fuel and so includes the host functions' weights.",
+    "consumed (pvmkit charges one per instruction of each basic block it enters; on the JIT, counted over 20 more "
+    "transfers with the host calls it answers natively turned off, as their fuel comes out of the same gas); "
+    "`CallResult.gas_used` is larger because it is ref_time / ref_time_per_fuel and so includes the host functions' "
+    "weights.",
 ]
 
 
