@@ -698,6 +698,7 @@ def test_the_cache_key_covers_every_module_of_the_code_generator(monkeypatch: py
 
     package = Path(cache.__file__).parent
     assert {p.name for p in package.glob("*.py")} <= {p.name for p in cache.sources()}
+    assert "shortcuts.py" in {p.name for p in cache.sources()}  # (its kinds and MAX_SHORTCUTS are in the code)
     before = cache.compiler_version()
     read = Path.read_bytes
     monkeypatch.setattr(Path, "read_bytes", lambda p: read(p) + b"#" if p.name == "emitters.py" else read(p))

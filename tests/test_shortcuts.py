@@ -244,3 +244,22 @@ def test_the_contract_host_gives_the_same_results_with_shortcuts() -> None:
     jit = _transfers("jit", limits)
     assert jit == _transfers("interpreter", limits)
     assert jit[0][0] is False and jit[-2][0] is True  # (from out of gas to success)
+
+
+def test_code_importing_one_function_many_times_runs_as_on_the_interpreter() -> None:
+    """Found in review: code importing value_transferred 21 times had 21 answers of 32 bytes, more than the room for
+    them, and every call of it raised on the JIT. The plan now gives shortcuts while their answers fit."""
+    from pvmkit.env import Env
+    from pvmkit.pvm.asm import assemble
+
+    names = ["value_transferred"] * 21 + ["seal_return"]
+    header = "%rw_data_size = 16384\n%stack_size = 4096\n" + "".join(f'%import {i} "{n}"\n' for i, n in enumerate(names))
+    code = (f"pub @deploy:\n    ret\n    trap\npub @call:\n    a0 = {RW:#x}\n    ecalli 20\n    a0 = {RW + 32:#x}\n"
+            f"    ecalli 0\n    a0 = 0\n    a1 = {RW:#x}\n    a2 = 64\n    ecalli 21\n    trap\n")  # fmt: skip
+    blob = assemble(header + code).write()
+    results = []
+    for backend in ("interpreter", "jit"):
+        env = Env(backend=backend)
+        r = env.call(env.deploy(blob), b"", value=5)
+        results.append((r.success, r.error, r.output, r.weight))
+    assert results[0] == results[1] and results[0][2] == (5).to_bytes(32, "little") * 2

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import enum
 import struct
+import threading
 import weakref
 from collections.abc import Callable, Iterator, MutableSequence, Sequence
 from dataclasses import dataclass
@@ -789,16 +790,21 @@ _NO_REGS = (0,) * NUM_REGS
 _FRESH = (0,) * 18  # a new instance's `_r`
 _I64_MIN, _I64_MAX = -(1 << 63), (1 << 63) - 1
 SPARE_INSTANCES = 2  # recycled instances a module keeps (a contract calling itself needs a second)
+SPARE_BYTES = 16 << 20  # ... of at most this much memory each (an instance with more is let go)
 _HOLDING_SPARES: weakref.WeakSet[Module] = weakref.WeakSet()
+_spares_lock = threading.Lock()  # (a WeakSet may not change while another thread iterates it)
 
 
 def drop_spare_instances() -> None:
     """Let every module's recycled instances go (the JIT's, say, to give their address spaces back when no more can
     be reserved)."""
-    for module in list(_HOLDING_SPARES):
+    with _spares_lock:
+        modules = list(_HOLDING_SPARES)
+        _HOLDING_SPARES.clear()
+        for module in modules:
+            module._spare_listed = False
+    for module in modules:  # (outside the lock: letting a JIT instance go takes the space pool's lock)
         module._spare.clear()
-        module._spare_listed = False
-    _HOLDING_SPARES.clear()
 
 
 class Instance:
@@ -872,8 +878,9 @@ class Instance:
         spare = m._spare
         if len(spare) < SPARE_INSTANCES and self._reset():
             if not m._spare_listed:  # (once: a WeakSet.add per frame cost 3% of a call)
-                m._spare_listed = True
-                _HOLDING_SPARES.add(m)
+                with _spares_lock:
+                    m._spare_listed = True
+                    _HOLDING_SPARES.add(m)
             spare.append(self)
 
     def _reset(self) -> bool:
@@ -888,7 +895,7 @@ class Instance:
 
     def _reset_memory_in_place(self) -> bool:
         mem = self.memory
-        if type(mem) is not StandardMemory:
+        if type(mem) is not StandardMemory or len(mem._low) + len(mem.stack) + len(mem.aux) > SPARE_BYTES:
             return False
         m = self.module
         return mem.reset(m.blob.ro_data, m.blob.rw_data, m.config.aux_data_size)
@@ -943,9 +950,12 @@ class Instance:
     def serve(self, on_ecalli: OnEcalli, shortcuts: Shortcuts | None = None) -> Interrupt:
         """run() until an interrupt other than a host call, answering each host call with
         `gas = on_ecalli(number, regs, gas)`: `regs` is the register file (indexable 0..12, a0 = 7; write results
-        there), `gas` what is left, and the gas returned is what the guest goes on with. Equivalent to calling run()
-        and answering ECALLI interrupts in a loop; the JIT answers them without leaving its native loop, and answers
-        `shortcuts` (pvm/shortcuts.py) natively, which the interpreter leaves to `on_ecalli`."""
+        there), `gas` what is left, and the gas returned is what the guest goes on with. The outcome is that of
+        calling run() and answering ECALLI interrupts in a loop, but the JIT answers them without leaving its native
+        loop: while `on_ecalli` runs, reach the registers and gas through its arguments and guest memory through
+        `memory`, not through the instance (`regs`, `gas`, `program_counter` are brought up to date when serve()
+        returns or `on_ecalli` raises; set_next_program_counter and reset_memory wait until then). The JIT also
+        answers `shortcuts` (pvm/shortcuts.py) natively, which the interpreter leaves to `on_ecalli`."""
         r, run, ecalli = self._r, self.run, InterruptKind.ECALLI
         while True:
             interrupt = run()

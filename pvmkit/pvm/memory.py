@@ -111,9 +111,14 @@ _FORMATS = {(1, False): "<B", (1, True): "<b", (2, False): "<H", (2, True): "<h"
 _UNPACK = {k: struct.Struct(v).unpack_from for k, v in _FORMATS.items()}
 
 
-@lru_cache(maxsize=16)
 def _zeros(n: int) -> bytes:
-    """n zero bytes, kept: a recycled instance's regions are cleared by copying these (a module's sizes repeat)."""
+    """n zero bytes: a recycled instance's regions are cleared by copying these, kept up to 1 MiB (a module's sizes
+    repeat; larger ones are made each time rather than held for good)."""
+    return _small_zeros(n) if n <= 1 << 20 else bytes(n)
+
+
+@lru_cache(maxsize=16)
+def _small_zeros(n: int) -> bytes:
     return bytes(n)
 
 

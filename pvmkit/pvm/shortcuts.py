@@ -79,8 +79,8 @@ class Shortcuts:
     """One run's shortcuts: the table, the answers (per `table.numbers`: VALUE's u64, BYTES' bytes) and the state
     shared with the host, [remainder, budget, on]: read the first two in on_ecalli and after serve() (native code
     changes them) and set them before on_ecalli returns the gas; set `on` to 0 when the answers stop holding, which
-    ends the shortcuts for the rest of the run. While serve() runs `state` may be a view of the JIT's context: keep
-    reaching it through `shortcuts.state`."""
+    ends the shortcuts for the rest of the run (write nothing else there: while serve() runs, `on` is the backend's).
+    While serve() runs `state` may be a view of the JIT's context: keep reaching it through `shortcuts.state`."""
 
     table: ShortcutTable
     unit: int  # sub-units per unit of gas (at least 2 for shortcuts to run)

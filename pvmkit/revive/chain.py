@@ -14,7 +14,7 @@ from ..pvm.blob import ProgramBlob, ProgramBlobError
 from ..pvm.interpreter import Module, ModuleConfig, load_module
 from ..pvm.isa import INVALID, REVIVE_V1, TERMINATORS
 from ..pvm.memory import MemoryMap
-from ..pvm.shortcuts import MAX_SHORTCUTS, Shortcut, ShortcutTable
+from ..pvm.shortcuts import ANSWER_BYTES, MAX_SHORTCUTS, Shortcut, ShortcutKind, ShortcutTable
 from .config import RuntimeConfig, Weight
 from .exec import ExecReturn, Stack
 from .primitives import (
@@ -197,16 +197,21 @@ class Chain:
     def shortcut_plan(self, code_hash: Hash, module: Module) -> tuple[ShortcutTable, tuple[str, ...]] | None:
         """The imports of the code the JIT may answer natively (syscalls.SHORTCUTS), each with its host function's fixed
         weight plus the base every host call costs, and the host functions whose answers a frame gives, in the table's
-        order; None when it imports none."""
+        order; None when it imports none. (The schedule's costs are read here, once per code: a schedule does not
+        change.)"""
         plan = self._shortcut_plans.get(code_hash, False)
         if plan is False:
             schedule = self.config.schedule
             names = [s.decode("utf-8", "replace") if s is not None else "" for s in module.blob.imports]
-            calls = {}
+            calls, room = {}, ANSWER_BYTES
             for i, name in enumerate(names[:MAX_SHORTCUTS]):
                 if SHORTCUTS.get(name, False) is SYSCALLS.get(name):  # (not a handler replaced since)
                     base, _, proof = schedule.costs[name]
                     kind, length = SHORTCUT_KINDS[name]
+                    size = 8 if kind is ShortcutKind.VALUE else length
+                    if size > room:  # (code may import one function many times: the answers must fit)
+                        continue
+                    room -= size
                     calls[i] = Shortcut(kind, schedule.host_fn_base + base, proof, length)
             table = ShortcutTable(calls)
             plan = self._shortcut_plans[code_hash] = (table, tuple(names[i] for i in table.numbers)) if calls else None

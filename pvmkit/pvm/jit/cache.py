@@ -50,7 +50,7 @@ def compiler_version() -> str:
 def sources() -> list[Path]:
     here = Path(__file__).parent
     return [*sorted(here.glob("*.py")), *(here.parent / name for name in ("program.py", "isa.py", "semantics.py",
-                                                                        "memory.py"))]  # fmt: skip
+                                                                        "memory.py", "shortcuts.py"))]  # fmt: skip
 
 
 def key(blob_bytes: bytes, config_repr: str) -> str:

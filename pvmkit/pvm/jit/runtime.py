@@ -22,7 +22,8 @@ PROT_READ, PROT_WRITE, PROT_EXEC = 1, 2, 4
 
 class VmContext(ctypes.Structure):
     """The guest state generated code reaches at negative offsets from r13, which points at guest address 0 (the
-    context lies in the page below guest memory, space.py). Offsets are part of the code generator's contract."""
+    context lies in the first page of the reservation, BELOW bytes under guest memory: space.py). Offsets are part of
+    the code generator's contract."""
 
     _fields_ = [
         ("jump_table_ptr", ctypes.c_uint64),  # native addresses, indexed by jump-table slot
