@@ -818,6 +818,7 @@ def test_serve_answers_host_calls_in_native_code_as_run_does(monkeypatch: pytest
     from pvmkit.pvm.asm import assemble
     from pvmkit.pvm.jit.instance import JitInstance
 
+    monkeypatch.delenv("PVMKIT_BACKEND", raising=False)  # (about the JIT's own serve: crosscheck answers through run())
     blob = assemble(_CALLS)
     jit, interp = Module(blob, ModuleConfig(backend="jit")), Module(blob, ModuleConfig(backend="interpreter"))
     runs = []

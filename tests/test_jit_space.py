@@ -134,12 +134,13 @@ _GROW_THEN_PROBE = [("load_imm", (7, 8192)), ("sbrk", (8, 7)), ("store_imm_u8", 
 
 
 @pytest.mark.parametrize("backend", ["interpreter", "jit"])
-def test_a_recycled_instance_is_handed_out_again_as_a_new_one(backend: str) -> None:
+def test_a_recycled_instance_is_handed_out_again_as_a_new_one(backend: str, monkeypatch) -> None:
     """Instance.recycle: the module's next instantiate() returns the same instance, reset in place. Everything the
     first user changed is gone: rw data, the stack, a grown heap (a load there traps again), registers, gas and
     where to continue; at most SPARE_INSTANCES are kept."""
     from pvmkit.pvm.interpreter import SPARE_INSTANCES
 
+    monkeypatch.delenv("PVMKIT_BACKEND", raising=False)  # (crosscheck instances are not recycled)
     module = Module(_module(_GROW_THEN_PROBE, isa=LATEST64, rw_data_size=4096, rw_data=b"\x07" * 8,
                             stack_size=4096).blob, ModuleConfig(backend=backend))  # fmt: skip
     fresh = Module(module.blob, ModuleConfig(backend="interpreter")).instantiate()
@@ -167,9 +168,10 @@ def test_a_recycled_instance_is_handed_out_again_as_a_new_one(backend: str) -> N
 
 
 @pytest.mark.parametrize("backend", ["interpreter", "jit"])
-def test_a_recycled_instance_whose_ro_data_the_host_wrote_sees_the_original(backend: str) -> None:
+def test_a_recycled_instance_whose_ro_data_the_host_wrote_sees_the_original(backend: str, monkeypatch) -> None:
     """The host may write ro data: the interpreter's recycled instance gets the original back; the JIT's is not
     kept (its space is reloaded from the pool instead)."""
+    monkeypatch.delenv("PVMKIT_BACKEND", raising=False)  # (crosscheck instances are not recycled)
     module = Module(_module([("load_u8", (8, 0x10001))], ro_data=b"abcd", ro_data_size=4, rw_data_size=4096).blob,
                     ModuleConfig(backend=backend))  # fmt: skip
     first = module.instantiate()
@@ -186,6 +188,7 @@ def test_recycled_instances_give_their_spaces_back_when_no_more_can_be_reserved(
     from pvmkit.pvm.jit import space
     from pvmkit.pvm.jit.runtime import JitUnavailable
 
+    monkeypatch.delenv("PVMKIT_BACKEND", raising=False)  # (crosscheck instances are not recycled)
     monkeypatch.setattr(space, "_free", {})
     holder = Module(_module([], rw_data_size=4096).blob, ModuleConfig(backend="jit"))
     inst = holder.instantiate()

@@ -253,7 +253,8 @@ def test_code_importing_one_function_many_times_runs_as_on_the_interpreter() -> 
     from pvmkit.pvm.asm import assemble
 
     names = ["value_transferred"] * 21 + ["seal_return"]
-    header = "%rw_data_size = 16384\n%stack_size = 4096\n" + "".join(f'%import {i} "{n}"\n' for i, n in enumerate(names))
+    imports = "".join(f'%import {i} "{n}"\n' for i, n in enumerate(names))
+    header = "%rw_data_size = 16384\n%stack_size = 4096\n" + imports
     code = (f"pub @deploy:\n    ret\n    trap\npub @call:\n    a0 = {RW:#x}\n    ecalli 20\n    a0 = {RW + 32:#x}\n"
             f"    ecalli 0\n    a0 = 0\n    a1 = {RW:#x}\n    a2 = 64\n    ecalli 21\n    trap\n")  # fmt: skip
     blob = assemble(header + code).write()
