@@ -264,3 +264,26 @@ def test_code_importing_one_function_many_times_runs_as_on_the_interpreter() -> 
         r = env.call(env.deploy(blob), b"", value=5)
         results.append((r.success, r.error, r.output, r.weight))
     assert results[0] == results[1] and results[0][2] == (5).to_bytes(32, "little") * 2
+
+
+def test_the_buffer_is_the_one_serve_started_with() -> None:
+    """Native code reads the buffer from where it was when serve() started: a host that replaces `shortcuts.buffer`
+    meanwhile (and drops the only other reference) must not leave it reading freed memory. The instance holds it."""
+    import gc
+
+    blob = _blob([(RW, 0, 3), (RW, 0, 4), (RW + 32, 0, 3)])
+    table = ShortcutTable({3: Shortcut(W, 1)})
+    inst = Module(blob, ModuleConfig(backend="jit")).instantiate()
+    inst.set_next_program_counter(0)
+    inst.gas = 1000
+    sc = Shortcuts(table, 1000, [0, 0, 1], [], bytes(range(200, 240)))
+
+    def host(n: int, r: MutableSequence[int], gas: int) -> int:
+        sc.buffer = b"\0" * 40  # (the old one's last reference outside the instance)
+        gc.collect()
+        return gas
+
+    inst.serve(host, sc)
+    word = bytes(range(200, 232))[::-1]
+    assert inst.read_memory(RW, 32) == word and inst.read_memory(RW + 32, 32) == word
+    assert inst._sc_buffer == b""  # (let go once serve() ended)

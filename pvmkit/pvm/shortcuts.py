@@ -86,4 +86,4 @@ class Shortcuts:
     unit: int  # sub-units per unit of gas (at least 2 for shortcuts to run)
     state: MutableSequence[int]  # [remainder (sub-units left beyond gas × unit), budget left, on (0 or not)]
     answers: Sequence[int | bytes] = ()
-    buffer: bytes = b""  # what WORD shortcuts read
+    buffer: bytes = b""  # what WORD shortcuts read (the table, answers and buffer are read when serve() starts)

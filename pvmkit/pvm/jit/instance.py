@@ -120,6 +120,7 @@ class JitInstance(Instance):
         self._jit: CompiledModule | None = None
         self._lease: space.Lease | None = None
         self._idle = [True]  # empty while run() or reset_memory() runs (see run)
+        self._sc_buffer = b""  # what the shortcuts' WORD answers read while serve() runs (_put_shortcuts)
         self.fallbacks = 0  # instructions handed to the interpreter so far (coverage gaps show up here)
         if not module.tiered or module.interpreted >= module.jit_budget or getattr(module, "_jit", None):
             try:
@@ -339,6 +340,7 @@ class JitInstance(Instance):
                     area = self._shortcuts
                     sc.state = [area[0], area[1], int(area[2] != 0)]
                     area[2] = 0
+                    self._sc_buffer = b""
             r[:16] = _STATE_OUT.unpack_from(ctx_bytes, 0)  # registers, gas, pc, ecalli number
             exit_pc = r[14]
             if code == _EXIT_ECALLI:  # the hot path: a host call
@@ -372,6 +374,7 @@ class JitInstance(Instance):
         buffer = sc.buffer
         if type(buffer) is not bytes:
             buffer = sc.buffer = bytes(buffer)
+        self._sc_buffer = buffer  # (native code reads it until serve() ends, whatever the host does with sc.buffer)
         _HEADER.pack_into(raw, 0, remainder, budget, 0, sc.unit, m.rw_data_address, m.rw_data_address + m.rw_data_size,
                           m.stack_address_low, m.stack_address_high, _address_of(buffer), len(buffer))  # fmt: skip
         table.answers.pack_into(raw, rt.SC_DATA, *sc.answers)
