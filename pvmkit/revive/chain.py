@@ -37,7 +37,7 @@ _VALIDATED: dict[tuple[bytes, int], ProgramBlob] = {}  # (code hash, max code si
 DEFAULT_GAS_LIMIT = Weight(100_000_000_000_000, 3 * 1024 * 1024 * 1024)  # revive-runner's GAS_LIMIT
 
 
-@dataclass
+@dataclass(slots=True)
 class CallResult:
     """Outcome of a top-level call or instantiate (`ContractResult` of `bare_call`)."""
 
@@ -284,22 +284,23 @@ class Chain:
                 self._settle(origin)
         except ExecError as e:
             state.revert_to(checkpoint)
-            result = CallResult(False, error=e.error, error_detail=e.detail)
+            used = stack.tx_weight.used
+            result = CallResult(False, error=e.error, error_detail=e.detail, weight=used,
+                                gas_used=used.ref_time // self.config.schedule.ref_time_per_fuel)  # fmt: skip
         except BaseException:  # interrupted (Ctrl-C) or a bug: none of it stays, not even the nonce bump
             state.revert_to(start)
             raise
         else:
-            if out.reverted:
+            reverted = out.reverted
+            if reverted:
                 state.revert_to(checkpoint)
-            result = CallResult(not out.reverted, out.data, out.reverted, logs=list(state.events[first_event:]))
-            result.address = address
+            used = stack.tx_weight.used
+            result = CallResult(not reverted, out.data, reverted, None, "", state.events[first_event:], used,
+                                used.ref_time // self.config.schedule.ref_time_per_fuel,
+                                0 if reverted else stack.tx_deposit.amount, address)  # fmt: skip
         finally:
             state.clear_transient()
             state.end_transaction()
-        used = stack.tx_weight.used
-        result.weight = used
-        result.gas_used = used.ref_time // self.config.schedule.ref_time_per_fuel
-        result.storage_deposit = stack.tx_deposit.amount if result.success else 0
         return result
 
     def instantiate(
