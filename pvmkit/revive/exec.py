@@ -75,9 +75,15 @@ class WeightMeter:
         self.used_proof += proof_size
 
     def nested(self, ref_time: int, proof_size: int) -> WeightMeter:
-        """Child budget: the requested limit, capped by what is left (u64::MAX = everything left)."""
-        return WeightMeter(Weight(min(ref_time, self.limit_ref - self.used_ref),
-                                  min(proof_size, self.limit_proof - self.used_proof)))  # fmt: skip
+        """Child budget: the requested limit, capped by what is left (u64::MAX = everything left). (Built without
+        __init__ and a Weight: every frame makes one.)"""
+        child = _new_meter(WeightMeter)
+        left = self.limit_ref - self.used_ref
+        child.limit_ref = ref_time if ref_time < left else left
+        left = self.limit_proof - self.used_proof
+        child.limit_proof = proof_size if proof_size < left else left
+        child.used_ref = child.used_proof = 0
+        return child
 
     def absorb(self, child: WeightMeter) -> None:
         self.used_ref += child.used_ref
@@ -86,6 +92,9 @@ class WeightMeter:
     @property
     def used(self) -> Weight:
         return Weight(self.used_ref, self.used_proof)
+
+
+_new_meter = object.__new__
 
 
 class DepositMeter:
