@@ -19,6 +19,7 @@ from pvmkit.pvm.isa import REVIVE_V1
 from pvmkit.pvm.jit import is_supported
 from pvmkit.pvm.program import assemble_code
 from pvmkit.pvm.shortcuts import Shortcut, ShortcutKind, Shortcuts, ShortcutTable
+from pvmkit.revive.primitives import keccak256
 
 pytestmark = pytest.mark.skipif(not is_supported(), reason="the JIT needs x86-64 Linux with BMI1/BMI2/LZCNT/POPCNT")
 
@@ -33,7 +34,7 @@ def _named_backends(monkeypatch: pytest.MonkeyPatch) -> None:
 U64 = 1 << 64
 RW, RW_SIZE = 0x20000, 0x1000  # rw data: 4 KiB (what shortcuts may write: rw data as first mapped, and the stack)
 STACK_LOW, STACK_HIGH = 0xFFFDF000, 0xFFFE0000
-V, B, W = ShortcutKind.VALUE, ShortcutKind.BYTES, ShortcutKind.WORD
+V, B, W, K = ShortcutKind.VALUE, ShortcutKind.BYTES, ShortcutKind.WORD, ShortcutKind.KECCAK
 
 _POINTERS = st.sampled_from([RW, RW + 8, RW + RW_SIZE - 32, RW + RW_SIZE - 20, RW + RW_SIZE - 19,
                              RW + RW_SIZE - 31, RW + RW_SIZE, RW - 1, RW - 20, STACK_LOW, STACK_HIGH - 32,
@@ -42,11 +43,12 @@ _POINTERS = st.sampled_from([RW, RW + 8, RW + RW_SIZE - 32, RW + RW_SIZE - 20, R
 _OFFSETS = st.one_of(st.integers(0, 80), st.integers(0, 80), st.sampled_from([0xFFFFFFE0, 0xFFFFFFFF, 2**32 + 1]))
 
 
-def _blob(steps: list[tuple[int, int, int]]) -> ProgramBlob:
-    """For each (a0, a1, n): set a0 and a1 (64-bit values), ecalli n; then trap."""
+def _blob(steps: list[tuple[int, ...]]) -> ProgramBlob:
+    """For each (a0, a1, n) or (a0, a1, n, a2): set a0, a1 (and a2), 64-bit values, ecalli n; then trap."""
     insts: list[tuple[str, tuple]] = []
-    for a0, a1, n in steps:
-        insts += [("load_imm64", (7, a0)), ("load_imm64", (8, a1)), ("ecalli", (n,))]
+    for a0, a1, n, *a2 in steps:
+        insts += [("load_imm64", (7, a0)), ("load_imm64", (8, a1)), *(("load_imm64", (9, v)) for v in a2),
+                  ("ecalli", (n,))]  # fmt: skip
     code, bitmask = assemble_code(REVIVE_V1, [*insts, ("trap", ())])
     return ProgramBlob(code=code, bitmask=bitmask, rw_data_size=RW_SIZE, rw_data=bytes(range(256)) * 2,
                        stack_size=STACK_HIGH - STACK_LOW)  # fmt: skip
@@ -67,8 +69,17 @@ def _applies(shortcut: Shortcut, r: MutableSequence[int], gas: int, sc: Shortcut
         return False
     if shortcut.kind is ShortcutKind.WORD and not (a1 + 32 <= len(sc.buffer) and _writable(a0, 32)):
         return False
+    if shortcut.kind is ShortcutKind.KECCAK and not (_writable(a0, a1) and _writable(r[9] & 0xFFFFFFFF, 32)):
+        return False
     left = gas * sc.unit + remainder
-    return left < U64 and left >= shortcut.cost and budget >= shortcut.budget_cost
+    return left < U64 and left >= _cost(shortcut, r) and budget >= shortcut.budget_cost
+
+
+def _cost(shortcut: Shortcut, r: MutableSequence[int]) -> int:
+    """What a shortcut costs in sub-units: KECCAK's grows with its input's length (a1)."""
+    if shortcut.kind is not ShortcutKind.KECCAK:
+        return shortcut.cost
+    return shortcut.cost + shortcut.length * (r[8] & 0xFFFFFFFF)  # (past 2^64 it never fits: left < 2^64)
 
 
 def _host(calls: list, sc: Shortcuts) -> object:
@@ -104,13 +115,15 @@ def _reference(inst: Instance, table: ShortcutTable, answers: dict[int, object],
         shortcut = table.calls.get(n)
         if shortcut is None or not _applies(shortcut, r, gas, sc, answers.get(n)):
             return host(n, r, gas)  # type: ignore[operator]
-        left = gas * sc.unit + sc.state[0] - shortcut.cost
+        left = gas * sc.unit + sc.state[0] - _cost(shortcut, r)
         sc.state[1] -= shortcut.budget_cost
         a0, a1 = r[7] & 0xFFFFFFFF, r[8] & 0xFFFFFFFF
         if shortcut.kind is ShortcutKind.VALUE:
             r[7] = answers[n]  # type: ignore[assignment]
         elif shortcut.kind is ShortcutKind.BYTES:
             inst.write_memory(a0, answers[n])  # type: ignore[arg-type]
+        elif shortcut.kind is ShortcutKind.KECCAK:
+            inst.write_memory(r[9] & 0xFFFFFFFF, keccak256(inst.read_memory(a0, a1)))
         else:
             inst.write_memory(a0, sc.buffer[a1 : a1 + 32][::-1])
         gas, sc.state[0] = divmod(left, sc.unit)
@@ -123,7 +136,7 @@ def _outcome(inst: Instance, intr: Interrupt) -> tuple:
     return intr.kind, intr.pc, list(inst.regs), inst.gas, inst.memory.contents()
 
 
-_KINDS = st.sampled_from([(V, 0), (B, 20), (B, 32), (W, 0)])
+_KINDS = st.sampled_from([(V, 0), (B, 20), (B, 32), (W, 0), (K, 0), (K, 7), (K, 2**32 - 1)])
 _COSTS = st.one_of(st.integers(0, 50), st.integers(0, 5000), st.sampled_from([U64 - 1, 2**63, 10**12]))
 
 
@@ -145,7 +158,8 @@ def test_shortcuts_answer_as_the_python_reference(data, numbers, unit, remainder
         elif kind is B:
             answers[n] = data.draw(st.binary(min_size=length, max_size=length))
     pointers = st.one_of(_POINTERS, _POINTERS, _POINTERS, st.integers(0, U64 - 1))  # (mostly near the edges)
-    steps = data.draw(st.lists(st.tuples(pointers, _OFFSETS, st.sampled_from(numbers)), min_size=1, max_size=12))
+    steps = data.draw(st.lists(st.tuples(pointers, _OFFSETS, st.sampled_from(numbers), pointers), min_size=1,
+                               max_size=12))  # fmt: skip
     table = ShortcutTable(calls)
     blob = _blob(steps)
     m = Module(blob).memory_map
@@ -180,6 +194,32 @@ def test_each_kind_at_its_edges(kind: str, pointer: int, offset: int, spare: int
     assert (jit[0] == []) == native  # (answered natively: the host never saw it)
     if native:
         assert jit[2][0] == 400 and jit[1][3] == 0  # 5,400 - 5,000: no gas and 400 left over
+
+
+@pytest.mark.parametrize("length", [0, 1, 32, 64, 135, 136, 137, 300])
+@pytest.mark.parametrize("source", ["rw", "rw-end", "past-rw", "stack-end", "ro"])
+@pytest.mark.parametrize("target", [RW + RW_SIZE - 32, RW + RW_SIZE - 31, STACK_HIGH - 32, STACK_HIGH - 31])
+@pytest.mark.parametrize("spare", [0, -1])  # sub-units: exactly enough, one short
+def test_keccak_at_its_edges(length: int, source: str, target: int, spare: int) -> None:
+    """KECCAK (pycryptodome's C keccak, called from native code): inputs of every block boundary's length, wholly
+    inside rw data or the stack or not, outputs at the regions' ends, and gas for exactly its cost (base + per byte ×
+    length) or one sub-unit less: natively exactly when the reference says so, with the same hash and gas."""
+    from pvmkit.pvm.jit.instance import keccak_oneshot
+
+    assert keccak_oneshot() != 0  # (else every hash would go to the host and this would test nothing native)
+    start = {"rw": RW, "rw-end": RW + RW_SIZE - length, "past-rw": RW + RW_SIZE - length + 1,
+             "stack-end": STACK_HIGH - length, "ro": 0x10000}[source]  # fmt: skip
+    table = ShortcutTable({5: Shortcut(K, 900, 0, 3)})
+    cost = 900 + 3 * length
+    unit = 1000
+    after, remainder = divmod(cost + spare, unit)  # what is left at the ecalli: the cost, or one sub-unit less
+    gas = 5 + after  # (the block: 3 loads, the ecalli, the trap)
+    args = (_blob([(start, length, 5, target)]), table, {}, unit, remainder, 0, b"", gas)
+    jit, reference = _run("jit", *args), _run("interpreter", *args)
+    assert jit == reference
+    native = spare == 0 and source in ("rw", "rw-end", "stack-end") and _writable(start, length) and \
+        _writable(target, 32)
+    assert (jit[0] == []) == native
 
 
 def test_shortcuts_run_natively_and_stop_when_the_host_says_so() -> None:

@@ -3,10 +3,11 @@
 A host whose gas has a finer unit than the VM's (pallet-revive's weight: `unit` ref-time per unit of fuel) and a
 second budget (proof size) can hand the JIT simple host calls together with their answers: a value for a0, bytes to
 copy to the guest pointer in a0, or the 32-byte big-endian word of `buffer` at the offset in a1, byte-swapped to a0's
-pointer (call data). Native code then charges `cost` sub-units and `budget_cost` budget and answers without leaving,
-which saves the round trip to Python and the handler.
+pointer (call data), or the keccak-256 of guest memory (pycryptodome's C keccak, called from native code). Native code
+then charges `cost` sub-units and `budget_cost` budget and answers without leaving, which saves the round trip to
+Python and the handler.
 
-A shortcut runs only when everything it needs holds: its pointer lies wholly in rw data (as first mapped) or the
+A shortcut runs only when everything it needs holds: its pointers lie wholly in rw data (as first mapped) or the
 stack, its word wholly in `buffer`, and gas × unit + remainder covers `cost` and the budget covers `budget_cost`. Else
 the host call goes to `on_ecalli` as without shortcuts, nothing changed, and the host's handler answers it (and fails
 it as it must). After a shortcut, what is left is gas × unit + remainder again, with gas, remainder = divmod(left,
@@ -29,6 +30,8 @@ class ShortcutKind(enum.IntEnum):
     VALUE = 1  # a0 = the answer (a u64)
     BYTES = 2  # the answer (20 or 32 bytes) written at the guest pointer in a0
     WORD = 3  # buffer[a1 : a1 + 32], reversed, written at the guest pointer in a0 (no answer)
+    KECCAK = 4  # keccak-256 of guest [a0, a0 + a1) written at the guest pointer in a2 (no answer); costs `cost` plus
+    #             `length` per input byte
 
 
 BYTES_LENGTHS = (20, 32)  # what a BYTES shortcut may copy (the native code has a path for each)
@@ -40,7 +43,7 @@ class Shortcut(NamedTuple):
     kind: ShortcutKind
     cost: int  # sub-units of gas (u64)
     budget_cost: int = 0  # (u64)
-    length: int = 0  # BYTES: 20 or 32
+    length: int = 0  # BYTES: 20 or 32; KECCAK: its cost per input byte (a u32)
 
 
 class ShortcutTable:
@@ -58,7 +61,9 @@ class ShortcutTable:
             kind = ShortcutKind(kind)
             if kind is ShortcutKind.BYTES and length not in BYTES_LENGTHS:
                 raise ValueError(f"shortcut for ecalli {number}: BYTES copies 20 or 32 bytes, not {length}")
-            if kind is ShortcutKind.WORD:
+            if kind is ShortcutKind.KECCAK and not 0 <= length < 1 << 32:
+                raise ValueError(f"shortcut for ecalli {number}: KECCAK's cost per byte is a u32, not {length}")
+            if kind is ShortcutKind.WORD or kind is ShortcutKind.KECCAK:
                 continue
             size = 8 if kind is ShortcutKind.VALUE else length
             numbers.append(number)

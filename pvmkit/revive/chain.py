@@ -206,12 +206,14 @@ class Chain:
             calls, room = {}, ANSWER_BYTES
             for i, name in enumerate(names[:MAX_SHORTCUTS]):
                 if SHORTCUTS.get(name, False) is SYSCALLS.get(name):  # (not a handler replaced since)
-                    base, _, proof = schedule.costs[name]
+                    base, per_byte, proof = schedule.costs[name]
                     kind, length = SHORTCUT_KINDS[name]
-                    size = 8 if kind is ShortcutKind.VALUE else length
+                    size = 8 if kind is ShortcutKind.VALUE else length if kind is ShortcutKind.BYTES else 0
                     if size > room:  # (code may import one function many times: the answers must fit)
                         continue
                     room -= size
+                    if kind is ShortcutKind.KECCAK:
+                        length = per_byte
                     calls[i] = Shortcut(kind, schedule.host_fn_base + base, proof, length)
             table = ShortcutTable(calls)
             plan = self._shortcut_plans[code_hash] = (table, tuple(names[i] for i in table.numbers)) if calls else None

@@ -804,6 +804,7 @@ SHORTCUT_KINDS: dict[str, tuple[ShortcutKind, int]] = {
     "value_transferred": (ShortcutKind.BYTES, 32),
     "address": (ShortcutKind.BYTES, 20),
     "origin": (ShortcutKind.BYTES, 20),
+    "hash_keccak_256": (ShortcutKind.KECCAK, 0),  # (its cost per byte comes from the schedule: Chain.shortcut_plan)
 }
 SHORTCUTS: dict[str, Handler] = {name: SYSCALLS[name] for name in SHORTCUT_KINDS}
 

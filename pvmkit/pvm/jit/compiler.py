@@ -570,11 +570,12 @@ class JitCompiler:
     def shortcut_code(self) -> None:
         """Host calls answered natively (pvm/shortcuts.py), called from each ecalli with eax = its number: eax = 0 when
         answered (the guest goes on after the ecalli), else 1 and nothing changed (the ecalli exits as usual). Every
-        check comes before the first change. Uses rax, rcx and rdx; guest memory is written only where a check has
-        found rw data (as first mapped) or the stack, and the host buffer read only within its length."""
+        check comes before the first change. Uses rax, rcx and rdx (KECCAK saves what else its C call may change);
+        guest memory is read and written only where a check has found rw data (as first mapped) or the stack, and
+        the host buffer read only within its length."""
         a = self.a
-        a0, a1 = self.regs[7], self.regs[8]
-        slow, value, copy, word = a.label(), a.label(), a.label(), a.label()
+        a0, a1, a2 = self.regs[7], self.regs[8], self.regs[9]
+        slow, value, copy, word, keccak = a.label(), a.label(), a.label(), a.label(), a.label()
         slot = SC_SLOT  # [r13 + rcx + disp]: the slot's words, rcx = 32 * number
         a.cmp(RAX, _sc(rt.SC_COUNT), w=32)
         a.jcc(AE, slow)
@@ -587,6 +588,8 @@ class JitCompiler:
         a.jcc(E, copy)
         a.cmp(RAX, Imm(ShortcutKind.WORD), w=32)
         a.jcc(E, word)
+        a.cmp(RAX, Imm(ShortcutKind.KECCAK), w=32)
+        a.jcc(E, keccak)
         a.bind(slow)
         a.mov(RAX, Imm(1), w=32)
         a.ret()
@@ -658,6 +661,67 @@ class JitCompiler:
         a.mov(Mem(RAX, 16, gs=True), RCX, w=32)
         a.xor(RAX, RAX, w=32)
         a.ret()
+
+        a.bind(keccak)  # keccak-256 of [a0, a0 + a1) to [a2, a2 + 32), by pycryptodome's keccak_oneshot
+        a.mov(RAX, a0, w=32)
+        a.mov(RDX, a1, w=32)
+        a.add(RDX, RAX)
+        writable()
+        a.mov(RAX, a2, w=32)
+        a.lea(RDX, Mem(RAX, 32))
+        writable()
+        a.cmp(_sc(rt.SC_KECCAK), Imm(0))
+        a.jcc(E, slow)
+        # Its cost, slot cost + a1 × the cost per byte (slot word 3), on the native stack meanwhile.
+        a.mov(RAX, a1, w=32)
+        a.mul(slot(24))
+        a.jcc(B, slow)
+        a.add(RAX, slot(8))
+        a.jcc(B, slow)
+        a.push(RAX)
+        dropped = a.label()
+        a.mov(RAX, GAS)
+        a.mul(_sc(rt.SC_UNIT))
+        a.jcc(B, dropped)
+        a.add(RAX, _sc(rt.SC_REMAINDER))
+        a.jcc(B, dropped)
+        a.sub(RAX, Mem(RSP, 0))
+        a.jcc(B, dropped)
+        a.mov(RDX, _sc(rt.SC_BUDGET))
+        a.sub(RDX, slot(16))
+        a.jcc(B, dropped)
+        a.add(RSP, Imm(8))
+        a.mov(_sc(rt.SC_BUDGET), RDX)
+        a.xor(RDX, RDX, w=32)
+        a.div(_sc(rt.SC_UNIT))
+        a.mov(GAS, RAX)
+        a.mov(_sc(rt.SC_REMAINDER), RDX)
+        # keccak_oneshot(in, in_len, out, 32, capacity 64, 24 rounds, padding 0x01): the SysV ABI, with the guest
+        # registers it may clobber saved and rbx (callee-saved) keeping the stack pointer; it uses no GS.
+        a.mov(RAX, a0, w=32)
+        a.mov(RCX, a1, w=32)
+        a.mov(RDX, a2, w=32)
+        for reg in (RSI, RDI, R8, R9, R10, R11, RBX):
+            a.push(reg)
+        a.mov(RBX, RSP)
+        a.and_(RSP, Imm(-16))
+        a.sub(RSP, Imm(16))
+        a.mov(Mem(RSP, 0), Imm(1))
+        a.lea(RDI, Mem(CTX, 0, RAX))
+        a.mov(RSI, RCX, w=32)
+        a.lea(RDX, Mem(CTX, 0, RDX))
+        a.mov(RCX, Imm(32), w=32)
+        a.mov(R8, Imm(64), w=32)
+        a.mov(R9, Imm(24), w=32)
+        a.call(_sc(rt.SC_KECCAK))
+        a.mov(RSP, RBX)
+        for reg in (RBX, R11, R10, R9, R8, RDI, RSI):
+            a.pop(reg)
+        a.xor(RAX, RAX, w=32)
+        a.ret()
+        a.bind(dropped)
+        a.add(RSP, Imm(8))
+        a.jmp(slow)
 
         a.bind(word)
         a.mov(RAX, a1, w=32)

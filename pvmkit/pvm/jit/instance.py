@@ -7,6 +7,7 @@ import struct
 import weakref
 from bisect import bisect_right
 from dataclasses import replace
+from functools import cache as _once
 
 from ..interpreter import (
     _CONTINUE,
@@ -376,7 +377,8 @@ class JitInstance(Instance):
             buffer = sc.buffer = bytes(buffer)
         self._sc_buffer = buffer  # (native code reads it until serve() ends, whatever the host does with sc.buffer)
         _HEADER.pack_into(raw, 0, remainder, budget, 0, sc.unit, m.rw_data_address, m.rw_data_address + m.rw_data_size,
-                          m.stack_address_low, m.stack_address_high, _address_of(buffer), len(buffer))  # fmt: skip
+                          m.stack_address_low, m.stack_address_high, _address_of(buffer), len(buffer),
+                          keccak_oneshot())  # fmt: skip
         table.answers.pack_into(raw, rt.SC_DATA, *sc.answers)
         sc.state = area[0:3]
         area[2] = max(table.calls) + 1
@@ -441,6 +443,31 @@ def _native_table(table: ShortcutTable) -> bytes:
     return bytes(slots)
 
 
+@_once
+def keccak_oneshot() -> int:
+    """The address of pycryptodome's C `keccak_oneshot(in, in_len, out, out_len, capacity, rounds, padding)`, which
+    KECCAK shortcuts call from native code; 0 (they leave every hash to the host) where it cannot be found."""
+    try:
+        import importlib.machinery
+        from pathlib import Path
+
+        from Crypto.Hash import keccak
+
+        folder = Path(keccak.__file__).parent
+        found = [folder / f"_keccak{suffix}" for suffix in importlib.machinery.EXTENSION_SUFFIXES]
+        lib = ctypes.CDLL(str(next(path for path in found if path.exists())))
+        function = lib.keccak_oneshot
+        function.argtypes = (ctypes.c_char_p, ctypes.c_size_t, ctypes.c_char_p, ctypes.c_size_t, ctypes.c_size_t,
+                             ctypes.c_uint8, ctypes.c_uint8)  # fmt: skip
+        probe = ctypes.create_string_buffer(32)  # (the one-shot must exist and agree with the Python one)
+        if function(b"abc", 3, probe, 32, 64, 24, 1) != 0 or probe.raw != keccak.new(digest_bits=256,
+                                                                                    data=b"abc").digest():
+            return 0
+        return ctypes.cast(function, ctypes.c_void_p).value or 0
+    except (ImportError, AttributeError, OSError, StopIteration):
+        return 0
+
+
 def _address_of(data: bytes) -> int:
     """Where a bytes object's contents are (a c_char_p costs 0.7 us; the offset is the same for every bytes)."""
     return id(data) + _BYTES_DATA
@@ -450,7 +477,7 @@ _probe = b"where are my bytes"
 _BYTES_DATA = ctypes.cast(ctypes.c_char_p(_probe), ctypes.c_void_p).value - id(_probe)  # type: ignore[operator]
 _U64 = 1 << 64
 _SLOT = struct.Struct("<4Q")
-_HEADER = struct.Struct("<10Q")
+_HEADER = struct.Struct("<11Q")
 
 
 class CrosscheckError(AssertionError):

@@ -59,8 +59,8 @@ assert GAS == REGS + 104 and EXIT_PC == GAS + 8 and EXIT_ARG < 0
 # a header, MAX_SHORTCUTS slots of 4 words (kind | its answer's offset << 32, cost, budget cost, length) and the
 # answers. SC_COUNT is 0 whenever no serve() with shortcuts runs (the stub then always says no).
 SHORTCUTS = BELOW  # below r13: the context page's first half
-SC_REMAINDER, SC_BUDGET, SC_COUNT, SC_UNIT, SC_LO1, SC_HI1, SC_LO2, SC_HI2, SC_BUFFER, SC_BUFFER_LEN = (
-    -SHORTCUTS + 8 * i for i in range(10)
+SC_REMAINDER, SC_BUDGET, SC_COUNT, SC_UNIT, SC_LO1, SC_HI1, SC_LO2, SC_HI2, SC_BUFFER, SC_BUFFER_LEN, SC_KECCAK = (
+    -SHORTCUTS + 8 * i for i in range(11)
 )  # (the first three are Shortcuts.state while serve() runs)
 SC_SLOTS = -SHORTCUTS + 128  # slot k at SC_SLOTS + 32 * k
 SC_DATA = 128 + 32 * 40  # where BYTES data starts, from the start of the area (1408; up to 2048: 640 bytes)
