@@ -185,27 +185,37 @@ def test_a_recycled_instance_whose_ro_data_the_host_wrote_sees_the_original(back
 def test_recycled_instances_give_their_spaces_back_when_no_more_can_be_reserved(monkeypatch) -> None:
     """A recycled JIT instance keeps its 4 GiB reservation; when the pool is empty and no more address space can be
     reserved, every module's recycled instances let theirs go before instantiate() gives up."""
+    import gc
+
     from pvmkit.pvm.jit import space
     from pvmkit.pvm.jit.runtime import JitUnavailable
 
     monkeypatch.delenv("PVMKIT_BACKEND", raising=False)  # (crosscheck instances are not recycled)
-    monkeypatch.setattr(space, "_free", {})
-    holder = Module(_module([], rw_data_size=4096).blob, ModuleConfig(backend="jit"))
-    inst = holder.instantiate()
-    kept = inst._lease.space
-    monkeypatch.setattr(space, "_free", {})  # (the others of its batch)
-    inst.recycle()
-    del inst
-    assert len(holder._spare) == 1
-
-    def exhausted(handler: int) -> list:
-        raise JitUnavailable("no address space (test)")
-
-    monkeypatch.setattr(space, "_reserve", exhausted)
     other = Module(_module([("load_u64", (8, RW))], rw_data_size=8192, rw_data=b"\x05" * 8).blob,
                    ModuleConfig(backend="jit"))  # fmt: skip
-    taker = other.instantiate()
-    assert not holder._spare  # (other tests' modules may have given theirs back too, and one of those taken)
+    holder = Module(_module([], rw_data_size=4096).blob, ModuleConfig(backend="jit"))
+    # (No collection meanwhile: an earlier test's instance collected now would give the pool a space, found in CI.)
+    gc.collect()
+    gc.disable()
+    try:
+        monkeypatch.setattr(space, "_free", {})
+        inst = holder.instantiate()
+        kept = inst._lease.space
+        monkeypatch.setattr(space, "_free", {})  # (the others of its batch)
+        inst.recycle()
+        del inst
+        assert len(holder._spare) == 1
+        asked = []
+
+        def exhausted(handler: int) -> list:
+            asked.append(handler)
+            raise JitUnavailable("no address space (test)")
+
+        monkeypatch.setattr(space, "_reserve", exhausted)
+        taker = other.instantiate()
+    finally:
+        gc.enable()
+    assert asked and not holder._spare  # (other tests' modules may have given theirs back too, and one of those taken)
     assert taker._lease.space is kept or any(kept in v for v in space._free.values())
     taker.set_next_program_counter(0)
     taker.gas = 10
