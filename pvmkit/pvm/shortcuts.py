@@ -43,7 +43,7 @@ class Shortcut(NamedTuple):
     kind: ShortcutKind
     cost: int  # sub-units of gas (u64)
     budget_cost: int = 0  # (u64)
-    length: int = 0  # BYTES: 20 or 32; KECCAK: its cost per input byte (a u32)
+    length: int = 0  # BYTES: 20 or 32; KECCAK: its cost per input byte (a u64)
 
 
 class ShortcutTable:
@@ -61,8 +61,8 @@ class ShortcutTable:
             kind = ShortcutKind(kind)
             if kind is ShortcutKind.BYTES and length not in BYTES_LENGTHS:
                 raise ValueError(f"shortcut for ecalli {number}: BYTES copies 20 or 32 bytes, not {length}")
-            if kind is ShortcutKind.KECCAK and not 0 <= length < 1 << 32:
-                raise ValueError(f"shortcut for ecalli {number}: KECCAK's cost per byte is a u32, not {length}")
+            if kind is ShortcutKind.KECCAK and not 0 <= length < 1 << 64:
+                raise ValueError(f"shortcut for ecalli {number}: KECCAK's cost per byte is a u64, not {length}")
             if kind is ShortcutKind.WORD or kind is ShortcutKind.KECCAK:
                 continue
             size = 8 if kind is ShortcutKind.VALUE else length

@@ -62,6 +62,7 @@ class CallResult:
         return self.error.value if self.error else None
 
 
+_U64 = 1 << 64
 # Contracts under backend 'auto' of up to this many bytes of code are compiled when first instantiated: a contract's
 # first call already costs the interpreter more (its blocks compiled to Python) than the JIT's compile. ERC-20 (21 KB)
 # in a fresh process, deploy + 0 / 1 / 10 / 100 / 1,000 transfers: 32 / 34 / 36 / 51 / 197 ms compiled at once,
@@ -214,7 +215,10 @@ class Chain:
                     room -= size
                     if kind is ShortcutKind.KECCAK:
                         length = per_byte
-                    calls[i] = Shortcut(kind, schedule.host_fn_base + base, proof, length)
+                    cost = schedule.host_fn_base + base
+                    if not (0 <= cost < _U64 and 0 <= proof < _U64 and 0 <= length < _U64):
+                        continue  # (a schedule of costs past u64 is left to the handlers)
+                    calls[i] = Shortcut(kind, cost, proof, length)
             table = ShortcutTable(calls)
             plan = self._shortcut_plans[code_hash] = (table, tuple(names[i] for i in table.numbers)) if calls else None
         return plan  # type: ignore[return-value]

@@ -464,7 +464,7 @@ def keccak_oneshot() -> int:
                                                                                     data=b"abc").digest():
             return 0
         return ctypes.cast(function, ctypes.c_void_p).value or 0
-    except (ImportError, AttributeError, OSError, StopIteration):
+    except Exception:  # (whatever goes wrong finding it: the hashes go to the host)
         return 0
 
 
