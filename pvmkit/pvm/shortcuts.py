@@ -45,6 +45,23 @@ class Shortcut(NamedTuple):
     budget_cost: int = 0  # (u64)
     length: int = 0  # BYTES: 20 or 32; KECCAK: its cost per input byte (a u64)
 
+    @property
+    def answer_size(self) -> int:
+        """Bytes its answer takes in the room for them (ANSWER_BYTES): VALUE's u64, BYTES' data, else none."""
+        return 8 if self.kind == ShortcutKind.VALUE else self.length if self.kind == ShortcutKind.BYTES else 0
+
+    def problem(self) -> str | None:
+        """Why native code cannot do it, or None."""
+        if self.kind not in ShortcutKind.__members__.values():
+            return f"unknown kind {self.kind!r}"
+        if not (0 <= self.cost < 1 << 64 and 0 <= self.budget_cost < 1 << 64):
+            return "its costs are u64"
+        if self.kind == ShortcutKind.BYTES and self.length not in BYTES_LENGTHS:
+            return f"BYTES copies 20 or 32 bytes, not {self.length}"
+        if self.kind == ShortcutKind.KECCAK and not 0 <= self.length < 1 << 64:
+            return f"KECCAK's cost per byte is a u64, not {self.length}"
+        return None
+
 
 class ShortcutTable:
     """Which ecalli numbers have shortcuts and what they cost; `numbers` lists those that take an answer (VALUE and
@@ -53,21 +70,17 @@ class ShortcutTable:
     def __init__(self, calls: dict[int, Shortcut]) -> None:
         self.calls = dict(calls)
         numbers, formats, offsets, at = [], ["<"], {}, 0
-        for number, (kind, cost, budget_cost, length) in sorted(self.calls.items()):
+        for number, shortcut in sorted(self.calls.items()):
             if not 0 <= number < MAX_SHORTCUTS:
                 raise ValueError(f"shortcut for ecalli {number}: only 0..{MAX_SHORTCUTS - 1} may have one")
-            if not (0 <= cost < 1 << 64 and 0 <= budget_cost < 1 << 64):
-                raise ValueError(f"shortcut for ecalli {number}: its costs are u64")
-            kind = ShortcutKind(kind)
-            if kind is ShortcutKind.BYTES and length not in BYTES_LENGTHS:
-                raise ValueError(f"shortcut for ecalli {number}: BYTES copies 20 or 32 bytes, not {length}")
-            if kind is ShortcutKind.KECCAK and not 0 <= length < 1 << 64:
-                raise ValueError(f"shortcut for ecalli {number}: KECCAK's cost per byte is a u64, not {length}")
-            if kind is ShortcutKind.WORD or kind is ShortcutKind.KECCAK:
+            problem = shortcut.problem()
+            if problem is not None:
+                raise ValueError(f"shortcut for ecalli {number}: {problem}")
+            size = shortcut.answer_size
+            if not size:
                 continue
-            size = 8 if kind is ShortcutKind.VALUE else length
             numbers.append(number)
-            formats.append("Q" if kind is ShortcutKind.VALUE else f"{length}s")
+            formats.append("Q" if shortcut.kind == ShortcutKind.VALUE else f"{size}s")
             offsets[number] = at
             at += size
         if at > ANSWER_BYTES:

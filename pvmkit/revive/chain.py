@@ -62,7 +62,6 @@ class CallResult:
         return self.error.value if self.error else None
 
 
-_U64 = 1 << 64
 # Contracts under backend 'auto' of up to this many bytes of code are compiled when first instantiated: a contract's
 # first call already costs the interpreter more (its blocks compiled to Python) than the JIT's compile. ERC-20 (21 KB)
 # in a fresh process, deploy + 0 / 1 / 10 / 100 / 1,000 transfers: 32 / 34 / 36 / 51 / 197 ms compiled at once,
@@ -70,6 +69,11 @@ _U64 = 1 << 64
 # (with Python's bytecode cache; without it, importing the JIT costs ~30 ms more). Bigger code is interpreted first:
 # a 585 KB program that runs a few instructions took 2 s to deploy compiled at once, 0.25 s interpreted (review).
 CONTRACT_JIT_AT_ONCE = 128 << 10
+
+
+def _import_names(module: Module) -> list[str]:
+    """The code's import symbols by ecalli number (an unnamed one as "")."""
+    return [s.decode("utf-8", "replace") if s is not None else "" for s in module.blob.imports]
 
 
 class Chain:
@@ -191,8 +195,7 @@ class Chain:
     def handlers(self, code_hash: Hash, module: Module) -> list[Handler | None]:
         table = self._handlers.get(code_hash)
         if table is None:
-            names = [s.decode("utf-8", "replace") if s is not None else "" for s in module.blob.imports]
-            table = self._handlers[code_hash] = [SYSCALLS.get(n) for n in names]
+            table = self._handlers[code_hash] = [SYSCALLS.get(n) for n in _import_names(module)]
         return table
 
     def shortcut_plan(self, code_hash: Hash, module: Module) -> tuple[ShortcutTable, tuple[str, ...]] | None:
@@ -203,22 +206,20 @@ class Chain:
         plan = self._shortcut_plans.get(code_hash, False)
         if plan is False:
             schedule = self.config.schedule
-            names = [s.decode("utf-8", "replace") if s is not None else "" for s in module.blob.imports]
+            names = _import_names(module)
             calls, room = {}, ANSWER_BYTES
             for i, name in enumerate(names[:MAX_SHORTCUTS]):
-                if SHORTCUTS.get(name, False) is SYSCALLS.get(name):  # (not a handler replaced since)
-                    base, per_byte, proof = schedule.costs[name]
-                    kind, length = SHORTCUT_KINDS[name]
-                    size = 8 if kind is ShortcutKind.VALUE else length if kind is ShortcutKind.BYTES else 0
-                    if size > room:  # (code may import one function many times: the answers must fit)
-                        continue
-                    room -= size
-                    if kind is ShortcutKind.KECCAK:
-                        length = per_byte
-                    cost = schedule.host_fn_base + base
-                    if not (0 <= cost < _U64 and 0 <= proof < _U64 and 0 <= length < _U64):
-                        continue  # (a schedule of costs past u64 is left to the handlers)
-                    calls[i] = Shortcut(kind, cost, proof, length)
+                if SHORTCUTS.get(name, False) is not SYSCALLS.get(name):  # (none, or a handler replaced since)
+                    continue
+                base, per_byte, proof = schedule.costs[name]
+                kind, length = SHORTCUT_KINDS[name]
+                shortcut = Shortcut(kind, schedule.host_fn_base + base, proof,
+                                    per_byte if kind is ShortcutKind.KECCAK else length)  # fmt: skip
+                # (a schedule of costs past u64 is left to the handlers; code may import one function many times, and
+                # the answers must fit)
+                if shortcut.problem() is None and shortcut.answer_size <= room:
+                    room -= shortcut.answer_size
+                    calls[i] = shortcut
             table = ShortcutTable(calls)
             plan = self._shortcut_plans[code_hash] = (table, tuple(names[i] for i in table.numbers)) if calls else None
         return plan  # type: ignore[return-value]

@@ -168,23 +168,16 @@ class Host:
         raise ExecError(E.ExecutionFailed, detail=str(intr))
 
     def _shortcuts(self, plan: tuple[ShortcutTable, tuple[str, ...]], per_fuel: int, rest: int) -> Shortcuts:
-        """This frame's shortcuts (Chain.shortcut_plan): the answers of the host functions the JIT may answer natively,
-        each what its handler would write."""
-        frame, meter = self.frame, self._meter
-        data = frame.input
+        """This frame's shortcuts (Chain.shortcut_plan): the answers of the getters the JIT may answer natively,
+        from their own value functions (GETTERS)."""
+        meter = self._meter
         answers: list[int | bytes] = []
         for name in plan[1]:
-            if name == "call_data_size":
-                answers.append(len(data or b""))
-            elif name == "caller":
-                answers.append(self.caller)
-            elif name == "value_transferred":
-                answers.append((frame.value & U256_MAX).to_bytes(32, "little"))
-            elif name == "address":
-                answers.append(frame.account)
-            else:  # origin
-                answers.append(self.stack.origin)
-        return Shortcuts(plan[0], per_fuel, [rest, meter.limit_proof - meter.used_proof, 1], answers, data or b"")
+            kind, value = GETTERS[name]
+            answer = value(self)
+            answers.append(_u256(answer) if kind == "u256" else answer)  # type: ignore[arg-type]
+        state = [rest, meter.limit_proof - meter.used_proof, 1]
+        return Shortcuts(plan[0], per_fuel, state, answers, self.frame.input or b"")
 
     # Guest memory.
     def read(self, ptr: int, length: int) -> bytes:
@@ -203,7 +196,7 @@ class Host:
         return int.from_bytes(self.read(ptr, 32), "little")
 
     def write_u256(self, ptr: int, value: int) -> None:
-        self.write(ptr, (value & U256_MAX).to_bytes(32, "little"))
+        self.write(ptr, _u256(value))
 
     def write_output(self, out_ptr: int, out_len_ptr: int, data: bytes, allow_skip: bool, charged: bool = False
                      ) -> None:  # fmt: skip
@@ -259,6 +252,11 @@ def _trap_hint(inst: Instance) -> str:
     return ""
 
 
+def _u256(value: int) -> bytes:
+    """A U256 as the guest reads it: 32 bytes, little-endian."""
+    return (value & U256_MAX).to_bytes(32, "little")
+
+
 def _hi_lo(x: int) -> tuple[int, int]:
     return (x >> 32) & M32, x & M32
 
@@ -269,6 +267,10 @@ def _reducible(h: Host, address: bytes) -> int:
 
 
 # Context getters.
+GETTERS: dict[str, tuple[str, Callable[[Host], object]]] = {}
+"""Context getters by import symbol: (kind, the value they give); Host._shortcuts gives the same values to the JIT."""
+
+
 def _getter(name: str, kind: str, value: Callable[[Host], object]) -> None:
     """Register a context getter: `bytes` written at a0, a `u256` written little-endian at a0, or a0 = `u64`."""
 
@@ -278,16 +280,18 @@ def _getter(name: str, kind: str, value: Callable[[Host], object]) -> None:
 
     def u256(h: Host, r: Regs) -> None:
         h.charge(name)
-        h.write(r[7] & M32, (value(h) & U256_MAX).to_bytes(32, "little"))  # type: ignore[operator]
+        h.write_u256(r[7] & M32, value(h))  # type: ignore[arg-type]
 
     def raw(h: Host, r: Regs) -> None:
         h.charge(name)
         h.write(r[7] & M32, value(h))  # type: ignore[arg-type]
 
+    GETTERS[name] = (kind, value)
     SYSCALLS[name] = {"u64": u64, "u256": u256, "bytes": raw}[kind]
 
 
 for _name, _kind, _value in (
+    ("call_data_size", "u64", lambda h: len(h.frame.input or b"")),  # (0 once forward_input moved the input away)
     ("address", "bytes", lambda h: h.frame.account),
     ("caller", "bytes", lambda h: h.caller),
     ("origin", "bytes", lambda h: h.stack.origin),
@@ -373,12 +377,6 @@ def _caller_is_root(h: Host, r: Regs) -> int:
 
 
 # Call data and return data.
-@syscall("call_data_size")
-def _call_data_size(h: Host, r: Regs) -> int:
-    h.charge("call_data_size")
-    return len(h.frame.input or b"")
-
-
 @syscall("call_data_copy")
 def _call_data_copy(h: Host, r: Regs) -> None:
     out_ptr, out_len, offset = r[7] & M32, r[8] & M32, r[9] & M32
