@@ -594,19 +594,22 @@ class JitCompiler:
         a.mov(RAX, Imm(1), w=32)
         a.ret()
 
-        def charge() -> None:
-            """Take the slot's cost from gas × unit + remainder and its budget cost from the budget, or go to `slow`
-            with nothing changed; then gas, remainder = divmod(what is left, unit). Keeps rcx."""
+        slot_cost = slot(8)
+
+        def charge(cost: Mem = slot_cost, fail: Label = slow) -> None:
+            """Take `cost` (the slot's, by default) from gas × unit + remainder and the slot's budget cost from the
+            budget, or go to `fail` with nothing changed; then gas, remainder = divmod(what is left, unit). Keeps
+            rcx."""
             a.mov(RAX, GAS)
             a.mul(_sc(rt.SC_UNIT))  # rdx:rax (CF: past 64 bits)
-            a.jcc(B, slow)
+            a.jcc(B, fail)
             a.add(RAX, _sc(rt.SC_REMAINDER))
-            a.jcc(B, slow)
-            a.sub(RAX, slot(8))
-            a.jcc(B, slow)
+            a.jcc(B, fail)
+            a.sub(RAX, cost)
+            a.jcc(B, fail)
             a.mov(RDX, _sc(rt.SC_BUDGET))
             a.sub(RDX, slot(16))
-            a.jcc(B, slow)
+            a.jcc(B, fail)
             a.mov(_sc(rt.SC_BUDGET), RDX)
             a.xor(RDX, RDX, w=32)
             a.div(_sc(rt.SC_UNIT))
@@ -680,22 +683,8 @@ class JitCompiler:
         a.jcc(B, slow)
         a.push(RAX)
         dropped = a.label()
-        a.mov(RAX, GAS)
-        a.mul(_sc(rt.SC_UNIT))
-        a.jcc(B, dropped)
-        a.add(RAX, _sc(rt.SC_REMAINDER))
-        a.jcc(B, dropped)
-        a.sub(RAX, Mem(RSP, 0))
-        a.jcc(B, dropped)
-        a.mov(RDX, _sc(rt.SC_BUDGET))
-        a.sub(RDX, slot(16))
-        a.jcc(B, dropped)
+        charge(Mem(RSP, 0), dropped)
         a.add(RSP, Imm(8))
-        a.mov(_sc(rt.SC_BUDGET), RDX)
-        a.xor(RDX, RDX, w=32)
-        a.div(_sc(rt.SC_UNIT))
-        a.mov(GAS, RAX)
-        a.mov(_sc(rt.SC_REMAINDER), RDX)
         # keccak_oneshot(in, in_len, out, 32, capacity 64, 24 rounds, padding 0x01): the SysV ABI, with the guest
         # registers it may clobber saved and rbx (callee-saved) keeping the stack pointer; it uses no GS.
         a.mov(RAX, a0, w=32)

@@ -11,6 +11,7 @@ from functools import cache as _once
 
 from ..interpreter import (
     _CONTINUE,
+    _I64_MAX,
     _OOG,
     JIT_NEVER,
     SPARE_BYTES,
@@ -31,7 +32,6 @@ _STATE_IN = struct.Struct("<13QqQ")  # registers, gas and the entry target (Spac
 _STATE_OUT = struct.Struct("<13QqQQ")  # ... followed by exit_pc and exit_arg
 _EXIT_FALLBACK, _EXIT_ECALLI, _EXIT_FAULT = rt.EXIT_FALLBACK, rt.EXIT_ECALLI, rt.EXIT_FAULT
 _EXIT_SIGNALS = rt.EXIT_SIGNALS
-_I64_MAX = (1 << 63) - 1
 
 
 class CompiledModule:
