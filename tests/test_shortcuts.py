@@ -13,6 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from pvmkit.env import BOB
 from pvmkit.pvm.blob import ProgramBlob
 from pvmkit.pvm.interpreter import Instance, Interrupt, Module, ModuleConfig
 from pvmkit.pvm.isa import REVIVE_V1
@@ -257,16 +258,19 @@ def test_malformed_tables_are_refused() -> None:
         ShortcutTable({n: Shortcut(B, 1, 0, 32) for n in range(21)})
 
 
+# ERC-20 transfer(bob, 7), encoded.
+_TRANSFER = keccak256(b"transfer(address,uint256)")[:4] + bytes(12) + BOB + (7).to_bytes(32, "big")
+
+
 def _transfers(backend: str, gas_limits: list[int]) -> list[tuple]:
     """ERC-20 transfers (each in an anchor) at each gas limit: what the contract host reports."""
-    from pvmkit.env import BOB, Env
-    from pvmkit.revive.primitives import keccak256
+    from pvmkit.env import Env
 
     from .conftest import load_contract
 
     env = Env(backend=backend)
     token = env.deploy_contract(load_contract("ERC20"), "T", "T", 1000)
-    data = keccak256(b"transfer(address,uint256)")[:4] + bytes(12) + BOB + (7).to_bytes(32, "big")
+    data = _TRANSFER
     out = []
     for gas in gas_limits:
         with env.anchor():
@@ -339,7 +343,7 @@ def test_a_schedule_with_costs_past_u32_runs_as_on_the_interpreter(per_byte: int
     handler charges it."""
     import dataclasses
 
-    from pvmkit.env import BOB, DeployError, Env
+    from pvmkit.env import DeployError, Env
     from pvmkit.revive.config import RuntimeConfig, Schedule
 
     from .conftest import load_contract
@@ -356,6 +360,6 @@ def test_a_schedule_with_costs_past_u32_runs_as_on_the_interpreter(per_byte: int
             results.append(str(e))
             continue
         deployed = env.last_result
-        r = env.call(token.address, keccak256(b"transfer(address,uint256)")[:4] + bytes(12) + BOB + bytes(31) + b"\7")
+        r = env.call(token.address, _TRANSFER)
         results.append((deployed.success, deployed.weight, r.success, r.error, r.weight))
     assert results[0] == results[1]
