@@ -977,8 +977,8 @@ def test_out_of_gas_on_entry_mid_block_reports_the_program_counter() -> None:
 
 def test_loop_heads_and_call_targets_start_on_a_64_byte_boundary() -> None:
     """Found benchmarking: the ALU loop ran at half speed after code before it grew by 5 bytes, and the C programs'
-    times moved by up to 30% with the bytes before them. Heads of one-block loops (with memory accesses or without)
-    and call targets are aligned; other blocks are not padded."""
+    times moved by up to 30% with the bytes before them. Heads of one-block loops (with memory accesses or without),
+    of short loops of several blocks without calls, and call targets are aligned; other blocks are not padded."""
     from pvmkit.pvm.asm import assemble
     from pvmkit.pvm.jit.compiler import HEAD_ALIGN, JitCompiler
 
@@ -1001,7 +1001,12 @@ pub @main:
     a3 = a3 + 1
 @skip:
     jump @outer if a2 != 5
+@caller:
     ra = 2, jump @function
+    jump @after if a3 == 0
+    a3 = a3 - 1
+@after:
+    jump @caller if a3 != 0
     trap
 @function:
     a5 = 7
@@ -1015,10 +1020,12 @@ pub @main:
         return next(i.pc for i in listing if i.name == name and i.args[0] == first)
 
     loop, stores, outer = pc_of("add_64", 8), pc_of("store_indirect_u8", 8), pc_of("add_imm_64", 9)
-    function = pc_of("load_imm", 12)
+    function, caller = pc_of("load_imm", 12), pc_of("load_imm_and_jump", 0)
+    skip = pc_of("branch_not_eq_imm", 9)
     assert HEAD_ALIGN == 64
-    assert all(program.charged[pc] % HEAD_ALIGN == 0 for pc in (loop, stores, function))
-    assert program.charged[outer] % HEAD_ALIGN != 0  # a two-block loop: left where it falls (here, unaligned)
+    assert all(program.charged[pc] % HEAD_ALIGN == 0 for pc in (loop, stores, outer, function))
+    assert program.charged[caller] % HEAD_ALIGN != 0  # a loop with a call: left where it falls (here, unaligned)
+    assert program.charged[skip] % HEAD_ALIGN != 0  # no loop head
     inst = Module(blob, ModuleConfig(backend="jit")).instantiate()
     inst.set_next_program_counter(0)
     inst.regs[7], inst.gas = 10, 1000
@@ -1035,7 +1042,7 @@ def test_loop_heads_and_unrolled_loops_are_found_as_defined(blocks: list[tuple[i
     from bisect import bisect_left
 
     from pvmkit.pvm.asm import assemble
-    from pvmkit.pvm.jit.compiler import _UNROLLABLE, UNROLL_MAX, _aligned_heads, _jumps
+    from pvmkit.pvm.jit.compiler import _UNROLLABLE, ALIGNED_LOOP_MAX, UNROLL_MAX, _aligned_heads, _jumps
 
     lines = ["pub @main:"]
     for i, (adds, end, target) in enumerate(blocks):
@@ -1052,12 +1059,31 @@ def test_loop_heads_and_unrolled_loops_are_found_as_defined(blocks: list[tuple[i
             heads.add(args[-1])
         elif name in BRANCHES | {"jump"} and args[-1] in valid:
             first = bisect_left(pcs, args[-1])
-            if first <= k and not any(pc in valid for pc in pcs[first + 1 : k + 1]):
+            several = first <= k and any(pc in valid for pc in pcs[first + 1 : k + 1])
+            calls = any(f[0] == "load_imm_and_jump" and f[1][0] == 0 for f in forms[first:k])
+            if several and k - first + 1 <= ALIGNED_LOOP_MAX and not calls:
+                heads.add(args[-1])
+            if first <= k and not several:
                 heads.add(args[-1])
                 if (name in BRANCHES and k - first < UNROLL_MAX and ends[k] in valid
                         and all(f[0] in _UNROLLABLE for f in forms[first:k])):  # fmt: skip
                     unroll[args[-1]] = k - first + 1
     assert _aligned_heads(pcs, forms, ends, valid, _jumps(forms)) == (heads, unroll)
+
+
+@pytest.mark.parametrize("extra", [0, 1])
+def test_loops_of_several_blocks_are_aligned_up_to_their_limit(extra: int) -> None:
+    """A loop of two blocks is a head up to ALIGNED_LOOP_MAX instructions from its start to its back edge."""
+    from pvmkit.pvm.asm import assemble
+    from pvmkit.pvm.jit.compiler import ALIGNED_LOOP_MAX, _aligned_heads, _jumps
+
+    adds = ["    a0 = a0 + a1"] * (ALIGNED_LOOP_MAX - 2 + extra)
+    blob = assemble("\n".join(["pub @main:", "@head:", *adds, "    jump @mid if a0 == 3", "@mid:",
+                                "    jump @head if a0 != 0", "    trap"]))  # fmt: skip
+    code = Module(blob, ModuleConfig(backend="interpreter")).code
+    pcs, forms, ends = code.decoded()
+    heads, _ = _aligned_heads(pcs, forms, ends, code.valid_targets(), _jumps(forms))
+    assert heads == ({0} if extra == 0 else set())
 
 
 def test_hostile_programs_cannot_make_the_jit_hold_unbounded_memory(monkeypatch: pytest.MonkeyPatch) -> None:
