@@ -23,7 +23,7 @@ from pvmkit.pvm.program import assemble_code
 
 M64 = 2**64 - 1
 # Immediates around every boundary an encoding depends on, as decoded operands are (sign-extended 32-bit values).
-IMMEDIATES = (0, 1, 2, -1, 63, 64, 127, 128, -128, -129, 255, 0x7FFF, -0x8000, 0xFFFF, 0x7FFFFFFF, -0x80000000,
+IMMEDIATES = (0, 1, 2, 3, -1, 63, 64, 127, 128, -128, -129, 255, 0x7FFF, -0x8000, 0xFFFF, 0x7FFFFFFF, -0x80000000,
               0x12345678, -0x12345678)  # fmt: skip
 ADDRESSES = (0, 8, 127, 128, 0x10000, 0x7FFFFFFF, 0x80000000, 0xFFFFF800, 0xFFFFFFFF)
 # Offsets of indirect accesses: the immediates and both ends of a near store's reach (runtime.NEAR).

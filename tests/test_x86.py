@@ -522,6 +522,16 @@ def test_bmi2_shifts(meth):
                     check(meth, (d, m, c, w), meth, [RNAME[w][d], mem_text(m, w), RNAME[w][c]], size=4 + mem_len(m))
 
 
+def test_rorx():
+    for w in WIDTHS:
+        for d in REGS:
+            for s in REGS:
+                for n in (1, 31, 63):
+                    check("rorx", (d, s, n, w), "rorx", [RNAME[w][d], RNAME[w][s], n & (w - 1)], size=6)
+        for m in SOME_MEMS[::3]:  # VEX3 (3 bytes), the opcode, the operand's shortest form, the count
+            check("rorx", (RAX, m, 5, w), "rorx", [RNAME[w][RAX], mem_text(m, w), 5], size=5 + mem_len(m))
+
+
 @pytest.mark.parametrize("meth", ["popcnt", "lzcnt", "tzcnt"])
 def test_bit_counts(meth):
     for w in WIDTHS:

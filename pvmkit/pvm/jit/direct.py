@@ -211,9 +211,22 @@ def _store_imm_absolute(size: int) -> Direct:
 _ALU = {"add": (0x01, 0), "or": (0x09, 1), "and": (0x21, 4), "sub": (0x29, 5), "xor": (0x31, 6)}
 
 
+def _lea(dst: int, base: int | None, index: int, scale: int = 0) -> bytes:
+    """lea dst, [base + index << scale], or [index << scale + 0] without a base (None)."""
+    if base is None:
+        rex = 0x48 | (dst & 8) >> 1 | (index & 8) >> 2
+        return bytes((rex, 0x8D, 0x04 | (dst & 7) << 3, scale << 6 | (index & 7) << 3 | 5)) + bytes(4)
+    rex = 0x48 | (dst & 8) >> 1 | (index & 8) >> 2 | base >> 3
+    sib = scale << 6 | (index & 7) << 3 | base & 7
+    if base & 7 == 5:  # rbp/r13 as a base: ModRM mod 01 and a disp8 of 0
+        return bytes((rex, 0x8D, 0x44 | (dst & 7) << 3, sib, 0))
+    return bytes((rex, 0x8D, 0x04 | (dst & 7) << 3, sib))
+
+
 def _alu3_64(op: str) -> Direct:
     opcode = _ALU[op][0]
     commutative = op != "sub"
+    lea = op == "add"  # d = x + y as lea when neither is d
 
     def alu3(where: tuple[int, ...], args: tuple[int, ...]) -> bytes:
         d, x, y = args
@@ -221,6 +234,8 @@ def _alu3_64(op: str) -> Direct:
         if dst <= 15:  # in place: d op= y, or d = x; d op= y
             if d == y and commutative:
                 left, right, x = right, left, y
+            if lea and d != x and d != y and left <= 15 and right <= 15:
+                return _lea(dst, right, left) if left & 7 == 5 else _lea(dst, left, right)
             if d == x:
                 return _from(8, opcode, dst, right)
             if d != y:
@@ -285,10 +300,18 @@ _SHIFTS = {"shift_logical_left": 4, "shift_logical_right": 5, "shift_arithmetic_
 def _shift_imm_64(digit: int) -> Direct:
     def shift(where: tuple[int, ...], args: tuple[int, ...]) -> bytes:
         d, s, value = args
-        dst = where[d]
-        t = dst if dst <= 15 else RAX
-        code = _from(8, _MOV, t, where[s]) if d != s or dst > 15 else b""
+        dst, src = where[d], where[s]
         count = value & 63
+        if d != s and count and dst <= 15 and src <= 15:  # one instruction (as the emitter)
+            if digit <= 1:  # rotate right, or left by 64 - count: rorx dst, src, imm8
+                c1 = (0 if dst & 8 else 0x80) | 0x40 | (0 if src & 8 else 0x20) | 3
+                return bytes((0xC4, c1, 0xFB, 0xF0, 0xC0 | (dst & 7) << 3 | src & 7, count if digit else 64 - count))
+            if digit == 4 and count == 1:
+                return _lea(dst, src, src)
+            if digit == 4 and count <= 3:
+                return _lea(dst, None, src, count)
+        t = dst if dst <= 15 else RAX
+        code = _from(8, _MOV, t, src) if d != s or dst > 15 else b""
         if count == 1:
             code += _REXW[t >> 3] + b"\xd1" + _rr(digit, t)
         elif count:

@@ -63,6 +63,12 @@ def _alu3(c: JitCompiler, inst: Instruction) -> bool:
     if w == 64 and type(dst) is int:  # in place: d op= y, or d = x; d op= y
         if d == y and op in _COMMUTATIVE:
             x, y = y, x
+        left, right = regs[x], regs[y]
+        if op == "add" and d != x and d != y and type(left) is int and type(right) is int:
+            if left & 7 == 5:  # (rbp as the base takes a disp8: as the index it does not)
+                left, right = right, left
+            a.lea(dst, Mem(left, 0, index=right))  # d = x + y in one instruction, where mov + add took two
+            return True
         if d == x:
             getattr(a, op)(dst, regs[y])
             return True
@@ -191,8 +197,19 @@ def _shift(c: JitCompiler, inst: Instruction) -> bool:
         count = value & (31 if w == 32 else 63)
         dst = regs[d]
         if w == 64 and type(dst) is int:
+            src = regs[s]
+            if d != s and count and type(src) is int:  # one instruction where mov + the shift took two
+                if op == "ror" or op == "rol":
+                    a.rorx(dst, src, count if op == "ror" else 64 - count)
+                    return True
+                if op == "shl" and count == 1:
+                    a.lea(dst, Mem(src, 0, index=src))
+                    return True
+                if op == "shl" and count <= 3:
+                    a.lea(dst, Mem(None, 0, index=src, scale=1 << count))
+                    return True
             if d != s:
-                a.mov(dst, regs[s])
+                a.mov(dst, src)
             if count:
                 getattr(a, op)(dst, count)
             return True

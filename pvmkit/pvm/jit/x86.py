@@ -338,8 +338,8 @@ class Assembler:
         code += opc
         code += tail
 
-    def _vex_0f38(self, pp: int, w: int, opc: int, reg: int, vvvv: int, rm: int | Mem) -> None:
-        """Three-byte VEX (C4), map 0F38, L=0."""
+    def _vex_0f38(self, pp: int, w: int, opc: int, reg: int, vvvv: int, rm: int | Mem, mmmmm: int = 2) -> None:
+        """Three-byte VEX (C4), map 0F38 (or 0F3A: mmmmm 3), L=0."""
         code = self.code
         if type(rm) is int:
             rx = (reg & 8) >> 1 | rm >> 3
@@ -351,7 +351,7 @@ class Assembler:
         else:
             raise TypeError(f"expected a register or Mem, not {rm!r}")
         # byte 1: ~R ~X ~B m-mmmm(00010); byte 2: W ~vvvv L pp
-        code += bytes((0xC4, ((~rx & 7) << 5) | 0x02, (0x80 if w == 64 else 0) | ((~vvvv & 15) << 3) | pp, opc))
+        code += bytes((0xC4, ((~rx & 7) << 5) | mmmmm, (0x80 if w == 64 else 0) | ((~vvvv & 15) << 3) | pp, opc))
         code += tail
 
     def _alu(self, ext: int, dst: int | Mem, src: int | Mem | Imm, w: int) -> None:
@@ -668,6 +668,13 @@ class Assembler:
         if w != 64 and w != 32:
             _bad_width(w)
         self._vex_0f38(3, w, 0xF7, dst, count, src)
+
+    def rorx(self, dst: int, src: int | Mem, count: int, w: int = 64) -> None:
+        """``rorx dst, src, imm8`` (BMI2): a rotate right into any register, flags untouched."""
+        if w != 64 and w != 32:
+            _bad_width(w)
+        self._vex_0f38(3, w, 0xF0, dst, 0, src, mmmmm=3)
+        self.code.append(count & (63 if w == 64 else 31))
 
     def popcnt(self, dst: int, src: int | Mem, w: int = 64) -> None:
         rex = 8 if w == 64 else 0 if w == 32 else _bad_width(w)
