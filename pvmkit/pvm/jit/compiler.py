@@ -40,7 +40,7 @@ from ..isa import BRANCHES, INVALID, KIND, MEMORY_BASE, MEMORY_OFFSET, TERMINATO
 from ..program import RETURN_TO_HOST, Instruction
 from ..shortcuts import MAX_SHORTCUTS, ShortcutKind
 from . import runtime as rt
-from .direct import DIRECT, DIRECT_DYNAMIC, compare, load_imm
+from .direct import DIRECT, DIRECT_DYNAMIC, compare, lea_scaled, load_imm
 from .emitters import EMITTERS, Emitter, _compare, emits
 from .x86 import (
     AE,
@@ -363,6 +363,7 @@ class JitCompiler:
         self.charged_at: dict[int, int] = {}  # JitProgram.charged, while it is filled
         # Out-of-line code placed after all instructions (traps, out of gas, deep calls).
         self.stubs: list[Callable[[], None]] = []
+        self.uncharged_stubs: dict[int, tuple[int, int]] = {}  # pc → its out-of-line code, [start, end) (resume_stub)
         self.gas_stubs: list[tuple[int, int]] = []  # (gas_check's patch_at, pc) per block: out_of_gas_stubs()
         self.native = 0
         # Template key → (Piece, translated natively?), or False for an immediate
@@ -495,6 +496,7 @@ class JitCompiler:
         directs, where = self.direct, self.where
         terminators = TERMINATORS
         loop: _Loop | None = None  # the loop to unroll whose block is being emitted
+        fuse_next, after_pair = False, 0  # (the instruction after a fused pair's first, and where the pair's code ends)
         for k, form in enumerate(forms):
             pc = pcs[k]
             if pc in valid:
@@ -509,8 +511,23 @@ class JitCompiler:
                 if pc in unroll and self.spend_copies(2 * unroll_times(unroll[pc]) * unroll[pc]):
                     loop = self.loop_head(pc, unroll[pc], k)
                 patch_at, cost = self.gas_check(pc), 0
+            if fuse_next:  # the second of a fused pair (fused()): its code came with the first's
+                fuse_next = False
+                cost += 1
+                self.resume_stub(pc, k, after_pair)
+                if loop is not None:
+                    loop.body.append((b"", pc, form, ends[k]))
+                continue
             start = uncharged[pc] = len(out)
             cost += 1
+            if form[0] == _SHL_IMM_64 and (pair := self.fused(k)) is not None:
+                out += pair
+                fuse_next = True
+                after_pair = len(out)
+                self.native += 2
+                if loop is not None:
+                    loop.body.append((pair, pc, form, ends[k]))
+                continue
             same = done.get(form)
             if same is None:
                 direct = directs.get(form[0])  # (direct.py: no template, no call to instruction(), no slice of `out`)
@@ -543,6 +560,8 @@ class JitCompiler:
         inline_end = len(out)
         for stub in self.stubs:
             stub()
+        for pc, (start, _) in self.uncharged_stubs.items():
+            uncharged[pc] = start
         self.out_of_gas_stubs()
         # Targets that never got a block (invalid ones are never jumped to natively) still need binding.
         for pc, label in self.charged_labels.items():
@@ -781,6 +800,7 @@ class JitCompiler:
         out, sites, valid = self.a.code, self.copies, self.valid
         native = self.native  # (instructions emitted again here are not more instructions translated)
         patch_at = cost = 0
+        fused = False
         for k in range(start, end):
             pc = pcs[k]
             if pc in valid:
@@ -790,10 +810,52 @@ class JitCompiler:
             cost += 1
             sites.append((len(out), pc, 0, ()))
             name, args = forms[k]
+            if fused:  # the second of a fused pair: no code of its own (a fault cannot happen in either)
+                fused = False
+                continue
+            if name == _SHL_IMM_64 and k + 1 < end and (pair := self.fused(k)) is not None:
+                out += pair
+                fused = True
+                continue
             self.instruction(pc, name, args, ends[k])
         _PACK_U32(out, patch_at, cost)
         sites.append((len(out), -1, 0, ()))
         self.native = native
+
+    def fused(self, k: int) -> bytes | None:
+        """The code of instructions k and k+1 as one, when they are `d = s << 1..3; d = d + t` (or t + d), d and t
+        different and all three in host registers, in one block: lea d, [t + s << k], where they took shl + add (or
+        lea + add). RISC-V's address arithmetic (an index scaled, then a base added) comes as this pair; the C bytecode
+        interpreter's dispatch and operand stack have five of them."""
+        pcs, forms, _ = self.decoded
+        d, s, shift = forms[k][1]
+        if not 1 <= shift <= 3 or k + 1 >= len(forms) or pcs[k + 1] in self.valid:
+            return None
+        name, args = forms[k + 1]
+        if name != "add_64" or args[0] != d:
+            return None
+        t = args[2] if args[1] == d else args[1] if args[2] == d else d
+        where = self.where
+        dst, src, base = where[d], where[s], where[t]
+        if t == d or dst > 15 or src > 15 or base > 15:
+            return None
+        return lea_scaled(dst, base, src, shift)
+
+    def resume_stub(self, pc: int, k: int, after: int) -> None:
+        """Where the second instruction of a fused pair (at `pc`, index k) starts when native code is entered there
+        (set_next_program_counter into the middle of a block): out of line, the add alone, then the code after the
+        pair."""
+        name, args = self.decoded[1][k]
+
+        def place() -> None:
+            start = len(self.a.code)
+            self.a.code += DIRECT[name](self.where, args)
+            back = Label()
+            back.pos = after
+            self.a.jmp(back)
+            self.uncharged_stubs[pc] = (start, len(self.a.code))
+
+        self.stubs.append(place)
 
     def loop_head(self, pc: int, cost: int, k: int) -> _Loop:
         """Before an unrollable loop's gas check: go to its unrolled copy when gas covers a round's iterations (a jump
@@ -1266,6 +1328,7 @@ _OUT_OF_GAS_EXIT = b"\xb8" + rt.EXIT_OUT_OF_GAS.to_bytes(4, "little") + b"\xe9" 
 _CMP_RSP_LIMIT = b"\x49\x3b\xa5" + rt.RSP_LIMIT.to_bytes(4, "little", signed=True)  # cmp rsp, [r13 + disp32]
 _LOAD_JUMP_TABLE = b"\x49\x8b\x95" + rt.JUMP_TABLE_PTR.to_bytes(4, "little", signed=True)  # mov rdx, [r13 + disp32]
 _STORE_EXIT_ARG = b"\x49\x89\x85" + rt.EXIT_ARG.to_bytes(4, "little", signed=True)  # mov [r13 + disp32], rax
+_SHL_IMM_64 = "shift_logical_left_imm_64"  # (the first of a pair JitCompiler.fused() may make one)
 OFFSET_SENTINEL = 0x40000000  # an indirect access's offset while its template is built: forces a disp32
 _OFFSET_BYTES = OFFSET_SENTINEL.to_bytes(4, "little")
 

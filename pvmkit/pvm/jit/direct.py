@@ -211,7 +211,7 @@ def _store_imm_absolute(size: int) -> Direct:
 _ALU = {"add": (0x01, 0), "or": (0x09, 1), "and": (0x21, 4), "sub": (0x29, 5), "xor": (0x31, 6)}
 
 
-def _lea(dst: int, base: int | None, index: int, scale: int = 0) -> bytes:
+def lea_scaled(dst: int, base: int | None, index: int, scale: int = 0) -> bytes:
     """lea dst, [base + index << scale], or [index << scale + 0] without a base (None)."""
     if base is None:
         rex = 0x48 | (dst & 8) >> 1 | (index & 8) >> 2
@@ -235,7 +235,7 @@ def _alu3_64(op: str) -> Direct:
             if d == y and commutative:
                 left, right, x = right, left, y
             if lea and d != x and d != y and left <= 15 and right <= 15:
-                return _lea(dst, right, left) if left & 7 == 5 else _lea(dst, left, right)
+                return lea_scaled(dst, right, left) if left & 7 == 5 else lea_scaled(dst, left, right)
             if d == x:
                 return _from(8, opcode, dst, right)
             if d != y:
@@ -307,9 +307,9 @@ def _shift_imm_64(digit: int) -> Direct:
                 c1 = (0 if dst & 8 else 0x80) | 0x40 | (0 if src & 8 else 0x20) | 3
                 return bytes((0xC4, c1, 0xFB, 0xF0, 0xC0 | (dst & 7) << 3 | src & 7, count if digit else 64 - count))
             if digit == 4 and count == 1:
-                return _lea(dst, src, src)
+                return lea_scaled(dst, src, src)
             if digit == 4 and count <= 3:
-                return _lea(dst, None, src, count)
+                return lea_scaled(dst, None, src, count)
         t = dst if dst <= 15 else RAX
         code = _from(8, _MOV, t, src) if d != s or dst > 15 else b""
         if count == 1:

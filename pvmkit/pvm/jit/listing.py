@@ -31,6 +31,8 @@ class NativeListing:
         follows (the head's `jge` goes there when gas covers a round)."""
         span = self.spans.get(pc)
         out = [] if span is None else render(self.code[span[0] : span[1]], span[0])
+        if span is not None and span[0] >= len(self.code) - self.out_of_line:
+            out.insert(0, "fused into the code of the instruction before; entered here (from the host), out of line:")
         if pc in self.dispatches:
             out.insert(0, f"the dispatch at pc {self.dispatches[pc]}, copied here (each block checks its gas):")
         loop = self.loops.get(pc)
@@ -44,10 +46,14 @@ def native_listing(module: Module) -> NativeListing:
     """Compile `module` as the JIT does (with its configuration: dynamic paging, say) and map its code by pc."""
     from .compiler import JitCompiler
 
-    program = JitCompiler(module).compile()
-    starts = sorted((program.charged.get(pc, offset), pc) for pc, offset in program.uncharged.items())
+    compiler = JitCompiler(module)
+    program = compiler.compile()
+    resumes = compiler.uncharged_stubs  # (the second instructions of fused pairs start out of line)
+    starts = sorted((program.charged.get(pc, offset), pc) for pc, offset in program.uncharged.items()
+                    if pc not in resumes)  # fmt: skip
     ends = [start for start, _ in starts[1:]] + [program.inline_end]
     spans = {pc: (start, end) for (start, pc), end in zip(starts, ends, strict=True)}
+    spans.update(resumes)
     # A dispatch copy's sites (JitProgram.copies, each copy ended by pc -1) lie inline, in its jump's span; an unrolled
     # loop's, out of line.
     offsets = [start for start, _ in starts]
