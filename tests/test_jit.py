@@ -1476,6 +1476,94 @@ pub @main:
         assert outcome(vm, "jit", _vm_regs(), gas) == outcome(vm, "interpreter", _vm_regs(), gas)
 
 
+_STORES_LOOP = """
+%rw_data_size = 4096
+%rw_data = {pointers}
+pub @main:
+{pressure}
+@loop:
+    u64 [a0] = a1
+    u64 [a0 + 8] = a2
+    a3 = u64 [a0 + 16]
+    {middle}
+    u64 [a0 + 24] = a3
+    u8 [a0 + 33] = a4
+    a0 = a0 + {step}
+    a2 = a2 + 8
+    a5 = a5 - 1
+    jump @loop if a5 != 0
+    trap
+"""
+
+
+@pytest.mark.parametrize("middle", ["a4 = a4 >>r a1", "a0 = u64 [a2]", "a3 = u64 [a2 + 8]", "a3 = u64 [a0 + 8]",
+                                    "a3 = u64 [0x20010]", "a4 = a4 + a3"])
+@pytest.mark.parametrize("pressure", [False, True])
+def test_stores_in_unrolled_copies_share_their_base_in_rcx(middle: str, pressure: bool) -> None:
+    """In an unrolled loop's copies a store through the base the store before it put in rcx (mov ecx, base32) skips
+    its own mov, until something may have changed rcx or the base: a load into the base (a0 = u64 [a2]: a linked
+    walk), an ALU instruction, a label (the round's start, the copies with branches). With the base in a host
+    register or in the context, at every gas amount, and running off the end of rw data (a fault in a copy). (A rotate
+    by a register's amount goes through cl; a load through a base in the context, through ecx.)"""
+    from pvmkit.pvm.asm import assemble
+    from pvmkit.pvm.jit.compiler import JitCompiler
+
+    pointers = b"".join((0x20C00 - 24 * k).to_bytes(8, "little") for k in range(64))  # (a0 = u64 [a2]: a walk)
+    lines = [f"    {r} = {r} + {r}" for r in ("ra", "t0", "t1", "t2", "s0", "s1", "a1", "a3", "a4", "a5")
+             for _ in range(160)] if pressure else ["    fallthrough"]  # fmt: skip (a0, a2, sp: in the context)
+    step = 40 if middle.startswith("a0 =") else 32  # (a0 written: not stepped, so not unrolled as a pointer)
+    blob = assemble(_STORES_LOOP.format(pointers=pointers.hex(), pressure="\n".join(lines), middle=middle, step=step))
+    module = Module(blob, ModuleConfig(backend="interpreter"))
+    compiler = JitCompiler(module)
+    program = compiler.compile()
+    assert program.loops and (type(compiler.regs[7]) is int) != pressure  # unrolled; a0 in a host register or not
+    regs = [0] * 13
+    regs[0], regs[7], regs[8], regs[9], regs[10], regs[11] = HOST, 0x20800, 0x1111, 0x20000, 0x55, 0xAB
+    for count in (20, 120):  # (120 rounds of 32 or 40 bytes run off the end of rw data)
+        regs[12] = count
+        for gas in [*range(0, 300, 7), 10**6]:
+            assert outcome(blob, "jit", regs, gas) == outcome(blob, "interpreter", regs, gas)
+
+
+def test_a_stores_base_in_rcx_is_not_carried_to_a_label() -> None:
+    """A round's start and the copies with branches (which the round's guard jumps to before any copy ran) are labels:
+    the base the copies before them left in rcx is not there, but what the code before the loop left. (A count below a
+    round: the guard jumps. A second loop: its round starts after the first's copies. A store through a bad rcx could
+    also fault, which the interpreter would mend: here rcx holds another guest address.)"""
+    from pvmkit.pvm.asm import assemble
+
+    blob = assemble("""
+%rw_data_size = 4096
+pub @main:
+    u64 [a0 + 0x100] = a1
+    fallthrough
+@loop:
+    u64 [t0] = a1
+    u64 [a0] = a1
+    a0 = a0 + 8
+    u8 [t0 + 9] = a1
+    a5 = a5 - 1
+    jump @loop if a5 != 0
+    u64 [a0 + 0x100] = a1
+    a5 = a4
+    fallthrough
+@again:
+    u64 [t0 + 0x200] = a1
+    u64 [a0] = a1
+    a0 = a0 + 8
+    u8 [t0 + 9] = a1
+    a5 = a5 - 1
+    jump @again if a5 != 0
+    trap
+""")  # (@again: the same again, whose unrolled code follows the first's)
+    regs = [0] * 13
+    regs[0], regs[2], regs[7], regs[8], regs[11] = HOST, 0x20800, 0x20000, 0x77, 40
+    for count in (1, 3, 40):
+        regs[12] = count
+        for gas in [*range(0, 200, 5), 10**6]:
+            assert outcome(blob, "jit", regs, gas) == outcome(blob, "interpreter", regs, gas)
+
+
 @pytest.mark.parametrize("jumps", [1000, 6000])
 def test_copies_at_most_double_the_code(jumps: int) -> None:
     """A program of jumps to one dispatch, or of tiny loops (hostile, or just big), gets copies only while they add

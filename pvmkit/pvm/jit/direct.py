@@ -144,7 +144,7 @@ def near(base: int, offset: int) -> bool:
     return base != 1 and (offset <= rt.NEAR or offset >= (1 << 32) - rt.NEAR)
 
 
-def _near_base(b: int) -> bytes:
+def near_base(b: int) -> bytes:
     """mov ecx, base32: a near store's base, zero-extended (JitCompiler.memory)."""
     return _op(0, b"\x89", b, RCX) if b <= 15 else _op(0, b"\x8b", RCX, b)
 
@@ -157,7 +157,7 @@ def _store(size: int) -> Direct:
 
     def store(where: tuple[int, ...], args: tuple[int, ...]) -> bytes:
         if near(args[1], args[2]):  # [r13 + rcx + disp32]: the base through ecx, then the value through rax
-            code = _near_base(where[args[1]])
+            code = near_base(where[args[1]])
             s = where[args[0]]
             if s > 15:
                 code, s = code + _op(8, b"\x8b", RAX, s), RAX
@@ -188,7 +188,7 @@ def _store_imm(size: int) -> Direct:
 
     def store_imm(where: tuple[int, ...], args: tuple[int, ...]) -> bytes:
         if near(args[0], args[1]):
-            return (_near_base(where[args[0]]) + pfx + _REX[w | 1] + opcode + bytes((0x84, _NEAR_MEM))
+            return (near_base(where[args[0]]) + pfx + _REX[w | 1] + opcode + bytes((0x84, _NEAR_MEM))
                     + _U32(args[1] & _M32) + pack(args[2]))  # fmt: skip
         code, b = _base(where[args[0]])
         return code + _GS32 + pfx + _REX[w | b >> 3] + opcode + _mem(0, b) + _U32(args[1] & _M32) + pack(args[2])
