@@ -485,15 +485,15 @@ def test_all_thirteen_registers_in_a_loop() -> None:
 
 @pytest.mark.parametrize("name", [n for n in _NAMES if KIND[n] is Kind.REG_REG_REG])
 def test_three_register_instructions_with_every_placement(name: str) -> None:
-    """Each three-register instruction with its registers in host registers or context slots, and aliased every way
-    (d = x, d = y, x = y): an ecalli after each one records all registers, compared with the interpreter's."""
+    """Each three-register instruction with its registers in host registers or context slots (two of each), and aliased
+    every way (d = x, d = y, x = y): an ecalli after each one records all registers, compared with the interpreter's."""
     from pvmkit.pvm.jit.compiler import allocate
 
     hot = [("add_64", (r, r, r)) for r in range(10)] + [("load_imm", (0, 5)), ("branch_eq_imm", (0, 6, 0))]
-    combos = list(itertools.product((2, 11, 12), repeat=3))
+    combos = list(itertools.product((2, 3, 11, 12), repeat=3))
     blob = _prog(hot + [step for combo in combos for step in ((name, combo), ("ecalli", (0,)))] + [("trap", ())])
     where = allocate(*Module(blob).code.decoded()[:2])
-    assert type(where[2]) is int and type(where[11]) is not int and type(where[12]) is not int
+    assert type(where[2]) is int and type(where[3]) is int and type(where[11]) is not int and type(where[12]) is not int
     regs = [(0x9E3779B97F4A7C15 * (i + 1)) % 2**64 for i in range(13)]
     regs[11], regs[12] = 0xFFFFFFFF80000001, 0x3F  # a negative 32-bit half, a shift count
     jit = outcome(blob, "jit", regs, 10_000)

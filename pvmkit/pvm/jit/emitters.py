@@ -188,6 +188,13 @@ def _shift(c: JitCompiler, inst: Instruction) -> bool:
                 return True
             getattr(a, bmi2)(RAX, shifted, count, w=w)
         else:
+            dst = regs[d]
+            if w == 64 and type(dst) is int:  # the count into ecx first (d may be y), then in place: no rax
+                a.mov(RCX, count, w=32)
+                if dst != shifted:
+                    a.mov(dst, shifted)
+                getattr(a, op)(dst, None)
+                return True
             if shifted != RAX:
                 a.mov(RAX, shifted, w=w)
             a.mov(RCX, count, w=32)
