@@ -142,3 +142,19 @@ def test_whole_programs_compile_alike_with_and_without_direct_encoders(monkeypat
     monkeypatch.setattr(compiler, "DIRECT_DYNAMIC", {})
     templates = programs()
     assert len(direct) >= 30 and direct == templates
+
+
+def test_lea_scaled_is_the_assemblers_lea() -> None:
+    """direct.lea_scaled (the fused pair's code, and d = x + y, d = s << 1..3) against Assembler.lea, for every host
+    register as destination, base and index (rbp and r13 as a base take a disp8; r12 as a base, a SIB), each scale,
+    and without a base."""
+    from pvmkit.pvm.jit.direct import lea_scaled
+    from pvmkit.pvm.jit.x86 import Assembler
+
+    for dst, index, scale in itertools.product(range(16), range(16), range(4)):
+        if index == 4:  # (rsp is no index)
+            continue
+        for base in (*range(16), None):
+            a = Assembler()
+            a.lea(dst, Mem(base, 0, index=index, scale=1 << scale))
+            assert lea_scaled(dst, base, index, scale) == bytes(a.code), (dst, base, index, scale)

@@ -189,7 +189,8 @@ def _jumps(forms: list[tuple[str, tuple[int, ...]]]) -> list[int]:
 
 
 def _is_call(form: tuple[str, tuple[int, ...]]) -> bool:
-    return form[0] == "load_imm_and_jump" and form[1][0] == 0  # (ra = its return address)
+    """A call: ra loaded with its return address and a jump, direct or indirect."""
+    return (form[0] == "load_imm_and_jump" or form[0] == "load_imm_and_jump_indirect") and form[1][0] == 0
 
 
 def _aligned_heads(pcs: list[int], forms: list[tuple[str, tuple[int, ...]]], ends: list[int],
@@ -210,7 +211,7 @@ def _aligned_heads(pcs: list[int], forms: list[tuple[str, tuple[int, ...]]], end
         name, args = form
         target = args[-1]
         if name == "load_imm_and_jump":
-            if _is_call(form):
+            if form[1][0] == 0:  # (a call)
                 heads.add(target)
             continue
         if target not in valid or target > pcs[k]:

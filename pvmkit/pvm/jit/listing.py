@@ -24,6 +24,7 @@ class NativeListing:
     instructions: int
     loops: dict[int, tuple[int, int]]  # a one-block loop's head pc → [start, end) of its unrolled code (out of line)
     dispatches: dict[int, int]  # a jump's pc → the pc of the dispatch it copies (JitCompiler.dispatch_copy)
+    fused: frozenset[int] = frozenset()  # pcs whose code also does the next instruction's (JitCompiler.fused)
 
     def lines(self, pc: int) -> list[str]:
         """The code of the instruction at `pc`: one line per x86-64 instruction (per 16 bytes without capstone), each
@@ -31,6 +32,8 @@ class NativeListing:
         follows (the head's `jge` goes there when gas covers a round)."""
         span = self.spans.get(pc)
         out = [] if span is None else render(self.code[span[0] : span[1]], span[0])
+        if pc in self.fused:
+            out.insert(0, "with the next instruction (an add) in one instruction:")
         if span is not None and span[0] >= len(self.code) - self.out_of_line:
             out.insert(0, "fused into the code of the instruction before; entered here (from the host), out of line:")
         if pc in self.dispatches:
@@ -63,8 +66,10 @@ def native_listing(module: Module) -> NativeListing:
         if first and pc >= 0 and offset < program.inline_end:
             dispatches[starts[bisect_right(offsets, offset) - 1][1]] = pc
         first = pc < 0
+    pcs = module.code.decoded()[0]
+    fused = frozenset(pcs[bisect_right(pcs, pc) - 2] for pc in resumes)  # (the instruction before each)
     return NativeListing(program.code, spans, len(program.code) - program.inline_end, program.native_instructions,
-                         len(spans), program.loops, dispatches)  # fmt: skip
+                         len(spans), program.loops, dispatches, fused)  # fmt: skip
 
 
 def has_mnemonics() -> bool:
