@@ -207,11 +207,10 @@ def _aligned_heads(pcs: list[int], forms: list[tuple[str, tuple[int, ...]]], end
     starts = sorted(valid)
     n_starts = len(starts)
     for k in jumps:
-        form = forms[k]
-        name, args = form
+        name, args = forms[k]
         target = args[-1]
         if name == "load_imm_and_jump":
-            if form[1][0] == 0:  # (a call)
+            if args[0] == 0:  # ra = return address: a call
                 heads.add(target)
             continue
         if target not in valid or target > pcs[k]:
