@@ -7,7 +7,8 @@ Engines (all measured in the same run):
 * pvmkit-raw: `env.call(token.address, calldata)` with calldata encoded once up front (no ABI work);
 * pvmkit-jit-abi, pvmkit-jit-raw: the same two on `Env(backend="jit")` (the x86-64 JIT);
 * pyrevm 0.3.7 (Rust revm), in process: `evm.message_call(alice, token, calldata=...)` with eth-abi
-  encoding of each call, on solc 0.8.30's EVM bytecode of the same source;
+  encoding of each call, on solc 0.8.30's EVM bytecode of the same source; pyrevm-raw: the calldata
+  encoded once (as pvmkit-raw);
 * py-evm 0.12.1b1 (pure Python), in a subprocess from `benchmarks/.peers/pyevm-venv`: signed
   transactions, one block mined per transfer (`drivers/pyevm_driver.py`).
 
@@ -483,6 +484,7 @@ class Pyrevm(Erc20Engine):
     name = "pyrevm"
     description = f"pyrevm {PYREVM_VERSION} (Rust revm) `evm.message_call` + eth-abi encoding, solc 0.8.30 bytecode"
     gas_used = 0
+    raw = False  # pre-encoded calldata (PyrevmRaw)
 
     def prepare(self, log: Log, install: bool) -> None:
         if pyrevm_version() != PYREVM_VERSION:
@@ -510,9 +512,15 @@ class Pyrevm(Erc20Engine):
         evm.message_call(alice, token, calldata=selector + encode(["address", "uint256"], [_checksum(CHARLIE), 1]))
         message_call = evm.message_call
 
+        calldata = selector + encode(["address", "uint256"], [bob, 1])
+
         def body(n: int) -> None:
-            for _ in range(n):
-                message_call(alice, token, calldata=selector + encode(["address", "uint256"], [bob, 1]))
+            if self.raw:
+                for _ in range(n):
+                    message_call(alice, token, calldata=calldata)
+            else:
+                for _ in range(n):
+                    message_call(alice, token, calldata=selector + encode(["address", "uint256"], [bob, 1]))
             self.gas_used = int(evm.result.gas_used)
 
         def balance() -> int:
@@ -522,6 +530,14 @@ class Pyrevm(Erc20Engine):
             return int(decode(["uint256"], bytes(out))[0])
 
         return Session(body, balance)
+
+
+class PyrevmRaw(Pyrevm):
+    """pyrevm with the calldata encoded once, as pvmkit-jit-raw: what revm itself costs per call from Python."""
+
+    name = "pyrevm-raw"
+    description = f"pyrevm {PYREVM_VERSION} (Rust revm) `evm.message_call` with pre-encoded calldata (no ABI work)"
+    raw = True
 
 
 def pyevm_python() -> Path:
@@ -599,7 +615,7 @@ class PyEvm(Erc20Engine):
 
 
 def all_engines() -> list[Erc20Engine]:
-    return [PvmkitAbi(), PvmkitRaw(), PvmkitAbi("jit"), PvmkitRaw("jit"), Pyrevm(), PyEvm()]
+    return [PvmkitAbi(), PvmkitRaw(), PvmkitAbi("jit"), PvmkitRaw("jit"), Pyrevm(), PyrevmRaw(), PyEvm()]
 
 
 # --------------------------------------------------------------------------- the program
