@@ -201,6 +201,8 @@ class State:
     def clear_transient(self) -> None:
         """End of a transaction: transient storage is gone (journaled, so anchors restore it too)."""
         old = self.transient
+        if not old:  # (most transactions write none: nothing to clear or to journal)
+            return
         self.transient = {}
         self._record(lambda: setattr(self, "transient", old))
 
