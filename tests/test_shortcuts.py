@@ -62,7 +62,7 @@ def _writable(address: int, length: int) -> bool:
 
 def _applies(shortcut: Shortcut, r: MutableSequence[int], gas: int, sc: Shortcuts, answer: object) -> bool:
     """Whether the shortcut answers this call (shortcuts.py's conditions), as Python sees them."""
-    remainder, budget, on = sc.state
+    remainder, budget, on, _ = sc.state
     if not on or sc.unit < 2:
         return False
     a0, a1 = r[7] & 0xFFFFFFFF, r[8] & 0xFFFFFFFF
@@ -87,7 +87,7 @@ def _host(calls: list, sc: Shortcuts) -> object:
     """What the host does with a call that reaches it: records it, changes a0 and the remainder, takes 2 gas."""
 
     def on_ecalli(n: int, r: MutableSequence[int], gas: int) -> int:
-        remainder, budget, on = sc.state
+        remainder, budget, on, _ = sc.state
         calls.append((n, list(r[:13]), gas, [remainder, budget, on != 0]))
         r[7] = (r[7] * 5 + n) % U64
         sc.state[0] = (sc.state[0] + 7) % sc.unit if sc.unit else 0
@@ -101,7 +101,7 @@ def _run(backend: str, blob: ProgramBlob, table: ShortcutTable, answers: dict[in
     inst = Module(blob, ModuleConfig(backend=backend)).instantiate()
     inst.set_next_program_counter(0)
     inst.gas = gas
-    sc = Shortcuts(table, unit, [remainder, budget, 1], [answers[n] for n in table.numbers], buffer)
+    sc = Shortcuts(table, unit, [remainder, budget, 1, 0], [answers[n] for n in table.numbers], buffer)
     calls: list = []
     host = _host(calls, sc)
     if backend == "jit":
@@ -232,7 +232,7 @@ def test_shortcuts_run_natively_and_stop_when_the_host_says_so() -> None:
     inst = Module(blob, ModuleConfig(backend="jit")).instantiate()
     inst.set_next_program_counter(0)
     inst.gas = 1000
-    sc = Shortcuts(table, 1000, [0, 0, 1], [77, b"x" * 20], b"")
+    sc = Shortcuts(table, 1000, [0, 0, 1, 0], [77, b"x" * 20], b"")
     seen = []
 
     def host(n: int, r: MutableSequence[int], gas: int) -> int:
@@ -293,6 +293,59 @@ def test_the_contract_host_gives_the_same_results_with_shortcuts() -> None:
     assert jit[0][0] is False and jit[-2][0] is True  # (from out of gas to success)
 
 
+def _storage_session(backend: str, ops: list[tuple]) -> tuple[list[tuple], dict]:
+    """Run `ops` on the Storage contract: (function, args, gas or None, how: "tx", or "anchor" to roll it back);
+    return what each call reported and the contract's storage at the end. On the JIT, also check after every call
+    that the storage cache holds what the storage does for every key it has."""
+    from pvmkit.env import Env
+    from pvmkit.pvm.shortcuts import ABSENT, OTHER, PRESENT
+    from pvmkit.revive.address import parse_address
+
+    from .conftest import load_contract
+
+    env = Env(backend=backend)
+    store = env.deploy_contract(load_contract("Storage"))
+    contract = env.chain.state.contracts[parse_address(store.address)]
+    out = []
+    for name, args, gas, how in ops:
+        data = getattr(store, name).encode(*args)
+        if how == "anchor":
+            with env.anchor():
+                r = env.call(store.address, data, gas=gas)
+        else:
+            r = env.call(store.address, data, gas=gas)
+        out.append((name, r.success, r.error, r.output, r.weight, r.storage_deposit))
+        cache = contract.cache
+        if cache is not None:
+            for key in cache.index:
+                value = contract.storage.get((True, key))
+                state = ABSENT if value is None else PRESENT if len(value) == 32 else OTHER
+                assert cache.get(key)[0] == state and (state != PRESENT or cache.get(key)[1] == value)
+    return out, dict(contract.storage)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(ops=st.lists(st.tuples(
+    st.sampled_from([("setA", 1), ("setB", 1), ("increment", 0), ("setMap", 2), ("clear", 1), ("rawStore", 2),
+                     ("rawLoad", 1), ("setAThenRevert", 1), ("trySetAThenRevert", 1), ("getMany", 0), ("push", 1),
+                     ("pop", 0)]),
+    st.lists(st.sampled_from([0, 1, 2, 3, 2**256 - 1]), min_size=2, max_size=2),
+    st.sampled_from([None, None, None, 9_000, 12_000, 15_000, 18_000, 21_000, 22_000, 60_000]),
+    st.sampled_from(["tx", "tx", "anchor"])),
+    min_size=1, max_size=25))  # fmt: skip
+def test_storage_through_the_cache_matches_the_interpreter(ops: list[tuple]) -> None:
+    """Reads and writes of storage answered natively from the contract's cache (and applied to the storage after),
+    with writes rolled back by reverts (a failed call, a reverted callee in the same contract, an anchor) and calls
+    running out of gas between a native write and the end: the same results, weights, deposits and storage as on the
+    interpreter, and the cache equal to the storage after every call."""
+    calls = []
+    for (name, arity), args, gas, how in ops:
+        values = [a if name not in ("rawStore", "rawLoad") else a.to_bytes(32, "big") for a in args[:arity]]
+        calls.append((name, values, gas, how))
+    jit = _storage_session("jit", calls)
+    assert jit == _storage_session("interpreter", calls)
+
+
 def test_code_importing_one_function_many_times_runs_as_on_the_interpreter() -> None:
     """Found in review: code importing value_transferred 21 times had 21 answers of 32 bytes, more than the room for
     them, and every call of it raised on the JIT. The plan now gives shortcuts while their answers fit."""
@@ -323,7 +376,7 @@ def test_the_buffer_is_the_one_serve_started_with() -> None:
     inst = Module(blob, ModuleConfig(backend="jit")).instantiate()
     inst.set_next_program_counter(0)
     inst.gas = 1000
-    sc = Shortcuts(table, 1000, [0, 0, 1], [], bytes(range(200, 240)))
+    sc = Shortcuts(table, 1000, [0, 0, 1, 0], [], bytes(range(200, 240)))
 
     def host(n: int, r: MutableSequence[int], gas: int) -> int:
         sc.buffer = b"\0" * 40  # (the old one's last reference outside the instance)
@@ -363,3 +416,286 @@ def test_a_schedule_with_costs_past_u32_runs_as_on_the_interpreter(per_byte: int
         r = env.call(token.address, _TRANSFER)
         results.append((deployed.success, deployed.weight, r.success, r.error, r.weight))
     assert results[0] == results[1]
+
+
+# TABLE_GET and TABLE_SET (pallet-revive's get_storage and set_storage) from a WordCache.
+TG, TS = ShortcutKind.TABLE_GET, ShortcutKind.TABLE_SET
+SENT = 0xFFFFFFFF
+KEYS_AT, VALUES_AT, CAPACITY_AT = RW + 0x100, RW + 0x400, RW + 0x700  # in rw data, as _table_blob lays it out
+_WORD = st.binary(min_size=32, max_size=32)
+
+
+def _keys(first: bytes, others: list[bytes]) -> list[bytes]:
+    """Eight keys: `first`, its words in other orders (the same hash: probes that pass entries of other keys) and
+    `others`."""
+    w = [first[i : i + 8] for i in range(0, 32, 8)]
+    return [first, w[1] + w[0] + w[2] + w[3], w[3] + w[2] + w[1] + w[0], *others][:8]
+
+
+def _table_blob(steps: list[tuple[int, ...]], keys: list[bytes], values: list[bytes]) -> ProgramBlob:
+    """For each (n, a0, a1, a2, a3, a4): those registers, ecalli n; then trap. rw data holds the keys at KEYS_AT, the
+    values at VALUES_AT and capacities (u32: 32, 31, 64, 0) at CAPACITY_AT."""
+    insts: list[tuple[str, tuple]] = []
+    for n, *regs in steps:
+        insts += [*(("load_imm64", (7 + i, v)) for i, v in enumerate(regs)), ("ecalli", (n,))]
+    code, bitmask = assemble_code(REVIVE_V1, [*insts, ("trap", ())])
+    rw = bytearray(0x800)
+    for i, k in enumerate(keys):
+        rw[0x100 + 32 * i : 0x120 + 32 * i] = k
+    for i, v in enumerate(values):
+        rw[0x400 + 32 * i : 0x420 + 32 * i] = v
+    for i, c in enumerate((32, 31, 64, 0)):
+        rw[0x700 + 4 * i : 0x704 + 4 * i] = c.to_bytes(4, "little")
+    return ProgramBlob(code=code, bitmask=bitmask, rw_data_size=RW_SIZE, rw_data=bytes(rw),
+                       stack_size=STACK_HIGH - STACK_LOW)  # fmt: skip
+
+
+def _table_reference(inst: Instance, table: ShortcutTable, sc: Shortcuts, model: dict[bytes, tuple[int, bytes]],
+                     log: list[bytes], host: object) -> object:  # fmt: skip
+    """What TABLE_GET and TABLE_SET promise (shortcuts.py), on a dict for the cache: done when every condition holds,
+    else the host's."""
+    from pvmkit.pvm.shortcuts import ABSENT, LOG_CAPACITY, PRESENT, TABLE_ABSENT, TABLE_GET_CHECKED, TABLE_SET_CHECKED
+
+    def on_ecalli(n: int, r: MutableSequence[int], gas: int) -> int:
+        shortcut = table.calls.get(n)
+        if shortcut is None or not _table_applies(shortcut, r, gas):
+            return host(n, r, gas)  # type: ignore[operator]
+        key = inst.read_memory(r[8] & SENT, 32)
+        state, value = model[key]
+        read_or_written = (32 if state == PRESENT else 0) + (32 if shortcut.kind is TS else 0)
+        left = gas * sc.unit + sc.state[0] - shortcut.cost - shortcut.length * read_or_written
+        sc.state[1] -= shortcut.budget_cost
+        if shortcut.kind is TG:
+            r[7] = 0 if state == PRESENT else TABLE_ABSENT
+            if state == PRESENT:
+                inst.write_memory(r[10] & SENT, value)
+                inst.write_memory(r[11] & SENT, (32).to_bytes(4, "little"))
+        else:
+            model[key] = (PRESENT, inst.read_memory(r[10] & SENT, 32))
+            log.append(key)
+            sc.state[3] += 1
+            r[7] = 32 if state == PRESENT else SENT
+        gas, sc.state[0] = divmod(left, sc.unit)
+        return gas
+
+    def _table_applies(shortcut: Shortcut, r: MutableSequence[int], gas: int) -> bool:
+        remainder, budget, on, logged = sc.state
+        a0, a1, a2, a3, a4 = (x & SENT for x in r[7:12])
+        if not on or sc.cache is None or a0 != 0 or a2 != SENT or not (_writable(a1, 32) and _writable(a3, 32)):
+            return False
+        if shortcut.kind is TG:
+            if not _writable(a4, 4) or int.from_bytes(inst.read_memory(a4, 4), "little") < 32:
+                return False
+            checked = TABLE_GET_CHECKED
+        else:
+            if not sc.writes or a4 != 32 or logged >= LOG_CAPACITY:
+                return False
+            checked = TABLE_SET_CHECKED
+        if model.get(inst.read_memory(a1, 32), (0, b""))[0] not in (PRESENT, ABSENT):
+            return False
+        need, left = shortcut.cost + shortcut.length * checked, gas * sc.unit + remainder
+        return need < U64 and left < U64 and left >= need and budget >= shortcut.budget_cost
+
+    return on_ecalli
+
+
+def _table_run(backend: str, blob: ProgramBlob, table: ShortcutTable, entries: list[tuple[bytes, bytes | None]],
+               capacity: int, writes: bool, unit: int, remainder: int, budget: int, gas: int, keys: list[bytes]
+               ) -> tuple:  # fmt: skip
+    """Run with a WordCache given `entries` (put in order) on the JIT, or the reference on the interpreter: the calls
+    the host got, the outcome, the state, and then what the cache holds for each key and which keys were logged."""
+    from pvmkit.pvm.shortcuts import WordCache
+
+    cache = WordCache(capacity)
+    for key, value in entries:
+        cache.put(key, value)
+    model = {k: e for k in keys if (e := cache.get(k)) is not None}
+    inst = Module(blob, ModuleConfig(backend=backend)).instantiate()
+    inst.set_next_program_counter(0)
+    inst.gas = gas
+    sc = Shortcuts(table, unit, [remainder, budget, 1, 0], [], b"", cache, writes)
+    calls: list = []
+
+    def host(n: int, r: MutableSequence[int], gas: int) -> int:
+        calls.append((n, list(r[:13]), gas, [sc.state[0], sc.state[1], sc.state[2] != 0, sc.state[3]]))
+        r[7] = (r[7] * 5 + n) % U64
+        sc.state[0] = (sc.state[0] + 7) % sc.unit
+        return gas - 2
+
+    log: list[bytes] = []
+    if backend == "jit":
+        intr = inst.serve(host, sc)
+        logged = [k for k, _ in cache.logged(sc.state[3])]
+        held = [cache.get(k) for k in keys]
+        assert all(cache.get(k) == (1, v) for k, v in cache.logged(sc.state[3]))
+    else:
+        intr = inst.serve(_table_reference(inst, table, sc, model, log, host))  # type: ignore[arg-type]
+        logged, held = log, [model.get(k) for k in keys]
+    return calls, _outcome(inst, intr), list(sc.state), held, logged
+
+
+_ODD_POINTERS = [RW + RW_SIZE - 32, RW + RW_SIZE - 31, STACK_HIGH - 32, STACK_HIGH - 31, RW - 1, 0xFFFFFFF0,
+                 2**32 + VALUES_AT]  # (at the regions' ends, across them, or a valid one's low half)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data(), first=_WORD, others=st.lists(_WORD, min_size=5, max_size=5), capacity=st.sampled_from([16, 64]),
+       writes=st.sampled_from([True, True, False]), unit=st.sampled_from([2, 1000, 1000, 1000, 2**40]),
+       remainder=st.integers(0, 3000),
+       budget=st.one_of(st.integers(0, 100), st.just(U64 - 1)),
+       gas=st.one_of(st.integers(0, 600), st.integers(10**4, 10**7)))  # fmt: skip
+def test_table_shortcuts_answer_as_the_python_reference(data, first, others, capacity, writes, unit, remainder,
+                                                        budget, gas) -> None:  # fmt: skip
+    """get_storage and set_storage from a WordCache: keys with a 32-byte value, none, a value of another length, or no
+    entry (some with the same hash, so probes pass other keys), at pointers inside and across the regions' edges,
+    flags and lengths right or not, capacities, read-only runs, gas and budget around each cost: the JIT answers
+    natively exactly what the reference does, with the same memory, registers, gas, cache and log."""
+    keys = _keys(first, others)
+    values = data.draw(st.lists(_WORD, min_size=8, max_size=8))
+    # Half the examples keep to what the shortcuts answer (so that most calls are native), bar a few odd ones.
+    friendly = data.draw(st.sampled_from([True, True, False]))
+    odd_values = [b"", b"x" * 31] if not friendly else []
+    entries = [(k, data.draw(st.sampled_from([None, v, v, v, *odd_values]))) for k, v in zip(keys, values, strict=True)
+               if data.draw(st.sampled_from([True] * 9 + [False]))]  # fmt: skip
+    per_byte = st.sampled_from([0, 1, 3, 7, 7, 2**50, 2**55] if not friendly else [0, 1, 7])
+    costs = st.one_of(st.integers(0, 50), st.integers(0, 5000), st.integers(0, 5000), st.sampled_from([U64 - 1, 2**63]))
+    if friendly:
+        costs, unit, gas, budget = st.integers(0, 5000), 1000, gas + 10**5, U64 - 1
+    table = ShortcutTable({2: Shortcut(TG, data.draw(costs), data.draw(st.integers(0, 30)), data.draw(per_byte)),
+                           3: Shortcut(TS, data.draw(costs), data.draw(st.integers(0, 30)), data.draw(per_byte))})
+    odd = 1 if friendly else 4  # (in how many draws of 10 a pointer, flag or length is odd)
+    key_at = st.sampled_from([KEYS_AT + 32 * i for i in range(8)] * (10 - odd) + _ODD_POINTERS * odd)
+    value_at = st.sampled_from([VALUES_AT + 32 * i for i in range(8)] * (10 - odd) + _ODD_POINTERS * odd)
+    capacity_at = st.sampled_from([CAPACITY_AT, CAPACITY_AT + 8] * (10 - odd)  # (capacities 32 and 64)
+                                  + [CAPACITY_AT + 4, CAPACITY_AT + 12, RW + RW_SIZE - 3] * odd)  # (31, 0, the end)
+    flags = st.sampled_from([0] * (10 - odd) + [1, 2**32] * odd)
+    key_length = st.sampled_from([SENT] * (10 - odd) + [32, 2**32 + SENT] * odd)
+    value_length = st.sampled_from([32] * (10 - odd) + [31, 2**32 + 32] * odd)
+    step = st.one_of(
+        st.tuples(st.just(2), flags, key_at, key_length, value_at, capacity_at),
+        st.tuples(st.just(3), flags, key_at, key_length, value_at, value_length),
+        st.tuples(st.just(4), flags, key_at, key_length, value_at, capacity_at),  # (no shortcut: the host's)
+    )
+    steps = data.draw(st.lists(step, min_size=3, max_size=12))
+    blob = _table_blob(steps, keys, values)
+    args = (blob, table, entries, capacity, writes, unit, remainder % unit, budget, gas, keys)
+    assert _table_run("jit", *args) == _table_run("interpreter", *args)
+
+
+def test_table_shortcuts_run_natively_until_the_log_is_full() -> None:
+    """A read and a write of a cached key never reach the host, with the costs a reference computes by hand; the 65th
+    write in a row does (the log holds 64), and so does a key without an entry."""
+    from pvmkit.pvm.shortcuts import WordCache
+
+    keys, values = [bytes([i]) * 32 for i in range(8)], [bytes([100 + i]) * 32 for i in range(8)]
+    cache = WordCache()
+    cache.put(keys[0], values[0])
+    cache.put(keys[1], None)
+    steps = [(2, 0, KEYS_AT, SENT, VALUES_AT + 32 * 7, CAPACITY_AT), (2, 0, KEYS_AT + 32, SENT, VALUES_AT, CAPACITY_AT)]
+    steps += [(3, 0, KEYS_AT + 32, SENT, VALUES_AT + 32 * 2, 32)] * 65
+    steps += [(2, 0, KEYS_AT + 64, SENT, VALUES_AT, CAPACITY_AT)]
+    blob = _table_blob(steps, keys, values)
+    table = ShortcutTable({2: Shortcut(TG, 100, 5, 2), 3: Shortcut(TS, 200, 6, 3)})
+    inst = Module(blob, ModuleConfig(backend="jit")).instantiate()
+    inst.set_next_program_counter(0)
+    inst.gas = 10**6
+    sc = Shortcuts(table, 10, [0, 10**6, 1, 0], [], b"", cache, True)
+    calls: list = []
+    inst.serve(lambda n, r, gas: calls.append((n, sc.state[3], r[7])) or gas, sc)
+    assert [(n, logged) for n, logged, _ in calls] == [(3, 64), (2, 64)]
+    assert inst.read_memory(VALUES_AT + 32 * 7, 32) == values[0]  # the first read: the value, 32 at the capacity
+    assert inst.read_memory(CAPACITY_AT, 4) == (32).to_bytes(4, "little")
+    # Gas: the reads, 100 + 2 × 32 and 100; the first write 200 + 3 × 32 (over no value), 63 more at 200 + 3 × 64.
+    used = (100 + 64) + 100 + (200 + 96) + 63 * (200 + 192)
+    instructions = len(steps) * 6 + 1  # (5 loads and the ecalli each, 1 gas each; the trap)
+    assert (10**6 - inst.gas) * 10 - sc.state[0] == used + instructions * 10
+    assert sc.state[1] == 10**6 - 2 * 5 - 64 * 6
+    assert cache.get(keys[1]) == (1, values[2]) and [k for k, _ in cache.logged(64)] == [keys[1]] * 64
+
+
+@pytest.mark.parametrize("kind", [TG, TS])
+@pytest.mark.parametrize("present", [True, False])
+@pytest.mark.parametrize("spare", [0, -1])  # sub-units: exactly what is checked, one short
+def test_table_kinds_at_their_gas_edges(kind: ShortcutKind, present: bool, spare: int) -> None:
+    """What a TABLE call checks is more than it takes (a read is checked for the largest value, 416 bytes, a write
+    for 32 + 416): with exactly that left it runs natively and takes cost + per byte × what it read or wrote and
+    overwrote; one sub-unit less and the host gets it."""
+    from pvmkit.pvm.shortcuts import TABLE_GET_CHECKED, TABLE_SET_CHECKED
+
+    keys, values = [bytes([7]) * 32] * 8, [bytes([9]) * 32] * 8
+    n = 2 if kind is TG else 3
+    blob = _table_blob([(n, 0, KEYS_AT, SENT, VALUES_AT + 32, CAPACITY_AT if kind is TG else 32)], keys, values)
+    table = ShortcutTable({n: Shortcut(kind, 5000, 3, 11)})
+    checked = TABLE_GET_CHECKED if kind is TG else TABLE_SET_CHECKED
+    unit = 1000
+    after, remainder = divmod(5000 + 11 * checked + spare, unit)
+    gas = 7 + after  # (the block: 5 loads, the ecalli and the trap)
+    entries = [(keys[0], values[0] if present else None)]
+    args = (blob, table, entries, 64, True, unit, remainder, 3, gas, keys[:1])
+    jit, reference = _table_run("jit", *args), _table_run("interpreter", *args)
+    assert jit == reference
+    assert (jit[0] == []) == (spare == 0)
+    if spare == 0:
+        taken = 5000 + 11 * ((32 if present else 0) + (32 if kind is TS else 0))
+        left = 5000 + 11 * checked - taken
+        assert jit[2][:2] == [left % unit, 0] and jit[1][3] == left // unit
+
+
+@settings(max_examples=100, deadline=None)
+@given(ops=st.lists(st.one_of(
+    st.tuples(st.just("put"), st.integers(0, 40), st.sampled_from(["none", "word", "short"])),
+    st.tuples(st.just("prepare"), st.booleans(), st.just(""))), max_size=120))  # fmt: skip
+def test_the_word_cache_holds_what_it_was_given(ops: list[tuple]) -> None:
+    """WordCache against a dict: every key with an entry holds what it was last given; it takes keys while under half
+    full, grows in prepare() only with no run using it (keeping every entry), and at its largest starts again empty."""
+    from pvmkit.pvm.shortcuts import ABSENT, OTHER, PRESENT, WordCache
+
+    cache = WordCache(capacity=8, max_capacity=32)
+    given_: dict[bytes, tuple[int, bytes]] = {}
+    for op, arg, how in ops:
+        if op == "put":
+            key = keccak256(bytes([arg]))[:16] * 2 if arg % 3 else bytes([arg]) * 32  # (some with the same hash)
+            value = {"none": None, "word": keccak256(bytes([arg, len(given_)])), "short": b"s"}[how]
+            had = key in cache.index
+            full = 2 * (len(cache.index) + 1) > cache.capacity
+            cache.put(key, value)
+            assert (key in cache.index) == (had or not full)
+            given_[key] = (ABSENT, bytes(32)) if value is None else (PRESENT, value) if how == "word" else (OTHER,
+                                                                                                           bytes(32))
+        else:
+            cache.users = int(arg)
+            before, capacity = dict(cache.index), cache.capacity
+            address = cache.address
+            cache.prepare()
+            if arg or 2 * (len(before) + 1) <= capacity:
+                assert cache.capacity == capacity and cache.index == before and cache.address == address
+            elif capacity < 32:
+                assert cache.capacity == 2 * capacity and set(cache.index) == set(before)
+            else:
+                assert cache.index == {} and cache.capacity == 32
+            cache.users = 0
+        for key in cache.index:
+            state, value = cache.get(key)  # type: ignore[misc]
+            assert state == given_[key][0] and (state != PRESENT or value == given_[key][1])
+        assert len(set(cache.index.values())) == len(cache.index) <= cache.capacity // 2
+
+
+def test_a_cache_that_grows_between_calls_answers_as_the_interpreter() -> None:
+    """A list pushed 60 times writes 61 keys: the cache turns keys away at half full and grows before later calls.
+    Reading every item back gives what the interpreter gives, mostly natively."""
+    from pvmkit.env import Env
+    from pvmkit.revive.address import parse_address
+
+    from .conftest import load_contract
+
+    results = []
+    for backend in ("jit", "interpreter"):
+        env = Env(backend=backend)
+        store = env.deploy_contract(load_contract("Storage"))
+        pushed = [store.push(i * 7) for i in range(60)]
+        items = [store.list(i) for i in range(60)]
+        contract = env.chain.state.contracts[parse_address(store.address)]
+        results.append((pushed, items, dict(contract.storage)))
+        if backend == "jit":
+            assert contract.cache is not None and contract.cache.capacity >= 128
+    assert results[0] == results[1] and results[0][1] == [i * 7 for i in range(60)]

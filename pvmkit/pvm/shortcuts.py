@@ -7,6 +7,11 @@ pointer (call data), or the keccak-256 of guest memory (pycryptodome's C keccak,
 then charges `cost` sub-units and `budget_cost` budget and answers without leaving, which saves the round trip to
 Python and the handler.
 
+The TABLE kinds answer pallet-revive's get_storage and set_storage for 32-byte keys and values from a WordCache, a
+hash table in native memory that the host keeps equal to its storage for the keys it holds. Native writes go into the
+cache and a log of what was written (`logged` in the state), which the host applies to its own storage at the next
+host call that reaches it and when serve() ends, before it looks at the storage again.
+
 A shortcut runs only when everything it needs holds: its pointers lie wholly in rw data (as first mapped) or the
 stack, its word wholly in `buffer`, and gas × unit + remainder covers `cost` and the budget covers `budget_cost`. Else
 the host call goes to `on_ecalli` as without shortcuts, nothing changed, and the host's handler answers it (and fails
@@ -19,6 +24,7 @@ per run (the answers, the remainder and budget) is a Shortcuts.
 
 from __future__ import annotations
 
+import ctypes
 import enum
 import struct
 from collections.abc import MutableSequence, Sequence
@@ -32,8 +38,18 @@ class ShortcutKind(enum.IntEnum):
     WORD = 3  # buffer[a1 : a1 + 32], reversed, written at the guest pointer in a0 (no answer)
     KECCAK = 4  # keccak-256 of guest [a0, a0 + a1) written at the guest pointer in a2 (no answer); costs `cost` plus
     #             `length` per input byte
+    # pallet-revive's storage calls with flags a0 = 0 and a 32-byte key at a1 (key length a2 = u32::MAX), answered from
+    # the run's WordCache when it holds the key (else the host answers). `length` is the cost per byte: `cost` +
+    # `length` × TABLE_GET_CHECKED (or TABLE_SET_CHECKED) must be left, and `cost` + `length` × the bytes read (or
+    # written and overwritten) is taken.
+    TABLE_GET = 5  # out pointer a3, its capacity (a u32 of at least 32) at a4: the value and 32 written there, a0 = 0;
+    #                for a key known to have no value, a0 = TABLE_ABSENT and nothing is written
+    TABLE_SET = 6  # the 32-byte value at a3 (a4 = 32) stored: a0 = 32 if the key had a (32-byte) value, else u32::MAX
 
 
+TABLE_ABSENT = 3  # TABLE_GET's a0 for a key with no value (pallet-revive's KEY_NOT_FOUND)
+TABLE_GET_CHECKED = 416  # the bytes a TABLE_GET checks the gas for (pallet-revive's largest value)
+TABLE_SET_CHECKED = 32 + 416  # a TABLE_SET: the new value and the largest old one
 BYTES_LENGTHS = (20, 32)  # what a BYTES shortcut may copy (the native code has a path for each)
 MAX_SHORTCUTS = 40  # ecalli numbers 0..39 may have one
 ANSWER_BYTES = 640  # room for the answers of one run
@@ -58,9 +74,12 @@ class Shortcut(NamedTuple):
             return "its costs are u64"
         if self.kind == ShortcutKind.BYTES and self.length not in BYTES_LENGTHS:
             return f"BYTES copies 20 or 32 bytes, not {self.length}"
-        if self.kind == ShortcutKind.KECCAK and not 0 <= self.length < 1 << 64:
-            return f"KECCAK's cost per byte is a u64, not {self.length}"
+        if self.kind in PER_BYTE and not 0 <= self.length < 1 << 64:
+            return f"{self.kind.name}'s cost per byte is a u64, not {self.length}"
         return None
+
+
+PER_BYTE = (ShortcutKind.KECCAK, ShortcutKind.TABLE_GET, ShortcutKind.TABLE_SET)
 
 
 class ShortcutTable:
@@ -90,18 +109,103 @@ class ShortcutTable:
         self.offsets = offsets  # number → where its answer is, in what `answers` packs
         self.native: bytes | None = None  # the table as the JIT's context holds it (made by the JIT, once)
         self.budget_free = not any(c.budget_cost for c in self.calls.values())  # (the budget never changes natively)
+        self.tables = any(c.kind in (ShortcutKind.TABLE_GET, ShortcutKind.TABLE_SET) for c in self.calls.values())
 
 
 @dataclass(slots=True)
 class Shortcuts:
     """One run's shortcuts: the table, the answers (per `table.numbers`: VALUE's u64, BYTES' bytes) and the state
-    shared with the host, [remainder, budget, on]: read the first two in on_ecalli and after serve() (native code
-    changes them) and set them before on_ecalli returns the gas; set `on` to 0 when the answers stop holding, which
-    ends the shortcuts for the rest of the run (write nothing else there: while serve() runs, `on` is the backend's).
+    shared with the host, [remainder, budget, on, logged]: read the first two in on_ecalli and after serve() (native
+    code changes them) and set them before on_ecalli returns the gas; take the writes `logged` counts first (and set it
+    to 0); set `on` to 0 when the answers stop holding, which ends the shortcuts for the rest of the run (write nothing
+    else there: while serve() runs, `on` is the backend's).
     While serve() runs `state` may be a view of the JIT's context: keep reaching it through `shortcuts.state`."""
 
     table: ShortcutTable
     unit: int  # sub-units per unit of gas (at least 2 for shortcuts to run)
-    state: MutableSequence[int]  # [remainder (sub-units left beyond gas × unit), budget left, on (0 or not)]
+    # [remainder (sub-units left beyond gas × unit), budget left, on (0 or not), logged (cache.log's entries written
+    # natively and not yet taken by the host: set it to 0 once it has)]
+    state: MutableSequence[int]
     answers: Sequence[int | bytes] = ()
     buffer: bytes = b""  # what WORD shortcuts read (the table, answers and buffer are read when serve() starts)
+    cache: WordCache | None = None  # what TABLE shortcuts answer from (none: the host answers them)
+    writes: bool = False  # whether TABLE_SET may write (a read-only call: no)
+
+
+_ENTRY = 72  # a WordCache entry: the key, the value, the state (u64)
+EMPTY, PRESENT, ABSENT, OTHER = 0, 1, 2, 3  # an entry's state: unused, a 32-byte value, no value, another length
+LOG_CAPACITY = 64  # native writes between two host calls that reach the host (more go to the host)
+_MIX = 0x9E3779B97F4A7C15  # the hash: (w0 ^ w1 ^ w2 ^ w3) × _MIX mod 2^64, bits 32 and up (native code does the same)
+_WORDS = struct.Struct("<4Q")
+_STATE = struct.Struct("<Q")
+M64 = (1 << 64) - 1
+
+
+class WordCache:
+    """32-byte keys and what they hold (a 32-byte value, none, or a value of another length) in native memory, for
+    TABLE shortcuts: open addressing with linear probing, at most half full, entries never removed (a key's entry
+    changes state instead), so a probe always ends at the key or at an empty entry. Only `put` changes it from Python;
+    the buffer moves (grows, or is cleared when it cannot) only in `prepare`, while no run uses it."""
+
+    def __init__(self, capacity: int = 64, max_capacity: int = 1 << 14) -> None:
+        self.max_capacity = max_capacity
+        self.log = (ctypes.c_uint32 * LOG_CAPACITY)()  # indices of the entries written natively, in order
+        self.log_address = ctypes.addressof(self.log)
+        self.users = 0  # runs that have its address (it must not move meanwhile)
+        self._allocate(capacity)
+
+    def _allocate(self, capacity: int) -> None:
+        self.capacity, self.mask = capacity, capacity - 1
+        self._buffer = (ctypes.c_char * (capacity * _ENTRY))()
+        self.address = ctypes.addressof(self._buffer)
+        self._view = memoryview(self._buffer).cast("B")
+        self.index: dict[bytes, int] = {}  # key → its entry
+
+    def put(self, key: bytes, value: bytes | None) -> None:
+        """`key` holds `value` now (None: nothing). A key without an entry gets one while the cache is under half
+        full (else it stays out: its calls go to the host)."""
+        view, i = self._view, self.index.get(key)
+        if i is None:
+            if 2 * (len(self.index) + 1) > self.capacity:
+                return
+            w0, w1, w2, w3 = _WORDS.unpack(key)
+            i = ((((w0 ^ w1 ^ w2 ^ w3) * _MIX) & M64) >> 32) & self.mask
+            while view[i * _ENTRY + 64]:  # (states fit the low byte)
+                i = (i + 1) & self.mask
+            self.index[key] = i
+            view[i * _ENTRY : i * _ENTRY + 32] = key
+        at = i * _ENTRY
+        if value is None:
+            state = ABSENT
+        elif len(value) == 32:
+            view[at + 32 : at + 64] = value
+            state = PRESENT
+        else:
+            state = OTHER
+        _STATE.pack_into(view, at + 64, state)
+
+    def logged(self, count: int) -> list[tuple[bytes, bytes]]:
+        """The first `count` native writes: (key, value), in order."""
+        view = self._view
+        return [(bytes(view[i * _ENTRY : i * _ENTRY + 32]), bytes(view[i * _ENTRY + 32 : i * _ENTRY + 64]))
+                for i in self.log[:count]]  # fmt: skip
+
+    def get(self, key: bytes) -> tuple[int, bytes] | None:
+        """(state, value) of the key's entry, None without one (tests)."""
+        i = self.index.get(key)
+        if i is None:
+            return None
+        at = i * _ENTRY
+        return _STATE.unpack_from(self._view, at + 64)[0], bytes(self._view[at + 32 : at + 64])
+
+    def prepare(self) -> None:
+        """Before a run: a cache that has turned keys away grows (or, at its largest, starts again empty)."""
+        if 2 * (len(self.index) + 1) <= self.capacity or self.users:
+            return
+        entries = [(key, self.get(key)) for key in self.index]
+        if self.capacity >= self.max_capacity:
+            self._allocate(self.capacity)
+            return
+        self._allocate(self.capacity * 2)
+        for key, (state, value) in entries:  # type: ignore[misc]
+            self.put(key, None if state == ABSENT else value if state == PRESENT else b"")

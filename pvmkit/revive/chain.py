@@ -14,7 +14,7 @@ from ..pvm.blob import ProgramBlob, ProgramBlobError
 from ..pvm.interpreter import Module, ModuleConfig, load_module
 from ..pvm.isa import INVALID, REVIVE_V1, TERMINATORS
 from ..pvm.memory import MemoryMap
-from ..pvm.shortcuts import ANSWER_BYTES, MAX_SHORTCUTS, Shortcut, ShortcutKind, ShortcutTable
+from ..pvm.shortcuts import ANSWER_BYTES, MAX_SHORTCUTS, PER_BYTE, Shortcut, ShortcutTable
 from .config import RuntimeConfig, Weight
 from .exec import ExecReturn, Stack
 from .primitives import (
@@ -214,7 +214,7 @@ class Chain:
                 base, per_byte, proof = schedule.costs[name]
                 kind, length = SHORTCUT_KINDS[name]
                 shortcut = Shortcut(kind, schedule.host_fn_base + base, proof,
-                                    per_byte if kind is ShortcutKind.KECCAK else length)  # fmt: skip
+                                    per_byte if kind in PER_BYTE else length)  # fmt: skip
                 # (a schedule of costs past u64 is left to the handlers; code may import one function many times, and
                 # the answers must fit)
                 if shortcut.problem() is None and shortcut.answer_size <= room:

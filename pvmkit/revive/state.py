@@ -11,6 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
+from ..pvm.shortcuts import WordCache
+
 Address = bytes  # 20 bytes
 Hash = bytes  # 32 bytes
 StorageKey = tuple[bool, bytes]  # (is_fixed_32_byte_key, raw key bytes): fixed and variable keys never collide
@@ -36,6 +38,8 @@ class ContractInfo:
     storage_items: int = 0
     base_deposit: int = 0
     deposit_accounted: int = 0
+    # What the JIT's storage shortcuts read and write (the host makes it; set_storage keeps it equal to `storage`).
+    cache: WordCache | None = field(default=None, repr=False, compare=False)
 
 
 @dataclass
@@ -164,9 +168,13 @@ class State:
         setattr(info, name, value)
         self._record(lambda: setattr(info, name, old))
 
-    def set_storage(self, info: ContractInfo, key: StorageKey, value: bytes | None) -> bytes | None:
-        """Write (or delete with None) a persistent slot; returns the old value. Tracks bytes/items for deposits."""
+    def set_storage(self, info: ContractInfo, key: StorageKey, value: bytes | None, cached: bool = False
+                    ) -> bytes | None:  # fmt: skip
+        """Write (or delete with None) a persistent slot; returns the old value. Tracks bytes/items for deposits, and
+        keeps the contract's cache equal (`cached`: native code has written it there already)."""
         storage = info.storage
+        if key[0] and not cached and info.cache is not None:
+            info.cache.put(key[1], value)
         old = storage.get(key)
         if value is None:
             storage.pop(key, None)
@@ -184,6 +192,8 @@ class State:
                 storage[key] = old
             info.storage_bytes -= bytes_delta
             info.storage_items -= items_delta
+            if key[0] and info.cache is not None:  # (the cache it has now: it may be younger than the write)
+                info.cache.put(key[1], old)
 
         self._record(undo)
         return old

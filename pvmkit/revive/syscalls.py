@@ -12,7 +12,7 @@ from collections.abc import Callable, MutableSequence
 from typing import TYPE_CHECKING
 
 from ..pvm.interpreter import Instance, InterruptKind, Module
-from ..pvm.shortcuts import ShortcutKind, Shortcuts, ShortcutTable
+from ..pvm.shortcuts import TABLE_ABSENT, TABLE_GET_CHECKED, ShortcutKind, Shortcuts, ShortcutTable, WordCache
 from .primitives import (
     ALL_CALL_FLAGS,
     EMPTY_CODE_HASH,
@@ -122,8 +122,10 @@ class Host:
 
         def on_ecalli(index: int, r: Regs, gas: int) -> int:
             nonlocal rest
-            if sc is not None:  # (what shortcuts charged natively)
+            if sc is not None:  # (what shortcuts charged and wrote natively)
                 state = sc.state
+                if state[3]:
+                    self._take_writes(sc)
                 rest = state[0]
                 if proof:
                     meter.used_proof = meter.limit_proof - state[1]
@@ -149,10 +151,18 @@ class Host:
                     state[1] = meter.limit_proof - meter.used_proof
             return fuel
 
+        cache = sc.cache if sc is not None else None
+        if cache is not None:
+            cache.users += 1  # (its entries must not move while native code has their address)
         try:
             intr = inst.serve(on_ecalli, sc)
         except _Return as ret:
             return ExecReturn(ret.flags, ret.data)
+        finally:
+            if cache is not None:
+                cache.users -= 1
+                if sc.state[3]:  # type: ignore[union-attr]
+                    self._take_writes(sc)  # type: ignore[arg-type]
         if sc is not None:
             rest = sc.state[0]
             if proof:
@@ -176,8 +186,22 @@ class Host:
             kind, value = GETTERS[name]
             answer = value(self)
             answers.append(_u256(answer) if kind == "u256" else answer)  # type: ignore[arg-type]
-        state = [rest, meter.limit_proof - meter.used_proof, 1]
-        return Shortcuts(plan[0], per_fuel, state, answers, self.frame.input or b"")
+        state = [rest, meter.limit_proof - meter.used_proof, 1, 0]
+        frame, cache = self.frame, None
+        if plan[0].tables and frame.contract is not None:
+            cache = frame.contract.cache
+            if cache is None:
+                cache = frame.contract.cache = WordCache()
+            cache.prepare()
+        return Shortcuts(plan[0], per_fuel, state, answers, frame.input or b"", cache, not frame.read_only)
+
+    def _take_writes(self, sc: Shortcuts) -> None:
+        """Apply to the contract's storage what TABLE_SET wrote natively (into the cache already), in order: before the
+        host looks at its state again."""
+        set_storage, contract = self.stack.state.set_storage, self.frame.contract
+        for key, value in sc.cache.logged(sc.state[3]):  # type: ignore[union-attr]
+            set_storage(contract, (True, key), value, cached=True)  # type: ignore[arg-type]
+        sc.state[3] = 0
 
     # Guest memory.
     def read(self, ptr: int, length: int) -> bytes:
@@ -514,7 +538,10 @@ def _write_slot(h: Host, transient: bool, key: StorageKey, value: bytes | None) 
 @syscall("get_storage")
 def _get_storage(h: Host, r: Regs) -> int:
     transient = _storage_flags(r[7] & M32)
-    value = _read_charged(h, transient, h.storage_key(r[8] & M32, r[9] & M32))
+    key = h.storage_key(r[8] & M32, r[9] & M32)
+    value = _read_charged(h, transient, key)
+    if key[0] and not transient and (contract := h.frame.contract) is not None and contract.cache is not None:
+        contract.cache.put(key[1], value)  # (the next read of it is native)
     if value is None:
         return ReturnCode.KEY_NOT_FOUND
     h.write_output(r[10] & M32, r[11] & M32, value, False, charged=True)
@@ -803,7 +830,11 @@ SHORTCUT_KINDS: dict[str, tuple[ShortcutKind, int]] = {
     "address": (ShortcutKind.BYTES, 20),
     "origin": (ShortcutKind.BYTES, 20),
     "hash_keccak_256": (ShortcutKind.KECCAK, 0),  # (its cost per byte comes from the schedule: Chain.shortcut_plan)
+    "get_storage": (ShortcutKind.TABLE_GET, 0),  # (from the contract's WordCache, ContractInfo.cache)
+    "set_storage": (ShortcutKind.TABLE_SET, 0),
 }
+# The storage shortcuts are pallet-revive's get_storage and set_storage: the same codes and limits.
+assert TABLE_ABSENT == ReturnCode.KEY_NOT_FOUND and TABLE_GET_CHECKED == PAYLOAD_BYTES
 SHORTCUTS: dict[str, Handler] = {name: SYSCALLS[name] for name in SHORTCUT_KINDS}
 
 # Last: exec imports this module's Host at its end too, so either may be imported first.

@@ -38,7 +38,17 @@ from typing import NamedTuple
 from .. import semantics as sem
 from ..isa import BRANCHES, INVALID, KIND, MEMORY_BASE, MEMORY_OFFSET, TERMINATORS, WRITES_FIRST, Kind
 from ..program import RETURN_TO_HOST, Instruction
-from ..shortcuts import MAX_SHORTCUTS, ShortcutKind
+from ..shortcuts import (
+    _MIX,
+    ABSENT,
+    LOG_CAPACITY,
+    MAX_SHORTCUTS,
+    PRESENT,
+    TABLE_ABSENT,
+    TABLE_GET_CHECKED,
+    TABLE_SET_CHECKED,
+    ShortcutKind,
+)
 from . import runtime as rt
 from .direct import DIRECT, DIRECT_DYNAMIC, compare, lea_scaled, load_imm, near_base
 from .emitters import ACCESSES, EMITTERS, Emitter, _compare, emits
@@ -607,8 +617,9 @@ class JitCompiler:
         guest memory is read and written only where a check has found rw data (as first mapped) or the stack, and
         the host buffer read only within its length."""
         a = self.a
-        a0, a1, a2 = self.regs[7], self.regs[8], self.regs[9]
+        a0, a1, a2, a3, a4 = self.regs[7:12]
         slow, value, copy, word, keccak = a.label(), a.label(), a.label(), a.label(), a.label()
+        table_get, table_set = a.label(), a.label()
         slot = SC_SLOT  # [r13 + rcx + disp]: the slot's words, rcx = 32 * number
         a.cmp(RAX, _sc(rt.SC_COUNT), w=32)
         a.jcc(AE, slow)
@@ -623,21 +634,28 @@ class JitCompiler:
         a.jcc(E, word)
         a.cmp(RAX, Imm(ShortcutKind.KECCAK), w=32)
         a.jcc(E, keccak)
+        a.cmp(RAX, Imm(ShortcutKind.TABLE_GET), w=32)
+        a.jcc(E, table_get)
+        a.cmp(RAX, Imm(ShortcutKind.TABLE_SET), w=32)
+        a.jcc(E, table_set)
         a.bind(slow)
         a.mov(RAX, Imm(1), w=32)
         a.ret()
 
         slot_cost = slot(8)
 
-        def charge(cost: Mem = slot_cost, fail: Label = slow) -> None:
+        def charge(cost: Mem | int = slot_cost, fail: Label = slow, need: int | None = None) -> None:
             """Take `cost` (the slot's, by default) from gas × unit + remainder and the slot's budget cost from the
-            budget, or go to `fail` with nothing changed; then gas, remainder = divmod(what is left, unit). Keeps
-            rcx."""
+            budget, or go to `fail` with nothing changed; then gas, remainder = divmod(what is left, unit). With
+            `need` (a register, at least `cost`), that much must be left. Keeps rcx."""
             a.mov(RAX, GAS)
             a.mul(_sc(rt.SC_UNIT))  # rdx:rax (CF: past 64 bits)
             a.jcc(B, fail)
             a.add(RAX, _sc(rt.SC_REMAINDER))
             a.jcc(B, fail)
+            if need is not None:
+                a.cmp(RAX, need)
+                a.jcc(B, fail)
             a.sub(RAX, cost)
             a.jcc(B, fail)
             a.mov(RDX, _sc(rt.SC_BUDGET))
@@ -744,6 +762,149 @@ class JitCompiler:
         a.bind(dropped)
         a.add(RSP, Imm(8))
         a.jmp(slow)
+
+        # TABLE_GET and TABLE_SET: the arguments' checks with rax, rdx only (guest registers may be any host registers,
+        # or in memory), the pointers they need later on the native stack, then rbx, rsi, rdi saved for the lookup.
+        saved = (RSI, RDI, RBX)
+        for kind, label in ((ShortcutKind.TABLE_GET, table_get), (ShortcutKind.TABLE_SET, table_set)):
+            getting = kind is ShortcutKind.TABLE_GET
+            a.bind(label)
+            a.cmp(_sc(rt.SC_TABLE), Imm(0))
+            a.jcc(E, slow)
+            a.mov(RAX, a0, w=32)  # flags: 0
+            a.test(RAX, RAX, w=32)
+            a.jcc(NE, slow)
+            a.mov(RAX, a2, w=32)  # the key's length: u32::MAX (a 32-byte key)
+            a.cmp(RAX, Imm(-1), w=32)
+            a.jcc(NE, slow)
+            if getting:
+                a.mov(RAX, a4, w=32)  # the capacity at a4 (a u32, rewritten with the length)
+                a.lea(RDX, Mem(RAX, 4))
+                writable()
+                a.cmp(Mem(RAX, 0, gs=True), Imm(32), w=32)
+                a.jcc(B, slow)
+            else:
+                a.mov(RAX, a4, w=32)  # the value's length: 32
+                a.cmp(RAX, Imm(32), w=32)
+                a.jcc(NE, slow)
+                a.cmp(_sc(rt.SC_LOG), Imm(0))
+                a.jcc(E, slow)
+                a.cmp(_sc(rt.SC_LOGGED), Imm(LOG_CAPACITY))
+                a.jcc(AE, slow)
+            a.mov(RAX, a3, w=32)  # the value (out, or in)
+            a.lea(RDX, Mem(RAX, 32))
+            writable()
+            a.push(RAX)
+            a.mov(RAX, a1, w=32)  # the key
+            a.lea(RDX, Mem(RAX, 32))
+            dropped, failed = a.label(), a.label()
+            second, ok = a.label(), a.label()  # (writable(), going to `dropped`)
+            a.cmp(RAX, _sc(rt.SC_LO1))
+            a.jcc(B, second, short=True)
+            a.cmp(RDX, _sc(rt.SC_HI1))
+            a.jcc(BE, ok, short=True)
+            a.bind(second)
+            a.cmp(RAX, _sc(rt.SC_LO2))
+            a.jcc(B, dropped)
+            a.cmp(RDX, _sc(rt.SC_HI2))
+            a.jcc(A, dropped)
+            a.bind(ok)
+            for reg in saved:
+                a.push(reg)
+            # The key's entry: rdx = hash & mask, then linear probing up to the key (rdi = its entry) or an empty
+            # entry (no entry: the host's). The cache is at most half full, so an empty entry ends every probe.
+            probe, other, found = a.label(), a.label(), a.label()
+            a.mov(RDX, Mem(RAX, 0, gs=True))
+            for k in (8, 16, 24):
+                a.xor(RDX, Mem(RAX, k, gs=True))
+            a.mov(RBX, Imm(_MIX))
+            a.imul(RDX, RBX)
+            a.shr(RDX, 32)
+            a.and_(RDX, _sc(rt.SC_MASK), w=32)
+            a.mov(RSI, _sc(rt.SC_TABLE))
+            a.bind(probe)
+            a.lea(RDI, Mem(RDX, 0, RDX, 8))
+            a.lea(RDI, Mem(RSI, 0, RDI, 8))  # 72 × index
+            a.cmp(Mem(RDI, 64), Imm(0))
+            a.jcc(E, failed)
+            for k in (0, 8, 16, 24):
+                a.mov(RBX, Mem(RAX, k, gs=True))
+                a.cmp(RBX, Mem(RDI, k))
+                a.jcc(NE, other)
+            a.jmp(found)
+            a.bind(other)
+            a.add(RDX, Imm(1), w=32)
+            a.and_(RDX, _sc(rt.SC_MASK), w=32)
+            a.jmp(probe)
+            a.bind(found)
+            known = a.label()
+            a.cmp(Mem(RDI, 64), Imm(PRESENT))
+            a.jcc(E, known, short=True)
+            a.cmp(Mem(RDI, 64), Imm(ABSENT))
+            a.jcc(NE, failed)  # (a value of another length: the host's)
+            a.bind(known)
+            if not getting:  # the log entry, counted once the write is done
+                a.mov(RAX, _sc(rt.SC_LOG))
+                a.mov(RBX, _sc(rt.SC_LOGGED))
+                a.mov(Mem(RAX, 0, RBX, 4), RDX, w=32)
+            # Its cost: rbx = what must be left, `cost` + per byte × the bytes checked (past 2^64: the host's); rsi =
+            # what is taken, `cost` + per byte × the bytes read, or written and overwritten (at most rbx).
+            a.mov(RSI, Imm(0 if getting else 32), w=32)
+            a.mov(RAX, Imm(32 if getting else 64), w=32)
+            a.cmp(Mem(RDI, 64), Imm(PRESENT))
+            a.cmov(E, RSI, RAX)
+            a.imul(RSI, slot(24))
+            a.mov(RAX, slot(24))
+            a.mov(RDX, Imm(TABLE_GET_CHECKED if getting else TABLE_SET_CHECKED), w=32)
+            a.mul(RDX)
+            a.jcc(B, failed)
+            a.add(RAX, slot(8))
+            a.jcc(B, failed)
+            a.mov(RBX, RAX)
+            a.add(RSI, slot(8))
+            charge(RSI, failed, need=RBX)
+            # Done checking: answer.
+            a.mov(RAX, Mem(RSP, 24))  # the value's guest address
+            a.mov(RBX, Mem(RDI, 64))
+            if getting:
+                absent = a.label()
+                a.mov(RDX, Imm(TABLE_ABSENT), w=32)
+                a.cmp(RBX, Imm(PRESENT))
+                a.jcc(NE, absent)
+                for k in (0, 8, 16, 24):
+                    a.mov(RDX, Mem(RDI, 32 + k))
+                    a.mov(Mem(RAX, k, gs=True), RDX)
+                a.xor(RDX, RDX, w=32)
+                a.bind(absent)
+            else:
+                for k in (0, 8, 16, 24):
+                    a.mov(RDX, Mem(RAX, k, gs=True))
+                    a.mov(Mem(RDI, 32 + k), RDX)
+                a.mov(Mem(RDI, 64), Imm(PRESENT))
+                a.add(_sc(rt.SC_LOGGED), Imm(1))
+                a.mov(RDX, Imm(32), w=32)
+                a.cmp(RBX, Imm(PRESENT))
+                a.mov(RAX, Imm(0xFFFFFFFF), w=32)
+                a.cmov(NE, RDX, RAX)
+            for reg in reversed(saved):
+                a.pop(reg)
+            a.add(RSP, Imm(8))
+            if getting:  # the length over the capacity, after the pops (a4 may be one of them); not for no value
+                written = a.label()
+                a.test(RDX, RDX, w=32)
+                a.jcc(NE, written)
+                a.mov(RAX, a4, w=32)
+                a.mov(Mem(RAX, 0, gs=True), Imm(32), w=32)
+                a.bind(written)
+            a.mov(a0, RDX)
+            a.xor(RAX, RAX, w=32)
+            a.ret()
+            a.bind(failed)
+            for reg in reversed(saved):
+                a.pop(reg)
+            a.bind(dropped)
+            a.add(RSP, Imm(8))
+            a.jmp(slow)
 
         a.bind(word)
         a.mov(RAX, a1, w=32)

@@ -339,7 +339,7 @@ class JitInstance(Instance):
             finally:
                 if sc is not None:  # (no shortcuts for a run() without them; the state back in a list of its own)
                     area = self._shortcuts
-                    sc.state = [area[0], area[1], int(area[2] != 0)]
+                    sc.state = [area[0], area[1], int(area[2] != 0), area[3]]
                     area[2] = 0
                     self._sc_buffer = b""
             r[:16] = _STATE_OUT.unpack_from(ctx_bytes, 0)  # registers, gas, pc, ecalli number
@@ -364,7 +364,7 @@ class JitInstance(Instance):
         its remainder and budget there; False (shortcuts off) when its unit is not one the native arithmetic takes."""
         area, m, table = self._shortcuts, self.module.memory_map, sc.table
         area[2] = 0
-        remainder, budget, on = sc.state
+        remainder, budget, on, logged = sc.state
         if not (2 <= sc.unit < _U64 and on and table.calls):
             return False
         slots = table.native
@@ -376,11 +376,13 @@ class JitInstance(Instance):
         if type(buffer) is not bytes:
             buffer = sc.buffer = bytes(buffer)
         self._sc_buffer = buffer  # (native code reads it until serve() ends, whatever the host does with sc.buffer)
-        _HEADER.pack_into(raw, 0, remainder, budget, 0, sc.unit, m.rw_data_address, m.rw_data_address + m.rw_data_size,
-                          m.stack_address_low, m.stack_address_high, _address_of(buffer), len(buffer),
-                          keccak_oneshot())  # fmt: skip
+        words = sc.cache
+        _HEADER.pack_into(raw, 0, remainder, budget, 0, logged, sc.unit, m.rw_data_address,
+                          m.rw_data_address + m.rw_data_size, m.stack_address_low, m.stack_address_high,
+                          _address_of(buffer), len(buffer), keccak_oneshot(), words.address if words else 0,
+                          words.mask if words else 0, words.log_address if words and sc.writes else 0)  # fmt: skip
         table.answers.pack_into(raw, rt.SC_DATA, *sc.answers)
-        sc.state = area[0:3]
+        sc.state = area[0:4]
         area[2] = max(table.calls) + 1
         return True
 
@@ -477,7 +479,7 @@ _probe = b"where are my bytes"
 _BYTES_DATA = ctypes.cast(ctypes.c_char_p(_probe), ctypes.c_void_p).value - id(_probe)  # type: ignore[operator]
 _U64 = 1 << 64
 _SLOT = struct.Struct("<4Q")
-_HEADER = struct.Struct("<11Q")
+_HEADER = struct.Struct("<15Q")
 
 
 class CrosscheckError(AssertionError):
