@@ -7,6 +7,8 @@ the budget."""
 
 from __future__ import annotations
 
+import ctypes
+import struct
 from collections.abc import MutableSequence
 
 import pytest
@@ -15,7 +17,7 @@ from hypothesis import strategies as st
 
 from pvmkit.env import BOB
 from pvmkit.pvm.blob import ProgramBlob
-from pvmkit.pvm.interpreter import Instance, Interrupt, Module, ModuleConfig
+from pvmkit.pvm.interpreter import Instance, Interrupt, InterruptKind, Module, ModuleConfig
 from pvmkit.pvm.isa import REVIVE_V1
 from pvmkit.pvm.jit import is_supported
 from pvmkit.pvm.program import assemble_code
@@ -62,7 +64,7 @@ def _writable(address: int, length: int) -> bool:
 
 def _applies(shortcut: Shortcut, r: MutableSequence[int], gas: int, sc: Shortcuts, answer: object) -> bool:
     """Whether the shortcut answers this call (shortcuts.py's conditions), as Python sees them."""
-    remainder, budget, on, _ = sc.state
+    remainder, budget, on, *_ = sc.state
     if not on or sc.unit < 2:
         return False
     a0, a1 = r[7] & 0xFFFFFFFF, r[8] & 0xFFFFFFFF
@@ -87,7 +89,7 @@ def _host(calls: list, sc: Shortcuts) -> object:
     """What the host does with a call that reaches it: records it, changes a0 and the remainder, takes 2 gas."""
 
     def on_ecalli(n: int, r: MutableSequence[int], gas: int) -> int:
-        remainder, budget, on, _ = sc.state
+        remainder, budget, on, *_ = sc.state
         calls.append((n, list(r[:13]), gas, [remainder, budget, on != 0]))
         r[7] = (r[7] * 5 + n) % U64
         sc.state[0] = (sc.state[0] + 7) % sc.unit if sc.unit else 0
@@ -101,7 +103,7 @@ def _run(backend: str, blob: ProgramBlob, table: ShortcutTable, answers: dict[in
     inst = Module(blob, ModuleConfig(backend=backend)).instantiate()
     inst.set_next_program_counter(0)
     inst.gas = gas
-    sc = Shortcuts(table, unit, [remainder, budget, 1, 0], [answers[n] for n in table.numbers], buffer)
+    sc = Shortcuts(table, unit, [remainder, budget, 1, 0, 0, 0], [answers[n] for n in table.numbers], buffer)
     calls: list = []
     host = _host(calls, sc)
     if backend == "jit":
@@ -232,7 +234,7 @@ def test_shortcuts_run_natively_and_stop_when_the_host_says_so() -> None:
     inst = Module(blob, ModuleConfig(backend="jit")).instantiate()
     inst.set_next_program_counter(0)
     inst.gas = 1000
-    sc = Shortcuts(table, 1000, [0, 0, 1, 0], [77, b"x" * 20], b"")
+    sc = Shortcuts(table, 1000, [0, 0, 1, 0, 0, 0], [77, b"x" * 20], b"")
     seen = []
 
     def host(n: int, r: MutableSequence[int], gas: int) -> int:
@@ -376,7 +378,7 @@ def test_the_buffer_is_the_one_serve_started_with() -> None:
     inst = Module(blob, ModuleConfig(backend="jit")).instantiate()
     inst.set_next_program_counter(0)
     inst.gas = 1000
-    sc = Shortcuts(table, 1000, [0, 0, 1, 0], [], bytes(range(200, 240)))
+    sc = Shortcuts(table, 1000, [0, 0, 1, 0, 0, 0], [], bytes(range(200, 240)))
 
     def host(n: int, r: MutableSequence[int], gas: int) -> int:
         sc.buffer = b"\0" * 40  # (the old one's last reference outside the instance)
@@ -432,7 +434,8 @@ def _keys(first: bytes, others: list[bytes]) -> list[bytes]:
     return [first, w[1] + w[0] + w[2] + w[3], w[3] + w[2] + w[1] + w[0], *others][:8]
 
 
-def _table_blob(steps: list[tuple[int, ...]], keys: list[bytes], values: list[bytes]) -> ProgramBlob:
+def _table_blob(steps: list[tuple[int, ...]], keys: list[bytes], values: list[bytes], stack_size: int = STACK_HIGH -
+                STACK_LOW) -> ProgramBlob:  # fmt: skip
     """For each (n, a0, a1, a2, a3, a4): those registers, ecalli n; then trap. rw data holds the keys at KEYS_AT, the
     values at VALUES_AT and capacities (u32: 32, 31, 64, 0) at CAPACITY_AT."""
     insts: list[tuple[str, tuple]] = []
@@ -446,8 +449,7 @@ def _table_blob(steps: list[tuple[int, ...]], keys: list[bytes], values: list[by
         rw[0x400 + 32 * i : 0x420 + 32 * i] = v
     for i, c in enumerate((32, 31, 64, 0)):
         rw[0x700 + 4 * i : 0x704 + 4 * i] = c.to_bytes(4, "little")
-    return ProgramBlob(code=code, bitmask=bitmask, rw_data_size=RW_SIZE, rw_data=bytes(rw),
-                       stack_size=STACK_HIGH - STACK_LOW)  # fmt: skip
+    return ProgramBlob(code=code, bitmask=bitmask, rw_data_size=RW_SIZE, rw_data=bytes(rw), stack_size=stack_size)
 
 
 def _table_reference(inst: Instance, table: ShortcutTable, sc: Shortcuts, model: dict[bytes, tuple[int, bytes]],
@@ -479,7 +481,7 @@ def _table_reference(inst: Instance, table: ShortcutTable, sc: Shortcuts, model:
         return gas
 
     def _table_applies(shortcut: Shortcut, r: MutableSequence[int], gas: int) -> bool:
-        remainder, budget, on, logged = sc.state
+        remainder, budget, on, logged, *_ = sc.state
         a0, a1, a2, a3, a4 = (x & SENT for x in r[7:12])
         if not on or sc.cache is None or a0 != 0 or a2 != SENT or not (_writable(a1, 32) and _writable(a3, 32)):
             return False
@@ -513,7 +515,7 @@ def _table_run(backend: str, blob: ProgramBlob, table: ShortcutTable, entries: l
     inst = Module(blob, ModuleConfig(backend=backend)).instantiate()
     inst.set_next_program_counter(0)
     inst.gas = gas
-    sc = Shortcuts(table, unit, [remainder, budget, 1, 0], [], b"", cache, writes)
+    sc = Shortcuts(table, unit, [remainder, budget, 1, 0, 0, 0], [], b"", cache, writes)
     calls: list = []
 
     def host(n: int, r: MutableSequence[int], gas: int) -> int:
@@ -599,7 +601,7 @@ def test_table_shortcuts_run_natively_until_the_log_is_full() -> None:
     inst = Module(blob, ModuleConfig(backend="jit")).instantiate()
     inst.set_next_program_counter(0)
     inst.gas = 10**6
-    sc = Shortcuts(table, 10, [0, 10**6, 1, 0], [], b"", cache, True)
+    sc = Shortcuts(table, 10, [0, 10**6, 1, 0, 0, 0], [], b"", cache, True)
     calls: list = []
     inst.serve(lambda n, r, gas: calls.append((n, sc.state[3], r[7])) or gas, sc)
     assert [(n, logged) for n, logged, _ in calls] == [(3, 64), (2, 64)]
@@ -699,3 +701,206 @@ def test_a_cache_that_grows_between_calls_answers_as_the_interpreter() -> None:
         if backend == "jit":
             assert contract.cache is not None and contract.cache.capacity >= 128
     assert results[0] == results[1] and results[0][1] == [i * 7 for i in range(60)]
+
+
+# EVENT (deposit_event) into an EventBuffer, and HALT (seal_return), which ends the run.
+EV, HA = ShortcutKind.EVENT, ShortcutKind.HALT
+
+
+class _Halted(Exception):
+    """The reference's HALT: the run ends at the ecalli."""
+
+
+def _event_reference(inst: Instance, table: ShortcutTable, sc: Shortcuts, records: list, host: object) -> object:
+    """What EVENT and HALT promise (shortcuts.py): done when every condition holds, else the host's."""
+    from pvmkit.pvm.shortcuts import EVENT_BUFFER, EVENT_DATA, EVENT_TOPICS, HALT_DATA
+
+    m = inst.module.memory_map
+
+    def _writable(address: int, length: int) -> bool:  # (this program's regions: its stack may be bigger)
+        end = address + length
+        return (m.rw_data_address <= address and end <= m.rw_data_address + m.rw_data_size) or (
+            m.stack_address_low <= address and end <= m.stack_address_high)
+
+    def on_ecalli(n: int, r: MutableSequence[int], gas: int) -> int:
+        shortcut = table.calls.get(n)
+        remainder, budget, on, _, used, _ = sc.state
+        a0, a1, a2, a3 = (x & SENT for x in r[7:11])
+        left = gas * sc.unit + remainder
+        if shortcut is not None and shortcut.kind is EV:
+            size = 8 + 32 * a1 + (a3 + 7) // 8 * 8
+            cost = shortcut.cost + shortcut.length * a3 + shortcut.per_item * a1
+            applies = (on and sc.events is not None and sc.writes and a1 <= EVENT_TOPICS and a3 <= EVENT_DATA
+                       and (a1 == 0 or _writable(a0, 32 * a1)) and (a3 == 0 or _writable(a2, a3))
+                       and used + size <= EVENT_BUFFER)  # fmt: skip
+        elif shortcut is not None and shortcut.kind is HA:
+            cost = shortcut.cost + shortcut.length * a2
+            applies = on and a0 & ~1 == 0 and a2 <= HALT_DATA and (a2 == 0 or _writable(a1, a2))
+        else:
+            applies = False
+        if not (applies and cost < U64 and left < U64 and left >= cost and budget >= shortcut.budget_cost):
+            return host(n, r, gas)  # type: ignore[operator]
+        sc.state[1] -= shortcut.budget_cost
+        gas, sc.state[0] = divmod(left - cost, sc.unit)
+        if shortcut.kind is HA:
+            sc.state[5] = 1
+            inst.gas = gas
+            raise _Halted
+        records.append((tuple(inst.read_memory(a0 + 32 * i, 32) for i in range(a1)), inst.read_memory(a2, a3)))
+        sc.state[4] += size
+        return gas
+
+    return on_ecalli
+
+
+def _event_run(backend: str, blob: ProgramBlob, table: ShortcutTable, writes: bool, unit: int, remainder: int,
+               budget: int, gas: int, used: int) -> tuple:  # fmt: skip
+    """Run with an EventBuffer `used` bytes full (the JIT) or the reference (the interpreter): the calls the host got,
+    the outcome, the state, and the records emitted."""
+    from pvmkit.pvm.shortcuts import EventBuffer
+
+    inst = Module(blob, ModuleConfig(backend=backend)).instantiate()
+    inst.set_next_program_counter(0)
+    inst.gas = gas
+    events = EventBuffer()
+    if used:  # one record (no topics) that fills them
+        ctypes.memmove(events.address, struct.pack("<II", 0, used - 8), 8)
+    sc = Shortcuts(table, unit, [remainder, budget, 1, 0, used, 0], [], b"", None, writes, events)
+    calls: list = []
+
+    def host(n: int, r: MutableSequence[int], gas: int) -> int:
+        calls.append((n, list(r[:13]), gas, [sc.state[0], sc.state[1], sc.state[2] != 0, sc.state[4]]))
+        r[7] = (r[7] * 5 + n) % U64
+        sc.state[0] = (sc.state[0] + 7) % sc.unit
+        return gas - 2
+
+    if backend == "jit":
+        intr = inst.serve(host, sc)
+        records = events.records(sc.state[4])[used and 1 :]  # (the first record fills what was `used`)
+        outcome = _outcome(inst, intr)
+    else:
+        records = []
+        try:
+            outcome = _outcome(inst, inst.serve(_event_reference(inst, table, sc, records, host)))  # type: ignore[arg-type]
+        except _Halted:
+            outcome = (InterruptKind.ECALLI, inst.program_counter, list(inst.regs), inst.gas, inst.memory.contents())
+    return calls, outcome, list(sc.state), records
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data(), writes=st.sampled_from([True, True, False]), unit=st.sampled_from([2, 1000, 1000, 2**40]),
+       remainder=st.integers(0, 3000), budget=st.one_of(st.integers(0, 100), st.just(U64 - 1)),
+       gas=st.one_of(st.integers(0, 600), st.integers(10**4, 10**7)),
+       used=st.sampled_from([0, 0, 0, 8, 3000, 4096 - 552, 4096 - 544, 4096 - 8]))  # fmt: skip
+def test_event_and_halt_shortcuts_answer_as_the_python_reference(data, writes, unit, remainder, budget, gas,
+                                                                 used) -> None:  # fmt: skip
+    """deposit_event (0..5 topics, 0..417 bytes of data) and seal_return (flags, lengths up to past 128 KiB) at
+    pointers inside and across the regions' edges, with the event buffer nearly full or not, read-only runs, gas and
+    budget around each cost: the JIT answers natively exactly what the reference does (and a seal_return answered
+    natively ends the run at the ecalli), with the same records, memory, registers and gas."""
+    friendly = data.draw(st.sampled_from([True, True, False]))
+    per = st.sampled_from([0, 1, 978] if friendly else [0, 978, 2**50, 2**62])
+    costs = st.integers(0, 5000) if friendly else st.one_of(st.integers(0, 5000), st.sampled_from([U64 - 1, 2**63]))
+    table = ShortcutTable({2: Shortcut(EV, data.draw(costs), data.draw(st.integers(0, 30)), data.draw(per),
+                                       data.draw(st.sampled_from([0, 197_045, 2**32 - 1]))),
+                           3: Shortcut(HA, data.draw(costs), data.draw(st.integers(0, 30)), data.draw(per))})
+    odd = 1 if friendly else 4
+    pointer = st.sampled_from([RW, RW + 0x123, RW + 0x800, STACK_LOW + 64] * (10 - odd) + _ODD_POINTERS * odd)
+    topics = st.sampled_from([0, 1, 2, 3, 4] * (10 - odd) + [5, 2**32 + 1] * odd)
+    length = st.sampled_from([0, 1, 7, 8, 32, 100, 416] * (10 - odd) + [417, 2**32 + 3] * odd)
+    halt_length = st.sampled_from([0, 5, 32, 0x800] * (10 - odd) + [128 * 1024, 128 * 1024 + 1] * odd)
+    flags = st.sampled_from([0, 1] * (10 - odd) + [2, 2**32 + 1] * odd)
+    kinds = (st.tuples(st.just(2), pointer, topics, pointer, length, st.just(0)),
+             st.tuples(st.just(4), pointer, topics, pointer, length, st.just(0)),  # (the host's)
+             st.tuples(st.just(3), flags, pointer, halt_length, st.just(0), st.just(0)))
+    step = st.sampled_from([0, 0, 0, 0, 1, 2]).flatmap(lambda k: kinds[k])  # (a HALT ends the run: fewer of them)
+    steps = data.draw(st.lists(step, min_size=1, max_size=8))
+    blob = _table_blob(steps, [keccak256(bytes([i])) for i in range(8)], [keccak256(bytes([9, i])) for i in range(8)])
+    if friendly:
+        unit, gas, budget = 1000, gas + 10**6, U64 - 1
+    args = (blob, table, writes, unit, remainder % unit, budget, gas, used)
+    assert _event_run("jit", *args) == _event_run("interpreter", *args)
+
+
+@pytest.mark.parametrize("what", ["event-0-0", "event-4-416", "event-1-7", "halt-0", "halt-32", "halt-revert"])
+@pytest.mark.parametrize("spare", [0, -1])  # sub-units: exactly its cost, one short
+def test_event_and_halt_at_their_gas_edges(what: str, spare: int) -> None:
+    """EVENT costs `cost` + per byte × the data + per topic × the topics, HALT `cost` + per byte × the data: with
+    exactly that left they run natively (a record with those topics and data; the run ended at the ecalli, SC_HALTED
+    set), one sub-unit less and the host gets them."""
+    kind, *sizes = what.split("-")
+    unit = 1000
+    if kind == "event":
+        topics, length = int(sizes[0]), int(sizes[1])
+        step, cost = (2, RW + 0x100, topics, STACK_HIGH - length, length, 0), 4000 + 978 * length + 197 * topics
+        table = ShortcutTable({2: Shortcut(EV, 4000, 3, 978, 197)})
+    else:
+        flags, length = (1, 32) if sizes[0] == "revert" else (0, int(sizes[0]))
+        step, cost = (3, flags, STACK_HIGH - 32, length, 0, 0), 4000 + 236 * length
+        table = ShortcutTable({3: Shortcut(HA, 4000, 3, 236)})
+    after, remainder = divmod(cost + spare, unit)
+    keys = [keccak256(bytes([i])) for i in range(8)]
+    args = (_table_blob([step], keys, keys), table, True, unit, remainder, 3, 7 + after, 0)
+    jit, reference = _event_run("jit", *args), _event_run("interpreter", *args)
+    assert jit == reference
+    assert (jit[0] == []) == (spare == 0)
+    if spare == 0:
+        assert jit[2][:2] == [0, 0] and jit[1][3] == 0  # (all of it taken, the budget too)
+        if kind == "event":
+            assert jit[3] == [(tuple(keys[i] for i in range(topics)), b"\0" * length)]
+        else:
+            assert jit[1][0] is InterruptKind.ECALLI and jit[2][5] == 1 and jit[3] == []
+
+
+@pytest.mark.parametrize(("what", "native"), [(("event", 4, 416, 0), True), (("event", 4, 417, 0), False),
+                                              (("event", 5, 0, 0), False), (("event", 4, 416, 4096 - 552), True),
+                                              (("event", 4, 408, 4096 - 544), True),
+                                              (("event", 4, 409, 4096 - 544), False),
+                                              (("halt", 128 * 1024), True),
+                                              (("halt", 128 * 1024 + 1), False)])  # fmt: skip
+def test_event_and_halt_at_their_limits(what: tuple, native: bool) -> None:
+    """At most 4 topics, 416 bytes of data and the room left in the buffer (a record is 8 + 32 × topics + the data
+    padded to 8 bytes); at most 128 KiB returned (from a stack that big): natively up to each limit, then the host's."""
+    stack = 256 * 1024
+    if what[0] == "event":
+        _, topics, length, used = what
+        step, table = (2, RW, topics, RW, length, 0), ShortcutTable({2: Shortcut(EV, 10, 0, 1, 1)})
+    else:
+        used, length = 0, what[1]
+        step, table = (3, 0, STACK_HIGH - stack, length, 0, 0), ShortcutTable({3: Shortcut(HA, 10, 0, 1)})
+    keys = [keccak256(bytes([i])) for i in range(8)]
+    blob = _table_blob([step], keys, keys, stack)
+    assert Module(blob).memory_map.stack_address_low == STACK_HIGH - stack
+    args = (blob, table, True, 1000, 0, 0, 10**6, used)
+    jit = _event_run("jit", *args)
+    assert jit == _event_run("interpreter", *args)
+    assert (jit[0] == []) == native
+
+
+def _events_session(backend: str) -> list[tuple]:
+    from pvmkit.env import Env
+
+    from .conftest import load_contract
+
+    env = Env(backend=backend)
+    ev = env.deploy_contract(load_contract("Events"))
+    raw = [ev.emitRaw.encode([bytes([t]) * 32 for t in range(n)], (bytes(range(256)) * 2)[:length])
+           for n in range(6) for length in (0, 1, 31, 33, 416, 417)]  # fmt: skip
+    calls = [ev.emitMany.encode(200), ev.emitThenRevert.encode(5), ev.emitFour.encode(1, 2, b"c" * 32, "four"),
+             ev.emitAnon0.encode(9), *raw]
+    out = []
+    for data in calls:
+        r = env.call(ev.address, data)
+        out.append((r.success, r.error, r.output, r.weight, r.logs))
+    return out
+
+
+def test_events_emitted_natively_match_the_interpreter() -> None:
+    """200 events in one call (the event buffer fills and is taken again and again), an event then a revert, every
+    topic count (5: refused) with data from none to one byte past the limit: the same logs, in order, the same
+    outputs and weights as on the interpreter."""
+    jit = _events_session("jit")
+    assert jit == _events_session("interpreter")
+    assert len(jit[0][4]) == 200 and [log.topics[1] for log in jit[0][4]] == [i.to_bytes(32, "big") for i in
+                                                                               range(200)]  # fmt: skip
+    assert sum(1 for r in jit if r[0]) > 20 and sum(1 for r in jit if not r[0]) >= 7

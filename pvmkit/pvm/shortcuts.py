@@ -45,21 +45,30 @@ class ShortcutKind(enum.IntEnum):
     TABLE_GET = 5  # out pointer a3, its capacity (a u32 of at least 32) at a4: the value and 32 written there, a0 = 0;
     #                for a key known to have no value, a0 = TABLE_ABSENT and nothing is written
     TABLE_SET = 6  # the 32-byte value at a3 (a4 = 32) stored: a0 = 32 if the key had a (32-byte) value, else u32::MAX
+    # pallet-revive's deposit_event: a1 <= EVENT_TOPICS topics of 32 bytes at a0 and a3 <= EVENT_DATA bytes at a2,
+    # copied into the run's EventBuffer as one record; costs `cost` + `length` per data byte + `per_item` per topic.
+    EVENT = 7
+    # pallet-revive's seal_return: flags a0 (0 or HALT_FLAGS), a2 <= HALT_DATA bytes at a1; costs `cost` + `length` per
+    # byte, then ends the run: serve() returns the ecalli's interrupt with the registers as they were, and state[5] = 1.
+    HALT = 8
 
 
 TABLE_ABSENT = 3  # TABLE_GET's a0 for a key with no value (pallet-revive's KEY_NOT_FOUND)
 TABLE_GET_CHECKED = 416  # the bytes a TABLE_GET checks the gas for (pallet-revive's largest value)
 TABLE_SET_CHECKED = 32 + 416  # a TABLE_SET: the new value and the largest old one
+EVENT_TOPICS, EVENT_DATA = 4, 416  # the most an EVENT takes (pallet-revive's limits)
+HALT_FLAGS, HALT_DATA = 1, 128 * 1024  # the flags a HALT may have (REVERT) and the most data it may return
 BYTES_LENGTHS = (20, 32)  # what a BYTES shortcut may copy (the native code has a path for each)
 MAX_SHORTCUTS = 40  # ecalli numbers 0..39 may have one
-ANSWER_BYTES = 640  # room for the answers of one run
+ANSWER_BYTES = 512  # room for the answers of one run
 
 
 class Shortcut(NamedTuple):
     kind: ShortcutKind
     cost: int  # sub-units of gas (u64)
     budget_cost: int = 0  # (u64)
-    length: int = 0  # BYTES: 20 or 32; KECCAK: its cost per input byte (a u64)
+    length: int = 0  # BYTES: 20 or 32; KECCAK, TABLE_*, EVENT and HALT: the cost per byte (a u64)
+    per_item: int = 0  # EVENT: the cost per topic (a u32)
 
     @property
     def answer_size(self) -> int:
@@ -76,10 +85,12 @@ class Shortcut(NamedTuple):
             return f"BYTES copies 20 or 32 bytes, not {self.length}"
         if self.kind in PER_BYTE and not 0 <= self.length < 1 << 64:
             return f"{self.kind.name}'s cost per byte is a u64, not {self.length}"
+        if not 0 <= self.per_item < (1 << 32 if self.kind == ShortcutKind.EVENT else 1):
+            return f"a cost per item is a u32, and only for EVENT, not {self.per_item}"
         return None
 
 
-PER_BYTE = (ShortcutKind.KECCAK, ShortcutKind.TABLE_GET, ShortcutKind.TABLE_SET)
+PER_BYTE = (ShortcutKind.KECCAK, ShortcutKind.TABLE_GET, ShortcutKind.TABLE_SET, ShortcutKind.EVENT, ShortcutKind.HALT)
 
 
 class ShortcutTable:
@@ -115,21 +126,23 @@ class ShortcutTable:
 @dataclass(slots=True)
 class Shortcuts:
     """One run's shortcuts: the table, the answers (per `table.numbers`: VALUE's u64, BYTES' bytes) and the state
-    shared with the host, [remainder, budget, on, logged]: read the first two in on_ecalli and after serve() (native
-    code changes them) and set them before on_ecalli returns the gas; take the writes `logged` counts first (and set it
-    to 0); set `on` to 0 when the answers stop holding, which ends the shortcuts for the rest of the run (write nothing
-    else there: while serve() runs, `on` is the backend's).
+    shared with the host, [remainder, budget, on, logged, events, halted]: read the first two in on_ecalli and after
+    serve() (native code changes them) and set them before on_ecalli returns the gas; take the writes and events the
+    next two count first (and set them to 0); set `on` to 0 when the answers stop holding, which ends the shortcuts
+    for the rest of the run (write nothing else there: while serve() runs, `on` is the backend's).
     While serve() runs `state` may be a view of the JIT's context: keep reaching it through `shortcuts.state`."""
 
     table: ShortcutTable
     unit: int  # sub-units per unit of gas (at least 2 for shortcuts to run)
     # [remainder (sub-units left beyond gas × unit), budget left, on (0 or not), logged (cache.log's entries written
-    # natively and not yet taken by the host: set it to 0 once it has)]
+    # natively and not yet taken by the host: set it to 0 once it has), events (the bytes of records in `events` not
+    # yet taken: likewise), halted (1 once a HALT ended the run)]
     state: MutableSequence[int]
     answers: Sequence[int | bytes] = ()
     buffer: bytes = b""  # what WORD shortcuts read (the table, answers and buffer are read when serve() starts)
     cache: WordCache | None = None  # what TABLE shortcuts answer from (none: the host answers them)
-    writes: bool = False  # whether TABLE_SET may write (a read-only call: no)
+    writes: bool = False  # whether TABLE_SET and EVENT may write (a read-only call: no)
+    events: EventBuffer | None = None  # where EVENT records go (none: the host answers them)
 
 
 _ENTRY = 72  # a WordCache entry: the key, the value, the state (u64)
@@ -209,3 +222,30 @@ class WordCache:
         self._allocate(self.capacity * 2)
         for key, (state, value) in entries:  # type: ignore[misc]
             self.put(key, None if state == ABSENT else value if state == PRESENT else b"")
+
+
+EVENT_BUFFER = 4096  # an EventBuffer's bytes: records of at most 8 + 4 × 32 + 416 bytes
+
+
+class EventBuffer:
+    """Where EVENT shortcuts put what they emit, for the host to take: records of (topics: u32, data length: u32,
+    the topics, the data), each padded to 8 bytes."""
+
+    def __init__(self) -> None:
+        self._buffer = (ctypes.c_char * EVENT_BUFFER)()
+        self.address = ctypes.addressof(self._buffer)
+        self._view = memoryview(self._buffer).cast("B")
+
+    def records(self, used: int) -> list[tuple[tuple[bytes, ...], bytes]]:
+        """(topics, data) of the records in the first `used` bytes, in order."""
+        view, at, out = self._view, 0, []
+        while at < used:
+            topics, length = _RECORD.unpack_from(view, at)
+            at += 8
+            out.append((tuple(bytes(view[at + 32 * i : at + 32 * i + 32]) for i in range(topics)),
+                        bytes(view[at + 32 * topics : at + 32 * topics + length])))  # fmt: skip
+            at += 32 * topics + (length + 7) // 8 * 8
+        return out
+
+
+_RECORD = struct.Struct("<II")

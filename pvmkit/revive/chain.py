@@ -14,7 +14,7 @@ from ..pvm.blob import ProgramBlob, ProgramBlobError
 from ..pvm.interpreter import Module, ModuleConfig, load_module
 from ..pvm.isa import INVALID, REVIVE_V1, TERMINATORS
 from ..pvm.memory import MemoryMap
-from ..pvm.shortcuts import ANSWER_BYTES, MAX_SHORTCUTS, PER_BYTE, Shortcut, ShortcutTable
+from ..pvm.shortcuts import ANSWER_BYTES, MAX_SHORTCUTS, PER_BYTE, EventBuffer, Shortcut, ShortcutKind, ShortcutTable
 from .config import RuntimeConfig, Weight
 from .exec import ExecReturn, Stack
 from .primitives import (
@@ -91,6 +91,9 @@ class Chain:
         self._handlers: dict[Hash, list[Handler | None]] = {}
         self._shortcut_plans: dict[Hash, tuple[ShortcutTable, tuple[str, ...]] | None] = {}
         self._touched: set[Address] = set()
+        # Where deposit_event answered natively puts events until the host takes them, before it runs anything else:
+        # frame after frame, nested ones too, can use the one buffer.
+        self.event_buffer = EventBuffer()
 
     # Block context.
     def block_hash(self, number: int) -> bytes:
@@ -213,8 +216,12 @@ class Chain:
                     continue
                 base, per_byte, proof = schedule.costs[name]
                 kind, length = SHORTCUT_KINDS[name]
+                per_topic, topic_proof = schedule.costs["deposit_event_topic"][::2] if kind is ShortcutKind.EVENT \
+                    else (0, 0)  # fmt: skip
+                if topic_proof:  # (an EVENT takes no proof size per topic)
+                    continue
                 shortcut = Shortcut(kind, schedule.host_fn_base + base, proof,
-                                    per_byte if kind in PER_BYTE else length)  # fmt: skip
+                                    per_byte if kind in PER_BYTE else length, per_topic)  # fmt: skip
                 # (a schedule of costs past u64 is left to the handlers; code may import one function many times, and
                 # the answers must fit)
                 if shortcut.problem() is None and shortcut.answer_size <= room:

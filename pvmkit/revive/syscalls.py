@@ -12,7 +12,18 @@ from collections.abc import Callable, MutableSequence
 from typing import TYPE_CHECKING
 
 from ..pvm.interpreter import Instance, InterruptKind, Module
-from ..pvm.shortcuts import TABLE_ABSENT, TABLE_GET_CHECKED, ShortcutKind, Shortcuts, ShortcutTable, WordCache
+from ..pvm.shortcuts import (
+    EVENT_DATA,
+    EVENT_TOPICS,
+    HALT_DATA,
+    HALT_FLAGS,
+    TABLE_ABSENT,
+    TABLE_GET_CHECKED,
+    ShortcutKind,
+    Shortcuts,
+    ShortcutTable,
+    WordCache,
+)
 from .primitives import (
     ALL_CALL_FLAGS,
     EMPTY_CODE_HASH,
@@ -124,8 +135,8 @@ class Host:
             nonlocal rest
             if sc is not None:  # (what shortcuts charged and wrote natively)
                 state = sc.state
-                if state[3]:
-                    self._take_writes(sc)
+                if state[3] or state[4]:
+                    self._take(sc)
                 rest = state[0]
                 if proof:
                     meter.used_proof = meter.limit_proof - state[1]
@@ -159,10 +170,11 @@ class Host:
         except _Return as ret:
             return ExecReturn(ret.flags, ret.data)
         finally:
-            if cache is not None:
-                cache.users -= 1
-                if sc.state[3]:  # type: ignore[union-attr]
-                    self._take_writes(sc)  # type: ignore[arg-type]
+            if sc is not None:
+                if cache is not None:
+                    cache.users -= 1
+                if sc.state[3] or sc.state[4]:
+                    self._take(sc)
         if sc is not None:
             rest = sc.state[0]
             if proof:
@@ -171,6 +183,9 @@ class Host:
         kind = intr.kind
         if kind is InterruptKind.FINISHED:
             return NOTHING
+        if kind is InterruptKind.ECALLI:  # seal_return, answered natively (a HALT shortcut): charged, checked
+            r = inst._r
+            return ExecReturn(r[7] & M32, self.read(r[8] & M32, r[9] & M32))
         if kind is InterruptKind.NOT_ENOUGH_GAS:
             raise ExecError(E.OutOfGas, detail=f"at pc {intr.pc}")
         if kind is InterruptKind.TRAP:
@@ -186,22 +201,29 @@ class Host:
             kind, value = GETTERS[name]
             answer = value(self)
             answers.append(_u256(answer) if kind == "u256" else answer)  # type: ignore[arg-type]
-        state = [rest, meter.limit_proof - meter.used_proof, 1, 0]
+        state = [rest, meter.limit_proof - meter.used_proof, 1, 0, 0, 0]
         frame, cache = self.frame, None
         if plan[0].tables and frame.contract is not None:
             cache = frame.contract.cache
             if cache is None:
                 cache = frame.contract.cache = WordCache()
             cache.prepare()
-        return Shortcuts(plan[0], per_fuel, state, answers, frame.input or b"", cache, not frame.read_only)
+        return Shortcuts(plan[0], per_fuel, state, answers, frame.input or b"", cache, not frame.read_only,
+                         self.stack.chain.event_buffer)  # fmt: skip
 
-    def _take_writes(self, sc: Shortcuts) -> None:
-        """Apply to the contract's storage what TABLE_SET wrote natively (into the cache already), in order: before the
-        host looks at its state again."""
-        set_storage, contract = self.stack.state.set_storage, self.frame.contract
-        for key, value in sc.cache.logged(sc.state[3]):  # type: ignore[union-attr]
-            set_storage(contract, (True, key), value, cached=True)  # type: ignore[arg-type]
-        sc.state[3] = 0
+    def _take(self, sc: Shortcuts) -> None:
+        """Apply what shortcuts wrote natively, in order, before the host looks at its state again: storage writes
+        (TABLE_SET, into the cache already) to the contract's storage, and the events (EVENT) to the state's."""
+        state, frame, counts = self.stack.state, self.frame, sc.state
+        if counts[3]:
+            set_storage, contract = state.set_storage, frame.contract
+            for key, value in sc.cache.logged(counts[3]):  # type: ignore[union-attr]
+                set_storage(contract, (True, key), value, cached=True)  # type: ignore[arg-type]
+            counts[3] = 0
+        if counts[4]:
+            for topics, data in sc.events.records(counts[4]):  # type: ignore[union-attr]
+                state.emit(Event(frame.account, topics, data))
+            counts[4] = 0
 
     # Guest memory.
     def read(self, ptr: int, length: int) -> bytes:
@@ -832,9 +854,12 @@ SHORTCUT_KINDS: dict[str, tuple[ShortcutKind, int]] = {
     "hash_keccak_256": (ShortcutKind.KECCAK, 0),  # (its cost per byte comes from the schedule: Chain.shortcut_plan)
     "get_storage": (ShortcutKind.TABLE_GET, 0),  # (from the contract's WordCache, ContractInfo.cache)
     "set_storage": (ShortcutKind.TABLE_SET, 0),
+    "deposit_event": (ShortcutKind.EVENT, 0),  # (into the chain's EventBuffer; the cost per topic from the schedule)
+    "seal_return": (ShortcutKind.HALT, 0),
 }
-# The storage shortcuts are pallet-revive's get_storage and set_storage: the same codes and limits.
+# These shortcuts are pallet-revive's host functions: the same codes and limits.
 assert TABLE_ABSENT == ReturnCode.KEY_NOT_FOUND and TABLE_GET_CHECKED == PAYLOAD_BYTES
+assert (EVENT_TOPICS, EVENT_DATA, HALT_FLAGS, HALT_DATA) == (NUM_EVENT_TOPICS, PAYLOAD_BYTES, REVERT, 128 * 1024)
 SHORTCUTS: dict[str, Handler] = {name: SYSCALLS[name] for name in SHORTCUT_KINDS}
 
 # Last: exec imports this module's Host at its end too, so either may be imported first.

@@ -41,6 +41,11 @@ from ..program import RETURN_TO_HOST, Instruction
 from ..shortcuts import (
     _MIX,
     ABSENT,
+    EVENT_BUFFER,
+    EVENT_DATA,
+    EVENT_TOPICS,
+    HALT_DATA,
+    HALT_FLAGS,
     LOG_CAPACITY,
     MAX_SHORTCUTS,
     PRESENT,
@@ -619,7 +624,7 @@ class JitCompiler:
         a = self.a
         a0, a1, a2, a3, a4 = self.regs[7:12]
         slow, value, copy, word, keccak = a.label(), a.label(), a.label(), a.label(), a.label()
-        table_get, table_set = a.label(), a.label()
+        table_get, table_set, event, halt = a.label(), a.label(), a.label(), a.label()
         slot = SC_SLOT  # [r13 + rcx + disp]: the slot's words, rcx = 32 * number
         a.cmp(RAX, _sc(rt.SC_COUNT), w=32)
         a.jcc(AE, slow)
@@ -638,6 +643,10 @@ class JitCompiler:
         a.jcc(E, table_get)
         a.cmp(RAX, Imm(ShortcutKind.TABLE_SET), w=32)
         a.jcc(E, table_set)
+        a.cmp(RAX, Imm(ShortcutKind.EVENT), w=32)
+        a.jcc(E, event)
+        a.cmp(RAX, Imm(ShortcutKind.HALT), w=32)
+        a.jcc(E, halt)
         a.bind(slow)
         a.mov(RAX, Imm(1), w=32)
         a.ret()
@@ -905,6 +914,118 @@ class JitCompiler:
             a.bind(dropped)
             a.add(RSP, Imm(8))
             a.jmp(slow)
+
+        def priced(count: int | Mem, per: Mem, fail: Label) -> None:
+            """Push `cost` + `per` × `count` (a u32 in a guest register); to `fail` (nothing pushed) past 2^64."""
+            a.mov(RAX, count, w=32)
+            a.mul(per)
+            a.jcc(B, fail)
+            a.add(RAX, slot(8))
+            a.jcc(B, fail)
+            a.push(RAX)
+
+        # EVENT: a1 topics at a0, a3 bytes of data at a2, as one record (EventBuffer) at SC_EVENTS + SC_EVENTS_USED.
+        a.bind(event)
+        a.cmp(_sc(rt.SC_EVENTS), Imm(0))
+        a.jcc(E, slow)
+        a.mov(RAX, a1, w=32)
+        a.cmp(RAX, Imm(EVENT_TOPICS), w=32)
+        a.jcc(A, slow)
+        a.mov(RAX, a3, w=32)
+        a.cmp(RAX, Imm(EVENT_DATA), w=32)
+        a.jcc(A, slow)
+        for count, pointer, shift in ((a1, a0, 5), (a3, a2, 0)):  # (what is read: none, or in rw data or the stack)
+            nothing = a.label()
+            a.mov(RDX, count, w=32)
+            a.test(RDX, RDX, w=32)
+            a.jcc(E, nothing)
+            if shift:
+                a.shl(RDX, shift, w=32)
+            a.mov(RAX, pointer, w=32)
+            a.add(RDX, RAX)
+            writable()
+            a.bind(nothing)
+        a.mov(RAX, a3, w=32)  # the record's size: 8 + 32 × topics + the data padded to 8 bytes, if there is room
+        a.add(RAX, Imm(7), w=32)
+        a.and_(RAX, Imm(-8), w=32)
+        a.mov(RDX, a1, w=32)
+        a.shl(RDX, 5, w=32)
+        a.add(RAX, RDX, w=32)
+        a.add(RAX, Imm(8), w=32)
+        a.add(RAX, _sc(rt.SC_EVENTS_USED))
+        a.cmp(RAX, Imm(EVENT_BUFFER))
+        a.jcc(A, slow)
+        priced(a3, slot(24), slow)  # + the cost per topic (a u32: no carry past 2^64 from 4 of them but the add's)
+        dropped = a.label()
+        a.mov(RAX, slot(4), w=32)
+        a.mov(RDX, a1, w=32)
+        a.imul(RAX, RDX)
+        a.add(Mem(RSP, 0), RAX)
+        a.jcc(B, dropped)
+        charge(Mem(RSP, 0), dropped)
+        a.add(RSP, Imm(8))
+        for arg in (a0, a2, a1, a3):  # [rsp + 40]: the topics' address, 32: the data's, 24: topics, 16: the length
+            a.mov(RAX, arg, w=32)
+            a.push(RAX)
+        a.push(RSI)
+        a.push(RDI)
+        a.mov(RDI, _sc(rt.SC_EVENTS))
+        a.add(RDI, _sc(rt.SC_EVENTS_USED))
+        a.mov(RAX, Mem(RSP, 24))
+        a.mov(Mem(RDI, 0), RAX, w=32)
+        a.mov(RAX, Mem(RSP, 16))
+        a.mov(Mem(RDI, 4), RAX, w=32)
+        a.add(RDI, Imm(8))
+        for count, source, shift in ((24, 40, 5), (16, 32, 0)):  # guest memory, from r13
+            a.mov(RCX, Mem(RSP, count))
+            if shift:
+                a.shl(RCX, shift, w=32)
+            a.mov(RSI, Mem(RSP, source))
+            a.add(RSI, CTX)
+            a.rep_movsb()
+        a.mov(RAX, Mem(RSP, 16))
+        a.add(RAX, Imm(7))
+        a.and_(RAX, Imm(-8))
+        a.mov(RDX, Mem(RSP, 24))
+        a.shl(RDX, 5)
+        a.add(RAX, RDX)
+        a.add(RAX, Imm(8))
+        a.add(_sc(rt.SC_EVENTS_USED), RAX)
+        a.pop(RDI)
+        a.pop(RSI)
+        a.add(RSP, Imm(32))
+        a.xor(RAX, RAX, w=32)
+        a.ret()
+        a.bind(dropped)
+        a.add(RSP, Imm(8))
+        a.jmp(slow)
+
+        # HALT: flags a0, a2 bytes at a1; charged, SC_HALTED = 1, and eax = 1: the ecalli exits as usual and the
+        # instance ends the run there (JitInstance._run).
+        a.bind(halt)
+        a.mov(RAX, a0, w=32)
+        a.test(RAX, Imm(~HALT_FLAGS & M32), w=32)
+        a.jcc(NE, slow)
+        a.mov(RDX, a2, w=32)
+        a.cmp(RDX, Imm(HALT_DATA), w=32)
+        a.jcc(A, slow)
+        nothing = a.label()
+        a.test(RDX, RDX, w=32)
+        a.jcc(E, nothing)
+        a.mov(RAX, a1, w=32)
+        a.add(RDX, RAX)
+        writable()
+        a.bind(nothing)
+        priced(a2, slot(24), slow)
+        dropped = a.label()
+        charge(Mem(RSP, 0), dropped)
+        a.add(RSP, Imm(8))
+        a.mov(_sc(rt.SC_HALTED), Imm(1))
+        a.mov(RAX, Imm(1), w=32)
+        a.ret()
+        a.bind(dropped)
+        a.add(RSP, Imm(8))
+        a.jmp(slow)
 
         a.bind(word)
         a.mov(RAX, a1, w=32)

@@ -22,7 +22,7 @@ from ..interpreter import (
     OnEcalli,
     StandardMemory,
 )
-from ..shortcuts import Shortcuts, ShortcutTable
+from ..shortcuts import ShortcutKind, Shortcuts, ShortcutTable
 from . import cache, signals, space
 from . import runtime as rt
 from .runtime import check_supported
@@ -254,7 +254,7 @@ class JitInstance(Instance):
             interrupt = self._run(on_ecalli, shortcuts)
             if interrupt is None:  # (the state is in _r again, as after run() and the handler: go on)
                 continue
-            if interrupt.kind is not InterruptKind.ECALLI:
+            if interrupt.kind is not InterruptKind.ECALLI or (shortcuts is not None and shortcuts.state[5]):
                 return interrupt
             self.gas = on_ecalli(interrupt.ecalli, r, r[13])  # (still interpreted, or no native resume address)
 
@@ -305,6 +305,8 @@ class JitInstance(Instance):
                 while True:
                     code = enter()
                     if code == _EXIT_ECALLI and on_ecalli is not None:
+                        if sc is not None and sc.state[5]:  # a HALT shortcut ended the run (charged already)
+                            break
                         pc = words[14]
                         target = after.get(pc)
                         if target is None and (target := self._after_ecalli(pc, words[15])) is None:
@@ -339,7 +341,7 @@ class JitInstance(Instance):
             finally:
                 if sc is not None:  # (no shortcuts for a run() without them; the state back in a list of its own)
                     area = self._shortcuts
-                    sc.state = [area[0], area[1], int(area[2] != 0), area[3]]
+                    sc.state = [area[0], area[1], int(area[2] != 0), area[3], area[4], area[5]]
                     area[2] = 0
                     self._sc_buffer = b""
             r[:16] = _STATE_OUT.unpack_from(ctx_bytes, 0)  # registers, gas, pc, ecalli number
@@ -364,25 +366,26 @@ class JitInstance(Instance):
         its remainder and budget there; False (shortcuts off) when its unit is not one the native arithmetic takes."""
         area, m, table = self._shortcuts, self.module.memory_map, sc.table
         area[2] = 0
-        remainder, budget, on, logged = sc.state
+        remainder, budget, on, logged, events, halted = sc.state
         if not (2 <= sc.unit < _U64 and on and table.calls):
             return False
         slots = table.native
         if slots is None:
             slots = table.native = _native_table(table)
         raw = area.cast("B")
-        raw[128 : rt.SC_DATA] = slots
+        raw[rt.SC_HEADER : rt.SC_DATA] = slots
         buffer = sc.buffer
         if type(buffer) is not bytes:
             buffer = sc.buffer = bytes(buffer)
         self._sc_buffer = buffer  # (native code reads it until serve() ends, whatever the host does with sc.buffer)
-        words = sc.cache
-        _HEADER.pack_into(raw, 0, remainder, budget, 0, logged, sc.unit, m.rw_data_address,
+        words, records = sc.cache, sc.events
+        _HEADER.pack_into(raw, 0, remainder, budget, 0, logged, events, halted, sc.unit, m.rw_data_address,
                           m.rw_data_address + m.rw_data_size, m.stack_address_low, m.stack_address_high,
                           _address_of(buffer), len(buffer), keccak_oneshot(), words.address if words else 0,
-                          words.mask if words else 0, words.log_address if words and sc.writes else 0)  # fmt: skip
+                          words.mask if words else 0, words.log_address if words and sc.writes else 0,
+                          records.address if records is not None and sc.writes else 0)  # fmt: skip
         table.answers.pack_into(raw, rt.SC_DATA, *sc.answers)
-        sc.state = area[0:4]
+        sc.state = area[0:6]
         area[2] = max(table.calls) + 1
         return True
 
@@ -438,10 +441,10 @@ class JitInstance(Instance):
 
 def _native_table(table: ShortcutTable) -> bytes:
     """A ShortcutTable's slots as the context holds them: kind | its answer's offset << 32, costs, length."""
-    slots = bytearray(rt.SC_DATA - 128)
-    for number, (kind, cost, budget_cost, length) in table.calls.items():
-        at = rt.SC_DATA + table.offsets.get(number, 0)
-        _SLOT.pack_into(slots, 32 * number, int(kind) | at << 32, cost, budget_cost, length)
+    slots = bytearray(rt.SC_DATA - rt.SC_HEADER)
+    for number, (kind, cost, budget_cost, length, per_item) in table.calls.items():
+        high = per_item if kind is ShortcutKind.EVENT else rt.SC_DATA + table.offsets.get(number, 0)
+        _SLOT.pack_into(slots, 32 * number, int(kind) | high << 32, cost, budget_cost, length)
     return bytes(slots)
 
 
@@ -479,7 +482,7 @@ _probe = b"where are my bytes"
 _BYTES_DATA = ctypes.cast(ctypes.c_char_p(_probe), ctypes.c_void_p).value - id(_probe)  # type: ignore[operator]
 _U64 = 1 << 64
 _SLOT = struct.Struct("<4Q")
-_HEADER = struct.Struct("<15Q")
+_HEADER = struct.Struct("<18Q")
 
 
 class CrosscheckError(AssertionError):

@@ -56,15 +56,17 @@ TARGET = EXIT_PC
 assert GAS == REGS + 104 and EXIT_PC == GAS + 8 and EXIT_ARG < 0
 
 # Host-call shortcuts (pvm/shortcuts.py) in the first half of the context page, [r13 - BELOW, r13 - CONTEXT), in words:
-# a header, MAX_SHORTCUTS slots of 4 words (kind | its answer's offset << 32, cost, budget cost, length) and the
-# answers. SC_COUNT is 0 whenever no serve() with shortcuts runs (the stub then always says no).
+# a header, MAX_SHORTCUTS slots of 4 words (kind | its answer's offset or cost per item << 32, cost, budget cost,
+# length) and the answers. SC_COUNT is 0 whenever no serve() with shortcuts runs (the stub then always says no).
 SHORTCUTS = BELOW  # below r13: the context page's first half
-(SC_REMAINDER, SC_BUDGET, SC_COUNT, SC_LOGGED, SC_UNIT, SC_LO1, SC_HI1, SC_LO2, SC_HI2, SC_BUFFER, SC_BUFFER_LEN,
- SC_KECCAK, SC_TABLE, SC_MASK, SC_LOG) = (-SHORTCUTS + 8 * i for i in range(15))  # fmt: skip
-# (the first four are Shortcuts.state while serve() runs; SC_TABLE is the WordCache's entries (0: none), SC_LOG its log
-# (0: no TABLE_SET))
-SC_SLOTS = -SHORTCUTS + 128  # slot k at SC_SLOTS + 32 * k
-SC_DATA = 128 + 32 * 40  # where BYTES data starts, from the start of the area (1408; up to 2048: 640 bytes)
+(SC_REMAINDER, SC_BUDGET, SC_COUNT, SC_LOGGED, SC_EVENTS_USED, SC_HALTED, SC_UNIT, SC_LO1, SC_HI1, SC_LO2, SC_HI2,
+ SC_BUFFER, SC_BUFFER_LEN, SC_KECCAK, SC_TABLE, SC_MASK, SC_LOG, SC_EVENTS) = (
+    -SHORTCUTS + 8 * i for i in range(18))  # fmt: skip
+# (the first six are Shortcuts.state while serve() runs; SC_TABLE is the WordCache's entries (0: none), SC_LOG its log
+# (0: no TABLE_SET), SC_EVENTS the EventBuffer's bytes (0: none))
+SC_HEADER = 256  # the header's bytes
+SC_SLOTS = -SHORTCUTS + SC_HEADER  # slot k at SC_SLOTS + 32 * k
+SC_DATA = SC_HEADER + 32 * 40  # where BYTES data starts, from the start of the area (1536; up to 2048: 512 bytes)
 SC_WORDS = 256  # the area's size in u64 words
 # Guest calls become native calls (8 bytes of the host stack each) up to this depth, so the CPU's return predictor
 # sees guest returns; deeper calls are plain jumps. Every exit resets rsp to rsp_base.

@@ -749,6 +749,10 @@ class Assembler:
     def ret(self) -> None:
         self.code.append(0xC3)
 
+    def rep_movsb(self) -> None:
+        """Copy rcx bytes from [rsi] to [rdi] (forwards: the direction flag is clear, as the ABI has it)."""
+        self.code += b"\xf3\xa4"
+
     def push(self, reg: int) -> None:
         if reg >= 8:
             self.code.append(0x41)
