@@ -121,6 +121,7 @@ class ShortcutTable:
         self.native: bytes | None = None  # the table as the JIT's context holds it (made by the JIT, once)
         self.budget_free = not any(c.budget_cost for c in self.calls.values())  # (the budget never changes natively)
         self.tables = any(c.kind in (ShortcutKind.TABLE_GET, ShortcutKind.TABLE_SET) for c in self.calls.values())
+        self.count = max(self.calls, default=-1) + 1  # (ecalli numbers below it may have one)
 
 
 @dataclass(slots=True)
@@ -241,11 +242,11 @@ class EventBuffer:
         view, at, out = self._view, 0, []
         while at < used:
             topics, length = _RECORD.unpack_from(view, at)
-            at += 8
-            out.append((tuple(bytes(view[at + 32 * i : at + 32 * i + 32]) for i in range(topics)),
-                        bytes(view[at + 32 * topics : at + 32 * topics + length])))  # fmt: skip
-            at += 32 * topics + (length + 7) // 8 * 8
+            at += 8 + 32 * topics
+            out.append((_TOPICS[topics].unpack_from(view, at - 32 * topics), view[at : at + length].tobytes()))
+            at += (length + 7) // 8 * 8
         return out
 
 
 _RECORD = struct.Struct("<II")
+_TOPICS = [struct.Struct("32s" * n) for n in range(EVENT_TOPICS + 1)]  # (a record's topics as a tuple, in one call)

@@ -40,6 +40,9 @@ def to_checksum(address: bytes) -> str:
     return "0x" + "".join(c.upper() if int(digest[i], 16) >= 8 else c for i, c in enumerate(hexaddr))
 
 
+_PARSED: dict[str, bytes] = {}  # (every call parses its target's address again: a transfer twice, ~0.3 us each)
+
+
 def parse_address(value: object) -> bytes:
     """20 raw bytes from a `0x…` string, bytes, or anything with an `.address` (a Contract); ValueError naming the
     input otherwise."""
@@ -50,6 +53,9 @@ def parse_address(value: object) -> bytes:
             raise ValueError(f"an address is 20 bytes, got {len(value)}")
         return bytes(value)
     if isinstance(value, str):
+        raw = _PARSED.get(value)
+        if raw is not None:
+            return raw
         text = value[2:] if value[:2] in ("0x", "0X") else value
         try:
             raw = bytes.fromhex(text)
@@ -57,5 +63,8 @@ def parse_address(value: object) -> bytes:
             raise ValueError(f"{value!r} is not a hex address") from None
         if len(raw) != 20:
             raise ValueError(f"{value!r} is not a 20-byte address")
+        if len(_PARSED) >= 4096:
+            _PARSED.clear()
+        _PARSED[value] = raw
         return raw
     raise TypeError(f"expected an address (0x… string or 20 bytes), got {type(value).__name__}")

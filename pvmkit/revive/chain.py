@@ -20,6 +20,7 @@ from .exec import ExecReturn, Stack
 from .primitives import (
     BASIC_BLOCK_SIZE,
     BLOB_BYTES,
+    REVERT,
     SENTINEL,
     U64_MAX,
     CodeError,
@@ -293,7 +294,7 @@ class Chain:
         address = None
         try:
             address, out = run(stack)
-            if not out.reverted:
+            if not out.flags & REVERT:
                 stack.tx_deposit.enforce()
                 self._settle(origin)
         except ExecError as e:
@@ -305,7 +306,7 @@ class Chain:
             state.revert_to(start)
             raise
         else:
-            reverted = out.reverted
+            reverted = bool(out.flags & REVERT)
             if reverted:
                 state.revert_to(checkpoint)
             used = stack.tx_weight.used

@@ -244,11 +244,12 @@ class Stack:
             self._pop(frame, parent, persist=False)
             raise
         used = meters.pop()[1]
-        if result.reverted:
+        reverted = result.flags & REVERT  # (not .reverted: a property call per frame, several times over, adds up)
+        if reverted:
             state.revert_to(checkpoint)
         else:
             meters[-1][1] += used
-        self._pop(frame, parent, persist=not result.reverted)
+        self._pop(frame, parent, persist=not reverted)
         if parent is not None:
             parent.last_output = result
         return result
@@ -325,7 +326,7 @@ class Stack:
                         raise ExecError(E.StateChangeDenied, detail="value transfer in a read-only call")
                     self.transfer(sender, dest, value)
                 out = self._callee(self.execute_contract, f)
-                if not out.reverted:
+                if not out.flags & REVERT:
                     self._finalize(f)
                 return out
 
@@ -355,7 +356,7 @@ class Stack:
 
         def body(f: Frame) -> ExecReturn:
             out = self._callee(self.execute_contract, f)
-            if not out.reverted:
+            if not out.flags & REVERT:
                 self._finalize(f)
             return out
 
@@ -413,7 +414,7 @@ class Stack:
                 out = self._callee(self.execute_contract, f)
             finally:
                 self.constructing.discard(address)
-            if not out.reverted:
+            if not out.flags & REVERT:
                 base = self.chain.base_deposit(contract, code.deposit)
                 state.set_contract_field(contract, "base_deposit", base)
                 self._finalize(f)

@@ -168,12 +168,11 @@ class State:
         setattr(info, name, value)
         self._record(lambda: setattr(info, name, old))
 
-    def set_storage(self, info: ContractInfo, key: StorageKey, value: bytes | None, cached: bool = False
-                    ) -> bytes | None:  # fmt: skip
+    def set_storage(self, info: ContractInfo, key: StorageKey, value: bytes | None) -> bytes | None:
         """Write (or delete with None) a persistent slot; returns the old value. Tracks bytes/items for deposits, and
-        keeps the contract's cache equal (`cached`: native code has written it there already)."""
+        keeps the contract's cache equal."""
         storage = info.storage
-        if key[0] and not cached and info.cache is not None:
+        if key[0] and info.cache is not None:
             info.cache.put(key[1], value)
         old = storage.get(key)
         if value is None:
@@ -197,6 +196,37 @@ class State:
 
         self._record(undo)
         return old
+
+    def set_words(self, info: ContractInfo, words: list[tuple[bytes, bytes]]) -> None:
+        """set_storage(info, (True, key), value) for each (key, value) in order, with one undo record, for what native
+        code wrote (32-byte keys and values) and has put in the contract's cache already (a transfer writes two)."""
+        storage, olds, items, size = info.storage, [], 0, 0
+        for key, value in words:
+            k = (True, key)
+            old = storage.get(k)
+            storage[k] = value
+            olds.append((k, old))
+            if old is None:
+                items += 1
+                size += 32
+            else:
+                size += 32 - len(old)
+        info.storage_items += items
+        info.storage_bytes += size
+
+        def undo() -> None:
+            cache = info.cache  # (the cache it has now, as in set_storage)
+            for k, old in reversed(olds):
+                if old is None:
+                    storage.pop(k, None)
+                else:
+                    storage[k] = old
+                if cache is not None:
+                    cache.put(k[1], old)
+            info.storage_items -= items
+            info.storage_bytes -= size
+
+        self._record(undo)
 
     def set_transient(self, address: Address, key: StorageKey, value: bytes | None) -> bytes | None:
         k = (address, key)

@@ -216,9 +216,7 @@ class Host:
         (TABLE_SET, into the cache already) to the contract's storage, and the events (EVENT) to the state's."""
         state, frame, counts = self.stack.state, self.frame, sc.state
         if counts[3]:
-            set_storage, contract = state.set_storage, frame.contract
-            for key, value in sc.cache.logged(counts[3]):  # type: ignore[union-attr]
-                set_storage(contract, (True, key), value, cached=True)  # type: ignore[arg-type]
+            state.set_words(frame.contract, sc.cache.logged(counts[3]))  # type: ignore[arg-type, union-attr]
             counts[3] = 0
         if counts[4]:
             for topics, data in sc.events.records(counts[4]):  # type: ignore[union-attr]

@@ -179,6 +179,8 @@ class JitInstance(Instance):
         self._ctx_bytes = where.view
         self._words = where.words  # the same bytes as 16 u64 (registers, gas, exit pc and arg): serve's register view
         self._shortcuts = where.shortcuts
+        self._sc_bytes = where.shortcuts.cast("B")
+        self._sc_table: ShortcutTable | None = None  # whose slots the area holds (written once per instance and table)
         ctx.jump_table_ptr = jit.jump_table_address
         ctx.module_entry = jit.entry
 
@@ -369,11 +371,13 @@ class JitInstance(Instance):
         remainder, budget, on, logged, events, halted = sc.state
         if not (2 <= sc.unit < _U64 and on and table.calls):
             return False
-        slots = table.native
-        if slots is None:
-            slots = table.native = _native_table(table)
-        raw = area.cast("B")
-        raw[rt.SC_HEADER : rt.SC_DATA] = slots
+        raw = self._sc_bytes
+        if self._sc_table is not table:
+            slots = table.native
+            if slots is None:
+                slots = table.native = _native_table(table)
+            raw[rt.SC_HEADER : rt.SC_DATA] = slots
+            self._sc_table = table
         buffer = sc.buffer
         if type(buffer) is not bytes:
             buffer = sc.buffer = bytes(buffer)
@@ -386,7 +390,7 @@ class JitInstance(Instance):
                           records.address if records is not None and sc.writes else 0)  # fmt: skip
         table.answers.pack_into(raw, rt.SC_DATA, *sc.answers)
         sc.state = area[0:6]
-        area[2] = max(table.calls) + 1
+        area[2] = table.count
         return True
 
     def _after_ecalli(self, pc: int, number: int) -> int | None:
