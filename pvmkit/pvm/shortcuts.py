@@ -151,6 +151,7 @@ EMPTY, PRESENT, ABSENT, OTHER = 0, 1, 2, 3  # an entry's state: unused, a 32-byt
 LOG_CAPACITY = 64  # native writes between two host calls that reach the host (more go to the host)
 _MIX = 0x9E3779B97F4A7C15  # the hash: (w0 ^ w1 ^ w2 ^ w3) × _MIX mod 2^64, bits 32 and up (native code does the same)
 _WORDS = struct.Struct("<4Q")
+_KEY_VALUE = struct.Struct("32s32s")
 _STATE = struct.Struct("<Q")
 M64 = (1 << 64) - 1
 
@@ -165,6 +166,7 @@ class WordCache:
         self.max_capacity = max_capacity
         self.log = (ctypes.c_uint32 * LOG_CAPACITY)()  # indices of the entries written natively, in order
         self.log_address = ctypes.addressof(self.log)
+        self._log = memoryview(self.log).cast("B").cast("I")  # (its entries as ints: slicing the ctypes array is slower)
         self.users = 0  # runs that have its address (it must not move meanwhile)
         self._allocate(capacity)
 
@@ -200,9 +202,8 @@ class WordCache:
 
     def logged(self, count: int) -> list[tuple[bytes, bytes]]:
         """The first `count` native writes: (key, value), in order."""
-        view = self._view
-        return [(bytes(view[i * _ENTRY : i * _ENTRY + 32]), bytes(view[i * _ENTRY + 32 : i * _ENTRY + 64]))
-                for i in self.log[:count]]  # fmt: skip
+        view, unpack = self._view, _KEY_VALUE.unpack_from
+        return [unpack(view, i * _ENTRY) for i in self._log[:count]]
 
     def get(self, key: bytes) -> tuple[int, bytes] | None:
         """(state, value) of the key's entry, None without one (tests)."""
