@@ -296,11 +296,14 @@ def test_the_contract_host_gives_the_same_results_with_shortcuts() -> None:
 
 
 def _storage_session(backend: str, ops: list[tuple]) -> tuple[list[tuple], dict]:
-    """Run `ops` on the Storage contract: (function, args, gas or None, how: "tx", or "anchor" to roll it back);
-    return what each call reported and the contract's storage at the end. On the JIT, also check after every call
-    that the storage cache holds what the storage does for every key it has."""
+    """Run `ops` on the Storage contract: (function, args, gas or None, how: "tx", "anchor" to roll it back, or
+    "python" with its shortcuts off, so that every storage call goes through the handlers); return what each call
+    reported and the contract's storage at the end. On the JIT, also check that the storage cache holds what the
+    storage does for every key it has, after every call and whenever a host call reaches Python (where no native
+    write may be pending)."""
     from pvmkit.env import Env
     from pvmkit.pvm.shortcuts import ABSENT, OTHER, PRESENT
+    from pvmkit.revive import syscalls
     from pvmkit.revive.address import parse_address
 
     from .conftest import load_contract
@@ -308,41 +311,76 @@ def _storage_session(backend: str, ops: list[tuple]) -> tuple[list[tuple], dict]
     env = Env(backend=backend)
     store = env.deploy_contract(load_contract("Storage"))
     contract = env.chain.state.contracts[parse_address(store.address)]
-    out = []
-    for name, args, gas, how in ops:
-        data = getattr(store, name).encode(*args)
-        if how == "anchor":
-            with env.anchor():
-                r = env.call(store.address, data, gas=gas)
-        else:
-            r = env.call(store.address, data, gas=gas)
-        out.append((name, r.success, r.error, r.output, r.weight, r.storage_deposit))
+    code_hash = contract.code_hash
+
+    def coherent() -> None:
         cache = contract.cache
         if cache is not None:
             for key in cache.index:
                 value = contract.storage.get((True, key))
                 state = ABSENT if value is None else PRESENT if len(value) == 32 else OTHER
                 assert cache.get(key)[0] == state and (state != PRESENT or cache.get(key)[1] == value)
+
+    def checking(handler: syscalls.Handler) -> syscalls.Handler:
+        def check(h: syscalls.Host, r: syscalls.Regs) -> int | None:
+            assert h.shortcuts is None or h.shortcuts.state[3] == 0  # (taken before the handler runs)
+            coherent()
+            return handler(h, r)
+
+        return check
+
+    # (only handlers without shortcuts: replacing one with a shortcut would turn the shortcut off)
+    saved = dict(syscalls.SYSCALLS)
+    for name, handler in saved.items():
+        if name not in syscalls.SHORTCUTS:
+            syscalls.SYSCALLS[name] = checking(handler)
+    out = []
+    try:
+        for name, args, gas, how in ops:
+            data = getattr(store, name).encode(*args)
+            if how == "anchor":
+                with env.anchor():
+                    r = env.call(store.address, data, gas=gas)
+            elif how == "python":
+                plan = env.chain.shortcut_plan(code_hash, env.chain.module(code_hash))
+                env.chain._shortcut_plans[code_hash] = None
+                try:
+                    r = env.call(store.address, data, gas=gas)
+                finally:
+                    env.chain._shortcut_plans[code_hash] = plan
+            else:
+                r = env.call(store.address, data, gas=gas)
+            out.append((name, r.success, r.error, r.output, r.weight, r.storage_deposit))
+            coherent()
+    finally:
+        syscalls.SYSCALLS.update(saved)
     return out, dict(contract.storage)
+
+
+_KEYS = [0, 1, 2, 3, 2**256 - 1, int.from_bytes(bytes(range(32)), "big")]
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(ops=st.lists(st.tuples(
     st.sampled_from([("setA", 1), ("setB", 1), ("increment", 0), ("setMap", 2), ("clear", 1), ("rawStore", 2),
                      ("rawLoad", 1), ("setAThenRevert", 1), ("trySetAThenRevert", 1), ("getMany", 0), ("push", 1),
-                     ("pop", 0)]),
-    st.lists(st.sampled_from([0, 1, 2, 3, 2**256 - 1]), min_size=2, max_size=2),
+                     ("pop", 0), ("tstoreThenSelfRead", 2), ("tstore", 2), ("tload", 1)]),
+    st.lists(st.sampled_from(_KEYS), min_size=2, max_size=2),
     st.sampled_from([None, None, None, 9_000, 12_000, 15_000, 18_000, 21_000, 22_000, 60_000]),
-    st.sampled_from(["tx", "tx", "anchor"])),
+    st.sampled_from(["tx", "tx", "anchor", "python"])),
     min_size=1, max_size=25))  # fmt: skip
 def test_storage_through_the_cache_matches_the_interpreter(ops: list[tuple]) -> None:
     """Reads and writes of storage answered natively from the contract's cache (and applied to the storage after),
-    with writes rolled back by reverts (a failed call, a reverted callee in the same contract, an anchor) and calls
-    running out of gas between a native write and the end: the same results, weights, deposits and storage as on the
-    interpreter, and the cache equal to the storage after every call."""
+    with writes rolled back by reverts (a failed call, a reverted callee in the same contract, an anchor), calls
+    running out of gas between a native write and the end, calls whose storage goes through the handlers, and
+    transient storage at keys that, byte-reversed (as resolc passes them), are the persistent ones: the same
+    results, weights, deposits and storage as on the interpreter, and the cache equal to the storage throughout."""
     calls = []
     for (name, arity), args, gas, how in ops:
-        values = [a if name not in ("rawStore", "rawLoad") else a.to_bytes(32, "big") for a in args[:arity]]
+        keyed = {"rawStore": 2, "rawLoad": 1, "tstoreThenSelfRead": 1, "tstore": 1, "tload": 1}.get(name, 0)
+        values = [a.to_bytes(32, "big") if i < keyed else a for i, a in enumerate(args[:arity])]
+        if name in ("tstoreThenSelfRead", "tstore", "tload"):  # (resolc reverses transient keys: these meet rawStore's)
+            values[0] = values[0][::-1]
         calls.append((name, values, gas, how))
     jit = _storage_session("jit", calls)
     assert jit == _storage_session("interpreter", calls)
@@ -435,10 +473,11 @@ def _keys(first: bytes, others: list[bytes]) -> list[bytes]:
 
 
 def _table_blob(steps: list[tuple[int, ...]], keys: list[bytes], values: list[bytes], stack_size: int = STACK_HIGH -
-                STACK_LOW) -> ProgramBlob:  # fmt: skip
+                STACK_LOW, filler: list[int] = ()) -> ProgramBlob:  # type: ignore[assignment]  # fmt: skip
     """For each (n, a0, a1, a2, a3, a4): those registers, ecalli n; then trap. rw data holds the keys at KEYS_AT, the
-    values at VALUES_AT and capacities (u32: 32, 31, 64, 0) at CAPACITY_AT."""
-    insts: list[tuple[str, tuple]] = []
+    values at VALUES_AT and capacities (u32: 32, 31, 64, 0) at CAPACITY_AT. First, a load into each register of
+    `filler`: the JIT gives host registers to the most used, so these move a0..a4 to others, or to memory."""
+    insts: list[tuple[str, tuple]] = [("load_imm", (reg, 0)) for reg in filler]
     for n, *regs in steps:
         insts += [*(("load_imm64", (7 + i, v)) for i, v in enumerate(regs)), ("ecalli", (n,))]
     code, bitmask = assemble_code(REVIVE_V1, [*insts, ("trap", ())])
@@ -536,6 +575,11 @@ def _table_run(backend: str, blob: ProgramBlob, table: ShortcutTable, entries: l
     return calls, _outcome(inst, intr), list(sc.state), held, logged
 
 
+# Loads that make other registers the most used (see _table_blob): none, random ones, or enough that three of a0..a4
+# (those not in the drawn pair) live in memory.
+_FILLER = st.one_of(st.just([]), st.lists(st.sampled_from(range(13)), max_size=80),
+                    st.lists(st.sampled_from(range(7, 12)), min_size=2, max_size=2, unique=True).map(
+                        lambda kept: [r for r in (0, 1, 2, 3, 4, 5, 6, 12, *kept) for _ in range(30)]))  # fmt: skip
 _ODD_POINTERS = [RW + RW_SIZE - 32, RW + RW_SIZE - 31, STACK_HIGH - 32, STACK_HIGH - 31, RW - 1, 0xFFFFFFF0,
                  2**32 + VALUES_AT]  # (at the regions' ends, across them, or a valid one's low half)
 
@@ -579,7 +623,7 @@ def test_table_shortcuts_answer_as_the_python_reference(data, first, others, cap
         st.tuples(st.just(4), flags, key_at, key_length, value_at, capacity_at),  # (no shortcut: the host's)
     )
     steps = data.draw(st.lists(step, min_size=3, max_size=12))
-    blob = _table_blob(steps, keys, values)
+    blob = _table_blob(steps, keys, values, filler=data.draw(_FILLER))
     args = (blob, table, entries, capacity, writes, unit, remainder % unit, budget, gas, keys)
     assert _table_run("jit", *args) == _table_run("interpreter", *args)
 
@@ -815,7 +859,8 @@ def test_event_and_halt_shortcuts_answer_as_the_python_reference(data, writes, u
              st.tuples(st.just(3), flags, pointer, halt_length, st.just(0), st.just(0)))
     step = st.sampled_from([0, 0, 0, 0, 1, 2]).flatmap(lambda k: kinds[k])  # (a HALT ends the run: fewer of them)
     steps = data.draw(st.lists(step, min_size=1, max_size=8))
-    blob = _table_blob(steps, [keccak256(bytes([i])) for i in range(8)], [keccak256(bytes([9, i])) for i in range(8)])
+    blob = _table_blob(steps, [keccak256(bytes([i])) for i in range(8)], [keccak256(bytes([9, i])) for i in range(8)],
+                       filler=data.draw(_FILLER))
     if friendly:
         unit, gas, budget = 1000, gas + 10**6, U64 - 1
     args = (blob, table, writes, unit, remainder % unit, budget, gas, used)
@@ -904,3 +949,144 @@ def test_events_emitted_natively_match_the_interpreter() -> None:
     assert len(jit[0][4]) == 200 and [log.topics[1] for log in jit[0][4]] == [i.to_bytes(32, "big") for i in
                                                                                range(200)]  # fmt: skip
     assert sum(1 for r in jit if r[0]) > 20 and sum(1 for r in jit if not r[0]) >= 7
+
+
+def test_a_handler_sees_the_native_writes_made_before_it() -> None:
+    """A key read (so cached), written natively, then asked about by a host call that reaches Python
+    (contains_storage): the handler sees the write (what native code wrote is taken before any handler runs), on the
+    JIT as on the interpreter, and the key's value after the call is the written one."""
+    from pvmkit.env import Env
+    from pvmkit.pvm.asm import assemble
+
+    names = ["get_storage", "set_storage", "contains_storage", "seal_return"]
+    imports = "".join(f'%import {i} "{n}"\n' for i, n in enumerate(names))
+    key, value, capacity, out = RW, RW + 32, RW + 64, RW + 96
+    lines = [f"u64 [{value:#x}] = 7", f"u32 [{capacity:#x}] = 32",
+             "a0 = 0", f"a1 = {key:#x}", "a2 = 0xffffffff", f"a3 = {out:#x}", f"a4 = {capacity:#x}", "ecalli 0",
+             "a0 = 0", f"a1 = {key:#x}", "a2 = 0xffffffff", f"a3 = {value:#x}", "a4 = 32", "ecalli 1",
+             "a0 = 0", f"a1 = {key:#x}", "a2 = 0xffffffff", "ecalli 2", f"u64 [{out:#x}] = a0",
+             "a0 = 0", f"a1 = {out:#x}", "a2 = 8", "ecalli 3", "trap"]  # fmt: skip
+    code = "pub @deploy:\n    ret\n    trap\npub @call:\n" + "".join(f"    {line}\n" for line in lines)
+    blob = assemble("%rw_data_size = 4096\n%stack_size = 4096\n" + imports + code).write()
+    results = []
+    for backend in ("interpreter", "jit"):
+        env = Env(backend=backend)
+        address = env.deploy(blob)
+        first = env.call(address, b"")  # (the key is not cached yet: its read reaches Python, which caches it)
+        second = env.call(address, b"")  # (read and written natively)
+        results.append([(r.success, r.output, r.weight) for r in (first, second)])
+    assert results[0] == results[1] and results[0][0][1] == (32).to_bytes(8, "little")
+
+
+def test_a_cache_does_not_move_while_an_outer_frame_uses_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Caller -> Callee -> Caller (reentry): while the outer Caller frame waits in its call, its cache is filled to
+    the brim, so the inner frame's start would grow it; it must not move (native code of the outer frame holds its
+    address), and both frames' storage still comes out as on the interpreter."""
+    from pvmkit.env import Env
+    from pvmkit.revive import syscalls
+    from pvmkit.revive.address import parse_address
+
+    from .conftest import load_contract
+
+    results = []
+    for backend in ("interpreter", "jit"):
+        env = Env(backend=backend)
+        callee = env.deploy_contract(load_contract("Callee"))
+        caller = env.deploy_contract(load_contract("Caller"))
+        contract = env.chain.state.contracts[parse_address(caller.address)]
+        caller.startReentry(callee, 1)  # (the cache made, its keys cached)
+        moved = []
+        call = syscalls.SYSCALLS["call"]
+
+        def crowding(h: syscalls.Host, r: syscalls.Regs, call: syscalls.Handler = call, contract: object = contract,
+                     moved: list = moved) -> int | None:  # fmt: skip
+            cache = contract.cache
+            if cache is None or h.frame.contract is not contract:
+                return call(h, r)
+            address, i = cache.address, 0
+            while 2 * (len(cache.index) + 1) <= cache.capacity:  # (dummy keys up to where it turns keys away)
+                cache.put(keccak256(b"filler%d" % i), None)
+                i += 1
+            try:
+                return call(h, r)
+            finally:
+                moved.append(cache.address != address)
+
+        monkeypatch.setitem(syscalls.SYSCALLS, "call", crowding)
+        env.chain._handlers.clear()
+        out = caller.startReentry(callee, 5)
+        monkeypatch.undo()
+        results.append((out, caller.reentered(), dict(contract.storage)))
+        assert moved == ([False] if backend == "jit" else [])
+    assert results[0] == results[1] and results[0][:2] == (11, 2)
+
+
+def test_a_warm_erc20_transfer_never_reaches_python() -> None:
+    """On the JIT, a transfer between accounts whose balances were read before runs without a single host call
+    reaching Python (its reads, writes, hashes, event and return are native); a transfer to a new account reaches it
+    once, for the read that caches the new balance's key."""
+    from pvmkit.env import ALICE, Env
+    from pvmkit.revive.address import parse_address
+
+    from .conftest import load_contract
+
+    env = Env(backend="jit")
+    token = env.deploy_contract(load_contract("ERC20"), "T", "T", 1000)  # (from ALICE, who holds them all)
+    token.transfer(BOB, 1)
+    code_hash = env.chain.state.contracts[parse_address(token.address)].code_hash
+    reached: list[str] = []
+    table = env.chain._handlers[code_hash]
+    env.chain._handlers[code_hash] = [
+        None if h is None else (lambda h_, r, h=h: reached.append(h.__name__) or h(h_, r)) for h in table
+    ]  # (the handlers on_ecalli calls; the shortcuts stay on)
+    token.transfer(BOB, 2)
+    assert reached == []
+    carol = bytes(range(1, 21))
+    token.transfer(carol, 3)
+    assert reached == ["_get_storage"]
+    assert token.balanceOf(BOB) == 3 and token.balanceOf(carol) == 3 and token.balanceOf(ALICE) == 994
+
+
+def test_consecutive_slots_spread_over_the_cache() -> None:
+    """Solidity's keys: plain slots 0, 1, 2, ... and array items keccak(p) + i differ only in their last bytes (the
+    top of the key's last little-endian word). They must still start their probes all over the table: 6,000 of them
+    in 16,384 entries probe at most a few entries past their start (found in review: the hash once ignored those
+    bytes, so 8,000 array items took 5x as long as without the cache)."""
+    from pvmkit.pvm.shortcuts import WordCache
+
+    cache = WordCache(capacity=1 << 14, max_capacity=1 << 14)
+    base = int.from_bytes(keccak256((6).to_bytes(32, "big")), "big")
+    keys = [(base + i).to_bytes(32, "big") for i in range(3000)] + [i.to_bytes(32, "big") for i in range(3000)]
+    for key in keys:
+        cache.put(key, key)
+    assert len(cache.index) == 6000
+    assert max((i - cache.home(key)) & cache.mask for key, i in cache.index.items()) <= 16
+    assert len({cache.home(key) for key in keys}) > 4000
+
+
+def test_an_interrupt_while_native_writes_are_taken_leaves_the_cache_holding_nothing_wrong(
+        monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+    """Ctrl-C while the host takes a run's native writes: the transaction is undone, and the cache, which held the
+    writes the storage never got, forgets everything; the next transfer runs as if nothing happened."""
+    from pvmkit.env import ALICE, Env
+    from pvmkit.revive.address import parse_address
+    from pvmkit.revive.state import State
+
+    from .conftest import load_contract
+
+    env = Env(backend="jit")
+    token = env.deploy_contract(load_contract("ERC20"), "T", "T", 1000)
+    token.transfer(BOB, 1)
+    contract = env.chain.state.contracts[parse_address(token.address)]
+
+    def interrupted(self: State, info: object, words: list) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(State, "set_words", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        token.transfer(BOB, 5)
+    monkeypatch.undo()
+    assert contract.cache is not None and contract.cache.index == {}
+    assert token.balanceOf(BOB) == 1 and token.balanceOf(ALICE) == 999
+    token.transfer(BOB, 5)
+    assert token.balanceOf(BOB) == 6 and token.balanceOf(ALICE) == 994

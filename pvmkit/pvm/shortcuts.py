@@ -149,7 +149,10 @@ class Shortcuts:
 _ENTRY = 72  # a WordCache entry: the key, the value, the state (u64)
 EMPTY, PRESENT, ABSENT, OTHER = 0, 1, 2, 3  # an entry's state: unused, a 32-byte value, no value, another length
 LOG_CAPACITY = 64  # native writes between two host calls that reach the host (more go to the host)
-_MIX = 0x9E3779B97F4A7C15  # the hash: (w0 ^ w1 ^ w2 ^ w3) × _MIX mod 2^64, bits 32 and up (native code does the same)
+# The hash (native code does the same): x = w0 ^ w1 ^ w2 ^ w3 (the key as little-endian u64 words), x ^= x >> 32, then
+# bits 32 and up of x × _MIX mod 2^64. (Without the fold, the top bits of w3, where consecutive Solidity slots differ,
+# never reached the index: found in review, 8,000 array items took 5x as long as before the cache.)
+_MIX = 0x9E3779B97F4A7C15
 _WORDS = struct.Struct("<4Q")
 _KEY_VALUE = struct.Struct("32s32s")
 _STATE = struct.Struct("<Q")
@@ -163,10 +166,13 @@ class WordCache:
     the buffer moves (grows, or is cleared when it cannot) only in `prepare`, while no run uses it."""
 
     def __init__(self, capacity: int = 64, max_capacity: int = 1 << 14) -> None:
+        if not (2 <= capacity <= max_capacity <= 1 << 31 and not capacity & (capacity - 1)
+                and not max_capacity & (max_capacity - 1)):  # fmt: skip
+            raise ValueError(f"capacities are powers of two, 2 <= {capacity} <= {max_capacity} <= 2^31")
         self.max_capacity = max_capacity
         self.log = (ctypes.c_uint32 * LOG_CAPACITY)()  # indices of the entries written natively, in order
         self.log_address = ctypes.addressof(self.log)
-        self._log = memoryview(self.log).cast("B").cast("I")  # (its entries as ints: slicing the ctypes array is slower)
+        self._log = memoryview(self.log).cast("B").cast("I")  # (as ints: slicing the ctypes array is slower)
         self.users = 0  # runs that have its address (it must not move meanwhile)
         self._allocate(capacity)
 
@@ -184,8 +190,7 @@ class WordCache:
         if i is None:
             if 2 * (len(self.index) + 1) > self.capacity:
                 return
-            w0, w1, w2, w3 = _WORDS.unpack(key)
-            i = ((((w0 ^ w1 ^ w2 ^ w3) * _MIX) & M64) >> 32) & self.mask
+            i = self.home(key)
             while view[i * _ENTRY + 64]:  # (states fit the low byte)
                 i = (i + 1) & self.mask
             self.index[key] = i
@@ -199,6 +204,17 @@ class WordCache:
         else:
             state = OTHER
         _STATE.pack_into(view, at + 64, state)
+
+    def forget(self) -> None:
+        """Hold no key (in place: runs that have the address keep a valid table, where every lookup misses)."""
+        ctypes.memset(self.address, 0, self.capacity * _ENTRY)
+        self.index.clear()
+
+    def home(self, key: bytes) -> int:
+        """Where a probe for `key` starts."""
+        w0, w1, w2, w3 = _WORDS.unpack(key)
+        x = w0 ^ w1 ^ w2 ^ w3
+        return ((((x ^ x >> 32) * _MIX) & M64) >> 32) & self.mask
 
     def logged(self, count: int) -> list[tuple[bytes, bytes]]:
         """The first `count` native writes: (key, value), in order."""

@@ -199,20 +199,12 @@ class State:
 
     def set_words(self, info: ContractInfo, words: list[tuple[bytes, bytes]]) -> None:
         """set_storage(info, (True, key), value) for each (key, value) in order, with one undo record, for what native
-        code wrote (32-byte keys and values) and has put in the contract's cache already (a transfer writes two)."""
-        storage, olds, items, size = info.storage, [], 0, 0
-        for key, value in words:
-            k = (True, key)
-            old = storage.get(k)
-            storage[k] = value
-            olds.append((k, old))
-            if old is None:
-                items += 1
-                size += 32
-            else:
-                size += 32 - len(old)
-        info.storage_items += items
-        info.storage_bytes += size
+        code wrote (32-byte keys and values) and has put in the contract's cache already (a transfer writes two). The
+        undo record comes first and restores absolutely, so an interrupt (Ctrl-C) anywhere leaves nothing it cannot
+        undo."""
+        storage = info.storage
+        olds = [((True, key), storage.get((True, key))) for key, _ in words]
+        items, size = info.storage_items, info.storage_bytes
 
         def undo() -> None:
             cache = info.cache  # (the cache it has now, as in set_storage)
@@ -223,10 +215,18 @@ class State:
                     storage[k] = old
                 if cache is not None:
                     cache.put(k[1], old)
-            info.storage_items -= items
-            info.storage_bytes -= size
+            info.storage_items, info.storage_bytes = items, size
 
         self._record(undo)
+        for key, value in words:
+            k = (True, key)
+            old = storage.get(k)
+            storage[k] = value
+            if old is None:
+                info.storage_items += 1
+                info.storage_bytes += 32
+            else:
+                info.storage_bytes += 32 - len(old)
 
     def set_transient(self, address: Address, key: StorageKey, value: bytes | None) -> bytes | None:
         k = (address, key)

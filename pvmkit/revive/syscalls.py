@@ -215,13 +215,19 @@ class Host:
         """Apply what shortcuts wrote natively, in order, before the host looks at its state again: storage writes
         (TABLE_SET, into the cache already) to the contract's storage, and the events (EVENT) to the state's."""
         state, frame, counts = self.stack.state, self.frame, sc.state
-        if counts[3]:
-            state.set_words(frame.contract, sc.cache.logged(counts[3]))  # type: ignore[arg-type, union-attr]
-            counts[3] = 0
-        if counts[4]:
-            for topics, data in sc.events.records(counts[4]):  # type: ignore[union-attr]
-                state.emit(Event(frame.account, topics, data))
-            counts[4] = 0
+        try:
+            if counts[3]:
+                state.set_words(frame.contract, sc.cache.logged(counts[3]))  # type: ignore[arg-type, union-attr]
+                counts[3] = 0
+            if counts[4]:
+                for topics, data in sc.events.records(counts[4]):  # type: ignore[union-attr]
+                    state.emit(Event(frame.account, topics, data))
+                counts[4] = 0
+        except BaseException:  # (interrupted: writes may be in the cache and not the storage, which it must not hold)
+            if sc.cache is not None:
+                sc.cache.forget()
+            counts[3] = counts[4] = 0  # (the call is failing: what was not taken goes with it)
+            raise
 
     # Guest memory.
     def read(self, ptr: int, length: int) -> bytes:

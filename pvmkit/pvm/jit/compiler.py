@@ -826,6 +826,9 @@ class JitCompiler:
             a.mov(RDX, Mem(RAX, 0, gs=True))
             for k in (8, 16, 24):
                 a.xor(RDX, Mem(RAX, k, gs=True))
+            a.mov(RBX, RDX)  # (the high half folded in: Solidity's slots differ in their last bytes, the top of w3)
+            a.shr(RBX, 32)
+            a.xor(RDX, RBX)
             a.mov(RBX, Imm(_MIX))
             a.imul(RDX, RBX)
             a.shr(RDX, 32)
