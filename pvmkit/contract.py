@@ -211,7 +211,7 @@ class ContractFunction:
                 i, keccak256(signature(i).encode())[:4], inputs, outputs, i.get("stateMutability") in ("view", "pure"),
                 None if None in words_in else words_in, None if None in words_out else words_out))  # type: ignore[arg-type]  # fmt: skip
 
-    def _pick(self, args: tuple, among: list[_Overload] | None = None, hint: str = "") -> _Overload:
+    def _pick(self, args: tuple, among: list[_Overload] | None = None) -> _Overload:
         """The overload for `args` (of `among`, default all): by their count, then, among overloads of the same
         length, the one their values encode for (set(5) is set(uint256), set("0x…") is set(address));
         fn["set(uint256)"] names one outright."""
@@ -229,9 +229,9 @@ class ContractFunction:
             sigs = ", ".join(signature(i) for i in self.items)
             how = f"; pick one with {self.items[0]['name']}[\"<signature>\"]" if len(self.items) > 1 else ""
             if len(self.items) == 1:
-                raise TypeError(f"{sigs} takes {len(self._overloads[0].inputs)} arguments, got {len(args)}{hint}")
+                raise TypeError(f"{sigs} takes {len(self._overloads[0].inputs)} arguments, got {len(args)}")
             raise TypeError(f"{self.items[0]['name']} takes one of: {sigs}; got {len(args)} arguments that fit "
-                            f"{len(matches)} of them{how}{hint}")  # fmt: skip
+                            f"{len(matches)} of them{how}")  # fmt: skip
         return matches[0]
 
     def __getitem__(self, sig: str) -> ContractFunction:
@@ -269,7 +269,7 @@ class ContractFunction:
         """Send it as a transaction whatever its mutability (a view too: its logs and gas are then recorded)."""
         return self._run(args, kwargs, value, sender, gas, False)
 
-    def _by_name(self, args: tuple, kwargs: dict[str, Any], hint: str) -> tuple[tuple, list[_Overload] | None]:
+    def _by_name(self, args: tuple, kwargs: dict[str, Any]) -> tuple[tuple, list[_Overload] | None]:
         """`args` with `kwargs` put in place by ABI input name, and the overloads those names fit (None: no kwargs,
         any overload): the names choose among overloads before the values do."""
         if not kwargs:
@@ -279,7 +279,7 @@ class ContractFunction:
         if not fits:
             sigs = ", ".join(f"{i['name']}({', '.join(p.get('name') or '?' for p in i.get('inputs', []))})"
                              for i in self.items)  # fmt: skip
-            raise TypeError(f"no overload takes {', '.join(kwargs)} by name: {sigs}{hint}")
+            raise TypeError(f"no overload takes {', '.join(kwargs)} by name: {sigs}")
         names = [p.get("name") for p in fits[0].item.get("inputs", [])]
         return (*args, *(kwargs[n] for n in names[len(args) :])), fits
 
@@ -295,9 +295,14 @@ class ContractFunction:
 
     def _run(self, args: tuple, kwargs: dict[str, Any], value: int, sender: str | bytes | None, gas: int | None,
              dry: bool | None) -> Any:  # fmt: skip
-        hint = self._clash(value, sender, gas)
-        args, among = self._by_name(args, kwargs, hint)
-        overload = self._pick(args, among, hint)
+        try:
+            args, among = self._by_name(args, kwargs)
+            overload = self._pick(args, among)
+        except TypeError as e:  # (the note is worked out only for an error: it costs more than the encoding)
+            hint = self._clash(value, sender, gas)
+            if not hint:
+                raise
+            raise TypeError(f"{e}{hint}") from None
         item = overload.item
         data = self._encode(overload, args)
         env = self.contract._env
