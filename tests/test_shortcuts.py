@@ -1090,3 +1090,21 @@ def test_an_interrupt_while_native_writes_are_taken_leaves_the_cache_holding_not
     assert token.balanceOf(BOB) == 1 and token.balanceOf(ALICE) == 999
     token.transfer(BOB, 5)
     assert token.balanceOf(BOB) == 6 and token.balanceOf(ALICE) == 994
+
+
+def test_serve_goes_on_after_a_halt_when_asked() -> None:
+    """A HALT ends serve() at its ecalli with state[5] = 1; serving again with the same shortcuts goes on after it
+    (the flag back to 0 while it runs), to the next HALT."""
+    blob = _table_blob([(3, 0, RW, 8, 0, 0), (3, 1, RW + 8, 4, 0, 0)], [bytes(32)] * 8, [bytes(32)] * 8)
+    table = ShortcutTable({3: Shortcut(HA, 10, 0, 1)})
+    inst = Module(blob, ModuleConfig(backend="jit")).instantiate()
+    inst.set_next_program_counter(0)
+    inst.gas = 1000
+    sc = Shortcuts(table, 10, [0, 0, 1, 0, 0, 0], [], b"")
+    calls: list = []
+    host = lambda n, r, gas: calls.append(n) or gas  # noqa: E731
+    first = inst.serve(host, sc)
+    assert first.kind is InterruptKind.ECALLI and sc.state[5] == 1 and inst.regs[9] == 8
+    second = inst.serve(host, sc)
+    assert second.kind is InterruptKind.ECALLI and second.pc > first.pc and sc.state[5] == 1 and inst.regs[7] == 1
+    assert inst.serve(host, sc).kind is InterruptKind.TRAP and sc.state[5] == 0 and calls == []
