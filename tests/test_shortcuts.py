@@ -978,7 +978,7 @@ def test_a_handler_sees_the_native_writes_made_before_it() -> None:
     assert results[0] == results[1] and results[0][0][1] == (32).to_bytes(8, "little")
 
 
-def test_a_cache_does_not_move_while_an_outer_frame_uses_it(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_cache_does_not_move_while_an_outer_frame_uses_it() -> None:
     """Caller -> Callee -> Caller (reentry): while the outer Caller frame waits in its call, its cache is filled to
     the brim, so the inner frame's start would grow it; it must not move (native code of the outer frame holds its
     address), and both frames' storage still comes out as on the interpreter."""
@@ -1012,10 +1012,12 @@ def test_a_cache_does_not_move_while_an_outer_frame_uses_it(monkeypatch: pytest.
             finally:
                 moved.append(cache.address != address)
 
-        monkeypatch.setitem(syscalls.SYSCALLS, "call", crowding)
+        syscalls.SYSCALLS["call"] = crowding  # (not monkeypatch.undo(): that would undo the fixture's delenv too)
         env.chain._handlers.clear()
-        out = caller.startReentry(callee, 5)
-        monkeypatch.undo()
+        try:
+            out = caller.startReentry(callee, 5)
+        finally:
+            syscalls.SYSCALLS["call"] = call
         results.append((out, caller.reentered(), dict(contract.storage)))
         assert moved == ([False] if backend == "jit" else [])
     assert results[0] == results[1] and results[0][:2] == (11, 2)
@@ -1064,8 +1066,7 @@ def test_consecutive_slots_spread_over_the_cache() -> None:
     assert len({cache.home(key) for key in keys}) > 4000
 
 
-def test_an_interrupt_while_native_writes_are_taken_leaves_the_cache_holding_nothing_wrong(
-        monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+def test_an_interrupt_while_native_writes_are_taken_leaves_the_cache_holding_nothing_wrong() -> None:
     """Ctrl-C while the host takes a run's native writes: the transaction is undone, and the cache, which held the
     writes the storage never got, forgets everything; the next transfer runs as if nothing happened."""
     from pvmkit.env import ALICE, Env
@@ -1082,10 +1083,13 @@ def test_an_interrupt_while_native_writes_are_taken_leaves_the_cache_holding_not
     def interrupted(self: State, info: object, words: list) -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(State, "set_words", interrupted)
-    with pytest.raises(KeyboardInterrupt):
-        token.transfer(BOB, 5)
-    monkeypatch.undo()
+    set_words = State.set_words
+    State.set_words = interrupted  # type: ignore[method-assign]  # (monkeypatch.undo() would undo the fixture too)
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            token.transfer(BOB, 5)
+    finally:
+        State.set_words = set_words  # type: ignore[method-assign]
     assert contract.cache is not None and contract.cache.index == {}
     assert token.balanceOf(BOB) == 1 and token.balanceOf(ALICE) == 999
     token.transfer(BOB, 5)
