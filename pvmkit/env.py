@@ -76,7 +76,8 @@ def _whole(name: str, value: object, limit: int = U256_LIMIT) -> int:
 
 
 class Env:
-    """A private pallet-revive chain with funded accounts, snapshots and impersonation."""
+    """A private pallet-revive chain with funded accounts, snapshots and impersonation. One thread at a time: its
+    state, and the buffers the JIT's native host calls share with it, are not locked (one Env per thread)."""
 
     def __init__(
         self,

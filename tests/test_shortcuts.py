@@ -901,22 +901,32 @@ def test_event_and_halt_at_their_gas_edges(what: str, spare: int) -> None:
                                               (("event", 5, 0, 0), False), (("event", 4, 416, 4096 - 552), True),
                                               (("event", 4, 408, 4096 - 544), True),
                                               (("event", 4, 409, 4096 - 544), False),
-                                              (("halt", 128 * 1024), True),
-                                              (("halt", 128 * 1024 + 1), False)])  # fmt: skip
+                                              (("event-cost", 3, 0, 0), True), (("event-cost", 4, 0, 0), False),
+                                              (("halt", 128 * 1024, 0), True),
+                                              (("halt", 128 * 1024 + 1, 0), False), (("halt", 8, 1), True),
+                                              (("halt", 8, 2**32 + 1), True), (("halt", 8, 2), False),
+                                              (("halt", 8, 3), False)])  # fmt: skip
 def test_event_and_halt_at_their_limits(what: tuple, native: bool) -> None:
     """At most 4 topics, 416 bytes of data and the room left in the buffer (a record is 8 + 32 × topics + the data
-    padded to 8 bytes); at most 128 KiB returned (from a stack that big): natively up to each limit, then the host's."""
+    padded to 8 bytes); a cost that fits u64 (cost 2^64 - 4 and 1 per topic: 3 topics do, 4 do not, whatever the
+    wrapped sum); at most 128 KiB returned (from a stack that big), with flags 0 or 1 (in the low half): natively up
+    to each limit, then the host's."""
     stack = 256 * 1024
     if what[0] == "event":
         _, topics, length, used = what
         step, table = (2, RW, topics, RW, length, 0), ShortcutTable({2: Shortcut(EV, 10, 0, 1, 1)})
+    elif what[0] == "event-cost":
+        _, topics, length, used = what
+        step, table = (2, RW, topics, RW, length, 0), ShortcutTable({2: Shortcut(EV, U64 - 4, 0, 1, 1)})
     else:
-        used, length = 0, what[1]
-        step, table = (3, 0, STACK_HIGH - stack, length, 0, 0), ShortcutTable({3: Shortcut(HA, 10, 0, 1)})
+        used, (_, length, flags) = 0, what
+        step, table = (3, flags, STACK_HIGH - stack, length, 0, 0), ShortcutTable({3: Shortcut(HA, 10, 0, 1)})
     keys = [keccak256(bytes([i])) for i in range(8)]
     blob = _table_blob([step], keys, keys, stack)
     assert Module(blob).memory_map.stack_address_low == STACK_HIGH - stack
-    args = (blob, table, True, 1000, 0, 0, 10**6, used)
+    # (for the cost's edge, 2^64 - 1 sub-units left at the ecalli: gas × 2^40 + 2^40 - 1, after the block's 7 gas)
+    unit, remainder, gas = (1000, 0, 10**6) if what[0] != "event-cost" else (2**40, 2**40 - 1, 2**24 - 1 + 7)
+    args = (blob, table, True, unit, remainder, 0, gas, used)
     jit = _event_run("jit", *args)
     assert jit == _event_run("interpreter", *args)
     assert (jit[0] == []) == native
@@ -1112,3 +1122,53 @@ def test_serve_goes_on_after_a_halt_when_asked() -> None:
     second = inst.serve(host, sc)
     assert second.kind is InterruptKind.ECALLI and second.pc > first.pc and sc.state[5] == 1 and inst.regs[7] == 1
     assert inst.serve(host, sc).kind is InterruptKind.TRAP and sc.state[5] == 0 and calls == []
+
+
+@pytest.mark.parametrize(("flags", "pointer", "length", "rw_size"), [
+    (0x3_00000000, 0x1_00020000, 0x2_00000008, 0x1000),  # junk in every high half: flags 0, 8 bytes at RW
+    (0x1_00000001, 0x20010, 0x20, 0x1000),  # a revert
+    (0, 0x20000, 0x10001, 0x21000), (0, 0x20000, 0x20000, 0x21000),  # past 64 KiB, and the most there is
+    (0, 0x20000, 0x20001, 0x21000),  # one byte past the most: ReturnDataTooLarge
+    (2, 0x20000, 8, 0x1000),  # unknown flags: InvalidCallFlags
+])  # fmt: skip
+def test_seal_return_answered_natively_gives_what_the_interpreter_gives(flags: int, pointer: int, length: int,
+                                                                         rw_size: int) -> None:  # fmt: skip
+    """seal_return with junk in its registers' high halves, reverting, returning up to 128 KiB or one byte more, or
+    with flags it may not have: the same outcome, output and weight on the JIT (natively where it can) and on the
+    interpreter."""
+    from pvmkit.env import Env
+    from pvmkit.pvm.asm import assemble
+
+    code = (f"pub @deploy:\n    ret\n    trap\npub @call:\n    a0 = 0x1122334455667788\n    u64 [0x20000] = a0\n"
+            f"    a0 = {flags:#x}\n    a1 = {pointer:#x}\n    a2 = {length:#x}\n    ecalli 0\n    trap\n")  # fmt: skip
+    blob = assemble(f'%rw_data_size = {rw_size}\n%stack_size = 4096\n%import 0 "seal_return"\n' + code).write()
+    results = []
+    for backend in ("interpreter", "jit"):
+        env = Env(backend=backend)
+        r = env.call(env.deploy(blob), b"")
+        results.append((r.success, r.reverted, r.error, r.output, r.weight))
+    assert results[0] == results[1]
+    if length & 0xFFFFFFFF == 8 and flags & 0xFFFFFFFF == 0:
+        assert results[0][:2] == (True, False) and results[0][3] == (0x1122334455667788).to_bytes(8, "little")
+
+
+def test_a_schedule_whose_topics_cost_proof_size_leaves_events_to_the_host() -> None:
+    """EVENT takes no proof size per topic: with a schedule where deposit_event_topic costs some, the plan gives
+    deposit_event no shortcut, and the JIT's weight (proof size included) is the interpreter's."""
+    import dataclasses
+
+    from pvmkit.env import Env
+    from pvmkit.revive.config import RuntimeConfig, Schedule
+
+    from .conftest import load_contract
+
+    costs = dict(Schedule().costs)
+    costs["deposit_event_topic"] = (costs["deposit_event_topic"][0], 0, 1000)
+    config = RuntimeConfig(schedule=dataclasses.replace(Schedule(), costs=costs))
+    results = []
+    for backend in ("interpreter", "jit"):
+        env = Env(backend=backend, config=config)
+        token = env.deploy_contract(load_contract("ERC20"), "T", "T", 1000)
+        r = env.call(token.address, _TRANSFER)
+        results.append((r.success, r.weight, r.logs))
+    assert results[0] == results[1] and results[0][1].proof_size >= 3000

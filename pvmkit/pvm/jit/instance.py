@@ -252,6 +252,8 @@ class JitInstance(Instance):
         # state, the Interrupt and the lookups of a run() per host call (ERC-20: 15 per transfer). Shortcuts are
         # answered without leaving native code at all (compiler.shortcut_code).
         r = self._r
+        if shortcuts is not None:
+            shortcuts.state[5] = 0  # (a HALT of an earlier serve() is over: only this run's may end it)
         while True:
             interrupt = self._run(on_ecalli, shortcuts)
             if interrupt is None:  # (the state is in _r again, as after run() and the handler: go on)
