@@ -110,6 +110,7 @@ class Env:
         # A transaction's default gas (fuel): a block's weight, as on chain (pass gas=... for more or less). The
         # chain API's own default is revive-runner's 10^11, where a contract stuck in a loop runs for minutes.
         self.gas_limit = self.chain.config.block_ref_time_limit // self.chain.config.schedule.ref_time_per_fuel
+        self._default_gas: tuple[object, Weight] = (None, Weight())  # (gas_limit, its Weight): _gas
 
     # Accounts.
     def generate_address(self, label: str | None = None) -> str:
@@ -296,8 +297,13 @@ class Env:
             self._dry -= 1
 
     def _gas(self, gas: int | None) -> Weight:
+        if gas is None and self._default_gas[0] == self.gas_limit:  # (the same Weight call after call)
+            return self._default_gas[1]
         fuel = self.gas_limit if gas is None else _whole("gas", gas, 1 << 63)
-        return Weight(fuel * self.chain.config.schedule.ref_time_per_fuel, 3 * 1024**3)
+        weight = Weight(fuel * self.chain.config.schedule.ref_time_per_fuel, 3 * 1024**3)
+        if gas is None:
+            self._default_gas = (fuel, weight)
+        return weight
 
     # Blocks.
     def mine(self, blocks: int = 1, seconds_per_block: int = 6) -> None:

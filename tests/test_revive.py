@@ -208,6 +208,19 @@ def test_weight_and_gas_are_reported(env: Env) -> None:
     assert r.gas_used == r.weight.ref_time // env.chain.config.schedule.ref_time_per_fuel
 
 
+def test_the_default_gas_limit_is_read_at_each_call(env: Env) -> None:
+    """`env.gas_limit` is the gas of every call that names none, as it is when the call is made: a limit set between
+    calls applies to the next (the Weight made from it is reused only while it stays the same)."""
+    flipper = env.deploy_contract(load_contract("Flipper"))
+    data = flipper.flip.encode()
+    used = env.call(flipper.address, data).gas_used
+    env.gas_limit = used - 1
+    r = env.call(flipper.address, data)
+    assert not r.success and r.error_name == "OutOfGas"
+    env.gas_limit = used + 10_000
+    assert env.call(flipper.address, data).success
+
+
 def test_out_of_gas_rolls_back_but_bumps_the_nonce(env: Env) -> None:
     flipper = env.deploy_contract(load_contract("Flipper"))
     nonce = env.chain.state.nonce(ALICE)

@@ -301,7 +301,7 @@ class Stack:
             caller.last_output = NOTHING
         try:
             is_read_only = read_only or (caller.read_only if caller else False)
-            if not self.allows_reentry(dest):
+            if caller is not None and not self.allows_reentry(dest):  # (no frame yet: nothing to deny)
                 raise ExecError(E.ReentranceDenied)
             sender = caller.account if caller else self.origin
             meter_w, meter_d = self._child_meters(caller, weight, deposit_limit)
