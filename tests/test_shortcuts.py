@@ -85,12 +85,13 @@ def _cost(shortcut: Shortcut, r: MutableSequence[int]) -> int:
     return shortcut.cost + shortcut.length * (r[8] & 0xFFFFFFFF)  # (past 2^64 it never fits: left < 2^64)
 
 
-def _host(calls: list, sc: Shortcuts) -> object:
-    """What the host does with a call that reaches it: records it, changes a0 and the remainder, takes 2 gas."""
+def _host(calls: list, sc: Shortcuts, *counted: int) -> object:
+    """What the host does with a call that reaches it: records it (and the state's entries `counted`, such as the
+    writes or event bytes not yet taken), changes a0 and the remainder, takes 2 gas."""
 
     def on_ecalli(n: int, r: MutableSequence[int], gas: int) -> int:
         remainder, budget, on, *_ = sc.state
-        calls.append((n, list(r[:13]), gas, [remainder, budget, on != 0]))
+        calls.append((n, list(r[:13]), gas, [remainder, budget, on != 0, *(sc.state[i] for i in counted)]))
         r[7] = (r[7] * 5 + n) % U64
         sc.state[0] = (sc.state[0] + 7) % sc.unit if sc.unit else 0
         return gas - 2
@@ -556,16 +557,11 @@ def _table_run(backend: str, blob: ProgramBlob, table: ShortcutTable, entries: l
     inst.gas = gas
     sc = Shortcuts(table, unit, [remainder, budget, 1, 0, 0, 0], [], b"", cache, writes)
     calls: list = []
-
-    def host(n: int, r: MutableSequence[int], gas: int) -> int:
-        calls.append((n, list(r[:13]), gas, [sc.state[0], sc.state[1], sc.state[2] != 0, sc.state[3]]))
-        r[7] = (r[7] * 5 + n) % U64
-        sc.state[0] = (sc.state[0] + 7) % sc.unit
-        return gas - 2
+    host = _host(calls, sc, 3)  # (and the writes not yet taken)
 
     log: list[bytes] = []
     if backend == "jit":
-        intr = inst.serve(host, sc)
+        intr = inst.serve(host, sc)  # type: ignore[arg-type]
         logged = [k for k, _ in cache.logged(sc.state[3])]
         held = [cache.get(k) for k in keys]
         assert all(cache.get(k) == (1, v) for k, v in cache.logged(sc.state[3]))
@@ -811,15 +807,10 @@ def _event_run(backend: str, blob: ProgramBlob, table: ShortcutTable, writes: bo
         ctypes.memmove(events.address, struct.pack("<II", 0, used - 8), 8)
     sc = Shortcuts(table, unit, [remainder, budget, 1, 0, used, 0], [], b"", None, writes, events)
     calls: list = []
-
-    def host(n: int, r: MutableSequence[int], gas: int) -> int:
-        calls.append((n, list(r[:13]), gas, [sc.state[0], sc.state[1], sc.state[2] != 0, sc.state[4]]))
-        r[7] = (r[7] * 5 + n) % U64
-        sc.state[0] = (sc.state[0] + 7) % sc.unit
-        return gas - 2
+    host = _host(calls, sc, 4)  # (and the event bytes not yet taken)
 
     if backend == "jit":
-        intr = inst.serve(host, sc)
+        intr = inst.serve(host, sc)  # type: ignore[arg-type]
         records = events.records(sc.state[4])[used and 1 :]  # (the first record fills what was `used`)
         outcome = _outcome(inst, intr)
     else:

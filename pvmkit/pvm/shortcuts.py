@@ -222,7 +222,7 @@ class WordCache:
         return [unpack(view, i * _ENTRY) for i in self._log[:count]]
 
     def get(self, key: bytes) -> tuple[int, bytes] | None:
-        """(state, value) of the key's entry, None without one (tests)."""
+        """(state, value) of the key's entry, None without one."""
         i = self.index.get(key)
         if i is None:
             return None

@@ -676,8 +676,8 @@ class JitCompiler:
             a.mov(GAS, RAX)
             a.mov(_sc(rt.SC_REMAINDER), RDX)
 
-        def writable() -> None:
-            """Is guest [rax, rdx) wholly in rw data or the stack? Else `slow`."""
+        def writable(fail: Label = slow) -> None:
+            """Is guest [rax, rdx) wholly in rw data or the stack? Else `fail`."""
             second, ok = a.label(), a.label()
             a.cmp(RAX, _sc(rt.SC_LO1))
             a.jcc(B, second, short=True)
@@ -685,10 +685,19 @@ class JitCompiler:
             a.jcc(BE, ok, short=True)
             a.bind(second)
             a.cmp(RAX, _sc(rt.SC_LO2))
-            a.jcc(B, slow)
+            a.jcc(B, fail)
             a.cmp(RDX, _sc(rt.SC_HI2))
-            a.jcc(A, slow)
+            a.jcc(A, fail)
             a.bind(ok)
+
+        def priced(count: int | Mem, per: Mem, fail: Label) -> None:
+            """Push `cost` + `per` × `count` (a u32 in a guest register); to `fail` (nothing pushed) past 2^64."""
+            a.mov(RAX, count, w=32)
+            a.mul(per)
+            a.jcc(B, fail)
+            a.add(RAX, slot(8))
+            a.jcc(B, fail)
+            a.push(RAX)
 
         a.bind(value)
         charge()
@@ -735,13 +744,7 @@ class JitCompiler:
         writable()
         a.cmp(_sc(rt.SC_KECCAK), Imm(0))
         a.jcc(E, slow)
-        # Its cost, slot cost + a1 × the cost per byte (slot word 3), on the native stack meanwhile.
-        a.mov(RAX, a1, w=32)
-        a.mul(slot(24))
-        a.jcc(B, slow)
-        a.add(RAX, slot(8))
-        a.jcc(B, slow)
-        a.push(RAX)
+        priced(a1, slot(24), slow)  # its cost, on the native stack meanwhile
         dropped = a.label()
         charge(Mem(RSP, 0), dropped)
         a.add(RSP, Imm(8))
@@ -807,17 +810,7 @@ class JitCompiler:
             a.mov(RAX, a1, w=32)  # the key
             a.lea(RDX, Mem(RAX, 32))
             dropped, failed = a.label(), a.label()
-            second, ok = a.label(), a.label()  # (writable(), going to `dropped`)
-            a.cmp(RAX, _sc(rt.SC_LO1))
-            a.jcc(B, second, short=True)
-            a.cmp(RDX, _sc(rt.SC_HI1))
-            a.jcc(BE, ok, short=True)
-            a.bind(second)
-            a.cmp(RAX, _sc(rt.SC_LO2))
-            a.jcc(B, dropped)
-            a.cmp(RDX, _sc(rt.SC_HI2))
-            a.jcc(A, dropped)
-            a.bind(ok)
+            writable(dropped)
             for reg in saved:
                 a.push(reg)
             # The key's entry: rdx = hash & mask, then linear probing up to the key (rdi = its entry) or an empty
@@ -917,15 +910,6 @@ class JitCompiler:
             a.bind(dropped)
             a.add(RSP, Imm(8))
             a.jmp(slow)
-
-        def priced(count: int | Mem, per: Mem, fail: Label) -> None:
-            """Push `cost` + `per` × `count` (a u32 in a guest register); to `fail` (nothing pushed) past 2^64."""
-            a.mov(RAX, count, w=32)
-            a.mul(per)
-            a.jcc(B, fail)
-            a.add(RAX, slot(8))
-            a.jcc(B, fail)
-            a.push(RAX)
 
         # EVENT: a1 topics at a0, a3 bytes of data at a2, as one record (EventBuffer) at SC_EVENTS + SC_EVENTS_USED.
         a.bind(event)

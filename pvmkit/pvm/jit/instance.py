@@ -370,7 +370,7 @@ class JitInstance(Instance):
         its remainder and budget there; False (shortcuts off) when its unit is not one the native arithmetic takes."""
         area, m, table = self._shortcuts, self.module.memory_map, sc.table
         area[2] = 0
-        remainder, budget, on, logged, events, _ = sc.state  # (halted: 0 again, for a run that goes on after a HALT)
+        remainder, budget, on, logged, events, halted = sc.state
         if not (2 <= sc.unit < _U64 and on and table.calls):
             return False
         raw = self._sc_bytes
@@ -385,7 +385,7 @@ class JitInstance(Instance):
             buffer = sc.buffer = bytes(buffer)
         self._sc_buffer = buffer  # (native code reads it until serve() ends, whatever the host does with sc.buffer)
         words, records = sc.cache, sc.events
-        _HEADER.pack_into(raw, 0, remainder, budget, 0, logged, events, 0, sc.unit, m.rw_data_address,
+        _HEADER.pack_into(raw, 0, remainder, budget, 0, logged, events, halted, sc.unit, m.rw_data_address,
                           m.rw_data_address + m.rw_data_size, m.stack_address_low, m.stack_address_high,
                           _address_of(buffer), len(buffer), keccak_oneshot(), words.address if words else 0,
                           words.mask if words else 0, words.log_address if words and sc.writes else 0,
