@@ -295,14 +295,18 @@ class ContractFunction:
 
     def _run(self, args: tuple, kwargs: dict[str, Any], value: int, sender: str | bytes | None, gas: int | None,
              dry: bool | None) -> Any:  # fmt: skip
-        try:
-            args, among = self._by_name(args, kwargs)
-            overload = self._pick(args, among)
-        except TypeError as e:  # (the note is worked out only for an error: it costs more than the encoding)
-            hint = self._clash(value, sender, gas)
-            if not hint:
-                raise
-            raise TypeError(f"{e}{hint}") from None
+        only = self._overloads[0]
+        if not kwargs and len(self._overloads) == 1 and len(args) == len(only.inputs):
+            overload = only  # (what _pick gives, without its work: most calls are these)
+        else:
+            try:
+                args, among = self._by_name(args, kwargs)
+                overload = self._pick(args, among)
+            except TypeError as e:  # (the note is worked out only for an error: it costs more than the encoding)
+                hint = self._clash(value, sender, gas)
+                if not hint:
+                    raise
+                raise TypeError(f"{e}{hint}") from None
         item = overload.item
         data = self._encode(overload, args)
         env = self.contract._env
@@ -351,6 +355,10 @@ class Contract:
         for item in self.abi:
             if item.get("type") == "error":
                 env.known_errors.setdefault(signature(item), item)
+        # Functions whose names nothing else here has are attributes too, found without __getattr__.
+        for name, function in self._functions.items():
+            if name not in self.__dict__ and not hasattr(type(self), name):
+                self.__dict__[name] = function
 
     def __getattr__(self, name: str) -> ContractFunction:
         functions = self.__dict__.get("_functions", {})

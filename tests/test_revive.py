@@ -469,15 +469,14 @@ def test_an_interrupted_transaction_leaves_nothing_behind(monkeypatch: pytest.Mo
     def interrupt(h: object, r: list) -> None:
         raise KeyboardInterrupt
 
-    # (handler tables and shortcut plans are built per code hash on first use: a replaced handler has no shortcut)
-    env.chain._handlers.clear()
-    env.chain._shortcut_plans.clear()
+    # (handler tables and shortcut plans are built per code hash on first use (Chain.code): a replaced handler has no
+    # shortcut)
+    env.chain._code.clear()
     monkeypatch.setitem(syscalls.SYSCALLS, "deposit_event", interrupt)
     with pytest.raises(KeyboardInterrupt):
         token.transfer(BOB, 5)  # writes both balances, then emits Transfer
     monkeypatch.undo()
-    env.chain._handlers.clear()
-    env.chain._shortcut_plans.clear()
+    env.chain._code.clear()
     assert token.balanceOf(BOB) == 0 and token.balanceOf(ALICE) == 10**24
     assert env.chain.state.nonce(ALICE) == nonce
     token.transfer(BOB, 5)

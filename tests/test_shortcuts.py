@@ -343,12 +343,12 @@ def _storage_session(backend: str, ops: list[tuple]) -> tuple[list[tuple], dict]
                 with env.anchor():
                     r = env.call(store.address, data, gas=gas)
             elif how == "python":
-                plan = env.chain.shortcut_plan(code_hash, env.chain.module(code_hash))
-                env.chain._shortcut_plans[code_hash] = None
+                code = env.chain.code(code_hash)
+                env.chain._code[code_hash] = code._replace(table=None, answers=())
                 try:
                     r = env.call(store.address, data, gas=gas)
                 finally:
-                    env.chain._shortcut_plans[code_hash] = plan
+                    env.chain._code[code_hash] = code
             else:
                 r = env.call(store.address, data, gas=gas)
             out.append((name, r.success, r.error, r.output, r.weight, r.storage_deposit))
@@ -1014,7 +1014,7 @@ def test_a_cache_does_not_move_while_an_outer_frame_uses_it() -> None:
                 moved.append(cache.address != address)
 
         syscalls.SYSCALLS["call"] = crowding  # (not monkeypatch.undo(): that would undo the fixture's delenv too)
-        env.chain._handlers.clear()
+        env.chain._code.clear()
         try:
             out = caller.startReentry(callee, 5)
         finally:
@@ -1038,10 +1038,10 @@ def test_a_warm_erc20_transfer_never_reaches_python() -> None:
     token.transfer(BOB, 1)
     code_hash = env.chain.state.contracts[parse_address(token.address)].code_hash
     reached: list[str] = []
-    table = env.chain._handlers[code_hash]
-    env.chain._handlers[code_hash] = [
-        None if h is None else (lambda h_, r, h=h: reached.append(h.__name__) or h(h_, r)) for h in table
-    ]  # (the handlers on_ecalli calls; the shortcuts stay on)
+    code = env.chain.code(code_hash)
+    env.chain._code[code_hash] = code._replace(handlers=[
+        None if h is None else (lambda h_, r, h=h: reached.append(h.__name__) or h(h_, r)) for h in code.handlers
+    ])  # (the handlers on_ecalli calls; the shortcuts stay on)
     token.transfer(BOB, 2)
     assert reached == []
     carol = bytes(range(1, 21))

@@ -232,6 +232,8 @@ class Module:
         self._block_cost: dict[int, int] = {}
         self._ecalli: dict[int, tuple[Interrupt, tuple[int, bool]]] = {}
         self._exports: dict[str | bytes, int] = {}  # export name → pc, for prepare_call
+        # A call's registers before its arguments: ra = return to host, sp = the top of the stack, the rest zero.
+        self.call_registers = (RETURN_TO_HOST, self.memory_map.stack_address_high) + (0,) * (NUM_REGS - 2)
         self._spare: list[Instance] = []  # recycled instances, in a new instance's state (Instance.recycle)
         self._spare_listed = False  # in _HOLDING_SPARES
         self.backend = resolve_backend(self.config)
@@ -786,7 +788,6 @@ def _instance_class(backend: str) -> type[Instance]:
 
 
 _INSTANCE_CLASSES: dict[str, type[Instance]] = {}
-_NO_REGS = (0,) * NUM_REGS
 _FRESH = (0,) * 18  # a new instance's `_r`
 _I64_MIN, _I64_MAX = -(1 << 63), (1 << 63) - 1
 SPARE_INSTANCES = 2  # recycled instances a module keeps (a contract calling itself needs a second)
@@ -860,15 +861,15 @@ class Instance:
             pc = exports.get(export)
             if pc is None:
                 pc = exports[export] = self.module.blob.export(export).pc
-        if len(args) > 9:
-            raise ValueError(f"too many arguments ({len(args)} > 9)")
         r = self._r
-        r[:NUM_REGS] = _NO_REGS
-        r[1] = self.module.default_sp
-        r[0] = RETURN_TO_HOST
-        for reg, value in zip((7, 8, 9, 10, 11, 12, 2, 3, 4), args, strict=False):
-            r[reg] = value & M64
-        self.set_next_program_counter(pc)
+        r[:NUM_REGS] = self.module.call_registers
+        if args:
+            if len(args) > 9:
+                raise ValueError(f"too many arguments ({len(args)} > 9)")
+            for reg, value in zip((7, 8, 9, 10, 11, 12, 2, 3, 4), args, strict=False):
+                r[reg] = value & M64
+        self._next = (pc, True)  # (set_next_program_counter's: a contract prepares a call per frame)
+        self._step_delivered = False
 
     def recycle(self) -> None:
         """Done with this instance: its module's instantiate() hands it out again, reset in place to a new instance's

@@ -29,7 +29,7 @@ from .primitives import (
     keccak256,
 )
 from .state import Address, CodeInfo, ContractInfo, Event, Hash, State
-from .syscalls import SHORTCUT_KINDS, SHORTCUTS, SYSCALLS, Handler
+from .syscalls import SHORTCUT_KINDS, SHORTCUTS, SYSCALLS, Code, answer_functions
 
 E = PalletError
 GENESIS_HASH = bytes([0x45] * 32)
@@ -89,8 +89,7 @@ class Chain:
         self.block_author = self.config.block_author
         self.block_hashes: dict[int, bytes] = {}
         self._modules: dict[Hash, Module] = {}
-        self._handlers: dict[Hash, list[Handler | None]] = {}
-        self._shortcut_plans: dict[Hash, tuple[ShortcutTable, tuple[str, ...]] | None] = {}
+        self._code: dict[Hash, Code] = {}
         self._touched: set[Address] = set()
         # Where deposit_event answered natively puts events until the host takes them, before it runs anything else:
         # frame after frame, nested ones too, can use the one buffer.
@@ -196,41 +195,46 @@ class Chain:
             module = self._modules[code_hash] = load_module(raw, self.module_config, parsed)
         return module
 
-    def handlers(self, code_hash: Hash, module: Module) -> list[Handler | None]:
-        table = self._handlers.get(code_hash)
-        if table is None:
-            table = self._handlers[code_hash] = [SYSCALLS.get(n) for n in _import_names(module)]
-        return table
+    def code(self, code_hash: Hash) -> Code:
+        """The module for uploaded code with its handlers and shortcuts (what each frame running it needs), once per
+        code hash. (The handlers are those registered when it is first run.)"""
+        code = self._code.get(code_hash)
+        if code is None:
+            module = self.module(code_hash)
+            plan = self.shortcut_plan(module)
+            table, answers = (plan[0], answer_functions(plan[1])) if plan is not None else (None, ())
+            code = self._code[code_hash] = Code(module, [SYSCALLS.get(n) for n in _import_names(module)], table,
+                                                answers)  # fmt: skip
+        return code
 
-    def shortcut_plan(self, code_hash: Hash, module: Module) -> tuple[ShortcutTable, tuple[str, ...]] | None:
+    def shortcut_plan(self, module: Module) -> tuple[ShortcutTable, tuple[str, ...]] | None:
         """The imports of the code the JIT may answer natively (syscalls.SHORTCUTS), each with its host function's fixed
         weight plus the base every host call costs, and the host functions whose answers a frame gives, in the table's
         order; None when it imports none. (The schedule's costs are read here, once per code: a schedule does not
         change.)"""
-        plan = self._shortcut_plans.get(code_hash, False)
-        if plan is False:
-            schedule = self.config.schedule
-            names = _import_names(module)
-            calls, room = {}, ANSWER_BYTES
-            for i, name in enumerate(names[:MAX_SHORTCUTS]):
-                if SHORTCUTS.get(name, False) is not SYSCALLS.get(name):  # (none, or a handler replaced since)
-                    continue
-                base, per_byte, proof = schedule.costs[name]
-                kind, length = SHORTCUT_KINDS[name]
-                per_topic, topic_proof = schedule.costs["deposit_event_topic"][::2] if kind is ShortcutKind.EVENT \
-                    else (0, 0)  # fmt: skip
-                if topic_proof:  # (an EVENT takes no proof size per topic)
-                    continue
-                shortcut = Shortcut(kind, schedule.host_fn_base + base, proof,
-                                    per_byte if kind in PER_BYTE else length, per_topic)  # fmt: skip
-                # (a schedule of costs past u64 is left to the handlers; code may import one function many times, and
-                # the answers must fit)
-                if shortcut.problem() is None and shortcut.answer_size <= room:
-                    room -= shortcut.answer_size
-                    calls[i] = shortcut
-            table = ShortcutTable(calls)
-            plan = self._shortcut_plans[code_hash] = (table, tuple(names[i] for i in table.numbers)) if calls else None
-        return plan  # type: ignore[return-value]
+        schedule = self.config.schedule
+        names = _import_names(module)
+        calls, room = {}, ANSWER_BYTES
+        for i, name in enumerate(names[:MAX_SHORTCUTS]):
+            if SHORTCUTS.get(name, False) is not SYSCALLS.get(name):  # (none, or a handler replaced since)
+                continue
+            base, per_byte, proof = schedule.costs[name]
+            kind, length = SHORTCUT_KINDS[name]
+            per_topic, topic_proof = schedule.costs["deposit_event_topic"][::2] if kind is ShortcutKind.EVENT \
+                else (0, 0)  # fmt: skip
+            if topic_proof:  # (an EVENT takes no proof size per topic)
+                continue
+            shortcut = Shortcut(kind, schedule.host_fn_base + base, proof,
+                                per_byte if kind in PER_BYTE else length, per_topic)  # fmt: skip
+            # (a schedule of costs past u64 is left to the handlers; code may import one function many times, and the
+            # answers must fit)
+            if shortcut.problem() is None and shortcut.answer_size <= room:
+                room -= shortcut.answer_size
+                calls[i] = shortcut
+        if not calls:
+            return None
+        table = ShortcutTable(calls)
+        return table, tuple(names[i] for i in table.numbers)
 
     # Deposits.
     def base_deposit(self, contract: ContractInfo, code_deposit: int) -> int:
@@ -286,7 +290,7 @@ class Chain:
     def _transaction(self, origin: Address, gas_limit: Weight | None, deposit_limit: int | None, run) -> CallResult:
         state = self.state
         start = state.checkpoint()
-        state.set_nonce(origin, state.nonce(origin) + 1)  # a signed transaction bumps the nonce pre-dispatch
+        state.bump_nonce(origin)  # a signed transaction bumps the nonce pre-dispatch
         checkpoint = state.checkpoint()
         first_event = len(state.events)
         stack = Stack(self, origin, gas_limit or DEFAULT_GAS_LIMIT, deposit_limit)

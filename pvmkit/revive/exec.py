@@ -110,11 +110,13 @@ class DepositMeter:
         return None if self.limit is None else max(self.limit - self.amount, 0)
 
     def nested(self, limit: int | None) -> DepositMeter:
-        """Child limit = min(requested, what this frame has left); a limit of 0 is a hard zero."""
+        """Child limit = min(requested, what this frame has left); a limit of 0 is a hard zero. (Built without
+        __init__, as WeightMeter.nested.)"""
         avail = self.available()
-        if limit is None:
-            return DepositMeter(avail)
-        return DepositMeter(limit if avail is None else min(limit, avail))
+        child = _new_meter(DepositMeter)
+        child.limit = avail if limit is None else limit if avail is None or limit < avail else avail
+        child.amount = 0
+        return child
 
     def charge(self, amount: int) -> None:
         self.amount += amount
@@ -129,6 +131,7 @@ class Frame:
     """One activation on the call stack."""
 
     account: Address
+    caller: Address  # (a delegate frame's is its delegating frame's caller)
     contract: ContractInfo | None
     code_hash: Hash | None
     entry: str  # "call" or "deploy"
@@ -137,7 +140,6 @@ class Frame:
     read_only: bool
     weight: WeightMeter
     deposit: DepositMeter
-    delegate_caller: Address | None = None
     delegate_callee: Address | None = None
     allows_reentry: bool = True
     last_output: ExecReturn = NOTHING
@@ -173,13 +175,6 @@ class Stack:
         if address in self.constructing:
             return None
         return self.state.contracts.get(address)
-
-    def caller_of(self, index: int) -> Address:
-        """Caller of frames[index] (delegate frames report their delegating frame's caller)."""
-        frame = self.frames[index]
-        if frame.delegate_caller is not None:
-            return frame.delegate_caller
-        return self.frames[index - 1].account if index > 0 else self.origin
 
     def allows_reentry(self, account: Address) -> bool:
         return not any(f.account == account and not f.allows_reentry for f in self.frames)
@@ -275,12 +270,11 @@ class Stack:
         self.frames.pop()
         (parent.weight if parent else self.tx_weight).absorb(frame.weight)
         if persist:
-            (parent.deposit if parent else self.tx_deposit).charge(frame.deposit.amount)
+            (parent.deposit if parent else self.tx_deposit).amount += frame.deposit.amount
 
     def execute_contract(self, frame: Frame) -> ExecReturn:
         """Run the frame's code (its `call` or `deploy` export) to completion, serving host calls."""
-        module = self.chain.module(frame.code_hash)  # type: ignore[arg-type]
-        return Host(self, frame, module).run()
+        return Host(self, frame, self.chain.code(frame.code_hash)).run()  # type: ignore[arg-type]
 
     def call(
         self,
@@ -318,7 +312,8 @@ class Stack:
                 if not is_read_only:
                     self.transfer(sender, dest, value)
                 return NOTHING
-            frame = Frame(dest, contract, contract.code_hash, "call", value, input_data, is_read_only, meter_w, meter_d)
+            frame = Frame(dest, sender, contract, contract.code_hash, "call", value, input_data, is_read_only, meter_w,
+                          meter_d)  # fmt: skip
 
             def body(f: Frame) -> ExecReturn:
                 if value:
@@ -348,11 +343,8 @@ class Stack:
         if code_contract is None:
             return NOTHING  # delegate-calls to non-contract accounts are a success
         meter_w, meter_d = self._child_meters(caller, weight, deposit_limit)
-        frame = Frame(
-            caller.account, caller.contract, code_contract.code_hash, "call", caller.value, input_data,
-            caller.read_only, meter_w, meter_d, delegate_caller=self.caller_of(len(self.frames) - 1),
-            delegate_callee=code_address,
-        )  # fmt: skip
+        frame = Frame(caller.account, caller.caller, caller.contract, code_contract.code_hash, "call", caller.value,
+                      input_data, caller.read_only, meter_w, meter_d, delegate_callee=code_address)  # fmt: skip
 
         def body(f: Frame) -> ExecReturn:
             out = self._callee(self.execute_contract, f)
@@ -395,7 +387,7 @@ class Stack:
             raise ExecError(E.DuplicateContract, detail=f"a contract already exists at 0x{address.hex()}")
         meter_w, meter_d = self._child_meters(caller, weight, deposit_limit)
         contract = ContractInfo(code_hash)
-        frame = Frame(address, contract, code_hash, "deploy", value, input_data, False, meter_w, meter_d)
+        frame = Frame(address, deployer, contract, code_hash, "deploy", value, input_data, False, meter_w, meter_d)
 
         def body(f: Frame) -> ExecReturn:
             state = self.state
@@ -405,7 +397,7 @@ class Stack:
             f.deposit.charge(self.config.existential_deposit)
             state.set_nonce(address, 1)  # contract nonces start at 1
             if caller is not None:
-                state.set_nonce(deployer, state.nonce(deployer) + 1)
+                state.bump_nonce(deployer)
             state.change_refcount(code_hash, 1)
             state.add_contract(address, contract)
             self.transfer(deployer, address, value)
@@ -443,12 +435,8 @@ class Stack:
         """Charge the frame's storage-deposit changes and enforce its deposit limit (`frame_meter.finalize`)."""
         contract = frame.contract
         if contract is not None:
-            frame.deposit.charge(self.chain.deposit_delta(frame.account, contract))
-        try:
-            frame.deposit.enforce()
-        except ExecError as e:
-            e.origin = "callee"
-            raise
+            frame.deposit.amount += self.chain.deposit_delta(frame.account, contract)
+        frame.deposit.enforce()  # (a callee error)
 
     def _call_precompile(
         self,
@@ -460,7 +448,7 @@ class Stack:
         meter_w: WeightMeter,
         meter_d: DepositMeter,
     ) -> ExecReturn:
-        frame = Frame(dest, None, None, "call", value, data, read_only, meter_w, meter_d)
+        frame = Frame(dest, sender, None, None, "call", value, data, read_only, meter_w, meter_d)
 
         def body(f: Frame) -> ExecReturn:
             if value:

@@ -135,6 +135,13 @@ class State:
         acct.nonce = value
         self._record(lambda: setattr(acct, "nonce", old))
 
+    def bump_nonce(self, address: Address) -> None:
+        """set_nonce(address, nonce(address) + 1), as every transaction does."""
+        acct = self.accounts.get(address) or self.ensure_account(address)
+        old = acct.nonce
+        acct.nonce = old + 1
+        self._journal.append(lambda: setattr(acct, "nonce", old))
+
     def free(self, address: Address) -> int:
         acct = self.accounts.get(address)
         return acct.free if acct else 0
@@ -249,3 +256,10 @@ class State:
     def emit(self, event: Event) -> None:
         self.events.append(event)
         self._record(self.events.pop)
+
+    def emit_all(self, events: list[Event]) -> None:
+        """emit() each, with one undo record."""
+        log = self.events
+        count = len(log)
+        self._record(lambda: log.__delitem__(slice(count, None)))
+        log.extend(events)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, MutableSequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from ..pvm.interpreter import Instance, InterruptKind, Module
 from ..pvm.shortcuts import (
@@ -88,13 +88,34 @@ class _Return(Exception):
         self.data = data
 
 
+class Code(NamedTuple):
+    """What running uploaded code takes besides the module, worked out once per code hash (Chain.code): the handler
+    of each import (by ecalli number) and the shortcuts the JIT may answer (Chain.shortcut_plan), with the functions
+    giving the answers, in the table's order (a u256 already as bytes)."""
+
+    module: Module
+    handlers: list[Handler | None]
+    table: ShortcutTable | None
+    answers: tuple[Callable[[Host], int | bytes], ...] = ()
+
+
+def answer_functions(names: tuple[str, ...]) -> tuple[Callable[[Host], int | bytes], ...]:
+    """The answers of these getters as the shortcuts take them, from the getters' own value functions (GETTERS)."""
+
+    def as_u256(value: Callable[[Host], object]) -> Callable[[Host], bytes]:
+        return lambda h: _u256(value(h))  # type: ignore[arg-type]
+
+    return tuple(as_u256(GETTERS[n][1]) if GETTERS[n][0] == "u256" else GETTERS[n][1] for n in names)  # type: ignore[misc]
+
+
 class Host:
     """Runs one frame's code and serves its host calls."""
 
-    def __init__(self, stack: Stack, frame: Frame, module: Module) -> None:
+    def __init__(self, stack: Stack, frame: Frame, code: Code) -> None:
         self.stack = stack
         self.frame = frame
-        self.module = module
+        self.code = code
+        self.module = code.module
         self.config = stack.config
         self.schedule = stack.config.schedule
         self._costs = self.schedule.costs
@@ -115,8 +136,7 @@ class Host:
             inst.prepare_call(frame.entry)
         except KeyError:
             raise ExecError(E.CodeRejected, detail=f"the code has no `{frame.entry}` export") from None
-        chain = self.stack.chain
-        handlers = chain.handlers(frame.code_hash, self.module)  # type: ignore[arg-type]
+        handlers = self.code.handlers
         meter = frame.weight
         per_fuel = self.schedule.ref_time_per_fuel
         host_fn = self.schedule.host_fn_base
@@ -127,8 +147,8 @@ class Host:
         fuel = inst.gas = min(left // per_fuel, I64_MAX)
         rest = left - fuel * per_fuel
         sc = None
-        if inst.answers_shortcuts and (plan := chain.shortcut_plan(frame.code_hash, self.module)):  # type: ignore[arg-type]
-            sc = self.shortcuts = self._shortcuts(plan, per_fuel, rest)
+        if inst.answers_shortcuts and self.code.table is not None:
+            sc = self.shortcuts = self._shortcuts(per_fuel, rest)
         proof = sc is not None and not sc.table.budget_free  # (shortcuts may charge proof size too)
 
         def on_ecalli(index: int, r: Regs, gas: int) -> int:
@@ -192,23 +212,19 @@ class Host:
             raise ExecError(E.ContractTrapped, detail=f"PVM trap at pc {intr.pc}{_trap_hint(inst)}")
         raise ExecError(E.ExecutionFailed, detail=str(intr))
 
-    def _shortcuts(self, plan: tuple[ShortcutTable, tuple[str, ...]], per_fuel: int, rest: int) -> Shortcuts:
-        """This frame's shortcuts (Chain.shortcut_plan): the answers of the getters the JIT may answer natively,
-        from their own value functions (GETTERS)."""
-        meter = self._meter
-        answers: list[int | bytes] = []
-        for name in plan[1]:
-            kind, value = GETTERS[name]
-            answer = value(self)
-            answers.append(_u256(answer) if kind == "u256" else answer)  # type: ignore[arg-type]
+    def _shortcuts(self, per_fuel: int, rest: int) -> Shortcuts:
+        """This frame's shortcuts (Code.table), with the answers of the getters the JIT may answer natively."""
+        meter, table = self._meter, self.code.table
+        assert table is not None
+        answers = [answer(self) for answer in self.code.answers]
         state = [rest, meter.limit_proof - meter.used_proof, 1, 0, 0, 0]
         frame, cache = self.frame, None
-        if plan[0].tables and frame.contract is not None:
+        if table.tables and frame.contract is not None:
             cache = frame.contract.cache
             if cache is None:
                 cache = frame.contract.cache = WordCache()
             cache.prepare()
-        return Shortcuts(plan[0], per_fuel, state, answers, frame.input or b"", cache, not frame.read_only,
+        return Shortcuts(table, per_fuel, state, answers, frame.input or b"", cache, not frame.read_only,
                          self.stack.chain.event_buffer)  # fmt: skip
 
     def _take(self, sc: Shortcuts) -> None:
@@ -220,8 +236,8 @@ class Host:
                 state.set_words(frame.contract, sc.cache.logged(counts[3]))  # type: ignore[arg-type, union-attr]
                 counts[3] = 0
             if counts[4]:
-                for topics, data in sc.events.records(counts[4]):  # type: ignore[union-attr]
-                    state.emit(Event(frame.account, topics, data))
+                account = frame.account
+                state.emit_all([Event(account, topics, data) for topics, data in sc.events.records(counts[4])])  # type: ignore[union-attr]
                 counts[4] = 0
         except BaseException:  # (interrupted: writes may be in the cache and not the storage, which it must not hold)
             if sc.cache is not None:
@@ -286,7 +302,7 @@ class Host:
 
     @property
     def caller(self) -> bytes:
-        return self.stack.caller_of(len(self.stack.frames) - 1)
+        return self.frame.caller
 
 
 I64_MAX = (1 << 63) - 1
@@ -343,7 +359,7 @@ def _getter(name: str, kind: str, value: Callable[[Host], object]) -> None:
 for _name, _kind, _value in (
     ("call_data_size", "u64", lambda h: len(h.frame.input or b"")),  # (0 once forward_input moved the input away)
     ("address", "bytes", lambda h: h.frame.account),
-    ("caller", "bytes", lambda h: h.caller),
+    ("caller", "bytes", lambda h: h.frame.caller),
     ("origin", "bytes", lambda h: h.stack.origin),
     ("block_author", "bytes", lambda h: h.stack.chain.block_author),
     ("balance", "u256", lambda h: _reducible(h, h.frame.account)),

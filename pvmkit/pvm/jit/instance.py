@@ -180,7 +180,9 @@ class JitInstance(Instance):
         self._words = where.words  # the same bytes as 16 u64 (registers, gas, exit pc and arg): serve's register view
         self._shortcuts = where.shortcuts
         self._sc_bytes = where.shortcuts.cast("B")
-        self._sc_table: ShortcutTable | None = None  # whose slots the area holds (written once per instance and table)
+        # What _put_shortcuts wrote last that stays from frame to frame: (table, unit, cache, its address, event buffer,
+        # writes), or None (the slots and the fixed header words are written again).
+        self._sc_fixed: tuple | None = None
         ctx.jump_table_ptr = jit.jump_table_address
         ctx.module_entry = jit.entry
 
@@ -345,8 +347,10 @@ class JitInstance(Instance):
             finally:
                 if sc is not None:  # (no shortcuts for a run() without them; the state back in a list of its own)
                     area = self._shortcuts
-                    sc.state = [area[0], area[1], int(area[2] != 0), area[3], area[4], area[5]]
-                    area[2] = 0
+                    sc.state = state = area[0:6].tolist()
+                    if state[2]:  # (`on`: 1 where native code had the count, else 0 already)
+                        state[2] = 1
+                        area[2] = 0
                     self._sc_buffer = b""
             r[:16] = _STATE_OUT.unpack_from(ctx_bytes, 0)  # registers, gas, pc, ecalli number
             exit_pc = r[14]
@@ -368,28 +372,32 @@ class JitInstance(Instance):
     def _put_shortcuts(self, sc: Shortcuts) -> bool:
         """Write `sc` into the context's shortcut area (runtime.SC_*) for native code, and make `sc.state` a view of
         its remainder and budget there; False (shortcuts off) when its unit is not one the native arithmetic takes."""
-        area, m, table = self._shortcuts, self.module.memory_map, sc.table
+        area, table, state = self._shortcuts, sc.table, sc.state
         area[2] = 0
-        remainder, budget, on, logged, events, halted = sc.state
-        if not (2 <= sc.unit < _U64 and on and table.calls):
+        if not (2 <= sc.unit < _U64 and state[2] and table.calls):
             return False
-        raw = self._sc_bytes
-        if self._sc_table is not table:
-            slots = table.native
-            if slots is None:
-                slots = table.native = _native_table(table)
-            raw[rt.SC_HEADER : rt.SC_DATA] = slots
-            self._sc_table = table
+        raw, words, records = self._sc_bytes, sc.cache, sc.events
+        # What stays the same from frame to frame is written only when it changes (the slots, once per table).
+        fixed = (table, sc.unit, words, words.address if words is not None else 0, records, sc.writes)
+        if fixed != self._sc_fixed:
+            if self._sc_fixed is None or self._sc_fixed[0] is not table:
+                slots = table.native
+                if slots is None:
+                    slots = table.native = _native_table(table)
+                raw[rt.SC_HEADER : rt.SC_DATA] = slots
+            m = self.module.memory_map
+            _FIXED.pack_into(raw, rt.SC_UNIT + rt.SHORTCUTS, sc.unit, m.rw_data_address,
+                             m.rw_data_address + m.rw_data_size, m.stack_address_low, m.stack_address_high)  # fmt: skip
+            _TABLES.pack_into(raw, rt.SC_KECCAK + rt.SHORTCUTS, keccak_oneshot(), words.address if words else 0,
+                              words.mask if words else 0, words.log_address if words and sc.writes else 0,
+                              records.address if records is not None and sc.writes else 0)  # fmt: skip
+            self._sc_fixed = fixed
         buffer = sc.buffer
         if type(buffer) is not bytes:
             buffer = sc.buffer = bytes(buffer)
         self._sc_buffer = buffer  # (native code reads it until serve() ends, whatever the host does with sc.buffer)
-        words, records = sc.cache, sc.events
-        _HEADER.pack_into(raw, 0, remainder, budget, 0, logged, events, halted, sc.unit, m.rw_data_address,
-                          m.rw_data_address + m.rw_data_size, m.stack_address_low, m.stack_address_high,
-                          _address_of(buffer), len(buffer), keccak_oneshot(), words.address if words else 0,
-                          words.mask if words else 0, words.log_address if words and sc.writes else 0,
-                          records.address if records is not None and sc.writes else 0)  # fmt: skip
+        _STATE.pack_into(raw, 0, state[0], state[1], 0, state[3], state[4], state[5])
+        _BUFFER.pack_into(raw, rt.SC_BUFFER + rt.SHORTCUTS, id(buffer) + _BYTES_DATA, len(buffer))
         table.answers.pack_into(raw, rt.SC_DATA, *sc.answers)
         sc.state = area[0:6]
         area[2] = table.count
@@ -479,16 +487,15 @@ def keccak_oneshot() -> int:
         return 0
 
 
-def _address_of(data: bytes) -> int:
-    """Where a bytes object's contents are (a c_char_p costs 0.7 us; the offset is the same for every bytes)."""
-    return id(data) + _BYTES_DATA
-
-
+# Where a bytes object's contents are: id() + this (a c_char_p costs 0.7 us; the offset is the same for every bytes).
 _probe = b"where are my bytes"
 _BYTES_DATA = ctypes.cast(ctypes.c_char_p(_probe), ctypes.c_void_p).value - id(_probe)  # type: ignore[operator]
 _U64 = 1 << 64
 _SLOT = struct.Struct("<4Q")
-_HEADER = struct.Struct("<18Q")
+_STATE = struct.Struct("<6Q")  # the shortcut area's words SC_REMAINDER..SC_HALTED
+_FIXED = struct.Struct("<5Q")  # SC_UNIT..SC_HI2
+_BUFFER = struct.Struct("<2Q")  # SC_BUFFER, SC_BUFFER_LEN
+_TABLES = struct.Struct("<5Q")  # SC_KECCAK..SC_EVENTS
 
 
 class CrosscheckError(AssertionError):
