@@ -167,6 +167,36 @@ def test_a_recycled_instance_is_handed_out_again_as_a_new_one(backend: str, monk
     assert len(module._spare) == SPARE_INSTANCES
 
 
+_WRITE_EVERYWHERE = [("store_imm_u64", (RW, 0x1111)), ("store_imm_u64", (RW + 4088, 0x2222)),
+                     ("store_imm_indirect_u64", (1, -8, 0x3333)), ("store_imm_u64", (STACK_TOP - 4096, 0x4444)),
+                     ("trap", ())]  # fmt: skip
+
+
+@pytest.mark.parametrize("backend", ["interpreter", "jit"])
+def test_a_recycled_instance_without_a_grown_heap_is_cleared_everywhere(backend: str, monkeypatch) -> None:
+    """The reset of an instance whose heap never grew (the JIT's one native call, space.clear): the rw data written
+    over at both ends gets its initial bytes back, the stack written at both ends is zero again, and so is what the
+    host wrote; twice over, as a contract's frames reuse one instance again and again."""
+    monkeypatch.delenv("PVMKIT_BACKEND", raising=False)  # (crosscheck instances are not recycled)
+    module = Module(_module(_WRITE_EVERYWHERE, isa=LATEST64, rw_data_size=4096, rw_data=b"\x07" * 8,
+                            stack_size=4096).blob, ModuleConfig(backend=backend))  # fmt: skip
+    fresh = Module(module.blob, ModuleConfig(backend="interpreter")).instantiate().memory.contents()
+    for _ in range(2):
+        inst = module.instantiate()
+        inst.set_next_program_counter(0)
+        inst.regs[1], inst.gas = STACK_TOP, 1000
+        assert inst.run().kind is K.TRAP
+        assert inst.read_memory(RW, 8) == (0x1111).to_bytes(8, "little")
+        assert inst.read_memory(STACK_TOP - 8, 8) == (0x3333).to_bytes(8, "little")
+        inst.write_memory(RW + 100, b"host")
+        inst.write_memory(STACK_TOP - 100, b"host")
+        assert inst.memory.contents() != fresh
+        inst.recycle()
+        again = module.instantiate()
+        assert again is inst
+        assert again.memory.contents() == fresh
+
+
 @pytest.mark.parametrize("backend", ["interpreter", "jit"])
 def test_a_recycled_instance_whose_ro_data_the_host_wrote_sees_the_original(backend: str, monkeypatch) -> None:
     """The host may write ro data: the interpreter's recycled instance gets the original back; the JIT's is not

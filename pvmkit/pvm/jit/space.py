@@ -23,6 +23,7 @@ import hashlib
 import re
 import threading
 from collections.abc import Callable
+from operator import itemgetter
 from typing import TYPE_CHECKING
 
 from ..memory import LOW_BASE, MemoryMap, StandardMemory
@@ -124,7 +125,7 @@ class Space:
             ctypes.memset(self.address, 0, PAGE_BELOW)
 
     def writable_bytes(self) -> int:
-        return sum(size for _, size in self.regions)
+        return sum(map(_SIZE, self.regions))
 
     def unmap(self) -> None:
         """Back to nothing mapped but the context (zeroed too)."""
@@ -145,6 +146,7 @@ _POOLED = 64  # spaces kept per layout; more are unmapped and kept for any layou
 _POOLED_BYTES = 256 << 20  # ... and fewer for big layouts: at most this much cleared, resident memory per layout
 _CLEAR_WHOLE = 256 << 10  # a region up to this size is cleared whole (cheaper than asking which pages to clear)
 _PAGE = 4096
+_SIZE = itemgetter(1)  # a region's size
 _RESIDENT = re.compile(rb"\x01+")  # runs of resident pages in mincore()'s vector (bit 0 of each byte)
 _ABSENT = re.compile(rb"\x00+")
 _LOW_BIT = bytes(i & 1 for i in range(256))
@@ -222,6 +224,45 @@ def _reserve(handler: int) -> list[Space]:
         spaces.append(Space(address, _ENTER(code.address + i * size), code))
     reserved += len(spaces)
     return spaces
+
+
+_CLEAR = ctypes.CFUNCTYPE(None, ctypes.c_void_p)
+_clear: Callable[[int], None] | None = None
+
+
+def clear(plan: int) -> None:
+    """Run a clearing plan at `plan` (u64 words): n, then n × (address, size) to zero, then (destination, source,
+    size) to copy. One native call does what would take n + 1 ctypes calls of memset and memmove (~0.35 us each)."""
+    global _clear
+    if _clear is None:
+        from .x86 import R8, R9, RAX, RCX, RDI, RSI, Assembler, E, Imm, Mem
+
+        a = Assembler()
+        a.mov(R8, RDI)
+        a.mov(R9, Mem(R8, 0))
+        a.add(R8, Imm(8))
+        a.xor(RAX, RAX, w=32)
+        loop, copy = a.label(), a.label()
+        a.bind(loop)
+        a.test(R9, R9)
+        a.jcc(E, copy)
+        a.mov(RDI, Mem(R8, 0))
+        a.mov(RCX, Mem(R8, 8))
+        a.rep_stosb()
+        a.add(R8, Imm(16))
+        a.sub(R9, Imm(1))
+        a.jmp(loop)
+        a.bind(copy)
+        a.mov(RDI, Mem(R8, 0))
+        a.mov(RSI, Mem(R8, 8))
+        a.mov(RCX, Mem(R8, 16))
+        a.rep_movsb()
+        a.ret()
+        code = ExecutableCode(a.finish())
+        function = _CLEAR(code.address)
+        function._code = code  # type: ignore[attr-defined]  # (kept mapped as long as the function lives)
+        _clear = function
+    _clear(plan)
 
 
 def _arch_prctl(a: Assembler, code: int, arg: int) -> None:
@@ -342,6 +383,18 @@ class MappedMemory(StandardMemory):
         self.stack = space.buffer(m.stack_address_low, m.stack_address_high - m.stack_address_low, lease)
         self.aux = bytearray(m.aux_data_size)  # never mapped natively: its accesses fault and the interpreter runs them
         self.aux_accessible = aux_data_size
+        # reset() in one native call (clear) while the heap has not grown: the regions (each small enough to clear
+        # whole) zeroed, the rw data copied in again.
+        self._plan: object = None
+        self._plan_data = rw_data
+        if all(size <= _CLEAR_WHOLE for _, size in space.regions):
+            words = [len(space.regions)]
+            for address, size in space.regions:
+                words += (space.guest + address, size)
+            words += (space.guest + m.rw_data_address, ctypes.cast(ctypes.c_char_p(rw_data), ctypes.c_void_p).value
+                      or 0, len(rw_data))  # fmt: skip
+            self._plan = (ctypes.c_uint64 * len(words))(*words)
+        self._plan_address = ctypes.addressof(self._plan) if self._plan is not None else 0
 
     def reset(self, ro_data: bytes, rw_data: bytes, aux_data_size: int) -> bool:
         """Back to a new MappedMemory's contents in the same space (Instance.recycle); False when it cannot be (the
@@ -349,6 +402,12 @@ class MappedMemory(StandardMemory):
         space, m = self.space, self.map
         if space.ro_dirty:
             return False
+        if self._plan_address and rw_data is self._plan_data and self.rw_end == m.rw_data_address + m.rw_data_size \
+                and not self.aux:  # fmt: skip
+            clear(self._plan_address)
+            self.heap_size = 0
+            self.aux_accessible = aux_data_size
+            return True
         try:
             space.scrub(context=False)
             base_end = m.rw_data_address + m.rw_data_size

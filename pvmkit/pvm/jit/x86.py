@@ -753,6 +753,10 @@ class Assembler:
         """Copy rcx bytes from [rsi] to [rdi] (forwards: the direction flag is clear, as the ABI has it)."""
         self.code += b"\xf3\xa4"
 
+    def rep_stosb(self) -> None:
+        """Store al at rcx bytes from [rdi] (forwards)."""
+        self.code += b"\xf3\xaa"
+
     def push(self, reg: int) -> None:
         if reg >= 8:
             self.code.append(0x41)
