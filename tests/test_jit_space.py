@@ -174,7 +174,7 @@ _WRITE_EVERYWHERE = [("store_imm_u64", (RW, 0x1111)), ("store_imm_u64", (RW + 40
 
 @pytest.mark.parametrize("backend", ["interpreter", "jit"])
 def test_a_recycled_instance_without_a_grown_heap_is_cleared_everywhere(backend: str, monkeypatch) -> None:
-    """The reset of an instance whose heap never grew (the JIT's one native call, space.clear): the rw data written
+    """The reset of an instance whose heap never grew (the JIT's one native call, space.clearer): the rw data written
     over at both ends gets its initial bytes back, the stack written at both ends is zero again, and so is what the
     host wrote; twice over, as a contract's frames reuse one instance again and again."""
     monkeypatch.delenv("PVMKIT_BACKEND", raising=False)  # (crosscheck instances are not recycled)

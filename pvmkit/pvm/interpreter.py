@@ -877,22 +877,16 @@ class Instance:
         third of an ERC-20 call's non-host time). Nothing may use it afterwards."""
         m = self.module
         spare = m._spare
-        if len(spare) < SPARE_INSTANCES and self._reset():
+        if len(spare) < SPARE_INSTANCES and self._reset_memory_in_place():  # (else changing nothing)
+            self._r[:] = _FRESH  # the rest of instantiate()'s state
+            self._next = None
+            self._step_delivered = False
+            self.program_counter = None
             if not m._spare_listed:  # (once: a WeakSet.add per frame cost 3% of a call)
                 with _spares_lock:
                     m._spare_listed = True
                     _HOLDING_SPARES.add(m)
             spare.append(self)
-
-    def _reset(self) -> bool:
-        """Back to instantiate()'s state in place; False (changing nothing) where that is not possible."""
-        if not self._reset_memory_in_place():
-            return False
-        self._r[:] = _FRESH
-        self._next = None
-        self._step_delivered = False
-        self.program_counter = None
-        return True
 
     def _reset_memory_in_place(self) -> bool:
         mem = self.memory

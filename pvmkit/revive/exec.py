@@ -272,9 +272,14 @@ class Stack:
         if persist:
             (parent.deposit if parent else self.tx_deposit).amount += frame.deposit.amount
 
-    def execute_contract(self, frame: Frame) -> ExecReturn:
-        """Run the frame's code (its `call` or `deploy` export) to completion, serving host calls."""
-        return Host(self, frame, self.chain.code(frame.code_hash)).run()  # type: ignore[arg-type]
+    def execute(self, frame: Frame) -> ExecReturn:
+        """Run the frame's code (its `call` or `deploy` export) to completion, serving host calls. Errors raised
+        meanwhile are the callee's, whatever raised them."""
+        try:
+            return Host(self, frame, self.chain.code(frame.code_hash)).run()  # type: ignore[arg-type]
+        except ExecError as e:
+            e.origin = "callee"
+            raise
 
     def call(
         self,
@@ -303,7 +308,7 @@ class Stack:
                 raise ExecError(E.CallDataTooLarge)
             if caller is not None:
                 self._check_depth()  # push_frame checks the depth before it knows whether dest has code
-            if precompiles.is_precompile(dest):
+            if dest in precompiles.PRECOMPILE_ADDRESSES:  # (is_precompile, for the bytes it has)
                 return self._call_precompile(dest, sender, value, input_data, is_read_only, meter_w, meter_d)
             contract = self.contract_at(dest)
             if contract is None:
@@ -315,15 +320,14 @@ class Stack:
             frame = Frame(dest, sender, contract, contract.code_hash, "call", value, input_data, is_read_only, meter_w,
                           meter_d)  # fmt: skip
 
+            if not value:  # (the usual call: its body is the code's run, with no closure to make)
+                return self.run_frame(frame, self._run_code)
+
             def body(f: Frame) -> ExecReturn:
-                if value:
-                    if f.read_only:
-                        raise ExecError(E.StateChangeDenied, detail="value transfer in a read-only call")
-                    self.transfer(sender, dest, value)
-                out = self._callee(self.execute_contract, f)
-                if not out.flags & REVERT:
-                    self._finalize(f)
-                return out
+                if f.read_only:
+                    raise ExecError(E.StateChangeDenied, detail="value transfer in a read-only call")
+                self.transfer(sender, dest, value)
+                return self._run_code(f)
 
             return self.run_frame(frame, body)
         finally:
@@ -346,13 +350,7 @@ class Stack:
         frame = Frame(caller.account, caller.caller, caller.contract, code_contract.code_hash, "call", caller.value,
                       input_data, caller.read_only, meter_w, meter_d, delegate_callee=code_address)  # fmt: skip
 
-        def body(f: Frame) -> ExecReturn:
-            out = self._callee(self.execute_contract, f)
-            if not out.flags & REVERT:
-                self._finalize(f)
-            return out
-
-        return self.run_frame(frame, body)
+        return self.run_frame(frame, self._run_code)
 
     def instantiate(
         self,
@@ -403,7 +401,7 @@ class Stack:
             self.transfer(deployer, address, value)
             self.constructing.add(address)
             try:
-                out = self._callee(self.execute_contract, f)
+                out = self.execute(f)
             finally:
                 self.constructing.discard(address)
             if not out.flags & REVERT:
@@ -422,14 +420,12 @@ class Stack:
         parent_d = caller.deposit if caller else self.tx_deposit
         return parent_w.nested(*weight), parent_d.nested(deposit_limit)
 
-    @staticmethod
-    def _callee(run: Callable[[Frame], ExecReturn], frame: Frame) -> ExecReturn:
-        """Errors raised while the callee runs are the callee's, whatever raised them."""
-        try:
-            return run(frame)
-        except ExecError as e:
-            e.origin = "callee"
-            raise
+    def _run_code(self, frame: Frame) -> ExecReturn:
+        """A call's body: run the code; unless it reverted, charge its deposit changes."""
+        out = self.execute(frame)
+        if not out.flags & REVERT:
+            self._finalize(frame)
+        return out
 
     def _finalize(self, frame: Frame) -> None:
         """Charge the frame's storage-deposit changes and enforce its deposit limit (`frame_meter.finalize`)."""

@@ -257,9 +257,10 @@ class State:
         self.events.append(event)
         self._record(self.events.pop)
 
-    def emit_all(self, events: list[Event]) -> None:
-        """emit() each, with one undo record."""
+    def emit_records(self, address: Address, records: list[tuple[tuple[bytes, ...], bytes]]) -> None:
+        """emit(Event(address, topics, data)) for each (topics, data), with one undo record."""
         log = self.events
         count = len(log)
         self._record(lambda: log.__delitem__(slice(count, None)))
-        log.extend(events)
+        for topics, data in records:
+            log.append(Event(address, topics, data))

@@ -126,91 +126,88 @@ class Host:
     def run(self) -> ExecReturn:
         inst = self.inst = self.module.instantiate()
         try:
-            return self._run(inst)
+            frame = self.frame
+            try:
+                inst.prepare_call(frame.entry)
+            except KeyError:
+                raise ExecError(E.CodeRejected, detail=f"the code has no `{frame.entry}` export") from None
+            handlers = self.code.handlers
+            meter = frame.weight
+            per_fuel = self.schedule.ref_time_per_fuel
+            host_fn = self.schedule.host_fn_base
+            n_handlers = len(handlers)
+            # What is left of the frame's weight is fuel (the instance's gas, an i64) × ref_time_per_fuel + `rest`: the
+            # fuel the guest uses is charged as weight at each host call and at the end.
+            left = meter.limit_ref - meter.used_ref
+            fuel = inst.gas = min(left // per_fuel, I64_MAX)
+            rest = left - fuel * per_fuel
+            sc = None
+            if inst.answers_shortcuts and self.code.table is not None:
+                sc = self.shortcuts = self._shortcuts(per_fuel, rest)
+            proof = sc is not None and not sc.table.budget_free  # (shortcuts may charge proof size too)
+
+            def on_ecalli(index: int, r: Regs, gas: int) -> int:
+                nonlocal rest
+                if sc is not None:  # (what shortcuts charged and wrote natively)
+                    state = sc.state
+                    if state[3] or state[4]:
+                        self._take(sc)
+                    rest = state[0]
+                    if proof:
+                        meter.used_proof = meter.limit_proof - state[1]
+                used = meter.limit_ref - rest - gas * per_fuel
+                meter.used_ref = used
+                handler = handlers[index] if index < n_handlers else None
+                if handler is None:
+                    raise ExecError(E.InvalidSyscall, detail=f"ecalli {index} names no known import")
+                if used + host_fn > meter.limit_ref:  # (meter.charge_parts(host_fn, 0), inlined)
+                    raise ExecError(E.OutOfGas)
+                meter.used_ref = used + host_fn
+                result = handler(self, r)
+                if result is not None:
+                    r[7] = result & M64
+                left = meter.limit_ref - meter.used_ref
+                fuel = left // per_fuel
+                if fuel > I64_MAX:
+                    fuel = I64_MAX
+                rest = left - fuel * per_fuel
+                if sc is not None:
+                    state[0] = rest
+                    if proof:
+                        state[1] = meter.limit_proof - meter.used_proof
+                return fuel
+
+            cache = sc.cache if sc is not None else None
+            if cache is not None:
+                cache.users += 1  # (its entries must not move while native code has their address)
+            try:
+                intr = inst.serve(on_ecalli, sc)
+            except _Return as ret:
+                return ExecReturn(ret.flags, ret.data)
+            finally:
+                if sc is not None:
+                    if cache is not None:
+                        cache.users -= 1
+                    if sc.state[3] or sc.state[4]:
+                        self._take(sc)
+            if sc is not None:
+                rest = sc.state[0]
+                if proof:
+                    meter.used_proof = meter.limit_proof - sc.state[1]
+            meter.used_ref = meter.limit_ref - rest - inst.gas * per_fuel
+            kind = intr.kind
+            if kind is InterruptKind.FINISHED:
+                return NOTHING
+            if kind is InterruptKind.ECALLI:  # seal_return, answered natively (a HALT shortcut): charged, checked
+                r = inst._r
+                return ExecReturn(r[7] & M32, self.read(r[8] & M32, r[9] & M32))
+            if kind is InterruptKind.NOT_ENOUGH_GAS:
+                raise ExecError(E.OutOfGas, detail=f"at pc {intr.pc}")
+            if kind is InterruptKind.TRAP:
+                raise ExecError(E.ContractTrapped, detail=f"PVM trap at pc {intr.pc}{_trap_hint(inst)}")
+            raise ExecError(E.ExecutionFailed, detail=str(intr))
         finally:
             inst.recycle()  # (no handler keeps the instance or a view of its memory)
-
-    def _run(self, inst: Instance) -> ExecReturn:
-        frame = self.frame
-        try:
-            inst.prepare_call(frame.entry)
-        except KeyError:
-            raise ExecError(E.CodeRejected, detail=f"the code has no `{frame.entry}` export") from None
-        handlers = self.code.handlers
-        meter = frame.weight
-        per_fuel = self.schedule.ref_time_per_fuel
-        host_fn = self.schedule.host_fn_base
-        n_handlers = len(handlers)
-        # What is left of the frame's weight is fuel (the instance's gas, an i64) × ref_time_per_fuel + `rest`: the fuel
-        # the guest uses is charged as weight at each host call and at the end.
-        left = meter.limit_ref - meter.used_ref
-        fuel = inst.gas = min(left // per_fuel, I64_MAX)
-        rest = left - fuel * per_fuel
-        sc = None
-        if inst.answers_shortcuts and self.code.table is not None:
-            sc = self.shortcuts = self._shortcuts(per_fuel, rest)
-        proof = sc is not None and not sc.table.budget_free  # (shortcuts may charge proof size too)
-
-        def on_ecalli(index: int, r: Regs, gas: int) -> int:
-            nonlocal rest
-            if sc is not None:  # (what shortcuts charged and wrote natively)
-                state = sc.state
-                if state[3] or state[4]:
-                    self._take(sc)
-                rest = state[0]
-                if proof:
-                    meter.used_proof = meter.limit_proof - state[1]
-            used = meter.limit_ref - rest - gas * per_fuel
-            meter.used_ref = used
-            handler = handlers[index] if index < n_handlers else None
-            if handler is None:
-                raise ExecError(E.InvalidSyscall, detail=f"ecalli {index} names no known import")
-            if used + host_fn > meter.limit_ref:  # (meter.charge_parts(host_fn, 0), inlined)
-                raise ExecError(E.OutOfGas)
-            meter.used_ref = used + host_fn
-            result = handler(self, r)
-            if result is not None:
-                r[7] = result & M64
-            left = meter.limit_ref - meter.used_ref
-            fuel = left // per_fuel
-            if fuel > I64_MAX:
-                fuel = I64_MAX
-            rest = left - fuel * per_fuel
-            if sc is not None:
-                state[0] = rest
-                if proof:
-                    state[1] = meter.limit_proof - meter.used_proof
-            return fuel
-
-        cache = sc.cache if sc is not None else None
-        if cache is not None:
-            cache.users += 1  # (its entries must not move while native code has their address)
-        try:
-            intr = inst.serve(on_ecalli, sc)
-        except _Return as ret:
-            return ExecReturn(ret.flags, ret.data)
-        finally:
-            if sc is not None:
-                if cache is not None:
-                    cache.users -= 1
-                if sc.state[3] or sc.state[4]:
-                    self._take(sc)
-        if sc is not None:
-            rest = sc.state[0]
-            if proof:
-                meter.used_proof = meter.limit_proof - sc.state[1]
-        meter.used_ref = meter.limit_ref - rest - inst.gas * per_fuel
-        kind = intr.kind
-        if kind is InterruptKind.FINISHED:
-            return NOTHING
-        if kind is InterruptKind.ECALLI:  # seal_return, answered natively (a HALT shortcut): charged, checked
-            r = inst._r
-            return ExecReturn(r[7] & M32, self.read(r[8] & M32, r[9] & M32))
-        if kind is InterruptKind.NOT_ENOUGH_GAS:
-            raise ExecError(E.OutOfGas, detail=f"at pc {intr.pc}")
-        if kind is InterruptKind.TRAP:
-            raise ExecError(E.ContractTrapped, detail=f"PVM trap at pc {intr.pc}{_trap_hint(inst)}")
-        raise ExecError(E.ExecutionFailed, detail=str(intr))
 
     def _shortcuts(self, per_fuel: int, rest: int) -> Shortcuts:
         """This frame's shortcuts (Code.table), with the answers of the getters the JIT may answer natively."""
@@ -236,8 +233,7 @@ class Host:
                 state.set_words(frame.contract, sc.cache.logged(counts[3]))  # type: ignore[arg-type, union-attr]
                 counts[3] = 0
             if counts[4]:
-                account = frame.account
-                state.emit_all([Event(account, topics, data) for topics, data in sc.events.records(counts[4])])  # type: ignore[union-attr]
+                state.emit_records(frame.account, sc.events.records(counts[4]))  # type: ignore[union-attr]
                 counts[4] = 0
         except BaseException:  # (interrupted: writes may be in the cache and not the storage, which it must not hold)
             if sc.cache is not None:

@@ -236,7 +236,9 @@ class JitInstance(Instance):
         if self._jit is None:  # (interpreted: unless the module became native meanwhile, as a new instance would be)
             return getattr(self.module, "_jit", None) is None and super()._reset_memory_in_place()
         mem, m = self.memory, self.module
-        if type(mem) is not space.MappedMemory or not self._idle or mem.space.writable_bytes() > SPARE_BYTES:
+        # (a memory with a clearing plan is small: the sum of its regions is needed only without one)
+        if type(mem) is not space.MappedMemory or not self._idle or not mem.plan \
+                and mem.space.writable_bytes() > SPARE_BYTES:  # fmt: skip
             return False
         if not mem.reset(m.blob.ro_data, m.blob.rw_data, m.config.aux_data_size):
             return False
