@@ -218,8 +218,10 @@ class WordCache:
 
     def logged(self, count: int) -> list[tuple[bytes, bytes]]:
         """The first `count` native writes: (key, value), in order."""
-        view, unpack = self._view, _KEY_VALUE.unpack_from
-        return [unpack(view, i * _ENTRY) for i in self._log[:count]]
+        view, unpack, out = self._view, _KEY_VALUE.unpack_from, []
+        for i in self._log[:count]:  # (a loop: a comprehension is a function call of its own)
+            out.append(unpack(view, i * _ENTRY))
+        return out
 
     def get(self, key: bytes) -> tuple[int, bytes] | None:
         """(state, value) of the key's entry, None without one."""

@@ -207,10 +207,10 @@ class State:
     def set_words(self, info: ContractInfo, words: list[tuple[bytes, bytes]]) -> None:
         """set_storage(info, (True, key), value) for each (key, value) in order, with one undo record, for what native
         code wrote (32-byte keys and values) and has put in the contract's cache already (a transfer writes two). The
-        undo record comes first and restores absolutely, so an interrupt (Ctrl-C) anywhere leaves nothing it cannot
-        undo."""
+        undo record comes first and restores absolutely what was written before it runs, so an interrupt (Ctrl-C)
+        anywhere leaves nothing it cannot undo."""
         storage = info.storage
-        olds = [((True, key), storage.get((True, key))) for key, _ in words]
+        olds: list[tuple[StorageKey, bytes | None]] = []  # (each entry added before its write)
         items, size = info.storage_items, info.storage_bytes
 
         def undo() -> None:
@@ -228,6 +228,7 @@ class State:
         for key, value in words:
             k = (True, key)
             old = storage.get(k)
+            olds.append((k, old))
             storage[k] = value
             if old is None:
                 info.storage_items += 1
