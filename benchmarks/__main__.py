@@ -61,6 +61,8 @@ EXTRA_ENGINES = {
     WASMTIME: "wasmtime (Cranelift): compiling wasm modules next to pvmkit-jit's compile speed, and running the C "
     "programs (--program c) built for wasm32",
     csuite.CLANG: "clang-19 -O2 for x86-64, native, on the C programs only (--program c)",
+    csuite.WASM_FUEL: "wasmtime (Cranelift) with fuel metering (`Config.consume_fuel`), on the C programs only "
+    "(--program c): metered like PVM's gas",
 }
 
 
@@ -328,6 +330,7 @@ def main(argv: list[str] | None = None) -> int:
         facts["load average (1 min) at start / end"] = f"{load_before} / {_loadavg()} (other work shares these CPUs)"
         if c_report is not None and not c_report.skipped:
             described.setdefault(csuite.CLANG, EXTRA_ENGINES[csuite.CLANG])
+            described.setdefault(csuite.WASM_FUEL, EXTRA_ENGINES[csuite.WASM_FUEL])
             what = "compile speed and the C programs" if compile_report and compile_report.wasm else "the C programs"
             described[WASMTIME] = f"{c_report.tools.get('wasmtime', 'wasmtime')}, Cranelift: {what}"
         write_markdown(rows, facts, described, command, erc20=contracts, compile_report=compile_report,

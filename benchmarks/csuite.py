@@ -44,9 +44,10 @@ MAX_N = 1 << 40  # calibration gives up here: bench(n) that fast was folded by t
 NATIVE = "gcc-O2"
 CLANG = "clang-O2"
 WASM = "wasmtime"
+WASM_FUEL = "wasmtime-fuel"  # the same with fuel metering: each call pays for counting its work, as PVM gas does
 INTERPRETER = "pvmkit-interpreter"
 JIT = "pvmkit-jit"
-ENGINES = (NATIVE, CLANG, WASM, INTERPRETER, JIT)
+ENGINES = (NATIVE, CLANG, WASM, WASM_FUEL, INTERPRETER, JIT)
 
 GCC_FLAGS = ("-O2", "-fno-builtin", "-fno-tree-loop-distribute-patterns")
 CLANG_FLAGS = ("-O2", "-fno-builtin")  # clang-19 for x86-64: the same compiler as the wasm and PVM builds
@@ -261,7 +262,13 @@ class Native:
 
 
 class Wasm:
-    def __init__(self, program: CProgram, tools: dict[str, str], work: Path, compile_reps: int) -> None:
+    """The program as wasm32 in wasmtime; with `fuel`, compiled with fuel metering (`Config.consume_fuel`) and given
+    all the fuel it can take before each call."""
+
+    FUEL = (1 << 63) - 1
+
+    def __init__(self, program: CProgram, tools: dict[str, str], work: Path, compile_reps: int,
+                 fuel: bool = False) -> None:  # fmt: skip
         import wasmtime
 
         out = work / f"{program.name}.wasm"
@@ -271,8 +278,11 @@ class Wasm:
         self.code_bytes = len(wasm)
         best = math.inf
         module = None
+        self.fuel = fuel
         for _ in range(compile_reps):
-            engine = wasmtime.Engine()  # fresh: no compiled-module cache
+            config = wasmtime.Config()  # (an Engine takes its Config over)
+            config.consume_fuel = fuel
+            engine = wasmtime.Engine(config)  # fresh: no compiled-module cache
             start = time.perf_counter()
             module = wasmtime.Module(engine, wasm)
             best = min(best, time.perf_counter() - start)
@@ -283,6 +293,8 @@ class Wasm:
         self.bench = instance.exports(self.store)["bench"]
 
     def call(self, n: int) -> tuple[float, int]:
+        if self.fuel:
+            self.store.set_fuel(self.FUEL)
         start = time.perf_counter()
         result = self.bench(self.store, n)
         return time.perf_counter() - start, _signed(int(result))
@@ -468,15 +480,17 @@ def run_program(program: CProgram, engines: set[str], tools: dict[str, str], tar
             except Exception as err:
                 row.error = f"failed: {_first_line(err)}"
 
-        if WASM in rows:
-            row = rows[WASM]
+        for engine, fuel in ((WASM, False), (WASM_FUEL, True)):
+            if engine not in rows:
+                continue
+            row = rows[engine]
             try:
-                wasm = Wasm(program, tools, work, compile_reps)
+                wasm = Wasm(program, tools, work, compile_reps, fuel)
                 row.build_seconds, row.compile_seconds, row.code_bytes = (
                     wasm.build_seconds, wasm.compile_seconds, wasm.code_bytes,
                 )  # fmt: skip
                 _measure(row, wasm.call, program, native, target, reps)
-                again[WASM] = lambda: _best(wasm.call, rows[WASM].n, reps)
+                again[engine] = lambda wasm=wasm, row=row: _best(wasm.call, row.n, reps)
             except Exception as err:
                 row.error = f"failed: {_first_line(err)}"
 

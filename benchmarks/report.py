@@ -714,11 +714,12 @@ def erc20_markdown(report: Erc20Report) -> list[str]:
 
 # --------------------------------------------------------------------------- C programs: native, wasm and PVM
 
-C_ENGINES = [csuite.NATIVE, csuite.CLANG, csuite.WASM, csuite.INTERPRETER, csuite.JIT]
+C_ENGINES = [csuite.NATIVE, csuite.CLANG, csuite.WASM, csuite.WASM_FUEL, csuite.INTERPRETER, csuite.JIT]
 C_PIVOT_HEADERS = [
-    "program", "unit", "gcc -O2", "clang-19 -O2", "wasmtime", "pvmkit-interpreter", "pvmkit-jit", "JIT / gcc",
-    "JIT / wasmtime", "check",
+    "program", "unit", "gcc -O2", "clang-19 -O2", "wasmtime", "wasmtime + fuel", "pvmkit-interpreter", "pvmkit-jit",
+    "JIT / gcc", "JIT / wasmtime", "JIT / wasmtime + fuel", "check",
 ]  # fmt: skip
+C_PIVOT_ALIGN = "llrrrrrrrrrl"
 C_DETAIL_HEADERS = [
     "program", "engine", "n", "best call s", "time per unit", "× gcc -O2", "build ms", "compile ms", "code bytes",
     "JIT: native code, fallbacks", "check",
@@ -761,9 +762,10 @@ def _c_pivot_cells(report: csuite.CReport) -> list[list[str]]:
             else:
                 ratio = f" ({_x(row.per_unit / base)})" if base and engine != csuite.NATIVE else ""
                 cells.append(_dur(row.per_unit) + ratio)
-        jit = _c_base(report, p.name, csuite.JIT)
+        jit, fuel = _c_base(report, p.name, csuite.JIT), _c_base(report, p.name, csuite.WASM_FUEL)
         cells.append(f"{_x(jit / base)}" if jit and base else "—")
         cells.append(f"{_x(jit / wasm)}" if jit and wasm else "—")
+        cells.append(f"{_x(jit / fuel)}" if jit and fuel else "—")
         failed = [r.engine for r in report.rows if r.program == p.name and r.error and r.error.startswith("failed")]
         wrong = [r.engine for r in report.rows if r.program == p.name and r.problems]
         bad = ([f"failed: {', '.join(failed)}"] if failed else []) + ([f"WRONG: {', '.join(wrong)}"] if wrong else [])
@@ -825,10 +827,11 @@ def c_summary(report: csuite.CReport) -> list[str]:
     if report.skipped:
         return [report.skipped]
     lines = []
-    jit_gcc, jit_wasm, jit_clang = [], [], []
+    jit_gcc, jit_wasm, jit_clang, jit_fuel = [], [], [], []
     for p in report.programs:
         base = _c_base(report, p.name)
-        jit, wasm, clang = (_c_base(report, p.name, e) for e in (csuite.JIT, csuite.WASM, csuite.CLANG))
+        jit, wasm, clang, fuel = (_c_base(report, p.name, e) for e in (csuite.JIT, csuite.WASM, csuite.CLANG,
+                                                                      csuite.WASM_FUEL))  # fmt: skip
         interp = _c_base(report, p.name, csuite.INTERPRETER)
         if not base:
             continue
@@ -843,8 +846,11 @@ def c_summary(report: csuite.CReport) -> list[str]:
             if wasm:
                 jit_wasm.append(jit / wasm)
                 parts.append(f"{_x(jit / wasm)} wasmtime's (goal < 1×: {'met' if jit < wasm else 'not met'})")
+            if fuel:
+                jit_fuel.append(jit / fuel)
+                parts.append(f"{_x(jit / fuel)} metered wasmtime's (fuel)")
         if wasm:
-            parts.append(f"wasmtime {_x(wasm / base)} gcc's")
+            parts.append(f"wasmtime {_x(wasm / base)} gcc's" + (f", with fuel {_x(fuel / base)}" if fuel else ""))
         if interp:
             parts.append(f"pvmkit-interpreter {_x(interp / base)} gcc's" + (f", {_x(interp / jit)} the JIT's"
                                                                              if jit else ""))  # fmt: skip
@@ -853,7 +859,8 @@ def c_summary(report: csuite.CReport) -> list[str]:
     if jit_gcc:
         lines.append(f"geometric mean over {len(jit_gcc)} programs: pvmkit-jit {_x(_geomean(jit_gcc))} gcc -O2's time"
                      + (f", {_x(_geomean(jit_clang))} clang-19 -O2's" if jit_clang else "")
-                     + (f", {_x(_geomean(jit_wasm))} wasmtime's" if jit_wasm else ""))  # fmt: skip
+                     + (f", {_x(_geomean(jit_wasm))} wasmtime's" if jit_wasm else "")
+                     + (f", {_x(_geomean(jit_fuel))} metered wasmtime's (fuel)" if jit_fuel else ""))  # fmt: skip
     slow = {r.program for r in report.rows if r.engine == csuite.JIT and r.fallbacks and r.fallbacks >= 0.5}
     if slow and len(slow) < len(report.programs):
         ratios = {e: [] for e in (csuite.NATIVE, csuite.CLANG, csuite.WASM)}
@@ -883,7 +890,7 @@ def c_text(report: csuite.CReport) -> str:
     if report.skipped:
         return report.skipped
     lines = ["C programs: time per unit of work (× gcc -O2's)"]
-    lines += _fixed_table(C_PIVOT_HEADERS, _c_pivot_cells(report), "llrrrrrrrl")
+    lines += _fixed_table(C_PIVOT_HEADERS, _c_pivot_cells(report), C_PIVOT_ALIGN)
     lines += ["", *_fixed_table(C_DETAIL_HEADERS, _c_detail_cells(report), C_DETAIL_ALIGN)]
     return "\n".join([*lines, "", *c_summary(report)])
 
@@ -906,7 +913,7 @@ def c_markdown(report: csuite.CReport) -> list[str]:
             for p in report.programs
         ),  # fmt: skip
         "",
-        *_md_table(C_PIVOT_HEADERS, _c_pivot_cells(report), "llrrrrrrrl"),
+        *_md_table(C_PIVOT_HEADERS, _c_pivot_cells(report), C_PIVOT_ALIGN),
         "",
         *_md_table(C_DETAIL_HEADERS, _c_detail_cells(report), C_DETAIL_ALIGN),
         "",
@@ -917,17 +924,19 @@ def c_markdown(report: csuite.CReport) -> list[str]:
 
 
 C_METHOD = [
-    "- C programs: each `benchmarks/c/*.c` is built four ways. **gcc-O2**: `gcc -O2 -fno-builtin "
-    "-fno-tree-loop-distribute-patterns` (the last two keep gcc from replacing the programs' own memset/memcpy "
-    "loops with glibc calls), linked with `c/driver.c`, which calls `bench(n)` in a subprocess and times only "
-    "that call with `clock_gettime(CLOCK_MONOTONIC)`; it is the reference for every checksum and ratio. "
-    "**clang-O2**: the same with `clang-19 -O2 -fno-builtin` for x86-64 (the compiler the wasm and PVM builds "
-    "use). **wasmtime**: `clang-19 --target=wasm32 -O2 -fno-builtin -nostdlib -Wl,--no-entry -Wl,--export=bench` "
-    "(no libc, no `--allow-undefined`), `wasmtime.Module` with a fresh `Engine` (compile, best of the compile "
-    "repetitions), then `bench(store, n)` on one instance, timed around the call. **pvmkit-interpreter / "
-    "pvmkit-jit**: clang-19 with the flags of `pvmkit cc -O2` (rv64emac + zbb + xtheadcondmov, lp64e), "
-    '`ld.lld-19 -r --emit-relocs`, `link_elf(exports=["bench"])`; each call is a fresh `module.instantiate()`, '
-    '`prepare_call("bench", n)`, gas 10^15, and only `inst.run()` is timed; the result is a0.',
+    "- C programs: each `benchmarks/c/*.c` is built four ways (the wasm one run twice). **gcc-O2**: `gcc -O2 "
+    "-fno-builtin -fno-tree-loop-distribute-patterns` (the last two keep gcc from replacing the programs' own "
+    "memset/memcpy loops with glibc calls), linked with `c/driver.c`, which calls `bench(n)` in a subprocess and times "
+    "only that call with `clock_gettime(CLOCK_MONOTONIC)`; it is the reference for every checksum and ratio. "
+    "**clang-O2**: the same with `clang-19 -O2 -fno-builtin` for x86-64 (the compiler the wasm and PVM builds use). "
+    "**wasmtime**: `clang-19 --target=wasm32 -O2 -fno-builtin -nostdlib -Wl,--no-entry -Wl,--export=bench` (no libc, no"
+    " `--allow-undefined`), `wasmtime.Module` with a fresh `Engine` (compile, best of the compile repetitions), then "
+    "`bench(store, n)` on one instance, timed around the call. **wasmtime-fuel**: the same module compiled with "
+    "`Config.consume_fuel` (wasmtime counts the work it runs, as PVM charges gas per block; the store gets 2^63 - 1 "
+    "fuel before each call): the like-for-like peer of a metered VM, next to the unmetered goal. **pvmkit-interpreter /"
+    " pvmkit-jit**: clang-19 with the flags of `pvmkit cc -O2` (rv64emac + zbb + xtheadcondmov, lp64e), `ld.lld-19 -r "
+    '--emit-relocs`, `link_elf(exports=["bench"])`; each call is a fresh `module.instantiate()`, `prepare_call("bench",'
+    " n)`, gas 10^15, and only `inst.run()` is timed; the result is a0.",
     "- `build ms`: C source → artifact (compiler processes; for PVM clang + lld + pvmkit's `link_elf`, which is "
     "also shown on its own). `compile ms`: artifact → runnable: wasmtime's `Module()`; for pvmkit-jit "
     '`JitCompiler(Module(blob, ModuleConfig(backend="interpreter"))).compile()` (best of the repetitions); for '
