@@ -279,7 +279,7 @@ def _transfers(backend: str, gas_limits: list[int]) -> list[tuple]:
         with env.anchor():
             r = env.call(token.address, data, gas=gas)
             out.append((r.success, r.error, r.output, r.weight, r.gas_used, r.logs, r.storage_deposit))
-    with env.anchor():  # a call whose call data is too short for its last word: that call_data_load is the host's
+    with env.anchor():  # a call whose call data is too short for its last word (zero-padded, natively too)
         r = env.call(token.address, data[:-5])
         out.append((r.success, r.error, r.output, r.weight, r.gas_used))
     return out

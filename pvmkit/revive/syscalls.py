@@ -221,8 +221,11 @@ class Host:
             if cache is None:
                 cache = frame.contract.cache = WordCache()
             cache.prepare()
-        return Shortcuts(table, per_fuel, state, answers, frame.input or b"", cache, not frame.read_only,
-                         self.stack.chain.event_buffer)  # fmt: skip
+        # The call data and 32 zero bytes: a word read at up to its end is call_data_load's right-padded word natively
+        # too (a call without arguments reads one at 0). No input (forwarded away): every read goes to the handler.
+        data = frame.input
+        return Shortcuts(table, per_fuel, state, answers, b"" if data is None else data + _PADDING, cache,
+                         not frame.read_only, self.stack.chain.event_buffer)  # fmt: skip
 
     def _take(self, sc: Shortcuts) -> None:
         """Apply what shortcuts wrote natively, in order, before the host looks at its state again: storage writes
@@ -302,6 +305,7 @@ class Host:
 
 
 I64_MAX = (1 << 63) - 1
+_PADDING = bytes(32)
 _FINISHED, _ECALLI = InterruptKind.FINISHED, InterruptKind.ECALLI  # (an enum member's lookup costs ~60 ns)
 
 
