@@ -145,15 +145,23 @@ class Env:
     @contextlib.contextmanager
     def anchor(self) -> Iterator[None]:
         """Roll back every change made inside the block (state, balances, block number, time)."""
-        chain = self.chain
-        checkpoint = chain.state.hold()
-        saved = (chain.block_number, chain.timestamp, dict(chain.block_hashes), self.eoa, self.last_tx)
+        saved = self._hold()
         try:
             yield
         finally:
-            chain.state.revert_to(checkpoint)
-            chain.state.release()
-            chain.block_number, chain.timestamp, chain.block_hashes, self.eoa, self.last_tx = saved
+            self._restore(saved)
+
+    def _hold(self) -> tuple:
+        """What anchor() restores, and a hold on the state's journal."""
+        chain = self.chain
+        return (chain.state.hold(), chain.block_number, chain.timestamp, dict(chain.block_hashes), self.eoa,
+                self.last_tx)  # fmt: skip
+
+    def _restore(self, saved: tuple) -> None:
+        chain = self.chain
+        chain.state.revert_to(saved[0])
+        chain.state.release()
+        _, chain.block_number, chain.timestamp, chain.block_hashes, self.eoa, self.last_tx = saved
 
     @contextlib.contextmanager
     def prank(self, address: Addressish) -> Iterator[None]:
@@ -297,12 +305,13 @@ class Env:
         gas: int | None = None,
     ) -> CallResult:  # fmt: skip
         """Run a call and roll all its effects back (what view functions use)."""
+        saved = self._hold()  # (anchor()'s work without its generator: a view function's call is mostly overhead)
         self._dry += 1
         try:
-            with self.anchor():
-                return self.call(to, data, value=value, sender=sender, gas=gas)
+            return self.call(to, data, value=value, sender=sender, gas=gas)
         finally:
             self._dry -= 1
+            self._restore(saved)
 
     def _gas(self, gas: int | None) -> Weight:
         if gas is None and self._default_gas[0] == self.gas_limit:  # (the same Weight call after call)
