@@ -281,16 +281,13 @@ class Env:
         gas: int | None = None,
     ) -> CallResult:  # fmt: skip
         """Send a transaction; never raises for reverts: inspect `.success`, `.output`, `.logs`."""
-        # (Checked only where not already in the form they go on in: the usual call gives bytes, no value, no sender
-        # and the default gas, and a transfer's Python path is short enough for these checks to show.)
+        origin, dest = self._sender(sender), parse_address(to)
+        # (data and value checked only when not already in their final form, as in the usual call: bytes, no value)
         if type(data) is not bytes:
             data = _hex_bytes("data", data)
         if type(value) is not int or value:
             value = _whole("value", value)
-        origin = self.eoa if sender is None else parse_address(sender)
-        default = self._default_gas
-        gas_limit = default[1] if gas is None and default[0] == self.gas_limit else self._gas(gas)
-        result = self.chain.call(origin, parse_address(to), data, value=value, gas_limit=gas_limit)
+        result = self.chain.call(origin, dest, data, value=value, gas_limit=self._gas(gas))
         self._record(result)
         return result
 

@@ -83,3 +83,17 @@ def test_transfer_through_the_direct_path_returns_a_bool() -> None:
     token = env.deploy_contract(load_contract("ERC20"), "T", "T", 10**24)
     assert token.transfer(BOB, 5) is True
     assert token.balanceOf(BOB) == 5 and token.balanceOf(ALICE) == 10**24 - 5
+
+
+def test_contract_functions_named_like_its_attributes_do_not_shadow_them() -> None:
+    from pvmkit.contract import Contract, ContractFunction
+    from pvmkit.env import Env
+
+    env = Env()
+    abi = [{"type": "function", "name": n, "inputs": [], "outputs": [], "stateMutability": "view"}
+           for n in ("address", "abi", "get_logs", "_env", "_functions", "transfer")]  # fmt: skip
+    c = Contract(env, "0x" + "11" * 20, abi)
+    assert c.address == "0x" + "11" * 20 and c.abi == abi and c._env is env
+    assert callable(c.get_logs) and not isinstance(c.get_logs, ContractFunction)
+    assert isinstance(c.transfer, ContractFunction) and isinstance(getattr(c, "address()"), ContractFunction)
+    assert isinstance(c._functions, dict)

@@ -737,3 +737,42 @@ def test_without_fsgsbase_the_entry_sets_the_gs_base_with_arch_prctl() -> None:
     assert lines[0] == "True True"
     mnemonics = eval(lines[1])
     assert "syscall" in mnemonics and not {"rdgsbase", "wrgsbase"} & set(mnemonics)
+
+
+def test_a_recycled_jit_instance_has_its_aux_data_zeroed(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("PVMKIT_BACKEND", raising=False)
+    blob = _module([("trap", ())], isa=LATEST64, rw_data_size=4096, stack_size=4096).blob
+    module = Module(blob, ModuleConfig(backend="jit", aux_data_size=4096))
+    inst = module.instantiate()
+    aux = module.memory_map.aux_data_address
+    inst.write_memory(aux, b"dirty")
+    inst.set_next_program_counter(0)
+    inst.regs[1], inst.gas = STACK_TOP, 100
+    inst.run()
+    inst.recycle()
+    again = module.instantiate()
+    assert again is inst and again.read_memory(aux, 5) == bytes(5)
+
+
+def test_an_instance_whose_heap_grew_past_spare_bytes_is_let_go(monkeypatch: pytest.MonkeyPatch) -> None:
+    from pvmkit.pvm.interpreter import SPARE_BYTES
+
+    monkeypatch.delenv("PVMKIT_BACKEND", raising=False)
+    grow = SPARE_BYTES + (4 << 20)
+    prog = [("load_imm", (7, grow)), ("sbrk", (8, 7)), ("store_imm_u8", (0x20000 + grow - 8, 9)), ("trap", ())]
+    blob = _module(prog, isa=LATEST64, rw_data_size=4096, stack_size=4096).blob
+    module = Module(blob, ModuleConfig(backend="jit", max_memory=64 << 20))
+    inst = module.instantiate()
+    inst.set_next_program_counter(0)
+    inst.regs[1], inst.gas = STACK_TOP, 1000
+    inst.run()
+    inst.recycle()
+    assert module._spare == []
+
+
+def test_crosscheck_instances_are_not_recycled(monkeypatch: pytest.MonkeyPatch) -> None:
+    blob = _module(_GROW_THEN_PROBE, isa=LATEST64, rw_data_size=4096, stack_size=4096).blob
+    module = Module(blob, ModuleConfig(backend="crosscheck"))
+    inst = module.instantiate()
+    inst.recycle()
+    assert module._spare == []

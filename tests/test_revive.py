@@ -708,3 +708,16 @@ def test_code_the_jit_refuses_is_a_deploy_error_on_jit_and_runs_on_auto(monkeypa
     assert len(env.chain.state.codes) == 1
     auto = Env()
     assert auto.call(auto.deploy(blob)).success
+
+
+def test_nested_deposit_limits() -> None:
+    """A frame's deposit limit: what it asks for, at most what its parent has left (none: all of that); 0 stays 0."""
+    from pvmkit.revive.exec import DepositMeter
+
+    parent = DepositMeter(10)
+    parent.amount = 4
+    assert [parent.nested(x).limit for x in (None, 100, 6, 3, 0)] == [6, 6, 6, 3, 0]
+    assert DepositMeter(None).nested(None).limit is None and DepositMeter(None).nested(5).limit == 5
+    spent = DepositMeter(3)
+    spent.amount = 5
+    assert spent.nested(None).limit == 0 and spent.nested(7).limit == 0

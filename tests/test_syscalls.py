@@ -1669,3 +1669,44 @@ def test_overloads_of_the_same_length_are_told_apart_by_their_arguments(env: Env
         echo.set(1.5)
     with pytest.raises(KeyError, match="is not one of"):
         echo.set["set(bool)"]
+
+
+def test_a_reverted_callee_drops_all_its_native_events_and_only_those(env: Env) -> None:
+    """Two events taken in one batch (State.emit_records) and reverted: both go, the caller's earlier one stays."""
+    callee = deploy(env, sys("deposit_event", 0, 0, VAL, 3) + sys("deposit_event", 0, 0, VAL, 2) + ret(VAL, 3, flags=1),
+                    {VAL: b"bye"})  # fmt: skip
+    body = sys("deposit_event", 0, 0, VAL, 4) + do_call() + sys("deposit_event", 0, 0, VAL + 4, 4) + ret(RES, 84)
+    address = deploy(env, body, call_data(callee, extra={VAL: b"keptlast"}))
+    result = env.call(hex_addr(address))
+    assert call_result(result.output)[0] == 2
+    assert result.logs == [Event(address, (), b"kept"), Event(address, (), b"last")]
+
+
+def test_a_key_written_twice_natively_then_reverted_is_as_before(env: Env) -> None:
+    """set_words with a repeated key: its undo restores the value from before the first write."""
+    get = sys("get_storage", 0, KEY, SENT, RES, RES + 64)
+    body = (get + sys("set_storage", 0, KEY, SENT, VAL, 32) + sys("set_storage", 0, KEY, SENT, VAL + 32, 32)
+            + ret(VAL, 0, flags=1))  # fmt: skip
+    data = {KEY: KEY32, VAL: bytes([1]) * 32 + bytes([2]) * 32, RES + 64: (32).to_bytes(4, "little")}
+    address = deploy(env, body, data)
+    for _ in range(2):  # (the first caches the key; the second writes natively for sure)
+        assert env.call(hex_addr(address)).reverted
+        assert env.chain.state.contracts[address].storage == {}
+
+
+def test_a_delegated_frame_sees_the_caller_of_the_delegating_frame(env: Env) -> None:
+    """BOB -> outer -> proxy -(delegate)-> library: the library's caller is outer (not the origin)."""
+    library = deploy(env, LIBRARY, {KEY: KEY32, VAL: b"lib"})
+    proxy = deploy(env, do_call(0, name="delegate_call") + ret(RES, 20 + 72), call_data(library, cap=72))
+    outer = deploy(env, do_call() + ret(RES, 20 + 92), call_data(proxy, cap=92))
+    rc, _, _, out = call_result(env.call(hex_addr(outer), sender=BOB).output, 92)
+    assert rc == 0
+    assert call_result(out, 72)[3] == proxy + outer + u256(0)
+
+
+def test_a_delegate_call_over_its_deposit_limit_returns_5(env: Env) -> None:
+    library = deploy(env, STORE_NEW, STORE_NEW_DATA)
+    body = do_call(0, name="delegate_call") + ret(RES, 84)
+    limited = deploy(env, body, call_data(library, deposit=6, extra=STORE_NEW_DATA))  # the new item needs 7
+    assert call_result(env.call(hex_addr(limited)).output)[0] == 5
+    assert env.chain.state.contracts[limited].storage == {}

@@ -861,11 +861,11 @@ class Instance:
             pc = exports.get(export)
             if pc is None:
                 pc = exports[export] = self.module.blob.export(export).pc
+        if len(args) > 9:
+            raise ValueError(f"too many arguments ({len(args)} > 9)")
         r = self._r
         r[:NUM_REGS] = self.module.call_registers
         if args:
-            if len(args) > 9:
-                raise ValueError(f"too many arguments ({len(args)} > 9)")
             for reg, value in zip((7, 8, 9, 10, 11, 12, 2, 3, 4), args, strict=False):
                 r[reg] = value & M64
         self._next = (pc, True)  # (set_next_program_counter's: a contract prepares a call per frame)

@@ -140,7 +140,7 @@ class State:
         acct = self.accounts.get(address) or self.ensure_account(address)
         old = acct.nonce
         acct.nonce = old + 1
-        self._journal.append(lambda: setattr(acct, "nonce", old))
+        self._record(lambda: setattr(acct, "nonce", old))
 
     def free(self, address: Address) -> int:
         acct = self.accounts.get(address)

@@ -866,7 +866,7 @@ def _compact(value: int) -> bytes:
 # The host functions a JIT may answer natively (Host._shortcuts): the handlers they stand for, so that a replaced
 # handler is called instead.
 SHORTCUT_KINDS: dict[str, tuple[ShortcutKind, int]] = {
-    "call_data_load": (ShortcutKind.WORD, 0),  # (a word that does not lie wholly in the call data is the handler's)
+    "call_data_load": (ShortcutKind.WORD, 0),  # (a word past the end of the call data + 32 zeros is the handler's)
     "call_data_size": (ShortcutKind.VALUE, 0),
     "caller": (ShortcutKind.BYTES, 20),
     "value_transferred": (ShortcutKind.BYTES, 32),

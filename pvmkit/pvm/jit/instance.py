@@ -237,8 +237,8 @@ class JitInstance(Instance):
         if self._jit is None:  # (interpreted: unless the module became native meanwhile, as a new instance would be)
             return getattr(self.module, "_jit", None) is None and super()._reset_memory_in_place()
         mem, m = self.memory, self.module
-        # (a memory with a clearing plan is small: the sum of its regions is needed only without one)
-        if type(mem) is not space.MappedMemory or not self._idle or not mem.plan \
+        # (cleared by its plan: small; otherwise, as after the heap grew, the sum of its regions decides)
+        if type(mem) is not space.MappedMemory or not self._idle or not (mem.plan and mem.rw_end == mem.base_end) \
                 and mem.space.writable_bytes() > SPARE_BYTES:  # fmt: skip
             return False
         if not mem.reset(m.blob.ro_data, m.blob.rw_data, m.config.aux_data_size):
@@ -381,7 +381,10 @@ class JitInstance(Instance):
             return False
         raw, words, records = self._sc_bytes, sc.cache, sc.events
         # What stays the same from frame to frame is written only when it changes (the slots, once per table).
-        fixed = (table, sc.unit, words, words.address if words is not None else 0, records, sc.writes)
+        # (every input of the words written: the objects themselves too, held here so that no other cache or buffer can
+        # take their addresses while this instance may still compare them)
+        fixed = (table, sc.unit, words, words.address if words is not None else 0, words.mask if words is not None
+                 else 0, records, sc.writes)  # fmt: skip
         if fixed != self._sc_fixed:
             if self._sc_fixed is None or self._sc_fixed[0] is not table:
                 slots = table.native
@@ -514,8 +517,8 @@ class CrosscheckInstance(Instance):
         super().__init__(module)
         self.shadow = JitInstance(module)
 
-    def _reset(self) -> bool:
-        return False  # (not worth it: crosscheck is for testing)
+    def _reset_memory_in_place(self) -> bool:
+        return False  # (not worth it: crosscheck is for testing; its shadow is never reset)
 
     def run(self) -> Interrupt:
         shadow = self.shadow

@@ -387,6 +387,7 @@ class MappedMemory(StandardMemory):
         # reset() in one native call (clearer) while the heap has not grown: the regions (each small enough to clear
         # whole) zeroed, the rw data copied in again. `plan`: the address of its words (0: none).
         self.plan, self._plan_data, self._clear = 0, rw_data, clearer()
+        self.base_end = self.rw_end  # (rw data without a grown heap: where the plan's first region ends)
         if all(size <= _CLEAR_WHOLE for _, size in space.regions):
             words = [len(space.regions)]
             for address, size in space.regions:
@@ -402,8 +403,7 @@ class MappedMemory(StandardMemory):
         space, m = self.space, self.map
         if space.ro_dirty:
             return False
-        if self.plan and rw_data is self._plan_data and self.rw_end == m.rw_data_address + m.rw_data_size \
-                and not self.aux:  # fmt: skip
+        if self.plan and rw_data is self._plan_data and self.rw_end == self.base_end and not self.aux:
             self._clear(self.plan)
             self.heap_size = 0
             self.aux_accessible = aux_data_size
