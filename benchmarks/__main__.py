@@ -114,8 +114,8 @@ def select_engines(only: str | None) -> tuple[list[Engine], list[erc20.Erc20Engi
     if unknown:
         raise SystemExit(f"unknown engine(s): {', '.join(unknown)} (known: {', '.join(names)})")
 
-    def picked(name: str) -> bool:
-        return any(t == name or t in name for t in tokens)
+    def picked(name: str) -> bool:  # (an extra engine's own name picks only it: wasmtime is not wasmtime-fuel)
+        return any(t == name or t in name and t not in EXTRA_ENGINES for t in tokens)
 
     return (
         [e for e in engines if picked(e.name)],

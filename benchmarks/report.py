@@ -849,8 +849,9 @@ def c_summary(report: csuite.CReport) -> list[str]:
             if fuel:
                 jit_fuel.append(jit / fuel)
                 parts.append(f"{_x(jit / fuel)} metered wasmtime's (fuel)")
-        if wasm:
-            parts.append(f"wasmtime {_x(wasm / base)} gcc's" + (f", with fuel {_x(fuel / base)}" if fuel else ""))
+        if wasm or fuel:
+            parts.append(", ".join(([f"wasmtime {_x(wasm / base)} gcc's"] if wasm else [])
+                                   + ([f"wasmtime with fuel {_x(fuel / base)} gcc's"] if fuel else [])))
         if interp:
             parts.append(f"pvmkit-interpreter {_x(interp / base)} gcc's" + (f", {_x(interp / jit)} the JIT's"
                                                                              if jit else ""))  # fmt: skip
@@ -863,14 +864,15 @@ def c_summary(report: csuite.CReport) -> list[str]:
                      + (f", {_x(_geomean(jit_fuel))} metered wasmtime's (fuel)" if jit_fuel else ""))  # fmt: skip
     slow = {r.program for r in report.rows if r.engine == csuite.JIT and r.fallbacks and r.fallbacks >= 0.5}
     if slow and len(slow) < len(report.programs):
-        ratios = {e: [] for e in (csuite.NATIVE, csuite.CLANG, csuite.WASM)}
+        ratios = {e: [] for e in (csuite.NATIVE, csuite.CLANG, csuite.WASM, csuite.WASM_FUEL)}
         for p in report.programs:
             jit = _c_base(report, p.name, csuite.JIT)
             for engine, values in ratios.items():
                 other = _c_base(report, p.name, engine)
                 if p.name not in slow and jit and other:
                     values.append(jit / other)
-        names = {csuite.NATIVE: "gcc -O2's time", csuite.CLANG: "clang-19 -O2's", csuite.WASM: "wasmtime's"}
+        names = {csuite.NATIVE: "gcc -O2's time", csuite.CLANG: "clang-19 -O2's", csuite.WASM: "wasmtime's",
+                 csuite.WASM_FUEL: "metered wasmtime's (fuel)"}
         parts = [f"{_x(_geomean(v))} {names[e]}" for e, v in ratios.items() if v]
         if parts:
             lines.append(f"geometric mean without {', '.join(sorted(slow))} (hot loops that leave native code): "
@@ -924,19 +926,19 @@ def c_markdown(report: csuite.CReport) -> list[str]:
 
 
 C_METHOD = [
-    "- C programs: each `benchmarks/c/*.c` is built four ways (the wasm one run twice). **gcc-O2**: `gcc -O2 "
-    "-fno-builtin -fno-tree-loop-distribute-patterns` (the last two keep gcc from replacing the programs' own "
-    "memset/memcpy loops with glibc calls), linked with `c/driver.c`, which calls `bench(n)` in a subprocess and times "
-    "only that call with `clock_gettime(CLOCK_MONOTONIC)`; it is the reference for every checksum and ratio. "
-    "**clang-O2**: the same with `clang-19 -O2 -fno-builtin` for x86-64 (the compiler the wasm and PVM builds use). "
-    "**wasmtime**: `clang-19 --target=wasm32 -O2 -fno-builtin -nostdlib -Wl,--no-entry -Wl,--export=bench` (no libc, no"
-    " `--allow-undefined`), `wasmtime.Module` with a fresh `Engine` (compile, best of the compile repetitions), then "
-    "`bench(store, n)` on one instance, timed around the call. **wasmtime-fuel**: the same module compiled with "
-    "`Config.consume_fuel` (wasmtime counts the work it runs, as PVM charges gas per block; the store gets 2^63 - 1 "
-    "fuel before each call): the like-for-like peer of a metered VM, next to the unmetered goal. **pvmkit-interpreter /"
-    " pvmkit-jit**: clang-19 with the flags of `pvmkit cc -O2` (rv64emac + zbb + xtheadcondmov, lp64e), `ld.lld-19 -r "
-    '--emit-relocs`, `link_elf(exports=["bench"])`; each call is a fresh `module.instantiate()`, `prepare_call("bench",'
-    " n)`, gas 10^15, and only `inst.run()` is timed; the result is a0.",
+    "- C programs: each `benchmarks/c/*.c` is built four ways (the wasm one twice, with and without fuel metering). "
+    "**gcc-O2**: `gcc -O2 -fno-builtin -fno-tree-loop-distribute-patterns` (the last two keep gcc from replacing the "
+    "programs' own memset/memcpy loops with glibc calls), linked with `c/driver.c`, which calls `bench(n)` in a "
+    "subprocess and times only that call with `clock_gettime(CLOCK_MONOTONIC)`; it is the reference for every checksum "
+    "and ratio. **clang-O2**: the same with `clang-19 -O2 -fno-builtin` for x86-64 (the compiler the wasm and PVM "
+    "builds use). **wasmtime**: `clang-19 --target=wasm32 -O2 -fno-builtin -nostdlib -Wl,--no-entry -Wl,--export=bench`"
+    " (no libc, no `--allow-undefined`), `wasmtime.Module` with a fresh `Engine` (compile, best of the compile "
+    "repetitions), then `bench(store, n)` on one instance, timed around the call. **wasmtime-fuel**: the same module "
+    "compiled with `Config.consume_fuel` (wasmtime counts the work it runs, as PVM charges gas per block; the store "
+    "gets 2^63 - 1 fuel before each call): the like-for-like peer of a metered VM, next to the unmetered goal. "
+    "**pvmkit-interpreter / pvmkit-jit**: clang-19 with the flags of `pvmkit cc -O2` (rv64emac + zbb + xtheadcondmov, "
+    'lp64e), `ld.lld-19 -r --emit-relocs`, `link_elf(exports=["bench"])`; each call is a fresh `module.instantiate()`, '
+    '`prepare_call("bench", n)`, gas 10^15, and only `inst.run()` is timed; the result is a0.',
     "- `build ms`: C source → artifact (compiler processes; for PVM clang + lld + pvmkit's `link_elf`, which is "
     "also shown on its own). `compile ms`: artifact → runnable: wasmtime's `Module()`; for pvmkit-jit "
     '`JitCompiler(Module(blob, ModuleConfig(backend="interpreter"))).compile()` (best of the repetitions); for '

@@ -721,3 +721,49 @@ def test_nested_deposit_limits() -> None:
     spent = DepositMeter(3)
     spent.amount = 5
     assert spent.nested(None).limit == 0 and spent.nested(7).limit == 0
+
+
+def test_a_dry_call_interrupted_inside_rolls_back_and_releases_its_hold(env: Env, monkeypatch: pytest.MonkeyPatch
+                                                                        ) -> None:  # fmt: skip
+    token = env.deploy_contract(load_contract("ERC20"), "T", "T", 100)
+    data = bytes.fromhex("a9059cbb") + bytes(12) + bytes.fromhex(BOB_HEX[2:]) + (5).to_bytes(32, "big")
+    before = env.last_tx
+    call = env.chain.call
+
+    def interrupted(*args, **kwargs):  # type: ignore[no-untyped-def]
+        call(*args, **kwargs)  # (the transfer happened)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(env.chain, "call", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        env.dry_call(token.address, data)
+    monkeypatch.undo()
+    assert token.balanceOf(BOB_HEX) == 0 and env.last_tx is before
+    assert env.chain.state._holds == 0 and env._dry == 0
+    token.transfer(BOB_HEX, 1)
+    assert env.chain.state._journal == [] and env.last_tx is env.last_result
+
+
+def test_anchor_restores_the_sender_and_the_block_hashes(env: Env) -> None:
+    env.chain.block_hashes[0] = b"\x01" * 32
+    with env.anchor():
+        env.eoa = BOB
+        env.chain.block_hashes[0] = b"\x02" * 32
+        env.chain.block_hashes[5] = b"\x03" * 32
+    assert env.eoa == ALICE and env.chain.block_hashes == {0: b"\x01" * 32}
+
+
+def test_env_call_checks_sender_then_to_then_data_value_and_gas(env: Env) -> None:
+    good = "0x" + "11" * 20
+    for call in (env.call, env.dry_call):
+        with pytest.raises(ValueError, match="'0x34'"):
+            call("0x12", 1.5, value=-1, gas=-1, sender="0x34")  # type: ignore[arg-type]
+        with pytest.raises(ValueError, match="'0x12'"):
+            call("0x12", 1.5, value=-1, gas=-1)  # type: ignore[arg-type]
+        with pytest.raises(TypeError, match="data must be bytes"):
+            call(good, 1.5, value=-1, gas=-1)  # type: ignore[arg-type]
+        with pytest.raises(ValueError, match="value must be"):
+            call(good, b"", value=-1, gas=-1)
+        with pytest.raises(ValueError, match="gas must be"):
+            call(good, b"", gas=-1)
+    assert env.chain.state._holds == 0 and env._dry == 0

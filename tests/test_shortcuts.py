@@ -15,7 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pvmkit.env import BOB
+from pvmkit.env import BOB, Env
 from pvmkit.pvm.blob import ProgramBlob
 from pvmkit.pvm.interpreter import Instance, Interrupt, InterruptKind, Module, ModuleConfig
 from pvmkit.pvm.isa import REVIVE_V1
@@ -1031,19 +1031,13 @@ def test_a_warm_erc20_transfer_never_reaches_python() -> None:
     once, for the read that caches the new balance's key. Views too, those without arguments included (their selector
     is a word read at offset 0 of 4 bytes of call data, zero-padded)."""
     from pvmkit.env import ALICE, Env
-    from pvmkit.revive.address import parse_address
 
     from .conftest import load_contract
 
     env = Env(backend="jit")
     token = env.deploy_contract(load_contract("ERC20"), "T", "T", 1000)  # (from ALICE, who holds them all)
     token.transfer(BOB, 1)
-    code_hash = env.chain.state.contracts[parse_address(token.address)].code_hash
-    reached: list[str] = []
-    code = env.chain.code(code_hash)
-    env.chain._code[code_hash] = code._replace(handlers=[
-        None if h is None else (lambda h_, r, h=h: reached.append(h.__name__) or h(h_, r)) for h in code.handlers
-    ])  # (the handlers on_ecalli calls; the shortcuts stay on)
+    reached = _count_handlers(env, token.address)
     token.transfer(BOB, 2)
     assert reached == []
     carol = bytes(range(1, 21))
@@ -1187,3 +1181,61 @@ def test_shortcuts_answer_natively_after_reset_memory() -> None:
 
         inst.serve(host, sc)
         assert seen == [3]
+
+
+def _count_handlers(env: Env, address: str) -> list[str]:
+    """The names of the handlers on_ecalli reaches from now on for the contract at `address` (shortcuts stay on)."""
+    from pvmkit.revive.address import parse_address
+
+    code_hash = env.chain.state.contracts[parse_address(address)].code_hash
+    code = env.chain.code(code_hash)
+    reached: list[str] = []
+    env.chain._code[code_hash] = code._replace(handlers=[
+        None if h is None else (lambda h_, r, h=h: reached.append(h.__name__) or h(h_, r)) for h in code.handlers
+    ])  # fmt: skip
+    return reached
+
+
+@pytest.mark.parametrize("offset, native", [(0, True), (9, True), (10, True), (11, False), (42, False),
+                                            (0xFFFFFFE0, False), (0xFFFFFFFF, False), (1 << 32, True)])  # fmt: skip
+@pytest.mark.parametrize("inp", [b"", bytes(range(1, 11))])
+def test_call_data_load_up_to_the_end_of_the_call_data_is_native(inp: bytes, offset: int, native: bool) -> None:
+    """The shortcuts' buffer is the call data and 32 zero bytes: a word at an offset up to len(input) inclusive is
+    answered natively, zero-padded as the handler pads it; past that the handler answers (zeros too)."""
+    from pvmkit.env import Env
+
+    from .test_syscalls import RES, build, ret
+    from .test_syscalls import sys as call
+
+    env = Env(backend="jit")
+    address = env.deploy(build(call("call_data_load", RES, offset) + ret(RES, 32), {RES: b"\xaa" * 32}))
+    reached = _count_handlers(env, address)
+    at = offset & 0xFFFFFFFF
+    word = inp[at : at + 32]
+    result = env.call(address, inp)
+    assert result.output == (word + bytes(32 - len(word)))[::-1]
+    assert reached == ([] if native and at <= len(inp) else ["_call_data_load"])
+    interpreted = Env(backend="interpreter")
+    again = interpreted.call(interpreted.deploy(build(call("call_data_load", RES, offset) + ret(RES, 32),
+                                                      {RES: b"\xaa" * 32})), inp)  # fmt: skip
+    assert (again.output, again.weight, again.gas_used) == (result.output, result.weight, result.gas_used)
+
+
+def test_the_shortcut_header_follows_the_caches_mask() -> None:
+    """The header's fixed words are written again when the WordCache's mask changes at the same address (a grown
+    cache whose new entries landed where an older, smaller buffer was)."""
+    from pvmkit.pvm import jit
+    from pvmkit.pvm.jit import runtime as rt
+    from pvmkit.pvm.shortcuts import WordCache
+
+    table = ShortcutTable({1: Shortcut(ShortcutKind.TABLE_GET, 10, 0, 1)})
+    inst = Module(_blob([(RW, 0, 3)]), ModuleConfig(backend="jit")).instantiate()
+    cache = WordCache(64)
+    masks = []
+    for mask in (63, 31):
+        cache.mask, cache.capacity = mask, mask + 1  # (the same buffer, as a smaller cache at its address)
+        inst.set_next_program_counter(0)
+        inst.gas = 1000
+        inst.serve(lambda n, r, gas: gas, Shortcuts(table, 1000, [0, 0, 1, 0, 0, 0], [], b"", cache))
+        masks.append(jit.instance._TABLES.unpack_from(inst._sc_bytes, rt.SC_KECCAK + rt.SHORTCUTS)[2])
+    assert masks == [63, 31]
