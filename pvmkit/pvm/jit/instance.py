@@ -181,8 +181,8 @@ class JitInstance(Instance):
         self._words = where.words  # the same bytes as 16 u64 (registers, gas, exit pc and arg): serve's register view
         self._shortcuts = where.shortcuts
         self._sc_bytes = where.shortcuts.cast("B")
-        # What _put_shortcuts wrote last that stays from frame to frame: (table, unit, cache, its address, event buffer,
-        # writes), or None (the slots and the fixed header words are written again).
+        # What _put_shortcuts wrote last that stays from frame to frame: (table, unit, cache, its address and mask,
+        # event buffer, writes), or None (the slots and the fixed header words are written again).
         self._sc_fixed: tuple | None = None
         ctx.jump_table_ptr = jit.jump_table_address
         ctx.module_entry = jit.entry
