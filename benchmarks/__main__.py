@@ -10,6 +10,7 @@ Examples:
     python -m benchmarks --program compile    # JIT compile speed next to wasmtime's
     python -m benchmarks --program c          # C programs: gcc/clang native vs wasmtime vs pvmkit interpreter/JIT
     python -m benchmarks --program c --c-program keccak --c-program fib --only jit,wasmtime
+    python -m benchmarks --program c --only jit,wasmtime,fuel  # ... and wasmtime with fuel metering
     python -m benchmarks --install-only       # install the peers into benchmarks/.peers and stop
 """
 
