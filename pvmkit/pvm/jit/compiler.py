@@ -650,6 +650,10 @@ class JitCompiler:
         a.bind(slow)
         a.mov(RAX, Imm(1), w=32)
         a.ret()
+        unpriced = a.label()  # the slow path with a price priced() pushed still on the native stack: dropped first
+        a.bind(unpriced)
+        a.add(RSP, Imm(8))
+        a.jmp(slow)
 
         slot_cost = slot(8)
 
@@ -690,14 +694,20 @@ class JitCompiler:
             a.jcc(A, fail)
             a.bind(ok)
 
-        def priced(count: int | Mem, per: Mem, fail: Label) -> None:
-            """Push `cost` + `per` × `count` (a u32 in a guest register); to `fail` (nothing pushed) past 2^64."""
+        def priced(count: int | Mem, per: Mem) -> None:
+            """Push `cost` + `per` × `count` (a u32 in a guest register); to `slow` (nothing pushed) past 2^64."""
             a.mov(RAX, count, w=32)
             a.mul(per)
-            a.jcc(B, fail)
+            a.jcc(B, slow)
             a.add(RAX, slot(8))
-            a.jcc(B, fail)
+            a.jcc(B, slow)
             a.push(RAX)
+
+        def pay(count: int | Mem, per: Mem) -> None:
+            """charge() `cost` + `per` × `count` (priced), or go to `slow` with nothing changed."""
+            priced(count, per)
+            charge(Mem(RSP, 0), unpriced)
+            a.add(RSP, Imm(8))
 
         a.bind(value)
         charge()
@@ -744,10 +754,7 @@ class JitCompiler:
         writable()
         a.cmp(_sc(rt.SC_KECCAK), Imm(0))
         a.jcc(E, slow)
-        priced(a1, slot(24), slow)  # its cost, on the native stack meanwhile
-        dropped = a.label()
-        charge(Mem(RSP, 0), dropped)
-        a.add(RSP, Imm(8))
+        pay(a1, slot(24))
         # keccak_oneshot(in, in_len, out, 32, capacity 64, 24 rounds, padding 0x01): the SysV ABI, with the guest
         # registers it may clobber saved and rbx (callee-saved) keeping the stack pointer; it uses no GS.
         a.mov(RAX, a0, w=32)
@@ -771,9 +778,6 @@ class JitCompiler:
             a.pop(reg)
         a.xor(RAX, RAX, w=32)
         a.ret()
-        a.bind(dropped)
-        a.add(RSP, Imm(8))
-        a.jmp(slow)
 
         # TABLE_GET and TABLE_SET: the arguments' checks with rax, rdx only (guest registers may be any host registers,
         # or in memory), the pointers they need later on the native stack, then rbx, rsi, rdi saved for the lookup.
@@ -942,14 +946,13 @@ class JitCompiler:
         a.add(RAX, _sc(rt.SC_EVENTS_USED))
         a.cmp(RAX, Imm(EVENT_BUFFER))
         a.jcc(A, slow)
-        priced(a3, slot(24), slow)  # + the cost per topic (a u32: no carry past 2^64 from 4 of them but the add's)
-        dropped = a.label()
+        priced(a3, slot(24))  # + the cost per topic (a u32: no carry past 2^64 from 4 of them but the add's)
         a.mov(RAX, slot(4), w=32)
         a.mov(RDX, a1, w=32)
         a.imul(RAX, RDX)
         a.add(Mem(RSP, 0), RAX)
-        a.jcc(B, dropped)
-        charge(Mem(RSP, 0), dropped)
+        a.jcc(B, unpriced)
+        charge(Mem(RSP, 0), unpriced)
         a.add(RSP, Imm(8))
         for arg in (a0, a2, a1, a3):  # [rsp + 40]: the topics' address, 32: the data's, 24: topics, 16: the length
             a.mov(RAX, arg, w=32)
@@ -983,9 +986,6 @@ class JitCompiler:
         a.add(RSP, Imm(32))
         a.xor(RAX, RAX, w=32)
         a.ret()
-        a.bind(dropped)
-        a.add(RSP, Imm(8))
-        a.jmp(slow)
 
         # HALT: flags a0, a2 bytes at a1; charged, SC_HALTED = 1, and eax = 1: the ecalli exits as usual and the
         # instance ends the run there (JitInstance._run).
@@ -1003,16 +1003,10 @@ class JitCompiler:
         a.add(RDX, RAX)
         writable()
         a.bind(nothing)
-        priced(a2, slot(24), slow)
-        dropped = a.label()
-        charge(Mem(RSP, 0), dropped)
-        a.add(RSP, Imm(8))
+        pay(a2, slot(24))
         a.mov(_sc(rt.SC_HALTED), Imm(1))
         a.mov(RAX, Imm(1), w=32)
         a.ret()
-        a.bind(dropped)
-        a.add(RSP, Imm(8))
-        a.jmp(slow)
 
         a.bind(word)
         a.mov(RAX, a1, w=32)
