@@ -97,3 +97,128 @@ def test_contract_functions_named_like_its_attributes_do_not_shadow_them() -> No
     assert callable(c.get_logs) and not isinstance(c.get_logs, ContractFunction)
     assert isinstance(c.transfer, ContractFunction) and isinstance(getattr(c, "address()"), ContractFunction)
     assert isinstance(c._functions, dict)
+
+
+class _ScriptedEnv:
+    """An Env stand-in for ContractFunction: records what each call sends and answers with a set CallResult."""
+
+    def __init__(self) -> None:
+        self.known_errors: dict[str, dict] = {}
+        self.sent: list[tuple[str, bytes]] = []
+        self.result: Any = None
+        self.code = b"\x00"
+
+    def call(self, to: str, data: bytes, **options: Any) -> Any:
+        assert options in ({}, {"value": 0, "sender": None, "gas": None}), options
+        self.sent.append(("call", data))
+        return self.result
+
+    def dry_call(self, to: str, data: bytes, **options: Any) -> Any:
+        assert options in ({}, {"value": 0, "sender": None, "gas": None}), options
+        self.sent.append(("dry_call", data))
+        return self.result
+
+    def get_code(self, address: str) -> bytes:
+        return self.code
+
+
+def _word_output(data: st.DataObject, t: str) -> bytes:
+    kind, bits = _word_type(t)  # type: ignore[misc]
+    clean = data.draw(st.integers(0, 2**bits - 1))
+    if kind == "int":
+        clean = (clean - 2 ** (bits - 1)) % 2**256
+    # Just past each end of the type's range too: a word the general path refuses.
+    edges = [2 ** (bits - 1), -(2 ** (bits - 1)) - 1] if kind == "int" else [2 if kind == "bool" else 2**bits]
+    choices = [clean, clean, data.draw(st.integers(0, 2**256 - 1)), 0, 1, 2**256 - 1, *(e % 2**256 for e in edges)]
+    return data.draw(st.sampled_from(choices)).to_bytes(32, "big")
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(TYPES), max_size=3), st.lists(st.sampled_from(TYPES), max_size=3), st.booleans(),
+       st.data())  # fmt: skip
+def test_direct_calls_send_return_and_raise_what_the_general_path_does(
+    inputs: list[str], outputs: list[str], view: bool, data: st.DataObject
+) -> None:
+    """The function written for one-word signatures (contract._direct) against ContractFunction's general path on
+    the same arguments and output: the same calldata sent (or the same error before sending), the same result or
+    error; and one of the address strings is parsed before, as a program's usually are."""
+    from pvmkit.contract import Contract, ContractRevert
+    from pvmkit.revive.address import parse_address
+    from pvmkit.revive.chain import CallResult
+
+    env = _ScriptedEnv()
+    item = {"type": "function", "name": "f", "stateMutability": "view" if view else "nonpayable",
+            "inputs": [{"name": f"x{i}", "type": t} for i, t in enumerate(inputs)],
+            "outputs": [{"name": "", "type": t} for t in outputs]}  # fmt: skip
+    fn = Contract(env, "0x" + "22" * 20, [item]).f  # type: ignore[arg-type]
+    assert fn._direct is not None
+    args = tuple(data.draw(_value(t)) for t in inputs)
+    for a in args:
+        if isinstance(a, str) and data.draw(st.booleans()):
+            _outcome(lambda a=a: parse_address(a))
+    output = b"".join(_word_output(data, t) for t in outputs)
+    output = output[: data.draw(st.sampled_from([len(output), max(len(output) - 1, 0), 0]))]
+    env.result = CallResult(True, output + data.draw(st.sampled_from([b"", b"\x01" * 5])))
+    if data.draw(st.integers(0, 5)) == 0:
+        env.result = CallResult(False, output, reverted=True)
+    env.code = data.draw(st.sampled_from([b"\x00", b""]))
+
+    def run(call: Any) -> tuple[tuple[str, Any], list[tuple[str, bytes]]]:
+        env.sent.clear()
+        try:
+            outcome: tuple[str, Any] = ("ok", call())
+        except ContractRevert as e:
+            outcome = ("revert", e.reason)
+        except Exception as e:  # noqa: BLE001 - the error's type and message are compared
+            outcome = ("error", f"{type(e).__name__}: {e}")
+        return outcome, list(env.sent)
+
+    direct = run(lambda: fn(*args))
+    general = run(lambda: fn._run(args, {}, 0, None, None, None))
+    assert direct == general, (inputs, outputs, args, output.hex())
+    if direct[0][0] == "ok":
+        assert type(direct[0][1]) is type(general[0][1])
+
+
+def test_direct_calls_are_made_only_for_one_word_signatures_and_plain_options() -> None:
+    from pvmkit.contract import Contract
+
+    env = _ScriptedEnv()
+    word = {"type": "function", "name": "f", "stateMutability": "nonpayable", "outputs": [{"name": "", "type": "bool"}],
+            "inputs": [{"name": "x", "type": "uint8"}]}  # fmt: skip
+    wide = {**word, "name": "g", "inputs": [{"name": "x", "type": "string"}]}
+    twice = [{**word, "name": "h"}, {**word, "name": "h", "inputs": []}]
+    c = Contract(env, "0x" + "22" * 20, [word, wide, *twice])  # type: ignore[arg-type]
+    assert c.f._direct is not None and c.g._direct is None and c.h._direct is None
+    taken: list[tuple] = []
+    c.f._direct = taken.append  # (returns None)
+    assert c.f(5, value=0, sender=None, gas=None) is None and taken == [(5,)]
+    for options in ({"value": False}, {"value": 0.0}, {"gas": 10}, {"sender": "0x" + "33" * 20}, {"x": 5}):
+        args = () if "x" in options else (5,)
+        try:
+            c.f(*args, **options)
+        except Exception:  # noqa: BLE001, S110 - the general path checks these; only which path ran matters here
+            pass
+    assert taken == [(5,)], taken
+
+
+def test_direct_results_at_the_ends_of_each_type_are_the_general_paths() -> None:
+    """Every one-word result type with words just inside and just outside its range (and one byte short): the
+    direct path decodes or refuses each as the general path does."""
+    from pvmkit.contract import Contract
+    from pvmkit.revive.chain import CallResult
+
+    for t in TYPES:
+        kind, bits = _word_type(t)  # type: ignore[misc]
+        low, high = (-(2 ** (bits - 1)), 2 ** (bits - 1)) if kind == "int" else (0, 2 if kind == "bool" else 2**bits)
+        env = _ScriptedEnv()
+        item = {"type": "function", "name": "f", "stateMutability": "view", "inputs": [],
+                "outputs": [{"name": "", "type": t}]}  # fmt: skip
+        fn = Contract(env, "0x" + "22" * 20, [item]).f  # type: ignore[arg-type]
+        for value in (low - 1, low, low + 1, high - 1, high, high + 1, 2**255, 2**256 - 1):
+            word = (value % 2**256).to_bytes(32, "big")
+            for output in (word, word[:31]):
+                env.result = CallResult(True, output)
+                direct = _outcome(fn)
+                general = _outcome(lambda f=fn: f._run((), {}, 0, None, None, None))
+                assert direct == general and type(direct[1]) is type(general[1]), (t, value, output.hex())

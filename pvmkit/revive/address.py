@@ -46,6 +46,10 @@ _PARSED: dict[str, bytes] = {}  # (every call parses its target's address again:
 def parse_address(value: object) -> bytes:
     """20 raw bytes from a `0x…` string, bytes, or anything with an `.address` (a Contract); ValueError naming the
     input otherwise."""
+    if value.__class__ is str:  # (the usual case, a call's target: one dict lookup before the type tests)
+        raw = _PARSED.get(value)  # type: ignore[call-overload]
+        if raw is not None:
+            return raw
     if not isinstance(value, (str, bytes, bytearray)) and isinstance(getattr(value, "address", None), str):
         value = value.address  # type: ignore[attr-defined]
     if isinstance(value, (bytes, bytearray)):
@@ -54,7 +58,7 @@ def parse_address(value: object) -> bytes:
         return bytes(value)
     if isinstance(value, str):
         raw = _PARSED.get(value)
-        if raw is not None:
+        if raw is not None:  # (a str subclass equal to a parsed str)
             return raw
         text = value[2:] if value[:2] in ("0x", "0X") else value
         try:
