@@ -234,6 +234,7 @@ class Module:
         self._exports: dict[str | bytes, int] = {}  # export name → pc, for prepare_call
         # A call's registers before its arguments: ra = return to host, sp = the top of the stack, the rest zero.
         self.call_registers = (RETURN_TO_HOST, self.memory_map.stack_address_high) + (0,) * (NUM_REGS - 2)
+        self.call_state = struct.pack(f"<{NUM_REGS}Q", *self.call_registers)  # (as the JIT's context holds them)
         self._spare: list[Instance] = []  # recycled instances, in a new instance's state (Instance.recycle)
         self._spare_listed = False  # in _HOLDING_SPARES
         self.backend = resolve_backend(self.config)
@@ -263,6 +264,14 @@ class Module:
         if cls is None:  # (a function-level import costs ~1 us, and a contract call instantiates once per frame)
             cls = _INSTANCE_CLASSES[self.backend] = _instance_class(self.backend)
         return cls(self)
+
+    def export_pc(self, name: str | bytes) -> int:
+        """The pc of the export `name` (KeyError if there is none), looked up once per module: a contract's every
+        frame asks."""
+        pc = self._exports.get(name)
+        if pc is None:
+            pc = self._exports[name] = self.blob.export(name).pc
+        return pc
 
     @property
     def default_sp(self) -> int:
@@ -854,13 +863,7 @@ class Instance:
 
     def prepare_call(self, export: str | int, *args: int) -> None:
         """Set up a call like polkavm's `prepare_call_untyped`: zeroed regs, sp, ra = return-to-host, ≤9 args."""
-        if isinstance(export, int):
-            pc = export
-        else:  # (a contract call prepares one per frame: the export's pc is looked up once per module)
-            exports = self.module._exports
-            pc = exports.get(export)
-            if pc is None:
-                pc = exports[export] = self.module.blob.export(export).pc
+        pc = export if isinstance(export, int) else self.module.export_pc(export)
         if len(args) > 9:
             raise ValueError(f"too many arguments ({len(args)} > 9)")
         r = self._r
@@ -870,6 +873,13 @@ class Instance:
                 r[reg] = value & M64
         self._next = (pc, True)  # (set_next_program_counter's: a contract prepares a call per frame)
         self._step_delivered = False
+
+    def start(self, pc: int, gas: int, on_ecalli: OnEcalli, shortcuts: Shortcuts | None = None) -> Interrupt:
+        """prepare_call(pc), gas = gas and serve(on_ecalli, shortcuts) in one: how a contract's frame runs (the JIT
+        enters without the steps between)."""
+        self.prepare_call(pc)
+        self.gas = gas
+        return self.serve(on_ecalli, shortcuts)
 
     def recycle(self) -> None:
         """Done with this instance: its module's instantiate() hands it out again, reset in place to a new instance's

@@ -128,7 +128,7 @@ class Host:
         try:
             frame = self.frame
             try:
-                inst.prepare_call(frame.entry)
+                pc = self.module.export_pc(frame.entry)
             except KeyError:
                 raise ExecError(E.CodeRejected, detail=f"the code has no `{frame.entry}` export") from None
             handlers = self.code.handlers
@@ -139,7 +139,7 @@ class Host:
             # What is left of the frame's weight is fuel (the instance's gas, an i64) × ref_time_per_fuel + `rest`: the
             # fuel the guest uses is charged as weight at each host call and at the end.
             left = meter.limit_ref - meter.used_ref
-            fuel = inst.gas = min(left // per_fuel, I64_MAX)
+            fuel = min(left // per_fuel, I64_MAX)
             rest = left - fuel * per_fuel
             sc = None
             if inst.answers_shortcuts and self.code.table is not None:
@@ -181,7 +181,7 @@ class Host:
             if cache is not None:
                 cache.users += 1  # (its entries must not move while native code has their address)
             try:
-                intr = inst.serve(on_ecalli, sc)
+                intr = inst.start(pc, fuel, on_ecalli, sc)
             except _Return as ret:
                 return ExecReturn(ret.flags, ret.data)
             finally:

@@ -30,6 +30,7 @@ from .runtime import check_supported
 _REGS = struct.Struct("<13Q")
 _STATE_IN = struct.Struct("<13QqQ")  # registers, gas and the entry target (Space.view starts at VmContext.regs)
 _STATE_OUT = struct.Struct("<13QqQQ")  # ... followed by exit_pc and exit_arg
+_GAS_TARGET = struct.Struct("<qQ")  # the gas and entry target after the registers (start)
 _EXIT_FALLBACK, _EXIT_ECALLI, _EXIT_FAULT = rt.EXIT_FALLBACK, rt.EXIT_ECALLI, rt.EXIT_FAULT
 _EXIT_SIGNALS = rt.EXIT_SIGNALS
 _ECALLI = InterruptKind.ECALLI  # (an enum member's lookup costs ~60 ns)
@@ -256,16 +257,19 @@ class JitInstance(Instance):
         # view of them) and the guest resumes at the native address after the ecalli, saving the pack/unpack of the
         # state, the Interrupt and the lookups of a run() per host call (ERC-20: 15 per transfer). Shortcuts are
         # answered without leaving native code at all (compiler.shortcut_code).
-        r = self._r
         if shortcuts is not None:
             shortcuts.state[5] = 0  # (a HALT of an earlier serve() is over: only this run's may end it)
+        return self._served(self._run(on_ecalli, shortcuts), on_ecalli, shortcuts)
+
+    def _served(self, interrupt: Interrupt | None, on_ecalli: OnEcalli, shortcuts: Shortcuts | None) -> Interrupt:
+        """serve() from a first run's interrupt on (None: its state is in _r again, as after run() and the handler)."""
+        r = self._r
         while True:
+            if interrupt is not None:
+                if interrupt.kind is not _ECALLI or (shortcuts is not None and shortcuts.state[5]):
+                    return interrupt
+                self.gas = on_ecalli(interrupt.ecalli, r, r[13])  # (still interpreted, or no native resume address)
             interrupt = self._run(on_ecalli, shortcuts)
-            if interrupt is None:  # (the state is in _r again, as after run() and the handler: go on)
-                continue
-            if interrupt.kind is not _ECALLI or (shortcuts is not None and shortcuts.state[5]):
-                return interrupt
-            self.gas = on_ecalli(interrupt.ecalli, r, r[13])  # (still interpreted, or no native resume address)
 
     def _run(self, on_ecalli: OnEcalli | None, sc: Shortcuts | None = None) -> Interrupt | None:
         # One run at a time: two threads in native code would share the context, its saved stack pointer among
@@ -284,7 +288,7 @@ class JitInstance(Instance):
                     return interrupt
                 jit = self._jit
                 assert jit is not None
-            r, ctx = self._r, self._ctx
+            r = self._r
             if r[13] < 0:
                 return self._make(InterruptKind.NOT_ENOUGH_GAS, self._next[0])
             pc, charged = self._next
@@ -303,74 +307,102 @@ class JitInstance(Instance):
                     return self._make(InterruptKind.NOT_ENOUGH_GAS, pc)
                 r[13] -= cost
                 target = jit.uncharged[pc]
-            ctx_bytes = self._ctx_bytes
             # Explicit indexing: unpacking a slice into pack_into's arguments costs ~40% more.
-            _STATE_IN.pack_into(ctx_bytes, 0, r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10], r[11],
-                                r[12], r[13], target)  # fmt: skip
-            enter, words, after = self._enter, self._words, jit.after_ecalli
-            if sc is not None and (on_ecalli is None or not self._put_shortcuts(sc)):
-                sc = None
-            try:
-                while True:
-                    code = enter()
-                    if code == _EXIT_ECALLI and on_ecalli is not None:
-                        if sc is not None and sc.state[5]:  # a HALT shortcut ended the run (charged already)
-                            break
-                        pc = words[14]
-                        target = after.get(pc)
-                        if target is None and (target := self._after_ecalli(pc, words[15])) is None:
-                            break  # (run()'s way: the interrupt, then the resume finds no native code there)
-                        try:
-                            gas = on_ecalli(words[15], words, words[13])
-                        except BaseException:
-                            self._unpack_ecalli()
-                            raise
-                        if type(gas) is not int or not 0 <= gas <= _I64_MAX:
-                            self._unpack_ecalli()
-                            self.gas = gas  # (negative: not enough gas at the resume, which the next _run reports)
-                            return None
-                        words[13] = gas
-                        words[14] = target
-                        continue
-                    if code == _EXIT_FAULT:  # a guest memory access faulted: the interpreter runs it (and traps, say)
-                        code = _EXIT_FALLBACK
-                        ctx.exit_pc, refund, behind = jit.faulting_pc(ctx.exit_pc)
-                        ctx.gas += refund
-                        for reg, d in behind:  # (not `r`: that is the state list, unpacked into below)
-                            ctx.regs[reg] = (ctx.regs[reg] + d) & 0xFFFFFFFFFFFFFFFF
-                    elif code == _EXIT_SIGNALS:  # another SIGSEGV handler was installed over ours (nothing ran)
-                        signals.install()
-                        continue
-                    elif code != _EXIT_FALLBACK:
-                        break
-                    result = self._fallback(ctx.exit_pc)
-                    if result is None or result < 0:
-                        return self._finish_fallback(result)
-                    ctx.exit_pc = result
-            finally:
-                if sc is not None:  # (no shortcuts for a run() without them; the state back in a list of its own)
-                    area = self._shortcuts
-                    sc.state = state = area[0:6].tolist()
-                    if state[2]:  # (`on`: 1 where native code had the count, else 0 already)
-                        state[2] = 1
-                        area[2] = 0
-                    self._sc_buffer = b""
-            r[:16] = _STATE_OUT.unpack_from(ctx_bytes, 0)  # registers, gas, pc, ecalli number
-            exit_pc = r[14]
-            if code == _EXIT_ECALLI:  # the hot path: a host call
-                self.program_counter = exit_pc
-                interrupt, self._next = self.module.ecalli_exit(exit_pc, r[15])
-                return interrupt
-            if code == rt.EXIT_FINISHED:
-                return self._interrupt(-1)
-            if code == rt.EXIT_TRAP:
-                return self._interrupt(-2)
-            if code == rt.EXIT_OUT_OF_GAS:
-                r[16] = -1
-                return self._interrupt(_OOG)
-            raise AssertionError(f"unknown JIT exit code {code}")
+            _STATE_IN.pack_into(self._ctx_bytes, 0, r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10],
+                                r[11], r[12], r[13], target)  # fmt: skip
+            return self._native(jit, on_ecalli, sc)
         finally:
             self._idle.append(True)
+
+    def start(self, pc: int, gas: int, on_ecalli: OnEcalli, shortcuts: Shortcuts | None = None) -> Interrupt:
+        # A fresh entry with native code there: the module's call registers go into the context as they are, with no
+        # prepare_call, gas setter or serve() between (a contract's way into every frame).
+        jit = self._jit
+        target = jit.charged.get(pc) if jit is not None else None
+        if target is None or type(gas) is not int or not 0 <= gas <= _I64_MAX:
+            return super().start(pc, gas, on_ecalli, shortcuts)
+        try:
+            self._idle.pop()
+        except IndexError:
+            raise RuntimeError("this instance is already running (on another thread): one run() at a time") from None
+        try:
+            self._next = (pc, True)
+            self._step_delivered = False
+            ctx_bytes = self._ctx_bytes
+            ctx_bytes[: _REGS.size] = self.module.call_state
+            _GAS_TARGET.pack_into(ctx_bytes, _REGS.size, gas, target)
+            if shortcuts is not None:
+                shortcuts.state[5] = 0
+            interrupt = self._native(jit, on_ecalli, shortcuts)
+        finally:
+            self._idle.append(True)
+        return self._served(interrupt, on_ecalli, shortcuts)
+
+    def _native(self, jit: CompiledModule, on_ecalli: OnEcalli | None, sc: Shortcuts | None) -> Interrupt | None:
+        """_run's native part, entering at the state the context holds: run, serve host calls, take the state back."""
+        r, ctx, ctx_bytes = self._r, self._ctx, self._ctx_bytes
+        enter, words, after = self._enter, self._words, jit.after_ecalli
+        if sc is not None and (on_ecalli is None or not self._put_shortcuts(sc)):
+            sc = None
+        try:
+            while True:
+                code = enter()
+                if code == _EXIT_ECALLI and on_ecalli is not None:
+                    if sc is not None and sc.state[5]:  # a HALT shortcut ended the run (charged already)
+                        break
+                    pc = words[14]
+                    target = after.get(pc)
+                    if target is None and (target := self._after_ecalli(pc, words[15])) is None:
+                        break  # (run()'s way: the interrupt, then the resume finds no native code there)
+                    try:
+                        gas = on_ecalli(words[15], words, words[13])
+                    except BaseException:
+                        self._unpack_ecalli()
+                        raise
+                    if type(gas) is not int or not 0 <= gas <= _I64_MAX:
+                        self._unpack_ecalli()
+                        self.gas = gas  # (negative: not enough gas at the resume, which the next _run reports)
+                        return None
+                    words[13] = gas
+                    words[14] = target
+                    continue
+                if code == _EXIT_FAULT:  # a guest memory access faulted: the interpreter runs it (and traps, say)
+                    code = _EXIT_FALLBACK
+                    ctx.exit_pc, refund, behind = jit.faulting_pc(ctx.exit_pc)
+                    ctx.gas += refund
+                    for reg, d in behind:  # (not `r`: that is the state list, unpacked into below)
+                        ctx.regs[reg] = (ctx.regs[reg] + d) & 0xFFFFFFFFFFFFFFFF
+                elif code == _EXIT_SIGNALS:  # another SIGSEGV handler was installed over ours (nothing ran)
+                    signals.install()
+                    continue
+                elif code != _EXIT_FALLBACK:
+                    break
+                result = self._fallback(ctx.exit_pc)
+                if result is None or result < 0:
+                    return self._finish_fallback(result)
+                ctx.exit_pc = result
+        finally:
+            if sc is not None:  # (no shortcuts for a run() without them; the state back in a list of its own)
+                area = self._shortcuts
+                sc.state = state = area[0:6].tolist()
+                if state[2]:  # (`on`: 1 where native code had the count, else 0 already)
+                    state[2] = 1
+                    area[2] = 0
+                self._sc_buffer = b""
+        r[:16] = _STATE_OUT.unpack_from(ctx_bytes, 0)  # registers, gas, pc, ecalli number
+        exit_pc = r[14]
+        if code == _EXIT_ECALLI:  # the hot path: a host call
+            self.program_counter = exit_pc
+            interrupt, self._next = self.module.ecalli_exit(exit_pc, r[15])
+            return interrupt
+        if code == rt.EXIT_FINISHED:
+            return self._interrupt(-1)
+        if code == rt.EXIT_TRAP:
+            return self._interrupt(-2)
+        if code == rt.EXIT_OUT_OF_GAS:
+            r[16] = -1
+            return self._interrupt(_OOG)
+        raise AssertionError(f"unknown JIT exit code {code}")
 
     def _put_shortcuts(self, sc: Shortcuts) -> bool:
         """Write `sc` into the context's shortcut area (runtime.SC_*) for native code, and make `sc.state` a view of
