@@ -17,10 +17,10 @@ the call path there), then N timed transfers of 1 token to BOB; the `check` is b
 The N transfers run in CHUNKS chunks; the in-process engines take turns chunk by chunk (rotating
 who goes first), so load from other processes on the machine falls on all of them alike.
 
-For pvmkit, a second, instrumented pass splits the time: `Instance.serve` minus the host calls it
-answers (the PVM, with the round trips to Python; `JitInstance.serve` for the JIT), `Host.run` minus
+For pvmkit, a second, instrumented pass splits the time: `Instance.start` minus the host calls it
+answers (the PVM, with the round trips to Python; `JitInstance.start` for the JIT), `Host.run` minus
 that (host functions, weight metering, frame set-up) and the rest (transaction, state and, for the ABI
-path, eth-abi). It wraps `serve`, its host-call handler and `Host.run` with `time.perf_counter`
+path, eth-abi). It wraps `start`, its host-call handler and `Host.run` with `time.perf_counter`
 accumulators in this process only, and counts PVM instructions as the gas the guest consumed (on the JIT
 over a few more transfers without the host calls it answers natively, pvm/shortcuts.py, whose fuel it also takes).
 """
@@ -127,7 +127,7 @@ class Split:
     path: str  # "abi", "raw", "jit-abi" or "jit-raw"
     calls: int = 0
     total: float = 0.0
-    vm: float = 0.0  # inside Instance.serve minus its host calls (JitInstance.serve for the JIT)
+    vm: float = 0.0  # inside Instance.start minus its host calls (JitInstance.start for the JIT)
     host: float = 0.0  # inside the outermost Host.run, VM included
     vm_runs: int = 0  # host calls + 1 per frame
     instructions: int = 0  # gas the guest consumed: 1 per instruction of each block entered
@@ -198,7 +198,8 @@ class Erc20Report:
 
 
 def vm_class(backend: str) -> type:
-    """The class whose `serve` is the VM for a backend (JitInstance overrides Instance.serve and never calls it)."""
+    """The class whose `start` is the VM for a backend (JitInstance overrides Instance.start, and calls it only for
+    an entry without native code)."""
     if backend == "jit":
         from pvmkit.pvm.jit.instance import JitInstance
 
@@ -210,17 +211,17 @@ def vm_class(backend: str) -> type:
 
 @contextmanager
 def instrumented(split: Split, backend: str = "interpreter") -> Iterator[None]:
-    """Wrap the VM's serve (and the host-call handler it is given) and Host.run with perf_counter accumulators (this
+    """Wrap the VM's start (how Host.run runs a frame; and the host-call handler it is given) and Host.run with perf_counter accumulators (this
     process only), then restore them."""
     from pvmkit.revive.syscalls import Host
 
     Instance = vm_class(backend)
-    inst_serve, host_run = Instance.serve, Host.run
+    inst_start, host_run = Instance.start, Host.run
     clock = time.perf_counter
 
-    def timed_serve(self: Any, on_ecalli: Any, shortcuts: Any = None) -> Any:
-        given = [self.gas]  # the gas the guest last went on with
-        inside = [0.0]  # time in host calls (a nested frame's serve is counted by its own wrapper)
+    def timed_start(self: Any, pc: int, gas: int, on_ecalli: Any, shortcuts: Any = None) -> Any:
+        given = [gas]  # the gas the guest last went on with
+        inside = [0.0]  # time in host calls (a nested frame's start is counted by its own wrapper)
 
         def timed_host_call(number: int, r: Any, gas: int) -> int:
             split.instructions += given[0] - gas
@@ -235,7 +236,7 @@ def instrumented(split: Split, backend: str = "interpreter") -> Iterator[None]:
 
         start = clock()
         try:
-            return inst_serve(self, timed_host_call, shortcuts)
+            return inst_start(self, pc, gas, timed_host_call, shortcuts)
         finally:
             split.vm += clock() - start - inside[0]
             split.vm_runs += 1
@@ -251,12 +252,12 @@ def instrumented(split: Split, backend: str = "interpreter") -> Iterator[None]:
             if split._depth == 0:  # a nested frame's time is already inside its caller's Host.run
                 split.host += clock() - start
 
-    Instance.serve = timed_serve  # type: ignore[method-assign]
+    Instance.start = timed_start  # type: ignore[method-assign]
     Host.run = timed_host_run  # type: ignore[method-assign]
     try:
         yield
     finally:
-        Instance.serve = inst_serve  # type: ignore[method-assign]
+        Instance.start = inst_start  # type: ignore[method-assign]
         Host.run = host_run  # type: ignore[method-assign]
 
 

@@ -504,8 +504,8 @@ ERC20_METHOD = [
     "best-chunk calls/s / pvmkit-abi's best-chunk calls/s (pvmkit-raw's when pvmkit-abi was not run). py-evm runs "
     "fewer calls because it is slow; each of its transfers is a signed transaction mined into its own block.",
     "- The time split comes from a second, instrumented pass per pvmkit engine in which the VM "
-    "(`Instance.serve`, which runs the guest and hands each host call to the host; `JitInstance.serve` for the "
-    "JIT), the host-call handler it is given and `Host.run` are wrapped with `time.perf_counter` accumulators (no "
+    "(`Instance.start`, which enters a frame's code and hands each host call to the host; `JitInstance.start` for "
+    "the JIT), the host-call handler it is given and `Host.run` are wrapped with `time.perf_counter` accumulators (no "
     "profiler); the headline calls/s are from the uninstrumented pass. PVM instructions are the gas the guest "
     "consumed (pvmkit charges one per instruction of each basic block it enters; on the JIT, counted over 20 more "
     "transfers with the host calls it answers natively turned off, as their fuel comes out of the same gas); "
@@ -577,7 +577,7 @@ def _split_lines(splits: list[Split], report: Erc20Report) -> tuple[list[str], l
 
     rows = [
         ["total per transfer (instrumented)"] + [f"{s.total / s.calls * 1e6:,.0f} µs" for s in splits],
-        ["VM: inside `Instance.serve` minus its host calls"] + [us(s.vm, s) for s in splits],
+        ["VM: inside `Instance.start` minus its host calls"] + [us(s.vm, s) for s in splits],
         ["host: inside `Host.run`, minus VM"] + [us(s.host_only, s) for s in splits],
         ["API/ABI/state: total minus `Host.run`"] + [us(s.outside, s) for s in splits],
         ["PVM instructions per transfer"] + [f"{s.instructions / s.calls:,.0f}" for s in splits],
