@@ -11,10 +11,12 @@ from functools import cache as _once
 
 from ..interpreter import (
     _CONTINUE,
+    _FRESH,
     _I64_MAX,
     _OOG,
     JIT_NEVER,
     SPARE_BYTES,
+    SPARE_INSTANCES,
     Instance,
     Interrupt,
     InterruptKind,
@@ -233,6 +235,22 @@ class JitInstance(Instance):
                 self._new_space()
         finally:
             self._idle.append(True)
+
+    def recycle(self) -> None:
+        # A native instance whose memory its clearing plan resets (MappedMemory.cleared), the usual case, without
+        # Instance.recycle's steps between; anything else goes its way.
+        m, mem = self.module, self.memory
+        spare = m._spare
+        if len(spare) < SPARE_INSTANCES and m._spare_listed and self._idle and type(mem) is space.MappedMemory \
+                and mem.cleared(m.blob.rw_data, m.config.aux_data_size):  # fmt: skip
+            self.fallbacks = 0
+            self._r[:] = _FRESH
+            self._next = None
+            self._step_delivered = False
+            self.program_counter = None
+            spare.append(self)
+            return
+        super().recycle()
 
     def _reset_memory_in_place(self) -> bool:
         if self._jit is None:  # (interpreted: unless the module became native meanwhile, as a new instance would be)

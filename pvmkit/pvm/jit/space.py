@@ -397,16 +397,24 @@ class MappedMemory(StandardMemory):
             self._plan_words = (ctypes.c_uint64 * len(words))(*words)
             self.plan = ctypes.addressof(self._plan_words)
 
+    def cleared(self, rw_data: bytes, aux_data_size: int) -> bool:
+        """reset() in one native call where the clearing plan covers it (the heap has not grown, no aux data, the
+        host wrote no ro data); False, changing nothing, where it does not."""
+        if self.plan and rw_data is self._plan_data and self.rw_end == self.base_end and not self.aux \
+                and not self.space.ro_dirty:  # fmt: skip
+            self._clear(self.plan)
+            self.heap_size = 0
+            self.aux_accessible = aux_data_size
+            return True
+        return False
+
     def reset(self, ro_data: bytes, rw_data: bytes, aux_data_size: int) -> bool:
         """Back to a new MappedMemory's contents in the same space (Instance.recycle); False when it cannot be (the
         host wrote ro data, or clearing failed): then the space goes back to the pool, which reloads or drops it."""
         space, m = self.space, self.map
         if space.ro_dirty:
             return False
-        if self.plan and rw_data is self._plan_data and self.rw_end == self.base_end and not self.aux:
-            self._clear(self.plan)
-            self.heap_size = 0
-            self.aux_accessible = aux_data_size
+        if self.cleared(rw_data, aux_data_size):
             return True
         try:
             space.scrub(context=False)
