@@ -281,7 +281,7 @@ class Env:
         gas: int | None = None,
     ) -> CallResult:  # fmt: skip
         """Send a transaction; never raises for reverts: inspect `.success`, `.output`, `.logs`."""
-        origin, dest = self._sender(sender), parse_address(to)
+        origin, dest = self.eoa if sender is None else self._sender(sender), parse_address(to)
         # (data and value checked only when not already in their final form, as in the usual call: bytes, no value)
         if type(data) is not bytes:
             data = _hex_bytes("data", data)

@@ -318,8 +318,7 @@ class Chain:
                                 used.ref_time // self.config.schedule.ref_time_per_fuel,
                                 0 if reverted else stack.tx_deposit.amount, address)  # fmt: skip
         finally:
-            state.clear_transient()
-            state.end_transaction()
+            state.end_transaction()  # (transient storage goes too)
         return result
 
     def instantiate(

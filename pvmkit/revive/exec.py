@@ -112,7 +112,7 @@ class DepositMeter:
     def nested(self, limit: int | None) -> DepositMeter:
         """Child limit = min(requested, what this frame has left); a limit of 0 is a hard zero. (Built without
         __init__, as WeightMeter.nested.)"""
-        avail = self.available()
+        avail = None if self.limit is None else max(self.limit - self.amount, 0)  # (available(), inlined)
         child = _new_meter(DepositMeter)
         child.limit = avail if limit is None else limit if avail is None or limit < avail else avail
         child.amount = 0
@@ -268,7 +268,9 @@ class Stack:
 
     def _pop(self, frame: Frame, parent: Frame | None, persist: bool) -> None:
         self.frames.pop()
-        (parent.weight if parent else self.tx_weight).absorb(frame.weight)
+        meter, used = parent.weight if parent else self.tx_weight, frame.weight
+        meter.used_ref += used.used_ref  # (absorb(), inlined: every frame pops)
+        meter.used_proof += used.used_proof
         if persist:
             (parent.deposit if parent else self.tx_deposit).amount += frame.deposit.amount
 
