@@ -41,7 +41,7 @@ from .primitives import (
     ReturnCode,
     keccak256,
 )
-from .state import Event, StorageKey
+from .state import Event, StorageKey, _new_tuple
 
 if TYPE_CHECKING:
     from .exec import Frame, Stack
@@ -200,7 +200,7 @@ class Host:
                 return NOTHING
             if kind is _ECALLI:  # seal_return, answered natively (a HALT shortcut): charged, checked
                 r = inst._r
-                return ExecReturn(r[7] & M32, self.read(r[8] & M32, r[9] & M32))
+                return _new_tuple(ExecReturn, (r[7] & M32, self.read(r[8] & M32, r[9] & M32)))
             if kind is InterruptKind.NOT_ENOUGH_GAS:
                 raise ExecError(E.OutOfGas, detail=f"at pc {intr.pc}")
             if kind is InterruptKind.TRAP:
