@@ -575,6 +575,23 @@ def test_get_logs_gives_the_last_transactions_events_and_bad_logs_say_why(env: E
         token.decode_logs([Event(me, topics[:2], bytes(32))])
 
 
+def test_the_state_keeps_no_events_of_finished_transactions(env: Env) -> None:
+    """Each result has its own transaction's events, and the state lets them go: it kept every event of the chain's
+    life (memory, and garbage-collector time, growing with every transfer), in anchors and reverts too."""
+    token = env.deploy_contract(load_contract("ERC20"), "T", "T", 100)
+    data = keccak256(b"transfer(address,uint256)")[:4] + encode(["address", "uint256"], [BOB, 1])
+    for _ in range(3):
+        result = env.call(token.address, data)
+        assert len(result.logs) == 1 and env.chain.state.events == []
+    with env.anchor():
+        assert len(env.call(token.address, data).logs) == 1 and len(env.call(token.address, data).logs) == 1
+        assert env.chain.state.events == []
+    failing = keccak256(b"transfer(address,uint256)")[:4] + encode(["address", "uint256"], [BOB, 10**9])
+    assert env.call(token.address, failing).logs == [] and env.chain.state.events == []
+    assert [len(env.call(token.address, data).logs) for _ in range(2)] == [1, 1]
+    assert token.balanceOf(BOB) == 5  # (the anchor rolled two back)
+
+
 def test_functions_take_keyword_arguments_and_call_or_transact_on_request(env: Env) -> None:
     token = env.deploy_contract(load_contract("ERC20"), "T", "T", 100)
     assert token.transfer(to=BOB, amount=2) is True and token.balanceOf(BOB) == 2

@@ -72,7 +72,7 @@ class State:
         self.contracts: dict[Address, ContractInfo] = {}
         self.codes: dict[Hash, CodeInfo] = {}
         self.transient: dict[tuple[Address, StorageKey], bytes] = {}
-        self.events: list[Event] = []
+        self.events: list[Event] = []  # the running transaction's (end_transaction drops them)
         self._journal: list[Callable[[], None]] = []
         self._holds = 0  # open `hold()` checkpoints: the journal is kept while any exists
 
@@ -89,11 +89,14 @@ class State:
         self._holds -= 1
 
     def end_transaction(self) -> None:
-        """A transaction is over: its transient storage goes (clear_transient), and without an open hold nothing can
-        roll back into it, so its undo records go (the journal would otherwise grow with every write for the life of
-        the chain)."""
+        """A transaction is over: its transient storage goes (clear_transient), its events too (its result has them:
+        kept, every event of the chain's life stayed in memory, and the garbage collector went through them all), and
+        without an open hold nothing can roll back into it, so its undo records go (the journal would otherwise grow
+        with every write for the life of the chain)."""
         if self.transient:
             self.clear_transient()
+        if self.events:
+            self.events = []  # (a new list: the undo records of a held journal change the one they were made for)
         if not self._holds:
             self._journal.clear()
 
