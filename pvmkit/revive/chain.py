@@ -16,7 +16,7 @@ from ..pvm.isa import INVALID, REVIVE_V1, TERMINATORS
 from ..pvm.memory import MemoryMap
 from ..pvm.shortcuts import ANSWER_BYTES, MAX_SHORTCUTS, PER_BYTE, EventBuffer, Shortcut, ShortcutKind, ShortcutTable
 from .config import RuntimeConfig, Weight
-from .exec import ExecReturn, Stack
+from .exec import Stack
 from .primitives import (
     BASIC_BLOCK_SIZE,
     BLOB_BYTES,
@@ -36,6 +36,7 @@ GENESIS_HASH = bytes([0x45] * 32)
 """Block 0's hash in revive's test runtime (frame_system's default genesis hash), which its specs assert."""
 _VALIDATED: dict[tuple[bytes, int], ProgramBlob] = {}  # (code hash, max code size) → the blob that passed
 DEFAULT_GAS_LIMIT = Weight(100_000_000_000_000, 3 * 1024 * 1024 * 1024)  # revive-runner's GAS_LIMIT
+_EVERYTHING = (U64_MAX, U64_MAX)  # a transaction's first frame may use all the transaction has
 
 
 @dataclass(slots=True)
@@ -287,7 +288,11 @@ class Chain:
         state.remove_contract(account)
 
     # Transactions.
-    def _transaction(self, origin: Address, gas_limit: Weight | None, deposit_limit: int | None, run) -> CallResult:
+    def _transaction(self, origin: Address, gas_limit: Weight | None, deposit_limit: int | None, target: bytes,
+                     value: int, data: bytes, read_only: bool = False, deploy: bool = False,
+                     salt: bytes | None = None) -> CallResult:  # fmt: skip
+        """A call of the contract at `target`, or with `deploy` an instantiation of the code whose hash it is, as one
+        transaction from `origin`. (Its arguments rather than a closure made per call.)"""
         state = self.state
         start = state.checkpoint()
         state.bump_nonce(origin)  # a signed transaction bumps the nonce pre-dispatch
@@ -297,7 +302,10 @@ class Chain:
         self._touched = set()
         address = None
         try:
-            address, out = run(stack)
+            if deploy:
+                address, out = stack.instantiate(target, value, data, salt, weight=_EVERYTHING, deposit_limit=None)
+            else:
+                out = stack.call(target, value, data, weight=_EVERYTHING, deposit_limit=None, read_only=read_only)
             if not out.flags & REVERT:
                 stack.tx_deposit.enforce()
                 self._settle(origin)
@@ -335,11 +343,7 @@ class Chain:
         """Instantiate uploaded code (`bare_instantiate`); `result.address` is the new contract."""
         if salt is not None and len(salt) != 32:
             raise ValueError(f"salt must be 32 bytes, got {len(salt)}")
-
-        def run(stack: Stack) -> tuple[Address, ExecReturn]:
-            return stack.instantiate(code_hash, value, data, salt, weight=(U64_MAX, U64_MAX), deposit_limit=None)
-
-        return self._transaction(origin, gas_limit, deposit_limit, run)
+        return self._transaction(origin, gas_limit, deposit_limit, code_hash, value, data, deploy=True, salt=salt)
 
     def call(
         self,
@@ -353,9 +357,4 @@ class Chain:
         read_only: bool = False,
     ) -> CallResult:
         """Call `dest` as a transaction from `origin` (`bare_call`)."""
-
-        def run(stack: Stack) -> tuple[None, ExecReturn]:
-            out = stack.call(dest, value, data, weight=(U64_MAX, U64_MAX), deposit_limit=None, read_only=read_only)
-            return None, out
-
-        return self._transaction(origin, gas_limit, deposit_limit, run)
+        return self._transaction(origin, gas_limit, deposit_limit, dest, value, data, read_only)
