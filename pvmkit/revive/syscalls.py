@@ -122,6 +122,7 @@ class Host:
         self._meter = frame.weight  # (a frame keeps its meter; callees get their own and are absorbed after)
         self.inst: Instance
         self.shortcuts: Shortcuts | None = None  # what the JIT answers natively (_shortcuts)
+        self._rest = 0  # the frame's weight beyond the instance's gas × ref_time_per_fuel (run, _on_ecalli)
 
     def run(self) -> ExecReturn:
         inst = self.inst = self.module.instantiate()
@@ -131,57 +132,21 @@ class Host:
                 pc = self.module.export_pc(frame.entry)
             except KeyError:
                 raise ExecError(E.CodeRejected, detail=f"the code has no `{frame.entry}` export") from None
-            handlers = self.code.handlers
             meter = frame.weight
             per_fuel = self.schedule.ref_time_per_fuel
-            host_fn = self.schedule.host_fn_base
-            n_handlers = len(handlers)
-            # What is left of the frame's weight is fuel (the instance's gas, an i64) × ref_time_per_fuel + `rest`: the
-            # fuel the guest uses is charged as weight at each host call and at the end.
+            # What is left of the frame's weight is fuel (the instance's gas, an i64) × ref_time_per_fuel + `_rest`:
+            # the fuel the guest uses is charged as weight at each host call and at the end.
             left = meter.limit_ref - meter.used_ref
             fuel = min(left // per_fuel, I64_MAX)
-            rest = left - fuel * per_fuel
+            rest = self._rest = left - fuel * per_fuel
             sc = None
             if inst.answers_shortcuts and self.code.table is not None:
                 sc = self.shortcuts = self._shortcuts(per_fuel, rest)
-            proof = sc is not None and not sc.table.budget_free  # (shortcuts may charge proof size too)
-
-            def on_ecalli(index: int, r: Regs, gas: int) -> int:
-                nonlocal rest
-                if sc is not None:  # (what shortcuts charged and wrote natively)
-                    state = sc.state
-                    if state[3] or state[4]:
-                        self._take(sc)
-                    rest = state[0]
-                    if proof:
-                        meter.used_proof = meter.limit_proof - state[1]
-                used = meter.limit_ref - rest - gas * per_fuel
-                meter.used_ref = used
-                handler = handlers[index] if index < n_handlers else None
-                if handler is None:
-                    raise ExecError(E.InvalidSyscall, detail=f"ecalli {index} names no known import")
-                if used + host_fn > meter.limit_ref:  # (meter.charge_parts(host_fn, 0), inlined)
-                    raise ExecError(E.OutOfGas)
-                meter.used_ref = used + host_fn
-                result = handler(self, r)
-                if result is not None:
-                    r[7] = result & M64
-                left = meter.limit_ref - meter.used_ref
-                fuel = left // per_fuel
-                if fuel > I64_MAX:
-                    fuel = I64_MAX
-                rest = left - fuel * per_fuel
-                if sc is not None:
-                    state[0] = rest
-                    if proof:
-                        state[1] = meter.limit_proof - meter.used_proof
-                return fuel
-
             cache = sc.cache if sc is not None else None
             if cache is not None:
                 cache.users += 1  # (its entries must not move while native code has their address)
             try:
-                intr = inst.start(pc, fuel, on_ecalli, sc)
+                intr = inst.start(pc, fuel, self._on_ecalli, sc)
             except _Return as ret:
                 return ExecReturn(ret.flags, ret.data)
             finally:
@@ -192,8 +157,10 @@ class Host:
                         self._take(sc)
             if sc is not None:
                 rest = sc.state[0]
-                if proof:
+                if not sc.table.budget_free:  # (shortcuts may charge proof size too)
                     meter.used_proof = meter.limit_proof - sc.state[1]
+            else:
+                rest = self._rest
             meter.used_ref = meter.limit_ref - rest - inst.gas * per_fuel
             kind = intr.kind
             if kind is _FINISHED:
@@ -208,6 +175,41 @@ class Host:
             raise ExecError(E.ExecutionFailed, detail=str(intr))
         finally:
             inst.recycle()  # (no handler keeps the instance or a view of its memory)
+
+    def _on_ecalli(self, index: int, r: Regs, gas: int) -> int:
+        """A host call the VM hands over (serve's on_ecalli): charge the fuel used since the last as weight, then the
+        call itself and run its handler; the fuel the guest goes on with."""
+        meter, per_fuel, sc = self._meter, self.schedule.ref_time_per_fuel, self.shortcuts
+        if sc is not None:  # (what shortcuts charged and wrote natively)
+            state = sc.state
+            if state[3] or state[4]:
+                self._take(sc)
+            self._rest = state[0]
+            if not sc.table.budget_free:
+                meter.used_proof = meter.limit_proof - state[1]
+        used = meter.limit_ref - self._rest - gas * per_fuel
+        meter.used_ref = used
+        handlers = self.code.handlers
+        handler = handlers[index] if index < len(handlers) else None
+        if handler is None:
+            raise ExecError(E.InvalidSyscall, detail=f"ecalli {index} names no known import")
+        host_fn = self.schedule.host_fn_base
+        if used + host_fn > meter.limit_ref:  # (meter.charge_parts(host_fn, 0), inlined)
+            raise ExecError(E.OutOfGas)
+        meter.used_ref = used + host_fn
+        result = handler(self, r)
+        if result is not None:
+            r[7] = result & M64
+        left = meter.limit_ref - meter.used_ref
+        fuel = left // per_fuel
+        if fuel > I64_MAX:
+            fuel = I64_MAX
+        rest = self._rest = left - fuel * per_fuel
+        if sc is not None:
+            state[0] = rest
+            if not sc.table.budget_free:
+                state[1] = meter.limit_proof - meter.used_proof
+        return fuel
 
     def _shortcuts(self, per_fuel: int, rest: int) -> Shortcuts:
         """This frame's shortcuts (Code.table), with the answers of the getters the JIT may answer natively."""
