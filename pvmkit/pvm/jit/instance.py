@@ -452,8 +452,8 @@ class JitInstance(Instance):
         if type(buffer) is not bytes:
             buffer = sc.buffer = bytes(buffer)
         self._sc_buffer = buffer  # (native code reads it until serve() ends, whatever the host does with sc.buffer)
-        _STATE.pack_into(raw, 0, state[0], state[1], 0, state[3], state[4], state[5])
-        _BUFFER.pack_into(raw, rt.SC_BUFFER + rt.SHORTCUTS, id(buffer) + _BYTES_DATA, len(buffer))
+        _STATE_BUFFER.pack_into(raw, 0, state[0], state[1], 0, state[3], state[4], state[5], id(buffer) + _BYTES_DATA,
+                                len(buffer))  # fmt: skip
         table.answers.pack_into(raw, rt.SC_DATA, *sc.answers)
         sc.state = area[0:6]
         area[2] = table.count
@@ -548,9 +548,9 @@ _probe = b"where are my bytes"
 _BYTES_DATA = ctypes.cast(ctypes.c_char_p(_probe), ctypes.c_void_p).value - id(_probe)  # type: ignore[operator]
 _U64 = 1 << 64
 _SLOT = struct.Struct("<4Q")
-_STATE = struct.Struct("<6Q")  # the shortcut area's words SC_REMAINDER..SC_HALTED
+_STATE_BUFFER = struct.Struct("<8Q")  # the shortcut area's words SC_REMAINDER..SC_HALTED, SC_BUFFER, SC_BUFFER_LEN
+assert rt.SC_BUFFER == rt.SC_REMAINDER + 48 and rt.SC_BUFFER_LEN == rt.SC_BUFFER + 8
 _FIXED = struct.Struct("<5Q")  # SC_UNIT..SC_HI2
-_BUFFER = struct.Struct("<2Q")  # SC_BUFFER, SC_BUFFER_LEN
 _TABLES = struct.Struct("<5Q")  # SC_KECCAK..SC_EVENTS
 
 

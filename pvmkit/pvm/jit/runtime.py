@@ -59,10 +59,11 @@ assert GAS == REGS + 104 and EXIT_PC == GAS + 8 and EXIT_ARG < 0
 # a header, MAX_SHORTCUTS slots of 4 words (kind | its answer's offset or cost per item << 32, cost, budget cost,
 # length) and the answers. SC_COUNT is 0 whenever no serve() with shortcuts runs (the stub then always says no).
 SHORTCUTS = BELOW  # below r13: the context page's first half
-(SC_REMAINDER, SC_BUDGET, SC_COUNT, SC_LOGGED, SC_EVENTS_USED, SC_HALTED, SC_UNIT, SC_LO1, SC_HI1, SC_LO2, SC_HI2,
- SC_BUFFER, SC_BUFFER_LEN, SC_KECCAK, SC_TABLE, SC_MASK, SC_LOG, SC_EVENTS) = (
+(SC_REMAINDER, SC_BUDGET, SC_COUNT, SC_LOGGED, SC_EVENTS_USED, SC_HALTED, SC_BUFFER, SC_BUFFER_LEN, SC_UNIT, SC_LO1,
+ SC_HI1, SC_LO2, SC_HI2, SC_KECCAK, SC_TABLE, SC_MASK, SC_LOG, SC_EVENTS) = (
     -SHORTCUTS + 8 * i for i in range(18))  # fmt: skip
-# (the first six are Shortcuts.state while serve() runs; SC_TABLE is the WordCache's entries (0: none), SC_LOG its log
+# (the first six are Shortcuts.state while serve() runs, the buffer's two follow them: what changes per run, in one
+# pack; SC_TABLE is the WordCache's entries (0: none), SC_LOG its log
 # (0: no TABLE_SET), SC_EVENTS the EventBuffer's bytes (0: none))
 SC_HEADER = 256  # the header's bytes
 SC_SLOTS = -SHORTCUTS + SC_HEADER  # slot k at SC_SLOTS + 32 * k
