@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from eth_abi import decode as abi_decode
 from eth_abi import encode as abi_encode
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pvmkit.contract import _checksummed, _decode_words, _encode_words, _prepare, _word_type
+from pvmkit.revive.primitives import keccak256
 
 TYPES = ["address", "bool", "uint8", "uint32", "uint64", "uint160", "uint256", "int8", "int16", "int64", "int256"]
 
@@ -222,3 +224,85 @@ def test_direct_results_at_the_ends_of_each_type_are_the_general_paths() -> None
                 direct = _outcome(fn)
                 general = _outcome(lambda f=fn: f._run((), {}, 0, None, None, None))
                 assert direct == general and type(direct[1]) is type(general[1]), (t, value, output.hex())
+
+
+def test_direct_calls_with_a_wrong_count_or_stray_keywords_fail_as_the_general_path_does() -> None:
+    """The written function knows only its arity and no keywords: anything else must raise the general TypeError."""
+    from pvmkit.contract import Contract
+    from pvmkit.revive.chain import CallResult
+
+    env = _ScriptedEnv()
+    env.result = CallResult(True, (5).to_bytes(32, "big"))
+    out = [{"name": "", "type": "uint256"}]
+    none = {"type": "function", "name": "f", "stateMutability": "view", "inputs": [], "outputs": out}
+    two = {"type": "function", "name": "g", "stateMutability": "nonpayable", "outputs": out,
+           "inputs": [{"name": "to", "type": "address"}, {"name": "amount", "type": "uint256"}]}  # fmt: skip
+    c = Contract(env, "0x" + "22" * 20, [none, two])  # type: ignore[arg-type]
+    to = "0x" + "33" * 20
+    calls = {"f(1)": lambda: c.f(1), "f(x=1)": lambda: c.f(x=1), "g(to)": lambda: c.g(to),
+             "g(to, 1, 2)": lambda: c.g(to, 1, 2), "g(to, 1, extra=2)": lambda: c.g(to, 1, extra=2),
+             "g(amount=1)": lambda: c.g(amount=1)}  # fmt: skip
+    for shown, call in calls.items():
+        with pytest.raises(TypeError):
+            call()
+        assert env.sent == [], shown
+    assert c.f() == 5 and c.g(to, 1) == 5 and c.g(to=to, amount=1) == 5
+
+
+def test_direct_address_results_are_their_eip55_checksums() -> None:
+    """The other direct-path tests only decode addresses like 0x00..01 and 0xff..ff: check real ones against EIP-55."""
+    from pvmkit.contract import Contract
+    from pvmkit.revive.chain import CallResult
+
+    examples = ["0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed", "0xfB6916095ca1df60bB79Ce92cE3Ea74c37c5d359",
+                "0xdbF03B407c01E7cD3CBea99509d93f8DDDC8C6FB", "0xD1220A0cf47c7B9Be7A2E6BA89F429762e7b9aDb"]  # fmt: skip
+    env = _ScriptedEnv()
+    item = {"type": "function", "name": "f", "stateMutability": "view", "inputs": [],
+            "outputs": [{"name": "", "type": "address"}, {"name": "", "type": "uint8"}]}  # fmt: skip
+    fn = Contract(env, "0x" + "22" * 20, [item]).f  # type: ignore[arg-type]
+    for i, address in enumerate(examples):
+        env.result = CallResult(True, bytes(12) + bytes.fromhex(address[2:]) + i.to_bytes(32, "big"))
+        assert fn() == (address, i)
+
+
+def test_plain_arguments_take_the_written_function_not_the_general_path() -> None:
+    """Plain arguments must take the written function (the differential tests pass if all goes the general way)."""
+    from pvmkit.contract import Contract
+    from pvmkit.revive.address import parse_address
+    from pvmkit.revive.chain import CallResult
+
+    env = _ScriptedEnv()
+    item = {"type": "function", "name": "f", "stateMutability": "nonpayable", "outputs": [{"name": "", "type": "bool"}],
+            "inputs": [{"name": "", "type": t} for t in ("address", "bool", "uint8", "int16")]}  # fmt: skip
+    fn = Contract(env, "0x" + "22" * 20, [item]).f  # type: ignore[arg-type]
+    to = "0x" + "33" * 20
+    parse_address(to)
+    env.result = CallResult(True, (1).to_bytes(32, "big"))
+    expected = keccak256(b"f(address,bool,uint8,int16)")[:4] + abi_encode(["address", "bool", "uint8", "int16"],
+                                                                          [to, True, 255, -2])  # fmt: skip
+
+    def general(*args: Any) -> Any:
+        raise AssertionError("the general path ran")
+
+    fn._run = general  # type: ignore[method-assign]
+    fn._outcome = general  # type: ignore[method-assign]
+    assert fn(to, True, 255, -2) is True and env.sent == [("call", expected)]
+
+
+def test_a_contract_whose_address_is_set_again_calls_the_new_address() -> None:
+    """The written function must read `contract.address` per call (the scripted env of the other tests ignores it)."""
+    from pvmkit.env import ALICE, BOB, Env
+    from pvmkit.revive.address import parse_address, to_checksum
+
+    from .conftest import load_contract
+
+    env = Env()
+    first = env.deploy_contract(load_contract("ERC20"), "A", "A", 100)
+    second = env.deploy_contract(load_contract("ERC20"), "B", "B", 200)
+    alice, bob = to_checksum(ALICE), to_checksum(BOB)
+    parse_address(alice), parse_address(bob)
+    handle = env.at(first.address, first)
+    assert handle.balanceOf(alice) == 100
+    handle.address = second.address
+    assert handle.balanceOf(alice) == 200 and handle.transfer(bob, 5) is True
+    assert (second.balanceOf(bob), first.balanceOf(bob)) == (5, 0)

@@ -26,7 +26,7 @@ from pvmkit.pvm.isa import (
     Kind,
 )
 from pvmkit.pvm.jit import is_supported
-from pvmkit.pvm.program import assemble_code
+from pvmkit.pvm.program import RETURN_TO_HOST, assemble_code
 
 pytestmark = [pytest.mark.skipif(not is_supported(), reason="the JIT needs x86-64 Linux with BMI1/BMI2/LZCNT/POPCNT"),
               pytest.mark.usefixtures("backends_as_named")]
@@ -2161,3 +2161,41 @@ def test_an_instance_runs_on_one_thread_at_a_time(monkeypatch: pytest.MonkeyPatc
     inst.set_next_program_counter(0)
     inst.regs[8] = 5
     assert inst.run().kind is InterruptKind.ECALLI and inst.regs[7] == 5
+
+
+@pytest.mark.parametrize("backend", ["interpreter", "jit", "auto"])
+def test_start_ends_as_prepare_call_gas_and_serve_do(backend: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Instance.start (the JIT's skips prepare_call, gas and serve) must end as those steps do on the interpreter."""
+    monkeypatch.delenv("PVMKIT_BACKEND", raising=False)
+    blob = _prog([("load_imm", (8, 3)), ("ecalli", (0,)), ("add_imm_64", (7, 7, 1)), ("jump_indirect", (0, 0))],
+                 stack_size=4096)  # fmt: skip
+    pcs = [i.pc for i in Module(blob, ModuleConfig(backend="interpreter")).code.listing()]
+
+    def outcome(backend: str, pc: int, gas: object, started: bool) -> object:
+        inst = Module(blob, ModuleConfig(backend=backend)).instantiate()
+        inst.regs[5] = inst.regs[7] = 99  # (what a recycled instance's last user left: the call clears it)
+        seen: list[object] = []
+
+        def host(number: int, r: MutableSequence[int], left: int) -> int:
+            seen.append((number, list(r[:13]), left))
+            r[7] = 41
+            return left
+
+        try:
+            if started:
+                intr = inst.start(pc, gas, host)  # type: ignore[arg-type]
+            else:
+                inst.prepare_call(pc)
+                inst.gas = gas  # type: ignore[assignment]
+                intr = inst.serve(host)
+        except (ValueError, TypeError) as e:
+            return type(e).__name__
+        return seen, intr, list(inst.regs), inst.gas, inst.program_counter, inst.next_program_counter
+
+    for pc in (pcs[0], pcs[1]):
+        for gas in (0, 1, 2, 5, 1000, -1, 1 << 63, -(1 << 63) - 1, True, 7.0):
+            expected = outcome("interpreter", pc, gas, started=False)
+            assert outcome(backend, pc, gas, started=True) == expected, (pc, gas)
+    ((_, registers, _),) = outcome("interpreter", pcs[0], 1000, started=False)[0]  # type: ignore[index, misc]
+    top = Module(blob, ModuleConfig(backend="interpreter")).memory_map.stack_address_high
+    assert registers == [RETURN_TO_HOST, top, 0, 0, 0, 0, 0, 0, 3, 0, 0, 0, 0]  # (ra, sp, and r8 set before the call)

@@ -776,3 +776,60 @@ def test_crosscheck_instances_are_not_recycled(monkeypatch: pytest.MonkeyPatch) 
     inst = module.instantiate()
     inst.recycle()
     assert module._spare == []
+
+
+RW_AFTER_RO = 0x30000  # (rw data's address when there is ro data)
+_SBRK_WRITE_ECALLI = [("load_imm", (7, 8)), ("sbrk", (8, 7)), ("store_imm_u64", (RW_AFTER_RO, 0x1111)),
+                      ("ecalli", (0,)), ("load_u8", (9, 0x10001))]  # fmt: skip
+
+
+def test_a_jit_instance_recycled_again_is_a_new_one_and_a_running_one_is_not(monkeypatch) -> None:
+    """JitInstance.recycle's one-step path (each frame after a module's first) must hand out a new instance or none."""
+    monkeypatch.delenv("PVMKIT_BACKEND", raising=False)  # (crosscheck instances are not recycled)
+    blob = _module(_SBRK_WRITE_ECALLI, isa=LATEST64, ro_data=b"abcd", ro_data_size=4, rw_data=b"\x07" * 8,
+                   rw_data_size=100, stack_size=4096).blob  # fmt: skip
+    module = Module(blob, ModuleConfig(backend="jit"))
+    assert module.memory_map.rw_data_address == RW_AFTER_RO
+    new = Module(blob, ModuleConfig(backend="interpreter")).instantiate()
+
+    def used() -> object:
+        inst = module.instantiate()
+        inst.set_next_program_counter(0)
+        inst.regs[1], inst.gas = STACK_TOP, 1000
+        intr = inst.serve(lambda number, r, gas: gas)
+        assert intr.kind is K.TRAP and inst.regs[8] == module.memory_map.heap_base + 8  # (the first sbrk's top)
+        return inst
+
+    used().recycle()  # (the first: the module is listed as holding spares)
+    first = module.instantiate()
+    first.set_next_program_counter(0)
+    first.regs[1], first.gas = STACK_TOP, 1000
+    assert first.run().kind is K.ECALLI  # (stopped at its host call: registers, gas, pc and where to go on are set)
+    assert first.fallbacks and first.gas and first.next_program_counter is not None
+    first.write_memory(RW_AFTER_RO + 50, b"host")
+    first.recycle()
+    again = module.instantiate()
+    assert again is first
+    assert again.memory.contents() == new.memory.contents()
+    assert list(again.regs) == [0] * 13 and again.gas == 0 and again.fallbacks == 0
+    assert again.program_counter is None and again.next_program_counter is None
+    again.recycle()
+    assert used() is first  # (its sbrk gives the first top again: the heap is empty)
+    first.recycle()
+
+    dirty = module.instantiate()
+    dirty.write_memory(0x10001, b"Z")  # the host writes ro data: the clearing plan does not restore it
+    dirty.recycle()
+    assert module.instantiate().read_memory(0x10000, 4) == b"abcd"
+
+    running = module.instantiate()
+    running.set_next_program_counter(0)
+    running.regs[1], running.gas = STACK_TOP, 1000
+    spares = list(module._spare)
+
+    def recycle_now(number: int, r: object, gas: int) -> int:
+        running.recycle()  # (not while it runs: its memory stays, and it is not handed out)
+        return gas
+
+    assert running.serve(recycle_now).kind is K.TRAP
+    assert running.read_memory(RW_AFTER_RO, 8) == (0x1111).to_bytes(8, "little") and module._spare == spares

@@ -784,3 +784,39 @@ def test_env_call_checks_sender_then_to_then_data_value_and_gas(env: Env) -> Non
         with pytest.raises(ValueError, match="gas must be"):
             call(good, b"", gas=-1)
     assert env.chain.state._holds == 0 and env._dry == 0
+
+
+def test_a_read_only_transaction_changes_nothing(env: Env) -> None:
+    """Chain.call(read_only=True) is the only way to _pay's read-only check: writes and value must be denied."""
+    store = env.deploy_contract(load_contract("Storage"))
+    dest = parse_address(store.address)
+    store.setA(7)
+    result = env.chain.call(ALICE, dest, keccak256(b"a()")[:4], read_only=True)
+    assert result.success and int.from_bytes(result.output, "big") == 7
+    writing = keccak256(b"setA(uint256)")[:4] + encode(["uint256"], [5])
+    result = env.chain.call(ALICE, dest, writing, read_only=True)
+    assert result.error is PalletError.StateChangeDenied
+    alice, held = env.chain.state.free(ALICE), env.chain.state.free(dest)
+    result = env.chain.call(ALICE, dest, keccak256(b"a()")[:4], value=10**12, read_only=True)
+    assert result.error is PalletError.StateChangeDenied and result.error_detail == "value transfer in a read-only call"
+    assert (env.chain.state.free(ALICE), env.chain.state.free(dest)) == (alice, held) and store.a() == 7
+
+
+@pytest.mark.parametrize("backend", ["interpreter", "jit"])
+def test_an_anchor_rolls_back_transactions_whose_events_the_state_let_go(
+    backend: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Held undo records of dropped events (emit's pop, emit_records' cut) must act on their own list, not the next."""
+    from pvmkit.pvm.jit import is_supported
+
+    if backend == "jit" and not is_supported():
+        pytest.skip("the JIT needs x86-64 Linux with BMI1/BMI2/LZCNT/POPCNT")
+    monkeypatch.delenv("PVMKIT_BACKEND", raising=False)
+    env = Env(backend=backend)
+    events = env.deploy_contract(load_contract("Events"))
+    with env.anchor():
+        for n in (3, 1):
+            events.emitMany(n)
+            assert len(env.last_tx.logs) == n
+    events.emitMany(2)
+    assert [log.args for log in events.get_logs()] == [{"i": 0}, {"i": 1}] and env.chain.state.events == []

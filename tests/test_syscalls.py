@@ -1710,3 +1710,16 @@ def test_a_delegate_call_over_its_deposit_limit_returns_5(env: Env) -> None:
     limited = deploy(env, body, call_data(library, deposit=6, extra=STORE_NEW_DATA))  # the new item needs 7
     assert call_result(env.call(hex_addr(limited)).output)[0] == 5
     assert env.chain.state.contracts[limited].storage == {}
+
+
+def test_a_frame_that_writes_and_reverts_is_not_held_to_its_deposit_limit(env: Env) -> None:
+    """A reverted frame leaves no deposit, so its limit is not enforced (run_frame finalizes only unreverted frames)."""
+    reverting = deploy(env, STORE_NEW.replace(ret(VAL, 5), ret(VAL, 5, 1)), STORE_NEW_DATA)
+    result = env.chain.call(ALICE, reverting, deposit_limit=0)
+    assert result.reverted and result.error is None and result.output == b"store"
+    outer = deploy(env, do_call() + ret(RES, 84), call_data(reverting, deposit=0))
+    assert call_result(env.call(hex_addr(outer)).output)[:4] == (2, 5, 5, b"store" + b"\xee" * 59)
+    committing = deploy(env, STORE_NEW, STORE_NEW_DATA)
+    assert call_result(env.call(hex_addr(deploy(env, do_call() + ret(RES, 84), call_data(committing, deposit=0))))
+                       .output)[0] == 5  # fmt: skip
+    assert env.chain.state.contracts[reverting].storage == {} == env.chain.state.contracts[committing].storage
