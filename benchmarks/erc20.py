@@ -211,8 +211,8 @@ def vm_class(backend: str) -> type:
 
 @contextmanager
 def instrumented(split: Split, backend: str = "interpreter") -> Iterator[None]:
-    """Wrap the VM's start (how Host.run runs a frame; and the host-call handler it is given) and Host.run with perf_counter accumulators (this
-    process only), then restore them."""
+    """Wrap the VM's start (how Host.run runs a frame; and the host-call handler it is given) and Host.run with
+    perf_counter accumulators (this process only), then restore them."""
     from pvmkit.revive.syscalls import Host
 
     Instance = vm_class(backend)
