@@ -559,6 +559,22 @@ def test_bswap_cqo_cdq_and_simple():
         check("pop", (r,), "pop", [R64[r]])
 
 
+def test_sse_moves_ors_and_tests():
+    """movdqa/por/pxor/ptest (the clearer's scan) on every xmm register and addressing mode, against capstone."""
+    xmm = [f"xmm{i}" for i in range(16)]
+    for d in REGS:
+        for s in REGS:
+            for meth in ("movdqa", "por", "pxor", "ptest"):
+                check(meth, (d, s), meth, [xmm[d], xmm[s]])
+    for m in SOME_MEMS:
+        text = mem_text(m, 0).replace("[", "xmmword ptr [", 1)
+        for r in (0, 1, 9, 15):
+            for meth in ("movdqa", "por", "pxor", "ptest"):
+                size = 1 + needs_rex(r, m) + 2 + (meth == "ptest") + mem_len(m)  # 66, REX, 0F xx (38), operand
+                check(meth, (r, m), meth, [xmm[r], text], size=size)
+            check("movdqa", (m, r), "movdqa", [text, xmm[r]])
+
+
 def test_nop_and_align():
     for n in range(1, 10):
         a = Assembler()

@@ -97,7 +97,7 @@ def cpu_flags() -> frozenset[str]:
     return frozenset()
 
 
-REQUIRED_FLAGS = ("popcnt", "abm", "bmi1", "bmi2")  # popcnt, lzcnt, tzcnt, shlx/shrx/sarx
+REQUIRED_FLAGS = ("popcnt", "abm", "bmi1", "bmi2", "sse4_1")  # popcnt, lzcnt, tzcnt, shlx/shrx/sarx; ptest
 
 
 def check_supported(reserve: bool = True) -> None:

@@ -230,28 +230,59 @@ _CLEAR = ctypes.CFUNCTYPE(None, ctypes.c_void_p)
 _clear: Callable[[int], None] | None = None
 
 
+_BLOCK = 256  # the clearer zeroes a region's blocks of this many bytes that are not all zeros
+
+
 def clearer() -> Callable[[int], None]:
     """The native `clear(plan)`: `plan` is the address of u64 words n, then n × (address, size) to zero, then
     (destination, source, size) to copy. One call does what would take n + 1 ctypes calls of memset and memmove
-    (~0.35 us each, more in a contract call's flow)."""
+    (~0.35 us each, more in a contract call's flow).
+
+    A region is read in blocks of 256 bytes (16-byte aligned: its address must be), and only a block that is not all
+    zeros is written: a contract touches a few of the ~100 KiB of stack and heap a resolc program has, and reading
+    the rest costs about half of writing it (~0.8 us of an ERC-20 transfer). The bytes after the last whole block
+    are zeroed as they are."""
     global _clear
     if _clear is None:
-        from .x86 import R8, R9, RAX, RCX, RDI, RSI, Assembler, E, Imm, Mem
+        from .x86 import R8, R9, RAX, RCX, RDI, RDX, RSI, Assembler, E, Imm, Mem
 
         a = Assembler()
         a.mov(R8, RDI)
         a.mov(R9, Mem(R8, 0))
         a.add(R8, Imm(8))
-        a.xor(RAX, RAX, w=32)
-        loop, copy = a.label(), a.label()
+        a.pxor(1, 1)  # xmm1: zeros
+        loop, copy, blocks, tail, clean = a.label(), a.label(), a.label(), a.label(), a.label()
         a.bind(loop)
         a.test(R9, R9)
         a.jcc(E, copy)
         a.mov(RDI, Mem(R8, 0))
         a.mov(RCX, Mem(R8, 8))
-        a.rep_stosb()
         a.add(R8, Imm(16))
         a.sub(R9, Imm(1))
+        a.mov(RDX, RCX)
+        a.shr(RDX, _BLOCK.bit_length() - 1)  # whole blocks
+        a.and_(RCX, Imm(_BLOCK - 1), w=32)  # then these bytes
+        a.bind(blocks)
+        a.test(RDX, RDX)
+        a.jcc(E, tail)
+        # OR the block into xmm0 through four accumulators (xmm0, xmm2-4: one chain of 16 would take 16 cycles)
+        accumulators = (0, 2, 3, 4)
+        for i, offset in enumerate(range(0, _BLOCK, 16)):
+            (a.movdqa if i < 4 else a.por)(accumulators[i % 4], Mem(RDI, offset))
+        a.por(0, 2)
+        a.por(3, 4)
+        a.por(0, 3)
+        a.ptest(0, 0)
+        a.jcc(E, clean)
+        for offset in range(0, _BLOCK, 16):
+            a.movdqa(Mem(RDI, offset), 1)
+        a.bind(clean)
+        a.add(RDI, Imm(_BLOCK))
+        a.sub(RDX, Imm(1))
+        a.jmp(blocks)
+        a.bind(tail)
+        a.xor(RAX, RAX, w=32)
+        a.rep_stosb()
         a.jmp(loop)
         a.bind(copy)
         a.mov(RDI, Mem(R8, 0))
@@ -388,7 +419,7 @@ class MappedMemory(StandardMemory):
         # whole) zeroed, the rw data copied in again. `plan`: the address of its words (0: none).
         self.plan, self._plan_data, self._clear = 0, rw_data, clearer()
         self.base_end = self.rw_end  # (rw data without a grown heap: where the plan's first region ends)
-        if all(size <= _CLEAR_WHOLE for _, size in space.regions):
+        if all(size <= _CLEAR_WHOLE and (space.guest + address) % 16 == 0 for address, size in space.regions):
             words = [len(space.regions)]
             for address, size in space.regions:
                 words += (space.guest + address, size)

@@ -749,6 +749,25 @@ class Assembler:
     def ret(self) -> None:
         self.code.append(0xC3)
 
+    # SSE on xmm registers (numbered 0-15, as the general ones): what space.clearer's scan needs. Memory operands of
+    # movdqa, por and pxor must be 16-byte aligned (an unaligned one faults).
+    def movdqa(self, dst: int | Mem, src: int | Mem) -> None:
+        """16 bytes: xmm <- xmm/m128 (66 0F 6F), or m128 <- xmm (66 0F 7F)."""
+        if type(dst) is Mem:
+            self._op_pfx(0x66, 0, b"\x0f\x7f", src, dst)  # type: ignore[arg-type]
+        else:
+            self._op_pfx(0x66, 0, b"\x0f\x6f", dst, src)
+
+    def por(self, dst: int, src: int | Mem) -> None:
+        self._op_pfx(0x66, 0, b"\x0f\xeb", dst, src)
+
+    def pxor(self, dst: int, src: int | Mem) -> None:
+        self._op_pfx(0x66, 0, b"\x0f\xef", dst, src)
+
+    def ptest(self, a: int, b: int | Mem) -> None:
+        """ZF = (a AND b) is all zeros (SSE4.1: 66 0F 38 17)."""
+        self._op_pfx(0x66, 0, b"\x0f\x38\x17", a, b)
+
     def rep_movsb(self) -> None:
         """Copy rcx bytes from [rsi] to [rdi] (forwards: the direction flag is clear, as the ABI has it)."""
         self.code += b"\xf3\xa4"
