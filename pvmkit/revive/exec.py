@@ -22,7 +22,7 @@ from .primitives import (
     ExecError,
     PalletError,
 )
-from .state import Address, ContractInfo, Hash, StorageKey
+from .state import Address, ContractInfo, Hash, StorageKey, _new_tuple
 
 if TYPE_CHECKING:
     from .chain import Chain
@@ -85,17 +85,12 @@ class WeightMeter:
         child.used_ref = child.used_proof = 0
         return child
 
-    def absorb(self, child: WeightMeter) -> None:
-        self.used_ref += child.used_ref
-        self.used_proof += child.used_proof
-
     @property
     def used(self) -> Weight:
         return _new_tuple(Weight, (self.used_ref, self.used_proof))
 
 
 _new_meter = object.__new__
-_new_tuple = tuple.__new__  # (a NamedTuple's own __new__ is a Python function: ~0.3 us in a call's flow)
 
 
 class DepositMeter:
@@ -107,13 +102,10 @@ class DepositMeter:
         self.limit = limit
         self.amount = 0
 
-    def available(self) -> int | None:
-        return None if self.limit is None else max(self.limit - self.amount, 0)
-
     def nested(self, limit: int | None) -> DepositMeter:
         """Child limit = min(requested, what this frame has left); a limit of 0 is a hard zero. (Built without
         __init__, as WeightMeter.nested.)"""
-        avail = None if self.limit is None else max(self.limit - self.amount, 0)  # (available(), inlined)
+        avail = None if self.limit is None else max(self.limit - self.amount, 0)  # (what it has left)
         child = _new_meter(DepositMeter)
         child.limit = avail if limit is None else limit if avail is None or limit < avail else avail
         child.amount = 0
@@ -280,7 +272,7 @@ class Stack:
     def _pop(self, frame: Frame, parent: Frame | None, persist: bool) -> None:
         self.frames.pop()
         meter, used = parent.weight if parent else self.tx_weight, frame.weight
-        meter.used_ref += used.used_ref  # (absorb(), inlined: every frame pops)
+        meter.used_ref += used.used_ref  # (the parent absorbs the frame's weight; written out: every frame pops)
         meter.used_proof += used.used_proof
         if persist:
             (parent.deposit if parent else self.tx_deposit).amount += frame.deposit.amount

@@ -11,12 +11,10 @@ from functools import cache as _once
 
 from ..interpreter import (
     _CONTINUE,
-    _FRESH,
     _I64_MAX,
     _OOG,
     JIT_NEVER,
     SPARE_BYTES,
-    SPARE_INSTANCES,
     Instance,
     Interrupt,
     InterruptKind,
@@ -236,31 +234,17 @@ class JitInstance(Instance):
         finally:
             self._idle.append(True)
 
-    def recycle(self) -> None:
-        # A native instance whose memory its clearing plan resets (MappedMemory.cleared), the usual case, without
-        # Instance.recycle's steps between; anything else goes its way.
-        m, mem = self.module, self.memory
-        spare = m._spare
-        if len(spare) < SPARE_INSTANCES and m._spare_listed and self._idle and type(mem) is space.MappedMemory \
-                and mem.cleared(m.blob.rw_data, m.config.aux_data_size):  # fmt: skip
-            self.fallbacks = 0
-            self._r[:] = _FRESH
-            self._next = None
-            self._step_delivered = False
-            self.program_counter = None
-            spare.append(self)
-            return
-        super().recycle()
-
     def _reset_memory_in_place(self) -> bool:
         if self._jit is None:  # (interpreted: unless the module became native meanwhile, as a new instance would be)
             return getattr(self.module, "_jit", None) is None and super()._reset_memory_in_place()
         mem, m = self.memory, self.module
-        # (cleared by its plan: small; otherwise, as after the heap grew, the sum of its regions decides)
-        if type(mem) is not space.MappedMemory or not self._idle or not (mem.plan and mem.rw_end == mem.base_end) \
-                and mem.space.writable_bytes() > SPARE_BYTES:  # fmt: skip
+        if type(mem) is not space.MappedMemory or not self._idle:
             return False
-        if not mem.reset(m.blob.ro_data, m.blob.rw_data, m.config.aux_data_size):
+        # The usual case in one native call (its clearing plan: MappedMemory.cleared); else the space's way, for
+        # regions that add up to at most SPARE_BYTES.
+        if not mem.cleared(m.blob.rw_data, m.config.aux_data_size) and (
+                mem.space.writable_bytes() > SPARE_BYTES
+                or not mem.reset(m.blob.ro_data, m.blob.rw_data, m.config.aux_data_size)):  # fmt: skip
             return False
         self.fallbacks = 0
         return True
