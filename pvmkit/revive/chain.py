@@ -251,13 +251,15 @@ class Chain:
         """Deposit change since it was last accounted for this contract (storage items/bytes + base)."""
         required = contract.base_deposit + self.config.deposit(contract.storage_items, contract.storage_bytes)
         accounted = contract.deposit_accounted
-        if required != accounted:
+        if required != accounted:  # (unchanged: its hold already matches, from the transaction that last changed it)
             self.state.set_contract_field(contract, "deposit_accounted", required)
-        self._touched.add(account)
+            self._touched.add(account)
         return required - accounted
 
     def _settle(self, origin: Address) -> None:
         """Move each touched contract's accounted deposit between the origin's free balance and its hold."""
+        if not self._touched:  # (a transaction that changed no contract's storage size: a token transfer, say)
+            return
         state = self.state
         for account in sorted(self._touched):
             contract = state.contracts.get(account)

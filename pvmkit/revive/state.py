@@ -3,19 +3,21 @@
 Every mutation goes through a method that records how to undo it in a journal, so any span of
 changes can be rolled back: a reverted or trapped frame (with everything it called), or an
 `Env.anchor()` block. `checkpoint()`/`revert_to()` are the only transaction primitives.
+An undo record is a tuple (function, *arguments), not a closure: a closure and its cells cost a
+contract call's flow several times as much, and a token transfer writes three records.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from ..pvm.shortcuts import WordCache
 
 Address = bytes  # 20 bytes
 Hash = bytes  # 32 bytes
 StorageKey = tuple[bool, bytes]  # (is_fixed_32_byte_key, raw key bytes): fixed and variable keys never collide
+Undo = tuple[Any, ...]  # a journal record: (function, *arguments)
 
 
 @dataclass
@@ -73,7 +75,7 @@ class State:
         self.codes: dict[Hash, CodeInfo] = {}
         self.transient: dict[tuple[Address, StorageKey], bytes] = {}
         self.events: list[Event] = []  # the running transaction's (end_transaction drops them)
-        self._journal: list[Callable[[], None]] = []
+        self._journal: list[Undo] = []
         self._holds = 0  # open `hold()` checkpoints: the journal is kept while any exists
 
     # Transactions.
@@ -103,9 +105,11 @@ class State:
     def revert_to(self, checkpoint: int) -> None:
         journal = self._journal
         while len(journal) > checkpoint:
-            journal.pop()()
+            undo = journal.pop()
+            undo[0](*undo[1:])
 
-    def _record(self, undo: Callable[[], None]) -> None:
+    def _record(self, *undo: Any) -> None:
+        """Journal (function, *arguments): calling it undoes the change just made."""
         self._journal.append(undo)
 
     def forget_journal(self) -> None:
@@ -123,33 +127,33 @@ class State:
         acct = self.accounts.get(address)
         if acct is None:
             acct = self.accounts[address] = Account()
-            self._record(lambda: self.accounts.pop(address, None))
+            self._record(self.accounts.pop, address, None)
         return acct
 
     def set_free(self, address: Address, value: int) -> None:
         acct = self.ensure_account(address)
         old = acct.free
         acct.free = value
-        self._record(lambda: setattr(acct, "free", old))
+        self._record(setattr, acct, "free", old)
 
     def set_held(self, address: Address, value: int) -> None:
         acct = self.ensure_account(address)
         old = acct.held
         acct.held = value
-        self._record(lambda: setattr(acct, "held", old))
+        self._record(setattr, acct, "held", old)
 
     def set_nonce(self, address: Address, value: int) -> None:
         acct = self.ensure_account(address)
         old = acct.nonce
         acct.nonce = value
-        self._record(lambda: setattr(acct, "nonce", old))
+        self._record(setattr, acct, "nonce", old)
 
     def bump_nonce(self, address: Address) -> None:
         """set_nonce(address, nonce(address) + 1), as every transaction does."""
         acct = self.accounts.get(address) or self.ensure_account(address)
         old = acct.nonce
         acct.nonce = old + 1
-        self._journal.append(lambda: setattr(acct, "nonce", old))  # (_record's work: a call less per transaction)
+        self._journal.append((setattr, acct, "nonce", old))  # (_record's work: a call less per transaction)
 
     def free(self, address: Address) -> int:
         acct = self.accounts.get(address)
@@ -162,27 +166,27 @@ class State:
     # Code.
     def add_code(self, code_hash: Hash, info: CodeInfo) -> None:
         self.codes[code_hash] = info
-        self._record(lambda: self.codes.pop(code_hash, None))
+        self._record(self.codes.pop, code_hash, None)
 
     def change_refcount(self, code_hash: Hash, delta: int) -> None:
         info = self.codes[code_hash]
         old = info.refcount
         info.refcount += delta
-        self._record(lambda: setattr(info, "refcount", old))
+        self._record(setattr, info, "refcount", old)
 
     # Contracts.
     def add_contract(self, address: Address, info: ContractInfo) -> None:
         self.contracts[address] = info
-        self._record(lambda: self.contracts.pop(address, None))
+        self._record(self.contracts.pop, address, None)
 
     def remove_contract(self, address: Address) -> None:
         info = self.contracts.pop(address)
-        self._record(lambda: self.contracts.__setitem__(address, info))
+        self._record(self.contracts.__setitem__, address, info)
 
     def set_contract_field(self, info: ContractInfo, name: str, value: object) -> None:
         old = getattr(info, name)
         setattr(info, name, value)
-        self._record(lambda: setattr(info, name, old))
+        self._record(setattr, info, name, old)
 
     def set_storage(self, info: ContractInfo, key: StorageKey, value: bytes | None) -> bytes | None:
         """Write (or delete with None) a persistent slot; returns the old value. Tracks bytes/items for deposits, and
@@ -199,18 +203,7 @@ class State:
         items_delta = (value is not None) - (old is not None)
         info.storage_bytes += bytes_delta
         info.storage_items += items_delta
-
-        def undo() -> None:
-            if old is None:
-                storage.pop(key, None)
-            else:
-                storage[key] = old
-            info.storage_bytes -= bytes_delta
-            info.storage_items -= items_delta
-            if key[0] and info.cache is not None:  # (the cache it has now: it may be younger than the write)
-                info.cache.put(key[1], old)
-
-        self._record(undo)
+        self._record(_undo_storage, info, key, old, bytes_delta, items_delta)
         return old
 
     def set_words(self, info: ContractInfo, words: list[tuple[bytes, bytes]]) -> None:
@@ -220,20 +213,7 @@ class State:
         anywhere leaves nothing it cannot undo."""
         storage = info.storage
         olds: list[tuple[StorageKey, bytes | None]] = []  # (each entry added before its write)
-        items, size = info.storage_items, info.storage_bytes
-
-        def undo() -> None:
-            cache = info.cache  # (the cache it has now, as in set_storage)
-            for k, old in reversed(olds):
-                if old is None:
-                    storage.pop(k, None)
-                else:
-                    storage[k] = old
-                if cache is not None:
-                    cache.put(k[1], old)
-            info.storage_items, info.storage_bytes = items, size
-
-        self._journal.append(undo)  # (_record's)
+        self._journal.append((_undo_words, info, olds, info.storage_items, info.storage_bytes))  # (_record's)
         for key, value in words:
             k = (True, key)
             old = storage.get(k)
@@ -252,7 +232,7 @@ class State:
             self.transient.pop(k, None)
         else:
             self.transient[k] = value
-        self._record(lambda: self.transient.__setitem__(k, old) if old is not None else self.transient.pop(k, None))
+        self._record(_undo_transient, self, k, old)
         return old
 
     def clear_transient(self) -> None:
@@ -261,16 +241,50 @@ class State:
         if not old:  # (most transactions write none: nothing to clear or to journal)
             return
         self.transient = {}
-        self._record(lambda: setattr(self, "transient", old))
+        self._record(setattr, self, "transient", old)
 
     def emit(self, event: Event) -> None:
         self.events.append(event)
-        self._record(self.events.pop)
+        self._record(self.events.pop)  # (the list it is now: end_transaction makes another)
 
     def emit_records(self, address: Address, records: list[tuple[tuple[bytes, ...], bytes]]) -> None:
         """emit(Event(address, topics, data)) for each (topics, data), with one undo record."""
         log = self.events
         count = len(log)
-        self._journal.append(lambda: log.__delitem__(slice(count, None)))  # (_record's)
+        self._journal.append((_truncate, log, count))  # (_record's)
         for topics, data in records:
             log.append(_new_tuple(Event, (address, topics, data)))
+
+
+def _undo_storage(info: ContractInfo, key: StorageKey, old: bytes | None, bytes_delta: int, items_delta: int) -> None:
+    if old is None:
+        info.storage.pop(key, None)
+    else:
+        info.storage[key] = old
+    info.storage_bytes -= bytes_delta
+    info.storage_items -= items_delta
+    if key[0] and info.cache is not None:  # (the cache it has now: it may be younger than the write)
+        info.cache.put(key[1], old)
+
+
+def _undo_words(info: ContractInfo, olds: list[tuple[StorageKey, bytes | None]], items: int, size: int) -> None:
+    storage, cache = info.storage, info.cache  # (the cache it has now, as in _undo_storage)
+    for k, old in reversed(olds):
+        if old is None:
+            storage.pop(k, None)
+        else:
+            storage[k] = old
+        if cache is not None:
+            cache.put(k[1], old)
+    info.storage_items, info.storage_bytes = items, size
+
+
+def _undo_transient(state: State, k: tuple[Address, StorageKey], old: bytes | None) -> None:
+    if old is None:
+        state.transient.pop(k, None)  # (the dict it is now: clear_transient may have made another)
+    else:
+        state.transient[k] = old
+
+
+def _truncate(log: list[Event], count: int) -> None:
+    del log[count:]
