@@ -1604,6 +1604,51 @@ def test_transient_storage_meters_keys_values_and_journal_like_the_pallet(env: E
     assert env.call(filler, bytes([17, 0, 0, 0])).output == u64(1)  # CalleeTrapped
 
 
+def test_transient_meters_nest_and_count_what_callees_kept() -> None:
+    """A frame may use 15/16 of what its caller has left when it calls (the first frame: the transaction's 4 KiB),
+    and a callee's writes count against its caller once it returns, unless it reverted. Frames run Python bodies
+    here, so the numbers are exact: a new 32-byte slot costs 232 bytes."""
+    from pvmkit.revive.config import Weight
+    from pvmkit.revive.exec import ExecError, ExecReturn, Frame, Stack
+    from pvmkit.revive.primitives import REVERT
+
+    stack = Stack(Env().chain, parse_address(ALICE), Weight(10**15, 10**15), None)
+    keys = iter(range(1000))
+
+    def frame() -> Frame:
+        caller = stack.frames[-1] if stack.frames else None
+        w, d = (caller.weight, caller.deposit) if caller else (stack.tx_weight, stack.tx_deposit)
+        return Frame(b"\x01" * 20, b"\x02" * 20, None, None, "call", 0, b"", False, w.nested(10**15, 10**15),
+                     d.nested(None))  # fmt: skip
+
+    def write(n: int) -> int:
+        """Write up to n new slots; how many fit."""
+        for i in range(n):
+            try:
+                stack.write_transient(b"\x01" * 20, (True, next(keys).to_bytes(32, "big")), b"\x07" * 32)
+            except ExecError as e:
+                assert e.error == E.OutOfTransientStorage
+                return i
+        return n
+
+    def child(n: int, flags: int = 0) -> int:
+        fitted: list[int] = []
+        stack.run_frame(frame(), lambda f: (fitted.append(write(n)), ExecReturn(flags, b""))[1])
+        return fitted[0]
+
+    def top(f: Frame) -> ExecReturn:
+        assert write(2) == 2  # 464 of 4,096
+        assert child(1) == 1  # kept: the caller has 4,096 - 696 = 3,400 left
+        assert child(1, REVERT) == 1  # not kept
+        # 3,400 - 3,400 // 16 = 3,188: 13 slots (3,016) fit, the 14th (3,248) does not
+        assert child(20, REVERT) == 13
+        assert write(20) == 14  # the caller itself: 3,400 // 232
+        return ExecReturn(0, b"")
+
+    stack.run_frame(frame(), top)
+    assert stack.transient_tx[1] == 17 * 232  # what the first frame kept: its own 16 slots and its first child's
+
+
 @pytest.mark.parametrize("immutable", [b"", b"immutable!"])
 def test_base_deposit_counts_immutable_data_as_an_item_and_rounds_the_code_share_up(env: Env, immutable: bytes) -> None:
     """storage.rs update_base_deposit: deposit(1 item, or 2 with immutable data; ContractInfo's 120 bytes + the

@@ -136,6 +136,7 @@ class Frame:
     delegate_callee: Address | None = None
     allows_reentry: bool = True
     last_output: ExecReturn = NOTHING
+    transient: list[int] | None = None  # its transient storage meter, [limit, amount], once it writes
 
 
 class Stack:
@@ -151,8 +152,8 @@ class Stack:
         # until then calls, code_size and code_hash see an account without code (see contract_at).
         self.constructing: set[Address] = set()
         # Transient storage's memory meter (transient_storage.rs StorageMeter): [limit, amount] for the transaction,
-        # then one per running frame; see write_transient.
-        self.transient_meters: list[list[int]] = [[TRANSIENT_STORAGE_BYTES, 0]]
+        # then one per running frame that writes (Frame.transient); see write_transient.
+        self.transient_tx = [TRANSIENT_STORAGE_BYTES, 0]
         # The transaction's meters act as the parent of the first frame (the pallet's TransactionMeter).
         self.tx_weight = WeightMeter(weight_limit)
         self.tx_deposit = DepositMeter(deposit_limit)
@@ -222,10 +223,6 @@ class Stack:
             parent.last_output = NOTHING
         state = self.state
         checkpoint = state.checkpoint()
-        meters = self.transient_meters
-        free = meters[-1][0] - meters[-1][1]
-        # A nested frame may use 15/16 of what its caller has left (the first frame: all of the transaction's).
-        meters.append([free - free // 16 if len(meters) > 1 else free, 0])
         self.frames.append(frame)
         try:
             if body is not None:
@@ -238,15 +235,11 @@ class Stack:
                     self._finalize(frame)
         except ExecError:
             state.revert_to(checkpoint)
-            meters.pop()
             self._pop(frame, parent, persist=False)
             raise
-        used = meters.pop()[1]
         reverted = result.flags & REVERT  # (not .reverted: a property call per frame, several times over, adds up)
         if reverted:
             state.revert_to(checkpoint)
-        else:
-            meters[-1][1] += used
         self._pop(frame, parent, persist=not reverted)
         if parent is not None:
             parent.last_output = result
@@ -263,7 +256,7 @@ class Stack:
         if value is not None:
             key_len = 32 + (32 if key[0] else 16 + len(key[1]))  # blake2_256, or Blake2_128Concat of the raw key
             amount = len(value) + key_len + 48 + (key_len + 24 if old is None else 0)
-            meter = self.transient_meters[-1]
+            meter = self._transient_meter(len(self.frames) - 1)
             if meter[1] + amount > meter[0]:
                 raise ExecError(E.OutOfTransientStorage)
             meter[1] += amount
@@ -276,6 +269,21 @@ class Stack:
         meter.used_proof += used.used_proof
         if persist:
             (parent.deposit if parent else self.tx_deposit).amount += frame.deposit.amount
+            if frame.transient is not None and frame.transient[1]:  # (what it wrote stays: its caller used it too)
+                self._transient_meter(len(self.frames) - 1)[1] += frame.transient[1]
+
+    def _transient_meter(self, depth: int) -> list[int]:
+        """[limit, amount] of transient storage for frames[depth] (-1: the transaction's), made when first needed (most
+        frames write none): a frame may use 15/16 of what its caller had left when it was called (the first frame: all
+        of the transaction's), which stays so while it runs."""
+        if depth < 0:
+            return self.transient_tx
+        frame = self.frames[depth]
+        if frame.transient is None:
+            parent = self._transient_meter(depth - 1)
+            free = parent[0] - parent[1]
+            frame.transient = [free - free // 16 if depth else free, 0]
+        return frame.transient
 
     def execute(self, frame: Frame) -> ExecReturn:
         """Run the frame's code (its `call` or `deploy` export) to completion, serving host calls. Errors raised

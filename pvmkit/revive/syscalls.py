@@ -215,7 +215,9 @@ class Host:
         """This frame's shortcuts (Code.table), with the answers of the getters the JIT may answer natively."""
         meter, table = self._meter, self.code.table
         assert table is not None
-        answers = [answer(self) for answer in self.code.answers]
+        answers = []
+        for answer in self.code.answers:  # (a loop: a comprehension makes a function object per frame)
+            answers.append(answer(self))
         state = [rest, meter.limit_proof - meter.used_proof, 1, 0, 0, 0]
         frame, cache = self.frame, None
         if table.tables and frame.contract is not None:
