@@ -592,6 +592,27 @@ def test_the_state_keeps_no_events_of_finished_transactions(env: Env) -> None:
     assert token.balanceOf(BOB) == 5  # (the anchor rolled two back)
 
 
+def test_events_native_code_emitted_are_decoded_when_read_in_their_order() -> None:
+    """The JIT's EVENT shortcut leaves records (u32 topics, u32 data length, the topics, the data padded to 8 bytes)
+    that a result decodes when its logs are first read; results compare on the decoded events."""
+    from pvmkit.revive.chain import CallResult
+    from pvmkit.revive.state import Event, RawEvents, decoded
+
+    a, b = bytes([0xA] * 20), bytes([0xB] * 20)
+    t1, t2 = bytes(range(32)), bytes(range(32, 64))
+    records = (b"\x02\x00\x00\x00\x03\x00\x00\x00" + t1 + t2 + b"abc\0\0\0\0\0"  # 2 topics, 3 bytes, padding
+               + b"\x00\x00\x00\x00\x00\x00\x00\x00"  # no topics, no data
+               + b"\x01\x00\x00\x00\x08\x00\x00\x00" + t2 + b"12345678")  # fmt: skip
+    events = [Event(a, (t1,), b"x"), RawEvents(b, records), Event(a, (), b"y")]
+    want = [Event(a, (t1,), b"x"), Event(b, (t1, t2), b"abc"), Event(b, (), b""), Event(b, (t2,), b"12345678"),
+            Event(a, (), b"y")]  # fmt: skip
+    assert decoded(events) == want and decoded(want) is want
+    raw, plain = CallResult(True, b"", False, None, "", list(events)), CallResult(True, b"", False, None, "", want)
+    assert raw == plain and raw.logs == want and "logs=5" in repr(raw)
+    assert raw != CallResult(True, b"", False, None, "", want[:4])
+    assert raw != CallResult(False, b"", False, None, "", want)
+
+
 def test_functions_take_keyword_arguments_and_call_or_transact_on_request(env: Env) -> None:
     token = env.deploy_contract(load_contract("ERC20"), "T", "T", 100)
     assert token.transfer(to=BOB, amount=2) is True and token.balanceOf(BOB) == 2

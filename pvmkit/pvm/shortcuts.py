@@ -258,13 +258,22 @@ class EventBuffer:
 
     def records(self, used: int) -> list[tuple[tuple[bytes, ...], bytes]]:
         """(topics, data) of the records in the first `used` bytes, in order."""
-        view, at, out = self._view, 0, []
-        while at < used:
-            topics, length = _RECORD.unpack_from(view, at)
-            at += 8 + 32 * topics
-            out.append((_TOPICS[topics].unpack_from(view, at - 32 * topics), view[at : at + length].tobytes()))
-            at += (length + 7) // 8 * 8
-        return out
+        return decode_records(self._view[:used])
+
+    def take(self, used: int) -> bytes:
+        """The first `used` bytes, copied: records a host may keep and decode later (decode_records)."""
+        return self._view[:used].tobytes()
+
+
+def decode_records(records: bytes | memoryview) -> list[tuple[tuple[bytes, ...], bytes]]:
+    """(topics, data) of each record in `records` (an EventBuffer's used bytes), in order."""
+    at, out, used = 0, [], len(records)
+    while at < used:
+        topics, length = _RECORD.unpack_from(records, at)
+        at += 8 + 32 * topics
+        out.append((_TOPICS[topics].unpack_from(records, at - 32 * topics), bytes(records[at : at + length])))
+        at += (length + 7) // 8 * 8
+    return out
 
 
 _RECORD = struct.Struct("<II")

@@ -8,7 +8,7 @@ nonce bump is rolled back. Results carry output, logs, weight and deposit like `
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 from ..pvm.blob import ProgramBlob, ProgramBlobError
 from ..pvm.interpreter import Module, ModuleConfig, load_module
@@ -28,7 +28,7 @@ from .primitives import (
     PalletError,
     keccak256,
 )
-from .state import Address, CodeInfo, ContractInfo, Event, Hash, State
+from .state import Address, CodeInfo, ContractInfo, Event, Hash, RawEvents, State, decoded
 from .syscalls import SHORTCUT_KINDS, SHORTCUTS, SYSCALLS, Code, answer_functions
 
 E = PalletError
@@ -48,12 +48,25 @@ class CallResult:
     reverted: bool = False
     error: PalletError | None = None
     error_detail: str = ""
-    logs: list[Event] = field(default_factory=list)
+    _logs: list[Event | RawEvents] = field(default_factory=list)  # (`logs`: decoded when first read)
     weight: Weight = field(default_factory=Weight)
     gas_used: int = 0
     """`weight.ref_time` in PVM fuel units (one fuel = one instruction of the naive cost model)."""
     storage_deposit: int = 0
     address: Address | None = None
+
+    @property
+    def logs(self) -> list[Event]:
+        """The events it emitted, in order (none when it failed)."""
+        logs = self._logs
+        if logs:
+            logs = self._logs = decoded(logs)  # type: ignore[assignment]
+        return logs  # type: ignore[return-value]
+
+    def __eq__(self, other: object) -> bool:  # (on `logs`: events decoded or not are the same events)
+        if type(other) is not CallResult:
+            return NotImplemented
+        return self.logs == other.logs and all(getattr(self, f) == getattr(other, f) for f in _COMPARED)
 
     def __repr__(self) -> str:
         state = "success" if self.success else ("reverted" if self.reverted else f"error {self.error_name}")
@@ -62,6 +75,9 @@ class CallResult:
     @property
     def error_name(self) -> str | None:
         return self.error.value if self.error else None
+
+
+_COMPARED = tuple(f.name for f in fields(CallResult) if f.name != "_logs")
 
 
 # Contracts under backend 'auto' of up to this many bytes of code are compiled when first instantiated: a contract's

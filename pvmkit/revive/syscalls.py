@@ -240,7 +240,7 @@ class Host:
                 state.set_words(frame.contract, sc.cache.logged(counts[3]))  # type: ignore[arg-type, union-attr]
                 counts[3] = 0
             if counts[4]:
-                state.emit_records(frame.account, sc.events.records(counts[4]))  # type: ignore[union-attr]
+                state.emit_records(frame.account, sc.events.take(counts[4]))  # type: ignore[union-attr]
                 counts[4] = 0
         except BaseException:  # (interrupted: writes may be in the cache and not the storage, which it must not hold)
             if sc.cache is not None:
