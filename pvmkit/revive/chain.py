@@ -317,7 +317,7 @@ class Chain:
         checkpoint = state.checkpoint()
         first_event = len(state.events)
         stack = Stack(self, origin, gas_limit or DEFAULT_GAS_LIMIT, deposit_limit)
-        self._touched = set()
+        self._touched.clear()
         address = None
         try:
             if deploy:

@@ -235,16 +235,19 @@ class State:
         storage = info.storage
         olds: list[tuple[StorageKey, bytes | None]] = []  # (each entry added before its write)
         self._journal.append((_undo_words, info, olds, info.storage_items, info.storage_bytes))  # (_record's)
+        added = 0  # (new slots, counted into the info once: its attributes cost a call's flow more than locals)
         for key, value in words:
             k = (True, key)
             old = storage.get(k)
             olds.append((k, old))
             storage[k] = value
             if old is None:
-                info.storage_items += 1
-                info.storage_bytes += 32
-            else:
+                added += 1
+            elif len(old) != 32:
                 info.storage_bytes += 32 - len(old)
+        if added:
+            info.storage_items += added
+            info.storage_bytes += 32 * added
 
     def set_transient(self, address: Address, key: StorageKey, value: bytes | None) -> bytes | None:
         k = (address, key)
