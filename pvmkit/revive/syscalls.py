@@ -165,9 +165,9 @@ class Host:
             kind = intr.kind
             if kind is _FINISHED:
                 return NOTHING
-            if kind is _ECALLI:  # seal_return, answered natively (a HALT shortcut): charged, checked
+            if kind is _ECALLI:  # seal_return, answered natively (a HALT shortcut): charged, its data checked readable
                 r = inst._r
-                return _new_tuple(ExecReturn, (r[7] & M32, self.read(r[8] & M32, r[9] & M32)))
+                return _new_tuple(ExecReturn, (r[7] & M32, inst.memory.read(r[8] & M32, r[9] & M32)))
             if kind is InterruptKind.NOT_ENOUGH_GAS:
                 raise ExecError(E.OutOfGas, detail=f"at pc {intr.pc}")
             if kind is InterruptKind.TRAP:
