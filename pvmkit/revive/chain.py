@@ -29,7 +29,7 @@ from .primitives import (
     keccak256,
 )
 from .state import Address, CodeInfo, ContractInfo, Event, Hash, RawEvents, State, decoded
-from .syscalls import SHORTCUT_KINDS, SHORTCUTS, SYSCALLS, Code, answer_functions
+from .syscalls import SHORTCUT_KINDS, SHORTCUTS, SYSCALLS, Code, answers_function
 
 E = PalletError
 GENESIS_HASH = bytes([0x45] * 32)
@@ -219,7 +219,7 @@ class Chain:
         if code is None:
             module = self.module(code_hash)
             plan = self.shortcut_plan(module)
-            table, answers = (plan[0], answer_functions(plan[1])) if plan is not None else (None, ())
+            table, answers = (plan[0], answers_function(plan[1])) if plan is not None else (None, None)
             code = self._code[code_hash] = Code(module, [SYSCALLS.get(n) for n in _import_names(module)], table,
                                                 answers)  # fmt: skip
         return code

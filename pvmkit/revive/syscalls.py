@@ -96,16 +96,24 @@ class Code(NamedTuple):
     module: Module
     handlers: list[Handler | None]
     table: ShortcutTable | None
-    answers: tuple[Callable[[Host], int | bytes], ...] = ()
+    answers: Callable[[Host], list[int | bytes]] | None = None
 
 
-def answer_functions(names: tuple[str, ...]) -> tuple[Callable[[Host], int | bytes], ...]:
-    """The answers of these getters as the shortcuts take them, from the getters' own value functions (GETTERS)."""
+_ANSWERS: dict[tuple[str, ...], Callable[[Host], list[int | bytes]]] = {}
 
-    def as_u256(value: Callable[[Host], object]) -> Callable[[Host], bytes]:
-        return lambda h: _u256(value(h))  # type: ignore[arg-type]
 
-    return tuple(as_u256(GETTERS[n][1]) if GETTERS[n][0] == "u256" else GETTERS[n][1] for n in names)  # type: ignore[misc]
+def answers_function(names: tuple[str, ...]) -> Callable[[Host], list[int | bytes]]:
+    """One function giving these getters' answers as the shortcuts take them (a u256 as its 32 bytes), from the
+    getters' own expressions (GETTERS), written out and exec'd once per set of names: every frame calls it, and one
+    function costs a call's flow less than one per answer."""
+    found = _ANSWERS.get(names)
+    if found is None:
+        items = [f"({GETTERS[n][1]} & U256_MAX).to_bytes(32, 'little')" if GETTERS[n][0] == "u256" else GETTERS[n][1]
+                 for n in names]  # fmt: skip
+        namespace = dict(globals())
+        exec(f"def answers(h):\n    return [{', '.join(items)}]\n", namespace)  # noqa: S102 - GETTERS' own source
+        found = _ANSWERS[names] = namespace["answers"]
+    return found
 
 
 class Host:
@@ -215,9 +223,7 @@ class Host:
         """This frame's shortcuts (Code.table), with the answers of the getters the JIT may answer natively."""
         meter, table = self._meter, self.code.table
         assert table is not None
-        answers = []
-        for answer in self.code.answers:  # (a loop: a comprehension makes a function object per frame)
-            answers.append(answer(self))
+        answers = self.code.answers(self) if self.code.answers is not None else []
         state = [rest, meter.limit_proof - meter.used_proof, 1, 0, 0, 0]
         frame, cache = self.frame, None
         if table.tables and frame.contract is not None:
@@ -338,12 +344,14 @@ def _reducible(h: Host, address: bytes) -> int:
 
 
 # Context getters.
-GETTERS: dict[str, tuple[str, Callable[[Host], object]]] = {}
-"""Context getters by import symbol: (kind, the value they give); Host._shortcuts gives the same values to the JIT."""
+GETTERS: dict[str, tuple[str, str]] = {}
+"""Context getters by import symbol: (kind, the expression of their value over the Host `h`); their handlers evaluate
+it, and answers_function gives the same values to the JIT."""
 
 
-def _getter(name: str, kind: str, value: Callable[[Host], object]) -> None:
+def _getter(name: str, kind: str, expression: str) -> None:
     """Register a context getter: `bytes` written at a0, a `u256` written little-endian at a0, or a0 = `u64`."""
+    value: Callable[[Host], object] = eval(f"lambda h: {expression}")  # noqa: S307 - the table's own source
 
     def u64(h: Host, r: Regs) -> int:
         h.charge(name)
@@ -357,28 +365,28 @@ def _getter(name: str, kind: str, value: Callable[[Host], object]) -> None:
         h.charge(name)
         h.write(r[7] & M32, value(h))  # type: ignore[arg-type]
 
-    GETTERS[name] = (kind, value)
+    GETTERS[name] = (kind, expression)
     SYSCALLS[name] = {"u64": u64, "u256": u256, "bytes": raw}[kind]
 
 
-for _name, _kind, _value in (
-    ("call_data_size", "u64", lambda h: len(h.frame.input or b"")),  # (0 once forward_input moved the input away)
-    ("address", "bytes", lambda h: h.frame.account),
-    ("caller", "bytes", lambda h: h.frame.caller),
-    ("origin", "bytes", lambda h: h.stack.origin),
-    ("block_author", "bytes", lambda h: h.stack.chain.block_author),
-    ("balance", "u256", lambda h: _reducible(h, h.frame.account)),
-    ("value_transferred", "u256", lambda h: h.frame.value),
-    ("block_number", "u256", lambda h: h.stack.chain.block_number),
-    ("now", "u256", lambda h: h.stack.chain.timestamp),
-    ("chain_id", "u256", lambda h: h.config.chain_id),
-    ("base_fee", "u256", lambda h: h.config.base_fee),
-    ("minimum_balance", "u256", lambda h: h.config.existential_deposit),
-    ("gas_price", "u64", lambda h: h.config.gas_price),
-    ("gas_limit", "u64", lambda h: h.config.block_ref_time_limit),
-    ("ref_time_left", "u64", lambda h: h.frame.weight.ref_left),
+for _name, _kind, _expression in (
+    ("call_data_size", "u64", "len(h.frame.input or b'')"),  # (0 once forward_input moved the input away)
+    ("address", "bytes", "h.frame.account"),
+    ("caller", "bytes", "h.frame.caller"),
+    ("origin", "bytes", "h.stack.origin"),
+    ("block_author", "bytes", "h.stack.chain.block_author"),
+    ("balance", "u256", "_reducible(h, h.frame.account)"),
+    ("value_transferred", "u256", "h.frame.value"),
+    ("block_number", "u256", "h.stack.chain.block_number"),
+    ("now", "u256", "h.stack.chain.timestamp"),
+    ("chain_id", "u256", "h.config.chain_id"),
+    ("base_fee", "u256", "h.config.base_fee"),
+    ("minimum_balance", "u256", "h.config.existential_deposit"),
+    ("gas_price", "u64", "h.config.gas_price"),
+    ("gas_limit", "u64", "h.config.block_ref_time_limit"),
+    ("ref_time_left", "u64", "h.frame.weight.ref_left"),
 ):
-    _getter(_name, _kind, _value)
+    _getter(_name, _kind, _expression)
 
 
 @syscall("balance_of")
