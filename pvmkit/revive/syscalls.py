@@ -129,7 +129,7 @@ class Host:
         self._costs = self.schedule.costs
         self._meter = frame.weight  # (a frame keeps its meter; callees get their own and are absorbed after)
         self.inst: Instance
-        self.shortcuts: Shortcuts | None = None  # what the JIT answers natively (_shortcuts)
+        self.shortcuts: Shortcuts | None = None  # what the JIT answers natively (made in run)
         self._rest = 0  # the frame's weight beyond the instance's gas × ref_time_per_fuel (run, _on_ecalli)
 
     def run(self) -> ExecReturn:
@@ -147,12 +147,27 @@ class Host:
             left = meter.limit_ref - meter.used_ref
             fuel = min(left // per_fuel, I64_MAX)
             rest = self._rest = left - fuel * per_fuel
-            sc = None
-            if inst.answers_shortcuts and self.code.table is not None:
-                sc = self.shortcuts = self._shortcuts(per_fuel, rest)
-            cache = sc.cache if sc is not None else None
-            if cache is not None:
-                cache.users += 1  # (its entries must not move while native code has their address)
+            sc = cache = None
+            code = self.code
+            table = code.table
+            if inst.answers_shortcuts and table is not None:
+                # This frame's shortcuts, with the answers of the getters the JIT may answer natively. (Written out,
+                # as run_frame's steps are: each function a call's flow goes through costs it ~1.5%.)
+                if table.tables and frame.contract is not None:
+                    cache = frame.contract.cache
+                    if cache is None:
+                        cache = frame.contract.cache = WordCache()
+                    cache.prepare()
+                # The call data and 32 zero bytes: a word read at up to its end is call_data_load's right-padded word
+                # natively too (a call without arguments reads one at 0). No input (forwarded away): every read goes
+                # to the handler.
+                data = frame.input
+                sc = self.shortcuts = Shortcuts(
+                    table, per_fuel, [rest, meter.limit_proof - meter.used_proof, 1, 0, 0, 0],
+                    code.answers(self) if code.answers is not None else [], b"" if data is None else data + _PADDING,
+                    cache, not frame.read_only, self.stack.chain.event_buffer)  # fmt: skip
+                if cache is not None:
+                    cache.users += 1  # (its entries must not move while native code has their address)
             try:
                 intr = inst.start(pc, fuel, self._on_ecalli, sc)
             except _Return as ret:
@@ -218,24 +233,6 @@ class Host:
             if not sc.table.budget_free:
                 state[1] = meter.limit_proof - meter.used_proof
         return fuel
-
-    def _shortcuts(self, per_fuel: int, rest: int) -> Shortcuts:
-        """This frame's shortcuts (Code.table), with the answers of the getters the JIT may answer natively."""
-        meter, table = self._meter, self.code.table
-        assert table is not None
-        answers = self.code.answers(self) if self.code.answers is not None else []
-        state = [rest, meter.limit_proof - meter.used_proof, 1, 0, 0, 0]
-        frame, cache = self.frame, None
-        if table.tables and frame.contract is not None:
-            cache = frame.contract.cache
-            if cache is None:
-                cache = frame.contract.cache = WordCache()
-            cache.prepare()
-        # The call data and 32 zero bytes: a word read at up to its end is call_data_load's right-padded word natively
-        # too (a call without arguments reads one at 0). No input (forwarded away): every read goes to the handler.
-        data = frame.input
-        return Shortcuts(table, per_fuel, state, answers, b"" if data is None else data + _PADDING, cache,
-                         not frame.read_only, self.stack.chain.event_buffer)  # fmt: skip
 
     def _take(self, sc: Shortcuts) -> None:
         """Apply what shortcuts wrote natively, in order, before the host looks at its state again: storage writes
@@ -875,7 +872,7 @@ def _compact(value: int) -> bytes:
     return bytes([((len(raw) - 4) << 2) | 3]) + raw
 
 
-# The host functions a JIT may answer natively (Host._shortcuts): the handlers they stand for, so that a replaced
+# The host functions a JIT may answer natively (Host.run's shortcuts): the handlers they stand for, so that a replaced
 # handler is called instead.
 SHORTCUT_KINDS: dict[str, tuple[ShortcutKind, int]] = {
     "call_data_load": (ShortcutKind.WORD, 0),  # (a word past the end of the call data + 32 zeros is the handler's)

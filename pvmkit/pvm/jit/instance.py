@@ -123,7 +123,7 @@ class JitInstance(Instance):
         self._jit: CompiledModule | None = None
         self._lease: space.Lease | None = None
         self._idle = [True]  # empty while run() or reset_memory() runs (see run)
-        self._sc_buffer = b""  # what the shortcuts' WORD answers read while serve() runs (_put_shortcuts)
+        self._sc_buffer = b""  # what the shortcuts' WORD answers read while serve() runs (_native)
         self.fallbacks = 0  # instructions handed to the interpreter so far (coverage gaps show up here)
         if not module.tiered or module.interpreted >= module.jit_budget or getattr(module, "_jit", None):
             try:
@@ -182,7 +182,7 @@ class JitInstance(Instance):
         self._words = where.words  # the same bytes as 16 u64 (registers, gas, exit pc and arg): serve's register view
         self._shortcuts = where.shortcuts
         self._sc_bytes = where.shortcuts.cast("B")
-        # What _put_shortcuts wrote last that stays from frame to frame: (table, unit, cache, its address and mask,
+        # What _put_fixed wrote last that stays from frame to frame: (table, unit, cache, its address and mask,
         # event buffer, writes), or None (the slots and the fixed header words are written again).
         self._sc_fixed: tuple | None = None
         ctx.jump_table_ptr = jit.jump_table_address
@@ -338,14 +338,40 @@ class JitInstance(Instance):
             interrupt = self._native(jit, on_ecalli, shortcuts)
         finally:
             self._idle.append(True)
+        if interrupt is not None and (interrupt.kind is not _ECALLI or (shortcuts is not None and shortcuts.state[5])):
+            return interrupt  # (_served's first step: a run that ended, or a HALT)
         return self._served(interrupt, on_ecalli, shortcuts)
 
     def _native(self, jit: CompiledModule, on_ecalli: OnEcalli | None, sc: Shortcuts | None) -> Interrupt | None:
         """_run's native part, entering at the state the context holds: run, serve host calls, take the state back."""
         r, ctx, ctx_bytes = self._r, self._ctx, self._ctx_bytes
         enter, words, after = self._enter, self._words, jit.after_ecalli
-        if sc is not None and (on_ecalli is None or not self._put_shortcuts(sc)):
-            sc = None
+        if sc is not None:
+            # `sc` into the context's shortcut area (runtime.SC_*) for native code, with `sc.state` a view of its
+            # remainder and budget there; off when there is no host or its unit is not one the native arithmetic takes.
+            # (Written out here: each function a contract call's flow goes through costs it ~1.5%.)
+            area, table, state = self._shortcuts, sc.table, sc.state
+            area[2] = 0
+            if on_ecalli is None or not (2 <= sc.unit < _U64 and state[2] and table.calls):
+                sc = None
+            else:
+                cache, records = sc.cache, sc.events
+                # (every input of the fixed words: the objects themselves too, held here so that no other cache or
+                # buffer can take their addresses while this instance may still compare them)
+                fixed = (table, sc.unit, cache, cache.address if cache is not None else 0,
+                         cache.mask if cache is not None else 0, records, sc.writes)  # fmt: skip
+                if fixed != self._sc_fixed:
+                    self._put_fixed(sc, fixed)
+                buffer = sc.buffer
+                if type(buffer) is not bytes:
+                    buffer = sc.buffer = bytes(buffer)
+                self._sc_buffer = buffer  # (native code reads it until serve() ends, whatever the host does with it)
+                raw = self._sc_bytes
+                _STATE_BUFFER.pack_into(raw, 0, state[0], state[1], 0, state[3], state[4], state[5],
+                                        id(buffer) + _BYTES_DATA, len(buffer))  # fmt: skip
+                table.answers.pack_into(raw, rt.SC_DATA, *sc.answers)
+                sc.state = area[0:6]
+                area[2] = table.count
         try:
             while True:
                 code = enter()
@@ -406,42 +432,21 @@ class JitInstance(Instance):
             return self._interrupt(_OOG)
         raise AssertionError(f"unknown JIT exit code {code}")
 
-    def _put_shortcuts(self, sc: Shortcuts) -> bool:
-        """Write `sc` into the context's shortcut area (runtime.SC_*) for native code, and make `sc.state` a view of
-        its remainder and budget there; False (shortcuts off) when its unit is not one the native arithmetic takes."""
-        area, table, state = self._shortcuts, sc.table, sc.state
-        area[2] = 0
-        if not (2 <= sc.unit < _U64 and state[2] and table.calls):
-            return False
-        raw, words, records = self._sc_bytes, sc.cache, sc.events
-        # What stays the same from frame to frame is written only when it changes (the slots, once per table).
-        # (every input of the words written: the objects themselves too, held here so that no other cache or buffer can
-        # take their addresses while this instance may still compare them)
-        fixed = (table, sc.unit, words, words.address if words is not None else 0, words.mask if words is not None
-                 else 0, records, sc.writes)  # fmt: skip
-        if fixed != self._sc_fixed:
-            if self._sc_fixed is None or self._sc_fixed[0] is not table:
-                slots = table.native
-                if slots is None:
-                    slots = table.native = _native_table(table)
-                raw[rt.SC_HEADER : rt.SC_DATA] = slots
-            m = self.module.memory_map
-            _FIXED.pack_into(raw, rt.SC_UNIT + rt.SHORTCUTS, sc.unit, m.rw_data_address,
-                             m.rw_data_address + m.rw_data_size, m.stack_address_low, m.stack_address_high)  # fmt: skip
-            _TABLES.pack_into(raw, rt.SC_KECCAK + rt.SHORTCUTS, keccak_oneshot(), words.address if words else 0,
-                              words.mask if words else 0, words.log_address if words and sc.writes else 0,
-                              records.address if records is not None and sc.writes else 0)  # fmt: skip
-            self._sc_fixed = fixed
-        buffer = sc.buffer
-        if type(buffer) is not bytes:
-            buffer = sc.buffer = bytes(buffer)
-        self._sc_buffer = buffer  # (native code reads it until serve() ends, whatever the host does with sc.buffer)
-        _STATE_BUFFER.pack_into(raw, 0, state[0], state[1], 0, state[3], state[4], state[5], id(buffer) + _BYTES_DATA,
-                                len(buffer))  # fmt: skip
-        table.answers.pack_into(raw, rt.SC_DATA, *sc.answers)
-        sc.state = area[0:6]
-        area[2] = table.count
-        return True
+    def _put_fixed(self, sc: Shortcuts, fixed: tuple) -> None:
+        """Write the words of the shortcut area that stay the same from frame to frame (the slots, once per table)."""
+        raw, table, words, records = self._sc_bytes, sc.table, sc.cache, sc.events
+        if self._sc_fixed is None or self._sc_fixed[0] is not table:
+            slots = table.native
+            if slots is None:
+                slots = table.native = _native_table(table)
+            raw[rt.SC_HEADER : rt.SC_DATA] = slots
+        m = self.module.memory_map
+        _FIXED.pack_into(raw, rt.SC_UNIT + rt.SHORTCUTS, sc.unit, m.rw_data_address,
+                         m.rw_data_address + m.rw_data_size, m.stack_address_low, m.stack_address_high)  # fmt: skip
+        _TABLES.pack_into(raw, rt.SC_KECCAK + rt.SHORTCUTS, keccak_oneshot(), words.address if words else 0,
+                          words.mask if words else 0, words.log_address if words and sc.writes else 0,
+                          records.address if records is not None and sc.writes else 0)  # fmt: skip
+        self._sc_fixed = fixed
 
     def _after_ecalli(self, pc: int, number: int) -> int | None:
         """The native address where the guest resumes after the ecalli at `pc` (cached), None if it has none."""
