@@ -766,13 +766,13 @@ def test_a_dry_call_interrupted_inside_rolls_back_and_releases_its_hold(env: Env
     token = env.deploy_contract(load_contract("ERC20"), "T", "T", 100)
     data = bytes.fromhex("a9059cbb") + bytes(12) + bytes.fromhex(BOB_HEX[2:]) + (5).to_bytes(32, "big")
     before = env.last_tx
-    call = env.chain.call
+    transaction = env.chain.transaction
 
     def interrupted(*args, **kwargs):  # type: ignore[no-untyped-def]
-        call(*args, **kwargs)  # (the transfer happened)
+        transaction(*args, **kwargs)  # (the transfer happened)
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(env.chain, "call", interrupted)
+    monkeypatch.setattr(env.chain, "transaction", interrupted)
     with pytest.raises(KeyboardInterrupt):
         env.dry_call(token.address, data)
     monkeypatch.undo()

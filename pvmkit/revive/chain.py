@@ -28,7 +28,7 @@ from .primitives import (
     PalletError,
     keccak256,
 )
-from .state import Address, CodeInfo, ContractInfo, Event, Hash, RawEvents, State, decoded
+from .state import Address, CodeInfo, ContractInfo, Event, Hash, RawEvents, State, _new_tuple, decoded
 from .syscalls import SHORTCUT_KINDS, SHORTCUTS, SYSCALLS, Code, answers_function
 
 E = PalletError
@@ -306,11 +306,12 @@ class Chain:
         state.remove_contract(account)
 
     # Transactions.
-    def _transaction(self, origin: Address, gas_limit: Weight | None, deposit_limit: int | None, target: bytes,
-                     value: int, data: bytes, read_only: bool = False, deploy: bool = False,
-                     salt: bytes | None = None) -> CallResult:  # fmt: skip
+    def transaction(self, origin: Address, gas_limit: Weight | None, deposit_limit: int | None, target: bytes,
+                    value: int, data: bytes, read_only: bool = False, deploy: bool = False,
+                    salt: bytes | None = None) -> CallResult:  # fmt: skip
         """A call of the contract at `target`, or with `deploy` an instantiation of the code whose hash it is, as one
-        transaction from `origin`. (Its arguments rather than a closure made per call.)"""
+        transaction from `origin`: what call() and instantiate() do, with every argument positional (Env.call's way in,
+        a function less per call)."""
         state = self.state
         start = state.checkpoint()
         state.bump_nonce(origin)  # a signed transaction bumps the nonce pre-dispatch
@@ -339,7 +340,8 @@ class Chain:
             reverted = bool(out.flags & REVERT)
             if reverted:
                 state.revert_to(checkpoint)
-            used = stack.tx_weight.used
+            meter = stack.tx_weight
+            used = _new_tuple(Weight, (meter.used_ref, meter.used_proof))  # (WeightMeter.used, written out)
             result = CallResult(not reverted, out.data, reverted, None, "", state.events[first_event:], used,
                                 used.ref_time // self.config.schedule.ref_time_per_fuel,
                                 0 if reverted else stack.tx_deposit.amount, address)  # fmt: skip
@@ -361,7 +363,7 @@ class Chain:
         """Instantiate uploaded code (`bare_instantiate`); `result.address` is the new contract."""
         if salt is not None and len(salt) != 32:
             raise ValueError(f"salt must be 32 bytes, got {len(salt)}")
-        return self._transaction(origin, gas_limit, deposit_limit, code_hash, value, data, deploy=True, salt=salt)
+        return self.transaction(origin, gas_limit, deposit_limit, code_hash, value, data, deploy=True, salt=salt)
 
     def call(
         self,
@@ -375,4 +377,4 @@ class Chain:
         read_only: bool = False,
     ) -> CallResult:
         """Call `dest` as a transaction from `origin` (`bare_call`)."""
-        return self._transaction(origin, gas_limit, deposit_limit, dest, value, data, read_only)
+        return self.transaction(origin, gas_limit, deposit_limit, dest, value, data, read_only)
