@@ -232,7 +232,8 @@ class WordCache:
         return _STATE.unpack_from(self._view, at + 64)[0], bytes(self._view[at + 32 : at + 64])
 
     def prepare(self) -> None:
-        """Before a run: a cache that has turned keys away grows (or, at its largest, starts again empty)."""
+        """Before a run: a cache that has turned keys away grows (or, at its largest, starts again empty). Only a
+        cache at least half full (len(index) >= capacity // 2) has anything to do here."""
         if 2 * (len(self.index) + 1) <= self.capacity or self.users:
             return
         entries = [(key, self.get(key)) for key in self.index]
@@ -254,15 +255,11 @@ class EventBuffer:
     def __init__(self) -> None:
         self._buffer = (ctypes.c_char * EVENT_BUFFER)()
         self.address = ctypes.addressof(self._buffer)
-        self._view = memoryview(self._buffer).cast("B")
+        self.view = memoryview(self._buffer).cast("B")  # (a host keeps a copy of the used bytes: decode_records)
 
     def records(self, used: int) -> list[tuple[tuple[bytes, ...], bytes]]:
         """(topics, data) of the records in the first `used` bytes, in order."""
-        return decode_records(self._view[:used])
-
-    def take(self, used: int) -> bytes:
-        """The first `used` bytes, copied: records a host may keep and decode later (decode_records)."""
-        return self._view[:used].tobytes()
+        return decode_records(self.view[:used])
 
 
 def decode_records(records: bytes | memoryview) -> list[tuple[tuple[bytes, ...], bytes]]:

@@ -273,9 +273,8 @@ class Chain:
         return required - accounted
 
     def _settle(self, origin: Address) -> None:
-        """Move each touched contract's accounted deposit between the origin's free balance and its hold."""
-        if not self._touched:  # (a transaction that changed no contract's storage size: a token transfer, say)
-            return
+        """Move each touched contract's accounted deposit between the origin's free balance and its hold. (A
+        transaction that changed no contract's storage size, a token transfer say, touched none: it is not called.)"""
         state = self.state
         for account in sorted(self._touched):
             contract = state.contracts.get(account)
@@ -326,8 +325,11 @@ class Chain:
             else:
                 out = stack.call(target, value, data, weight=_EVERYTHING, deposit_limit=None, read_only=read_only)
             if not out.flags & REVERT:
-                stack.tx_deposit.enforce()
-                self._settle(origin)
+                deposit = stack.tx_deposit  # (its limit enforced, and _settle's no-op skipped, without a call each)
+                if deposit.limit is not None and deposit.amount > deposit.limit:
+                    raise ExecError(E.StorageDepositLimitExhausted, "callee")
+                if self._touched:
+                    self._settle(origin)
         except ExecError as e:
             state.revert_to(checkpoint)
             used = stack.tx_weight.used

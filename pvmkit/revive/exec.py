@@ -114,10 +114,6 @@ class DepositMeter:
     def charge(self, amount: int) -> None:
         self.amount += amount
 
-    def enforce(self) -> None:
-        if self.limit is not None and self.amount > self.limit:
-            raise ExecError(E.StorageDepositLimitExhausted, "callee")
-
 
 @dataclass(eq=False, slots=True)
 class Frame:

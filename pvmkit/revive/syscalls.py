@@ -157,7 +157,8 @@ class Host:
                     cache = frame.contract.cache
                     if cache is None:
                         cache = frame.contract.cache = WordCache()
-                    cache.prepare()
+                    if len(cache.index) >= cache.capacity >> 1:  # (prepare() has nothing to do before)
+                        cache.prepare()
                 # The call data and 32 zero bytes: a word read at up to its end is call_data_load's right-padded word
                 # natively too (a call without arguments reads one at 0). No input (forwarded away): every read goes
                 # to the handler.
@@ -243,7 +244,7 @@ class Host:
                 state.set_words(frame.contract, sc.cache.logged(counts[3]))  # type: ignore[arg-type, union-attr]
                 counts[3] = 0
             if counts[4]:
-                state.emit_records(frame.account, sc.events.take(counts[4]))  # type: ignore[union-attr]
+                state.emit_records(frame.account, sc.events.view[: counts[4]].tobytes())  # type: ignore[union-attr]
                 counts[4] = 0
         except BaseException:  # (interrupted: writes may be in the cache and not the storage, which it must not hold)
             if sc.cache is not None:
