@@ -265,7 +265,9 @@ class Chain:
 
     def deposit_delta(self, account: Address, contract: ContractInfo) -> int:
         """Deposit change since it was last accounted for this contract (storage items/bytes + base)."""
-        required = contract.base_deposit + self.config.deposit(contract.storage_items, contract.storage_bytes)
+        config = self.config  # (config.deposit written out: every frame that keeps its changes comes here)
+        required = (contract.base_deposit + contract.storage_items * config.deposit_per_item
+                    + contract.storage_bytes * config.deposit_per_byte)  # fmt: skip
         accounted = contract.deposit_accounted
         if required != accounted:  # (unchanged: its hold already matches, from the transaction that last changed it)
             self.state.set_contract_field(contract, "deposit_accounted", required)

@@ -150,9 +150,13 @@ class Stack:
         # Transient storage's memory meter (transient_storage.rs StorageMeter): [limit, amount] for the transaction,
         # then one per running frame that writes (Frame.transient); see write_transient.
         self.transient_tx = [TRANSIENT_STORAGE_BYTES, 0]
-        # The transaction's meters act as the parent of the first frame (the pallet's TransactionMeter).
-        self.tx_weight = WeightMeter(weight_limit)
-        self.tx_deposit = DepositMeter(deposit_limit)
+        # The transaction's meters act as the parent of the first frame (the pallet's TransactionMeter). (Built as
+        # nested() builds its children, without __init__: a function less each in a call's flow.)
+        self.tx_weight = weight = _new_meter(WeightMeter)
+        weight.limit_ref, weight.limit_proof = weight_limit.ref_time, weight_limit.proof_size
+        weight.used_ref = weight.used_proof = 0
+        self.tx_deposit = deposit = _new_meter(DepositMeter)
+        deposit.limit, deposit.amount = deposit_limit, 0
 
     # Context queries used by host functions.
     @property
