@@ -8,6 +8,7 @@ nonce bump is rolled back. Results carry output, logs, weight and deposit like `
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass, field, fields
 
 from ..pvm.blob import ProgramBlob, ProgramBlobError
@@ -220,8 +221,12 @@ class Chain:
             module = self.module(code_hash)
             plan = self.shortcut_plan(module)
             table, answers = (plan[0], answers_function(plan[1])) if plan is not None else (None, None)
+            exports = {}
+            for name in ("call", "deploy"):
+                with contextlib.suppress(KeyError):
+                    exports[name] = module.export_pc(name)
             code = self._code[code_hash] = Code(module, [SYSCALLS.get(n) for n in _import_names(module)], table,
-                                                answers)  # fmt: skip
+                                                answers, exports)  # fmt: skip
         return code
 
     def shortcut_plan(self, module: Module) -> tuple[ShortcutTable, tuple[str, ...]] | None:

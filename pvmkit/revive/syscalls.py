@@ -91,12 +91,14 @@ class _Return(Exception):
 class Code(NamedTuple):
     """What running uploaded code takes besides the module, worked out once per code hash (Chain.code): the handler
     of each import (by ecalli number) and the shortcuts the JIT may answer (Chain.shortcut_plan), with the functions
-    giving the answers, in the table's order (a u256 already as bytes)."""
+    giving the answers, in the table's order (a u256 already as bytes), and the pcs of its `call` and `deploy` exports
+    (those it has)."""
 
     module: Module
     handlers: list[Handler | None]
     table: ShortcutTable | None
-    answers: Callable[[Host], list[int | bytes]] | None = None
+    answers: Callable[[Host], list[int | bytes]] | None
+    exports: dict[str, int]
 
 
 _ANSWERS: dict[tuple[str, ...], Callable[[Host], list[int | bytes]]] = {}
@@ -136,10 +138,9 @@ class Host:
         inst = self.inst = self.module.instantiate()
         try:
             frame = self.frame
-            try:
-                pc = self.module.export_pc(frame.entry)
-            except KeyError:
-                raise ExecError(E.CodeRejected, detail=f"the code has no `{frame.entry}` export") from None
+            pc = self.code.exports.get(frame.entry)
+            if pc is None:
+                raise ExecError(E.CodeRejected, detail=f"the code has no `{frame.entry}` export")
             meter = frame.weight
             per_fuel = self.schedule.ref_time_per_fuel
             # What is left of the frame's weight is fuel (the instance's gas, an i64) × ref_time_per_fuel + `_rest`:
