@@ -18,7 +18,7 @@ from pvmkit.env import ALICE, BOB, DeployError, Env
 from pvmkit.pvm.asm import assemble
 from pvmkit.revive.address import create1, create2, parse_address, to_checksum
 from pvmkit.revive.chain import Chain
-from pvmkit.revive.config import RuntimeConfig
+from pvmkit.revive.config import RuntimeConfig, Weight
 from pvmkit.revive.primitives import CodeError, PalletError, keccak256
 
 from .conftest import load_contract
@@ -841,3 +841,142 @@ def test_an_anchor_rolls_back_transactions_whose_events_the_state_let_go(
             assert len(env.last_tx.logs) == n
     events.emitMany(2)
     assert [log.args for log in events.get_logs()] == [{"i": 0}, {"i": 1}] and env.chain.state.events == []
+
+
+def _fn(sig: str, *args: object) -> bytes:
+    types = [t for t in sig[sig.index("(") + 1 : -1].split(",") if t]
+    return keccak256(sig.encode())[:4] + (encode(types, list(args)) if types else b"")
+
+
+def test_an_anchor_gives_back_a_contracts_hold_and_its_accounted_deposit(env: Env) -> None:
+    a = parse_address(env.deploy_contract(load_contract("Storage")).address)
+    info, acct = env.chain.state.contracts[a], env.chain.state.accounts[a]
+    before = (acct.held, info.deposit_accounted, env.get_balance(ALICE))
+    with env.anchor():
+        first = env.call(a, _fn("setMap(uint256,uint256)", 1, 5))
+        assert first.success and first.storage_deposit > 0 and acct.held == before[0] + first.storage_deposit
+    assert (acct.held, info.deposit_accounted, env.get_balance(ALICE)) == before
+    again = env.call(a, _fn("setMap(uint256,uint256)", 1, 5))  # charged again, as if the first never happened
+    assert again.storage_deposit == first.storage_deposit and acct.held == before[0] + first.storage_deposit
+
+
+def test_a_reverted_constructor_leaves_a_funded_address_and_the_codes_refcount_alone(env: Env) -> None:
+    code_hash = env.upload(load_contract("Child").blob)
+    factory = parse_address(env.deploy_contract(load_contract("Factory")).address)
+    child = create1(factory, env.chain.state.accounts[factory].nonce)
+    env.set_balance(to_checksum(child), 10**6)
+    refs = env.chain.state.codes[code_hash].refcount
+    assert env.call(factory, _fn("tryCreate(uint256)", 13)).success  # Child(13) reverts; the factory catches it
+    assert env.chain.state.accounts[child].nonce == 0 and env.chain.state.codes[code_hash].refcount == refs
+    assert child not in env.chain.state.contracts and env.get_balance(to_checksum(child)) == 10**6
+
+
+def test_an_upload_inside_an_anchor_is_undone_with_its_deposit(env: Env) -> None:
+    free, held = env.get_balance(ALICE), env.chain.state.accounts[parse_address(ALICE)].held
+    with env.anchor():
+        code_hash = env.upload(load_contract("Flipper").blob)
+        assert code_hash in env.chain.state.codes
+    assert code_hash not in env.chain.state.codes
+    assert (env.get_balance(ALICE), env.chain.state.accounts[parse_address(ALICE)].held) == (free, held)
+
+
+def test_a_transactions_deposit_limit_is_enforced(env: Env) -> None:
+    a = parse_address(env.deploy_contract(load_contract("Storage")).address)
+    need = env.dry_call(a, _fn("setMap(uint256,uint256)", 7, 1)).storage_deposit
+    assert need > 0
+    for limit in (0, need - 1):
+        result = env.chain.call(parse_address(ALICE), a, _fn("setMap(uint256,uint256)", 7, 1), deposit_limit=limit)
+        assert result.error is PalletError.StorageDepositLimitExhausted, result
+    result = env.chain.call(parse_address(ALICE), a, _fn("setMap(uint256,uint256)", 7, 1), deposit_limit=need)
+    assert result.success and result.storage_deposit == need
+
+
+def test_a_transaction_that_changes_no_storage_size_settles_nothing(env: Env, monkeypatch: pytest.MonkeyPatch) -> None:
+    token = parse_address(env.deploy_contract(load_contract("ERC20"), "T", "T", 100).address)
+    settled: list[bytes] = []
+    settle = Chain._settle
+    monkeypatch.setattr(Chain, "_settle", lambda self, origin: (settled.append(origin), settle(self, origin))[1])
+    assert env.call(token, _fn("transfer(address,uint256)", BOB, 5)).storage_deposit > 0  # a new slot for BOB
+    assert settled == [parse_address(ALICE)]
+    assert env.call(token, _fn("transfer(address,uint256)", BOB, 5)).storage_deposit == 0
+    assert settled == [parse_address(ALICE)] and not env.chain._touched
+
+
+def test_settling_moves_only_the_storage_deposits_change_not_a_deposit_for_uploaded_code(env: Env) -> None:
+    """A contract that uploads code (as a sender) holds that code's deposit too; settling a transaction moves what
+    its storage deposit changed by, and never that (pallet-revive keeps the two under different hold reasons)."""
+    storage = env.deploy_contract(load_contract("Storage")).address
+    a = parse_address(storage)
+    env.set_balance(storage, 10**9)
+    env.call(storage, _fn("setA(uint256)", 1))
+    env.upload(load_contract("Flipper").blob, sender=storage)
+    acct, info = env.chain.state.accounts[a], env.chain.state.contracts[a]
+    upload = acct.held - info.deposit_accounted
+    assert upload > 0
+    alice = env.get_balance(ALICE)
+    for data in (_fn("setA(uint256)", 3), _fn("increment()")):  # no change of size: nothing moves
+        assert env.call(storage, data).storage_deposit == 0
+    assert env.get_balance(ALICE) == alice and acct.held == info.deposit_accounted + upload
+    result = env.call(storage, _fn("setMap(uint256,uint256)", 9, 9))  # a new slot: its deposit, and only that
+    assert result.storage_deposit > 0 and env.get_balance(ALICE) == alice - result.storage_deposit
+    assert acct.held == info.deposit_accounted + upload
+
+
+def test_an_interrupt_between_a_storage_writes_cache_and_its_undo_record_leaves_nothing(
+        env: Env, monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+    """Ctrl-C right after set_storage wrote the contract's word cache: the cache must not keep a value that storage
+    lost (native reads answer from the cache), so the undo record goes first."""
+    from pvmkit.pvm.shortcuts import WordCache
+
+    storage = env.deploy_contract(load_contract("Storage")).address
+    for _ in range(3):
+        env.call(storage, _fn("a()"))
+    put = WordCache.put
+
+    def interrupted(self: WordCache, key: bytes, value: bytes | None) -> None:
+        put(self, key, value)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(WordCache, "put", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        env.call(storage, _fn("setMap(uint256,uint256)", 9, 5))
+    monkeypatch.undo()
+    assert int.from_bytes(env.call(storage, _fn("map(uint256)", 9)).output, "big") == 0
+    assert env.chain.state.contracts[parse_address(storage)].storage.get((True, keccak256(encode(
+        ["uint256", "uint256"], [9, 3])))) is None  # fmt: skip
+
+
+@pytest.mark.parametrize("where", ["after the nonce", "making a result", "making a failure"])
+def test_an_interrupt_anywhere_in_a_transaction_keeps_none_of_it(
+        env: Env, monkeypatch: pytest.MonkeyPatch, where: str) -> None:  # fmt: skip
+    """Ctrl-C between the nonce bump and the call, or while the result of a call that ran (or failed) is made: the
+    nonce bump and the call's changes go, as for an interrupt during the call."""
+    from pvmkit.revive import chain as chain_module
+
+    token = parse_address(env.deploy_contract(load_contract("ERC20"), "T", "T", 100).address)
+    balance = env.call(token, _fn("balanceOf(address)", BOB))
+    nonce = env.chain.state.nonce(parse_address(ALICE))
+
+    def interrupt(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(chain_module, "Stack" if where == "after the nonce" else "CallResult", interrupt)
+    with pytest.raises(KeyboardInterrupt):
+        if where == "making a failure":  # (too little gas: an ExecError)
+            transfer = _fn("transfer(address,uint256)", BOB, 5)
+            env.chain.call(parse_address(ALICE), token, transfer, gas_limit=Weight(1, 1))
+        else:
+            env.call(token, _fn("transfer(address,uint256)", BOB, 5))
+    monkeypatch.undo()
+    assert env.chain.state.nonce(parse_address(ALICE)) == nonce and env.chain.state._journal == []
+    assert env.call(token, _fn("balanceOf(address)", BOB)).output == balance.output
+    assert env.call(token, _fn("transfer(address,uint256)", BOB, 5)).success
+
+
+def test_a_call_result_takes_its_logs_by_keyword_too() -> None:
+    from pvmkit.revive.chain import CallResult
+    from pvmkit.revive.state import Event
+
+    event = Event(b"\x01" * 20, (), b"x")
+    assert CallResult(True, logs=[event]).logs == [event] == CallResult(True, b"", False, None, "", [event]).logs
+    assert CallResult(False).logs == [] and CallResult(False).weight == (0, 0)

@@ -1649,6 +1649,51 @@ def test_transient_meters_nest_and_count_what_callees_kept() -> None:
     assert stack.transient_tx[1] == 17 * 232  # what the first frame kept: its own 16 slots and its first child's
 
 
+def test_a_reverted_callee_gives_back_the_transient_value_it_overwrote() -> None:
+    from pvmkit.revive.config import Weight
+    from pvmkit.revive.exec import ExecReturn, Frame, Stack
+    from pvmkit.revive.primitives import REVERT
+
+    stack = Stack(Env().chain, parse_address(ALICE), Weight(10**15, 10**15), None)
+    account, key = b"\x01" * 20, (True, bytes(32))
+
+    def frame() -> Frame:
+        caller = stack.frames[-1] if stack.frames else None
+        w, d = (caller.weight, caller.deposit) if caller else (stack.tx_weight, stack.tx_deposit)
+        return Frame(account, b"\x02" * 20, None, None, "call", 0, b"", False, w.nested(10**15, 10**15),
+                     d.nested(None))  # fmt: skip
+
+    def callee(f: Frame) -> ExecReturn:
+        stack.write_transient(account, key, b"\x02" * 32)
+        return ExecReturn(REVERT, b"")
+
+    def top(f: Frame) -> ExecReturn:
+        stack.write_transient(account, key, b"\x01" * 32)
+        stack.run_frame(frame(), callee)
+        assert stack.state.transient[(account, key)] == b"\x01" * 32
+        return ExecReturn(0, b"")
+
+    assert stack.run_frame(frame(), top).flags == 0
+
+
+def test_a_terminated_contract_comes_back_when_an_anchor_ends(env: Env) -> None:
+    address = parse_address(env.deploy(build(sys("terminate", IN) + "    ret\n", {IN: parse_address(BOB)}),
+                                       value=10**6))  # fmt: skip
+    info = env.chain.state.contracts[address]
+    with env.anchor():
+        assert env.call(hex_addr(address)).success and address not in env.chain.state.contracts
+    assert env.chain.state.contracts.get(address) is info
+
+
+def test_a_callee_over_its_deposit_limit_leaves_no_deposit_with_its_caller(env: Env) -> None:
+    callee = deploy(env, STORE_NEW, STORE_NEW_DATA)  # a new 5-byte item: a deposit of 2 + 5
+    front = deploy(env, do_call() + ret(RES, 84), call_data(callee, deposit=6))  # (the callee may cause 6 at most)
+    result = env.call(hex_addr(front))
+    rc = call_result(result.output)[0]
+    assert result.success and rc == 5 and result.storage_deposit == 0  # OUT_OF_RESOURCES; nothing kept
+    assert env.chain.state.contracts[callee].storage == {}
+
+
 @pytest.mark.parametrize("immutable", [b"", b"immutable!"])
 def test_base_deposit_counts_immutable_data_as_an_item_and_rounds_the_code_share_up(env: Env, immutable: bytes) -> None:
     """storage.rs update_base_deposit: deposit(1 item, or 2 with immutable data; ContractInfo's 120 bytes + the

@@ -40,7 +40,7 @@ DEFAULT_GAS_LIMIT = Weight(100_000_000_000_000, 3 * 1024 * 1024 * 1024)  # reviv
 _EVERYTHING = (U64_MAX, U64_MAX)  # a transaction's first frame may use all the transaction has
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, init=False)
 class CallResult:
     """Outcome of a top-level call or instantiate (`ContractResult` of `bare_call`)."""
 
@@ -55,6 +55,21 @@ class CallResult:
     """`weight.ref_time` in PVM fuel units (one fuel = one instruction of the naive cost model)."""
     storage_deposit: int = 0
     address: Address | None = None
+
+    def __init__(self, success: bool, output: bytes = b"", reverted: bool = False, error: PalletError | None = None,
+                 error_detail: str = "", logs: list[Event | RawEvents] | None = None, weight: Weight | None = None,
+                 gas_used: int = 0, storage_deposit: int = 0, address: Address | None = None) -> None:  # fmt: skip
+        # (written rather than generated: the field behind `logs` is `_logs`, and `logs=` is what callers pass)
+        self.success = success
+        self.output = output
+        self.reverted = reverted
+        self.error = error
+        self.error_detail = error_detail
+        self._logs = [] if logs is None else logs
+        self.weight = Weight() if weight is None else weight
+        self.gas_used = gas_used
+        self.storage_deposit = storage_deposit
+        self.address = address
 
     @property
     def logs(self) -> list[Event]:
@@ -108,7 +123,9 @@ class Chain:
         self.block_hashes: dict[int, bytes] = {}
         self._modules: dict[Hash, Module] = {}
         self._code: dict[Hash, Code] = {}
-        self._touched: set[Address] = set()
+        # The running transaction's contracts whose accounted deposit changed: (the ContractInfo, what it had
+        # accounted before), which _settle moves between the origin and their hold.
+        self._touched: dict[Address, tuple[ContractInfo, int]] = {}
         # Where deposit_event answered natively puts events until the host takes them, before it runs anything else:
         # frame after frame, nested ones too, can use the one buffer.
         self.event_buffer = EventBuffer()
@@ -274,23 +291,27 @@ class Chain:
         required = (contract.base_deposit + contract.storage_items * config.deposit_per_item
                     + contract.storage_bytes * config.deposit_per_byte)  # fmt: skip
         accounted = contract.deposit_accounted
-        if required != accounted:  # (unchanged: its hold already matches, from the transaction that last changed it)
+        if required != accounted:  # (unchanged: nothing to settle)
+            touched = self._touched.get(account)
+            if touched is None or touched[0] is not contract:  # (another contract at that address: terminated)
+                self._touched[account] = (contract, accounted)
             self.state.set_contract_field(contract, "deposit_accounted", required)
-            self._touched.add(account)
         return required - accounted
 
     def _settle(self, origin: Address) -> None:
-        """Move each touched contract's accounted deposit between the origin's free balance and its hold. (A
-        transaction that changed no contract's storage size, a token transfer say, touched none: it is not called.)"""
+        """Move what each touched contract's accounted deposit changed by in this transaction between the origin's free
+        balance and the contract's hold. (Its change, not accounted minus held: the hold may also have a deposit for
+        code the contract uploaded, which is not the storage's. A transaction that changed no contract's storage size,
+        a token transfer say, touched none: it is not called.)"""
         state = self.state
-        for account in sorted(self._touched):
+        for account, (info, before) in sorted(self._touched.items()):
             contract = state.contracts.get(account)
-            if contract is None:
+            if contract is not info:  # (gone: terminated, or its instantiation reverted)
                 continue
-            acct = state.ensure_account(account)
-            diff = contract.deposit_accounted - acct.held
+            diff = contract.deposit_accounted - before
             if diff == 0:
                 continue
+            acct = state.ensure_account(account)
             free = state.free(origin)
             if diff > 0 and free - diff < self.config.existential_deposit:
                 raise ExecError(E.StorageDepositNotEnoughFunds, detail=f"origin has {free}, deposit needs {diff}")
@@ -320,40 +341,41 @@ class Chain:
         a function less per call)."""
         state = self.state
         start = state.checkpoint()
-        state.bump_nonce(origin)  # a signed transaction bumps the nonce pre-dispatch
-        checkpoint = state.checkpoint()
-        first_event = len(state.events)
-        stack = Stack(self, origin, gas_limit or DEFAULT_GAS_LIMIT, deposit_limit)
         self._touched.clear()
-        address = None
         try:
-            if deploy:
-                address, out = stack.instantiate(target, value, data, salt, weight=_EVERYTHING, deposit_limit=None)
+            state.bump_nonce(origin)  # a signed transaction bumps the nonce pre-dispatch
+            checkpoint = state.checkpoint()
+            first_event = len(state.events)
+            stack = Stack(self, origin, gas_limit or DEFAULT_GAS_LIMIT, deposit_limit)
+            address = None
+            try:
+                if deploy:
+                    address, out = stack.instantiate(target, value, data, salt, weight=_EVERYTHING, deposit_limit=None)
+                else:
+                    out = stack.call(target, value, data, weight=_EVERYTHING, deposit_limit=None, read_only=read_only)
+                if not out.flags & REVERT:
+                    deposit = stack.tx_deposit  # (its limit enforced, and _settle's no-op skipped, without a call each)
+                    if deposit.limit is not None and deposit.amount > deposit.limit:
+                        raise ExecError(E.StorageDepositLimitExhausted, "callee")
+                    if self._touched:
+                        self._settle(origin)
+            except ExecError as e:
+                state.revert_to(checkpoint)
+                used = stack.tx_weight.used
+                result = CallResult(False, error=e.error, error_detail=e.detail, weight=used,
+                                    gas_used=used.ref_time // self.config.schedule.ref_time_per_fuel)  # fmt: skip
             else:
-                out = stack.call(target, value, data, weight=_EVERYTHING, deposit_limit=None, read_only=read_only)
-            if not out.flags & REVERT:
-                deposit = stack.tx_deposit  # (its limit enforced, and _settle's no-op skipped, without a call each)
-                if deposit.limit is not None and deposit.amount > deposit.limit:
-                    raise ExecError(E.StorageDepositLimitExhausted, "callee")
-                if self._touched:
-                    self._settle(origin)
-        except ExecError as e:
-            state.revert_to(checkpoint)
-            used = stack.tx_weight.used
-            result = CallResult(False, error=e.error, error_detail=e.detail, weight=used,
-                                gas_used=used.ref_time // self.config.schedule.ref_time_per_fuel)  # fmt: skip
-        except BaseException:  # interrupted (Ctrl-C) or a bug: none of it stays, not even the nonce bump
+                reverted = bool(out.flags & REVERT)
+                if reverted:
+                    state.revert_to(checkpoint)
+                meter = stack.tx_weight
+                used = _new_tuple(Weight, (meter.used_ref, meter.used_proof))  # (WeightMeter.used, written out)
+                result = CallResult(not reverted, out.data, reverted, None, "", state.events[first_event:], used,
+                                    used.ref_time // self.config.schedule.ref_time_per_fuel,
+                                    0 if reverted else stack.tx_deposit.amount, address)  # fmt: skip
+        except BaseException:  # interrupted (Ctrl-C) anywhere, or a bug: none of it stays, not even the nonce bump
             state.revert_to(start)
             raise
-        else:
-            reverted = bool(out.flags & REVERT)
-            if reverted:
-                state.revert_to(checkpoint)
-            meter = stack.tx_weight
-            used = _new_tuple(Weight, (meter.used_ref, meter.used_proof))  # (WeightMeter.used, written out)
-            result = CallResult(not reverted, out.data, reverted, None, "", state.events[first_event:], used,
-                                used.ref_time // self.config.schedule.ref_time_per_fuel,
-                                0 if reverted else stack.tx_deposit.amount, address)  # fmt: skip
         finally:
             state.end_transaction()  # (transient storage goes too)
         return result

@@ -4,7 +4,9 @@ Every mutation goes through a method that records how to undo it in a journal, s
 changes can be rolled back: a reverted or trapped frame (with everything it called), or an
 `Env.anchor()` block. `checkpoint()`/`revert_to()` are the only transaction primitives.
 An undo record is a tuple (function, *arguments), not a closure: a closure and its cells cost a
-contract call's flow several times as much, and a token transfer writes three records.
+contract call's flow several times as much, and a token transfer writes three records. Each is
+journaled before its change is made, and puts back what was there absolutely, so that an interrupt
+(Ctrl-C) between the two leaves nothing that a revert does not undo.
 """
 
 from __future__ import annotations
@@ -147,34 +149,31 @@ class State:
     def ensure_account(self, address: Address) -> Account:
         acct = self.accounts.get(address)
         if acct is None:
-            acct = self.accounts[address] = Account()
             self._record(self.accounts.pop, address, None)
+            acct = self.accounts[address] = Account()
         return acct
 
     def set_free(self, address: Address, value: int) -> None:
         acct = self.ensure_account(address)
-        old = acct.free
+        self._record(setattr, acct, "free", acct.free)
         acct.free = value
-        self._record(setattr, acct, "free", old)
 
     def set_held(self, address: Address, value: int) -> None:
         acct = self.ensure_account(address)
-        old = acct.held
+        self._record(setattr, acct, "held", acct.held)
         acct.held = value
-        self._record(setattr, acct, "held", old)
 
     def set_nonce(self, address: Address, value: int) -> None:
         acct = self.ensure_account(address)
-        old = acct.nonce
+        self._record(setattr, acct, "nonce", acct.nonce)
         acct.nonce = value
-        self._record(setattr, acct, "nonce", old)
 
     def bump_nonce(self, address: Address) -> None:
         """set_nonce(address, nonce(address) + 1), as every transaction does."""
         acct = self.accounts.get(address) or self.ensure_account(address)
         old = acct.nonce
-        acct.nonce = old + 1
         self._journal.append((setattr, acct, "nonce", old))  # (_record's work: a call less per transaction)
+        acct.nonce = old + 1
 
     def free(self, address: Address) -> int:
         acct = self.accounts.get(address)
@@ -186,45 +185,41 @@ class State:
 
     # Code.
     def add_code(self, code_hash: Hash, info: CodeInfo) -> None:
-        self.codes[code_hash] = info
         self._record(self.codes.pop, code_hash, None)
+        self.codes[code_hash] = info
 
     def change_refcount(self, code_hash: Hash, delta: int) -> None:
         info = self.codes[code_hash]
-        old = info.refcount
+        self._record(setattr, info, "refcount", info.refcount)
         info.refcount += delta
-        self._record(setattr, info, "refcount", old)
 
     # Contracts.
     def add_contract(self, address: Address, info: ContractInfo) -> None:
-        self.contracts[address] = info
         self._record(self.contracts.pop, address, None)
+        self.contracts[address] = info
 
     def remove_contract(self, address: Address) -> None:
-        info = self.contracts.pop(address)
-        self._record(self.contracts.__setitem__, address, info)
+        self._record(self.contracts.__setitem__, address, self.contracts[address])
+        del self.contracts[address]
 
     def set_contract_field(self, info: ContractInfo, name: str, value: object) -> None:
-        old = getattr(info, name)
+        self._record(setattr, info, name, getattr(info, name))
         setattr(info, name, value)
-        self._record(setattr, info, name, old)
 
     def set_storage(self, info: ContractInfo, key: StorageKey, value: bytes | None) -> bytes | None:
         """Write (or delete with None) a persistent slot; returns the old value. Tracks bytes/items for deposits, and
         keeps the contract's cache equal."""
         storage = info.storage
+        old = storage.get(key)
+        self._record(_undo_storage, info, key, old, info.storage_bytes, info.storage_items)
         if key[0] and info.cache is not None:
             info.cache.put(key[1], value)
-        old = storage.get(key)
         if value is None:
             storage.pop(key, None)
         else:
             storage[key] = value
-        bytes_delta = (len(value) if value is not None else 0) - (len(old) if old is not None else 0)
-        items_delta = (value is not None) - (old is not None)
-        info.storage_bytes += bytes_delta
-        info.storage_items += items_delta
-        self._record(_undo_storage, info, key, old, bytes_delta, items_delta)
+        info.storage_bytes += (len(value) if value is not None else 0) - (len(old) if old is not None else 0)
+        info.storage_items += (value is not None) - (old is not None)
         return old
 
     def set_words(self, info: ContractInfo, words: list[tuple[bytes, bytes]]) -> None:
@@ -252,11 +247,11 @@ class State:
     def set_transient(self, address: Address, key: StorageKey, value: bytes | None) -> bytes | None:
         k = (address, key)
         old = self.transient.get(k)
+        self._record(_undo_transient, self, k, old)
         if value is None:
             self.transient.pop(k, None)
         else:
             self.transient[k] = value
-        self._record(_undo_transient, self, k, old)
         return old
 
     def clear_transient(self) -> None:
@@ -264,12 +259,13 @@ class State:
         old = self.transient
         if not old:  # (most transactions write none: nothing to clear or to journal)
             return
-        self.transient = {}
         self._record(setattr, self, "transient", old)
+        self.transient = {}
 
     def emit(self, event: Event) -> None:
-        self.events.append(event)
-        self._record(self.events.pop)  # (the list it is now: end_transaction makes another)
+        log = self.events  # (the list it is now: end_transaction makes another)
+        self._record(_truncate, log, len(log))
+        log.append(event)
 
     def emit_records(self, address: Address, records: bytes) -> None:
         """Events native code emitted, as EventBuffer records (decoded when read: `decoded`), with an undo record."""
@@ -278,13 +274,12 @@ class State:
         log.append(_new_tuple(RawEvents, (address, records)))
 
 
-def _undo_storage(info: ContractInfo, key: StorageKey, old: bytes | None, bytes_delta: int, items_delta: int) -> None:
+def _undo_storage(info: ContractInfo, key: StorageKey, old: bytes | None, size: int, items: int) -> None:
     if old is None:
         info.storage.pop(key, None)
     else:
         info.storage[key] = old
-    info.storage_bytes -= bytes_delta
-    info.storage_items -= items_delta
+    info.storage_bytes, info.storage_items = size, items
     if key[0] and info.cache is not None:  # (the cache it has now: it may be younger than the write)
         info.cache.put(key[1], old)
 
