@@ -90,9 +90,9 @@ class _Return(Exception):
 
 class Code(NamedTuple):
     """What running uploaded code takes besides the module, worked out once per code hash (Chain.code): the handler
-    of each import (by ecalli number) and the shortcuts the JIT may answer (Chain.shortcut_plan), with the functions
-    giving the answers, in the table's order (a u256 already as bytes), and the pcs of its `call` and `deploy` exports
-    (those it has)."""
+    of each import (by ecalli number) and the shortcuts the JIT may answer (Chain.shortcut_plan), with the function
+    giving their answers in the table's order (a u256 already as bytes, answers_function), and the pcs of its `call`
+    and `deploy` exports (those it has)."""
 
     module: Module
     handlers: list[Handler | None]
