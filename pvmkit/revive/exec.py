@@ -234,7 +234,7 @@ class Stack:
                 if before is not None:
                     before(frame)
                 try:  # (execute's work)
-                    result = Host(self, frame, self.chain.code(frame.code_hash)).run()  # type: ignore[arg-type]
+                    result = Host.run(self, frame, self.chain.code(frame.code_hash))  # type: ignore[arg-type]
                 except ExecError as e:
                     e.origin = "callee"
                     raise
@@ -297,7 +297,7 @@ class Stack:
         """Run the frame's code (its `call` or `deploy` export) to completion, serving host calls. Errors raised
         meanwhile are the callee's, whatever raised them."""
         try:
-            return Host(self, frame, self.chain.code(frame.code_hash)).run()  # type: ignore[arg-type]
+            return Host.run(self, frame, self.chain.code(frame.code_hash))  # type: ignore[arg-type]
         except ExecError as e:
             e.origin = "callee"
             raise

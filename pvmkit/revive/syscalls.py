@@ -44,7 +44,8 @@ from .primitives import (
 from .state import Event, StorageKey, _new_tuple
 
 if TYPE_CHECKING:
-    from .exec import Frame, Stack
+    from .config import RuntimeConfig, Schedule
+    from .exec import Frame, Stack, WeightMeter
 
 E = PalletError
 M32 = 0xFFFFFFFF
@@ -119,9 +120,25 @@ def answers_function(names: tuple[str, ...]) -> Callable[[Host], list[int | byte
 
 
 class Host:
-    """Runs one frame's code and serves its host calls."""
+    """Runs one frame's code and serves its host calls; one lives while its frame's code runs (Host.run)."""
 
-    def __init__(self, stack: Stack, frame: Frame, code: Code) -> None:
+    stack: Stack
+    frame: Frame
+    code: Code
+    module: Module
+    config: RuntimeConfig
+    schedule: Schedule
+    _costs: dict[str, tuple[int, int, int]]
+    _meter: WeightMeter  # (a frame keeps its meter; callees get their own and are absorbed after)
+    inst: Instance
+    shortcuts: Shortcuts | None  # what the JIT answers natively
+    _rest: int  # the frame's weight beyond the instance's gas × ref_time_per_fuel (run, _on_ecalli)
+
+    @classmethod
+    def run(cls, stack: Stack, frame: Frame, code: Code) -> ExecReturn:
+        """Run the frame's code to completion, serving its host calls. (The Host is made here rather than by an
+        __init__: each function a contract call's flow goes through costs it ~1.5%.)"""
+        self = object.__new__(cls)
         self.stack = stack
         self.frame = frame
         self.code = code
@@ -129,13 +146,10 @@ class Host:
         self.config = stack.config
         self.schedule = stack.config.schedule
         self._costs = self.schedule.costs
-        self._meter = frame.weight  # (a frame keeps its meter; callees get their own and are absorbed after)
-        self.inst: Instance
-        self.shortcuts: Shortcuts | None = None  # what the JIT answers natively (made in run)
-        self._rest = 0  # the frame's weight beyond the instance's gas × ref_time_per_fuel (run, _on_ecalli)
-
-    def run(self) -> ExecReturn:
-        inst = self.inst = self.module.instantiate()
+        self._meter = frame.weight
+        self.shortcuts = None
+        self._rest = 0
+        inst = self.inst = code.module.instantiate()
         try:
             frame = self.frame
             pc = self.code.exports.get(frame.entry)
