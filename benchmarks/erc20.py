@@ -216,7 +216,8 @@ def instrumented(split: Split, backend: str = "interpreter") -> Iterator[None]:
     from pvmkit.revive.syscalls import Host
 
     Instance = vm_class(backend)
-    inst_start, host_run = Instance.start, Host.run
+    inst_start, host_run = Instance.start, Host.__dict__["run"]  # (a classmethod: the Host it runs is made there)
+    run_frame = host_run.__func__
     clock = time.perf_counter
 
     def timed_start(self: Any, pc: int, gas: int, on_ecalli: Any, shortcuts: Any = None) -> Any:
@@ -242,18 +243,18 @@ def instrumented(split: Split, backend: str = "interpreter") -> Iterator[None]:
             split.vm_runs += 1
             split.instructions += given[0] - self.gas
 
-    def timed_host_run(self: Host) -> Any:
+    def timed_host_run(cls: type[Host], stack: Any, frame: Any, code: Any) -> Any:
         split._depth += 1
         start = clock()
         try:
-            return host_run(self)
+            return run_frame(cls, stack, frame, code)
         finally:
             split._depth -= 1
             if split._depth == 0:  # a nested frame's time is already inside its caller's Host.run
                 split.host += clock() - start
 
     Instance.start = timed_start  # type: ignore[method-assign]
-    Host.run = timed_host_run  # type: ignore[method-assign]
+    Host.run = classmethod(timed_host_run)  # type: ignore[method-assign, assignment]
     try:
         yield
     finally:

@@ -984,3 +984,71 @@ def test_a_call_result_takes_its_logs_by_keyword_too() -> None:
     event = Event(b"\x01" * 20, (), b"x")
     assert CallResult(True, logs=[event]).logs == [event] == CallResult(True, b"", False, None, "", [event]).logs
     assert CallResult(False).logs == [] and CallResult(False).weight == (0, 0)
+
+
+def test_a_reverted_terminate_and_remake_keeps_the_contracts_earlier_deposit_change(env: Env) -> None:
+    """A kept frame grows contract A's storage; a later frame terminates A and instantiates it again at its address
+    (CREATE2), then reverts. A is back, and the transaction settles the growth: its hold and the origin pay it."""
+    from pvmkit.revive.exec import ExecReturn, Frame, Stack
+    from pvmkit.revive.primitives import REVERT
+
+    chain, state, alice = env.chain, env.chain.state, parse_address(ALICE)
+    code_hash = env.upload(load_contract("Storage").blob)
+    salt = b"\x05" * 32
+    a = chain.instantiate(alice, code_hash, salt=salt).address
+    info, acct = state.contracts[a], state.accounts[a]
+    assert acct.held == info.deposit_accounted
+    chain._touched.clear()  # (what Chain.transaction does first)
+    stack = Stack(chain, alice, Weight(10**15, 10**15), None)
+
+    def frame(account: bytes, contract: object, hash_: bytes | None) -> Frame:
+        caller = stack.frames[-1] if stack.frames else None
+        w, d = (caller.weight, caller.deposit) if caller else (stack.tx_weight, stack.tx_deposit)
+        return Frame(account, alice, contract, hash_, "call", 0, b"", False, w.nested(10**15, 10**15),
+                     d.nested(None))  # type: ignore[arg-type]  # fmt: skip
+
+    def grow(f: Frame) -> ExecReturn:
+        state.set_storage(info, (True, b"\x01" * 32), b"\x02" * 32)
+        return ExecReturn(0, b"")
+
+    def remake(f: Frame) -> ExecReturn:
+        chain.terminate(stack, a, parse_address(BOB))
+        again, out = stack.instantiate(code_hash, 0, b"", salt, weight=(10**14, 10**14), deposit_limit=None)
+        assert again == a and not out.flags & REVERT and state.contracts[a] is not info
+        return ExecReturn(REVERT, b"")
+
+    def top(f: Frame) -> ExecReturn:
+        stack.run_frame(frame(a, info, code_hash), grow)
+        stack.run_frame(frame(alice, None, None), remake)
+        return ExecReturn(0, b"")
+
+    free = state.free(alice)
+    stack.run_frame(frame(alice, None, None), top)
+    chain._settle(alice)
+    grown = stack.tx_deposit.amount
+    assert grown > 0 and state.contracts[a] is info
+    assert acct.held == info.deposit_accounted and free - state.free(alice) == grown
+
+
+def test_a_revert_interrupted_inside_an_undo_finishes_when_reverted_again(env: Env) -> None:
+    """revert_to applies a record before dropping it, and every record puts back absolutely: an interrupt in between
+    leaves a record that undoes the same again, so the outer revert still restores everything."""
+    state, alice = env.chain.state, parse_address(ALICE)
+    before = (state.free(alice), state.nonce(alice))
+    start = state.checkpoint()
+    state.set_free(alice, 5)
+    state.bump_nonce(alice)
+    state.set_free(alice, 7)
+    calls = []
+
+    def interrupted(*args: object) -> None:  # (Ctrl-C arrives as the record is about to be applied, the first time)
+        calls.append(args)
+        if len(calls) == 1:
+            raise KeyboardInterrupt
+        setattr(*args)  # type: ignore[call-arg]
+
+    state._journal[-2] = (interrupted, *state._journal[-2][1:])  # (the nonce's record)
+    with pytest.raises(KeyboardInterrupt):
+        state.revert_to(start)
+    state.revert_to(start)
+    assert (state.free(alice), state.nonce(alice)) == before and state._journal[start:] == []

@@ -96,6 +96,10 @@ class CallResult:
 _COMPARED = tuple(f.name for f in fields(CallResult) if f.name != "_logs")
 
 
+def _address(touched: tuple[Address, ContractInfo, int]) -> Address:
+    return touched[0]
+
+
 # Contracts under backend 'auto' of up to this many bytes of code are compiled when first instantiated: a contract's
 # first call already costs the interpreter more (its blocks compiled to Python) than the JIT's compile. ERC-20 (21 KB)
 # in a fresh process, deploy + 0 / 1 / 10 / 100 / 1,000 transfers: 32 / 34 / 36 / 51 / 197 ms compiled at once,
@@ -123,9 +127,10 @@ class Chain:
         self.block_hashes: dict[int, bytes] = {}
         self._modules: dict[Hash, Module] = {}
         self._code: dict[Hash, Code] = {}
-        # The running transaction's contracts whose accounted deposit changed: (the ContractInfo, what it had
-        # accounted before), which _settle moves between the origin and their hold.
-        self._touched: dict[Address, tuple[ContractInfo, int]] = {}
+        # The running transaction's contracts whose accounted deposit changed, by identity (one terminated and made
+        # again at its address is another): (address, ContractInfo, what it had accounted before the transaction
+        # changed it), which _settle moves between the origin and their hold.
+        self._touched: dict[int, tuple[Address, ContractInfo, int]] = {}
         # Where deposit_event answered natively puts events until the host takes them, before it runs anything else:
         # frame after frame, nested ones too, can use the one buffer.
         self.event_buffer = EventBuffer()
@@ -292,9 +297,8 @@ class Chain:
                     + contract.storage_bytes * config.deposit_per_byte)  # fmt: skip
         accounted = contract.deposit_accounted
         if required != accounted:  # (unchanged: nothing to settle)
-            touched = self._touched.get(account)
-            if touched is None or touched[0] is not contract:  # (another contract at that address: terminated)
-                self._touched[account] = (contract, accounted)
+            if id(contract) not in self._touched:  # (the entry holds the contract: its id is not reused meanwhile)
+                self._touched[id(contract)] = (account, contract, accounted)
             self.state.set_contract_field(contract, "deposit_accounted", required)
         return required - accounted
 
@@ -304,7 +308,7 @@ class Chain:
         code the contract uploaded, which is not the storage's. A transaction that changed no contract's storage size,
         a token transfer say, touched none: it is not called.)"""
         state = self.state
-        for account, (info, before) in sorted(self._touched.items()):
+        for account, info, before in sorted(self._touched.values(), key=_address):
             contract = state.contracts.get(account)
             if contract is not info:  # (gone: terminated, or its instantiation reverted)
                 continue

@@ -128,8 +128,9 @@ class State:
     def revert_to(self, checkpoint: int) -> None:
         journal = self._journal
         while len(journal) > checkpoint:
-            undo = journal.pop()
+            undo = journal[-1]
             undo[0](*undo[1:])
+            journal.pop()  # (after: an interrupt in between leaves a record that undoes the same again)
 
     def _record(self, *undo: Any) -> None:
         """Journal (function, *arguments): calling it undoes the change just made."""
