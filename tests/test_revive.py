@@ -8,6 +8,7 @@ and host-level error paths driven by hand-assembled contracts.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -1052,3 +1053,52 @@ def test_a_revert_interrupted_inside_an_undo_finishes_when_reverted_again(env: E
         state.revert_to(start)
     state.revert_to(start)
     assert (state.free(alice), state.nonce(alice)) == before and state._journal[start:] == []
+
+
+def test_a_transaction_settles_refunds_before_charges(env: Env) -> None:
+    """execute_postponed_deposits: every refund, then every charge, so an origin may pay a deposit with what another
+    contract gives back in the same transaction, whatever the contracts' address order."""
+    from pvmkit.revive.exec import ExecReturn, Frame, Stack
+
+    chain, state, alice = env.chain, env.chain.state, parse_address(ALICE)
+    one, two = (parse_address(env.deploy_contract(load_contract("Storage")).address) for _ in range(2))
+    charged, refunding = sorted((one, two))  # (the charge comes first in address order)
+    slot = (True, b"\x01" * 32)
+
+    def transaction(*writes: tuple[bytes, bytes | None]) -> Stack:
+        """Frames writing `slot` in turn, as one transaction's (settled by the caller)."""
+        chain._touched.clear()
+        stack = Stack(chain, alice, Weight(10**15, 10**15), None)
+
+        def frame(account: bytes) -> Frame:
+            caller = stack.frames[-1] if stack.frames else None
+            w, d = (caller.weight, caller.deposit) if caller else (stack.tx_weight, stack.tx_deposit)
+            return Frame(account, alice, state.contracts.get(account), None, "call", 0, b"", False,
+                         w.nested(10**15, 10**15), d.nested(None))  # fmt: skip
+
+        def write(account: bytes, value: bytes | None) -> Callable[[Frame], ExecReturn]:
+            def body(f: Frame) -> ExecReturn:
+                state.set_storage(state.contracts[account], slot, value)
+                return ExecReturn(0, b"")
+
+            return body
+
+        def top(f: Frame) -> ExecReturn:
+            for account, value in writes:
+                stack.run_frame(frame(account), write(account, value))
+            return ExecReturn(0, b"")
+
+        stack.run_frame(frame(alice), top)
+        return stack
+
+    transaction((refunding, b"\x02" * 32))
+    chain._settle(alice)  # (a slot the refunding contract will give up, paid for)
+    held = {a: state.accounts[a].held for a in (charged, refunding)}
+    transaction((refunding, None), (charged, b"\x03" * 32))
+    deltas = {a: state.contracts[a].deposit_accounted - held[a] for a in (charged, refunding)}
+    assert deltas[charged] > 0 > deltas[refunding] and deltas[charged] == -deltas[refunding]
+    minimum = chain.config.existential_deposit
+    env.set_balance(ALICE, minimum + deltas[charged] - 1)  # (too little for the charge alone)
+    chain._settle(alice)
+    assert state.free(alice) == minimum + deltas[charged] - 1
+    assert all(state.accounts[a].held == held[a] + deltas[a] for a in (charged, refunding))

@@ -100,6 +100,10 @@ def _address(touched: tuple[Address, ContractInfo, int]) -> Address:
     return touched[0]
 
 
+def _charge(change: tuple[bool, Address, int]) -> bool:
+    return change[0]
+
+
 # Contracts under backend 'auto' of up to this many bytes of code are compiled when first instantiated: a contract's
 # first call already costs the interpreter more (its blocks compiled to Python) than the JIT's compile. ERC-20 (21 KB)
 # in a fresh process, deploy + 0 / 1 / 10 / 100 / 1,000 transfers: 32 / 34 / 36 / 51 / 197 ms compiled at once,
@@ -306,15 +310,16 @@ class Chain:
         """Move what each touched contract's accounted deposit changed by in this transaction between the origin's free
         balance and the contract's hold. (Its change, not accounted minus held: the hold may also have a deposit for
         code the contract uploaded, which is not the storage's. A transaction that changed no contract's storage size,
-        a token transfer say, touched none: it is not called.)"""
+        a token transfer say, touched none: it is not called.) Refunds go first, then charges, each in address order,
+        as the pallet's storage meter does (execute_postponed_deposits): an origin may pay with what it gets back."""
         state = self.state
+        changes = []
         for account, info, before in sorted(self._touched.values(), key=_address):
-            contract = state.contracts.get(account)
-            if contract is not info:  # (gone: terminated, or its instantiation reverted)
-                continue
-            diff = contract.deposit_accounted - before
-            if diff == 0:
-                continue
+            if state.contracts.get(account) is info:  # (else gone: terminated, or its instantiation reverted)
+                diff = info.deposit_accounted - before
+                if diff:
+                    changes.append((diff > 0, account, diff))
+        for _, account, diff in sorted(changes, key=_charge):  # (refunds first; sorted() keeps address order)
             acct = state.ensure_account(account)
             free = state.free(origin)
             if diff > 0 and free - diff < self.config.existential_deposit:
