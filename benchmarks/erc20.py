@@ -217,7 +217,7 @@ def instrumented(split: Split, backend: str = "interpreter") -> Iterator[None]:
 
     Instance = vm_class(backend)
     inst_start, host_run = Instance.start, Host.__dict__["run"]  # (a classmethod: the Host it runs is made there)
-    run_frame = host_run.__func__
+    run = host_run.__func__
     clock = time.perf_counter
 
     def timed_start(self: Any, pc: int, gas: int, on_ecalli: Any, shortcuts: Any = None) -> Any:
@@ -243,11 +243,11 @@ def instrumented(split: Split, backend: str = "interpreter") -> Iterator[None]:
             split.vm_runs += 1
             split.instructions += given[0] - self.gas
 
-    def timed_host_run(cls: type[Host], stack: Any, frame: Any, code: Any) -> Any:
+    def timed_host_run(cls: type[Host], stack: Any, frame: Any) -> Any:
         split._depth += 1
         start = clock()
         try:
-            return run_frame(cls, stack, frame, code)
+            return run(cls, stack, frame)
         finally:
             split._depth -= 1
             if split._depth == 0:  # a nested frame's time is already inside its caller's Host.run

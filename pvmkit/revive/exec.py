@@ -217,8 +217,8 @@ class Stack:
 
         Weight is always absorbed by the parent; deposits only when the frame's changes persist.
         """
-        # (execute's, _finalize's and _pop's steps written out rather than called: each function a contract call goes
-        # through costs its flow ~1.5% whatever its size, and these three were 5% of an ERC-20 transfer.)
+        # (_finalize's and _pop's steps written out rather than called: each function a contract call goes through
+        # costs its flow ~1.5% whatever its size.)
         frames = self.frames
         parent = frames[-1] if frames else None
         if parent is not None:
@@ -233,11 +233,7 @@ class Stack:
             else:
                 if before is not None:
                     before(frame)
-                try:  # (execute's work)
-                    result = Host.run(self, frame, self.chain.code(frame.code_hash))  # type: ignore[arg-type]
-                except ExecError as e:
-                    e.origin = "callee"
-                    raise
+                result = Host.run(self, frame)
             if not result.flags & REVERT:  # (not .reverted: a property call per frame adds up)
                 deposit, contract = frame.deposit, frame.contract  # `frame_meter.finalize`
                 if contract is not None:
@@ -292,15 +288,6 @@ class Stack:
             free = parent[0] - parent[1]
             frame.transient = [free - free // 16 if depth else free, 0]
         return frame.transient
-
-    def execute(self, frame: Frame) -> ExecReturn:
-        """Run the frame's code (its `call` or `deploy` export) to completion, serving host calls. Errors raised
-        meanwhile are the callee's, whatever raised them."""
-        try:
-            return Host.run(self, frame, self.chain.code(frame.code_hash))  # type: ignore[arg-type]
-        except ExecError as e:
-            e.origin = "callee"
-            raise
 
     def call(
         self,
@@ -415,7 +402,7 @@ class Stack:
             self.transfer(deployer, address, value)
             self.constructing.add(address)
             try:
-                out = self.execute(f)
+                out = Host.run(self, f)
             finally:
                 self.constructing.discard(address)
             if not out.flags & REVERT:  # (run_frame charges the deposit changes, this included)

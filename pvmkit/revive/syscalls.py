@@ -135,9 +135,11 @@ class Host:
     _rest: int  # the frame's weight beyond the instance's gas × ref_time_per_fuel (run, _on_ecalli)
 
     @classmethod
-    def run(cls, stack: Stack, frame: Frame, code: Code) -> ExecReturn:
-        """Run the frame's code to completion, serving its host calls. (The Host is made here rather than by an
-        __init__: each function a contract call's flow goes through costs it ~1.5%.)"""
+    def run(cls, stack: Stack, frame: Frame) -> ExecReturn:
+        """Run the frame's code (its `call` or `deploy` export) to completion, serving its host calls. Errors raised
+        meanwhile are the callee's, whatever raised them. (The Host is made here rather than by an __init__: each
+        function a contract call's flow goes through costs it ~1.5%.)"""
+        code = stack.chain.code(frame.code_hash)  # type: ignore[arg-type]
         self = object.__new__(cls)
         self.stack = stack
         self.frame = frame
@@ -212,6 +214,9 @@ class Host:
             if kind is InterruptKind.TRAP:
                 raise ExecError(E.ContractTrapped, detail=f"PVM trap at pc {intr.pc}{_trap_hint(inst)}")
             raise ExecError(E.ExecutionFailed, detail=str(intr))
+        except ExecError as e:
+            e.origin = "callee"
+            raise
         finally:
             inst.recycle()  # (no handler keeps the instance or a view of its memory)
 
