@@ -9,7 +9,8 @@ nonce bump is rolled back. Results carry output, logs, weight and deposit like `
 from __future__ import annotations
 
 import contextlib
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, fields
+from operator import itemgetter
 
 from ..pvm.blob import ProgramBlob, ProgramBlobError
 from ..pvm.interpreter import Module, ModuleConfig, load_module
@@ -38,6 +39,7 @@ GENESIS_HASH = bytes([0x45] * 32)
 _VALIDATED: dict[tuple[bytes, int], ProgramBlob] = {}  # (code hash, max code size) → the blob that passed
 DEFAULT_GAS_LIMIT = Weight(100_000_000_000_000, 3 * 1024 * 1024 * 1024)  # revive-runner's GAS_LIMIT
 _EVERYTHING = (U64_MAX, U64_MAX)  # a transaction's first frame may use all the transaction has
+_FIRST = itemgetter(0)  # (_settle's sort key: an address, or whether a change is a charge)
 
 
 @dataclass(slots=True, init=False)
@@ -45,21 +47,22 @@ class CallResult:
     """Outcome of a top-level call or instantiate (`ContractResult` of `bare_call`)."""
 
     success: bool
-    output: bytes = b""
-    reverted: bool = False
-    error: PalletError | None = None
-    error_detail: str = ""
-    _logs: list[Event | RawEvents] = field(default_factory=list)  # (`logs`: decoded when first read)
-    weight: Weight = field(default_factory=Weight)
-    gas_used: int = 0
+    output: bytes
+    reverted: bool
+    error: PalletError | None
+    error_detail: str
+    _logs: list[Event | RawEvents]  # (`logs`: decoded when first read)
+    weight: Weight
+    gas_used: int
     """`weight.ref_time` in PVM fuel units (one fuel = one instruction of the naive cost model)."""
-    storage_deposit: int = 0
-    address: Address | None = None
+    storage_deposit: int
+    address: Address | None
 
     def __init__(self, success: bool, output: bytes = b"", reverted: bool = False, error: PalletError | None = None,
                  error_detail: str = "", logs: list[Event | RawEvents] | None = None, weight: Weight | None = None,
                  gas_used: int = 0, storage_deposit: int = 0, address: Address | None = None) -> None:  # fmt: skip
-        # (written rather than generated: the field behind `logs` is `_logs`, and `logs=` is what callers pass)
+        # (written rather than generated, with the defaults: the field behind `logs` is `_logs`, and `logs=` is what
+        # callers pass)
         self.success = success
         self.output = output
         self.reverted = reverted
@@ -94,14 +97,6 @@ class CallResult:
 
 
 _COMPARED = tuple(f.name for f in fields(CallResult) if f.name != "_logs")
-
-
-def _address(touched: tuple[Address, ContractInfo, int]) -> Address:
-    return touched[0]
-
-
-def _charge(change: tuple[bool, Address, int]) -> bool:
-    return change[0]
 
 
 # Contracts under backend 'auto' of up to this many bytes of code are compiled when first instantiated: a contract's
@@ -314,12 +309,12 @@ class Chain:
         as the pallet's storage meter does (execute_postponed_deposits): an origin may pay with what it gets back."""
         state = self.state
         changes = []
-        for account, info, before in sorted(self._touched.values(), key=_address):
+        for account, info, before in sorted(self._touched.values(), key=_FIRST):
             if state.contracts.get(account) is info:  # (else gone: terminated, or its instantiation reverted)
                 diff = info.deposit_accounted - before
                 if diff:
                     changes.append((diff > 0, account, diff))
-        for _, account, diff in sorted(changes, key=_charge):  # (refunds first; sorted() keeps address order)
+        for _, account, diff in sorted(changes, key=_FIRST):  # (refunds first; sorted() keeps address order)
             acct = state.ensure_account(account)
             free = state.free(origin)
             if diff > 0 and free - diff < self.config.existential_deposit:

@@ -11,6 +11,7 @@ journaled before its change is made, and puts back what was there absolutely, so
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
@@ -212,7 +213,7 @@ class State:
         keeps the contract's cache equal."""
         storage = info.storage
         old = storage.get(key)
-        self._record(_undo_storage, info, key, old, info.storage_bytes, info.storage_items)
+        self._record(_undo_slots, info, ((key, old),), info.storage_items, info.storage_bytes)
         if key[0] and info.cache is not None:
             info.cache.put(key[1], value)
         if value is None:
@@ -230,7 +231,7 @@ class State:
         anywhere leaves nothing it cannot undo."""
         storage = info.storage
         olds: list[tuple[StorageKey, bytes | None]] = []  # (each entry added before its write)
-        self._journal.append((_undo_words, info, olds, info.storage_items, info.storage_bytes))  # (_record's)
+        self._journal.append((_undo_slots, info, olds, info.storage_items, info.storage_bytes))  # (_record's)
         added = 0  # (new slots, counted into the info once: its attributes cost a call's flow more than locals)
         for key, value in words:
             k = (True, key)
@@ -275,24 +276,15 @@ class State:
         log.append(_new_tuple(RawEvents, (address, records)))
 
 
-def _undo_storage(info: ContractInfo, key: StorageKey, old: bytes | None, size: int, items: int) -> None:
-    if old is None:
-        info.storage.pop(key, None)
-    else:
-        info.storage[key] = old
-    info.storage_bytes, info.storage_items = size, items
-    if key[0] and info.cache is not None:  # (the cache it has now: it may be younger than the write)
-        info.cache.put(key[1], old)
-
-
-def _undo_words(info: ContractInfo, olds: list[tuple[StorageKey, bytes | None]], items: int, size: int) -> None:
-    storage, cache = info.storage, info.cache  # (the cache it has now, as in _undo_storage)
+def _undo_slots(info: ContractInfo, olds: Sequence[tuple[StorageKey, bytes | None]], items: int, size: int) -> None:
+    """set_storage's and set_words' undo: each slot's old value, last written first, and the sizes as they were."""
+    storage, cache = info.storage, info.cache  # (the cache it has now: it may be younger than the write)
     for k, old in reversed(olds):
         if old is None:
             storage.pop(k, None)
         else:
             storage[k] = old
-        if cache is not None:
+        if k[0] and cache is not None:
             cache.put(k[1], old)
     info.storage_items, info.storage_bytes = items, size
 
