@@ -107,6 +107,11 @@ class EvmEnv:
         index = int.from_bytes(slot, "big") if isinstance(slot, (bytes, bytearray)) else int(slot)
         return int(self.evm.storage(_hex_address(address), index)).to_bytes(32, "big")
 
+    def bump_nonce(self, address: str | bytes) -> None:
+        """One more nonce bump for an externally owned account: how a comparison mirrors pallet-revive's second bump of
+        a top-level deployer's nonce, so that both sides' next CREATE address agrees."""
+        self._bump_nonce(_hex_address(address))
+
     def _bump_nonce(self, sender: str) -> None:
         """A transaction bumps its sender's nonce; pyrevm's message_call does not (its deploy does)."""
         info = self.evm.basic(sender)

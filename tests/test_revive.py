@@ -77,6 +77,22 @@ def test_erc20_deploy_transfer_events_and_custom_errors(env: Env) -> None:
     assert (1000).to_bytes(32, "big") in slot_values  # totalSupply
 
 
+def test_a_top_level_instantiate_bumps_the_origins_nonce_twice(env: Env) -> None:
+    """Found in review: a signed instantiate bumps its origin's nonce before dispatch and again in its constructor frame
+    (2503-era exec.rs `run` bumps every deployer's nonce, the first frame's too), so Alice's second contract lands at
+    CREATE1(Alice, 2), not at CREATE1(Alice, 1) as on Ethereum. pvmkit bumped it once."""
+    flipper = load_contract("Flipper")
+    assert env.chain.state.nonce(ALICE) == 0
+    first = env.deploy_contract(flipper)
+    assert first.address == to_checksum(create1(ALICE, 0)) and env.chain.state.nonce(ALICE) == 2
+    first.flip()
+    nonce = env.chain.state.nonce(ALICE)
+    assert nonce == 3  # a call bumps it once
+    second = env.deploy_contract(flipper)
+    assert second.address == to_checksum(create1(ALICE, nonce))  # the nonce before the transaction's own bump
+    assert env.chain.state.nonce(ALICE) == nonce + 2
+
+
 def test_revert_rolls_back_state_and_keeps_output(env: Env) -> None:
     token = env.deploy_contract(load_contract("ERC20"), "T", "T", 100)
     data = bytes.fromhex("a9059cbb") + encode(["address", "uint256"], [BOB_HEX, 101])

@@ -395,8 +395,10 @@ class Stack:
             self._origin_pays_ed(address, E.StorageDepositNotEnoughFunds, "origin cannot pay the new contract's ED")
             f.deposit.charge(self.config.existential_deposit)
             state.set_nonce(address, 1)  # contract nonces start at 1
-            if caller is not None:
-                state.bump_nonce(deployer)
+            # Every constructor frame bumps its deployer's nonce, the first one too: a top-level instantiate bumps the
+            # origin's twice, once before dispatch (Chain.transaction) and once here (2503-era exec.rs `run`; later
+            # versions skip this one for Ethereum transactions only).
+            state.bump_nonce(deployer)
             state.change_refcount(code_hash, 1)
             state.add_contract(address, contract)
             self.transfer(deployer, address, value)
