@@ -21,6 +21,7 @@ from Crypto.Hash import SHA256, keccak
 from pvmkit.env import ALICE, BOB, Env
 from pvmkit.pvm.asm import assemble
 from pvmkit.revive.address import create1, create2, parse_address
+from pvmkit.revive.config import RuntimeConfig
 from pvmkit.revive.primitives import PalletError
 from pvmkit.revive.state import Event
 from pvmkit.revive.syscalls import SYSCALLS
@@ -1694,10 +1695,15 @@ def test_a_callee_over_its_deposit_limit_leaves_no_deposit_with_its_caller(env: 
     assert env.chain.state.contracts[callee].storage == {}
 
 
+@pytest.mark.parametrize("lockup", [0, 30])
 @pytest.mark.parametrize("immutable", [b"", b"immutable!"])
-def test_base_deposit_counts_immutable_data_as_an_item_and_rounds_the_code_share_up(env: Env, immutable: bytes) -> None:
+def test_base_deposit_counts_immutable_data_as_an_item_and_rounds_the_code_share_up(immutable: bytes, lockup: int
+                                                                                   ) -> None:  # fmt: skip
     """storage.rs update_base_deposit: deposit(1 item, or 2 with immutable data; ContractInfo's 120 bytes + the
-    immutable bytes) + ceil(30% of the code's upload deposit), at 2 per item and 1 per byte (revive-runner)."""
+    immutable bytes) + ceil(CodeHashLockupDepositPercent of the code's upload deposit), at 2 per item and 1 per byte:
+    revive-runner's 0%, the default, and the pallet's test runtime's 30%."""
+    env = Env(config=RuntimeConfig(code_hash_lockup_percent=lockup)) if lockup else Env()
+    assert env.chain.config.code_hash_lockup_percent == lockup
     ctor = (sys("set_immutable_data", VAL, len(immutable)) if immutable else "") + "    ret\n"
     blob = build("    ret\n", {VAL: immutable or b"-"}, ctor)
     code_hash = env.upload(blob)
@@ -1706,7 +1712,7 @@ def test_base_deposit_counts_immutable_data_as_an_item_and_rounds_the_code_share
     result = env.chain.instantiate(ALICE, code_hash)
     assert result.success
     items = 2 if immutable else 1
-    share = (code_deposit * 30 + 99) // 100
+    share = (code_deposit * lockup + 99) // 100
     assert env.chain.state.contracts[result.address].base_deposit == 2 * items + 120 + len(immutable) + share
 
 

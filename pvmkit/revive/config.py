@@ -1,7 +1,7 @@
 """Runtime parameters: chain constants, deposit prices and the weight schedule.
 
 Defaults follow revive's own test runtime (revive-runner: ED 1000, DepositPerByte 1,
-DepositPerItem 2, chain id 420420420) and the Dec-2024 benchmark weights quoted in
+DepositPerItem 2, CodeHashLockupDepositPercent 0%, chain id 420420420) and the Dec-2024 benchmark weights quoted in
 reference/revive.md §4.1. Every number is a field, so tests and users can pick their own.
 """
 
@@ -80,8 +80,9 @@ class RuntimeConfig:
     """Encoded size of a contract's `ContractInfo`, priced into its base deposit."""
     code_info_bytes: int = 64
     """Encoded size of `CodeInfo`, priced into the upload deposit with the blob."""
-    code_hash_lockup_percent: int = 30
-    """Share of the code deposit locked in each contract's base deposit (`CodeHashLockupDepositPercent`)."""
+    code_hash_lockup_percent: int = 0
+    """Share of the code deposit locked in each contract's base deposit (`CodeHashLockupDepositPercent`: 0% in
+    revive-runner at resolc 0.3.0, crates/runner/src/runtime.rs; 30% in the pallet's own test runtime)."""
     gas_price: int = 1_000
     base_fee: int = 0
     block_ref_time_limit: int = 2_000_000_000_000
