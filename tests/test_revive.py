@@ -1029,7 +1029,7 @@ def test_a_reverted_terminate_and_remake_keeps_the_contracts_earlier_deposit_cha
         return ExecReturn(0, b"")
 
     def remake(f: Frame) -> ExecReturn:
-        chain.terminate(stack, a, parse_address(BOB))
+        chain.terminate(frame(a, info, code_hash), parse_address(BOB))  # (as A's own frame would)
         again, out = stack.instantiate(code_hash, 0, b"", salt, weight=(10**14, 10**14), deposit_limit=None)
         assert again == a and not out.flags & REVERT and state.contracts[a] is not info
         return ExecReturn(REVERT, b"")

@@ -1504,7 +1504,10 @@ def test_delegate_call_evm_rejects_read_only(env: Env) -> None:
 # ---------------------------------------------------------------------------------------------
 
 
-def test_terminate_sends_balance_and_deposit_to_the_beneficiary(env: Env) -> None:
+def test_terminate_refunds_the_deposit_to_the_origin_and_sends_the_balance_to_the_beneficiary(env: Env) -> None:
+    """storage/meter.rs: `terminate` makes the frame's deposit Refund(info.total_deposit()), and when the transaction
+    ends ReservingExt::charge moves that refund from the contract's hold to the origin, then the contract's free
+    balance (the value it had and its ED) to the beneficiary. Found in review: pvmkit gave the beneficiary both."""
     # Input empty: store a 5-byte item. Input non-empty: terminate in favour of FRESH.
     body = (sys("call_data_size") + "    jump @die if a0 != 0\n" + STORE_NEW
             + "@die:\n" + sys("terminate", IN) + ret(VAL, 5))  # fmt: skip
@@ -1516,20 +1519,48 @@ def test_terminate_sends_balance_and_deposit_to_the_beneficiary(env: Env) -> Non
     base = config.deposit(1, config.contract_info_bytes) + code_deposit * config.code_hash_lockup_percent // 100
     assert env.chain.state.accounts[address].held == base + 2 + 5
     assert env.chain.state.codes[keccak256(blob)].refcount == 1
+    alice = env.get_balance(ALICE)
     result = env.call(hex_addr(address), b"die")
     assert result.success and result.output == b""  # nothing after terminate runs
-    assert env.get_balance(hex_addr(FRESH)) == ED + 5000 + base + 7
+    assert result.storage_deposit == -(base + 7)
+    assert env.get_balance(ALICE) == alice + base + 7
+    assert env.get_balance(hex_addr(FRESH)) == ED + 5000
+    assert env.chain.state.accounts[address].free == env.chain.state.accounts[address].held == 0
     assert address not in env.chain.state.contracts
     assert env.chain.state.codes[keccak256(blob)].refcount == 0
     assert env.call(hex_addr(address), b"die").output == b""  # now a plain account
 
 
 def test_terminate_that_would_overflow_the_beneficiary_fails(env: Env) -> None:
-    """Found in review: terminate credited the beneficiary past 2^256 - 1. As a transfer, the overflow fails it."""
+    """Found in review: terminate credited the beneficiary past 2^256 - 1. The transfer fails when the transaction
+    ends, and the pallet fails the transaction as StorageDepositNotEnoughFunds (any failed move of its deposits)."""
     address = parse_address(env.deploy(build(sys("terminate", IN) + "    ret\n", {IN: BOB}), value=10**6))
     env.set_balance(hex_addr(BOB), 2**256 - 1)
-    expect_error(env.call(hex_addr(address)), PalletError.TransferFailed)
+    expect_error(env.call(hex_addr(address)), PalletError.StorageDepositNotEnoughFunds)
     assert address in env.chain.state.contracts and env.get_balance(hex_addr(BOB)) == 2**256 - 1
+
+
+def test_a_terminated_contracts_balances_move_when_the_transaction_ends(env: Env) -> None:
+    """The storage meter moves a terminated contract's balances in try_into_deposit, once the whole call stack has
+    run: a caller still sees them where they were after the callee terminated, and a revert around the terminate
+    leaves the contract alive with everything it had."""
+    killer = deploy(env, sys("terminate", IN) + "    ret\n", {IN: FRESH}, value=5000)
+    body = (do_call() + sys("balance_of", IN, RES + 84) + sys("balance_of", CALLEE, RES + 116)
+            + sys("call_data_size") + "    jump @undo if a0 != 0\n" + ret(RES, 148)
+            + "@undo:\n" + ret(RES, 148, 1))  # fmt: skip
+    front = deploy(env, body, call_data(killer, extra={IN: FRESH}))
+    held = env.chain.state.accounts[killer].held
+    undone = env.call(hex_addr(front), b"x")
+    assert undone.reverted and undone.storage_deposit == 0
+    assert killer in env.chain.state.contracts and env.chain.state.accounts[killer].held == held
+    assert env.get_balance(hex_addr(killer)) == ED + 5000 and not env.chain.state.exists(FRESH)
+    alice = env.get_balance(ALICE)
+    result = env.call(hex_addr(front))
+    assert result.success and call_result(result.output[:84])[0] == 0
+    seen_fresh, seen_killer = (int.from_bytes(result.output[at : at + 32], "little") for at in (84, 116))
+    assert (seen_fresh, seen_killer) == (0, 5000)  # (reducible: free minus the ED) nothing had moved yet
+    assert result.storage_deposit == -held and env.get_balance(ALICE) == alice + held
+    assert env.get_balance(hex_addr(FRESH)) == ED + 5000 and killer not in env.chain.state.contracts
 
 
 def test_terminate_in_the_constructor_is_an_error(env: Env) -> None:

@@ -18,7 +18,7 @@ from ..pvm.isa import INVALID, REVIVE_V1, TERMINATORS
 from ..pvm.memory import MemoryMap
 from ..pvm.shortcuts import ANSWER_BYTES, MAX_SHORTCUTS, PER_BYTE, EventBuffer, Shortcut, ShortcutKind, ShortcutTable
 from .config import RuntimeConfig, Weight
-from .exec import Stack
+from .exec import Frame, Stack
 from .primitives import (
     BASIC_BLOCK_SIZE,
     BLOB_BYTES,
@@ -130,6 +130,8 @@ class Chain:
         # again at its address is another): (address, ContractInfo, what it had accounted before the transaction
         # changed it), which _settle moves between the origin and their hold.
         self._touched: dict[int, tuple[Address, ContractInfo, int]] = {}
+        # Contracts this transaction terminated, whose balances move when it ends: (address, info, beneficiary, refund).
+        self._terminated: list[tuple[Address, ContractInfo, Address, int]] = []
         # Where deposit_event answered natively puts events until the host takes them, before it runs anything else:
         # frame after frame, nested ones too, can use the one buffer.
         self.event_buffer = EventBuffer()
@@ -322,19 +324,44 @@ class Chain:
             state.set_free(origin, free - diff)
             state.set_held(account, acct.held + diff)
 
-    def terminate(self, stack: Stack, account: Address, beneficiary: Address) -> None:
-        """Remove a contract: its free balance and deposit go to `beneficiary` (2503-era `terminate`)."""
-        state = self.state
+    def terminate(self, frame: Frame, beneficiary: Address) -> None:
+        """Remove the frame's contract (2503-era `terminate`): its record and code reference go now, its balances when
+        the transaction ends (_release_terminated). The frame's deposit is a refund of what the contract's record had
+        accounted before it (storage/meter.rs `terminate`: Refund(info.total_deposit())), in place of the changes the
+        frame made, which are never charged."""
+        state, account = self.state, frame.account
         contract = state.contracts[account]
-        acct = state.ensure_account(account)
-        total = acct.free + acct.held
-        if (state.free(beneficiary) + total) >> 256:  # (as transfer: Balances' overflow fails it)
-            raise ExecError(E.TransferFailed, detail=f"the balance of {beneficiary.hex()} would overflow")
-        state.set_free(account, 0)
-        state.set_held(account, 0)
-        state.set_free(beneficiary, state.free(beneficiary) + total)
+        refund = contract.deposit_accounted
+        config = self.config
+        required = (contract.base_deposit + contract.storage_items * config.deposit_per_item
+                    + contract.storage_bytes * config.deposit_per_byte)  # fmt: skip
+        if required != refund:  # (so that the frame's end finds no change to charge)
+            state.set_contract_field(contract, "deposit_accounted", required)
+        frame.deposit.amount -= refund
+        self._terminated.append((account, contract, beneficiary, refund))
         state.change_refcount(contract.code_hash, -1)
         state.remove_contract(account)
+
+    def _release_terminated(self, origin: Address) -> None:
+        """The balances of the contracts this transaction terminated, as the storage meter moves them at its end
+        (ReservingExt::charge for a Terminated contract): the refund from the contract's hold back to the origin (at
+        most what it holds: BestEffort), then all its free balance to the beneficiary. The pallet fails the
+        transaction with StorageDepositNotEnoughFunds if a move fails (here: the beneficiary's balance overflowing)."""
+        state = self.state
+        for account, contract, beneficiary, refund in self._terminated:
+            if state.contracts.get(account) is contract:
+                continue  # (its frame, or one around it, reverted: it was never terminated)
+            held = state.ensure_account(account).held
+            back = min(refund, held)
+            if back:
+                state.set_held(account, held - back)
+                state.set_free(origin, state.free(origin) + back)
+            free = state.free(account)
+            if (state.free(beneficiary) + free) >> 256:
+                raise ExecError(E.StorageDepositNotEnoughFunds,
+                                detail=f"the balance of {beneficiary.hex()} would overflow")  # fmt: skip
+            state.set_free(account, 0)
+            state.set_free(beneficiary, state.free(beneficiary) + free)
 
     # Transactions.
     def transaction(self, origin: Address, gas_limit: Weight | None, deposit_limit: int | None, target: bytes,
@@ -346,6 +373,7 @@ class Chain:
         state = self.state
         start = state.checkpoint()
         self._touched.clear()
+        self._terminated.clear()
         try:
             state.bump_nonce(origin)  # a signed transaction bumps the nonce pre-dispatch
             checkpoint = state.checkpoint()
@@ -361,6 +389,8 @@ class Chain:
                     deposit = stack.tx_deposit  # (its limit enforced, and _settle's no-op skipped, without a call each)
                     if deposit.limit is not None and deposit.amount > deposit.limit:
                         raise ExecError(E.StorageDepositLimitExhausted, "callee")
+                    if self._terminated:  # (refunds, which the pallet makes before any charge)
+                        self._release_terminated(origin)
                     if self._touched:
                         self._settle(origin)
             except ExecError as e:

@@ -870,7 +870,7 @@ def _terminate(h: Host, r: Regs) -> None:
         raise ExecError(E.TerminatedInConstructor)
     if sum(f.account == frame.account for f in stack.frames) > 1:
         raise ExecError(E.TerminatedWhileReentrant)
-    stack.chain.terminate(stack, frame.account, beneficiary)
+    stack.chain.terminate(frame, beneficiary)
     raise _Return(0, b"")
 
 
