@@ -76,8 +76,10 @@ class RuntimeConfig:
     existential_deposit: int = 1_000
     deposit_per_byte: int = 1
     deposit_per_item: int = 2
-    contract_info_bytes: int = 120
-    """Encoded size of a contract's `ContractInfo`, priced into its base deposit."""
+    contract_info_bytes: int = 125
+    """Encoded size of a contract's `ContractInfo`, priced into its base deposit: in the 2503-era pallet a trie id
+    (a 32-byte BoundedVec: 33), the code hash (32), storage bytes and items (4 + 4), three u128 deposits (48) and the
+    immutable data's length (4)."""
     code_info_bytes: int = 64
     """Encoded size of `CodeInfo`, priced into the upload deposit with the blob."""
     code_hash_lockup_percent: int = 0
