@@ -351,3 +351,78 @@ def test_calls_the_assembler_resolved_without_relocations(tmp_path: Path, backen
     inst.prepare_call("f", 4)
     inst.gas = 10**6
     assert inst.run().kind is InterruptKind.FINISHED and inst.regs[7] == (4 * 4 + 1) + (5 * 5 + 1) * 3
+
+
+def _compile(tmp_path: Path, name: str, source: str, *flags: str) -> Path:
+    src, obj = tmp_path / f"{name}.c", tmp_path / f"{name}.o"
+    src.write_text(source)
+    include = Path(__file__).parent.parent / "pvmkit" / "linker"
+    subprocess.run([CLANG, *CLANG_FLAGS, "-O2", f"-I{include}", *flags, "-c", str(src), "-o", str(obj)], check=True)
+    return obj
+
+
+def _merged(tmp_path: Path, *objects: Path) -> bytes:
+    """`ld.lld -r` of several translation units into one relocatable object, as `pvmkit link` takes them."""
+    lld = shutil.which("ld.lld-19")
+    if lld is None:
+        pytest.skip("needs ld.lld-19 (apt install lld-19)")
+    out = tmp_path / "merged.o"
+    subprocess.run([lld, "--emit-relocs", "-r", *map(str, objects), "-o", str(out)], check=True)
+    return out.read_bytes()
+
+
+def test_indexed_imports_keep_their_numbers(tmp_path: Path) -> None:
+    """Found in review: PVM_IMPORT_WITH_INDEX's index was parsed and ignored (the imports were numbered by name).
+    polkavm-linker makes the index the ecalli number, and gives every lower number nobody takes a nameless entry."""
+    obj = _compile(tmp_path, "idx", '#include "guest.h"\n'
+                   "PVM_IMPORT_WITH_INDEX(7, long, host_b, long)\nPVM_IMPORT_WITH_INDEX(3, long, host_a, long)\n"
+                   "long entry(long x) { return host_a(x) * 10 + host_b(x); }\nPVM_EXPORT(long, entry, long)\n")
+    blob = link_elf(obj.read_bytes()).blob
+    assert blob.imports == (b"", b"", b"", b"host_a", b"", b"", b"", b"host_b")
+    inst = Module(blob, ModuleConfig(backend="interpreter")).instantiate()
+    inst.prepare_call("entry", 4)
+    inst.gas = 10**6
+    numbers = []
+    while (intr := inst.run()).kind is InterruptKind.ECALLI:
+        numbers.append(intr.ecalli)
+        inst.regs[7] = intr.ecalli  # host_a answers 3, host_b 7
+    assert intr.kind is InterruptKind.FINISHED and sorted(numbers) == [3, 7] and inst.regs[7] == 37
+
+
+def test_imports_must_all_have_an_index_or_none(tmp_path: Path) -> None:
+    obj = _compile(tmp_path, "mixed", '#include "guest.h"\n'
+                   "PVM_IMPORT_WITH_INDEX(1, long, host_b, long)\nPVM_IMPORT(long, host_a, long)\n"
+                   "long entry(long x) { return host_a(x) + host_b(x); }\nPVM_EXPORT(long, entry, long)\n")
+    with pytest.raises(LinkError, match="import without a specified index: b'host_a'"):
+        link_elf(obj.read_bytes())
+
+
+def test_one_import_from_two_translation_units_is_one_import(tmp_path: Path) -> None:
+    """Found in review: each translation unit's stub of host_z became an import of its own (host_z twice, with two
+    numbers). polkavm-linker merges the stubs of one symbol, and refuses two different prototypes for it."""
+    a = _compile(tmp_path, "a", '#include "guest.h"\nPVM_IMPORT(long, host_z, long)\nPVM_IMPORT(long, host_y, long)\n'
+                 "long fa(long x) { return host_z(x) + host_y(x); }\n")
+    b = _compile(tmp_path, "b", '#include "guest.h"\nPVM_IMPORT(long, host_z, long)\nlong fa(long x);\n'
+                 "long entry(long x) { return host_z(x) * 3 + fa(x); }\nPVM_EXPORT(long, entry, long)\n")
+    linked = link_elf(_merged(tmp_path, a, b))
+    assert linked.blob.imports == (b"host_y", b"host_z")
+    assert sorted(re.findall(r"ecalli (\d+)", linked.assembly)) == ["0", "1", "1"]
+    c = _compile(tmp_path, "c", '#include "guest.h"\nPVM_IMPORT(long, host_z, long, long)\n'
+                 "long fc(long x) { return host_z(x, x); }\nPVM_EXPORT(long, fc, long)\n")
+    with pytest.raises(LinkError, match="same symbol yet different prototype: b'host_z'"):
+        link_elf(_merged(tmp_path, b, c))
+
+
+def test_an_export_need_not_be_a_function_symbol(tmp_path: Path) -> None:
+    """Found in review: a global label without `.type @function` (hand-written assembly) exported with --export left
+    its label undefined ("unknown label @L0"). It links, and the function falling into it runs on through it."""
+    src, obj = tmp_path / "labels.S", tmp_path / "labels.o"
+    src.write_text("    .text\n    .globl f\nf:\n    addi a0, a0, 1\n    .globl g\ng:\n    addi a0, a0, 2\n    ret\n")
+    subprocess.run([CLANG, "--target=riscv64-unknown-elf", "-march=rv64emac_zbb_xtheadcondmov", "-mabi=lp64e", "-c",
+                    str(src), "-o", str(obj)], check=True)  # fmt: skip
+    blob = link_elf(obj.read_bytes(), exports=["f", "g"]).blob
+    inst = Module(blob, ModuleConfig(backend="interpreter")).instantiate()
+    for name, expected in (("f", 8), ("g", 7)):
+        inst.prepare_call(name, 5)
+        inst.gas = 1000
+        assert inst.run().kind is InterruptKind.FINISHED and inst.regs[7] == expected

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from ..pvm.asm import AsmError, assemble, format_instruction, quote_symbol
-from ..pvm.blob import ProgramBlob
+from ..pvm.blob import MAX_IMPORTS, ProgramBlob
 from ..pvm.isa import BY_NAME, NO_FALLTHROUGH, TERMINATORS, InstructionSet
 from ..pvm.memory import MemoryMap, MemoryMapError
 from ..pvm.semantics import evaluate
@@ -306,7 +306,9 @@ class Linker:
                 raise self.fail(f"thread-local storage is not supported ({r.type}{what})", r.section, r.offset)
         self.live = self._live_sections()
         self.text = [s for s in self.text if s.index in self.live]
-        self.import_index = {(imp.stub_section, imp.stub_offset): i for i, imp in enumerate(self._imports())}
+        self.import_table, number = self._number_imports()
+        self.import_index = {(imp.stub_section, imp.stub_offset): number[imp.name] for imp in self.elf.imports
+                             if imp.stub_section in self.live}  # fmt: skip
         codes = [_Code(s.index, self._decode(s)) for s in self.text]
         self.needs_spill = any(_needs_scratch(inst) for code in codes for _, inst in code.insts)
         self.inst_starts = {(code.section, at) for code in codes for at, _ in code.insts}
@@ -325,6 +327,11 @@ class Linker:
         for sym in self.elf.symbols:
             if sym.kind == "func" and sym.section is not None and (sym.section, sym.offset) in self.inst_starts:
                 self.label((sym.section, sym.offset))
+        for name, loc in self._exports():  # (an export need not be a `func` symbol: an assembly label, say)
+            if loc not in self.inst_starts:
+                what = f"export {name.decode(errors='replace')!r} at {self.elf.sections[loc[0]].name}+{loc[1]:#x}"
+                raise LinkError(f"{what} is not the start of an instruction")
+            self.label(loc)
         body: list[tuple[tuple[int, int], list[tuple[str, tuple]]]] = []
         for code in codes:
             for offset, inst in code.insts:
@@ -356,8 +363,8 @@ class Linker:
             head.append(f"%ro_data = {ro_data.hex()}")
         if rw_data:
             head.append(f"%rw_data = {rw_data.hex()}")
-        for i, imp in enumerate(self._imports()):
-            head.append(f"%import {i} {quote_symbol(imp.name)}")
+        for i, name in enumerate(self.import_table):
+            head.append(f"%import {i} {quote_symbol(name)}")
         slots = sorted(self.jump_slots.items(), key=lambda kv: kv[1])
         if slots:
             head.append("%jump_table = " + ", ".join(f"@{self.labels[loc]}" for loc, _ in slots))
@@ -373,9 +380,35 @@ class Linker:
         except AsmError as e:  # e.g. an absolute address beyond 32 bits from a corrupt symbol or relocation
             raise LinkError(f"the translated program cannot be encoded: {e}") from None
 
-    def _imports(self) -> list:
-        # polkavm numbers the used imports (those live code calls) by symbol name when none carries an index.
-        return sorted((i for i in self.elf.imports if i.stub_section in self.live), key=lambda i: i.name)
+    def _number_imports(self) -> tuple[list[bytes], dict[bytes, int]]:
+        """(the import table, each symbol's number), as polkavm-linker's check_imports_and_assign_indexes: the stubs
+        of one symbol, from any number of translation units, are one import, and must agree on its prototype; when
+        no import carries an index, the used ones (those live code calls) are numbered in symbol order; when one
+        does, every one must, and the table has a nameless entry at each number below the largest that none takes."""
+        imports = self.elf.imports
+        prototype: dict[bytes, tuple] = {}
+        for imp in imports:
+            m = imp.metadata
+            seen = prototype.setdefault(imp.name, (imp.index, m.input_regs, m.output_regs))
+            if seen != (imp.index, m.input_regs, m.output_regs):
+                raise LinkError(f"duplicate imports with the same symbol yet different prototype: {imp.name!r}")
+        if not any(imp.index is not None for imp in imports):
+            table = sorted({imp.name for imp in imports if imp.stub_section in self.live})
+            return table, {name: i for i, name in enumerate(table)}
+        by_index: dict[int, bytes] = {}
+        for imp in imports:
+            if imp.index is None:
+                raise LinkError(f"import without a specified index: {imp.name!r} (polkavm-linker: if one import has"
+                                " an index, all must)")  # fmt: skip
+            other = by_index.setdefault(imp.index, imp.name)
+            if other != imp.name:
+                raise LinkError(f"duplicate imports with the same index yet different prototypes: {other!r},"
+                                f" {imp.name!r} (index {imp.index})")  # fmt: skip
+            if imp.index >= MAX_IMPORTS:
+                raise LinkError(f"import {imp.name!r} has index {imp.index}: a program has at most {MAX_IMPORTS}"
+                                " imports")  # fmt: skip
+        table = [by_index.get(i, b"") for i in range(max(by_index) + 1)]
+        return table, {name: i for i, name in by_index.items()}
 
     def _decode(self, sec) -> list[tuple[int, RvInst]]:
         """Decode a text section, stepping over the metadata slot inside each import stub (data, not code)."""
