@@ -17,7 +17,21 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pvmkit.linker.elf import RELOCATION_TYPES, ElfObject, LinkError, Section, read_elf
+from pvmkit.linker.elf import (
+    RELOCATION_TYPES,
+    SHF_ALLOC,
+    SHT_NOBITS,
+    SHT_PROGBITS,
+    ElfObject,
+    IntervalMap,
+    LinkError,
+    Section,
+    Symbol,
+    _export_symbol,
+    _symbols_at,
+    address_map,
+    read_elf,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "linker" / "elf"
@@ -701,3 +715,62 @@ def test_fuzz_random_headers(data: bytes) -> None:
         read_elf(data)
     except LinkError as exc:
         assert not str(exc).startswith("malformed ELF file ("), str(exc)
+
+
+_RANGES = st.lists(st.tuples(st.integers(0, 40), st.integers(0, 12), st.integers(0, 5)), max_size=12)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_RANGES, st.lists(st.integers(-2, 60), min_size=1, max_size=20))
+def test_interval_map_answers_as_a_scan_of_every_range_would(ranges: list, addresses: list[int]) -> None:
+    """IntervalMap (the sweep behind section lookups, built once: a scan per lookup was quadratic) against the
+    obvious scan: the best-ranked range holding the address, overlapping and empty ranges included."""
+    items = [(start, start + size, (rank, k), k) for k, (start, size, rank) in enumerate(ranges)]
+    found = IntervalMap(items)
+    for address in addresses:
+        holding = [item for item in items if item[0] <= address < item[1]]
+        assert found.find(address) == (min(holding, key=lambda i: i[2])[3] if holding else None)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 40), st.integers(0, 12), st.booleans()), max_size=10),
+       st.lists(st.integers(0, 60), min_size=1, max_size=10))  # fmt: skip
+def test_dynamic_relocations_find_their_section_as_before(shapes: list, addresses: list[int]) -> None:
+    """address_map keeps the walk it replaced: a section with contents before SHT_NOBITS, then the one that starts
+    last (then the higher index)."""
+    sections = [Section(f"s{i}", i, start, b"", size, SHF_ALLOC, "rw", SHT_NOBITS if nobits else SHT_PROGBITS)
+                for i, (start, size, nobits) in enumerate(shapes)]  # fmt: skip
+    by_address = address_map(sections)
+    ordered = sorted((s for s in sections if s.size), key=lambda s: (s.address, s.index))
+    for address in addresses:
+        fallback = expected = None
+        for s in reversed([s for s in ordered if s.address <= address]):
+            if address < s.address + s.size:
+                if s.type != SHT_NOBITS:
+                    expected = s
+                    break
+                fallback = fallback or s
+        assert by_address.find(address) is (expected or fallback)
+
+
+_KINDS = st.sampled_from(["func", "notype", "object", "section", "file"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["", "f", "g", "h"]), _KINDS, st.sampled_from(["local", "global", "weak"]),
+                          st.integers(0, 2)), max_size=8),
+       st.sampled_from(["", "f", "g", "zz"]), st.integers(0, 2))  # fmt: skip
+def test_an_export_names_the_symbol_the_ranking_picks(symbols: list, export: str, offset: int) -> None:
+    """The per-location index _export_symbol now reads picks what ranking every symbol there picked: a function, then
+    a global, then one named like the export, then a named one (the first where those tie)."""
+    syms = [Symbol(name, 1, off, 0, kind, binding, i, 1, off) for i, (name, kind, binding, off) in enumerate(symbols)]
+    text = Section(".text", 1, 0, bytes(16), 16, SHF_ALLOC, "text")
+    elf = ElfObject([Section("", 0, 0, b"", 0, 0, "other"), text], syms, [], [], [], True)
+    picked = _export_symbol(elf, 1, offset, export.encode(), _symbols_at(elf))
+    rank = {"func": 0, "notype": 1}
+    candidates = [s for s in syms if s.offset == offset and s.kind not in ("section", "file")]
+    if candidates:
+        key = lambda s: (rank.get(s.kind, 2), s.binding == "local", s.name != export, not s.name)  # noqa: E731
+        assert picked is min(candidates, key=key)
+    else:
+        assert (picked.name, picked.kind, picked.index, picked.offset) == (export, "notype", -1, offset)

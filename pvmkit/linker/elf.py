@@ -26,6 +26,7 @@ problem is a :class:`LinkError` with a one-line message.
 from __future__ import annotations
 
 import bisect
+import heapq
 import struct
 from dataclasses import dataclass, field
 
@@ -415,23 +416,43 @@ def _read_symbols(
     return out
 
 
-class _AddressMap:
-    """Allocated, non-empty sections by address, for mapping ``.rela.dyn`` offsets (virtual addresses)."""
+class IntervalMap:
+    """Which of a set of address ranges [start, end) holds an address, the best-ranked one where several overlap,
+    answered by bisection: built in O(n log n) by a sweep over the ranges' ends, so that a file of many sections
+    (hostile ones overlapping, or an address in none of them) costs no scan per lookup (found in review: linking took
+    seconds per megabyte, quadratically)."""
 
-    def __init__(self, sections: list[Section]) -> None:
-        self.sections = sorted((s for s in sections if s.is_alloc and s.size), key=lambda s: (s.address, s.index))
-        self.starts = [s.address for s in self.sections]
+    def __init__(self, ranges: list[tuple[int, int, tuple, object]]) -> None:
+        """`ranges`: (start, end, rank, value); the lowest rank wins an address that several hold."""
+        events = sorted({a for start, end, _, _ in ranges for a in (start, end)})
+        by_start = sorted(ranges, key=lambda r: r[0])
+        heap: list[tuple[tuple, int, int, object]] = []  # (rank, tie-break, end, value) of the ranges begun
+        self.starts: list[int] = []
+        self.values: list[object] = []  # the winner from starts[i] up to the next start (None: no range)
+        k = 0
+        for at in events:
+            while k < len(by_start) and by_start[k][0] <= at:
+                start, end, rank, value = by_start[k]
+                if end > start:
+                    heapq.heappush(heap, (rank, k, end, value))
+                k += 1
+            while heap and heap[0][2] <= at:  # (ended: dropped once it is the best one left)
+                heapq.heappop(heap)
+            value = heap[0][3] if heap else None
+            if not self.values or self.values[-1] is not value:  # (the last boundary ends them all: None)
+                self.starts.append(at)
+                self.values.append(value)
 
-    def find(self, address: int) -> Section | None:
-        """The section containing ``address``, preferring one with contents over SHT_NOBITS."""
-        fallback = None
-        for i in range(bisect.bisect_right(self.starts, address) - 1, -1, -1):
-            s = self.sections[i]
-            if address < s.address + s.size:
-                if s.type != SHT_NOBITS:
-                    return s
-                fallback = fallback or s
-        return fallback
+    def find(self, address: int) -> object:
+        i = bisect.bisect_right(self.starts, address) - 1
+        return self.values[i] if i >= 0 else None
+
+
+def address_map(sections: list[Section]) -> IntervalMap:
+    """Allocated, non-empty sections by address, for mapping ``.rela.dyn`` offsets (virtual addresses): one with
+    contents before an SHT_NOBITS one, then the one that starts last (ties: the higher index)."""
+    return IntervalMap([(s.address, s.address + s.size, (s.type == SHT_NOBITS, -s.address, -s.index), s)
+                        for s in sections if s.is_alloc and s.size])  # fmt: skip
 
 
 def _where(sections: list[Section], section: int, offset: int) -> str:
@@ -464,7 +485,7 @@ def _read_relocations(
     data: bytes, sections: list[Section], headers: list[tuple], is_rel: bool, symtabs: dict[int, list]
 ) -> list[Relocation]:
     out: list[Relocation] = []
-    address_map: _AddressMap | None = None
+    by_address: IntervalMap | None = None
     for rsec in sections:
         if rsec.type == SHT_REL:
             raise LinkError(f"relocation section '{rsec.name}' is SHT_REL (implicit addends); RISC-V uses SHT_RELA")
@@ -505,8 +526,8 @@ def _read_relocations(
                     f" does not exist"
                 )
             if dynamic:
-                address_map = address_map or _AddressMap(sections)
-                found = address_map.find(r_offset)
+                by_address = by_address or address_map(sections)
+                found = by_address.find(r_offset)
                 if found is None:
                     raise LinkError(f"{type_name} in '{rsec.name}' at address {r_offset:#x} is in no section")
                 target = found
@@ -615,15 +636,36 @@ def _find_imports(elf: ElfObject) -> list[Import]:
     return imports
 
 
-def _export_symbol(elf: ElfObject, section: int, offset: int, name: bytes) -> Symbol:
-    candidates = [
-        s for s in elf.symbols if s.section == section and s.offset == offset and s.kind not in ("section", "file")
-    ]
+_KIND_RANK = {"func": 0, "notype": 1}
+
+
+def _symbols_at(elf: ElfObject) -> dict[tuple[int, int], tuple[dict[str, Symbol], Symbol]]:
+    """For each (section, offset) holding named symbols, what _export_symbol picks from: the ones of the best kind and
+    binding (a function, then a global one) by name, and the one it takes when none has the export's name (a named
+    one first). Built once for all export records: ranking every symbol per record was quadratic (found in review)."""
+    groups: dict[tuple[int, int], list[Symbol]] = {}
+    for sym in elf.symbols:
+        if sym.section is not None and sym.kind not in ("section", "file"):
+            groups.setdefault((sym.section, sym.offset), []).append(sym)
+    out: dict[tuple[int, int], tuple[dict[str, Symbol], Symbol]] = {}
+    for at, syms in groups.items():
+        best = min((_KIND_RANK.get(s.kind, 2), s.binding == "local") for s in syms)
+        first = [s for s in syms if (_KIND_RANK.get(s.kind, 2), s.binding == "local") == best]
+        by_name: dict[str, Symbol] = {}
+        for sym in first:
+            by_name.setdefault(sym.name, sym)
+        out[at] = by_name, next((s for s in first if s.name), first[0])
+    return out
+
+
+def _export_symbol(elf: ElfObject, section: int, offset: int, name: bytes,
+                   symbols_at: dict[tuple[int, int], tuple[dict[str, Symbol], Symbol]]) -> Symbol:  # fmt: skip
+    """The symbol an export record's function pointer names: a function before other kinds, a global before a local,
+    then one named like the export, then a named one; a nameless local one when no symbol is there."""
     text = name.decode("utf-8", errors="replace")
-    if candidates:
-        # Prefer a function, then a global one, then one named like the export.
-        rank = {"func": 0, "notype": 1}
-        return min(candidates, key=lambda s: (rank.get(s.kind, 2), s.binding == "local", s.name != text, not s.name))
+    found = symbols_at.get((section, offset))
+    if found is not None:
+        return found[0].get(text) or found[1]
     sec = elf.sections[section]
     value = offset if elf.is_rel else sec.address + offset
     return Symbol(text, section, value, 0, "notype", "local", -1, section, offset)
@@ -632,6 +674,7 @@ def _export_symbol(elf: ElfObject, section: int, offset: int, name: bytes) -> Sy
 def _find_exports(elf: ElfObject) -> list[Export]:
     """polkavm-linker ``extract_exports``: records ``u8 version = 1, ptr metadata, ptr function``."""
     exports: list[Export] = []
+    symbols_at: dict[tuple[int, int], tuple[dict[str, Symbol], Symbol]] | None = None
     for sec in elf.sections:
         if sec.name != ".polkavm_exports":
             continue
@@ -655,7 +698,9 @@ def _find_exports(elf: ElfObject) -> list[Export]:
                     f"export {metadata.symbol!r} points at {_where(elf.sections, func_section, func_offset)},"
                     f" which is not code"
                 )
-            symbol = _export_symbol(elf, func_section, func_offset, metadata.symbol)
+            if symbols_at is None:
+                symbols_at = _symbols_at(elf)
+            symbol = _export_symbol(elf, func_section, func_offset, metadata.symbol, symbols_at)
             exports.append(Export(metadata.symbol, symbol, metadata, func_section, func_offset))
             at += 1 + 2 * POINTER_SIZE
     return exports

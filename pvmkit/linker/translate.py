@@ -23,7 +23,7 @@ from ..pvm.blob import MAX_IMPORTS, ProgramBlob
 from ..pvm.isa import BY_NAME, NO_FALLTHROUGH, TERMINATORS, InstructionSet
 from ..pvm.memory import MemoryMap, MemoryMapError
 from ..pvm.semantics import evaluate
-from .elf import SHN_ABS, SHN_COMMON, ElfObject, LinkError, Relocation, read_elf
+from .elf import SHN_ABS, SHN_COMMON, ElfObject, IntervalMap, LinkError, Relocation, read_elf
 from .riscv import RiscvDecodeError, RvInst, decode_all
 
 # RISC-V register number → PVM register index (polkavm's mapping; x0 handled separately).
@@ -130,6 +130,7 @@ class Linker:
         self.inst_starts: set[tuple[int, int]] = set()
         self.spill_address = 0
         self.live: set[int] = set()  # sections reachable from the exports (_live_sections)
+        self._by_address: IntervalMap | None = None  # (section_at)
 
     # Helpers.
     def fail(self, what: str, section: int, offset: int) -> LinkError:
@@ -165,11 +166,12 @@ class Linker:
         return sym.section, sym.offset + r.addend
 
     def section_at(self, address: int) -> int | None:
-        """The loadable section holding a link-time virtual address (R_RISCV_RELATIVE in linked ELFs)."""
-        for sec in self.elf.sections:
-            if sec.kind in ("text", "ro", "rw", "bss") and sec.address <= address < sec.address + max(sec.size, 1):
-                return sec.index
-        return None
+        """The loadable section holding a link-time virtual address (R_RISCV_RELATIVE in linked ELFs), the first by
+        index where several do."""
+        if self._by_address is None:
+            self._by_address = IntervalMap([(sec.address, sec.address + max(sec.size, 1), (sec.index,), sec.index)
+                                            for sec in self.elf.sections if sec.kind in ("text", "ro", "rw", "bss")])
+        return self._by_address.find(address)  # type: ignore[return-value]
 
     def address_to_loc(self, address: int, r: Relocation) -> tuple[int, int]:
         """(section, offset) of a link-time virtual address."""
