@@ -6,6 +6,7 @@ Solidity's panic names) or a custom error from the ABI.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -31,12 +32,21 @@ ERROR_SELECTOR = bytes.fromhex("08c379a0")
 PANIC_SELECTOR = bytes.fromhex("4e487b71")
 
 
+# Types whose short spelling a hand-written ABI may use, and the canonical name selectors are computed from (found
+# in review: f(uint) hashed as written called a function that does not exist).
+_ALIASES = re.compile(r"^(uint|int|ufixed|fixed)(?=\[|$)")
+_ALIAS_SIZE = {"uint": "uint256", "int": "int256", "ufixed": "ufixed128x18", "fixed": "fixed128x18"}
+# What eth-abi raises for data it cannot decode: its DecodingErrors, but also a string that is no UTF-8 and a length
+# word too large to slice with (found in review: those escaped as raw exceptions, a revert among them).
+_UNDECODABLE = (DecodingError, UnicodeDecodeError, OverflowError)
+
+
 def _type(param: dict) -> str:
-    """Canonical ABI type of a parameter, expanding tuples."""
+    """Canonical ABI type of a parameter, expanding tuples and short spellings (uint is uint256)."""
     t = param["type"]
     if t.startswith("tuple"):
         return "(" + ",".join(_type(c) for c in param["components"]) + ")" + t[5:]
-    return t
+    return _ALIASES.sub(lambda m: _ALIAS_SIZE[m.group(1)], t)
 
 
 def check_abi(abi: object) -> list[dict]:
@@ -62,8 +72,14 @@ def check_abi(abi: object) -> list[dict]:
 def _param_ok(param: object) -> bool:
     if not isinstance(param, dict) or not isinstance(param.get("type"), str):
         return False
-    components = param.get("components", [])
+    components = param.get("components")
     return not param["type"].startswith("tuple") or isinstance(components, list) and all(map(_param_ok, components))
+
+
+def _names(params: list[dict]) -> list[str]:
+    """Parameters' names, `arg<i>` for unnamed ones (solc names an event's or error's parameters "" if the source
+    does not)."""
+    return [p.get("name") or f"arg{i}" for i, p in enumerate(params)]
 
 
 def signature(item: dict) -> str:
@@ -87,22 +103,22 @@ def decode_revert(output: bytes, abi: Sequence[dict] = ()) -> tuple[str, str | N
         try:
             (message,) = abi_decode(["string"], output[4:])
             return message, "Error", (message,)
-        except DecodingError:
+        except _UNDECODABLE:
             pass
     if output[:4] == PANIC_SELECTOR:
         try:
             (code,) = abi_decode(["uint256"], output[4:])
             return f"Panic(0x{code:02x}): {PANIC_CODES.get(code, 'unknown panic code')}", "Panic", (code,)
-        except DecodingError:
+        except _UNDECODABLE:
             pass
     for item in abi:
         if item.get("type") == "error" and keccak256(signature(item).encode())[:4] == output[:4]:
             types = [_type(p) for p in item.get("inputs", [])]
             try:
                 args = tuple(abi_decode(types, output[4:]))
-            except DecodingError:
+            except _UNDECODABLE:
                 continue
-            names = [p.get("name") or f"arg{i}" for i, p in enumerate(item.get("inputs", []))]
+            names = _names(item.get("inputs", []))
             shown = ", ".join(f"{n}={a!r}" for n, a in zip(names, args, strict=True))
             return f"{item['name']}({shown})", item["name"], args
     if not output:
@@ -117,6 +133,15 @@ class DecodedLog:
     address: str
     event: str
     args: dict[str, Any]
+
+
+def _looks_like_address(value: object) -> bool:
+    """20 bytes, their 0x-hex, or a Contract: what set(address) takes and set(bytes32) would only pad."""
+    if isinstance(value, str):
+        return len(value) == 42 and value[:2] in ("0x", "0X")
+    if isinstance(value, (bytes, bytearray)):
+        return len(value) == 20
+    return isinstance(value, Contract)
 
 
 def _prepare(types: list[str], args: Sequence[Any]) -> list[Any]:
@@ -285,6 +310,12 @@ class ContractFunction:
                     continue
                 fitting.append(o)
             matches = fitting
+        if len(matches) > 1:  # (20 bytes, or their hex, fit address and bytes32 alike: they are an address)
+            def addresses(o: _Overload) -> int:
+                return sum(t == "address" and _looks_like_address(a) for t, a in zip(o.inputs, args, strict=True))
+
+            best = max(map(addresses, matches))
+            matches = [o for o in matches if addresses(o) == best]
         if len(matches) != 1:
             sigs = ", ".join(signature(i) for i in self.items)
             how = f"; pick one with {self.items[0]['name']}[\"<signature>\"]" if len(self.items) > 1 else ""
@@ -393,7 +424,7 @@ class ContractFunction:
         if decoded is None:  # not only one-word types, or unusual data: eth-abi decodes or rejects it
             try:
                 raw = abi_decode(outputs, result.output)
-            except DecodingError as e:
+            except _UNDECODABLE as e:
                 raise ValueError(f"{signature(item)} returned undecodable data 0x{result.output.hex()}: {e}") from None
             decoded = tuple(_checksummed(t, v) for t, v in zip(outputs, raw, strict=True))
         return decoded[0] if len(decoded) == 1 else decoded
@@ -417,9 +448,11 @@ class Contract:
             if item.get("type") == "function":
                 by_name.setdefault(item["name"], []).append(item)
         self._functions = {n: ContractFunction(self, items) for n, items in by_name.items()}
-        self._events = {
-            keccak256(signature(i).encode()): i for i in self.abi if i.get("type") == "event" and not i.get("anonymous")
-        }
+        # Events by topic 0; two events may share one (the same signature, indexed differently).
+        self._events: dict[bytes, list[dict]] = {}
+        for i in self.abi:
+            if i.get("type") == "event" and not i.get("anonymous"):
+                self._events.setdefault(keccak256(signature(i).encode()), []).append(i)
         for item in self.abi:
             if item.get("type") == "error":
                 env.known_errors.setdefault(signature(item), item)
@@ -465,21 +498,26 @@ class Contract:
         for log in logs:
             if log.address != me or not log.topics or log.topics[0] not in self._events:
                 continue
-            item = self._events[log.topics[0]]
-            indexed = [p for p in item["inputs"] if p.get("indexed")]
-            plain = [p for p in item["inputs"] if not p.get("indexed")]
-            args: dict[str, Any] = {}
+            items = self._events[log.topics[0]]
+            item = next((i for i in items if len(log.topics) == 1 + sum(bool(p.get("indexed")) for p in i["inputs"])),
+                        items[0])  # fmt: skip
+            inputs = item["inputs"]
+            names = _names(inputs)
+            indexed = [(n, p) for n, p in zip(names, inputs, strict=True) if p.get("indexed")]
+            plain = [(n, p) for n, p in zip(names, inputs, strict=True) if not p.get("indexed")]
             if len(log.topics) != 1 + len(indexed):
                 raise ValueError(f"{signature(item)} log has {len(log.topics) - 1} indexed topics, not {len(indexed)}")
-            for p, topic in zip(indexed, log.topics[1:], strict=True):
-                t = _type(p)
-                args[p["name"]] = _checksummed(t, abi_decode([t], topic)[0]) if _is_static_word(t) else topic
+            args: dict[str, Any] = {}
             try:
-                values = abi_decode([_type(p) for p in plain], log.data) if plain else ()
-            except DecodingError as e:
-                raise ValueError(f"{signature(item)} log data 0x{log.data.hex()} does not decode: {e}") from None
-            args.update({p["name"]: _checksummed(_type(p), v) for p, v in zip(plain, values, strict=True)})
-            out.append(DecodedLog(self.address, item["name"], args))
+                for (name, p), topic in zip(indexed, log.topics[1:], strict=True):
+                    t = _type(p)
+                    args[name] = _checksummed(t, abi_decode([t], topic)[0]) if _is_static_word(t) else topic
+                values = abi_decode([_type(p) for _, p in plain], log.data) if plain else ()
+            except _UNDECODABLE as e:
+                raise ValueError(f"{signature(item)} log (topics {[t.hex() for t in log.topics[1:]]}, data "
+                                 f"0x{log.data.hex()}) does not decode: {e}") from None  # fmt: skip
+            args.update({name: _checksummed(_type(p), v) for (name, p), v in zip(plain, values, strict=True)})
+            out.append(DecodedLog(self.address, item["name"], {name: args[name] for name in names}))
         return out
 
 

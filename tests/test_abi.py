@@ -1,4 +1,5 @@
-"""The contract API's direct ABI path for one-word types (pvmkit/contract.py) against eth-abi, the reference."""
+"""The contract API's ABI handling (pvmkit/contract.py) against eth-abi, the reference: the direct path for one-word
+types, data eth-abi cannot decode, events, overloads and hand-written ABIs."""
 
 from __future__ import annotations
 
@@ -306,3 +307,130 @@ def test_a_contract_whose_address_is_set_again_calls_the_new_address() -> None:
     handle.address = second.address
     assert handle.balanceOf(alice) == 200 and handle.transfer(bob, 5) is True
     assert (second.balanceOf(bob), first.balanceOf(bob)) == (5, 0)
+
+
+def _mirror(env: Any, revert: bool) -> Any:
+    """A contract whose m(bytes) returns (or reverts with) the bytes it is given: any output a test wants, as
+    `env.at` with an ABI that says what m returns."""
+    from pvmkit.contract import Contract
+
+    from .test_syscalls import SCRATCH, build, keep, ret, sys
+
+    body = (sys("call_data_size") + "    a0 = a0 - 68\n" + keep(SCRATCH)  # (selector, offset and length words)
+            + sys("call_data_copy", SCRATCH + 8, f"u64 [{SCRATCH:#x}]", 68)
+            + ret(SCRATCH + 8, f"u64 [{SCRATCH:#x}]", 1 if revert else 0))  # fmt: skip
+    address = env.deploy(build(body))
+    abi = [{"type": "function", "name": "m", "stateMutability": "view", "inputs": [{"name": "b", "type": "bytes"}],
+            "outputs": [{"name": "", "type": "string"}]}]  # fmt: skip
+    return Contract(env, address, abi)
+
+
+def _string(length: int, data: bytes) -> bytes:
+    return abi_encode(["uint256", "uint256"], [32, length]) + data.ljust(32, b"\0")
+
+
+UNDECODABLE = [_string(1, b"\xff"), _string(2**256 - 1, b"ab"), _string(2**64, b"")]  # not UTF-8, lengths past anything
+UNDECODABLE_IDS = ["not-utf8", "length-2^256-1", "length-2^64"]
+
+
+@pytest.mark.parametrize("payload", UNDECODABLE, ids=UNDECODABLE_IDS)
+def test_return_data_eth_abi_cannot_decode_is_a_value_error_naming_the_function(payload: bytes) -> None:
+    """Found in review: a string that is no UTF-8, or a length word too large to slice with, escaped as a raw
+    UnicodeDecodeError or OverflowError (eth-abi raises those, not DecodingErrors)."""
+    from pvmkit.env import Env
+
+    with pytest.raises(ValueError, match=r"m\(bytes\) returned undecodable data 0x"):
+        _mirror(Env(), revert=False).m(payload)
+
+
+@pytest.mark.parametrize("payload", UNDECODABLE, ids=UNDECODABLE_IDS)
+def test_a_revert_reason_eth_abi_cannot_decode_is_still_a_contract_revert(payload: bytes) -> None:
+    """An Error(string) revert whose string does not decode is a ContractRevert with its data shown, which
+    env.reverts() catches (it escaped as a UnicodeDecodeError or OverflowError: found in review)."""
+    from pvmkit.contract import ERROR_SELECTOR, ContractRevert
+    from pvmkit.env import Env
+
+    env = Env()
+    mirror = _mirror(env, revert=True)
+    with pytest.raises(ContractRevert, match="reverted with data 0x08c379a0"):
+        mirror.m(ERROR_SELECTOR + payload)
+    with env.reverts():
+        mirror.m(ERROR_SELECTOR + payload)
+
+
+def test_events_keep_every_value_of_unnamed_parameters_and_their_order() -> None:
+    """solc names an event's parameters "" unless the source names them: they are arg<i> (found in review: all
+    went under one key "", the last value overwriting the others)."""
+    from pvmkit.contract import Contract
+    from pvmkit.env import Env
+    from pvmkit.revive.address import parse_address
+    from pvmkit.revive.state import Event
+
+    inputs = [{"name": "", "type": "uint256", "indexed": False}, {"name": "", "type": "uint256", "indexed": True},
+              {"type": "string", "indexed": False}]  # fmt: skip
+    abi = [{"type": "event", "name": "Pair", "anonymous": False, "inputs": inputs}]
+    address = "0x" + "11" * 20
+    log = Event(parse_address(address), (keccak256(b"Pair(uint256,uint256,string)"), (2).to_bytes(32, "big")),
+                abi_encode(["uint256", "string"], [1, "three"]))  # fmt: skip
+    (decoded,) = Contract(Env(), address, abi).decode_logs([log])
+    assert list(decoded.args.items()) == [("arg0", 1), ("arg1", 2), ("arg2", "three")]
+
+
+def test_a_log_eth_abi_cannot_decode_is_a_value_error_naming_the_event() -> None:
+    from pvmkit.contract import Contract
+    from pvmkit.env import Env
+    from pvmkit.revive.address import parse_address
+    from pvmkit.revive.state import Event
+
+    abi = [{"type": "event", "name": "E", "inputs": [{"name": "ok", "type": "bool", "indexed": True},
+                                                     {"name": "s", "type": "string", "indexed": False}]}]  # fmt: skip
+    address = "0x" + "11" * 20
+    topic = keccak256(b"E(bool,string)")
+    contract = Contract(Env(), address, abi)
+    for topics, data in (((topic, (2).to_bytes(32, "big")), abi_encode(["string"], ["x"])),  # a bool of 2
+                         ((topic, (1).to_bytes(32, "big")), _string(1, b"\xff"))):  # fmt: skip
+        with pytest.raises(ValueError, match=r"E\(bool,string\) log .* does not decode"):
+            contract.decode_logs([Event(parse_address(address), topics, data)])
+
+
+def test_two_events_of_one_signature_indexed_differently_decode_each_by_its_topics() -> None:
+    from pvmkit.contract import Contract
+    from pvmkit.env import Env
+    from pvmkit.revive.address import parse_address
+    from pvmkit.revive.state import Event
+
+    indexed = {"type": "event", "name": "T", "inputs": [{"name": "v", "type": "uint256", "indexed": True}]}
+    plain = {"type": "event", "name": "T", "inputs": [{"name": "v", "type": "uint256", "indexed": False}]}
+    address = "0x" + "11" * 20
+    topic, word = keccak256(b"T(uint256)"), (7).to_bytes(32, "big")
+    logs = [Event(parse_address(address), (topic, word), b""), Event(parse_address(address), (topic,), word)]
+    for abi in ([indexed, plain], [plain, indexed]):
+        assert [d.args for d in Contract(Env(), address, abi).decode_logs(logs)] == [{"v": 7}, {"v": 7}]
+
+
+def test_an_address_picks_the_address_overload_over_bytes32() -> None:
+    """set("0x…") is set(address), as _pick promises, though its 20 bytes also fit bytes32 (found in review: the
+    call failed as ambiguous)."""
+    from pvmkit.contract import Contract, signature
+    from pvmkit.env import Env
+
+    abi = [{"type": "function", "name": "set", "inputs": [{"name": "x", "type": t}], "outputs": []}
+           for t in ("uint256", "address", "bytes32")]  # fmt: skip
+    fn = Contract(Env(), "0x" + "11" * 20, abi).set
+    for value in ("0x" + "02" * 20, b"\x02" * 20):
+        assert signature(fn._pick((value,)).item) == "set(address)"
+    assert signature(fn._pick(("0x" + "02" * 32,)).item) == "set(bytes32)"
+    assert signature(fn._pick((5,)).item) == "set(uint256)"
+
+
+def test_hand_written_abis_with_short_type_names_or_missing_fields() -> None:
+    """Found in review: f(uint) got the selector of the text as written (a function that does not exist), a tuple
+    without components passed the ABI check and failed at the call with a KeyError."""
+    from pvmkit.contract import Contract, check_abi
+    from pvmkit.env import Env
+
+    abi = [{"type": "function", "name": "f", "inputs": [{"type": "uint"}, {"type": "int[2]"}], "outputs": []}]
+    contract = Contract(Env(), "0x" + "11" * 20, abi)
+    assert contract.f.encode(1, [2, -3])[:4] == keccak256(b"f(uint256,int256[2])")[:4]
+    with pytest.raises(ValueError, match="must be a list of parameters with a type"):
+        check_abi([{"type": "function", "name": "g", "inputs": [{"type": "tuple"}]}])
