@@ -436,6 +436,37 @@ def test_unknown_storage_flags_are_invalid(env: Env, name: str, args: tuple, fla
     expect_error(env.call(hex_addr(address)), E.InvalidStorageFlags)
 
 
+BAD = 0xFFFFFF00  # a guest address nothing is mapped at
+
+
+@pytest.mark.parametrize(
+    "name, args, error",
+    [
+        ("set_storage", (2, BAD, SENT, VAL, 1), E.InvalidStorageFlags),  # the flags before the key is read
+        ("clear_storage", (2, BAD, SENT), E.InvalidStorageFlags),
+        ("get_storage", (2, BAD, SENT, RES + 8, RES), E.InvalidStorageFlags),
+        ("set_storage", (0, BAD, SENT, BAD, 417), E.ValueTooLarge),  # the value's size before either is read
+        ("set_storage", (0, KEY, SENT, VAL, 0xFFFFFFFF), E.OutOfGas),  # charged for its length before anything
+        ("deposit_event", (BAD, 0xFFFFFFFF, VAL, 0), E.OutOfGas),  # charged for its topics before counting them
+    ],
+)
+def test_storage_and_event_functions_check_in_the_pallets_order(env: Env, name: str, args: tuple, error) -> None:
+    """runtime.rs set_storage/clear_storage/get_storage and deposit_event: flags, then the charge (for the lengths
+    given), then the sizes, then guest memory (found in review: pvmkit read memory first, and counted topics before
+    charging for them, so a bad call failed with another error)."""
+    address = deploy(env, sys(name, *args) + "    ret\n", {KEY: KEY32})
+    expect_error(env.call(hex_addr(address)), error)
+
+
+def test_a_callee_charged_past_its_weight_for_a_huge_length_is_out_of_resources(env: Env) -> None:
+    """Out of gas in a callee is OUT_OF_RESOURCES (5) to its caller, a trap CALLEE_TRAPPED (1): a huge topic count
+    runs out of gas before it is found too many, as in the pallet."""
+    callee = deploy(env, sys("deposit_event", 0, 0xFFFFFFFF, VAL, 0) + "    ret\n")
+    front = deploy(env, do_call() + ret(RES, 84), call_data(callee))
+    rc = call_result(env.call(hex_addr(front)).output)[0]
+    assert rc == 5
+
+
 def test_get_storage_of_a_missing_key_returns_key_not_found_and_writes_nothing(env: Env) -> None:
     body = sys("get_storage", 0, KEY, SENT, RES + 8, RES) + keep(RES + 48) + ret(RES, 56)
     address = deploy(env, body, {KEY: KEY32, RES: b"\xcc" * 48})

@@ -315,6 +315,15 @@ class Host:
         m.used_ref = ref
         m.used_proof += proof
 
+    def charge_each(self, name: str, times: int) -> None:
+        """Charge host function `name`'s base weight `times` times at once (a deposit_event's topics)."""
+        base, _, proof = self._costs[name]
+        m = self._meter
+        if m.used_ref + base * times > m.limit_ref or m.used_proof + proof * times > m.limit_proof:
+            raise ExecError(E.OutOfGas)
+        m.used_ref += base * times
+        m.used_proof += proof * times
+
     def adjust(self, name: str, charged: int, n: int) -> None:
         """Give back what `charge(name, charged)` took over `charge(name, n)` (n <= charged): the pallet's adjust_gas,
         as storage functions charge for the largest value first and for the real lengths once they are known."""
@@ -583,13 +592,15 @@ def _storage_flags(flags: int) -> bool:
     return bool(flags & TRANSIENT)
 
 
-def _read_charged(h: Host, transient: bool, key: StorageKey) -> bytes | None:
-    """The slot's value, charged as the pallet does: for a full value first, then for what was read (adjust_gas)."""
+def _read_charged(h: Host, transient: bool, key_ptr: int, key_len: int) -> tuple[StorageKey, bytes | None]:
+    """(The key, the slot's value), in the pallet's order: charged for a full value, then the key read from guest
+    memory, then charged for what was read instead (adjust_gas)."""
     cost = "transient_storage" if transient else "get_storage"
     h.charge(cost, PAYLOAD_BYTES)
+    key = h.storage_key(key_ptr, key_len)
     value = _read_slot(h, transient, key)
     h.adjust(cost, PAYLOAD_BYTES, len(value or b""))
-    return value
+    return key, value
 
 
 def _read_slot(h: Host, transient: bool, key: StorageKey) -> bytes | None:
@@ -611,8 +622,7 @@ def _write_slot(h: Host, transient: bool, key: StorageKey, value: bytes | None) 
 @syscall("get_storage")
 def _get_storage(h: Host, r: Regs) -> int:
     transient = _storage_flags(r[7] & M32)
-    key = h.storage_key(r[8] & M32, r[9] & M32)
-    value = _read_charged(h, transient, key)
+    key, value = _read_charged(h, transient, r[8] & M32, r[9] & M32)
     if key[0] and not transient and (contract := h.frame.contract) is not None and contract.cache is not None:
         contract.cache.put(key[1], value)  # (the next read of it is native)
     if value is None:
@@ -624,55 +634,57 @@ def _get_storage(h: Host, r: Regs) -> int:
 @syscall("get_storage_or_zero")
 def _get_storage_or_zero(h: Host, r: Regs) -> None:
     transient = _storage_flags(r[7] & M32)
-    value = _read_charged(h, transient, h.storage_key(r[8] & M32, SENTINEL)) or b""
+    value = _read_charged(h, transient, r[8] & M32, SENTINEL)[1] or b""
     h.write(r[9] & M32, (value + bytes(32))[:32])
 
 
 @syscall("contains_storage")
 def _contains_storage(h: Host, r: Regs) -> int:
     transient = _storage_flags(r[7] & M32)
-    key = h.storage_key(r[8] & M32, r[9] & M32)
     h.charge("contains_storage")
-    value = _read_slot(h, transient, key)
+    value = _read_slot(h, transient, h.storage_key(r[8] & M32, r[9] & M32))
     return SENTINEL if value is None else len(value)
 
 
-def _set(h: Host, flags: int, key: StorageKey, value: bytes | None) -> int:
+def _set(h: Host, flags: int, key_ptr: int, key_len: int, value_ptr: int | None, value_len: int) -> int:
+    """set_storage (a value at `value_ptr`) or clear_storage (None), in the pallet's order: the flags; the charge for
+    the new bytes and a full old value (a huge length runs out of gas here); the value's size; the key and the value
+    read from guest memory; the charge adjusted to the old value's real length. Returns the old length, or SENTINEL
+    if there was none."""
     transient = _storage_flags(flags)
-    if value is not None and len(value) > PAYLOAD_BYTES:
-        raise ExecError(E.ValueTooLarge, detail=f"storage value of {len(value)} bytes (max {PAYLOAD_BYTES})")
-    cost = "transient_storage" if transient else "set_storage" if value is not None else "clear_storage"
-    new = len(value or b"")
-    h.charge(cost, new + PAYLOAD_BYTES)  # (new bytes + old bytes, the old at most a full value)
+    cost = "transient_storage" if transient else "set_storage" if value_ptr is not None else "clear_storage"
+    h.charge(cost, value_len + PAYLOAD_BYTES)
+    if value_len > PAYLOAD_BYTES:
+        raise ExecError(E.ValueTooLarge, detail=f"storage value of {value_len} bytes (max {PAYLOAD_BYTES})")
+    key = h.storage_key(key_ptr, key_len)
+    value = None if value_ptr is None else h.read(value_ptr, value_len)
     old = _write_slot(h, transient, key, value)
-    h.adjust(cost, new + PAYLOAD_BYTES, new + len(old or b""))
+    h.adjust(cost, value_len + PAYLOAD_BYTES, value_len + len(old or b""))
     return SENTINEL if old is None else len(old)
 
 
 @syscall("set_storage", mutating=True)
 def _set_storage(h: Host, r: Regs) -> int:
-    key = h.storage_key(r[8] & M32, r[9] & M32)
-    return _set(h, r[7] & M32, key, h.read(r[10] & M32, r[11] & M32))
+    return _set(h, r[7] & M32, r[8] & M32, r[9] & M32, r[10] & M32, r[11] & M32)
 
 
 @syscall("set_storage_or_clear", mutating=True)
 def _set_storage_or_clear(h: Host, r: Regs) -> int:
-    key = h.storage_key(r[8] & M32, SENTINEL)
-    value = h.read(r[9] & M32, 32)
-    return _set(h, r[7] & M32, key, None if not any(value) else value)
+    value_ptr = r[9] & M32
+    if not any(h.read(value_ptr, 32)):  # (a word of zeros clears: charged as clear_storage)
+        return _set(h, r[7] & M32, r[8] & M32, SENTINEL, None, 0)
+    return _set(h, r[7] & M32, r[8] & M32, SENTINEL, value_ptr, 32)
 
 
 @syscall("clear_storage", mutating=True)
 def _clear_storage(h: Host, r: Regs) -> int:
-    key = h.storage_key(r[8] & M32, r[9] & M32)
-    return _set(h, r[7] & M32, key, None)
+    return _set(h, r[7] & M32, r[8] & M32, r[9] & M32, None, 0)
 
 
 @syscall("take_storage", mutating=True)
 def _take_storage(h: Host, r: Regs) -> int:
     transient = _storage_flags(r[7] & M32)
-    key = h.storage_key(r[8] & M32, r[9] & M32)
-    value = _read_charged(h, transient, key)
+    key, value = _read_charged(h, transient, r[8] & M32, r[9] & M32)
     if value is None:
         return ReturnCode.KEY_NOT_FOUND
     _write_slot(h, transient, key, None)
@@ -711,13 +723,14 @@ def _get_immutable_data(h: Host, r: Regs) -> None:
 @syscall("deposit_event", mutating=True)
 def _deposit_event(h: Host, r: Regs) -> None:
     topics_ptr, num_topics, data_ptr, data_len = r[7] & M32, r[8] & M32, r[9] & M32, r[10] & M32
+    # The pallet charges DepositEvent{num_topic, len} before it checks either (found in review: a huge count ran
+    # into TooManyTopics here, out of gas there, which a caller sees as another return code).
     h.charge("deposit_event", data_len)
+    h.charge_each("deposit_event_topic", num_topics)
     if num_topics > NUM_EVENT_TOPICS:
         raise ExecError(E.TooManyTopics, detail=f"{num_topics} topics (max {NUM_EVENT_TOPICS})")
     if data_len > PAYLOAD_BYTES:
         raise ExecError(E.ValueTooLarge, detail=f"event data of {data_len} bytes (max {PAYLOAD_BYTES})")
-    for _ in range(num_topics):
-        h.charge("deposit_event_topic")
     raw = h.read(topics_ptr, 32 * num_topics) if num_topics else b""
     topics = tuple(raw[i : i + 32] for i in range(0, len(raw), 32))
     h.stack.state.emit(Event(h.frame.account, topics, h.read(data_ptr, data_len)))
