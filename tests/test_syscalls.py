@@ -1556,7 +1556,7 @@ def test_terminate_refunds_the_deposit_to_the_origin_and_sends_the_balance_to_th
     assert result.storage_deposit == -(base + 7)
     assert env.get_balance(ALICE) == alice + base + 7
     assert env.get_balance(hex_addr(FRESH)) == ED + 5000
-    assert env.chain.state.accounts[address].free == env.chain.state.accounts[address].held == 0
+    assert not env.chain.state.exists(address)  # reaped: nothing left, free or held
     assert address not in env.chain.state.contracts
     assert env.chain.state.codes[keccak256(blob)].refcount == 0
     assert env.call(hex_addr(address), b"die").output == b""  # now a plain account
@@ -1592,6 +1592,9 @@ def test_a_terminated_contracts_balances_move_when_the_transaction_ends(env: Env
     assert (seen_fresh, seen_killer) == (0, 5000)  # (reducible: free minus the ED) nothing had moved yet
     assert result.storage_deposit == -held and env.get_balance(ALICE) == alice + held
     assert env.get_balance(hex_addr(FRESH)) == ED + 5000 and killer not in env.chain.state.contracts
+    assert not env.chain.state.exists(killer)  # reaped when its balance went (code_hash finds no account now)
+    probe = deploy(env, sys("code_hash", CALLEE, RES) + ret(RES, 32), {CALLEE: killer})
+    assert env.call(hex_addr(probe)).output == bytes(32)
 
 
 def test_terminate_in_the_constructor_is_an_error(env: Env) -> None:

@@ -345,8 +345,9 @@ class Chain:
     def _release_terminated(self, origin: Address) -> None:
         """The balances of the contracts this transaction terminated, as the storage meter moves them at its end
         (ReservingExt::charge for a Terminated contract): the refund from the contract's hold back to the origin (at
-        most what it holds: BestEffort), then all its free balance to the beneficiary. The pallet fails the
-        transaction with StorageDepositNotEnoughFunds if a move fails (here: the beneficiary's balance overflowing)."""
+        most what it holds: BestEffort), then all its free balance to the beneficiary, which reaps the account if
+        nothing is left on hold (its nonce goes, code_hash sees no account). The pallet fails the transaction with
+        StorageDepositNotEnoughFunds if a move fails (here: the beneficiary's balance overflowing)."""
         state = self.state
         for account, contract, beneficiary, refund in self._terminated:
             if state.contracts.get(account) is contract:
@@ -362,6 +363,8 @@ class Chain:
                                 detail=f"the balance of {beneficiary.hex()} would overflow")  # fmt: skip
             state.set_free(account, 0)
             state.set_free(beneficiary, state.free(beneficiary) + free)
+            if not state.ensure_account(account).held:  # (nothing left on hold either: the account is reaped)
+                state.remove_account(account)
 
     # Transactions.
     def transaction(self, origin: Address, gas_limit: Weight | None, deposit_limit: int | None, target: bytes,

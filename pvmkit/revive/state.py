@@ -155,6 +155,11 @@ class State:
             acct = self.accounts[address] = Account()
         return acct
 
+    def remove_account(self, address: Address) -> None:
+        """The account is gone (reaped: no balance left, as a terminated contract's account is)."""
+        self._record(self.accounts.__setitem__, address, self.accounts[address])
+        del self.accounts[address]
+
     def set_free(self, address: Address, value: int) -> None:
         acct = self.ensure_account(address)
         self._record(setattr, acct, "free", acct.free)
