@@ -554,3 +554,40 @@ def test_cli_disasm_streams_the_same_text_to_stdout_and_to_a_file(tmp_path: Path
     assert out.exit_code == 0 and target.read_text() == want
     out = CliRunner().invoke(main, ["disasm", str(path), "-o", str(tmp_path / "missing" / "erc20.s")])
     assert out.exit_code == 1 and out.output.strip().splitlines()[-1].startswith("Error: cannot write")
+
+
+def test_a_jump_laid_out_larger_than_the_assembler_would_comes_back_as_it_was() -> None:
+    """Found in review: a 3-byte jump +128 over 125 one-byte instructions is canonical where it is, but the assembler
+    takes the smallest layout, a 2-byte jump +127, so its disassembly came back one byte shorter (every pc after it
+    moved, and a jump-table entry inside the old jump became valid). The disassembler keeps it as %raw."""
+    from pvmkit.pvm.program import encode_instruction
+
+    jump = encode_instruction(REVIVE_V1, "jump", (128,), 0)
+    fallthrough, trap = (encode_instruction(REVIVE_V1, name, (), 0) for name in ("fallthrough", "trap"))
+    code = jump + fallthrough * 125 + trap
+    assert len(jump) == 3 and len(code) == 129
+    bitmask = bytearray((len(code) + 7) // 8)
+    for pc in [0, *range(3, 129)]:
+        bitmask[pc >> 3] |= 1 << (pc & 7)
+    blob = ProgramBlob.parse(ProgramBlob(code=code, bitmask=bytes(bitmask), jump_table=(2,),
+                                         jump_table_entry_size=1).write())  # fmt: skip
+    text = disassemble(blob)
+    assert "%raw 288000  // jump @L128 (kept as is" in text
+    again = assemble(text)
+    assert (again.code, again.bitmask, again.jump_table) == (blob.code, blob.bitmask, blob.jump_table)
+
+
+def test_jumps_the_assembler_grew_past_their_smallest_layout_round_trip() -> None:
+    """Numeric targets can make the assembler's sizes oscillate, after which it only grows them: its own output may
+    be larger than the smallest layout, which a disassembly must reproduce rather than re-derive (found in review:
+    130 bytes came back as 128, and a `jump 2` that trapped then looped forever)."""
+    source = "\n".join([
+        "jump @l0", "jump 2", "trap", "a0 = a1 + a2", "%raw c8000000", "jump @l1", "trap", "ret", "@l1:",
+        "ra = 0, jump @l0", "@l2:", "jump @l2", "jump @l0", "ret", "ra = -1, jump @l0", "jump @l0 if a0 == 5",
+        "a0 = a1 + a2", "a0 = 0x123456789abcdef0", "u32 [a0 + 0x10] = a1", "a0 = a1 + a2", "jump 3", "jump @l2",
+        "a0 = 0x12345", "u32 [a0 + 0x10] = a1", "jump @l0", "jump @l0", "ra = 0, jump @l1", "fallthrough", "%raw 0100",
+        *["a0 = a1 + a2"] * 30, "@l0:", "trap",
+    ])  # fmt: skip
+    blob = assemble(source)
+    again = assemble(disassemble(blob))
+    assert (again.code, again.bitmask, again.jump_table) == (blob.code, blob.bitmask, blob.jump_table)

@@ -16,7 +16,7 @@ from typing import TypeVar
 
 from .asm import encode, format_instruction, quote_symbol
 from .blob import ProgramBlob
-from .isa import INVALID, KIND, TERMINATORS, Kind
+from .isa import INVALID, KIND, TERMINATORS, InstructionSet, Kind
 from .program import Code
 
 __all__ = ["disassemble", "disassembly"]
@@ -32,6 +32,49 @@ def _target_of(name: str, args: tuple[int, ...]) -> int | None:
         return None
     index = _TARGET_INDEX.get(KIND[name])
     return None if index is None else args[index]
+
+
+def _pinned(isa: InstructionSet, listing: list[tuple[int, tuple[str, tuple[int, ...]], bytes]], raw: dict[int, bytes],
+            is_start: Callable[[int], bool]) -> dict[int, bytes]:  # fmt: skip
+    """The jumps to write as %raw so that assembling the listing gives back this layout. The assembler (asm._layout)
+    starts every jump at its smallest size and grows them until their offsets fit, i.e. takes the smallest layout
+    that fits; a program may be laid out larger and still be canonical everywhere (a 3-byte jump +128 is a 2-byte
+    jump +127 once it saves its byte: found in review, every pc after it moved). The same layout is run here on the
+    instructions, a jump whose size comes out different is pinned to its bytes, and it runs again until none does.
+    Targets that are instruction starts are labels there (they move with the code); others stay numbers."""
+    where = {pc: i for i, (pc, _, _) in enumerate(listing)}
+    jumps = []  # (listing index, name, args, target index, target: its listing index if a label, else its pc)
+    for i, (pc, (name, args), _) in enumerate(listing):
+        index = None if name == INVALID or pc in raw else _TARGET_INDEX.get(KIND[name])
+        if index is not None:
+            target = args[index]
+            jumps.append((i, name, args, index, where[target] if is_start(target) else None, target))
+    pinned: dict[int, bytes] = {}
+    while jumps:
+        sizes = [len(original) for _, _, original in listing]
+        for i, name, args, index, _, _ in jumps:  # smallest: every target at distance 0
+            sizes[i] = len(encode(isa, name, args[:index] + (0,) + args[index + 1 :], 0))
+        for round_ in range(256):
+            positions = [0] * (len(sizes) + 1)
+            for i, n in enumerate(sizes):
+                positions[i + 1] = positions[i] + n
+            changed = False
+            for i, name, args, index, label, number in jumps:
+                target = positions[label] if label is not None else number
+                n = len(encode(isa, name, args[:index] + (target,) + args[index + 1 :], positions[i]))
+                if round_ >= 32:  # (as asm._layout: only grow once sizes may oscillate)
+                    n = max(n, sizes[i])
+                if n != sizes[i]:
+                    sizes[i], changed = n, True
+            if not changed:
+                break
+        wrong = next((j for j in jumps if sizes[j[0]] != len(listing[j[0]][2])), None)
+        if wrong is None:
+            break
+        pc, _, original = listing[wrong[0]]
+        pinned[pc] = original
+        jumps.remove(wrong)
+    return pinned
 
 
 def _chunks(data: Sequence[T], size: int) -> Iterable[Sequence[T]]:
@@ -92,14 +135,20 @@ def disassembly(blob: ProgramBlob, *, show_gas: bool = True, annotate: Callable[
     real = [k for k, pc in enumerate(pcs) if pc < size and (bitmask[pc >> 3] >> (pc & 7)) & 1]
     valid = code.valid_targets()
 
-    # Which instructions must be written byte for byte to keep the layout.
+    # Which instructions must be written byte for byte to keep the layout: non-canonical encodings, and jumps the
+    # assembler would lay out otherwise (_pinned).
     raw: dict[int, bytes] = {}
+    originals: list[bytes] = []
     for j, k in enumerate(real):
         pc = pcs[k]
         original = code.code[pc : pcs[real[j + 1]] if j + 1 < len(real) else size]
+        originals.append(original)
         name, args = forms[k]
         if encode(isa, name, args, pc) != original:
             raw[pc] = original
+    pinned = _pinned(isa, [(pcs[k], forms[k], original) for k, original in zip(real, originals, strict=True)], raw,
+                     is_start)  # fmt: skip
+    raw.update(pinned)
 
     pretty = _pretty_exports(blob, is_start)
     export_names: dict[int, list[str]] = {}
@@ -152,7 +201,8 @@ def disassembly(blob: ProgramBlob, *, show_gas: bool = True, annotate: Callable[
     if blob.debug_strings or blob.debug_line_programs or blob.debug_line_program_ranges or blob.unknown_sections:
         yield "// debug info / unknown optional sections: present, not reproduced\n"
     if raw:
-        yield f"// {len(raw)} instruction(s) with a non-canonical encoding are written as %raw\n"
+        yield (f"// {len(raw)} instruction(s) written as %raw: encoded otherwise than the assembler would, or laid out"
+               " larger than it would\n")  # fmt: skip
     yield f"%isa = {isa.name}\n"
     yield f"%ro_data_size = {blob.ro_data_size}\n"
     yield f"%rw_data_size = {blob.rw_data_size}\n"
@@ -207,7 +257,8 @@ def disassembly(blob: ProgramBlob, *, show_gas: bool = True, annotate: Callable[
         elif name == INVALID:
             note = f"opcode {code.code[pc]}"
         if pc in raw:
-            note = f"{text}{'  ' + note if note else ''} (non-canonical encoding)"
+            why = "kept as is: the assembler would lay it out shorter" if pc in pinned else "non-canonical encoding"
+            note = f"{text}{'  ' + note if note else ''} ({why})"
             text = f"%raw {raw[pc].hex()}"
         lines.append(f"{pc:>{width}}:     {text}" + (f"  // {note}" if note else ""))
         if annotate is not None:
