@@ -585,8 +585,11 @@ def test_jumps_the_assembler_grew_past_their_smallest_layout_round_trip() -> Non
         "jump @l0", "jump 2", "trap", "a0 = a1 + a2", "%raw c8000000", "jump @l1", "trap", "ret", "@l1:",
         "ra = 0, jump @l0", "@l2:", "jump @l2", "jump @l0", "ret", "ra = -1, jump @l0", "jump @l0 if a0 == 5",
         "a0 = a1 + a2", "a0 = 0x123456789abcdef0", "u32 [a0 + 0x10] = a1", "a0 = a1 + a2", "jump 3", "jump @l2",
-        "a0 = 0x12345", "u32 [a0 + 0x10] = a1", "jump @l0", "jump @l0", "ra = 0, jump @l1", "fallthrough", "%raw 0100",
-        *["a0 = a1 + a2"] * 30, "@l0:", "trap",
+        "a0 = 0x12345", "u32 [a0 + 0x10] = a1", "jump @l0", "jump @l0", "ra = 0, jump @l1", "fallthrough",
+        "%raw 0100", "jump @l0 if a0 <u -7", "jump @l2 if a0 <u -7", "ret", "fallthrough", "ret", "a0 = a1 + a2",
+        "%raw 0100", "ra = 0, jump @l2", "%raw 00", "ra = 300, jump @l0", "jump @l0", "jump 3", "a2 = @l2",
+        "ra = -1, jump @l0", "%raw 28ff", "ra = -1, jump @l1", "a0 = 0x12345", "jump @l0", "%raw 28ff", "%raw 00",
+        "@l0:", "trap",
     ])  # fmt: skip
     blob = assemble(source)
     again = assemble(disassemble(blob))
