@@ -591,6 +591,9 @@ class _Runner:
         except _Abort as e:
             self.result.checks += 1
             self.result.failures.append(f"FAIL {self.spec.name}: action #{action.index} {action.kind}: {e}")
+        except SpecError as e:  # (what ran before still counts: found in review, its failures went unreported)
+            e.partial = self.result  # type: ignore[attr-defined]
+            raise
         return self.result
 
     def do_Upload(self, action: Action) -> None:
@@ -810,8 +813,10 @@ def _collect(paths: Iterable[Path]) -> list[Path]:
     out: list[Path] = []
     for path in paths:
         if path.is_dir():
+            # (in a folder, only JSON with actions is a spec: an ABI or manifest beside them is not an error)
             found = sorted(p for p in path.rglob("*") if p.suffix in (".json", ".sol") and p.is_file())
-            out.extend(p for p in found if p.suffix == ".json" or SPEC_MARKER_BEGIN in p.read_text(errors="replace"))
+            out.extend(p for p in found if (p.suffix == ".json" and '"actions"' in p.read_text(errors="replace"))
+                       or (p.suffix == ".sol" and SPEC_MARKER_BEGIN in p.read_text(errors="replace")))  # fmt: skip
         else:
             out.append(path)
     return out
@@ -831,7 +836,11 @@ def run_spec_command(paths: tuple[Path, ...], contract: str | None, differential
     """
     passed = failed = errors = 0
     compiled: dict[Path, dict] = {}
-    for path in _collect(paths):
+    collected = _collect(paths)
+    if not collected:  # (a CI job pointed at the wrong folder must not pass: found in review)
+        raise click.ClickException(f"no specs found in {', '.join(map(str, paths))} (.json specs, or .sol files with a"
+                                   f" {SPEC_MARKER_BEGIN!r} comment)")  # fmt: skip
+    for path in collected:
         try:
             specs = load_specs(path, contract=contract)
         except SpecError as e:
@@ -842,6 +851,12 @@ def run_spec_command(paths: tuple[Path, ...], contract: str | None, differential
             try:
                 result = run_spec(spec, differential=differential, compiled=compiled)
             except SpecError as e:
+                partial = getattr(e, "partial", None)
+                if partial is not None:
+                    for line in partial.failures:
+                        click.echo(line)
+                    passed += partial.passed
+                    failed += partial.failed
                 click.echo(f"ERROR {spec.name}: {e}")
                 errors += 1
                 continue

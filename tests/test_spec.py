@@ -472,3 +472,26 @@ def test_a_fifo_is_refused_not_read(tmp_path: Path) -> None:
     (found,) = collect([tmp_path])
     with pytest.raises(VectorError, match="not a regular file"):
         load_vector(found)
+
+
+def test_a_folder_with_no_specs_is_an_error_not_a_pass(tmp_path: Path) -> None:
+    """Found in review: a folder with nothing to run printed "0 passed, 0 failed" and exited 0, so a CI job pointed
+    at the wrong path passed. JSON without actions beside specs (an ABI, say) is not taken for one."""
+    (tmp_path / "Token.abi.json").write_text("[]")
+    (tmp_path / "Plain.sol").write_text("contract Plain {}\n")
+    code, lines = run_cli(str(tmp_path))
+    assert code == 1 and "no specs found in" in lines[-1]
+    write_spec(tmp_path, {"actions": [{"Instantiate": {"code": FLIPPER}}]})
+    code, lines = run_cli(str(tmp_path), "--no-differential")
+    assert code == 0 and summary(lines)[2] == 0  # the ABI beside it is no ERROR
+
+
+def test_checks_before_an_action_that_cannot_run_still_count(tmp_path: Path) -> None:
+    """Found in review: a spec whose third action could not run (a missing file) lost the failure of its second."""
+    path = write_spec(tmp_path, {"actions": [{"Instantiate": {"code": FLIPPER}}, {"VerifyCall": {"success": False}},
+                                             {"Instantiate": {"code": {"Path": "missing.polkavm"}}}]})  # fmt: skip
+    code, lines = run_cli(str(path), "--no-differential")
+    assert code == 1
+    assert lines[0].startswith(f"FAIL {path}: action #1 VerifyCall: success expected false got true")
+    assert lines[1].startswith(f"ERROR {path}: action #2 Instantiate: cannot read")
+    assert lines[-1] == "0 passed, 1 failed, 1 error"
