@@ -383,6 +383,13 @@ def demo(transfers: int) -> None:
 @click.argument("args", nargs=-1)
 def bench(quick: bool, args: tuple[str, ...]) -> None:
     """Run the benchmarks (same as `python -m benchmarks`); results also go to BENCHMARKS.md."""
+    # The benchmarks live beside the package in a source checkout, not in it: found from the current directory or the
+    # checkout this package was installed from (an installed `pvmkit` script has neither on sys.path: found in review).
+    for root in (Path.cwd(), Path(__file__).resolve().parent.parent):
+        if (root / "benchmarks" / "__main__.py").is_file():
+            if str(root) not in sys.path:
+                sys.path.insert(0, str(root))
+            break
     try:
         from benchmarks.__main__ import main as bench_main  # type: ignore[import-not-found]
     except ImportError:
