@@ -239,6 +239,10 @@ def run(
     """Run an export of a .polkavm program with no host functions (an ecalli stops it and is reported)."""
     from .pvm.asm import format_instruction
 
+    if export is not None and entry_pc is not None:  # (found in review: --pc silently won)
+        raise click.UsageError("--export and --pc both say where to start: give one")
+    if trace and as_json:  # (found in review: the trace was silently dropped)
+        raise click.UsageError("--trace prints text: it cannot go with --json")
     blob = _read_blob(blob_path)
     gas_limit = _parse_int(gas, "--gas")
     if not 0 <= gas_limit < 1 << 63:  # the VM's gas is an i64

@@ -339,6 +339,11 @@ def test_cli_gas_outside_the_i64_range_is_a_usage_error(tmp_path) -> None:
         assert out.exit_code == 2 and "does not fit in 64 bits" in out.output, out.output
     out = CliRunner().invoke(main, ["run", str(path), "--backend", "interpreter", "--reg", "a1=-1", "--json"])
     assert out.exit_code == 0 and str(2**64 - 1) in out.output, out.output
+    # Options that contradict each other (found in review: one was silently ignored).
+    for extra, message in ((["--export", "main", "--pc", "0"], "--export and --pc both say where to start"),
+                           (["--trace", "--json"], "--trace prints text: it cannot go with --json")):  # fmt: skip
+        out = CliRunner().invoke(main, ["run", str(path), *extra])
+        assert out.exit_code == 2 and message in out.output and "Traceback" not in out.output, out.output
 
 
 @pytest.mark.parametrize("backend", ["interpreter", "jit"])
