@@ -264,8 +264,10 @@ def test_bad_guest_pointer_is_out_of_bounds(env: Env) -> None:
 
 
 def test_unknown_import_is_rejected_at_upload(env: Env) -> None:
+    """limits::code::enforce rejects an import no host function answers as CodeRejected (found in review: pvmkit said
+    InvalidSyscall, which the pallet raises only when a running contract calls an ecalli it has no import for)."""
     code = _asm_contract("    ret\n", ["no_such_host_function"])
-    with pytest.raises(DeployError, match="InvalidSyscall"):
+    with pytest.raises(DeployError, match="CodeRejected.*no_such_host_function"):
         env.deploy(code)
 
 

@@ -185,8 +185,8 @@ class Chain:
             raise CodeError(E.CodeRejected, f"the blob is {program.isa.name}; pallet-revive needs revive_v1")
         for i, symbol in enumerate(program.imports):
             name = symbol.decode("utf-8", "replace") if symbol is not None else None
-            if name not in SYSCALLS:
-                raise CodeError(E.InvalidSyscall, f"import #{i} {name!r} is not a host function")
+            if name not in SYSCALLS:  # (limits::code::enforce: CodeRejected; InvalidSyscall is for a run's ecalli)
+                raise CodeError(E.CodeRejected, f"import #{i} {name!r} is not a host function")
         code = program.code_view()
         block_len = 0
         pcs, forms, _ = code.decoded()  # decoded once: the module running this code (and its JIT) reuses it
