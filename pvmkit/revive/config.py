@@ -80,8 +80,10 @@ class RuntimeConfig:
     """Encoded size of a contract's `ContractInfo`, priced into its base deposit: in the 2503-era pallet a trie id
     (a 32-byte BoundedVec: 33), the code hash (32), storage bytes and items (4 + 4), three u128 deposits (48) and the
     immutable data's length (4)."""
-    code_info_bytes: int = 64
-    """Encoded size of `CodeInfo`, priced into the upload deposit with the blob."""
+    code_info_bytes: int = 66
+    """`CodeInfo::max_encoded_len()`, priced into the upload deposit with the blob: in the 2503-era pallet the owner
+    (32), the deposit and refcount as compact u128 and u64 (17 + 9 at most), the code length and behaviour version
+    (4 + 4)."""
     code_hash_lockup_percent: int = 0
     """Share of the code deposit locked in each contract's base deposit (`CodeHashLockupDepositPercent`: 0% in
     revive-runner at resolc 0.3.0, crates/runner/src/runtime.rs; 30% in the pallet's own test runtime)."""
