@@ -153,7 +153,7 @@ class DeployTiming:
     first: float = 0.0  # first deploy in this process, fresh Env (upload, validate, Module, constructor's blocks)
     first_compile: float = 0.0  # of which Module._compile (generating and exec-ing block source)
     first_blocks: int = 0
-    first_call: float = 0.0  # the first transfer in that Env (compiles the call path's blocks)
+    first_call: float = 0.0  # the first transfer in that Env (the interpreter runs the call path in tier 0)
     first_call_compile: float = 0.0
     first_call_blocks: int = 0
     second_env: float = 0.0  # the same deploy in a second, fresh Env (modules are cached per process)
@@ -390,7 +390,7 @@ def _pvmkit_token(backend: str) -> tuple[Any, Any]:
 
     env = Env(backend=backend)
     token = env.deploy_contract(load_contract("ERC20"), *CONSTRUCTOR_ARGS)
-    token.transfer(_checksum(CHARLIE), 1)  # warm-up: compiles the call path
+    token.transfer(_checksum(CHARLIE), 1)  # warm-up: the call path's first run (tier 0, or native code)
     return env, token
 
 

@@ -494,7 +494,8 @@ ERC20_HEADERS = ["engine", "calls", "seconds", "calls/s", "best chunk calls/s", 
 
 ERC20_METHOD = [
     "- ERC-20: every engine deploys the token, makes one untimed warm-up transfer to a third account (pvmkit's "
-    "interpreter compiles the call path's blocks there; the JIT compiled the whole module at deploy), then the timed "
+    "interpreter runs the call path's blocks there in tier 0, compiling each on its 16th run; the JIT compiled the "
+    "whole module at deploy), then the timed "
     "transfers of 1 token to bob through its Python API; `check` reads balanceOf(bob) afterwards. pvmkit-abi and "
     'pvmkit-raw run on `Env(backend="interpreter")`, pvmkit-jit-abi and pvmkit-jit-raw on '
     '`Env(backend="jit")`. The timed transfers run in 10 equal chunks, and the in-process engines (the four '
