@@ -14,7 +14,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import TypeVar
 
-from .asm import encode, format_instruction, quote_symbol
+from .asm import AsmError, LabelRef, _Item, _layout, _State, encode, format_instruction, quote_symbol
 from .blob import ProgramBlob
 from .isa import INVALID, KIND, TERMINATORS, InstructionSet, Kind
 from .program import Code
@@ -35,46 +35,43 @@ def _target_of(name: str, args: tuple[int, ...]) -> int | None:
 
 
 def _pinned(isa: InstructionSet, listing: list[tuple[int, tuple[str, tuple[int, ...]], bytes]], raw: dict[int, bytes],
-            is_start: Callable[[int], bool]) -> dict[int, bytes]:  # fmt: skip
-    """The jumps to write as %raw so that assembling the listing gives back this layout. The assembler (asm._layout)
-    starts every jump at its smallest size and grows them until their offsets fit, i.e. takes the smallest layout
-    that fits; a program may be laid out larger and still be canonical everywhere (a 3-byte jump +128 is a 2-byte
-    jump +127 once it saves its byte: found in review, every pc after it moved). The same layout is run here on the
-    instructions, a jump whose size comes out different is pinned to its bytes, and it runs again until none does.
-    Targets that are instruction starts are labels there (they move with the code); others stay numbers."""
-    where = {pc: i for i, (pc, _, _) in enumerate(listing)}
-    jumps = []  # (listing index, name, args, target index, target: its listing index if a label, else its pc)
-    for i, (pc, (name, args), _) in enumerate(listing):
-        index = None if name == INVALID or pc in raw else _TARGET_INDEX.get(KIND[name])
-        if index is not None:
-            target = args[index]
-            jumps.append((i, name, args, index, where[target] if is_start(target) else None, target))
+            is_start: Callable[[int], bool], leading: bytes) -> dict[int, bytes]:  # fmt: skip
+    """The jumps to write as %raw so that assembling the listing gives back this layout. The assembler's layout
+    (asm._layout) starts every jump at its smallest size and grows them until their offsets fit, i.e. takes the
+    smallest layout that fits; a program may be laid out larger and still be canonical everywhere (a 3-byte jump +128
+    is a 2-byte jump +127 once it saves its byte: found in review, every pc after it moved). The listing is laid out
+    by that same function (targets that are instruction starts as labels, which move with the code, others as
+    numbers), the first jump that comes out another size is pinned to its bytes, and it runs again until none does.
+    `leading`: the bytes before the first instruction (a %bytes item)."""
     pinned: dict[int, bytes] = {}
-    while jumps:
-        sizes = [len(original) for _, _, original in listing]
-        for i, name, args, index, _, _ in jumps:  # smallest: every target at distance 0
-            sizes[i] = len(encode(isa, name, args[:index] + (0,) + args[index + 1 :], 0))
-        for round_ in range(256):
-            positions = [0] * (len(sizes) + 1)
-            for i, n in enumerate(sizes):
-                positions[i + 1] = positions[i] + n
-            changed = False
-            for i, name, args, index, label, number in jumps:
-                target = positions[label] if label is not None else number
-                n = len(encode(isa, name, args[:index] + (target,) + args[index + 1 :], positions[i]))
-                if round_ >= 32:  # (as asm._layout: only grow once sizes may oscillate)
-                    n = max(n, sizes[i])
-                if n != sizes[i]:
-                    sizes[i], changed = n, True
-            if not changed:
-                break
-        wrong = next((j for j in jumps if sizes[j[0]] != len(listing[j[0]][2])), None)
-        if wrong is None:
-            break
-        pc, _, original = listing[wrong[0]]
+    starts = [pc for pc, _, _ in listing]
+    while True:
+        state = _State(isa)
+        if leading:
+            state.items.append(_Item("", [], 0, leading, False))
+        for pc, (name, args), _ in listing:
+            fixed = raw.get(pc) or pinned.get(pc)
+            index = None if fixed is not None or name == INVALID else _TARGET_INDEX.get(KIND[name])
+            if index is not None and is_start(args[index]):
+                label = f"L{args[index]}"
+                args = args[:index] + (LabelRef(label),) + args[index + 1 :]  # type: ignore[assignment]
+            state.items.append(_Item(name, list(args), 0, fixed))
+        for i, (pc, _, _) in enumerate(listing):
+            state.labels[f"L{pc}"] = (i + bool(leading), 0)
+        try:
+            _, bitmask, _ = _layout(state)
+        except AsmError:  # (a layout that does not converge: the text would not assemble either way)
+            return pinned
+        laid = [pc for pc in range(len(bitmask) * 8) if bitmask[pc >> 3] >> (pc & 7) & 1]
+        moved = next((j for j, (a, b) in enumerate(zip(laid, starts, strict=False)) if a != b), None)
+        if moved is None and len(laid) == len(starts):
+            return pinned
+        # The instruction before the first that moved came out another size: a jump (nothing else changes size).
+        j = (len(starts) if moved is None else moved) - 1
+        pc, _, original = listing[j]
+        if pc in pinned or pc in raw:
+            return pinned  # (cannot happen: a fixed item keeps its size)
         pinned[pc] = original
-        jumps.remove(wrong)
-    return pinned
 
 
 def _chunks(data: Sequence[T], size: int) -> Iterable[Sequence[T]]:
@@ -146,8 +143,9 @@ def disassembly(blob: ProgramBlob, *, show_gas: bool = True, annotate: Callable[
         name, args = forms[k]
         if encode(isa, name, args, pc) != original:
             raw[pc] = original
+    leading = code.code[: pcs[real[0]]] if real else b""  # (the %bytes the listing starts with, if any)
     pinned = _pinned(isa, [(pcs[k], forms[k], original) for k, original in zip(real, originals, strict=True)], raw,
-                     is_start)  # fmt: skip
+                     is_start, leading)  # fmt: skip
     raw.update(pinned)
 
     pretty = _pretty_exports(blob, is_start)
