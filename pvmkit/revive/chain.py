@@ -332,11 +332,7 @@ class Chain:
         state, account = self.state, frame.account
         contract = state.contracts[account]
         refund = contract.deposit_accounted
-        config = self.config
-        required = (contract.base_deposit + contract.storage_items * config.deposit_per_item
-                    + contract.storage_bytes * config.deposit_per_byte)  # fmt: skip
-        if required != refund:  # (so that the frame's end finds no change to charge)
-            state.set_contract_field(contract, "deposit_accounted", required)
+        self.deposit_delta(account, contract)  # (accounted as it stands: the frame's end finds no change to charge)
         frame.deposit.amount -= refund
         self._terminated.append((account, contract, beneficiary, refund))
         state.change_refcount(contract.code_hash, -1)
@@ -363,7 +359,7 @@ class Chain:
                                 detail=f"the balance of {beneficiary.hex()} would overflow")  # fmt: skip
             state.set_free(account, 0)
             state.set_free(beneficiary, state.free(beneficiary) + free)
-            if not state.ensure_account(account).held:  # (nothing left on hold either: the account is reaped)
+            if back == held:  # (nothing left on hold either: the account is reaped)
                 state.remove_account(account)
 
     # Transactions.
