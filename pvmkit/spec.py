@@ -848,24 +848,21 @@ def run_spec_command(paths: tuple[Path, ...], contract: str | None, differential
             errors += 1
             continue
         for spec in specs:
+            error: SpecError | None = None
             try:
-                result = run_spec(spec, differential=differential, compiled=compiled)
-            except SpecError as e:
-                partial = getattr(e, "partial", None)
-                if partial is not None:
-                    for line in partial.failures:
-                        click.echo(line)
-                    passed += partial.passed
-                    failed += partial.failed
-                click.echo(f"ERROR {spec.name}: {e}")
+                result: SpecResult | None = run_spec(spec, differential=differential, compiled=compiled)
+            except SpecError as e:  # (with what ran before the action that could not run, if any)
+                error, result = e, getattr(e, "partial", None)
+            if result is not None:
+                for line in result.failures:
+                    click.echo(line)
+                if verbose and result.ok and error is None:
+                    click.echo(f"ok {spec.name}: {result.checks} checks")
+                passed += result.passed
+                failed += result.failed
+            if error is not None:
+                click.echo(f"ERROR {spec.name}: {error}")
                 errors += 1
-                continue
-            for line in result.failures:
-                click.echo(line)
-            if verbose and result.ok:
-                click.echo(f"ok {spec.name}: {result.checks} checks")
-            passed += result.passed
-            failed += result.failed
     summary = f"{passed} passed, {failed} failed"
     if errors:
         summary += f", {errors} error{'s' if errors != 1 else ''}"
