@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from eth_abi import decode as abi_decode
 from eth_abi import encode as abi_encode
@@ -29,6 +29,7 @@ PANIC_CODES = {
     0x32: "array index out of bounds", 0x41: "out of memory", 0x51: "call to an uninitialized function pointer",
 }  # fmt: skip
 ERROR_SELECTOR = bytes.fromhex("08c379a0")
+Err = TypeVar("Err", bound=Exception)
 PANIC_SELECTOR = bytes.fromhex("4e487b71")
 
 
@@ -95,6 +96,13 @@ class ContractRevert(Exception):
         self.name = name
         self.args_decoded = args
         super().__init__(reason)
+
+
+def with_trace(error: Err, result: CallResult, env: Env) -> Err:
+    """`error`, with the call trace of `result` as a note when it has one (pytest shows notes)."""
+    if result.trace is not None:
+        error.add_note("call trace:\n" + env.format_trace(result))
+    return error
 
 
 def decode_revert(output: bytes, abi: Sequence[dict] = ()) -> tuple[str, str | None, tuple]:
@@ -481,10 +489,11 @@ class Contract:
     def revert_error(self, result: CallResult) -> ContractRevert:
         if result.error is not None:
             detail = f": {result.error_detail}" if result.error_detail else ""
-            return ContractRevert(f"call failed with {result.error.value}{detail}", result, name=result.error.value)
-        # Its own errors first, then any the Env knows from other contracts (a callee's error bubbles up as is).
-        reason, name, args = decode_revert(result.output, [*self.abi, *self._env.known_errors.values()])
-        return ContractRevert(reason, result, name=name, args=args)
+            error = ContractRevert(f"call failed with {result.error.value}{detail}", result, name=result.error.value)
+        else:  # its own errors first, then any the Env knows from other contracts (a callee's error bubbles up as is)
+            reason, name, args = decode_revert(result.output, [*self.abi, *self._env.known_errors.values()])
+            error = ContractRevert(reason, result, name=name, args=args)
+        return with_trace(error, result, self._env)
 
     def get_logs(self) -> list[DecodedLog]:
         """This contract's events in the Env's last transaction (view calls do not count), decoded."""
@@ -493,32 +502,32 @@ class Contract:
 
     def decode_logs(self, logs: Sequence[Event]) -> list[DecodedLog]:
         """Decode this contract's events among `logs` (others are skipped)."""
-        me = parse_address(self.address)
-        out = []
-        for log in logs:
-            if log.address != me or not log.topics or log.topics[0] not in self._events:
-                continue
-            items = self._events[log.topics[0]]
-            item = next((i for i in items if len(log.topics) == 1 + sum(bool(p.get("indexed")) for p in i["inputs"])),
-                        items[0])  # fmt: skip
-            inputs = item["inputs"]
-            names = _names(inputs)
-            indexed = [(n, p) for n, p in zip(names, inputs, strict=True) if p.get("indexed")]
-            plain = [(n, p) for n, p in zip(names, inputs, strict=True) if not p.get("indexed")]
-            if len(log.topics) != 1 + len(indexed):
-                raise ValueError(f"{signature(item)} log has {len(log.topics) - 1} indexed topics, not {len(indexed)}")
-            args: dict[str, Any] = {}
-            try:
-                for (name, p), topic in zip(indexed, log.topics[1:], strict=True):
-                    t = _type(p)
-                    args[name] = _checksummed(t, abi_decode([t], topic)[0]) if _is_static_word(t) else topic
-                values = abi_decode([_type(p) for _, p in plain], log.data) if plain else ()
-            except _UNDECODABLE as e:
-                raise ValueError(f"{signature(item)} log (topics {[t.hex() for t in log.topics[1:]]}, data "
-                                 f"0x{log.data.hex()}) does not decode: {e}") from None  # fmt: skip
-            args.update({name: _checksummed(_type(p), v) for (name, p), v in zip(plain, values, strict=True)})
-            out.append(DecodedLog(self.address, item["name"], {name: args[name] for name in names}))
-        return out
+        me, events = parse_address(self.address), self._events
+        return [decode_event(log, events[log.topics[0]], self.address) for log in logs
+                if log.address == me and log.topics and log.topics[0] in events]  # fmt: skip
+
+
+def decode_event(log: Event, items: list[dict], address: str) -> DecodedLog:
+    """`log` decoded as one of the event ABI items sharing its topic 0 (the one whose indexed parameters it has)."""
+    item = next((i for i in items if len(log.topics) == 1 + sum(bool(p.get("indexed")) for p in i["inputs"])),
+                items[0])  # fmt: skip
+    inputs = item["inputs"]
+    names = _names(inputs)
+    indexed = [(n, p) for n, p in zip(names, inputs, strict=True) if p.get("indexed")]
+    plain = [(n, p) for n, p in zip(names, inputs, strict=True) if not p.get("indexed")]
+    if len(log.topics) != 1 + len(indexed):
+        raise ValueError(f"{signature(item)} log has {len(log.topics) - 1} indexed topics, not {len(indexed)}")
+    args: dict[str, Any] = {}
+    try:
+        for (name, p), topic in zip(indexed, log.topics[1:], strict=True):
+            t = _type(p)
+            args[name] = _checksummed(t, abi_decode([t], topic)[0]) if _is_static_word(t) else topic
+        values = abi_decode([_type(p) for _, p in plain], log.data) if plain else ()
+    except _UNDECODABLE as e:
+        raise ValueError(f"{signature(item)} log (topics {[t.hex() for t in log.topics[1:]]}, data "
+                         f"0x{log.data.hex()}) does not decode: {e}") from None  # fmt: skip
+    args.update({name: _checksummed(_type(p), v) for (name, p), v in zip(plain, values, strict=True)})
+    return DecodedLog(address, item["name"], {name: args[name] for name in names})
 
 
 def _checksummed(t: str, value: Any) -> Any:

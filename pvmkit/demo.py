@@ -6,6 +6,7 @@ tests/contracts/build.py), so it runs without node or resolc.
 
 from __future__ import annotations
 
+import textwrap
 import time
 from importlib import resources
 
@@ -31,6 +32,8 @@ def _who(address: str) -> str:
 def run_demo(transfers: int = 1000) -> None:
     echo = click.echo
     env = Env()
+    for address, name in NAMES.items():
+        env.label(address, name)
     erc20 = demo_contract()
     echo(f"ERC-20 blob: {len(erc20.blob):,} bytes of PVM (resolc 0.3.0), code hash 0x{erc20.code_hash.hex()}")
     token = env.deploy_contract(erc20, "pvmkit Demo Token", "DEMO", 1_000_000)
@@ -46,6 +49,8 @@ def run_demo(transfers: int = 1000) -> None:
                 token.transfer(to_checksum(to), amount)
         except ContractRevert as e:
             echo(f"{label}: reverted with {e.reason}")
+            if env.tracing:
+                echo(textwrap.indent(env.format_trace(), "  "))
             return
         result = env.last_result
         for log in token.decode_logs(result.logs):
@@ -54,7 +59,9 @@ def run_demo(transfers: int = 1000) -> None:
 
     transfer(ALICE, BOB, 250_000)
     transfer(BOB, CHARLIE, 100_000)
+    env.tracing = True  # (this one reverts: its call trace shows where)
     transfer(CHARLIE, ALICE, 1_000_000)
+    env.tracing = False
     with env.anchor():
         transfer(BOB, CHARLIE, 150_000)
         echo(f"  inside anchor(): Charlie holds {token.balanceOf(to_checksum(CHARLIE)):,}")

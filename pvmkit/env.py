@@ -15,7 +15,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from .contract import Contract, ContractRevert, check_abi, decode_revert
+from .contract import Contract, ContractRevert, check_abi, decode_revert, with_trace
 from .pvm.blob import ProgramBlob
 from .pvm.interpreter import BACKENDS, ModuleConfig, ModuleError
 from .revive.address import parse_address, to_checksum
@@ -86,6 +86,7 @@ class Env:
         backend: str = "auto",
         accounts: Sequence[bytes] = (ALICE, BOB, CHARLIE),
         balance: int = DEFAULT_BALANCE,
+        tracing: bool = False,
     ) -> None:
         if backend not in BACKENDS:
             raise ValueError(f"unknown backend {backend!r} (choose one of {', '.join(BACKENDS)})")
@@ -111,6 +112,46 @@ class Env:
         # chain API's own default is revive-runner's 10^11, where a contract stuck in a loop runs for minutes.
         self.gas_limit = self.chain.config.block_ref_time_limit // self.chain.config.schedule.ref_time_per_fuel
         self._default_gas: tuple[object, Weight] = (None, Weight())  # (gas_limit, its Weight): _gas
+        # Names and ABIs for call traces: contracts by address (deployed or handed to at()), and by code hash (compiled
+        # or deployed: a factory's children are known by their code).
+        self._known: dict[bytes, tuple[str, list[dict]]] = {}
+        self._code_names: dict[bytes, tuple[str, list[dict]]] = {}
+        self.tracing = tracing
+
+    @property
+    def tracing(self) -> bool:
+        """Whether calls and deployments record a call trace (`result.trace`, `format_trace`), which a failure then
+        shows too (a note on ContractRevert and DeployError). Off by default: tracing costs a few µs per frame."""
+        return self.chain.tracing
+
+    @tracing.setter
+    def tracing(self, value: bool) -> None:
+        if not isinstance(value, bool):
+            raise TypeError(f"tracing must be True or False, got {value!r}")
+        self.chain.tracing = value
+
+    def label(self, address: Addressish, name: str) -> None:
+        """Show `address` as `name` in call traces (foundry's vm.label); a contract keeps its ABI."""
+        if not isinstance(name, str) or not name:
+            raise TypeError(f"a label is a non-empty str, got {name!r}")
+        account = parse_address(address)
+        self._known[account] = (name, self._known.get(account, ("", []))[1])
+
+    def format_trace(self, result: CallResult | None = None) -> str:
+        """The call trace of `result` (by default the last call's) as text: each call with its contract's name, decoded
+        arguments, gas used, events and outcome, nested as foundry prints them."""
+        from .traces import Names, render
+
+        result = self.last_result if result is None else result
+        if result is None or result.trace is None:
+            raise ValueError("no call trace: set env.tracing = True before the call")
+        contracts = self.chain.state.contracts
+
+        def code_of(address: bytes) -> bytes | None:
+            contract = contracts.get(address)
+            return contract.code_hash if contract is not None else None
+
+        return render(result.trace, Names(self._known, self._code_names, code_of), list(self.known_errors.values()))
 
     # Accounts.
     def generate_address(self, label: str | None = None) -> str:
@@ -228,10 +269,11 @@ class Env:
         self._record(result)
         if not result.success or result.address is None:
             if result.error is not None:
-                raise DeployError(f"deploy failed with {result.error.value}: {result.error_detail}", result,
-                                  name=result.error.value)  # fmt: skip
+                raise with_trace(DeployError(f"deploy failed with {result.error.value}: {result.error_detail}",
+                                             result, name=result.error.value), result, self)  # fmt: skip
             reason, name, args = decode_revert(result.output, [*abi, *self.known_errors.values()])
-            raise DeployError(f"constructor reverted: {reason}", result, name=name, args=args)
+            raise with_trace(DeployError(f"constructor reverted: {reason}", result, name=name, args=args), result,
+                             self)  # fmt: skip
         return to_checksum(result.address)
 
     def deploy_contract(self, compiled: Any, *args: Any, value: int = 0, sender: Addressish | None = None,
@@ -254,6 +296,8 @@ class Env:
             raise TypeError(f"cannot encode {what}: {e}") from None
         for dep in deps:
             self.upload(dep.blob, sender=sender)
+            if hasattr(dep, "abi"):
+                self._code_names[keccak256(dep.blob)] = (getattr(dep, "name", "Contract"), check_abi(dep.abi))
         # The factory_deps env.compile built, and theirs in turn (a child may create grandchildren).
         pending, seen = list(getattr(compiled, "factory_deps", {})), set()
         while pending:
@@ -264,8 +308,10 @@ class Env:
             seen.add(code_hash)
             self.upload(child.blob, sender=sender)  # (code already uploaded is left as it is)
             pending.extend(child.factory_deps)
+        # (known by its code before it runs: a trace of its deployment names its constructor's arguments)
+        self._code_names[keccak256(compiled.blob)] = (compiled.name, check_abi(compiled.abi))
         address = self.deploy(compiled.blob, data, value=value, sender=sender, salt=salt, gas=gas, abi=compiled.abi)
-        return Contract(self, address, compiled.abi, compiled.name)
+        return self._named(Contract(self, address, compiled.abi, compiled.name))
 
     def at(self, address: Addressish, abi: Sequence[dict] | Any, name: str | None = None) -> Contract:
         """A Contract handle for an existing address; `abi` is an ABI list or a compiled contract (its `.abi`)."""
@@ -274,7 +320,12 @@ class Env:
         elif hasattr(abi, "abi"):  # a compiled contract
             own = getattr(abi, "name", None)
             name, abi = name or (own if isinstance(own, str) else None), abi.abi
-        return Contract(self, to_checksum(parse_address(address)), abi, name or "Contract")
+        return self._named(Contract(self, to_checksum(parse_address(address)), abi, name or "Contract"))
+
+    def _named(self, contract: Contract) -> Contract:
+        """`contract`, its name and ABI now known for call traces."""
+        self._known[parse_address(contract.address)] = (contract._name, contract.abi)
+        return contract
 
     def call(
         self, to: Addressish, data: bytes | str = b"", *, value: int = 0, sender: Addressish | None = None,
@@ -355,6 +406,7 @@ class Env:
         compiled = compile_solidity(source)
         for c in compiled.values():
             self._compiled[c.code_hash] = c
+            self._code_names[c.code_hash] = (c.name, c.abi)
         return compiled
 
 

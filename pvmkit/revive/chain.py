@@ -32,6 +32,7 @@ from .primitives import (
 )
 from .state import Address, CodeInfo, ContractInfo, Event, Hash, RawEvents, State, _new_tuple, decoded
 from .syscalls import SHORTCUT_KINDS, SHORTCUTS, SYSCALLS, Code, answers_function
+from .trace import CallTrace, TracingStack
 
 E = PalletError
 GENESIS_HASH = bytes([0x45] * 32)
@@ -57,10 +58,13 @@ class CallResult:
     """`weight.ref_time` in PVM fuel units (one fuel = one instruction of the naive cost model)."""
     storage_deposit: int
     address: Address | None
+    trace: CallTrace | None
+    """What each call of the transaction did, when the chain traces (`Chain.tracing`); else None."""
 
     def __init__(self, success: bool, output: bytes = b"", reverted: bool = False, error: PalletError | None = None,
                  error_detail: str = "", logs: list[Event | RawEvents] | None = None, weight: Weight | None = None,
-                 gas_used: int = 0, storage_deposit: int = 0, address: Address | None = None) -> None:  # fmt: skip
+                 gas_used: int = 0, storage_deposit: int = 0, address: Address | None = None,
+                 trace: CallTrace | None = None) -> None:  # fmt: skip
         # (written rather than generated, with the defaults: the field behind `logs` is `_logs`, and `logs=` is what
         # callers pass)
         self.success = success
@@ -73,6 +77,7 @@ class CallResult:
         self.gas_used = gas_used
         self.storage_deposit = storage_deposit
         self.address = address
+        self.trace = trace
 
     @property
     def logs(self) -> list[Event]:
@@ -96,7 +101,7 @@ class CallResult:
         return self.error.value if self.error else None
 
 
-_COMPARED = tuple(f.name for f in fields(CallResult) if f.name != "_logs")
+_COMPARED = tuple(f.name for f in fields(CallResult) if f.name not in ("_logs", "trace"))
 
 
 # Contracts under backend 'auto' of up to this many bytes of code are compiled when first instantiated: a contract's
@@ -135,6 +140,7 @@ class Chain:
         # Where deposit_event answered natively puts events until the host takes them, before it runs anything else:
         # frame after frame, nested ones too, can use the one buffer.
         self.event_buffer = EventBuffer()
+        self.tracing = False  # whether results carry a CallTrace of their calls (`CallResult.trace`)
 
     # Block context.
     def block_hash(self, number: int) -> bytes:
@@ -377,7 +383,8 @@ class Chain:
             state.bump_nonce(origin)  # a signed transaction bumps the nonce pre-dispatch
             checkpoint = state.checkpoint()
             first_event = len(state.events)
-            stack = Stack(self, origin, gas_limit or DEFAULT_GAS_LIMIT, deposit_limit)
+            stack = (TracingStack if self.tracing else Stack)(self, origin, gas_limit or DEFAULT_GAS_LIMIT,
+                                                                deposit_limit)
             address = None
             try:
                 if deploy:
@@ -406,6 +413,8 @@ class Chain:
                 result = CallResult(not reverted, out.data, reverted, None, "", state.events[first_event:], used,
                                     used.ref_time // self.config.schedule.ref_time_per_fuel,
                                     0 if reverted else stack.tx_deposit.amount, address)  # fmt: skip
+            if self.tracing:
+                result.trace = stack.root  # type: ignore[attr-defined]
         except BaseException:  # interrupted (Ctrl-C) anywhere, or a bug: none of it stays, not even the nonce bump
             state.revert_to(start)
             raise

@@ -1,0 +1,213 @@
+"""Call traces (pvmkit.revive.trace, pvmkit.traces): the tree each transaction records when tracing is on, checked
+against what the test contracts' Solidity does, and against the same transactions run untraced."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from pvmkit import ContractRevert, DeployError, Env
+from pvmkit.env import BOB
+from pvmkit.revive.primitives import PalletError
+from pvmkit.revive.trace import CallTrace
+
+from .conftest import load_contract
+
+
+@pytest.fixture(scope="module")
+def built() -> dict:
+    return {n: load_contract(n) for n in ("Callee", "Caller", "Factory", "Child", "Events", "ERC20", "Errors")}
+
+
+def _env(built: dict, tracing: bool = True) -> tuple[Env, dict]:
+    env = Env(tracing=tracing)
+    c = {n: env.deploy_contract(built[n]) for n in ("Callee", "Caller", "Events", "Errors")}
+    c["Factory"] = env.deploy_contract(built["Factory"], deps=[built["Child"]])
+    c["ERC20"] = env.deploy_contract(built["ERC20"], "T", "T", 10**24)
+    return env, c
+
+
+def _shape(node: CallTrace) -> tuple:
+    """(kind, callee, outcome, [calls]) with addresses as given: what the Solidity says each call does."""
+    outcome = node.error.value if node.error else "revert" if node.reverted else "ok"
+    return (node.kind, node.address, outcome, [_shape(c) for c in node.calls])
+
+
+def _address(contract: object) -> bytes:
+    return bytes.fromhex(contract.address[2:])  # type: ignore[attr-defined]
+
+
+def _gas_free(text: str) -> str:
+    return re.sub(r"\[\d+\]", "[N]", text)
+
+
+def test_nested_call_tree_events_and_text(built: dict) -> None:
+    env, c = _env(built)
+    caller, callee = c["Caller"], c["Callee"]
+    assert caller.callSetX(callee, 5) == 0
+    result = env.last_result
+    trace = result.trace
+    assert _shape(trace) == ("call", _address(caller), "ok", [("call", _address(callee), "ok", [])])
+    assert trace.depth == 0 and trace.calls[0].depth == 1
+    assert trace.caller == env.eoa and trace.calls[0].caller == _address(caller)
+    # The root's gas is the transaction's, and a call's includes its callee's.
+    assert trace.gas_used == result.gas_used > trace.calls[0].gas_used > 0
+    # Callee.setX emits Called(msg.sender, msg.value, v): the callee's event, not the caller's.
+    assert trace.events == [] and trace.calls[0].events == result.logs and len(result.logs) == 1
+    assert _gas_free(env.format_trace()) == (
+        "[N] Caller::callSetX(Callee, 5)\n"
+        "├─ [N] Callee::setX(5)\n"
+        "│  ├─ emit Called(from: Caller, value: 0, x: 5)\n"
+        "│  └─ ← [Return] 0\n"
+        "└─ ← [Return] 0"
+    )
+
+
+def test_kinds_delegate_static_precompile_and_accounts_without_code(built: dict) -> None:
+    env, c = _env(built)
+    caller, callee = c["Caller"], c["Callee"]
+    caller.delegateSetX(callee, 9)
+    (inner,) = env.last_result.trace.calls
+    # A delegate call runs Callee's code as Caller, for Caller's caller.
+    assert (inner.kind, inner.address, inner.code_address, inner.caller) == (
+        "delegatecall", _address(caller), _address(callee), env.eoa)
+    assert "Callee::setX(9) [delegatecall]" in env.format_trace()
+    caller.staticGetX(callee)  # a view: a dry run, traced all the same
+    assert [n.kind for n in env.last_result.trace.walk()] == ["call", "staticcall"]
+    caller.callSha256(b"abc")
+    (sha,) = env.last_result.trace.calls
+    assert sha.precompile and sha.address == bytes(19) + b"\x02" and sha.input == b"abc"
+    assert sha.output.hex() == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"  # FIPS 180-2
+    assert "PRECOMPILES::sha256(0x616263)" in env.format_trace()
+    nobody = env.generate_address()
+    env.set_balance(caller, 10**20)
+    caller.rawCall(nobody, 5, b"\x01\x02")
+    (leaf,) = env.last_result.trace.calls
+    assert leaf.code_hash is None and not leaf.precompile and leaf.success and leaf.value == 5
+    assert f"{nobody}::fallback{{value: 5}}(0x0102) [no code]" in env.format_trace()
+
+
+def test_creates_are_named_by_their_code(built: dict) -> None:
+    env, c = _env(built)
+    factory = c["Factory"]
+    child = factory.create2(4, b"\x01" * 32, value=10)
+    trace = env.last_result.trace
+    (create,) = trace.calls
+    assert (create.kind, create.address, create.value) == ("create2", bytes.fromhex(child[2:]), 10)
+    text = env.format_trace()
+    # The child's constructor arguments are decoded with Child's ABI (a dependency deploy_contract uploaded), and the
+    # event comes after the create that it reports.
+    assert f"→ new Child@{child}{{value: 10}}(4) [create2]" in text
+    assert text.index("→ new Child") < text.index("emit Created(child: Child, value: 4")
+    assert [type(i).__name__ for i in trace.entries()] == ["CallTrace", "Event"]
+
+
+def test_failure_points_at_the_frame_it_came_from(built: dict) -> None:
+    env, c = _env(built)
+    caller, callee, factory = c["Caller"], c["Callee"], c["Factory"]
+    with pytest.raises(ContractRevert) as info:
+        caller.bubbleCustom(callee, 7)
+    trace = info.value.result.trace
+    assert trace.failure() is trace.calls[0] and trace.calls[0].reverted
+    assert "call trace:" in info.value.__notes__[0] and "Callee::revertWithCustom(7)" in info.value.__notes__[0]
+    # Caught by try/catch: the transaction succeeds, the child's revert stays in the tree.
+    assert factory.tryCreate(13)[0] is False
+    trace = env.last_result.trace
+    assert trace.failure() is None and trace.calls[0].reverted and not trace.calls[0].success
+    assert "└─ ← [Revert] Child: unlucky" in env.format_trace()
+    # A staticcall into a write fails in the callee with the pallet's error, which the caller catches.
+    assert caller.tryStaticWrite(callee, 2) is False
+    (denied,) = env.last_result.trace.calls
+    assert denied.error is PalletError.StateChangeDenied and denied.kind == "staticcall"
+    # A constructor that reverts: DeployError carries the trace too.
+    with pytest.raises(DeployError) as dinfo:
+        env.deploy_contract(built["Child"], 13)
+    assert dinfo.value.result.trace.kind == "create" and "Child: unlucky" in dinfo.value.__notes__[0]
+
+
+def test_out_of_gas_keeps_the_events_that_went(built: dict) -> None:
+    env, c = _env(built)
+    events = c["Events"]
+    events.emitMany(10)
+    full = env.last_result.gas_used
+    assert len(env.last_result.trace.events) == 10 == len(env.last_result.logs)
+    with pytest.raises(ContractRevert):
+        events.emitMany(10, gas=full * 6 // 10)
+    result = env.last_result
+    assert result.error is PalletError.OutOfGas and result.logs == []
+    # The trace shows what the call did before it ran out: some of its events, in order.
+    emitted = result.trace.events
+    assert 0 < len(emitted) < 10
+    assert [int.from_bytes(e.topics[1], "big") for e in emitted] == list(range(len(emitted)))
+    assert result.trace.gas_used == result.gas_used
+
+
+@pytest.mark.parametrize("backend", ["interpreter", "jit"])
+def test_tracing_changes_no_result(built: dict, backend: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The same transactions traced and untraced give equal results, state and gas (and on the JIT, whose native code
+    emits ERC-20's events and writes its storage itself, the trace still has them)."""
+    if backend == "jit":
+        pytest.importorskip("pvmkit.pvm.jit")
+    monkeypatch.setenv("PVMKIT_BACKEND", backend)
+    runs = []
+    for tracing in (False, True):
+        env, c = _env(built, tracing)
+        caller, callee, token, factory = c["Caller"], c["Callee"], c["ERC20"], c["Factory"]
+        calls = [
+            (caller, "callSetX", (callee, 3), 5), (caller, "startReentry", (callee, 2), 0),
+            (token, "transfer", (BOB, 7), 0), (caller, "tryDivide", (callee, 1, 0), 0),
+            (caller, "bubbleDivide", (callee, 1, 0), 0), (factory, "create", (8,), 9),
+            (factory, "create2Twice", (1, b"\x02" * 32), 0), (caller, "tryRevertString", (callee, "no"), 0),
+            (token, "transfer", (BOB, 10**30), 0), (caller, "callEcho", (callee, b"x" * 99), 10**31),
+        ]  # fmt: skip
+        results = []
+        for contract, name, args, value in calls:
+            data = getattr(contract, name).encode(*args)
+            results.append(env.call(contract.address, data, value=value))
+        assert all((r.trace is not None) == tracing for r in results)
+        state = env.chain.state
+        runs.append((results, token.balanceOf(BOB), {a: state.free(a) for a in state.contracts}, callee.getX()))
+        if tracing:
+            transfer = results[2].trace
+            assert transfer.events == results[2].logs and len(transfer.events) == 1
+            assert "emit Transfer(from: " in env.format_trace(results[2])
+    assert runs[0] == runs[1]
+
+
+def test_tracing_switch_and_errors(built: dict) -> None:
+    env = Env()
+    assert env.tracing is False
+    callee = env.deploy_contract(built["Callee"])
+    callee.setX(1)
+    assert env.last_result.trace is None
+    with pytest.raises(ValueError, match="env.tracing = True"):
+        env.format_trace()
+    with pytest.raises(TypeError, match="tracing"):
+        env.tracing = 1  # type: ignore[assignment]
+    env.tracing = True
+    callee.setX(2)
+    assert env.last_result.trace is not None and env.format_trace().startswith("[")
+    # Labels name accounts (and rename contracts, which keep their ABI) wherever they appear.
+    caller = env.deploy_contract(built["Caller"])
+    env.label(BOB, "Bob")
+    env.label(callee, "Target")
+    caller.rawCall(BOB, 0, b"")
+    assert "├─ [0] Bob::fallback() [no code]" in env.format_trace()
+    caller.callSetX(callee, 3)
+    assert "├─ [" in env.format_trace() and "] Target::setX(3)" in env.format_trace()
+    with pytest.raises(TypeError, match="label"):
+        env.label(BOB, "")
+
+
+def test_unknown_contracts_and_data_are_shown_raw(built: dict) -> None:
+    env = Env(tracing=True)
+    address = env.deploy(built["Callee"].blob)  # no ABI, code it was never given by name: raw
+    res = env.call(address, bytes.fromhex("deadbeef") + bytes(40))
+    assert not res.success
+    text = env.format_trace(res)
+    assert text.startswith(f"[{res.gas_used}] {address}::0xdeadbeef(0x{bytes(40).hex()})")
+    assert text.endswith("└─ ← [Revert] reverted without a reason")
+    # The same code deployed by name is known by it, wherever it was deployed.
+    env.deploy_contract(built["Callee"])
+    assert env.format_trace(res).startswith(f"[{res.gas_used}] Callee::0xdeadbeef(")
