@@ -304,32 +304,38 @@ class ContractFunction:
         self._arity = len(only.inputs)
         self._direct = _direct(self, only) if len(items) == 1 else None
 
-    def _pick(self, args: tuple, among: list[_Overload] | None = None) -> _Overload:
-        """The overload for `args` (of `among`, default all): by their count, then, among overloads of the same
-        length, the one their values encode for (set(5) is set(uint256), set("0x…") is set(address));
-        fn["set(uint256)"] names one outright."""
-        matches = [o for o in (self._overloads if among is None else among) if len(o.inputs) == len(args)]
+    def _pick(self, args: tuple) -> _Overload:
+        """The overload for positional `args` (see _choose)."""
+        return self._choose([(o, args) for o in self._overloads])[0]
+
+    def _choose(self, candidates: list[tuple[_Overload, tuple]]) -> tuple[_Overload, tuple]:
+        """The overload, and its arguments, among candidate pairs (each overload with the arguments in its order): by
+        their count, then, among overloads of the same length, the one the values encode for (set(5) is
+        set(uint256), set("0x…") is set(address)); fn["set(uint256)"] names one outright."""
+        matches = [(o, a) for o, a in candidates if len(o.inputs) == len(a)]
         if len(matches) > 1:
             fitting = []
-            for o in matches:
+            for o, a in matches:
                 try:
-                    self._encode(o, args)
+                    self._encode(o, a)
                 except TypeError:
                     continue
-                fitting.append(o)
+                fitting.append((o, a))
             matches = fitting
         if len(matches) > 1:  # (20 bytes, or their hex, fit address and bytes32 alike: they are an address)
-            def addresses(o: _Overload) -> int:
-                return sum(t == "address" and _looks_like_address(a) for t, a in zip(o.inputs, args, strict=True))
+            def addresses(pair: tuple[_Overload, tuple]) -> int:
+                types, values = pair[0].inputs, pair[1]
+                return sum(t == "address" and _looks_like_address(v) for t, v in zip(types, values, strict=True))
 
             best = max(map(addresses, matches))
-            matches = [o for o in matches if addresses(o) == best]
+            matches = [pair for pair in matches if addresses(pair) == best]
         if len(matches) != 1:
+            count = len(candidates[0][1])
             sigs = ", ".join(signature(i) for i in self.items)
             how = f"; pick one with {self.items[0]['name']}[\"<signature>\"]" if len(self.items) > 1 else ""
             if len(self.items) == 1:
-                raise TypeError(f"{sigs} takes {len(self._overloads[0].inputs)} arguments, got {len(args)}")
-            raise TypeError(f"{self.items[0]['name']} takes one of: {sigs}; got {len(args)} arguments that fit "
+                raise TypeError(f"{sigs} takes {len(self._overloads[0].inputs)} arguments, got {count}")
+            raise TypeError(f"{self.items[0]['name']} takes one of: {sigs}; got {count} arguments that fit "
                             f"{len(matches)} of them{how}")  # fmt: skip
         return matches[0]
 
@@ -372,19 +378,17 @@ class ContractFunction:
         """Send it as a transaction whatever its mutability (a view too: its logs and gas are then recorded)."""
         return self._run(args, kwargs, value, sender, gas, False)
 
-    def _by_name(self, args: tuple, kwargs: dict[str, Any]) -> tuple[tuple, list[_Overload] | None]:
-        """`args` with `kwargs` put in place by ABI input name, and the overloads those names fit (None: no kwargs,
-        any overload): the names choose among overloads before the values do."""
-        if not kwargs:
-            return args, None
+    def _by_name(self, args: tuple, kwargs: dict[str, Any]) -> list[tuple[_Overload, tuple]]:
+        """The overloads whose input names fit `kwargs` (after `args` by position), each with the arguments put in
+        its own order (found in review: h(string b, uint8 a) and h(uint8 a, uint8 b) got one order for both, and
+        h(a=1, b=2) called h(uint8,uint8) with the values swapped)."""
         fits = [o for o in self._overloads if len(o.inputs) == len(args) + len(kwargs)
                 and set(kwargs) == {p.get("name") for p in o.item.get("inputs", [])[len(args) :]}]  # fmt: skip
         if not fits:
             sigs = ", ".join(f"{i['name']}({', '.join(p.get('name') or '?' for p in i.get('inputs', []))})"
                              for i in self.items)  # fmt: skip
             raise TypeError(f"no overload takes {', '.join(kwargs)} by name: {sigs}")
-        names = [p.get("name") for p in fits[0].item.get("inputs", [])]
-        return (*args, *(kwargs[n] for n in names[len(args) :])), fits
+        return [(o, (*args, *(kwargs[p.get("name")] for p in o.item.get("inputs", [])[len(args) :]))) for o in fits]
 
     def _clash(self, value: int, sender: object, gas: object) -> str:
         """A note for errors when a call option (value, sender, gas) was given and an ABI input has that name: the
@@ -403,8 +407,8 @@ class ContractFunction:
             overload = only  # (what _pick gives, without its work: most calls are these)
         else:
             try:
-                args, among = self._by_name(args, kwargs)
-                overload = self._pick(args, among)
+                candidates = self._by_name(args, kwargs) if kwargs else [(o, args) for o in self._overloads]
+                overload, args = self._choose(candidates)
             except TypeError as e:  # (the note is worked out only for an error: it costs more than the encoding)
                 hint = self._clash(value, sender, gas)
                 if not hint:

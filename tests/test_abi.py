@@ -434,3 +434,25 @@ def test_hand_written_abis_with_short_type_names_or_missing_fields() -> None:
     assert contract.f.encode(1, [2, -3])[:4] == keccak256(b"f(uint256,int256[2])")[:4]
     with pytest.raises(ValueError, match="must be a list of parameters with a type"):
         check_abi([{"type": "function", "name": "g", "inputs": [{"type": "tuple"}]}])
+
+
+def test_keywords_go_in_each_overloads_own_order() -> None:
+    """h(a=1, b=2) with h(string b, uint8 a) and h(uint8 a, uint8 b): only the second takes two small ints, and it
+    gets a=1, b=2 (found in review: the arguments were put in the first overload's name order for every candidate,
+    and h(uint8,uint8) was sent (2, 1))."""
+    from pvmkit.contract import Contract
+    from pvmkit.revive.chain import CallResult
+
+    abi = [{"type": "function", "name": "h", "inputs": [{"name": n, "type": t} for n, t in params], "outputs": []}
+           for params in ((("b", "string"), ("a", "uint8")), (("a", "uint8"), ("b", "uint8")))]  # fmt: skip
+    env = _ScriptedEnv()
+    env.result = CallResult(True)
+    h = Contract(env, "0x" + "11" * 20, abi).h  # type: ignore[arg-type]
+    want = keccak256(b"h(uint8,uint8)")[:4] + abi_encode(["uint8", "uint8"], [1, 2])
+    for kwargs in ({"a": 1, "b": 2}, {"b": 2, "a": 1}):
+        h(**kwargs)
+        assert env.sent[-1] == ("call", want)
+    h(1, b=2)  # one by position: h(uint8 a, ...) is the overload whose rest is named b
+    assert env.sent[-1] == ("call", want)
+    h(b="x", a=3)
+    assert env.sent[-1] == ("call", keccak256(b"h(string,uint8)")[:4] + abi_encode(["string", "uint8"], ["x", 3]))
