@@ -153,15 +153,31 @@ def _looks_like_address(value: object) -> bool:
 
 
 def _prepare(types: list[str], args: Sequence[Any]) -> list[Any]:
-    """Accept any-case hex strings or 20 bytes for addresses and 0x-hex for bytes, as users write them."""
-    out = []
-    for t, a in zip(types, args, strict=True):
-        if t == "address" and not isinstance(a, int):
-            a = parse_address(a)  # eth-abi takes the 20 raw bytes; no checksum round trip (a Contract works too)
-        elif t.startswith("bytes") and isinstance(a, str) and a.startswith("0x"):
+    """Accept any-case hex strings, 20 bytes or Contracts for addresses and 0x-hex for bytes, as users write them, also
+    inside arrays and tuples (found in review: only top-level arguments were converted)."""
+    return [_prepared(t, a) for t, a in zip(types, args, strict=True)]
+
+
+def _prepared(t: str, a: Any) -> Any:
+    """One argument of type `t` as eth-abi takes it; a bytesN of another length is a TypeError (eth-abi pads a short
+    one with zeros on the right: 20 address bytes as a bytes32 are not Solidity's bytes32(uint256(uint160(a))))."""
+    if t == "address":
+        return a if isinstance(a, int) else parse_address(a)  # the 20 raw bytes, no checksum round trip
+    if t.endswith("]"):
+        inner = t[: t.rindex("[")]
+        return [_prepared(inner, v) for v in a] if isinstance(a, (list, tuple)) else a
+    if t.startswith("("):
+        parts = _split_tuple(t)
+        if isinstance(a, (list, tuple)) and len(a) == len(parts):
+            return tuple(_prepared(c, v) for c, v in zip(parts, a, strict=True))
+        return a
+    if t.startswith("bytes"):
+        if isinstance(a, str) and a.startswith("0x"):
             a = bytes.fromhex(a[2:])
-        out.append(a)
-    return out
+        if t != "bytes" and isinstance(a, (bytes, bytearray)) and len(a) != int(t[5:]):
+            raise TypeError(f"a {t} takes exactly {t[5:]} bytes, got {len(a)} (pad it as Solidity would: on the right "
+                            f"for text, on the left for a number)")  # fmt: skip
+    return a
 
 
 def _word_type(t: str) -> tuple[str, int] | None:

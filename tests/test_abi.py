@@ -456,3 +456,32 @@ def test_keywords_go_in_each_overloads_own_order() -> None:
     assert env.sent[-1] == ("call", want)
     h(b="x", a=3)
     assert env.sent[-1] == ("call", keccak256(b"h(string,uint8)")[:4] + abi_encode(["string", "uint8"], ["x", 3]))
+
+
+def test_addresses_and_hex_inside_arrays_and_tuples_and_exact_bytes_n() -> None:
+    """Contracts, hex strings and 20 bytes stand for addresses, and 0x-hex for bytes, inside arrays and tuples too;
+    a bytesN of another length is refused rather than padded (found in review)."""
+    from pvmkit.contract import Contract
+    from pvmkit.env import Env
+
+    def fn(*types: str) -> Any:
+        abi = [{"type": "function", "name": "f", "outputs": [],
+                "inputs": [{"name": f"p{i}", "type": t} if t[0] != "(" else
+                           {"name": f"p{i}", "type": "tuple" + t[t.rindex(")") + 1 :],
+                            "components": [{"name": f"c{k}", "type": c} for k, c in enumerate(t[1 : t.rindex(")")]
+                                                                                             .split(","))]}
+                           for i, t in enumerate(types)]}]  # fmt: skip
+        return Contract(Env(), "0x" + "11" * 20, abi).f
+
+    other = Contract(Env(), "0x" + "ab" * 20, [])
+    a, b = b"\x22" * 20, bytes.fromhex("ab" * 20)
+    assert fn("address[]").encode([other, "0x" + "22" * 20, a])[4:] == abi_encode(["address[]"], [[b, a, a]])
+    got = fn("(uint256,address,bytes32)").encode((1, other, "0x" + "33" * 32))[4:]
+    assert got == abi_encode(["(uint256,address,bytes32)"], [(1, b, b"\x33" * 32)])
+    got = fn("(address,bytes)[]").encode([(other, "0x0102"), ("0x" + "22" * 20, b"")])[4:]
+    assert got == abi_encode(["(address,bytes)[]"], [[(b, b"\x01\x02"), (a, b"")]])
+    with pytest.raises(TypeError, match="bytes4 takes exactly 4 bytes, got 2"):
+        fn("bytes4").encode(b"\x01\x02")
+    with pytest.raises(TypeError, match="bytes32 takes exactly 32 bytes, got 20"):
+        fn("bytes32[2]").encode([bytes(32), a])
+    assert fn("bytes4").encode("0x01020304")[4:] == abi_encode(["bytes4"], [b"\x01\x02\x03\x04"])
