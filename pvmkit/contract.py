@@ -123,7 +123,7 @@ def decode_revert(output: bytes, abi: Sequence[dict] = ()) -> tuple[str, str | N
         if item.get("type") == "error" and keccak256(signature(item).encode())[:4] == output[:4]:
             types = [_type(p) for p in item.get("inputs", [])]
             try:
-                args = tuple(abi_decode(types, output[4:]))
+                args = tuple(_checksummed(t, v) for t, v in zip(types, abi_decode(types, output[4:]), strict=True))
             except _UNDECODABLE:
                 continue
             names = _names(item.get("inputs", []))

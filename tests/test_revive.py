@@ -513,6 +513,8 @@ def test_contracts_stand_for_their_addresses_and_nested_custom_errors_are_decode
     with pytest.raises(ContractRevert) as info:
         caller.bubbleCustom(callee, 4)
     assert info.value.name == "CalleeError" and info.value.args_decoded[0] == 4
+    # CalleeError(code, msg.sender): the address comes back as returns and events give them, EIP-55 (found in review)
+    assert info.value.args_decoded[1] == caller.address and caller.address in info.value.reason
 
 
 def test_load_artifact_takes_a_str_folder_and_either_evm_file_name(tmp_path) -> None:
