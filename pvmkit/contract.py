@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from eth_abi import decode as abi_decode
 from eth_abi import encode as abi_encode
 from eth_abi.exceptions import DecodingError, EncodingError
+from eth_abi.registry import registry as _ABI_TYPES
 
 from .revive.address import _PARSED, parse_address, to_checksum
 from .revive.chain import CallResult
@@ -67,6 +68,11 @@ def check_abi(abi: object) -> list[dict]:
             if not isinstance(params, list) or not all(_param_ok(p) for p in params):
                 raise ValueError(f"ABI item #{i} ({item.get('name', kind)}): {field} must be a list of parameters "
                                  f"with a type, got {params!r}")  # fmt: skip
+            for k, p in enumerate(params):  # (found in review: 'unit256' failed at the call, after the transaction)
+                t = _type(p)
+                if not _ABI_TYPES.has_encoder(t):
+                    raise ValueError(f"ABI item #{i} ({item.get('name', kind)}): {field} parameter "
+                                     f"{p.get('name') or k!r} has type {t!r}, which is no ABI type")  # fmt: skip
     return items
 
 

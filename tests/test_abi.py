@@ -3,6 +3,7 @@ types, data eth-abi cannot decode, events, overloads and hand-written ABIs."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -434,6 +435,11 @@ def test_hand_written_abis_with_short_type_names_or_missing_fields() -> None:
     assert contract.f.encode(1, [2, -3])[:4] == keccak256(b"f(uint256,int256[2])")[:4]
     with pytest.raises(ValueError, match="must be a list of parameters with a type"):
         check_abi([{"type": "function", "name": "g", "inputs": [{"type": "tuple"}]}])
+    # A type string that is no ABI type is refused with the ABI, not at the first call (found in review: the call
+    # raised eth-abi's own errors, after a transaction had been sent).
+    for bad, field in (("unit256", "outputs"), ("uint256[", "inputs"), ("bytes33", "inputs")):
+        with pytest.raises(ValueError, match=f"g\\): {field} parameter 'x' has type '{re.escape(bad)}'"):
+            check_abi([{"type": "function", "name": "g", field: [{"name": "x", "type": bad}]}])
 
 
 def test_keywords_go_in_each_overloads_own_order() -> None:
