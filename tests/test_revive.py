@@ -223,7 +223,16 @@ def test_weight_and_gas_are_reported(env: Env) -> None:
     flipper.flip()
     r = env.last_result
     assert r.weight.ref_time > 0 and r.weight.proof_size > 0
-    assert r.gas_used == r.weight.ref_time // env.chain.config.schedule.ref_time_per_fuel
+    per_fuel = env.chain.config.schedule.ref_time_per_fuel
+    assert r.gas_used == -(-r.weight.ref_time // per_fuel) and r.weight.ref_time % per_fuel  # (rounded up)
+    # The same call with gas= what it used succeeds, and with one fuel less runs out (found in review: rounded down,
+    # gas_used itself was one short).
+    data = flipper.flip.encode()
+    with env.anchor():
+        used = env.call(flipper.address, data).gas_used
+    with env.anchor():
+        assert env.call(flipper.address, data, gas=used).success
+    assert env.call(flipper.address, data, gas=used - 1).error_name == "OutOfGas"
 
 
 def test_the_default_gas_limit_is_read_at_each_call(env: Env) -> None:

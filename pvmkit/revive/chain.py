@@ -55,7 +55,8 @@ class CallResult:
     _logs: list[Event | RawEvents]  # (`logs`: decoded when first read)
     weight: Weight
     gas_used: int
-    """`weight.ref_time` in PVM fuel units (one fuel = one instruction of the naive cost model)."""
+    """`weight.ref_time` in PVM fuel units (one fuel = one instruction of the naive cost model), rounded up: `gas=` this
+    much is enough for the same call (found in review: rounded down, it ran out by a fraction of a fuel)."""
     storage_deposit: int
     address: Address | None
     trace: CallTrace | None
@@ -403,7 +404,7 @@ class Chain:
                 state.revert_to(checkpoint)
                 used = stack.tx_weight.used
                 result = CallResult(False, error=e.error, error_detail=e.detail, weight=used,
-                                    gas_used=used.ref_time // self.config.schedule.ref_time_per_fuel)  # fmt: skip
+                                    gas_used=-(-used.ref_time // self.config.schedule.ref_time_per_fuel))  # fmt: skip
             else:
                 reverted = bool(out.flags & REVERT)
                 if reverted:
@@ -411,7 +412,7 @@ class Chain:
                 meter = stack.tx_weight
                 used = _new_tuple(Weight, (meter.used_ref, meter.used_proof))  # (WeightMeter.used, written out)
                 result = CallResult(not reverted, out.data, reverted, None, "", state.events[first_event:], used,
-                                    used.ref_time // self.config.schedule.ref_time_per_fuel,
+                                    -(-used.ref_time // self.config.schedule.ref_time_per_fuel),
                                     0 if reverted else stack.tx_deposit.amount, address)  # fmt: skip
             if self.tracing:
                 result.trace = stack.root  # type: ignore[attr-defined]

@@ -33,7 +33,7 @@ class CallTrace:
     reverted: bool = False
     error: PalletError | None = None
     error_detail: str = ""
-    gas_used: int = 0  # fuel, its calls' included (CallResult.gas_used's unit)
+    gas_used: int = 0  # fuel, its calls' included, rounded up (CallResult.gas_used's unit)
     storage_deposit: int = 0  # what it and its calls charged (negative: refunded), if its changes were kept
     items: list[CallTrace | Event | RawEvents] = field(default_factory=list)  # its events and calls, in order
     _cursor: int = field(default=0, repr=False)  # (while it runs: the state's events taken into `items` so far)
@@ -173,7 +173,7 @@ class TracingStack(Stack):
             return result
         finally:
             self._open.pop()
-            node.gas_used = frame.weight.used_ref // self.config.schedule.ref_time_per_fuel
+            node.gas_used = -(-frame.weight.used_ref // self.config.schedule.ref_time_per_fuel)
             if self._open:  # (the caller's events go on from here: what this call kept is its own)
                 self._open[-1]._cursor = len(self.state.events)
 
