@@ -186,6 +186,22 @@ def test_anchor_rolls_back_everything_and_prank_changes_the_sender(env: Env) -> 
         token.transfer(ALICE_HEX, 1)
 
 
+def test_a_pranked_contract_keeps_its_create_nonce(env: Env) -> None:
+    """A transaction "from" a contract (prank: a contract cannot sign) leaves its nonce, which places its children,
+    as foundry's prank and pyrevm (pvmkit.evm) do; an account's transaction bumps its own (found in review: the
+    factory's next child landed elsewhere than a dry run had said)."""
+    factory = env.deploy_contract(load_contract("Factory"), deps=[load_contract("Child")])
+    state, address = env.chain.state, bytes.fromhex(factory.address[2:])
+    predicted = factory.create.call(1)
+    nonces = state.nonce(address), state.nonce(BOB)
+    with env.prank(factory):
+        factory.childCount.transact()
+    with env.prank(BOB):
+        factory.childCount.transact()
+    assert (state.nonce(address), state.nonce(BOB)) == (nonces[0], nonces[1] + 1)
+    assert factory.create(1) == predicted
+
+
 def test_undo_journal_is_dropped_between_transactions_unless_an_anchor_is_open(env: Env) -> None:
     """Found profiling ERC-20 calls: every write's undo record was kept for the life of the chain (a leak, and
     ~8% of a call's time in garbage collection). Nested anchors still roll back across many transactions."""

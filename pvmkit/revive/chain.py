@@ -381,7 +381,8 @@ class Chain:
         self._touched.clear()
         self._terminated.clear()
         try:
-            state.bump_nonce(origin)  # a signed transaction bumps the nonce pre-dispatch
+            if origin not in state.contracts:  # a signed transaction bumps the nonce pre-dispatch; a contract as the
+                state.bump_nonce(origin)  # origin (impersonated: it cannot sign) keeps its CREATE nonce, as in evm.py
             checkpoint = state.checkpoint()
             first_event = len(state.events)
             stack = (TracingStack if self.tracing else Stack)(self, origin, gas_limit or DEFAULT_GAS_LIMIT,
