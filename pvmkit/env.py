@@ -155,9 +155,12 @@ class Env:
 
     # Accounts.
     def generate_address(self, label: str | None = None) -> str:
-        """A fresh funded-less address, deterministic per Env."""
-        self._labels += 1
-        return to_checksum(keccak256(f"pvmkit account {label or self._labels}".encode())[12:])
+        """A fresh address without funds, deterministic per Env; `label` names it in call traces."""
+        self._labels += 1  # (the count always goes into it: a label alone gave the same address twice)
+        address = to_checksum(keccak256(f"pvmkit account {self._labels} {label or ''}".encode())[12:])
+        if label:
+            self.label(address, label)
+        return address
 
     def get_balance(self, address: Addressish) -> int:
         """The account's free balance, its existential deposit (1,000 by default) included: what Solidity's
@@ -218,6 +221,8 @@ class Env:
     def reverts(self, reason: str | None = None) -> Iterator[None]:
         """Assert that the block reverts or fails (boa.reverts / vm.expectRevert): a ContractRevert or DeployError,
         whose reason contains `reason` or whose error name is `reason`, if given."""
+        if reason is not None and not isinstance(reason, str):
+            raise TypeError(f"reverts() takes the reason as a str, got {type(reason).__name__} {reason!r}")
         try:
             yield
         except (ContractRevert, DeployError) as e:
@@ -369,7 +374,8 @@ class Env:
     def _gas(self, gas: int | None) -> Weight:
         if gas is None and self._default_gas[0] == self.gas_limit:  # (the same Weight call after call)
             return self._default_gas[1]
-        fuel = self.gas_limit if gas is None else _whole("gas", gas, 1 << 63)
+        # (env.gas_limit is a plain attribute, read on every call: checked here, when it changes, at no cost per call)
+        fuel = _whole("gas_limit", self.gas_limit, 1 << 63) if gas is None else _whole("gas", gas, 1 << 63)
         weight = Weight(fuel * self.chain.config.schedule.ref_time_per_fuel, 3 * 1024**3)
         if gas is None:
             self._default_gas = (fuel, weight)

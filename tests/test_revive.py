@@ -202,6 +202,24 @@ def test_a_pranked_contract_keeps_its_create_nonce(env: Env) -> None:
     assert factory.create(1) == predicted
 
 
+def test_gas_limit_generated_addresses_and_reverts_reasons_are_checked(env: Env) -> None:
+    """Found in review: env.gas_limit = 5e9 failed deep in the JIT (struct.error), a negative one made every call run
+    out of gas; generate_address("1") repeated the first unlabelled address, and a label twice gave one address twice;
+    reverts(b"...") raised a bare TypeError from its `in` test."""
+    flipper = env.deploy_contract(load_contract("Flipper"))
+    for bad, error in ((5e9, TypeError), (-1, ValueError), (2**70, ValueError), ("10", TypeError)):
+        env.gas_limit = bad
+        with pytest.raises(error, match="gas_limit"):
+            flipper.flip()
+    env.gas_limit = 10**7
+    flipper.flip()
+    addresses = [env.generate_address(), env.generate_address("1"), env.generate_address("alice"),
+                 env.generate_address("alice"), env.generate_address()]  # fmt: skip
+    assert len(set(addresses)) == 5
+    with pytest.raises(TypeError, match="reason as a str"), env.reverts(b"no"):  # type: ignore[arg-type]
+        pass
+
+
 def test_undo_journal_is_dropped_between_transactions_unless_an_anchor_is_open(env: Env) -> None:
     """Found profiling ERC-20 calls: every write's undo record was kept for the life of the chain (a leak, and
     ~8% of a call's time in garbage collection). Nested anchors still roll back across many transactions."""
