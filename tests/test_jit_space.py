@@ -676,6 +676,40 @@ def test_without_address_space_for_a_space_jit_refuses_and_auto_interprets() -> 
     assert second == "NOT_ENOUGH_GAS 100000 0 True"
 
 
+def test_where_code_may_not_become_executable_jit_refuses_and_auto_interprets() -> None:
+    """Under a W^X policy (systemd's MemoryDenyWriteExecute, SELinux deny_execmem, here prctl PR_SET_MDWE), 'auto'
+    interprets, also a contract, and 'jit' is refused naming why (found in review: both raised mprotect's OSError)."""
+    result = _python("""
+    import ctypes, sys
+    if ctypes.CDLL(None).prctl(65, 1, 0, 0, 0) != 0:  # PR_SET_MDWE, MDWE_REFUSE_EXEC_GAIN (Linux 6.3)
+        print("no PR_SET_MDWE"); sys.exit(0)
+    from pvmkit.pvm.asm import assemble
+    from pvmkit.pvm.interpreter import Module, ModuleConfig, ModuleError
+    blob = assemble("pub @main:\\n    a0 = 41\\n    a0 = a0 + 1\\n    trap\\n")
+    try:
+        Module(blob, ModuleConfig(backend="jit")).instantiate()
+    except ModuleError as e:
+        print("jit:", e)
+    module = Module(blob, ModuleConfig(backend="auto", jit_after=0))
+    inst = module.instantiate()
+    inst.set_next_program_counter(0)
+    inst.gas = 100
+    print(module.backend, inst.run().kind.name, inst.regs[7])
+    from pvmkit import Env
+    from pvmkit.demo import demo_contract
+    env = Env()
+    token = env.deploy_contract(demo_contract(), "T", "T", 10)
+    token.transfer(env.generate_address(), 3)
+    print(env.chain.module(demo_contract().code_hash).backend, token.totalSupply())
+    """)
+    assert result.returncode == 0, result.stderr
+    if result.stdout == "no PR_SET_MDWE\n":
+        pytest.skip("this kernel has no PR_SET_MDWE (Linux 6.3+) to forbid executable memory with")
+    assert result.stdout.splitlines() == [
+        "jit: this process may not map memory executable (a W^X policy: systemd's MemoryDenyWriteExecute, SELinux "
+        "deny_execmem, PR_SET_MDWE)", "interpreter TRAP 42", "interpreter 10"]
+
+
 @pytest.mark.parametrize("backend", ["interpreter", "jit"])
 def test_payloads_larger_than_their_declared_size_are_refused(backend: str) -> None:
     """ProgramBlob.parse refuses these; a ProgramBlob built in Python was trusted, and the JIT's space copied the

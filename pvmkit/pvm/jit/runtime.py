@@ -108,9 +108,23 @@ def check_supported(reserve: bool = True) -> None:
     missing = [f for f in REQUIRED_FLAGS if f not in cpu_flags()]
     if missing:
         raise JitUnavailable(f"the CPU lacks {', '.join(missing)}")
+    if not _can_execute():
+        raise JitUnavailable("this process may not map memory executable (a W^X policy: systemd's "
+                             "MemoryDenyWriteExecute, SELinux deny_execmem, PR_SET_MDWE)")  # fmt: skip
     if reserve and not _can_reserve():
         raise JitUnavailable("the JIT needs 4 GiB of address space per instance, and this process cannot reserve it "
                              "(ulimit -v?)")  # fmt: skip
+
+
+@cache
+def _can_execute() -> bool:
+    """Whether this process may make a page it wrote executable, as ExecutableCode does (found in review: under a W^X
+    policy 'auto' chose the JIT and the first compile raised)."""
+    try:
+        ExecutableCode(b"\xc3")  # ret
+    except JitUnavailable:
+        return False
+    return True
 
 
 @cache
@@ -170,4 +184,5 @@ class ExecutableCode:
         self.address = ctypes.addressof(self._anchor)
         self.size = size
         if _libc.mprotect(self.address, size, PROT_READ | PROT_EXEC) != 0:
-            raise OSError(ctypes.get_errno(), "mprotect(PROT_READ|PROT_EXEC) failed")
+            raise JitUnavailable(f"cannot map code executable: mprotect(PROT_READ|PROT_EXEC) failed with errno "
+                                 f"{ctypes.get_errno()} (a W^X policy?)")  # fmt: skip
