@@ -611,3 +611,38 @@ def test_cli_inputs_that_are_not_regular_files_are_one_line_errors(tmp_path) -> 
                  ["link", str(fifo), "-o", str(tmp_path / "o")]):  # fmt: skip
         out = CliRunner().invoke(main, args)
         assert out.exit_code == 1 and "not a regular file (a FIFO, device or socket)" in out.output, (args, out.output)
+
+
+def test_the_module_cache_evicts_safely_from_two_threads(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two threads loading past the cache's size (one Env per thread is allowed): both picked the same oldest key to
+    evict, and the second pop raised KeyError (found in review)."""
+    import sys
+    import threading
+
+    from pvmkit.pvm import interpreter
+    from pvmkit.pvm.asm import assemble
+
+    monkeypatch.setattr(interpreter, "MODULE_CACHE_SIZE", 2)
+    monkeypatch.setattr(interpreter, "_MODULE_CACHE", {})
+    blobs = [assemble(f"pub @main:\n    a0 = {i}\n    trap\n").write() for i in range(600)]
+    config = interpreter.ModuleConfig(backend="interpreter")
+    errors: list[str] = []
+
+    def load(part: int) -> None:
+        try:
+            for raw in blobs[part::2]:
+                assert interpreter.load_module(raw, config).blob.code
+        except Exception as e:  # noqa: BLE001 - reported below
+            errors.append(repr(e))
+
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    try:
+        threads = [threading.Thread(target=load, args=(i,)) for i in range(2)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    finally:
+        sys.setswitchinterval(interval)
+    assert errors == [] and len(interpreter._MODULE_CACHE) <= 2

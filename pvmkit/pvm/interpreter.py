@@ -347,6 +347,7 @@ class Module:
 # as the time spent is the same kind of cost the JIT's compile (~3.3 us per instruction) would have saved.
 COMPILED_WEIGHT = 500
 _MODULE_CACHE: dict[tuple[bytes, ModuleConfig], Module] = {}
+_MODULE_CACHE_LOCK = threading.Lock()  # (held to change the cache: lookups need no lock)
 MODULE_CACHE_SIZE = 256
 
 
@@ -364,9 +365,11 @@ def load_module(raw: bytes, config: ModuleConfig | None = None, parsed: ProgramB
     key = (hashlib.sha256(raw).digest(), config, requested_backend(config))
     module = _MODULE_CACHE.get(key)
     if module is None:
-        if len(_MODULE_CACHE) >= MODULE_CACHE_SIZE:
-            _MODULE_CACHE.pop(next(iter(_MODULE_CACHE)))
-        module = _MODULE_CACHE[key] = Module(parsed or ProgramBlob.parse(raw), config)
+        module = Module(parsed or ProgramBlob.parse(raw), config)
+        with _MODULE_CACHE_LOCK:  # (found in review: two threads evicting the same oldest key, a KeyError)
+            if len(_MODULE_CACHE) >= MODULE_CACHE_SIZE:
+                _MODULE_CACHE.pop(next(iter(_MODULE_CACHE)))
+            module = _MODULE_CACHE.setdefault(key, module)  # (another thread's, if it got there first)
     return module
 
 
