@@ -769,6 +769,57 @@ def test_the_cache_key_covers_every_module_of_the_code_generator(monkeypatch: py
         cache.compiler_version.cache_clear()
 
 
+def test_on_disk_cache_switch_sources_and_failed_writes(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Found in review: PVMKIT_JIT_CACHE=false (no, off) turned this cache of natively run code on, an explicit 0 did
+    not win over a folder; an install without .py sources failed every compile once it was on; a failed write left
+    its temporary file; and enabled() asked twice could change its answer mid-compile (an UnboundLocalError)."""
+    import warnings
+
+    from pvmkit.pvm.jit import cache, instance
+
+    monkeypatch.delenv("PVMKIT_JIT_CACHE_DIR", raising=False)
+    for value, on in (("1", True), ("TRUE", True), (" yes", True), ("on", True), ("", False), ("0", False),
+                      ("false", False), ("No", False), ("off", False)):  # fmt: skip
+        monkeypatch.setenv("PVMKIT_JIT_CACHE", value)
+        assert cache.enabled() is on, value
+    monkeypatch.setenv("PVMKIT_JIT_CACHE", "disabled")
+    with pytest.warns(UserWarning, match="neither on"):
+        assert cache.enabled() is False
+    monkeypatch.setenv("PVMKIT_JIT_CACHE_DIR", str(tmp_path))
+    monkeypatch.setenv("PVMKIT_JIT_CACHE", "0")
+    assert cache.enabled() is False
+    monkeypatch.delenv("PVMKIT_JIT_CACHE")
+    assert cache.enabled() is True
+    blob = _prog([("load_imm", (7, 5)), ("jump_indirect", (0, 0))])
+
+    def run_once() -> int:
+        inst = Module(blob, ModuleConfig(backend="jit")).instantiate()
+        inst.prepare_call(0)
+        inst.gas = 10
+        assert inst.run().kind is K.FINISHED
+        return inst.regs[7]
+
+    # The entry's name is a folder: nothing can be written, and nothing is left behind.
+    key = cache.key(blob.write(), repr(ModuleConfig(backend="jit")))
+    (tmp_path / f"{key}.bin").mkdir()
+    assert run_once() == 5 and sorted(p.name for p in tmp_path.iterdir()) == [f"{key}.bin"]
+    # Sources that cannot be read (only .pyc installed): the cache is off and compiling works.
+    monkeypatch.setattr(cache, "sources", lambda: [tmp_path / "gone.py"])
+    cache.compiler_version.cache_clear()
+    try:
+        assert cache.compiler_version() is None and cache.enabled() is False
+        assert run_once() == 5
+    finally:
+        monkeypatch.undo()
+        cache.compiler_version.cache_clear()
+    # Off when the compile starts, on when it ends: asked once, the compile neither loads nor stores.
+    answers = iter((False, True))
+    monkeypatch.setattr(instance.cache, "enabled", lambda: next(answers, True))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert run_once() == 5
+
+
 _CALLS = """
 %stack_size = 65536
 %jump_table = @ret_main, @ret_rec, @sum, @elsewhere, @ret_ind, @ret_weird

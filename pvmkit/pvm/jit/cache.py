@@ -9,11 +9,13 @@ load; an entry that fails any check is ignored and recompiled.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import itertools
 import marshal
 import os
 import threading
+import warnings
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -24,8 +26,26 @@ if TYPE_CHECKING:  # (load() imports it: the compiler takes ~20 ms to import, an
 FORMAT = 5  # 4: JitProgram.copies and loops; 5: JitProgram.shortcuts
 
 
+_ON, _OFF = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
+
+
 def enabled() -> bool:
-    return os.environ.get("PVMKIT_JIT_CACHE", "") not in ("", "0") or bool(os.environ.get("PVMKIT_JIT_CACHE_DIR"))
+    """PVMKIT_JIT_CACHE=1/true/yes/on turns it on, 0/false/no/off off (also with a folder set); unset, a folder in
+    PVMKIT_JIT_CACHE_DIR turns it on. Anything else leaves it off, with a warning: this cache runs what it loads
+    natively (found in review: "false" turned it on). Off too where the compiler's sources cannot be read."""
+    value = os.environ.get("PVMKIT_JIT_CACHE", "").strip().lower()
+    if value in _OFF:
+        return False
+    if value and value not in _ON:
+        _warn_once(value)
+        return False
+    return (value in _ON or bool(os.environ.get("PVMKIT_JIT_CACHE_DIR"))) and compiler_version() is not None
+
+
+@cache
+def _warn_once(value: str) -> None:
+    warnings.warn(f"PVMKIT_JIT_CACHE={value!r} is neither on (1, true, yes, on) nor off (0, false, no, off): the "
+                  "on-disk JIT cache stays off", stacklevel=3)  # fmt: skip
 
 
 def folder() -> Path:
@@ -37,13 +57,17 @@ def folder() -> Path:
 
 
 @cache
-def compiler_version() -> str:
+def compiler_version() -> str | None:
     """Hash of the modules whose behaviour determines the native code: every module of this package (the compiler,
     its emitters, the encoder, and the code's contract with the instance, the space and the signal handler: r13, the
-    context, the jump table, the fault stub), whatever they are split into, and the decoder and memory map above."""
+    context, the jump table, the fault stub), whatever they are split into, and the decoder and memory map above.
+    None where they cannot be read (an install of .pyc files only: found in review), which leaves the cache off."""
     h = hashlib.sha256(FORMAT.to_bytes(4, "little"))
-    for path in sources():
-        h.update(path.name.encode() + b"\0" + path.read_bytes())
+    try:
+        for path in sources():
+            h.update(path.name.encode() + b"\0" + path.read_bytes())
+    except OSError:
+        return None
     return h.hexdigest()
 
 
@@ -54,7 +78,8 @@ def sources() -> list[Path]:
 
 
 def key(blob_bytes: bytes, config_repr: str) -> str:
-    return hashlib.sha256(b"%s|%s|%s" % (blob_bytes, config_repr.encode(), compiler_version().encode())).hexdigest()
+    version = (compiler_version() or "").encode()  # (asked for only when enabled(): the sources were read)
+    return hashlib.sha256(b"%s|%s|%s" % (blob_bytes, config_repr.encode(), version)).hexdigest()
 
 
 def load(entry_key: str) -> JitProgram | None:
@@ -111,5 +136,6 @@ def store(entry_key: str, program: JitProgram) -> None:
         tmp = target / f"{entry_key}.{os.getpid()}.{threading.get_ident()}.tmp"  # (one per thread: found in review)
         tmp.write_bytes(digest + payload)
         os.replace(tmp, target / f"{entry_key}.bin")
-    except OSError:
-        pass  # a cache that cannot be written is only slower
+    except OSError:  # a cache that cannot be written is only slower; what it began goes (found in review: a full
+        with contextlib.suppress(OSError, UnboundLocalError):  # disk left one partial file per run)
+            tmp.unlink(missing_ok=True)

@@ -43,13 +43,13 @@ class CompiledModule:
         from .compiler import JitCompiler
 
         check_supported()
-        program = None
-        if cache.enabled():
+        program, entry_key = None, None
+        if cache.enabled():  # (asked once: the environment may change while it compiles, found in review)
             entry_key = cache.key(module.blob.write(), repr(replace(module.config, backend="jit")))
             program = cache.load(entry_key)
         if program is None:
             program = JitCompiler(module).compile()
-            if cache.enabled():
+            if entry_key is not None:
                 cache.store(entry_key, program)
         self.program = program
         self.exe = rt.ExecutableCode(program.code)
