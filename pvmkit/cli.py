@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import os
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
@@ -18,6 +19,7 @@ from .spec import run_spec_command
 
 BACKENDS = ("auto", "interpreter", "jit", "crosscheck")
 M64 = (1 << 64) - 1
+GAS_SLICE = 10**8  # gas `run` gives a program at a time (0.01-0.1 s of native code): how soon Ctrl-C is seen
 
 
 def _read_blob(path: Path) -> ProgramBlob:
@@ -65,8 +67,17 @@ def _module(blob: ProgramBlob, backend: str, **config: object) -> Module:
     try:
         return Module(blob, ModuleConfig(backend=backend, **config))  # type: ignore[arg-type]
     except ModuleError as e:
-        message = str(e).replace("ModuleConfig.max_memory", "raise it with --max-memory")
-        raise click.ClickException(message) from None
+        raise _refused(e) from None
+
+
+def _refused(e: ModuleError) -> click.ClickException:
+    """A module the backend refused, in the command line's terms."""
+    return click.ClickException(_cli_terms(str(e)))
+
+
+def _cli_terms(message: str) -> str:
+    """`message` naming the command line's option rather than ModuleConfig's field."""
+    return message.replace("ModuleConfig.max_memory", "raise it with --max-memory")
 
 
 def _max_memory_option(help: str) -> Callable[[Callable[..., None]], Callable[..., None]]:
@@ -86,6 +97,9 @@ def _parse_int(text: str, what: str) -> int:
 @click.version_option(package_name="pvmkit")
 def main() -> None:
     """pvmkit: PolkaVM (PVM) and the pallet-revive contract runtime, in Python."""
+    forced = os.environ.get("PVMKIT_BACKEND")
+    if forced and forced not in BACKENDS:  # (found in review: run-spec and demo raised deep inside with a traceback)
+        raise click.UsageError(f"PVMKIT_BACKEND={forced!r} is not a backend (choose one of {', '.join(BACKENDS)})")
 
 
 @main.command()
@@ -102,9 +116,10 @@ def main() -> None:
     type=click.Choice(sorted(BY_NAME)),
     default="revive_v1",
     show_default=True,
-    help="Instruction set (sets the blob's version byte).",
+    help="Instruction set (sets the blob's version byte); a %isa line in SOURCE says the same.",
 )
-def asm(source: Path, output: Path, isa: str) -> None:
+@click.pass_context
+def asm(ctx: click.Context, source: Path, output: Path, isa: str) -> None:
     """Assemble polkavm textual assembly (SOURCE) into a .polkavm blob."""
     from .pvm.asm import AsmError, assemble
 
@@ -116,6 +131,9 @@ def asm(source: Path, output: Path, isa: str) -> None:
         blob = assemble(text, BY_NAME[isa])
     except AsmError as e:
         raise click.ClickException(f"{source}: {e}") from None
+    given = ctx.get_parameter_source("isa") is not click.core.ParameterSource.DEFAULT
+    if given and blob.isa is not BY_NAME[isa]:  # (found in review: the %isa line silently won)
+        raise click.UsageError(f"--isa {isa} and the %isa line in {source} ({blob.isa.name}) disagree: give one")
     _write(output, blob.write())
     click.echo(f"wrote {output} ({len(blob.code)} bytes of code, {len(blob.exports)} exports)")
 
@@ -140,9 +158,14 @@ def disasm(blob_path: Path, no_gas: bool, native: bool, output: Path | None) -> 
     annotate = None
     trailer: list[str] = []
     if native:
+        from .pvm.interpreter import JIT_MAX_INSTRUCTIONS, count_instructions
         from .pvm.jit.listing import has_mnemonics, native_listing
 
-        listing = native_listing(_module(blob, "interpreter"))  # (a module the JIT could not take is refused here)
+        if count_instructions(blob.bitmask) > JIT_MAX_INSTRUCTIONS:  # (the JIT refuses it, and listing it would
+            # take gigabytes: found in review)
+            raise click.ClickException(f"{blob_path}: the JIT compiles at most {JIT_MAX_INSTRUCTIONS:,} instructions")
+        # (listing allocates no guest memory: no limit on what the program's memory map asks for)
+        listing = native_listing(_module(blob, "interpreter", max_memory=1 << 40))
         annotate = listing.lines
         trailer.append(
             f"// native: {len(listing.code):,} bytes of x86-64, {listing.out_of_line:,} of them out of line (stubs,"
@@ -184,18 +207,18 @@ def vectors(paths: tuple[Path, ...], backend: str, quiet: bool, max_memory: int)
         try:
             result = run_vector(load_vector(f), backend=backend, path=str(f), max_memory=max_memory << 20)
         except VectorError as e:
-            click.echo(f"FAIL {f}: {e}")
+            click.echo(f"FAIL {f}: {_cli_terms(str(e))}")
             failed += 1
             continue
         except ModuleError as e:  # the backend refuses the program (unknown, the JIT unavailable or over its limit)
-            raise click.ClickException(str(e)) from None
+            raise _refused(e) from None
         if result.ok:
             passed += 1
             if not quiet:
                 click.echo(f"ok   {result.name}")
         else:
             failed += 1
-            click.echo(f"FAIL {result.name} ({f}): {result.failures[0]}")
+            click.echo(f"FAIL {result.name} ({f}): {_cli_terms(result.failures[0])}")
     if not files:
         click.echo(f"no vector files (*.json) in {', '.join(map(str, paths))}")
     click.echo(f"{passed} passed, {failed} failed")
@@ -252,8 +275,8 @@ def run(
     if entry_pc is not None:
         target: str | int = entry_pc
     elif export is not None:
-        try:
-            target = blob.export(export).pc
+        try:  # (the name's bytes as given, which need not be UTF-8: found in review)
+            target = blob.export(os.fsencode(export)).pc
         except KeyError as e:
             raise click.ClickException(str(e.args[0])) from None
     else:
@@ -262,22 +285,36 @@ def run(
     for text in regs:
         index, value = _parse_reg(text)
         inst.regs[index] = value
-    inst.gas = gas_limit
+    # Native code returns to Python only when it stops, so Ctrl-C would wait for all the gas to be used (found in
+    # review: minutes, or for ever): gas goes in slices. Running out is resumable at the block it happened in, with
+    # the gas unchanged, so a run in slices is the run in one. (Not when stepping, in Python anyway: a step is
+    # reported before its block's gas is charged, so a block where a slice ran out would be listed twice.)
+    piece = gas_limit if trace else GAS_SLICE
+    inst.gas = held = min(gas_limit, piece)
+    left = gas_limit - held
     code = module.code
     while True:
         intr = inst.run()
+        if intr.kind is InterruptKind.NOT_ENOUGH_GAS and left:
+            more = min(left, piece)
+            inst.gas += more
+            left -= more
+            continue
         if intr.kind is not InterruptKind.STEP:
             break
         if not as_json:
             decoded = code.block(intr.pc)[0]
             text = format_instruction(code.isa, decoded.name, decoded.args)
-            click.echo(f"  {intr.pc:>6}: {text:<40} gas left {inst.gas}")
-    _report(blob, intr, list(inst.regs), gas_limit - inst.gas, as_json)
+            click.echo(f"  {intr.pc:>6}: {text:<40} gas left {inst.gas + left}")
+    _report(blob, intr, list(inst.regs), gas_limit - left - inst.gas, as_json)
 
 
 def _report(blob: ProgramBlob, intr: Interrupt, regs: list[int], gas_used: int, as_json: bool) -> None:
+    from .pvm.disasm import show_symbol
+
     status = intr.kind.value
     extra: dict[str, object] = {}
+    name = None
     if intr.kind is InterruptKind.ECALLI:
         assert intr.ecalli is not None
         name = blob.imports[intr.ecalli] if intr.ecalli < len(blob.imports) else None
@@ -288,8 +325,8 @@ def _report(blob: ProgramBlob, intr: Interrupt, regs: list[int], gas_used: int, 
         click.echo(json.dumps({"status": status, "pc": intr.pc, "regs": regs, "gas_used": gas_used, **extra}))
         return
     line = f"status: {status}"
-    if "ecalli" in extra:
-        line += f" (ecalli {extra['ecalli']}" + (f" = {extra['import']})" if extra["import"] else ")")
+    if "ecalli" in extra:  # (the name as disasm shows it: a blob's import name could print lines of its own)
+        line += f" (ecalli {extra['ecalli']}" + (f" = {show_symbol(name)})" if name else ")")
     click.echo(line)
     click.echo(f"pc: {intr.pc}")
     for i, value in enumerate(regs):
@@ -349,12 +386,16 @@ def cc(sources: tuple[Path, ...], output: Path, opt: str, exports: tuple[str, ..
     flags = ["--target=riscv64-unknown-elf", "-march=rv64emac_zbb_xtheadcondmov", "-mabi=lp64e", "-fpic", "-fno-plt",
              f"-O{opt}", "-ffunction-sections", "-fdata-sections", "-fvisibility=hidden", "-fno-builtin",
              f"-I{include}"]  # fmt: skip
+    for src in sources:  # (found in review: a FIFO hung, a path starting with '-' was read as an option)
+        if not src.is_file():
+            raise click.ClickException(f"{src}: not a regular file (a FIFO, device or socket)")
     with tempfile.TemporaryDirectory() as tmp:
         objects = []
         for i, src in enumerate(sources):
             obj = Path(tmp) / f"{i}.o"
-            done = subprocess.run([clang, *flags, "-c", str(src), "-o", str(obj)], capture_output=True, text=True)
-            if done.returncode:
+            command = [clang, *flags, "-c", "-x", "c", str(src.absolute()), "-o", str(obj)]  # (C, whatever its suffix)
+            done = subprocess.run(command, capture_output=True, text=True)
+            if done.returncode or not obj.is_file():
                 raise click.ClickException(f"clang-19 failed on {src}:\n{done.stderr.strip()}")
             objects.append(str(obj))
         combined = Path(tmp) / "combined.o"

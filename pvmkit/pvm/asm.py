@@ -619,9 +619,9 @@ def quote_symbol(symbol: bytes) -> str:
     return '"' + "".join(out) + '"'
 
 
-@dataclass
+@dataclass(slots=True)
 class _Item:
-    """One instruction (or `%bytes` blob) in source order."""
+    """One instruction (or `%bytes` blob) in source order. (Slots: disasm lays out a listing of every instruction.)"""
 
     name: str
     args: list[Operand]

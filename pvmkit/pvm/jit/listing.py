@@ -54,7 +54,7 @@ def native_listing(module: Module) -> NativeListing:
     resumes = compiler.uncharged_stubs  # (the second instructions of fused pairs start out of line)
     starts = sorted((program.charged.get(pc, offset), pc) for pc, offset in program.uncharged.items()
                     if pc not in resumes)  # fmt: skip
-    ends = [start for start, _ in starts[1:]] + [program.inline_end]
+    ends = [start for start, _ in starts[1:]] + [program.inline_end] * bool(starts)  # (no code: no spans)
     spans = {pc: (start, end) for (start, pc), end in zip(starts, ends, strict=True)}
     spans.update(resumes)
     # A dispatch copy's sites (JitProgram.copies, each copy ended by pc -1) lie inline, in its jump's span; an unrolled

@@ -1,0 +1,161 @@
+"""The `pvmkit` command line's handling of odd inputs and long runs (each found in a review of the CLI)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from pvmkit import cli
+from pvmkit.cli import main
+from pvmkit.pvm.asm import assemble
+from pvmkit.pvm.blob import Export, ProgramBlob
+from pvmkit.pvm.isa import REVIVE_V1
+from pvmkit.pvm.jit import is_supported
+
+ROOT = Path(__file__).resolve().parent.parent
+
+PROGRAMS = {
+    "sum": "pub @main:\n a1 = a0\n a0 = 0\n@loop:\n a0 = a0 + a1\n a1 = a1 - 1\n jump @loop if a1 != 0\n ret\n",
+    "fault": "%rw_data_size = 4096\npub @main:\n a1 = 0x20ffc\n u64 [a1] = a0\n ret\n",
+    "host": "pub @main:\n a0 = a0 + 7\n ecalli 3\n ret\n",
+}
+
+
+def _invoke(*args: str, env: dict[str, str] | None = None) -> tuple[int, str]:
+    out = CliRunner().invoke(main, list(args), env=env)
+    return out.exit_code, out.output
+
+
+@pytest.mark.parametrize("backend", ["interpreter", "jit", "crosscheck"])
+def test_run_hands_out_gas_in_slices_with_the_result_of_one_run(
+    tmp_path: Path, backend: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`run` gives the program its gas a slice at a time (so that Ctrl-C is seen); running out is resumable at the
+    block, so any slice gives what one run gives, gas used included, also traced and out of gas."""
+    if backend != "interpreter" and not is_supported():
+        pytest.skip("no JIT here")
+    monkeypatch.delenv("PVMKIT_BACKEND", raising=False)
+    for name, text in PROGRAMS.items():
+        path = tmp_path / f"{name}.polkavm"
+        path.write_bytes(assemble(text).write())
+        for extra in (["--json"], ["--json", "--gas", "50"], ["--trace"], ["--gas", "12"]):
+            outs = []
+            for size in (1 << 62, 7, 1):
+                monkeypatch.setattr(cli, "GAS_SLICE", size)
+                outs.append(_invoke("run", str(path), "--reg", "a0=100", "--backend", backend, *extra))
+            assert outs[0] == outs[1] == outs[2], (name, extra, outs)
+    monkeypatch.setattr(cli, "GAS_SLICE", 3)
+    code, text = _invoke("run", str(tmp_path / "sum.polkavm"), "--reg", "a0=100", "--backend", backend, "--json")
+    result = json.loads(text)
+    assert (code, result["status"], result["regs"][7], result["gas_used"]) == (0, "finished", 5050, 3 + 3 * 100 + 1)
+
+
+@pytest.mark.skipif(not is_supported(), reason="the JIT cannot run here")
+def test_ctrl_c_stops_a_native_run(tmp_path: Path) -> None:
+    """An endless loop with all the gas there is: Ctrl-C stopped the interpreter, but native code ran on (found in
+    review: still running after SIGINT, killed with SIGKILL)."""
+    path = tmp_path / "loop.polkavm"
+    path.write_bytes(assemble("pub @main:\n@loop:\n a0 = a0 + 1\n jump @loop\n").write())
+    env = {k: v for k, v in os.environ.items() if k != "PVMKIT_BACKEND"}
+    command = [sys.executable, "-m", "pvmkit.cli", "run", str(path), "--backend", "jit", "--gas", str((1 << 63) - 1)]
+    proc = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        time.sleep(1.5)  # (imports, compile, then the loop)
+        assert proc.poll() is None
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=10)
+    finally:
+        proc.kill()
+    assert proc.returncode == 1 and "Aborted!" in err
+
+
+def test_disasm_native_of_no_code_too_many_instructions_and_much_memory(tmp_path: Path) -> None:
+    """--native listed nothing for a program without instructions (a zip of unequal lengths), compiled programs the
+    JIT refuses (gigabytes for big ones), and refused a 512 MiB stack naming an option it does not have."""
+    empty = tmp_path / "empty.polkavm"
+    empty.write_bytes(assemble("").write())
+    code, text = _invoke("disasm", "--native", str(empty))
+    assert code == 0 and "0 of 0 instructions translated natively" in text
+    big = tmp_path / "big.polkavm"
+    n = (1 << 19) + 1
+    fallthrough = bytes((REVIVE_V1.opcode_of("fallthrough"),))
+    big.write_bytes(ProgramBlob(code=fallthrough * n, bitmask=b"\xff" * (n // 8) + b"\x01").write())
+    code, text = _invoke("disasm", "--native", str(big))
+    assert code == 1 and text.strip().endswith("the JIT compiles at most 524,288 instructions"), text
+    stack = tmp_path / "stack.polkavm"
+    stack.write_bytes(assemble("%stack_size = 0x20000000\npub @main:\n trap\n").write())
+    code, text = _invoke("disasm", "--native", str(stack))
+    assert code == 0 and "pub @main:" in text
+
+
+def test_disasm_pins_jumps_in_few_layouts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """300 jumps laid out a byte longer than the assembler would (a 3-byte jump +128, which is a 2-byte +127 once it
+    saves its byte): written as %raw, in one layout rather than one per jump (found in review: 46 s for 800)."""
+    from pvmkit.pvm import disasm
+
+    jump = REVIVE_V1.opcode_of("jump")
+    lines = ["pub @main:"]
+    for _ in range(300):
+        lines += [f"%raw {bytes([jump, 0x80, 0]).hex()}", *["a0 = 0x123456789abcdef0"] * 12, *["fallthrough"] * 5]
+    blob = assemble("\n".join([*lines, "trap", ""]))
+    layouts = []
+    original = disasm._layout
+    monkeypatch.setattr(disasm, "_layout", lambda state: layouts.append(1) or original(state))
+    text = "".join(disasm.disassembly(blob))
+    assert len(layouts) == 1 and text.count("(kept as is: the assembler would lay it out shorter)") == 300
+    assert assemble(text).write() == blob.write()
+
+
+def test_odd_names_backend_settings_and_isa_conflicts(tmp_path: Path) -> None:
+    """A non-UTF-8 export name (a traceback), PVMKIT_BACKEND naming no backend (run-spec and demo raised deep
+    inside), an import name with line breaks (it printed report lines of its own), --isa against a %isa line (the
+    line silently won)."""
+    blob = assemble("pub @main:\n a0 = 7\n ecalli 0\n trap\n")
+    odd = ProgramBlob(code=blob.code, bitmask=blob.bitmask, exports=(Export(0, b"\xff"),),
+                      imports=(b"x\nstatus: finished\npc: 0",))  # fmt: skip
+    path = tmp_path / "odd.polkavm"
+    path.write_bytes(odd.write())
+    code, text = _invoke("run", str(path), "--export", os.fsdecode(b"\xff"), "--backend", "interpreter")
+    assert code == 0 and text.splitlines()[0] == 'status: ecalli (ecalli 0 = "x\\x0astatus: finished\\x0apc: 0")', text
+    assert "status: finished" not in text.splitlines()[1:]
+    code, text = _invoke("run", str(path), "--export", os.fsdecode(b"\xfe"))
+    assert code == 1 and "no export named" in text
+    for command in (["run-spec", str(ROOT / "tests" / "specs")], ["demo", "--transfers", "0"]):
+        code, text = _invoke(*command, env={"PVMKIT_BACKEND": "bogus"})
+        assert code == 2 and "PVMKIT_BACKEND='bogus' is not a backend" in text, (command, text)
+    source = tmp_path / "i.s"
+    source.write_text("%isa = latest64\npub @main:\n trap\n")
+    code, text = _invoke("asm", "--isa", "jam_v1", str(source), "-o", str(tmp_path / "i.polkavm"))
+    assert code == 2 and "--isa jam_v1 and the %isa line" in text
+    assert _invoke("asm", "--isa", "latest64", str(source), "-o", str(tmp_path / "i.polkavm"))[0] == 0
+    assert _invoke("asm", str(source), "-o", str(tmp_path / "i.polkavm"))[0] == 0
+
+
+@pytest.mark.skipif(shutil.which("clang-19") is None, reason="clang-19 is not installed")
+def test_cc_takes_sources_as_files_of_c(tmp_path: Path) -> None:
+    """A source named like an option was read as one, a .md file was skipped as a linker input (the error named a
+    temporary file), a FIFO hung (found in review)."""
+    text = "#include <stdint.h>\n#include \"guest.h\"\nstatic uint64_t f(uint64_t x) { return x + 1; }\n" \
+           "PVM_EXPORT(uint64_t, f, uint64_t)\n"  # fmt: skip
+    (tmp_path / "-Dx.c").write_text(text)
+    (tmp_path / "notes.md").write_text(text)
+    os.mkfifo(tmp_path / "pipe.c")
+    out = str(tmp_path / "o.polkavm")
+    cwd = os.getcwd()
+    os.chdir(tmp_path)
+    try:
+        assert _invoke("cc", "./-Dx.c", "-o", out)[0] == 0
+        assert _invoke("cc", "notes.md", "-o", out)[0] == 0  # (C, whatever its suffix)
+        code, message = _invoke("cc", "pipe.c", "-o", out)
+        assert code == 1 and "not a regular file" in message
+    finally:
+        os.chdir(cwd)
