@@ -105,9 +105,13 @@ class ContractRevert(Exception):
 
 
 def with_trace(error: Err, result: CallResult, env: Env) -> Err:
-    """`error`, with the call trace of `result` as a note when it has one (pytest shows notes)."""
+    """`error`, with the call trace of `result` as a note when it has one (pytest shows notes). A trace that cannot be
+    rendered says so, rather than raise in place of the error."""
     if result.trace is not None:
-        error.add_note("call trace:\n" + env.format_trace(result))
+        try:
+            error.add_note("call trace:\n" + env.format_trace(result))
+        except Exception as e:  # noqa: BLE001 - the error being raised matters more than its trace
+            error.add_note(f"call trace: cannot be rendered ({type(e).__name__}: {e})")
     return error
 
 
@@ -535,25 +539,34 @@ class Contract:
 
 def decode_event(log: Event, items: list[dict], address: str) -> DecodedLog:
     """`log` decoded as one of the event ABI items sharing its topic 0 (the one whose indexed parameters it has)."""
+    item, values = event_values(log, items)
+    return DecodedLog(address, item["name"], {name: value for name, _, value, _ in values})
+
+
+def event_values(log: Event, items: list[dict]) -> tuple[dict, list[tuple[str, str, Any, bool]]]:
+    """The event item `log` decodes as, and its parameters in order: (name, type, value, hashed), where a hashed one
+    is an indexed parameter of a type stored as its keccak hash (the topic: a string, bytes, an array or a struct)."""
     item = next((i for i in items if len(log.topics) == 1 + sum(bool(p.get("indexed")) for p in i["inputs"])),
                 items[0])  # fmt: skip
     inputs = item["inputs"]
     names = _names(inputs)
-    indexed = [(n, p) for n, p in zip(names, inputs, strict=True) if p.get("indexed")]
-    plain = [(n, p) for n, p in zip(names, inputs, strict=True) if not p.get("indexed")]
+    indexed = [k for k, p in enumerate(inputs) if p.get("indexed")]
+    plain = [k for k, p in enumerate(inputs) if not p.get("indexed")]
     if len(log.topics) != 1 + len(indexed):
         raise ValueError(f"{signature(item)} log has {len(log.topics) - 1} indexed topics, not {len(indexed)}")
-    args: dict[str, Any] = {}
+    types = [_type(p) for p in inputs]
+    values: list[Any] = [None] * len(inputs)
     try:
-        for (name, p), topic in zip(indexed, log.topics[1:], strict=True):
-            t = _type(p)
-            args[name] = _checksummed(t, abi_decode([t], topic)[0]) if _is_static_word(t) else topic
-        values = abi_decode([_type(p) for _, p in plain], log.data) if plain else ()
+        for k, topic in zip(indexed, log.topics[1:], strict=True):
+            values[k] = _checksummed(types[k], abi_decode([types[k]], topic)[0]) if _is_static_word(types[k]) else topic
+        decoded = abi_decode([types[k] for k in plain], log.data) if plain else ()
     except _UNDECODABLE as e:
         raise ValueError(f"{signature(item)} log (topics {[t.hex() for t in log.topics[1:]]}, data "
                          f"0x{log.data.hex()}) does not decode: {e}") from None  # fmt: skip
-    args.update({name: _checksummed(_type(p), v) for (name, p), v in zip(plain, values, strict=True)})
-    return DecodedLog(address, item["name"], {name: args[name] for name in names})
+    for k, value in zip(plain, decoded, strict=True):
+        values[k] = _checksummed(types[k], value)
+    hashed = [k in indexed and not _is_static_word(types[k]) for k in range(len(inputs))]
+    return item, list(zip(names, types, values, hashed, strict=True))
 
 
 def _checksummed(t: str, value: Any) -> Any:

@@ -18,7 +18,7 @@ from typing import Any
 
 from eth_abi import decode as abi_decode
 
-from .contract import _UNDECODABLE, _checksummed, _split_tuple, _type, decode_event, decode_revert, signature
+from .contract import _UNDECODABLE, _checksummed, _split_tuple, _type, decode_revert, event_values, signature
 from .revive.address import to_checksum
 from .revive.primitives import keccak256
 from .revive.state import Address, Event, Hash
@@ -37,11 +37,14 @@ class Names:
     code_of: Callable[[Address], Hash | None]
 
     def of(self, address: Address | None, code_hash: Hash | None = None) -> Known | None:
+        """By address, else by code; a label (a name without an ABI) keeps the ABI of the code (found in review)."""
         known = self.by_address.get(address) if address is not None else None
-        if known is None:
+        if known is None or not known[1]:
             if code_hash is None and address is not None:
                 code_hash = self.code_of(address)
-            known = self.by_code.get(code_hash) if code_hash is not None else None
+            by_code = self.by_code.get(code_hash) if code_hash is not None else None
+            if by_code is not None:
+                known = (known[0], by_code[1]) if known is not None else by_code
         return known
 
     def everything(self) -> Iterator[Known]:
@@ -90,7 +93,7 @@ def _head(node: CallTrace, known: Known | None, names: Names) -> str:
         return f"PRECOMPILES::{PRECOMPILES.get(node.address[-1], 'precompile')}{value}({_hex(node.input)})"
     target = _label(node.code_address or node.address, names)
     suffix = f" [{node.kind}]" if node.kind in ("staticcall", "delegatecall") else ""
-    if node.code_hash is None and not node.precompile:
+    if node.code_hash is None and not node.precompile and node.error is None:  # (an error may come before its code)
         suffix += " [no code]"
     selector, data = node.input[:4], node.input[4:]
     function = _function(known[1], selector) if known and len(node.input) >= 4 else None
@@ -150,12 +153,12 @@ def _event(log: Event, names: Names) -> str:
                  and keccak256(signature(i).encode()) == topic0]  # fmt: skip
         if items:
             try:
-                decoded = decode_event(log, items, to_checksum(log.address))
+                item, values = event_values(log, items)
             except ValueError:
                 continue
-            types = {p.get("name") or f"arg{i}": _type(p) for i, p in enumerate(items[0]["inputs"])}
-            shown = ", ".join(f"{k}: {_value(types.get(k, ''), v, names)}" for k, v in decoded.args.items())
-            return f"{decoded.event}({shown})"
+            shown = ", ".join(f"{name}: {_hex(v) if hashed else _value(t, v, names)}"  # (a hash: its topic)
+                              for name, t, v, hashed in values)  # fmt: skip
+            return f"{item['name']}({shown})"
     topics = ", ".join("0x" + t.hex() for t in log.topics)
     return f"<unknown event> topics: [{topics}], data: {_hex(log.data)}"
 

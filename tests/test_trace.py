@@ -10,6 +10,7 @@ import pytest
 from pvmkit import ContractRevert, DeployError, Env
 from pvmkit.env import BOB
 from pvmkit.revive.primitives import PalletError
+from pvmkit.revive.primitives import keccak256 as keccak
 from pvmkit.revive.trace import CallTrace
 
 from .conftest import load_contract
@@ -211,3 +212,93 @@ def test_unknown_contracts_and_data_are_shown_raw(built: dict) -> None:
     # The same code deployed by name is known by it, wherever it was deployed.
     env.deploy_contract(built["Callee"])
     assert env.format_trace(res).startswith(f"[{res.gas_used}] Callee::0xdeadbeef(")
+
+
+def test_a_transaction_failing_after_its_calls_shows_on_its_trace(built: dict) -> None:
+    """Every frame succeeded, then the origin could not pay the storage deposit: the trace said success (found in
+    review); the transaction's error is its first call's."""
+    env, c = _env(built)
+    token = c["ERC20"]
+    poor = env.generate_address("Poor")
+    token.transfer(poor, 100)
+    env.set_balance(poor, 1010)  # (the ED is 1,000; Bob's new balance slot costs more than the 10 left)
+    with pytest.raises(ContractRevert, match="StorageDepositNotEnoughFunds") as info:
+        token.transfer(BOB, 1, sender=poor)
+    trace = info.value.result.trace
+    assert trace.error is PalletError.StorageDepositNotEnoughFunds and trace.failure() is trace
+    assert info.value.__notes__[0].endswith("└─ ← [StorageDepositNotEnoughFunds] " + trace.error_detail)
+
+
+def test_labels_keep_the_abi_of_code_and_failed_creates_keep_their_name(built: dict) -> None:
+    """A label on a contract known by its code dropped its ABI; a create refused before its frame showed as
+    `<unknown code>` (found in review)."""
+    env, c = _env(built)
+    factory = c["Factory"]
+    child = factory.create(5)
+    env.label(child, "Kid")
+    factory.childValue(child)
+    assert "Kid::value()" in env.format_trace() and "└─ ← [Return] 5" in env.format_trace()
+    factory.create2Twice(1, b"\x02" * 32)
+    text = env.format_trace()
+    assert "→ new Child@(no address)(1) [create2]" in text and "← [DuplicateContract] a contract already exists" in text
+
+
+def _render(node: CallTrace, abi: list[dict], address: bytes = b"\x11" * 20) -> str:
+    from pvmkit.traces import Names, render
+
+    return render(node, Names({address: ("C", abi)}, {}, lambda a: None))
+
+
+def test_events_with_hashed_indexed_values_and_odd_abis_render() -> None:
+    """An indexed struct's or array's topic is its hash: it rendered as the struct (a TypeError, which took the place
+    of the ContractRevert it was a note of) or as 32 numbers; an ABI naming two parameters alike raised."""
+    from eth_abi import encode
+
+    from pvmkit.contract import ContractRevert, with_trace
+    from pvmkit.revive.chain import CallResult
+    from pvmkit.revive.state import Event
+
+    me = b"\x11" * 20
+    struct = {"name": "s", "type": "tuple", "indexed": True,
+              "components": [{"name": "a", "type": "uint256"}, {"name": "b", "type": "address"}]}  # fmt: skip
+    abi = [{"type": "event", "name": "T", "inputs": [struct]},
+           {"type": "event", "name": "A", "inputs": [{"name": "xs", "type": "uint256[]", "indexed": True}]},
+           {"type": "event", "name": "D",
+            "inputs": [{"name": "x", "type": "uint256"}, {"name": "x", "type": "address"}]}]  # fmt: skip
+    hashed = bytes(range(32))
+    events = [Event(me, (keccak(b"T((uint256,address))"), hashed), b""),
+              Event(me, (keccak(b"A(uint256[])"), hashed), b""),
+              Event(me, (keccak(b"D(uint256,address)"),), encode(["uint256", "address"], [7, me]))]
+    node = CallTrace("call", b"\x01" * 20, me, None, b"\x22" * 32, 0, b"", 0, items=list(events), reverted=True)
+    text = _render(node, abi)
+    assert text.splitlines()[1:4] == [f"├─ emit T(s: 0x{hashed.hex()})", f"├─ emit A(xs: 0x{hashed.hex()})",
+                                      "├─ emit D(x: 7, x: C)"]  # fmt: skip
+    # Whatever rendering does, a revert is raised as itself, its note saying when the trace cannot be shown.
+    result = CallResult(False, reverted=True, trace=node)
+
+    class Broken:
+        def format_trace(self, result: object) -> str:
+            raise TypeError("boom")
+
+    error = with_trace(ContractRevert("no", result), result, Broken())  # type: ignore[arg-type]
+    assert error.__notes__ == ["call trace: cannot be rendered (TypeError: boom)"]
+
+
+def test_failure_follows_revert_data_not_error_kinds() -> None:
+    """A caller that caught its callee's trap and then trapped itself was blamed on the callee: errors of one kind
+    compared equal (found in review). A trap is its own frame's; revert data passed on leads to where it came from."""
+    def call(error: PalletError | None = None, output: bytes = b"", calls: tuple = (),
+             reverted: bool = False) -> CallTrace:  # fmt: skip
+        return CallTrace("call", bytes(20), bytes(20), None, bytes(32), 0, b"", 0, output=output, error=error,
+                         reverted=reverted, items=list(calls))  # fmt: skip
+
+    trapped = PalletError.ContractTrapped
+    caught = call(trapped)
+    root = call(trapped, calls=(caught,))
+    assert root.failure() is root
+    inner = call(reverted=True, output=b"why")
+    middle = call(reverted=True, output=b"why", calls=(inner,))
+    assert call(reverted=True, output=b"why", calls=(middle,)).failure() is inner
+    assert call(reverted=True, output=b"other", calls=(middle,)).failure().output == b"other"
+    assert call(reverted=True, calls=(call(trapped),)).failure().error is trapped  # (Solidity passes on empty data)
+    assert call(calls=(caught,)).failure() is None

@@ -403,6 +403,9 @@ class Chain:
                         self._settle(origin)
             except ExecError as e:
                 state.revert_to(checkpoint)
+                root = stack.root if self.tracing else None  # type: ignore[attr-defined]
+                if root is not None and root.success:  # (an error once its calls were done, settling deposits say, is
+                    root.error, root.error_detail = e.error, e.detail  # the transaction's: found in review)
                 used = stack.tx_weight.used
                 result = CallResult(False, error=e.error, error_detail=e.detail, weight=used,
                                     gas_used=-(-used.ref_time // self.config.schedule.ref_time_per_fuel))  # fmt: skip

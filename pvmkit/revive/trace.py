@@ -24,7 +24,8 @@ class CallTrace:
     caller: Address
     address: Address | None  # whose account it ran as (the new contract's for a create; None: a create that failed)
     code_address: Address | None  # a delegate call's: the account whose code ran
-    code_hash: Hash | None  # the code that ran; None: none did (an account without code, a precompile, an error)
+    code_hash: Hash | None  # the code that ran (a create that failed before its frame: the code it was given); None:
+    # none did (an account without code, a precompile, an error before the frame)
     value: int
     input: bytes
     depth: int  # 0: the transaction's own call
@@ -68,18 +69,20 @@ class CallTrace:
             yield from call.walk()
 
     def failure(self) -> CallTrace | None:
-        """Where a failed call's failure came from: the innermost call whose revert data (or error) its caller passed
-        on as its own, following the last call each made; None when this call succeeded."""
+        """Where a failed call's failure came from: the innermost call whose revert data its caller reverted with as
+        its own (what Solidity does with a failed call's), following the last call each made; a call that failed with
+        an error (a trap, out of gas) is its own failure. None when this call succeeded. (A caller that caught a
+        failed call and then reverted with the same data, say none, is taken to have passed it on.)"""
         if self.success:
             return None
         node = self
-        while True:
+        while node.error is None:
             calls = node.calls
             last = calls[-1] if calls else None
-            if (last is None or last.success or last.output != node.output
-                    or node.error is not None and node.error is not last.error):  # fmt: skip
-                return node
+            if last is None or last.success or last.output != node.output:
+                break
             node = last
+        return node
 
 
 _NO_CODE: tuple[str, Address | None] = ("call", None)
@@ -107,10 +110,11 @@ class TracingStack(Stack):
     def instantiate(self, code_hash: Hash, value: int, input_data: bytes, salt: bytes | None,
                     **options: Any) -> tuple[Address, ExecReturn]:  # fmt: skip
         return self._step("create" if salt is None else "create2", None, None, value, input_data,
-                          lambda: super(TracingStack, self).instantiate(code_hash, value, input_data, salt, **options))
+                          lambda: super(TracingStack, self).instantiate(code_hash, value, input_data, salt, **options),
+                          code_hash)
 
     def _step(self, kind: str, dest: Address | None, code_address: Address | None, value: int, input_data: bytes,
-              step: Callable[[], Any]) -> Any:  # fmt: skip
+              step: Callable[[], Any], code_hash: Hash | None = None) -> Any:  # fmt: skip
         """Run a call, delegate call or instantiation; one that ran no frame (an account without code, or an error
         before its frame) is recorded here, as a call without code."""
         open_before = len(self._open)
@@ -120,7 +124,7 @@ class TracingStack(Stack):
             out = step()
         except ExecError as e:
             if self._recorded == recorded:
-                node = self._leaf(kind, dest, code_address, value, input_data, open_before)
+                node = self._leaf(kind, dest, code_address, value, input_data, open_before, code_hash)
                 node.error, node.error_detail = e.error, e.detail
             raise
         finally:
@@ -132,11 +136,11 @@ class TracingStack(Stack):
     _recorded = 0  # frames recorded so far (how _step tells whether its call ran one)
 
     def _leaf(self, kind: str, dest: Address | None, code_address: Address | None, value: int, input_data: bytes,
-              depth: int) -> CallTrace:  # fmt: skip
+              depth: int, code_hash: Hash | None = None) -> CallTrace:  # fmt: skip
         caller = self.frames[-1].account if self.frames else self.origin
         if kind == "delegatecall":
             caller = self.frames[-1].caller
-        node = CallTrace(kind, caller, dest, code_address, None, value, input_data, depth)
+        node = CallTrace(kind, caller, dest, code_address, code_hash, value, input_data, depth)
         self._attach(node)
         return node
 
