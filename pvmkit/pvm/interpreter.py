@@ -522,8 +522,8 @@ class _SegmentCompiler:
 
     def _segment(self) -> list[Instruction]:
         """The block's instructions from the entry, ending early after an ecalli (resumed separately) or at the cap."""
-        insts = self.code.block(self.entry)
         limit = 1 if self.single else self.m.config.max_segment_instructions
+        insts = self.code.block(self.entry, limit)
         for i, inst in enumerate(insts[:limit]):
             if inst.name == "ecalli":
                 return insts[: i + 1]

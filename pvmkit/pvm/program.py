@@ -237,8 +237,10 @@ class Code:
             pc += 1
         return min(pc, code_len)
 
-    def block(self, pc: int) -> list[Instruction]:
-        """Instructions executed from `pc` up to and including the block terminator (`instructions_bounded_at`).
+    def block(self, pc: int, limit: int | None = None) -> list[Instruction]:
+        """Instructions executed from `pc` up to and including the block terminator (`instructions_bounded_at`), or
+        the first `limit` of them (not cached: the interpreter's segments of a long block each decoded the rest of the
+        block, quadratic in its length, found in review).
 
         A position that is not an instruction start (or is past the end) is a lone `invalid`.
         """
@@ -266,6 +268,8 @@ class Code:
                 out.append(inst)
                 if inst.name in TERMINATORS:
                     break
+                if len(out) == limit:
+                    return out
         if len(self._blocks) >= BLOCK_CACHE_LIMIT:
             self._blocks.clear()
         self._blocks[pc] = out
