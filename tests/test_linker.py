@@ -426,3 +426,16 @@ def test_an_export_need_not_be_a_function_symbol(tmp_path: Path) -> None:
         inst.prepare_call(name, 5)
         inst.gas = 1000
         assert inst.run().kind is InterruptKind.FINISHED and inst.regs[7] == expected
+
+
+def test_every_file_the_package_reads_is_installed_with_it() -> None:
+    """A non-editable install left out linker/guest.h, so `pvmkit cc` could not compile the README's example (found in
+    review): every file of the package that is not Python matches the package-data globs of pyproject.toml."""
+    import tomllib
+
+    root = Path(__file__).resolve().parent.parent
+    patterns = tomllib.loads((root / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]["pvmkit"]
+    package = root / "pvmkit"
+    installed = {p for pattern in patterns for p in package.glob(pattern)}
+    others = {p for p in package.rglob("*") if p.is_file() and p.suffix not in (".py", ".pyc")}
+    assert others and others <= installed, sorted(map(str, others - installed))
