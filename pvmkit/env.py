@@ -15,7 +15,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from .contract import Contract, ContractRevert, check_abi, decode_revert, with_trace
+from .contract import Contract, ContractRevert, check_abi, decode_revert, signature, with_trace
 from .pvm.blob import ProgramBlob
 from .pvm.interpreter import BACKENDS, ModuleConfig, ModuleError
 from .revive.address import parse_address, to_checksum
@@ -302,7 +302,7 @@ class Env:
         for dep in deps:
             self.upload(dep.blob, sender=sender)
             if hasattr(dep, "abi"):
-                self._code_names[keccak256(dep.blob)] = (getattr(dep, "name", "Contract"), check_abi(dep.abi))
+                self._know_code(keccak256(dep.blob), getattr(dep, "name", "Contract"), dep.abi)
         # The factory_deps env.compile built, and theirs in turn (a child may create grandchildren).
         pending, seen = list(getattr(compiled, "factory_deps", {})), set()
         while pending:
@@ -314,7 +314,7 @@ class Env:
             self.upload(child.blob, sender=sender)  # (code already uploaded is left as it is)
             pending.extend(child.factory_deps)
         # (known by its code before it runs: a trace of its deployment names its constructor's arguments)
-        self._code_names[keccak256(compiled.blob)] = (compiled.name, check_abi(compiled.abi))
+        self._know_code(keccak256(compiled.blob), compiled.name, compiled.abi)
         address = self.deploy(compiled.blob, data, value=value, sender=sender, salt=salt, gas=gas, abi=compiled.abi)
         return self._named(Contract(self, address, compiled.abi, compiled.name))
 
@@ -326,6 +326,15 @@ class Env:
             own = getattr(abi, "name", None)
             name, abi = name or (own if isinstance(own, str) else None), abi.abi
         return self._named(Contract(self, to_checksum(parse_address(address)), abi, name or "Contract"))
+
+    def _know_code(self, code_hash: bytes, name: str, abi: Any) -> None:
+        """Code this Env was given (compiled, a dependency, deployed): traces name it wherever it runs, and its custom
+        errors decode wherever they bubble up (found in review: a factory child's did not, unless at() named it)."""
+        abi = check_abi(abi)
+        self._code_names[code_hash] = (name, abi)
+        for item in abi:
+            if item.get("type") == "error":
+                self.known_errors.setdefault(signature(item), item)
 
     def _named(self, contract: Contract) -> Contract:
         """`contract`, its name and ABI now known for call traces."""
@@ -412,7 +421,7 @@ class Env:
         compiled = compile_solidity(source)
         for c in compiled.values():
             self._compiled[c.code_hash] = c
-            self._code_names[c.code_hash] = (c.name, c.abi)
+            self._know_code(c.code_hash, c.name, c.abi)
         return compiled
 
 

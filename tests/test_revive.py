@@ -1165,3 +1165,14 @@ def test_a_transaction_settles_refunds_before_charges(env: Env) -> None:
     chain._settle(alice)
     assert state.free(alice) == minimum + deltas[charged] - 1
     assert all(state.accounts[a].held == held[a] + deltas[a] for a in (charged, refunding))
+
+
+def test_errors_of_code_given_as_a_dependency_decode_when_they_bubble_up(env: Env) -> None:
+    """Callee deployed without an ABI (as a factory's child is made), but handed to deploy_contract as a dependency:
+    its custom error, bubbling up through Caller, is decoded (found in review: only contracts at() or deployed with
+    their ABI taught the Env their errors)."""
+    callee = env.deploy(load_contract("Callee").blob)
+    caller = env.deploy_contract(load_contract("Caller"), deps=[load_contract("Callee")])
+    with pytest.raises(ContractRevert) as info:
+        caller.bubbleCustom(callee, 4)
+    assert info.value.name == "CalleeError" and info.value.args_decoded == (4, caller.address)
