@@ -159,3 +159,11 @@ def test_cc_takes_sources_as_files_of_c(tmp_path: Path) -> None:
         assert code == 1 and "not a regular file" in message
     finally:
         os.chdir(cwd)
+
+
+def test_bench_passes_every_option_to_the_benchmarks() -> None:
+    """`pvmkit bench` is `python -m benchmarks`: its options (--program c, --help) were refused (found in review)."""
+    code, text = _invoke("bench", "--program", "c", "--list")
+    assert code == 0 and "wasmtime-fuel" in text
+    code, text = _invoke("bench", "--help")
+    assert code == 0 and "--program {" in text
