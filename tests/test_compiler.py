@@ -251,7 +251,8 @@ def test_cli_from_cache(no_node: Path) -> None:
     result = CliRunner().invoke(compile_command, [str(src), "-o", str(out)])
     assert result.exit_code == 0, result.output
     size, code_hash = ENTRIES["Flipper"]["size"], ENTRIES["Flipper"]["code_hash"]
-    assert result.output == f"Flipper.sol:Flipper: {size:,} bytes, code hash {code_hash}\n"
+    assert result.stdout == f"Flipper.sol:Flipper: {size:,} bytes, code hash {code_hash}\n"
+    assert result.stderr == "Warning: something\n"  # (solc's warnings: found in review, never shown)
     assert (out / "Flipper.polkavm").read_bytes() == (BUILD / "Flipper.polkavm").read_bytes()
     assert json.loads((out / "Flipper.abi.json").read_text()) == json.loads((BUILD / "Flipper.abi.json").read_text())
     assert (out / "Flipper.evm.bin").read_text() == (BUILD / "Flipper.evm.hex").read_text()
@@ -265,6 +266,28 @@ def test_cli_from_cache(no_node: Path) -> None:
                             (no_node / "taken", "cannot write")):  # fmt: skip
         result = CliRunner().invoke(compile_command, [str(src), "-o", str(folder)])
         assert result.exit_code == 1 and message in result.output and result.exception.__class__ is SystemExit
+
+
+def test_cli_refuses_two_contracts_of_one_name_and_sources_without_contracts(no_node: Path) -> None:
+    """Found in review: A.sol:Flipper and B.sol:Flipper were both written as Flipper.*, the second over the first,
+    and a file of interfaces only compiled to nothing, silently."""
+    for name in ("A.sol", "B.sol"):
+        (no_node / name).write_text(FLIPPER)
+    _fake_cache_entry({"A.sol": FLIPPER, "B.sol": FLIPPER})
+    out = no_node / "out"
+    result = CliRunner().invoke(compile_command, [str(no_node / "A.sol"), str(no_node / "B.sol"), "-o", str(out)])
+    assert result.exit_code == 1 and "A.sol:Flipper and B.sol:Flipper would both be written as" in result.output
+    assert not out.exists()
+    only = "interface IFlipper { function flip() external; }\n"
+    (no_node / "I.sol").write_text(only)
+    result_json = {"ok": True, "errors": [], "warnings": [], "resolc_version": MANIFEST["resolc_version"],
+                   "solc_version": MANIFEST["solc_version"], "contracts": {"I.sol": {"IFlipper": {
+                       "abi": [], "blob": "", "hash": "", "factoryDependencies": {}, "evm": ""}}}}  # fmt: skip
+    settings = {"optimizer": "z", "evm": True, "evmSettings": compiler.EVM_SETTINGS}
+    path = compiler._resolc_dir() / "builds" / f"{compiler._cache_key({'I.sol': only}, settings)}.json"
+    path.write_text(json.dumps(result_json))
+    result = CliRunner().invoke(compile_command, [str(no_node / "I.sol"), "-o", str(out)])
+    assert result.exit_code == 1 and "no contract with code in" in result.output, result.output
 
 
 # ---- with resolc -----------------------------------------------------------------------------------------------------

@@ -19,6 +19,7 @@ import posixpath
 import re
 import shutil
 import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Iterable, Mapping
@@ -61,11 +62,11 @@ class CompilerError(RuntimeError):
 class CompiledContract:
     name: str  #: contract name
     source: str  #: source unit name, e.g. "File.sol"
-    blob: bytes  #: PolkaVM blob (resolc)
-    abi: list[dict]
+    blob: bytes = field(repr=False)  #: PolkaVM blob (resolc)
+    abi: list[dict] = field(repr=False)
     code_hash: bytes  #: keccak256(blob), checked against resolc's `hash`
     factory_deps: dict[bytes, str]  #: child code hash -> "File.sol:Child" (children `new`-ed by this contract)
-    evm_bytecode: bytes | None  #: solc creation bytecode (settings: EVM_SETTINGS), None if evm=False
+    evm_bytecode: bytes | None = field(repr=False)  #: solc creation bytecode (EVM_SETTINGS), None if evm=False
     warnings: tuple[str, ...] = field(default=(), compare=False, repr=False)  #: compiler warnings (whole build)
     resolc_version: str = field(default="", compare=False, repr=False)  #: e.g. "0.3.0+commit.ed60869.llvm-18.1.8"
     solc_version: str = field(default="", compare=False, repr=False)  #: e.g. "0.8.30+commit.73712a01"
@@ -209,6 +210,9 @@ def ensure_resolc() -> Path:
         if npm is None:
             raise CompilerError(f"npm not found on PATH; it is needed once to install @parity/resolc@{RESOLC_VERSION}")
         folder.parent.mkdir(parents=True, exist_ok=True)
+        # (once per machine, and ~20 s: found in review, a first compile sat silent that long)
+        print(f"pvmkit: installing @parity/resolc@{RESOLC_VERSION} and solc@{SOLC_VERSION} from npm into {folder} "
+              "(once)...", file=sys.stderr, flush=True)  # fmt: skip
         tmp = Path(tempfile.mkdtemp(prefix=f".resolc-{RESOLC_VERSION}-", dir=folder.parent))
         try:
             package = {"name": "pvmkit-resolc", "private": True, "description": "resolc for pvmkit"}
@@ -220,7 +224,11 @@ def ensure_resolc() -> Path:
             except (OSError, subprocess.TimeoutExpired) as e:
                 raise CompilerError(f"npm install of @parity/resolc@{RESOLC_VERSION} failed: {e}") from None
             if proc.returncode != 0 or not _is_installed(tmp):
-                detail = (proc.stderr or proc.stdout).strip().splitlines()[-5:]
+                lines = (proc.stderr or proc.stdout).strip().splitlines()
+                # npm's first error lines name the cause (ECONNREFUSED, ...); its last ones are boilerplate, found in
+                # review to hide it
+                first = [line for line in lines if "ERR" in line or "error" in line][:4]
+                detail = first + [line for line in lines[-3:] if line not in first]
                 raise CompilerError(
                     f"npm install of @parity/resolc@{RESOLC_VERSION} failed (exit {proc.returncode}): "
                     + (" | ".join(detail) or "no output")
@@ -485,11 +493,24 @@ def compile_command(sources: tuple[Path, ...], output_dir: Path, evm: bool, opti
         contracts = compile_solidity(list(sources), evm=evm, optimizer=optimizer, cache=not no_cache)
     except CompilerError as e:
         raise click.ClickException(str(e)) from None
+    built = unique_contracts(contracts)
+    for warning in dict.fromkeys(w for c in built for w in c.warnings):  # (found in review: never shown)
+        click.echo(warning.strip() if warning.lstrip().startswith("Warning") else f"Warning: {warning.strip()}",
+                   err=True)  # fmt: skip
+    if not built:
+        raise click.ClickException(f"no contract with code in {', '.join(map(str, sources))} (only interfaces, "
+                                   "abstract contracts or libraries?)")  # fmt: skip
+    named: dict[str, str] = {}
+    for c in built:  # (found in review: a second Foo overwrote the first's files)
+        if c.name in named:
+            raise click.ClickException(f"{named[c.name]} and {c.qualified_name} would both be written as {c.name}.*: "
+                                       "compile them into different folders")  # fmt: skip
+        named[c.name] = c.qualified_name
     try:
         output_dir.mkdir(parents=True, exist_ok=True)
     except OSError as e:
         raise click.ClickException(f"cannot create the output folder {output_dir}: {e.strerror or e}") from None
-    for c in unique_contracts(contracts):
+    for c in built:
         outputs = [(f"{c.name}.polkavm", c.blob), (f"{c.name}.abi.json", json.dumps(c.abi, indent=2) + "\n")]
         if evm and c.evm_bytecode is not None:
             outputs.append((f"{c.name}.evm.bin", c.evm_bytecode.hex() + "\n"))
