@@ -491,3 +491,18 @@ def test_addresses_and_hex_inside_arrays_and_tuples_and_exact_bytes_n() -> None:
     with pytest.raises(TypeError, match="bytes32 takes exactly 32 bytes, got 20"):
         fn("bytes32[2]").encode([bytes(32), a])
     assert fn("bytes4").encode("0x01020304")[4:] == abi_encode(["bytes4"], [b"\x01\x02\x03\x04"])
+
+
+def test_mixed_case_addresses_must_carry_their_checksum() -> None:
+    """EIP-55: a mixed-case address is a checksum, and one that does not match is a typo (web3 refuses it; found in
+    review: it was taken); all-lower and all-upper hex carry none."""
+    from pvmkit.revive.address import parse_address, to_checksum
+
+    raw = bytes.fromhex("ab" * 20)
+    good = to_checksum(raw)
+    assert good == "0xABaBaBaBABabABabAbAbABAbABabababaBaBABaB"  # (EIP-55 of it, computed independently: eth-utils)
+    for text in (good, good.lower(), "0x" + good[2:].upper(), good[2:]):
+        assert parse_address(text) == raw
+    typo = "0x" + good[2].swapcase() + good[3:]
+    with pytest.raises(ValueError, match=f"invalid EIP-55 checksum .*it would be {good}"):
+        parse_address(typo)

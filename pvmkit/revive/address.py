@@ -67,7 +67,9 @@ def parse_address(value: object) -> bytes:
             raise ValueError(f"{value!r} is not a hex address") from None
         if len(raw) != 20:
             raise ValueError(f"{value!r} is not a 20-byte address")
-        if len(_PARSED) >= 4096:
+        if text != text.lower() and text != text.upper() and to_checksum(raw)[2:] != text:  # (as web3 does: found in
+            raise ValueError(f"{value!r} has an invalid EIP-55 checksum (a typo?): it would be {to_checksum(raw)}")
+        if len(_PARSED) >= 4096:  # review, a mistyped mixed-case address was taken)
             _PARSED.clear()
         _PARSED[value] = raw
         return raw
