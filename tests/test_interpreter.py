@@ -670,3 +670,21 @@ def test_a_long_block_is_decoded_once_not_once_per_segment(monkeypatch: pytest.M
     inst.gas = 10**6
     assert inst.run().kind is K.TRAP and inst.regs[7] == n
     assert sum(decoded) <= 3 * n, sum(decoded)
+
+
+def test_registers_and_arguments_take_u64_or_i64_values_only() -> None:
+    """2**64 + 5 became 5 silently (found in review); -1 is the i64 it says (all ones)."""
+    from pvmkit.pvm.asm import assemble
+
+    inst = Module(assemble("pub @main:\n trap\n"), ModuleConfig(backend="interpreter")).instantiate()
+    inst.prepare_call("main", -1, (1 << 64) - 1, -(1 << 63))
+    assert list(inst.regs)[7:10] == [(1 << 64) - 1, (1 << 64) - 1, 1 << 63]
+    for bad in ((1 << 64) + 5, -(1 << 63) - 1):
+        with pytest.raises(ValueError, match="fits neither a u64 nor an i64"):
+            inst.prepare_call("main", bad)
+        with pytest.raises(ValueError, match="register 3"):
+            inst.regs[3] = bad
+    with pytest.raises(TypeError, match="argument 1 takes an int"):
+        inst.prepare_call("main", 1, 2.0)
+    inst.regs[3] = -2
+    assert inst.regs[3] == (1 << 64) - 2

@@ -755,6 +755,16 @@ _ENDS_SEGMENT = frozenset(
 ) | BRANCHES
 
 
+def _u64(value: int, what: str) -> int:
+    """`value` as a register holds it: a u64, or an i64 in two's complement; anything else is refused (found in
+    review: 2**64 + 5 became 5)."""
+    if not isinstance(value, int):
+        raise TypeError(f"{what} takes an int, got {type(value).__name__}")
+    if not -(1 << 63) <= value <= M64:
+        raise ValueError(f"{what}: {value} fits neither a u64 nor an i64")
+    return value & M64
+
+
 class Registers:
     """The 13 guest registers as a mutable sequence of unsigned 64-bit ints (a view into the instance)."""
 
@@ -774,7 +784,7 @@ class Registers:
     def __setitem__(self, i: int, value: int) -> None:
         if not -NUM_REGS <= i < NUM_REGS:
             raise IndexError(f"register index {i} out of range 0..12")
-        self._r[i % NUM_REGS] = value & M64
+        self._r[i % NUM_REGS] = _u64(value, f"register {i}")
 
     def __iter__(self) -> Iterator[int]:
         return iter(self._r[:NUM_REGS])
@@ -872,8 +882,8 @@ class Instance:
         r = self._r
         r[:NUM_REGS] = self.module.call_registers
         if args:
-            for reg, value in zip((7, 8, 9, 10, 11, 12, 2, 3, 4), args, strict=False):
-                r[reg] = value & M64
+            for k, (reg, value) in enumerate(zip((7, 8, 9, 10, 11, 12, 2, 3, 4), args, strict=False)):
+                r[reg] = _u64(value, f"argument {k}")
         self._next = (pc, True)  # (set_next_program_counter's: a contract prepares a call per frame)
         self._step_delivered = False
 
