@@ -194,7 +194,8 @@ def disasm(blob_path: Path, no_gas: bool, native: bool, output: Path | None) -> 
 def vectors(paths: tuple[Path, ...], backend: str, quiet: bool, max_memory: int) -> None:
     """Run PVM test vectors (JAM JSON v0.4 schema) from files or folders.
 
-    Prints each failure with its first difference, then `N passed, M failed`; exits 1 if any failed.
+    Prints a line per vector (with -q only the failures, each with its first difference), then `N passed, M failed`;
+    exits 1 if any failed.
     """
     from .pvm.vectors import VectorError, collect, load_vector, run_vector
 

@@ -20,7 +20,7 @@ from pvmkit.revive.primitives import keccak256
 
 from .conftest import load_contract
 
-pytestmark = pytest.mark.skipif(not available(), reason="pyrevm is not installed (pip install pvmkit[test])")
+pytestmark = pytest.mark.skipif(not available(), reason="pyrevm is not installed (pip install pyrevm)")
 
 A = to_checksum(ALICE)
 FRESH = ["0x" + f"{i:02x}" * 20 for i in range(0x41, 0x50)]

@@ -688,3 +688,12 @@ def test_registers_and_arguments_take_u64_or_i64_values_only() -> None:
         inst.prepare_call("main", 1, 2.0)
     inst.regs[3] = -2
     assert inst.regs[3] == (1 << 64) - 2
+
+
+def test_an_unknown_backend_from_the_environment_is_named_so(monkeypatch: pytest.MonkeyPatch) -> None:
+    from pvmkit.pvm.asm import assemble
+    from pvmkit.pvm.interpreter import ModuleError
+
+    monkeypatch.setenv("PVMKIT_BACKEND", "bogus")
+    with pytest.raises(ModuleError, match="unknown backend PVMKIT_BACKEND='bogus'"):
+        Module(assemble("pub @main:\n trap\n"), ModuleConfig())

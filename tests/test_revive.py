@@ -1176,3 +1176,15 @@ def test_errors_of_code_given_as_a_dependency_decode_when_they_bubble_up(env: En
     with pytest.raises(ContractRevert) as info:
         caller.bubbleCustom(callee, 4)
     assert info.value.name == "CalleeError" and info.value.args_decoded == (4, caller.address)
+
+
+def test_a_deposit_the_origin_cannot_pay_says_what_it_must_keep(env: Env) -> None:
+    """"origin has 1000, deposit needs 34" read as a contradiction: the 1,000 is the existential deposit it must keep
+    (found in review)."""
+    token = env.deploy_contract(load_contract("ERC20"), "T", "T", 10**6)
+    poor = env.generate_address()
+    token.transfer(poor, 5)
+    env.set_balance(poor, 1000)
+    with pytest.raises(ContractRevert, match="origin has 1000 of which it must keep 1000 .the existential deposit., "
+                                             "deposit needs"):  # fmt: skip
+        token.transfer(BOB_HEX, 1, sender=poor)

@@ -20,7 +20,7 @@ BUILD = ROOT / "tests" / "contracts" / "build"
 SUMMARY = re.compile(r"^(\d+) passed, (\d+) failed(?:, (\d+) errors?)?$")
 
 needs_pyrevm = pytest.mark.skipif(
-    not evm_module.available(), reason="pyrevm is not installed (pip install pvmkit[evm]): no EVM to compare with"
+    not evm_module.available(), reason="pyrevm is not installed (pip install pyrevm): no EVM to compare with"
 )
 needs_resolc = pytest.mark.skipif(
     os.environ.get("PVMKIT_TEST_RESOLC") != "1", reason="compiles Solidity with resolc: set PVMKIT_TEST_RESOLC=1"
@@ -332,14 +332,15 @@ def test_differential_without_pyrevm_is_an_error(monkeypatch: pytest.MonkeyPatch
     monkeypatch.setattr(evm_module, "available", lambda: False)
     code, lines = run_cli(str(SPECS / "erc20_transfer.json"))
     assert code == 1
-    assert lines[0] == f"ERROR {SPECS / 'erc20_transfer.json'}: pyrevm is not installed: pip install pvmkit[evm]"
+    assert lines[0] == f"ERROR {SPECS / 'erc20_transfer.json'}: {evm_module.INSTALL_HINT}"
+    assert "pip install pyrevm" in evm_module.INSTALL_HINT  # (pvmkit is not on PyPI: found in review)
 
 
 def test_differential_needs_evm_bytecode(tmp_path: Path) -> None:
     spec = {"differential": True, "actions": [{"Instantiate": {"code": {"Bytes": "00"}}}]}
     path = write_spec(tmp_path, spec)
     if not evm_module.available():
-        pytest.skip("pyrevm is not installed (pip install pvmkit[evm])")
+        pytest.skip("pyrevm is not installed (pip install pyrevm)")
     with pytest.raises(SpecError, match="differential mode needs EVM bytecode: Bytes code has no EVM counterpart"):
         run_spec(load_specs(path)[0])
 
@@ -430,7 +431,7 @@ def test_evm_env_without_pyrevm(monkeypatch: pytest.MonkeyPatch) -> None:
 
     monkeypatch.setitem(sys.modules, "pyrevm", None)
     assert not evm_module.available()
-    with pytest.raises(RuntimeError, match=r"pyrevm is not installed: pip install pvmkit\[evm\]"):
+    with pytest.raises(RuntimeError, match=r"pyrevm is not installed: pip install pyrevm"):
         evm_module.EvmEnv()
 
 

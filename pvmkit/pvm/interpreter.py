@@ -129,7 +129,8 @@ def resolve_backend(config: ModuleConfig) -> str:
     """The backend a module actually uses: 'jit' or 'interpreter'."""
     choice = requested_backend(config)
     if choice not in BACKENDS:
-        raise ModuleError(f"unknown backend {choice!r} (choose one of {', '.join(BACKENDS)})")
+        named = "PVMKIT_BACKEND=" if choice != config.backend else ""  # (found in review: the variable went unnamed)
+        raise ModuleError(f"unknown backend {named}{choice!r} (choose one of {', '.join(BACKENDS)})")
     if config.step_tracing:
         return "interpreter"  # stepping is an interpreter feature
     if choice in ("jit", "crosscheck"):

@@ -327,7 +327,9 @@ class Chain:
             acct = state.ensure_account(account)
             free = state.free(origin)
             if diff > 0 and free - diff < self.config.existential_deposit:
-                raise ExecError(E.StorageDepositNotEnoughFunds, detail=f"origin has {free}, deposit needs {diff}")
+                ed = self.config.existential_deposit  # (found in review: "has 1000, needs 34" read as a contradiction)
+                raise ExecError(E.StorageDepositNotEnoughFunds, detail=f"origin has {free} of which it must keep {ed} "
+                                f"(the existential deposit), deposit needs {diff}")  # fmt: skip
             state.set_free(origin, free - diff)
             state.set_held(account, acct.held + diff)
 
