@@ -414,11 +414,13 @@ class Env:
         self.chain.timestamp = _whole("timestamp", value, U64_LIMIT)
 
     # Compiler.
-    def compile(self, source: str | Path) -> dict[str, Any]:
-        """Compile Solidity with resolc 0.3.0 (installed on first use); returns CompiledContract by name."""
+    def compile(self, source: str | Path, *, heap_size: int | None = None, stack_size: int | None = None
+                ) -> dict[str, Any]:  # fmt: skip
+        """Compile Solidity (a file, or source text) with resolc 0.3.0 (installed on first use); returns
+        CompiledContract by name. `heap_size`: Solidity's memory in bytes (resolc's default 64 KiB traps beyond)."""
         from .revive.compiler import compile_solidity
 
-        compiled = compile_solidity(source)
+        compiled = compile_solidity(source, heap_size=heap_size, stack_size=stack_size)
         for c in compiled.values():
             self._compiled[c.code_hash] = c
             self._know_code(c.code_hash, c.name, c.abi)

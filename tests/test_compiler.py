@@ -290,6 +290,18 @@ def test_cli_refuses_two_contracts_of_one_name_and_sources_without_contracts(no_
     assert result.exit_code == 1 and "no contract with code in" in result.output, result.output
 
 
+def test_memory_sizes_are_checked_and_reach_the_cache_key(no_node: Path) -> None:
+    """heap_size and stack_size (resolc's memory configuration) are part of what is compiled: another size is another
+    build; the default's key is what it was (builds cached before keep their entries)."""
+    for bad in (0, -1, 1 << 32, 1.5, True):
+        with pytest.raises(CompilerError, match="heap_size is a number of bytes"):
+            compile_solidity(FLIPPER, heap_size=bad)  # type: ignore[arg-type]
+    _fake_cache_entry({"input.sol": FLIPPER})
+    assert "Flipper" in compile_solidity(FLIPPER)  # (the default: from the cache, no node needed)
+    with pytest.raises(CompilerError, match="node"):
+        compile_solidity(FLIPPER, heap_size=1 << 18)  # (another build: node needed)
+
+
 # ---- with resolc -----------------------------------------------------------------------------------------------------
 
 
@@ -316,6 +328,24 @@ def test_resolc_rejects_selfdestruct(private_cache: Path) -> None:
     src = "pragma solidity ^0.8.24;\ncontract S { function f() external { selfdestruct(payable(msg.sender)); } }\n"
     with pytest.raises(CompilerError, match="SELFDESTRUCT"):
         compile_solidity({"S.sol": src}, evm=False)
+
+
+@needs_resolc
+def test_heap_and_stack_sizes_reach_the_blob(private_cache: Path) -> None:
+    """resolc 0.3.0's 64 KiB heap traps a 100,000-byte `new bytes`; with heap_size it fits (the blob's rw data is the
+    heap and a few globals, its stack the stack size). Found in review: there was no way to ask for more."""
+    from pvmkit import ContractRevert, Env
+    from pvmkit.pvm.blob import ProgramBlob
+
+    src = ("pragma solidity ^0.8.24;\ncontract Mem { function big(uint256 n) external pure returns (uint256) {\n"
+           "  bytes memory b = new bytes(n); b[n - 1] = 0x01; return b.length; } }\n")  # fmt: skip
+    env = Env()
+    small, large = (env.compile(src, **kw)["Mem"] for kw in ({}, {"heap_size": 1 << 18, "stack_size": 1 << 16}))
+    sizes = [(ProgramBlob.parse(c.blob).rw_data_size, ProgramBlob.parse(c.blob).stack_size) for c in (small, large)]
+    assert sizes[0][0] < 1 << 17 and sizes[1][0] >= 1 << 18 and sizes[1][1] == 1 << 16
+    with pytest.raises(ContractRevert, match="ContractTrapped"):
+        env.deploy_contract(small).big(100_000)
+    assert env.deploy_contract(large).big(100_000) == 100_000
 
 
 @needs_resolc

@@ -111,6 +111,7 @@ function main() {
       outputSelection: { '*': { '*': ['abi'] } },
     },
   };
+  if (req.memoryConfig) input.settings.polkavm = { memory_config: req.memoryConfig };  // (0.3.0: snake_case)
   let out;
   try {
     out = resolc(JSON.stringify(input));
@@ -411,18 +412,26 @@ def compile_solidity(
     evm: bool = True,
     optimizer: str = "z",
     cache: bool = True,
+    heap_size: int | None = None,
+    stack_size: int | None = None,
 ) -> dict[str, CompiledContract]:
     """Compile Solidity with resolc 0.3.0 (PVM) and, if `evm`, with solc 0.8.30 (EVM creation bytecode).
 
     `sources`: a path, a list of paths (relative imports are read from disk), Solidity text (unit name
     "input.sol"), or {unit name: text}. Returns {"File.sol:Name": contract} plus {"Name": contract} for every
     name that is unique across the files. Interfaces and abstract contracts (no code) are left out.
-    `optimizer` is resolc's LLVM level: one of 0 1 2 3 s z.
+    `optimizer` is resolc's LLVM level: one of 0 1 2 3 s z. `heap_size` and `stack_size` (bytes) are resolc's
+    memory configuration (its --heap-size, --stack-size): 0.3.0 gives a contract a 64 KiB heap, Solidity's memory,
+    and a 32 KiB stack, and traps where a contract needs more (a 60,000-byte `new bytes`, say).
     """
     if optimizer not in OPTIMIZER_MODES:
         raise CompilerError(f"optimizer must be one of {', '.join(OPTIMIZER_MODES)}, not {optimizer!r}")
     units = _collect_sources(sources)
     settings: dict[str, object] = {"optimizer": optimizer, "evm": bool(evm)}
+    memory = {name: _memory_size(name, size) for name, size in (("heap_size", heap_size), ("stack_size", stack_size))
+              if size is not None}  # fmt: skip
+    if memory:  # (only when given: the default's builds keep their cache keys)
+        settings["memoryConfig"] = memory
     if evm:
         settings["evmSettings"] = EVM_SETTINGS
     key = _cache_key(units, settings)
@@ -443,6 +452,12 @@ def compile_solidity(
             json.dump(result, f)
         os.replace(tmp_name, path)
     return contracts
+
+
+def _memory_size(name: str, size: object) -> int:
+    if not isinstance(size, int) or isinstance(size, bool) or not 0 < size < 1 << 32:
+        raise CompilerError(f"{name} is a number of bytes between 1 and 2^32 - 1, not {size!r}")
+    return size
 
 
 def load_artifact(folder: str | Path | Traversable, name: str) -> CompiledContract:
@@ -487,10 +502,16 @@ def unique_contracts(contracts: Mapping[str, CompiledContract]) -> list[Compiled
     "-O", "--optimizer", type=click.Choice(OPTIMIZER_MODES), default="z", show_default=True, help="resolc LLVM level."
 )
 @click.option("--no-cache", is_flag=True, help="Always run the compiler (do not read or write the build cache).")
-def compile_command(sources: tuple[Path, ...], output_dir: Path, evm: bool, optimizer: str, no_cache: bool) -> None:
+@click.option("--heap-size", type=click.IntRange(1, (1 << 32) - 1), metavar="BYTES",
+              help="The contracts' heap: Solidity's memory (resolc 0.3.0's default: 65536).")  # fmt: skip
+@click.option("--stack-size", type=click.IntRange(1, (1 << 32) - 1), metavar="BYTES",
+              help="The contracts' PVM stack (resolc 0.3.0's default: 32768).")  # fmt: skip
+def compile_command(sources: tuple[Path, ...], output_dir: Path, evm: bool, optimizer: str, no_cache: bool,
+                    heap_size: int | None, stack_size: int | None) -> None:  # fmt: skip
     """Compile Solidity SOURCES with resolc 0.3.0 into PolkaVM blobs (installs resolc via npm on first use)."""
     try:
-        contracts = compile_solidity(list(sources), evm=evm, optimizer=optimizer, cache=not no_cache)
+        contracts = compile_solidity(list(sources), evm=evm, optimizer=optimizer, cache=not no_cache,
+                                     heap_size=heap_size, stack_size=stack_size)  # fmt: skip
     except CompilerError as e:
         raise click.ClickException(str(e)) from None
     built = unique_contracts(contracts)
