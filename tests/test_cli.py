@@ -111,7 +111,7 @@ def test_disasm_pins_jumps_in_few_layouts(tmp_path: Path, monkeypatch: pytest.Mo
     original = disasm._layout
     monkeypatch.setattr(disasm, "_layout", lambda state: layouts.append(1) or original(state))
     text = "".join(disasm.disassembly(blob))
-    assert len(layouts) == 1 and text.count("(kept as is: the assembler would lay it out shorter)") == 300
+    assert len(layouts) <= 1 and text.count("(kept as is: the assembler would lay it out shorter)") == 300
     assert assemble(text).write() == blob.write()
 
 

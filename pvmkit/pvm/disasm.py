@@ -50,18 +50,25 @@ def _pinned(isa: InstructionSet, listing: list[tuple[int, tuple[str, tuple[int, 
               if pc not in raw and _shorter_alone(isa, name, args, pc, original, is_start)}  # fmt: skip
     starts = [pc for pc, _, _ in listing]
     while True:
+        # (only jumps change size: without one left to lay out, the layout is the listing's. Labels only for the
+        # targets named: a listing of 600,000 instructions held ~800 bytes each, found in review)
+        if not any(pc not in raw and pc not in pinned and name != INVALID and KIND[name] in _TARGET_INDEX
+                   for pc, (name, _), _ in listing):  # fmt: skip
+            return pinned
         state = _State(isa)
         if leading:
             state.items.append(_Item("", [], 0, leading, False))
+        targets = set()
         for pc, (name, args), _ in listing:
             fixed = raw.get(pc) or pinned.get(pc)
             index = None if fixed is not None or name == INVALID else _TARGET_INDEX.get(KIND[name])
             if index is not None and is_start(args[index]):
-                label = f"L{args[index]}"
-                args = args[:index] + (LabelRef(label),) + args[index + 1 :]  # type: ignore[assignment]
+                targets.add(args[index])
+                args = args[:index] + (LabelRef(f"L{args[index]}"),) + args[index + 1 :]  # type: ignore[assignment]
             state.items.append(_Item(name, list(args), 0, fixed))
         for i, (pc, _, _) in enumerate(listing):
-            state.labels[f"L{pc}"] = (i + bool(leading), 0)
+            if pc in targets:
+                state.labels[f"L{pc}"] = (i + bool(leading), 0)
         try:
             _, bitmask, _ = _layout(state)
         except AsmError:  # (a layout that does not converge: the text would not assemble either way)
