@@ -304,7 +304,7 @@ def run(
         if intr.kind is not InterruptKind.STEP:
             break
         if not as_json:
-            decoded = code.block(intr.pc)[0]
+            decoded = code.block(intr.pc, 1)[0]  # (one: the rest of the block at every step was quadratic, review)
             text = format_instruction(code.isa, decoded.name, decoded.args)
             click.echo(f"  {intr.pc:>6}: {text:<40} gas left {inst.gas + left}")
     _report(blob, intr, list(inst.regs), gas_limit - left - inst.gas, as_json)

@@ -16,7 +16,7 @@ from eth_abi import encode as abi_encode
 from eth_abi.exceptions import DecodingError, EncodingError
 from eth_abi.registry import registry as _ABI_TYPES
 
-from .revive.address import _PARSED, parse_address, to_checksum
+from .revive.address import _PARSED, ChecksumError, parse_address, to_checksum
 from .revive.chain import CallResult
 from .revive.primitives import keccak256
 from .revive.state import Event
@@ -381,6 +381,8 @@ class ContractFunction:
             if overload.input_words is not None:
                 return overload.selector + _encode_words(overload.input_words, args)
             return overload.selector + abi_encode(overload.inputs, _prepare(overload.inputs, args))
+        except ChecksumError:  # (a typo in an address: not a reason to pick another overload, found in review)
+            raise
         except (EncodingError, TypeError, ValueError) as e:
             raise TypeError(f"cannot encode arguments for {signature(overload.item)}: {e}") from None
 

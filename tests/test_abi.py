@@ -506,3 +506,21 @@ def test_mixed_case_addresses_must_carry_their_checksum() -> None:
     typo = "0x" + good[2].swapcase() + good[3:]
     with pytest.raises(ValueError, match=f"invalid EIP-55 checksum .*it would be {good}"):
         parse_address(typo)
+
+
+def test_a_mistyped_address_is_not_sent_to_another_overload() -> None:
+    """f(address) beside f(bytes) or f(string): a mixed-case address with a wrong checksum raised in encoding
+    f(address), so the other overload took the text (found in review); the typo is the error."""
+    from pvmkit.contract import Contract
+    from pvmkit.env import Env
+    from pvmkit.revive.address import ChecksumError, to_checksum
+
+    good = to_checksum(bytes.fromhex("ab" * 20))
+    typo = "0x" + good[2].swapcase() + good[3:]
+    for other in ("bytes", "string"):
+        abi = [{"type": "function", "name": "f", "inputs": [{"name": "x", "type": t}], "outputs": []}
+               for t in ("address", other)]  # fmt: skip
+        fn = Contract(Env(), "0x" + "11" * 20, abi).f
+        assert fn.encode(good)[:4] == keccak256(b"f(address)")[:4]
+        with pytest.raises(ChecksumError, match="invalid EIP-55 checksum"):
+            fn.encode(typo)

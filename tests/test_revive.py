@@ -200,6 +200,15 @@ def test_a_pranked_contract_keeps_its_create_nonce(env: Env) -> None:
         factory.childCount.transact()
     assert (state.nonce(address), state.nonce(BOB)) == (nonces[0], nonces[1] + 1)
     assert factory.create(1) == predicted
+    # A deploy from the pranked factory lands where its CREATE would, at its nonce (found in review: one nonce back,
+    # on its first child's address).
+    from pvmkit.revive.address import create1
+
+    where = create1(address, state.nonce(address))
+    env.set_balance(factory, 10**20)  # (the origin pays the new contract's existential deposit)
+    with env.prank(factory):
+        child = env.deploy_contract(load_contract("Child"), 2)
+    assert bytes.fromhex(child.address[2:]) == where and state.nonce(address) == nonces[0] + 2
 
 
 def test_gas_limit_generated_addresses_and_reverts_reasons_are_checked(env: Env) -> None:
@@ -1188,3 +1197,38 @@ def test_a_deposit_the_origin_cannot_pay_says_what_it_must_keep(env: Env) -> Non
     with pytest.raises(ContractRevert, match="origin has 1000 of which it must keep 1000 .the existential deposit., "
                                              "deposit needs"):  # fmt: skip
         token.transfer(BOB_HEX, 1, sender=poor)
+
+
+def test_validated_code_is_remembered_safely_from_two_threads(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The process-wide record of validated code evicted like the module cache did: two threads (one Env each) past its
+    size picked the same oldest entry, and the second pop raised KeyError (found in review)."""
+    import sys
+    import threading
+
+    from pvmkit.pvm.asm import assemble
+    from pvmkit.revive import chain
+
+    monkeypatch.setattr(chain, "_VALIDATED", {})
+    blobs = [assemble(f"pub @deploy:\n a0 = {i}\n ret\npub @call:\n ret\n").write() for i in range(3000)]
+    envs, errors = [Env(), Env()], []
+
+    def validate(part: int) -> None:
+        try:
+            for raw in blobs[part::2]:
+                envs[part].chain.validate_code(raw)
+        except Exception as e:  # noqa: BLE001 - reported below
+            errors.append(repr(e))
+
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    try:
+        for _ in range(6):  # (a race: before the fix, about one round in three failed)
+            chain._VALIDATED.clear()
+            threads = [threading.Thread(target=validate, args=(i,)) for i in range(2)]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+    finally:
+        sys.setswitchinterval(interval)
+    assert errors == [] and len(chain._VALIDATED) <= 256

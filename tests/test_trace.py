@@ -302,3 +302,18 @@ def test_failure_follows_revert_data_not_error_kinds() -> None:
     assert call(reverted=True, output=b"other", calls=(middle,)).failure().output == b"other"
     assert call(reverted=True, calls=(call(trapped),)).failure().error is trapped  # (Solidity passes on empty data)
     assert call(calls=(caught,)).failure() is None
+
+
+def test_the_readme_sample_is_what_format_trace_prints(built: dict) -> None:
+    """README.md shows the trace of Caller.startReentry(callee, 2) in a fresh Env: it is this output, gas included
+    (found in review: stale after gas_used began rounding up)."""
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    start = readme.index("] Caller::startReentry(Callee, 2)")
+    sample = readme[readme.rindex("\n", 0, start) + 1 : readme.index("\n```", start)]
+    env = Env(tracing=True)
+    callee = env.deploy_contract(built["Callee"])
+    caller = env.deploy_contract(built["Caller"])
+    caller.startReentry(callee, 2)
+    assert env.format_trace() == sample

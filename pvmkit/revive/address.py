@@ -40,6 +40,10 @@ def to_checksum(address: bytes) -> str:
     return "0x" + "".join(c.upper() if int(digest[i], 16) >= 8 else c for i, c in enumerate(hexaddr))
 
 
+class ChecksumError(ValueError):
+    """A mixed-case address whose case is not its EIP-55 checksum: a typo, never another type's value."""
+
+
 _PARSED: dict[str, bytes] = {}  # (every call parses its target's address again: a transfer twice, ~0.3 us each)
 
 
@@ -68,7 +72,7 @@ def parse_address(value: object) -> bytes:
         if len(raw) != 20:
             raise ValueError(f"{value!r} is not a 20-byte address")
         if text != text.lower() and text != text.upper() and to_checksum(raw)[2:] != text:  # (as web3 does: found in
-            raise ValueError(f"{value!r} has an invalid EIP-55 checksum (a typo?): it would be {to_checksum(raw)}")
+            raise ChecksumError(f"{value!r} has an invalid EIP-55 checksum (a typo?): it would be {to_checksum(raw)}")
         if len(_PARSED) >= 4096:  # review, a mistyped mixed-case address was taken)
             _PARSED.clear()
         _PARSED[value] = raw

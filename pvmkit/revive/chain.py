@@ -9,6 +9,7 @@ nonce bump is rolled back. Results carry output, logs, weight and deposit like `
 from __future__ import annotations
 
 import contextlib
+import threading
 from dataclasses import dataclass, fields
 from operator import itemgetter
 
@@ -38,6 +39,7 @@ E = PalletError
 GENESIS_HASH = bytes([0x45] * 32)
 """Block 0's hash in revive's test runtime (frame_system's default genesis hash), which its specs assert."""
 _VALIDATED: dict[tuple[bytes, int], ProgramBlob] = {}  # (code hash, max code size) → the blob that passed
+_VALIDATED_LOCK = threading.Lock()  # (held to change it: lookups need none)
 DEFAULT_GAS_LIMIT = Weight(100_000_000_000_000, 3 * 1024 * 1024 * 1024)  # revive-runner's GAS_LIMIT
 _EVERYTHING = (U64_MAX, U64_MAX)  # a transaction's first frame may use all the transaction has
 _FIRST = itemgetter(0)  # (_settle's sort key: an address, or whether a change is a charge)
@@ -176,9 +178,10 @@ class Chain:
         program = _VALIDATED.get(key)
         if program is None:
             program = self._validate(blob)
-            if len(_VALIDATED) >= 256:
-                _VALIDATED.pop(next(iter(_VALIDATED)))
-            _VALIDATED[key] = program
+            with _VALIDATED_LOCK:  # (two threads evicting the same oldest entry: load_module's race, found in review)
+                if len(_VALIDATED) >= 256:
+                    _VALIDATED.pop(next(iter(_VALIDATED)))
+                program = _VALIDATED.setdefault(key, program)
         return program
 
     def _validate(self, blob: bytes) -> ProgramBlob:
@@ -383,12 +386,14 @@ class Chain:
         self._touched.clear()
         self._terminated.clear()
         try:
-            if origin not in state.contracts:  # a signed transaction bumps the nonce pre-dispatch; a contract as the
-                state.bump_nonce(origin)  # origin (impersonated: it cannot sign) keeps its CREATE nonce, as in evm.py
+            bumped = origin not in state.contracts  # a signed transaction bumps the nonce pre-dispatch; a contract as
+            if bumped:  # the origin (impersonated: it cannot sign) keeps its CREATE nonce, as in evm.py
+                state.bump_nonce(origin)
             checkpoint = state.checkpoint()
             first_event = len(state.events)
             stack = (TracingStack if self.tracing else Stack)(self, origin, gas_limit or DEFAULT_GAS_LIMIT,
                                                                 deposit_limit)
+            stack.origin_bumped = bumped
             address = None
             try:
                 if deploy:

@@ -138,6 +138,8 @@ class Frame:
 class Stack:
     """One transaction's call stack (a top-level call or instantiate and everything it calls)."""
 
+    origin_bumped = True  # whether the transaction bumped its origin's nonce (not a contract's, as a prank's origin)
+
     def __init__(self, chain: Chain, origin: Address, weight_limit: Weight, deposit_limit: int | None) -> None:
         self.chain = chain
         self.state = chain.state
@@ -380,8 +382,9 @@ class Stack:
         if salt is not None:
             address = create2(deployer, code.blob, input_data, salt)
         else:
+            # (the transaction's own deploy: its origin's nonce was bumped already, unless the origin is a contract)
             nonce = self.state.nonce(deployer)
-            address = create1(deployer, nonce - 1 if caller is None else nonce)
+            address = create1(deployer, nonce - 1 if caller is None and self.origin_bumped else nonce)
         if address in self.state.contracts:
             raise ExecError(E.DuplicateContract, detail=f"a contract already exists at 0x{address.hex()}")
         meter_w, meter_d = self._child_meters(caller, weight, deposit_limit)
