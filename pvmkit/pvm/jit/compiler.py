@@ -1338,6 +1338,9 @@ class JitCompiler:
         # Slot = address / 2 in the native table, whose slot 0 (address 0) and invalid targets lead to the bad-target
         # stub; rotating right by one also turns odd addresses into slots >= 2^31, so one bound check covers both.
         # ror eax, 1; cmp eax, imm32 (the encoder's bytes, written directly); jae bad_target; mov rdx, [r13 + table]
+        # (Measured: the table at a fixed offset from r13, jumped through without loading its address, and `ret`
+        # setting ecx only on its table path, ran the bytecode VM ~4% faster and fib no faster. Not adopted: every
+        # instance would hold a copy of its module's table, of any size, in its address space.)
         out = a.code
         out += b"\xd1\xc8\x3d" + (len(self.code.jump_table) + 1).to_bytes(4, "little")
         a.jcc(AE, self.bad_target)
