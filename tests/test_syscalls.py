@@ -1459,6 +1459,20 @@ def test_immutable_data_set_in_the_constructor_is_read_in_calls(env: Env) -> Non
     assert env.chain.state.contracts[address].immutable_data == b"immutable!"
 
 
+def test_get_immutable_data_charges_its_weight_once(env: Env) -> None:
+    """One more get_immutable_data costs the host-call base, GetImmutableData(len) and its 3 instructions: the copy out
+    is covered (runtime.rs writes with already_charged; found in review: charged again as copy_to_contract)."""
+    ctor = sys("set_immutable_data", VAL, 10) + "    ret\n"
+    weights = []
+    for n in (1, 2):
+        body = sys("get_immutable_data", RES + 4, RES) * n + ret(RES, 0)
+        address = deploy(env, body, {VAL: b"immutable!", RES: u32(16) + b"\xee" * 16}, deploy_body=ctor)
+        weights.append(env.call(hex_addr(address)).weight.ref_time)
+    s = env.chain.config.schedule
+    one_more = s.host_fn_base + s.cost("get_immutable_data", 10).ref_time + 3 * s.ref_time_per_fuel
+    assert weights[1] - weights[0] == one_more
+
+
 @pytest.mark.parametrize(
     "call_body, ctor, error",
     [
