@@ -496,3 +496,33 @@ def test_checks_before_an_action_that_cannot_run_still_count(tmp_path: Path) -> 
     assert lines[0].startswith(f"FAIL {path}: action #1 VerifyCall: success expected false got true")
     assert lines[1].startswith(f"ERROR {path}: action #2 Instantiate: cannot read")
     assert lines[-1] == "0 passed, 1 failed, 1 error"
+
+
+def test_storage_deposit_limits_count_the_code_upload(tmp_path: Path) -> None:
+    """An Instantiate that brings its code pays the upload deposit out of its storage_deposit_limit, and an Upload is
+    held to its own (bare_instantiate's saturating_reduce(upload_deposit), upload_code's limit; found in review: the
+    upload was outside either). Flipper's upload takes 1,718 (its blob and CodeInfo, two items) and instantiating it
+    1,127 more, so 2,000 covers either but not both; 3,000 covers both."""
+    from pvmkit.revive.chain import Chain
+
+    flipper = (BUILD / "Flipper.polkavm").read_bytes()
+    assert Chain().upload_deposit(flipper) == 1_718
+    data = "00" * 32
+
+    def spec(name: str, actions: list) -> str:
+        path = tmp_path / f"{name}.json"
+        path.write_text(json.dumps({"actions": actions}))
+        return str(path)
+
+    code = {"Path": str(BUILD / "Flipper.polkavm")}
+    both = [{"Instantiate": {"code": code, "data": data, "storage_deposit_limit": 2000}},
+            {"VerifyCall": {"success": False}}]
+    enough = [{"Instantiate": {"code": code, "data": data, "storage_deposit_limit": 3000}}]
+    uploaded = [{"Upload": {"code": code}},
+                {"Instantiate": {"code": code, "data": data, "storage_deposit_limit": 2000}}]
+    for name, actions in (("both", both), ("enough", enough), ("uploaded", uploaded)):
+        exit_code, lines = run_cli(spec(name, actions))
+        assert exit_code == 0 and summary(lines)[1] == 0, (name, lines)
+    exit_code, lines = run_cli(spec("upload", [{"Upload": {"code": code, "storage_deposit_limit": 1}}]))
+    assert exit_code == 1 and "StorageDepositLimitExhausted: uploading needs a deposit of 1718, over the limit of 1" \
+        in lines[0]  # fmt: skip

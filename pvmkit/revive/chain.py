@@ -221,13 +221,17 @@ class Chain:
             raise CodeError(E.StaticMemoryTooLarge, f"static memory of {baseline} bytes")
         return program
 
-    def upload_code(self, origin: Address, blob: bytes) -> Hash:
-        """Validate and store `blob` (keyed by keccak256), charging the upload deposit to `origin`."""
+    def upload_code(self, origin: Address, blob: bytes, deposit_limit: int | None = None) -> Hash:
+        """Validate and store `blob` (keyed by keccak256), charging the upload deposit to `origin`, at most
+        `deposit_limit` (None: no limit) or StorageDepositLimitExhausted (the pallet's `upload_code`)."""
         code_hash = keccak256(blob)
         if code_hash in self.state.codes:
             return code_hash
         self.validate_code(blob, code_hash)
-        deposit = self.config.deposit(2, len(blob) + self.config.code_info_bytes)
+        deposit = self.upload_deposit(blob)
+        if deposit_limit is not None and deposit > deposit_limit:
+            raise CodeError(E.StorageDepositLimitExhausted, f"uploading needs a deposit of {deposit}, over the limit "
+                                                            f"of {deposit_limit}")  # fmt: skip
         free = self.state.free(origin)
         if free - deposit < self.config.existential_deposit:
             raise CodeError(E.StorageDepositNotEnoughFunds, f"uploading needs a deposit of {deposit}, have {free}")
@@ -236,6 +240,10 @@ class Chain:
         self.state.set_held(origin, acct.held + deposit)
         self.state.add_code(code_hash, CodeInfo(blob, origin, deposit))
         return code_hash
+
+    def upload_deposit(self, blob: bytes) -> int:
+        """The storage deposit uploading `blob` takes: two items (the code and its CodeInfo) and their bytes."""
+        return self.config.deposit(2, len(blob) + self.config.code_info_bytes)
 
     def module(self, code_hash: Hash) -> Module:
         """The compiled module for uploaded code, built once per code hash."""
