@@ -121,6 +121,7 @@ class Code:
     data: bytes = b""
     path: Path | None = None
     contract: str = ""
+    solc_optimizer: bool = True  #: Solidity: whether solc optimizes (the runner's `solc_optimizer`, default true)
 
 
 @dataclass
@@ -252,7 +253,11 @@ def _code(value: Any, what: str, base_dir: Path) -> Code:
         path = inner.get("path")
         if path is not None and not isinstance(path, str):
             raise SpecError(f"{what}: Solidity path must be a string, got {json.dumps(path)}")
-        return Code("Solidity", path=base_dir / path if path else None, contract=inner["contract"])
+        optimize = inner.get("solc_optimizer", True)
+        if not isinstance(optimize, bool):
+            raise SpecError(f"{what}: solc_optimizer must be true or false, got {json.dumps(optimize)}")
+        return Code("Solidity", path=base_dir / path if path else None, contract=inner["contract"],
+                    solc_optimizer=optimize)  # fmt: skip
     if kind == "Yul":
         raise SpecError(f"{what}: Yul code is not supported (pvmkit compiles Solidity only)")
     raise SpecError(f"{what}: unknown code kind {kind!r} (expected Path, Bytes, Hash or Solidity)")
@@ -444,7 +449,7 @@ def _hexs(data: bytes) -> str:
 
 
 class _Runner:
-    def __init__(self, spec: Spec, differential: bool, compiled: dict[Path, dict]) -> None:
+    def __init__(self, spec: Spec, differential: bool, compiled: dict[tuple[Path, bool], dict]) -> None:
         from .env import Env
 
         self.spec = spec
@@ -503,18 +508,20 @@ class _Runner:
         return self.labels.get(address) or _hexs(address)
 
     # Code.
-    def _compile(self, path: Path) -> dict:
+    def _compile(self, path: Path, solc_optimizer: bool = True) -> dict:
         from .revive.compiler import CompilerError, compile_solidity
 
         path = path.resolve()
-        if path not in self.compiled:
+        key = (path, solc_optimizer)
+        if key not in self.compiled:
             if not path.is_file():
                 raise SpecError(f"Solidity source {path} not found")
             try:
-                self.compiled[path] = compile_solidity(path)
-            except CompilerError as e:
-                raise SpecError(f"compiling {path.name} failed: {str(e).splitlines()[0] if str(e) else e}") from None
-        return self.compiled[path]
+                self.compiled[key] = compile_solidity(path, solc_optimizer=solc_optimizer)
+            except CompilerError as e:  # (its first lines: "compilation failed:" alone hid the cause, found in review)
+                text = " ".join(line.strip() for line in str(e).splitlines()[:3] if line.strip())
+                raise SpecError(f"compiling {path.name} failed: {text or e}") from None
+        return self.compiled[key]
 
     def code(self, action: Action) -> _Resolved:
         code = action.code or Code("Bytes")
@@ -552,7 +559,7 @@ class _Runner:
         path = code.path or self.spec.source
         if path is None:
             raise SpecError(f"{what}: Solidity code needs a path outside a .sol spec")
-        contracts = self._compile(path)
+        contracts = self._compile(path, code.solc_optimizer)
         contract = contracts.get(code.contract) or next(
             (c for c in contracts.values() if c.name == code.contract and Path(c.source).name == path.name), None
         )
@@ -803,7 +810,8 @@ class _Runner:
         self.check(action, True, "differential logs", "", "")
 
 
-def run_spec(spec: Spec, *, differential: bool | None = None, compiled: dict[Path, dict] | None = None) -> SpecResult:
+def run_spec(spec: Spec, *, differential: bool | None = None,
+             compiled: dict[tuple[Path, bool], dict] | None = None) -> SpecResult:  # fmt: skip
     """Run one spec on a fresh chain; `differential` overrides the spec's flag. Raises SpecError for specs that
     cannot run (missing files, compile errors, differential without pyrevm or EVM bytecode)."""
     use_evm = spec.differential if differential is None else differential
@@ -841,7 +849,7 @@ def run_spec_command(paths: tuple[Path, ...], contract: str | None, differential
     or a spec could not be run.
     """
     passed = failed = errors = 0
-    compiled: dict[Path, dict] = {}
+    compiled: dict[tuple[Path, bool], dict] = {}
     collected = _collect(paths)
     if not collected:  # (a CI job pointed at the wrong folder must not pass: found in review)
         raise click.ClickException(f"no specs found in {', '.join(map(str, paths))} (.json specs, or .sol files with a"

@@ -107,7 +107,8 @@ function main() {
     language: 'Solidity',
     sources,
     settings: {
-      optimizer: { mode: req.optimizer, enabled: true, fallback_to_optimizing_for_size: true, runs: 200 },
+      optimizer: { mode: req.optimizer, enabled: req.solcOptimizer !== false, fallback_to_optimizing_for_size: true,
+                   runs: 200 },
       outputSelection: { '*': { '*': ['abi'] } },
     },
   };
@@ -414,15 +415,18 @@ def compile_solidity(
     cache: bool = True,
     heap_size: int | None = None,
     stack_size: int | None = None,
+    solc_optimizer: bool = True,
 ) -> dict[str, CompiledContract]:
     """Compile Solidity with resolc 0.3.0 (PVM) and, if `evm`, with solc 0.8.30 (EVM creation bytecode).
 
     `sources`: a path, a list of paths (relative imports are read from disk), Solidity text (unit name
     "input.sol"), or {unit name: text}. Returns {"File.sol:Name": contract} plus {"Name": contract} for every
     name that is unique across the files. Interfaces and abstract contracts (no code) are left out.
-    `optimizer` is resolc's LLVM level: one of 0 1 2 3 s z. `heap_size` and `stack_size` (bytes) are resolc's
-    memory configuration (its --heap-size, --stack-size): 0.3.0 gives a contract a 64 KiB heap, Solidity's memory,
-    and a 32 KiB stack, and traps where a contract needs more (a 60,000-byte `new bytes`, say).
+    `optimizer` is resolc's LLVM level: one of 0 1 2 3 s z; `solc_optimizer=False` turns solc's optimizer off for both
+    builds (revive's specs do for code that uses `msize`, which the Yul optimizer refuses). `heap_size` and
+    `stack_size` (bytes) are resolc's memory configuration (its --heap-size, --stack-size): 0.3.0 gives a contract a
+    64 KiB heap, Solidity's memory, and a 32 KiB stack, and traps where a contract needs more (a 60,000-byte `new
+    bytes`, say).
     """
     if optimizer not in OPTIMIZER_MODES:
         raise CompilerError(f"optimizer must be one of {', '.join(OPTIMIZER_MODES)}, not {optimizer!r}")
@@ -434,6 +438,10 @@ def compile_solidity(
         settings["memoryConfig"] = memory
     if evm:
         settings["evmSettings"] = EVM_SETTINGS
+    if not solc_optimizer:  # (only when off: the default's builds keep their cache keys)
+        settings["solcOptimizer"] = False
+        if evm:
+            settings["evmSettings"] = {**EVM_SETTINGS, "optimizer": {**EVM_SETTINGS["optimizer"], "enabled": False}}
     key = _cache_key(units, settings)
     path = _resolc_dir() / "builds" / f"{key}.json"
     if cache and path.is_file():
