@@ -356,8 +356,8 @@ def test_storage_functions_charge_for_the_real_lengths(env: Env) -> None:
     lengths are known (adjust_gas), and a value read is copied out at no further charge (already_charged). Found in
     review: pvmkit kept the whole pre-charge and charged the copy. Only the lengths differ between these runs, so
     the weight differences are the schedule's per-byte costs: set_storage 532 per new or old byte, clear_storage
-    387 per old byte, get_storage (and take, get_or_zero) 1,304 per byte read (seal_set_storage, seal_clear_storage
-    and seal_get_storage's slopes in the Dec-2024 weights)."""
+    387 per old byte, get_storage (and get_or_zero) 1,304 per byte read, take_storage 1,404 (seal_set_storage,
+    seal_clear_storage, seal_get_storage and seal_take_storage's slopes in the Dec-2024 weights)."""
     length = f"u64 [{RES + 8:#x}]"
 
     def weight(body: str, first: int) -> int:
@@ -372,7 +372,7 @@ def test_storage_functions_charge_for_the_real_lengths(env: Env) -> None:
     assert difference(write + sys("set_storage", 0, KEY, SENT, VAL, 1)) == 532 * 15 * 2  # new bytes, then old
     assert difference(write + sys("clear_storage", 0, KEY, SENT)) == 532 * 15 + 387 * 15
     assert difference(write + sys("get_storage", 0, KEY, SENT, RES + 24, RES + 16)) == 532 * 15 + 1_304 * 15
-    assert difference(write + sys("take_storage", 0, KEY, SENT, RES + 24, RES + 16)) == 532 * 15 + 1_304 * 15
+    assert difference(write + sys("take_storage", 0, KEY, SENT, RES + 24, RES + 16)) == 532 * 15 + 1_404 * 15
     assert difference(write + sys("get_storage_or_zero", 0, KEY, RES + 24)) == 532 * 15 + 1_304 * 15
 
 
@@ -1900,3 +1900,21 @@ def test_a_frame_that_writes_and_reverts_is_not_held_to_its_deposit_limit(env: E
     assert call_result(env.call(hex_addr(deploy(env, do_call() + ret(RES, 84), call_data(committing, deposit=0))))
                        .output)[0] == 5  # fmt: skip
     assert env.chain.state.contracts[reverting].storage == {} == env.chain.state.contracts[committing].storage
+
+
+def test_a_calls_input_is_charged_as_the_pallet_does(env: Env) -> None:
+    """Input read from memory is CopyFromContract(len), seal_return's weight (236 per byte), and a cloned input costs
+    nothing per byte (CallInputCloned: seal_call has no input slope in the 2503-era weights). Found in review: both
+    were charged as call_data_copy (150 per byte)."""
+    echo = deploy(env, ECHO)
+
+    def weight(inp: bytes, flags: int = 0) -> int:
+        address = caller(env, echo, flags, inp=inp)
+        return env.call(hex_addr(address), inp).weight.ref_time
+
+    explicit = weight(b"x" * 40) - weight(b"x" * 8)
+    cloned = weight(b"x" * 40, CLONE_INPUT) - weight(b"x" * 8, CLONE_INPUT)
+    # 32 more bytes through the callee either way: its call_data_copy (150), its seal_return (236), and the caller's
+    # copy of the output (copy_to_contract, 235); read from the caller's memory, 236 per byte more.
+    assert cloned == 32 * (150 + 236 + 235)
+    assert explicit - cloned == 32 * 236

@@ -592,10 +592,12 @@ def _storage_flags(flags: int) -> bool:
     return bool(flags & TRANSIENT)
 
 
-def _read_charged(h: Host, transient: bool, key_ptr: int, key_len: int) -> tuple[StorageKey, bytes | None]:
+def _read_charged(h: Host, transient: bool, key_ptr: int, key_len: int, cost: str = "get_storage"
+                  ) -> tuple[StorageKey, bytes | None]:  # fmt: skip
     """(The key, the slot's value), in the pallet's order: charged for a full value, then the key read from guest
-    memory, then charged for what was read instead (adjust_gas)."""
-    cost = "transient_storage" if transient else "get_storage"
+    memory, then charged for what was read instead (adjust_gas). `cost`: persistent storage's (take_storage's is a
+    write's)."""
+    cost = "transient_storage" if transient else cost
     h.charge(cost, PAYLOAD_BYTES)
     key = h.storage_key(key_ptr, key_len)
     value = _read_slot(h, transient, key)
@@ -684,8 +686,8 @@ def _clear_storage(h: Host, r: Regs) -> int:
 @syscall("take_storage", mutating=True)
 def _take_storage(h: Host, r: Regs) -> int:
     transient = _storage_flags(r[7] & M32)
-    key, value = _read_charged(h, transient, r[8] & M32, r[9] & M32)
-    if value is None:
+    key, value = _read_charged(h, transient, r[8] & M32, r[9] & M32, "take_storage")  # (TakeStorage: found in review,
+    if value is None:  # it was charged as a read)
         return ReturnCode.KEY_NOT_FOUND
     _write_slot(h, transient, key, None)
     h.write_output(r[10] & M32, r[11] & M32, value, False, charged=True)
@@ -763,17 +765,19 @@ def _return_code(e: ExecError) -> int:
 
 
 def _input_for(h: Host, flags: int, ptr: int, length: int) -> bytes:
+    """A call's input: the caller's own (cloned or forwarded, at no charge: CallInputCloned is seal_call's input slope,
+    none in the 2503-era weights) or read from guest memory (CopyFromContract(len), seal_return's weight). Found in
+    review: both were charged as call_data_copy."""
     if flags & CallFlags.CLONE_INPUT or flags & CallFlags.FORWARD_INPUT:
         data = h.frame.input
         if data is None:
             raise ExecError(E.InputForwarded)
-        h.charge("call_data_copy", len(data))
         if not flags & CallFlags.CLONE_INPUT:
             h.frame.input = None
             if h.shortcuts is not None:  # (their call data answers no longer hold)
                 h.shortcuts.state[2] = 0
         return data
-    h.charge("call_data_copy", length)
+    h.charge("seal_return", length)
     return h.read(ptr, length)
 
 
