@@ -374,6 +374,15 @@ def test_storage_functions_charge_for_the_real_lengths(env: Env) -> None:
     assert difference(write + sys("get_storage", 0, KEY, SENT, RES + 24, RES + 16)) == 532 * 15 + 1_304 * 15
     assert difference(write + sys("take_storage", 0, KEY, SENT, RES + 24, RES + 16)) == 532 * 15 + 1_404 * 15
     assert difference(write + sys("get_storage_or_zero", 0, KEY, RES + 24)) == 532 * 15 + 1_304 * 15
+    # contains_storage too is charged for the largest value and adjusted to the stored one (seal_contains_storage:
+    # 508 per byte), and transient storage's functions each have their own slopes (set 379, get 391, clear 432,
+    # take none, contains 191): found in review, contains was a flat charge and transient storage one price for all.
+    assert difference(write + sys("contains_storage", 0, KEY, SENT)) == 532 * 15 + 508 * 15
+    transient = sys("set_storage", 1, KEY, SENT, VAL, length)
+    assert difference(transient + sys("get_storage", 1, KEY, SENT, RES + 24, RES + 16)) == 379 * 15 + 391 * 15
+    assert difference(transient + sys("clear_storage", 1, KEY, SENT)) == 379 * 15 + 432 * 15
+    assert difference(transient + sys("take_storage", 1, KEY, SENT, RES + 24, RES + 16)) == 379 * 15
+    assert difference(transient + sys("contains_storage", 1, KEY, SENT)) == 379 * 15 + 191 * 15
 
 
 def test_fixed_and_variable_keys_of_the_same_bytes_are_different_slots(env: Env) -> None:

@@ -592,12 +592,11 @@ def _storage_flags(flags: int) -> bool:
     return bool(flags & TRANSIENT)
 
 
-def _read_charged(h: Host, transient: bool, key_ptr: int, key_len: int, cost: str = "get_storage"
+def _read_charged(h: Host, transient: bool, key_ptr: int, key_len: int, take: bool = False
                   ) -> tuple[StorageKey, bytes | None]:  # fmt: skip
     """(The key, the slot's value), in the pallet's order: charged for a full value, then the key read from guest
-    memory, then charged for what was read instead (adjust_gas). `cost`: persistent storage's (take_storage's is a
-    write's)."""
-    cost = "transient_storage" if transient else cost
+    memory, then charged for what was read instead (adjust_gas). Taking is priced as a write (TakeStorage)."""
+    cost = ("transient_take" if take else "transient_get") if transient else "take_storage" if take else "get_storage"
     h.charge(cost, PAYLOAD_BYTES)
     key = h.storage_key(key_ptr, key_len)
     value = _read_slot(h, transient, key)
@@ -642,9 +641,13 @@ def _get_storage_or_zero(h: Host, r: Regs) -> None:
 
 @syscall("contains_storage")
 def _contains_storage(h: Host, r: Regs) -> int:
+    # As runtime.rs: ContainsStorage for the largest value, adjusted to the stored length (found in review: a flat
+    # charge, shared with transient storage's).
     transient = _storage_flags(r[7] & M32)
-    h.charge("contains_storage")
+    cost = "transient_contains" if transient else "contains_storage"
+    h.charge(cost, PAYLOAD_BYTES)
     value = _read_slot(h, transient, h.storage_key(r[8] & M32, r[9] & M32))
+    h.adjust(cost, PAYLOAD_BYTES, len(value or b""))
     return SENTINEL if value is None else len(value)
 
 
@@ -654,7 +657,10 @@ def _set(h: Host, flags: int, key_ptr: int, key_len: int, value_ptr: int | None,
     read from guest memory; the charge adjusted to the old value's real length. Returns the old length, or SENTINEL
     if there was none."""
     transient = _storage_flags(flags)
-    cost = "transient_storage" if transient else "set_storage" if value_ptr is not None else "clear_storage"
+    if transient:  # (each its own price, as the pallet's Set/ClearTransientStorage: found in review, one for all)
+        cost = "transient_set" if value_ptr is not None else "transient_clear"
+    else:
+        cost = "set_storage" if value_ptr is not None else "clear_storage"
     h.charge(cost, value_len + PAYLOAD_BYTES)
     if value_len > PAYLOAD_BYTES:
         raise ExecError(E.ValueTooLarge, detail=f"storage value of {value_len} bytes (max {PAYLOAD_BYTES})")
@@ -686,8 +692,8 @@ def _clear_storage(h: Host, r: Regs) -> int:
 @syscall("take_storage", mutating=True)
 def _take_storage(h: Host, r: Regs) -> int:
     transient = _storage_flags(r[7] & M32)
-    key, value = _read_charged(h, transient, r[8] & M32, r[9] & M32, "take_storage")  # (TakeStorage: found in review,
-    if value is None:  # it was charged as a read)
+    key, value = _read_charged(h, transient, r[8] & M32, r[9] & M32, take=True)  # (found in review: priced as a read)
+    if value is None:
         return ReturnCode.KEY_NOT_FOUND
     _write_slot(h, transient, key, None)
     h.write_output(r[10] & M32, r[11] & M32, value, False, charged=True)
