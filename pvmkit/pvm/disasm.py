@@ -27,10 +27,13 @@ T = TypeVar("T")
 _TARGET_INDEX = {Kind.OFFSET: 0, Kind.REG_IMM_OFFSET: 2, Kind.REG_REG_OFFSET: 2}
 
 
+def _target_index(name: str) -> int | None:
+    """Which operand of instruction `name` is a jump target (None: it has none)."""
+    return None if name == INVALID else _TARGET_INDEX.get(KIND[name])
+
+
 def _target_of(name: str, args: tuple[int, ...]) -> int | None:
-    if name == INVALID:
-        return None
-    index = _TARGET_INDEX.get(KIND[name])
+    index = _target_index(name)
     return None if index is None else args[index]
 
 
@@ -52,7 +55,7 @@ def _pinned(isa: InstructionSet, listing: list[tuple[int, tuple[str, tuple[int, 
     while True:
         # (only jumps change size: without one left to lay out, the layout is the listing's. Labels only for the
         # targets named: a listing of 600,000 instructions held ~800 bytes each, found in review)
-        if not any(pc not in raw and pc not in pinned and name != INVALID and KIND[name] in _TARGET_INDEX
+        if not any(pc not in raw and pc not in pinned and _target_index(name) is not None
                    for pc, (name, _), _ in listing):  # fmt: skip
             return pinned
         state = _State(isa)
@@ -61,7 +64,7 @@ def _pinned(isa: InstructionSet, listing: list[tuple[int, tuple[str, tuple[int, 
         targets = set()
         for pc, (name, args), _ in listing:
             fixed = raw.get(pc) or pinned.get(pc)
-            index = None if fixed is not None or name == INVALID else _TARGET_INDEX.get(KIND[name])
+            index = None if fixed is not None else _target_index(name)
             if index is not None and is_start(args[index]):
                 targets.add(args[index])
                 args = args[:index] + (LabelRef(f"L{args[index]}"),) + args[index + 1 :]  # type: ignore[assignment]
@@ -90,7 +93,7 @@ def _shorter_alone(isa: InstructionSet, name: str, args: tuple[int, ...], pc: in
     """Whether the assembler, laying out this jump with everything else where it is, would make it shorter than
     `original`: from its smallest size, as asm._layout starts, it grows it until its offset fits, and a target after
     it that is an instruction start (a label) moves with its size."""
-    index = None if name == INVALID else _TARGET_INDEX.get(KIND[name])
+    index = _target_index(name)
     if index is None:
         return False
     target = args[index]
