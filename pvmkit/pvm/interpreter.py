@@ -19,7 +19,7 @@ import threading
 import weakref
 from collections.abc import Callable, Iterator, MutableSequence, Sequence
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import NamedTuple, TypeVar
 
 from . import semantics as sem
 from . import tier0
@@ -348,6 +348,7 @@ class Module:
 # as the time spent is the same kind of cost the JIT's compile (~3.3 us per instruction) would have saved.
 COMPILED_WEIGHT = 500
 _MODULE_CACHE: dict[tuple[bytes, ModuleConfig], Module] = {}
+_K, _V = TypeVar("_K"), TypeVar("_V")
 _MODULE_CACHE_LOCK = threading.Lock()  # (held to change the cache: lookups need no lock)
 MODULE_CACHE_SIZE = 256
 
@@ -366,12 +367,19 @@ def load_module(raw: bytes, config: ModuleConfig | None = None, parsed: ProgramB
     key = (hashlib.sha256(raw).digest(), config, requested_backend(config))
     module = _MODULE_CACHE.get(key)
     if module is None:
-        module = Module(parsed or ProgramBlob.parse(raw), config)
-        with _MODULE_CACHE_LOCK:  # (found in review: two threads evicting the same oldest key, a KeyError)
-            if len(_MODULE_CACHE) >= MODULE_CACHE_SIZE:
-                _MODULE_CACHE.pop(next(iter(_MODULE_CACHE)))
-            module = _MODULE_CACHE.setdefault(key, module)  # (another thread's, if it got there first)
+        module = remember(_MODULE_CACHE, _MODULE_CACHE_LOCK, MODULE_CACHE_SIZE, key,
+                          Module(parsed or ProgramBlob.parse(raw), config))  # fmt: skip
     return module
+
+
+def remember(cache: dict[_K, _V], lock: threading.Lock, size: int, key: _K, value: _V) -> _V:
+    """`value` kept in a process-wide `cache` of at most `size` entries (the oldest goes), or the value another thread
+    kept under `key` first. Changed under `lock`, which lookups need not take (found in review: two threads evicting
+    the same oldest key, and the second pop raised KeyError)."""
+    with lock:
+        if len(cache) >= size:
+            cache.pop(next(iter(cache)))
+        return cache.setdefault(key, value)
 
 
 def _trap_at(pc: int) -> BlockFn:

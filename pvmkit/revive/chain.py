@@ -14,7 +14,7 @@ from dataclasses import dataclass, fields
 from operator import itemgetter
 
 from ..pvm.blob import ProgramBlob, ProgramBlobError
-from ..pvm.interpreter import Module, ModuleConfig, load_module
+from ..pvm.interpreter import Module, ModuleConfig, load_module, remember
 from ..pvm.isa import INVALID, REVIVE_V1, TERMINATORS
 from ..pvm.memory import MemoryMap
 from ..pvm.shortcuts import ANSWER_BYTES, MAX_SHORTCUTS, PER_BYTE, EventBuffer, Shortcut, ShortcutKind, ShortcutTable
@@ -177,11 +177,7 @@ class Chain:
         key = (code_hash or keccak256(blob), self.config.max_code_size)
         program = _VALIDATED.get(key)
         if program is None:
-            program = self._validate(blob)
-            with _VALIDATED_LOCK:  # (two threads evicting the same oldest entry: load_module's race, found in review)
-                if len(_VALIDATED) >= 256:
-                    _VALIDATED.pop(next(iter(_VALIDATED)))
-                program = _VALIDATED.setdefault(key, program)
+            program = remember(_VALIDATED, _VALIDATED_LOCK, 256, key, self._validate(blob))
         return program
 
     def _validate(self, blob: bytes) -> ProgramBlob:
