@@ -592,11 +592,20 @@ def _storage_flags(flags: int) -> bool:
     return bool(flags & TRANSIENT)
 
 
-def _read_charged(h: Host, transient: bool, key_ptr: int, key_len: int, take: bool = False
+# The weight each storage function charges, for persistent and for transient storage (the pallet prices each apart:
+# found in review, transient storage had one price for all, and take was priced as a read).
+_STORAGE_COSTS = {
+    "get": ("get_storage", "transient_get"), "take": ("take_storage", "transient_take"),
+    "set": ("set_storage", "transient_set"), "clear": ("clear_storage", "transient_clear"),
+    "contains": ("contains_storage", "transient_contains"),
+}  # fmt: skip
+
+
+def _read_charged(h: Host, transient: bool, key_ptr: int, key_len: int, op: str = "get"
                   ) -> tuple[StorageKey, bytes | None]:  # fmt: skip
     """(The key, the slot's value), in the pallet's order: charged for a full value, then the key read from guest
-    memory, then charged for what was read instead (adjust_gas). Taking is priced as a write (TakeStorage)."""
-    cost = ("transient_take" if take else "transient_get") if transient else "take_storage" if take else "get_storage"
+    memory, then charged for what was read instead (adjust_gas). `op`: "get" or "take" (priced as a write)."""
+    cost = _STORAGE_COSTS[op][transient]
     h.charge(cost, PAYLOAD_BYTES)
     key = h.storage_key(key_ptr, key_len)
     value = _read_slot(h, transient, key)
@@ -642,9 +651,9 @@ def _get_storage_or_zero(h: Host, r: Regs) -> None:
 @syscall("contains_storage")
 def _contains_storage(h: Host, r: Regs) -> int:
     # As runtime.rs: ContainsStorage for the largest value, adjusted to the stored length (found in review: a flat
-    # charge, shared with transient storage's).
+    # charge).
     transient = _storage_flags(r[7] & M32)
-    cost = "transient_contains" if transient else "contains_storage"
+    cost = _STORAGE_COSTS["contains"][transient]
     h.charge(cost, PAYLOAD_BYTES)
     value = _read_slot(h, transient, h.storage_key(r[8] & M32, r[9] & M32))
     h.adjust(cost, PAYLOAD_BYTES, len(value or b""))
@@ -657,10 +666,7 @@ def _set(h: Host, flags: int, key_ptr: int, key_len: int, value_ptr: int | None,
     read from guest memory; the charge adjusted to the old value's real length. Returns the old length, or SENTINEL
     if there was none."""
     transient = _storage_flags(flags)
-    if transient:  # (each its own price, as the pallet's Set/ClearTransientStorage: found in review, one for all)
-        cost = "transient_set" if value_ptr is not None else "transient_clear"
-    else:
-        cost = "set_storage" if value_ptr is not None else "clear_storage"
+    cost = _STORAGE_COSTS["set" if value_ptr is not None else "clear"][transient]
     h.charge(cost, value_len + PAYLOAD_BYTES)
     if value_len > PAYLOAD_BYTES:
         raise ExecError(E.ValueTooLarge, detail=f"storage value of {value_len} bytes (max {PAYLOAD_BYTES})")
@@ -692,7 +698,7 @@ def _clear_storage(h: Host, r: Regs) -> int:
 @syscall("take_storage", mutating=True)
 def _take_storage(h: Host, r: Regs) -> int:
     transient = _storage_flags(r[7] & M32)
-    key, value = _read_charged(h, transient, r[8] & M32, r[9] & M32, take=True)  # (found in review: priced as a read)
+    key, value = _read_charged(h, transient, r[8] & M32, r[9] & M32, "take")
     if value is None:
         return ReturnCode.KEY_NOT_FOUND
     _write_slot(h, transient, key, None)
