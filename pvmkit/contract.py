@@ -104,6 +104,14 @@ class ContractRevert(Exception):
         super().__init__(reason)
 
 
+def learn_errors(known: dict[str, dict], abi: list[dict]) -> None:
+    """Add `abi`'s custom errors to `known` (by signature, the first kept): an Env decodes them wherever they bubble
+    up."""
+    for item in abi:
+        if item.get("type") == "error":
+            known.setdefault(signature(item), item)
+
+
 def with_trace(error: Err, result: CallResult, env: Env) -> Err:
     """`error`, with the call trace of `result` as a note when it has one (pytest shows notes). A trace that cannot be
     rendered says so, rather than raise in place of the error."""
@@ -493,9 +501,7 @@ class Contract:
         for i in self.abi:
             if i.get("type") == "event" and not i.get("anonymous"):
                 self._events.setdefault(keccak256(signature(i).encode()), []).append(i)
-        for item in self.abi:
-            if item.get("type") == "error":
-                env.known_errors.setdefault(signature(item), item)
+        learn_errors(env.known_errors, self.abi)
         # Functions whose names nothing else here has are attributes too, found without __getattr__.
         for name, function in self._functions.items():
             if name not in self.__dict__ and not hasattr(type(self), name):

@@ -15,7 +15,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from .contract import Contract, ContractRevert, check_abi, decode_revert, signature, with_trace
+from .contract import Contract, ContractRevert, check_abi, decode_revert, learn_errors, with_trace
 from .pvm.blob import ProgramBlob
 from .pvm.interpreter import BACKENDS, ModuleConfig, ModuleError
 from .revive.address import parse_address, to_checksum
@@ -332,9 +332,7 @@ class Env:
         errors decode wherever they bubble up (found in review: a factory child's did not, unless at() named it)."""
         abi = check_abi(abi)
         self._code_names[code_hash] = (name, abi)
-        for item in abi:
-            if item.get("type") == "error":
-                self.known_errors.setdefault(signature(item), item)
+        learn_errors(self.known_errors, abi)
 
     def _named(self, contract: Contract) -> Contract:
         """`contract`, its name and ABI now known for call traces."""
