@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+import sys
+import threading
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -32,3 +35,46 @@ def backends_as_named(monkeypatch: pytest.MonkeyPatch) -> None:
     everywhere, which would make both sides the same. Kept only as crosscheck, which runs both and compares."""
     if os.environ.get("PVMKIT_BACKEND") != "crosscheck":
         monkeypatch.delenv("PVMKIT_BACKEND", raising=False)
+
+
+@pytest.fixture
+def decoded_lengths(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The length of every block (or part of one) Code.block decodes from here on: how tests see decoding work."""
+    from pvmkit.pvm import program
+
+    lengths: list[int] = []
+    original = program.Code.block
+
+    def counting(self: program.Code, pc: int, limit: int | None = None) -> list:
+        out = original(self, pc, limit)
+        lengths.append(len(out))
+        return out
+
+    monkeypatch.setattr(program.Code, "block", counting)
+    return lengths
+
+
+def race(work: Callable[[int], None], rounds: int = 1, before: Callable[[], None] = lambda: None) -> list[str]:
+    """Run work(0) and work(1) on two threads at once, `rounds` times (`before` each round), switching threads as often
+    as the interpreter can, and return what they raised (repr): races in process-wide state show up here."""
+    errors: list[str] = []
+
+    def guarded(part: int) -> None:
+        try:
+            work(part)
+        except Exception as e:  # noqa: BLE001 - returned to the test
+            errors.append(repr(e))
+
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    try:
+        for _ in range(rounds):
+            before()
+            threads = [threading.Thread(target=guarded, args=(i,)) for i in range(2)]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+    finally:
+        sys.setswitchinterval(interval)
+    return errors

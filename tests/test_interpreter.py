@@ -616,60 +616,35 @@ def test_cli_inputs_that_are_not_regular_files_are_one_line_errors(tmp_path) -> 
 def test_the_module_cache_evicts_safely_from_two_threads(monkeypatch: pytest.MonkeyPatch) -> None:
     """Two threads loading past the cache's size (one Env per thread is allowed): both picked the same oldest key to
     evict, and the second pop raised KeyError (found in review)."""
-    import sys
-    import threading
-
     from pvmkit.pvm import interpreter
     from pvmkit.pvm.asm import assemble
+
+    from .conftest import race
 
     monkeypatch.setattr(interpreter, "MODULE_CACHE_SIZE", 2)
     monkeypatch.setattr(interpreter, "_MODULE_CACHE", {})
     blobs = [assemble(f"pub @main:\n    a0 = {i}\n    trap\n").write() for i in range(600)]
     config = interpreter.ModuleConfig(backend="interpreter")
-    errors: list[str] = []
 
     def load(part: int) -> None:
-        try:
-            for raw in blobs[part::2]:
-                assert interpreter.load_module(raw, config).blob.code
-        except Exception as e:  # noqa: BLE001 - reported below
-            errors.append(repr(e))
+        for raw in blobs[part::2]:
+            assert interpreter.load_module(raw, config).blob.code
 
-    interval = sys.getswitchinterval()
-    sys.setswitchinterval(1e-6)
-    try:
-        threads = [threading.Thread(target=load, args=(i,)) for i in range(2)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-    finally:
-        sys.setswitchinterval(interval)
-    assert errors == [] and len(interpreter._MODULE_CACHE) <= 2
+    assert race(load) == [] and len(interpreter._MODULE_CACHE) <= 2
 
 
-def test_a_long_block_is_decoded_once_not_once_per_segment(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_long_block_is_decoded_once_not_once_per_segment(decoded_lengths: list[int]) -> None:
     """A block of 20,000 instructions runs in segments of max_segment_instructions; each segment decoded the rest of
     the block, quadratic in its length (found in review: 2^19 instructions interpreted in 120 s, 3 s now)."""
-    from pvmkit.pvm import program
     from pvmkit.pvm.asm import assemble
 
-    decoded = []
-    original = program.Code.block
-
-    def counting(self: program.Code, pc: int, limit: int | None = None) -> list:
-        out = original(self, pc, limit)
-        decoded.append(len(out))
-        return out
-
-    monkeypatch.setattr(program.Code, "block", counting)
     n = 20_000
     inst = Module(assemble("pub @main:\n" + " a0 = a0 + 1\n" * n + " trap\n"),
                   ModuleConfig(backend="interpreter")).instantiate()  # fmt: skip
     inst.prepare_call(0)
     inst.gas = 10**6
     assert inst.run().kind is K.TRAP and inst.regs[7] == n
-    assert sum(decoded) <= 3 * n, sum(decoded)
+    assert sum(decoded_lengths) <= 3 * n, sum(decoded_lengths)
 
 
 def test_registers_and_arguments_take_u64_or_i64_values_only() -> None:

@@ -691,20 +691,23 @@ def test_crosscheck_mode_compares_every_interrupt(monkeypatch: pytest.MonkeyPatc
         inst.run()
 
 
+def _run_jit(blob: ProgramBlob) -> int:
+    """a0 after running `blob` from pc 0 to its end on a new JIT module (which compiles it, or loads it from the disk
+    cache)."""
+    inst = Module(blob, ModuleConfig(backend="jit")).instantiate()
+    inst.prepare_call(0)
+    inst.gas = 10
+    assert inst.run().kind is K.FINISHED
+    return inst.regs[7]
+
+
 def test_on_disk_cache_is_used_and_validated(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
     from pvmkit.pvm.jit import cache
 
     monkeypatch.setenv("PVMKIT_JIT_CACHE_DIR", str(tmp_path))
     blob = _prog([("load_imm", (7, 41)), ("add_imm_64", (7, 7, 1)), ("jump_indirect", (0, 0))])
 
-    def run_once() -> int:
-        inst = Module(blob, ModuleConfig(backend="jit")).instantiate()
-        inst.prepare_call(0)
-        inst.gas = 10
-        assert inst.run().kind is K.FINISHED
-        return inst.regs[7]
-
-    assert run_once() == 42
+    assert _run_jit(blob) == 42
     entries = list(tmp_path.glob("*.bin"))
     assert len(entries) == 1
     assert cache.load(entries[0].stem) is not None
@@ -712,7 +715,7 @@ def test_on_disk_cache_is_used_and_validated(tmp_path, monkeypatch: pytest.Monke
     corrupted[-1] ^= 0xFF
     entries[0].write_bytes(bytes(corrupted))
     assert cache.load(entries[0].stem) is None  # the checksum catches it; the next run recompiles
-    assert run_once() == 42
+    assert _run_jit(blob) == 42
     # Entries with a valid checksum but fields of the wrong shape, or native offsets outside the code, are refused.
     import hashlib
     import marshal
@@ -741,7 +744,7 @@ def test_on_disk_cache_is_used_and_validated(tmp_path, monkeypatch: pytest.Monke
         assert cache.load(entries[0].stem) is None, (at, value)
     store(fields[:-1])  # an entry of an older format
     assert cache.load(entries[0].stem) is None
-    assert run_once() == 42
+    assert _run_jit(blob) == 42
     # A valid entry is what a new module runs: one that says 12,345 instructions were translated is believed.
     store((*fields[:6], 12_345, *fields[7:]))
     inst = Module(blob, ModuleConfig(backend="jit")).instantiate()
@@ -792,23 +795,16 @@ def test_on_disk_cache_switch_sources_and_failed_writes(tmp_path, monkeypatch: p
     assert cache.enabled() is True
     blob = _prog([("load_imm", (7, 5)), ("jump_indirect", (0, 0))])
 
-    def run_once() -> int:
-        inst = Module(blob, ModuleConfig(backend="jit")).instantiate()
-        inst.prepare_call(0)
-        inst.gas = 10
-        assert inst.run().kind is K.FINISHED
-        return inst.regs[7]
-
     # The entry's name is a folder: nothing can be written, and nothing is left behind.
     key = cache.key(blob.write(), repr(ModuleConfig(backend="jit")))
     (tmp_path / f"{key}.bin").mkdir()
-    assert run_once() == 5 and sorted(p.name for p in tmp_path.iterdir()) == [f"{key}.bin"]
+    assert _run_jit(blob) == 5 and sorted(p.name for p in tmp_path.iterdir()) == [f"{key}.bin"]
     # Sources that cannot be read (only .pyc installed): the cache is off and compiling works.
     monkeypatch.setattr(cache, "sources", lambda: [tmp_path / "gone.py"])
     cache.compiler_version.cache_clear()
     try:
         assert cache.compiler_version() is None and cache.enabled() is False
-        assert run_once() == 5
+        assert _run_jit(blob) == 5
     finally:
         monkeypatch.undo()
         cache.compiler_version.cache_clear()
@@ -817,7 +813,7 @@ def test_on_disk_cache_switch_sources_and_failed_writes(tmp_path, monkeypatch: p
     monkeypatch.setattr(instance.cache, "enabled", lambda: next(answers, True))
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        assert run_once() == 5
+        assert _run_jit(blob) == 5
 
 
 _CALLS = """

@@ -1204,33 +1204,18 @@ def test_a_deposit_the_origin_cannot_pay_says_what_it_must_keep(env: Env) -> Non
 def test_validated_code_is_remembered_safely_from_two_threads(monkeypatch: pytest.MonkeyPatch) -> None:
     """The process-wide record of validated code evicted like the module cache did: two threads (one Env each) past its
     size picked the same oldest entry, and the second pop raised KeyError (found in review)."""
-    import sys
-    import threading
-
     from pvmkit.pvm.asm import assemble
     from pvmkit.revive import chain
 
+    from .conftest import race
+
     monkeypatch.setattr(chain, "_VALIDATED", {})
     blobs = [assemble(f"pub @deploy:\n a0 = {i}\n ret\npub @call:\n ret\n").write() for i in range(3000)]
-    envs, errors = [Env(), Env()], []
+    envs = [Env(), Env()]
 
     def validate(part: int) -> None:
-        try:
-            for raw in blobs[part::2]:
-                envs[part].chain.validate_code(raw)
-        except Exception as e:  # noqa: BLE001 - reported below
-            errors.append(repr(e))
+        for raw in blobs[part::2]:
+            envs[part].chain.validate_code(raw)
 
-    interval = sys.getswitchinterval()
-    sys.setswitchinterval(1e-6)
-    try:
-        for _ in range(6):  # (a race: before the fix, about one round in three failed)
-            chain._VALIDATED.clear()
-            threads = [threading.Thread(target=validate, args=(i,)) for i in range(2)]
-            for t in threads:
-                t.start()
-            for t in threads:
-                t.join()
-    finally:
-        sys.setswitchinterval(interval)
-    assert errors == [] and len(chain._VALIDATED) <= 256
+    # (a race: before the fix, about one round in three failed)
+    assert race(validate, rounds=6, before=chain._VALIDATED.clear) == [] and len(chain._VALIDATED) <= 256
