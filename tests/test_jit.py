@@ -1914,6 +1914,42 @@ pub @main:
         assert outcomes[0][0] is K.FINISHED, case
 
 
+
+@pytest.mark.parametrize("spilled", [False, True])
+def test_indirect_jumps_without_offset_reach_the_interpreters_targets(spilled: bool) -> None:
+    """`jump [a5]` and `ra = .., jump [a5]` (no offset: their address is rotated into a table slot in one instruction)
+    with a5 in a host register or, used least, in the context: valid slots, address 0, odd, past the table, the
+    return to the host and an address with high bits set (only its low 32 count) all end like the interpreter's."""
+    from pvmkit.pvm.asm import assemble
+    from pvmkit.pvm.jit.compiler import allocate
+
+    names = ("ra", "sp", "t0", "t1", "t2", "s0", "s1", "a0", "a1", "a2", "a3", "a4")
+    busy = "".join(f"    {r} = {r} + 1\n" * 3 for r in names)  # 3 uses each; a5 has 2 (spilled) or 6
+    uses = "" if spilled else "    a5 = a5 + 0\n" * 4
+    blob = assemble(f"""
+%jump_table = @one, @two
+pub @main:
+{busy}{uses}    jump @call if a0 == 4
+    jump [a5]
+@call:
+    ra = 4, jump [a5]
+@one:
+    a1 = 11
+    trap
+@two:
+    a1 = 22
+    ret
+""")
+    pcs, forms, _ = Module(blob, ModuleConfig(backend="interpreter")).code.decoded()
+    assert isinstance(allocate(pcs, forms)[12], int) is not spilled
+    for a5 in (2, 4, 0, 3, 6, 8, RETURN_TO_HOST, 4 + (7 << 32), (1 << 64) - 2):
+        for a0 in (0, 1):  # a0 is incremented 3 times: 1 takes the call
+            regs = [0] * 7 + [a0] + [0] * 4 + [a5]
+            jit, interpreted = (outcome(blob, backend, regs, 10_000) for backend in ("jit", "interpreter"))
+            assert jit == interpreted, (a5, a0)
+    trace, _ = outcome(blob, "jit", [RETURN_TO_HOST - 3] + [0] * 11 + [4], 10_000)  # (ra is incremented 3 times)
+    assert (trace[0][0], trace[0][4][8]) == (K.FINISHED, 22)  # a5 = 4: @two, whose ret returns to the host
+
 _REGS3 = st.sampled_from([1, 7, 8])
 _OFFSETS = st.sampled_from([0, 8, 16, 0x7F8, -8, 0x1000, 0x20000, 0x30000])
 _SHARED_INSTRUCTIONS = st.one_of(
