@@ -1021,7 +1021,7 @@ def test_state_changes_in_a_read_only_callee_make_the_callee_fail(env: Env, body
     callee = deploy(env, body, {**STORE_NEW_DATA, IN: code_hash, DEPOSIT: u256(U256_MAX)})
     result = env.call(hex_addr(caller(env, callee, READ_ONLY)))
     assert result.success
-    assert call_result(result.output)[:3] == (1, 0, 64)  # CalleeTrapped, not a trap of the caller
+    assert call_result(result.output)[:3] == (1, 0, 0)  # CalleeTrapped, not a trap of the caller; no output
     assert callee in env.chain.state.contracts
 
 
@@ -1257,8 +1257,8 @@ def test_the_return_data_buffer_is_reset_by_every_call(env: Env) -> None:
         do_call(0, 3) + sys("return_data_size") + keep(RES + 84)
         + sys("call", hilo(0, IN + 3), U64, U64, hilo(DEPOSIT, VALUE), 0, hilo(SENT, SENT))  # plain account
         + sys("return_data_size") + keep(RES + 92)
-        + do_call(0, 3) + sys("call", hilo(0, IN + 23), U64, U64, hilo(DEPOSIT, VALUE), 0, hilo(SENT, SENT))
-        + keep(RES + 100) + sys("return_data_size") + keep(RES + 108)  # trapping callee
+        + do_call(0, 3) + sys("call", hilo(0, IN + 23), U64, U64, hilo(DEPOSIT, VALUE), 0, hilo(RES + 116, SENT))
+        + keep(RES + 100) + sys("return_data_size") + keep(RES + 108)  # trapping callee (its out_len: 0 at RES+116)
         + ret(RES + 84, 32)
     )  # fmt: skip
     address = deploy(env, body, call_data(echo, inp=b"abc" + BOB + trapper))
@@ -1303,6 +1303,25 @@ def test_delegate_call_rejects_read_only_and_allow_reentry(env: Env, flags: int)
 def test_delegate_call_to_a_non_contract_is_an_empty_success(env: Env) -> None:
     address = deploy(env, do_call(0, name="delegate_call") + ret(RES, 84), call_data(BOB))
     assert call_result(env.call(hex_addr(address)).output) == (0, 0, 0, b"\xee" * 64)
+
+
+def test_delegate_call_to_a_precompile_runs_it(env: Env) -> None:
+    """2025 exec.rs new_frame: a delegate call finds a precompile at the address before any contract (the EVM's
+    DELEGATECALL to one runs it too); the output and return data are its result."""
+    sha256 = bytes(19) + b"\x02"
+    address = deploy(env, do_call(0, 3, name="delegate_call") + ret(RES, 84), call_data(sha256, inp=b"abc"))
+    digest = SHA256.new(b"abc").digest()
+    assert call_result(env.call(hex_addr(address)).output) == (0, 32, 32, digest + b"\xee" * 32)
+
+
+def test_a_failed_call_writes_an_output_length_of_zero(env: Env) -> None:
+    """2025 runtime.rs `call`, on an error it returns as a code: *out_len_ptr = 0, the buffer untouched; an
+    unwritable out_len_ptr then traps the caller (as a successful call's would)."""
+    trapper = deploy(env, TRAP)
+    address = deploy(env, do_call(0) + ret(RES, 84), call_data(trapper))
+    assert call_result(env.call(hex_addr(address)).output) == (1, 0, 0, b"\xee" * 64)
+    unwritable = sys("call", hilo(0, CALLEE), U64, U64, hilo(DEPOSIT, VALUE), 0, hilo(SENT, SENT)) + "    ret\n"
+    expect_error(env.call(hex_addr(deploy(env, unwritable, call_data(trapper)))), E.OutOfBounds)
 
 
 def test_delegate_call_reads_the_immutable_data_of_the_code_it_runs(env: Env) -> None:
@@ -1809,14 +1828,18 @@ def test_base_deposit_counts_immutable_data_as_an_item_and_rounds_the_code_share
 def test_the_ed_of_a_new_account_is_a_transfer_from_the_origin_not_a_storage_deposit(env: Env) -> None:
     """exec.rs `transfer`: a value transfer to an account that does not exist also moves the ED from the origin,
     outside the storage meter (a deposit limit of 0 does not stop it, storage_deposit stays 0); if the origin
-    cannot pay it, the transfer fails."""
+    cannot pay it, StorageDepositNotEnoughFunds (2025 exec.rs `transfer`)."""
     alice = env.get_balance(ALICE)
     result = env.chain.call(ALICE, FRESH, value=10, deposit_limit=0)
     assert result.success and result.storage_deposit == 0
     assert env.get_balance(hex_addr(FRESH)) == ED + 10 and env.get_balance(ALICE) == alice - ED - 10
     poor = bytes([0x55] * 20)
     env.set_balance(hex_addr(poor), ED + 500)  # can send 500 and keep its ED, but not pay a new account's ED too
-    expect_error(env.chain.call(poor, NOBODY, value=400), E.TransferFailed)
+    expect_error(env.chain.call(poor, NOBODY, value=400), E.StorageDepositNotEnoughFunds)
+    # From a contract it is the caller's error: the contract traps (TransferFailed would return 4).
+    outer = caller(env, NOBODY, value=400, balance=500)
+    env.set_balance(hex_addr(ALICE), ED + ED // 2)  # the origin cannot pay a new account's ED
+    expect_error(env.call(hex_addr(outer)), E.StorageDepositNotEnoughFunds)
 
 
 def test_a_constructor_always_gets_the_ed_from_the_origin(env: Env) -> None:

@@ -187,7 +187,9 @@ class Stack:
 
     def transfer(self, sender: Address, dest: Address, value: int) -> None:
         """Move `value` keeping the sender above the existential deposit; a new `dest` gets the ED from the origin
-        too (exec.rs `transfer`: a plain balance transfer, not a storage deposit; either failing is TransferFailed)."""
+        too (exec.rs `transfer`: a plain balance transfer, not a storage deposit; the origin unable to pay it is
+        StorageDepositNotEnoughFunds, a caller-side error that traps a calling contract, the value transfer failing
+        TransferFailed)."""
         if value == 0:
             return
         state = self.state
@@ -195,7 +197,7 @@ class Stack:
         checkpoint = state.checkpoint()
         try:
             if not state.exists(dest):
-                self._origin_pays_ed(dest, E.TransferFailed, "origin cannot pay the ED of a new account")
+                self._origin_pays_ed(dest, E.StorageDepositNotEnoughFunds, "origin cannot pay the ED of a new account")
             sender_free = state.free(sender)
             if sender_free - value < ed:
                 raise ExecError(E.TransferFailed, detail=f"balance {sender_free} cannot send {value} and keep the ED")
@@ -346,10 +348,13 @@ class Stack:
         if len(input_data) > CALLDATA_BYTES:
             raise ExecError(E.CallDataTooLarge)
         self._check_depth()
+        meter_w, meter_d = self._child_meters(caller, weight, deposit_limit)
+        if code_address in precompiles.PRECOMPILE_ADDRESSES:  # run like a call, without value (exec.rs new_frame)
+            return self._call_precompile(code_address, caller.account, 0, input_data, caller.read_only, meter_w,
+                                         meter_d)  # fmt: skip
         code_contract = self.contract_at(code_address)
         if code_contract is None:
             return NOTHING  # delegate-calls to non-contract accounts are a success
-        meter_w, meter_d = self._child_meters(caller, weight, deposit_limit)
         frame = Frame(caller.account, caller.caller, caller.contract, code_contract.code_hash, "call", caller.value,
                       input_data, caller.read_only, meter_w, meter_d, delegate_callee=code_address)  # fmt: skip
 

@@ -827,7 +827,9 @@ def do_call(
                 read_only=bool(flags & CallFlags.READ_ONLY), allow_reentry=bool(flags & CallFlags.ALLOW_REENTRY),
             )  # fmt: skip
     except ExecError as e:
-        return _return_code(e)
+        code = _return_code(e)
+        h.write(out_len_ptr, bytes(4))  # no output (2025 runtime.rs `call`: unwritable traps the caller)
+        return code
     return _finish_call(h, flags, out, out_ptr, out_len_ptr)
 
 
