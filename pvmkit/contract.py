@@ -89,6 +89,13 @@ def _names(params: list[dict]) -> list[str]:
     return [p.get("name") or f"arg{i}" for i, p in enumerate(params)]
 
 
+def _canonical(sig: str) -> str:
+    """A signature as signature() writes it: no spaces, short type names expanded (`f(uint)` is `f(uint256)`)."""
+    name, _, rest = sig.replace(" ", "").partition("(")
+    types = re.split(r"([(),])", rest)
+    return name + "(" + "".join(_ALIASES.sub(lambda m: _ALIAS_SIZE[m.group(1)], t) for t in types)
+
+
 def signature(item: dict) -> str:
     return f"{item['name']}({','.join(_type(p) for p in item.get('inputs', []))})"
 
@@ -307,12 +314,16 @@ def _direct(function: ContractFunction, overload: _Overload) -> Callable[[tuple]
         if result != f"v{i}":
             lines.append(f"        v{i} = {result}")
     returned = "None" if n == 0 else "v0" if n == 1 else f"({', '.join(f'v{i}' for i in range(n))},)"
+    # No code at the address: the general way says so (a function without outputs would return None from nothing).
+    checked += "    if not is_contract(ADDRESS):\n        return general(args)\n"
     source = (f"def direct(args):\n{unpack}{checked}"
               f"    result = {send}(contract.address, {' + '.join(['SELECTOR', *words])})\n"
               f"    if result.success and len(out := result.output) >= {32 * n}:\n"
               + "".join(line + "\n" for line in lines) + f"        return {returned}\n"
               "    return finish(result)\n")  # fmt: skip
-    namespace = {"contract": function.contract, "env": function.contract._env, "SELECTOR": overload.selector,
+    env = function.contract._env
+    namespace = {"contract": function.contract, "env": env, "SELECTOR": overload.selector,
+                 "ADDRESS": parse_address(function.contract.address), "is_contract": env.is_contract,
                  "parsed": _PARSED.get, "Z12": bytes(12), "TRUE": bytes(31) + b"\x01", "FALSE": bytes(32),
                  "M256": (1 << 256) - 1, "checksum": to_checksum,
                  "general": lambda args: function._run(args, {}, 0, None, None, None),
@@ -375,7 +386,8 @@ class ContractFunction:
 
     def __getitem__(self, sig: str) -> ContractFunction:
         """The overload with this signature, e.g. `contract.set["set(uint256)"]`."""
-        items = [i for i in self.items if signature(i) == sig.replace(" ", "")]
+        wanted = _canonical(sig)
+        items = [i for i in self.items if signature(i) == wanted]
         if not items:
             raise KeyError(f"{sig!r} is not one of {', '.join(signature(i) for i in self.items)}")
         return ContractFunction(self.contract, items)
@@ -452,6 +464,8 @@ class ContractFunction:
                 raise TypeError(f"{e}{hint}") from None
         data = self._encode(overload, args)
         env = self.contract._env
+        if not env.is_contract(self.contract.address):  # (as Solidity's calls check)
+            raise ValueError(f"no contract at {self.contract.address} to call {signature(overload.item)} on")
         if overload.view if dry is None else dry:
             result = env.dry_call(self.contract.address, data, value=value, sender=sender, gas=gas)
         else:
@@ -466,7 +480,7 @@ class ContractFunction:
         outputs = overload.outputs
         if not outputs:
             return None
-        if not result.output and not env.get_code(self.contract.address):
+        if not result.output and not env.get_code(self.contract.address):  # (it terminated itself, say)
             raise ValueError(f"no contract at {self.contract.address}: {signature(item)} returned nothing")
         decoded = _decode_words(overload.output_words, result.output) if overload.output_words is not None else None
         if decoded is None:  # not only one-word types, or unusual data: eth-abi decodes or rejects it

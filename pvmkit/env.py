@@ -21,7 +21,7 @@ from .pvm.interpreter import BACKENDS, ModuleConfig, ModuleError
 from .revive.address import parse_address, to_checksum
 from .revive.chain import CONTRACT_JIT_AT_ONCE, CallResult, Chain
 from .revive.config import RuntimeConfig, Weight
-from .revive.primitives import CodeError, keccak256
+from .revive.primitives import CodeError, PalletError, keccak256
 
 ALICE = bytes([1] * 20)
 BOB = bytes([2] * 20)
@@ -73,6 +73,14 @@ def _whole(name: str, value: object, limit: int = U256_LIMIT) -> int:
     if not 0 <= value < limit:
         raise ValueError(f"{name} must be in 0..{limit - 1}, got {value}")
     return value
+
+
+def _word(name: str, value: bytes | int) -> bytes:
+    """A storage key or value: an int as a big-endian uint256 (a Solidity slot number), or exactly 32 bytes."""
+    word = _whole(name, value).to_bytes(32, "big") if isinstance(value, int) else _bytes(name, value)
+    if len(word) != 32:
+        raise ValueError(f"a {name} is 32 bytes, got {len(word)}")
+    return word
 
 
 class Env:
@@ -168,18 +176,44 @@ class Env:
         return self.chain.balance(parse_address(address))
 
     def set_balance(self, address: Addressish, value: int) -> None:
+        """Set the account's free balance, the existential deposit included (foundry's vm.deal, but what a contract
+        sees as `address(x).balance` is `value` minus the ED)."""
         self.chain.set_balance(parse_address(address), _whole("balance", value))
+
+    def get_nonce(self, address: Addressish) -> int:
+        """The account's nonce: the count of its transactions, or for a contract 1 + the contracts it created."""
+        return self.chain.state.nonce(parse_address(address))
+
+    def set_nonce(self, address: Addressish, value: int) -> None:
+        """Set the account's nonce (foundry's vm.setNonce): the next CREATE address follows from it."""
+        self.chain.state.set_nonce(parse_address(address), _whole("nonce", value, U64_LIMIT))
 
     def get_storage(self, address: Addressish, key: bytes | int) -> bytes:
         """The 32-byte value at a fixed 32-byte key (an EVM slot); zeros if unset."""
-        key = _whole("storage key", key).to_bytes(32, "big") if isinstance(key, int) else _bytes("storage key", key)
-        if len(key) != 32:
-            raise ValueError(f"storage keys are 32 bytes, got {len(key)}")
+        key = _word("storage key", key)
         contract = self.chain.state.contracts.get(parse_address(address))
         if contract is None:
             return bytes(32)
         value = contract.storage.get((True, bytes(key)), b"")
         return (bytes(32 - len(value)) + value)[-32:] if len(value) <= 32 else value
+
+    def set_storage(self, address: Addressish, key: bytes | int, value: bytes | int) -> None:
+        """Write a 32-byte value at a fixed 32-byte key (an EVM slot; foundry's vm.store), zeros deleting it, as if a
+        transaction had: the contract's storage deposit grows or shrinks to match (its held balance with it), so no
+        later transaction pays or gets back this write's deposit. anchor() rolls it back."""
+        account = parse_address(address)
+        contract = self.chain.state.contracts.get(account)
+        if contract is None:
+            raise ValueError(f"no contract at {to_checksum(account)} to set storage of")
+        key, value = _word("storage key", key), _word("storage value", value)
+        state = self.chain.state
+        state.set_storage(contract, (True, key), value if any(value) else None)
+        diff = self.chain.deposit_delta(account, contract)
+        state.set_held(account, state.account(account).held + diff)  # type: ignore[union-attr]
+
+    def is_contract(self, address: Addressish) -> bool:
+        """Whether a contract lives at `address` (calls to one that does not fail before sending anything)."""
+        return parse_address(address) in self.chain.state.contracts
 
     def get_code(self, address: Addressish) -> bytes:
         contract = self.chain.state.contracts.get(parse_address(address))
@@ -188,12 +222,17 @@ class Env:
     # Snapshots and impersonation.
     @contextlib.contextmanager
     def anchor(self) -> Iterator[None]:
-        """Roll back every change made inside the block (state, balances, block number, time)."""
+        """Roll back every change made inside the block: state (storage, balances, nonces, code), block number and
+        time, the last result, and the Env's names for addresses (labels, contracts deployed or handed to at(): a
+        later contract at the same address is not named after a rolled-back one) and its generate_address() count.
+        What it learnt about code (compiled contracts, their ABIs and errors) stays: it is still true."""
         saved = self._hold()
+        known, labels, last_result = dict(self._known), self._labels, self.last_result
         try:
             yield
         finally:
             self._restore(saved)
+            self._known, self._labels, self.last_result = known, labels, last_result
 
     def _hold(self) -> tuple:
         """What anchor() restores, and a hold on the state's journal."""
@@ -239,8 +278,9 @@ class Env:
         """Upload a blob; returns its code hash (keccak256). Needed before factories can create it."""
         try:
             return self.chain.upload_code(self._sender(sender), _bytes("code", code))
-        except CodeError as e:
-            raise DeployError(f"code rejected: {e}") from None
+        except CodeError as e:  # (the pallet's error, as a failed deploy names it: not always the code's fault)
+            what = "cannot upload the code" if e.error is PalletError.StorageDepositNotEnoughFunds else "code rejected"
+            raise DeployError(f"{what}: {e}", name=e.error.value) from None
 
     def deploy(
         self,
@@ -290,6 +330,13 @@ class Env:
 
         from .contract import _prepare, _type
 
+        if isinstance(compiled, dict) and compiled and all(hasattr(c, "abi") for c in compiled.values()):
+            names = ", ".join(repr(n) for n in compiled)
+            raise TypeError(f"deploy_contract takes one compiled contract: env.compile() gave them by name, pick "
+                            f"one of {names} (compiled[name])")  # fmt: skip
+        if not (hasattr(compiled, "abi") and hasattr(compiled, "blob")):
+            raise TypeError(f"deploy_contract takes a compiled contract (env.compile(...)[name], load_artifact()), got "
+                            f"{type(compiled).__name__}: deploy a bare blob with env.deploy(blob, data)")  # fmt: skip
         ctor = next((i for i in check_abi(compiled.abi) if i.get("type") == "constructor"), {"inputs": []})
         types = [_type(p) for p in ctor.get("inputs", [])]
         if len(types) != len(args):
@@ -299,8 +346,8 @@ class Env:
         except (EncodingError, TypeError, ValueError) as e:  # as ContractFunction reports a call's bad arguments
             what = f"{compiled.name}'s constructor arguments ({', '.join(types)})"
             raise TypeError(f"cannot encode {what}: {e}") from None
-        for dep in deps:
-            self.upload(dep.blob, sender=sender)
+        for dep in deps:  # compiled contracts, or bare blobs
+            self.upload(dep if isinstance(dep, (bytes, bytearray)) else dep.blob, sender=sender)
             if hasattr(dep, "abi"):
                 self._know_code(keccak256(dep.blob), getattr(dep, "name", "Contract"), dep.abi)
         # The factory_deps env.compile built, and theirs in turn (a child may create grandchildren).
@@ -390,6 +437,8 @@ class Env:
 
     # Blocks.
     def mine(self, blocks: int = 1, seconds_per_block: int = 6) -> None:
+        """Advance the chain by `blocks` blocks, `seconds_per_block` apart (boa's time_travel, foundry's roll and
+        warp together): block.number and block.timestamp move, and each block passed gets a hash."""
         blocks, seconds = _whole("blocks", blocks, U64_LIMIT), _whole("seconds_per_block", seconds_per_block, U64_LIMIT)
         _whole("the block number after mining", self.chain.block_number + blocks, U64_LIMIT)
         _whole("the timestamp after mining", self.chain.timestamp + blocks * seconds, U64_LIMIT)

@@ -125,6 +125,9 @@ class _ScriptedEnv:
     def get_code(self, address: str) -> bytes:
         return self.code
 
+    def is_contract(self, address: str | bytes) -> bool:
+        return bool(self.code)
+
 
 def _word_output(data: st.DataObject, t: str) -> bytes:
     kind, bits = _word_type(t)  # type: ignore[misc]

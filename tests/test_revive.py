@@ -186,6 +186,100 @@ def test_anchor_rolls_back_everything_and_prank_changes_the_sender(env: Env) -> 
         token.transfer(ALICE_HEX, 1)
 
 
+
+def test_an_anchor_rolls_back_the_envs_names_its_address_count_and_last_result(env: Env) -> None:
+    """Found in review: a contract deployed (or a label set) inside an anchor named whatever later landed at its
+    address in traces, generate_address() went on counting, and last_result stayed the rolled-back transaction's.
+    What the Env learnt about code (compiled ABIs, custom errors) stays: it is still true."""
+    env.tracing = True
+    flipper = env.deploy_contract(load_contract("Flipper"))
+    flipper.flip()
+    before, fresh = env.last_result, Env().generate_address()
+    env.generate_address()
+    with env.anchor():
+        token = env.deploy_contract(load_contract("ERC20"), "T", "T", 100)
+        env.label(BOB, "Attacker")
+        inside = env.generate_address()
+    assert env.last_result is before
+    assert env.generate_address() == inside != fresh  # the second address again, not a third
+    other = env.deploy(load_contract("Flipper").blob)  # where the token was
+    assert other == token.address
+    env.call(other, keccak256(b"flip()")[:4])
+    assert "Token" not in env.format_trace() and "ERC20" not in env.format_trace()
+    token = env.deploy_contract(load_contract("ERC20"), "T", "T", 100)
+    token.transfer(BOB_HEX, 1)  # (an address argument shows as its label)
+    assert "ERC20::transfer" in env.format_trace() and "Attacker" not in env.format_trace()
+    env.label(BOB, "Attacker")
+    assert "Attacker" in env.format_trace()
+    assert env.known_errors  # (the ERC-20's custom errors, learnt inside: they still decode wherever they come from)
+
+
+def test_set_storage_writes_a_slot_both_backends_see_and_pays_its_deposit(env: Env) -> None:
+    """vm.store: the value reaches the contract (the JIT's native storage cache too: found in review, writing
+    contract.storage directly did not), the contract's hold grows by the slot's deposit (34 = 1 item + 32 bytes at
+    the default prices, less nothing: a new slot) and shrinks when zeros delete it; an anchor rolls it back."""
+    for backend in ("interpreter", "jit") if jit_supported() else ("interpreter",):
+        env = Env(backend=backend)
+        token = env.deploy_contract(load_contract("ERC20"), "T", "T", 100)
+        slot = keccak256(bytes(12) + BOB + (3).to_bytes(32, "big"))  # balanceOf[bob] (ERC20.sol's slot 3)
+        raw = parse_address(token.address)
+        held = env.chain.state.account(raw).held
+        with env.anchor():
+            env.set_storage(token.address, slot, 777)
+            assert token.balanceOf(BOB_HEX) == 777 and env.get_storage(token.address, slot) == (777).to_bytes(32, "big")
+            assert env.chain.state.account(raw).held == held + 34
+            token.transfer(ALICE_HEX, 7, sender=BOB_HEX)
+            assert token.balanceOf(BOB_HEX) == 770 and env.chain.state.account(raw).held == held + 34
+            env.set_storage(token.address, int.from_bytes(slot, "big"), bytes(32))
+            assert token.balanceOf(BOB_HEX) == 0 and env.chain.state.account(raw).held == held
+        assert token.balanceOf(BOB_HEX) == 0 and env.chain.state.account(raw).held == held
+        with pytest.raises(ValueError, match="no contract"):
+            env.set_storage(BOB, 0, 1)
+        with pytest.raises(ValueError, match="32 bytes"):
+            env.set_storage(token.address, 0, b"\x01")
+
+
+def test_nonces_can_be_read_and_set(env: Env) -> None:
+    """vm.setNonce: the next CREATE address follows from the nonce set (the transaction's nonce, as on Ethereum; the
+    deploy then bumps it twice, as a transaction and as the deployer)."""
+    env.set_nonce(ALICE, 41)
+    assert env.get_nonce(ALICE) == 41
+    flipper = env.deploy_contract(load_contract("Flipper"))
+    assert parse_address(flipper.address) == create1(ALICE, 41) and env.get_nonce(ALICE) == 43
+    with pytest.raises(ValueError, match="nonce"):
+        env.set_nonce(ALICE, -1)
+
+
+def test_calls_to_an_address_without_a_contract_fail_before_sending(env: Env) -> None:
+    """Found in review: a function without outputs "succeeded" at an address with no code. Calls check first, as
+    Solidity's do, on the fast path too; a contract that terminates itself in the call still returns normally."""
+    kill = [{"type": "function", "name": "kill", "inputs": [], "outputs": [], "stateMutability": "nonpayable"}]
+    code = _asm_contract("    a0 = 0x20000\n    ecalli 0\n    trap\n", ["terminate"])
+    contract = env.at(env.deploy(code), kill)
+    assert contract.kill() is None  # (it terminated, beneficiary the zero address in its rw data)
+    for call in (contract.kill, contract.kill.transact, contract.kill.call):
+        with pytest.raises(ValueError, match="no contract at"):
+            call()
+    assert env.at(BOB, load_contract("ERC20")).transfer["transfer(address, uint)"] is not None
+    with pytest.raises(ValueError, match="no contract at"):
+        env.at(BOB, load_contract("ERC20")).balanceOf(ALICE_HEX)
+
+
+def test_deploy_contract_and_upload_say_what_went_wrong(env: Env) -> None:
+    """Found in review: a dict of contracts or a bare blob gave AttributeErrors, a blob among deps was refused, and a
+    sender that cannot pay the upload deposit read "code rejected" with no error name."""
+    erc20 = load_contract("ERC20")
+    with pytest.raises(TypeError, match="pick one of 'ERC20'"):
+        env.deploy_contract({"ERC20": erc20}, "T", "T", 1)
+    with pytest.raises(TypeError, match="env.deploy"):
+        env.deploy_contract(erc20.blob, "T", "T", 1)
+    factory = env.deploy_contract(load_contract("Factory"), deps=[load_contract("Child").blob])
+    assert factory.create(1)
+    poor = env.generate_address()
+    with pytest.raises(DeployError, match="cannot upload the code: StorageDepositNotEnoughFunds") as e:
+        env.deploy_contract(load_contract("Flipper"), sender=poor)
+    assert e.value.name == "StorageDepositNotEnoughFunds"
+
 def test_a_pranked_contract_keeps_its_create_nonce(env: Env) -> None:
     """A transaction "from" a contract (prank: a contract cannot sign) leaves its nonce, which places its children,
     as foundry's prank and pyrevm (pvmkit.evm) do; an account's transaction bumps its own (found in review: the
