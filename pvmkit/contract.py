@@ -510,11 +510,7 @@ class Contract:
             if item.get("type") == "function":
                 by_name.setdefault(item["name"], []).append(item)
         self._functions = {n: ContractFunction(self, items) for n, items in by_name.items()}
-        # Events by topic 0; two events may share one (the same signature, indexed differently).
-        self._events: dict[bytes, list[dict]] = {}
-        for i in self.abi:
-            if i.get("type") == "event" and not i.get("anonymous"):
-                self._events.setdefault(keccak256(signature(i).encode()), []).append(i)
+        self._events = event_items(self.abi)
         learn_errors(env.known_errors, self.abi)
         # Functions whose names nothing else here has are attributes too, found without __getattr__.
         for name, function in self._functions.items():
@@ -557,6 +553,16 @@ class Contract:
         me, events = parse_address(self.address), self._events
         return [decode_event(log, events[log.topics[0]], self.address) for log in logs
                 if log.address == me and log.topics and log.topics[0] in events]  # fmt: skip
+
+
+def event_items(abi: list[dict]) -> dict[bytes, list[dict]]:
+    """An ABI's events by topic 0; two may share one (the same signature, indexed differently). Anonymous events
+    have no topic to recognise them by."""
+    events: dict[bytes, list[dict]] = {}
+    for i in abi:
+        if i.get("type") == "event" and not i.get("anonymous"):
+            events.setdefault(keccak256(signature(i).encode()), []).append(i)
+    return events
 
 
 def decode_event(log: Event, items: list[dict], address: str) -> DecodedLog:

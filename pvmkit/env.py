@@ -15,7 +15,17 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from .contract import Contract, ContractRevert, check_abi, decode_revert, learn_errors, with_trace
+from .contract import (
+    Contract,
+    ContractRevert,
+    DecodedLog,
+    check_abi,
+    decode_event,
+    decode_revert,
+    event_items,
+    learn_errors,
+    with_trace,
+)
 from .pvm.blob import ProgramBlob
 from .pvm.interpreter import BACKENDS, ModuleConfig, ModuleError
 from .revive.address import parse_address, to_checksum
@@ -373,6 +383,32 @@ class Env:
             own = getattr(abi, "name", None)
             name, abi = name or (own if isinstance(own, str) else None), abi.abi
         return self._named(Contract(self, to_checksum(parse_address(address)), abi, name or "Contract"))
+
+    def get_logs(self, result: CallResult | None = None) -> list[DecodedLog]:
+        """Every event of the last transaction (or of `result`) that the Env can decode, in the order they were
+        emitted, whichever contract emitted it: a factory's children and callees too, by the ABI it knows for the
+        address or its code (Contract.get_logs keeps to one contract; the raw logs are `result.logs`)."""
+        result = self.last_tx if result is None else result
+        if result is None:
+            return []
+        decoded, contracts, by_abi = [], self.chain.state.contracts, {}
+        for log in result.logs:
+            if not log.topics:
+                continue
+            named = self._known.get(log.address)
+            if named is None or not named[1]:
+                contract = contracts.get(log.address)
+                named = self._code_names.get(contract.code_hash) if contract is not None else None
+            if named is None:
+                continue
+            abi = named[1]
+            events = by_abi.get(id(abi))
+            if events is None:
+                events = by_abi[id(abi)] = event_items(abi)
+            items = events.get(log.topics[0])
+            if items is not None:
+                decoded.append(decode_event(log, items, to_checksum(log.address)))
+        return decoded
 
     def _know_code(self, code_hash: bytes, name: str, abi: Any) -> None:
         """Code this Env was given (compiled, a dependency, deployed): traces name it wherever it runs, and its custom

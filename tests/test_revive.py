@@ -280,6 +280,23 @@ def test_deploy_contract_and_upload_say_what_went_wrong(env: Env) -> None:
         env.deploy_contract(load_contract("Flipper"), sender=poor)
     assert e.value.name == "StorageDepositNotEnoughFunds"
 
+
+def test_env_get_logs_decodes_every_contracts_events_it_knows(env: Env) -> None:
+    """A callee's events come out of the caller's transaction (Contract.get_logs keeps to its own address): named by
+    the ABI known for the address, or for its code; an emitter the Env knows nothing of is left out."""
+    callee_blob = load_contract("Callee").blob
+    unknown = env.deploy(callee_blob)  # (bare: no ABI for its address or its code yet)
+    caller = env.deploy_contract(load_contract("Caller"))
+    caller.callSetX(unknown, 7)
+    assert env.last_tx.logs and env.get_logs() == [] and caller.get_logs() == []
+    known = env.deploy_contract(load_contract("Callee"))  # (now its code is known: `unknown` runs it too)
+    caller.callSetX(unknown, 8)
+    first = env.last_tx
+    caller.callSetX(known, 9)
+    expected = {"from": caller.address, "value": 0, "x": 9}
+    assert [(log.address, log.event, log.args) for log in env.get_logs()] == [(known.address, "Called", expected)]
+    assert env.get_logs(first)[0].address == unknown and env.get_logs(first)[0].args["x"] == 8
+
 def test_a_pranked_contract_keeps_its_create_nonce(env: Env) -> None:
     """A transaction "from" a contract (prank: a contract cannot sign) leaves its nonce, which places its children,
     as foundry's prank and pyrevm (pvmkit.evm) do; an account's transaction bumps its own (found in review: the
