@@ -267,16 +267,22 @@ class Env:
             self.eoa = old
 
     @contextlib.contextmanager
-    def reverts(self, reason: str | None = None) -> Iterator[None]:
+    def reverts(self, reason: str | None = None, *args: Any) -> Iterator[None]:
         """Assert that the block reverts or fails (boa.reverts / vm.expectRevert): a ContractRevert or DeployError,
-        whose reason contains `reason` or whose error name is `reason`, if given."""
+        whose reason contains `reason` or whose error name is `reason`, if given; and with `args`, whose decoded
+        arguments are those (`reverts("InsufficientBalance", 100, 1000)`, `reverts("Panic", 0x11)`)."""
         if reason is not None and not isinstance(reason, str):
             raise TypeError(f"reverts() takes the reason as a str, got {type(reason).__name__} {reason!r}")
+        if args and reason is None:
+            raise TypeError("reverts() takes arguments only after an error name")
         try:
             yield
         except (ContractRevert, DeployError) as e:
             if reason is not None and reason not in e.reason and reason != e.name:
                 raise AssertionError(f"reverted with {e.reason!r}, not {reason!r}") from e
+            if args and tuple(e.args_decoded) != args:
+                raise AssertionError(f"reverted with {e.reason!r}: arguments {tuple(e.args_decoded)!r}, not "
+                                     f"{args!r}") from e  # fmt: skip
             return
         raise AssertionError(f"did not revert{f' (expected {reason!r})' if reason is not None else ''}")
 

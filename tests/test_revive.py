@@ -297,6 +297,20 @@ def test_env_get_logs_decodes_every_contracts_events_it_knows(env: Env) -> None:
     assert [(log.address, log.event, log.args) for log in env.get_logs()] == [(known.address, "Called", expected)]
     assert env.get_logs(first)[0].address == unknown and env.get_logs(first)[0].args["x"] == 8
 
+
+def test_reverts_can_check_the_errors_arguments(env: Env) -> None:
+    """vm.expectRevert(abi.encodeWithSelector(E.selector, args)): the decoded arguments must match too."""
+    token = env.deploy_contract(load_contract("ERC20"), "T", "T", 100)
+    to = env.generate_address()
+    with env.reverts("InsufficientBalance", 100, 1000):
+        token.transfer(to, 1000)
+    with pytest.raises(AssertionError, match=r"arguments \(100, 1000\), not \(100, 999\)"):
+        with env.reverts("InsufficientBalance", 100, 999):
+            token.transfer(to, 1000)
+    with pytest.raises(TypeError, match="error name"):
+        with env.reverts(None, 1):
+            pass
+
 def test_a_pranked_contract_keeps_its_create_nonce(env: Env) -> None:
     """A transaction "from" a contract (prank: a contract cannot sign) leaves its nonce, which places its children,
     as foundry's prank and pyrevm (pvmkit.evm) do; an account's transaction bumps its own (found in review: the
