@@ -172,12 +172,15 @@ class Env:
         return render(result.trace, Names(self._known, self._code_names, code_of), list(self.known_errors.values()))
 
     # Accounts.
-    def generate_address(self, label: str | None = None) -> str:
-        """A fresh address without funds, deterministic per Env; `label` names it in call traces."""
+    def generate_address(self, label: str | None = None, *, balance: int = 0) -> str:
+        """A fresh address, deterministic per Env; `label` names it in call traces; `balance` funds it (set_balance:
+        the existential deposit included), enough to pay the storage deposits of transactions it sends under prank."""
         self._labels += 1  # (the count always goes into it: a label alone gave the same address twice)
         address = to_checksum(keccak256(f"pvmkit account {self._labels} {label or ''}".encode())[12:])
         if label:
             self.label(address, label)
+        if balance:
+            self.set_balance(address, balance)
         return address
 
     def get_balance(self, address: Addressish) -> int:

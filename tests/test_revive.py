@@ -311,6 +311,17 @@ def test_reverts_can_check_the_errors_arguments(env: Env) -> None:
         with env.reverts(None, 1):
             pass
 
+
+def test_a_generated_address_can_be_funded_to_send_under_prank(env: Env) -> None:
+    """Found in review: a fresh pranked address could not pay a new slot's deposit (StorageDepositNotEnoughFunds)."""
+    token = env.deploy_contract(load_contract("ERC20"), "T", "T", 100)
+    rich, poor = env.generate_address(balance=10**18), env.generate_address()
+    assert env.get_balance(rich) == 10**18 and env.get_balance(poor) == 0
+    token.transfer(rich, 10)
+    with env.prank(rich):
+        token.transfer(poor, 4)  # (a new balanceOf slot: its deposit is paid by the sender)
+    assert token.balanceOf(poor) == 4
+
 def test_a_pranked_contract_keeps_its_create_nonce(env: Env) -> None:
     """A transaction "from" a contract (prank: a contract cannot sign) leaves its nonce, which places its children,
     as foundry's prank and pyrevm (pvmkit.evm) do; an account's transaction bumps its own (found in review: the
