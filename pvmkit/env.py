@@ -26,6 +26,7 @@ from .contract import (
     learn_errors,
     with_trace,
 )
+from .gasreport import GasReport
 from .pvm.blob import ProgramBlob
 from .pvm.interpreter import BACKENDS, ModuleConfig, ModuleError
 from .revive.address import parse_address, to_checksum
@@ -134,6 +135,7 @@ class Env:
         # or deployed: a factory's children are known by their code).
         self._known: dict[bytes, tuple[str, list[dict]]] = {}
         self._code_names: dict[bytes, tuple[str, list[dict]]] = {}
+        self._reports: list[GasReport] = []  # gas_report()s open
         self.tracing = tracing
 
     @property
@@ -331,6 +333,9 @@ class Env:
             # (the code stays uploaded, as after a constructor that reverts)
             raise DeployError(f"code rejected by the {self.chain.module_config.backend} backend: {e}") from None
         self._record(result)
+        if self._reports and result.address is not None:
+            for report in self._reports:
+                report.record(result.address, b"deploy", result.gas_used)
         if not result.success or result.address is None:
             if result.error is not None:
                 raise with_trace(DeployError(f"deploy failed with {result.error.value}: {result.error_detail}",
@@ -400,14 +405,9 @@ class Env:
         result = self.last_tx if result is None else result
         if result is None:
             return []
-        decoded, contracts, by_abi = [], self.chain.state.contracts, {}
+        decoded, by_abi = [], {}
         for log in result.logs:
-            if not log.topics:
-                continue
-            named = self._known.get(log.address)
-            if named is None or not named[1]:
-                contract = contracts.get(log.address)
-                named = self._code_names.get(contract.code_hash) if contract is not None else None
+            named = self._abi_of(log.address) if log.topics else None
             if named is None:
                 continue
             abi = named[1]
@@ -418,6 +418,27 @@ class Env:
             if items is not None:
                 decoded.append(decode_event(log, items, to_checksum(log.address)))
         return decoded
+
+    def _abi_of(self, address: bytes) -> tuple[str, list[dict]] | None:
+        """The name and ABI the Env knows for `address`: its own (deployed, at(), a label), else its code's."""
+        named = self._known.get(address)
+        if named is None or not named[1]:
+            contract = self.chain.state.contracts.get(address)
+            by_code = self._code_names.get(contract.code_hash) if contract is not None else None
+            if by_code is not None:
+                return (named[0], by_code[1]) if named is not None else by_code
+        return named
+
+    @contextlib.contextmanager
+    def gas_report(self) -> Iterator[GasReport]:
+        """Collect the gas of every call and deployment inside the block, per contract function (foundry's
+        --gas-report): `print(report)` gives calls, min, mean, median and max; `report.rows` the numbers."""
+        report = GasReport(self._abi_of)
+        self._reports.append(report)
+        try:
+            yield report
+        finally:
+            self._reports.remove(report)
 
     def _know_code(self, code_hash: bytes, name: str, abi: Any) -> None:
         """Code this Env was given (compiled, a dependency, deployed): traces name it wherever it runs, and its custom
@@ -449,6 +470,9 @@ class Env:
         self.last_result = result
         if not self._dry:
             self.last_tx = result
+        if self._reports:
+            for report in self._reports:
+                report.record(dest, data[:4], result.gas_used)
         return result
 
     def _record(self, result: CallResult) -> None:

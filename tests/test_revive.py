@@ -322,6 +322,33 @@ def test_a_generated_address_can_be_funded_to_send_under_prank(env: Env) -> None
         token.transfer(poor, 4)  # (a new balanceOf slot: its deposit is paid by the sender)
     assert token.balanceOf(poor) == 4
 
+
+def test_gas_report_aggregates_each_functions_gas_used(env: Env) -> None:
+    """foundry's --gas-report: per contract function, the calls' count and the min/mean/median/max of the gas_used
+    each result reported (a view's dry run too; a deployment as "(deploy)"; an unknown selector as its hex)."""
+    with env.gas_report() as report:
+        token = env.deploy_contract(load_contract("ERC20"), "T", "T", 100)
+        deployed = env.last_result.gas_used
+        used, first = [], env.generate_address()
+        for to in (first, env.generate_address(), first, BOB_HEX):
+            token.transfer(to, 1)
+            used.append(env.last_result.gas_used)
+        token.balanceOf(BOB_HEX)
+        view = env.last_result.gas_used
+        raw = env.call(token.address, b"\x12\x34\x56\x78").gas_used
+    token.transfer(BOB_HEX, 1)  # (after the block: not counted)
+    ordered = sorted(used)
+    rows = {(r.function): (r.contract, r.calls, r.min, r.mean, r.median, r.max) for r in report.rows}
+    assert rows == {
+        "(deploy)": ("ERC20", 1, deployed, deployed, deployed, deployed),
+        "0x12345678": ("ERC20", 1, raw, raw, raw, raw),
+        "balanceOf(address)": ("ERC20", 1, view, view, view, view),
+        "transfer(address,uint256)": ("ERC20", 4, ordered[0], sum(used) // 4, (ordered[1] + ordered[2]) // 2,
+                                      ordered[3]),
+    }
+    assert len(set(used)) > 1  # (an overwritten slot weighs its old bytes too: not every transfer costs the same)
+    assert "transfer(address,uint256)" in str(report) and "(gas in fuel" in str(report)
+
 def test_a_pranked_contract_keeps_its_create_nonce(env: Env) -> None:
     """A transaction "from" a contract (prank: a contract cannot sign) leaves its nonce, which places its children,
     as foundry's prank and pyrevm (pvmkit.evm) do; an account's transaction bumps its own (found in review: the

@@ -1,0 +1,75 @@
+"""Gas per contract function over a stretch of a test (foundry's --gas-report): `with env.gas_report() as report:`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from .contract import signature
+from .revive.primitives import keccak256
+
+Namer = Callable[[bytes], "tuple[str, list[dict]] | None"]  # an address → (contract name, ABI), if the Env knows it
+
+
+@dataclass
+class GasRow:
+    """One contract function's calls: gas used in fuel (CallResult.gas_used), as foundry's report gives it."""
+
+    contract: str
+    function: str
+    calls: int
+    min: int
+    mean: int
+    median: int
+    max: int
+
+
+@dataclass
+class GasReport:
+    """What each call and deployment made while the report was open used, recorded as (address, selector, gas); named
+    when read, so contracts deployed or named later in the block count under their names."""
+
+    _name: Namer
+    _records: list[tuple[bytes, bytes, int]] = field(default_factory=list)
+
+    def record(self, address: bytes, selector: bytes, gas: int) -> None:
+        self._records.append((address, selector, gas))
+
+    @property
+    def rows(self) -> list[GasRow]:
+        """One row per contract and function (a deployment is function "(deploy)"; a selector the ABI does not know
+        shows as its hex), ordered by contract, then function."""
+        groups: dict[tuple[str, str], list[int]] = {}
+        selectors: dict[int, dict[bytes, str]] = {}
+        for address, selector, gas in self._records:
+            named = self._name(address)
+            contract, abi = named if named is not None else ("0x" + address.hex(), [])
+            if selector == b"deploy":
+                function = "(deploy)"
+            else:
+                table = selectors.get(id(abi))
+                if table is None:
+                    table = selectors[id(abi)] = {keccak256(signature(i).encode())[:4]: signature(i)
+                                                  for i in abi if i.get("type") == "function"}  # fmt: skip
+                function = table.get(selector) or ("0x" + selector.hex() if selector else "(no data)")
+            groups.setdefault((contract, function), []).append(gas)
+        rows = []
+        for (contract, function), gases in sorted(groups.items()):
+            ordered = sorted(gases)
+            n = len(ordered)
+            median = ordered[n // 2] if n % 2 else (ordered[n // 2 - 1] + ordered[n // 2]) // 2
+            rows.append(GasRow(contract, function, n, ordered[0], sum(ordered) // n, median, ordered[-1]))
+        return rows
+
+    def __str__(self) -> str:
+        header = ("contract", "function", "calls", "min", "mean", "median", "max")
+        lines = [header] + [(r.contract, r.function, f"{r.calls:,}", f"{r.min:,}", f"{r.mean:,}", f"{r.median:,}",
+                             f"{r.max:,}") for r in self.rows]  # fmt: skip
+        widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
+        out = []
+        for k, line in enumerate(lines):
+            cells = [c.ljust(w) if i < 2 else c.rjust(w) for i, (c, w) in enumerate(zip(line, widths, strict=True))]
+            out.append("  ".join(cells).rstrip())
+            if k == 0:
+                out.append("  ".join("-" * w for w in widths))
+        return "\n".join(out) + "\n(gas in fuel, CallResult.gas_used)"
