@@ -19,7 +19,6 @@ from .spec import run_spec_command
 
 BACKENDS = ("auto", "interpreter", "jit", "crosscheck")
 M64 = (1 << 64) - 1
-GAS_SLICE = 10**8  # gas `run` gives a program at a time (0.01-0.1 s of native code): how soon Ctrl-C is seen
 
 
 def _read_blob(path: Path) -> ProgramBlob:
@@ -286,28 +285,18 @@ def run(
     for text in regs:
         index, value = _parse_reg(text)
         inst.regs[index] = value
-    # Native code returns to Python only when it stops, so Ctrl-C would wait for all the gas to be used (found in
-    # review: minutes, or for ever): gas goes in slices. Running out is resumable at the block it happened in, with
-    # the gas unchanged, so a run in slices is the run in one. (Not when stepping, in Python anyway: a step is
-    # reported before its block's gas is charged, so a block where a slice ran out would be listed twice.)
-    piece = gas_limit if trace else GAS_SLICE
-    inst.gas = held = min(gas_limit, piece)
-    left = gas_limit - held
+    # (Ctrl-C stops native code too: it runs its gas in slices, jit/instance.py)
+    inst.gas = gas_limit
     code = module.code
     while True:
         intr = inst.run()
-        if intr.kind is InterruptKind.NOT_ENOUGH_GAS and left:
-            more = min(left, piece)
-            inst.gas += more
-            left -= more
-            continue
         if intr.kind is not InterruptKind.STEP:
             break
         if not as_json:
             decoded = code.block(intr.pc, 1)[0]  # (one: the rest of the block at every step was quadratic, review)
             text = format_instruction(code.isa, decoded.name, decoded.args)
-            click.echo(f"  {intr.pc:>6}: {text:<40} gas left {inst.gas + left}")
-    _report(blob, intr, list(inst.regs), gas_limit - left - inst.gas, as_json)
+            click.echo(f"  {intr.pc:>6}: {text:<40} gas left {inst.gas}")
+    _report(blob, intr, list(inst.regs), gas_limit - inst.gas, as_json)
 
 
 def _report(blob: ProgramBlob, intr: Interrupt, regs: list[int], gas_used: int, as_json: bool) -> None:

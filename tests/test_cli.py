@@ -14,7 +14,6 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from pvmkit import cli
 from pvmkit.cli import main
 from pvmkit.pvm.asm import assemble
 from pvmkit.pvm.blob import Export, ProgramBlob
@@ -35,47 +34,93 @@ def _invoke(*args: str, env: dict[str, str] | None = None) -> tuple[int, str]:
     return out.exit_code, out.output
 
 
-@pytest.mark.parametrize("backend", ["interpreter", "jit", "crosscheck"])
-def test_run_hands_out_gas_in_slices_with_the_result_of_one_run(
+@pytest.mark.parametrize("backend", ["jit", "crosscheck"])
+def test_run_gives_native_code_gas_in_slices_with_the_result_of_one_run(
     tmp_path: Path, backend: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """`run` gives the program its gas a slice at a time (so that Ctrl-C is seen); running out is resumable at the
-    block, so any slice gives what one run gives, gas used included, also traced and out of gas."""
-    if backend != "interpreter" and not is_supported():
+    """Native code runs its gas a slice at a time (so that Ctrl-C is seen); running out is resumable at the block, so
+    any slice gives what one run gives, gas used included, also traced and out of gas, as the interpreter does."""
+    if not is_supported():
         pytest.skip("no JIT here")
+    from pvmkit.pvm.jit import instance
+
     monkeypatch.delenv("PVMKIT_BACKEND", raising=False)
     for name, text in PROGRAMS.items():
         path = tmp_path / f"{name}.polkavm"
         path.write_bytes(assemble(text).write())
         for extra in (["--json"], ["--json", "--gas", "50"], ["--trace"], ["--gas", "12"]):
-            outs = []
+            outs = [_invoke("run", str(path), "--reg", "a0=100", "--backend", "interpreter", *extra)]
             for size in (1 << 62, 7, 1):
-                monkeypatch.setattr(cli, "GAS_SLICE", size)
+                monkeypatch.setattr(instance, "GAS_SLICE", size)
                 outs.append(_invoke("run", str(path), "--reg", "a0=100", "--backend", backend, *extra))
-            assert outs[0] == outs[1] == outs[2], (name, extra, outs)
-    monkeypatch.setattr(cli, "GAS_SLICE", 3)
+            assert outs[0] == outs[1] == outs[2] == outs[3], (name, extra, outs)
+    monkeypatch.setattr(instance, "GAS_SLICE", 3)
     code, text = _invoke("run", str(tmp_path / "sum.polkavm"), "--reg", "a0=100", "--backend", backend, "--json")
     result = json.loads(text)
     assert (code, result["status"], result["regs"][7], result["gas_used"]) == (0, "finished", 5050, 3 + 3 * 100 + 1)
 
 
+_LOOP_API = """
+import sys
+from pvmkit.pvm.asm import assemble
+from pvmkit.pvm.interpreter import Module, ModuleConfig
+inst = Module(assemble(sys.argv[1]), ModuleConfig(backend="jit")).instantiate()
+inst.prepare_call(0)
+inst.gas = 10**18
+print("running", flush=True)
+try:
+    inst.run()
+except KeyboardInterrupt:
+    try:
+        inst.run()
+    except RuntimeError as e:
+        print("stopped; run again:", e, flush=True)
+    raise
+"""
+_LOOP_ENV = """
+import sys
+from pvmkit import Env
+from pvmkit.pvm.asm import assemble
+env = Env(backend="jit")
+address = env.deploy(assemble("pub @deploy:\\n ret\\npub @call:\\n" + sys.argv[1].split(":", 1)[1]).write())
+print("running", flush=True)
+env.call(address, gas=2**62)
+"""
+
+
 @pytest.mark.skipif(not is_supported(), reason="the JIT cannot run here")
-def test_ctrl_c_stops_a_native_run(tmp_path: Path) -> None:
+@pytest.mark.parametrize("how", ["cli run", "vectors", "Instance.run", "Env.call"])
+def test_ctrl_c_stops_a_native_run(tmp_path: Path, how: str) -> None:
     """An endless loop with all the gas there is: Ctrl-C stopped the interpreter, but native code ran on (found in
-    review: still running after SIGINT, killed with SIGKILL)."""
+    review: still running after SIGINT, killed with SIGKILL: first through `run`, then, once `run` gave its gas in
+    slices, through vectors, the Python API and contracts, which now all get native code's slices)."""
+    loop = "pub @main:\n@loop:\n a0 = a0 + 1\n jump @loop\n"
     path = tmp_path / "loop.polkavm"
-    path.write_bytes(assemble("pub @main:\n@loop:\n a0 = a0 + 1\n jump @loop\n").write())
+    path.write_bytes(assemble(loop).write())
     env = {k: v for k, v in os.environ.items() if k != "PVMKIT_BACKEND"}
-    command = [sys.executable, "-m", "pvmkit.cli", "run", str(path), "--backend", "jit", "--gas", str((1 << 63) - 1)]
+    if how == "cli run":
+        command = [sys.executable, "-m", "pvmkit.cli", "run", str(path), "--backend", "jit", "--gas", str(2**63 - 1)]
+    elif how == "vectors":  # (a JAM code blob: no jump table, 5 bytes of code: a0 = a0 + 1; jump back; bitmask)
+        vector = {"name": "loop", "initial-regs": [0] * 13, "initial-pc": 0, "initial-gas": 2**63 - 1,
+                  "program": [0, 0, 5, 149, 119, 1, 40, 253, 9], "expected-status": "halt"}  # fmt: skip
+        (tmp_path / "loop.json").write_text(json.dumps(vector))
+        command = [sys.executable, "-m", "pvmkit.cli", "vectors", str(tmp_path / "loop.json"), "--backend", "jit"]
+    else:
+        command = [sys.executable, "-c", _LOOP_API if how == "Instance.run" else _LOOP_ENV, loop]
     proc = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
-        time.sleep(1.5)  # (imports, compile, then the loop)
+        time.sleep(2.5)  # (imports, compile, then the loop)
         assert proc.poll() is None
         proc.send_signal(signal.SIGINT)
-        _, err = proc.communicate(timeout=10)
+        out, err = proc.communicate(timeout=10)
     finally:
         proc.kill()
-    assert proc.returncode == 1 and "Aborted!" in err
+    if how in ("cli run", "vectors"):
+        assert proc.returncode == 1 and "Aborted!" in err, err
+    else:
+        assert proc.returncode != 0 and "KeyboardInterrupt" in err, err
+    if how == "Instance.run":  # (and it refuses to go on from an unknown place)
+        assert "stopped; run again: nothing to run" in out, out
 
 
 def test_disasm_native_of_no_code_too_many_instructions_and_much_memory(tmp_path: Path) -> None:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 import sys
-from collections.abc import MutableSequence
+from collections.abc import Iterator, MutableSequence
 from pathlib import Path
 
 import pytest
@@ -106,9 +107,11 @@ _REG_VALUES = st.one_of(
     gas=st.integers(0, 600),
     table=st.lists(st.integers(0, 80), max_size=6),
     serve=st.booleans(),
+    gas_slice=st.sampled_from([10**8, 10**8, 1, 3, 17]),
 )
-def test_fuzz_jit_equals_interpreter(code, mask, regs, gas, table, serve) -> None:
-    """Random byte programs: every interrupt, register, pc, gas value and memory byte agrees."""
+def test_fuzz_jit_equals_interpreter(code, mask, regs, gas, table, serve, gas_slice) -> None:
+    """Random byte programs: every interrupt, register, pc, gas value and memory byte agrees, whatever the slices of
+    gas native code runs on (jit/instance.py: slices so that Ctrl-C is seen; run out of, then given the next)."""
     bitmask = bytearray((len(code) + 7) // 8)
     for i in range(len(code)):
         if i == 0 or mask[i]:
@@ -116,7 +119,20 @@ def test_fuzz_jit_equals_interpreter(code, mask, regs, gas, table, serve) -> Non
     blob = ProgramBlob(code=bytes(code), bitmask=bytes(bitmask), jump_table=tuple(table), ro_data_size=16,
                        ro_data=bytes(range(16)), rw_data_size=64, rw_data=bytes(range(64)), stack_size=64)  # fmt: skip
     expected = outcome(blob, "interpreter", regs, gas)
-    assert outcome(blob, "jit", regs, gas, serve=serve) == (served(expected) if serve else expected)
+    with _gas_slice(gas_slice):
+        assert outcome(blob, "jit", regs, gas, serve=serve) == (served(expected) if serve else expected)
+
+
+@contextlib.contextmanager
+def _gas_slice(size: int) -> Iterator[None]:
+    """Native code runs on slices of `size` gas meanwhile."""
+    from pvmkit.pvm.jit import instance
+
+    old, instance.GAS_SLICE = instance.GAS_SLICE, size
+    try:
+        yield
+    finally:
+        instance.GAS_SLICE = old
 
 
 _TARGET = object()  # an operand (_TARGET, i) names instruction i, to jump to
@@ -293,13 +309,18 @@ def test_fuzz_unrolled_loops(data, iterations, regs, gas, aux) -> None:
     code=st.lists(st.sampled_from(_OPCODES), min_size=1, max_size=40),
     regs=st.lists(_REG_VALUES, min_size=13, max_size=13),
     gas=st.integers(0, 300),
+    gas_slice=st.sampled_from([10**8, 1, 5]),
 )
-def test_fuzz_dynamic_paging(code, regs, gas) -> None:
+def test_fuzz_dynamic_paging(code, regs, gas, gas_slice) -> None:
+    """Memory accesses leave native code for the interpreter (with all the gas, not the slice's: its block may cost
+    more than the slice has left)."""
     bitmask = bytes([0xFF] * ((len(code) + 7) // 8))
     if len(code) % 8:
         bitmask = bitmask[:-1] + bytes([(1 << (len(code) % 8)) - 1])
     blob = ProgramBlob(code=bytes(code), bitmask=bitmask)
-    assert outcome(blob, "jit", regs, gas, dynamic=True) == outcome(blob, "interpreter", regs, gas, dynamic=True)
+    with _gas_slice(gas_slice):
+        jit = outcome(blob, "jit", regs, gas, dynamic=True)
+    assert jit == outcome(blob, "interpreter", regs, gas, dynamic=True)
 
 
 def assert_guest_accesses_stay_in_the_sandbox(blob: ProgramBlob) -> None:

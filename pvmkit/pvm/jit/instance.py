@@ -33,6 +33,7 @@ _STATE_OUT = struct.Struct("<13QqQQ")  # ... followed by exit_pc and exit_arg
 _GAS_TARGET = struct.Struct("<qQ")  # the gas and entry target after the registers (start)
 _EXIT_FALLBACK, _EXIT_ECALLI, _EXIT_FAULT = rt.EXIT_FALLBACK, rt.EXIT_ECALLI, rt.EXIT_FAULT
 _EXIT_SIGNALS = rt.EXIT_SIGNALS
+GAS_SLICE = rt.GAS_SLICE
 _ECALLI = InterruptKind.ECALLI  # (an enum member's lookup costs ~60 ns)
 
 
@@ -372,6 +373,14 @@ class JitInstance(Instance):
                 table.answers.pack_into(raw, rt.SC_DATA, *sc.answers)
                 sc.state = area[0:6]
                 area[2] = table.count
+        # Native code gets at most GAS_SLICE gas at a time, the rest held back here: running out of a slice exits
+        # at the block's start with the gas unchanged (resumable), so a run in slices is the run in one, and Python
+        # sees a Ctrl-C between slices (found in review: a loop with 10^18 gas could only be killed). Host calls and
+        # the interpreter's fallbacks see all of it.
+        reserve, piece = 0, GAS_SLICE
+        if words[13] > piece:
+            reserve, words[13] = words[13] - piece, piece
+        settled = False  # (an exception raised with the state as run() leaves it: from a host call)
         try:
             while True:
                 code = enter()
@@ -383,16 +392,30 @@ class JitInstance(Instance):
                     if target is None and (target := self._after_ecalli(pc, words[15])) is None:
                         break  # (run()'s way: the interrupt, then the resume finds no native code there)
                     try:
-                        gas = on_ecalli(words[15], words, words[13])
+                        gas = on_ecalli(words[15], words, words[13] + reserve)
                     except BaseException:
+                        words[13] += reserve
                         self._unpack_ecalli()
+                        settled = True
                         raise
                     if type(gas) is not int or not 0 <= gas <= _I64_MAX:
+                        words[13] += reserve
                         self._unpack_ecalli()
+                        settled = True
                         self.gas = gas  # (negative: not enough gas at the resume, which the next _run reports)
                         return None
+                    if gas > piece:
+                        reserve, gas = gas - piece, piece
+                    else:
+                        reserve = 0
                     words[13] = gas
                     words[14] = target
+                    continue
+                if code == rt.EXIT_OUT_OF_GAS and reserve:  # the slice ran out at block words[14]: the next one
+                    more = min(reserve, piece)
+                    reserve -= more
+                    words[13] += more
+                    words[14] = jit.charged[words[14]]
                     continue
                 if code == _EXIT_FAULT:  # a guest memory access faulted: the interpreter runs it (and traps, say)
                     code = _EXIT_FALLBACK
@@ -405,10 +428,21 @@ class JitInstance(Instance):
                     continue
                 elif code != _EXIT_FALLBACK:
                     break
+                ctx.gas += reserve  # (the interpreter charges the instruction's block from all of it)
+                reserve = 0
                 result = self._fallback(ctx.exit_pc)
                 if result is None or result < 0:
                     return self._finish_fallback(result)
+                reserve = ctx.gas - piece if ctx.gas > piece else 0
+                ctx.gas -= reserve
                 ctx.exit_pc = result
+        except BaseException:
+            # A Ctrl-C, seen by Python once native code returned (between slices, or host calls), leaves the guest
+            # somewhere this loop does not track (the context may hold an exit or the next entry): nothing to run
+            # until a new start (prepare_call, set_next_program_counter).
+            if not settled:
+                self._next = None
+            raise
         finally:
             if sc is not None:  # (no shortcuts for a run() without them; the state back in a list of its own)
                 area = self._shortcuts
@@ -418,6 +452,7 @@ class JitInstance(Instance):
                     area[2] = 0
                 self._sc_buffer = b""
         r[:16] = _STATE_OUT.unpack_from(ctx_bytes, 0)  # registers, gas, pc, ecalli number
+        r[13] += reserve
         exit_pc = r[14]
         if code == _EXIT_ECALLI:  # the hot path: a host call
             self.program_counter = exit_pc

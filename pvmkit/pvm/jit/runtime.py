@@ -72,6 +72,7 @@ SC_WORDS = 256  # the area's size in u64 words
 # Guest calls become native calls (8 bytes of the host stack each) up to this depth, so the CPU's return predictor
 # sees guest returns; deeper calls are plain jumps. Every exit resets rsp to rsp_base.
 NATIVE_CALL_DEPTH = 256
+GAS_SLICE = 10**8  # gas native code runs on at a time (0.01-0.1 s), the rest held back: how soon Ctrl-C is seen
 # Callee-saved registers the entry pushes, and pops (in reverse) when the module's epilogue returns to it.
 SAVED = (3, 5, 12, 13, 14, 15)  # rbx, rbp, r12, r13, r14, r15
 
