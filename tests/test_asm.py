@@ -612,3 +612,30 @@ def test_disassembly_of_a_huge_jump_table_is_written_as_it_goes() -> None:
     finally:
         tracemalloc.stop()
     assert lines == n // 16 and peak < 30 * n
+
+
+def test_an_imports_section_the_writer_would_not_make_survives_disasm_and_asm() -> None:
+    """Found in review: an import whose offset named no symbol came back as `%import 0 ""`, and the symbol bytes were
+    lost. Such a section is written as it is (%imports_raw), so disasm then asm gives the same bytes."""
+    from pvmkit.pvm.disasm import disassembly
+
+    def blob(offsets: bytes, symbols: bytes) -> bytes:
+        return ProgramBlob(code=bytes([0]), bitmask=b"\x01", _imports_raw=(offsets, symbols)).write()  # type: ignore[call-arg]
+
+    u32 = lambda *xs: b"".join(x.to_bytes(4, "little") for x in xs)  # noqa: E731
+    cases = [
+        (u32(0x80000000, 4), b"abcdefgh"),  # the first import's offset points past the symbols
+        (u32(1, 1), b"abc"),  # a byte no import names, then an empty import and "bc"
+        (u32(3), b"abcdef"),  # bytes before the first symbol
+    ]
+    for offsets, symbols in cases:
+        raw = blob(offsets, symbols)
+        text = "".join(disassembly(ProgramBlob.parse(raw)))
+        assert "%imports_raw = " in text
+        assert assemble(text).write() == raw, (offsets, symbols)
+    plain = ProgramBlob(code=bytes([0]), bitmask=b"\x01", imports=(b"seal_return",)).write()
+    assert '%import 0 "seal_return"' in "".join(disassembly(ProgramBlob.parse(plain)))
+    with pytest.raises(AsmError, match="one way"):
+        assemble('%imports_raw = 00000000 61\n%import 0 "a"\n')
+    with pytest.raises(AsmError, match="u32s"):
+        assemble("%imports_raw = 000000 61\n")

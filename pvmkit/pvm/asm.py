@@ -13,6 +13,8 @@ Extensions to polkavm's syntax, needed for a lossless round trip of any blob:
   %isa = revive_v1|latest32|latest64|jam_v1   (polkavm has this one too)
   %ro_data = <hex>, %ro_data += <hex>         (and the same for rw_data; `=` is polkavm's)
   %import <index> "<symbol>"                  imports, by index
+  %imports_raw = <offsets hex> <symbols hex>  an imports section as it is (offsets the writer would not make,
+                                              or that name no symbol); `-` for no bytes
   %export <@label|pc> "<symbol>"              an export whose name is not a plain identifier
   %jump_table = @l1, @l2, 17                  jump table entries (labels or absolute offsets); `+=` appends
   %jump_table_entry_size = N                  force a wider jump table entry encoding
@@ -37,7 +39,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 
-from .blob import Export, ProgramBlob
+from .blob import MAX_IMPORTS, Export, ProgramBlob, decode_imports
 from .isa import BY_NAME, INVALID, KIND, REG_INDEX, REG_NAMES, REVIVE_V1, TERMINATORS, InstructionSet, Kind
 from .program import BITMASK_MAX, JUMP_TABLE_ALIGNMENT, encode_imm, encode_instruction
 
@@ -639,6 +641,7 @@ class _State:
     size_lines: dict[str, int] = field(default_factory=dict)
     data: dict[str, bytearray] = field(default_factory=lambda: {"ro": bytearray(), "rw": bytearray()})
     imports: dict[int, tuple[bytes, int]] = field(default_factory=dict)
+    imports_raw: tuple[bytes, bytes, int] | None = None  # (offsets, symbols, line)
     exports: list[tuple[Operand, bytes, int]] = field(default_factory=list)
     jump_table: list[Operand] = field(default_factory=list)
     jump_table_set: bool = False
@@ -715,6 +718,14 @@ def _directive(state: _State, name: str, rest: str, line: int) -> None:
         if index in state.imports:
             raise AsmError(line, f"%import: index {index} is already defined (line {state.imports[index][1]})")
         state.imports[index] = (_symbol(parts[1], line, "%import"), line)
+    elif name == "imports_raw":
+        parts = value.split()
+        if op != "=" or len(parts) != 2:
+            raise AsmError(line, "%imports_raw: expected '%imports_raw = <offsets hex> <symbols hex>' (- for none)")
+        offsets, symbols = (b"" if p == "-" else _hex(p, line, "%imports_raw") for p in parts)
+        if len(offsets) % 4 or len(offsets) // 4 > MAX_IMPORTS:
+            raise AsmError(line, f"%imports_raw: the offsets are u32s, at most {MAX_IMPORTS} of them")
+        state.imports_raw = (offsets, symbols, line)
     elif name == "export":
         parts = value.strip().split(None, 1)
         if len(parts) != 2:
@@ -871,7 +882,9 @@ def assemble(text: str, isa: InstructionSet = REVIVE_V1) -> ProgramBlob:
         assert isinstance(t, int)
         return t
 
-    imports: list[bytes] = []
+    imports: list[bytes | None] = []
+    if state.imports_raw is not None and state.imports:
+        raise AsmError(state.imports_raw[2], "%imports_raw and %import lines: give the imports one way")
     for index in range(len(state.imports)):
         if index not in state.imports:
             first = min(i for i in state.imports if i > index)
@@ -890,7 +903,13 @@ def assemble(text: str, isa: InstructionSet = REVIVE_V1) -> ProgramBlob:
     jump_table = tuple(resolve(t, 0) for t in state.jump_table)
     # Store the entry size the writer will use, so that parse(write(blob)) == blob.
     entry_size = max(1, (max(jump_table).bit_length() + 7) // 8) if jump_table else 0
+    raw: dict[str, object] = {}
+    if state.imports_raw is not None:
+        offsets, symbols, _ = state.imports_raw
+        imports = list(decode_imports(offsets, symbols))
+        raw["_imports_raw"] = (offsets, symbols)
     return ProgramBlob(
+        **raw,  # type: ignore[arg-type]
         isa=state.isa,
         ro_data_size=sizes["ro"],
         rw_data_size=sizes["rw"],

@@ -85,6 +85,26 @@ def write_varint(value: int) -> bytes:
     return b"\xf0" + value.to_bytes(4, "little")
 
 
+def decode_imports(offsets: bytes, symbols: bytes) -> tuple[bytes | None, ...]:
+    """The imports an imports section's offsets (u32 each) and symbol bytes name; None for one whose offsets do not
+    delimit a slice of the symbols (polkavm refuses to link it)."""
+    count, imports = len(offsets) // 4, []
+    for i in range(count):
+        lo = int.from_bytes(offsets[4 * i : 4 * i + 4], "little")
+        hi = int.from_bytes(offsets[4 * i + 4 : 4 * i + 8], "little") if i + 1 < count else len(symbols)
+        imports.append(symbols[lo:hi] if lo <= hi <= len(symbols) else None)
+    return tuple(imports)
+
+
+def encode_imports(imports: tuple[bytes | None, ...]) -> tuple[bytes, bytes]:
+    """The offsets and symbol bytes the writer makes for `imports` (None as an empty symbol)."""
+    offsets, symbols = bytearray(), bytearray()
+    for sym in imports:
+        offsets += len(symbols).to_bytes(4, "little")
+        symbols += sym or b""
+    return bytes(offsets), bytes(symbols)
+
+
 @dataclass(frozen=True)
 class Export:
     pc: int
@@ -196,12 +216,8 @@ class ProgramBlob:
             offsets, symbols = self._imports_raw
             section(SECTION_IMPORTS, write_varint(len(offsets) // 4) + offsets + symbols)
         elif self.imports:
-            offsets = bytearray()
-            symbols = bytearray()
-            for sym in self.imports:
-                offsets += len(symbols).to_bytes(4, "little")
-                symbols += sym or b""
-            section(SECTION_IMPORTS, write_varint(len(self.imports)) + bytes(offsets) + bytes(symbols))
+            offsets, symbols = encode_imports(self.imports)
+            section(SECTION_IMPORTS, write_varint(len(self.imports)) + offsets + symbols)
         if self.exports:
             payload = bytearray(write_varint(len(self.exports)))
             for e in self.exports:
@@ -354,12 +370,7 @@ class _Parser:
             if remaining < 0:
                 raise self.fail("the imports section is invalid (offsets overrun its length)", start)
             symbols = self.take(remaining)
-            imports = []
-            for i in range(count):
-                lo = int.from_bytes(offsets[4 * i : 4 * i + 4], "little")
-                hi = int.from_bytes(offsets[4 * i + 4 : 4 * i + 8], "little") if i + 1 < count else len(symbols)
-                imports.append(symbols[lo:hi] if lo <= hi <= len(symbols) else None)
-            fields["imports"] = tuple(imports)
+            fields["imports"] = decode_imports(offsets, symbols)
             fields["_imports_raw"] = (offsets, symbols)
             sec = self.byte()
         exports_raw, sec = self.section_bytes(sec, SECTION_EXPORTS)

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import TypeVar
 
 from .asm import AsmError, LabelRef, _Item, _layout, _State, encode, format_instruction, quote_symbol
-from .blob import ProgramBlob
+from .blob import ProgramBlob, encode_imports
 from .isa import INVALID, KIND, TERMINATORS, InstructionSet, Kind
 from .program import Code
 
@@ -248,8 +248,15 @@ def disassembly(blob: ProgramBlob, *, show_gas: bool = True, annotate: Callable[
     for name, data in (("ro_data", blob.ro_data), ("rw_data", blob.rw_data)):
         for n, chunk in enumerate(_chunks(data, 32)):
             yield f"%{name} {'+=' if n else '='} {bytes(chunk).hex()}\n"
-    for index, symbol in enumerate(blob.imports):
-        yield f"%import {index} {quote_symbol(symbol or b'')}\n"
+    raw_imports = blob._imports_raw
+    if raw_imports is not None and (None in blob.imports or raw_imports != encode_imports(blob.imports)):
+        # (as the blob has them: a symbol-less import, or offsets the writer would not make, found in review)
+        offsets, symbols = (part.hex() or "-" for part in raw_imports)
+        yield f"// imports: {', '.join('(none)' if s is None else show_symbol(s) for s in blob.imports)}\n"
+        yield f"%imports_raw = {offsets} {symbols}\n"
+    else:
+        for index, symbol in enumerate(blob.imports):
+            yield f"%import {index} {quote_symbol(symbol or b'')}\n"
     if not pretty:
         for e in blob.exports:
             yield f"%export {target_or_number(e.pc)} {quote_symbol(e.symbol)}\n"
