@@ -550,6 +550,11 @@ class Contract:
 
     def decode_logs(self, logs: Sequence[Event]) -> list[DecodedLog]:
         """Decode this contract's events among `logs` (others are skipped)."""
+        if isinstance(logs, CallResult):
+            logs = logs.logs
+        bad = next((log for log in logs if not isinstance(log, Event)), None)
+        if bad is not None:
+            raise TypeError(f"decode_logs takes a result's logs (result.logs), not {type(bad).__name__} items")
         me, events = parse_address(self.address), self._events
         return [decode_event(log, events[log.topics[0]], self.address) for log in logs
                 if log.address == me and log.topics and log.topics[0] in events]  # fmt: skip

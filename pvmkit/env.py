@@ -109,6 +109,8 @@ class Env:
     ) -> None:
         if backend not in BACKENDS:
             raise ValueError(f"unknown backend {backend!r} (choose one of {', '.join(BACKENDS)})")
+        if config is not None and not isinstance(config, RuntimeConfig):
+            raise TypeError(f"config is a pvmkit.revive.config.RuntimeConfig, not {type(config).__name__}")
         if isinstance(accounts, (str, bytes, bytearray)):
             raise TypeError(f"accounts must be a sequence of addresses, got {type(accounts).__name__}")
         accounts = [parse_address(account) for account in accounts]
@@ -163,6 +165,8 @@ class Env:
         from .traces import Names, render
 
         result = self.last_result if result is None else result
+        if result is not None and not isinstance(result, CallResult):
+            raise TypeError(f"format_trace takes a CallResult (a call's or a deploy's), not {type(result).__name__}")
         if result is None or result.trace is None:
             raise ValueError("no call trace: set env.tracing = True before the call")
         contracts = self.chain.state.contracts

@@ -140,6 +140,8 @@ def test_collect_sources_forms(tmp_path: Path) -> None:
     assert set(compiler._collect_sources([tmp_path / "b" / "Y.sol"])) == {"Y.sol", "../a/X.sol"}
     with pytest.raises(CompilerError, match="no such Solidity file"):
         compiler._collect_sources(tmp_path / "missing.sol")
+    with pytest.raises(CompilerError, match="not a regular file"):  # (found in review: /dev/null was "no such file")
+        compiler._collect_sources(tmp_path / "a")
     with pytest.raises(CompilerError, match="no sources"):
         compiler._collect_sources([])
 

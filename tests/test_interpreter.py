@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pvmkit.pvm.blob import ProgramBlob
+from pvmkit.pvm.blob import Export, ProgramBlob
 from pvmkit.pvm.interpreter import InterruptKind, Module, ModuleConfig
 from pvmkit.pvm.isa import LATEST64, REVIVE_V1, InstructionSet
 from pvmkit.pvm.memory import MemoryMap
@@ -672,3 +673,26 @@ def test_an_unknown_backend_from_the_environment_is_named_so(monkeypatch: pytest
     monkeypatch.setenv("PVMKIT_BACKEND", "bogus")
     with pytest.raises(ModuleError, match="unknown backend PVMKIT_BACKEND='bogus'"):
         Module(assemble("pub @main:\n trap\n"), ModuleConfig())
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"bitmask": b""}, "bitmask has 0 bytes"),
+        ({"code": "abc"}, "code must be bytes"),
+        ({"stack_size": -4096}, "stack_size must be an int"),
+        ({"rw_data_size": 1 << 40}, "rw_data_size must be an int"),
+        ({"jump_table": (-2,)}, "jump_table entries"),
+        ({"jump_table": (1 << 40,)}, "jump_table entries"),
+        ({"exports": (Export(-1, b"main"),)}, "at pc -1, outside"),
+    ],
+)
+def test_a_hand_built_blob_with_impossible_fields_is_refused_by_name(fields: dict, message: str) -> None:
+    """What ProgramBlob.parse guarantees, checked for a blob built in Python (found in review: IndexError, "negative
+    count", an mprotect failure or a pc of -1 in a trap, each on both backends)."""
+    from pvmkit.pvm.interpreter import ModuleError
+
+    base = ProgramBlob(code=bytes([1]) * 9, bitmask=b"\xff\x01", stack_size=4096)
+    for backend in ("interpreter", "auto"):
+        with pytest.raises(ModuleError, match=message):
+            Module(dataclasses.replace(base, **fields), ModuleConfig(backend=backend))

@@ -349,6 +349,20 @@ def test_gas_report_aggregates_each_functions_gas_used(env: Env) -> None:
     assert len(set(used)) > 1  # (an overwritten slot weighs its old bytes too: not every transfer costs the same)
     assert "transfer(address,uint256)" in str(report) and "(gas in fuel" in str(report)
 
+
+def test_wrong_types_in_the_env_api_are_named(env: Env) -> None:
+    """Found in review: AttributeErrors from inside for a config that is no RuntimeConfig, logs that are no Events and
+    a trace of something that is no result."""
+    with pytest.raises(TypeError, match="RuntimeConfig"):
+        Env(config=5)  # type: ignore[arg-type]
+    token = env.deploy_contract(load_contract("ERC20"), "T", "T", 100)
+    token.transfer(BOB_HEX, 1)
+    with pytest.raises(TypeError, match="result.logs"):
+        token.decode_logs([1, 2])  # type: ignore[list-item]
+    assert token.decode_logs(env.last_result) == token.decode_logs(env.last_result.logs) != []
+    with pytest.raises(TypeError, match="CallResult"):
+        env.format_trace(5)  # type: ignore[arg-type]
+
 def test_a_pranked_contract_keeps_its_create_nonce(env: Env) -> None:
     """A transaction "from" a contract (prank: a contract cannot sign) leaves its nonce, which places its children,
     as foundry's prank and pyrevm (pvmkit.evm) do; an account's transaction bumps its own (found in review: the

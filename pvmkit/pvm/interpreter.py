@@ -185,6 +185,26 @@ class _EntryCache(dict):
         return fn
 
 
+def _check_fields(blob: ProgramBlob) -> None:
+    """What ProgramBlob.parse guarantees, for a ProgramBlob built in Python (found in review: a short bitmask, a
+    negative stack size or str code failed deep inside with IndexError, ValueError or an mprotect error)."""
+    for name in ("code", "bitmask", "ro_data", "rw_data"):
+        if not isinstance(getattr(blob, name), (bytes, bytearray)):
+            raise ModuleError(f"ProgramBlob.{name} must be bytes, not {type(getattr(blob, name)).__name__}")
+    if len(blob.bitmask) < (len(blob.code) + 7) // 8:
+        raise ModuleError(f"ProgramBlob.bitmask has {len(blob.bitmask)} bytes; {len(blob.code)} bytes of code need "
+                          f"{(len(blob.code) + 7) // 8}")  # fmt: skip
+    for name in ("ro_data_size", "rw_data_size", "stack_size"):
+        value = getattr(blob, name)
+        if type(value) is not int or not 0 <= value <= M32:
+            raise ModuleError(f"ProgramBlob.{name} must be an int in 0..2^32-1, not {value!r}")
+    if blob.jump_table and not 0 <= min(blob.jump_table) <= max(blob.jump_table) <= M32:
+        raise ModuleError("ProgramBlob.jump_table entries must be code offsets in 0..2^32-1")
+    for export in blob.exports:
+        if not 0 <= export.pc <= M32:
+            raise ModuleError(f"export {export.name!r} is at pc {export.pc}, outside 0..2^32-1")
+
+
 class Module:
     """A loaded program: decoded code, memory map and the cache of compiled blocks."""
 
@@ -193,6 +213,7 @@ class Module:
         self.config = config or ModuleConfig()
         if not blob.isa.is_64_bit:
             raise ModuleError(f"{blob.isa.name} (32-bit) programs are not supported; pvmkit runs 64-bit PVM only")
+        _check_fields(blob)
         for name, data, size in (("read-only", blob.ro_data, blob.ro_data_size), ("read-write", blob.rw_data,
                                                                                     blob.rw_data_size)):  # fmt: skip
             if len(data) > size:  # (ProgramBlob.parse refuses these; a ProgramBlob built in Python may not)

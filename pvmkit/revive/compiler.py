@@ -298,7 +298,8 @@ def _collect_sources(sources: Mapping[str, str] | str | Path | Iterable[Path | s
     paths = [p.resolve() for p in paths]
     for p in paths:
         if not p.is_file():
-            raise CompilerError(f"no such Solidity file: {p}")
+            what = "no such Solidity file" if not p.exists() else "not a regular file (a directory, FIFO or device)"
+            raise CompilerError(f"{what}: {p}")
     names = [p.name for p in paths]
     if len(set(names)) == len(names):
         base = None
