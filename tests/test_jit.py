@@ -1971,6 +1971,45 @@ pub @main:
     trace, _ = outcome(blob, "jit", [RETURN_TO_HOST - 3] + [0] * 11 + [4], 10_000)  # (ra is incremented 3 times)
     assert (trace[0][0], trace[0][4][8]) == (K.FINISHED, 22)  # a5 = 4: @two, whose ret returns to the host
 
+
+def test_set_next_program_counter_in_a_serve_handler_moves_the_guest_on_both_backends() -> None:
+    """Found in review: the interpreter went on at the new pc once the handler returned, native code at the ecalli's
+    successor as if nothing had happened. Both now go on there, with the gas and registers the handler left."""
+    from pvmkit.pvm.asm import assemble
+
+    blob = assemble("""
+pub @main:
+    a0 = 1
+    ecalli 0
+    a0 = a0 + 1
+    ecalli 0
+    ret
+@elsewhere:
+    a0 = a0 + 100
+    ecalli 1
+    ret
+""")
+    elsewhere = next(pc for pc, form in zip(*Module(blob).code.decoded()[:2], strict=True) if form == ("add_imm_64",
+                     (7, 7, 100)))  # fmt: skip
+    outcomes = []
+    for backend in ("interpreter", "jit"):
+        inst = Module(blob, ModuleConfig(backend=backend)).instantiate()
+        seen: list[tuple[int, int]] = []
+
+        def host(number: int, regs: MutableSequence[int], gas: int, inst=inst, seen=seen) -> int:
+            seen.append((number, regs[7]))
+            if len(seen) == 1:
+                regs[7] = 5
+                inst.set_next_program_counter(elsewhere)
+            return gas - 3
+
+        inst.prepare_call(0)
+        inst.gas = 1000
+        interrupt = inst.serve(host)
+        outcomes.append((interrupt.kind, seen, inst.regs[7], inst.gas))
+    assert outcomes[0] == outcomes[1]
+    assert outcomes[0][:3] == (K.FINISHED, [(0, 1), (1, 105)], 105)
+
 _REGS3 = st.sampled_from([1, 7, 8])
 _OFFSETS = st.sampled_from([0, 8, 16, 0x7F8, -8, 0x1000, 0x20000, 0x30000])
 _SHARED_INSTRUCTIONS = st.one_of(

@@ -1003,7 +1003,8 @@ class Instance:
         calling run() and answering ECALLI interrupts in a loop, but the JIT answers them without leaving its native
         loop: while `on_ecalli` runs, reach the registers and gas through its arguments and guest memory through
         `memory`, not through the instance (`regs`, `gas`, `program_counter` are brought up to date when serve()
-        returns or `on_ecalli` raises; set_next_program_counter and reset_memory wait until then). The JIT also
+        returns or `on_ecalli` raises; reset_memory waits until then; set_next_program_counter moves the guest there
+        once the handler returns). The JIT also
         answers `shortcuts` (pvm/shortcuts.py) natively, which the interpreter leaves to `on_ecalli`; a HALT shortcut
         answered natively ends serve() with that ecalli's interrupt (and shortcuts.state[5] = 1)."""
         r, run, ecalli = self._r, self.run, InterruptKind.ECALLI

@@ -391,6 +391,7 @@ class JitInstance(Instance):
                     target = after.get(pc)
                     if target is None and (target := self._after_ecalli(pc, words[15])) is None:
                         break  # (run()'s way: the interrupt, then the resume finds no native code there)
+                    moved = self._next  # (set_next_program_counter in the handler replaces it)
                     try:
                         gas = on_ecalli(words[15], words, words[13] + reserve)
                     except BaseException:
@@ -403,6 +404,11 @@ class JitInstance(Instance):
                         self._unpack_ecalli()
                         settled = True
                         self.gas = gas  # (negative: not enough gas at the resume, which the next _run reports)
+                        return None
+                    if self._next is not moved:  # the handler moved the guest: run() goes on there, as interpreted
+                        moved = self._next
+                        self._unpack_ecalli()
+                        self._next, self.gas = moved, gas
                         return None
                     if gas > piece:
                         reserve, gas = gas - piece, piece
