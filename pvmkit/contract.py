@@ -315,7 +315,7 @@ def _direct(function: ContractFunction, overload: _Overload) -> Callable[[tuple]
             lines.append(f"        v{i} = {result}")
     returned = "None" if n == 0 else "v0" if n == 1 else f"({', '.join(f'v{i}' for i in range(n))},)"
     # No code at the address: the general way says so (a function without outputs would return None from nothing).
-    checked += "    if not is_contract(ADDRESS):\n        return general(args)\n"
+    checked += "    if ADDRESS not in contracts:\n        return general(args)\n"
     source = (f"def direct(args):\n{unpack}{checked}"
               f"    result = {send}(contract.address, {' + '.join(['SELECTOR', *words])})\n"
               f"    if result.success and len(out := result.output) >= {32 * n}:\n"
@@ -323,7 +323,7 @@ def _direct(function: ContractFunction, overload: _Overload) -> Callable[[tuple]
               "    return finish(result)\n")  # fmt: skip
     env = function.contract._env
     namespace = {"contract": function.contract, "env": env, "SELECTOR": overload.selector,
-                 "ADDRESS": parse_address(function.contract.address), "is_contract": env.is_contract,
+                 "ADDRESS": parse_address(function.contract.address), "contracts": env.contracts,
                  "parsed": _PARSED.get, "Z12": bytes(12), "TRUE": bytes(31) + b"\x01", "FALSE": bytes(32),
                  "M256": (1 << 256) - 1, "checksum": to_checksum,
                  "general": lambda args: function._run(args, {}, 0, None, None, None),

@@ -138,6 +138,8 @@ class Env:
         self._known: dict[bytes, tuple[str, list[dict]]] = {}
         self._code_names: dict[bytes, tuple[str, list[dict]]] = {}
         self._reports: list[GasReport] = []  # gas_report()s open
+        # The chain's contracts by raw address (read-only: is_contract, and a contract call's check, look here).
+        self.contracts = self.chain.state.contracts
         self.tracing = tracing
 
     @property
@@ -232,7 +234,7 @@ class Env:
 
     def is_contract(self, address: Addressish) -> bool:
         """Whether a contract lives at `address` (calls to one that does not fail before sending anything)."""
-        return parse_address(address) in self.chain.state.contracts
+        return parse_address(address) in self.contracts
 
     def get_code(self, address: Addressish) -> bytes:
         contract = self.chain.state.contracts.get(parse_address(address))

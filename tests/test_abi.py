@@ -128,6 +128,16 @@ class _ScriptedEnv:
     def is_contract(self, address: str | bytes) -> bool:
         return bool(self.code)
 
+    @property
+    def contracts(self) -> Any:
+        env = self
+
+        class Contracts:  # (the chain's dict in a real Env: here whether the scripted code is there)
+            def __contains__(self, address: bytes) -> bool:
+                return bool(env.code)
+
+        return Contracts()
+
 
 def _word_output(data: st.DataObject, t: str) -> bytes:
     kind, bits = _word_type(t)  # type: ignore[misc]
