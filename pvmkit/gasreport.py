@@ -26,14 +26,15 @@ class GasRow:
 
 @dataclass
 class GasReport:
-    """What each call and deployment made while the report was open used, recorded as (address, selector, gas); named
-    when read, so contracts deployed or named later in the block count under their names."""
+    """What each call and deployment made while the report was open used, recorded with the name and ABI the Env
+    knew for its address then (found in review: named when read, a contract an anchor had rolled back was unknown,
+    or went under the name of a later one at its address)."""
 
     _name: Namer
-    _records: list[tuple[bytes, bytes, int]] = field(default_factory=list)
+    _records: list[tuple[bytes, tuple[str, list[dict]] | None, bytes, int]] = field(default_factory=list)
 
     def record(self, address: bytes, selector: bytes, gas: int) -> None:
-        self._records.append((address, selector, gas))
+        self._records.append((address, self._name(address), selector, gas))
 
     @property
     def rows(self) -> list[GasRow]:
@@ -41,8 +42,7 @@ class GasReport:
         shows as its hex), ordered by contract, then function."""
         groups: dict[tuple[str, str], list[int]] = {}
         selectors: dict[int, dict[bytes, str]] = {}
-        for address, selector, gas in self._records:
-            named = self._name(address)
+        for address, named, selector, gas in self._records:
             contract, abi = named if named is not None else ("0x" + address.hex(), [])
             if selector == b"deploy":
                 function = "(deploy)"

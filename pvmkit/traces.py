@@ -89,10 +89,11 @@ def _head(node: CallTrace, known: Known | None, names: Names) -> str:
         args = _arguments(ctor, node.input, names) if ctor is not None else _hex(node.input) if node.input else ""
         salted = " [create2]" if node.kind == "create2" else ""
         return f"→ new {name}@{where}{value}({args}){salted}"
-    if node.precompile and node.address is not None:
-        return f"PRECOMPILES::{PRECOMPILES.get(node.address[-1], 'precompile')}{value}({_hex(node.input)})"
-    target = _label(node.code_address or node.address, names)
     suffix = f" [{node.kind}]" if node.kind in ("staticcall", "delegatecall") else ""
+    ran = node.code_address or node.address  # (a delegate call's precompile is its code address)
+    if node.precompile and ran is not None:
+        return f"PRECOMPILES::{PRECOMPILES.get(ran[-1], 'precompile')}{value}({_hex(node.input)}){suffix}"
+    target = _label(ran, names)
     if node.code_hash is None and not node.precompile and node.error is None:  # (an error may come before its code)
         suffix += " [no code]"
     selector, data = node.input[:4], node.input[4:]

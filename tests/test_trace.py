@@ -81,6 +81,14 @@ def test_kinds_delegate_static_precompile_and_accounts_without_code(built: dict)
     assert sha.precompile and sha.address == bytes(19) + b"\x02" and sha.input == b"abc"
     assert sha.output.hex() == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"  # FIPS 180-2
     assert "PRECOMPILES::sha256(0x616263)" in env.format_trace()
+    # A delegate call to a precompile runs it in the delegating frame's context (found in review: traced as a call
+    # from Caller, at the precompile's address, without the caller's value or [delegatecall]).
+    env.set_balance(env.eoa, 10**21)
+    assert caller.rawDelegateCall(bytes(19) + b"\x02", b"abc", value=7) == (True, sha.output)
+    (dsha,) = env.last_result.trace.calls
+    assert (dsha.kind, dsha.address, dsha.code_address, dsha.caller, dsha.value, dsha.precompile) == (
+        "delegatecall", _address(caller), bytes(19) + b"\x02", env.eoa, 7, True)
+    assert "PRECOMPILES::sha256{value: 7}(0x616263) [delegatecall]" in env.format_trace()  # (value: the frame's)
     nobody = env.generate_address()
     env.set_balance(caller, 10**20)
     caller.rawCall(nobody, 5, b"\x01\x02")

@@ -323,7 +323,8 @@ class Stack:
             if caller is not None:
                 self._check_depth()  # push_frame checks the depth before it knows whether dest has code
             if dest in precompiles.PRECOMPILE_ADDRESSES:  # (is_precompile, for the bytes it has)
-                return self._call_precompile(dest, sender, value, input_data, is_read_only, meter_w, meter_d)
+                frame = Frame(dest, sender, None, None, "call", value, input_data, is_read_only, meter_w, meter_d)
+                return self._call_precompile(dest, frame, value)
             contract = None if dest in self.constructing else self.state.contracts.get(dest)
             if contract is None:
                 if is_read_only and value:
@@ -349,9 +350,10 @@ class Stack:
             raise ExecError(E.CallDataTooLarge)
         self._check_depth()
         meter_w, meter_d = self._child_meters(caller, weight, deposit_limit)
-        if code_address in precompiles.PRECOMPILE_ADDRESSES:  # run like a call, without value (exec.rs new_frame)
-            return self._call_precompile(code_address, caller.account, 0, input_data, caller.read_only, meter_w,
-                                         meter_d)  # fmt: skip
+        if code_address in precompiles.PRECOMPILE_ADDRESSES:  # (exec.rs new_frame) in this frame's context
+            frame = Frame(caller.account, caller.caller, None, None, "call", caller.value, input_data, caller.read_only,
+                          meter_w, meter_d, delegate_callee=code_address)  # fmt: skip
+            return self._call_precompile(code_address, frame, 0)
         code_contract = self.contract_at(code_address)
         if code_contract is None:
             return NOTHING  # delegate-calls to non-contract accounts are a success
@@ -436,23 +438,16 @@ class Stack:
             raise ExecError(E.StateChangeDenied, detail="value transfer in a read-only call")
         self.transfer(frame.caller, frame.account, frame.value)
 
-    def _call_precompile(
-        self,
-        dest: Address,
-        sender: Address,
-        value: int,
-        data: bytes,
-        read_only: bool,
-        meter_w: WeightMeter,
-        meter_d: DepositMeter,
-    ) -> ExecReturn:
-        frame = Frame(dest, sender, None, None, "call", value, data, read_only, meter_w, meter_d)
+    def _call_precompile(self, dest: Address, frame: Frame, value: int) -> ExecReturn:
+        """Run the precompile at `dest` as `frame` (a call's, or a delegate call's in its caller's context), moving
+        `value` to it first (a delegate call moves none)."""
+        data = frame.input or b""
 
         def body(f: Frame) -> ExecReturn:
             if value:
-                if read_only:
+                if f.read_only:
                     raise ExecError(E.StateChangeDenied, detail="value transfer in a read-only call")
-                self.transfer(sender, dest, value)
+                self.transfer(f.caller, dest, value)
             gas = precompiles.precompile_gas(dest, data)
             cost = self.config.schedule.cost("precompile")
             ref = cost.ref_time + gas * self.config.schedule.precompile_ref_time_per_gas

@@ -146,7 +146,10 @@ class State:
         return self.accounts.get(address)
 
     def exists(self, address: Address) -> bool:
-        return address in self.accounts
+        """Whether the account exists as frame_system counts it (a provider: a balance): a record that only holds a
+        nonce (set_nonce) or a zero balance does not (found in review: it let a transfer skip the new account's ED)."""
+        acct = self.accounts.get(address)
+        return acct is not None and (acct.free > 0 or acct.held > 0)
 
     def ensure_account(self, address: Address) -> Account:
         acct = self.accounts.get(address)
