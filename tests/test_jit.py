@@ -1972,9 +1972,11 @@ pub @main:
     assert (trace[0][0], trace[0][4][8]) == (K.FINISHED, 22)  # a5 = 4: @two, whose ret returns to the host
 
 
-def test_set_next_program_counter_in_a_serve_handler_moves_the_guest_on_both_backends() -> None:
+@pytest.mark.parametrize("returns", ["int", "float", "raise"])
+def test_set_next_program_counter_in_a_serve_handler_moves_the_guest_on_both_backends(returns: str) -> None:
     """Found in review: the interpreter went on at the new pc once the handler returned, native code at the ecalli's
-    successor as if nothing had happened. Both now go on there, with the gas and registers the handler left."""
+    successor as if nothing had happened (then still so when the handler returned a float or raised). Both now go on
+    there, with the gas and registers the handler left."""
     from pvmkit.pvm.asm import assemble
 
     blob = assemble("""
@@ -2001,11 +2003,18 @@ pub @main:
             if len(seen) == 1:
                 regs[7] = 5
                 inst.set_next_program_counter(elsewhere)
+                if returns == "raise":
+                    raise _Enough
+                if returns == "float":
+                    return float(gas - 3)  # type: ignore[return-value]
             return gas - 3
 
         inst.prepare_call(0)
         inst.gas = 1000
-        interrupt = inst.serve(host)
+        try:
+            interrupt = inst.serve(host)
+        except _Enough:
+            interrupt = inst.serve(host)  # (it goes on from where the handler moved it)
         outcomes.append((interrupt.kind, seen, inst.regs[7], inst.gas))
     assert outcomes[0] == outcomes[1]
     assert outcomes[0][:3] == (K.FINISHED, [(0, 1), (1, 105)], 105)

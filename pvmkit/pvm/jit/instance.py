@@ -391,24 +391,23 @@ class JitInstance(Instance):
                     target = after.get(pc)
                     if target is None and (target := self._after_ecalli(pc, words[15])) is None:
                         break  # (run()'s way: the interrupt, then the resume finds no native code there)
-                    moved = self._next  # (set_next_program_counter in the handler replaces it)
+                    before = self._next  # (set_next_program_counter in the handler replaces it)
                     try:
                         gas = on_ecalli(words[15], words, words[13] + reserve)
                     except BaseException:
                         words[13] += reserve
-                        self._unpack_ecalli()
+                        self._unpack_ecalli(before)
                         settled = True
                         raise
                     if type(gas) is not int or not 0 <= gas <= _I64_MAX:
                         words[13] += reserve
-                        self._unpack_ecalli()
+                        self._unpack_ecalli(before)
                         settled = True
                         self.gas = gas  # (negative: not enough gas at the resume, which the next _run reports)
                         return None
-                    if self._next is not moved:  # the handler moved the guest: run() goes on there, as interpreted
-                        moved = self._next
-                        self._unpack_ecalli()
-                        self._next, self.gas = moved, gas
+                    if self._next is not before:  # the handler moved the guest: run() goes on there, as interpreted
+                        self._unpack_ecalli(before)
+                        self.gas = gas
                         return None
                     if gas > piece:
                         reserve, gas = gas - piece, piece
@@ -498,12 +497,16 @@ class JitInstance(Instance):
             jit.after_ecalli[pc] = target
         return target
 
-    def _unpack_ecalli(self) -> None:
-        """The state as run() leaves it after a host call, from the context (serve's handler raised, say)."""
+    def _unpack_ecalli(self, before: object = None) -> None:
+        """The state as run() leaves it after a host call, from the context (serve's handler raised, say); where the
+        guest goes on stays where the handler moved it, if it did (`before`: the instance's next pc until then)."""
         r = self._r
+        moved = self._next if before is not None and self._next is not before else None
         r[:16] = _STATE_OUT.unpack_from(self._ctx_bytes, 0)
         self.program_counter = r[14]
         _, self._next = self.module.ecalli_exit(r[14], r[15])
+        if moved is not None:
+            self._next = moved
 
     def _fallback(self, pc: int) -> int | None:
         """Run the instruction at `pc` in the interpreter; the native address to continue at, or None/-code."""
