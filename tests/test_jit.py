@@ -2018,6 +2018,12 @@ pub @main:
         outcomes.append((interrupt.kind, seen, inst.regs[7], inst.gas))
     assert outcomes[0] == outcomes[1]
     assert outcomes[0][:3] == (K.FINISHED, [(0, 1), (1, 105)], 105)
+    # prepare_call from a handler would set registers native code then overwrites: refused on the JIT, by name.
+    inst = Module(blob, ModuleConfig(backend="jit")).instantiate()
+    inst.prepare_call(0)
+    inst.gas = 1000
+    with pytest.raises(RuntimeError, match="prepare_call while this instance runs"):
+        inst.serve(lambda number, regs, gas: inst.prepare_call(0) or gas)
 
 _REGS3 = st.sampled_from([1, 7, 8])
 _OFFSETS = st.sampled_from([0, 8, 16, 0x7F8, -8, 0x1000, 0x20000, 0x30000])

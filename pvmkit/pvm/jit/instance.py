@@ -218,6 +218,14 @@ class JitInstance(Instance):
             if not used:  # a block costs more than a slice: give it everything
                 return Instance.run(self)
 
+    def prepare_call(self, export: str | int, *args: int) -> None:
+        # Not from a host-call handler while native code serves (found in review: the registers it set were then
+        # overwritten with the guest's): set_next_program_counter moves the guest; prepare_call once serve() returns.
+        if not self._idle:
+            raise RuntimeError("prepare_call while this instance runs (from a serve() handler, or another thread): "
+                               "call it once run()/serve() returns, or move the guest with set_next_program_counter")
+        super().prepare_call(export, *args)
+
     def reset_memory(self) -> None:
         # Not while run() runs (on another thread): its fallbacks would use the new space's context while its native
         # code goes on in the old one (found in review). Taken like run() takes it, so neither can slip in between.
