@@ -13,7 +13,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .contract import (
     Contract,
@@ -33,6 +33,9 @@ from .revive.address import parse_address, to_checksum
 from .revive.chain import CONTRACT_JIT_AT_ONCE, CallResult, Chain
 from .revive.config import RuntimeConfig, Weight
 from .revive.primitives import CodeError, PalletError, keccak256
+
+if TYPE_CHECKING:
+    from .traces import Names
 
 ALICE = bytes([1] * 20)
 BOB = bytes([2] * 20)
@@ -179,20 +182,26 @@ class Env:
     def format_trace(self, result: CallResult | None = None) -> str:
         """The call trace of `result` (by default the last call's) as text: each call with its contract's name, decoded
         arguments, gas used, events and outcome, nested as foundry prints them."""
-        from .traces import Names, render
+        from .traces import render
 
         result = self.last_result if result is None else result
         if result is not None and not isinstance(result, CallResult):
             raise TypeError(f"format_trace takes a CallResult (a call's or a deploy's), not {type(result).__name__}")
         if result is None or result.trace is None:
             raise ValueError("no call trace: set env.tracing = True before the call")
-        contracts = self.chain.state.contracts
+        return render(result.trace, self._names(), list(self.known_errors.values()))
+
+    def _names(self) -> Names:
+        """What the Env knows of addresses and code now, for traces, get_logs and gas reports."""
+        from .traces import Names
+
+        contracts = self.contracts
 
         def code_of(address: bytes) -> bytes | None:
             contract = contracts.get(address)
             return contract.code_hash if contract is not None else None
 
-        return render(result.trace, Names(self._known, self._code_names, code_of), list(self.known_errors.values()))
+        return Names(self._known, self._code_names, code_of)
 
     # Accounts.
     def generate_address(self, label: str | None = None, *, balance: int = 0) -> str:
@@ -430,9 +439,9 @@ class Env:
         result = self.last_tx if result is None else result
         if result is None:
             return []
-        decoded, by_abi = [], {}
+        decoded, by_abi, names = [], {}, self._names()
         for log in result.logs:
-            named = self._abi_of(log.address) if log.topics else None
+            named = names.of(log.address) if log.topics else None
             if named is None:
                 continue
             abi = named[1]
@@ -446,13 +455,7 @@ class Env:
 
     def _abi_of(self, address: bytes) -> tuple[str, list[dict]] | None:
         """The name and ABI the Env knows for `address`: its own (deployed, at(), a label), else its code's."""
-        named = self._known.get(address)
-        if named is None or not named[1]:
-            contract = self.chain.state.contracts.get(address)
-            by_code = self._code_names.get(contract.code_hash) if contract is not None else None
-            if by_code is not None:
-                return (named[0], by_code[1]) if named is not None else by_code
-        return named
+        return self._names().of(address)
 
     @contextlib.contextmanager
     def gas_report(self) -> Iterator[GasReport]:
