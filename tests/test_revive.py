@@ -556,6 +556,38 @@ def test_upload_validation_rules() -> None:
         small.upload_code(ALICE, ok)
 
 
+def test_upload_bounds_what_the_interpreter_would_hold() -> None:
+    """limits::code::enforce's purgeable memory: min(1 MiB, 24 x (instructions + blocks)) + 4 x (code bytes + 1) may
+    not pass 3 MiB, so code of one-byte blocks stops at 524,287 bytes (under 2^19 instructions: the JIT compiles every
+    contract the pallet takes). Also the baseline: the blob's sections (not its header) plus its memory."""
+    from pvmkit.pvm.blob import ProgramBlob
+    from pvmkit.pvm.interpreter import JIT_MAX_INSTRUCTIONS
+
+    chain = Chain()
+    chain.set_balance(ALICE, 10**20)
+
+    def fallthroughs(n: int, **fields: object) -> ProgramBlob:
+        bitmask = bytearray(b"\xff" * ((n + 7) // 8))
+        if n % 8:
+            bitmask[-1] = (1 << n % 8) - 1
+        code = b"\x01" * (n - 1) + b"\x00"  # (ending in trap: code that can run past its end is InvalidInstruction)
+        return ProgramBlob(code=code, bitmask=bytes(bitmask), **fields)  # type: ignore[arg-type]
+
+    largest = fallthroughs(524_287)  # 1,048,576 + 4 x 524,288 = 3 MiB exactly
+    chain.upload_code(ALICE, largest.write())
+    assert len(largest.code) <= JIT_MAX_INSTRUCTIONS
+    with pytest.raises(CodeError, match=r"StaticMemoryTooLarge.*3145732 bytes"):
+        chain.upload_code(ALICE, fallthroughs(524_288).write())
+    # Baseline: the sections' bytes (code and bitmask here, 9/8 per instruction; the blob's header is not counted)
+    # plus the memory: 1.5 MiB - 64 KiB of stack leaves 65,536 bytes, which 58,254 instructions fill exactly.
+    small = fallthroughs(16, ro_data=b"ab", ro_data_size=2)
+    assert small.sections_length() == ProgramBlob.parse(small.write()).sections_length() == 2 + 16 + 2
+    stack = 1024 * 1024 + 512 * 1024 - 64 * 1024
+    chain.upload_code(ALICE, fallthroughs(58_254, stack_size=stack).write())
+    with pytest.raises(CodeError, match="StaticMemoryTooLarge.*baseline memory is 1572865 bytes"):
+        chain.upload_code(ALICE, fallthroughs(58_255, stack_size=stack).write())
+
+
 def test_runaway_loop_runs_out_of_gas(env: Env) -> None:
     code = _asm_contract("@spin:\n    jump @spin\n", [])
     address = env.deploy(code)
@@ -1005,18 +1037,15 @@ def test_contracts_under_auto_are_compiled_when_first_instantiated(monkeypatch: 
     assert Module(module.blob, ModuleConfig(jit_at_once=len(module.code))).jit_budget == 0  # (at most: inclusive)
 
 
-def test_code_the_jit_refuses_is_a_deploy_error_on_jit_and_runs_on_auto(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A contract of more instructions than the JIT compiles (2^19): deploying it on `jit` is a DeployError that says
-    so (found in review: a bare ModuleError) and makes no contract (the code stays uploaded, its deposit held, as
-    after a constructor that reverts); `auto` interprets it."""
+def test_code_of_more_instructions_than_the_jit_compiles_is_refused_at_upload(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A contract of more instructions than the JIT compiles (2^19) is one the pallet refuses (its interpreter would
+    hold over 3 MiB for it: StaticMemoryTooLarge), on every backend, before any code runs or compiles (it used to be
+    a DeployError on `jit` and interpreted, slowly, on `auto`)."""
     from pvmkit.pvm.blob import Export, ProgramBlob
     from pvmkit.pvm.interpreter import JIT_MAX_INSTRUCTIONS
     from pvmkit.pvm.isa import REVIVE_V1
-    from pvmkit.pvm.jit import is_supported
     from pvmkit.pvm.program import encode_instruction
 
-    if not is_supported():
-        pytest.skip("the JIT is not supported on this machine")
     monkeypatch.delenv("PVMKIT_BACKEND", raising=False)
     ret = encode_instruction(REVIVE_V1, "jump_indirect", (0, 0))
     n = JIT_MAX_INSTRUCTIONS + 8
@@ -1027,14 +1056,11 @@ def test_code_the_jit_refuses_is_a_deploy_error_on_jit_and_runs_on_auto(monkeypa
         bitmask[pc >> 3] |= 1 << (pc & 7)
     blob = ProgramBlob(code=code, bitmask=bytes(bitmask), stack_size=4096,
                        exports=[Export(0, b"deploy"), Export(len(ret), b"call")]).write()  # fmt: skip
-    env = Env(backend="jit")
-    before = env.chain.state.nonce(env.eoa)
-    with pytest.raises(DeployError, match="the JIT compiles at most"):
-        env.deploy(blob)
-    assert env.chain.state.nonce(env.eoa) == before and not env.chain.state.contracts
-    assert len(env.chain.state.codes) == 1
-    auto = Env()
-    assert auto.call(auto.deploy(blob)).success
+    for backend in ("jit", "auto", "interpreter") if jit_supported() else ("auto", "interpreter"):
+        env = Env(backend=backend)
+        with pytest.raises(DeployError, match="StaticMemoryTooLarge"):
+            env.deploy(blob)
+        assert not env.chain.state.contracts and not env.chain.state.codes
 
 
 def test_nested_deposit_limits() -> None:

@@ -157,6 +157,22 @@ class ProgramBlob:
             code = self.__dict__["_code_view"] = Code(self.isa, self.code, self.bitmask, self.jump_table)
         return code
 
+    def sections_length(self) -> int:
+        """polkavm's `calculate_blob_length`: the bytes of the sections' contents, without the header, section ids and
+        lengths, the code section's own header or unknown sections (pallet-revive counts it in a code's baseline
+        memory)."""
+        parsed = self.__dict__.get("_sections_length")
+        if parsed is not None:
+            return parsed
+        if self._imports_raw is not None:
+            imports = len(self._imports_raw[0]) + len(self._imports_raw[1])
+        else:
+            imports = sum(map(len, encode_imports(self.imports))) if self.imports else 0
+        exports = len(self._exports_payload()) if self.exports else 0
+        table = len(self.jump_table) * self._table_entry_size()
+        return (len(self.ro_data) + len(self.rw_data) + imports + exports + table + len(self.code) + len(self.bitmask)
+                + len(self.debug_strings) + len(self.debug_line_programs) + len(self.debug_line_program_ranges))
+
     @staticmethod
     def blob_length(raw: bytes) -> int | None:
         """Declared total length (bytes 5..13), used to split a blob from data appended after it."""
@@ -179,10 +195,21 @@ class ProgramBlob:
             self, code=code, bitmask=bitmask, jump_table=self.jump_table if jump_table is None else jump_table
         )
 
-    def code_and_jump_table(self) -> bytes:
+    def _table_entry_size(self) -> int:
+        """The jump table's entry size as written: the parsed one, widened to fit every entry."""
         size = self.jump_table_entry_size
         if self.jump_table:
             size = max(size, 1, (max(self.jump_table).bit_length() + 7) // 8)
+        return size
+
+    def _exports_payload(self) -> bytes:
+        payload = bytearray(write_varint(len(self.exports)))
+        for e in self.exports:
+            payload += write_varint(e.pc) + write_varint(len(e.symbol)) + e.symbol
+        return bytes(payload)
+
+    def code_and_jump_table(self) -> bytes:
+        size = self._table_entry_size()
         out = bytearray(write_varint(len(self.jump_table)))
         out.append(size)
         out += write_varint(len(self.code))
@@ -219,10 +246,7 @@ class ProgramBlob:
             offsets, symbols = encode_imports(self.imports)
             section(SECTION_IMPORTS, write_varint(len(self.imports)) + offsets + symbols)
         if self.exports:
-            payload = bytearray(write_varint(len(self.exports)))
-            for e in self.exports:
-                payload += write_varint(e.pc) + write_varint(len(e.symbol)) + e.symbol
-            section(SECTION_EXPORTS, bytes(payload))
+            section(SECTION_EXPORTS, self._exports_payload())
         section(SECTION_CODE_AND_JUMP_TABLE, self.code_and_jump_table())
         if self.debug_strings:
             section(SECTION_OPT_DEBUG_STRINGS, self.debug_strings)
@@ -402,7 +426,14 @@ class _Parser:
             raise self.fail("size of the read-write data payload exceeds the declared size", 13)
         fields["exports"] = self._exports(exports_raw, exports_start)
         fields.update(_parse_code_and_jump_table(code_raw, code_start))
-        return ProgramBlob(**fields)
+        blob = ProgramBlob(**fields)
+        imports = fields.get("_imports_raw", (b"", b""))
+        blob.__dict__["_sections_length"] = (
+            len(fields["ro_data"]) + len(fields["rw_data"]) + len(imports[0]) + len(imports[1]) + len(exports_raw)
+            + len(blob.jump_table) * blob.jump_table_entry_size + len(blob.code) + len(blob.bitmask)
+            + len(blob.debug_strings) + len(blob.debug_line_programs) + len(blob.debug_line_program_ranges)
+        )  # fmt: skip
+        return blob
 
     def _exports(self, data: bytes, base: int) -> tuple[Export, ...]:
         if not data:

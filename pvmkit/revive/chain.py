@@ -21,8 +21,11 @@ from ..pvm.shortcuts import ANSWER_BYTES, MAX_SHORTCUTS, PER_BYTE, EventBuffer, 
 from .config import RuntimeConfig, Weight
 from .exec import Frame, Stack
 from .primitives import (
+    BASELINE_MEMORY_LIMIT,
     BASIC_BLOCK_SIZE,
     BLOB_BYTES,
+    INTERPRETER_CACHE_BYTES,
+    PURGABLE_MEMORY_LIMIT,
     REVERT,
     SENTINEL,
     U64_MAX,
@@ -194,7 +197,7 @@ class Chain:
             if name not in SYSCALLS:  # (limits::code::enforce: CodeRejected; InvalidSyscall is for a run's ecalli)
                 raise CodeError(E.CodeRejected, f"import #{i} {name!r} is not a host function")
         code = program.code_view()
-        block_len = 0
+        block_len = blocks = 0
         pcs, forms, _ = code.decoded()  # decoded once: the module running this code (and its JIT) reuses it
         for pc, (name, args) in zip(pcs, forms, strict=True):
             if name == INVALID:
@@ -206,15 +209,23 @@ class Chain:
                 raise CodeError(E.BasicBlockTooLarge, f"a basic block at pc {pc} exceeds {BASIC_BLOCK_SIZE}")
             if name in TERMINATORS:
                 block_len = 0
+                blocks += 1
         try:
             mm = MemoryMap.build(ro_data_size=program.ro_data_size, rw_data_size=program.rw_data_size,
                                  stack_size=program.stack_size)  # fmt: skip
         except ValueError as e:
             raise CodeError(E.StaticMemoryTooLarge, str(e)) from None
-        baseline = (len(blob) + mm.ro_data_size - len(program.ro_data) + mm.rw_data_size - len(program.rw_data)
-                    + (mm.stack_address_high - mm.stack_address_low))  # fmt: skip
-        if baseline > BLOB_BYTES + 512 * 1024:
-            raise CodeError(E.StaticMemoryTooLarge, f"static memory of {baseline} bytes")
+        # polkavm's estimate_interpreter_memory_usage (bounded cache): 24 bytes per cached instruction or block, 4 per
+        # code byte. This is what bounds a contract's instructions (below 2^19, which the JIT compiles), not BLOB_BYTES.
+        purgeable = min(INTERPRETER_CACHE_BYTES, 24 * (len(pcs) + blocks)) + 4 * (len(program.code) + 1)
+        if purgeable > PURGABLE_MEMORY_LIMIT:
+            raise CodeError(E.StaticMemoryTooLarge, f"the interpreter would hold {purgeable} bytes for this code "
+                                                    f"(limit {PURGABLE_MEMORY_LIMIT})")  # fmt: skip
+        baseline = (program.sections_length() + mm.ro_data_size - len(program.ro_data) + mm.rw_data_size
+                    - len(program.rw_data) + (mm.stack_address_high - mm.stack_address_low))  # fmt: skip
+        if baseline > BASELINE_MEMORY_LIMIT:
+            raise CodeError(E.StaticMemoryTooLarge, f"the code's baseline memory is {baseline} bytes "
+                                                    f"(limit {BASELINE_MEMORY_LIMIT})")  # fmt: skip
         return program
 
     def upload_code(self, origin: Address, blob: bytes, deposit_limit: int | None = None) -> Hash:

@@ -18,6 +18,11 @@ TRANSIENT_STORAGE_BYTES = 4 * 1024
 NUM_EVENT_TOPICS = 4
 BLOB_BYTES = 1024 * 1024
 BASIC_BLOCK_SIZE = 1000
+# limits::code: what polkavm's interpreter may hold for a code (its compiled-block cache, bounded, plus a 4-byte flat
+# map entry per code byte) and for a whole contract's life (the blob's sections and its memory).
+INTERPRETER_CACHE_BYTES = 1024 * 1024
+PURGABLE_MEMORY_LIMIT = INTERPRETER_CACHE_BYTES + 2 * 1024 * 1024
+BASELINE_MEMORY_LIMIT = BLOB_BYTES + 512 * 1024
 EMPTY_CODE_HASH = bytes.fromhex("c5d2460186f7233c927e7db2dcc703c0e500b653ca82273b7bfad8045d85a470")
 ZERO_ADDRESS = bytes(20)
 
