@@ -837,6 +837,71 @@ def test_on_disk_cache_switch_sources_and_failed_writes(tmp_path, monkeypatch: p
         assert _run_jit(blob) == 5
 
 
+def test_auto_counts_building_blocks_toward_compiling(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Found in review: `auto` counted only the instructions it interpreted, so a loop through more blocks than the
+    interpreter caches, each rebuilt on every pass at ~30 us, stayed interpreted for minutes (a 500,000-block loop:
+    66 s for 2M gas). Building a block for tier 0 counts 100 + 20 per instruction: 2,000 one-instruction blocks, run
+    once (2,000 of a 20,000 budget in instructions), fill the budget."""
+    from pvmkit.pvm.asm import assemble
+
+    monkeypatch.delenv("PVMKIT_BACKEND", raising=False)
+    blob = assemble("pub @main:\n" + "    fallthrough\n" * 1999 + "    jump @main\n")
+    outcomes = []
+    for backend in ("auto", "interpreter"):
+        inst = Module(blob, ModuleConfig(backend=backend, jit_after=10)).instantiate()
+        inst.prepare_call("main")
+        inst.gas = 2_500
+        intr = inst.run()
+        outcomes.append((intr.kind, intr.pc, inst.gas))
+        if backend == "auto":
+            assert inst.module.jit_budget == 10 * len(blob.code) and inst.native
+    assert outcomes[0] == outcomes[1] == [(K.NOT_ENOUGH_GAS, 500, 0)][0]
+
+
+def test_on_disk_cache_ignores_special_files_and_sources_changed_since_import(tmp_path,
+                                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """Found in review: a FIFO or a link to /dev/zero at an entry's path hung every run and a huge sparse file failed
+    each with MemoryError (nothing replaced them); and sources changed on disk after the import (an upgrade in place)
+    filed what the old code generator compiled under the new sources' key, for every later process to run."""
+    import os
+
+    from pvmkit.pvm.jit import cache
+
+    monkeypatch.delenv("PVMKIT_JIT_CACHE", raising=False)
+    monkeypatch.setenv("PVMKIT_JIT_CACHE_DIR", str(tmp_path))
+    blob = _prog([("load_imm", (7, 9)), ("jump_indirect", (0, 0))])
+    key = cache.key(blob.write(), repr(ModuleConfig(backend="jit")))
+    entry = tmp_path / f"{key}.bin"
+    os.mkfifo(entry)
+    assert cache.load(key) is None
+    assert _run_jit(blob) == 9 and entry.is_file() and cache.load(key) is not None  # (the good entry replaced it)
+    entry.unlink()
+    entry.symlink_to("/dev/zero")
+    assert cache.load(key) is None
+    entry.unlink()
+    with open(entry, "wb") as f:
+        f.truncate(cache.MAX_ENTRY_BYTES + 1)  # (sparse)
+    assert cache.load(key) is None
+    assert _run_jit(blob) == 9 and cache.load(key) is not None
+    # The sources differ from those imported: the cache is neither read nor written.
+    path, *_ = cache._IMPORTED[-1]
+    monkeypatch.setattr(cache, "_IMPORTED", (*cache._IMPORTED[:-1], (path, 0, 0, 0)))
+    assert not cache.unchanged() and cache.load(key) is None
+    entry.unlink()
+    assert _run_jit(blob) == 9 and not entry.exists()
+
+
+def test_an_instance_recycled_twice_is_handed_out_once() -> None:
+    """Found in review: recycle() twice put the instance in its module's pool twice, so the next two instantiate()
+    calls returned the same object."""
+    for backend in ("interpreter", "jit") if is_supported() else ("interpreter",):
+        module = Module(_prog([("jump_indirect", (0, 0))]), ModuleConfig(backend=backend))
+        inst = module.instantiate()
+        inst.recycle()
+        inst.recycle()
+        assert module.instantiate() is not module.instantiate()
+
+
 _CALLS = """
 %stack_size = 65536
 %jump_table = @ret_main, @ret_rec, @sum, @elsewhere, @ret_ind, @ret_weird
@@ -1047,7 +1112,7 @@ pub @main:
             inst.regs[7] ^= 0x5A  # the host changes state
 
     expected, _ = run(ModuleConfig(backend="interpreter"), 10**6)
-    auto = ModuleConfig(backend="auto", jit_after=1)  # 1 instruction per code byte: native after a few loops
+    auto = ModuleConfig(backend="auto", jit_after=30)  # 570: the blocks' tier-0 builds, then ~15 loops
     got, native = run(auto, 10**6)
     assert got == expected and len(got) == 401 and got[-1][0] is K.TRAP
     assert not native[0] and native[-1]  # started interpreted, ended native

@@ -341,6 +341,7 @@ class Module:
             return self._compile(pc, charged, single)
         insts = _SegmentCompiler(self, pc, cost, single)._segment()
         cache = self.entry if charged else self.resume
+        self.interpreted += TIER0_WEIGHT + TIER0_WEIGHT_PER_INSTRUCTION * len(insts)
 
         def promote() -> BlockFn:
             fn = cache[pc] = self._compile(pc, charged, single)
@@ -368,6 +369,12 @@ class Module:
 # instructions in 469 ms) against ~0.16 us to interpret one. A tiered module ('auto') counts it toward its JIT budget,
 # as the time spent is the same kind of cost the JIT's compile (~3.3 us per instruction) would have saved.
 COMPILED_WEIGHT = 500
+# What building a segment's tier-0 closures costs, in interpreted instructions: ~15 us plus ~3 us per instruction (more
+# once the garbage collector has much to scan). Counted too, so that a program whose loops run through more blocks
+# than the cache keeps (BLOCK_CACHE_LIMIT), each rebuilt on every pass, is soon compiled natively under 'auto' (found
+# in review: a 500,000-instruction loop was interpreted at ~30 us per block for minutes before its JIT budget filled).
+TIER0_WEIGHT = 100
+TIER0_WEIGHT_PER_INSTRUCTION = 20
 _MODULE_CACHE: dict[tuple[bytes, ModuleConfig], Module] = {}
 _K, _V = TypeVar("_K"), TypeVar("_V")
 _MODULE_CACHE_LOCK = threading.Lock()  # (held to change the cache: lookups need no lock)
@@ -930,7 +937,8 @@ class Instance:
         third of an ERC-20 call's non-host time). Nothing may use it afterwards."""
         m = self.module
         spare = m._spare
-        if len(spare) < SPARE_INSTANCES and self._reset_memory_in_place():  # (else changing nothing)
+        if len(spare) < SPARE_INSTANCES and self not in spare and self._reset_memory_in_place():  # (else nothing:
+            # recycled twice, it would be handed out twice; found in review)
             self._r[:] = _FRESH  # the rest of instantiate()'s state
             self._next = None
             self._step_delivered = False

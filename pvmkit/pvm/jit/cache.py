@@ -14,6 +14,7 @@ import hashlib
 import itertools
 import marshal
 import os
+import stat
 import threading
 import warnings
 from functools import cache
@@ -24,6 +25,7 @@ if TYPE_CHECKING:  # (load() imports it: the compiler takes ~20 ms to import, an
     from .compiler import JitProgram
 
 FORMAT = 5  # 4: JitProgram.copies and loops; 5: JitProgram.shortcuts
+MAX_ENTRY_BYTES = 512 << 20  # (a program of the most instructions the JIT compiles, 2^19, needs ~100 MB)
 
 
 _ON, _OFF = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
@@ -61,20 +63,40 @@ def compiler_version() -> str | None:
     """Hash of the modules whose behaviour determines the native code: every module of this package (the compiler,
     its emitters, the encoder, and the code's contract with the instance, the space and the signal handler: r13, the
     context, the jump table, the fault stub), whatever they are split into, and the decoder and memory map above.
-    None where they cannot be read (an install of .pyc files only: found in review), which leaves the cache off."""
+    None where they cannot be read (an install of .pyc files only: found in review), which leaves the cache off, or
+    where they changed since this package was imported (see unchanged)."""
     h = hashlib.sha256(FORMAT.to_bytes(4, "little"))
     try:
         for path in sources():
             h.update(path.name.encode() + b"\0" + path.read_bytes())
     except OSError:
         return None
-    return h.hexdigest()
+    return h.hexdigest() if unchanged() else None
 
 
 def sources() -> list[Path]:
     here = Path(__file__).parent
     return [*sorted(here.glob("*.py")), *(here.parent / name for name in ("program.py", "isa.py", "semantics.py",
                                                                         "memory.py", "shortcuts.py"))]  # fmt: skip
+
+
+def _stats() -> tuple:
+    try:
+        return tuple((p, (st := p.stat()).st_mtime_ns, st.st_size, st.st_ino) for p in sources())
+    except OSError:
+        return ()
+
+
+# The sources as this process imported them (the package imports this module first): hashing them later, at the first
+# compile, would file what an old process compiles under the new sources' key after an upgrade in place (found in
+# review: a new process then ran the old code generator's output).
+_IMPORTED = _stats()
+
+
+def unchanged() -> bool:
+    """Whether the sources on disk are still those this process imported (else the cache is neither read nor
+    written: what the process runs is not what the key says)."""
+    return bool(_IMPORTED) and _stats() == _IMPORTED
 
 
 def key(blob_bytes: bytes, config_repr: str) -> str:
@@ -86,9 +108,19 @@ def load(entry_key: str) -> JitProgram | None:
     from .compiler import JitProgram
 
     path = folder() / f"{entry_key}.bin"
-    try:
-        raw = path.read_bytes()
-    except OSError:
+    if not unchanged():
+        return None
+    try:  # a regular file of a sane size only: a FIFO, /dev/zero or a huge sparse file hung or failed each run, as
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW)  # nothing replaced them (found in review)
+        try:
+            info = os.fstat(fd)
+            if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_ENTRY_BYTES:
+                return None
+            with os.fdopen(fd, "rb", closefd=False) as f:
+                raw = f.read(MAX_ENTRY_BYTES + 1)
+        finally:
+            os.close(fd)
+    except (OSError, MemoryError):
         return None
     digest, payload = raw[:32], raw[32:]
     if hashlib.sha256(entry_key.encode() + payload).digest() != digest:
@@ -130,6 +162,8 @@ def store(entry_key: str, program: JitProgram) -> None:
          program.shortcuts)
     )  # fmt: skip
     digest = hashlib.sha256(entry_key.encode() + payload).digest()
+    if len(payload) + 32 > MAX_ENTRY_BYTES or not unchanged():
+        return
     target = folder()
     try:
         target.mkdir(parents=True, exist_ok=True)

@@ -108,7 +108,7 @@ def compiled(module: Module) -> CompiledModule:
 
 # An interpreted run() of a tiered module gives the interpreter at most this much gas at a time, so that a long
 # run can move to native code when the module becomes hot (at a block boundary: out of gas is resumable).
-TIER_SLICE = 1 << 18
+TIER_SLICE = 1 << 14
 
 
 class JitInstance(Instance):
