@@ -12,13 +12,13 @@ from typing import Literal, overload
 
 
 @overload
-def read_input(path: Path, text: Literal[False] = False) -> bytes: ...
+def read_input(path: Path, text: Literal[False] = False, limit: int | None = None) -> bytes: ...
 @overload
-def read_input(path: Path, text: Literal[True]) -> str: ...
-def read_input(path: Path, text: bool = False) -> bytes | str:
-    """The file's bytes (or text: UnicodeDecodeError when it is not UTF-8). OSError, with a strerror that says why,
-    when it is missing, unreadable or not a regular file. Opened without blocking and checked once open, so a FIFO
-    put in its place after a check cannot block the read either."""
+def read_input(path: Path, text: Literal[True], limit: int | None = None) -> str: ...
+def read_input(path: Path, text: bool = False, limit: int | None = None) -> bytes | str:
+    """The file's bytes (or text: UnicodeDecodeError when it is not UTF-8; a byte-order mark is dropped). OSError,
+    with a strerror that says why, when it is missing, unreadable, not a regular file or over `limit` bytes. Opened
+    without blocking and checked once open, so a FIFO put in its place after a check cannot block the read either."""
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
     except ValueError:
@@ -29,5 +29,9 @@ def read_input(path: Path, text: bool = False) -> bytes | str:
             raise OSError(errno.EISDIR, "is a directory")
         if not stat.S_ISREG(mode):
             raise OSError(errno.EINVAL, "not a regular file (a FIFO, device or socket)")
-        data = f.read()
-    return data.decode() if text else data
+        if limit is not None and os.fstat(fd).st_size > limit:
+            raise OSError(errno.EFBIG, f"larger than {limit:,} bytes")
+        data = f.read() if limit is None else f.read(limit + 1)
+        if limit is not None and len(data) > limit:  # (grown since the check)
+            raise OSError(errno.EFBIG, f"larger than {limit:,} bytes")
+    return data.decode("utf-8-sig") if text else data

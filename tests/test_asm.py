@@ -472,6 +472,9 @@ def test_random_pretty_exports(isa: InstructionSet, data: st.DataObject) -> None
         ("jump 0x100000000", 1, "not a 32-bit code offset"),
         ("a0 = a1 € a2", 1, "unexpected character"),
         ("@bad label:", 1, "bad label definition"),
+        ("trap\na0 = a1 if a2 == 5", 2, "does not match '{r0} = {r1} if {r2} == 0' (cmov_if_zero)"),
+        ('%import 0 "\\q"', 1, "unknown escape \\q"),
+        ('%import 0 "\\xzz"', 1, "unknown escape \\x"),
     ],
 )
 def test_errors_have_line_numbers(text: str, line: int, fragment: str) -> None:
@@ -594,6 +597,21 @@ def test_jumps_the_assembler_grew_past_their_smallest_layout_round_trip() -> Non
     blob = assemble(source)
     again = assemble(disassemble(blob))
     assert (again.code, again.bitmask, again.jump_table) == (blob.code, blob.bitmask, blob.jump_table)
+
+
+def test_a_chain_of_jumps_each_grown_by_the_last_converges_and_round_trips() -> None:
+    """Found in review: each backward jump spans the one before it and needs 2 offset bytes only once that one has
+    grown, so growth crossed one link per round, and 300 links did not converge in 256 rounds (nor did the
+    disassembly of such a blob re-assemble)."""
+    filler = "\n".join(["a0 = a1 + a2"] * 21)  # 63 bytes
+    lines = ["@M0:", filler, "jump @far"]
+    for k in range(1, 301):
+        lines += [f"@M{k}:", filler, f"jump @M{k - 1}"]
+    blob = assemble("\n".join([*lines, "@far:", "trap"]))
+    assert len(blob.code) == 301 * (63 + 3) + 1  # every jump at its one fixed point: 3 bytes
+    again = assemble(disassemble(blob))
+    assert (again.code, again.bitmask) == (blob.code, blob.bitmask)
+    assert assemble("%stack_size = 007\ntrap").stack_size == 7  # (as `a0 = 007` reads it)
 
 
 def test_disassembly_of_a_huge_jump_table_is_written_as_it_goes() -> None:

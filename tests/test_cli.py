@@ -223,3 +223,30 @@ def test_run_trace_decodes_a_long_block_once(tmp_path: Path, decoded_lengths: li
     code, text = _invoke("run", str(path), "--trace", "--backend", "interpreter")
     assert code == 0 and text.count(": a0 = a0 + 0x1 ") == n
     assert sum(decoded_lengths) <= 5 * n, sum(decoded_lengths)  # (quadratic: ~n * n / 2)
+
+
+def test_asm_reads_a_source_saved_with_a_byte_order_mark(tmp_path: Path) -> None:
+    """Found in review: a source an editor saved with a UTF-8 BOM failed with "unexpected character '\\ufeff'"."""
+    source = tmp_path / "bom.s"
+    source.write_bytes(b"\xef\xbb\xbf" + PROGRAMS["sum"].encode())
+    code, text = _invoke("asm", str(source), "-o", str(tmp_path / "bom.polkavm"))
+    assert code == 0, text
+    assert (tmp_path / "bom.polkavm").read_bytes() == assemble(PROGRAMS["sum"]).write()
+
+
+def test_disasm_says_when_a_blob_needs_more_memory_than_there_is(tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """Found in review: disassembling holds ~250 bytes per instruction, so the largest code (32 MiB) would need
+    ~7.5 GB and meet the OOM killer; it is refused up front, saying how much it needs (here: made to need 1 TiB per
+    instruction)."""
+    from pvmkit import cli
+
+    if not Path("/proc/meminfo").exists():
+        pytest.skip("no /proc/meminfo: nothing to compare with")
+    path = tmp_path / "sum.polkavm"
+    path.write_bytes(assemble(PROGRAMS["sum"]).write())
+    assert _invoke("disasm", str(path))[0] == 0
+    monkeypatch.setattr(cli, "DISASM_BYTES_PER_INSTRUCTION", 1 << 40)
+    code, text = _invoke("disasm", str(path))
+    assert code == 1 and "disassembling 7 instructions needs about 7,340,032 MiB" in text, text
+    assert "Traceback" not in text

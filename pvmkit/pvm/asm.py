@@ -538,7 +538,8 @@ def _parse(text: str, isa: InstructionSet, line: int) -> tuple[str, list[Operand
         raise AsmError(line, f"{e} in {text!r}") from None
     key = tuple(t.key for t in tokens)
     first_error: str | None = None
-    for pattern in _index(isa.name).get(key, ()):
+    candidates = _index(isa.name).get(key, ())
+    for pattern in candidates:
         try:
             args = _bind(pattern, tokens, isa, line)
         except _SlotError as e:
@@ -548,6 +549,9 @@ def _parse(text: str, isa: InstructionSet, line: int) -> tuple[str, list[Operand
             return pattern.name, args
     if first_error:
         raise AsmError(line, f"{first_error} in {text!r}")
+    if candidates:  # the shape is right, a fixed register or number is not (found in review: said "not available")
+        forms = " or ".join(sorted({f"'{p.form.template}' ({p.name})" for p in candidates}))
+        raise AsmError(line, f"{text!r} does not match {forms}: a fixed register or number differs")
     for pattern in _index(None).get(key, ()):
         raise AsmError(line, f"instruction '{pattern.name}' is not available in the {isa.name} instruction set")
     for tok in tokens:
@@ -597,12 +601,20 @@ def _strip_comment(line: str) -> str:
     return line
 
 
+_ESCAPES = {b"n": b"\n", b"t": b"\t", b"r": b"\r", b"0": b"\0"}
+
+
 def _unescape(raw: str) -> bytes:
     def repl(m: re.Match[bytes]) -> bytes:
         s = m.group(1)
         if s[:1] == b"x" and len(s) == 3:
             return bytes([int(s[1:], 16)])
-        return {b"n": b"\n", b"t": b"\t", b"r": b"\r", b"0": b"\0"}.get(s, s)
+        if s in b'\\"':
+            return s
+        if s not in _ESCAPES:  # (found in review: "\q" and "\xzz" became "q" and "xzz")
+            known = r'\n \t \r \0 \\ \" \xHH'
+            raise ValueError(f"unknown escape \\{s.decode('utf-8', 'replace')} (known: {known})")
+        return _ESCAPES[s]
 
     return _ESCAPE.sub(repl, raw.encode("utf-8"))
 
@@ -651,7 +663,8 @@ class _State:
 
 def _int(text: str, line: int, what: str, limit: int = M32) -> int:
     try:
-        value = int(text.replace("_", ""), 0)
+        digits = text.replace("_", "")
+        value = int(digits, 10) if digits.isdigit() else int(digits, 0)  # (007 as in an instruction's operands)
     except ValueError:
         raise AsmError(line, f"{what}: expected a number, got {text!r}") from None
     if not 0 <= value <= limit:
@@ -682,7 +695,10 @@ def _symbol(text: str, line: int, what: str) -> bytes:
         m = _QUOTED.fullmatch(text)
         if m is None:
             raise AsmError(line, f"{what}: bad or unterminated string {text!r}")
-        return _unescape(m.group(1))
+        try:
+            return _unescape(m.group(1))
+        except ValueError as e:
+            raise AsmError(line, f"{what}: {e} in {text}") from None
     if not text or any(c.isspace() for c in text):
         raise AsmError(line, f"{what}: expected a symbol name, got {text!r}")
     return text.encode("utf-8")
@@ -783,6 +799,62 @@ def _pad(isa: InstructionSet, item: _Item, pc: int, positions: dict[str, int], s
     return enc[: len(enc) - length] + (rel & ((1 << (8 * (length + extra))) - 1)).to_bytes(length + extra, "little")
 
 
+class _Sizes:
+    """Item sizes with prefix sums (a Fenwick tree): where an item starts, after any item has grown."""
+
+    def __init__(self, sizes: list[int]) -> None:
+        self.n = len(sizes)
+        self.tree = [0] * (self.n + 1)
+        for i, size in enumerate(sizes):
+            self.add(i, size)
+
+    def add(self, i: int, delta: int) -> None:
+        i += 1
+        while i <= self.n:
+            self.tree[i] += delta
+            i += i & -i
+
+    def start(self, i: int) -> int:
+        total = 0
+        while i > 0:
+            total += self.tree[i]
+            i -= i & -i
+        return total
+
+
+class _Positions(dict):
+    """Label → its current offset, looked up when an encoding asks for it."""
+
+    def __init__(self, labels: dict[str, tuple[int, int]], sizes: _Sizes) -> None:
+        super().__init__()
+        self.labels, self.sizes = labels, sizes
+
+    def __missing__(self, name: str) -> int:
+        return self.sizes.start(self.labels[name][0])
+
+
+def _grow_until_stable(state: _State, encoded: list[bytes], dynamic: list[int]) -> None:
+    """Numeric targets can make sizes oscillate, so after 32 rounds sizes only grow; each item is re-encoded at the
+    offsets its predecessors have now (sweeping forwards, then backwards), so a chain of jumps each spanning the next
+    grows in one sweep rather than one link per round (found in review: 300 links did not converge in 256 rounds).
+    Growth is bounded (an offset takes at most 4 bytes), so this ends."""
+    isa, items = state.isa, state.items
+    sizes = _Sizes([len(e) for e in encoded])
+    for sweep in range(4 * len(dynamic) + 2):
+        changed = False
+        for i in dynamic if sweep % 2 == 0 else reversed(dynamic):
+            pc, positions = sizes.start(i), _Positions(state.labels, sizes)
+            needed = len(_encode_item(isa, items[i], pc, positions))
+            enc = _pad(isa, items[i], pc, positions, max(needed, len(encoded[i])))
+            if len(enc) != len(encoded[i]):
+                sizes.add(i, len(enc) - len(encoded[i]))
+                changed = True
+            encoded[i] = enc
+        if not changed:
+            return
+    raise AsmError(0, "instruction layout did not converge")  # pragma: no cover - growth is bounded
+
+
 def _layout(state: _State) -> tuple[bytes, bytes, dict[str, int]]:
     """Place every item; offsets have variable length, so iterate until the sizes are stable."""
     isa, items = state.isa, state.items
@@ -800,25 +872,25 @@ def _layout(state: _State) -> tuple[bytes, bytes, dict[str, int]]:
         it = items[i]
         t = _TARGET_INDEX[KIND[it.name]]
         encoded[i] = encode(isa, it.name, [0 if k == t else a for k, a in enumerate(it.args)], 0)  # type: ignore[misc]
-    for round_ in range(256):
+    for _ in range(32):  # sizes may shrink as well as grow here
         offsets = [0]
         for enc in encoded:
             offsets.append(offsets[-1] + len(enc))
         positions = {name: offsets[idx] for name, (idx, _) in state.labels.items()}
         changed = False
         for i in dynamic:
-            if round_ < 32:
-                enc = _encode_item(isa, items[i], offsets[i], positions)
-            else:  # numeric targets can make sizes oscillate: only grow from here on
-                needed = len(_encode_item(isa, items[i], offsets[i], positions))
-                enc = _pad(isa, items[i], offsets[i], positions, max(needed, len(encoded[i])))
+            enc = _encode_item(isa, items[i], offsets[i], positions)
             if len(enc) != len(encoded[i]):
                 changed = True
             encoded[i] = enc
         if not changed:
             break
     else:
-        raise AsmError(0, "instruction layout did not converge")
+        _grow_until_stable(state, encoded, dynamic)
+        offsets = [0]
+        for enc in encoded:
+            offsets.append(offsets[-1] + len(enc))
+        positions = {name: offsets[idx] for name, (idx, _) in state.labels.items()}
     code = b"".join(encoded)
     bitmask = bytearray((len(code) + 7) // 8)
     for it, pc in zip(items, offsets, strict=False):

@@ -14,12 +14,13 @@ import hashlib
 import itertools
 import marshal
 import os
-import stat
 import threading
 import warnings
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from ...files import read_input
 
 if TYPE_CHECKING:  # (load() imports it: the compiler takes ~20 ms to import, and `auto` may never compile)
     from .compiler import JitProgram
@@ -111,15 +112,7 @@ def load(entry_key: str) -> JitProgram | None:
     if not unchanged():
         return None
     try:  # a regular file of a sane size only: a FIFO, /dev/zero or a huge sparse file hung or failed each run, as
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW)  # nothing replaced them (found in review)
-        try:
-            info = os.fstat(fd)
-            if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_ENTRY_BYTES:
-                return None
-            with os.fdopen(fd, "rb", closefd=False) as f:
-                raw = f.read(MAX_ENTRY_BYTES + 1)
-        finally:
-            os.close(fd)
+        raw = read_input(path, limit=MAX_ENTRY_BYTES)  # nothing replaced them (found in review)
     except (OSError, MemoryError):
         return None
     digest, payload = raw[:32], raw[32:]
