@@ -439,3 +439,58 @@ def test_every_file_the_package_reads_is_installed_with_it() -> None:
     installed = {p for pattern in patterns for p in package.glob(pattern)}
     others = {p for p in package.rglob("*") if p.is_file() and p.suffix not in (".py", ".pyc")}
     assert others and others <= installed, sorted(map(str, others - installed))
+
+
+@pytest.mark.parametrize("backend", ["interpreter", "jit"])
+def test_review_cases_a_zero_store_conditional_an_unrelocated_address_and_an_empty_data_section(
+        tmp_path: Path, backend: str) -> None:  # fmt: skip
+    """Found in review: `sc.d rd, zero, (rs1)` (a compare-and-swap storing 0: releasing a lock) was refused; so was
+    `auipc t, 0; addi rd, t, lo` taking a static function's address in its own section (-mno-relax, no function
+    sections), which polkavm's linker loads as that address; and an SHT_NOBITS section named .data.* placed before a
+    section with contents was written out as zeros (16 MB of them here)."""
+    if backend == "jit" and not is_supported():
+        pytest.skip("the JIT is not supported here")
+
+    def run(blob: object, name: str, *args: int) -> int:
+        inst = Module(blob, ModuleConfig(backend=backend)).instantiate()  # type: ignore[arg-type]
+        inst.prepare_call(name, *args)
+        inst.gas = 10**6
+        assert inst.run().kind is InterruptKind.FINISHED
+        return inst.regs[7]
+
+    cas = _compile(tmp_path, "cas", "static long lock = 1;\nlong unlock(long expected) {\n"
+                   "    return __atomic_compare_exchange_n(&lock, &expected, 0, 0, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST)"
+                   " * 10 + lock;\n}\n")  # fmt: skip
+    blob = link_elf(cas.read_bytes(), exports=["unlock"]).blob
+    assert run(blob, "unlock", 1) == 10 and run(blob, "unlock", 7) == 1  # (swapped, lock 0; else lock stays 1)
+
+    src, obj = tmp_path / "fp.c", tmp_path / "fp.o"
+    src.write_text("static long sq(long x) { return x * x; }\nstatic long inc(long x) { return x + 1; }\n"
+                   "__attribute__((noinline)) static long apply(long (*f)(long), long x) { return f(x); }\n"
+                   "long f(long x, long y) { return apply(y ? sq : inc, x); }\n")  # fmt: skip
+    flags = [f for f in CLANG_FLAGS if f not in ("-ffunction-sections", "-fdata-sections")]
+    subprocess.run([CLANG, *flags, "-mno-relax", "-O2", "-c", str(src), "-o", str(obj)], check=True)
+    blob = link_elf(obj.read_bytes(), exports=["f"]).blob
+    assert run(blob, "f", 5, 1) == 25 and run(blob, "f", 5, 0) == 6
+
+    asm, obj = tmp_path / "hole.s", tmp_path / "hole.o"
+    asm.write_text("    .section .text.f,\"ax\",@progbits\n    .globl f\nf:\n"
+                   "1:  auipc a0, %pcrel_hi(small)\n    addi a0, a0, %pcrel_lo(1b)\n"
+                   "2:  auipc a1, %pcrel_hi(hole)\n    addi a1, a1, %pcrel_lo(2b)\n    ld a0, 0(a0)\n    ret\n"
+                   "    .section .data.hole,\"aw\",@nobits\nhole: .zero 0x1000000\n"
+                   "    .section .data.small,\"aw\",@progbits\nsmall: .quad 42\n")  # fmt: skip
+    subprocess.run([CLANG, *CLANG_FLAGS[:3], "-c", str(asm), "-o", str(obj)], check=True)
+    blob = link_elf(obj.read_bytes(), exports=["f"]).blob
+    assert len(blob.write()) < 4096 and blob.rw_data_size >= 0x1000008  # (not 16 MB of zeros)
+    assert run(blob, "f") == 42
+
+
+def test_an_address_that_cannot_be_encoded_is_named_by_its_elf_location(tmp_path: Path) -> None:
+    """Found in review: the error named a line of the linker's generated assembly, not the ELF section and offset."""
+    asm, obj = tmp_path / "addend.s", tmp_path / "addend.o"
+    asm.write_text("    .section .text.f,\"ax\",@progbits\n    .globl f\nf:\n"
+                   "1:  auipc a0, %pcrel_hi(small+0x100000000)\n    ld a0, %pcrel_lo(1b)(a0)\n    ret\n"
+                   "    .section .data.small,\"aw\",@progbits\nsmall: .quad 42\n")  # fmt: skip
+    subprocess.run([CLANG, *CLANG_FLAGS[:3], "-c", str(asm), "-o", str(obj)], check=True)
+    with pytest.raises(LinkError, match=r"cannot be encoded at \.text\.f\+0x4: immediate 0x100020000 does not fit"):
+        link_elf(obj.read_bytes(), exports=["f"])

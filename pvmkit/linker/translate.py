@@ -23,7 +23,7 @@ from ..pvm.blob import MAX_IMPORTS, ProgramBlob
 from ..pvm.isa import BY_NAME, NO_FALLTHROUGH, TERMINATORS, InstructionSet
 from ..pvm.memory import MemoryMap, MemoryMapError
 from ..pvm.semantics import evaluate
-from .elf import SHN_ABS, SHN_COMMON, ElfObject, IntervalMap, LinkError, Relocation, read_elf
+from .elf import SHN_ABS, SHN_COMMON, SHT_NOBITS, ElfObject, IntervalMap, LinkError, Relocation, read_elf
 from .riscv import RiscvDecodeError, RvInst, decode_all
 
 # RISC-V register number → PVM register index (polkavm's mapping; x0 handled separately).
@@ -86,6 +86,8 @@ class Linked:
 class _Out:
     lines: list[str] = field(default_factory=list)
     last: str | None = None  # name of the last emitted instruction (for fall-through bookkeeping)
+    where: list[tuple[int, int] | None] = field(default_factory=list)  # per line: the ELF location it translates
+    at: tuple[int, int] | None = None
 
 
 _CMOV = ("th.mveqz", "th.mvnez")
@@ -205,8 +207,15 @@ class Linker:
     # Layout.
     def layout(self) -> tuple[int, int, bytearray, bytearray, int]:
         live = self.live
-        ro = self.ro_sections = [s for s in self.elf.sections if s.kind == "ro" and s.index in live]
-        self.rw_sections = [s for s in self.elf.sections if s.kind == "rw" and s.index in live]
+        # Sections without contents (SHT_NOBITS, whatever their name says) after those with: an ELF of a few KB can
+        # declare gigabytes of them, which placed before a section with contents were written out as zeros (found
+        # in review: 768 MB of .data.hole made an 805 MB blob).
+        def ordered(kind: str) -> list:
+            chosen = [s for s in self.elf.sections if s.kind == kind and s.index in live]
+            return sorted(chosen, key=lambda s: s.type == SHT_NOBITS)
+
+        ro = self.ro_sections = ordered("ro")
+        self.rw_sections = ordered("rw")
         rw = self.rw_sections + [s for s in self.elf.sections if s.kind == "bss" and s.index in live]  # .bss last
         ro_size = self._place(ro, 0x10000)
         try:
@@ -260,7 +269,7 @@ class Linker:
     def _image(self, sections: list, base: int) -> bytearray:
         """The initial contents of a data region up to its last byte that has contents: zeroed space (.bss, which
         an ELF of a few KB can declare gigabytes of) is left to the blob's declared size, not built here."""
-        placed = [(self.data_address[s.index] - base, s.data) for s in sections if s.kind != "bss"]
+        placed = [(self.data_address[s.index] - base, s.data) for s in sections if s.kind != "bss" and s.data]
         image = bytearray(max((start + len(data) for start, data in placed), default=0))
         for start, data in placed:
             image[start : start + len(data)] = data
@@ -311,7 +320,10 @@ class Linker:
         self.import_table, number = self._number_imports()
         self.import_index = {(imp.stub_section, imp.stub_offset): number[imp.name] for imp in self.elf.imports
                              if imp.stub_section in self.live}  # fmt: skip
-        codes = [_Code(s.index, self._decode(s)) for s in self.text]
+        stubs: dict[int, list[int]] = {}  # section → its import stubs' offsets (found in review: each section's
+        for index, off in sorted(self.import_index):  # scan of every stub made linking quadratic in stubs)
+            stubs.setdefault(index, []).append(off)
+        codes = [_Code(s.index, self._decode(s, stubs.get(s.index, []))) for s in self.text]
         self.needs_spill = any(_needs_scratch(inst) for code in codes for _, inst in code.insts)
         self.inst_starts = {(code.section, at) for code in codes for at, _ in code.insts}
         # The instruction after each one, for the `auipc; jalr` calls an assembler resolved itself (no relocation).
@@ -347,7 +359,9 @@ class Linker:
                 if out.last is not None and out.last not in NO_FALLTHROUGH and out.last not in TERMINATORS:
                     self.emit(out, "fallthrough", ())
                 out.lines.append(f"@{self.labels[loc]}:")
+                out.where.append(loc)
                 out.last = None
+            out.at = loc
             for name, args in insts:
                 self.emit(out, name, args)
         if out.last is not None and out.last not in NO_FALLTHROUGH:
@@ -357,6 +371,7 @@ class Linker:
     def emit(self, out: _Out, name: str, args: tuple) -> None:
         text = format_instruction(self.isa, name, args, target=lambda t: f"@{t}" if isinstance(t, str) else str(t))
         out.lines.append("    " + text)
+        out.where.append(out.at)
         out.last = name
 
     def finish(self, out: _Out, ro_size: int, rw_size: int, ro_data: bytes, rw_data: bytes) -> tuple[ProgramBlob, str]:
@@ -380,7 +395,10 @@ class Linker:
         try:
             return assemble(text, self.isa), text
         except AsmError as e:  # e.g. an absolute address beyond 32 bits from a corrupt symbol or relocation
-            raise LinkError(f"the translated program cannot be encoded: {e}") from None
+            at = e.line - 1 - len(head)  # (named by its ELF location, not the generated text's line: found in review)
+            loc = out.where[at] if 0 <= at < len(out.where) else None
+            where = f" at {self.elf.sections[loc[0]].name}+{loc[1]:#x}" if loc is not None else ""
+            raise LinkError(f"the translated program cannot be encoded{where}: {e.reason}") from None
 
     def _number_imports(self) -> tuple[list[bytes], dict[bytes, int]]:
         """(the import table, each symbol's number), as polkavm-linker's check_imports_and_assign_indexes: the stubs
@@ -412,9 +430,9 @@ class Linker:
         table = [by_index.get(i, b"") for i in range(max(by_index) + 1)]
         return table, {name: i for i, name in by_index.items()}
 
-    def _decode(self, sec) -> list[tuple[int, RvInst]]:
-        """Decode a text section, stepping over the metadata slot inside each import stub (data, not code)."""
-        stubs = sorted(off for (index, off) in self.import_index if index == sec.index)
+    def _decode(self, sec, stubs: list[int]) -> list[tuple[int, RvInst]]:
+        """Decode a text section, stepping over the metadata slot inside each import stub (`stubs`: their offsets in
+        it, in order; data, not code)."""
         insts: list[tuple[int, RvInst]] = []
         start = 0
         try:
@@ -473,6 +491,17 @@ class Linker:
         if m == "auipc":
             return self.translate_auipc(section, offset, inst)
         if m in _I_TYPE:
+            pending = getattr(self, "pending_address", None)
+            if pending is not None and pending[0] == (section, offset):
+                self.pending_address = None
+                _, upper, target = pending
+                out = [("load_imm", (r(rd), self.value_of(target, section, offset)))]
+                if upper != rd:  # the auipc's register, as polkavm's linker leaves it: the address less the offset
+                    if target[1] >= 1 << 31:
+                        raise self.fail("auipc without a relocation: its offset does not fit in 32 bits", section,
+                                        offset)  # fmt: skip
+                    out.append(("add_imm_64", (r(upper), r(rd), -target[1])))
+                return out
             hi = self.reloc(section, offset, "R_RISCV_PCREL_LO12_I", "R_RISCV_LO12_I")
             if hi is not None:
                 return [("load_imm", (r(rd), self.pcrel_value(hi)))] if m == "addi" else self._unsupported(m, loc)
@@ -566,8 +595,9 @@ class Linker:
             if not rd:  # the load still happens (and may fault)
                 return self.with_scratch([r(rs1)], lambda t: [(f"load_indirect_{load}", (t, r(rs1), 0))])
             return [(f"load_indirect_{load}", (r(rd), r(rs1), 0))]
-        if m.startswith("sc."):
-            out: list = [(f"store_indirect_{store}", (r(rs2), r(rs1), 0))]
+        if m.startswith("sc."):  # (storing zero: releasing a lock, a pointer set to NULL; found in review)
+            out: list = [(f"store_indirect_{store}", (r(rs2), r(rs1), 0)) if rs2
+                         else (f"store_imm_indirect_{store}", (r(rs1), 0, 0))]  # fmt: skip
             return out + ([("load_imm", (r(rd), 0))] if rd else [])
         src = r(rs2) if rs2 else None
         op = m.split(".")[0][3:]
@@ -710,6 +740,18 @@ class Linker:
             # `auipc t, hi; jalr rd, lo(t)` to a function in the same section (-mno-relax): pc-relative, like polkavm's
             # linker, so no relocation was needed; the jalr becomes the call (or the tail call).
             self.pending_call = ((section, offset + inst.imm + (nxt[1].imm or 0)), section, offset)
+            return []
+        if (nxt is not None and nxt[1].mnemonic == "addi" and nxt[1].rs1 == inst.rd and inst.rd
+                and self.reloc(section, nxt[0], "R_RISCV_PCREL_LO12_I", "R_RISCV_LO12_I") is None):  # fmt: skip
+            # `auipc t, hi; addi rd, t, lo`: a function taking an address in its own section (-mno-relax; found in
+            # review), which polkavm's linker loads as that address (the addi becomes the load: translate_i).
+            target = offset + inst.imm + (nxt[1].imm or 0)
+            if not 0 <= target < self.elf.sections[section].size:
+                raise self.fail(f"auipc without a relocation points outside its section (offset {target:#x})", section,
+                                offset)  # fmt: skip
+            if not nxt[1].rd:
+                raise self.fail("auipc without a relocation, paired with an addi to the zero register", section, offset)
+            self.pending_address = ((section, nxt[0]), inst.rd, (section, target))
             return []
         raise self.fail("auipc without a relocation (is the program compiled with relocations?)", section, offset)
 
