@@ -1,5 +1,5 @@
 /* A small stack-machine bytecode interpreter (switch dispatch) running a fixed program: one unit = one
- * iteration of the bytecode loop, 17 bytecode instructions. Stresses indirect jumps (the switch's jump
+ * iteration of the bytecode loop, 16 bytecode instructions. Stresses indirect jumps (the switch's jump
  * table), unpredictable-looking dispatch and a memory-resident operand stack. */
 #include "bench.h"
 
