@@ -32,7 +32,7 @@ COUNTS = {
     "flipper.json": (9, 22),
     "erc20_transfer.json": (13, 35),
     "value_transfer.json": (12, 25),
-    "factory.json": (16, 45),
+    "factory.json": (16, 37),  # (4 more EVM comparisons differ: test_a_factorys_create_address_differs_from_evm)
     "reverts.json": (16, 37),
 }
 
@@ -77,11 +77,25 @@ def test_spec_passes_without_evm(name: str) -> None:
 
 
 @needs_pyrevm
-@pytest.mark.parametrize("name", sorted(COUNTS))
+@pytest.mark.parametrize("name", sorted(set(COUNTS) - {"factory.json"}))
 def test_spec_passes_differential(name: str) -> None:
     code, lines = run_cli(str(SPECS / name), "--differential")
     assert code == 0, lines
     assert lines == [f"{COUNTS[name][1]} passed, 0 failed"]
+
+
+@needs_pyrevm
+def test_a_factorys_create_address_differs_from_evm() -> None:
+    """A contract's nonce starts at 0 in pallet-revive 0.5.0 (resolc 0.3.0's revive-runner) and at 1 on Ethereum, so
+    the factory's first CREATE lands elsewhere (found in review: pvmkit had Ethereum's). Compared with the EVM, only
+    what carries that address differs: the call's output, its event and the slot keeping it (action #3), and the
+    call to the child at the pallet's address, where the EVM has no contract (#10)."""
+    code, lines = run_cli(str(SPECS / "factory.json"), "--differential")
+    assert code == 1 and lines[-1] == f"{COUNTS['factory.json'][1]} passed, 4 failed"
+    failures = [line.split(": ", 2)[1] for line in lines[:-1]]
+    assert failures == ["action #3 Call"] * 3 + ["action #10 Call"], lines
+    evm, pvm = "9cb241067a4345ad9587cab95126def624dbaac5", "808bfd2069b1ca619a55585e7b1ac1b11d392af9"  # (nonce 1; 0)
+    assert all(evm in line and pvm in line and line.index(evm) < line.index(pvm) for line in lines[:3])
 
 
 @needs_pyrevm

@@ -1390,12 +1390,13 @@ def test_instantiate_create1_writes_the_address_and_the_constructor_output(env: 
     code_hash = env.upload(child_blob())
     maker = factory(env, code_hash, b"ctor-args")
     rc, address, olen, out = instantiate_result(env.call(hex_addr(maker)).output)
-    # A contract's nonce starts at 1, so its first CREATE uses nonce 1.
-    assert (rc, address, olen) == (0, create1(maker, 1), 9)
+    # A contract's nonce starts at 0 (pallet-revive 0.5.0, as resolc 0.3.0's revive-runner), so its first CREATE uses
+    # nonce 0 (1 from stable2506 on, as on Ethereum: RuntimeConfig.contract_nonce).
+    assert (rc, address, olen) == (0, create1(maker, 0), 9)
     assert out == b"ctor-args" + b"\xee" * 55
     assert env.chain.state.contracts[address].storage == {(True, KEY32): b"ctor-args"}
     rc, second, _, _ = instantiate_result(env.call(hex_addr(maker)).output)
-    assert (rc, second) == (0, create1(maker, 2))
+    assert (rc, second) == (0, create1(maker, 1))
 
 
 def test_instantiate_with_sentinel_address_and_output_pointers(env: Env) -> None:
@@ -1403,7 +1404,7 @@ def test_instantiate_with_sentinel_address_and_output_pointers(env: Env) -> None
     maker = factory(env, code_hash, b"z", address_ptr=SENT, out_ptr=SENT)
     rc, address, olen, out = instantiate_result(env.call(hex_addr(maker)).output)
     assert (rc, address, olen, out) == (0, b"\xab" * 20, 64, b"\xee" * 64)
-    assert create1(maker, 1) in env.chain.state.contracts
+    assert create1(maker, 0) in env.chain.state.contracts
 
 
 def test_instantiate_create2_address(env: Env) -> None:
@@ -1434,9 +1435,9 @@ def test_instantiate_with_a_reverting_constructor_returns_2_and_creates_nothing(
     maker = factory(env, env.upload(reverting), b"denied")
     rc, address, olen, out = instantiate_result(env.call(hex_addr(maker)).output)
     assert (rc, address, olen, out[:6]) == (2, b"\xab" * 20, 6, b"denied")
-    assert create1(maker, 1) not in env.chain.state.contracts
-    assert not env.chain.state.exists(create1(maker, 1))
-    assert env.chain.state.nonce(maker) == 1  # the nonce bump was rolled back with the frame
+    assert create1(maker, 0) not in env.chain.state.contracts
+    assert not env.chain.state.exists(create1(maker, 0))
+    assert env.chain.state.nonce(maker) == 0  # the nonce bump was rolled back with the frame
 
 
 def test_instantiate_with_a_trapping_constructor_returns_1(env: Env) -> None:
@@ -1461,7 +1462,7 @@ def test_instantiate_without_funds_for_the_value_returns_4(env: Env) -> None:
     maker = factory(env, env.upload(child_blob()), value=1)
     rc, address, _, _ = instantiate_result(env.call(hex_addr(maker)).output)
     assert (rc, address) == (4, b"\xab" * 20)  # TransferFailed
-    assert create1(maker, 1) not in env.chain.state.contracts
+    assert create1(maker, 0) not in env.chain.state.contracts
 
 
 def test_the_constructor_sees_its_address_deployer_and_value(env: Env) -> None:
@@ -1471,7 +1472,7 @@ def test_the_constructor_sees_its_address_deployer_and_value(env: Env) -> None:
                     body=do_instantiate(0) + sys("return_data_size") + keep(RES + 200) + ret(RES, 208))  # fmt: skip
     out = env.call(hex_addr(maker)).output
     rc, address, olen, data = instantiate_result(out[:96])
-    assert (rc, address, olen) == (0, create1(maker, 1), 64)
+    assert (rc, address, olen) == (0, create1(maker, 0), 64)
     assert data == address + maker + u256(25)[:24]  # truncated to the 64-byte capacity
     assert out[200:208] == u64(104)  # the return data buffer holds the whole constructor output
 

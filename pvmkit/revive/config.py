@@ -99,6 +99,9 @@ class RuntimeConfig:
     block_ref_time_limit: int = 2_000_000_000_000
     """`gas_limit()` in the 2503-era pallet: the block's max ref_time (2 s, as revive-runner)."""
     max_code_size: int = 1024 * 1024
+    contract_nonce: int = 0
+    """The nonce a new contract starts with, which its first CREATE uses: 0 in the 2503-era pallet (pallet-revive 0.5.0,
+    which revive-runner at resolc 0.3.0 links); 1 from stable2506 on (polkadot-sdk #8734), as on Ethereum."""
     block_author: bytes = bytes([0xFF] * 20)
     schedule: Schedule = field(default_factory=Schedule)
 

@@ -404,7 +404,8 @@ class Stack:
             # balance (exec.rs run: record_charge(ED) and a Preserve transfer, whatever the account holds).
             self._origin_pays_ed(address, E.StorageDepositNotEnoughFunds, "origin cannot pay the new contract's ED")
             f.deposit.charge(self.config.existential_deposit)
-            state.set_nonce(address, 1)  # contract nonces start at 1
+            if self.config.contract_nonce:  # (0 in the 2503-era pallet, 1 from stable2506: RuntimeConfig)
+                state.set_nonce(address, self.config.contract_nonce)
             # Every constructor frame bumps its deployer's nonce, the first one too: a top-level instantiate bumps the
             # origin's twice, once before dispatch (Chain.transaction) and once here (2503-era exec.rs `run`; later
             # versions skip this one for Ethereum transactions only).
