@@ -123,27 +123,72 @@ FLIPPER = (CONTRACTS / "Flipper.sol").read_text()
 
 
 def test_collect_sources_forms(tmp_path: Path) -> None:
-    assert compiler._collect_sources({"A.sol": "x"}) == {"A.sol": "x"}
-    assert compiler._collect_sources(FLIPPER) == {"input.sol": FLIPPER}
+    assert compiler._collect_sources({"A.sol": "x"}).units == {"A.sol": "x"}
+    assert compiler._collect_sources(FLIPPER).units == {"input.sol": FLIPPER}
     caller = compiler._collect_sources(CONTRACTS / "Caller.sol")  # pulls ./Callee.sol from disk
-    assert set(caller) == {"Caller.sol", "Callee.sol"}
-    assert compiler._collect_sources(str(CONTRACTS / "Flipper.sol")) == {"Flipper.sol": FLIPPER}
+    assert set(caller.units) == {"Caller.sol", "Callee.sol"} and caller.remappings == []
+    assert compiler._collect_sources(str(CONTRACTS / "Flipper.sol")).units == {"Flipper.sol": FLIPPER}
     (tmp_path / "a").mkdir()
     (tmp_path / "b").mkdir()
     (tmp_path / "a" / "X.sol").write_text("contract A {}")
     (tmp_path / "b" / "X.sol").write_text('import "../a/X.sol";\ncontract B {}')
     (tmp_path / "b" / "Y.sol").write_text('import {A} from "./../a/X.sol"; // import "nothing.sol";\n')
-    assert compiler._collect_sources([tmp_path / "a" / "X.sol", tmp_path / "b" / "X.sol"]) == {
+    assert compiler._collect_sources([tmp_path / "a" / "X.sol", tmp_path / "b" / "X.sol"]).units == {
         "a/X.sol": "contract A {}",
         "b/X.sol": 'import "../a/X.sol";\ncontract B {}',
     }
-    assert set(compiler._collect_sources([tmp_path / "b" / "Y.sol"])) == {"Y.sol", "../a/X.sol"}
+    assert set(compiler._collect_sources([tmp_path / "b" / "Y.sol"]).units) == {"b/Y.sol", "a/X.sol"}
     with pytest.raises(CompilerError, match="no such Solidity file"):
         compiler._collect_sources(tmp_path / "missing.sol")
     with pytest.raises(CompilerError, match="not a regular file"):  # (found in review: /dev/null was "no such file")
         compiler._collect_sources(tmp_path / "a")
     with pytest.raises(CompilerError, match="no sources"):
         compiler._collect_sources([])
+
+
+def test_sources_are_one_unit_per_file_named_as_solc_resolves_imports(tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """Found in review: two files' `./Lib.sol` became one unit (one contract silently built against the other's
+    library); `../interfaces/I.sol` from contracts/ named a unit solc never looks for; a bare import inside an
+    imported file was looked for beside that file rather than under the base folder; a file given and also imported
+    was two units; and a path called contract.sol was compiled as source text."""
+
+    def write(name: str, text: str) -> Path:
+        path = tmp_path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+        return path
+
+    x = write("col/a/X.sol", 'import "./Lib.sol";\ncontract X {}')
+    write("col/a/Lib.sol", "library Lib {} // a")
+    y = write("col/b/Y.sol", 'import "./Lib.sol";\ncontract Y {}')
+    write("col/b/Lib.sol", "library Lib {} // b")
+    found = compiler._collect_sources([x, y])
+    assert found.units["a/Lib.sol"].endswith("// a") and found.units["b/Lib.sol"].endswith("// b")
+    assert sorted(found.units) == ["a/Lib.sol", "a/X.sol", "b/Lib.sol", "b/Y.sol"] and found.remappings == []
+
+    greeter = write("up/contracts/Greeter.sol", 'import "../interfaces/IGreeter.sol";\ncontract Greeter {}')
+    write("up/interfaces/IGreeter.sol", "interface IGreeter {}")
+    assert sorted(compiler._collect_sources(greeter).units) == ["contracts/Greeter.sol", "interfaces/IGreeter.sol"]
+
+    a = write("nest/src/A.sol", 'import "lib/B.sol";\ncontract A {}')
+    b = write("nest/src/lib/B.sol", 'import "lib/C.sol";\ncontract B {}')
+    write("nest/src/lib/C.sol", "contract C {}")
+    assert sorted(compiler._collect_sources(a).units) == ["A.sol", "lib/B.sol", "lib/C.sol"]
+    assert sorted(compiler._collect_sources([a, b]).units) == ["A.sol", "lib/B.sol", "lib/C.sol"]  # (once each)
+
+    # A bare import whose file's unit name differs from it (the units' folder is above the base): a remapping.
+    top = write("mix/src/Top.sol", 'import "lib/B.sol";\nimport "../shared/S.sol";\ncontract Top {}')
+    write("mix/src/lib/B.sol", "contract B {}")
+    write("mix/shared/S.sol", "contract S {}")
+    found = compiler._collect_sources(top)
+    assert sorted(found.units) == ["shared/S.sol", "src/Top.sol", "src/lib/B.sol"]
+    assert found.remappings == ["lib/B.sol=src/lib/B.sol"]
+
+    write("kw/contract.sol", "contract K {}")
+    monkeypatch.chdir(tmp_path / "kw")
+    assert compiler._collect_sources("contract.sol").units == {"contract.sol": "contract K {}"}
+    assert compiler._collect_sources("contract K {}").units == {"input.sol": "contract K {}"}
 
 
 def _fake_cache_entry(units: dict[str, str], evm: bool = True, optimizer: str = "z") -> dict:
@@ -268,6 +313,48 @@ def test_cli_from_cache(no_node: Path) -> None:
                             (no_node / "taken", "cannot write")):  # fmt: skip
         result = CliRunner().invoke(compile_command, [str(src), "-o", str(folder)])
         assert result.exit_code == 1 and message in result.output and result.exception.__class__ is SystemExit
+
+
+def test_a_failed_evm_build_leaves_the_polkavm_build_and_stale_evm_code_goes(no_node: Path) -> None:
+    """Found in review: solc's EVM build failing (stack too deep) failed the whole compile, though the PolkaVM build
+    had worked, and Env.compile cannot turn it off; `--no-evm` left a previous build's Name.evm.bin beside the new
+    blob, which load_artifact then paired with it."""
+    src = no_node / "Flipper.sol"
+    src.write_text(FLIPPER)
+    result = _fake_cache_entry({"Flipper.sol": FLIPPER})
+    result["evm_errors"] = ["YulException: Cannot swap Variable value0: too deep in the stack"]
+    for contract in result["contracts"]["Flipper.sol"].values():
+        contract["evm"] = None
+    path = next((compiler._resolc_dir() / "builds").glob("*.json"))
+    path.write_text(json.dumps(result))
+    flipper = compile_solidity(src)["Flipper"]
+    assert flipper.evm_bytecode is None and flipper.blob == (BUILD / "Flipper.polkavm").read_bytes()
+    assert "the EVM build (solc) failed" in flipper.warnings[-1] and "too deep" in flipper.warnings[-1]
+    out = no_node / "out"
+    out.mkdir()
+    (out / "Flipper.evm.bin").write_text("6000\n")  # (an earlier build's)
+    cli = CliRunner().invoke(compile_command, [str(src), "-o", str(out)])
+    assert cli.exit_code == 0 and "the EVM build (solc) failed" in cli.stderr, cli.output
+    assert (out / "Flipper.polkavm").exists() and not (out / "Flipper.evm.bin").exists()
+
+
+def test_a_misshapen_cache_entry_is_compiled_again_and_an_unwritable_cache_only_warns(no_node: Path) -> None:
+    """Found in review: an entry of valid JSON but another shape raised AttributeError; a cache folder that cannot
+    be written lost a finished compile to a traceback."""
+    _fake_cache_entry({"Flipper.sol": FLIPPER})
+    path = next((compiler._resolc_dir() / "builds").glob("*.json"))
+    for junk in ("[]", "null", '{"contracts": []}', '{"contracts": {"F.sol": []}}'):
+        path.write_text(junk)
+        with pytest.raises(CompilerError, match="node"):  # (compiling again, which needs node here)
+            compile_solidity({"Flipper.sol": FLIPPER})
+    (no_node / "file").write_text("")
+    with pytest.warns(UserWarning, match="the build was not cached"):
+        compiler._store(no_node / "file" / "builds" / "x.json", {"ok": True})
+    contracts = compiler.Contracts({"A.sol:F": 1, "B.sol:F": 2, "G": 3})
+    with pytest.raises(KeyError, match="'F' is defined in more than one file: pick one of A.sol:F, B.sol:F"):
+        contracts["F"]
+    with pytest.raises(KeyError, match="no contract 'H' with code"):
+        contracts["H"]
 
 
 def test_cli_refuses_two_contracts_of_one_name_and_sources_without_contracts(no_node: Path) -> None:

@@ -12,16 +12,17 @@ errors are raised as `CompilerError`, like solc's own errors.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
-import posixpath
 import re
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
+import warnings
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from importlib.resources.abc import Traversable
@@ -113,6 +114,7 @@ function main() {
     },
   };
   if (req.memoryConfig) input.settings.polkavm = { memory_config: req.memoryConfig };  // (0.3.0: snake_case)
+  if (req.remappings) input.settings.remappings = req.remappings;
   let out;
   try {
     out = resolc(JSON.stringify(input));
@@ -146,11 +148,15 @@ function main() {
       sources,
       settings: Object.assign({}, req.evmSettings, {
         outputSelection: { '*': { '*': ['abi', 'evm.bytecode.object'] } },
-      }),
+      }, req.remappings ? { remappings: req.remappings } : {}),
     };
     const evmOut = JSON.parse(solc.compile(JSON.stringify(evmInput)));
     const [ebad] = split(evmOut.errors);
-    if (ebad.length) { result.errors = ebad.map((m) => 'solc (EVM build): ' + m); return finish(result); }
+    if (ebad.length) {  // the PolkaVM build stands: its contracts come without EVM code
+      result.evm_errors = ebad;
+      result.ok = true;
+      return finish(result);
+    }
     for (const [file, cs] of Object.entries(evmOut.contracts || {})) {
       for (const [name, c] of Object.entries(cs)) {
         if (result.contracts[file] && result.contracts[file][name]) {
@@ -247,11 +253,14 @@ def ensure_resolc() -> Path:
             if tmp.exists():
                 shutil.rmtree(tmp, ignore_errors=True)
     driver = folder / "pvmkit-driver.js"
-    if not driver.is_file() or driver.read_text() != _DRIVER_JS:
-        fd, tmp_name = tempfile.mkstemp(dir=folder, suffix=".js")
-        with os.fdopen(fd, "w") as f:
-            f.write(_DRIVER_JS)
-        os.replace(tmp_name, driver)
+    try:
+        if not driver.is_file() or driver.read_text() != _DRIVER_JS:
+            fd, tmp_name = tempfile.mkstemp(dir=folder, suffix=".js")
+            with os.fdopen(fd, "w") as f:
+                f.write(_DRIVER_JS)
+            os.replace(tmp_name, driver)
+    except OSError as e:
+        raise CompilerError(f"cannot write pvmkit's resolc driver into {folder}: {e.strerror or e}") from None
     return folder
 
 
@@ -266,12 +275,6 @@ def _imports(text: str) -> list[str]:
     return _IMPORT_RE.findall(_COMMENT_RE.sub("", text))
 
 
-def _resolve_unit(importer: str, imp: str) -> str:
-    if imp.startswith(("./", "../")):
-        return posixpath.normpath(posixpath.join(posixpath.dirname(importer), imp))
-    return imp
-
-
 def _read(path: Path) -> str:
     try:
         return read_input(path, text=True)
@@ -280,55 +283,77 @@ def _read(path: Path) -> str:
 
 
 def _looks_like_source(text: str) -> bool:
-    return "\n" in text or bool(re.search(r"\b(pragma|contract|library|interface)\b", text))
+    """Solidity text rather than a path: several lines, or one that names no file and reads like Solidity (found in
+    review: a file called contract.sol, or one in a folder called library/, was compiled as source text)."""
+    if "\n" in text:
+        return True
+    try:
+        if Path(text).is_file():
+            return False
+    except (OSError, ValueError):  # (a name too long, or with a NUL byte)
+        pass
+    return bool(re.search(r"\b(pragma|contract|library|interface)\b", text))
 
 
-def _collect_sources(sources: Mapping[str, str] | str | Path | Iterable[Path | str]) -> dict[str, str]:
-    """Normalise the accepted inputs into {source unit name: text}; pull relative imports of files from disk."""
+def _absolute(path: Path) -> Path:
+    """The path made absolute and normalised lexically, as solc normalises source unit names (no symlinks resolved:
+    an import's unit name must be the importer's folder joined with the import, as solc computes it)."""
+    return Path(os.path.normpath(path.absolute()))
+
+
+@dataclass
+class Sources:
+    """What solc is given: {source unit name: text}, and remappings for imports that name a file otherwise."""
+
+    units: dict[str, str]
+    remappings: list[str] = field(default_factory=list)
+
+
+def _collect_sources(sources: Mapping[str, str] | str | Path | Iterable[Path | str]) -> Sources:
+    """Normalise the accepted inputs into source units; pull the imports of files from disk.
+
+    Every file read is one unit (found in review: the same file reached twice became two units, and two files'
+    `./Lib.sol` one), named by its path from the folder that holds them all, so relative imports (`../interfaces/I.sol`
+    included) name units as solc resolves them. Other imports (`lib/B.sol`) are relative to the folder holding the
+    files given (solc's base path), from any file that imports them; where that differs from the unit's name, a
+    remapping says so."""
     if isinstance(sources, Mapping):
         units = {str(k): str(v) for k, v in sources.items()}
         if not units:
             raise CompilerError("no sources given")
-        return units
+        return Sources(units)
     if isinstance(sources, str) and _looks_like_source(sources):
-        return {"input.sol": sources}
-    paths = [Path(sources)] if isinstance(sources, str | Path) else [Path(p) for p in sources]
-    if not paths:
+        return Sources({"input.sol": sources})
+    given = [Path(sources)] if isinstance(sources, str | Path) else [Path(p) for p in sources]
+    if not given:
         raise CompilerError("no sources given")
-    paths = [p.resolve() for p in paths]
+    paths = [_absolute(p) for p in given]
     for p in paths:
         if not p.is_file():
             what = "no such Solidity file" if not p.exists() else "not a regular file (a directory, FIFO or device)"
             raise CompilerError(f"{what}: {p}")
-    names = [p.name for p in paths]
-    if len(set(names)) == len(names):
-        base = None
-        unit_of = {p: p.name for p in paths}
-    else:
-        base = Path(os.path.commonpath([str(p.parent) for p in paths]))
-        unit_of = {p: p.relative_to(base).as_posix() for p in paths}
-    units: dict[str, str] = {}
-    disk: dict[str, Path] = {}
-    for p in paths:
-        units[unit_of[p]] = _read(p)
-        disk[unit_of[p]] = p
-    queue = list(unit_of.values())
+    base = Path(os.path.commonpath([str(p.parent) for p in paths]))
+    texts: dict[Path, str] = {}
+    bare: dict[str, Path] = {}  # a non-relative import → the file it names
+    queue = list(dict.fromkeys(paths))
     while queue:
-        unit = queue.pop()
-        for imp in _imports(units[unit]):
-            target = _resolve_unit(unit, imp)
-            if target in units:
-                continue
-            if imp.startswith(("./", "../")):
-                candidate = (disk[unit].parent / imp).resolve()
-            else:
-                candidate = ((base or disk[unit].parent) / imp).resolve()
-            if candidate.is_file():
-                units[target] = _read(candidate)
-                disk[target] = candidate
-                queue.append(target)
-            # otherwise leave it to solc, which reports a clear "Source not found" error
-    return units
+        path = queue.pop()
+        if path in texts:
+            continue
+        texts[path] = _read(path)
+        for imp in _imports(texts[path]):
+            relative = imp.startswith(("./", "../"))
+            candidate = _absolute((path.parent if relative else base) / imp)
+            if not candidate.is_file():
+                continue  # left to solc, which reports a clear "Source not found" error
+            if not relative:
+                bare[imp] = candidate
+            queue.append(candidate)
+    root = Path(os.path.commonpath([str(p.parent) for p in texts]))
+    units = {p.relative_to(root).as_posix(): text for p, text in texts.items()}
+    remappings = sorted(f"{imp}={unit}" for imp, target in bare.items()
+                        if (unit := target.relative_to(root).as_posix()) != imp)  # fmt: skip
+    return Sources(units, remappings)
 
 
 # --------------------------------------------------------------------------------------------------------------------
@@ -367,9 +392,23 @@ def _run_driver(units: Mapping[str, str], settings: Mapping[str, object]) -> dic
     return result
 
 
-def _build(result: dict, evm: bool) -> dict[str, CompiledContract]:
+class Contracts(dict):
+    """compile_solidity's result: a dict whose missing names say what there is (found in review: a bare KeyError for
+    a name two files define, which only "File.sol:Name" picks)."""
+
+    def __missing__(self, name: object) -> CompiledContract:
+        ambiguous = sorted(k for k in self if isinstance(name, str) and k.endswith(f":{name}"))
+        if ambiguous:
+            raise KeyError(f"{name!r} is defined in more than one file: pick one of {', '.join(ambiguous)}")
+        raise KeyError(f"no contract {name!r} with code (compiled: {', '.join(sorted(self)) or 'none'})")
+
+
+def _build(result: dict, evm: bool) -> Contracts:
     warnings = tuple(result.get("warnings", ()))
-    out: dict[str, CompiledContract] = {}
+    if evm and result.get("evm_errors"):  # (found in review: the EVM build's failure used to fail the PolkaVM one)
+        warnings += ("the EVM build (solc) failed, so these contracts come without EVM bytecode (evm=False or "
+                     "--no-evm skips it): " + result["evm_errors"][0],)  # fmt: skip
+    out = Contracts()
     by_name: dict[str, list[CompiledContract]] = {}
     for file, contracts in sorted(result["contracts"].items()):
         for name, c in sorted(contracts.items()):
@@ -431,8 +470,11 @@ def compile_solidity(
     """
     if optimizer not in OPTIMIZER_MODES:
         raise CompilerError(f"optimizer must be one of {', '.join(OPTIMIZER_MODES)}, not {optimizer!r}")
-    units = _collect_sources(sources)
+    found = _collect_sources(sources)
+    units = found.units
     settings: dict[str, object] = {"optimizer": optimizer, "evm": bool(evm)}
+    if found.remappings:  # (only when needed: other builds keep their cache keys)
+        settings["remappings"] = found.remappings
     memory = {name: _memory_size(name, size) for name, size in (("heap_size", heap_size), ("stack_size", stack_size))
               if size is not None}  # fmt: skip
     if memory:  # (only when given: the default's builds keep their cache keys)
@@ -448,19 +490,32 @@ def compile_solidity(
     if cache and path.is_file():
         try:
             return _build(json.loads(path.read_text()), evm)
-        except (OSError, ValueError, KeyError):
-            pass  # corrupt entry: recompile
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            pass  # a corrupt or misshapen entry (found in review: `[]` raised AttributeError): recompile
     started = time.monotonic()
     result = _run_driver(units, settings)
     result.setdefault("timings", {})["total"] = round(time.monotonic() - started, 3)
     contracts = _build(result, evm)
     if cache:
+        _store(path, result)
+    return contracts
+
+
+def _store(path: Path, result: dict) -> None:
+    """Keep a build in the cache; a cache that cannot be written only costs the next compile (found in review: a
+    finished compile was lost to a traceback)."""
+    tmp_name = None
+    try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp_name = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
         with os.fdopen(fd, "w") as f:
             json.dump(result, f)
         os.replace(tmp_name, path)
-    return contracts
+    except OSError as e:
+        warnings.warn(f"the build was not cached ({path.parent}: {e.strerror or e})", stacklevel=3)
+        if tmp_name is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp_name)
 
 
 def _memory_size(name: str, size: object) -> int:
@@ -550,4 +605,12 @@ def compile_command(sources: tuple[Path, ...], output_dir: Path, evm: bool, opti
                 path.write_bytes(data) if isinstance(data, bytes) else path.write_text(data)
             except OSError as e:
                 raise click.ClickException(f"cannot write {path}: {e.strerror or e}") from None
+        stale = output_dir / f"{c.name}.evm.bin"
+        if not any(name == stale.name for name, _ in outputs):  # (found in review: load_artifact paired an old
+            try:  # build's EVM code with the new blob)
+                stale.unlink()
+            except FileNotFoundError:
+                pass
+            except OSError as e:
+                raise click.ClickException(f"cannot remove the stale {stale}: {e.strerror or e}") from None
         click.echo(f"{c.qualified_name}: {len(c.blob):,} bytes, code hash 0x{c.code_hash.hex()}")
