@@ -388,8 +388,18 @@ def _run_driver(units: Mapping[str, str], settings: Mapping[str, object]) -> dic
         raise CompilerError(f"resolc driver failed (node exit {proc.returncode}): {tail}") from None
     if not result.get("ok"):
         errors = result.get("errors") or ["unknown compiler failure"]
-        raise CompilerError("Solidity compilation failed:\n" + "\n".join(errors))
+        raise CompilerError("Solidity compilation failed:\n" + "\n".join(map(_once, errors)))
     return result
+
+
+def _once(message: str) -> str:
+    """resolc's message with its doubled tail said once (found in review: "Worker error: The contract `SD.sol:SD` ...
+    is not supportedThe contract `SD.sol:SD` ... is not supported")."""
+    head, sep, tail = message.partition("Worker error: ")
+    half = len(tail) // 2
+    if sep and half and len(tail) % 2 == 0 and tail[:half] == tail[half:]:
+        return head + sep + tail[:half]
+    return message
 
 
 class Contracts(dict):
