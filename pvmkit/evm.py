@@ -143,7 +143,7 @@ class EvmEnv:
         self.last_error = ""
         try:
             address = self.evm.deploy(_hex_address(sender), bytes(bytecode) + bytes(data), value=int(value),
-                                      gas=gas or self.gas)  # fmt: skip
+                                      gas=self.gas if gas is None else gas)  # fmt: skip
         except RuntimeError as e:
             self.last_error = str(e)
             self._end_transaction(None)
@@ -158,7 +158,8 @@ class EvmEnv:
         caller = _hex_address(sender)
         self.last_error = ""
         try:
-            output = self.evm.message_call(caller, _hex_address(to), bytes(data), value=int(value), gas=gas or self.gas)
+            output = self.evm.message_call(caller, _hex_address(to), bytes(data), value=int(value),
+                                             gas=self.gas if gas is None else gas)
         except RuntimeError as e:
             self.last_error = str(e)
             if "Transaction(" not in str(e):  # an invalid transaction never started: no nonce bump

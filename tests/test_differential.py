@@ -221,3 +221,14 @@ def test_documented_differences() -> None:
     data = keccak256(signature(item).encode())[:4] + encode(["uint256", "bytes32"], [1, b"\1" * 32])
     ok, output, _ = pair.evm.call(A, factory, data)
     assert ok and output[12:32] != bytes.fromhex(pvm_child[2:])
+
+
+def test_the_evm_runs_a_call_with_no_gas_out_of_gas() -> None:
+    """Found in review: gas=0 meant the EVM's default gas (`gas or self.gas`), so a spec's `ref_time: 0` ran out of
+    gas on the pallet only."""
+    pair = Pair()
+    flipper, abi = pair.deploy("Flipper")
+    item = next(i for i in abi if i.get("name") == "flip")
+    data = keccak256(signature(item).encode())[:4]
+    assert pair.evm.call(A, flipper, data)[0]
+    assert not pair.evm.call(A, flipper, data, gas=0)[0]

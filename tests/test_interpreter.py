@@ -696,3 +696,82 @@ def test_a_hand_built_blob_with_impossible_fields_is_refused_by_name(fields: dic
     for backend in ("interpreter", "auto"):
         with pytest.raises(ModuleError, match=message):
             Module(dataclasses.replace(base, **fields), ModuleConfig(backend=backend))
+
+
+def _embedder_backends() -> list[str]:
+    from pvmkit.pvm.jit import is_supported
+
+    return ["interpreter", "crosscheck", "jit"] if is_supported() else ["interpreter"]
+
+
+@pytest.mark.parametrize("backend", _embedder_backends())
+def test_the_embedding_api_refuses_misuse_alike_on_every_backend(backend: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Found in review: read_memory with a negative length read the JIT's guard pages (SIGSEGV) and 135 KB of
+    ro data, gap and rw data on the interpreter; write_memory(addr, 3) wrote three zeros; a serve() handler's
+    `regs[7] = -1` made the interpreter compute with -1; a handler could run, prepare or reset the instance on the
+    interpreter only; `inst.regs = [...]` replaced the view; pcs of -1 or 2^32 were taken."""
+    from pvmkit.pvm.asm import assemble
+
+    monkeypatch.delenv("PVMKIT_BACKEND", raising=False)
+    blob = assemble("%ro_data_size = 16\n%ro_data = 0102\n%rw_data_size = 16\npub @main:\n    ecalli 0\n"
+                    "    a0 = a0 >> 60\n    ret\n")  # fmt: skip
+    module = Module(blob, ModuleConfig(backend=backend))
+    inst = module.instantiate()
+    ro = module.memory_map.ro_data_address
+    for length in (-1, 1 << 32, 1.0):
+        with pytest.raises(ValueError, match="memory length"):
+            inst.read_memory(ro, length)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="runs past 2\\^32"):
+        inst.read_memory(0xFFFFFFFF, 2)
+    assert inst.read_memory(ro, 2) == b"\1\2"
+    with pytest.raises(TypeError, match="takes bytes, not int"):
+        inst.write_memory(module.memory_map.rw_data_address, 3)  # type: ignore[arg-type]
+    with pytest.raises(AttributeError):
+        inst.regs = [5] * 13  # type: ignore[misc]
+    for pc in (-1, 1 << 32, True):
+        with pytest.raises(ValueError, match="program counter"):
+            inst.prepare_call(pc)
+        with pytest.raises(ValueError, match="program counter"):
+            inst.set_next_program_counter(pc)
+
+    def run_with(handler) -> object:  # type: ignore[no-untyped-def]
+        inst.prepare_call("main")
+        inst.gas = 100
+        return inst.serve(handler)
+
+    def negative(number: int, regs: list, gas: int) -> int:
+        regs[7] = -1
+        return gas
+
+    with pytest.raises(ValueError):
+        run_with(negative)
+    for what, call in (("run", lambda: inst.run()), ("prepare_call", lambda: inst.prepare_call("main")),
+                       ("reset_memory", lambda: inst.reset_memory())):  # fmt: skip
+        def reenter(number: int, regs: list, gas: int, call=call) -> int:
+            call()
+            return gas
+
+        with pytest.raises(RuntimeError, match=f"{what}.* while this instance runs"):
+            run_with(reenter)
+    assert run_with(lambda n, regs, gas: gas).kind is InterruptKind.FINISHED  # (still usable)
+
+
+def test_an_interpreted_run_interrupted_mid_block_cannot_go_on_with_stale_registers() -> None:
+    """Found in review: after Ctrl-C the interpreter kept its next pc while compiled blocks had kept registers in
+    locals: run() went on at the block with stale registers. Now it refuses until a call is prepared, as the JIT."""
+    from pvmkit.pvm.asm import assemble
+
+    module = Module(assemble("pub @main:\n    a0 = a0 + 1\n    ret\n"), ModuleConfig(backend="interpreter"))
+    inst = module.instantiate()
+    inst.prepare_call("main")
+    inst.gas = 100
+
+    def interrupted(*_: object) -> int:
+        raise KeyboardInterrupt
+
+    module.entry[0] = interrupted
+    with pytest.raises(KeyboardInterrupt):
+        inst.run()
+    assert inst.next_program_counter is None
+    with pytest.raises(RuntimeError, match="nothing to run"):
+        inst.run()

@@ -2378,7 +2378,7 @@ def test_an_instance_runs_on_one_thread_at_a_time(monkeypatch: pytest.MonkeyPatc
     deadline = time.monotonic() + 60
     while inst._idle and time.monotonic() < deadline:  # until the worker's run() has begun (a sleep was flaky)
         time.sleep(0.001)
-    with pytest.raises(RuntimeError, match="already running"):
+    with pytest.raises(RuntimeError, match="while this instance runs"):
         inst.run()
     with pytest.raises(RuntimeError, match="reset its memory once run"):
         inst.reset_memory()

@@ -561,3 +561,27 @@ def test_storage_deposit_limits_count_the_code_upload(tmp_path: Path) -> None:
     exit_code, lines = run_cli(spec("upload", [{"Upload": {"code": code, "storage_deposit_limit": 1}}]))
     assert exit_code == 1 and "StorageDepositLimitExhausted: uploading needs a deposit of 1718, over the limit of 1" \
         in lines[0]  # fmt: skip
+
+
+def test_a_reverted_constructors_address_and_the_default_deposit_limit(tmp_path: Path) -> None:
+    """As revive's runner (found in review): `Instantiated(n)` of a constructor that reverted is its address, to
+    which a call is a plain transfer (pvmkit stopped the spec); an action without `storage_deposit_limit` gets the
+    runner's DEPOSIT_LIMIT rather than none."""
+    from pvmkit import spec as spec_module
+    from pvmkit.pvm.asm import assemble
+
+    # deploy: seal_return(flags=1 (revert), data=0, len=0); call: ret.
+    blob = assemble('%rw_data_size = 4096\n%stack_size = 4096\n%import 0 "seal_return"\n'
+                    "pub @deploy:\n    a0 = 1\n    a1 = 0x20000\n    a2 = 0\n    ecalli 0\n    ret\n"
+                    "pub @call:\n    ret\n").write()  # fmt: skip
+    actions = [{"Instantiate": {"code": {"Bytes": blob.hex()}}}, {"VerifyCall": {"success": False}},
+               {"Call": {"dest": {"Instantiated": 0}, "value": 7}}, {"VerifyCall": {"success": True}},
+               {"VerifyBalance": {"origin": {"Instantiated": 0}, "expected": 7}}]  # fmt: skip
+    path = tmp_path / "reverted.json"
+    path.write_text(json.dumps({"actions": actions}))
+    code, lines = run_cli(str(path))
+    assert (code, lines) == (0, ["3 passed, 0 failed"]), lines
+    action = spec_module.Action(kind="Call", index=0)
+    assert spec_module._limit(action) == spec_module.DEPOSIT_LIMIT == 10**11
+    action.storage_deposit_limit = 5
+    assert spec_module._limit(action) == 5

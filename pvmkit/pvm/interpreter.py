@@ -867,6 +867,28 @@ def drop_spare_instances() -> None:
         module._spare.clear()
 
 
+def _check_range(address: int, length: int) -> None:
+    """A host access names a range of the 32-bit address space, as polkavm's u32 address and length do."""
+    for name, value in (("address", address), ("length", length)):
+        if value.__class__ is not int or not 0 <= value <= M32:
+            raise ValueError(f"memory {name} must be an int in 0..2^32-1, not {value!r}")
+    if address + length > 1 << 32:
+        raise ValueError(f"memory range {address:#x}..{address + length:#x} runs past 2^32")
+
+
+def _refuse_registers(r: list) -> None:
+    for i in range(13):
+        if r[i].__class__ is not int or not 0 <= r[i] <= M64:
+            value, r[i] = r[i], 0
+            raise ValueError(f"a serve() handler set register {i} to {value!r}: registers hold ints in 0..2^64-1")
+
+
+def _pc(pc: object) -> int:
+    if pc.__class__ is not int or not 0 <= pc <= M32:  # type: ignore[operator]
+        raise ValueError(f"a program counter is an int in 0..2^32-1, not {pc!r}")
+    return pc  # type: ignore[return-value]
+
+
 class Instance:
     """One running copy of a module: registers, gas, memory and where to continue."""
 
@@ -875,14 +897,28 @@ class Instance:
     def __init__(self, module: Module) -> None:
         self.module = module
         self._r: list = [0] * 18
-        self.regs = Registers(self._r)
+        self._regs = Registers(self._r)
+        self._busy = False  # while run()/serve() runs: a handler may not run, prepare, reset or recycle it
         self.memory: StandardMemory | DynamicMemory
         self.reset_memory()
         self._next: tuple[int, bool] | None = None
         self._step_delivered = False
         self.program_counter: int | None = None
 
+    @property
+    def regs(self) -> Registers:
+        """The 13 registers (a0 = regs[7]), a view: read-only as an attribute (found in review: `inst.regs = [...]`
+        replaced the view and left the VM's registers as they were)."""
+        return self._regs
+
+    def _not_busy(self, what: str) -> None:
+        if self._busy:
+            raise RuntimeError(f"{what} while this instance runs (from inside a serve() handler): call it once "
+                               "run()/serve() returns")  # fmt: skip
+
     def reset_memory(self) -> None:
+        if getattr(self, "_busy", False):
+            self._not_busy("reset_memory()")
         m = self.module
         if m.config.dynamic_paging:
             self.memory = DynamicMemory(m.config.page_size, m.config.max_memory)
@@ -908,12 +944,13 @@ class Instance:
 
     def set_next_program_counter(self, pc: int) -> None:
         """Continue at `pc` from the host: charges the full cost of the block containing it."""
-        self._next = (pc, True)
+        self._next = (_pc(pc), True)
         self._step_delivered = False
 
     def prepare_call(self, export: str | int, *args: int) -> None:
         """Set up a call like polkavm's `prepare_call_untyped`: zeroed regs, sp, ra = return-to-host, ≤9 args."""
-        pc = export if isinstance(export, int) else self.module.export_pc(export)
+        self._not_busy("prepare_call()")
+        pc = _pc(export) if isinstance(export, int) else self.module.export_pc(export)
         if len(args) > 9:
             raise ValueError(f"too many arguments ({len(args)} > 9)")
         r = self._r
@@ -937,6 +974,8 @@ class Instance:
         third of an ERC-20 call's non-host time). Nothing may use it afterwards."""
         m = self.module
         spare = m._spare
+        if self._busy:
+            return  # (from a serve() handler: nothing, as on the JIT)
         if len(spare) < SPARE_INSTANCES and self not in spare and self._reset_memory_in_place():  # (else nothing:
             # recycled twice, it would be handed out twice; found in review)
             self._r[:] = _FRESH  # the rest of instantiate()'s state
@@ -957,10 +996,17 @@ class Instance:
         return mem.reset(m.blob.ro_data, m.blob.rw_data, m.config.aux_data_size)
 
     def read_memory(self, address: int, length: int) -> bytes:
+        """`length` bytes at `address`; ValueError naming the range when they are not all readable."""
+        _check_range(address, length)  # (found in review: a negative length read the JIT's guard pages: SIGSEGV)
         return self.memory.read(address, length)
 
     def write_memory(self, address: int, data: bytes) -> None:
-        self.memory.write(address, bytes(data))
+        """Write `data` (bytes-like) at `address`; ValueError naming the range when it is not all writable."""
+        if not isinstance(data, bytes | bytearray | memoryview):  # (found in review: an int n wrote n zero bytes)
+            raise TypeError(f"write_memory takes bytes, not {type(data).__name__}")
+        data = bytes(data)
+        _check_range(address, len(data))
+        self.memory.write(address, data)
 
     def map_memory(self, address: int, length: int, writable: bool = True) -> None:
         """Dynamic paging only: map zeroed pages covering the range."""
@@ -970,8 +1016,26 @@ class Instance:
 
     def run(self) -> Interrupt:
         """Run until the next interrupt (finished, trap, ecalli, not enough gas, segfault or step)."""
+        self._not_busy("run()")
+        self._busy = True
+        try:
+            return self._advance()
+        finally:
+            self._busy = False
+
+    def _advance(self) -> Interrupt:
+        """run()'s work. Interrupted by an exception (Ctrl-C) the instance cannot go on: compiled blocks keep registers
+        in locals (found in review: it resumed at the block with stale registers), so it refuses to run until the
+        host prepares a call, as the JIT does."""
         if self._next is None:
             raise RuntimeError("nothing to run: call prepare_call() or set_next_program_counter() first")
+        try:
+            return self._blocks()
+        except BaseException:
+            self._next = None
+            raise
+
+    def _blocks(self) -> Interrupt:
         r = self._r
         if r[_G] < 0:
             self.program_counter = self._next[0]
@@ -1015,9 +1079,17 @@ class Instance:
         once the handler returns). The JIT also
         answers `shortcuts` (pvm/shortcuts.py) natively, which the interpreter leaves to `on_ecalli`; a HALT shortcut
         answered natively ends serve() with that ecalli's interrupt (and shortcuts.state[5] = 1)."""
-        r, run, ecalli = self._r, self.run, InterruptKind.ECALLI
+        self._not_busy("serve()")
+        self._busy = True
+        try:
+            return self._serve(on_ecalli)
+        finally:
+            self._busy = False
+
+    def _serve(self, on_ecalli: OnEcalli) -> Interrupt:
+        r, advance, ecalli = self._r, self._advance, InterruptKind.ECALLI
         while True:
-            interrupt = run()
+            interrupt = advance()
             if interrupt.kind is not ecalli:
                 return interrupt
             gas = on_ecalli(interrupt.ecalli, r, r[_G])
@@ -1025,6 +1097,14 @@ class Instance:
                 r[_G] = gas
             else:
                 self.gas = gas  # (converts, or refuses it)
+            # The handler wrote registers into the list itself: what the JIT packs as u64 (found in review: -1 made
+            # the guest compute with a negative register; a float in range is not caught, to keep this cheap).
+            regs = r[:13]
+            try:
+                if min(regs) < 0 or max(regs) > M64:
+                    _refuse_registers(r)
+            except TypeError:
+                _refuse_registers(r)
 
     def _interrupt(self, code: int) -> Interrupt:
         r = self._r

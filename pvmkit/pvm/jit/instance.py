@@ -232,7 +232,8 @@ class JitInstance(Instance):
         try:
             self._idle.pop()
         except IndexError:
-            raise RuntimeError("this instance is running (on another thread): reset its memory once run() returns"
+            raise RuntimeError("reset_memory() while this instance runs (from inside a serve() handler, or on another "
+                               "thread): reset its memory once run() returns"
                                ) from None  # fmt: skip
         try:
             if self._jit is None:
@@ -288,7 +289,8 @@ class JitInstance(Instance):
         try:
             self._idle.pop()
         except IndexError:
-            raise RuntimeError("this instance is already running (on another thread): one run() at a time") from None
+            raise RuntimeError("run() while this instance runs (from inside a serve() handler, or on another "
+                               "thread): one run() at a time") from None
         try:
             if self._next is None:
                 raise RuntimeError("nothing to run: call prepare_call() or set_next_program_counter() first")
@@ -335,7 +337,8 @@ class JitInstance(Instance):
         try:
             self._idle.pop()
         except IndexError:
-            raise RuntimeError("this instance is already running (on another thread): one run() at a time") from None
+            raise RuntimeError("run() while this instance runs (from inside a serve() handler, or on another "
+                               "thread): one run() at a time") from None
         try:
             self._next = (pc, True)
             self._step_delivered = False
