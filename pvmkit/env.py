@@ -227,8 +227,8 @@ class Env:
         self.chain.set_balance(parse_address(address), _whole("balance", value))
 
     def get_nonce(self, address: Addressish) -> int:
-        """The account's nonce: its transactions (a deploy counts twice, see the README), or for a contract 1 + the
-        contracts it created."""
+        """The account's nonce: its transactions (a deploy counts twice, see the README), or for a contract the
+        contracts it created (from 0, as pallet-revive 0.5.0; RuntimeConfig.contract_nonce)."""
         return self.chain.state.nonce(parse_address(address))
 
     def set_nonce(self, address: Addressish, value: int) -> None:

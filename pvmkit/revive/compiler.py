@@ -475,8 +475,8 @@ def compile_solidity(
     `optimizer` is resolc's LLVM level: one of 0 1 2 3 s z; `solc_optimizer=False` turns solc's optimizer off for both
     builds (revive's specs do for code that uses `msize`, which the Yul optimizer refuses). `heap_size` and
     `stack_size` (bytes) are resolc's memory configuration (its --heap-size, --stack-size): 0.3.0 gives a contract a
-    64 KiB heap, Solidity's memory, and a 32 KiB stack, and traps where a contract needs more (a 60,000-byte `new
-    bytes`, say).
+    64 KiB heap, Solidity's memory, and a 32 KiB stack, and traps where a contract needs more (a 70,000-byte `new
+    bytes`, or returning a 40,000-byte one, say).
     """
     if optimizer not in OPTIMIZER_MODES:
         raise CompilerError(f"optimizer must be one of {', '.join(OPTIMIZER_MODES)}, not {optimizer!r}")
