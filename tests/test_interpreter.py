@@ -775,3 +775,20 @@ def test_an_interpreted_run_interrupted_mid_block_cannot_go_on_with_stale_regist
     assert inst.next_program_counter is None
     with pytest.raises(RuntimeError, match="nothing to run"):
         inst.run()
+
+
+def test_module_config_host_sbrk_and_a_segfault_without_address_are_checked_or_shown() -> None:
+    """Found in review: max_segment_instructions=0 failed with IndexError at run() (interpreter only), aux_data_size=-1
+    was taken as 0, a host sbrk(-5) made heap_size -5, and str() of a SEGFAULT without an address raised."""
+    from pvmkit.pvm.asm import assemble
+    from pvmkit.pvm.interpreter import Interrupt, ModuleError
+
+    for field, value in (("max_segment_instructions", 0), ("aux_data_size", -1), ("compile_after", 1.5)):
+        with pytest.raises(ModuleError, match=f"ModuleConfig.{field} must be an int"):
+            ModuleConfig(**{field: value})
+    inst = Module(assemble("%isa = latest64\npub @main:\n    ret\n"), ModuleConfig()).instantiate()
+    with pytest.raises(ValueError, match="sbrk takes a size"):
+        inst.memory.sbrk(-5)
+    assert inst.memory.heap_size == 0
+    assert str(Interrupt(InterruptKind.SEGFAULT)) == "segfault"
+    assert str(Interrupt(InterruptKind.SEGFAULT, 7, address=0x20000)) == "segfault on page 0x20000 at pc 7"

@@ -69,7 +69,8 @@ class Interrupt(NamedTuple):
         if self.kind is InterruptKind.ECALLI:
             return f"ecalli {self.ecalli}{where}"
         if self.kind is InterruptKind.SEGFAULT:
-            return f"segfault on page {self.address:#x}{where}"
+            page = f" on page {self.address:#x}" if self.address is not None else ""
+            return f"segfault{page}{where}"
         return f"{self.kind.value}{where}"
 
 
@@ -100,6 +101,15 @@ class ModuleConfig:
     backend: str = "interpreter"
     """'interpreter', 'jit', 'auto' (JIT where supported) or 'crosscheck' (both in lockstep, compared at every
     interrupt); the PVMKIT_BACKEND environment variable overrides."""
+
+    def __post_init__(self) -> None:
+        # (found in review: max_segment_instructions=0 failed with IndexError at run() on the interpreter only, and
+        # aux_data_size=-1 was taken as 0)
+        for name, low in (("aux_data_size", 0), ("max_segment_instructions", 1), ("compile_after", 0),
+                          ("jit_after", 0), ("jit_at_once", 0), ("max_memory", 0), ("page_size", 1)):  # fmt: skip
+            value = getattr(self, name)
+            if value.__class__ is not int or not low <= value <= 1 << 62:
+                raise ModuleError(f"ModuleConfig.{name} must be an int of at least {low}, not {value!r}")
 
 
 BACKENDS = ("auto", "interpreter", "jit", "crosscheck")
@@ -1012,6 +1022,7 @@ class Instance:
         """Dynamic paging only: map zeroed pages covering the range."""
         if not isinstance(self.memory, DynamicMemory):
             raise ModuleError("map_memory needs a module with dynamic_paging=True")
+        _check_range(address, length)  # (found in review: a range past 2^32 wrapped around to page 0)
         self.memory.map_range(address, length, writable)
 
     def run(self) -> Interrupt:

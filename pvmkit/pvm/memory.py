@@ -256,6 +256,8 @@ class StandardMemory:
 
     def sbrk(self, size: int) -> int | None:
         """Grow the heap by `size` bytes; returns the new heap top or None (polkavm's `sbrk`)."""
+        if size.__class__ is not int or size < 0:  # (a u32 in polkavm: found in review, -5 made heap_size -5)
+            raise ValueError(f"sbrk takes a size in bytes (an int >= 0), not {size!r}")
         new_heap = self.heap_size + size
         if new_heap > 0xFFFFFFFF or new_heap > self.map.max_heap_size:
             return None
