@@ -585,3 +585,17 @@ def test_a_reverted_constructors_address_and_the_default_deposit_limit(tmp_path:
     assert spec_module._limit(action) == spec_module.DEPOSIT_LIMIT == 10**11
     action.storage_deposit_limit = 5
     assert spec_module._limit(action) == 5
+
+
+def test_a_sol_spec_is_read_as_the_runner_reads_it(tmp_path: Path) -> None:
+    """The runner joins a spec comment's lines with nothing between them, so a hex string may run on to the next line
+    (found in review: pvmkit refused it, with "Invalid control character at at line")."""
+    source = tmp_path / "split.sol"
+    source.write_text("// SPDX-License-Identifier: MIT\n/* runner.json\n"
+                      '{"actions": [{"Call": {"dest": "Bob", "data": "abab\ncdcd"}},\n'
+                      ' {"VerifyCall": {"success": true}}]}\n*/\n')  # fmt: skip
+    assert run_cli(str(source), "--no-differential") == (0, ["1 passed, 0 failed"])
+    spec = tmp_path / "bad.json"
+    spec.write_text('{"actions": [{"Call": {"data": "ab\ncd"}}]}')
+    code, lines = run_cli(str(spec))
+    assert code == 1 and "Invalid control character at line 1 column" in lines[0], lines
