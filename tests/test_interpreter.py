@@ -756,10 +756,13 @@ def test_the_embedding_api_refuses_misuse_alike_on_every_backend(backend: str, m
     assert run_with(lambda n, regs, gas: gas).kind is InterruptKind.FINISHED  # (still usable)
 
 
-def test_an_interpreted_run_interrupted_mid_block_cannot_go_on_with_stale_registers() -> None:
+def test_an_interpreted_run_interrupted_mid_block_cannot_go_on_with_stale_registers(
+        monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
     """Found in review: after Ctrl-C the interpreter kept its next pc while compiled blocks had kept registers in
     locals: run() went on at the block with stale registers. Now it refuses until a call is prepared, as the JIT."""
     from pvmkit.pvm.asm import assemble
+
+    monkeypatch.delenv("PVMKIT_BACKEND", raising=False)  # (the interpreter's compiled blocks are what it tests)
 
     module = Module(assemble("pub @main:\n    a0 = a0 + 1\n    ret\n"), ModuleConfig(backend="interpreter"))
     inst = module.instantiate()

@@ -1081,12 +1081,13 @@ class Instance:
     def serve(self, on_ecalli: OnEcalli, shortcuts: Shortcuts | None = None) -> Interrupt:
         """run() until an interrupt other than a host call, answering each host call with
         `gas = on_ecalli(number, regs, gas)`: `regs` is the register file (indexable 0..12, a0 = 7; write results
-        there, as u64 values: the JIT's refuses others with ValueError, the interpreter's does not check), `gas` what
+        there, as u64 values: others are refused with ValueError, a float in range only by the JIT), `gas` what
         is left, and the gas returned is what the guest goes on with. The outcome is that of
         calling run() and answering ECALLI interrupts in a loop, but the JIT answers them without leaving its native
         loop: while `on_ecalli` runs, reach the registers and gas through its arguments and guest memory through
         `memory`, not through the instance (`regs`, `gas`, `program_counter` are brought up to date when serve()
-        returns or `on_ecalli` raises; reset_memory waits until then; set_next_program_counter moves the guest there
+        returns or `on_ecalli` raises; run(), prepare_call() and reset_memory() are refused until then;
+        set_next_program_counter moves the guest there
         once the handler returns). The JIT also
         answers `shortcuts` (pvm/shortcuts.py) natively, which the interpreter leaves to `on_ecalli`; a HALT shortcut
         answered natively ends serve() with that ecalli's interrupt (and shortcuts.state[5] = 1)."""
