@@ -107,6 +107,22 @@ class EvmEnv:
         index = int.from_bytes(slot, "big") if isinstance(slot, (bytes, bytearray)) else int(slot)
         return int(self.evm.storage(_hex_address(address), index)).to_bytes(32, "big")
 
+    def storage_slots(self, address: str | bytes) -> set[bytes]:
+        """The slots the EVM holds for `address` (32-byte keys), read from revm's journaled state as pyrevm 0.3.7
+        prints it (it has no call for this); empty if that text cannot be read."""
+        text = self.evm.journal_str
+        at = text.find(f"{_hex_address(address).lower()}: Account {{")
+        start = text.find("storage: {", at) if at >= 0 else -1
+        if start < 0:
+            return set()
+        depth, end = 0, start + len("storage: ")
+        while end < len(text):  # (to the brace closing the storage map)
+            depth += {"{": 1, "}": -1}.get(text[end], 0)
+            if depth == 0:
+                break
+            end += 1
+        return {int(k).to_bytes(32, "big") for k in re.findall(r"(?:\{|, )(\d+): StorageSlot", text[start:end])}
+
     def bump_nonce(self, address: str | bytes) -> None:
         """One more nonce bump for an externally owned account: how a comparison mirrors pallet-revive's second bump of
         a top-level deployer's nonce, so that both sides' next CREATE address agrees."""

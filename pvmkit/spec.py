@@ -39,7 +39,7 @@ requires the two to agree on: success; output (calls; revert data of failed inst
 data, emitters mapped; two emitters neither side instantiated, a factory's children, are not compared); the
 balance and the storage of every contract both sides instantiated (matched by `Instantiated` index; not by equal
 address: a contract's nonce starts at 0 on the pallet and at 1 on the EVM, so their children's addresses differ).
-Storage is compared at every slot the PVM side ever held or a
+Storage is compared at every slot either side ever held or a
 `VerifyStorage` names; a balance or slot is compared (and counted) again only when either side changed, so a
 lasting difference is reported once. EOA balances are not compared: on the pallet the origin pays storage
 deposits and new accounts receive the existential deposit. Explicit Verify* actions check the pvmkit run.
@@ -801,6 +801,7 @@ class _Runner:
             self.compare_state(action, ("balance", pvm_addr), f"differential balance of {name}", *balances)
             keys = self.seen_keys.setdefault(pvm_addr, set())
             keys.update(k for fixed, k in self.chain.state.contracts[pvm_addr].storage if fixed and len(k) == 32)
+            keys.update(self.evm.storage_slots(evm_addr))  # (and the EVM's: found in review, as the runner's dump)
             for key in sorted(keys):
                 expected, got = self.evm.storage(evm_addr, key), self.env.get_storage(pvm_addr, key)
                 what = f"differential storage of {name} at {_hexs(key)}"
