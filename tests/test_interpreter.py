@@ -756,6 +756,40 @@ def test_the_embedding_api_refuses_misuse_alike_on_every_backend(backend: str, m
     assert run_with(lambda n, regs, gas: gas).kind is InterruptKind.FINISHED  # (still usable)
 
 
+def test_crosscheck_checks_serve_and_a_handlers_bad_register_is_a_value_error_on_every_path(
+        monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+    """Found in review of this change: serve() stepped past CrosscheckInstance's override (contract frames went
+    unchecked), and a tiered ('auto') instance let a handler's -1 through while interpreted and raised struct's
+    error once native."""
+    from pvmkit.pvm.asm import assemble
+    from pvmkit.pvm.jit import is_supported
+
+    monkeypatch.delenv("PVMKIT_BACKEND", raising=False)
+    blob = assemble("pub @main:\n    a0 = 1\n@l:\n    ecalli 5\n    a0 = a0 + 1\n    jump @l if a0 != 0\n    ret\n")
+    if is_supported():
+        inst = Module(blob, ModuleConfig(backend="crosscheck")).instantiate()
+        runs = []
+        shadow_run = inst.shadow.run
+        inst.shadow.run = lambda: runs.append(1) or shadow_run()  # type: ignore[method-assign]
+        inst.prepare_call("main")
+        inst.gas = 50
+        assert inst.serve(lambda n, regs, gas: gas).kind is InterruptKind.NOT_ENOUGH_GAS and len(runs) > 5
+
+    def negative(number: int, regs: list, gas: int) -> int:
+        regs[7] = -1
+        return gas
+
+    configs = [{"backend": "interpreter"}]
+    if is_supported():
+        configs += [{"backend": "auto", "jit_after": 10**6}, {"backend": "auto"}, {"backend": "jit"}]
+    for config in configs:
+        inst = Module(blob, ModuleConfig(**config)).instantiate()
+        inst.prepare_call("main")
+        inst.gas = 50
+        with pytest.raises(ValueError):
+            inst.serve(negative)
+
+
 def test_an_interpreted_run_interrupted_mid_block_cannot_go_on_with_stale_registers(
         monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
     """Found in review: after Ctrl-C the interpreter kept its next pc while compiled blocks had kept registers in

@@ -21,6 +21,7 @@ from ..interpreter import (
     Module,
     OnEcalli,
     StandardMemory,
+    _check_registers,
 )
 from ..shortcuts import ShortcutKind, Shortcuts, ShortcutTable
 from . import cache, signals, space
@@ -281,6 +282,7 @@ class JitInstance(Instance):
                 if interrupt.kind is not _ECALLI or (shortcuts is not None and shortcuts.state[5]):
                     return interrupt
                 self.gas = on_ecalli(interrupt.ecalli, r, r[13])  # (still interpreted, or no native resume address)
+                _check_registers(r)
             interrupt = self._run(on_ecalli, shortcuts)
 
     def _run(self, on_ecalli: OnEcalli | None, sc: Shortcuts | None = None) -> Interrupt | None:
@@ -321,8 +323,12 @@ class JitInstance(Instance):
                 r[13] -= cost
                 target = jit.uncharged[pc]
             # Explicit indexing: unpacking a slice into pack_into's arguments costs ~40% more.
-            _STATE_IN.pack_into(self._ctx_bytes, 0, r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10],
-                                r[11], r[12], r[13], target)  # fmt: skip
+            try:
+                _STATE_IN.pack_into(self._ctx_bytes, 0, r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9],
+                                    r[10], r[11], r[12], r[13], target)  # fmt: skip
+            except struct.error:  # (found in review: a handler's -1 escaped as struct's "argument out of range")
+                _check_registers(r)
+                raise
             return self._native(jit, on_ecalli, sc)
         finally:
             self._idle.append(True)
@@ -614,12 +620,14 @@ class CrosscheckInstance(Instance):
     def _reset_memory_in_place(self) -> bool:
         return False  # (not worth it: crosscheck is for testing; its shadow is never reset)
 
-    def run(self) -> Interrupt:
+    def _advance(self) -> Interrupt:
+        # (run()'s and serve()'s step: found in review, overriding run() alone left serve() and start(), every
+        # contract frame, unchecked)
         shadow = self.shadow
         shadow._r[:] = self._r
         shadow._next = self._next
         _copy_memory(self.memory, shadow.memory)
-        expected = super().run()
+        expected = super()._advance()
         got = shadow.run()
         where = f"after run() at pc {expected.pc}"
         if got != expected:  # kind, pc, ecalli number, fault address
