@@ -558,13 +558,16 @@ class Env:
         self.chain.timestamp = _whole("timestamp", value, U64_LIMIT)
 
     # Compiler.
-    def compile(self, source: str | Path, *, heap_size: int | None = None, stack_size: int | None = None
-                ) -> dict[str, Any]:  # fmt: skip
-        """Compile Solidity (a file, or source text) with resolc 0.3.0 (installed on first use); returns
-        CompiledContract by name. `heap_size`: Solidity's memory in bytes (resolc's default 64 KiB traps beyond)."""
+    def compile(self, source: str | Path | list[str | Path] | dict[str, str], *, heap_size: int | None = None,
+                stack_size: int | None = None, optimizer: str = "z", evm: bool = True) -> dict[str, Any]:  # fmt: skip
+        """Compile Solidity (a file, files, source text or {unit name: text}) with resolc 0.3.0 (installed on first
+        use); returns CompiledContract by name. `heap_size`: Solidity's memory in bytes (resolc's default 64 KiB traps
+        beyond); `optimizer`: resolc's level (0 1 2 3 s z); `evm=False` skips solc's EVM build (found in review: not
+        to be turned off here)."""
         from .revive.compiler import compile_solidity
 
-        compiled = compile_solidity(source, heap_size=heap_size, stack_size=stack_size)
+        compiled = compile_solidity(source, heap_size=heap_size, stack_size=stack_size, optimizer=optimizer,
+                                    evm=evm)  # fmt: skip
         for c in compiled.values():
             self._compiled[c.code_hash] = c
             self._know_code(c.code_hash, c.name, c.abi)

@@ -499,3 +499,14 @@ def test_evm_artifacts_run_on_revm() -> None:
         call(token, "transfer(address,uint256)", ["address", "uint256"], [bob, 10**6])
     have_want = eth_abi.encode(["uint256", "uint256"], [990, 10**6]).hex()
     assert keccak256(b"InsufficientBalance(uint256,uint256)")[:4].hex() + have_want in str(info.value)
+
+
+def test_env_compile_passes_the_optimizer_and_evm_settings_on(no_node: Path) -> None:
+    """Found in review: Env.compile could not turn the EVM build off (nor pick resolc's level)."""
+    from pvmkit.env import Env
+
+    _fake_cache_entry({"Flipper.sol": FLIPPER}, evm=False)
+    flipper = Env().compile({"Flipper.sol": FLIPPER}, evm=False)["Flipper"]  # (from the cache: no node here)
+    assert flipper.evm_bytecode is None and flipper.blob == (BUILD / "Flipper.polkavm").read_bytes()
+    with pytest.raises(CompilerError, match="node"):  # (another level: another cache key, which needs the compiler)
+        Env().compile({"Flipper.sol": FLIPPER}, evm=False, optimizer="3")
