@@ -24,12 +24,12 @@ def read_input(path: Path, text: bool = False, limit: int | None = None) -> byte
     except ValueError:
         raise OSError(errno.EINVAL, "the path contains a NUL byte") from None
     with os.fdopen(fd, "rb") as f:
-        mode = os.fstat(fd).st_mode
-        if stat.S_ISDIR(mode):
+        info = os.fstat(fd)
+        if stat.S_ISDIR(info.st_mode):
             raise OSError(errno.EISDIR, "is a directory")
-        if not stat.S_ISREG(mode):
+        if not stat.S_ISREG(info.st_mode):
             raise OSError(errno.EINVAL, "not a regular file (a FIFO, device or socket)")
-        if limit is not None and os.fstat(fd).st_size > limit:
+        if limit is not None and info.st_size > limit:
             raise OSError(errno.EFBIG, f"larger than {limit:,} bytes")
         data = f.read() if limit is None else f.read(limit + 1)
         if limit is not None and len(data) > limit:  # (grown since the check)

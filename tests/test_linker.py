@@ -341,16 +341,24 @@ def test_calls_the_assembler_resolved_without_relocations(tmp_path: Path, backen
     function carry no relocation; the pair's pc-relative target is the callee."""
     if backend == "jit" and not is_supported():
         pytest.skip("the JIT is not supported here")
-    src, obj = tmp_path / "norelax.c", tmp_path / "norelax.o"
-    src.write_text("static __attribute__((noinline)) long sq(long x) { return x * x + 1; }\n"
-                   "__attribute__((noinline)) long tail(long x) { return sq(x + 1); }\n"
-                   "long f(long x) { return sq(x) + tail(x) * 3; }\n")  # fmt: skip
-    flags = [f for f in CLANG_FLAGS if f not in ("-ffunction-sections", "-fdata-sections")]
-    subprocess.run([CLANG, *flags, "-mno-relax", "-O1", "-c", str(src), "-o", str(obj)], check=True)
+    obj = _compile_unrelaxed(tmp_path, "norelax", "-O1",
+                             "static __attribute__((noinline)) long sq(long x) { return x * x + 1; }\n"
+                             "__attribute__((noinline)) long tail(long x) { return sq(x + 1); }\n"
+                             "long f(long x) { return sq(x) + tail(x) * 3; }\n")  # fmt: skip
     inst = Module(link_elf(obj.read_bytes(), exports=["f"]).blob, ModuleConfig(backend=backend)).instantiate()
     inst.prepare_call("f", 4)
     inst.gas = 10**6
     assert inst.run().kind is InterruptKind.FINISHED and inst.regs[7] == (4 * 4 + 1) + (5 * 5 + 1) * 3
+
+
+def _compile_unrelaxed(tmp_path: Path, name: str, opt: str, source: str) -> Path:
+    """`source` built with -mno-relax and no function or data sections: calls and addresses within one section that
+    the assembler resolved itself, with no relocation."""
+    src, obj = tmp_path / f"{name}.c", tmp_path / f"{name}.o"
+    src.write_text(source)
+    flags = [f for f in CLANG_FLAGS if f not in ("-ffunction-sections", "-fdata-sections")]
+    subprocess.run([CLANG, *flags, "-mno-relax", opt, "-c", str(src), "-o", str(obj)], check=True)
+    return obj
 
 
 def _compile(tmp_path: Path, name: str, source: str, *flags: str) -> Path:
@@ -464,12 +472,10 @@ def test_review_cases_a_zero_store_conditional_an_unrelocated_address_and_an_emp
     blob = link_elf(cas.read_bytes(), exports=["unlock"]).blob
     assert run(blob, "unlock", 1) == 10 and run(blob, "unlock", 7) == 1  # (swapped, lock 0; else lock stays 1)
 
-    src, obj = tmp_path / "fp.c", tmp_path / "fp.o"
-    src.write_text("static long sq(long x) { return x * x; }\nstatic long inc(long x) { return x + 1; }\n"
-                   "__attribute__((noinline)) static long apply(long (*f)(long), long x) { return f(x); }\n"
-                   "long f(long x, long y) { return apply(y ? sq : inc, x); }\n")  # fmt: skip
-    flags = [f for f in CLANG_FLAGS if f not in ("-ffunction-sections", "-fdata-sections")]
-    subprocess.run([CLANG, *flags, "-mno-relax", "-O2", "-c", str(src), "-o", str(obj)], check=True)
+    obj = _compile_unrelaxed(tmp_path, "fp", "-O2",
+                             "static long sq(long x) { return x * x; }\nstatic long inc(long x) { return x + 1; }\n"
+                             "__attribute__((noinline)) static long apply(long (*f)(long), long x) { return f(x); }\n"
+                             "long f(long x, long y) { return apply(y ? sq : inc, x); }\n")  # fmt: skip
     blob = link_elf(obj.read_bytes(), exports=["f"]).blob
     assert run(blob, "f", 5, 1) == 25 and run(blob, "f", 5, 0) == 6
 

@@ -872,11 +872,14 @@ def _layout(state: _State) -> tuple[bytes, bytes, dict[str, int]]:
         it = items[i]
         t = _TARGET_INDEX[KIND[it.name]]
         encoded[i] = encode(isa, it.name, [0 if k == t else a for k, a in enumerate(it.args)], 0)  # type: ignore[misc]
-    for _ in range(32):  # sizes may shrink as well as grow here
+    def placed() -> tuple[list[int], dict[str, int]]:
         offsets = [0]
         for enc in encoded:
             offsets.append(offsets[-1] + len(enc))
-        positions = {name: offsets[idx] for name, (idx, _) in state.labels.items()}
+        return offsets, {name: offsets[idx] for name, (idx, _) in state.labels.items()}
+
+    for _ in range(32):  # sizes may shrink as well as grow here
+        offsets, positions = placed()
         changed = False
         for i in dynamic:
             enc = _encode_item(isa, items[i], offsets[i], positions)
@@ -887,10 +890,7 @@ def _layout(state: _State) -> tuple[bytes, bytes, dict[str, int]]:
             break
     else:
         _grow_until_stable(state, encoded, dynamic)
-        offsets = [0]
-        for enc in encoded:
-            offsets.append(offsets[-1] + len(enc))
-        positions = {name: offsets[idx] for name, (idx, _) in state.labels.items()}
+        offsets, positions = placed()
     code = b"".join(encoded)
     bitmask = bytearray((len(code) + 7) // 8)
     for it, pc in zip(items, offsets, strict=False):

@@ -161,14 +161,13 @@ class ProgramBlob:
         """polkavm's `calculate_blob_length`: the bytes of the sections' contents, without the header, section ids and
         lengths, the code section's own header or unknown sections (pallet-revive counts it in a code's baseline
         memory)."""
-        parsed = self.__dict__.get("_sections_length")
-        if parsed is not None:
-            return parsed
         if self._imports_raw is not None:
             imports = len(self._imports_raw[0]) + len(self._imports_raw[1])
         else:
             imports = sum(map(len, encode_imports(self.imports))) if self.imports else 0
-        exports = len(self._exports_payload()) if self.exports else 0
+        exports = self.__dict__.get("_exports_length")  # (as parsed: its varints need not be the shortest)
+        if exports is None:
+            exports = len(self._exports_payload()) if self.exports else 0
         table = len(self.jump_table) * self._table_entry_size()
         return (len(self.ro_data) + len(self.rw_data) + imports + exports + table + len(self.code) + len(self.bitmask)
                 + len(self.debug_strings) + len(self.debug_line_programs) + len(self.debug_line_program_ranges))
@@ -427,12 +426,7 @@ class _Parser:
         fields["exports"] = self._exports(exports_raw, exports_start)
         fields.update(_parse_code_and_jump_table(code_raw, code_start))
         blob = ProgramBlob(**fields)
-        imports = fields.get("_imports_raw", (b"", b""))
-        blob.__dict__["_sections_length"] = (
-            len(fields["ro_data"]) + len(fields["rw_data"]) + len(imports[0]) + len(imports[1]) + len(exports_raw)
-            + len(blob.jump_table) * blob.jump_table_entry_size + len(blob.code) + len(blob.bitmask)
-            + len(blob.debug_strings) + len(blob.debug_line_programs) + len(blob.debug_line_program_ranges)
-        )  # fmt: skip
+        blob.__dict__["_exports_length"] = len(exports_raw)  # (sections_length)
         return blob
 
     def _exports(self, data: bytes, base: int) -> tuple[Export, ...]:

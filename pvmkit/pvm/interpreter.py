@@ -941,8 +941,7 @@ class Instance:
                                "run()/serve() returns")  # fmt: skip
 
     def reset_memory(self) -> None:
-        if getattr(self, "_busy", False):
-            self._not_busy("reset_memory()")
+        self._not_busy("reset_memory()")
         m = self.module
         if m.config.dynamic_paging:
             self.memory = DynamicMemory(m.config.page_size, m.config.max_memory)
