@@ -265,8 +265,9 @@ def _map_standard_regions(inst: Instance, blob: ProgramBlob) -> None:
         (mm.stack_address_low, mm.stack_address_high - mm.stack_address_low, True, b""),
     ):
         if size:
-            inst.map_memory(address, size, writable)
+            inst.map_memory(address, size, True)  # (filled while writable: the host writes only writable pages)
             inst.write_memory(address, data)
+            inst.map_memory(address, size, writable)
 
 
 def _run(inst: Instance) -> tuple[Interrupt, int]:

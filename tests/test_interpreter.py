@@ -480,7 +480,7 @@ def test_memory_past_max_memory_is_refused_before_anything_is_allocated(tmp_path
     assert out.exit_code == 1 and "Traceback" not in out.output, out.output
     assert "over the limit of 4194304 bytes (4 MiB, raise it with --max-memory)" in out.output
     out = CliRunner().invoke(main, ["run", str(path), "--backend", "interpreter", "--max-memory", "16"])
-    assert out.exit_code == 0 and "status: trap" in out.output, out.output
+    assert out.exit_code == 1 and "status: trap" in out.output, out.output
 
 
 @pytest.mark.parametrize("backend", ["interpreter", "jit"])
@@ -829,3 +829,88 @@ def test_module_config_host_sbrk_and_a_segfault_without_address_are_checked_or_s
     assert inst.memory.heap_size == 0
     assert str(Interrupt(InterruptKind.SEGFAULT)) == "segfault"
     assert str(Interrupt(InterruptKind.SEGFAULT, 7, address=0x20000)) == "segfault on page 0x20000 at pc 7"
+
+
+@pytest.mark.parametrize("backend", _embedder_backends())
+def test_a_recycled_instance_refuses_every_use_until_handed_out_again(backend: str, monkeypatch) -> None:
+    """Found in review: a reference kept after recycle() ran the instance that instantiate() had since handed to
+    another caller (the two then shared registers and memory)."""
+    from pvmkit.pvm.asm import assemble
+
+    monkeypatch.delenv("PVMKIT_BACKEND", raising=False)
+    module = Module(assemble("%rw_data_size = 16\npub @main:\n    a0 = a0 + 1\n    ret\n"),
+                    ModuleConfig(backend=backend))  # fmt: skip
+    kept = module.instantiate()
+    kept.recycle()
+    rw = module.memory_map.rw_data_address
+    for what, call in (("run", kept.run), ("prepare_call", lambda: kept.prepare_call("main")),
+                       ("serve", lambda: kept.serve(lambda n, r, g: g)), ("reset_memory", kept.reset_memory),
+                       ("read_memory", lambda: kept.read_memory(rw, 1)),
+                       ("write_memory", lambda: kept.write_memory(rw, b"x"))):  # fmt: skip
+        with pytest.raises(RuntimeError, match=f"{what}.* on a recycled instance"):
+            call()
+    kept.recycle()  # (again: nothing)
+    owner = module.instantiate()
+    assert (owner is kept) == (backend != "crosscheck")  # (crosscheck instances are never pooled)
+    owner.prepare_call("main", 41)
+    owner.gas = 10
+    assert owner.run().kind is InterruptKind.FINISHED and owner.regs[7] == 42
+
+
+@pytest.mark.parametrize("backend", _embedder_backends())
+def test_program_counter_follows_polkavm(backend: str, monkeypatch) -> None:
+    """polkavm's program_counter(): None once a call is prepared or the pc moved by the host, and after a return to
+    the host; the trapping or interrupted instruction otherwise; with step tracing, the instruction about to run."""
+    from pvmkit.pvm.asm import assemble
+
+    monkeypatch.delenv("PVMKIT_BACKEND", raising=False)
+    blob = assemble("pub @main:\n    ecalli 3\n    a0 = a0 + 1\n    ret\npub @bad:\n    trap\n")
+    module = Module(blob, ModuleConfig(backend=backend))
+    inst = module.instantiate()
+    inst.prepare_call("main")
+    inst.gas = 100
+    assert inst.program_counter is None
+    assert inst.run().kind is InterruptKind.ECALLI and inst.program_counter == 0
+    finished = inst.run()
+    assert finished.kind is InterruptKind.FINISHED and finished.pc == 5 and inst.program_counter is None
+    inst.prepare_call("bad")
+    assert inst.run().kind is InterruptKind.TRAP and inst.program_counter == 7
+    inst.set_next_program_counter(0)
+    assert inst.program_counter is None
+    if backend == "interpreter":
+        stepping = Module(blob, ModuleConfig(backend=backend, step_tracing=True)).instantiate()
+        stepping.prepare_call("main")
+        stepping.gas = 100
+        steps = []
+        while (intr := stepping.run()).kind is InterruptKind.STEP:
+            steps.append((intr.pc, stepping.program_counter))
+        assert steps == [(0, 0)] and intr.kind is InterruptKind.ECALLI and stepping.program_counter == 0
+        while (intr := stepping.run()).kind is InterruptKind.STEP:
+            steps.append((intr.pc, stepping.program_counter))
+        assert steps == [(0, 0), (2, 2), (5, 5)] and intr.kind is InterruptKind.FINISHED
+        assert stepping.program_counter is None
+
+
+@pytest.mark.parametrize("backend", _embedder_backends())
+def test_dynamic_paging_host_access_follows_polkavm(backend: str, monkeypatch) -> None:
+    """polkavm's read_memory/write_memory refuse addresses below 0x10000 and write only writable pages, even where the
+    host mapped pages the guest may read (found in review: pvmkit read and wrote them)."""
+    from pvmkit.pvm.asm import assemble
+
+    monkeypatch.delenv("PVMKIT_BACKEND", raising=False)
+    blob = assemble("pub @main:\n    a0 = u32 [0x4000]\n    a1 = u8 [0x20000]\n    ret\n")
+    inst = Module(blob, ModuleConfig(backend=backend, dynamic_paging=True)).instantiate()
+    inst.map_memory(0x4000, 4096)
+    inst.map_memory(0x20000, 4096, writable=False)
+    for call in (lambda: inst.read_memory(0xFFFF, 2), lambda: inst.write_memory(0x4000, b"x")):
+        with pytest.raises(ValueError, match="below 0x10000"):
+            call()
+    with pytest.raises(ValueError, match="0x20000..0x20001 is not mapped writable"):
+        inst.write_memory(0x20000, b"x")
+    inst.map_memory(0x20000, 4096, writable=True)  # (remapping keeps the contents: fill it, then protect it)
+    inst.write_memory(0x20000, b"\x2a")
+    inst.map_memory(0x20000, 4096, writable=False)
+    inst.prepare_call("main")
+    inst.gas = 100
+    assert inst.run().kind is InterruptKind.FINISHED and (inst.regs[7], inst.regs[8]) == (0, 42)
+    assert inst.read_memory(0x20000, 1) == b"\x2a"

@@ -2380,7 +2380,7 @@ def test_an_instance_runs_on_one_thread_at_a_time(monkeypatch: pytest.MonkeyPatc
         time.sleep(0.001)
     with pytest.raises(RuntimeError, match="while this instance runs"):
         inst.run()
-    with pytest.raises(RuntimeError, match="reset its memory once run"):
+    with pytest.raises(RuntimeError, match=r"reset_memory\(\) while this instance runs"):
         inst.reset_memory()
     worker.join()
     assert results[0].kind is InterruptKind.ECALLI and inst.regs[7] == 3 * 10**9

@@ -289,9 +289,12 @@ class Module:
         spare = self._spare
         if spare:
             try:
-                return spare.pop()
+                inst = spare.pop()
             except IndexError:  # (another thread took the last one meanwhile)
                 pass
+            else:
+                inst._revive()
+                return inst
         cls = _INSTANCE_CLASSES.get(self.backend)
         if cls is None:  # (a function-level import costs ~1 us, and a contract call instantiates once per frame)
             cls = _INSTANCE_CLASSES[self.backend] = _instance_class(self.backend)
@@ -886,6 +889,13 @@ def _check_range(address: int, length: int) -> None:
         raise ValueError(f"memory range {address:#x}..{address + length:#x} runs past 2^32")
 
 
+def _check_low(address: int, length: int) -> None:
+    """The host reads and writes nothing below 0x10000, as polkavm's API (dynamic paging could map pages there)."""
+    if length and address < 0x10000:
+        raise ValueError(f"memory range {address:#x}..{address + length:#x} starts below 0x10000, where the host "
+                         "may not read or write")  # fmt: skip
+
+
 def _check_registers(r: list) -> None:
     """After a serve() handler: registers hold u64 ints, as the JIT packs them (found in review: -1 made the guest
     compute with a negative register). One OR of the 13 (~0.3 us): negative if one is, >= 2^64 if one is, and a
@@ -922,7 +932,8 @@ class Instance:
         self.module = module
         self._r: list = [0] * 18
         self._regs = Registers(self._r)
-        self._busy = False  # while run()/serve() runs: a handler may not run, prepare, reset or recycle it
+        self._busy = False  # while run()/serve() runs (a handler may not run, prepare, reset or recycle it) or recycled
+        self._recycled = False
         self.memory: StandardMemory | DynamicMemory
         self.reset_memory()
         self._next: tuple[int, bool] | None = None
@@ -937,8 +948,7 @@ class Instance:
 
     def _not_busy(self, what: str) -> None:
         if self._busy:
-            raise RuntimeError(f"{what} while this instance runs (from inside a serve() handler): call it once "
-                               "run()/serve() returns")  # fmt: skip
+            raise self._refusal(what)
 
     def reset_memory(self) -> None:
         self._not_busy("reset_memory()")
@@ -969,6 +979,7 @@ class Instance:
         """Continue at `pc` from the host: charges the full cost of the block containing it."""
         self._next = (_pc(pc), True)
         self._step_delivered = False
+        self.program_counter = None  # (as polkavm's: no current instruction until the guest runs again)
 
     def prepare_call(self, export: str | int, *args: int) -> None:
         """Set up a call like polkavm's `prepare_call_untyped`: zeroed regs, sp, ra = return-to-host, ≤9 args."""
@@ -983,6 +994,7 @@ class Instance:
                 r[reg] = _u64(value, f"argument {k}")
         self._next = (pc, True)  # (set_next_program_counter's: a contract prepares a call per frame)
         self._step_delivered = False
+        self.program_counter = None
 
     def start(self, pc: int, gas: int, on_ecalli: OnEcalli, shortcuts: Shortcuts | None = None) -> Interrupt:
         """prepare_call(pc), gas = gas and serve(on_ecalli, shortcuts) in one: how a contract's frame runs (the JIT
@@ -994,13 +1006,15 @@ class Instance:
     def recycle(self) -> None:
         """Done with this instance: its module's instantiate() hands it out again, reset in place to a new instance's
         state (a host running frame after frame of a contract skips most of an instance's set-up: for the JIT a
-        third of an ERC-20 call's non-host time). Nothing may use it afterwards."""
+        third of an ERC-20 call's non-host time). Nothing may use it afterwards: run(), serve(), prepare_call() and
+        the memory methods refuse to (found in review: a kept reference ran the instance another caller now owned)."""
+        if self._busy:
+            return  # (from a serve() handler, or recycled already: nothing, as on the JIT)
         m = self.module
         spare = m._spare
-        if self._busy:
-            return  # (from a serve() handler: nothing, as on the JIT)
-        if len(spare) < SPARE_INSTANCES and self not in spare and self._reset_memory_in_place():  # (else nothing:
-            # recycled twice, it would be handed out twice; found in review)
+        pooled = len(spare) < SPARE_INSTANCES and self._reset_memory_in_place()
+        self._retire()
+        if pooled:
             self._r[:] = _FRESH  # the rest of instantiate()'s state
             self._next = None
             self._step_delivered = False
@@ -1011,28 +1025,50 @@ class Instance:
                     _HOLDING_SPARES.add(m)
             spare.append(self)
 
+    def _retire(self) -> None:
+        """Refuse every use until instantiate() hands this instance out again (_revive)."""
+        self._busy = self._recycled = True
+
+    def _revive(self) -> None:
+        self._busy = self._recycled = False
+
+    def _refusal(self, what: str) -> RuntimeError:
+        if self._recycled:
+            return RuntimeError(f"{what} on a recycled instance: it belongs to its module's pool now (take another "
+                                "with instantiate())")  # fmt: skip
+        return RuntimeError(f"{what} while this instance runs (from inside a serve() handler, or on another thread): "
+                            "call it once run()/serve() returns")  # fmt: skip
+
     def _reset_memory_in_place(self) -> bool:
         mem = self.memory
         if type(mem) is not StandardMemory or len(mem._low) + len(mem.stack) + len(mem.aux) > SPARE_BYTES:
             return False
         m = self.module
-        return mem.reset(m.blob.ro_data, m.blob.rw_data, m.config.aux_data_size)
+        return mem.reset(m.blob.rw_data, m.config.aux_data_size)
 
     def read_memory(self, address: int, length: int) -> bytes:
         """`length` bytes at `address`; ValueError naming the range when they are not all readable."""
+        if self._recycled:
+            raise self._refusal("read_memory()")
         _check_range(address, length)  # (found in review: a negative length read the JIT's guard pages: SIGSEGV)
+        _check_low(address, length)
         return self.memory.read(address, length)
 
     def write_memory(self, address: int, data: bytes) -> None:
         """Write `data` (bytes-like) at `address`; ValueError naming the range when it is not all writable."""
+        if self._recycled:
+            raise self._refusal("write_memory()")
         if not isinstance(data, bytes | bytearray | memoryview):  # (found in review: an int n wrote n zero bytes)
             raise TypeError(f"write_memory takes bytes, not {type(data).__name__}")
         data = bytes(data)
         _check_range(address, len(data))
+        _check_low(address, len(data))
         self.memory.write(address, data)
 
     def map_memory(self, address: int, length: int, writable: bool = True) -> None:
         """Dynamic paging only: map zeroed pages covering the range."""
+        if self._recycled:
+            raise self._refusal("map_memory()")
         if not isinstance(self.memory, DynamicMemory):
             raise ModuleError("map_memory needs a module with dynamic_paging=True")
         _check_range(address, length)  # (found in review: a range past 2^32 wrapped around to page 0)
@@ -1072,6 +1108,7 @@ class Instance:
         if m.config.step_tracing:
             if not self._step_delivered:
                 self._step_delivered = True
+                self.program_counter = pc  # (polkavm's Step: the instruction about to run is the current one)
                 return Interrupt(InterruptKind.STEP, pc)
             self._step_delivered = False
         code = (m.entry if charged else m.resume)[pc](r, lo, st, mem)
@@ -1080,6 +1117,7 @@ class Instance:
                 nxt = (code, True) if code >= 0 else (r[_RESUME], False)
                 self._next = nxt
                 self._step_delivered = True
+                self.program_counter = nxt[0]
                 return Interrupt(InterruptKind.STEP, nxt[0])
         else:
             entry, resume = m.entry, m.resume
@@ -1140,6 +1178,7 @@ class Instance:
             return Interrupt(InterruptKind.SEGFAULT, pc, address=r[_ARG], is_write_protected=bool(r[_WP]))
         self._next = None
         if code == _FINISHED:
+            self.program_counter = None  # (polkavm's: a return to the host has no current instruction)
             return Interrupt(InterruptKind.FINISHED, pc)
         return Interrupt(InterruptKind.TRAP, pc)
 

@@ -141,7 +141,7 @@ class StandardMemory:
         self.aux = bytearray(memory_map.aux_data_size)
         self.aux_accessible = aux_data_size
 
-    def reset(self, ro_data: bytes, rw_data: bytes, aux_data_size: int) -> bool:
+    def reset(self, rw_data: bytes, aux_data_size: int) -> bool:
         """Back to the contents and size of a new StandardMemory of the same map (Instance.recycle); False when it
         cannot be, changing nothing."""
         m, low = self.map, self._low
@@ -150,8 +150,6 @@ class StandardMemory:
             del low[base_end - LOW_BASE :]
             self.rw_end = base_end
         self.heap_size = 0
-        ro_size = self.ro_end - LOW_BASE
-        low[:ro_size] = ro_data + _zeros(ro_size - len(ro_data))  # (the host may have written there)
         rw_off = m.rw_data_address - LOW_BASE
         low[rw_off:] = rw_data + _zeros(len(low) - rw_off - len(rw_data))
         self.stack[:] = _zeros(len(self.stack))
@@ -223,7 +221,8 @@ class StandardMemory:
         return bytes(loc[0][loc[1] : loc[1] + length])
 
     def write(self, address: int, data: bytes) -> None:
-        """Host-side write (may also write ro data, as polkavm's host API can)."""
+        """Host-side write: rw data, the heap, the stack and accessible aux data; not ro data (polkavm's API refuses
+        it too: its pages are read-only natively)."""
         if data and not self._write(address, data, False):
             raise ValueError(f"memory range {address:#x}..{address + len(data):#x} is not writable")
 
@@ -242,9 +241,12 @@ class StandardMemory:
         return not data or self._write(address, data, True)  # (nothing to write is allowed anywhere, as is_writable)
 
     def _write(self, address: int, data: bytes, guest: bool) -> bool:
-        loc = self._locate(address, len(data), guest)
+        loc = self._locate(address, len(data), True)
         if loc is None:
-            return False
+            m = self.map
+            if guest or not m.aux_data_address <= address <= m.aux_data_address + self.aux_accessible - len(data):
+                return False
+            loc = self.aux, address - m.aux_data_address
         loc[0][loc[1] : loc[1] + len(data)] = data
         return True
 
@@ -364,8 +366,9 @@ class DynamicMemory:
         return bytes(self._bytes(address, length)) if length else b""
 
     def write(self, address: int, data: bytes) -> None:
-        if not self.is_readable(address, len(data)):
-            raise ValueError(f"memory range {address:#x}..{address + len(data):#x} is not mapped")
+        """Host-side write: writable pages only, as polkavm's (map a page writable to fill it, then read-only)."""
+        if not self.is_writable(address, len(data)):
+            raise ValueError(f"memory range {address:#x}..{address + len(data):#x} is not mapped writable")
         self._put(address, data)
 
     def is_readable(self, address: int, length: int) -> bool:

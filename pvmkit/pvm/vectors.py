@@ -65,10 +65,15 @@ def run_vector(data: dict, *, backend: str = "interpreter", name: str = "", path
         return VectorResult(name, path, [f"program does not parse: {e}"])
     inst = _instantiate(blob, backend, compile_after, max_memory)
     try:
-        for page in data.get("initial-page-map", []):
-            inst.map_memory(page["address"], page["length"], page["is-writable"])
+        # Pages are filled while writable (the host writes only writable pages, as polkavm's API), then protected.
+        pages = data.get("initial-page-map", [])
+        for page in pages:
+            inst.map_memory(page["address"], page["length"], True)
         for chunk in data.get("initial-memory", []):
             inst.write_memory(chunk["address"], bytes(chunk["contents"]))
+        for page in pages:
+            if not page["is-writable"]:
+                inst.map_memory(page["address"], page["length"], False)
     except ValueError as e:  # a page map past max_memory, or initial memory outside the mapped pages
         return VectorResult(name, path, [f"cannot set up the initial memory: {e}"])
     for i, value in enumerate(data["initial-regs"]):

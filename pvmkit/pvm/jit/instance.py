@@ -223,9 +223,23 @@ class JitInstance(Instance):
         # Not from a host-call handler while native code serves (found in review: the registers it set were then
         # overwritten with the guest's): set_next_program_counter moves the guest; prepare_call once serve() returns.
         if not self._idle:
+            if self._recycled:
+                raise self._refusal("prepare_call()")
             raise RuntimeError("prepare_call while this instance runs (from a serve() handler, or another thread): "
                                "call it once run()/serve() returns, or move the guest with set_next_program_counter")
         super().prepare_call(export, *args)
+
+    def recycle(self) -> None:
+        if self._idle:  # (else running, as from a serve() handler, or recycled already: nothing)
+            super().recycle()
+
+    def _retire(self) -> None:
+        self._idle.pop()  # (run(), reset_memory() and prepare_call() take it: they refuse until _revive)
+        self._recycled = True
+
+    def _revive(self) -> None:
+        self._idle.append(True)
+        self._recycled = False
 
     def reset_memory(self) -> None:
         # Not while run() runs (on another thread): its fallbacks would use the new space's context while its native
@@ -233,9 +247,7 @@ class JitInstance(Instance):
         try:
             self._idle.pop()
         except IndexError:
-            raise RuntimeError("reset_memory() while this instance runs (from inside a serve() handler, or on another "
-                               "thread): reset its memory once run() returns"
-                               ) from None  # fmt: skip
+            raise self._refusal("reset_memory()") from None
         try:
             if self._jit is None:
                 super().reset_memory()
@@ -255,7 +267,7 @@ class JitInstance(Instance):
         # regions that add up to at most SPARE_BYTES.
         if not mem.cleared(m.blob.rw_data, m.config.aux_data_size) and (
                 mem.space.writable_bytes() > SPARE_BYTES
-                or not mem.reset(m.blob.ro_data, m.blob.rw_data, m.config.aux_data_size)):  # fmt: skip
+                or not mem.reset(m.blob.rw_data, m.config.aux_data_size)):  # fmt: skip
             return False
         self.fallbacks = 0
         return True
@@ -291,8 +303,7 @@ class JitInstance(Instance):
         try:
             self._idle.pop()
         except IndexError:
-            raise RuntimeError("run() while this instance runs (from inside a serve() handler, or on another "
-                               "thread): one run() at a time") from None
+            raise self._refusal("run()/serve()") from None
         try:
             if self._next is None:
                 raise RuntimeError("nothing to run: call prepare_call() or set_next_program_counter() first")
@@ -343,11 +354,11 @@ class JitInstance(Instance):
         try:
             self._idle.pop()
         except IndexError:
-            raise RuntimeError("run() while this instance runs (from inside a serve() handler, or on another "
-                               "thread): one run() at a time") from None
+            raise self._refusal("run()/serve()") from None
         try:
             self._next = (pc, True)
             self._step_delivered = False
+            self.program_counter = None
             ctx_bytes = self._ctx_bytes
             ctx_bytes[: _REGS.size] = self.module.call_state
             _GAS_TARGET.pack_into(ctx_bytes, _REGS.size, gas, target)

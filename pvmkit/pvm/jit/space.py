@@ -65,8 +65,7 @@ class Space:
     native entry `enter() -> exit code` (saves callee-saved registers, sets r13, checks that the SIGSEGV handler is
     ours, jumps to the module's entry stub)."""
 
-    __slots__ = ("address", "guest", "ctx", "view", "words", "shortcuts", "enter", "key", "regions", "ro_dirty",
-                 "_entry_code")
+    __slots__ = ("address", "guest", "ctx", "view", "words", "shortcuts", "enter", "key", "regions", "_entry_code")
 
     def __init__(self, address: int, enter: Callable[[], int], entry_code: object) -> None:
         self.address = address
@@ -80,7 +79,6 @@ class Space:
         self._entry_code = entry_code
         self.key: int | None = None  # the layout mapped now (layout_key), None for nothing
         self.regions: list[tuple[int, int]] = []  # mapped writable (guest address, size): zeroed on release
-        self.ro_dirty = False  # the host wrote ro data (allowed, as in polkavm): it is reloaded on reuse
 
     def protect(self, address: int, size: int, prot: int) -> None:
         if size:
@@ -132,7 +130,7 @@ class Space:
         _check(_libc.madvise(self.guest, SIZE - MEMORY, _MADV_DONTNEED), "madvise")
         _check(_libc.mprotect(self.guest, SIZE - MEMORY, 0), "mprotect")
         ctypes.memset(self.address, 0, PAGE_BELOW)
-        self.key, self.regions, self.ro_dirty = None, [], False
+        self.key, self.regions = None, []
 
 
 # Reentrant: a Lease collected by the cyclic GC while this thread holds the lock (allocating in acquire, say) releases
@@ -396,7 +394,7 @@ class MappedMemory(StandardMemory):
         self.ro_end = m.ro_data_address + m.ro_data_size
         self.rw_end = m.rw_data_address + m.rw_data_size
         self.heap_size = 0
-        if space.key != key or space.ro_dirty:
+        if space.key != key:
             if space.key is not None:
                 space.unmap()
             space.key = _MAPPING
@@ -429,23 +427,19 @@ class MappedMemory(StandardMemory):
             self.plan = ctypes.addressof(self._plan_words)
 
     def cleared(self, rw_data: bytes, aux_data_size: int) -> bool:
-        """reset() in one native call where the clearing plan covers it (the heap has not grown, no aux data, the
-        host wrote no ro data); False, changing nothing, where it does not."""
-        if self.plan and rw_data is self._plan_data and self.rw_end == self.base_end and not self.aux \
-                and not self.space.ro_dirty:  # fmt: skip
+        """reset() in one native call where the clearing plan covers it (the heap has not grown, no aux data); False,
+        changing nothing, where it does not."""
+        if self.plan and rw_data is self._plan_data and self.rw_end == self.base_end and not self.aux:
             self._clear(self.plan)
             self.heap_size = 0
             self.aux_accessible = aux_data_size
             return True
         return False
 
-    def reset(self, ro_data: bytes, rw_data: bytes, aux_data_size: int) -> bool:
+    def reset(self, rw_data: bytes, aux_data_size: int) -> bool:
         """Back to a new MappedMemory's contents in the same space (Instance.recycle, where cleared() did not do it);
-        False when it cannot be (the host wrote ro data, or clearing failed): then the space goes back to the pool,
-        which reloads or drops it."""
+        False when clearing failed: then the space goes back to the pool, which reloads or drops it."""
         space, m = self.space, self.map
-        if space.ro_dirty:
-            return False
         try:
             space.scrub(context=False)
             base_end = m.rw_data_address + m.rw_data_size
@@ -465,36 +459,16 @@ class MappedMemory(StandardMemory):
         return True
 
     def load_from(self, source: StandardMemory) -> None:
-        """Take `source`'s contents (same memory map): its regions, heap and aux data."""
+        """Take `source`'s contents (same memory map): rw data, heap, stack and aux data (not ro data: no one writes
+        it)."""
         m = self.map
         if source.rw_end != self.rw_end:
             self._grow(source.rw_end)
         self.heap_size = source.heap_size
-        for (lo, hi), view in self._spans():
-            data = source.read(lo, hi - lo) if hi > lo else b""
-            if lo != m.ro_data_address:
-                view[:] = data
-            elif data != view:
-                self._write_ro(lo, data)
+        self._low[m.rw_data_address - LOW_BASE :] = source.read(m.rw_data_address, self.rw_end - m.rw_data_address)
+        self.stack[:] = source.stack
         self.aux[:] = source.aux
         self.aux_accessible = source.aux_accessible
-
-    def _spans(self) -> list[tuple[tuple[int, int], memoryview]]:
-        m = self.map
-        return [((m.ro_data_address, self.ro_end), self._low[: self.ro_end - LOW_BASE]),
-                ((m.rw_data_address, self.rw_end), self._low[m.rw_data_address - LOW_BASE :]),
-                ((m.stack_address_low, m.stack_address_high), self.stack)]  # fmt: skip
-
-    def _write(self, address: int, data: bytes, guest: bool) -> bool:
-        m = self.map
-        if not guest and address < self.ro_end and address + len(data) <= self.ro_end and m.ro_data_address <= address:
-            self._write_ro(address, data)  # the host may write ro data: its pages are read-only natively
-            return True
-        return super()._write(address, data, guest)
-
-    def _write_ro(self, address: int, data: bytes) -> None:
-        self.space.ro_dirty = True  # (reloaded before the space's next user)
-        self._put_ro(address, data)
 
     def _put_ro(self, address: int, data: bytes) -> None:
         """Copy into ro data, whose pages are read-only natively: writable only meanwhile."""
