@@ -254,6 +254,10 @@ UNROLL_MAX = 16
 # A jump to a switch's dispatch (a few blocks ending in an indirect jump) copies them, up to this many instructions
 # (dispatch_copy): the C bytecode interpreter benchmark took 1.64 ms before, 1.15 ms after.
 DISPATCH_COPY_MAX = 16
+# A block of at most this many instructions that ends in a jump to a dispatch it copies also pays for the copy's blocks
+# in its own gas check (JitCompiler.merge_plan): the bytecode interpreter then checks gas once per operation, not three
+# times.
+MERGE_MAX = 32
 COPY_BUDGET = 4096  # instructions all copies of a program may add, at least (see JitCompiler._compile)
 
 
@@ -401,6 +405,16 @@ class JitCompiler:
         self.decoded: tuple[list[int], list[tuple[str, tuple[int, ...]]], list[int]] = ([], [], [])
         self.dispatches: dict[int, tuple[int, int] | None] = {}  # target pc → its dispatch_chain
         self.copy_budget = 0  # instructions that unrolled loops and dispatch copies may still add (see _compile)
+        # While a block that pays for its dispatch copy is emitted (merge_plan): (its jump's pc, the chain, what the
+        # copy costs); and the gas a taken branch in that copy gives back (the copy's blocks it skips).
+        self.merge: tuple[int, int, int, int] | None = None
+        self.refund = 0
+        self.refund_stubs: dict[tuple[int, int], Label] = {}
+        # gas_check's patch_at of such a block → (what the copy costs, [where its unmerged twin's code starts]).
+        self.merged: dict[int, tuple[int, list[int]]] = {}
+        self.unmerged_at: dict[int, int] = {}  # its pcs → their offsets in the twin: their uncharged entries
+        self.merged_inline: dict[int, int] = {}  # ... and their offsets inline (for the listing)
+        self.copied: dict[int, tuple[int, bool]] = {}  # a jump's pc → the dispatch it copies, merged? (for the listing)
 
     def charged(self, pc: int) -> Label:
         """The label of block `pc`'s gas check, made when first jumped to (bound already if the block is emitted)."""
@@ -413,6 +427,8 @@ class JitCompiler:
     # Exits.
     def exit(self, code: int, pc: int, arg: int | None = None) -> None:
         a = self.a
+        if self.refund and self.template is None:  # (in a block that paid for its dispatch copy: see merge_plan)
+            a.add(GAS, Imm(self.refund))
         if self.template is None and pc < 1 << 31 and (arg is None or 0 <= arg <= M32):
             # The encoder's bytes, written directly (host calls, traps and out of gas are the commonest exits): mov
             # qword [r13 + EXIT_PC], imm32; (mov eax, arg; mov [r13 + EXIT_ARG], rax;) mov eax, code; jmp epilogue.
@@ -504,7 +520,7 @@ class JitCompiler:
         # that is more (found in review: a program of one-byte loops, each aligned, made 89 bytes of native code per
         # byte).
         padding = max(len(code.code), PADDING_BUDGET)
-        patch_at, cost = -1, 0
+        patch_at, cost, merged_cost = -1, 0, 0
         out, instruction = a.code, self.instruction  # (the hot loop)
         # An instruction whose code does not depend on where it is comes out the same wherever the same (name,
         # operands) appear: about half the instructions of a resolc contract repeat one before them, and a repeat is
@@ -530,15 +546,21 @@ class JitCompiler:
                 if pc in unroll and self.spend_copies(2 * unroll_times(unroll[pc]) * unroll[pc]):
                     loop = self.loop_head(pc, unroll[pc], k)
                 patch_at, cost = self.gas_check(pc), 0
+                merged_cost = 0
+                if loop is None and not self.dynamic:
+                    merged_cost = self.refund = self.merge_plan(k, patch_at)
             if fuse_next:  # the second of a fused pair (fused()): its code came with the first's
                 fuse_next = False
                 cost += 1
-                self.resume_stub(pc, k, after_pair)
+                if not merged_cost:  # (a merged block's entries are its twin's)
+                    self.resume_stub(pc, k, after_pair)
                 if loop is not None:
                     loop.body.append((b"", pc, form, ends[k]))
                 continue
             start = uncharged[pc] = len(out)
             cost += 1
+            if merged_cost:  # a fault here gives back what the dispatch copy was charged (JitProgram.copies)
+                self.copies.append((start, pc, merged_cost, ()))
             if form[0] == _SHL_IMM_64 and (pair := self.fused(k)) is not None:
                 out += pair
                 fuse_next = True
@@ -564,8 +586,8 @@ class JitCompiler:
                     done[form] = out[start:]  # (a bytearray: one copy, where bytes() of the slice made two)
                 elif form[0] in terminators and patch_at >= 0:
                     # The block's cost is known only at its end (polkavm's emit_weight): patch the imm32 in place.
-                    _PACK_U32(out, patch_at, cost)
-                    patch_at = -1
+                    _PACK_U32(out, patch_at, cost + merged_cost)
+                    patch_at, merged_cost = -1, 0
             if loop is not None:
                 if k < loop.last:
                     loop.body.append((bytes(out[start:]), pc, form, ends[k]))
@@ -580,6 +602,10 @@ class JitCompiler:
         for stub in self.stubs:
             stub()
         for pc, (start, _) in self.uncharged_stubs.items():
+            uncharged[pc] = start
+        for pc, start in self.unmerged_at.items():  # (entered from the host: the twin, see merge_plan)
+            if pc in uncharged:
+                self.merged_inline[pc] = uncharged[pc]
             uncharged[pc] = start
         self.out_of_gas_stubs()
         # Targets that never got a block (invalid ones are never jumped to natively) still need binding.
@@ -1059,23 +1085,34 @@ class JitCompiler:
         self.dispatches[target] = chain
         return chain
 
-    def dispatch_copy(self, start: int, end: int) -> None:
+    def dispatch_copy(self, start: int, end: int, merged: bool = False) -> None:
         """Instructions [start, end) in place of a jump to the first: each block still checks its gas, and a fault says
         its pc (JitProgram.copies). A switch's indirect jump copied into each case that jumps back to it predicts
-        far better than one jump shared by all (threaded code); it saves a taken jump per case too."""
+        far better than one jump shared by all (threaded code); it saves a taken jump per case too.
+
+        `merged`: the jumping block paid for the copy (merge_plan), so its blocks check nothing; a fault, or a branch
+        taken out of the copy, gives back what the blocks not reached were charged."""
         pcs, forms, ends = self.decoded
         out, sites, valid = self.a.code, self.copies, self.valid
         native = self.native  # (instructions emitted again here are not more instructions translated)
         patch_at = cost = 0
         fused = False
+        left = end - start  # (merged: what the blocks from here on were charged)
         for k in range(start, end):
             pc = pcs[k]
             if pc in valid:
-                if cost:
-                    _PACK_U32(out, patch_at, cost)
-                patch_at, cost = self.gas_check(pc), 0
+                if merged:
+                    k_next = k + 1
+                    while k_next < end and pcs[k_next] not in valid:
+                        k_next += 1
+                    left -= k_next - k
+                    self.refund = left  # (this block's own cost is due once it is entered)
+                else:
+                    if cost:
+                        _PACK_U32(out, patch_at, cost)
+                    patch_at, cost = self.gas_check(pc), 0
             cost += 1
-            sites.append((len(out), pc, 0, ()))
+            sites.append((len(out), pc, self.refund, ()))
             name, args = forms[k]
             if fused:  # the second of a fused pair: no code of its own (a fault cannot happen in either)
                 fused = False
@@ -1085,9 +1122,79 @@ class JitCompiler:
                 fused = True
                 continue
             self.instruction(pc, name, args, ends[k])
-        _PACK_U32(out, patch_at, cost)
+        if not merged:
+            _PACK_U32(out, patch_at, cost)
+        self.refund = 0
         sites.append((len(out), -1, 0, ()))
         self.native = native
+
+    def merge_plan(self, k: int, patch_at: int) -> int:
+        """Whether the block starting at instruction k pays for the dispatch copy its jump makes: the gas of the
+        copy's blocks (returned; 0: no) is added to the block's own check, so the copy checks nothing. Only where no
+        instruction of the block or the copy leaves native code but by a memory fault (JitProgram.copies gives the
+        gas back then) and the copy's branches lead to valid blocks (a taken one gives back what it skips).
+
+        Gas stays exact (Sync): with less than the sum, the check's stub gives the copy's cost back and runs the
+        block's unmerged twin (out of line: the block, then the copy with its checks), or exits out of gas when the
+        block's own cost is not there either. The twin also holds the block's uncharged entries (the host resuming
+        mid-block, after a fault say): the block's own gas is paid then, the copy's is not."""
+        pcs, forms, ends = self.decoded
+        last = min(k + MERGE_MAX, len(forms))
+        j = k
+        while j < last and forms[j][0] in _MERGEABLE:
+            j += 1
+        if j == last or forms[j][0] != "jump":
+            return 0
+        target = forms[j][1][0]
+        if target not in self.valid:
+            return 0
+        chain = self.dispatch_chain(target)
+        if chain is None:
+            return 0
+        start, end = chain
+        for i in range(start, end - 1):
+            name, args = forms[i]
+            if name not in _MERGEABLE and not (name in BRANCHES and args[-1] in self.valid) and name != "fallthrough":
+                return 0
+        if not self.spend_copies(2 * (end - start) + j - k):
+            return 0
+        self.merge = (pcs[j], start, end, end - start)
+        twin: list[int] = [-1]
+        self.merged[patch_at] = (end - start, twin)
+
+        def place() -> None:
+            out = self.a.code
+            native = self.native
+            twin[0] = len(out)
+            for i in range(k, j):
+                pc = pcs[i]
+                self.unmerged_at[pc] = len(out)
+                name, args = forms[i]
+                direct = self.direct.get(name)
+                if direct is not None:
+                    out += direct(self.where, args)
+                else:
+                    self.instruction(pc, name, args, ends[i])
+            self.unmerged_at[pcs[j]] = len(out)
+            self.dispatch_copy(start, end)
+            self.native = native
+
+        self.stubs.append(place)
+        return end - start
+
+    def refunding(self, target: int) -> Label:
+        """Where a branch taken out of a merged dispatch copy goes: give back self.refund, then block `target`."""
+        key = (target, self.refund)
+        label = self.refund_stubs.get(key)
+        if label is None:
+            refund = self.refund
+
+            def emit() -> None:
+                self.a.add(GAS, Imm(refund))
+                self.a.jmp(self.charged(target))
+
+            label = self.refund_stubs[key] = self.stub(emit)
+        return label
 
     def fused(self, k: int) -> bytes | None:
         """The code of instructions k and k+1 as one, when they are `d = s << 1..3; d = d + t` (or t + d), d and t
@@ -1391,10 +1498,15 @@ class JitCompiler:
         """The stub each block's gas check jumps to: give the cost back (Sync gas: unchanged) and exit at the block.
         Written directly, as exit() would: add r15, imm8/imm32 (as the encoder would pick); mov qword [r13 + EXIT_PC],
         imm32; mov eax, EXIT_OUT_OF_GAS; jmp epilogue."""
-        code, epilogue = self.a.code, self.epilogue_at
+        code, epilogue, merged = self.a.code, self.epilogue_at, self.merged
         for patch_at, pc in self.gas_stubs:
             _PACK_I32(code, patch_at + 6, len(code) - patch_at - 10)  # the gas check's js
             cost = int.from_bytes(code[patch_at : patch_at + 4], "little")
+            if patch_at in merged:  # (merge_plan) the copy's cost back; with the block's own there: its twin
+                copy, twin = merged[patch_at]
+                cost -= copy
+                code += b"\x49\x83\xc7" + bytes((copy,)) if copy < 128 else b"\x49\x81\xc7" + copy.to_bytes(4, "little")
+                code += b"\x0f\x89" + (twin[0] - len(code) - 6).to_bytes(4, "little", signed=True)  # jns rel32
             code += b"\x49\x83\xc7" + bytes((cost,)) if cost < 128 else b"\x49\x81\xc7" + cost.to_bytes(4, "little")
             if pc >= 1 << 31:  # (no program is this long, but exit() knows the encoding)
                 self.exit(rt.EXIT_OUT_OF_GAS, pc)
@@ -1466,6 +1578,9 @@ class JitCompiler:
         body, ok = template
         if ok:
             self.native += 1
+        elif self.refund:  # (its exit gives back what a merged block paid ahead, which a template cannot: merge_plan)
+            self.fallback(pc)
+            return False
         out = self.a.code
         patch = body.patch
         if patch == _COPY:
@@ -1663,7 +1778,7 @@ def _branch(c: JitCompiler, inst: Instruction) -> bool:
         return True
     a = c.a
     a.code += compare(c.where, x, y, inst.name in _BRANCHES_IMM)
-    a.jcc(_CC_OF[inst.name], c.charged(target))
+    a.jcc(_CC_OF[inst.name], c.refunding(target) if c.refund else c.charged(target))
     return True  # the next instruction starts a block and its code follows right here
 
 
@@ -1683,8 +1798,15 @@ def _jump(c: JitCompiler, inst: Instruction) -> bool:
             c.landing(value)
             return True
     if inst.name == "jump" and target in c.valid:
+        if c.merge is not None and c.merge[0] == inst.pc:
+            _, start, end, _ = c.merge
+            c.merge = None
+            c.copied[inst.pc] = (target, True)
+            c.dispatch_copy(start, end, merged=True)
+            return True
         chain = c.dispatch_chain(target)
         if chain is not None and c.spend_copies(chain[1] - chain[0]):
+            c.copied[inst.pc] = (target, False)
             c.dispatch_copy(*chain)
             return True
     c.jump_to(target, inst.pc)
@@ -1764,3 +1886,5 @@ _ROUTE: dict[str, tuple[Emitter, int, int | None, int]] = {
 }  # fmt: skip
 # Instructions a loop may be unrolled over (_aligned_heads): ones that may be templates, copied wherever they go.
 _UNROLLABLE = frozenset(name for name, route in _ROUTE.items() if route[1] != _CONTROL_PATH)
+# Instructions that leave native code only by a memory fault (merge_plan): every ALU and memory instruction.
+_MERGEABLE = _UNROLLABLE | (frozenset(DIRECT) - _CONTROL)

@@ -23,7 +23,7 @@ class NativeListing:
     native_instructions: int  # translated natively (the rest exit to the interpreter, one instruction at a time)
     instructions: int
     loops: dict[int, tuple[int, int]]  # a one-block loop's head pc → [start, end) of its unrolled code (out of line)
-    dispatches: dict[int, int]  # a jump's pc → the pc of the dispatch it copies (JitCompiler.dispatch_copy)
+    dispatches: dict[int, tuple[int, bool]]  # a jump's pc → the dispatch it copies, merged? (JitCompiler.copied)
     fused: frozenset[int] = frozenset()  # pcs whose code also does the next instruction's (JitCompiler.fused)
 
     def lines(self, pc: int) -> list[str]:
@@ -37,7 +37,9 @@ class NativeListing:
         if span is not None and span[0] >= len(self.code) - self.out_of_line:
             out.insert(0, "fused into the code of the instruction before; entered here (from the host), out of line:")
         if pc in self.dispatches:
-            out.insert(0, f"the dispatch at pc {self.dispatches[pc]}, copied here (each block checks its gas):")
+            target, merged = self.dispatches[pc]
+            paid = "this block's gas check pays for it" if merged else "each block checks its gas"
+            out.insert(0, f"the dispatch at pc {target}, copied here ({paid}):")
         loop = self.loops.get(pc)
         if loop is not None:
             out.append(f"the loop unrolled, out of line ({loop[1] - loop[0]} bytes):")
@@ -52,24 +54,16 @@ def native_listing(module: Module) -> NativeListing:
     compiler = JitCompiler(module)
     program = compiler.compile()
     resumes = compiler.uncharged_stubs  # (the second instructions of fused pairs start out of line)
-    starts = sorted((program.charged.get(pc, offset), pc) for pc, offset in program.uncharged.items()
+    inline = {**program.uncharged, **compiler.merged_inline}  # (a merged block's entries are in its twin: merge_plan)
+    starts = sorted((program.charged.get(pc, offset), pc) for pc, offset in inline.items()
                     if pc not in resumes)  # fmt: skip
     ends = [start for start, _ in starts[1:]] + [program.inline_end] * bool(starts)  # (no code: no spans)
     spans = {pc: (start, end) for (start, pc), end in zip(starts, ends, strict=True)}
     spans.update(resumes)
-    # A dispatch copy's sites (JitProgram.copies, each copy ended by pc -1) lie inline, in its jump's span; an unrolled
-    # loop's, out of line.
-    offsets = [start for start, _ in starts]
-    dispatches = {}
-    first = True
-    for offset, pc, *_ in program.copies:
-        if first and pc >= 0 and offset < program.inline_end:
-            dispatches[starts[bisect_right(offsets, offset) - 1][1]] = pc
-        first = pc < 0
     pcs = module.code.decoded()[0]
     fused = frozenset(pcs[bisect_right(pcs, pc) - 2] for pc in resumes)  # (the instruction before each)
     return NativeListing(program.code, spans, len(program.code) - program.inline_end, program.native_instructions,
-                         len(spans), program.loops, dispatches, fused)  # fmt: skip
+                         len(spans), program.loops, compiler.copied, fused)  # fmt: skip
 
 
 def has_mnemonics() -> bool:
