@@ -7,7 +7,7 @@ Solidity's panic names) or a custom error from the ABI.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -177,24 +177,33 @@ def _looks_like_address(value: object) -> bool:
     return isinstance(value, Contract)
 
 
-def _prepare(types: list[str], args: Sequence[Any]) -> list[Any]:
-    """Accept any-case hex strings, 20 bytes or Contracts for addresses and 0x-hex for bytes, as users write them, also
-    inside arrays and tuples (found in review: only top-level arguments were converted)."""
-    return [_prepared(t, a) for t, a in zip(types, args, strict=True)]
+def _prepare(types: list[str], args: Sequence[Any], params: Sequence[dict] | None = None) -> list[Any]:
+    """Accept any-case hex strings, 20 bytes or Contracts for addresses, 0x-hex for bytes and, given the ABI's
+    `params`, dicts by component name for structs, as users write them, also inside arrays and tuples (found in
+    review: only top-level arguments were converted)."""
+    if params is None:
+        return [_prepared(t, a) for t, a in zip(types, args, strict=True)]
+    return [_prepared(t, a, p) for t, a, p in zip(types, args, params, strict=True)]
 
 
-def _prepared(t: str, a: Any) -> Any:
-    """One argument of type `t` as eth-abi takes it; a bytesN of another length is a TypeError (eth-abi pads a short
-    one with zeros on the right: 20 address bytes as a bytes32 are not Solidity's bytes32(uint256(uint160(a))))."""
+def _prepared(t: str, a: Any, param: dict | None = None) -> Any:
+    """One argument of type `t` (ABI parameter `param`, if known) as eth-abi takes it; a bytesN of another length is a
+    TypeError (eth-abi pads a short one with zeros on the right: 20 address bytes as a bytes32 are not Solidity's
+    bytes32(uint256(uint160(a))))."""
     if t == "address":
         return a if isinstance(a, int) else parse_address(a)  # the 20 raw bytes, no checksum round trip
     if t.endswith("]"):
         inner = t[: t.rindex("[")]
-        return [_prepared(inner, v) for v in a] if isinstance(a, (list, tuple)) else a
+        return [_prepared(inner, v, param) for v in a] if isinstance(a, (list, tuple)) else a
     if t.startswith("("):
         parts = _split_tuple(t)
+        components = param.get("components") if param is not None else None
+        if isinstance(a, Mapping) and components is not None:
+            a = _by_name(a, components)
         if isinstance(a, (list, tuple)) and len(a) == len(parts):
-            return tuple(_prepared(c, v) for c, v in zip(parts, a, strict=True))
+            if components is None:
+                return tuple(_prepared(c, v) for c, v in zip(parts, a, strict=True))
+            return tuple(_prepared(c, v, p) for c, v, p in zip(parts, a, components, strict=True))
         return a
     if t.startswith("bytes"):
         if isinstance(a, str) and a.startswith("0x"):
@@ -203,6 +212,18 @@ def _prepared(t: str, a: Any) -> Any:
             raise TypeError(f"a {t} takes exactly {t[5:]} bytes, got {len(a)} (pad it as Solidity would: on the right "
                             f"for text, on the left for a number)")  # fmt: skip
     return a
+
+
+def _by_name(value: Mapping, components: list[dict]) -> tuple:
+    """A struct given as a dict (as web3 and ethers take them): its values in the components' order."""
+    names = [c.get("name", "") for c in components]
+    if set(value) != set(names) or "" in names:
+        missing = [n for n in names if n not in value]
+        extra = [repr(k) for k in value if k not in names]
+        raise TypeError(f"a struct ({', '.join(n or '?' for n in names)}) as a dict needs exactly its components' names"
+                        + (f": missing {', '.join(missing)}" if missing else "")
+                        + (f"; not components: {', '.join(extra)}" if extra else ""))  # fmt: skip
+    return tuple(value[n] for n in names)
 
 
 def _word_type(t: str) -> tuple[str, int] | None:
@@ -400,7 +421,8 @@ class ContractFunction:
         try:
             if overload.input_words is not None:
                 return overload.selector + _encode_words(overload.input_words, args)
-            return overload.selector + abi_encode(overload.inputs, _prepare(overload.inputs, args))
+            return overload.selector + abi_encode(overload.inputs,
+                                                  _prepare(overload.inputs, args, overload.item.get("inputs")))
         except ChecksumError:  # (a typo in an address: not a reason to pick another overload, found in review)
             raise
         except (EncodingError, TypeError, ValueError) as e:

@@ -399,7 +399,7 @@ class Env:
         if len(types) != len(args):
             raise TypeError(f"{compiled.name}'s constructor takes {len(types)} arguments, got {len(args)}")
         try:
-            data = abi_encode(types, _prepare(types, args)) if types else b""
+            data = abi_encode(types, _prepare(types, args, ctor.get("inputs"))) if types else b""
         except (EncodingError, TypeError, ValueError) as e:  # as ContractFunction reports a call's bad arguments
             what = f"{compiled.name}'s constructor arguments ({', '.join(types)})"
             raise TypeError(f"cannot encode {what}: {e}") from None

@@ -506,6 +506,26 @@ def test_addresses_and_hex_inside_arrays_and_tuples_and_exact_bytes_n() -> None:
     assert fn("bytes4").encode("0x01020304")[4:] == abi_encode(["bytes4"], [b"\x01\x02\x03\x04"])
 
 
+def test_structs_may_be_dicts_by_component_name() -> None:
+    """As web3 and ethers take them: a struct argument as a dict of its components, also nested and in arrays, in
+    any key order, encodes as the tuple in the ABI's order; missing or unknown keys are a TypeError naming them."""
+    from pvmkit.contract import Contract
+    from pvmkit.env import Env
+
+    inner = {"name": "inner", "type": "tuple", "components": [{"name": "who", "type": "address"},
+                                                              {"name": "tag", "type": "bytes2"}]}  # fmt: skip
+    order = {"name": "order", "type": "tuple[]", "components": [{"name": "amount", "type": "uint256"}, inner]}
+    abi = [{"type": "function", "name": "f", "outputs": [], "inputs": [order, {"name": "n", "type": "uint8"}]}]
+    f = Contract(Env(), "0x" + "11" * 20, abi).f
+    a = b"\x22" * 20
+    want = abi_encode(["(uint256,(address,bytes2))[]", "uint8"], [[(5, (a, b"\x01\x02")), (6, (a, b"\x03\x04"))], 7])
+    dicts = [{"inner": {"tag": "0x0102", "who": "0x" + "22" * 20}, "amount": 5},
+             {"amount": 6, "inner": (a, b"\x03\x04")}]  # fmt: skip
+    assert f.encode(dicts, 7)[4:] == want
+    with pytest.raises(TypeError, match=r"struct \(amount, inner\) as a dict .*: missing inner; not components: 'x'"):
+        f.encode([{"amount": 5, "x": 1}], 7)
+
+
 def test_mixed_case_addresses_must_carry_their_checksum() -> None:
     """EIP-55: a mixed-case address is a checksum, and one that does not match is a typo (web3 refuses it; found in
     review: it was taken); all-lower and all-upper hex carry none."""
