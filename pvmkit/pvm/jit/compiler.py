@@ -255,7 +255,7 @@ UNROLL_MAX = 16
 # (dispatch_copy): the C bytecode interpreter benchmark took 1.64 ms before, 1.15 ms after.
 DISPATCH_COPY_MAX = 16
 # A block of at most this many instructions that ends in a jump to a dispatch it copies also pays for the copy's blocks
-# in its own gas check (JitCompiler.merge_plan): the bytecode interpreter then checks gas once per operation, not three
+# in its own gas check (JitCompiler.merge_jump): the bytecode interpreter then checks gas once per operation, not three
 # times.
 MERGE_MAX = 32
 COPY_BUDGET = 4096  # instructions all copies of a program may add, at least (see JitCompiler._compile)
@@ -405,10 +405,11 @@ class JitCompiler:
         self.decoded: tuple[list[int], list[tuple[str, tuple[int, ...]]], list[int]] = ([], [], [])
         self.dispatches: dict[int, tuple[int, int] | None] = {}  # target pc → its dispatch_chain
         self.copy_budget = 0  # instructions that unrolled loops and dispatch copies may still add (see _compile)
-        # While a block that pays for its dispatch copy is emitted (merge_plan): (its jump's pc, the chain, what the
-        # copy costs); and the gas a taken branch in that copy gives back (the copy's blocks it skips).
-        self.merge: tuple[int, int, int, int] | None = None
+        # While a dispatch copy a block paid for is emitted (merge_jump): the gas an exit or a branch taken out of it
+        # gives back (the copy's blocks it skips).
         self.refund = 0
+        self.unnative: set[int] = set()  # pcs whose template exits (not translated): no block with one pays ahead
+        self.uncharged_at: dict[int, int] = {}  # JitProgram.uncharged, while it is filled
         self.refund_stubs: dict[tuple[int, int], Label] = {}
         # gas_check's patch_at of such a block → (what the copy costs, [where its unmerged twin's code starts]).
         self.merged: dict[int, tuple[int, list[int]]] = {}
@@ -427,7 +428,7 @@ class JitCompiler:
     # Exits.
     def exit(self, code: int, pc: int, arg: int | None = None) -> None:
         a = self.a
-        if self.refund and self.template is None:  # (in a block that paid for its dispatch copy: see merge_plan)
+        if self.refund and self.template is None:  # (in a dispatch copy its block paid for: see merge_jump)
             a.add(GAS, Imm(self.refund))
         if self.template is None and pc < 1 << 31 and (arg is None or 0 <= arg <= M32):
             # The encoder's bytes, written directly (host calls, traps and out of gas are the commonest exits): mov
@@ -511,6 +512,7 @@ class JitCompiler:
         self.epilogue_at = self.epilogue.pos
         charged: dict[int, int] = self.charged_at
         uncharged: dict[int, int] = {}
+        self.uncharged_at = uncharged
         labels = self.charged_labels
         valid = self.valid = code.valid_targets()
         heads, unroll = _aligned_heads(pcs, forms, ends, valid, jumps)
@@ -520,7 +522,7 @@ class JitCompiler:
         # that is more (found in review: a program of one-byte loops, each aligned, made 89 bytes of native code per
         # byte).
         padding = max(len(code.code), PADDING_BUDGET)
-        patch_at, cost, merged_cost = -1, 0, 0
+        patch_at, cost = -1, 0
         out, instruction = a.code, self.instruction  # (the hot loop)
         # An instruction whose code does not depend on where it is comes out the same wherever the same (name,
         # operands) appear: about half the instructions of a resolc contract repeat one before them, and a repeat is
@@ -546,21 +548,15 @@ class JitCompiler:
                 if pc in unroll and self.spend_copies(2 * unroll_times(unroll[pc]) * unroll[pc]):
                     loop = self.loop_head(pc, unroll[pc], k)
                 patch_at, cost = self.gas_check(pc), 0
-                merged_cost = 0
-                if loop is None and not self.dynamic:
-                    merged_cost = self.refund = self.merge_plan(k, patch_at)
             if fuse_next:  # the second of a fused pair (fused()): its code came with the first's
                 fuse_next = False
                 cost += 1
-                if not merged_cost:  # (a merged block's entries are its twin's)
-                    self.resume_stub(pc, k, after_pair)
+                self.resume_stub(pc, k, after_pair)
                 if loop is not None:
                     loop.body.append((b"", pc, form, ends[k]))
                 continue
             start = uncharged[pc] = len(out)
             cost += 1
-            if merged_cost:  # a fault here gives back what the dispatch copy was charged (JitProgram.copies)
-                self.copies.append((start, pc, merged_cost, ()))
             if form[0] == _SHL_IMM_64 and (pair := self.fused(k)) is not None:
                 out += pair
                 fuse_next = True
@@ -586,8 +582,8 @@ class JitCompiler:
                     done[form] = out[start:]  # (a bytearray: one copy, where bytes() of the slice made two)
                 elif form[0] in terminators and patch_at >= 0:
                     # The block's cost is known only at its end (polkavm's emit_weight): patch the imm32 in place.
-                    _PACK_U32(out, patch_at, cost + merged_cost)
-                    patch_at, merged_cost = -1, 0
+                    _PACK_U32(out, patch_at, cost)
+                    patch_at = -1
             if loop is not None:
                 if k < loop.last:
                     loop.body.append((bytes(out[start:]), pc, form, ends[k]))
@@ -599,12 +595,14 @@ class JitCompiler:
         # Falling off the last instruction (only possible after a non-terminator) is the implicit trap.
         self.exit(rt.EXIT_TRAP, len(code.code))
         inline_end = len(out)
+        for patch_at, (paid, _) in self.merged.items():  # (merge_jump) the block's check pays for its copy too
+            _PACK_U32(out, patch_at, int.from_bytes(out[patch_at : patch_at + 4], "little") + paid)
         for stub in self.stubs:
             stub()
         for pc, (start, _) in self.uncharged_stubs.items():
             uncharged[pc] = start
-        for pc, start in self.unmerged_at.items():  # (entered from the host: the twin, see merge_plan)
-            if pc in uncharged:
+        for pc, start in self.unmerged_at.items():  # (entered from the host: the twin, see merge_jump)
+            if pc in uncharged and pc not in self.uncharged_stubs:
                 self.merged_inline[pc] = uncharged[pc]
             uncharged[pc] = start
         self.out_of_gas_stubs()
@@ -1090,7 +1088,7 @@ class JitCompiler:
         its pc (JitProgram.copies). A switch's indirect jump copied into each case that jumps back to it predicts
         far better than one jump shared by all (threaded code); it saves a taken jump per case too.
 
-        `merged`: the jumping block paid for the copy (merge_plan), so its blocks check nothing; a fault, or a branch
+        `merged`: the jumping block paid for the copy (merge_jump), so its blocks check nothing; a fault, or a branch
         taken out of the copy, gives back what the blocks not reached were charged."""
         pcs, forms, ends = self.decoded
         out, sites, valid = self.a.code, self.copies, self.valid
@@ -1128,59 +1126,63 @@ class JitCompiler:
         sites.append((len(out), -1, 0, ()))
         self.native = native
 
-    def merge_plan(self, k: int, patch_at: int) -> int:
-        """Whether the block starting at instruction k pays for the dispatch copy its jump makes: the gas of the
-        copy's blocks (returned; 0: no) is added to the block's own check, so the copy checks nothing. Only where no
-        instruction of the block or the copy leaves native code but by a memory fault (JitProgram.copies gives the
-        gas back then) and the copy's branches lead to valid blocks (a taken one gives back what it skips).
+    def merge_jump(self, pc: int, chain: tuple[int, int]) -> bool:
+        """Whether the jump at `pc` copies `chain` (dispatch_chain) in the merged way, which it then emits: its block's
+        gas check also pays for the copy's blocks, so the copy checks nothing. Only where no instruction of the block
+        or the copy leaves native code but by a memory fault (JitProgram.copies gives the gas paid ahead back then) or
+        a fallback (exit() gives it back), and the copy's branches lead to valid blocks (a taken one gives back what
+        it skips). Decided at the jump, so the pass spends nothing on other blocks: the block's code is already out.
 
         Gas stays exact (Sync): with less than the sum, the check's stub gives the copy's cost back and runs the
         block's unmerged twin (out of line: the block, then the copy with its checks), or exits out of gas when the
         block's own cost is not there either. The twin also holds the block's uncharged entries (the host resuming
         mid-block, after a fault say): the block's own gas is paid then, the copy's is not."""
         pcs, forms, ends = self.decoded
-        last = min(k + MERGE_MAX, len(forms))
-        j = k
-        while j < last and forms[j][0] in _MERGEABLE:
-            j += 1
-        if j == last or forms[j][0] != "jump":
-            return 0
-        target = forms[j][1][0]
-        if target not in self.valid:
-            return 0
-        chain = self.dispatch_chain(target)
-        if chain is None:
-            return 0
+        valid = self.valid
+        j = bisect_left(pcs, pc)
+        k = j
+        while pcs[k] not in valid:
+            k -= 1
+        if self.dynamic or j - k >= MERGE_MAX or not all(form[0] in _MERGEABLE for form in forms[k:j]):
+            return False
+        if self.unnative and any(p in self.unnative for p in pcs[k:j]):
+            return False
         start, end = chain
-        for i in range(start, end - 1):
-            name, args = forms[i]
-            if name not in _MERGEABLE and not (name in BRANCHES and args[-1] in self.valid) and name != "fallthrough":
-                return 0
-        if not self.spend_copies(2 * (end - start) + j - k):
-            return 0
-        self.merge = (pcs[j], start, end, end - start)
+        for name, args in forms[start : end - 1]:
+            if name not in _MERGEABLE and name != "fallthrough" and not (name in BRANCHES and args[-1] in valid):
+                return False
+        patch_at, block = self.gas_stubs[-1]  # (the block's: nothing in it checks gas)
+        if block != pcs[k] or not self.spend_copies(2 * (end - start) + j - k):
+            return False
+        cost = end - start
         twin: list[int] = [-1]
-        self.merged[patch_at] = (end - start, twin)
+        self.merged[patch_at] = (cost, twin)
+        uncharged = self.uncharged_at
+        for i in range(k, j):  # a fault in the block gives back what the copy was charged (the second of a fused pair
+            at = uncharged.get(pcs[i])  # has no code of its own, nor a fault)
+            if at is not None:
+                self.copies.append((at, pcs[i], cost, ()))
+        self.copied[pc] = (forms[j][1][0], True)
+        self.dispatch_copy(start, end, merged=True)
 
         def place() -> None:
             out = self.a.code
             native = self.native
             twin[0] = len(out)
             for i in range(k, j):
-                pc = pcs[i]
-                self.unmerged_at[pc] = len(out)
+                self.unmerged_at[pcs[i]] = len(out)
                 name, args = forms[i]
                 direct = self.direct.get(name)
                 if direct is not None:
                     out += direct(self.where, args)
                 else:
-                    self.instruction(pc, name, args, ends[i])
-            self.unmerged_at[pcs[j]] = len(out)
+                    self.instruction(pcs[i], name, args, ends[i])
+            self.unmerged_at[pc] = len(out)
             self.dispatch_copy(start, end)
             self.native = native
 
         self.stubs.append(place)
-        return end - start
+        return True
 
     def refunding(self, target: int) -> Label:
         """Where a branch taken out of a merged dispatch copy goes: give back self.refund, then block `target`."""
@@ -1502,7 +1504,7 @@ class JitCompiler:
         for patch_at, pc in self.gas_stubs:
             _PACK_I32(code, patch_at + 6, len(code) - patch_at - 10)  # the gas check's js
             cost = int.from_bytes(code[patch_at : patch_at + 4], "little")
-            if patch_at in merged:  # (merge_plan) the copy's cost back; with the block's own there: its twin
+            if patch_at in merged:  # (merge_jump) the copy's cost back; with the block's own there: its twin
                 copy, twin = merged[patch_at]
                 cost -= copy
                 code += b"\x49\x83\xc7" + bytes((copy,)) if copy < 128 else b"\x49\x81\xc7" + copy.to_bytes(4, "little")
@@ -1578,9 +1580,11 @@ class JitCompiler:
         body, ok = template
         if ok:
             self.native += 1
-        elif self.refund:  # (its exit gives back what a merged block paid ahead, which a template cannot: merge_plan)
-            self.fallback(pc)
-            return False
+        else:
+            self.unnative.add(pc)
+            if self.refund:  # (its exit gives back what was paid ahead, which a template cannot: merge_jump)
+                self.fallback(pc)
+                return False
         out = self.a.code
         patch = body.patch
         if patch == _COPY:
@@ -1798,13 +1802,9 @@ def _jump(c: JitCompiler, inst: Instruction) -> bool:
             c.landing(value)
             return True
     if inst.name == "jump" and target in c.valid:
-        if c.merge is not None and c.merge[0] == inst.pc:
-            _, start, end, _ = c.merge
-            c.merge = None
-            c.copied[inst.pc] = (target, True)
-            c.dispatch_copy(start, end, merged=True)
-            return True
         chain = c.dispatch_chain(target)
+        if chain is not None and c.merge_jump(inst.pc, chain):
+            return True
         if chain is not None and c.spend_copies(chain[1] - chain[0]):
             c.copied[inst.pc] = (target, False)
             c.dispatch_copy(*chain)
@@ -1886,5 +1886,5 @@ _ROUTE: dict[str, tuple[Emitter, int, int | None, int]] = {
 }  # fmt: skip
 # Instructions a loop may be unrolled over (_aligned_heads): ones that may be templates, copied wherever they go.
 _UNROLLABLE = frozenset(name for name, route in _ROUTE.items() if route[1] != _CONTROL_PATH)
-# Instructions that leave native code only by a memory fault (merge_plan): every ALU and memory instruction.
+# Instructions that leave native code only by a memory fault (merge_jump): every ALU and memory instruction.
 _MERGEABLE = _UNROLLABLE | (frozenset(DIRECT) - _CONTROL)

@@ -53,8 +53,10 @@ def native_listing(module: Module) -> NativeListing:
 
     compiler = JitCompiler(module)
     program = compiler.compile()
-    resumes = compiler.uncharged_stubs  # (the second instructions of fused pairs start out of line)
-    inline = {**program.uncharged, **compiler.merged_inline}  # (a merged block's entries are in its twin: merge_plan)
+    # (the second instructions of fused pairs start out of line, but in a block that paid for its dispatch copy, whose
+    # entries are its twin's: JitCompiler.merge_jump)
+    resumes = {pc: span for pc, span in compiler.uncharged_stubs.items() if pc not in compiler.unmerged_at}
+    inline = {**program.uncharged, **compiler.merged_inline}  # (a merged block's entries are in its twin: merge_jump)
     starts = sorted((program.charged.get(pc, offset), pc) for pc, offset in inline.items()
                     if pc not in resumes)  # fmt: skip
     ends = [start for start, _ in starts[1:]] + [program.inline_end] * bool(starts)  # (no code: no spans)
