@@ -281,8 +281,8 @@ def run(
 ) -> None:
     """Run an export of a .polkavm program with no host functions (an ecalli stops it and is reported).
 
-    Exits with status 0 when the program returned to the host, and 1 when it stopped otherwise (trap, out of gas,
-    segfault or a host call), as a process does on a crash, so scripts can tell."""
+    Exits with status 0 when the program returned to the host, and 3 when it stopped otherwise (trap, out of gas,
+    segfault or a host call), so scripts can tell that from a bad file or argument (1 and 2)."""
     from .pvm.asm import format_instruction
 
     if export is not None and entry_pc is not None:  # (found in review: --pc silently won)
@@ -321,7 +321,7 @@ def run(
             click.echo(f"  {intr.pc:>6}: {text:<40} gas left {inst.gas}")
     _report(blob, intr, list(inst.regs), gas_limit - inst.gas, as_json)
     if intr.kind is not InterruptKind.FINISHED:  # (found in review: a trap exited 0)
-        raise click.exceptions.Exit(1)
+        raise click.exceptions.Exit(3)
 
 
 def _report(blob: ProgramBlob, intr: Interrupt, regs: list[int], gas_used: int, as_json: bool) -> None:

@@ -217,10 +217,12 @@ def _prepared(t: str, a: Any, param: dict | None = None) -> Any:
 def _by_name(value: Mapping, components: list[dict]) -> tuple:
     """A struct given as a dict (as web3 and ethers take them): its values in the components' order."""
     names = [c.get("name", "") for c in components]
-    if set(value) != set(names) or "" in names:
+    if "" in names:
+        raise TypeError(f"a struct with unnamed components ({len(names)}) cannot be a dict: pass a tuple")
+    if set(value) != set(names):
         missing = [n for n in names if n not in value]
         extra = [repr(k) for k in value if k not in names]
-        raise TypeError(f"a struct ({', '.join(n or '?' for n in names)}) as a dict needs exactly its components' names"
+        raise TypeError(f"a struct ({', '.join(names)}) as a dict needs exactly its components' names"
                         + (f": missing {', '.join(missing)}" if missing else "")
                         + (f"; not components: {', '.join(extra)}" if extra else ""))  # fmt: skip
     return tuple(value[n] for n in names)

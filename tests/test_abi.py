@@ -524,6 +524,11 @@ def test_structs_may_be_dicts_by_component_name() -> None:
     assert f.encode(dicts, 7)[4:] == want
     with pytest.raises(TypeError, match=r"struct \(amount, inner\) as a dict .*: missing inner; not components: 'x'"):
         f.encode([{"amount": 5, "x": 1}], 7)
+    unnamed = {"name": "p", "type": "tuple", "components": [{"name": "", "type": "uint8"}, {"type": "bool"}]}
+    g = Contract(Env(), "0x" + "11" * 20, [{"type": "function", "name": "g", "outputs": [], "inputs": [unnamed]}]).g
+    with pytest.raises(TypeError, match=r"unnamed components \(2\) cannot be a dict: pass a tuple"):
+        g.encode({"": 1})
+    assert g.encode((1, True))[4:] == abi_encode(["(uint8,bool)"], [(1, True)])
 
 
 def test_mixed_case_addresses_must_carry_their_checksum() -> None:

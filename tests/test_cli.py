@@ -170,7 +170,7 @@ def test_odd_names_backend_settings_and_isa_conflicts(tmp_path: Path) -> None:
     path = tmp_path / "odd.polkavm"
     path.write_bytes(odd.write())
     code, text = _invoke("run", str(path), "--export", os.fsdecode(b"\xff"), "--backend", "interpreter")
-    assert code == 1 and text.splitlines()[0] == 'status: ecalli (ecalli 0 = "x\\x0astatus: finished\\x0apc: 0")', text
+    assert code == 3 and text.splitlines()[0] == 'status: ecalli (ecalli 0 = "x\\x0astatus: finished\\x0apc: 0")', text
     assert "status: finished" not in text.splitlines()[1:]
     code, text = _invoke("run", str(path), "--export", os.fsdecode(b"\xfe"))
     assert code == 1 and "no export named" in text
@@ -221,7 +221,7 @@ def test_run_trace_decodes_a_long_block_once(tmp_path: Path, decoded_lengths: li
     path = tmp_path / "long.polkavm"
     path.write_bytes(assemble("pub @main:\n" + " a0 = a0 + 1\n" * n + " trap\n").write())
     code, text = _invoke("run", str(path), "--trace", "--backend", "interpreter")
-    assert code == 1 and text.count(": a0 = a0 + 0x1 ") == n
+    assert code == 3 and text.count(": a0 = a0 + 0x1 ") == n
     assert sum(decoded_lengths) <= 5 * n, sum(decoded_lengths)  # (quadratic: ~n * n / 2)
 
 

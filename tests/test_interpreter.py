@@ -480,7 +480,7 @@ def test_memory_past_max_memory_is_refused_before_anything_is_allocated(tmp_path
     assert out.exit_code == 1 and "Traceback" not in out.output, out.output
     assert "over the limit of 4194304 bytes (4 MiB, raise it with --max-memory)" in out.output
     out = CliRunner().invoke(main, ["run", str(path), "--backend", "interpreter", "--max-memory", "16"])
-    assert out.exit_code == 1 and "status: trap" in out.output, out.output
+    assert out.exit_code == 3 and "status: trap" in out.output, out.output
 
 
 @pytest.mark.parametrize("backend", ["interpreter", "jit"])
@@ -849,8 +849,12 @@ def test_a_recycled_instance_refuses_every_use_until_handed_out_again(backend: s
                        ("write_memory", lambda: kept.write_memory(rw, b"x"))):  # fmt: skip
         with pytest.raises(RuntimeError, match=f"{what}.* on a recycled instance"):
             call()
+    with pytest.raises(RuntimeError, match="set_next_program_counter.* on a recycled instance"):
+        kept.set_next_program_counter(0)
+    kept.gas, kept.regs[7] = 12345, 5  # (what a kept reference changes does not reach the next owner)
     kept.recycle()  # (again: nothing)
     owner = module.instantiate()
+    assert (owner.gas, owner.regs[7], owner.next_program_counter) == (0, 0, None) or owner is not kept
     assert (owner is kept) == (backend != "crosscheck")  # (crosscheck instances are never pooled)
     owner.prepare_call("main", 41)
     owner.gas = 10
@@ -914,3 +918,78 @@ def test_dynamic_paging_host_access_follows_polkavm(backend: str, monkeypatch) -
     inst.gas = 100
     assert inst.run().kind is InterruptKind.FINISHED and (inst.regs[7], inst.regs[8]) == (0, 42)
     assert inst.read_memory(0x20000, 1) == b"\x2a"
+
+
+@pytest.mark.parametrize("backend", _embedder_backends())
+def test_a_handler_that_moves_the_guest_and_raises_leaves_no_current_instruction(backend: str, monkeypatch) -> None:
+    """Found in review: on the JIT, a serve() handler's set_next_program_counter followed by an exception left
+    program_counter at the ecalli, where set_next_program_counter leaves it None (as polkavm's)."""
+    from pvmkit.pvm.asm import assemble
+
+    monkeypatch.delenv("PVMKIT_BACKEND", raising=False)
+    inst = Module(assemble("pub @main:\n    ecalli 0\n    ret\npub @other:\n    trap\n"),
+                  ModuleConfig(backend=backend)).instantiate()  # fmt: skip
+
+    def moves(number: int, regs: list, gas: int) -> int:
+        inst.set_next_program_counter(3)
+        raise KeyError("the handler's own error")
+
+    inst.prepare_call("main")
+    inst.gas = 100
+    with pytest.raises(KeyError):
+        inst.serve(moves)
+    assert inst.program_counter is None and inst.next_program_counter == 3
+    assert inst.run().kind is InterruptKind.TRAP and inst.program_counter == 3
+
+
+def test_a_tiered_instance_still_interpreted_refuses_a_handlers_reentry(monkeypatch) -> None:
+    """Found in review: an 'auto' instance not yet compiled called serve()'s handler between runs with the instance
+    idle, so the handler could recycle it (retiring it mid-call), run it, prepare or reset it."""
+    from pvmkit.pvm.asm import assemble
+    from pvmkit.pvm.jit import is_supported
+
+    if not is_supported():
+        pytest.skip("no JIT here: 'auto' is the interpreter")
+    monkeypatch.delenv("PVMKIT_BACKEND", raising=False)
+    module = Module(assemble("pub @main:\n    ecalli 1\n    a0 = a0 + 1\n    ret\n"),
+                    ModuleConfig(backend="auto", jit_at_once=0, jit_after=10**6))  # fmt: skip
+    inst = module.instantiate()
+    assert not inst.native
+    for what, call in (("run", lambda: inst.run()), ("prepare_call", lambda: inst.prepare_call("main")),
+                       ("reset_memory", lambda: inst.reset_memory())):  # fmt: skip
+        def reenter(number: int, regs: list, gas: int, call=call) -> int:
+            call()
+            return gas
+
+        inst.prepare_call("main")
+        inst.gas = 100
+        with pytest.raises(RuntimeError, match=f"{what}.* while this instance runs"):
+            inst.serve(reenter)
+
+    def recycles(number: int, regs: list, gas: int) -> int:
+        inst.recycle()  # (from a handler: nothing)
+        return gas
+
+    inst.prepare_call("main", 41)
+    inst.gas = 100
+    assert inst.serve(recycles).kind is InterruptKind.FINISHED and inst.regs[7] == 42 and module._spare == []
+
+
+def test_aux_data_is_accessible_in_whole_pages(monkeypatch) -> None:
+    """polkavm's accessible aux size is the memory map's, rounded up to a page: 100 bytes of aux data give the host
+    and the guest the whole first page (found in review: pvmkit stopped at byte 100)."""
+    from pvmkit.pvm.asm import assemble
+
+    monkeypatch.delenv("PVMKIT_BACKEND", raising=False)
+    blob = assemble("pub @main:\n    a0 = u8 [0xFFFE0FFF]\n    a1 = u8 [0xFFFE1000]\n    ret\n")
+    for backend in _embedder_backends():
+        inst = Module(blob, ModuleConfig(backend=backend, aux_data_size=100)).instantiate()
+        inst.write_memory(0xFFFE0000 + 100, b"ab")
+        inst.write_memory(0xFFFE0FFF, b"\x2a")
+        with pytest.raises(ValueError, match="is not writable"):
+            inst.write_memory(0xFFFE0FFF, b"\x2a\x2a")
+        inst.prepare_call("main")
+        inst.gas = 100
+        intr = inst.run()
+        second = inst.module.code.decoded()[0][1]  # (the load past the page)
+        assert intr.kind is InterruptKind.TRAP and intr.pc == second and inst.regs[7] == 42, backend

@@ -1152,18 +1152,26 @@ pub @main:
     assert inst.run().kind is K.TRAP and inst.regs[7] == 60 and inst.gas == 1000 - 61 and not inst.native
 
 
-def test_out_of_gas_on_entry_mid_block_reports_the_program_counter() -> None:
-    """Found in review: the JIT left `program_counter` unset when it ran out of gas on entry (the whole block is
-    charged when entering mid-block); crosscheck now compares it too."""
+def test_out_of_gas_on_entry_mid_block_leaves_the_program_counter_unset() -> None:
+    """Entering mid-block with too little gas for the block is refused before any instruction is current: polkavm's
+    interpreter returns NotEnoughGas before it marks the pc valid (run_impl), so program_counter is None, the same on
+    every backend (crosscheck compares it); at a block start the block's own check fails, and the pc is that block's.
+    Negative gas is refused up front (RawInstance::run), leaving program_counter as it was."""
     from pvmkit.pvm.asm import assemble
 
     blob = assemble("pub @main:\n    a0 = a0 + 1\n    a0 = a0 + 2\n    a0 = a0 + 3\n    trap\n")
     for backend in ("interpreter", "jit", "crosscheck"):
         inst = Module(blob, ModuleConfig(backend=backend)).instantiate()
+        inst.set_next_program_counter(0)
+        inst.gas = 3
+        intr = inst.run()
+        assert intr.kind is K.NOT_ENOUGH_GAS and intr.pc == 0 and inst.program_counter == 0, backend
+        inst.gas = -1
+        assert inst.run().kind is K.NOT_ENOUGH_GAS and inst.program_counter == 0, backend
         inst.set_next_program_counter(3)
         inst.gas = 2
         intr = inst.run()
-        assert intr.kind is K.NOT_ENOUGH_GAS and intr.pc == 3 and inst.program_counter == 3, backend
+        assert intr.kind is K.NOT_ENOUGH_GAS and intr.pc == 3 and inst.program_counter is None, backend
         assert inst.next_program_counter == 3 and inst.gas == 2
 
 
@@ -1550,7 +1558,7 @@ def _vm_regs(pc: int = 0x10000, loads: int = _RW) -> list[int]:
 def test_a_jump_to_a_switch_copies_its_dispatch() -> None:
     """Each case's jump back to a switch gets its own copy of the dispatch (the 7 instructions of its two blocks, up
     to the indirect jump), with their sites for faults; the first run of the dispatch is its own code. Copies are
-    not more instructions translated. The case's gas check pays for the copy (merge_plan): a fault in the case gives
+    not more instructions translated. The case's gas check pays for the copy (merge_jump): a fault in the case gives
     back all 7, one in the copy's first block the second block's 3; each case's unmerged twin (out of line, for too
     little gas and for entries from the host) has the copy with its own checks."""
     from pvmkit.pvm.jit.compiler import JitCompiler
@@ -1562,7 +1570,7 @@ def test_a_jump_to_a_switch_copies_its_dispatch() -> None:
     pcs = module.code.decoded()[0]
     dispatch = pcs[:7]
     merged = [(pc, 3 if i < 4 else 0) for i, pc in enumerate(dispatch)] + [(-1, 0)]
-    inc, load = [(pc, 7) for pc in pcs[7:10]], [(pc, 7) for pc in pcs[10:14]]
+    inc, load = [(pc, 7) for pc in pcs[7:9]], [(pc, 7) for pc in pcs[10:13]]  # (not their jumps: no code)
     unmerged = [(pc, 0) for pc in dispatch] + [(-1, 0)]
     assert [(pc, refund) for _, pc, refund, _ in program.copies] == inc + merged + load + merged + unmerged * 2
     assert all(behind == () for *_, behind in program.copies)
@@ -1841,7 +1849,7 @@ def test_copied_dispatches_charge_gas_exactly() -> None:
 
 
 def test_a_case_that_pays_for_its_dispatch_copy_keeps_gas_exact() -> None:
-    """A case's gas check pays for its dispatch copy too (JitCompiler.merge_plan). Every gas amount gives what the
+    """A case's gas check pays for its dispatch copy too (JitCompiler.merge_jump). Every gas amount gives what the
     interpreter gives when: a bad opcode takes the copy's branch out (it gives back the block it skips); op 1 loads
     from aux data, which the interpreter serves (a fault in the case gives back the copy's cost, and native code
     resumes in the case's unmerged twin); the host enters the case at each of its pcs (set_next_program_counter

@@ -977,6 +977,8 @@ class Instance:
 
     def set_next_program_counter(self, pc: int) -> None:
         """Continue at `pc` from the host: charges the full cost of the block containing it."""
+        if self._recycled:
+            raise self._refusal("set_next_program_counter()")
         self._next = (_pc(pc), True)
         self._step_delivered = False
         self.program_counter = None  # (as polkavm's: no current instruction until the guest runs again)
@@ -1015,10 +1017,6 @@ class Instance:
         pooled = len(spare) < SPARE_INSTANCES and self._reset_memory_in_place()
         self._retire()
         if pooled:
-            self._r[:] = _FRESH  # the rest of instantiate()'s state
-            self._next = None
-            self._step_delivered = False
-            self.program_counter = None
             if not m._spare_listed:  # (once: a WeakSet.add per frame cost 3% of a call)
                 with _spares_lock:
                     m._spare_listed = True
@@ -1030,7 +1028,16 @@ class Instance:
         self._busy = self._recycled = True
 
     def _revive(self) -> None:
+        self._fresh_state()
         self._busy = self._recycled = False
+
+    def _fresh_state(self) -> None:
+        """The rest of a new instance's state (its memory was reset when recycled): what a kept reference changed on a
+        recycled instance goes too (found in review: its registers and gas reached the next owner)."""
+        self._r[:] = _FRESH
+        self._next = None
+        self._step_delivered = False
+        self.program_counter = None
 
     def _refusal(self, what: str) -> RuntimeError:
         if self._recycled:
@@ -1097,8 +1104,7 @@ class Instance:
 
     def _blocks(self) -> Interrupt:
         r = self._r
-        if r[_G] < 0:
-            self.program_counter = self._next[0]
+        if r[_G] < 0:  # (polkavm's run() refuses it up front: program_counter stays as it was)
             return Interrupt(InterruptKind.NOT_ENOUGH_GAS, self._next[0])
         m = self.module
         mem = self.memory
@@ -1173,6 +1179,8 @@ class Instance:
         if code == _OOG:
             # r[16] == -1: the block's gas check failed (retry charges it); else memset stopped mid-way.
             self._next = (pc, True) if r[_RESUME] < 0 else (r[_RESUME], False)
+            if r[_RESUME] < 0 and self.module.code.find_start_of_basic_block(pc) != pc:
+                self.program_counter = None  # (entered mid-block from the host: polkavm leaves it unset, review)
             return Interrupt(InterruptKind.NOT_ENOUGH_GAS, pc)
         if code == _SEGFAULT:
             self._next = (pc, False)

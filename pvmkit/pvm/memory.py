@@ -139,7 +139,7 @@ class StandardMemory:
         self._low[rw_off : rw_off + len(rw_data)] = rw_data
         self.stack = bytearray(memory_map.stack_address_high - memory_map.stack_address_low)
         self.aux = bytearray(memory_map.aux_data_size)
-        self.aux_accessible = aux_data_size
+        self.aux_accessible = _align(aux_data_size, memory_map.page_size)  # (polkavm's: whole pages)
 
     def reset(self, rw_data: bytes, aux_data_size: int) -> bool:
         """Back to the contents and size of a new StandardMemory of the same map (Instance.recycle); False when it
@@ -155,7 +155,7 @@ class StandardMemory:
         self.stack[:] = _zeros(len(self.stack))
         if self.aux:
             self.aux[:] = _zeros(len(self.aux))
-        self.aux_accessible = aux_data_size
+        self.aux_accessible = _align(aux_data_size, m.page_size)
         return True
 
     def contents(self) -> dict[str, bytes]:

@@ -230,14 +230,19 @@ class JitInstance(Instance):
         super().prepare_call(export, *args)
 
     def recycle(self) -> None:
-        if self._idle:  # (else running, as from a serve() handler, or recycled already: nothing)
-            super().recycle()
+        try:  # (else running, as from a serve() handler or on another thread, or recycled already: nothing)
+            self._idle.pop()
+        except IndexError:
+            return
+        self._idle.append(True)  # (Instance.recycle's reset in place wants it idle; _retire takes it for good)
+        super().recycle()
 
     def _retire(self) -> None:
         self._idle.pop()  # (run(), reset_memory() and prepare_call() take it: they refuse until _revive)
         self._recycled = True
 
     def _revive(self) -> None:
+        self._fresh_state()
         self._idle.append(True)
         self._recycled = False
 
@@ -293,7 +298,16 @@ class JitInstance(Instance):
             if interrupt is not None:
                 if interrupt.kind is not _ECALLI or (shortcuts is not None and shortcuts.state[5]):
                     return interrupt
-                self.gas = on_ecalli(interrupt.ecalli, r, r[13])  # (still interpreted, or no native resume address)
+                # (still interpreted, or no native resume address) The handler holds the instance as native code's
+                # would: it may not run, prepare, reset or recycle it (found in review: a tiered instance let it).
+                try:
+                    self._idle.pop()
+                except IndexError:
+                    raise self._refusal("serve()") from None
+                try:
+                    self.gas = on_ecalli(interrupt.ecalli, r, r[13])
+                finally:
+                    self._idle.append(True)
                 _check_registers(r)
             interrupt = self._run(on_ecalli, shortcuts)
 
@@ -315,22 +329,24 @@ class JitInstance(Instance):
                 jit = self._jit
                 assert jit is not None
             r = self._r
-            if r[13] < 0:
-                return self._make(InterruptKind.NOT_ENOUGH_GAS, self._next[0])
+            if r[13] < 0:  # (polkavm's run() refuses it up front: program_counter stays as it was)
+                return Interrupt(InterruptKind.NOT_ENOUGH_GAS, self._next[0])
             pc, charged = self._next
             target = jit.charged.get(pc) if charged else jit.uncharged.get(pc)
             if target is None:
                 start = self.module.code.find_start_of_basic_block(pc) if charged else None
                 if start is None and charged:  # the implicit trap, 1 gas (see interpreter._trap_at)
                     if r[13] < 1:
-                        return self._make(InterruptKind.NOT_ENOUGH_GAS, pc)
+                        self.program_counter = None  # (no block starts there: as the interpreter)
+                        return Interrupt(InterruptKind.NOT_ENOUGH_GAS, pc)
                     r[13] -= 1
                 if start is None or pc not in jit.uncharged:
                     r[14] = pc
                     return self._interrupt(-2)
                 cost = self.module.block_cost(start)
-                if r[13] < cost:
-                    return self._make(InterruptKind.NOT_ENOUGH_GAS, pc)
+                if r[13] < cost:  # (entered mid-block: polkavm leaves program_counter unset, as the interpreter)
+                    self.program_counter = None
+                    return Interrupt(InterruptKind.NOT_ENOUGH_GAS, pc)
                 r[13] -= cost
                 target = jit.uncharged[pc]
             # Explicit indexing: unpacking a slice into pack_into's arguments costs ~40% more.
@@ -533,8 +549,8 @@ class JitInstance(Instance):
         r[:16] = _STATE_OUT.unpack_from(self._ctx_bytes, 0)
         self.program_counter = r[14]
         _, self._next = self.module.ecalli_exit(r[14], r[15])
-        if moved is not None:
-            self._next = moved
+        if moved is not None:  # (as set_next_program_counter leaves it: found in review)
+            self._next, self.program_counter = moved, None
 
     def _fallback(self, pc: int) -> int | None:
         """Run the instruction at `pc` in the interpreter; the native address to continue at, or None/-code."""

@@ -26,7 +26,7 @@ from collections.abc import Callable
 from operator import itemgetter
 from typing import TYPE_CHECKING
 
-from ..memory import LOW_BASE, MemoryMap, StandardMemory
+from ..memory import LOW_BASE, MemoryMap, StandardMemory, _align
 from . import runtime as rt
 from . import signals
 from .runtime import PROT_READ, PROT_WRITE, ExecutableCode, JitUnavailable, _libc
@@ -412,7 +412,7 @@ class MappedMemory(StandardMemory):
         self._low = space.buffer(LOW_BASE, self.rw_end - LOW_BASE, lease)
         self.stack = space.buffer(m.stack_address_low, m.stack_address_high - m.stack_address_low, lease)
         self.aux = bytearray(m.aux_data_size)  # never mapped natively: its accesses fault and the interpreter runs them
-        self.aux_accessible = aux_data_size
+        self.aux_accessible = _align(aux_data_size, m.page_size)
         # reset() in one native call (clearer) while the heap has not grown: the regions (each small enough to clear
         # whole) zeroed, the rw data copied in again. `plan`: the address of its words (0: none).
         self.plan, self._plan_data, self._clear = 0, rw_data, clearer()
@@ -432,7 +432,7 @@ class MappedMemory(StandardMemory):
         if self.plan and rw_data is self._plan_data and self.rw_end == self.base_end and not self.aux:
             self._clear(self.plan)
             self.heap_size = 0
-            self.aux_accessible = aux_data_size
+            self.aux_accessible = _align(aux_data_size, self.map.page_size)
             return True
         return False
 
@@ -455,7 +455,7 @@ class MappedMemory(StandardMemory):
         self.heap_size = 0
         if self.aux:
             self.aux = bytearray(len(self.aux))
-        self.aux_accessible = aux_data_size
+        self.aux_accessible = _align(aux_data_size, m.page_size)
         return True
 
     def load_from(self, source: StandardMemory) -> None:
