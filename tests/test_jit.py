@@ -1584,6 +1584,29 @@ def test_a_jump_to_a_switch_copies_its_dispatch() -> None:
     assert JitCompiler(Module(returns, ModuleConfig(backend="interpreter"))).compile().copies == []
 
 
+def test_the_listing_of_a_case_that_pays_for_its_copy_and_fuses_a_pair() -> None:
+    """Found in review: with a fused pair in a case that pays for its dispatch copy, `disasm --native` gave the add a
+    span that ended before it started and the last inline instruction the twin's code. Inline spans stay inline; the
+    add shows the twin's code, where the host enters it."""
+    from pvmkit.pvm.jit.compiler import JitCompiler
+    from pvmkit.pvm.jit.listing import native_listing
+
+    source = _BYTECODE_VM.replace("@inc:\n    a3 = a3 + a1\n", "@inc:\n    a3 = a1 << 2\n    a3 = a3 + a4\n")
+    blob = _bytecode_vm(source=source)
+    listing = native_listing(Module(blob))
+    pcs, forms, _ = Module(blob).code.decoded()
+    shl = next(pc for pc, form in zip(pcs, forms, strict=True) if form[0] == "shift_logical_left_imm_64" and
+               form[1][2] == 2)  # fmt: skip (the case's: the dispatch shifts by 1)
+    add = pcs[pcs.index(shl) + 1]
+    inline_end = len(listing.code) - listing.out_of_line
+    assert all(start < end <= inline_end for pc, (start, end) in listing.spans.items() if pc != add)
+    compiler = JitCompiler(Module(blob, ModuleConfig(backend="interpreter")))
+    compiler.compile()
+    assert listing.spans[add][0] == compiler.unmerged_at[add] >= inline_end
+    assert listing.lines(shl)[0].startswith("with the next instruction") and "add" in listing.lines(add)[1]
+    assert outcome(blob, "jit", _vm_regs(), 10**6) == outcome(blob, "interpreter", _vm_regs(), 10**6)
+
+
 def _fused_pair(d: str, s: str, k: int, add: str, pressure: tuple[str, ...] = ()) -> ProgramBlob:
     """`d = s << k; d = add` after lines that use other registers more (pushing d, s or the add's other operand into
     the context when they are few), then a trap."""

@@ -53,15 +53,18 @@ def native_listing(module: Module) -> NativeListing:
 
     compiler = JitCompiler(module)
     program = compiler.compile()
-    # (the second instructions of fused pairs start out of line, but in a block that paid for its dispatch copy, whose
-    # entries are its twin's: JitCompiler.merge_jump)
-    resumes = {pc: span for pc, span in compiler.uncharged_stubs.items() if pc not in compiler.unmerged_at}
-    inline = {**program.uncharged, **compiler.merged_inline}  # (a merged block's entries are in its twin: merge_jump)
+    resumes = compiler.uncharged_stubs  # (the second instructions of fused pairs start out of line)
+    # A block that paid for its dispatch copy has its entries in its twin (JitCompiler.merge_jump): its code inline.
+    inline = {**program.uncharged, **compiler.merged_inline}
     starts = sorted((program.charged.get(pc, offset), pc) for pc, offset in inline.items()
-                    if pc not in resumes)  # fmt: skip
+                    if pc not in resumes and offset < program.inline_end)  # fmt: skip
     ends = [start for start, _ in starts[1:]] + [program.inline_end] * bool(starts)  # (no code: no spans)
     spans = {pc: (start, end) for (start, pc), end in zip(starts, ends, strict=True)}
     spans.update(resumes)
+    twin = sorted(compiler.unmerged_at.values())
+    for pc in resumes.keys() & compiler.unmerged_at.keys():  # (the host enters the block's twin there, not the stub)
+        start = compiler.unmerged_at[pc]
+        spans[pc] = (start, twin[bisect_right(twin, start)])
     pcs = module.code.decoded()[0]
     fused = frozenset(pcs[bisect_right(pcs, pc) - 2] for pc in resumes)  # (the instruction before each)
     return NativeListing(program.code, spans, len(program.code) - program.inline_end, program.native_instructions,
