@@ -336,6 +336,14 @@ class Env:
             what = "cannot upload the code" if e.error is PalletError.StorageDepositNotEnoughFunds else "code rejected"
             raise DeployError(f"{what}: {e}", name=e.error.value) from None
 
+    def remove_code(self, code_hash: bytes | str, *, sender: Addressish | None = None) -> int:
+        """Remove uploaded code no contract uses (the pallet's `remove_code`, by its uploader); returns the upload
+        deposit given back. A CodeError (ValueError) names the pallet's refusal: CodeNotFound, CodeInUse, BadOrigin."""
+        code_hash = _hex_bytes("code_hash", code_hash)
+        if len(code_hash) != 32:
+            raise ValueError(f"a code hash is 32 bytes, not {len(code_hash)}")
+        return self.chain.remove_code(self._sender(sender), code_hash)
+
     def deploy(
         self,
         code: bytes,

@@ -1205,6 +1205,37 @@ def test_an_upload_inside_an_anchor_is_undone_with_its_deposit(env: Env) -> None
     assert (env.get_balance(ALICE), env.chain.state.accounts[parse_address(ALICE)].held) == (free, held)
 
 
+def test_remove_code_gives_unused_code_back_to_its_uploader(env: Env) -> None:
+    """The pallet's remove_code (ContractBlob::remove): CodeNotFound, then CodeInUse while a contract uses the code,
+    then BadOrigin for anyone but the uploader; removed, the upload deposit goes from held back to free, a factory
+    can no longer create it, and an anchor brings it all back."""
+    from pvmkit.revive.primitives import CodeError
+
+    alice = parse_address(ALICE)
+    factory = env.deploy_contract(load_contract("Factory"))
+    create_1 = bytes.fromhex("780900dc") + encode(["uint256"], [1])  # create(uint256)
+    free, held = env.get_balance(ALICE), env.chain.state.accounts[alice].held
+    blob = load_contract("Child").blob
+    code_hash = env.upload(blob)
+    deposit = env.chain.state.codes[code_hash].deposit
+    assert deposit == env.chain.upload_deposit(blob) > 0 and env.get_balance(ALICE) == free - deposit
+    with pytest.raises(CodeError, match="CodeNotFound"):
+        env.remove_code(bytes(32))
+    with pytest.raises(CodeError, match="BadOrigin: only its uploader"):
+        env.remove_code(code_hash, sender=BOB)
+    with env.anchor():
+        assert env.call(factory.address, create_1).success
+        with pytest.raises(CodeError, match=r"CodeInUse: 1 contract\(s\)"):
+            env.remove_code(code_hash)
+    with env.anchor():
+        assert env.remove_code("0x" + code_hash.hex()) == deposit
+        assert code_hash not in env.chain.state.codes
+        assert (env.get_balance(ALICE), env.chain.state.accounts[alice].held) == (free, held)
+        assert not env.call(factory.address, create_1).success  # (CodeNotFound traps the factory)
+    assert code_hash in env.chain.state.codes and env.get_balance(ALICE) == free - deposit
+    assert env.call(factory.address, create_1).success
+
+
 def test_a_transactions_deposit_limit_is_enforced(env: Env) -> None:
     a = parse_address(env.deploy_contract(load_contract("Storage")).address)
     need = env.dry_call(a, _fn("setMap(uint256,uint256)", 7, 1)).storage_deposit

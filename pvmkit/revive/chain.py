@@ -248,6 +248,26 @@ class Chain:
         self.state.add_code(code_hash, CodeInfo(blob, origin, deposit))
         return code_hash
 
+    def remove_code(self, origin: Address, code_hash: Hash) -> int:
+        """The pallet's `remove_code` (ContractBlob::remove): code no contract uses goes, and its upload deposit goes
+        back from held to free on its owner, who alone may remove it; returns that deposit. CodeNotFound, CodeInUse,
+        then BadOrigin, in the pallet's order."""
+        info = self.state.codes.get(code_hash)
+        if info is None:
+            raise CodeError(E.CodeNotFound, f"no uploaded code with hash 0x{code_hash.hex()}")
+        if info.refcount:
+            raise CodeError(E.CodeInUse, f"{info.refcount} contract(s) use code 0x{code_hash.hex()}")
+        if info.owner != origin:
+            raise CodeError(E.BadOrigin, f"only its uploader, 0x{info.owner.hex()}, may remove code "
+                                         f"0x{code_hash.hex()}")  # fmt: skip
+        self.state.remove_code(code_hash)
+        self._modules.pop(code_hash, None)
+        acct = self.state.ensure_account(origin)
+        released = min(info.deposit, acct.held)  # (the pallet releases BestEffort)
+        self.state.set_held(origin, acct.held - released)
+        self.state.set_free(origin, self.state.free(origin) + released)
+        return released
+
     def upload_deposit(self, blob: bytes) -> int:
         """The storage deposit uploading `blob` takes: two items (the code and its CodeInfo) and their bytes."""
         return self.config.deposit(2, len(blob) + self.config.code_info_bytes)

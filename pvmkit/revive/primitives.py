@@ -109,6 +109,7 @@ class PalletError(enum.Enum):
     ReturnDataTooLarge = "ReturnDataTooLarge"
     BalanceConversionFailed = "BalanceConversionFailed"
     RootNotAllowed = "RootNotAllowed"
+    BadOrigin = "BadOrigin"  # (a DispatchError, not the pallet's own: remove_code by another account than the owner)
 
 
 class ExecError(Exception):

@@ -198,6 +198,11 @@ class State:
         self._record(self.codes.pop, code_hash, None)
         self.codes[code_hash] = info
 
+    def remove_code(self, code_hash: Hash) -> CodeInfo:
+        info = self.codes.pop(code_hash)
+        self._record(self.codes.__setitem__, code_hash, info)
+        return info
+
     def change_refcount(self, code_hash: Hash, delta: int) -> None:
         info = self.codes[code_hash]
         self._record(setattr, info, "refcount", info.refcount)
