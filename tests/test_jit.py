@@ -1943,8 +1943,10 @@ def test_a_copied_dispatch_resumes_natively_after_the_interpreter_serves_its_fet
     assert jit[4] == len(_OPS)  # each fetch handed to the interpreter once (PVMKIT_BACKEND=crosscheck wraps the JIT)
 
 
+@pytest.mark.parametrize("exits", [False, True])
 @pytest.mark.parametrize("name", ["shift_logical_left_imm_64", "load_indirect_u8", "xor"])
-def test_an_instruction_a_copied_dispatch_hands_back_continues_in_the_original(name: str, monkeypatch) -> None:
+def test_an_instruction_a_copied_dispatch_hands_back_continues_in_the_original(name: str, exits: bool,
+                                                                               monkeypatch) -> None:  # fmt: skip
     """An instruction the JIT does not translate (an emitter made to hand it back), in the dispatch's second block,
     its first (whose exit from the copy gives back the second's gas) or a case (whose exit gives back the copy's):
     exits to the interpreter with the gas the interpreter has there; native code goes on after it, in the original
@@ -1953,7 +1955,9 @@ def test_an_instruction_a_copied_dispatch_hands_back_continues_in_the_original(n
     from pvmkit.pvm.jit import compiler, direct
 
     monkeypatch.setattr(compiler, "TEMPLATES", {})  # (the library is process-wide: keep the broken template out)
-    monkeypatch.setitem(compiler._ROUTE, name, (lambda c, i: False, compiler._PLAIN_PATH, None, -1))
+    # Not translated, or (`exits`) translated as code that exits: a template whose exit gives nothing back.
+    emit = (lambda c, i: (c.fallback(i.pc), True)[1]) if exits else (lambda c, i: False)
+    monkeypatch.setitem(compiler._ROUTE, name, (emit, compiler._PLAIN_PATH, None, -1))
     monkeypatch.delitem(direct.DIRECT, name)
     blob = _bytecode_vm()
     module = Module(blob, ModuleConfig(backend="jit"))

@@ -408,7 +408,7 @@ class JitCompiler:
         # While a dispatch copy a block paid for is emitted (merge_jump): the gas an exit or a branch taken out of it
         # gives back (the copy's blocks it skips).
         self.refund = 0
-        self.unnative: set[int] = set()  # pcs whose template exits (not translated): no block with one pays ahead
+        self.exiting: set[int] = set()  # pcs whose template may exit: no block with one pays ahead (merge_jump)
         self.uncharged_at: dict[int, int] = {}  # JitProgram.uncharged, while it is filled
         self.refund_stubs: dict[tuple[int, int], Label] = {}
         # gas_check's patch_at of such a block → (what the copy costs, [where its unmerged twin's code starts]).
@@ -1145,7 +1145,7 @@ class JitCompiler:
             k -= 1
         if self.dynamic or j - k >= MERGE_MAX or not all(form[0] in _MERGEABLE for form in forms[k:j]):
             return False
-        if self.unnative and any(p in self.unnative for p in pcs[k:j]):
+        if self.exiting and any(p in self.exiting for p in pcs[k:j]):
             return False
         start, end = chain
         for name, args in forms[start : end - 1]:
@@ -1168,6 +1168,8 @@ class JitCompiler:
         def place() -> None:
             out = self.a.code
             native = self.native
+            # A fault in the twin finds its pc among the uncharged entries (faulting_pc) only after a copy's end.
+            assert not self.copies or self.copies[-1][1] == -1, "JIT internal error: a twin inside a copy's sites"
             twin[0] = len(out)
             for i in range(k, j):
                 self.unmerged_at[pcs[i]] = len(out)
@@ -1581,7 +1583,7 @@ class JitCompiler:
         if ok:
             self.native += 1
         else:
-            self.unnative.add(pc)
+            self.exiting.add(pc)
             if self.refund:  # (its exit gives back what was paid ahead, which a template cannot: merge_jump)
                 self.fallback(pc)
                 return False
@@ -1595,6 +1597,11 @@ class JitCompiler:
             out += body.code
             _PACK_U32(out, at, operand & M32)
             return ok
+        if body.exits:  # (none does today; one that did could not give back what a block paid ahead: merge_jump)
+            self.exiting.add(pc)
+            if self.refund:
+                self.fallback(pc)
+                return False
         self.place(body, pc, operand)
         return False
 
