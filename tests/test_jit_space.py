@@ -999,3 +999,35 @@ def test_a_jit_instance_recycled_again_is_a_new_one_and_a_running_one_is_not(mon
 
     assert running.serve(recycle_now).kind is K.TRAP
     assert running.read_memory(RW_AFTER_RO, 8) == (0x1111).to_bytes(8, "little") and module._spare == spares
+
+
+def test_recycle_holds_a_jit_instance_against_another_threads_run(monkeypatch) -> None:
+    """Found in review: recycle() took the instance's run token and put it back before resetting its memory, so
+    another thread's run() could start on memory being reset, and the recycle then raised IndexError. The token is
+    held from recycle() until instantiate() hands the instance out again."""
+    import threading
+
+    from pvmkit.pvm.jit.instance import JitInstance
+
+    monkeypatch.delenv("PVMKIT_BACKEND", raising=False)
+    module = Module(_module([("trap", ())], rw_data_size=4096, stack_size=4096).blob, ModuleConfig(backend="jit"))
+    inst = module.instantiate()
+    seen: list[str] = []
+    reset = JitInstance._reset_memory_in_place
+
+    def racing(self: JitInstance) -> bool:
+        def other() -> None:
+            try:
+                self.run()
+            except RuntimeError as e:
+                seen.append(str(e))
+
+        worker = threading.Thread(target=other)
+        worker.start()
+        worker.join()
+        return reset(self)
+
+    monkeypatch.setattr(JitInstance, "_reset_memory_in_place", racing)
+    inst.recycle()
+    assert len(seen) == 1 and "run()/serve() while this instance runs" in seen[0]
+    assert module.instantiate() is inst and inst.native

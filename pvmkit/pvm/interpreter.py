@@ -1015,7 +1015,7 @@ class Instance:
         m = self.module
         spare = m._spare
         pooled = len(spare) < SPARE_INSTANCES and self._reset_memory_in_place()
-        self._retire()
+        self._busy = self._recycled = True  # every use is refused until instantiate() hands it out again (_revive)
         if pooled:
             if not m._spare_listed:  # (once: a WeakSet.add per frame cost 3% of a call)
                 with _spares_lock:
@@ -1023,21 +1023,15 @@ class Instance:
                     _HOLDING_SPARES.add(m)
             spare.append(self)
 
-    def _retire(self) -> None:
-        """Refuse every use until instantiate() hands this instance out again (_revive)."""
-        self._busy = self._recycled = True
-
     def _revive(self) -> None:
-        self._fresh_state()
-        self._busy = self._recycled = False
-
-    def _fresh_state(self) -> None:
-        """The rest of a new instance's state (its memory was reset when recycled): what a kept reference changed on a
-        recycled instance goes too (found in review: its registers and gas reached the next owner)."""
+        """Back from the pool in the rest of a new instance's state (its memory was reset when recycled): what a kept
+        reference changed on the recycled instance goes too (found in review: its registers and gas reached the
+        next owner)."""
         self._r[:] = _FRESH
         self._next = None
         self._step_delivered = False
         self.program_counter = None
+        self._busy = self._recycled = False
 
     def _refusal(self, what: str) -> RuntimeError:
         if self._recycled:
@@ -1051,7 +1045,7 @@ class Instance:
         if type(mem) is not StandardMemory or len(mem._low) + len(mem.stack) + len(mem.aux) > SPARE_BYTES:
             return False
         m = self.module
-        return mem.reset(m.blob.rw_data, m.config.aux_data_size)
+        return mem.reset(m.blob.rw_data)
 
     def read_memory(self, address: int, length: int) -> bytes:
         """`length` bytes at `address`; ValueError naming the range when they are not all readable."""

@@ -141,7 +141,7 @@ class StandardMemory:
         self.aux = bytearray(memory_map.aux_data_size)
         self.aux_accessible = _align(aux_data_size, memory_map.page_size)  # (polkavm's: whole pages)
 
-    def reset(self, rw_data: bytes, aux_data_size: int) -> bool:
+    def reset(self, rw_data: bytes) -> bool:
         """Back to the contents and size of a new StandardMemory of the same map (Instance.recycle); False when it
         cannot be, changing nothing."""
         m, low = self.map, self._low
@@ -155,7 +155,7 @@ class StandardMemory:
         self.stack[:] = _zeros(len(self.stack))
         if self.aux:
             self.aux[:] = _zeros(len(self.aux))
-        self.aux_accessible = _align(aux_data_size, m.page_size)
+        self.aux_accessible = len(self.aux)  # (its map's size, whole pages, as at the start)
         return True
 
     def contents(self) -> dict[str, bytes]:
@@ -184,6 +184,10 @@ class StandardMemory:
             return None
         if m.ro_data_address <= address and end <= self.ro_end:
             return self._low, address - LOW_BASE
+        return self._aux_at(address, end)
+
+    def _aux_at(self, address: int, end: int) -> tuple[bytearray, int] | None:
+        m = self.map
         if m.aux_data_address <= address and end <= m.aux_data_address + self.aux_accessible:
             return self.aux, address - m.aux_data_address
         return None
@@ -242,11 +246,10 @@ class StandardMemory:
 
     def _write(self, address: int, data: bytes, guest: bool) -> bool:
         loc = self._locate(address, len(data), True)
-        if loc is None:
-            m = self.map
-            if guest or not m.aux_data_address <= address <= m.aux_data_address + self.aux_accessible - len(data):
+        if loc is None:  # (the host may also write aux data)
+            loc = None if guest else self._aux_at(address, address + len(data))
+            if loc is None:
                 return False
-            loc = self.aux, address - m.aux_data_address
         loc[0][loc[1] : loc[1] + len(data)] = data
         return True
 

@@ -230,21 +230,17 @@ class JitInstance(Instance):
         super().prepare_call(export, *args)
 
     def recycle(self) -> None:
-        try:  # (else running, as from a serve() handler or on another thread, or recycled already: nothing)
+        # Held from here until _revive, as run() holds it: nothing else runs, resets or recycles it meanwhile (found
+        # in review: taken and put back, it let another thread's run() in before the reset).
+        try:
             self._idle.pop()
-        except IndexError:
+        except IndexError:  # running (from a serve() handler, or on another thread) or recycled already: nothing
             return
-        self._idle.append(True)  # (Instance.recycle's reset in place wants it idle; _retire takes it for good)
-        super().recycle()
-
-    def _retire(self) -> None:
-        self._idle.pop()  # (run(), reset_memory() and prepare_call() take it: they refuse until _revive)
-        self._recycled = True
+        Instance.recycle(self)
 
     def _revive(self) -> None:
-        self._fresh_state()
+        Instance._revive(self)
         self._idle.append(True)
-        self._recycled = False
 
     def reset_memory(self) -> None:
         # Not while run() runs (on another thread): its fallbacks would use the new space's context while its native
@@ -266,13 +262,12 @@ class JitInstance(Instance):
         if self._jit is None:  # (interpreted: unless the module became native meanwhile, as a new instance would be)
             return getattr(self.module, "_jit", None) is None and super()._reset_memory_in_place()
         mem, m = self.memory, self.module
-        if type(mem) is not space.MappedMemory or not self._idle:
+        if type(mem) is not space.MappedMemory:
             return False
         # The usual case in one native call (its clearing plan: MappedMemory.cleared); else the space's way, for
         # regions that add up to at most SPARE_BYTES.
-        if not mem.cleared(m.blob.rw_data, m.config.aux_data_size) and (
-                mem.space.writable_bytes() > SPARE_BYTES
-                or not mem.reset(m.blob.rw_data, m.config.aux_data_size)):  # fmt: skip
+        if not mem.cleared(m.blob.rw_data) and (
+                mem.space.writable_bytes() > SPARE_BYTES or not mem.reset(m.blob.rw_data)):  # fmt: skip
             return False
         self.fallbacks = 0
         return True
@@ -580,11 +575,6 @@ class JitInstance(Instance):
 
     def _finish_fallback(self, _: int | None) -> Interrupt:
         return self._interrupt(self._pending)
-
-    def _make(self, kind: InterruptKind, pc: int) -> Interrupt:
-        self.program_counter = pc  # as the interpreter's _interrupt does (found in review: left as it was)
-        return Interrupt(kind, pc)
-
 
 def _native_table(table: ShortcutTable) -> bytes:
     """A ShortcutTable's slots as the context holds them: kind | its answer's offset << 32, costs, length."""

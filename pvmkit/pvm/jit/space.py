@@ -426,17 +426,17 @@ class MappedMemory(StandardMemory):
             self._plan_words = (ctypes.c_uint64 * len(words))(*words)
             self.plan = ctypes.addressof(self._plan_words)
 
-    def cleared(self, rw_data: bytes, aux_data_size: int) -> bool:
+    def cleared(self, rw_data: bytes) -> bool:
         """reset() in one native call where the clearing plan covers it (the heap has not grown, no aux data); False,
         changing nothing, where it does not."""
         if self.plan and rw_data is self._plan_data and self.rw_end == self.base_end and not self.aux:
             self._clear(self.plan)
             self.heap_size = 0
-            self.aux_accessible = _align(aux_data_size, self.map.page_size)
+            self.aux_accessible = 0  # (no aux data here)
             return True
         return False
 
-    def reset(self, rw_data: bytes, aux_data_size: int) -> bool:
+    def reset(self, rw_data: bytes) -> bool:
         """Back to a new MappedMemory's contents in the same space (Instance.recycle, where cleared() did not do it);
         False when clearing failed: then the space goes back to the pool, which reloads or drops it."""
         space, m = self.space, self.map
@@ -455,7 +455,7 @@ class MappedMemory(StandardMemory):
         self.heap_size = 0
         if self.aux:
             self.aux = bytearray(len(self.aux))
-        self.aux_accessible = _align(aux_data_size, m.page_size)
+        self.aux_accessible = len(self.aux)
         return True
 
     def load_from(self, source: StandardMemory) -> None:
