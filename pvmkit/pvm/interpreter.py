@@ -1132,8 +1132,8 @@ class Instance:
     def serve(self, on_ecalli: OnEcalli, shortcuts: Shortcuts | None = None) -> Interrupt:
         """run() until an interrupt other than a host call, answering each host call with
         `gas = on_ecalli(number, regs, gas)`: `regs` is the register file (indexable 0..12, a0 = 7; write results
-        there, as u64 values: others are refused, with ValueError once the handler returns, or on the JIT by the
-        register view at the assignment itself, with TypeError for a float), `gas` what
+        there, as u64 values: others are refused with ValueError, once the handler returns, or on the JIT by the
+        register view at the assignment itself), `gas` what
         is left, and the gas returned is what the guest goes on with. The outcome is that of
         calling run() and answering ECALLI interrupts in a loop, but the JIT answers them without leaving its native
         loop: while `on_ecalli` runs, reach the registers and gas through its arguments and guest memory through

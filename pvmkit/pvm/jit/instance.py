@@ -433,10 +433,13 @@ class JitInstance(Instance):
                     before = self._next  # (set_next_program_counter in the handler replaces it)
                     try:
                         gas = on_ecalli(words[15], words, words[13] + reserve)
-                    except BaseException:
+                    except BaseException as e:
                         words[13] += reserve
                         self._unpack_ecalli(before)
                         settled = True
+                        if isinstance(e, TypeError | ValueError) and str(e).startswith("memoryview: invalid"):
+                            raise ValueError("a serve() handler set a register to something other than an int in "
+                                             f"0..2^64-1 (the register view refused it: {e})") from e  # (as run())
                         raise
                     if type(gas) is not int or not 0 <= gas <= _I64_MAX:
                         words[13] += reserve
