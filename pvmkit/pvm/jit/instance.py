@@ -579,6 +579,7 @@ class JitInstance(Instance):
     def _finish_fallback(self, _: int | None) -> Interrupt:
         return self._interrupt(self._pending)
 
+
 def _native_table(table: ShortcutTable) -> bytes:
     """A ShortcutTable's slots as the context holds them: kind | its answer's offset << 32, costs, length."""
     slots = bytearray(rt.SC_DATA - rt.SC_HEADER)
