@@ -167,3 +167,26 @@ def test_malformed_and_hostile_vectors_fail_with_one_line_each(tmp_path) -> None
     path.write_text(json.dumps({**good, "initial-gas": "x"}))
     out = CliRunner().invoke(main, ["vectors", str(path)])
     assert out.exit_code == 1 and "Traceback" not in out.output and "FAIL" in out.output, out.output
+
+
+def test_read_only_pages_are_filled_and_the_last_overlapping_entry_wins() -> None:
+    """The host writes only writable pages (as polkavm's API), so a read-only page's initial memory is written while
+    it is mapped writable, then protected: the guest reads it and its store faults. Where page-map entries overlap,
+    the last one's protection holds, as mapping them in order would give."""
+    from pvmkit.pvm.asm import assemble
+    from pvmkit.pvm.interpreter import Module
+
+    blob = assemble("%isa = jam_v1\npub @main:\n    a1 = u8 [0x20000]\n    u8 [0x20000] = 7\n    trap\n")
+    program = list(blob.code_and_jump_table())
+    _, store, trap = Module(blob).code.decoded()[0]
+    ro = {"address": 0x20000, "length": 0x1000, "is-writable": False}
+    rw = {**ro, "is-writable": True}
+    base = {"name": "ro", "initial-regs": [0] * 13, "initial-pc": 0, "initial-gas": 100, "program": program,
+            "initial-memory": [{"address": 0x20000, "contents": [42]}], "expected-regs": [0] * 8 + [42] + [0] * 4}
+    faulted = {**base, "initial-page-map": [rw, ro], "expected-status": "page-fault",
+               "expected-page-fault-address": 0x20000, "expected-pc": store}
+    stored = {**base, "initial-page-map": [ro, rw], "expected-status": "panic", "expected-pc": trap,
+              "expected-memory": [{"address": 0x20000, "contents": [7]}]}
+    for backend in ("interpreter", "jit") if is_supported() else ("interpreter",):
+        for vector in (faulted, stored):
+            assert run_vector(vector, backend=backend).failures == [], (backend, vector["initial-page-map"])

@@ -71,9 +71,8 @@ def run_vector(data: dict, *, backend: str = "interpreter", name: str = "", path
             inst.map_memory(page["address"], page["length"], True)
         for chunk in data.get("initial-memory", []):
             inst.write_memory(chunk["address"], bytes(chunk["contents"]))
-        for page in pages:
-            if not page["is-writable"]:
-                inst.map_memory(page["address"], page["length"], False)
+        for page in pages:  # (every entry again, in order: where entries overlap, the last one's protection wins)
+            inst.map_memory(page["address"], page["length"], page["is-writable"])
     except ValueError as e:  # a page map past max_memory, or initial memory outside the mapped pages
         return VectorResult(name, path, [f"cannot set up the initial memory: {e}"])
     for i, value in enumerate(data["initial-regs"]):
