@@ -14,7 +14,8 @@ needing the host exit that way, which keeps the JIT exactly as correct as the in
 One-block loops also get an unrolled copy (JitCompiler.unrolled_loop): several iterations under one gas check, with
 registers that only step by a constant stepped once per round, and no branches between the copies when a check at
 the round's start shows none would leave. Gas, faults and early exits stay exactly the interpreter's. A jump to a
-switch's dispatch (a few blocks ending in an indirect jump) becomes a copy of the dispatch (JitCompiler.dispatch_copy).
+switch's dispatch (a few blocks ending in an indirect jump) becomes a copy of the dispatch (JitCompiler.dispatch_copy),
+which the jumping block's gas check pays for where it can, gas staying exact (JitCompiler.merge_jump).
 
 Guest calls (a jump that loads the next instruction's jump-table address into a register) are native calls and
 `ret` (jump_indirect ra, 0) a native ret, so the CPU's return predictor follows guest returns: the landing after a
