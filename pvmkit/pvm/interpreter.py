@@ -956,9 +956,7 @@ class Instance:
         if m.config.dynamic_paging:
             self.memory = DynamicMemory(m.config.page_size, m.config.max_memory)
         else:
-            self.memory = StandardMemory(
-                m.memory_map, m.blob.ro_data, m.blob.rw_data, m.config.aux_data_size, m.config.max_memory
-            )
+            self.memory = StandardMemory(m.memory_map, m.blob.ro_data, m.blob.rw_data, m.config.max_memory)
 
     @property
     def gas(self) -> int:

@@ -125,9 +125,7 @@ def _small_zeros(n: int) -> bytes:
 class StandardMemory:
     """polkavm's default memory: fixed regions, any bad access traps. `low` and `stack` are read by generated code."""
 
-    def __init__(
-        self, memory_map: MemoryMap, ro_data: bytes, rw_data: bytes, aux_data_size: int = 0, limit: int = 1 << 64
-    ) -> None:
+    def __init__(self, memory_map: MemoryMap, ro_data: bytes, rw_data: bytes, limit: int = 1 << 64) -> None:
         self.map = memory_map
         self.limit = limit  # host bytes the buffers may grow to (sbrk fails past it)
         self.ro_end = memory_map.ro_data_address + memory_map.ro_data_size
@@ -138,8 +136,7 @@ class StandardMemory:
         rw_off = memory_map.rw_data_address - LOW_BASE
         self._low[rw_off : rw_off + len(rw_data)] = rw_data
         self.stack = bytearray(memory_map.stack_address_high - memory_map.stack_address_low)
-        self.aux = bytearray(memory_map.aux_data_size)
-        self.aux_accessible = _align(aux_data_size, memory_map.page_size)  # (polkavm's: whole pages)
+        self.aux = bytearray(memory_map.aux_data_size)  # all of it accessible: whole pages, as polkavm's
 
     def reset(self, rw_data: bytes) -> bool:
         """Back to the contents and size of a new StandardMemory of the same map (Instance.recycle); False when it
@@ -155,7 +152,6 @@ class StandardMemory:
         self.stack[:] = _zeros(len(self.stack))
         if self.aux:
             self.aux[:] = _zeros(len(self.aux))
-        self.aux_accessible = len(self.aux)  # (its map's size, whole pages, as at the start)
         return True
 
     def contents(self) -> dict[str, bytes]:
@@ -163,7 +159,7 @@ class StandardMemory:
         m = self.map
         return {"ro": bytes(self._low[: self.ro_end - LOW_BASE]),
                 "rw": bytes(self._low[m.rw_data_address - LOW_BASE : self.rw_end - LOW_BASE]),
-                "stack": bytes(self.stack), "aux": bytes(self.aux[: self.aux_accessible])}  # fmt: skip
+                "stack": bytes(self.stack), "aux": bytes(self.aux)}  # fmt: skip
 
     @staticmethod
     def host_bytes(memory_map: MemoryMap) -> int:
@@ -188,7 +184,7 @@ class StandardMemory:
 
     def _aux_at(self, address: int, end: int) -> tuple[bytearray, int] | None:
         m = self.map
-        if m.aux_data_address <= address and end <= m.aux_data_address + self.aux_accessible:
+        if m.aux_data_address <= address and end <= m.aux_data_address + m.aux_data_size:
             return self.aux, address - m.aux_data_address
         return None
 
@@ -246,10 +242,10 @@ class StandardMemory:
 
     def _write(self, address: int, data: bytes, guest: bool) -> bool:
         loc = self._locate(address, len(data), True)
-        if loc is None:  # (the host may also write aux data)
-            loc = None if guest else self._aux_at(address, address + len(data))
-            if loc is None:
-                return False
+        if loc is None and not guest:  # (the host may also write aux data)
+            loc = self._aux_at(address, address + len(data))
+        if loc is None:
+            return False
         loc[0][loc[1] : loc[1] + len(data)] = data
         return True
 

@@ -172,7 +172,7 @@ class JitInstance(Instance):
             self._lease = lease = space.acquire(jit.space_key)
             try:
                 self.memory = space.MappedMemory(lease, jit.space_key, m.memory_map, m.blob.ro_data, m.blob.rw_data,
-                                                 m.config.aux_data_size, m.config.max_memory)  # fmt: skip
+                                                 m.config.max_memory)  # fmt: skip
             except OSError as e:  # mprotect failing (vm.max_map_count, say): as unavailable as no address space
                 raise rt.JitUnavailable(f"cannot map guest memory for a JIT instance: {e}") from None
         where = lease.space

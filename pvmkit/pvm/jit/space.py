@@ -26,7 +26,7 @@ from collections.abc import Callable
 from operator import itemgetter
 from typing import TYPE_CHECKING
 
-from ..memory import LOW_BASE, MemoryMap, StandardMemory, _align
+from ..memory import LOW_BASE, MemoryMap, StandardMemory
 from . import runtime as rt
 from . import signals
 from .runtime import PROT_READ, PROT_WRITE, ExecutableCode, JitUnavailable, _libc
@@ -386,7 +386,7 @@ class MappedMemory(StandardMemory):
         )
 
     def __init__(self, lease: Lease, key: int, memory_map: MemoryMap, ro_data: bytes, rw_data: bytes,
-                 aux_data_size: int = 0, limit: int = 1 << 64) -> None:  # fmt: skip
+                 limit: int = 1 << 64) -> None:  # fmt: skip
         space = lease.space
         self.lease, self.space = lease, space
         self.map = m = memory_map
@@ -412,7 +412,6 @@ class MappedMemory(StandardMemory):
         self._low = space.buffer(LOW_BASE, self.rw_end - LOW_BASE, lease)
         self.stack = space.buffer(m.stack_address_low, m.stack_address_high - m.stack_address_low, lease)
         self.aux = bytearray(m.aux_data_size)  # never mapped natively: its accesses fault and the interpreter runs them
-        self.aux_accessible = _align(aux_data_size, m.page_size)
         # reset() in one native call (clearer) while the heap has not grown: the regions (each small enough to clear
         # whole) zeroed, the rw data copied in again. `plan`: the address of its words (0: none).
         self.plan, self._plan_data, self._clear = 0, rw_data, clearer()
@@ -432,7 +431,6 @@ class MappedMemory(StandardMemory):
         if self.plan and rw_data is self._plan_data and self.rw_end == self.base_end and not self.aux:
             self._clear(self.plan)
             self.heap_size = 0
-            self.aux_accessible = 0  # (no aux data here)
             return True
         return False
 
@@ -455,7 +453,6 @@ class MappedMemory(StandardMemory):
         self.heap_size = 0
         if self.aux:
             self.aux = bytearray(len(self.aux))
-        self.aux_accessible = len(self.aux)
         return True
 
     def load_from(self, source: StandardMemory) -> None:
@@ -468,7 +465,6 @@ class MappedMemory(StandardMemory):
         self._low[m.rw_data_address - LOW_BASE :] = source.read(m.rw_data_address, self.rw_end - m.rw_data_address)
         self.stack[:] = source.stack
         self.aux[:] = source.aux
-        self.aux_accessible = source.aux_accessible
 
     def _put_ro(self, address: int, data: bytes) -> None:
         """Copy into ro data, whose pages are read-only natively: writable only meanwhile."""
