@@ -1510,9 +1510,9 @@ class JitCompiler:
             if patch_at in merged:  # (merge_jump) the copy's cost back; with the block's own there: its twin
                 copy, twin = merged[patch_at]
                 cost -= copy
-                code += b"\x49\x83\xc7" + bytes((copy,)) if copy < 128 else b"\x49\x81\xc7" + copy.to_bytes(4, "little")
+                code += _add_gas(copy)
                 code += b"\x0f\x89" + (twin[0] - len(code) - 6).to_bytes(4, "little", signed=True)  # jns rel32
-            code += b"\x49\x83\xc7" + bytes((cost,)) if cost < 128 else b"\x49\x81\xc7" + cost.to_bytes(4, "little")
+            code += _add_gas(cost)
             if pc >= 1 << 31:  # (no program is this long, but exit() knows the encoding)
                 self.exit(rt.EXIT_OUT_OF_GAS, pc)
                 continue
@@ -1583,11 +1583,6 @@ class JitCompiler:
         body, ok = template
         if ok:
             self.native += 1
-        else:
-            self.exiting.add(pc)
-            if self.refund:  # (its exit gives back what was paid ahead, which a template cannot: merge_jump)
-                self.fallback(pc)
-                return False
         out = self.a.code
         patch = body.patch
         if patch == _COPY:
@@ -1598,7 +1593,9 @@ class JitCompiler:
             out += body.code
             _PACK_U32(out, at, operand & M32)
             return ok
-        if body.exits:  # (none does today; one that did could not give back what a block paid ahead: merge_jump)
+        # A template that exits (one not translated exits to the interpreter) cannot give back what a block paid ahead
+        # for its dispatch copy (merge_jump): where one is owed, the exit is made here, where it can.
+        if body.exits:
             self.exiting.add(pc)
             if self.refund:
                 self.fallback(pc)
@@ -1763,6 +1760,11 @@ TEMPLATES: dict[tuple, Template] = {}
 TEMPLATES_LIMIT = 50_000  # about 40 MiB (a resolc contract needs ~1,000 templates)
 _PACK_U32 = struct.Struct("<I").pack_into
 _PACK_I32 = struct.Struct("<i").pack_into
+def _add_gas(n: int) -> bytes:
+    """add r15, n: imm8 or imm32, as the encoder would pick."""
+    return b"\x49\x83\xc7" + bytes((n,)) if n < 128 else b"\x49\x81\xc7" + n.to_bytes(4, "little")
+
+
 def _keep(key: tuple, template: Template) -> Template:
     """A newly built template, kept in the library under `key` (see JitCompiler.shared_key) while there is room."""
     if len(TEMPLATES) < TEMPLATES_LIMIT:
