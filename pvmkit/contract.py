@@ -181,9 +181,7 @@ def _prepare(types: list[str], args: Sequence[Any], params: Sequence[dict] | Non
     """Accept any-case hex strings, 20 bytes or Contracts for addresses, 0x-hex for bytes and, given the ABI's
     `params`, dicts by component name for structs, as users write them, also inside arrays and tuples (found in
     review: only top-level arguments were converted)."""
-    if params is None:
-        return [_prepared(t, a) for t, a in zip(types, args, strict=True)]
-    return [_prepared(t, a, p) for t, a, p in zip(types, args, params, strict=True)]
+    return [_prepared(t, a, p) for t, a, p in zip(types, args, params or [None] * len(types), strict=True)]
 
 
 def _prepared(t: str, a: Any, param: dict | None = None) -> Any:
@@ -201,9 +199,8 @@ def _prepared(t: str, a: Any, param: dict | None = None) -> Any:
         if isinstance(a, Mapping) and components is not None:
             a = _by_name(a, components)
         if isinstance(a, (list, tuple)) and len(a) == len(parts):
-            if components is None:
-                return tuple(_prepared(c, v) for c, v in zip(parts, a, strict=True))
-            return tuple(_prepared(c, v, p) for c, v, p in zip(parts, a, components, strict=True))
+            params = components or [None] * len(parts)
+            return tuple(_prepared(c, v, p) for c, v, p in zip(parts, a, params, strict=True))
         return a
     if t.startswith("bytes"):
         if isinstance(a, str) and a.startswith("0x"):
