@@ -497,7 +497,7 @@ def _table_reference(inst: Instance, table: ShortcutTable, sc: Shortcuts, model:
                      log: list[bytes], host: object) -> object:  # fmt: skip
     """What TABLE_GET and TABLE_SET promise (shortcuts.py), on a dict for the cache: done when every condition holds,
     else the host's."""
-    from pvmkit.pvm.shortcuts import ABSENT, LOG_CAPACITY, PRESENT, TABLE_ABSENT, TABLE_GET_CHECKED, TABLE_SET_CHECKED
+    from pvmkit.pvm.shortcuts import ABSENT, LOG_CAPACITY, PRESENT, TABLE_ABSENT, TABLE_CHECKED
 
     def on_ecalli(n: int, r: MutableSequence[int], gas: int) -> int:
         shortcut = table.calls.get(n)
@@ -505,9 +505,9 @@ def _table_reference(inst: Instance, table: ShortcutTable, sc: Shortcuts, model:
             return host(n, r, gas)  # type: ignore[operator]
         key = inst.read_memory(r[8] & SENT, 32)
         state, value = model[key]
-        read_or_written = (32 if state == PRESENT else 0) + (32 if shortcut.kind is TS else 0)
-        left = gas * sc.unit + sc.state[0] - shortcut.cost - shortcut.length * read_or_written
-        sc.state[1] -= shortcut.budget_cost
+        held = 32 if state == PRESENT else 0
+        left = gas * sc.unit + sc.state[0] - shortcut.cost - shortcut.length * held
+        sc.state[1] -= shortcut.budget_cost + shortcut.per_item * held
         if shortcut.kind is TG:
             r[7] = 0 if state == PRESENT else TABLE_ABSENT
             if state == PRESENT:
@@ -529,15 +529,13 @@ def _table_reference(inst: Instance, table: ShortcutTable, sc: Shortcuts, model:
         if shortcut.kind is TG:
             if not _writable(a4, 4) or int.from_bytes(inst.read_memory(a4, 4), "little") < 32:
                 return False
-            checked = TABLE_GET_CHECKED
-        else:
-            if not sc.writes or a4 != 32 or logged >= LOG_CAPACITY:
-                return False
-            checked = TABLE_SET_CHECKED
+        elif not sc.writes or a4 != 32 or logged >= LOG_CAPACITY:
+            return False
         if model.get(inst.read_memory(a1, 32), (0, b""))[0] not in (PRESENT, ABSENT):
             return False
-        need, left = shortcut.cost + shortcut.length * checked, gas * sc.unit + remainder
-        return need < U64 and left < U64 and left >= need and budget >= shortcut.budget_cost
+        need, left = shortcut.cost + shortcut.length * TABLE_CHECKED, gas * sc.unit + remainder
+        budget_need = shortcut.budget_cost + shortcut.per_item * TABLE_CHECKED
+        return need < U64 and left < U64 and left >= need and budget_need < U64 and budget >= budget_need
 
     return on_ecalli
 
@@ -585,7 +583,7 @@ _ODD_POINTERS = [RW + RW_SIZE - 32, RW + RW_SIZE - 31, STACK_HIGH - 32, STACK_HI
 @given(data=st.data(), first=_WORD, others=st.lists(_WORD, min_size=5, max_size=5), capacity=st.sampled_from([16, 64]),
        writes=st.sampled_from([True, True, False]), unit=st.sampled_from([2, 1000, 1000, 1000, 2**40]),
        remainder=st.integers(0, 3000),
-       budget=st.one_of(st.integers(0, 100), st.just(U64 - 1)),
+       budget=st.one_of(st.integers(0, 100), st.integers(400, 2500), st.just(U64 - 1)),
        gas=st.one_of(st.integers(0, 600), st.integers(10**4, 10**7)))  # fmt: skip
 def test_table_shortcuts_answer_as_the_python_reference(data, first, others, capacity, writes, unit, remainder,
                                                         budget, gas) -> None:  # fmt: skip
@@ -604,8 +602,9 @@ def test_table_shortcuts_answer_as_the_python_reference(data, first, others, cap
     costs = st.one_of(st.integers(0, 50), st.integers(0, 5000), st.integers(0, 5000), st.sampled_from([U64 - 1, 2**63]))
     if friendly:
         costs, unit, gas, budget = st.integers(0, 5000), 1000, gas + 10**5, U64 - 1
-    table = ShortcutTable({2: Shortcut(TG, data.draw(costs), data.draw(st.integers(0, 30)), data.draw(per_byte)),
-                           3: Shortcut(TS, data.draw(costs), data.draw(st.integers(0, 30)), data.draw(per_byte))})
+    per_item = st.sampled_from([0, 0, 1, 5, 2**32 - 1])  # (the budget per byte held)
+    table = ShortcutTable({n: Shortcut(kind, data.draw(costs), data.draw(st.integers(0, 30)), data.draw(per_byte),
+                                       data.draw(per_item)) for n, kind in ((2, TG), (3, TS))})
     odd = 1 if friendly else 4  # (in how many draws of 10 a pointer, flag or length is odd)
     key_at = st.sampled_from([KEYS_AT + 32 * i for i in range(8)] * (10 - odd) + _ODD_POINTERS * odd)
     value_at = st.sampled_from([VALUES_AT + 32 * i for i in range(8)] * (10 - odd) + _ODD_POINTERS * odd)
@@ -638,7 +637,7 @@ def test_table_shortcuts_run_natively_until_the_log_is_full() -> None:
     steps += [(3, 0, KEYS_AT + 32, SENT, VALUES_AT + 32 * 2, 32)] * 65
     steps += [(2, 0, KEYS_AT + 64, SENT, VALUES_AT, CAPACITY_AT)]
     blob = _table_blob(steps, keys, values)
-    table = ShortcutTable({2: Shortcut(TG, 100, 5, 2), 3: Shortcut(TS, 200, 6, 3)})
+    table = ShortcutTable({2: Shortcut(TG, 100, 5, 2, 1), 3: Shortcut(TS, 200, 6, 3, 1)})
     inst = Module(blob, ModuleConfig(backend="jit")).instantiate()
     inst.set_next_program_counter(0)
     inst.gas = 10**6
@@ -648,40 +647,43 @@ def test_table_shortcuts_run_natively_until_the_log_is_full() -> None:
     assert [(n, logged) for n, logged, _ in calls] == [(3, 64), (2, 64)]
     assert inst.read_memory(VALUES_AT + 32 * 7, 32) == values[0]  # the first read: the value, 32 at the capacity
     assert inst.read_memory(CAPACITY_AT, 4) == (32).to_bytes(4, "little")
-    # Gas: the reads, 100 + 2 × 32 and 100; the first write 200 + 3 × 32 (over no value), 63 more at 200 + 3 × 64.
-    used = (100 + 64) + 100 + (200 + 96) + 63 * (200 + 192)
+    # Gas: the reads, 100 + 2 × 32 (a value held) and 100 (none); the first write 200 (over no value), 63 more at
+    # 200 + 3 × 32. The budget likewise, with 1 per byte held.
+    used = (100 + 64) + 100 + 200 + 63 * (200 + 96)
     instructions = len(steps) * 6 + 1  # (5 loads and the ecalli each, 1 gas each; the trap)
     assert (10**6 - inst.gas) * 10 - sc.state[0] == used + instructions * 10
-    assert sc.state[1] == 10**6 - 2 * 5 - 64 * 6
+    assert sc.state[1] == 10**6 - (5 + 32) - 5 - 6 - 63 * (6 + 32)
     assert cache.get(keys[1]) == (1, values[2]) and [k for k, _ in cache.logged(64)] == [keys[1]] * 64
 
 
 @pytest.mark.parametrize("kind", [TG, TS])
 @pytest.mark.parametrize("present", [True, False])
-@pytest.mark.parametrize("spare", [0, -1])  # sub-units: exactly what is checked, one short
-def test_table_kinds_at_their_gas_edges(kind: ShortcutKind, present: bool, spare: int) -> None:
-    """What a TABLE call checks is more than it takes (a read is checked for the largest value, 416 bytes, a write
-    for 32 + 416): with exactly that left it runs natively and takes cost + per byte × what it read or wrote and
-    overwrote; one sub-unit less and the host gets it."""
-    from pvmkit.pvm.shortcuts import TABLE_GET_CHECKED, TABLE_SET_CHECKED
+@pytest.mark.parametrize("edge", ["gas", "budget"])
+@pytest.mark.parametrize("spare", [0, -1])  # exactly what is checked, one short
+def test_table_kinds_at_their_gas_and_budget_edges(kind: ShortcutKind, present: bool, edge: str, spare: int) -> None:
+    """What a TABLE call checks is more than it takes (gas and budget for the largest value the key may hold, 416
+    bytes, as pallet-revive charges before it knows): with exactly that left it runs natively and takes cost + per byte
+    × the bytes the key held, and budget_cost + per_item × those bytes; one sub-unit or budget unit less and the host
+    gets it."""
+    from pvmkit.pvm.shortcuts import TABLE_CHECKED
 
     keys, values = [bytes([7]) * 32] * 8, [bytes([9]) * 32] * 8
     n = 2 if kind is TG else 3
     blob = _table_blob([(n, 0, KEYS_AT, SENT, VALUES_AT + 32, CAPACITY_AT if kind is TG else 32)], keys, values)
-    table = ShortcutTable({n: Shortcut(kind, 5000, 3, 11)})
-    checked = TABLE_GET_CHECKED if kind is TG else TABLE_SET_CHECKED
+    table = ShortcutTable({n: Shortcut(kind, 5000, 3, 11, 2)})
     unit = 1000
-    after, remainder = divmod(5000 + 11 * checked + spare, unit)
+    after, remainder = divmod(5000 + 11 * TABLE_CHECKED + (spare if edge == "gas" else 0), unit)
     gas = 7 + after  # (the block: 5 loads, the ecalli and the trap)
+    budget = 3 + 2 * TABLE_CHECKED + (spare if edge == "budget" else 0)
     entries = [(keys[0], values[0] if present else None)]
-    args = (blob, table, entries, 64, True, unit, remainder, 3, gas, keys[:1])
+    args = (blob, table, entries, 64, True, unit, remainder, budget, gas, keys[:1])
     jit, reference = _table_run("jit", *args), _table_run("interpreter", *args)
     assert jit == reference
     assert (jit[0] == []) == (spare == 0)
     if spare == 0:
-        taken = 5000 + 11 * ((32 if present else 0) + (32 if kind is TS else 0))
-        left = 5000 + 11 * checked - taken
-        assert jit[2][:2] == [left % unit, 0] and jit[1][3] == left // unit
+        held = 32 if present else 0
+        left = 5000 + 11 * TABLE_CHECKED - (5000 + 11 * held)
+        assert jit[2][:2] == [left % unit, budget - (3 + 2 * held)] and jit[1][3] == left // unit
 
 
 @settings(max_examples=100, deadline=None)

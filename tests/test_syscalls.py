@@ -21,7 +21,7 @@ from Crypto.Hash import SHA256, keccak
 from pvmkit.env import ALICE, BOB, Env
 from pvmkit.pvm.asm import assemble
 from pvmkit.revive.address import create1, create2, parse_address
-from pvmkit.revive.config import RuntimeConfig
+from pvmkit.revive.config import RuntimeConfig, Weight
 from pvmkit.revive.primitives import PalletError
 from pvmkit.revive.state import Event
 from pvmkit.revive.syscalls import SYSCALLS
@@ -353,36 +353,41 @@ def test_set_storage_returns_sentinel_then_the_old_length(env: Env) -> None:
 
 def test_storage_functions_charge_for_the_real_lengths(env: Env) -> None:
     """The pallet charges a storage function for the largest value, then gives back the difference once the real
-    lengths are known (adjust_gas), and a value read is copied out at no further charge (already_charged). Found in
-    review: pvmkit kept the whole pre-charge and charged the copy. Only the lengths differ between these runs, so
-    the weight differences are the schedule's per-byte costs: set_storage 532 per new or old byte, clear_storage
-    387 per old byte, get_storage (and get_or_zero) 1,304 per byte read, take_storage 1,404 (seal_set_storage,
-    seal_clear_storage, seal_get_storage and seal_take_storage's slopes in the Dec-2024 weights)."""
+    lengths are known (adjust_gas, in both dimensions), and a value read is copied out at no further charge
+    (already_charged). Found in review: pvmkit kept the whole pre-charge and charged the copy. Only the lengths differ
+    between these runs, so the weight differences are the Dec-2024 benchmarks' slopes: seal_set_storage(n, o) 532 per
+    new byte and 504 per old one, seal_clear_storage(n) 387, seal_get_storage(n) 1,304 (get_or_zero too),
+    seal_take_storage(n) 1,404, seal_contains_storage(n) 508, each n or o the stored value's length, which each also
+    adds to the proof size."""
     length = f"u64 [{RES + 8:#x}]"
 
-    def weight(body: str, first: int) -> int:
+    def weight(body: str, first: int) -> Weight:
         address = deploy(env, body + ret(RES, 0), {KEY: KEY32, VAL: bytes(range(32)), RES + 8: u64(first),
                                                    RES + 16: u64(32)})  # fmt: skip
-        return env.call(hex_addr(address)).weight.ref_time
+        return env.call(hex_addr(address)).weight
 
-    def difference(body: str) -> int:  # a first value of 20 bytes rather than 5
-        return weight(body, 20) - weight(body, 5)
+    def difference(body: str) -> tuple[int, int]:  # a first value of 20 bytes rather than 5
+        more, less = weight(body, 20), weight(body, 5)
+        return more.ref_time - less.ref_time, more.proof_size - less.proof_size
 
     write = sys("set_storage", 0, KEY, SENT, VAL, length)
-    assert difference(write + sys("set_storage", 0, KEY, SENT, VAL, 1)) == 532 * 15 * 2  # new bytes, then old
-    assert difference(write + sys("clear_storage", 0, KEY, SENT)) == 532 * 15 + 387 * 15
-    assert difference(write + sys("get_storage", 0, KEY, SENT, RES + 24, RES + 16)) == 532 * 15 + 1_304 * 15
-    assert difference(write + sys("take_storage", 0, KEY, SENT, RES + 24, RES + 16)) == 532 * 15 + 1_404 * 15
-    assert difference(write + sys("get_storage_or_zero", 0, KEY, RES + 24)) == 532 * 15 + 1_304 * 15
-    # contains_storage too is charged for the largest value and adjusted to the stored one (seal_contains_storage:
-    # 508 per byte), and transient storage's functions each have their own slopes (set 379, get 391, clear 432,
-    # take none, contains 191): found in review, contains was a flat charge and transient storage one price for all.
-    assert difference(write + sys("contains_storage", 0, KEY, SENT)) == 532 * 15 + 508 * 15
+    assert difference(write) == (532 * 15, 0)  # (over no value)
+    assert difference(write + sys("set_storage", 0, KEY, SENT, VAL, 1)) == (532 * 15 + 504 * 15, 15)  # new, then old
+    assert difference(write + sys("clear_storage", 0, KEY, SENT)) == (532 * 15 + 387 * 15, 15)
+    assert difference(write + sys("get_storage", 0, KEY, SENT, RES + 24, RES + 16)) == (532 * 15 + 1_304 * 15, 15)
+    assert difference(write + sys("take_storage", 0, KEY, SENT, RES + 24, RES + 16)) == (532 * 15 + 1_404 * 15, 15)
+    assert difference(write + sys("get_storage_or_zero", 0, KEY, RES + 24)) == (532 * 15 + 1_304 * 15, 15)
+    # contains_storage too is charged for the largest value and adjusted to the stored one (found in review: a flat
+    # charge), and transient storage's functions each have their own slopes (set 379 per new byte and 524 per old,
+    # get 391, clear 432, take none, contains 191) and no proof size: found in review, one price for all.
+    assert difference(write + sys("contains_storage", 0, KEY, SENT)) == (532 * 15 + 508 * 15, 15)
     transient = sys("set_storage", 1, KEY, SENT, VAL, length)
-    assert difference(transient + sys("get_storage", 1, KEY, SENT, RES + 24, RES + 16)) == 379 * 15 + 391 * 15
-    assert difference(transient + sys("clear_storage", 1, KEY, SENT)) == 379 * 15 + 432 * 15
-    assert difference(transient + sys("take_storage", 1, KEY, SENT, RES + 24, RES + 16)) == 379 * 15
-    assert difference(transient + sys("contains_storage", 1, KEY, SENT)) == 379 * 15 + 191 * 15
+    assert difference(transient) == (379 * 15, 0)
+    assert difference(transient + sys("set_storage", 1, KEY, SENT, VAL, 1)) == (379 * 15 + 524 * 15, 0)
+    assert difference(transient + sys("get_storage", 1, KEY, SENT, RES + 24, RES + 16)) == (379 * 15 + 391 * 15, 0)
+    assert difference(transient + sys("clear_storage", 1, KEY, SENT)) == (379 * 15 + 432 * 15, 0)
+    assert difference(transient + sys("take_storage", 1, KEY, SENT, RES + 24, RES + 16)) == (379 * 15, 0)
+    assert difference(transient + sys("contains_storage", 1, KEY, SENT)) == (379 * 15 + 191 * 15, 0)
 
 
 def test_fixed_and_variable_keys_of_the_same_bytes_are_different_slots(env: Env) -> None:
@@ -1719,7 +1724,6 @@ def test_transient_meters_nest_and_count_what_callees_kept() -> None:
     """A frame may use 15/16 of what its caller has left when it calls (the first frame: the transaction's 4 KiB),
     and a callee's writes count against its caller once it returns, unless it reverted. Frames run Python bodies
     here, so the numbers are exact: a new 32-byte slot costs 232 bytes."""
-    from pvmkit.revive.config import Weight
     from pvmkit.revive.exec import ExecError, ExecReturn, Frame, Stack
     from pvmkit.revive.primitives import REVERT
 
@@ -1761,7 +1765,6 @@ def test_transient_meters_nest_and_count_what_callees_kept() -> None:
 
 
 def test_a_reverted_callee_gives_back_the_transient_value_it_overwrote() -> None:
-    from pvmkit.revive.config import Weight
     from pvmkit.revive.exec import ExecReturn, Frame, Stack
     from pvmkit.revive.primitives import REVERT
 

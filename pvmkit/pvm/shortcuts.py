@@ -39,9 +39,9 @@ class ShortcutKind(enum.IntEnum):
     KECCAK = 4  # keccak-256 of guest [a0, a0 + a1) written at the guest pointer in a2 (no answer); costs `cost` plus
     #             `length` per input byte
     # pallet-revive's storage calls with flags a0 = 0 and a 32-byte key at a1 (key length a2 = u32::MAX), answered from
-    # the run's WordCache when it holds the key (else the host answers). `length` is the cost per byte: `cost` +
-    # `length` × TABLE_GET_CHECKED (or TABLE_SET_CHECKED) must be left, and `cost` + `length` × the bytes read (or
-    # written and overwritten) is taken.
+    # the run's WordCache when it holds the key (else the host answers). Each takes `cost` plus `length` per byte of
+    # the value the key held (0 or 32), and `budget_cost` plus `per_item` per such byte of the budget; what a held
+    # value of TABLE_CHECKED bytes (the largest) would take must be left of both.
     TABLE_GET = 5  # out pointer a3, its capacity (a u32 of at least 32) at a4: the value and 32 written there, a0 = 0;
     #                for a key known to have no value, a0 = TABLE_ABSENT and nothing is written
     TABLE_SET = 6  # the 32-byte value at a3 (a4 = 32) stored: a0 = 32 if the key had a (32-byte) value, else u32::MAX
@@ -54,8 +54,7 @@ class ShortcutKind(enum.IntEnum):
 
 
 TABLE_ABSENT = 3  # TABLE_GET's a0 for a key with no value (pallet-revive's KEY_NOT_FOUND)
-TABLE_GET_CHECKED = 416  # the bytes a TABLE_GET checks the gas for (pallet-revive's largest value)
-TABLE_SET_CHECKED = 32 + 416  # a TABLE_SET: the new value and the largest old one
+TABLE_CHECKED = 416  # the held value TABLE_* check the gas and budget for (pallet-revive's largest value)
 EVENT_TOPICS, EVENT_DATA = 4, 416  # the most an EVENT takes (pallet-revive's limits)
 HALT_FLAGS, HALT_DATA = 1, 128 * 1024  # the flags a HALT may have (REVERT) and the most data it may return
 BYTES_LENGTHS = (20, 32)  # what a BYTES shortcut may copy (the native code has a path for each)
@@ -68,7 +67,7 @@ class Shortcut(NamedTuple):
     cost: int  # sub-units of gas (u64)
     budget_cost: int = 0  # (u64)
     length: int = 0  # BYTES: 20 or 32; KECCAK, TABLE_*, EVENT and HALT: the cost per byte (a u64)
-    per_item: int = 0  # EVENT: the cost per topic (a u32)
+    per_item: int = 0  # EVENT: the cost per topic; TABLE_*: the budget per byte of the held value (a u32)
 
     @property
     def answer_size(self) -> int:
@@ -85,12 +84,14 @@ class Shortcut(NamedTuple):
             return f"BYTES copies 20 or 32 bytes, not {self.length}"
         if self.kind in PER_BYTE and not 0 <= self.length < 1 << 64:
             return f"{self.kind.name}'s cost per byte is a u64, not {self.length}"
-        if not 0 <= self.per_item < (1 << 32 if self.kind == ShortcutKind.EVENT else 1):
-            return f"a cost per item is a u32, and only for EVENT, not {self.per_item}"
+        if not 0 <= self.per_item < (1 << 32 if self.kind in PER_ITEM else 1):
+            return f"a cost per item is a u32, and only for EVENT and TABLE_*, not {self.per_item}"
         return None
 
 
 PER_BYTE = (ShortcutKind.KECCAK, ShortcutKind.TABLE_GET, ShortcutKind.TABLE_SET, ShortcutKind.EVENT, ShortcutKind.HALT)
+PER_ITEM = (ShortcutKind.EVENT, ShortcutKind.TABLE_GET, ShortcutKind.TABLE_SET)
+_TABLES = (ShortcutKind.TABLE_GET, ShortcutKind.TABLE_SET)
 
 
 class ShortcutTable:
@@ -119,8 +120,9 @@ class ShortcutTable:
         self.answers = struct.Struct("".join(formats))  # packs Shortcuts.answers
         self.offsets = offsets  # number → where its answer is, in what `answers` packs
         self.native: bytes | None = None  # the table as the JIT's context holds it (made by the JIT, once)
-        self.budget_free = not any(c.budget_cost for c in self.calls.values())  # (the budget never changes natively)
-        self.tables = any(c.kind in (ShortcutKind.TABLE_GET, ShortcutKind.TABLE_SET) for c in self.calls.values())
+        # (the budget never changes natively)
+        self.budget_free = not any(c.budget_cost or c.kind in _TABLES and c.per_item for c in self.calls.values())
+        self.tables = any(c.kind in _TABLES for c in self.calls.values())
         self.count = max(self.calls, default=-1) + 1  # (ecalli numbers below it may have one)
 
 

@@ -38,6 +38,8 @@ from .state import Address, CodeInfo, ContractInfo, Event, Hash, RawEvents, Stat
 from .syscalls import SHORTCUT_KINDS, SHORTCUTS, SYSCALLS, Code, answers_function
 from .trace import CallTrace, TracingStack
 
+_TABLES = (ShortcutKind.TABLE_GET, ShortcutKind.TABLE_SET)
+
 E = PalletError
 GENESIS_HASH = bytes([0x45] * 32)
 """Block 0's hash in revive's test runtime (frame_system's default genesis hash), which its specs assert."""
@@ -308,14 +310,19 @@ class Chain:
         for i, name in enumerate(names[:MAX_SHORTCUTS]):
             if SHORTCUTS.get(name, False) is not SYSCALLS.get(name):  # (none, or a handler replaced since)
                 continue
-            base, per_byte, proof = schedule.costs[name]
             kind, length = SHORTCUT_KINDS[name]
-            per_topic, topic_proof = schedule.costs["deposit_event_topic"][::2] if kind is ShortcutKind.EVENT \
-                else (0, 0)  # fmt: skip
-            if topic_proof:  # (an EVENT takes no proof size per topic)
-                continue
-            shortcut = Shortcut(kind, schedule.host_fn_base + base, proof,
-                                per_byte if kind in PER_BYTE else length, per_topic)  # fmt: skip
+            if kind in _TABLES:  # (the key's old value is what TABLE_* charge per byte; TABLE_SET writes 32 bytes)
+                base, per_written, per_held, proof, proof_per_held = schedule.storage[name]
+                written = 32 * per_written if kind is ShortcutKind.TABLE_SET else 0
+                shortcut = Shortcut(kind, schedule.host_fn_base + base + written, proof, per_held, proof_per_held)
+            else:
+                base, per_byte, proof = schedule.costs[name]
+                per_topic, topic_proof = schedule.costs["deposit_event_topic"][::2] if kind is ShortcutKind.EVENT \
+                    else (0, 0)  # fmt: skip
+                if topic_proof:  # (an EVENT takes no proof size per topic)
+                    continue
+                shortcut = Shortcut(kind, schedule.host_fn_base + base, proof,
+                                    per_byte if kind in PER_BYTE else length, per_topic)  # fmt: skip
             # (a schedule of costs past u64 is left to the handlers; code may import one function many times, and the
             # answers must fit)
             if shortcut.problem() is None and shortcut.answer_size <= room:

@@ -18,7 +18,7 @@ from ..pvm.shortcuts import (
     HALT_DATA,
     HALT_FLAGS,
     TABLE_ABSENT,
-    TABLE_GET_CHECKED,
+    TABLE_CHECKED,
     ShortcutKind,
     Shortcuts,
     ShortcutTable,
@@ -324,6 +324,23 @@ class Host:
         m.used_ref += base * times
         m.used_proof += proof * times
 
+    def charge_storage(self, name: str, written: int, held: int) -> None:
+        """Charge storage function `name` (Schedule.storage) for `written` new bytes and a value of `held` bytes."""
+        base, per_written, per_held, proof, proof_per_held = self.schedule.storage[name]
+        m = self._meter
+        ref = m.used_ref + base + per_written * written + per_held * held
+        proof_size = m.used_proof + proof + proof_per_held * held
+        if ref > m.limit_ref or proof_size > m.limit_proof:
+            raise ExecError(E.OutOfGas)
+        m.used_ref, m.used_proof = ref, proof_size
+
+    def adjust_storage(self, name: str, charged: int, held: int) -> None:
+        """Give back what charge_storage(name, _, charged) took over a value of `held` bytes, in both dimensions (the
+        pallet's adjust_gas gives back a Weight)."""
+        _, _, per_held, _, proof_per_held = self.schedule.storage[name]
+        self._meter.used_ref -= per_held * (charged - held)
+        self._meter.used_proof -= proof_per_held * (charged - held)
+
     def adjust(self, name: str, charged: int, n: int) -> None:
         """Give back what `charge(name, charged)` took over `charge(name, n)` (n <= charged): the pallet's adjust_gas,
         as storage functions charge for the largest value first and for the real lengths once they are known."""
@@ -606,10 +623,10 @@ def _read_charged(h: Host, transient: bool, key_ptr: int, key_len: int, op: str 
     """(The key, the slot's value), in the pallet's order: charged for a full value, then the key read from guest
     memory, then charged for what was read instead (adjust_gas). `op`: "get" or "take" (priced as a write)."""
     cost = _STORAGE_COSTS[op][transient]
-    h.charge(cost, PAYLOAD_BYTES)
+    h.charge_storage(cost, 0, PAYLOAD_BYTES)
     key = h.storage_key(key_ptr, key_len)
     value = _read_slot(h, transient, key)
-    h.adjust(cost, PAYLOAD_BYTES, len(value or b""))
+    h.adjust_storage(cost, PAYLOAD_BYTES, len(value or b""))
     return key, value
 
 
@@ -654,9 +671,9 @@ def _contains_storage(h: Host, r: Regs) -> int:
     # charge).
     transient = _storage_flags(r[7] & M32)
     cost = _STORAGE_COSTS["contains"][transient]
-    h.charge(cost, PAYLOAD_BYTES)
+    h.charge_storage(cost, 0, PAYLOAD_BYTES)
     value = _read_slot(h, transient, h.storage_key(r[8] & M32, r[9] & M32))
-    h.adjust(cost, PAYLOAD_BYTES, len(value or b""))
+    h.adjust_storage(cost, PAYLOAD_BYTES, len(value or b""))
     return SENTINEL if value is None else len(value)
 
 
@@ -667,13 +684,13 @@ def _set(h: Host, flags: int, key_ptr: int, key_len: int, value_ptr: int | None,
     if there was none."""
     transient = _storage_flags(flags)
     cost = _STORAGE_COSTS["set" if value_ptr is not None else "clear"][transient]
-    h.charge(cost, value_len + PAYLOAD_BYTES)
+    h.charge_storage(cost, value_len, PAYLOAD_BYTES)
     if value_len > PAYLOAD_BYTES:
         raise ExecError(E.ValueTooLarge, detail=f"storage value of {value_len} bytes (max {PAYLOAD_BYTES})")
     key = h.storage_key(key_ptr, key_len)
     value = None if value_ptr is None else h.read(value_ptr, value_len)
     old = _write_slot(h, transient, key, value)
-    h.adjust(cost, value_len + PAYLOAD_BYTES, value_len + len(old or b""))
+    h.adjust_storage(cost, PAYLOAD_BYTES, len(old or b""))
     return SENTINEL if old is None else len(old)
 
 
@@ -944,7 +961,7 @@ SHORTCUT_KINDS: dict[str, tuple[ShortcutKind, int]] = {
     "seal_return": (ShortcutKind.HALT, 0),
 }
 # These shortcuts are pallet-revive's host functions: the same codes and limits.
-assert TABLE_ABSENT == ReturnCode.KEY_NOT_FOUND and TABLE_GET_CHECKED == PAYLOAD_BYTES
+assert TABLE_ABSENT == ReturnCode.KEY_NOT_FOUND and TABLE_CHECKED == PAYLOAD_BYTES
 assert (EVENT_TOPICS, EVENT_DATA, HALT_FLAGS, HALT_DATA) == (NUM_EVENT_TOPICS, PAYLOAD_BYTES, REVERT, 128 * 1024)
 SHORTCUTS: dict[str, Handler] = {name: SYSCALLS[name] for name in SHORTCUT_KINDS}
 

@@ -51,8 +51,7 @@ from ..shortcuts import (
     MAX_SHORTCUTS,
     PRESENT,
     TABLE_ABSENT,
-    TABLE_GET_CHECKED,
-    TABLE_SET_CHECKED,
+    TABLE_CHECKED,
     ShortcutKind,
 )
 from . import runtime as rt
@@ -684,10 +683,11 @@ class JitCompiler:
 
         slot_cost = slot(8)
 
-        def charge(cost: Mem | int = slot_cost, fail: Label = slow, need: int | None = None) -> None:
-            """Take `cost` (the slot's, by default) from gas × unit + remainder and the slot's budget cost from the
-            budget, or go to `fail` with nothing changed; then gas, remainder = divmod(what is left, unit). With
-            `need` (a register, at least `cost`), that much must be left. Keeps rcx."""
+        def charge(cost: Mem | int = slot_cost, fail: Label = slow, need: int | None = None, budget: bool = True
+                   ) -> None:  # fmt: skip
+            """Take `cost` (the slot's, by default) from gas × unit + remainder and, with `budget`, the slot's budget
+            cost from the budget, or go to `fail` with nothing changed; then gas, remainder = divmod(what is left,
+            unit). With `need` (a register, at least `cost`), that much must be left. Keeps rcx."""
             a.mov(RAX, GAS)
             a.mul(_sc(rt.SC_UNIT))  # rdx:rax (CF: past 64 bits)
             a.jcc(B, fail)
@@ -698,10 +698,11 @@ class JitCompiler:
                 a.jcc(B, fail)
             a.sub(RAX, cost)
             a.jcc(B, fail)
-            a.mov(RDX, _sc(rt.SC_BUDGET))
-            a.sub(RDX, slot(16))
-            a.jcc(B, fail)
-            a.mov(_sc(rt.SC_BUDGET), RDX)
+            if budget:
+                a.mov(RDX, _sc(rt.SC_BUDGET))
+                a.sub(RDX, slot(16))
+                a.jcc(B, fail)
+                a.mov(_sc(rt.SC_BUDGET), RDX)
             a.xor(RDX, RDX, w=32)
             a.div(_sc(rt.SC_UNIT))
             a.mov(GAS, RAX)
@@ -883,22 +884,44 @@ class JitCompiler:
                 a.mov(RAX, _sc(rt.SC_LOG))
                 a.mov(RBX, _sc(rt.SC_LOGGED))
                 a.mov(Mem(RAX, 0, RBX, 4), RDX, w=32)
-            # Its cost: rbx = what must be left, `cost` + per byte × the bytes checked (past 2^64: the host's); rsi =
-            # what is taken, `cost` + per byte × the bytes read, or written and overwritten (at most rbx).
-            a.mov(RSI, Imm(0 if getting else 32), w=32)
-            a.mov(RAX, Imm(32 if getting else 64), w=32)
+            # Its budget, with rax and rdx: `budget_cost` + per_item × TABLE_CHECKED must be left, and `budget_cost` +
+            # per_item × the held value's bytes (0 or 32) is taken, the budget left pushed until the gas is taken too.
+            # (per_item is a u32: the products cannot carry, only the need's add.)
+            unbudgeted, empty = a.label(), a.label()
+            a.mov(RAX, slot(4), w=32)  # per_item
+            a.imul_imm(RAX, RAX, TABLE_CHECKED)
+            a.add(RAX, slot(16))
+            a.jcc(B, failed)
+            a.mov(RDX, _sc(rt.SC_BUDGET))
+            a.cmp(RDX, RAX)
+            a.jcc(B, failed)
+            a.xor(RAX, RAX, w=32)
+            a.cmp(Mem(RDI, 64), Imm(PRESENT))
+            a.jcc(NE, empty, short=True)
+            a.mov(RAX, slot(4), w=32)
+            a.shl(RAX, 5)
+            a.bind(empty)
+            a.add(RAX, slot(16))
+            a.sub(RDX, RAX)
+            a.push(RDX)
+            # Its cost: rbx = what must be left, `cost` + per byte × TABLE_CHECKED (past 2^64: the host's); rsi = what
+            # is taken, `cost` + per byte × the held value's bytes (at most rbx).
+            a.xor(RSI, RSI, w=32)
+            a.mov(RAX, Imm(32), w=32)
             a.cmp(Mem(RDI, 64), Imm(PRESENT))
             a.cmov(E, RSI, RAX)
             a.imul(RSI, slot(24))
             a.mov(RAX, slot(24))
-            a.mov(RDX, Imm(TABLE_GET_CHECKED if getting else TABLE_SET_CHECKED), w=32)
+            a.mov(RDX, Imm(TABLE_CHECKED), w=32)
             a.mul(RDX)
-            a.jcc(B, failed)
+            a.jcc(B, unbudgeted)
             a.add(RAX, slot(8))
-            a.jcc(B, failed)
+            a.jcc(B, unbudgeted)
             a.mov(RBX, RAX)
             a.add(RSI, slot(8))
-            charge(RSI, failed, need=RBX)
+            charge(RSI, unbudgeted, need=RBX, budget=False)
+            a.pop(RDX)
+            a.mov(_sc(rt.SC_BUDGET), RDX)
             # Done checking: answer.
             a.mov(RAX, Mem(RSP, 24))  # the value's guest address
             a.mov(RBX, Mem(RDI, 64))
@@ -935,6 +958,8 @@ class JitCompiler:
             a.mov(a0, RDX)
             a.xor(RAX, RAX, w=32)
             a.ret()
+            a.bind(unbudgeted)
+            a.add(RSP, Imm(8))
             a.bind(failed)
             for reg in reversed(saved):
                 a.pop(reg)

@@ -23,7 +23,7 @@ from ..interpreter import (
     StandardMemory,
     _check_registers,
 )
-from ..shortcuts import ShortcutKind, Shortcuts, ShortcutTable
+from ..shortcuts import PER_ITEM, Shortcuts, ShortcutTable
 from . import cache, signals, space
 from . import runtime as rt
 from .runtime import check_supported
@@ -581,10 +581,11 @@ class JitInstance(Instance):
 
 
 def _native_table(table: ShortcutTable) -> bytes:
-    """A ShortcutTable's slots as the context holds them: kind | its answer's offset << 32, costs, length."""
+    """A ShortcutTable's slots as the context holds them: kind | its answer's offset (or its per_item) << 32, costs,
+    length."""
     slots = bytearray(rt.SC_DATA - rt.SC_HEADER)
     for number, (kind, cost, budget_cost, length, per_item) in table.calls.items():
-        high = per_item if kind is ShortcutKind.EVENT else rt.SC_DATA + table.offsets.get(number, 0)
+        high = per_item if kind in PER_ITEM else rt.SC_DATA + table.offsets.get(number, 0)
         _SLOT.pack_into(slots, 32 * number, int(kind) | high << 32, cost, budget_cost, length)
     return bytes(slots)
 
