@@ -51,7 +51,7 @@ class Schedule:
             "hash_blake2_256": (3_115_184, 1_557, 0), "hash_blake2_128": (3_752_567, 1_549, 0),
             "ecdsa_to_eth_address": (13_127_000, 0, 0), "deposit_event": (4_275_643, 978, 0),
             "deposit_event_topic": (197_045, 0, 0),
-            "get_immutable_data": (31_592_851, 665, 3_703), "set_immutable_data": (102_288_695, 570, 0),
+            "set_immutable_data": (102_288_695, 570, 0),
             "call": (242_866_040, 0, 4_757), "call_transfer_surcharge": (27_467_746, 0, 2_535),
             "delegate_call": (112_921_000, 0, 4_702), "instantiate": (515_250_696, 4_136, 4_796),
             "precompile": (0, 0, 0), "terminate": (496_359_808, 129_433_373, 3_788),
@@ -64,16 +64,18 @@ class Schedule:
             # per byte of the value held). Their benchmarks' slopes: seal_set_storage(n, o) 532·n + 504·o with proof +o,
             # seal_get/clear/contains/take_storage(n) with proof +n (n the stored value's length), and the transient
             # ones, whose set has 379·n + 524·o; the bases as `costs` composes them (full - empty, rollback).
+            # seal_get_immutable_data(n) likewise: proof +n.
             "get_storage": (70_614_872, 0, 1_304, 10_257, 1), "set_storage": (171_597_592, 532, 504, 10_257, 1),
             "clear_storage": (171_581_732, 0, 387, 10_257, 1), "contains_storage": (69_956_027, 0, 508, 10_257, 1),
             "take_storage": (172_217_508, 0, 1_404, 10_257, 1), "transient_get": (2_384_317, 0, 391, 0, 0),
             "transient_set": (4_189_504, 379, 524, 0, 0), "transient_clear": (4_200_702, 0, 432, 0, 0),
             "transient_take": (4_633_579, 0, 0, 0, 0), "transient_contains": (2_232_623, 0, 191, 0, 0),
+            "get_immutable_data": (31_592_851, 0, 665, 3_703, 1),
         }
     )  # fmt: skip
-    """The storage functions' weights, which have two lengths: what is written and what the key held. The pallet
-    charges for the largest value held (PAYLOAD_BYTES) first, and gives the rest of both dimensions back once it
-    knows."""
+    """The weights of the host functions that read or write stored values (storage, and get_immutable_data), which have
+    two lengths: what is written and what was stored. The pallet charges for the largest value stored first, and gives
+    the rest of both dimensions back once it knows."""
     precompile_ref_time_per_gas: int = 25_000
     """Ethereum gas of a precompile → ref_time (40 M gas per second, revive.md §6)."""
 

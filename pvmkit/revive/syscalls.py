@@ -742,7 +742,7 @@ def _get_immutable_data(h: Host, r: Regs) -> None:
     # The pallet's order (runtime.rs): charge for the most immutable data there can be, read it (or fail), charge for
     # its real length, and copy it out with that charge covering the copy (found in review: charged before the
     # checks, and the copy charged again as CopyToContract).
-    h.charge("get_immutable_data", IMMUTABLE_BYTES)
+    h.charge_storage("get_immutable_data", 0, IMMUTABLE_BYTES)
     frame = h.frame
     if frame.entry == "deploy":
         raise ExecError(E.InvalidImmutableAccess, detail="immutable data cannot be read in the constructor")
@@ -751,7 +751,7 @@ def _get_immutable_data(h: Host, r: Regs) -> None:
     data = contract.immutable_data if contract else None
     if data is None:
         raise ExecError(E.InvalidImmutableAccess, detail="this contract has no immutable data")
-    h.adjust("get_immutable_data", IMMUTABLE_BYTES, len(data))
+    h.adjust_storage("get_immutable_data", IMMUTABLE_BYTES, len(data))
     h.write_output(r[7] & M32, r[8] & M32, data, False, charged=True)
 
 
