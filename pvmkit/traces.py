@@ -100,9 +100,14 @@ def _head(node: CallTrace, known: Known | None, names: Names) -> str:
     function = _function(known[1], selector) if known and len(node.input) >= 4 else None
     if function is not None:
         return f"{target}::{function['name']}{value}({_arguments(function, data, names)}){suffix}"
-    if len(node.input) < 4:  # (no selector: what Solidity's fallback or receive gets)
+    # What Solidity runs without a matching selector, as foundry names it: receive() for no input where the ABI has
+    # one (found in review: shown as fallback), else fallback with the whole input.
+    kinds = {entry.get("type") for entry in known[1]} if known else set()
+    if not node.input and "receive" in kinds:
+        return f"{target}::receive{value}(){suffix}"
+    if len(node.input) < 4 or "fallback" in kinds:
         return f"{target}::fallback{value}({_hex(node.input) if node.input else ''}){suffix}"
-    return f"{target}::0x{selector.hex()}{value}({_hex(data)}){suffix}"
+    return f"{target}::0x{selector.hex()}{value}({_hex(data) if data else ''}){suffix}"
 
 
 def _outcome(node: CallTrace, abi: list[dict], errors: list[dict], names: Names) -> str:

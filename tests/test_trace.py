@@ -18,7 +18,7 @@ from .conftest import load_contract
 
 @pytest.fixture(scope="module")
 def built() -> dict:
-    return {n: load_contract(n) for n in ("Callee", "Caller", "Factory", "Child", "Events", "ERC20", "Errors")}
+    return {n: load_contract(n) for n in ("Callee", "Caller", "Factory", "Child", "Events", "ERC20", "Errors", "Value")}
 
 
 def _env(built: dict, tracing: bool = True) -> tuple[Env, dict]:
@@ -325,3 +325,20 @@ def test_the_readme_sample_is_what_format_trace_prints(built: dict) -> None:
     caller = env.deploy_contract(built["Caller"])
     caller.startReentry(callee, 2)
     assert env.format_trace() == sample
+
+
+def test_receive_and_fallback_are_named_as_foundry_names_them(built: dict) -> None:
+    """Without a matching selector, Solidity runs receive() for empty input where the contract has one, else its
+    fallback, which gets the whole input: the trace names which (found in review: empty input showed as fallback, and
+    an unknown selector raw, though the ABI has both)."""
+    env = Env(tracing=True)
+    value = env.deploy_contract(built["Value"])
+    assert env.call(value.address, value=5).success and value.receivedCount() == 1
+    assert env.format_trace(env.last_tx).startswith(f"[{env.last_tx.gas_used}] Value::receive{{value: 5}}()")
+    assert env.call(value.address, "0xdeadbeef01").success and value.fallbackCount() == 1
+    assert env.format_trace(env.last_tx).startswith(f"[{env.last_tx.gas_used}] Value::fallback(0xdeadbeef01)")
+    assert env.call(value.address, "0x01").success and value.fallbackCount() == 2
+    assert env.format_trace(env.last_tx).startswith(f"[{env.last_tx.gas_used}] Value::fallback(0x01)")
+    callee = env.deploy_contract(built["Callee"])  # (a receive() and no fallback: an unknown selector stays raw)
+    assert not env.call(callee.address, "0xdeadbeef").success
+    assert env.format_trace(env.last_tx).startswith(f"[{env.last_tx.gas_used}] Callee::0xdeadbeef()")
