@@ -443,22 +443,36 @@ class Env:
         """Every event of the last transaction (or of `result`) that the Env can decode, in the order they were
         emitted, whichever contract emitted it: a factory's children and callees too, by the ABI it knows for the
         address or its code now (not a contract an anchor rolled back; Contract.get_logs keeps to one contract; the
-        raw logs are `result.logs`)."""
+        raw logs are `result.logs`). An event the address's ABI does not have, one a library or an implementation
+        emitted through a delegate call, say, is decoded by any ABI the Env knows that has it."""
         result = self.last_tx if result is None else result
         if result is None:
             return []
         decoded, by_abi, names = [], {}, self._names()
+        anywhere: dict[bytes, list[dict]] | None = None  # every known ABI's events, made when first needed
         for log in result.logs:
-            named = names.of(log.address) if log.topics else None
-            if named is None:
+            if not log.topics:
                 continue
-            abi = named[1]
-            events = by_abi.get(id(abi))
-            if events is None:
-                events = by_abi[id(abi)] = event_items(abi)
-            items = events.get(log.topics[0])
+            named, items = names.of(log.address), None
+            if named is not None:
+                abi = named[1]
+                events = by_abi.get(id(abi))
+                if events is None:
+                    events = by_abi[id(abi)] = event_items(abi)
+                items = events.get(log.topics[0])
             if items is not None:
                 decoded.append(decode_event(log, items, to_checksum(log.address)))
+                continue
+            if anywhere is None:
+                anywhere = {}
+                for _, abi in (*self._known.values(), *self._code_names.values()):
+                    for topic, found in event_items(abi).items():
+                        listed = anywhere.setdefault(topic, [])
+                        listed.extend(item for item in found if item not in listed)
+            items = anywhere.get(log.topics[0])
+            if items is not None:
+                with contextlib.suppress(ValueError):  # (the same signature, indexed otherwise: not this one's)
+                    decoded.append(decode_event(log, items, to_checksum(log.address)))
         return decoded
 
     def _abi_of(self, address: bytes) -> tuple[str, list[dict]] | None:

@@ -323,6 +323,17 @@ def test_env_get_logs_decodes_every_contracts_events_it_knows(env: Env) -> None:
     assert env.get_logs(first)[0].address == unknown and env.get_logs(first)[0].args["x"] == 8
 
 
+def test_env_get_logs_decodes_an_event_emitted_through_a_delegate_call(env: Env) -> None:
+    """Callee's setX run by delegate call emits Called as the caller, whose ABI has no such event: any known ABI that
+    has it decodes it, as the trace does (found in review: get_logs left it out)."""
+    callee = env.deploy_contract(load_contract("Callee"))
+    caller = env.deploy_contract(load_contract("Caller"))
+    caller.delegateSetX(callee, 5)
+    expected = {"from": to_checksum(env.eoa), "value": 0, "x": 5}
+    assert [(log.address, log.event, log.args) for log in env.get_logs()] == [(caller.address, "Called", expected)]
+    assert caller.get_logs() == []  # (Contract.get_logs keeps to its own ABI)
+
+
 def test_reverts_can_check_the_errors_arguments(env: Env) -> None:
     """vm.expectRevert(abi.encodeWithSelector(E.selector, args)): the decoded arguments must match too."""
     token = env.deploy_contract(load_contract("ERC20"), "T", "T", 100)
