@@ -415,15 +415,22 @@ class Env:
             self.upload(dep if isinstance(dep, (bytes, bytearray)) else dep.blob, sender=sender)
             if hasattr(dep, "abi"):
                 self._know_code(keccak256(dep.blob), getattr(dep, "name", "Contract"), dep.abi)
-        # The factory_deps env.compile built, and theirs in turn (a child may create grandchildren).
+        # The factory_deps env.compile built, or the contract carries (load_artifact), and theirs in turn (a child may
+        # create grandchildren).
+        carried, pending = {}, list(getattr(compiled, "dependencies", ()))
+        while pending:
+            child = pending.pop()
+            carried[child.code_hash] = child
+            pending.extend(child.dependencies)
         pending, seen = list(getattr(compiled, "factory_deps", {})), set()
         while pending:
             code_hash = pending.pop()
-            child = self._compiled.get(code_hash)
+            child = self._compiled.get(code_hash) or carried.get(code_hash)
             if child is None or code_hash in seen:
                 continue
             seen.add(code_hash)
             self.upload(child.blob, sender=sender)  # (code already uploaded is left as it is)
+            self._know_code(code_hash, child.name, child.abi)
             pending.extend(child.factory_deps)
         # (known by its code before it runs: a trace of its deployment names its constructor's arguments)
         self._know_code(keccak256(compiled.blob), compiled.name, compiled.abi)

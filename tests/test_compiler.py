@@ -510,3 +510,49 @@ def test_env_compile_passes_the_optimizer_and_evm_settings_on(no_node: Path) -> 
     assert flipper.evm_bytecode is None and flipper.blob == (BUILD / "Flipper.polkavm").read_bytes()
     with pytest.raises(CompilerError, match="node"):  # (another level: another cache key, which needs the compiler)
         Env().compile({"Flipper.sol": FLIPPER}, evm=False, optimizer="3")
+
+
+def test_compiled_factories_load_with_their_children(no_node: Path) -> None:
+    """`pvmkit compile -o DIR` lists the contracts a factory creates in <Name>.deps.json, and load_artifact loads them
+    with it, so that deploy_contract uploads them: found in review, a factory loaded from its files deployed, then
+    failed its first `new Child()` with CodeNotFound. (The compile is the committed Factory and Child, stood in for in
+    the cache; a build without children removes a stale list.)"""
+    from pvmkit import Env
+    from pvmkit.revive.compiler import load_artifact
+
+    source = (CONTRACTS / "Factory.sol").read_text()
+    src = no_node / "Factory.sol"
+    src.write_text(source)
+    child_blob = (BUILD / "Child.polkavm").read_bytes()
+
+    def entry(name: str, deps: dict[str, str]) -> dict:
+        blob = (BUILD / f"{name}.polkavm").read_bytes()
+        return {"abi": json.loads((BUILD / f"{name}.abi.json").read_text()), "blob": blob.hex(),
+                "hash": keccak256(blob).hex(), "factoryDependencies": deps, "evm": None}  # fmt: skip
+
+    factory_entry = entry("Factory", {keccak256(child_blob).hex(): "Factory.sol:Child"})
+    result = {"ok": True, "errors": [], "warnings": [], "resolc_version": MANIFEST["resolc_version"],
+              "solc_version": MANIFEST["solc_version"],
+              "contracts": {"Factory.sol": {"Factory": factory_entry, "Child": entry("Child", {})}}}  # fmt: skip
+    settings = {"optimizer": "z", "evm": False}
+    path = compiler._resolc_dir() / "builds" / f"{compiler._cache_key({'Factory.sol': source}, settings)}.json"
+    path.parent.mkdir(parents=True)
+    path.write_text(json.dumps(result))
+    out = no_node / "out"
+    out.mkdir()
+    (out / "Child.deps.json").write_text('["Gone"]\n')  # (an earlier build's)
+    cli = CliRunner().invoke(compile_command, [str(src), "-o", str(out), "--no-evm"])
+    assert cli.exit_code == 0, cli.output
+    assert json.loads((out / "Factory.deps.json").read_text()) == ["Child"] and not (out / "Child.deps.json").exists()
+    factory = load_artifact(out, "Factory")
+    assert [c.name for c in factory.dependencies] == ["Child"]
+    assert factory.factory_deps == {keccak256(child_blob): "Child.sol:Child"}
+    env = Env()
+    deployed = env.deploy_contract(factory)
+    child = deployed.create(7)
+    assert env.is_contract(child) and env.chain.state.contracts[bytes.fromhex(child[2:])].code_hash == keccak256(
+        child_blob)
+    # A list that is not one is named.
+    (out / "Factory.deps.json").write_text('{"Child": 1}')
+    with pytest.raises(ValueError, match="Factory.deps.json is not a JSON list of contract names"):
+        load_artifact(out, "Factory")

@@ -71,6 +71,8 @@ class CompiledContract:
     warnings: tuple[str, ...] = field(default=(), compare=False, repr=False)  #: compiler warnings (whole build)
     resolc_version: str = field(default="", compare=False, repr=False)  #: e.g. "0.3.0+commit.ed60869.llvm-18.1.8"
     solc_version: str = field(default="", compare=False, repr=False)  #: e.g. "0.8.30+commit.73712a01"
+    #: the factory_deps themselves, where this contract carries them (load_artifact); env.compile's Env has them
+    dependencies: tuple[CompiledContract, ...] = field(default=(), compare=False, repr=False)
 
     @property
     def qualified_name(self) -> str:
@@ -536,11 +538,19 @@ def _memory_size(name: str, size: object) -> int:
 
 def load_artifact(folder: str | Path | Traversable, name: str) -> CompiledContract:
     """A contract saved as `<name>.polkavm` + `<name>.abi.json` (+ optional EVM bytecode in hex, `<name>.evm.hex` or
-    `pvmkit compile`'s `<name>.evm.bin`) in `folder`."""
+    `pvmkit compile`'s `<name>.evm.bin`) in `folder`, with the contracts it creates (`pvmkit compile`'s
+    `<name>.deps.json`, their names), loaded from there too: deploy_contract uploads them with it."""
     if isinstance(folder, str):
         folder = Path(folder)
     blob = read_input(folder / f"{name}.polkavm")
     abi = json.loads(read_input(folder / f"{name}.abi.json", text=True))
+    children: list[CompiledContract] = []
+    listed = folder / f"{name}.deps.json"
+    if listed.is_file():
+        names = json.loads(read_input(listed, text=True))
+        if not isinstance(names, list) or not all(isinstance(n, str) and n and "/" not in n for n in names):
+            raise ValueError(f"{listed} is not a JSON list of contract names")
+        children = [load_artifact(folder, child) for child in names]  # (no cycles: each names its children's hashes)
     evm = None
     for suffix in (".evm.hex", ".evm.bin"):
         evm_hex = folder / f"{name}{suffix}"
@@ -548,7 +558,8 @@ def load_artifact(folder: str | Path | Traversable, name: str) -> CompiledContra
             evm = bytes.fromhex(read_input(evm_hex, text=True).strip().removeprefix("0x"))
             break
     return CompiledContract(name=name, source=f"{name}.sol", blob=blob, abi=abi, code_hash=keccak256(blob),
-                            factory_deps={}, evm_bytecode=evm)  # fmt: skip
+                            factory_deps={c.code_hash: c.qualified_name for c in children}, evm_bytecode=evm,
+                            dependencies=tuple(children))  # fmt: skip
 
 
 def unique_contracts(contracts: Mapping[str, CompiledContract]) -> list[CompiledContract]:
@@ -609,18 +620,21 @@ def compile_command(sources: tuple[Path, ...], output_dir: Path, evm: bool, opti
         outputs = [(f"{c.name}.polkavm", c.blob), (f"{c.name}.abi.json", json.dumps(c.abi, indent=2) + "\n")]
         if evm and c.evm_bytecode is not None:
             outputs.append((f"{c.name}.evm.bin", c.evm_bytecode.hex() + "\n"))
+        if c.factory_deps:  # (the contracts it creates, by the names their files have here: load_artifact's)
+            children = sorted(qualified.rsplit(":", 1)[-1] for qualified in c.factory_deps.values())
+            outputs.append((f"{c.name}.deps.json", json.dumps(children) + "\n"))
         for name, data in outputs:
             path = output_dir / name
             try:
                 path.write_bytes(data) if isinstance(data, bytes) else path.write_text(data)
             except OSError as e:
                 raise click.ClickException(f"cannot write {path}: {e.strerror or e}") from None
-        stale = output_dir / f"{c.name}.evm.bin"
-        if not any(name == stale.name for name, _ in outputs):  # (found in review: load_artifact paired an old
-            try:  # build's EVM code with the new blob)
-                stale.unlink()
-            except FileNotFoundError:
-                pass
-            except OSError as e:
-                raise click.ClickException(f"cannot remove the stale {stale}: {e.strerror or e}") from None
+        for stale in (output_dir / f"{c.name}.evm.bin", output_dir / f"{c.name}.deps.json"):
+            if not any(name == stale.name for name, _ in outputs):  # (found in review: load_artifact paired an old
+                try:  # build's EVM code with the new blob)
+                    stale.unlink()
+                except FileNotFoundError:
+                    pass
+                except OSError as e:
+                    raise click.ClickException(f"cannot remove the stale {stale}: {e.strerror or e}") from None
         click.echo(f"{c.qualified_name}: {len(c.blob):,} bytes, code hash 0x{c.code_hash.hex()}")
