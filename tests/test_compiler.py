@@ -144,6 +144,9 @@ def test_collect_sources_forms(tmp_path: Path) -> None:
         compiler._collect_sources(tmp_path / "a")
     with pytest.raises(CompilerError, match="no sources"):
         compiler._collect_sources([])
+    for blank in ("", "  \n"):  # (found in review: "" was read as a path, the current folder's)
+        with pytest.raises(CompilerError, match="the source is empty"):
+            compiler._collect_sources(blank)
 
 
 def test_sources_are_one_unit_per_file_named_as_solc_resolves_imports(tmp_path: Path,

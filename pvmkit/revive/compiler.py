@@ -324,6 +324,8 @@ def _collect_sources(sources: Mapping[str, str] | str | Path | Iterable[Path | s
         if not units:
             raise CompilerError("no sources given")
         return Sources(units)
+    if isinstance(sources, str) and not sources.strip():  # (found in review: "" read as the current folder's path)
+        raise CompilerError("the source is empty: give Solidity text, a .sol file's path, or several")
     if isinstance(sources, str) and _looks_like_source(sources):
         return Sources({"input.sol": sources})
     given = [Path(sources)] if isinstance(sources, str | Path) else [Path(p) for p in sources]
