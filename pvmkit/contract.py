@@ -555,6 +555,15 @@ class Contract:
     def __repr__(self) -> str:
         return f"<{self._name} at {self.address}>"
 
+    def __eq__(self, other: object) -> bool:
+        """Handles of one contract (its address in one Env) are equal, whatever ABI each was made with."""
+        if not isinstance(other, Contract):
+            return NotImplemented
+        return self._env is other._env and self.address == other.address
+
+    def __hash__(self) -> int:
+        return hash(self.address)
+
     def revert_error(self, result: CallResult) -> ContractRevert:
         if result.error is not None:
             detail = f": {result.error_detail}" if result.error_detail else ""

@@ -89,6 +89,18 @@ def _whole(name: str, value: object, limit: int = U256_LIMIT) -> int:
     return value
 
 
+_SECP256K1_N = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141  # the curve's order
+
+
+def _private_key(key: object) -> bytes:
+    """A secp256k1 private key (an int in 1..n-1) as its 32 bytes, else TypeError/ValueError."""
+    if not isinstance(key, int) or isinstance(key, bool):
+        raise TypeError(f"a private key is an int, got {type(key).__name__}")
+    if not 0 < key < _SECP256K1_N:
+        raise ValueError("a private key is in 1..n-1 (n the secp256k1 order)")
+    return key.to_bytes(32, "big")
+
+
 def _same(decoded: object, expected: object) -> bool:
     """Whether a decoded error argument is `expected`, an address given any way a call takes one (checksummed or
     not, 20 bytes, a Contract; found in review: only the checksummed string matched), inside tuples and arrays too."""
@@ -215,6 +227,38 @@ class Env:
         if balance:
             self.set_balance(address, balance)
         return address
+
+    def generate_account(self, label: str | None = None, *, balance: int = 0) -> tuple[str, int]:
+        """(address, private key) of a fresh secp256k1 key, deterministic per Env (foundry's makeAddrAndKey): for
+        contracts that check signatures (ecrecover, permits); `label` and `balance` as generate_address's."""
+        balance = _whole("balance", balance)
+        self._labels += 1
+        key = int.from_bytes(keccak256(f"pvmkit key {self._labels} {label or ''}".encode()), "big") % (_SECP256K1_N - 1)
+        address = self.address_of(key + 1)
+        if label:
+            self.label(address, label)
+        if balance:
+            self.set_balance(address, balance)
+        return address, key + 1
+
+    @staticmethod
+    def address_of(private_key: int) -> str:
+        """The account address of a secp256k1 private key (foundry's vm.addr)."""
+        from coincurve import PrivateKey
+
+        public = PrivateKey(_private_key(private_key)).public_key.format(compressed=False)
+        return to_checksum(keccak256(public[1:])[12:])
+
+    @staticmethod
+    def sign(private_key: int, digest: bytes) -> tuple[int, bytes, bytes]:
+        """(v, r, s) of the key's signature of a 32-byte digest, v 27 or 28 and s low (foundry's vm.sign): what
+        ecrecover(digest, v, r, s) takes back to the key's address."""
+        from coincurve import PrivateKey
+
+        if not isinstance(digest, bytes | bytearray) or len(digest) != 32:
+            raise ValueError(f"sign() takes a 32-byte digest (hash the message first), got {digest!r:.80}")
+        signature = PrivateKey(_private_key(private_key)).sign_recoverable(bytes(digest), hasher=None)
+        return 27 + signature[64], signature[:32], signature[32:64]
 
     def get_balance(self, address: Addressish) -> int:
         """The account's free balance, its existential deposit (1,000 by default) included: what Solidity's

@@ -1510,3 +1510,37 @@ def test_validated_code_is_remembered_safely_from_two_threads(monkeypatch: pytes
 
     # (a race: before the fix, about one round in three failed)
     assert race(validate, rounds=6, before=chain._VALIDATED.clear) == [] and len(chain._VALIDATED) <= 256
+
+
+def test_accounts_with_keys_sign_what_ecrecover_takes_back(env: Env) -> None:
+    """generate_account / address_of / sign (foundry's makeAddrAndKey, vm.addr, vm.sign): the address of private key
+    1 is the well-known 0x7E5F…5Bdf, and a contract's ecrecover of a signature gives the signer's address back, also
+    on the EVM (pyrevm's precompile), with s low as EIP-2 wants."""
+    assert Env.address_of(1) == "0x7E5F4552091A69125d5DfCb7b8C2659029395Bdf"
+    signer, key = env.generate_account("signer", balance=10**18)
+    assert env.address_of(key) == signer and env.get_balance(signer) == 10**18
+    assert env.generate_account()[0] not in (signer, env.generate_account()[0])  # (fresh each time)
+    precompiles = env.deploy_contract(load_contract("Precompiles"))
+    digest = keccak256(b"permit me")
+    v, r, s = env.sign(key, digest)
+    assert v in (27, 28) and int.from_bytes(s, "big") <= 0x7FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF5D576E7357A4501DDFE92F46681B20A0
+    assert precompiles.recover(digest, v, r, s) == signer
+    pyrevm = pytest.importorskip("pyrevm", reason="pyrevm (the EVM oracle) is a test extra")
+    evm = pyrevm.EVM()
+    out = evm.message_call(caller="0x" + "11" * 20, to="0x0000000000000000000000000000000000000001",
+                           calldata=digest + v.to_bytes(32, "big") + r + s)  # fmt: skip
+    assert to_checksum(bytes(out)[12:]) == signer
+    with pytest.raises(ValueError, match="32-byte digest"):
+        env.sign(key, b"permit me")
+    with pytest.raises(ValueError, match="private key"):
+        env.sign(0, digest)
+    with pytest.raises(TypeError, match="private key"):
+        Env.address_of("0x01")  # type: ignore[arg-type]
+
+
+def test_contract_handles_of_one_address_are_equal(env: Env) -> None:
+    flipper = env.deploy_contract(load_contract("Flipper"))
+    again = env.at(flipper.address, flipper.abi, "Again")
+    assert again == flipper and hash(again) == hash(flipper) and len({again, flipper}) == 1
+    assert flipper != env.deploy_contract(load_contract("Flipper")) and flipper != flipper.address
+    assert Env().at(flipper.address, flipper.abi) != flipper  # (another Env's contract)
