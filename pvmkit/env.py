@@ -307,6 +307,41 @@ class Env:
         """Whether a contract lives at `address` (calls to one that does not fail before sending anything)."""
         return parse_address(address) in self.contracts
 
+    def etch(self, address: Addressish, code: Any) -> Contract | str:
+        """Put `code` (a blob, or a compiled contract) at `address` without running a constructor (foundry's vm.etch):
+        a new contract with no storage, or an existing contract's code replaced, its storage and balance kept (as the
+        pallet's root-only set_code). The code is uploaded as env.upload does, from the sender; a new contract account
+        gets the existential deposit if it has less, from nowhere (as set_balance). An anchor undoes it all. Returns a
+        Contract for a compiled contract (its ABI known at the address), else the checksum address."""
+        from .revive.precompiles import PRECOMPILE_ADDRESSES
+        from .revive.state import ContractInfo
+
+        raw = parse_address(address)
+        if raw in PRECOMPILE_ADDRESSES:
+            raise ValueError(f"{to_checksum(raw)} is a precompile's address: calls to it never reach code")
+        blob = code if isinstance(code, bytes | bytearray) else getattr(code, "blob", None)
+        if not isinstance(blob, bytes | bytearray):
+            raise TypeError(f"etch takes a blob or a compiled contract, got {type(code).__name__}")
+        code_hash = self.upload(bytes(blob))
+        state = self.chain.state
+        contract = state.contracts.get(raw)
+        if contract is None:
+            ed = self.chain.config.existential_deposit
+            if state.free(raw) < ed:
+                state.set_free(raw, ed)
+            if self.chain.config.contract_nonce and not state.nonce(raw):
+                state.set_nonce(raw, self.chain.config.contract_nonce)
+            state.change_refcount(code_hash, 1)
+            state.add_contract(raw, ContractInfo(code_hash))
+        elif contract.code_hash != code_hash:
+            state.change_refcount(contract.code_hash, -1)
+            state.change_refcount(code_hash, 1)
+            state.set_contract_field(contract, "code_hash", code_hash)
+        if hasattr(code, "abi"):
+            self._know_code(code_hash, getattr(code, "name", "Contract"), code.abi)
+            return self.at(raw, code.abi, getattr(code, "name", None))
+        return to_checksum(raw)
+
     def get_code(self, address: Addressish) -> bytes:
         contract = self.chain.state.contracts.get(parse_address(address))
         return self.chain.state.codes[contract.code_hash].blob if contract else b""

@@ -1523,7 +1523,8 @@ def test_accounts_with_keys_sign_what_ecrecover_takes_back(env: Env) -> None:
     precompiles = env.deploy_contract(load_contract("Precompiles"))
     digest = keccak256(b"permit me")
     v, r, s = env.sign(key, digest)
-    assert v in (27, 28) and int.from_bytes(s, "big") <= 0x7FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF5D576E7357A4501DDFE92F46681B20A0
+    half_order = 0x7FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF5D576E7357A4501DDFE92F46681B20A0
+    assert v in (27, 28) and int.from_bytes(s, "big") <= half_order
     assert precompiles.recover(digest, v, r, s) == signer
     pyrevm = pytest.importorskip("pyrevm", reason="pyrevm (the EVM oracle) is a test extra")
     evm = pyrevm.EVM()
@@ -1544,3 +1545,33 @@ def test_contract_handles_of_one_address_are_equal(env: Env) -> None:
     assert again == flipper and hash(again) == hash(flipper) and len({again, flipper}) == 1
     assert flipper != env.deploy_contract(load_contract("Flipper")) and flipper != flipper.address
     assert Env().at(flipper.address, flipper.abi) != flipper  # (another Env's contract)
+
+
+def test_etch_puts_code_at_an_address_without_a_constructor(env: Env) -> None:
+    """Env.etch (foundry's vm.etch): a fresh address runs the code with empty storage; an existing contract keeps its
+    storage and balance under new code; the code is uploaded from the sender; an anchor undoes it; a precompile's
+    address and things that are not code are refused."""
+    flipper, storage = load_contract("Flipper"), load_contract("Storage")
+    where = env.generate_address()
+    with env.anchor():
+        etched = env.etch(where, flipper)
+        assert etched.address == where and env.is_contract(where) and env.get_balance(where) == 1_000  # (the ED)
+        assert etched.get() is False
+        etched.flip()
+        assert etched.get() is True
+        assert env.chain.state.codes[flipper.code_hash].refcount == 1
+    assert not env.is_contract(where) and flipper.code_hash not in env.chain.state.codes
+    # Over a contract: its storage (the flipped slot) and balance stay; the old code's refcount goes back down.
+    deployed = env.deploy_contract(flipper)
+    deployed.flip()
+    env.set_balance(deployed.address, 5_000)
+    slots = dict(env.chain.state.contracts[parse_address(deployed.address)].storage)
+    assert env.etch(deployed.address, storage.blob) == deployed.address
+    info = env.chain.state.contracts[parse_address(deployed.address)]
+    assert info.code_hash == storage.code_hash and info.storage == slots and env.get_balance(deployed.address) == 5_000
+    assert env.chain.state.codes[flipper.code_hash].refcount == 0
+    assert env.etch(deployed.address, flipper).get() is True  # (back, and the slot still there)
+    with pytest.raises(ValueError, match="precompile"):
+        env.etch("0x0000000000000000000000000000000000000001", flipper)
+    with pytest.raises(TypeError, match="blob or a compiled contract"):
+        env.etch(where, "0x00")
