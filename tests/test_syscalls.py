@@ -388,6 +388,8 @@ def test_storage_functions_charge_for_the_real_lengths(env: Env) -> None:
     assert difference(transient + sys("clear_storage", 1, KEY, SENT)) == (379 * 15 + 432 * 15, 0)
     assert difference(transient + sys("take_storage", 1, KEY, SENT, RES + 24, RES + 16)) == (379 * 15, 0)
     assert difference(transient + sys("contains_storage", 1, KEY, SENT)) == (379 * 15 + 191 * 15, 0)
+    with pytest.raises(KeyError, match="two lengths"):  # (Schedule.cost's one length does not say which)
+        env.chain.config.schedule.cost("set_storage", 32)
 
 
 def test_fixed_and_variable_keys_of_the_same_bytes_are_different_slots(env: Env) -> None:

@@ -25,7 +25,8 @@ class Weight(NamedTuple):
 
 @dataclass(frozen=True)
 class Schedule:
-    """Weights charged by the host. `cost(name, n)` = base + per_byte·n (ref_time) and proof_size."""
+    """Weights charged by the host. `cost(name, n)` = base + per_byte·n (ref_time) and proof_size; the functions of
+    stored values have two lengths (`storage`)."""
 
     ref_time_per_fuel: int = 72_860
     """ref_time of one PVM instruction (fuel): instr(1) - instr(0) of the Dec-2024 weights (gas.rs's formula then)."""
@@ -84,6 +85,8 @@ class Schedule:
 
     def cost_parts(self, name: str, n: int = 0) -> tuple[int, int]:
         """(ref_time, proof_size) of `cost`, for charging without building a Weight (host functions' hot path)."""
+        if name in self.storage and name not in self.costs:
+            raise KeyError(f"{name} is weighed by two lengths, written and stored: see Schedule.storage")
         base, per, proof = self.costs[name]
         return base + per * n, proof
 
