@@ -375,6 +375,40 @@ def test_resuming_at_the_implicit_trap_charges_its_gas(backend: str) -> None:
     assert single.run().kind is K.TRAP and single.gas == 4  # the same 3 gas in one run
 
 
+@pytest.mark.parametrize("backend", ["interpreter", "jit", "crosscheck"])
+@pytest.mark.usefixtures("backends_as_named")
+def test_the_host_starting_where_no_instruction_starts_traps_charging_nothing(backend: str) -> None:
+    """polkavm's run() resolves a pc the host set (prepare_call, set_next_program_counter, a handler moving the guest)
+    and, finding no instruction there, traps at once with the gas untouched (found in review: pvmkit charged the
+    implicit trap's 1 gas, and with none left said NOT_ENOUGH_GAS)."""
+    from pvmkit.pvm.jit import is_supported
+
+    if backend != "interpreter" and not is_supported():
+        pytest.skip("the JIT needs x86-64 Linux with BMI1/BMI2/LZCNT/POPCNT")
+    from pvmkit.pvm.asm import assemble as assemble_text
+
+    blob = assemble_text("pub @main:\n    a0 = 1\n    ecalli 0\n    a1 = 2\n    trap\n")
+    inst = Module(blob, ModuleConfig(backend=backend)).instantiate()
+    for pc in (1, len(blob.code), 1000):  # inside `a0 = 1`; just past the code; far past it
+        for gas in (100, 0):
+            inst.prepare_call(pc)
+            inst.gas = gas
+            intr = inst.run()
+            assert (intr.kind, intr.pc, inst.gas, inst.program_counter) == (K.TRAP, pc, gas, pc)
+    inst.set_next_program_counter(1)
+    inst.gas = 0
+    assert inst.run().kind is K.TRAP and inst.gas == 0
+
+    def move(number: int, regs: object, gas: int) -> int:  # the handler moves the guest into an instruction
+        inst.set_next_program_counter(1)
+        return gas
+
+    inst.prepare_call(0)
+    inst.gas = 10
+    intr = inst.serve(move)
+    assert (intr.kind, intr.pc) == (K.TRAP, 1) and inst.gas == 10 - 4  # (the one block: ecalli ends none)
+
+
 _ACCESSES = ["load_indirect_u8", "load_indirect_i16", "load_indirect_u32", "load_indirect_u64", "store_indirect_u8",
              "store_indirect_u16", "store_indirect_u32", "store_indirect_u64", "store_imm_indirect_u32",
              "store_imm_indirect_u64"]  # fmt: skip

@@ -35,6 +35,10 @@ NUM_REGS = 13
 
 # Slots after the 13 registers in the register list `r` shared with generated code.
 _G, _PC, _ARG, _RESUME, _WP = 13, 14, 15, 16, 17
+# Instance._next's second half for a pc the host set (prepare_call, set_next_program_counter): charged like a jump, and
+# run() first checks that an instruction starts there, else traps charging nothing, as polkavm's run() does when
+# resolve_arbitrary_jump finds no block (found in review: pvmkit charged its implicit trap's 1 gas). Truthy: charged.
+HOST_ENTRY = 2
 # Negative return codes of block functions.
 _FINISHED, _TRAP, _ECALLI, _OOG, _SEGFAULT, _CONTINUE = -1, -2, -3, -4, -5, -7
 
@@ -262,6 +266,7 @@ class Module:
         self.entry = _EntryCache(lambda pc: self._block(pc, True, single))
         self.resume = _EntryCache(lambda pc: self._block(pc, False, single))
         self._block_cost: dict[int, int] = {}
+        self._enterable: dict[int, bool] = {}  # pc → whether the host may start there (enterable)
         self._ecalli: dict[int, tuple[Interrupt, tuple[int, bool]]] = {}
         self._exports: dict[str | bytes, int] = {}  # export name → pc, for prepare_call
         # A call's registers before its arguments: ra = return to host, sp = the top of the stack, the rest zero.
@@ -338,6 +343,16 @@ class Module:
             return _TRAP
         self._jt[address] = target
         return target
+
+    def enterable(self, pc: int) -> bool:
+        """Whether the host may start the guest at `pc`: an instruction starts there (polkavm's
+        find_start_of_basic_block finds its block)."""
+        found = self._enterable.get(pc)
+        if found is None:
+            if len(self._enterable) >= BLOCK_CACHE_LIMIT:
+                self._enterable.clear()
+            found = self._enterable[pc] = pc < len(self.code) and self.code.find_start_of_basic_block(pc) is not None
+        return found
 
     def _cost(self, pc: int, charged: bool) -> int | None:
         """Gas a segment entered at `pc` charges (None: no block starts there, entering traps)."""
@@ -977,7 +992,7 @@ class Instance:
         """Continue at `pc` from the host: charges the full cost of the block containing it."""
         if self._recycled:
             raise self._refusal("set_next_program_counter()")
-        self._next = (_pc(pc), True)
+        self._next = (_pc(pc), HOST_ENTRY)
         self._step_delivered = False
         self.program_counter = None  # (as polkavm's: no current instruction until the guest runs again)
 
@@ -992,7 +1007,7 @@ class Instance:
         if args:
             for k, (reg, value) in enumerate(zip((7, 8, 9, 10, 11, 12, 2, 3, 4), args, strict=False)):
                 r[reg] = _u64(value, f"argument {k}")
-        self._next = (pc, True)  # (set_next_program_counter's: a contract prepares a call per frame)
+        self._next = (pc, HOST_ENTRY)  # (set_next_program_counter's: a contract prepares a call per frame)
         self._step_delivered = False
         self.program_counter = None
 
@@ -1103,6 +1118,8 @@ class Instance:
         lo = mem._low if isinstance(mem, StandardMemory) else None
         st = mem.stack if isinstance(mem, StandardMemory) else None
         pc, charged = self._next
+        if charged is HOST_ENTRY and not m.enterable(pc):
+            return self._entry_trap(pc)
         if m.config.step_tracing:
             if not self._step_delivered:
                 self._step_delivered = True
@@ -1160,6 +1177,12 @@ class Instance:
             else:
                 self.gas = gas  # (converts, or refuses it)
             _check_registers(r)  # (the handler wrote into the list itself)
+
+    def _entry_trap(self, pc: int) -> Interrupt:
+        """run() from a host-set pc where no instruction starts: a trap there, with nothing charged (HOST_ENTRY)."""
+        self._next = None
+        self.program_counter = pc
+        return Interrupt(InterruptKind.TRAP, pc)
 
     def _interrupt(self, code: int) -> Interrupt:
         r = self._r

@@ -13,6 +13,7 @@ from ..interpreter import (
     _CONTINUE,
     _I64_MAX,
     _OOG,
+    HOST_ENTRY,
     JIT_NEVER,
     SPARE_BYTES,
     Instance,
@@ -327,6 +328,8 @@ class JitInstance(Instance):
             if r[13] < 0:  # (polkavm's run() refuses it up front: program_counter stays as it was)
                 return Interrupt(InterruptKind.NOT_ENOUGH_GAS, self._next[0])
             pc, charged = self._next
+            if charged is HOST_ENTRY and not self.module.enterable(pc):
+                return self._entry_trap(pc)
             target = jit.charged.get(pc) if charged else jit.uncharged.get(pc)
             if target is None:
                 start = self.module.code.find_start_of_basic_block(pc) if charged else None
@@ -341,6 +344,7 @@ class JitInstance(Instance):
                 cost = self.module.block_cost(start)
                 if r[13] < cost:  # (entered mid-block: polkavm leaves program_counter unset, as the interpreter)
                     self.program_counter = None
+                    self._next = (pc, True)  # (a retry, as the interpreter's: the pc was found enterable)
                     return Interrupt(InterruptKind.NOT_ENOUGH_GAS, pc)
                 r[13] -= cost
                 target = jit.uncharged[pc]
