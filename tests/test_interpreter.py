@@ -541,6 +541,23 @@ def test_sbrk_fails_past_max_memory_and_the_heap_stays_usable(backend: str) -> N
     assert inst.run().kind is K.FINISHED and inst.regs[A1] == 0x10000 + (1 << 20) and inst.regs[A2] == 0
 
 
+def test_a_heap_top_past_2_gib_comes_back_sign_extended() -> None:
+    """polkavm's interpreter writes sbrk's new heap top sign-extended from 32 bits (found in review: zero-extended).
+    On the JIT, whose reservation makes a 2 GiB ro region cheap (the interpreter would allocate it)."""
+    from pvmkit.pvm.asm import assemble as assemble_text
+    from pvmkit.pvm.jit import is_supported
+
+    if not is_supported():
+        pytest.skip("the JIT needs x86-64 Linux with BMI1/BMI2/LZCNT/POPCNT")
+    blob = assemble_text("%isa = latest64\n%ro_data_size = 0x7FFD0000\npub @main:\n    a0 = sbrk a1\n    trap\n")
+    module = Module(blob, ModuleConfig(backend="jit", max_memory=3 << 30))
+    assert module.memory_map.heap_base == 0x7FFF0000
+    inst = module.instantiate()
+    inst.prepare_call("main", 0, 0x20000)
+    inst.gas = 100
+    assert inst.run().kind is K.TRAP and inst.regs[A0] == 0xFFFFFFFF80010000
+
+
 def test_dynamic_pages_past_the_top_wrap_to_the_bottom() -> None:
     """Mapping a range that runs past 2^32 maps (and makes writable) the pages it wraps to, as guest addresses
     wrap; no stray page numbers beyond 32 bits (found in review: the wrapped pages were mapped read-only)."""

@@ -461,8 +461,10 @@ def _fault(r: list, e: GuestFault) -> int:
 
 
 def _sbrk(mem: StandardMemory | DynamicMemory, size: int) -> int:
-    top = mem.sbrk(size if size <= M32 else 0)
-    return top or 0
+    """The new heap top (0: refused), sign-extended from 32 bits as polkavm's interpreter writes it (found in review: a
+    top at or past 2 GiB came back zero-extended)."""
+    top = mem.sbrk(size if size <= M32 else 0) or 0
+    return top | 0xFFFFFFFF00000000 if top & 0x80000000 else top
 
 
 def _memset(r: list, mem: StandardMemory | DynamicMemory, pc: int) -> int:
