@@ -717,6 +717,35 @@ def test_registers_and_arguments_take_u64_or_i64_values_only() -> None:
     assert inst.regs[3] == (1 << 64) - 2
 
 
+@pytest.mark.parametrize("backend", ["interpreter", "jit"])
+@pytest.mark.usefixtures("backends_as_named")
+def test_registers_take_names_and_slices(backend: str) -> None:
+    """regs["a0"], regs[7:9] and regs[0:2] = [...] as a sequence does (found in review: a slice or a name raised a
+    bare comparison TypeError); other keys are named."""
+    from pvmkit.pvm.asm import assemble
+    from pvmkit.pvm.jit import is_supported
+
+    if backend == "jit" and not is_supported():
+        pytest.skip("the JIT needs x86-64 Linux with BMI1/BMI2/LZCNT/POPCNT")
+    inst = Module(assemble("pub @main:\n a0 = a0 + a1\n trap\n"), ModuleConfig(backend=backend)).instantiate()
+    inst.prepare_call("main", 5, 6)
+    assert inst.regs[7:9] == [5, 6] and inst.regs["a0"] == 5 and inst.regs["r8"] == 6 and inst.regs[-6] == 5
+    inst.regs["a1"] = 10
+    inst.regs[0:2] = [1, 2]
+    assert inst.regs[:3] == [1, 2, 0] and inst.regs[::6] == [1, 0, 0]
+    inst.gas = 10
+    assert inst.run().kind is K.TRAP and inst.regs["a0"] == 15
+    with pytest.raises(IndexError, match="no register named 'x0'"):
+        inst.regs["x0"]
+    with pytest.raises(TypeError, match="indexed by int, name or slice"):
+        inst.regs[1.0]  # type: ignore[index]
+    with pytest.raises(ValueError, match="3 values for 2 registers"):
+        inst.regs[0:2] = [1, 2, 3]
+    with pytest.raises(ValueError, match="register 1"):
+        inst.regs[0:2] = [1, -1 << 70]
+    assert inst.regs[:2] == [1, 2]  # (checked before any is written)
+
+
 def test_an_unknown_backend_from_the_environment_is_named_so(monkeypatch: pytest.MonkeyPatch) -> None:
     from pvmkit.pvm.asm import assemble
     from pvmkit.pvm.interpreter import ModuleError

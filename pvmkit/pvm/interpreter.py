@@ -19,12 +19,12 @@ import threading
 import weakref
 from collections.abc import Callable, Iterator, MutableSequence, Sequence
 from dataclasses import dataclass
-from typing import NamedTuple, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from . import semantics as sem
 from . import tier0
 from .blob import ProgramBlob
-from .isa import BRANCHES, INVALID, KIND, MEMORY_BASE, MEMORY_OFFSET, WRITES_FIRST, Kind
+from .isa import BRANCHES, INVALID, KIND, MEMORY_BASE, MEMORY_OFFSET, REG_INDEX, REG_NAMES, WRITES_FIRST, Kind
 from .memory import LOW_BASE, DynamicMemory, GuestFault, MemoryMap, StandardMemory
 from .program import BLOCK_CACHE_LIMIT, RETURN_TO_HOST, Instruction
 from .shortcuts import Shortcuts
@@ -833,7 +833,8 @@ def _u64(value: int, what: str) -> int:
 
 
 class Registers:
-    """The 13 guest registers as a mutable sequence of unsigned 64-bit ints (a view into the instance)."""
+    """The 13 guest registers as a mutable sequence of unsigned 64-bit ints (a view into the instance), indexed by
+    number (a0 = 7), by name ("a0", "sp", "r7") or by slice."""
 
     __slots__ = ("_r",)
 
@@ -843,15 +844,23 @@ class Registers:
     def __len__(self) -> int:
         return NUM_REGS
 
-    def __getitem__(self, i: int) -> int:
-        if not -NUM_REGS <= i < NUM_REGS:
-            raise IndexError(f"register index {i} out of range 0..12")
-        return self._r[i % NUM_REGS]
+    def __getitem__(self, i: int | str | slice) -> Any:
+        if isinstance(i, slice):  # (found in review: a slice, or a name, raised a bare comparison TypeError)
+            return self._r[:NUM_REGS][i]
+        return self._r[_register_index(i)]
 
-    def __setitem__(self, i: int, value: int) -> None:
-        if not -NUM_REGS <= i < NUM_REGS:
-            raise IndexError(f"register index {i} out of range 0..12")
-        self._r[i % NUM_REGS] = _u64(value, f"register {i}")
+    def __setitem__(self, i: int | str | slice, value: Any) -> None:
+        if isinstance(i, slice):
+            indices = range(NUM_REGS)[i]
+            values = list(value)
+            if len(values) != len(indices):
+                raise ValueError(f"{len(values)} values for {len(indices)} registers")
+            checked = [_u64(v, f"register {k}") for k, v in zip(indices, values, strict=True)]
+            for k, v in zip(indices, checked, strict=True):
+                self._r[k] = v
+            return
+        k = _register_index(i)
+        self._r[k] = _u64(value, f"register {k}")
 
     def __iter__(self) -> Iterator[int]:
         return iter(self._r[:NUM_REGS])
@@ -861,6 +870,20 @@ class Registers:
 
     def __repr__(self) -> str:
         return f"Registers({list(self)})"
+
+
+def _register_index(i: object) -> int:
+    """A register's number from an index (negative ones count from the end) or a name, else IndexError/TypeError."""
+    if isinstance(i, str):
+        k = REG_INDEX.get(i)
+        if k is None:
+            raise IndexError(f"no register named {i!r}: {', '.join(REG_NAMES)} (or r0..r12)")
+        return k
+    if not isinstance(i, int) or isinstance(i, bool):
+        raise TypeError(f"registers are indexed by int, name or slice, not {type(i).__name__}")
+    if not -NUM_REGS <= i < NUM_REGS:
+        raise IndexError(f"register index {i} out of range 0..12")
+    return i % NUM_REGS
 
 
 def _instance_class(backend: str) -> type[Instance]:
