@@ -899,6 +899,23 @@ def test_an_interpreted_run_interrupted_mid_block_cannot_go_on_with_stale_regist
         inst.run()
 
 
+def test_a_module_takes_a_blobs_bytes_too() -> None:
+    """Module(raw) as polkavm's Module::new and wasmtime's Module take bytes (found in review: AttributeError)."""
+    from pvmkit.pvm.asm import assemble
+    from pvmkit.pvm.blob import ProgramBlobError
+
+    raw = assemble("pub @main:\n a0 = 7\n trap\n").write()
+    inst = Module(raw).instantiate()
+    inst.prepare_call("main")
+    inst.gas = 10
+    assert inst.run().kind is K.TRAP and inst.regs["a0"] == 7
+    assert Module(bytearray(raw)).blob == Module(memoryview(raw)).blob
+    with pytest.raises(ProgramBlobError):
+        Module(b"PVM\0garbage")
+    with pytest.raises(TypeError, match="ProgramBlob or a blob's bytes, not str"):
+        Module("x.polkavm")  # type: ignore[arg-type]
+
+
 def test_module_config_host_sbrk_and_a_segfault_without_address_are_checked_or_shown() -> None:
     """Found in review: max_segment_instructions=0 failed with IndexError at run() (interpreter only), aux_data_size=-1
     was taken as 0, a host sbrk(-5) made heap_size -5, and str() of a SEGFAULT without an address raised."""

@@ -222,7 +222,12 @@ def _check_fields(blob: ProgramBlob) -> None:
 class Module:
     """A loaded program: decoded code, memory map and the cache of compiled blocks."""
 
-    def __init__(self, blob: ProgramBlob, config: ModuleConfig | None = None) -> None:
+    def __init__(self, blob: ProgramBlob | bytes, config: ModuleConfig | None = None) -> None:
+        """`blob` parsed, or a .polkavm file's bytes (as polkavm's Module::new and wasmtime's Module take them)."""
+        if isinstance(blob, bytes | bytearray | memoryview):  # (found in review: an AttributeError on `.isa`)
+            blob = ProgramBlob.parse(bytes(blob))
+        elif not isinstance(blob, ProgramBlob):
+            raise TypeError(f"Module takes a ProgramBlob or a blob's bytes, not {type(blob).__name__}")
         self.blob = blob
         self.config = config or ModuleConfig()
         if not blob.isa.is_64_bit:
