@@ -2517,3 +2517,26 @@ def test_start_ends_as_prepare_call_gas_and_serve_do(backend: str, monkeypatch: 
     ((_, registers, _),) = outcome("interpreter", pcs[0], 1000, started=False)[0]  # type: ignore[index, misc]
     top = Module(blob, ModuleConfig(backend="interpreter")).memory_map.stack_address_high
     assert registers == [RETURN_TO_HOST, top, 0, 0, 0, 0, 0, 0, 3, 0, 0, 0, 0]  # (ra, sp, and r8 set before the call)
+
+
+@pytest.mark.parametrize("backend", ["interpreter", "jit", "auto", "crosscheck"])
+def test_the_instances_registers_are_live_in_a_serve_handler(backend: str) -> None:
+    """inst.regs inside a handler reads and writes the registers the guest goes on with, on every backend (found in
+    review: native code's were stale there, and writes through them lost, so the same program gave a0 = 5 or 105)."""
+    from pvmkit.pvm.asm import assemble
+
+    blob = assemble('%import 0 "h"\npub @main:\n    a0 = 5\n    ecalli 0\n    a0 = a0 + a1\n    ret\n')
+    inst = Module(blob, ModuleConfig(backend=backend)).instantiate()
+    seen = []
+
+    def handler(number: int, regs: object, gas: int) -> int:
+        seen.append((inst.regs["a0"], inst.regs[7:9], list(inst.regs)[7]))
+        inst.regs["a1"] = 100
+        with pytest.raises(ValueError, match="register 8"):
+            inst.regs[8] = -1 << 70  # (refused at the assignment, the register kept)
+        return gas
+
+    inst.prepare_call("main")
+    inst.gas = 100
+    assert inst.serve(handler).kind is K.FINISHED and inst.regs["a0"] == 105
+    assert seen == [(5, [5, 0], 5)]

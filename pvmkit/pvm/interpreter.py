@@ -851,7 +851,8 @@ class Registers:
 
     def __getitem__(self, i: int | str | slice) -> Any:
         if isinstance(i, slice):  # (found in review: a slice, or a name, raised a bare comparison TypeError)
-            return self._r[:NUM_REGS][i]
+            r = self._r
+            return [r[k] for k in range(NUM_REGS)[i]]
         return self._r[_register_index(i)]
 
     def __setitem__(self, i: int | str | slice, value: Any) -> None:
@@ -868,7 +869,7 @@ class Registers:
         self._r[k] = _u64(value, f"register {k}")
 
     def __iter__(self) -> Iterator[int]:
-        return iter(self._r[:NUM_REGS])
+        return iter(self._r[:NUM_REGS].tolist() if isinstance(self._r, memoryview) else self._r[:NUM_REGS])
 
     def __eq__(self, other: object) -> bool:
         return list(self) == list(other) if isinstance(other, Sequence | Registers) else NotImplemented
@@ -1176,13 +1177,15 @@ class Instance:
 
     def serve(self, on_ecalli: OnEcalli, shortcuts: Shortcuts | None = None) -> Interrupt:
         """run() until an interrupt other than a host call, answering each host call with
-        `gas = on_ecalli(number, regs, gas)`: `regs` is the register file (indexable 0..12, a0 = 7; write results
-        there, as u64 values: others are refused with ValueError, once the handler returns, or on the JIT by the
-        register view at the assignment itself), `gas` what
-        is left, and the gas returned is what the guest goes on with. The outcome is that of
+        `gas = on_ecalli(number, regs, gas)`: `regs` is the instance's raw register file, fast to index by number
+        0..12 (a0 = 7; write results there, as u64 values: others are refused with ValueError, once the handler
+        returns, or on the JIT by the register view at the assignment itself). It is longer than 13, its other
+        entries the VM's: len(), negative indexes and slices are not registers there; `inst.regs` is the same 13
+        registers as a checked view, live while the handler runs. `gas` is what is left, and the gas returned is what
+        the guest goes on with. The outcome is that of
         calling run() and answering ECALLI interrupts in a loop, but the JIT answers them without leaving its native
-        loop: while `on_ecalli` runs, reach the registers and gas through its arguments and guest memory through
-        `memory`, not through the instance (`regs`, `gas`, `program_counter` are brought up to date when serve()
+        loop: while `on_ecalli` runs, reach the gas through its arguments and guest memory through `memory` (the
+        instance's `gas` and `program_counter` are brought up to date when serve()
         returns or `on_ecalli` raises; run(), prepare_call() and reset_memory() are refused until then;
         set_next_program_counter moves the guest there
         once the handler returns). The JIT also

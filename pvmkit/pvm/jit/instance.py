@@ -388,7 +388,7 @@ class JitInstance(Instance):
 
     def _native(self, jit: CompiledModule, on_ecalli: OnEcalli | None, sc: Shortcuts | None) -> Interrupt | None:
         """_run's native part, entering at the state the context holds: run, serve host calls, take the state back."""
-        r, ctx, ctx_bytes = self._r, self._ctx, self._ctx_bytes
+        r, ctx, ctx_bytes, regs = self._r, self._ctx, self._ctx_bytes, self._regs
         enter, words, after = self._enter, self._words, jit.after_ecalli
         if sc is not None:
             # `sc` into the context's shortcut area (runtime.SC_*) for native code, with `sc.state` a view of its
@@ -436,7 +436,13 @@ class JitInstance(Instance):
                         break  # (run()'s way: the interrupt, then the resume finds no native code there)
                     before = self._next  # (set_next_program_counter in the handler replaces it)
                     try:
-                        gas = on_ecalli(words[15], words, words[13] + reserve)
+                        # inst.regs is the context's registers while the handler runs, live as on the interpreter
+                        # (found in review: a handler read stale ones there, and what it wrote was lost)
+                        regs._r = words
+                        try:
+                            gas = on_ecalli(words[15], words, words[13] + reserve)
+                        finally:
+                            regs._r = r
                     except BaseException as e:
                         words[13] += reserve
                         self._unpack_ecalli(before)
