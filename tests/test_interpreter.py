@@ -899,6 +899,34 @@ def test_an_interpreted_run_interrupted_mid_block_cannot_go_on_with_stale_regist
         inst.run()
 
 
+@pytest.mark.parametrize("backend", ["interpreter", "jit"])
+@pytest.mark.usefixtures("backends_as_named")
+def test_gas_is_an_int_from_the_setter_and_from_a_handler(backend: str) -> None:
+    """As arguments and registers are (found in review: int() made 1.9 gas 1, "12" 12, and a handler could return
+    "50"); an int-like with __index__ is taken."""
+    from pvmkit.pvm.asm import assemble
+    from pvmkit.pvm.jit import is_supported
+
+    if backend == "jit" and not is_supported():
+        pytest.skip("the JIT needs x86-64 Linux with BMI1/BMI2/LZCNT/POPCNT")
+
+    class Fuel:
+        def __index__(self) -> int:
+            return 42
+
+    blob = assemble('%import 0 "h"\npub @main:\n ecalli 0\n trap\n')
+    inst = Module(blob, ModuleConfig(backend=backend)).instantiate()
+    for bad in (1.9, "12", b"7", True, None):
+        with pytest.raises(TypeError, match="gas is an int"):
+            inst.gas = bad  # type: ignore[assignment]
+    inst.gas = Fuel()  # type: ignore[assignment]
+    assert inst.gas == 42
+    inst.prepare_call("main")
+    inst.gas = 10
+    with pytest.raises(TypeError, match="gas is an int, not str"):
+        inst.serve(lambda number, regs, gas: "50")  # type: ignore[arg-type, return-value]
+
+
 def test_a_module_takes_a_blobs_bytes_too() -> None:
     """Module(raw) as polkavm's Module::new and wasmtime's Module take bytes (found in review: AttributeError)."""
     from pvmkit.pvm.asm import assemble

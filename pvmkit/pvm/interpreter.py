@@ -1010,7 +1010,10 @@ class Instance:
 
     @gas.setter
     def gas(self, value: int) -> None:
-        value = int(value)
+        if value.__class__ is not int:  # (found in review: int() made 1.9 gas 1, and "12" 12)
+            if isinstance(value, bool) or not hasattr(type(value), "__index__"):
+                raise TypeError(f"gas is an int, not {type(value).__name__} {value!r:.40}")
+            value = value.__index__()
         if not -(1 << 63) <= value < 1 << 63:  # polkavm's gas is an i64 (the JIT packs it as one)
             raise ValueError(f"gas {value} is outside the signed 64-bit range")
         self._r[_G] = value
@@ -1208,7 +1211,7 @@ class Instance:
             if type(gas) is int and _I64_MIN <= gas <= _I64_MAX:
                 r[_G] = gas
             else:
-                self.gas = gas  # (converts, or refuses it)
+                self.gas = gas  # (an int-like converted, or refused)
             _check_registers(r)  # (the handler wrote into the list itself)
 
     def _entry_trap(self, pc: int) -> Interrupt:
