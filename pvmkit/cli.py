@@ -311,14 +311,20 @@ def run(
     # (Ctrl-C stops native code too: it runs its gas in slices, jit/instance.py)
     inst.gas = gas_limit
     code = module.code
+    pending: tuple[int, str] | None = None  # the instruction a STEP announced, shown once it has run
     while True:
         intr = inst.run()
+        # Shown with the gas left after it ran, unless it did not: out of gas at its block's check (found in review:
+        # the trace ended with an instruction that never ran, and a block's first line showed the gas before its
+        # charge, the others after it).
+        if pending is not None and not (intr.kind is InterruptKind.NOT_ENOUGH_GAS and intr.pc == pending[0]):
+            click.echo(f"  {pending[0]:>6}: {pending[1]:<40} gas left {inst.gas}")
+        pending = None
         if intr.kind is not InterruptKind.STEP:
             break
         if not as_json:
             decoded = code.block(intr.pc, 1)[0]  # (one: the rest of the block at every step was quadratic, review)
-            text = format_instruction(code.isa, decoded.name, decoded.args)
-            click.echo(f"  {intr.pc:>6}: {text:<40} gas left {inst.gas}")
+            pending = (intr.pc, format_instruction(code.isa, decoded.name, decoded.args))
     _report(blob, intr, list(inst.regs), gas_limit - inst.gas, as_json)
     if intr.kind is not InterruptKind.FINISHED:  # (found in review: a trap exited 0)
         raise click.exceptions.Exit(3)

@@ -225,6 +225,23 @@ def test_run_trace_decodes_a_long_block_once(tmp_path: Path, decoded_lengths: li
     assert sum(decoded_lengths) <= 5 * n, sum(decoded_lengths)  # (quadratic: ~n * n / 2)
 
 
+@pytest.mark.parametrize("backend", ["interpreter", "jit"])
+def test_run_trace_shows_what_ran_with_the_gas_left_after_it(tmp_path: Path, backend: str) -> None:
+    """--trace lists the instructions that ran, each with the gas left once it had (found in review: a block out of
+    gas still showed its first instruction, and a block's first line showed the gas before its charge)."""
+    if backend == "jit" and not is_supported():
+        pytest.skip("no JIT here")
+    path = tmp_path / "oog.polkavm"
+    path.write_bytes(assemble("pub @main:\n a1 = 1\n fallthrough\n@b:\n a0 = a0 + a1\n a0 = a0 + a1\n trap\n").write())
+    code, text = _invoke("run", str(path), "--trace", "--gas", "3", "--backend", backend)
+    lines = [line.split() for line in text.splitlines() if line.startswith("  ") and ":" in line.split()[0]]
+    assert code == 3 and "status: not_enough_gas" in text
+    assert [(w[0], w[-1]) for w in lines] == [("0:", "1"), ("3:", "1")]  # (the block of 2 charged; @b's 3 were not)
+    code, text = _invoke("run", str(path), "--trace", "--gas", "10", "--backend", backend)
+    lines = [line.split() for line in text.splitlines() if line.startswith("  ") and ":" in line.split()[0]]
+    assert [(w[0], w[-1]) for w in lines] == [("0:", "8"), ("3:", "8"), ("4:", "5"), ("7:", "5"), ("10:", "5")]
+
+
 def test_asm_reads_a_source_saved_with_a_byte_order_mark(tmp_path: Path) -> None:
     """Found in review: a source an editor saved with a UTF-8 BOM failed with "unexpected character '\\ufeff'"."""
     source = tmp_path / "bom.s"
