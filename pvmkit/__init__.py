@@ -8,13 +8,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from .pvm.blob import Export, ProgramBlob, ProgramBlobError
-from .pvm.interpreter import Instance, Interrupt, InterruptKind, Module, ModuleConfig, ModuleError
+from .pvm.interpreter import Instance, Interrupt, InterruptKind, Module, ModuleConfig, ModuleError, Trap
 from .pvm.isa import JAM_V1, LATEST32, LATEST64, REVIVE_V1, InstructionSet
 from .pvm.memory import MemoryMap
 
 __all__ = [
     "JAM_V1", "LATEST32", "LATEST64", "REVIVE_V1", "Export", "Instance", "InstructionSet", "Interrupt",
-    "InterruptKind", "MemoryMap", "Module", "ModuleConfig", "ModuleError", "ProgramBlob", "ProgramBlobError",
+    "InterruptKind", "MemoryMap", "Module", "ModuleConfig", "ModuleError", "ProgramBlob", "ProgramBlobError", "Trap",
     "Env", "DeployError", "Contract", "ContractRevert", "ALICE", "BOB", "CHARLIE",
 ]  # fmt: skip
 __version__ = "0.1.0"

@@ -1124,3 +1124,37 @@ def test_aux_data_is_accessible_in_whole_pages(monkeypatch) -> None:
         intr = inst.run()
         second = inst.module.code.decoded()[0][1]  # (the load past the page)
         assert intr.kind is InterruptKind.TRAP and intr.pc == second and inst.regs[7] == 42, backend
+
+
+@pytest.mark.parametrize("backend", ["interpreter", "jit"])
+@pytest.mark.usefixtures("backends_as_named")
+def test_call_returns_a0_or_raises_a_trap_saying_where(backend: str) -> None:
+    """Instance.call (wasmtime's Func call) prepares, runs and answers host calls, and returns a0; a guest that does
+    not return raises Trap with the interrupt and the instruction at its pc. Module.exports/imports list the blob's,
+    and Instance.sbrk/heap_size are polkavm's RawInstance ones (asked for by a PVM-user audit helper)."""
+    from pvmkit import Trap
+    from pvmkit.pvm.asm import assemble
+    from pvmkit.pvm.jit import is_supported
+
+    if backend == "jit" and not is_supported():
+        pytest.skip("the JIT needs x86-64 Linux with BMI1/BMI2/LZCNT/POPCNT")
+    module = Module(assemble('%import 0 "log"\n%isa = latest64\n%rw_data_size = 16\npub @add:\n    a0 = a0 + a1\n'
+                             '    ret\npub @boom:\n    a0 = u32 [0x10]\n    ret\npub @host:\n    ecalli 0\n    ret\n'
+                             'pub @spin:\n    jump @spin\n'), ModuleConfig(backend=backend))  # fmt: skip
+    assert [(e.symbol, e.pc) for e in module.exports] == [(b"add", 0), (b"boom", 5), (b"host", 10), (b"spin", 13)]
+    assert module.imports == (b"log",)
+    inst = module.instantiate()
+    assert inst.call("add", 2, 3, gas=100) == 5 and inst.gas == 98
+    assert inst.call(0, 7, 8) == 15  # (by pc, with the gas left)
+    with pytest.raises(Trap, match=r"'boom' did not return: trap at pc 5: a0 = u32 \[0x10\]") as e:
+        inst.call("boom", gas=100)
+    assert (e.value.kind, e.value.pc, e.value.interrupt.kind) == (K.TRAP, 5, K.TRAP)
+    with pytest.raises(Trap, match="ecalli 0 at pc 10 with no handler .*import 'log'"):
+        inst.call("host", gas=100)
+    calls = []
+    assert inst.call("host", 4, gas=100, on_ecalli=lambda n, r, g: calls.append(n) or r.__setitem__(7, 9) or g) == 9
+    with pytest.raises(Trap, match="not_enough_gas at pc 13") as e:
+        inst.call("spin", gas=1000)
+    assert e.value.kind is K.NOT_ENOUGH_GAS and calls == [0]
+    top = inst.sbrk(10)
+    assert inst.heap_size == 10 and top == module.memory_map.heap_base + 10

@@ -23,7 +23,7 @@ from typing import Any, NamedTuple, TypeVar
 
 from . import semantics as sem
 from . import tier0
-from .blob import ProgramBlob
+from .blob import Export, ProgramBlob
 from .isa import BRANCHES, INVALID, KIND, MEMORY_BASE, MEMORY_OFFSET, REG_INDEX, REG_NAMES, WRITES_FIRST, Kind
 from .memory import LOW_BASE, DynamicMemory, GuestFault, MemoryMap, StandardMemory
 from .program import BLOCK_CACHE_LIMIT, RETURN_TO_HOST, Instruction
@@ -160,6 +160,17 @@ def resolve_backend(config: ModuleConfig) -> str:
 
         return "jit" if is_supported(reserve=False) else "interpreter"
     return "interpreter"
+
+
+class Trap(Exception):
+    """Instance.call's guest did not return to the host (wasmtime-py's Trap): `interrupt` says how it stopped (a trap,
+    a segfault and its page, out of gas, a host call with no handler) and where, `instruction` the one at that pc."""
+
+    def __init__(self, interrupt: Interrupt, export: str | int, instruction: str | None) -> None:
+        self.interrupt, self.kind, self.pc, self.instruction = interrupt, interrupt.kind, interrupt.pc, instruction
+        at = f": {instruction}" if instruction else ""
+        unanswered = " with no handler (pass on_ecalli)" if interrupt.kind is InterruptKind.ECALLI else ""
+        super().__init__(f"{export!r} did not return: {interrupt}{unanswered}{at}")
 
 
 class ModuleError(ValueError):
@@ -309,6 +320,16 @@ class Module:
         if cls is None:  # (a function-level import costs ~1 us, and a contract call instantiates once per frame)
             cls = _INSTANCE_CLASSES[self.backend] = _instance_class(self.backend)
         return cls(self)
+
+    @property
+    def exports(self) -> tuple[Export, ...]:
+        """The blob's exports (name, pc), as polkavm's Module::exports lists them."""
+        return tuple(self.blob.exports)
+
+    @property
+    def imports(self) -> tuple[bytes | None, ...]:
+        """The host functions the blob imports, by ecalli number (None: a name the blob could not give)."""
+        return tuple(self.blob.imports)
 
     def export_pc(self, name: str | bytes) -> int:
         """The pc of the export `name` (KeyError if there is none), looked up once per module: a contract's every
@@ -1093,6 +1114,43 @@ class Instance:
             return False
         m = self.module
         return mem.reset(m.blob.rw_data)
+
+    def call(self, export: str | int, *args: int, gas: int | None = None, on_ecalli: OnEcalli | None = None) -> int:
+        """prepare_call(export, *args), then run to the end, answering host calls with `on_ecalli` as serve() does,
+        and return a0 (wasmtime's Func call): a guest that does not return to the host raises Trap. `gas` sets the gas
+        first (else the instance goes on with what it has)."""
+        self.prepare_call(export, *args)
+        if gas is not None:
+            self.gas = gas
+        while True:
+            interrupt = self.serve(on_ecalli) if on_ecalli is not None else self.run()
+            if interrupt.kind is not InterruptKind.STEP:  # (a step-tracing module's steps are not stops)
+                break
+        if interrupt.kind is InterruptKind.FINISHED:
+            return self._r[7]
+        instruction = None
+        pc = interrupt.pc
+        if pc is not None and self.module.code.is_instruction_start(pc):
+            from .asm import format_instruction
+
+            decoded = self.module.code.block(pc, 1)[0]
+            instruction = format_instruction(self.module.code.isa, decoded.name, decoded.args)
+            number = interrupt.ecalli
+            if number is not None and number < len(self.module.blob.imports) and self.module.blob.imports[number]:
+                instruction += f" (import {self.module.blob.imports[number].decode('utf-8', 'replace')!r})"
+        raise Trap(interrupt, export, instruction)
+
+    def sbrk(self, size: int) -> int | None:
+        """Grow the heap by `size` bytes from the host (polkavm's RawInstance::sbrk): the new heap top, or None when
+        it cannot grow that far."""
+        if self._recycled:
+            raise self._refusal("sbrk()")
+        return self.memory.sbrk(size)
+
+    @property
+    def heap_size(self) -> int:
+        """Bytes the heap has grown by (sbrk), as polkavm's RawInstance::heap_size."""
+        return self.memory.heap_size
 
     def read_memory(self, address: int, length: int) -> bytes:
         """`length` bytes at `address`; ValueError naming the range when they are not all readable."""
