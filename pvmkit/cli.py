@@ -60,18 +60,18 @@ def _joined(pieces: Iterable[str], n: int = 4096) -> Iterator[str]:
         yield "".join(batch)
 
 
-def _module(blob: ProgramBlob, backend: str, **config: object) -> Module:
+def _module(blob: ProgramBlob, backend: str, path: Path, **config: object) -> Module:
     if backend not in BACKENDS:
         raise click.BadParameter(f"unknown backend {backend!r}", param_hint="--backend")
     try:
         return Module(blob, ModuleConfig(backend=backend, **config))  # type: ignore[arg-type]
     except ModuleError as e:
-        raise _refused(e) from None
+        raise _refused(e, path) from None
 
 
-def _refused(e: ModuleError) -> click.ClickException:
-    """A module the backend refused, in the command line's terms."""
-    return click.ClickException(_cli_terms(str(e)))
+def _refused(e: ModuleError, path: object) -> click.ClickException:
+    """A module the backend refused, in the command line's terms, naming its file (as a blob's parse errors do)."""
+    return click.ClickException(f"{path}: {_cli_terms(str(e))}")
 
 
 def _cli_terms(message: str) -> str:
@@ -165,7 +165,7 @@ def disasm(blob_path: Path, no_gas: bool, native: bool, output: Path | None) -> 
             # take gigabytes: found in review)
             raise click.ClickException(f"{blob_path}: the JIT compiles at most {JIT_MAX_INSTRUCTIONS:,} instructions")
         # (listing allocates no guest memory: no limit on what the program's memory map asks for)
-        listing = native_listing(_module(blob, "interpreter", max_memory=1 << 40))
+        listing = native_listing(_module(blob, "interpreter", blob_path, max_memory=1 << 40))
         annotate = listing.lines
         trailer.append(
             f"// native: {len(listing.code):,} bytes of x86-64, {listing.out_of_line:,} of them out of line (stubs,"
@@ -231,7 +231,7 @@ def vectors(paths: tuple[Path, ...], backend: str, quiet: bool, max_memory: int)
             failed += 1
             continue
         except ModuleError as e:  # the backend refuses the program (unknown, the JIT unavailable or over its limit)
-            raise _refused(e) from None
+            raise _refused(e, f) from None
         if result.ok:
             passed += 1
             if not quiet:
@@ -293,7 +293,7 @@ def run(
     gas_limit = _parse_int(gas, "--gas")
     if not 0 <= gas_limit < 1 << 63:  # the VM's gas is an i64
         raise click.BadParameter(f"must be between 0 and {(1 << 63) - 1}", param_hint="--gas")
-    module = _module(blob, backend, step_tracing=trace, max_memory=max_memory << 20)
+    module = _module(blob, backend, blob_path, step_tracing=trace, max_memory=max_memory << 20)
     inst = module.instantiate()
     if entry_pc is not None:
         target: str | int = entry_pc

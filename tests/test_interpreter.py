@@ -513,6 +513,7 @@ def test_memory_past_max_memory_is_refused_before_anything_is_allocated(tmp_path
     out = CliRunner().invoke(main, ["run", str(path), "--backend", "interpreter", "--max-memory", "4"])
     assert out.exit_code == 1 and "Traceback" not in out.output, out.output
     assert "over the limit of 4194304 bytes (4 MiB, raise it with --max-memory)" in out.output
+    assert out.output.startswith(f"Error: {path}: ")  # (named, as parse errors name it: found in review)
     out = CliRunner().invoke(main, ["run", str(path), "--backend", "interpreter", "--max-memory", "16"])
     assert out.exit_code == 3 and "status: trap" in out.output, out.output
 
