@@ -2426,8 +2426,8 @@ def test_disasm_native_shows_each_instructions_code(monkeypatch: pytest.MonkeyPa
     code32, bitmask32 = assemble_code(LATEST32, [("trap", ())])
     path.write_bytes(ProgramBlob(isa=LATEST32, code=code32, bitmask=bitmask32).write())
     out = CliRunner().invoke(main, ["disasm", "--native", str(path)])  # no JIT for it: one line, no traceback
-    assert out.exit_code == 1 and out.output == "Error: latest32 (32-bit) programs are not supported; pvmkit runs " \
-        "64-bit PVM only\n", out.output
+    assert out.exit_code == 1 and out.output == f"Error: {path}: latest32 (32-bit) programs are not supported; " \
+        "pvmkit runs 64-bit PVM only\n", out.output
 
 
 def test_cli_run_works_like_the_interpreter(tmp_path: Path) -> None:
