@@ -222,6 +222,20 @@ def test_thread_local_storage_is_named_in_the_error(tmp_path: Path) -> None:
         link_elf(obj.read_bytes())
 
 
+@pytest.mark.parametrize("link", ["ra", "zero"])
+def test_a_jalr_with_an_offset_is_refused(tmp_path: Path, link: str) -> None:
+    """polkavm-linker refuses a non-zero jalr offset: a code address is a jump-table entry on PVM, and an offset into
+    a function has none (found in review: `jalr ra, 4(f)` became a jump two entries on, into another function)."""
+    rd = "ra" if link == "ra" else "zero"
+    obj = _compile(tmp_path, "jalr", "long f0(long x) { return x + 1; }\n"
+                   "long run(long (*f)(long), long n) {\n"
+                   '  register long a0 __asm__("a0") = n;\n'
+                   f'  __asm__ volatile("jalr {rd}, 4(%1)" : "+r"(a0) : "r"(f) : "ra");\n'
+                   "  return a0; }\n")  # fmt: skip
+    with pytest.raises(LinkError, match=r"jalr with a non-zero offset \(4\).*polkavm-linker refuses it too"):
+        link_elf(obj.read_bytes(), exports=["run"])
+
+
 def test_link_elf_refuses_a_string_of_exports_and_a_bad_stack_size() -> None:
     """Found in review: exports="bench" linked the exports b, e, n, c, h, and a negative stack size was accepted."""
     data = (Path(__file__).parent / "linker" / "elf" / "guest.o").read_bytes()

@@ -785,7 +785,6 @@ CONTROL_CHECKS: dict[str, list[tuple[tuple[int, ...], Expect]]] = {
     "ctl_fnptr_table": [((a, i), f(a) & M64) for a in (5, M64) for i, f in enumerate((lambda x: x + 3,
                         lambda x: x * 2, lambda x: -x))],  # fmt: skip
     "ctl_fnptr_same": [((), 0)],
-    "ctl_jalr_offset": [((a,), (a * 2) & M64) for a in (0, 21, M64)],
     "ctl_fnptr_mid": [((a,), a) for a in (0, 21, M64)],
     "ctl_jump_table": [((i,), (i * 11 + 5) if i < 4 else M64) for i in (0, 1, 2, 3, 4, 1000, M64)],
     "ctl_loop": [((n,), n * (n + 1) // 2) for n in (0, 1, 2, 10, 100)],

@@ -576,12 +576,13 @@ class Linker:
                 if rd == 0:
                     return [("jump", (self.label(dest),))]
                 return [("load_imm_and_jump", (r(rd), self.slot((section, offset + inst.size)), self.label(dest)))]
+            if imm:  # (found in review: passed on, `jalr 4(f)` went two jump-table entries on, into another function)
+                raise self.fail(f"jalr with a non-zero offset ({imm}): on PVM a code address is a jump-table entry, "
+                                "and an offset into a function has none (polkavm-linker refuses it too)", *loc)
             if rd == 0:
-                if rs1 == 1 and imm == 0:
-                    return [("jump_indirect", (RA, 0))]
-                return [("jump_indirect", (r(rs1), imm))]
+                return [("jump_indirect", (RA if rs1 == 1 else r(rs1), 0))]
             # (the jump address is computed before the link register is written, so rd == rs1 works)
-            return [("load_imm_and_jump_indirect", (r(rd), r(rs1), self.slot((section, offset + inst.size)), imm))]
+            return [("load_imm_and_jump_indirect", (r(rd), r(rs1), self.slot((section, offset + inst.size)), 0))]
         if m == "ebreak" or m == "unimp":
             return [("trap", ())]
         return self._unsupported(m, loc)

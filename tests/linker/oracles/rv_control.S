@@ -169,22 +169,6 @@ ctl_fnptr_same:
 dbl_ptr:
     .quad dbl
 
-# case: ctl_jalr_offset
-# jalr with a non-zero offset: the register holds the function's address - 8, jalr ra, 8(a1) calls it: a0 * 2
-    .section .text.ctl_jalr_offset,"ax",@progbits
-    .globl ctl_jalr_offset
-    .type ctl_jalr_offset,@function
-ctl_jalr_offset:
-    addi sp, sp, -16
-    sd ra, 8(sp)
-    lla a1, dbl
-    addi a1, a1, -8
-    jalr ra, 8(a1)
-    ld ra, 8(sp)
-    addi sp, sp, 16
-    ret
-    .size ctl_jalr_offset, .-ctl_jalr_offset
-
 # case: ctl_fnptr_mid
 # a pointer into the middle of a function (lla dbl + 2: dbl's `ret`), called: a0 unchanged
     .section .text.ctl_fnptr_mid,"ax",@progbits
