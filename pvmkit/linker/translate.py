@@ -311,11 +311,14 @@ class Linker:
 
     # Translation.
     def link(self) -> Linked:
-        for r in self.elf.relocations:
-            if "TPREL" in r.type or "TLS" in r.type:
+        if not self._exports():  # (found in review: it wrote a blob of 0 bytes of code, and said nothing)
+            raise LinkError("the program has no exports, so nothing to link: mark its entry points with PVM_EXPORT "
+                            "(guest.h) or name them (pvmkit cc/link --export NAME, link_elf(exports=[...]))")
+        self.live = self._live_sections()
+        for r in self.elf.relocations:  # (only in what is linked, as other unsupported code: found in review)
+            if r.section in self.live and ("TPREL" in r.type or "TLS" in r.type):
                 what = f" against {r.symbol.name!r}" if r.symbol is not None else ""
                 raise self.fail(f"thread-local storage is not supported ({r.type}{what})", r.section, r.offset)
-        self.live = self._live_sections()
         self.text = [s for s in self.text if s.index in self.live]
         self.import_table, number = self._number_imports()
         self.import_index = {(imp.stub_section, imp.stub_offset): number[imp.name] for imp in self.elf.imports
