@@ -519,7 +519,10 @@ def _read_relocations(
             type_id, sym_index = r_info & 0xFFFFFFFF, r_info >> 32
             type_name = RELOCATION_TYPES.get(type_id)
             if type_name is None:
-                raise LinkError(f"unknown RISC-V relocation type {type_id} at offset {r_offset:#x} in '{rsec.name}'")
+                why = " (lld's gp-relative relaxation, --relax-gp: PVM has no gp register, link without it)" \
+                    if type_id in (256, 257) else ""  # fmt: skip
+                raise LinkError(f"unknown RISC-V relocation type {type_id} at offset {r_offset:#x} in "
+                                f"'{rsec.name}'{why}")  # fmt: skip
             if sym_index >= len(symbols):
                 raise LinkError(
                     f"{type_name} at offset {r_offset:#x} in '{rsec.name}' refers to symbol #{sym_index}, which"

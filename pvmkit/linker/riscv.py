@@ -341,6 +341,11 @@ def _no_opcode(w: int) -> RvInst:
     raise _Illegal("unsupported major opcode")
 
 
+def _floating_point(w: int) -> RvInst:
+    raise _Illegal("a floating-point instruction (PVM has no FPU: compile with -march=rv64emac -mabi=lp64e, whose "
+                   "float and double arithmetic calls compiler-rt's soft-float helpers, which you then link in)")
+
+
 def _longer(w: int) -> RvInst:
     raise _Illegal("instruction longer than 32 bits")
 
@@ -351,6 +356,8 @@ for _opcode, _handler in {
     0x2F: _amo, 0x33: _op, 0x37: _lui, 0x3B: _op_32, 0x63: _branch, 0x67: _jalr, 0x6F: _jal, 0x73: _system,
 }.items():  # fmt: skip
     _HANDLERS32[_opcode] = _handler
+for _opcode in (0x07, 0x27, 0x43, 0x47, 0x4B, 0x4F, 0x53):  # LOAD-FP, STORE-FP, the fused multiply-adds and OP-FP
+    _HANDLERS32[_opcode] = _floating_point
 _HANDLERS32 = tuple(_HANDLERS32)
 
 

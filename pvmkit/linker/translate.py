@@ -15,6 +15,7 @@ become `jump_indirect ra, 0`, and code addresses seen by the program are jump-ta
 from __future__ import annotations
 
 import itertools
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
@@ -163,7 +164,7 @@ class Linker:
                 what = f"absolute symbol {sym.name!r}"
             else:
                 weak = "weak " if sym is not None and sym.binding == "weak" else ""
-                what = f"undefined {weak}symbol {sym.name if sym else '?'!r}"
+                what = f"undefined {weak}symbol {sym.name if sym else '?'!r}" + _runtime_helper(sym.name if sym else "")
             raise self.fail(f"relocation {r.type} against {what}", r.section, r.offset)
         return sym.section, sym.offset + r.addend
 
@@ -414,21 +415,21 @@ class Linker:
             m = imp.metadata
             seen = prototype.setdefault(imp.name, (imp.index, m.input_regs, m.output_regs))
             if seen != (imp.index, m.input_regs, m.output_regs):
-                raise LinkError(f"duplicate imports with the same symbol yet different prototype: {imp.name!r}")
+                raise LinkError(f"duplicate imports with the same symbol yet different prototype: {_text(imp.name)}")
         if not any(imp.index is not None for imp in imports):
             table = sorted({imp.name for imp in imports if imp.stub_section in self.live})
             return table, {name: i for i, name in enumerate(table)}
         by_index: dict[int, bytes] = {}
         for imp in imports:
             if imp.index is None:
-                raise LinkError(f"import without a specified index: {imp.name!r} (polkavm-linker: if one import has"
-                                " an index, all must)")  # fmt: skip
+                raise LinkError(f"import without a specified index: {_text(imp.name)} (polkavm-linker: if one import "
+                                "has an index, all must)")  # fmt: skip
             other = by_index.setdefault(imp.index, imp.name)
             if other != imp.name:
-                raise LinkError(f"duplicate imports with the same index yet different prototypes: {other!r},"
-                                f" {imp.name!r} (index {imp.index})")  # fmt: skip
+                raise LinkError(f"duplicate imports with the same index yet different prototypes: {_text(other)},"
+                                f" {_text(imp.name)} (index {imp.index})")  # fmt: skip
             if imp.index >= MAX_IMPORTS:
-                raise LinkError(f"import {imp.name!r} has index {imp.index}: a program has at most {MAX_IMPORTS}"
+                raise LinkError(f"import {_text(imp.name)} has index {imp.index}: a program has at most {MAX_IMPORTS}"
                                 " imports")  # fmt: skip
         table = [by_index.get(i, b"") for i in range(max(by_index) + 1)]
         return table, {name: i for i, name in by_index.items()}
@@ -774,6 +775,28 @@ class Linker:
         if hi is None:
             raise self.fail("PCREL_LO12 without its HI20 pair", lo.section, lo.offset)
         return hi
+
+
+def _text(name: bytes) -> str:
+    """A symbol's name as a message shows it: quoted text, not a bytes repr (found in review: "b'alpha'")."""
+    return repr(name.decode("utf-8", "replace"))
+
+
+# compiler-rt's helpers, which clang calls for what RV64EMAC has no instruction for: soft-float arithmetic and
+# conversions, and 128-bit division, modulo and (at -Oz) shifts.
+_SOFT_FLOAT = re.compile(r"__(add|sub|mul|div|neg|extend|trunc|fix|float|cmp|eq|ne|lt|le|gt|ge|unord|powi)[a-z]*"
+                         r"[sdt]f[a-z]*\d?$")  # fmt: skip
+_INT128 = re.compile(r"__(u?divti3|u?modti3|ashlti3|lshrti3|ashrti3|multi3|u?divmodti4)$")
+
+
+def _runtime_helper(name: str) -> str:
+    """Why an undefined symbol is missing, when it is a compiler runtime helper."""
+    if _SOFT_FLOAT.match(name):
+        return (" (compiler-rt's soft-float helper: PVM has no FPU, so float and double arithmetic calls these; link "
+                "them in, compiled for rv64emac, or keep floating point out of the guest)")
+    if _INT128.match(name):
+        return " (compiler-rt's 128-bit integer helper: link it in, compiled for rv64emac, or avoid the operation)"
+    return ""
 
 
 def link_elf(data: bytes, *, isa: str = "revive_v1", exports: list[str] | None = None,
