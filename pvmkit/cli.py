@@ -391,7 +391,14 @@ def link(elf_path: Path, output: Path, isa: str, exports: tuple[str, ...], stack
 @click.option("-O", "opt", default="s", show_default=True, type=click.Choice(["0", "1", "2", "3", "s", "z"]))
 @click.option("--export", "exports", multiple=True, metavar="NAME", help="Export this function (repeatable).")
 @click.option("--isa", type=click.Choice(["revive_v1", "latest64"]), default="revive_v1", show_default=True)
-def cc(sources: tuple[Path, ...], output: Path, opt: str, exports: tuple[str, ...], isa: str) -> None:
+@click.option("-D", "defines", multiple=True, metavar="NAME[=VALUE]", help="Define a macro (repeatable).")
+@click.option("-I", "includes", multiple=True, metavar="DIR", type=click.Path(path_type=Path, file_okay=False),
+              help="Add an include folder (repeatable).")  # fmt: skip
+@click.option("--cflag", "cflags", multiple=True, metavar="FLAG", help="Pass a flag to clang-19 as is (repeatable).")
+@click.option("--stack-size", default=64 * 1024, show_default=True, type=click.IntRange(0, 0xFFFFFFFF),
+              help="Stack bytes (at least; PVM_MIN_STACK_SIZE in the program may ask for more).")  # fmt: skip
+def cc(sources: tuple[Path, ...], output: Path, opt: str, exports: tuple[str, ...], isa: str, defines: tuple[str, ...],
+       includes: tuple[Path, ...], cflags: tuple[str, ...], stack_size: int) -> None:  # fmt: skip
     """Compile C with clang-19 for rv64emac+zbb+xtheadcondmov (lp64e) and link the result into a .polkavm blob."""
     import shutil
     import subprocess
@@ -406,7 +413,8 @@ def cc(sources: tuple[Path, ...], output: Path, opt: str, exports: tuple[str, ..
     include = Path(__file__).parent / "linker"
     flags = ["--target=riscv64-unknown-elf", "-march=rv64emac_zbb_xtheadcondmov", "-mabi=lp64e", "-fpic", "-fno-plt",
              f"-O{opt}", "-ffunction-sections", "-fdata-sections", "-fvisibility=hidden", "-fno-builtin",
-             f"-I{include}"]  # fmt: skip
+             f"-I{include}", *(f"-D{d}" for d in defines), *(f"-I{i.absolute()}" for i in includes),
+             *cflags]  # fmt: skip
     for src in sources:  # (found in review: a FIFO hung, a path starting with '-' was read as an option)
         if not src.is_file():
             raise click.ClickException(f"{src}: not a regular file (a FIFO, device or socket)")
@@ -425,7 +433,7 @@ def cc(sources: tuple[Path, ...], output: Path, opt: str, exports: tuple[str, ..
         if done.returncode:
             raise click.ClickException(f"ld.lld-19 failed:\n{done.stderr.strip()}")
         try:
-            linked = link_elf(combined.read_bytes(), isa=isa, exports=list(exports) or None)
+            linked = link_elf(combined.read_bytes(), isa=isa, exports=list(exports) or None, stack_size=stack_size)
         except LinkError as e:
             raise click.ClickException(str(e)) from None
     _write(output, linked.blob.write())

@@ -206,6 +206,27 @@ def test_cc_takes_sources_as_files_of_c(tmp_path: Path) -> None:
         os.chdir(cwd)
 
 
+@pytest.mark.skipif(shutil.which("clang-19") is None, reason="clang-19 is not installed")
+def test_cc_passes_defines_include_folders_flags_and_the_stack_size(tmp_path: Path) -> None:
+    """-D, -I, --cflag and --stack-size, as a C build needs them (asked for by a C-user audit helper)."""
+    (tmp_path / "inc").mkdir()
+    (tmp_path / "inc" / "step.h").write_text("#define STEP 3\n")
+    (tmp_path / "p.c").write_text('#include <stdint.h>\n#include "guest.h"\n#include "step.h"\n'
+                                  "static uint64_t f(uint64_t x) { return x * SCALE + STEP; }\n"
+                                  "PVM_EXPORT(uint64_t, f, uint64_t)\n")  # fmt: skip
+    out = tmp_path / "p.polkavm"
+    code, text = _invoke("cc", str(tmp_path / "p.c"), "-o", str(out), "-D", "SCALE=7", "-I", str(tmp_path / "inc"),
+                         "--cflag", "-fno-unroll-loops", "--stack-size", "131072")  # fmt: skip
+    assert code == 0, text
+    blob = ProgramBlob.parse(out.read_bytes())
+    assert blob.stack_size == 131072
+    from pvmkit import Module
+
+    assert Module(blob).instantiate().call("f", 5, gas=1000) == 5 * 7 + 3
+    code, text = _invoke("cc", str(tmp_path / "p.c"), "-o", str(out))  # (no SCALE, no include folder)
+    assert code == 1 and "clang-19 failed" in text
+
+
 def test_bench_passes_every_option_to_the_benchmarks() -> None:
     """`pvmkit bench` is `python -m benchmarks`: its options (--program c, --help) were refused (found in review)."""
     code, text = _invoke("bench", "--program", "c", "--list")
