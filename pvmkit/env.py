@@ -529,8 +529,8 @@ class Env:
         """Every event of the last transaction (or of `result`) that the Env can decode, in the order they were
         emitted, whichever contract emitted it: a factory's children and callees too, by the ABI it knows for the
         address or its code now (not a contract an anchor rolled back; Contract.get_logs keeps to one contract; the
-        raw logs are `result.logs`). An event the address's ABI does not have, one a library or an implementation
-        emitted through a delegate call, say, is decoded by any ABI the Env knows that has it."""
+        raw logs are `result.logs`). An event a known address's ABI does not have, one a library or an implementation
+        emitted through a delegate call as that address, say, is decoded by any ABI the Env knows that has it."""
         result = self.last_tx if result is None else result
         if result is None:
             return []
@@ -539,13 +539,14 @@ class Env:
         for log in result.logs:
             if not log.topics:
                 continue
-            named, items = names.of(log.address), None
-            if named is not None:
-                abi = named[1]
-                events = by_abi.get(id(abi))
-                if events is None:
-                    events = by_abi[id(abi)] = event_items(abi)
-                items = events.get(log.topics[0])
+            named = names.of(log.address)
+            if named is None:  # (an emitter the Env knows nothing of, or one an anchor rolled back: left out)
+                continue
+            abi = named[1]
+            events = by_abi.get(id(abi))
+            if events is None:
+                events = by_abi[id(abi)] = event_items(abi)
+            items = events.get(log.topics[0])
             if items is not None:
                 decoded.append(decode_event(log, items, to_checksum(log.address)))
                 continue

@@ -555,7 +555,11 @@ def test_compiled_factories_load_with_their_children(no_node: Path) -> None:
     child = deployed.create(7)
     assert env.is_contract(child) and env.chain.state.contracts[bytes.fromhex(child[2:])].code_hash == keccak256(
         child_blob)
-    # A list that is not one is named.
+    # A list that is not one is named, and so is one that goes round in a cycle (found in review: RecursionError).
     (out / "Factory.deps.json").write_text('{"Child": 1}')
     with pytest.raises(ValueError, match="Factory.deps.json is not a JSON list of contract names"):
+        load_artifact(out, "Factory")
+    (out / "Factory.deps.json").write_text('["Child"]')
+    (out / "Child.deps.json").write_text('["Factory"]')
+    with pytest.raises(ValueError, match="Child.deps.json names 'Factory', which creates 'Child': a cycle"):
         load_artifact(out, "Factory")

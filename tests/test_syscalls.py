@@ -390,6 +390,13 @@ def test_storage_functions_charge_for_the_real_lengths(env: Env) -> None:
     assert difference(transient + sys("contains_storage", 1, KEY, SENT)) == (379 * 15 + 191 * 15, 0)
     with pytest.raises(KeyError, match="two lengths"):  # (Schedule.cost's one length does not say which)
         env.chain.config.schedule.cost("set_storage", 32)
+    import dataclasses
+
+    from pvmkit.revive.config import Schedule
+
+    schedule = Schedule()  # (a costs entry for one, the old way, would be ignored: refused, found in review)
+    with pytest.raises(ValueError, match="set_storage: weighed in Schedule.storage"):
+        dataclasses.replace(schedule, costs={**schedule.costs, "set_storage": (1, 0, 0)})
 
 
 def test_fixed_and_variable_keys_of_the_same_bytes_are_different_slots(env: Env) -> None:

@@ -533,14 +533,18 @@ def _c_sdsp(h: int) -> RvInst:
 
 
 def _c_reserved(h: int) -> RvInst:
-    raise _Illegal("unsupported compressed instruction (floating point, Zcb or reserved)")
+    raise _Illegal("unsupported compressed instruction (Zcb or reserved)")
+
+
+def _c_float(h: int) -> RvInst:
+    return _floating_point(h)
 
 
 # Index: quadrant << 3 | funct3 (quadrant 3 is never looked up).
 _HANDLERS16 = (
-    _c_addi4spn, _c_reserved, _c_lw, _c_ld, _c_reserved, _c_reserved, _c_sw, _c_sd,
+    _c_addi4spn, _c_float, _c_lw, _c_ld, _c_reserved, _c_float, _c_sw, _c_sd,  # (c.fld, c.fsd)
     _c_addi, _c_addiw, _c_li, _c_lui, _c_misc_alu, _c_j, _c_beqz, _c_bnez,
-    _c_slli, _c_reserved, _c_lwsp, _c_ldsp, _c_jr_mv_add, _c_reserved, _c_swsp, _c_sdsp,
+    _c_slli, _c_float, _c_lwsp, _c_ldsp, _c_jr_mv_add, _c_float, _c_swsp, _c_sdsp,  # (c.fldsp, c.fsdsp)
 )  # fmt: skip
 
 

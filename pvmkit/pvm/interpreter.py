@@ -1273,8 +1273,8 @@ class Instance:
             _check_registers(r)  # (the handler wrote into the list itself)
 
     def _entry_trap(self, pc: int) -> Interrupt:
-        """run() from a host-set pc where no instruction starts: a trap there, with nothing charged (HOST_ENTRY)."""
-        self._next = None
+        """run() from a host-set pc where no instruction starts: a trap there, with nothing charged (HOST_ENTRY). The
+        pc stays the next one, as polkavm's next_program_counter does: running again traps again (review)."""
         self.program_counter = pc
         return Interrupt(InterruptKind.TRAP, pc)
 

@@ -91,7 +91,7 @@ class Shortcut(NamedTuple):
 
 PER_BYTE = (ShortcutKind.KECCAK, ShortcutKind.TABLE_GET, ShortcutKind.TABLE_SET, ShortcutKind.EVENT, ShortcutKind.HALT)
 PER_ITEM = (ShortcutKind.EVENT, ShortcutKind.TABLE_GET, ShortcutKind.TABLE_SET)
-_TABLES = (ShortcutKind.TABLE_GET, ShortcutKind.TABLE_SET)
+TABLE_KINDS = (ShortcutKind.TABLE_GET, ShortcutKind.TABLE_SET)
 
 
 class ShortcutTable:
@@ -121,8 +121,8 @@ class ShortcutTable:
         self.offsets = offsets  # number → where its answer is, in what `answers` packs
         self.native: bytes | None = None  # the table as the JIT's context holds it (made by the JIT, once)
         # (the budget never changes natively)
-        self.budget_free = not any(c.budget_cost or c.kind in _TABLES and c.per_item for c in self.calls.values())
-        self.tables = any(c.kind in _TABLES for c in self.calls.values())
+        self.budget_free = not any(c.budget_cost or c.kind in TABLE_KINDS and c.per_item for c in self.calls.values())
+        self.tables = any(c.kind in TABLE_KINDS for c in self.calls.values())
         self.count = max(self.calls, default=-1) + 1  # (ecalli numbers below it may have one)
 
 

@@ -17,7 +17,16 @@ from ..pvm.blob import ProgramBlob, ProgramBlobError
 from ..pvm.interpreter import Module, ModuleConfig, load_module, remember
 from ..pvm.isa import INVALID, REVIVE_V1, TERMINATORS
 from ..pvm.memory import MemoryMap
-from ..pvm.shortcuts import ANSWER_BYTES, MAX_SHORTCUTS, PER_BYTE, EventBuffer, Shortcut, ShortcutKind, ShortcutTable
+from ..pvm.shortcuts import (
+    ANSWER_BYTES,
+    MAX_SHORTCUTS,
+    PER_BYTE,
+    TABLE_KINDS,
+    EventBuffer,
+    Shortcut,
+    ShortcutKind,
+    ShortcutTable,
+)
 from .config import RuntimeConfig, Weight
 from .exec import Frame, Stack
 from .primitives import (
@@ -37,8 +46,6 @@ from .primitives import (
 from .state import Address, CodeInfo, ContractInfo, Event, Hash, RawEvents, State, _new_tuple, decoded
 from .syscalls import SHORTCUT_KINDS, SHORTCUTS, SYSCALLS, Code, answers_function
 from .trace import CallTrace, TracingStack
-
-_TABLES = (ShortcutKind.TABLE_GET, ShortcutKind.TABLE_SET)
 
 E = PalletError
 GENESIS_HASH = bytes([0x45] * 32)
@@ -311,7 +318,7 @@ class Chain:
             if SHORTCUTS.get(name, False) is not SYSCALLS.get(name):  # (none, or a handler replaced since)
                 continue
             kind, length = SHORTCUT_KINDS[name]
-            if kind in _TABLES:  # (the key's old value is what TABLE_* charge per byte; TABLE_SET writes 32 bytes)
+            if kind in TABLE_KINDS:  # (the key's old value is what TABLE_* charge per byte; TABLE_SET writes 32 bytes)
                 base, per_written, per_held, proof, proof_per_held = schedule.storage[name]
                 written = 32 * per_written if kind is ShortcutKind.TABLE_SET else 0
                 shortcut = Shortcut(kind, schedule.host_fn_base + base + written, proof, per_held, proof_per_held)

@@ -538,7 +538,7 @@ def _memory_size(name: str, size: object) -> int:
     return size
 
 
-def load_artifact(folder: str | Path | Traversable, name: str) -> CompiledContract:
+def load_artifact(folder: str | Path | Traversable, name: str, _loading: tuple[str, ...] = ()) -> CompiledContract:
     """A contract saved as `<name>.polkavm` + `<name>.abi.json` (+ optional EVM bytecode in hex, `<name>.evm.hex` or
     `pvmkit compile`'s `<name>.evm.bin`) in `folder`, with the contracts it creates (`pvmkit compile`'s
     `<name>.deps.json`, their names), loaded from there too: deploy_contract uploads them with it."""
@@ -552,7 +552,11 @@ def load_artifact(folder: str | Path | Traversable, name: str) -> CompiledContra
         names = json.loads(read_input(listed, text=True))
         if not isinstance(names, list) or not all(isinstance(n, str) and n and "/" not in n for n in names):
             raise ValueError(f"{listed} is not a JSON list of contract names")
-        children = [load_artifact(folder, child) for child in names]  # (no cycles: each names its children's hashes)
+        for child in names:  # (a contract cannot create itself, but a hand-edited list can say so: found in review)
+            if child == name or child in _loading:
+                raise ValueError(f"{listed} names {child!r}, which creates {name!r}: a cycle of contracts creating "
+                                 "each other")  # fmt: skip
+        children = [load_artifact(folder, child, (*_loading, name)) for child in names]
     evm = None
     for suffix in (".evm.hex", ".evm.bin"):
         evm_hex = folder / f"{name}{suffix}"

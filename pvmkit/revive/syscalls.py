@@ -341,11 +341,6 @@ class Host:
         self._meter.used_ref -= per_held * (charged - held)
         self._meter.used_proof -= proof_per_held * (charged - held)
 
-    def adjust(self, name: str, charged: int, n: int) -> None:
-        """Give back what `charge(name, charged)` took over `charge(name, n)` (n <= charged): the pallet's adjust_gas,
-        as storage functions charge for the largest value first and for the real lengths once they are known."""
-        self._meter.used_ref -= self._costs[name][1] * (charged - n)
-
     def storage_key(self, key_ptr: int, key_len: int) -> StorageKey:
         if key_len == SENTINEL:
             return (True, self.read(key_ptr, 32))
