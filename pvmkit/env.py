@@ -444,11 +444,14 @@ class Env:
         salt = None if salt is None else _hex_bytes("salt", salt)
         if salt is not None and len(salt) != 32:
             raise ValueError(f"salt must be 32 bytes, got {len(salt)}")
+        new = keccak256(code) not in self.chain.state.codes
         code_hash = self.upload(code, sender=sender)
         try:
             result = self.chain.instantiate(
                 self._sender(sender), code_hash, data, value=value, salt=salt, gas_limit=gas_limit
             )
+            if new and result.success:  # instantiate_with_code's storage_deposit counts the upload's (found in review)
+                result.storage_deposit += self.chain.state.codes[code_hash].deposit
         except ModuleError as e:  # the backend cannot run this code (the JIT's size limit, say): no contract was made
             # (the code stays uploaded, as after a constructor that reverts)
             raise DeployError(f"code rejected by the {self.chain.module_config.backend} backend: {e}") from None
@@ -458,8 +461,9 @@ class Env:
                 report.record(result.address, b"deploy", result.gas_used)
         if not result.success or result.address is None:
             if result.error is not None:
-                raise with_trace(DeployError(f"deploy failed with {result.error.value}: {result.error_detail}",
-                                             result, name=result.error.value), result, self)  # fmt: skip
+                detail = f": {result.error_detail}" if result.error_detail else ""  # (found in review: a bare ": ")
+                raise with_trace(DeployError(f"deploy failed with {result.error.value}{detail}", result,
+                                             name=result.error.value), result, self)  # fmt: skip
             reason, name, args = decode_revert(result.output, [*abi, *self.known_errors.values()])
             raise with_trace(DeployError(f"constructor reverted: {reason}", result, name=name, args=args), result,
                              self)  # fmt: skip

@@ -1547,6 +1547,24 @@ def test_accounts_with_keys_sign_what_ecrecover_takes_back(env: Env) -> None:
         Env.address_of("0x01")  # type: ignore[arg-type]
 
 
+def test_a_deploys_storage_deposit_counts_the_code_it_uploaded(env: Env) -> None:
+    """As instantiate_with_code's: the origin pays the result's storage deposit plus the value, the upload's deposit
+    included the first time (found in review: left out), not when the code was there already."""
+    value = load_contract("Value")
+    for first in (True, False):
+        before = env.get_balance(ALICE)
+        env.deploy_contract(value, value=10)
+        deposit = env.last_result.storage_deposit
+        assert before - env.get_balance(ALICE) == deposit + 10
+        assert (deposit > env.chain.state.codes[value.code_hash].deposit) is first
+
+
+def test_a_deploy_out_of_gas_says_so_without_a_dangling_colon(env: Env) -> None:
+    with pytest.raises(DeployError) as e:
+        env.deploy_contract(load_contract("Flipper"), gas=10)  # (out of gas at a host function's charge: no detail)
+    assert e.value.name == "OutOfGas" and str(e.value).split("\n")[0] == "deploy failed with OutOfGas"
+
+
 def test_contract_handles_of_one_address_are_equal(env: Env) -> None:
     flipper = env.deploy_contract(load_contract("Flipper"))
     again = env.at(flipper.address, flipper.abi, "Again")
