@@ -599,3 +599,22 @@ def test_a_sol_spec_is_read_as_the_runner_reads_it(tmp_path: Path) -> None:
     spec.write_text('{"actions": [{"Call": {"data": "ab\ncd"}}]}')
     code, lines = run_cli(str(spec))
     assert code == 1 and "Invalid control character at line 1 column" in lines[0], lines
+
+
+@needs_pyrevm
+def test_differential_addresses_agree_past_the_first_deploy(tmp_path: Path) -> None:
+    """The pallet bumps a top-level deployer's nonce twice, the EVM once: the EVM side bumps it again, so that a second
+    contract's address agrees (found in review: Caller's address in Callee's event differed, a false failure)."""
+    from pvmkit.revive.address import create1
+    from pvmkit.revive.primitives import keccak256
+
+    callee = create1(bytes([1] * 20), 0)
+    data = keccak256(b"callSetX(address,uint256)")[:4].hex() + callee.rjust(32, b"\0").hex() + word(5)
+    spec = {"differential": True, "actions": [
+        {"Instantiate": {"code": {"Path": str(BUILD / "Callee.polkavm")}}},
+        {"Instantiate": {"code": {"Path": str(BUILD / "Caller.polkavm")}}},
+        {"Call": {"dest": {"Instantiated": 1}, "data": data}},
+        {"VerifyCall": {"success": True}},
+    ]}  # fmt: skip
+    code, lines = run_cli(str(write_spec(tmp_path, spec)))
+    assert code == 0 and summary(lines)[1] == 0, lines
