@@ -187,10 +187,14 @@ def _value(t: str, value: Any, names: Names) -> str:
 
 
 def _label(address: Address | None, names: Names) -> str:
+    """A contract the Env deployed, was handed or labelled by its name; one known only by its code (a factory's
+    child) by its code's name and its address, so that two children differ (found in review: shown alike)."""
     if address is None:
         return "(no address)"
     known = names.of(address)
-    return known[0] if known else to_checksum(address)
+    if known is None:
+        return to_checksum(address)
+    return known[0] if address in names.by_address else f"{known[0]}@{to_checksum(address)}"
 
 
 def _hex(data: bytes) -> str:
