@@ -343,3 +343,23 @@ def test_receive_and_fallback_are_named_as_foundry_names_them(built: dict) -> No
     callee = env.deploy_contract(built["Callee"])  # (a receive() and no fallback: an unknown selector stays raw)
     assert not env.call(callee.address, "0xdeadbeef").success
     assert env.format_trace(env.last_tx).startswith(f"[{env.last_tx.gas_used}] Callee::0xdeadbeef()")
+
+
+def test_failure_points_at_the_callee_that_took_all_the_gas(built: dict) -> None:
+    """A callee in an endless loop takes all the gas (resolc passes no gas limit with a call), so its caller then
+    runs out too: failure() is the callee, which ran out first (found in review: the caller was blamed)."""
+    from eth_abi import encode
+
+    from pvmkit.revive.primitives import PalletError, keccak256
+
+    from .test_syscalls import build
+
+    env = Env(tracing=True)
+    caller = env.deploy_contract(built["Caller"])
+    looping = env.deploy(build("@loop:\n    jump @loop\n"))
+    data = keccak256(b"rawCall(address,uint256,bytes)")[:4] + encode(["address", "uint256", "bytes"], [looping, 0, b""])
+    result = env.call(caller.address, data, gas=200_000)
+    trace = result.trace
+    (inner,) = trace.calls
+    assert (result.error, trace.error, inner.error) == (PalletError.OutOfGas,) * 3
+    assert trace.failure() is inner

@@ -71,15 +71,22 @@ class CallTrace:
     def failure(self) -> CallTrace | None:
         """Where a failed call's failure came from: the innermost call whose revert data its caller reverted with as
         its own (what Solidity does with a failed call's), following the last call each made; a call that failed with
-        an error (a trap, out of gas) is its own failure. None when this call succeeded. (A caller that caught a
-        failed call and then reverted with the same data, say none, is taken to have passed it on.)"""
+        an error (a trap) is its own failure, but one out of gas after its last call ran out of gas too points there,
+        at the call that took the gas (found in review: a looping callee's caller was blamed). None when this call
+        succeeded. (A caller that caught a failed call and then reverted with the same data, say none, is taken to
+        have passed it on.)"""
         if self.success:
             return None
         node = self
-        while node.error is None:
+        while True:
             calls = node.calls
             last = calls[-1] if calls else None
-            if last is None or last.success or last.output != node.output:
+            if last is None or last.success:
+                break
+            if node.error is None:
+                if last.output != node.output:
+                    break
+            elif not (node.error is PalletError.OutOfGas and last.error is PalletError.OutOfGas):
                 break
             node = last
         return node
