@@ -728,8 +728,10 @@ class _Runner:
             detail = ""
         elif result.error is not None:
             detail = f"error {result.error.value}" + (f": {result.error_detail}" if result.error_detail else "")
-        else:
-            detail = f"reverted: {decode_revert(result.output)[0]}"
+        else:  # (with the custom errors of every contract compiled here: found in review, shown as raw bytes)
+            errors = [item for contracts in self.compiled.values() for c in contracts.values() for item in c.abi
+                      if item.get("type") == "error"]  # fmt: skip
+            detail = f"reverted: {decode_revert(result.output, errors)[0]}"
         logs = [(e.address, tuple(e.topics), e.data) for e in result.logs] if result.success else []
         address = result.address if result.success or result.reverted else None  # (as the runner: a reverted
         # constructor's instantiation is Ok with its address, where a call to it is a plain transfer)

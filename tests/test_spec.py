@@ -618,3 +618,23 @@ def test_differential_addresses_agree_past_the_first_deploy(tmp_path: Path) -> N
     ]}  # fmt: skip
     code, lines = run_cli(str(write_spec(tmp_path, spec)))
     assert code == 0 and summary(lines)[1] == 0, lines
+
+
+def test_a_failed_check_decodes_a_custom_error_of_a_contract_compiled_here(tmp_path: Path) -> None:
+    """A VerifyCall that fails shows the revert as the error the spec's Solidity declares (found in review: raw bytes,
+    though its ABI was known). The compile is stood in for by the committed Errors artifact."""
+    from pvmkit.revive.primitives import keccak256
+
+    from .conftest import load_contract
+
+    data = keccak256(b"revertNoArgs()")[:4].hex()
+    path = write_spec(tmp_path, {"actions": [
+        {"Instantiate": {"code": {"Path": str(BUILD / "Errors.polkavm")}}},
+        {"Call": {"dest": {"Instantiated": 0}, "data": data}},
+        {"VerifyCall": {"success": True}},
+    ]})  # fmt: skip
+    (spec,) = load_specs(path)
+    result = run_spec(spec, differential=False, compiled={(tmp_path / "Errors.sol", True): {"Errors": load_contract(
+        "Errors")}})  # fmt: skip
+    (failure,) = result.failures
+    assert "NoArgs()" in failure and "0x" + data not in failure, failure
