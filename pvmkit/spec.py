@@ -389,7 +389,7 @@ def load_specs(path: str | Path, *, contract: str | None = None, name: str | Non
     if not blocks:
         raise SpecError(f"{path} has no '/* runner.json … */' spec comment")
     contract = contract or path.stem
-    specs = []
+    specs, bad = [], []
     for i, (start, lines) in enumerate(blocks):
         label = name if len(blocks) == 1 else f"{name}[{i}]"
         try:
@@ -402,7 +402,11 @@ def load_specs(path: str | Path, *, contract: str | None = None, name: str | Non
                     raise first from None
             specs.append(parse_spec(obj, name=label, base_dir=base_dir, source=path, contract=contract))
         except SpecError as e:
-            raise SpecError(f"{label}: {e}" if len(blocks) > 1 else str(e)) from None
+            bad.append(f"{label}: {e}" if len(blocks) > 1 else str(e))
+    if bad:  # (the file's other specs still run: `valid`, found in review)
+        error = SpecError("; ".join(bad))
+        error.valid = specs  # type: ignore[attr-defined]
+        raise error
     return specs
 
 
@@ -887,10 +891,10 @@ def run_spec_command(paths: tuple[Path, ...], contract: str | None, differential
     for path in collected:
         try:
             specs = load_specs(path, contract=contract)
-        except SpecError as e:
+        except SpecError as e:  # (a .sol file's well-formed specs run all the same)
             click.echo(f"ERROR {path}: {e}")
             errors += 1
-            continue
+            specs = getattr(e, "valid", [])
         for spec in specs:
             error: SpecError | None = None
             try:

@@ -638,3 +638,17 @@ def test_a_failed_check_decodes_a_custom_error_of_a_contract_compiled_here(tmp_p
         "Errors")}})  # fmt: skip
     (failure,) = result.failures
     assert "NoArgs()" in failure and "0x" + data not in failure, failure
+
+
+def test_a_sol_files_good_specs_run_when_another_is_malformed(tmp_path: Path) -> None:
+    """Found in review: one malformed runner.json comment stopped the file's well-formed specs from running too."""
+    good = {"actions": [{"Instantiate": {"code": {"Path": str(BUILD / "Flipper.polkavm")}}},
+                        {"Call": {"dest": {"Instantiated": 0}, "data": "cde4efa9"}}, {"VerifyCall": {"success": True}}]}
+    path = tmp_path / "Two.sol"
+    bad = '{"actions": [}'
+    path.write_text(f"/* runner.json\n{json.dumps(good)}\n*/\n/* runner.json\n{bad}\n*/\ncontract Two {{}}\n")
+    with pytest.raises(SpecError) as e:
+        load_specs(path)
+    assert [s.name for s in e.value.valid] == [f"{path}[0]"] and f"{path}[1]:" in str(e.value)  # type: ignore[attr-defined]
+    code, lines = run_cli(str(path), "--no-differential")
+    assert code == 1 and lines[0].startswith(f"ERROR {path}: {path}[1]:") and summary(lines) == (2, 0, 1), lines
