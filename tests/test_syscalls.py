@@ -1965,3 +1965,37 @@ def test_a_calls_input_is_charged_as_the_pallet_does(env: Env) -> None:
     # copy of the output (copy_to_contract, 235); read from the caller's memory, 236 per byte more.
     assert cloned == 32 * (150 + 236 + 235)
     assert explicit - cloned == 32 * 236
+
+
+def test_a_callee_pays_no_deposit_for_what_its_caller_wrote(env: Env) -> None:
+    """The pallet charges each write to the frame making it: a contract that wrote a new item and then re-enters
+    itself, or delegate-calls a library, with a deposit limit of 0, succeeds when the callee writes nothing (found in
+    review: pvmkit charged the callee with the contract's every change since it was last accounted, rc 5). The callee
+    writing an item of its own still exceeds the limit; the transaction's deposit is the same either way."""
+    inner_writes = sys("set_storage", 0, KEY + 32, SENT, VAL, 5)
+    for inner, rc in (("    ret\n", 0), (inner_writes + "    ret\n", 5)):
+        body = (sys("address", CALLEE) + sys("call_data_size") + "    jump @inner if a0 != 0\n"
+                + sys("set_storage", 0, KEY, SENT, VAL, 5) + do_call(ALLOW_REENTRY, 1) + ret(RES, 84)
+                + "@inner:\n" + inner)  # fmt: skip
+        data = call_data(b"\0" * 20, deposit=0, inp=b"x", extra={KEY: KEY32, KEY + 32: bytes(31) + b"\1",
+                                                                  VAL: b"hello"})  # fmt: skip
+        result = env.call(hex_addr(deploy(env, body, data)))
+        assert result.success and call_result(result.output)[0] == rc
+        assert result.storage_deposit == 2 + 5  # (the outer item: 2 per item and its 5 value bytes)
+    library = deploy(env, "    ret\n")
+    body = sys("set_storage", 0, KEY, SENT, VAL, 5) + do_call(0, 0, name="delegate_call") + ret(RES, 84)
+    result = env.call(hex_addr(deploy(env, body, call_data(library, deposit=0, extra={KEY: KEY32, VAL: b"hello"}))))
+    assert result.success and call_result(result.output)[0] == 0
+
+
+def test_a_value_past_u128_fails_to_convert_and_traps_the_caller(env: Env) -> None:
+    """Ext::call converts the value to the runtime's u128 Balance first: a value that does not fit is the caller's
+    BalanceConversionFailed, which traps it (found in review: TransferFailed, returned to the caller as code 4). One
+    that fits but is not there stays TransferFailed."""
+    for value, expected in ((1 << 127, 4), (1 << 128, None)):
+        contract = deploy(env, do_call(0) + ret(RES, 84), call_data(BOB, value=value), value=10**6)
+        result = env.call(hex_addr(contract))
+        if expected is None:
+            expect_error(result, PalletError.BalanceConversionFailed)
+        else:
+            assert result.success and call_result(result.output)[0] == expected

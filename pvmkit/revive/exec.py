@@ -135,6 +135,9 @@ class Frame:
     transient: list[int] | None = None  # its transient storage meter, [limit, amount], once it writes
 
 
+BALANCE_BITS = 128  # the runtime's Balance (u128): a value past it fails to convert (BalanceConversionFailed)
+
+
 class Stack:
     """One transaction's call stack (a top-level call or instantiate and everything it calls)."""
 
@@ -227,6 +230,13 @@ class Stack:
         parent = frames[-1] if frames else None
         if parent is not None:
             parent.last_output = NOTHING
+            # A contract's changes not yet accounted were made by the frames below (a re-entered or delegating
+            # contract's): its caller's, as the pallet charges each write to the frame making it. Else this frame
+            # would pay for them against its own limit (found in review: a limit of 0 failed a callee writing none).
+            if frame.contract is not None:
+                pending = self.chain.deposit_delta(frame.account, frame.contract)
+                if pending:
+                    parent.deposit.amount += pending
         state = self.state
         checkpoint = state.checkpoint()
         frames.append(frame)
@@ -310,6 +320,10 @@ class Stack:
             if not allow_reentry:
                 caller.allows_reentry = False
             caller.last_output = NOTHING
+        if value >> BALANCE_BITS and caller is not None:  # Ext::call converts a contract's U256 value to the
+            # runtime's u128 Balance first: the caller's error, which traps it (found in review: reported as
+            # TransferFailed, which the caller gets as a code). The host's own API takes any amount balances hold.
+            raise ExecError(E.BalanceConversionFailed, detail=f"value {value} does not fit a u128 balance")
         try:
             is_read_only = read_only or (caller.read_only if caller else False)
             if caller is not None and not self.allows_reentry(dest):  # (no frame yet: nothing to deny)
@@ -376,6 +390,9 @@ class Stack:
         caller = self.frames[-1] if self.frames else None
         if caller is not None:
             caller.last_output = NOTHING
+        if value >> BALANCE_BITS and caller is not None:  # (Ext::instantiate's first step: a contract's U256 value
+            # as the runtime's u128 Balance; the host's own API takes any amount its balances hold)
+            raise ExecError(E.BalanceConversionFailed, detail=f"value {value} does not fit a u128 balance")
         code = self.state.codes.get(code_hash)
         if code is None:
             raise ExecError(E.CodeNotFound, detail=f"no uploaded code with hash 0x{code_hash.hex()}")
