@@ -262,7 +262,8 @@ def _parse_reg(text: str) -> tuple[int, int]:
 @click.option("--export", "export", default=None, help="Export to call (default: the first export, else pc 0).")
 @click.option("--pc", "entry_pc", type=click.IntRange(0, 2**32 - 1), default=None,
               help="Start at this code offset instead of an export.")  # fmt: skip
-@click.option("--gas", default="1000000000", show_default=True, help="Gas limit (1 per instruction).")
+@click.option("--gas", default="1000000000", show_default=True, metavar="INT",
+              help="Gas limit (1 per instruction; decimal or 0x hex).")  # fmt: skip
 @click.option("--reg", "regs", multiple=True, metavar="NAME=VALUE", help="Set a register before running (repeatable).")
 @click.option("--backend", type=click.Choice(BACKENDS), default="auto", show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object: status, pc, regs, gas_used.")

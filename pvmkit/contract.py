@@ -101,7 +101,9 @@ def signature(item: dict) -> str:
 
 
 class ContractRevert(Exception):
-    """A call reverted (or failed); `reason` is the decoded revert reason, `result` the raw CallResult."""
+    """A call reverted (or failed); `reason` is the decoded revert reason, `result` the raw CallResult, `name` the
+    error's name ("Error", "Panic", a custom error's or the pallet error's; None when undecodable or empty) and
+    `args_decoded` its arguments."""
 
     def __init__(self, reason: str, result: CallResult, *, name: str | None = None, args: tuple = ()) -> None:
         self.reason = reason
@@ -353,7 +355,8 @@ def _direct(function: ContractFunction, overload: _Overload) -> Callable[[tuple]
 
 
 class ContractFunction:
-    """One ABI function bound to a deployed contract; overloads are resolved by argument count."""
+    """One ABI function bound to a deployed contract; overloads are resolved by argument count, then by which one
+    the values encode for, and `fn["name(types)"]` picks one outright."""
 
     def __init__(self, contract: Contract, items: list[dict]) -> None:
         self.contract = contract

@@ -160,7 +160,8 @@ class Env:
         # with it by deploy_contract, as they would be on chain with the factory's own upload.
         self._compiled: dict[bytes, Any] = {}  # code hash → CompiledContract
         # A transaction's default gas (fuel): a block's weight, as on chain (pass gas=... for more or less). The
-        # chain API's own default is revive-runner's 10^11, where a contract stuck in a loop runs for minutes.
+        # chain API's own default is revive-runner's GAS_LIMIT, 10^14 ps of ref_time (~1.4·10^9 fuel), where a
+        # contract stuck in a loop runs for minutes.
         self.gas_limit = self.chain.config.block_ref_time_limit // self.chain.config.schedule.ref_time_per_fuel
         self._default_gas: tuple[object, Weight] = (None, Weight())  # (gas_limit, its Weight): _gas
         # Names and ABIs for call traces: contracts by address (deployed or handed to at()), and by code hash (compiled
@@ -343,6 +344,7 @@ class Env:
         return to_checksum(raw)
 
     def get_code(self, address: Addressish) -> bytes:
+        """The PVM blob of the contract at `address`, empty for an account without code."""
         contract = self.chain.state.contracts.get(parse_address(address))
         return self.chain.state.codes[contract.code_hash].blob if contract else b""
 
@@ -675,8 +677,8 @@ class Env:
                 stack_size: int | None = None, optimizer: str = "z", evm: bool = True) -> dict[str, Any]:  # fmt: skip
         """Compile Solidity (a file, files, source text or {unit name: text}) with resolc 0.3.0 (installed on first
         use); returns CompiledContract by name. `heap_size`: Solidity's memory in bytes (resolc's default 64 KiB traps
-        beyond); `optimizer`: resolc's level (0 1 2 3 s z); `evm=False` skips solc's EVM build (found in review: not
-        to be turned off here)."""
+        beyond); `optimizer`: resolc's level (0 1 2 3 s z); `evm=False` skips solc's EVM build (faster; no
+        `evm_bytecode`, so no differential comparison)."""
         from .revive.compiler import compile_solidity
 
         compiled = compile_solidity(source, heap_size=heap_size, stack_size=stack_size, optimizer=optimizer,

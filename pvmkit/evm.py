@@ -21,7 +21,7 @@ from typing import Any
 
 from .revive.address import parse_address, to_checksum
 
-INSTALL_HINT = "pyrevm is not installed: pip install pyrevm (or, in a pvmkit checkout, pip install -e '.[evm]')"
+INSTALL_HINT = "pyrevm is not installed: pip install pyrevm==0.3.7 (or, in a pvmkit checkout, pip install -e '.[evm]')"
 DEFAULT_GAS = 1_000_000_000
 """Gas of a deploy or call when none is given: far beyond any block, small enough that an endless loop ends."""
 

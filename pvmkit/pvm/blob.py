@@ -107,6 +107,8 @@ def encode_imports(imports: tuple[bytes | None, ...]) -> tuple[bytes, bytes]:
 
 @dataclass(frozen=True)
 class Export:
+    """An exported entry point: where it starts and its name's bytes (a blob's names need not be UTF-8)."""
+
     pc: int
     symbol: bytes
 

@@ -48,6 +48,9 @@ OnEcalli = Callable[[int, "MutableSequence[int]", int], int]
 
 
 class InterruptKind(enum.Enum):
+    """Why run() returned (polkavm's InterruptKind): the guest returned to the host, trapped, made a host call, ran
+    out of gas (resumable at its block), touched memory it may not (its page in `Interrupt.address`), or stepped."""
+
     FINISHED = "finished"
     TRAP = "trap"
     ECALLI = "ecalli"
@@ -96,7 +99,8 @@ class ModuleConfig:
     compiles at once."""
     jit_at_once: int = 0
     """With backend 'auto': a module of at most this many bytes of code is JIT-compiled when first instantiated,
-    not interpreted first. revive.chain.Chain's default and Env use CONTRACT_JIT_AT_ONCE (128 KiB) for contracts."""
+    not interpreted first. revive.chain.Chain's default configuration (whose backend is the interpreter unless given
+    'auto') and Env (backend 'auto') use CONTRACT_JIT_AT_ONCE (128 KiB) for contracts."""
     max_memory: int = 256 << 20
     """Host bytes one instance may hold for guest memory (ro/rw data and heap, stack, aux data): a module that
     needs more is refused with a ModuleError, and a Latest64 sbrk past it fails (returns 0) as one past the heap's
@@ -304,9 +308,11 @@ class Module:
 
     @classmethod
     def from_bytes(cls, raw: bytes, config: ModuleConfig | None = None) -> Module:
+        """A module from a .polkavm file's bytes (the same as Module(raw, config))."""
         return cls(ProgramBlob.parse(raw), config)
 
     def instantiate(self) -> Instance:
+        """A new instance: fresh memory, registers and gas 0 (a recycled one, reset, when the module has one)."""
         spare = self._spare
         if spare:
             try:
@@ -1018,6 +1024,7 @@ class Instance:
             raise self._refusal(what)
 
     def reset_memory(self) -> None:
+        """Memory back to the module's initial image (ro and rw data, zeroed stack and heap)."""
         self._not_busy("reset_memory()")
         m = self.module
         if m.config.dynamic_paging:
@@ -1027,6 +1034,7 @@ class Instance:
 
     @property
     def gas(self) -> int:
+        """Gas left (an i64: negative means the guest ran out at its next block)."""
         return self._r[_G]
 
     @gas.setter
@@ -1041,6 +1049,8 @@ class Instance:
 
     @property
     def next_program_counter(self) -> int | None:
+        """Where run() goes on: None when there is nothing to run (after a return to the host, or a trap inside the
+        program; a host-set pc where no instruction starts stays, and traps again)."""
         return None if self._next is None else self._next[0]
 
     def set_next_program_counter(self, pc: int) -> None:
@@ -1245,7 +1255,8 @@ class Instance:
         registers as a checked view, live while the handler runs. `gas` is what is left, and the gas returned is what
         the guest goes on with. The outcome is that of
         calling run() and answering ECALLI interrupts in a loop, but the JIT answers them without leaving its native
-        loop: while `on_ecalli` runs, reach the gas through its arguments and guest memory through `memory` (the
+        loop: while `on_ecalli` runs, reach the gas through its arguments and guest memory through the instance's
+        read_memory/write_memory (the
         instance's `gas` and `program_counter` are brought up to date when serve()
         returns or `on_ecalli` raises; run(), prepare_call() and reset_memory() are refused until then;
         set_next_program_counter moves the guest there
