@@ -1999,3 +1999,16 @@ def test_a_value_past_u128_fails_to_convert_and_traps_the_caller(env: Env) -> No
             expect_error(result, PalletError.BalanceConversionFailed)
         else:
             assert result.success and call_result(result.output)[0] == expected
+
+
+def test_a_delegate_calls_flags_are_checked_after_its_input_is_read(env: Env) -> None:
+    """As runtime.rs's call(): the base charge, the callee, the deposit limit and the input first, then the flags a
+    delegate call may not have (found in review: checked first, so an unreadable callee trapped as InvalidCallFlags,
+    not OutOfBounds). Unknown flag bits are still refused before anything (CallFlags::from_bits)."""
+
+    def delegate(flags: int, callee: int) -> str:
+        return sys("delegate_call", hilo(flags, callee), U64, U64, DEPOSIT, hilo(0, IN), hilo(OLEN, OBUF)) + "    ret\n"
+
+    bounds, bad_flags = PalletError.OutOfBounds, PalletError.InvalidCallFlags
+    for flags, callee, error in ((READ_ONLY, 0x10, bounds), (READ_ONLY, CALLEE, bad_flags), (0x100, 0x10, bad_flags)):
+        expect_error(env.call(hex_addr(deploy(env, delegate(flags, callee)))), error)

@@ -818,13 +818,17 @@ def do_call(
 ) -> int:  # fmt: skip
     """`call` / `delegate_call` (value_ptr None) after argument unpacking."""
     delegate = value_ptr is None
-    if flags & ~ALL_CALL_FLAGS or (delegate and flags & (CallFlags.ALLOW_REENTRY | CallFlags.READ_ONLY)):
+    if flags & ~ALL_CALL_FLAGS:  # (CallFlags::from_bits, before anything is charged)
         raise ExecError(E.InvalidCallFlags, detail=f"call flags {flags:#x}")
     h.charge("delegate_call" if delegate else "call")
     callee = h.read(callee_ptr, 20)
     deposit_limit = _deposit_limit(h, deposit_ptr)
-    value = 0 if delegate else h.read_u256(value_ptr)  # type: ignore[arg-type]
     input_data = _input_for(h, flags, in_ptr, in_len)
+    # The value and a delegate call's flags come after the input, as in runtime.rs's call() (found in review: checked
+    # first, a call breaking two rules trapped with another error, after other charges).
+    if delegate and flags & (CallFlags.ALLOW_REENTRY | CallFlags.READ_ONLY):
+        raise ExecError(E.InvalidCallFlags, detail=f"call flags {flags:#x}")
+    value = 0 if delegate else h.read_u256(value_ptr)  # type: ignore[arg-type]
     stack = h.stack
     try:
         if delegate:
