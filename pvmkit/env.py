@@ -223,6 +223,10 @@ class Env:
         balance = _whole("balance", balance)  # (before anything changes, found in review)
         self._labels += 1  # (the count always goes into it: a label alone gave the same address twice)
         address = to_checksum(keccak256(f"pvmkit account {self._labels} {label or ''}".encode())[12:])
+        return self._fresh(address, label, balance)
+
+    def _fresh(self, address: str, label: str | None, balance: int) -> str:
+        """A generated account, named and funded as asked."""
         if label:
             self.label(address, label)
         if balance:
@@ -235,12 +239,7 @@ class Env:
         balance = _whole("balance", balance)
         self._labels += 1
         key = int.from_bytes(keccak256(f"pvmkit key {self._labels} {label or ''}".encode()), "big") % (_SECP256K1_N - 1)
-        address = self.address_of(key + 1)
-        if label:
-            self.label(address, label)
-        if balance:
-            self.set_balance(address, balance)
-        return address, key + 1
+        return self._fresh(self.address_of(key + 1), label, balance), key + 1
 
     @staticmethod
     def address_of(private_key: int) -> str:
