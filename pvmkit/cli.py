@@ -284,7 +284,7 @@ def run(
 
     Exits with status 0 when the program returned to the host, and 3 when it stopped otherwise (trap, out of gas,
     segfault or a host call), so scripts can tell that from a bad file or argument (1 and 2)."""
-    from .pvm.asm import format_instruction
+    from .pvm.asm import instruction_at
 
     if export is not None and entry_pc is not None:  # (found in review: --pc silently won)
         raise click.UsageError("--export and --pc both say where to start: give one")
@@ -324,8 +324,7 @@ def run(
         if intr.kind is not InterruptKind.STEP:
             break
         if not as_json:
-            decoded = code.block(intr.pc, 1)[0]  # (one: the rest of the block at every step was quadratic, review)
-            pending = (intr.pc, format_instruction(code.isa, decoded.name, decoded.args))
+            pending = (intr.pc, instruction_at(code, intr.pc))  # (one: the rest of the block was quadratic, review)
     _report(blob, intr, list(inst.regs), gas_limit - inst.gas, as_json)
     if intr.kind is not InterruptKind.FINISHED:  # (found in review: a trap exited 0)
         raise click.exceptions.Exit(3)

@@ -41,7 +41,7 @@ from functools import cache
 
 from .blob import MAX_IMPORTS, Export, ProgramBlob, decode_imports
 from .isa import BY_NAME, INVALID, KIND, REG_INDEX, REG_NAMES, REVIVE_V1, TERMINATORS, InstructionSet, Kind
-from .program import BITMASK_MAX, JUMP_TABLE_ALIGNMENT, encode_imm, encode_instruction
+from .program import BITMASK_MAX, JUMP_TABLE_ALIGNMENT, Code, encode_imm, encode_instruction
 
 __all__ = [
     "FORMS",
@@ -278,6 +278,12 @@ def _format_imm(value: int, is_64_bit: bool) -> str:
     if value == 0:
         return "0"
     return f"0x{value & (M64 if is_64_bit else M32):x}"
+
+
+def instruction_at(code: Code, pc: int) -> str:
+    """The text of the instruction starting at `pc` (one decoded: what a trace or a trap names)."""
+    decoded = code.block(pc, 1)[0]
+    return format_instruction(code.isa, decoded.name, decoded.args)
 
 
 def format_instruction(isa: InstructionSet, name: str, args: Args, target: Callable[[int], str] | None = None) -> str:

@@ -383,7 +383,7 @@ class Module:
         if found is None:
             if len(self._enterable) >= BLOCK_CACHE_LIMIT:
                 self._enterable.clear()
-            found = self._enterable[pc] = pc < len(self.code) and self.code.find_start_of_basic_block(pc) is not None
+            found = self._enterable[pc] = self.code.find_start_of_basic_block(pc) is not None  # (None past the code)
         return found
 
     def _cost(self, pc: int, charged: bool) -> int | None:
@@ -1139,15 +1139,13 @@ class Instance:
         if interrupt.kind is InterruptKind.FINISHED:
             return self._r[7]
         instruction = None
-        pc = interrupt.pc
+        pc, number, imports = interrupt.pc, interrupt.ecalli, self.module.blob.imports
         if pc is not None and self.module.code.is_instruction_start(pc):
-            from .asm import format_instruction
+            from .asm import instruction_at
 
-            decoded = self.module.code.block(pc, 1)[0]
-            instruction = format_instruction(self.module.code.isa, decoded.name, decoded.args)
-            number = interrupt.ecalli
-            if number is not None and number < len(self.module.blob.imports) and self.module.blob.imports[number]:
-                instruction += f" (import {self.module.blob.imports[number].decode('utf-8', 'replace')!r})"
+            instruction = instruction_at(self.module.code, pc)
+            if number is not None and number < len(imports) and imports[number]:
+                instruction += f" (import {imports[number].decode('utf-8', 'replace')!r})"
         raise Trap(interrupt, export, instruction)
 
     def sbrk(self, size: int) -> int | None:
