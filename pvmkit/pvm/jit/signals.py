@@ -17,7 +17,9 @@ the kernel which handler is installed (one system call, ~0.2 us) and exits with 
 that the instance reinstalls it (install) and enters again. One installed by another thread while native code runs
 gets the next guest fault: faulthandler puts ours back and raises SIGSEGV again, and ours returns from a SIGSEGV that a
 thread running generated code (its GS base is not 0) sent itself, so the guest's access faults again, now to us
-(after faulthandler's report on stderr). A handler that does not put ours back still takes the process down.
+(after faulthandler's report on stderr). A handler that does not put ours back still takes the process down, and so
+may faulthandler's report of all threads, which CPython does not make safe against threads exiting meanwhile
+(gh-116008): that crash is in faulthandler's own handler, before ours is called again.
 """
 
 from __future__ import annotations
