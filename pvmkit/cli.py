@@ -399,7 +399,9 @@ def link(elf_path: Path, output: Path, isa: str, exports: tuple[str, ...], stack
               help="Stack bytes (at least; PVM_MIN_STACK_SIZE in the program may ask for more).")  # fmt: skip
 def cc(sources: tuple[Path, ...], output: Path, opt: str, exports: tuple[str, ...], isa: str, defines: tuple[str, ...],
        includes: tuple[Path, ...], cflags: tuple[str, ...], stack_size: int) -> None:  # fmt: skip
-    """Compile C with clang-19 for rv64emac+zbb+xtheadcondmov (lp64e) and link the result into a .polkavm blob."""
+    """Compile C (or LLVM IR: .ll, .bc) with clang-19 for rv64emac+zbb+xtheadcondmov (lp64e) and link the result into
+    a .polkavm blob."""
+    import re
     import shutil
     import subprocess
     import tempfile
@@ -411,10 +413,13 @@ def cc(sources: tuple[Path, ...], output: Path, opt: str, exports: tuple[str, ..
     if not clang or not lld:
         raise click.ClickException("clang-19 and ld.lld-19 are needed: apt-get install clang-19 lld-19")
     include = Path(__file__).parent / "linker"
-    flags = ["--target=riscv64-unknown-elf", "-march=rv64emac_zbb_xtheadcondmov", "-mabi=lp64e", "-fpic", "-fno-plt",
-             f"-O{opt}", "-ffunction-sections", "-fdata-sections", "-fvisibility=hidden", "-fno-builtin",
-             f"-I{include}", *(f"-D{d}" for d in defines), *(f"-I{i.absolute()}" for i in includes),
-             *cflags]  # fmt: skip
+    target = ["--target=riscv64-unknown-elf", "-march=rv64emac_zbb_xtheadcondmov", "-mabi=lp64e", "-fpic", "-fno-plt",
+              f"-O{opt}", "-ffunction-sections", "-fdata-sections"]  # fmt: skip
+    c_flags = [*target, "-fvisibility=hidden", "-fno-builtin", f"-I{include}", *(f"-D{d}" for d in defines),
+               *(f"-I{i.absolute()}" for i in includes), *cflags]  # fmt: skip
+    ir_flags = [*target, "-Wno-override-module", *cflags]  # (the IR's triple gives way to ours; its ABI may not)
+    abi_hint = ("PVM code needs the lp64e ABI: emit the IR with clang --target=riscv64 -march=rv64emac -mabi=lp64e "
+                "-emit-llvm, or leave out the target-abi module flag")  # fmt: skip
     for src in sources:  # (found in review: a FIFO hung, a path starting with '-' was read as an option)
         if not src.is_file():
             raise click.ClickException(f"{src}: not a regular file (a FIFO, device or socket)")
@@ -422,9 +427,17 @@ def cc(sources: tuple[Path, ...], output: Path, opt: str, exports: tuple[str, ..
         objects = []
         for i, src in enumerate(sources):
             obj = Path(tmp) / f"{i}.o"
-            command = [clang, *flags, "-c", "-x", "c", str(src.absolute()), "-o", str(obj)]  # (C, whatever its suffix)
+            ir = src.suffix in (".ll", ".bc")  # (anything else is C, whatever its suffix)
+            if src.suffix == ".ll":  # (LLVM would stop with "error in backend" and a stack dump instead)
+                abi = re.search(r'!"target-abi",\s*!"([^"]*)"', src.read_text(errors="replace"))
+                if abi and abi[1] != "lp64e":
+                    raise click.ClickException(f"{src}: its target-abi module flag is {abi[1]}; {abi_hint}")
+            command = [clang, *(ir_flags if ir else c_flags), "-c", "-x", "ir" if ir else "c", str(src.absolute()),
+                       "-o", str(obj)]  # fmt: skip
             done = subprocess.run(command, capture_output=True, text=True)
             if done.returncode or not obj.is_file():
+                if ir and "target-abi module flag" in done.stderr:  # (a .bc: its flag is not read here)
+                    raise click.ClickException(f"{src}: built for another ABI than lp64e; {abi_hint}")
                 raise click.ClickException(f"clang-19 failed on {src}:\n{done.stderr.strip()}")
             objects.append(str(obj))
         combined = Path(tmp) / "combined.o"

@@ -227,6 +227,79 @@ def test_cc_passes_defines_include_folders_flags_and_the_stack_size(tmp_path: Pa
     assert code == 1 and "clang-19 failed" in text
 
 
+_SUMSQ_IR = """
+@table = global [4 x i64] [i64 1, i64 2, i64 3, i64 4]
+@counter = global i64 0
+
+define i64 @sq(i64 %x) {
+  %r = mul i64 %x, %x
+  ret i64 %r
+}
+
+define i64 @sumsq(i64 %n) {
+entry:
+  br label %loop
+loop:
+  %i = phi i64 [0, %entry], [%next, %loop]
+  %acc = phi i64 [0, %entry], [%acc2, %loop]
+  %idx = and i64 %i, 3
+  %p = getelementptr [4 x i64], ptr @table, i64 0, i64 %idx
+  %v = load i64, ptr %p
+  %s = call i64 @sq(i64 %v)
+  %acc2 = add i64 %acc, %s
+  %next = add i64 %i, 1
+  %done = icmp eq i64 %next, %n
+  br i1 %done, label %exit, label %loop
+exit:
+  %c = load i64, ptr @counter
+  %c2 = add i64 %c, 1
+  store i64 %c2, ptr @counter
+  %res = add i64 %acc2, %c2
+  ret i64 %res
+}
+"""
+
+
+@pytest.mark.skipif(shutil.which("clang-19") is None, reason="clang-19 is not installed")
+@pytest.mark.parametrize("opt", ["0", "2"])
+def test_cc_takes_llvm_ir(tmp_path: Path, opt: str) -> None:
+    """LLVM IR (.ll text, .bc bitcode) links as C does, the way resolc's output does: hand-written IR with a loop, a
+    call, a table it reads and a global it writes, with sums computed by hand."""
+    (tmp_path / "sumsq.ll").write_text(_SUMSQ_IR)
+    out = tmp_path / "sumsq.polkavm"
+    code, text = _invoke("cc", str(tmp_path / "sumsq.ll"), "--export", "sumsq", "-O", opt, "-o", str(out))
+    assert code == 0, text
+    from pvmkit import Module, ModuleConfig
+
+    for backend in ("interpreter", "jit") if is_supported() else ("interpreter",):
+        inst = Module(out.read_bytes(), ModuleConfig(backend=backend)).instantiate()
+        # squares of 1, 2, 3, 4, 1, 2, 3, 4, 1, 2 = 65, plus the counter: 1 on the first call, 2 on the second
+        assert inst.call("sumsq", 10, gas=10_000) == 66
+        assert inst.call("sumsq", 4, gas=10_000) == 1 + 4 + 9 + 16 + 2
+    c_source = tmp_path / "f.c"
+    c_source.write_text("long f(long a, long b) { return a * 7 - b; }\n")
+    bitcode = tmp_path / "f.bc"
+    clang = ["clang-19", "--target=riscv64", "-march=rv64emac", "-c", "-emit-llvm", str(c_source)]
+    subprocess.run([*clang, "-mabi=lp64e", "-o", str(bitcode)], check=True)
+    code, text = _invoke("cc", str(bitcode), "--export", "f", "-o", str(out))
+    assert code == 0, text
+    assert Module(out.read_bytes()).instantiate().call("f", 6, 2, gas=1000) == 40
+
+
+@pytest.mark.skipif(shutil.which("clang-19") is None, reason="clang-19 is not installed")
+def test_cc_names_llvm_ir_built_for_another_abi(tmp_path: Path) -> None:
+    """IR for lp64 (RISC-V's usual ABI, with registers RV64E lacks) stopped LLVM with "error in backend" and a stack
+    dump; now the file and the ABI it needs are named, for text and bitcode alike."""
+    c_source = tmp_path / "f.c"
+    c_source.write_text("long f(long a) { return a; }\n")
+    for suffix in ("ll", "bc"):
+        ir = tmp_path / f"f.{suffix}"
+        kind = "-S" if suffix == "ll" else "-c"
+        subprocess.run(["clang-19", "--target=riscv64", kind, "-emit-llvm", str(c_source), "-o", str(ir)], check=True)
+        code, text = _invoke("cc", str(ir), "--export", "f", "-o", str(tmp_path / "f.polkavm"))
+        assert code == 1 and f"f.{suffix}" in text and "lp64e" in text and "Stack dump" not in text, text
+
+
 def test_bench_passes_every_option_to_the_benchmarks() -> None:
     """`pvmkit bench` is `python -m benchmarks`: its options (--program c, --help) were refused (found in review)."""
     code, text = _invoke("bench", "--program", "c", "--list")
