@@ -447,15 +447,17 @@ class Env:
             raise ValueError(f"salt must be 32 bytes, got {len(salt)}")
         new = keccak256(code) not in self.chain.state.codes
         code_hash = self.upload(code, sender=sender)
+        origin = self._sender(sender)
         try:
-            result = self.chain.instantiate(
-                self._sender(sender), code_hash, data, value=value, salt=salt, gas_limit=gas_limit
-            )
+            result = self.chain.instantiate(origin, code_hash, data, value=value, salt=salt, gas_limit=gas_limit)
             if new and result.success:  # instantiate_with_code's storage_deposit counts the upload's (found in review)
                 result.storage_deposit += self.chain.state.codes[code_hash].deposit
         except ModuleError as e:  # the backend cannot run this code (the JIT's size limit, say): no contract was made
-            # (the code stays uploaded, as after a constructor that reverts)
+            if new:
+                self.chain.remove_code(origin, code_hash)
             raise DeployError(f"code rejected by the {self.chain.module_config.backend} backend: {e}") from None
+        if new and not result.success:  # instantiate_with_code is one extrinsic: a failed one uploads nothing either
+            self.chain.remove_code(origin, code_hash)
         self._record(result)
         if self._reports and result.success and result.address is not None:
             for report in self._reports:

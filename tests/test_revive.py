@@ -1559,6 +1559,24 @@ def test_a_deploys_storage_deposit_counts_the_code_it_uploaded(env: Env) -> None
         assert (deposit > env.chain.state.codes[value.code_hash].deposit) is first
 
 
+def test_a_failed_deploy_uploads_nothing(env: Env) -> None:
+    """instantiate_with_code is one extrinsic: when the constructor fails, the upload goes too, deposit and all (it
+    used to stay, held from the deployer). Code uploaded before the deploy stays."""
+    child = load_contract("Child")
+    before = env.get_balance(ALICE)
+    with pytest.raises(DeployError, match="Child: unlucky"):
+        env.deploy_contract(child, 13)
+    assert child.code_hash not in env.chain.state.codes and env.get_balance(ALICE) == before
+    assert env.chain.state.accounts[parse_address(ALICE)].held == 0
+    env.deploy_contract(child, 1)
+    assert env.last_result.storage_deposit > env.chain.state.codes[child.code_hash].deposit  # (uploaded this time)
+    flipper = load_contract("Flipper")
+    env.upload(flipper.blob)
+    with pytest.raises(DeployError, match="OutOfGas"):
+        env.deploy_contract(flipper, gas=10)
+    assert flipper.code_hash in env.chain.state.codes
+
+
 def test_a_deploy_out_of_gas_says_so_without_a_dangling_colon(env: Env) -> None:
     with pytest.raises(DeployError) as e:
         env.deploy_contract(load_contract("Flipper"), gas=10)  # (out of gas at a host function's charge: no detail)
