@@ -9,6 +9,7 @@ import pytest
 
 from pvmkit import ContractRevert, DeployError, Env
 from pvmkit.env import BOB
+from pvmkit.revive.address import to_checksum
 from pvmkit.revive.primitives import PalletError
 from pvmkit.revive.primitives import keccak256 as keccak
 from pvmkit.revive.trace import CallTrace
@@ -240,7 +241,7 @@ def test_a_transaction_failing_after_its_calls_shows_on_its_trace(built: dict) -
 
 def test_labels_keep_the_abi_of_code_and_failed_creates_keep_their_name(built: dict) -> None:
     """A label on a contract known by its code dropped its ABI; a create refused before its frame showed as
-    `<unknown code>` (found in review)."""
+    `<unknown code>` (found in review), and a CREATE2 collision as `(no address)`: it names where it collided."""
     env, c = _env(built)
     factory = c["Factory"]
     child = factory.create(5)
@@ -249,7 +250,9 @@ def test_labels_keep_the_abi_of_code_and_failed_creates_keep_their_name(built: d
     assert "Kid::value()" in env.format_trace() and "└─ ← [Return] 5" in env.format_trace()
     factory.create2Twice(1, b"\x02" * 32)
     text = env.format_trace()
-    assert "→ new Child@(no address)(1) [create2]" in text and "← [DuplicateContract] a contract already exists" in text
+    first = env.last_result.trace.calls[0].address
+    collided = f"→ new Child@{to_checksum(first)}(1) [create2]"
+    assert text.count(collided) == 2 and "← [DuplicateContract] a contract already exists" in text, text
 
 
 def _render(node: CallTrace, abi: list[dict], address: bytes = b"\x11" * 20) -> str:

@@ -410,7 +410,9 @@ class Stack:
             nonce = self.state.nonce(deployer)
             address = create1(deployer, nonce - 1 if caller is None and self.origin_bumped else nonce)
         if address in self.state.contracts:
-            raise ExecError(E.DuplicateContract, detail=f"a contract already exists at 0x{address.hex()}")
+            duplicate = ExecError(E.DuplicateContract, detail=f"a contract already exists at 0x{address.hex()}")
+            duplicate.address = address  # (for the trace: the create went there)
+            raise duplicate
         meter_w, meter_d = self._child_meters(caller, weight, deposit_limit)
         contract = ContractInfo(code_hash)
         frame = Frame(address, deployer, contract, code_hash, "deploy", value, input_data, False, meter_w, meter_d)

@@ -115,6 +115,8 @@ class PalletError(enum.Enum):
 class ExecError(Exception):
     """A failed frame: the pallet error and whether it arose in the caller's frame or inside the callee."""
 
+    address: bytes | None = None  # the address an instantiation computed, when it failed there (DuplicateContract)
+
     def __init__(self, error: PalletError, origin: str = "caller", detail: str = "") -> None:
         self.error = error
         self.origin = origin

@@ -131,7 +131,7 @@ class TracingStack(Stack):
             out = step()
         except ExecError as e:
             if self._recorded == recorded:
-                node = self._leaf(kind, dest, code_address, value, input_data, open_before, code_hash)
+                node = self._leaf(kind, dest or e.address, code_address, value, input_data, open_before, code_hash)
                 node.error, node.error_detail = e.error, e.detail
             raise
         finally:
