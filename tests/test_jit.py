@@ -749,8 +749,12 @@ def test_on_disk_cache_is_used_and_validated(tmp_path, monkeypatch: pytest.Monke
 
     def store(entry: tuple) -> None:
         payload = marshal.dumps(entry)
-        entries[0].write_bytes(hashlib.sha256(entries[0].stem.encode() + payload).digest() + payload)
+        entries[0].write_bytes(cache.seal(entries[0].stem, payload) + payload)
 
+    # What someone who can write the folder but not read the key can make, the old plain checksum, is refused.
+    payload = marshal.dumps(fields)
+    entries[0].write_bytes(hashlib.sha256(entries[0].stem.encode() + payload).digest() + payload)
+    assert cache.load(entries[0].stem) is None
     store(fields)
     assert cache.load(entries[0].stem) == good  # so each refusal below is the one field's doing
     code_len = len(good.code)
@@ -770,6 +774,34 @@ def test_on_disk_cache_is_used_and_validated(tmp_path, monkeypatch: pytest.Monke
     store((*fields[:6], 12_345, *fields[7:]))
     inst = Module(blob, ModuleConfig(backend="jit")).instantiate()
     assert getattr(inst, "shadow", inst)._jit.program.native_instructions == 12_345
+
+
+def test_the_cache_key_is_this_users_alone(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Entries are sealed with a key made 0600 on first use; a key others may read or replace (or none that can be
+    made) leaves the cache off rather than trusting entries anyone could have sealed."""
+    from pvmkit.pvm.jit import cache
+
+    monkeypatch.setenv("PVMKIT_CACHE", str(tmp_path / "home"))
+    monkeypatch.setenv("PVMKIT_JIT_CACHE_DIR", str(tmp_path / "entries"))
+    blob = _prog([("load_imm", (7, 41)), ("add_imm_64", (7, 7, 1)), ("jump_indirect", (0, 0))])
+    cache._secret.cache_clear()
+    try:
+        assert _run_jit(blob) == 42
+        key = tmp_path / "home" / "jit.key"
+        assert key.stat().st_mode & 0o777 == 0o600 and key.stat().st_size == 32
+        (entry,) = (tmp_path / "entries").glob("*.bin")
+        assert cache.load(entry.stem) is not None
+        key.chmod(0o644)
+        cache._secret.cache_clear()
+        assert cache.load(entry.stem) is None and cache.seal(entry.stem, b"") is None
+        entry.unlink()
+        assert _run_jit(blob) == 42 and not list((tmp_path / "entries").glob("*.bin"))  # (compiled, not stored)
+        key.unlink()
+        key.mkdir()  # (not a file: no key can be made there either)
+        cache._secret.cache_clear()
+        assert cache.seal("x", b"") is None
+    finally:
+        cache._secret.cache_clear()
 
 
 def test_the_cache_key_covers_every_module_of_the_code_generator(monkeypatch: pytest.MonkeyPatch) -> None:

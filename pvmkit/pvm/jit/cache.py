@@ -1,19 +1,23 @@
 """An on-disk cache of compiled native code, so a program is compiled once per machine.
 
-Opt-in (`PVMKIT_JIT_CACHE=1`, or a folder in `PVMKIT_JIT_CACHE_DIR`): loaded code runs natively,
-so the cache folder must be trusted like the Python installation itself. Entries are keyed by
-the blob's hash, the module configuration and a hash of the compiler's own sources (any change to
-the code generator invalidates everything), and each entry carries a checksum that is verified on
-load; an entry that fails any check is ignored and recompiled.
+Opt-in (`PVMKIT_JIT_CACHE=1`, or a folder in `PVMKIT_JIT_CACHE_DIR`): loaded code runs natively.
+Entries are keyed by the blob's hash, the module configuration and a hash of the compiler's own
+sources (any change to the code generator invalidates everything), and each carries an HMAC under
+a key only this user can read (`jit.key` in pvmkit's cache folder, made on first use), verified
+before anything else is read: someone who can write the cache folder but not read the key cannot
+make pvmkit run code of their choosing (found in review: a plain checksum over public inputs let
+them). An entry that fails any check is ignored and recompiled.
 """
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
+import hmac
 import itertools
 import marshal
 import os
+import stat
 import threading
 import warnings
 from functools import cache
@@ -100,6 +104,52 @@ def unchanged() -> bool:
     return bool(_IMPORTED) and _stats() == _IMPORTED
 
 
+def _key_path() -> Path:
+    base = os.environ.get("PVMKIT_CACHE") or os.path.join(os.path.expanduser("~"), ".cache", "pvmkit")
+    return Path(base) / "jit.key"
+
+
+@cache
+def _secret(path: Path) -> bytes | None:
+    """The 32-byte key at `path`, made (0600, whole or not at all) when there is none; None (the cache stays off) when
+    it cannot be made or read, or others may read or replace it: not a regular file of this user's, or open to
+    others."""
+    if not path.exists():
+        with contextlib.suppress(OSError):
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_name(f"jit.key.{os.getpid()}.{threading.get_ident()}.tmp")
+            try:
+                fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+                with os.fdopen(fd, "wb") as f:
+                    f.write(os.urandom(32))
+                os.link(tmp, path)  # (fails if another process made one meanwhile: then that one is the key)
+            finally:
+                tmp.unlink(missing_ok=True)
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)  # (a FIFO there must not hang us)
+    except OSError:
+        return None
+    try:
+        st = os.fstat(fd)
+        if not (stat.S_ISREG(st.st_mode) and st.st_uid == os.getuid() and not st.st_mode & 0o077
+                and st.st_size == 32):  # fmt: skip
+            return None
+        secret = os.read(fd, 33)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+    return secret if len(secret) == 32 else None
+
+
+def seal(entry_key: str, payload: bytes) -> bytes | None:
+    """The MAC an entry's payload carries (None: no key, no cache)."""
+    secret = _secret(_key_path())
+    if secret is None:
+        return None
+    return hmac.new(secret, entry_key.encode() + payload, hashlib.sha256).digest()
+
+
 def key(blob_bytes: bytes, config_repr: str) -> str:
     version = (compiler_version() or "").encode()  # (asked for only when enabled(): the sources were read)
     return hashlib.sha256(b"%s|%s|%s" % (blob_bytes, config_repr.encode(), version)).hexdigest()
@@ -116,7 +166,8 @@ def load(entry_key: str) -> JitProgram | None:
     except (OSError, MemoryError):
         return None
     digest, payload = raw[:32], raw[32:]
-    if hashlib.sha256(entry_key.encode() + payload).digest() != digest:
+    expected = seal(entry_key, payload)
+    if expected is None or not hmac.compare_digest(expected, digest):
         return None
     try:
         fields = marshal.loads(payload)
@@ -154,8 +205,8 @@ def store(entry_key: str, program: JitProgram) -> None:
          program.native_instructions, program.fault, program.inline_end, program.copies, program.loops,
          program.shortcuts)
     )  # fmt: skip
-    digest = hashlib.sha256(entry_key.encode() + payload).digest()
-    if len(payload) + 32 > MAX_ENTRY_BYTES or not unchanged():
+    digest = seal(entry_key, payload)
+    if digest is None or len(payload) + 32 > MAX_ENTRY_BYTES or not unchanged():
         return
     target = folder()
     try:
