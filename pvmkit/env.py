@@ -508,16 +508,21 @@ class Env:
             child = pending.pop()
             carried[child.code_hash] = child
             pending.extend(child.dependencies)
-        pending, seen = list(getattr(compiled, "factory_deps", {})), set()
+        names = dict(getattr(compiled, "factory_deps", {}))  # code hash -> "File.sol:Child", grandchildren's too
+        pending, seen = list(names), set()
         while pending:
             code_hash = pending.pop()
             child = self._compiled.get(code_hash) or carried.get(code_hash)
+            if child is None and code_hash not in self.chain.state.codes:
+                raise DeployError(f"{compiled.name} creates {names[code_hash]} (code 0x{code_hash.hex()}), whose code "
+                                  "this Env does not have: pass deps=[...] with it, or env.upload(its blob) first")
             if child is None or code_hash in seen:
                 continue
             seen.add(code_hash)
             self.upload(child.blob, sender=sender)  # (code already uploaded is left as it is)
             self._know_code(code_hash, child.name, child.abi)
             pending.extend(child.factory_deps)
+            names.update(child.factory_deps)
         # (known by its code before it runs: a trace of its deployment names its constructor's arguments)
         self._know_code(keccak256(compiled.blob), compiled.name, compiled.abi)
         address = self.deploy(compiled.blob, data, value=value, sender=sender, salt=salt, gas=gas, abi=compiled.abi)

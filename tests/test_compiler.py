@@ -515,14 +515,9 @@ def test_env_compile_passes_the_optimizer_and_evm_settings_on(no_node: Path) -> 
         Env().compile({"Flipper.sol": FLIPPER}, evm=False, optimizer="3")
 
 
-def test_compiled_factories_load_with_their_children(no_node: Path) -> None:
-    """`pvmkit compile -o DIR` lists the contracts a factory creates in <Name>.deps.json, and load_artifact loads them
-    with it, so that deploy_contract uploads them: found in review, a factory loaded from its files deployed, then
-    failed its first `new Child()` with CodeNotFound. (The compile is the committed Factory and Child, stood in for in
-    the cache; a build without children removes a stale list.)"""
-    from pvmkit import Env
-    from pvmkit.revive.compiler import load_artifact
-
+def _cached_factory_build(no_node: Path) -> Path:
+    """Factory.sol written to `no_node` and its build (the committed Factory and Child) put in the compile cache, as
+    resolc would leave it: compiling it needs no node."""
     source = (CONTRACTS / "Factory.sol").read_text()
     src = no_node / "Factory.sol"
     src.write_text(source)
@@ -539,8 +534,42 @@ def test_compiled_factories_load_with_their_children(no_node: Path) -> None:
               "contracts": {"Factory.sol": {"Factory": factory_entry, "Child": entry("Child", {})}}}  # fmt: skip
     settings = {"optimizer": "z", "evm": False}
     path = compiler._resolc_dir() / "builds" / f"{compiler._cache_key({'Factory.sol': source}, settings)}.json"
-    path.parent.mkdir(parents=True)
+    path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(result))
+    return src
+
+
+def test_a_factory_compiled_by_one_env_deploys_its_children_on_another(no_node: Path) -> None:
+    """Found in review: compiled once per session and deployed on a fresh Env per test (a common pytest pattern), a
+    factory lost its children, and its `new Child()` failed with CodeNotFound; compile's contracts now carry them.
+    A contract whose child's code is nowhere is refused at deploy, naming the child."""
+    import dataclasses
+
+    from pvmkit import DeployError, Env
+
+    src = _cached_factory_build(no_node)
+    compiled = Env().compile(src, evm=False)
+    factory = compiled["Factory"]
+    assert [c.name for c in factory.dependencies] == ["Child"] and compiled["Child"].dependencies == ()
+    env = Env()
+    deployed = env.deploy_contract(factory)
+    child = deployed.create(7)
+    assert env.is_contract(child) and env.at(child, compiled["Child"]).value() == 7
+    orphan = dataclasses.replace(factory, dependencies=())
+    with pytest.raises(DeployError, match=r"Factory creates Factory.sol:Child \(code 0x[0-9a-f]{64}\), whose code"):
+        Env().deploy_contract(orphan)
+
+
+def test_compiled_factories_load_with_their_children(no_node: Path) -> None:
+    """`pvmkit compile -o DIR` lists the contracts a factory creates in <Name>.deps.json, and load_artifact loads them
+    with it, so that deploy_contract uploads them: found in review, a factory loaded from its files deployed, then
+    failed its first `new Child()` with CodeNotFound. (The compile is the committed Factory and Child, stood in for in
+    the cache; a build without children removes a stale list.)"""
+    from pvmkit import Env
+    from pvmkit.revive.compiler import load_artifact
+
+    src = _cached_factory_build(no_node)
+    child_blob = (BUILD / "Child.polkavm").read_bytes()
     out = no_node / "out"
     out.mkdir()
     (out / "Child.deps.json").write_text('["Gone"]\n')  # (an earlier build's)

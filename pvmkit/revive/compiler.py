@@ -458,6 +458,12 @@ def _build(result: dict, evm: bool) -> Contracts:
     for name, ccs in by_name.items():
         if len(ccs) == 1 and name not in out:
             out[name] = ccs[0]
+    # Each carries the children it creates, as load_artifact's do, so that any Env deploys them (found in review: a
+    # factory compiled by one Env and deployed on another lost them, and failed at the `new` with CodeNotFound).
+    by_hash = {cc.code_hash: cc for cc in out.values()}
+    for cc in out.values():
+        children = tuple(by_hash[h] for h in cc.factory_deps if h in by_hash)
+        object.__setattr__(cc, "dependencies", children)  # (a frozen dataclass, made here)
     return out
 
 
