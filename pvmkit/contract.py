@@ -124,6 +124,10 @@ def learn_errors(known: dict[str, dict], abi: list[dict]) -> None:
 def with_trace(error: Err, result: CallResult, env: Env) -> Err:
     """`error`, with the call trace of `result` as a note when it has one (pytest shows notes). A trace that cannot be
     rendered says so, rather than raise in place of the error."""
+    inner = result.inner_error
+    if inner is not None and result.error is None and not result.output:  # (a revert without a reason)
+        error.add_note(f"a nested call failed first, with {inner[0].value}{': ' + inner[1] if inner[1] else ''}; the "
+                       "calls above it reverted without a reason")  # fmt: skip
     if result.trace is not None:
         try:
             error.add_note("call trace:\n" + env.format_trace(result))

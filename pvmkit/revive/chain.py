@@ -75,6 +75,9 @@ class CallResult:
     address: Address | None
     trace: CallTrace | None
     """What each call of the transaction did, when the chain traces (`Chain.tracing`); else None."""
+    inner_error: tuple[PalletError, str] | None
+    """The first nested call that failed (error and detail), whose caller went on with a return code: what a revert
+    without a reason may come from (MaxCallDepthReached, a callee's OutOfGas); None if none did."""
 
     def __init__(self, success: bool, output: bytes = b"", reverted: bool = False, error: PalletError | None = None,
                  error_detail: str = "", logs: list[Event | RawEvents] | None = None, weight: Weight | None = None,
@@ -93,6 +96,7 @@ class CallResult:
         self.storage_deposit = storage_deposit
         self.address = address
         self.trace = trace
+        self.inner_error = None
 
     @property
     def logs(self) -> list[Event]:
@@ -476,6 +480,8 @@ class Chain:
                                     0 if reverted else stack.tx_deposit.amount, address)  # fmt: skip
             if self.tracing:
                 result.trace = stack.root  # type: ignore[attr-defined]
+            if stack.inner_error is not None:
+                result.inner_error = (stack.inner_error.error, stack.inner_error.detail)
         except BaseException:  # interrupted (Ctrl-C) anywhere, or a bug: none of it stays, not even the nonce bump
             state.revert_to(start)
             raise

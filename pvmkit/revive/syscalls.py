@@ -775,17 +775,22 @@ def _deposit_limit(h: Host, ptr: int | None) -> int | None:
     return None if value == U256_MAX else value
 
 
-def _return_code(e: ExecError) -> int:
-    """Map a failed sub-call to the caller's return code, or re-raise to trap the caller."""
+def _return_code(h: Host, e: ExecError) -> int:
+    """Map a failed sub-call to the caller's return code, or re-raise to trap the caller (the first is kept as the
+    transaction's inner error, which a revert without a reason may come from)."""
     if e.error is E.TransferFailed:
-        return ReturnCode.TRANSFER_FAILED
-    if e.error is E.DuplicateContract:
-        return ReturnCode.DUPLICATE_CONTRACT_ADDRESS
-    if e.origin == "callee":
-        if e.error in (E.OutOfGas, E.StorageDepositLimitExhausted):
-            return ReturnCode.OUT_OF_RESOURCES
-        return ReturnCode.CALLEE_TRAPPED
-    raise e
+        code = ReturnCode.TRANSFER_FAILED
+    elif e.error is E.DuplicateContract:
+        code = ReturnCode.DUPLICATE_CONTRACT_ADDRESS
+    elif e.origin != "callee":
+        raise e
+    elif e.error in (E.OutOfGas, E.StorageDepositLimitExhausted):
+        code = ReturnCode.OUT_OF_RESOURCES
+    else:
+        code = ReturnCode.CALLEE_TRAPPED
+    if h.stack.inner_error is None:
+        h.stack.inner_error = e
+    return code
 
 
 def _input_for(h: Host, flags: int, ptr: int, length: int) -> bytes:
@@ -843,7 +848,7 @@ def do_call(
                 read_only=bool(flags & CallFlags.READ_ONLY), allow_reentry=bool(flags & CallFlags.ALLOW_REENTRY),
             )  # fmt: skip
     except ExecError as e:
-        code = _return_code(e)
+        code = _return_code(h, e)
         h.write(out_len_ptr, bytes(4))  # no output (2025 runtime.rs `call`: unwritable traps the caller)
         return code
     return _finish_call(h, flags, out, out_ptr, out_len_ptr)
@@ -905,7 +910,7 @@ def _instantiate(h: Host, r: Regs) -> int:
             code_hash, value, input_data, salt, weight=(ref_time, proof), deposit_limit=deposit_limit
         )
     except ExecError as e:
-        return _return_code(e)
+        return _return_code(h, e)
     if not out.reverted and address_ptr != SENTINEL:
         h.write(address_ptr, address)
     h.write_output(out_ptr, out_len_ptr, out.data, True)
