@@ -881,6 +881,18 @@ def test_a_trap_with_the_stack_pointer_below_the_stack_says_stack_overflow(env: 
     assert "stack overflow" not in env.call(fine).error_detail
 
 
+def test_a_trap_where_resolcs_allocator_runs_out_of_heap_says_so(env: Env) -> None:
+    """resolc's allocator jumps to a `trap` when memory would pass its heap (64 KiB by default): that trap names the
+    heap and heap_size (found in review: it read as any trap); other traps do not."""
+    callee = env.deploy_contract(load_contract("Callee"))
+    assert len(callee.returnBytes(30_000)) == 30_000
+    with pytest.raises(ContractRevert, match=r"ContractTrapped: PVM trap at pc \d+ \(a memory offset past the "
+                                             r"65,536-byte heap: .* larger heap_size\)"):  # fmt: skip
+        callee.returnBytes(70_000)
+    fine = env.deploy(_asm_contract("    trap\n", []))
+    assert "heap" not in env.call(fine).error_detail
+
+
 def test_hex_strings_are_accepted_for_calldata_and_salt_and_at_takes_a_compiled_contract(env: Env) -> None:
     flipper = env.deploy_contract(load_contract("Flipper"))
     assert env.call(flipper.address, "0xcde4efa9").success and flipper.get() is True

@@ -7,11 +7,13 @@ around every host call, charges each function's weight, reads arguments from a0.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Callable, MutableSequence
 from typing import TYPE_CHECKING, NamedTuple
 
 from ..pvm.interpreter import Instance, InterruptKind, Module
+from ..pvm.program import Code as ProgramCode
 from ..pvm.shortcuts import (
     EVENT_DATA,
     EVENT_TOPICS,
@@ -365,7 +367,26 @@ def _trap_hint(inst: Instance) -> str:
     low = inst.module.memory_map.stack_address_low
     if sp < low:
         return f" (stack overflow: sp {sp:#x} is below the stack, which starts at {low:#x})"
+    pc = inst.program_counter
+    heap = _heap_checks(inst.module.code).get(pc) if pc is not None else None
+    if heap is not None:
+        return (f" (a memory offset past the {heap:,}-byte heap: resolc's allocator traps here; compile with a larger "
+                "heap_size)")  # fmt: skip
     return ""
+
+
+@functools.lru_cache(maxsize=64)
+def _heap_checks(code: ProgramCode) -> dict[int, int]:
+    """The `trap`s that resolc's allocator jumps to when memory would pass its heap (`jump @trap if size >u HEAP`),
+    with the heap's size: a trap there is the heap running out (found in review: said as any trap). Decoded once
+    per code, when one of its frames first traps."""
+    checks, pc, end = {}, 0, len(code)
+    while pc < end:
+        inst, _ = code.decode(pc)
+        if inst.name == "branch_greater_unsigned_imm" and inst.args[1] >= 1024 and inst.args[2] < end:
+            checks[inst.args[2]] = inst.args[1]
+        pc = inst.next_pc
+    return {target: size for target, size in checks.items() if code.decode(target)[0].name == "trap"}
 
 
 def _u256(value: int) -> bytes:
