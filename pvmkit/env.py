@@ -116,6 +116,20 @@ def _same(decoded: object, expected: object) -> bool:
     return False
 
 
+def _shown(expected: object) -> object:
+    """An expected error argument as decoded ones read (addresses checksummed), for a message that compares them."""
+    address = getattr(expected, "address", expected)
+    if isinstance(address, (bytes, bytearray)) and len(address) == 20 or isinstance(address, str) and len(
+            address) == 42 and address[:2] in ("0x", "0X"):  # fmt: skip
+        try:
+            return to_checksum(parse_address(address))  # type: ignore[arg-type]
+        except ValueError:
+            return expected
+    if isinstance(expected, (tuple, list)):
+        return type(expected)(map(_shown, expected))
+    return expected
+
+
 def _word(name: str, value: bytes | int) -> bytes:
     """A storage key or value: an int as a big-endian uint256 (a Solidity slot number), or exactly 32 bytes."""
     word = _whole(name, value).to_bytes(32, "big") if isinstance(value, int) else _bytes(name, value)
@@ -400,7 +414,7 @@ class Env:
                 raise AssertionError(f"reverted with {e.reason!r}, not {reason!r}") from e
             if args and not _same(tuple(e.args_decoded), args):
                 raise AssertionError(f"reverted with {e.reason!r}: arguments {tuple(e.args_decoded)!r}, not "
-                                     f"{args!r}") from e  # fmt: skip
+                                     f"{_shown(args)!r}") from e  # fmt: skip
             return
         raise AssertionError(f"did not revert{f' (expected {reason!r})' if reason is not None else ''}")
 
@@ -410,8 +424,12 @@ class Env:
     # Deploying and calling.
     def upload(self, code: bytes, *, sender: Addressish | None = None) -> bytes:
         """Upload a blob; returns its code hash (keccak256). Needed before factories can create it."""
+        code = _bytes("code", code)
+        if code[:2] == b"\x60\x80":  # (solc's output begins with PUSH1 0x80, a blob with b"PVM\0": found in review)
+            raise DeployError("this is EVM bytecode (solc's), not a PolkaVM blob: deploy the compiled contract's "
+                              "`.blob`, or pass it to deploy_contract", name=PalletError.CodeRejected.value)
         try:
-            return self.chain.upload_code(self._sender(sender), _bytes("code", code))
+            return self.chain.upload_code(self._sender(sender), code)
         except CodeError as e:  # (the pallet's error, as a failed deploy names it: not always the code's fault)
             what = "cannot upload the code" if e.error is PalletError.StorageDepositNotEnoughFunds else "code rejected"
             raise DeployError(f"{what}: {e}", name=e.error.value) from None
