@@ -513,7 +513,13 @@ def compile_solidity(
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
             pass  # a corrupt or misshapen entry (found in review: `[]` raised AttributeError): recompile
     started = time.monotonic()
-    result = _run_driver(units, settings)
+    try:
+        result = _run_driver(units, settings)
+    except CompilerError as e:
+        if heap_size is not None and heap_size < 1024 and "panicked" in str(e):  # (found in review: heap_size=12)
+            raise CompilerError(f"{e}\n(resolc's linker fails like this on some very small heaps: heap_size is "
+                                f"{heap_size}; try a larger one, 65536 is its default)") from None  # fmt: skip
+        raise
     result.setdefault("timings", {})["total"] = round(time.monotonic() - started, 3)
     contracts = _build(result, evm)
     if cache:
