@@ -183,6 +183,8 @@ class Env:
         self._known: dict[bytes, tuple[str, list[dict]]] = {}
         self._code_names: dict[bytes, tuple[str, list[dict]]] = {}
         self._reports: list[GasReport] = []  # gas_report()s open
+        self._snapshots: list[tuple] = []  # snapshot()s still valid, oldest first: what revert_to() restores
+        self._anchored: list[int] = []  # per anchor() open, innermost last: how many snapshots there were before it
         # The chain's contracts by raw address (read-only: is_contract, and a contract call's check, look here).
         self.contracts = self.chain.state.contracts
         self.tracing = tracing
@@ -368,13 +370,43 @@ class Env:
         time, the last result, and the Env's names for addresses (labels, contracts deployed or handed to at(): a
         later contract at the same address is not named after a rolled-back one) and its generate_address() count.
         What it learnt about code (compiled contracts, their ABIs and errors) stays: it is still true."""
-        saved = self._hold()
-        known, labels, last_result = dict(self._known), self._labels, self.last_result
+        saved = self._saved()
+        taken = len(self._snapshots)
+        self._anchored.append(taken)
         try:
             yield
         finally:
-            self._restore(saved)
-            self._known, self._labels, self.last_result = known, labels, last_result
+            self._anchored.pop()
+            self._drop_snapshots(taken)  # (taken inside: what they would restore is rolled back now)
+            self._restore_all(saved)
+
+    def snapshot(self) -> int:
+        """Remember the Env as it is (what anchor() restores); returns an id for revert_to() (foundry's
+        vm.snapshotState, hardhat's evm_snapshot). A snapshot holds the state's undo records until it is dropped."""
+        self._snapshots.append(self._saved())
+        return len(self._snapshots) - 1
+
+    def revert_to(self, snapshot_id: int) -> None:
+        """Roll the Env back to snapshot `snapshot_id`, which stays valid, so a fixture may revert to it after each
+        test (foundry's vm.revertToState); snapshots taken after it are dropped, as are those an anchor() took."""
+        if type(snapshot_id) is not int or not 0 <= snapshot_id < len(self._snapshots):
+            raise ValueError(f"no snapshot {snapshot_id!r} to revert to (there are {len(self._snapshots)}: later ones "
+                             "go when an earlier one is reverted to, and an anchor() takes those taken inside it)")
+        if self._anchored and snapshot_id < self._anchored[-1]:  # (the anchor's own rollback would then be undone)
+            raise ValueError(f"snapshot {snapshot_id} was taken outside the anchor() this runs in: revert to it once "
+                             "the anchor is over")  # fmt: skip
+        self._drop_snapshots(snapshot_id + 1)
+        self._restore_all(self._snapshots.pop())
+        self._snapshots.append(self._saved())  # (the same Env again, held anew)
+
+    def _drop_snapshots(self, keep: int) -> None:
+        while len(self._snapshots) > keep:
+            self._snapshots.pop()
+            self.chain.state.release()
+
+    def _saved(self) -> tuple:
+        """What anchor() and revert_to() restore (_restore), with a hold on the state's journal."""
+        return (*self._hold(), dict(self._known), self._labels, self.last_result)
 
     def _hold(self) -> tuple:
         """What anchor() restores, and a hold on the state's journal."""
@@ -386,7 +418,13 @@ class Env:
         chain = self.chain
         chain.state.revert_to(saved[0])
         chain.state.release()
-        _, chain.block_number, chain.timestamp, chain.block_hashes, self.eoa, self.last_tx = saved
+        _, chain.block_number, chain.timestamp, chain.block_hashes, self.eoa, self.last_tx = saved[:6]
+
+    def _restore_all(self, saved: tuple) -> None:
+        """_restore, and the Env's names and last result (_saved's), copied: a snapshot may be restored again."""
+        self._restore(saved)
+        self.chain.block_hashes, self._known = dict(saved[3]), dict(saved[6])
+        self._labels, self.last_result = saved[7:]
 
     @contextlib.contextmanager
     def prank(self, address: Addressish) -> Iterator[None]:

@@ -197,6 +197,42 @@ def test_anchor_rolls_back_everything_and_prank_changes_the_sender(env: Env) -> 
 
 
 
+def test_snapshots_revert_again_and_again_and_anchors_keep_to_their_own(env: Env) -> None:
+    """snapshot()/revert_to(id) (foundry's snapshotState/revertToState): a snapshot stays valid after a revert, so a
+    fixture can go back to it after every test; later snapshots go; one an anchor took goes with the anchor, and one
+    from outside an open anchor cannot be reverted to inside it. The journal is let go once no snapshot needs it."""
+    token = env.deploy_contract(load_contract("ERC20"), "T", "T", 1000)
+    start_block, first = env.block_number, env.snapshot()
+    for round_ in range(3):
+        token.transfer(BOB, 10 + round_)
+        env.mine(2)
+        later = env.snapshot()
+        token.transfer(BOB, 1)
+        assert token.balanceOf(BOB) == 11 + round_
+        env.revert_to(later)
+        assert token.balanceOf(BOB) == 10 + round_
+        env.revert_to(first)
+        assert token.balanceOf(BOB) == 0 and env.block_number == start_block
+        with pytest.raises(ValueError, match=f"no snapshot {later}"):  # (taken after `first`: gone)
+            env.revert_to(later)
+    with env.anchor():
+        inner = env.snapshot()
+        token.transfer(BOB, 5)
+        env.revert_to(inner)
+        token.transfer(BOB, 7)
+        with pytest.raises(ValueError, match="taken outside the anchor"):
+            env.revert_to(first)
+    assert token.balanceOf(BOB) == 0
+    with pytest.raises(ValueError, match=f"no snapshot {inner}"):
+        env.revert_to(inner)
+    token.transfer(BOB, 3)
+    env.revert_to(first)
+    assert token.balanceOf(BOB) == 0 and env.chain.state._holds == 1
+    env._drop_snapshots(0)
+    token.transfer(BOB, 1)
+    assert env.chain.state._holds == 0 and not env.chain.state._journal
+
+
 def test_an_anchor_rolls_back_the_envs_names_its_address_count_and_last_result(env: Env) -> None:
     """Found in review: a contract deployed (or a label set) inside an anchor named whatever later landed at its
     address in traces, generate_address() went on counting, and last_result stayed the rolled-back transaction's.
