@@ -532,6 +532,55 @@ def test_a_linker_panic_on_a_tiny_heap_suggests_a_larger_one(monkeypatch: pytest
         assert str(info.value) == panic
 
 
+def _remapped_project(root: Path) -> Path:
+    """src/Token.sol imports `@base/Base.sol` (lib/base/src/Base.sol, which imports ./Util.sol) and `@base/x/Deep.sol`
+    (a longer prefix: lib/deep/), as a foundry project with remappings does."""
+    (root / "src").mkdir(parents=True)
+    (root / "lib" / "base" / "src").mkdir(parents=True)
+    (root / "lib" / "deep").mkdir(parents=True)
+    header = "// SPDX-License-Identifier: MIT\npragma solidity ^0.8.20;\n"
+    (root / "lib" / "base" / "src" / "Util.sol").write_text(header + "library Util { function two() internal pure "
+                                                             "returns (uint256) { return 2; } }\n")  # fmt: skip
+    (root / "lib" / "base" / "src" / "Base.sol").write_text(header + 'import "./Util.sol";\ncontract Base { '
+                                                             "function base() public pure returns (uint256) { return "
+                                                             "Util.two(); } }\n")  # fmt: skip
+    (root / "lib" / "deep" / "Deep.sol").write_text(header + "contract Deep { function deep() public pure returns "
+                                                    "(uint256) { return 40; } }\n")  # fmt: skip
+    (root / "src" / "Token.sol").write_text(header + 'import "@base/Base.sol";\nimport "@base/x/Deep.sol";\n'
+                                            "contract Token is Base, Deep { function sum() external pure returns "
+                                            "(uint256) { return base() + deep(); } }\n")  # fmt: skip
+    return root / "src" / "Token.sol"
+
+
+def test_remappings_find_imports_as_foundry_does(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`prefix=target` remappings (asked for in a user audit: OpenZeppelin's `@openzeppelin/` imports could not be
+    compiled), the longest prefix first, targets from the current folder; solc is told where each import is."""
+    token = _remapped_project(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    found = compiler._collect_sources(token, ["@base/=lib/base/src/", "@base/x/=lib/deep/"])
+    assert sorted(found.units) == ["lib/base/src/Base.sol", "lib/base/src/Util.sol", "lib/deep/Deep.sol",
+                                   "src/Token.sol"]  # fmt: skip
+    assert found.remappings == ["@base/Base.sol=lib/base/src/Base.sol", "@base/x/Deep.sol=lib/deep/Deep.sol"]
+    for bad in (["@base/"], ["ctx:@base/=lib/"], "@base/=lib/"):
+        with pytest.raises(CompilerError, match="remapping"):
+            compiler._collect_sources(token, bad)  # type: ignore[arg-type]
+
+
+@needs_resolc
+def test_a_remapped_project_compiles_and_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from pvmkit import Env
+
+    token = _remapped_project(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "remappings.txt").write_text("@base/=lib/base/src/\n@base/x/=lib/deep/\n")
+    env = Env()
+    compiled = env.compile(token, evm=False, remappings=["@base/=lib/base/src/", "@base/x/=lib/deep/"])
+    assert env.deploy_contract(compiled["Token"]).sum() == 42
+    cli = CliRunner().invoke(compile_command, [str(token), "-o", str(tmp_path / "out"), "--no-evm"])  # (the file's)
+    assert cli.exit_code == 0, cli.output
+    assert (tmp_path / "out" / "Token.polkavm").read_bytes() == compiled["Token"].blob
+
+
 def _cached_factory_build(no_node: Path) -> Path:
     """Factory.sol written to `no_node` and its build (the committed Factory and Child) put in the compile cache, as
     resolc would leave it: compiling it needs no node."""

@@ -311,14 +311,31 @@ class Sources:
     remappings: list[str] = field(default_factory=list)
 
 
-def _collect_sources(sources: Mapping[str, str] | str | Path | Iterable[Path | str]) -> Sources:
+def _remappings(remappings: Iterable[str]) -> list[tuple[str, Path]]:
+    """`prefix=target` remappings (foundry's remappings.txt lines, solc's without a context), longest prefix first,
+    targets as paths (relative ones from the current folder)."""
+    if isinstance(remappings, str):
+        raise CompilerError(f"remappings is a list of prefix=target strings, not the string {remappings!r}")
+    out = []
+    for line in remappings:
+        prefix, sep, target = str(line).strip().partition("=")
+        if not sep or not prefix or not target or ":" in prefix:
+            raise CompilerError(f"a remapping is prefix=target (no context:), not {line!r}")
+        out.append((prefix, Path(target)))
+    return sorted(out, key=lambda r: -len(r[0]))
+
+
+def _collect_sources(sources: Mapping[str, str] | str | Path | Iterable[Path | str],
+                     remappings: Iterable[str] = ()) -> Sources:  # fmt: skip
     """Normalise the accepted inputs into source units; pull the imports of files from disk.
 
     Every file read is one unit (found in review: the same file reached twice became two units, and two files'
     `./Lib.sol` one), named by its path from the folder that holds them all, so relative imports (`../interfaces/I.sol`
     included) name units as solc resolves them. Other imports (`lib/B.sol`) are relative to the folder holding the
-    files given (solc's base path), from any file that imports them; where that differs from the unit's name, a
-    remapping says so."""
+    files given (solc's base path), from any file that imports them, unless a remapping's prefix starts them
+    (`@openzeppelin/=lib/openzeppelin-contracts/`: its target instead of the prefix); where that differs from the
+    unit's name, a remapping given to solc says so."""
+    remaps = _remappings(remappings)
     if isinstance(sources, Mapping):
         units = {str(k): str(v) for k, v in sources.items()}
         if not units:
@@ -347,7 +364,11 @@ def _collect_sources(sources: Mapping[str, str] | str | Path | Iterable[Path | s
         texts[path] = _read(path)
         for imp in _imports(texts[path]):
             relative = imp.startswith(("./", "../"))
-            candidate = _absolute((path.parent if relative else base) / imp)
+            remap = None if relative else next((r for r in remaps if imp.startswith(r[0])), None)
+            if remap is not None:
+                candidate = _absolute(remap[1] / imp[len(remap[0]) :])
+            else:
+                candidate = _absolute((path.parent if relative else base) / imp)
             if not candidate.is_file():
                 continue  # left to solc, which reports a clear "Source not found" error
             if not relative:
@@ -476,6 +497,7 @@ def compile_solidity(
     heap_size: int | None = None,
     stack_size: int | None = None,
     solc_optimizer: bool = True,
+    remappings: Iterable[str] = (),
 ) -> dict[str, CompiledContract]:
     """Compile Solidity with resolc 0.3.0 (PVM) and, if `evm`, with solc 0.8.30 (EVM creation bytecode).
 
@@ -483,14 +505,15 @@ def compile_solidity(
     "input.sol"), or {unit name: text}. Returns {"File.sol:Name": contract} plus {"Name": contract} for every
     name that is unique across the files. Interfaces and abstract contracts (no code) are left out.
     `optimizer` is resolc's LLVM level: one of 0 1 2 3 s z; `solc_optimizer=False` turns solc's optimizer off for both
-    builds (revive's specs do for code that uses `msize`, which the Yul optimizer refuses). `heap_size` and
-    `stack_size` (bytes) are resolc's memory configuration (its --heap-size, --stack-size): 0.3.0 gives a contract a
-    64 KiB heap, Solidity's memory, and a 32 KiB stack, and traps where a contract needs more (a 70,000-byte `new
-    bytes`, or returning a 40,000-byte one, say).
+    builds (revive's specs do for code that uses `msize`, which the Yul optimizer refuses). `remappings`: foundry's
+    `prefix=target` lines (`@openzeppelin/=lib/openzeppelin-contracts/`), targets from the current folder.
+    `heap_size` and `stack_size` (bytes) are resolc's memory configuration (its --heap-size, --stack-size): 0.3.0
+    gives a contract a 64 KiB heap, Solidity's memory, and a 32 KiB stack, and traps where a contract needs more (a
+    70,000-byte `new bytes`, or returning a 40,000-byte one, say).
     """
     if optimizer not in OPTIMIZER_MODES:
         raise CompilerError(f"optimizer must be one of {', '.join(OPTIMIZER_MODES)}, not {optimizer!r}")
-    found = _collect_sources(sources)
+    found = _collect_sources(sources, remappings)
     units = found.units
     settings: dict[str, object] = {"optimizer": optimizer, "evm": bool(evm)}
     if found.remappings:  # (only when needed: other builds keep their cache keys)
@@ -609,12 +632,20 @@ def unique_contracts(contracts: Mapping[str, CompiledContract]) -> list[Compiled
               help="The contracts' heap: Solidity's memory (resolc 0.3.0's default: 65536).")  # fmt: skip
 @click.option("--stack-size", type=click.IntRange(1, (1 << 32) - 1), metavar="BYTES",
               help="The contracts' PVM stack (resolc 0.3.0's default: 32768).")  # fmt: skip
+@click.option("--remap", "remaps", multiple=True, metavar="PREFIX=TARGET",
+              help="An import remapping, foundry's way (repeatable); without any, ./remappings.txt if there is one.")
 def compile_command(sources: tuple[Path, ...], output_dir: Path, evm: bool, optimizer: str, no_cache: bool,
-                    heap_size: int | None, stack_size: int | None) -> None:  # fmt: skip
+                    heap_size: int | None, stack_size: int | None, remaps: tuple[str, ...]) -> None:  # fmt: skip
     """Compile Solidity SOURCES with resolc 0.3.0 into PolkaVM blobs (installs resolc via npm on first use)."""
+    remappings = list(remaps)
+    if not remappings and Path("remappings.txt").is_file():  # (foundry's file, in the project's root)
+        try:
+            remappings = [line for line in Path("remappings.txt").read_text().splitlines() if line.strip()]
+        except (OSError, UnicodeDecodeError) as e:
+            raise click.ClickException(f"cannot read remappings.txt: {e}") from None
     try:
         contracts = compile_solidity(list(sources), evm=evm, optimizer=optimizer, cache=not no_cache,
-                                     heap_size=heap_size, stack_size=stack_size)  # fmt: skip
+                                     heap_size=heap_size, stack_size=stack_size, remappings=remappings)  # fmt: skip
     except CompilerError as e:
         raise click.ClickException(str(e)) from None
     built = unique_contracts(contracts)
