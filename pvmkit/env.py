@@ -426,6 +426,23 @@ class Env:
         self.chain.block_hashes, self._known = dict(saved[3]), dict(saved[6])
         self._labels, self.last_result = saved[7:]
 
+    def mock_call(self, address: Addressish, data: bytes | str, returns: bytes | str = b"", *, value: int | None = None,
+                  revert: bool = False) -> None:  # fmt: skip
+        """Calls to `address` whose input starts with `data` (a selector mocks a whole function; calldata one call)
+        return `returns`, or revert with it, without running its code or moving value (foundry's vm.mockCall and
+        vm.mockCallRevert). With `value`, only calls that carry it. The longest matching `data` answers; mocking the
+        same `data` again replaces it. Mocks stay until clear_mocked_calls(): anchors and snapshots keep them. Solidity
+        checks that a callee has code first (extcodesize) where it expects a result: etch() code there to mock an
+        address without any. Delegate calls run the real code."""
+        data, returns = _hex_bytes("data", data), _hex_bytes("returns", returns)
+        if value is not None:
+            value = _whole("value", value)
+        self.chain.mock_call(parse_address(getattr(address, "address", address)), data, returns, value, revert)
+
+    def clear_mocked_calls(self) -> None:
+        """Drop every mock_call() (vm.clearMockedCalls)."""
+        self.chain.mocks.clear()
+
     @contextlib.contextmanager
     def prank(self, address: Addressish) -> Iterator[None]:
         """Make `address` the default sender inside the block."""

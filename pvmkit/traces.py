@@ -94,7 +94,9 @@ def _head(node: CallTrace, known: Known | None, names: Names) -> str:
     if node.precompile and ran is not None:
         return f"PRECOMPILES::{PRECOMPILES.get(ran[-1], 'precompile')}{value}({_hex(node.input)}){suffix}"
     target = _label(ran, names)
-    if node.code_hash is None and not node.precompile and node.error is None:  # (an error may come before its code)
+    if node.mocked:
+        suffix += " [mocked]"
+    elif node.code_hash is None and not node.precompile and node.error is None:  # (an error may come before its code)
         suffix += " [no code]"
     selector, data = node.input[:4], node.input[4:]
     function = _function(known[1], selector) if known and len(node.input) >= 4 else None

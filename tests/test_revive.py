@@ -197,6 +197,38 @@ def test_anchor_rolls_back_everything_and_prank_changes_the_sender(env: Env) -> 
 
 
 
+def test_mock_call_answers_calls_without_running_code(env: Env) -> None:
+    """vm.mockCall/mockCallRevert (asked for in a user audit): a selector mocks a function, whole calldata one call
+    (the longest match answers), a value only calls with it; no code runs and no value moves; the trace says
+    [mocked]; anchors keep mocks; clear_mocked_calls() ends them."""
+    callee = env.deploy_contract(load_contract("Callee"))
+    caller = env.deploy_contract(load_contract("Caller"))
+    add, get_x, echo = (callee.add.encode(2, 3)[:4], callee.getX.encode(), callee.echo.encode(b"")[:4])
+    assert caller.callAdd(callee, 2, 3) == 5
+    env.mock_call(callee, add, encode(["uint256"], [99]))
+    env.mock_call(callee, callee.add.encode(2, 3), encode(["uint256"], [77]))
+    assert caller.callAdd(callee, 2, 3) == 77 and caller.callAdd(callee, 1, 1) == 99
+    env.mock_call(callee, "0x" + get_x.hex(), encode(["uint256"], [5]))  # (hex, and the top-level call too)
+    assert callee.getX() == 5 and caller.staticGetX(callee) == 5
+    env.mock_call(callee, callee.divide.encode(1, 0)[:4], bytes.fromhex("08c379a0") + encode(["string"], ["mocked"]),
+                  revert=True)  # fmt: skip
+    with env.reverts("mocked"):
+        caller.bubbleDivide(callee, 6, 3)
+    before = env.get_balance(callee.address)
+    env.mock_call(callee, echo, encode(["bytes"], [b"mocked"]), value=5)
+    assert caller.callEcho(callee, b"hi", value=5) == b"mocked" and env.get_balance(callee.address) == before
+    assert caller.callEcho(callee, b"hi", value=4) == b"hi"  # (another value: the real echo, which takes it)
+    env.tracing = True
+    caller.callEcho(callee, b"hi", value=5)
+    assert "Callee::echo{value: 5}(0x6869) [mocked]" in env.format_trace(), env.format_trace()
+    with env.anchor():  # (an anchor neither takes mocks back nor puts cleared ones back)
+        env.mock_call(callee, add, encode(["uint256"], [98]))
+    assert caller.callAdd(callee, 1, 1) == 98
+    with env.anchor():
+        env.clear_mocked_calls()
+    assert caller.callAdd(callee, 2, 3) == 5 and callee.getX() == 0
+
+
 def test_snapshots_revert_again_and_again_and_anchors_keep_to_their_own(env: Env) -> None:
     """snapshot()/revert_to(id) (foundry's snapshotState/revertToState): a snapshot stays valid after a revert, so a
     fixture can go back to it after every test; later snapshots go; one an anchor took goes with the anchor, and one

@@ -28,7 +28,7 @@ from ..pvm.shortcuts import (
     ShortcutTable,
 )
 from .config import RuntimeConfig, Weight
-from .exec import Frame, Stack
+from .exec import Frame, MockedReturn, Stack
 from .primitives import (
     BASELINE_MEMORY_LIMIT,
     BASIC_BLOCK_SIZE,
@@ -160,6 +160,8 @@ class Chain:
         # frame after frame, nested ones too, can use the one buffer.
         self.event_buffer = EventBuffer()
         self.tracing = False  # whether results carry a CallTrace of their calls (`CallResult.trace`)
+        # Calls answered without running code (mock_call), by address: (input prefix, value or None, the answer).
+        self.mocks: dict[Address, list[tuple[bytes, int | None, MockedReturn]]] = {}
 
     # Block context.
     def block_hash(self, number: int) -> bytes:
@@ -426,6 +428,15 @@ class Chain:
             state.set_free(beneficiary, state.free(beneficiary) + free)
             if back == held:  # (nothing left on hold either: the account is reaped)
                 state.remove_account(account)
+
+    def mock_call(self, address: Address, data: bytes, output: bytes, value: int | None = None,
+                  revert: bool = False) -> None:  # fmt: skip
+        """Answer calls to `address` whose input starts with `data` (with `value`, if not None) with `output`, or a
+        revert with it, without running code or moving value (foundry's vm.mockCall, vm.mockCallRevert). The mock
+        with the longest matching `data` answers; one for the same `data` and `value` replaces the last."""
+        mocks = [m for m in self.mocks.get(address, []) if (m[0], m[1]) != (data, value)]
+        mocks.append((bytes(data), value, MockedReturn(REVERT if revert else 0, bytes(output))))
+        self.mocks[address] = mocks
 
     # Transactions.
     def transaction(self, origin: Address, gas_limit: Weight | None, deposit_limit: int | None, target: bytes,

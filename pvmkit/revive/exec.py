@@ -42,6 +42,21 @@ class ExecReturn(NamedTuple):
         return bool(self.flags & REVERT)
 
 
+class MockedReturn(ExecReturn):
+    """What a mocked call returned (Chain.mock_call): no code ran."""
+
+
+def mocked(mocks: list[tuple[bytes, int | None, MockedReturn]], input_data: bytes, value: int) -> MockedReturn | None:
+    """The answer of the mock whose input prefix is the longest that `input_data` starts with, and whose value, if it
+    names one, is `value` (one that names it first among equally long ones): foundry's choice among an address's."""
+    best, rank = None, (-1, False)
+    for prefix, wanted, answer in mocks:
+        if input_data.startswith(prefix) and (wanted is None or wanted == value):
+            if (len(prefix), wanted is not None) > rank:
+                best, rank = answer, (len(prefix), wanted is not None)
+    return best
+
+
 NOTHING = ExecReturn()  # a frame's last_output before it calls anything, and a call that ran no code
 
 
@@ -337,6 +352,13 @@ class Stack:
                 raise ExecError(E.CallDataTooLarge)
             if caller is not None:
                 self._check_depth()  # push_frame checks the depth before it knows whether dest has code
+            mocks = self.chain.mocks
+            if mocks and dest in mocks:  # (Chain.mock_call: answered without running anything, value not moved)
+                answer = mocked(mocks[dest], input_data, value)
+                if answer is not None:
+                    if caller is not None:  # (its return data, as run_frame leaves a callee's)
+                        caller.last_output = answer
+                    return answer
             if dest in precompiles.PRECOMPILE_ADDRESSES:  # (is_precompile, for the bytes it has)
                 frame = Frame(dest, sender, None, None, "call", value, input_data, is_read_only, meter_w, meter_d)
                 return self._call_precompile(dest, frame, value)

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from .exec import ExecReturn, Frame, Host, Stack
+from .exec import ExecReturn, Frame, Host, MockedReturn, Stack
 from .primitives import ExecError, PalletError
 from .state import Address, Event, Hash, RawEvents, decoded
 
@@ -30,6 +30,7 @@ class CallTrace:
     input: bytes
     depth: int  # 0: the transaction's own call
     precompile: bool = False
+    mocked: bool = False  # answered by Chain.mock_call, without code
     output: bytes = b""
     reverted: bool = False
     error: PalletError | None = None
@@ -137,7 +138,9 @@ class TracingStack(Stack):
         finally:
             self._pending = None
         if self._recorded == recorded:
-            self._leaf(kind, dest, code_address, value, input_data, open_before)
+            node = self._leaf(kind, dest, code_address, value, input_data, open_before)
+            if type(out) is MockedReturn:
+                node.mocked, node.output, node.reverted = True, out.data, out.reverted
         return out
 
     _recorded = 0  # frames recorded so far (how _step tells whether its call ran one)
