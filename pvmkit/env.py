@@ -163,6 +163,7 @@ class Env:
         for account in accounts:
             self.chain.set_balance(account, balance)
         self.eoa: bytes = accounts[0] if accounts else ALICE
+        self.origin: bytes | None = None  # tx.origin where not the sender (prank(..., origin=...)): it signs and pays
         self.last_result: CallResult | None = None
         self.last_tx: CallResult | None = None  # the last call or deploy that was not a dry run (for get_logs)
         self._dry = 0
@@ -444,14 +445,17 @@ class Env:
         self.chain.mocks.clear()
 
     @contextlib.contextmanager
-    def prank(self, address: Addressish) -> Iterator[None]:
-        """Make `address` the default sender inside the block."""
-        old = self.eoa
+    def prank(self, address: Addressish, origin: Addressish | None = None) -> Iterator[None]:
+        """Make `address` the default sender inside the block; with `origin`, transactions there are signed by
+        `origin` (tx.origin, which pays their deposits and whose nonce they bump) and sent by `address` (msg.sender,
+        whose value they send), as foundry's prank(sender, origin)."""
+        old = self.eoa, self.origin
         self.eoa = parse_address(address)
+        self.origin = None if origin is None else parse_address(origin)
         try:
             yield
         finally:
-            self.eoa = old
+            self.eoa, self.origin = old
 
     @contextlib.contextmanager
     def reverts(self, reason: str | None = None, *args: Any) -> Iterator[None]:
@@ -519,10 +523,12 @@ class Env:
         if salt is not None and len(salt) != 32:
             raise ValueError(f"salt must be 32 bytes, got {len(salt)}")
         new = keccak256(code) not in self.chain.state.codes
-        code_hash = self.upload(code, sender=sender)
-        origin = self._sender(sender)
+        deployer = self._sender(sender)
+        origin = deployer if self.origin is None or sender is not None else self.origin  # (who signs: prank's origin)
+        code_hash = self.upload(code, sender=origin)
         try:
-            result = self.chain.instantiate(origin, code_hash, data, value=value, salt=salt, gas_limit=gas_limit)
+            result = self.chain.instantiate(origin, code_hash, data, value=value, salt=salt, gas_limit=gas_limit,
+                                            sender=deployer)  # fmt: skip
             if new and result.success:  # instantiate_with_code's storage_deposit counts the upload's (found in review)
                 result.storage_deposit += self.chain.state.codes[code_hash].deposit
         except ModuleError as e:  # the backend cannot run this code (the JIT's size limit, say): no contract was made
@@ -688,7 +694,10 @@ class Env:
         # (_gas's usual case and _record written out: each function a call's flow goes through costs it ~1.5%)
         default = self._default_gas
         weight = default[1] if gas is None and default[0] == self.gas_limit else self._gas(gas)
-        result = self.chain.transaction(origin, weight, None, dest, value, data)
+        if self.origin is None or sender is not None:
+            result = self.chain.transaction(origin, weight, None, dest, value, data)
+        else:  # (pranked: `origin` sends, self.origin signs)
+            result = self.chain.transaction(self.origin, weight, None, dest, value, data, False, False, None, origin)
         self.last_result = result
         if not self._dry:
             self.last_tx = result

@@ -15,7 +15,7 @@ import pytest
 from eth_abi import encode
 
 from pvmkit.contract import ContractRevert
-from pvmkit.env import ALICE, BOB, DeployError, Env
+from pvmkit.env import ALICE, BOB, CHARLIE, DeployError, Env
 from pvmkit.pvm.asm import assemble
 from pvmkit.pvm.jit import is_supported as jit_supported
 from pvmkit.revive.address import create1, create2, parse_address, to_checksum
@@ -263,6 +263,25 @@ def test_snapshots_revert_again_and_again_and_anchors_keep_to_their_own(env: Env
     env._drop_snapshots(0)
     token.transfer(BOB, 1)
     assert env.chain.state._holds == 0 and not env.chain.state._journal
+
+
+def test_prank_with_an_origin_sends_as_one_account_and_signs_as_another(env: Env) -> None:
+    """foundry's prank(sender, origin): msg.sender is the sender, whose value a call sends; tx.origin is the origin,
+    which signs (its nonce goes up, it pays the storage deposits). Outside the block, both are the default again."""
+    context = env.deploy_contract(load_contract("Context"))
+    charlie = to_checksum(CHARLIE)
+    with env.prank(BOB, origin=charlie):
+        assert context.sender() == to_checksum(BOB) and context.origin() == charlie
+        nonces = env.get_nonce(BOB), env.get_nonce(charlie)
+        balances = env.get_balance(BOB), env.get_balance(charlie)
+        assert context.value(value=7) == 7
+        assert (env.get_nonce(BOB), env.get_nonce(charlie)) == (nonces[0], nonces[1] + 1)
+        assert env.get_balance(BOB) == balances[0] - 7 and env.get_balance(charlie) == balances[1]
+        deployed = env.deploy_contract(load_contract("Context"))  # (a deploy: the sender is its msg.sender)
+        assert deployed.deployer() == to_checksum(BOB) and deployed.address == to_checksum(create1(BOB, nonces[0]))
+        assert env.get_balance(charlie) < balances[1] and env.get_balance(BOB) == balances[0] - 7  # (charlie paid)
+        assert (env.get_nonce(BOB), env.get_nonce(charlie)) == (nonces[0] + 1, nonces[1] + 2)  # (BOB's CREATE nonce)
+    assert context.sender() == context.origin() == to_checksum(ALICE)
 
 
 def test_an_anchor_rolls_back_the_envs_names_its_address_count_and_last_result(env: Env) -> None:

@@ -441,10 +441,11 @@ class Chain:
     # Transactions.
     def transaction(self, origin: Address, gas_limit: Weight | None, deposit_limit: int | None, target: bytes,
                     value: int, data: bytes, read_only: bool = False, deploy: bool = False,
-                    salt: bytes | None = None) -> CallResult:  # fmt: skip
+                    salt: bytes | None = None, sender: Address | None = None) -> CallResult:  # fmt: skip
         """A call of the contract at `target`, or with `deploy` an instantiation of the code whose hash it is, as one
         transaction from `origin`: what call() and instantiate() do, with every argument positional (Env.call's way in,
-        a function less per call)."""
+        a function less per call). `sender`: the first frame's caller (its msg.sender, whose value it sends), where
+        not the origin, which signs, pays the deposits and stays tx.origin (foundry's prank(sender, origin))."""
         state = self.state
         start = state.checkpoint()
         self._touched.clear()
@@ -458,6 +459,8 @@ class Chain:
             stack = (TracingStack if self.tracing else Stack)(self, origin, gas_limit or DEFAULT_GAS_LIMIT,
                                                                 deposit_limit)
             stack.origin_bumped = bumped
+            if sender is not None and sender != origin:
+                stack.sender = sender
             address = None
             try:
                 if deploy:
@@ -510,11 +513,14 @@ class Chain:
         salt: bytes | None = None,
         gas_limit: Weight | None = None,
         deposit_limit: int | None = None,
+        sender: Address | None = None,
     ) -> CallResult:
-        """Instantiate uploaded code (`bare_instantiate`); `result.address` is the new contract."""
+        """Instantiate uploaded code (`bare_instantiate`); `result.address` is the new contract. (`sender`: see
+        transaction.)"""
         if salt is not None and len(salt) != 32:
             raise ValueError(f"salt must be 32 bytes, got {len(salt)}")
-        return self.transaction(origin, gas_limit, deposit_limit, code_hash, value, data, deploy=True, salt=salt)
+        return self.transaction(origin, gas_limit, deposit_limit, code_hash, value, data, deploy=True, salt=salt,
+                                sender=sender)  # fmt: skip
 
     def call(
         self,
@@ -526,6 +532,7 @@ class Chain:
         gas_limit: Weight | None = None,
         deposit_limit: int | None = None,
         read_only: bool = False,
+        sender: Address | None = None,
     ) -> CallResult:
-        """Call `dest` as a transaction from `origin` (`bare_call`)."""
-        return self.transaction(origin, gas_limit, deposit_limit, dest, value, data, read_only)
+        """Call `dest` as a transaction from `origin` (`bare_call`). (`sender`: see transaction.)"""
+        return self.transaction(origin, gas_limit, deposit_limit, dest, value, data, read_only, sender=sender)

@@ -158,6 +158,7 @@ class Stack:
 
     inner_error: ExecError | None = None  # the first failed call a caller went on from (syscalls._return_code)
     origin_bumped = True  # whether the transaction bumped its origin's nonce (not a contract's, as a prank's origin)
+    sender: Address | None = None  # the first frame's caller, where it is not the origin (Env.prank(origin=...))
 
     def __init__(self, chain: Chain, origin: Address, weight_limit: Weight, deposit_limit: int | None) -> None:
         self.chain = chain
@@ -344,7 +345,7 @@ class Stack:
             is_read_only = read_only or (caller.read_only if caller else False)
             if caller is not None and not self.allows_reentry(dest):  # (no frame yet: nothing to deny)
                 raise ExecError(E.ReentranceDenied)
-            sender = caller.account if caller else self.origin
+            sender = caller.account if caller else self.sender or self.origin
             # (_child_meters and contract_at written out: see run_frame)
             meter_w = (caller.weight if caller else self.tx_weight).nested(*weight)
             meter_d = (caller.deposit if caller else self.tx_deposit).nested(deposit_limit)
@@ -422,7 +423,7 @@ class Stack:
         if len(input_data) > CALLDATA_BYTES:
             raise ExecError(E.CallDataTooLarge)
         self._check_depth()
-        deployer = caller.account if caller else self.origin
+        deployer = caller.account if caller else self.sender or self.origin
         read_only = caller.read_only if caller else False
         if read_only:
             raise ExecError(E.StateChangeDenied, detail="instantiate in a read-only call")
@@ -431,7 +432,8 @@ class Stack:
         else:
             # (the transaction's own deploy: its origin's nonce was bumped already, unless the origin is a contract)
             nonce = self.state.nonce(deployer)
-            address = create1(deployer, nonce - 1 if caller is None and self.origin_bumped else nonce)
+            bumped = caller is None and self.origin_bumped and deployer == self.origin
+            address = create1(deployer, nonce - 1 if bumped else nonce)
         if address in self.state.contracts:
             duplicate = ExecError(E.DuplicateContract, detail=f"a contract already exists at 0x{address.hex()}")
             duplicate.address = address  # (for the trace: the create went there)
