@@ -20,6 +20,7 @@ from .revive.address import _PARSED, ChecksumError, parse_address, to_checksum
 from .revive.chain import CallResult
 from .revive.primitives import keccak256
 from .revive.state import Event
+from .storage import StorageView
 
 if TYPE_CHECKING:
     from .env import Env
@@ -528,11 +529,13 @@ class Contract:
     reached with its signature: `getattr(c, "get_logs()")`).
     """
 
-    def __init__(self, env: Env, address: str, abi: Sequence[dict], name: str = "Contract") -> None:
+    def __init__(self, env: Env, address: str, abi: Sequence[dict], name: str = "Contract",
+                 storage_layout: dict | None = None) -> None:  # fmt: skip
         self._env = env
         self.address = address
         self.abi = check_abi(abi)
         self._name = name
+        self._layout = storage_layout
         by_name: dict[str, list[dict]] = {}
         for item in self.abi:
             if item.get("type") == "function":
@@ -558,6 +561,21 @@ class Contract:
 
     def __dir__(self) -> list[str]:
         return sorted(set(super().__dir__()) | set(self._functions))
+
+    @property
+    def _storage(self) -> StorageView:
+        """Its state variables by name, read from its storage now (titanoboa's `_storage`): `token._storage.balances[
+        bob]`, `c._storage.items[0].owner`. Needs the build's storage layout, which env.compile() and load_artifact()
+        (from pvmkit compile's Name.storage.json) give."""
+        if self._layout is None:
+            raise ValueError(f"{self._name} has no storage layout: deploy or at() it with a contract from "
+                             "env.compile() or load_artifact() (pvmkit compile -o writes Name.storage.json)")
+        env, address = self._env, self.address
+
+        def read(slot: int) -> int:
+            return int.from_bytes(env.get_storage(address, slot.to_bytes(32, "big")), "big")
+
+        return StorageView(read, self._layout, self._name)
 
     def __repr__(self) -> str:
         return f"<{self._name} at {self.address}>"

@@ -356,7 +356,7 @@ class Env:
             state.set_contract_field(contract, "code_hash", code_hash)
         if hasattr(code, "abi"):
             self._know_code(code_hash, getattr(code, "name", "Contract"), code.abi)
-            return self.at(raw, code.abi, getattr(code, "name", None))
+            return self.at(raw, code, getattr(code, "name", None))
         return to_checksum(raw)
 
     def get_code(self, address: Addressish) -> bytes:
@@ -605,16 +605,20 @@ class Env:
         # (known by its code before it runs: a trace of its deployment names its constructor's arguments)
         self._know_code(keccak256(compiled.blob), compiled.name, compiled.abi)
         address = self.deploy(compiled.blob, data, value=value, sender=sender, salt=salt, gas=gas, abi=compiled.abi)
-        return self._named(Contract(self, address, compiled.abi, compiled.name))
+        return self._named(Contract(self, address, compiled.abi, compiled.name,
+                                           getattr(compiled, "storage_layout", None)))
 
     def at(self, address: Addressish, abi: Sequence[dict] | Any, name: str | None = None) -> Contract:
-        """A Contract handle for an existing address; `abi` is an ABI list or a compiled contract (its `.abi`)."""
+        """A Contract handle for an existing address; `abi` is an ABI list or a compiled contract (its `.abi`, and its
+        storage layout)."""
+        layout = None
         if isinstance(abi, Contract):
-            name, abi = name or abi._name, abi.abi
+            name, abi, layout = name or abi._name, abi.abi, abi._layout
         elif hasattr(abi, "abi"):  # a compiled contract
             own = getattr(abi, "name", None)
+            layout = getattr(abi, "storage_layout", None)
             name, abi = name or (own if isinstance(own, str) else None), abi.abi
-        return self._named(Contract(self, to_checksum(parse_address(address)), abi, name or "Contract"))
+        return self._named(Contract(self, to_checksum(parse_address(address)), abi, name or "Contract", layout))
 
     def get_logs(self, result: CallResult | None = None) -> list[DecodedLog]:
         """Every event of the last transaction (or of `result`) that the Env can decode, in the order they were

@@ -581,6 +581,26 @@ def test_a_remapped_project_compiles_and_runs(tmp_path: Path, monkeypatch: pytes
     assert (tmp_path / "out" / "Token.polkavm").read_bytes() == compiled["Token"].blob
 
 
+def test_storage_layouts_come_with_builds_and_artifacts(no_node: Path) -> None:
+    """A build's storage layout (resolc passes solc's through) rides on the CompiledContract, `pvmkit compile -o`
+    writes it as Name.storage.json and load_artifact reads it back; one that is not a layout is named."""
+    layout = json.loads((BUILD / "Layout.storage.json").read_text())
+    blob = (BUILD / "Layout.polkavm").read_bytes()
+    entry = {"abi": json.loads((BUILD / "Layout.abi.json").read_text()), "blob": blob.hex(),
+             "hash": keccak256(blob).hex(), "factoryDependencies": {}, "evm": None, "storageLayout": layout}
+    built = compiler._build({"contracts": {"Layout.sol": {"Layout": entry}}}, evm=False)["Layout"]
+    assert built.storage_layout == layout and compiler.load_artifact(BUILD, "Layout").storage_layout == layout
+    out = no_node / "out"
+    out.mkdir()
+    (out / "Layout.polkavm").write_bytes(blob)
+    (out / "Layout.abi.json").write_text("[]")
+    (out / "Layout.storage.json").write_text('{"types": {}}')
+    with pytest.raises(ValueError, match="Layout.storage.json is not a storage layout"):
+        compiler.load_artifact(out, "Layout")
+    (out / "Layout.storage.json").unlink()
+    assert compiler.load_artifact(out, "Layout").storage_layout is None
+
+
 def _cached_factory_build(no_node: Path) -> Path:
     """Factory.sol written to `no_node` and its build (the committed Factory and Child) put in the compile cache, as
     resolc would leave it: compiling it needs no node."""

@@ -197,6 +197,41 @@ def test_anchor_rolls_back_everything_and_prank_changes_the_sender(env: Env) -> 
 
 
 
+def test_storage_reads_state_variables_by_name(env: Env) -> None:
+    """contract._storage (titanoboa's): every kind of state variable Layout.sol has, through the build's storage
+    layout, equal to what the contract's own getters return and to the values fill() wrote; views read the storage
+    as it is when indexed; names that are not there are named."""
+    layout = env.deploy_contract(load_contract("Layout"))
+    s = layout._storage
+    assert (s.flag, s.small, s.big, s.shortText, s.blob, s.people) == (False, 0, 0, "", b"", [])
+    layout.fill()
+    me = to_checksum(env.eoa)
+    assert s.flag is True and s.owner == me == layout.owner() and s.small == -5 == layout.small()
+    assert s.mood == 1 and s.tag == bytes.fromhex("deadbeef") and s.big == 2**256 - 2 and s.negative == -123456789
+    assert s.shortText == "hello" == layout.shortText() and s.longText == layout.longText() and len(s.longText) > 31
+    assert s.blob == b"\x00\x01\x02\x03"
+    assert s.smalls == [1, 2, 3, 65535, 5] and s.smalls[-2] == layout.smalls(3) and len(s.smalls) == 5
+    assert s.pair == [7, 8] and s.people == [me, layout.address] and s.counts == [10, 20, 30] == [
+        layout.counts(i) for i in range(3)]  # fmt: skip
+    assert s.account == {"id": 42, "active": True, "owner": layout.address, "history": [100, 200], "note": "noted"}
+    assert s.account.history[1] == 200 and s.account.note == layout.account()[3]  # (the getter skips arrays)
+    assert s.balances[me] == 1000 == layout.balances(me) and s.balances[BOB] == 0 and s.byName["alice"] == 7
+    assert s.allowed[3][me] is True and s.allowed[4][me] is False
+    assert s.accounts[me].note == "mapped" and s.accounts[me].history == [1] and s.ledger[0].id == 77
+    counts = s.counts
+    layout.fill()  # (pushes again: the view reads the storage as it is now)
+    assert len(counts) == 3 and len(s.counts) == 6
+    with pytest.raises(AttributeError, match="no state variable 'nope' .*flag, owner"):
+        s.nope  # noqa: B018
+    with pytest.raises(IndexError, match="uint16\\[5\\] of length 5"):
+        s.smalls[5]
+    with pytest.raises(TypeError, match="a string key is a str"):
+        s.byName[1]
+    with pytest.raises(ValueError, match="no storage layout"):
+        env.at(layout.address, layout.abi)._storage  # noqa: B018
+    assert env.at(layout.address, load_contract("Layout"))._storage.big == 2**256 - 2
+
+
 def test_mock_call_answers_calls_without_running_code(env: Env) -> None:
     """vm.mockCall/mockCallRevert (asked for in a user audit): a selector mocks a function, whole calldata one call
     (the longest match answers), a value only calls with it; no code runs and no value moves; the trace says

@@ -39,7 +39,7 @@ OPTIMIZER_MODES = ("0", "1", "2", "3", "s", "z")
 #: Settings used for the EVM (solc) build: the same Yul pipeline resolc feeds on (via-IR, optimizer on), with an EVM
 #: version every current EVM implements (transient storage and mcopy need cancun).
 EVM_SETTINGS = {"viaIR": True, "optimizer": {"enabled": True, "runs": 200}, "evmVersion": "cancun"}
-_DRIVER_VERSION = 1
+_DRIVER_VERSION = 2  # 2: storage layouts
 
 __all__ = [
     "EVM_SETTINGS",
@@ -73,6 +73,8 @@ class CompiledContract:
     solc_version: str = field(default="", compare=False, repr=False)  #: e.g. "0.8.30+commit.73712a01"
     #: the factory_deps themselves, where this contract carries them (load_artifact); env.compile's Env has them
     dependencies: tuple[CompiledContract, ...] = field(default=(), compare=False, repr=False)
+    #: solc's storage layout (state variables' slots and types: Contract._storage), where the build had one
+    storage_layout: dict | None = field(default=None, compare=False, repr=False)
 
     @property
     def qualified_name(self) -> str:
@@ -112,7 +114,7 @@ function main() {
     settings: {
       optimizer: { mode: req.optimizer, enabled: req.solcOptimizer !== false, fallback_to_optimizing_for_size: true,
                    runs: 200 },
-      outputSelection: { '*': { '*': ['abi'] } },
+      outputSelection: { '*': { '*': ['abi', 'storageLayout'] } },
     },
   };
   if (req.memoryConfig) input.settings.polkavm = { memory_config: req.memoryConfig };  // (0.3.0: snake_case)
@@ -138,6 +140,7 @@ function main() {
         blob: (c.evm && c.evm.bytecode && c.evm.bytecode.object) || '',
         hash: c.hash || '',
         factoryDependencies: c.factoryDependencies || {},
+        storageLayout: c.storageLayout || null,
         evm: null,
       };
     }
@@ -473,6 +476,7 @@ def _build(result: dict, evm: bool) -> Contracts:
                 warnings=warnings,
                 resolc_version=result.get("resolc_version", ""),
                 solc_version=result.get("solc_version", ""),
+                storage_layout=c.get("storageLayout") or None,
             )
             out[f"{file}:{name}"] = cc
             by_name.setdefault(name, []).append(cc)
@@ -576,7 +580,8 @@ def _memory_size(name: str, size: object) -> int:
 def load_artifact(folder: str | Path | Traversable, name: str, _loading: tuple[str, ...] = ()) -> CompiledContract:
     """A contract saved as `<name>.polkavm` + `<name>.abi.json` (+ optional EVM bytecode in hex, `<name>.evm.hex` or
     `pvmkit compile`'s `<name>.evm.bin`) in `folder`, with the contracts it creates (`pvmkit compile`'s
-    `<name>.deps.json`, their names), loaded from there too: deploy_contract uploads them with it."""
+    `<name>.deps.json`, their names), loaded from there too: deploy_contract uploads them with it; and its storage
+    layout, `<name>.storage.json`, if there is one."""
     if isinstance(folder, str):
         folder = Path(folder)
     blob = read_input(folder / f"{name}.polkavm")
@@ -598,9 +603,15 @@ def load_artifact(folder: str | Path | Traversable, name: str, _loading: tuple[s
         if evm_hex.is_file():
             evm = bytes.fromhex(read_input(evm_hex, text=True).strip().removeprefix("0x"))
             break
+    layout = None
+    stored = folder / f"{name}.storage.json"
+    if stored.is_file():
+        layout = json.loads(read_input(stored, text=True))
+        if not isinstance(layout, dict) or not isinstance(layout.get("storage"), list):
+            raise ValueError(f"{stored} is not a storage layout (a JSON object with a `storage` list)")
     return CompiledContract(name=name, source=f"{name}.sol", blob=blob, abi=abi, code_hash=keccak256(blob),
                             factory_deps={c.code_hash: c.qualified_name for c in children}, evm_bytecode=evm,
-                            dependencies=tuple(children))  # fmt: skip
+                            dependencies=tuple(children), storage_layout=layout)  # fmt: skip
 
 
 def unique_contracts(contracts: Mapping[str, CompiledContract]) -> list[CompiledContract]:
@@ -672,13 +683,16 @@ def compile_command(sources: tuple[Path, ...], output_dir: Path, evm: bool, opti
         if c.factory_deps:  # (the contracts it creates, by the names their files have here: load_artifact's)
             children = sorted(qualified.rsplit(":", 1)[-1] for qualified in c.factory_deps.values())
             outputs.append((f"{c.name}.deps.json", json.dumps(children) + "\n"))
+        if c.storage_layout is not None:
+            outputs.append((f"{c.name}.storage.json", json.dumps(c.storage_layout, indent=1) + "\n"))
         for name, data in outputs:
             path = output_dir / name
             try:
                 path.write_bytes(data) if isinstance(data, bytes) else path.write_text(data)
             except OSError as e:
                 raise click.ClickException(f"cannot write {path}: {e.strerror or e}") from None
-        for stale in (output_dir / f"{c.name}.evm.bin", output_dir / f"{c.name}.deps.json"):
+        for stale in (output_dir / f"{c.name}.evm.bin", output_dir / f"{c.name}.deps.json",
+                      output_dir / f"{c.name}.storage.json"):  # fmt: skip
             if not any(name == stale.name for name, _ in outputs):  # (found in review: load_artifact paired an old
                 try:  # build's EVM code with the new blob)
                     stale.unlink()

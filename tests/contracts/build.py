@@ -6,6 +6,7 @@ Compiles every `tests/contracts/*.sol` in one resolc 0.3.0 run (and solc 0.8.30 
 * `<Name>.polkavm`   the PVM blob (resolc, `-Oz`)
 * `<Name>.abi.json`  the ABI
 * `<Name>.evm.hex`   solc's EVM creation bytecode as hex (settings: `pvmkit.revive.compiler.EVM_SETTINGS`)
+* `<Name>.storage.json`  solc's storage layout (Contract._storage), for contracts with state variables
 * `manifest.json`    name -> source, code hash, factory deps, sizes, imports; plus compiler versions, settings and
                      the sha256 of every source (tests/test_compiler.py fails when the artifacts are stale)
 
@@ -47,7 +48,7 @@ def build(*, cache: bool = True) -> dict:
         raise SystemExit(f"contract names must be unique across tests/contracts/*.sol: {', '.join(dupes)}")
     OUT.mkdir(exist_ok=True)
     for old in OUT.iterdir():
-        if old.name.endswith((".polkavm", ".abi.json", ".evm.hex")) or old.name == "manifest.json":
+        if old.name.endswith((".polkavm", ".abi.json", ".evm.hex", ".storage.json")) or old.name == "manifest.json":
             old.unlink()
     entries = {}
     for c in contracts:
@@ -55,6 +56,8 @@ def build(*, cache: bool = True) -> dict:
         (OUT / f"{c.name}.abi.json").write_text(json.dumps(c.abi, indent=2) + "\n")
         if c.evm_bytecode is not None:
             (OUT / f"{c.name}.evm.hex").write_text(c.evm_bytecode.hex() + "\n")
+        if c.storage_layout and c.storage_layout.get("storage"):
+            (OUT / f"{c.name}.storage.json").write_text(json.dumps(c.storage_layout, indent=1) + "\n")
         blob = ProgramBlob.parse(c.blob)
         entries[c.name] = {
             "source": c.source,

@@ -1,0 +1,219 @@
+"""A contract's state variables by name (titanoboa's `contract._storage`), read from its storage through the storage
+layout solc gives with the build (resolc keeps Solidity's slots): value types come back decoded, and mappings, arrays
+and structs as views that read the slots they need when indexed. Nothing is cached: a view reads the storage as it is
+when asked.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from .revive.address import parse_address, to_checksum
+from .revive.primitives import keccak256
+
+Read = Callable[[int], int]  # slot -> its 32-byte word, as a big-endian int
+
+_ARRAY_LENGTH = re.compile(r"\)(\d+)_storage$")
+
+
+class StorageView:
+    """The state variables of one contract: `view.name` reads one (AttributeError names the ones there are)."""
+
+    def __init__(self, read: Read, layout: dict, name: str = "contract") -> None:
+        self._read, self._types, self._name = read, layout.get("types") or {}, name
+        self._vars = {var["label"]: var for var in layout.get("storage", [])}
+
+    def __getattr__(self, name: str) -> Any:
+        var = self.__dict__.get("_vars", {}).get(name)
+        if var is None:
+            have = ", ".join(self.__dict__.get("_vars", {})) or "none"
+            raise AttributeError(f"{self.__dict__.get('_name')} has no state variable {name!r} (it has: {have})")
+        return _at(self._read, self._types, var["type"], int(var["slot"]), int(var["offset"]))
+
+    def __dir__(self) -> list[str]:
+        return sorted(set(super().__dir__()) | set(self._vars))
+
+    def __repr__(self) -> str:
+        return f"<storage of {self._name}: {', '.join(self._vars) or 'no state variables'}>"
+
+    def _asdict(self) -> dict[str, Any]:
+        """Every state variable: values, and views of mappings (which cannot be listed), arrays as lists, structs as
+        dicts."""
+        return {name: _plain(getattr(self, name)) for name in self._vars}
+
+
+class MappingView:
+    """A mapping: `view[key]` reads the value (or a view of it) at key's slot, keccak256(key ‖ slot)."""
+
+    def __init__(self, read: Read, types: dict, type_id: str, slot: int) -> None:
+        self._read, self._types, self._type, self.slot = read, types, types[type_id], slot
+
+    def __getitem__(self, key: Any) -> Any:
+        key_type = self._types[self._type["key"]]
+        where = int.from_bytes(keccak256(_key(key_type["label"], key) + self.slot.to_bytes(32, "big")), "big")
+        return _at(self._read, self._types, self._type["value"], where, 0)
+
+    def __repr__(self) -> str:
+        return f"<{self._type['label']} at slot {self.slot:#x}>"
+
+
+class ArrayView:
+    """A fixed or dynamic array: len(), indexing (negative too), iteration; equal to a list of the same values."""
+
+    def __init__(self, read: Read, types: dict, base: str, first: int, length: int, label: str) -> None:
+        self._read, self._types, self._base, self._first, self._length = read, types, base, first, length
+        self._label = label
+        size = int(types[base]["numberOfBytes"])
+        # (solc packs elements of at most 16 bytes into a slot; larger ones take whole slots, as many as they need)
+        self._per_slot, self._slots = (32 // size, 1) if size <= 16 else (1, -(-size // 32))
+
+    def __len__(self) -> int:
+        return self._length
+
+    def __getitem__(self, index: int) -> Any:
+        if type(index) is not int:
+            raise TypeError(f"{self._label} indices are ints, not {type(index).__name__}")
+        if index < 0:
+            index += self._length
+        if not 0 <= index < self._length:
+            raise IndexError(f"index out of range for {self._label} of length {self._length}")
+        size = int(self._types[self._base]["numberOfBytes"])
+        slot = self._first + index // self._per_slot * self._slots
+        return _at(self._read, self._types, self._base, slot, index % self._per_slot * size if size <= 16 else 0)
+
+    def __iter__(self) -> Iterator[Any]:
+        return (self[i] for i in range(self._length))
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, ArrayView | list | tuple):
+            return [_plain(v) for v in self] == [_plain(v) for v in other]
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        shown = [_plain(self[i]) for i in range(min(self._length, 8))]
+        return f"<{self._label}: {shown}{' ...' if self._length > 8 else ''} (length {self._length})>"
+
+
+class StructView:
+    """A struct: its members as attributes; `_asdict()` reads them all."""
+
+    def __init__(self, read: Read, types: dict, type_id: str, slot: int) -> None:
+        self._read, self._types, self._type, self.slot = read, types, types[type_id], slot
+        self._members = {m["label"]: m for m in self._type["members"]}
+
+    def __getattr__(self, name: str) -> Any:
+        member = self.__dict__.get("_members", {}).get(name)
+        if member is None:
+            raise AttributeError(f"{self.__dict__['_type']['label']} has no member {name!r} (it has: "
+                                 f"{', '.join(self.__dict__.get('_members', {}))})")  # fmt: skip
+        return _at(self._read, self._types, member["type"], self.slot + int(member["slot"]), int(member["offset"]))
+
+    def __dir__(self) -> list[str]:
+        return sorted(set(super().__dir__()) | set(self._members))
+
+    def _asdict(self) -> dict[str, Any]:
+        return {name: _plain(getattr(self, name)) for name in self._members}
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, dict):
+            return self._asdict() == other
+        if isinstance(other, StructView):
+            return self._asdict() == other._asdict()
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"<{self._type['label']} {self._asdict()}>"
+
+
+def _plain(value: Any) -> Any:
+    """Arrays as lists and structs as dicts, all the way down (mappings stay views: their keys are not known)."""
+    if isinstance(value, ArrayView):
+        return [_plain(v) for v in value]
+    if isinstance(value, StructView):
+        return value._asdict()
+    return value
+
+
+def _at(read: Read, types: dict, type_id: str, slot: int, offset: int) -> Any:
+    """The value (or view) of type `type_id` at `slot`, `offset` bytes from its low end."""
+    t = types[type_id]
+    encoding = t["encoding"]
+    if encoding == "mapping":
+        return MappingView(read, types, type_id, slot)
+    if encoding == "dynamic_array":
+        first = int.from_bytes(keccak256(slot.to_bytes(32, "big")), "big")
+        return ArrayView(read, types, t["base"], first, read(slot), t["label"])
+    if encoding == "bytes":
+        return _long_or_short(read, slot, t["label"] == "string")
+    if "members" in t:
+        return StructView(read, types, type_id, slot)
+    if "base" in t:  # a fixed-size array, its length in the type's id ("t_array(t_uint16)5_storage")
+        length = _ARRAY_LENGTH.search(type_id)
+        if length is None:
+            raise ValueError(f"cannot tell the length of {t['label']} from {type_id!r}")
+        return ArrayView(read, types, t["base"], slot, int(length[1]), t["label"])
+    size = int(t["numberOfBytes"])
+    return _value(t["label"], read(slot) >> 8 * offset & (1 << 8 * size) - 1, size)
+
+
+def _value(label: str, raw: int, size: int) -> Any:
+    if label == "bool":
+        return raw != 0
+    if label.startswith(("address", "contract ")):
+        return to_checksum(raw.to_bytes(20, "big"))
+    if label.startswith("int"):
+        return raw - (1 << 8 * size) if raw >> (8 * size - 1) else raw
+    if label.startswith("bytes"):  # bytesN (the dynamic bytes is encoded otherwise)
+        return raw.to_bytes(size, "big")
+    return raw  # uintN, enums (their index), and what else fits a word
+
+
+def _long_or_short(read: Read, slot: int, text: bool) -> bytes | str:
+    """`bytes` or `string`: up to 31 bytes in the slot itself (length × 2 in its low byte), longer ones from
+    keccak256(slot) on (the slot holds length × 2 + 1)."""
+    word = read(slot)
+    if word & 1:
+        length = (word - 1) // 2
+        first = int.from_bytes(keccak256(slot.to_bytes(32, "big")), "big")
+        data = b"".join(read(first + i).to_bytes(32, "big") for i in range(-(-length // 32)))[:length]
+    else:
+        data = word.to_bytes(32, "big")[: (word & 0xFF) // 2]
+    return data.decode("utf-8", errors="replace") if text else data
+
+
+def _key(label: str, key: Any) -> bytes:
+    """A mapping key as solc hashes it: value types as 32-byte words (bytesN padded on the right), strings and bytes
+    as their bytes."""
+    if label == "string":
+        if not isinstance(key, str):
+            raise TypeError(f"a string key is a str, not {type(key).__name__}")
+        return key.encode()
+    if label == "bytes":
+        if not isinstance(key, bytes | bytearray):
+            raise TypeError(f"a bytes key is bytes, not {type(key).__name__}")
+        return bytes(key)
+    if label.startswith(("address", "contract ")):
+        return parse_address(getattr(key, "address", key)).rjust(32, b"\0")
+    if label == "bool":
+        if not isinstance(key, bool):
+            raise TypeError(f"a bool key is a bool, not {type(key).__name__}")
+        return int(key).to_bytes(32, "big")
+    if label.startswith("bytes"):
+        size = int(label[5:])
+        data = bytes.fromhex(key.removeprefix("0x")) if isinstance(key, str) else key
+        if not isinstance(data, bytes | bytearray) or len(data) != size:
+            raise TypeError(f"a {label} key is {size} bytes")
+        return bytes(data).ljust(32, b"\0")
+    if not isinstance(key, int) or isinstance(key, bool):
+        raise TypeError(f"a {label} key is an int, not {type(key).__name__}")
+    if label.startswith("int"):
+        return (key % (1 << 256)).to_bytes(32, "big")
+    if key < 0 or key >= 1 << 256:
+        raise ValueError(f"{key} is not a {label}")
+    return key.to_bytes(32, "big")  # uintN, enums
