@@ -34,6 +34,15 @@ except ImportError:  # pragma: no cover - depends on the environment
 
 needs_revm = pytest.mark.skipif(EVM is None, reason="pyrevm (EVM oracle) not importable: pip install pyrevm==0.3.7")
 
+
+@pytest.fixture(autouse=True)
+def pure_python(monkeypatch: pytest.MonkeyPatch) -> None:
+    """pvmkit's own implementations, which revm is the oracle for here (with pyrevm installed, bn128 and blake2f
+    would otherwise run in revm itself: test_native_precompiles_are_revms covers that path)."""
+    from pvmkit.revive import precompiles
+
+    monkeypatch.setattr(precompiles, "NATIVE", False)
+
 SECP_N = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
 SECP_P = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEFFFFFC2F
 FIELD_P = bn.field_modulus
@@ -800,3 +809,22 @@ def test_diff_blake2f_eip152_vectors_and_boundary() -> None:
     # Vector 8 (2^32-1 rounds) with less gas than it needs: both refuse without running.
     assert_same_as_revm(BLAKE, eip152_input(0xFFFFFFFF, 1))
     assert_same_as_revm(BLAKE, eip152_input(12, 2))
+
+
+@needs_revm
+def test_native_precompiles_are_revms(monkeypatch: pytest.MonkeyPatch) -> None:
+    """With pyrevm installed, bn128 and blake2f run in revm (a py_ecc pairing took ~0.19 s a pair, ~300x its weight:
+    a zk verifier's test took minutes, found in review): the same results and gas as the pure-Python ones on the
+    known vectors and failures, and the blake2f round cap (a bound on pure Python's time) does not apply there."""
+    from pvmkit.revive import precompiles
+
+    cases = [(BNADD, w(1) + w(2) + w(1) + w(2)), (BNADD, w(1) + w(3)), (BNMUL, w(1) + w(2) + w(7)),
+             (BNMUL, w(FIELD_P) + w(2) + w(1)), (PAIRING, b""), (PAIRING, b"\x01" * 192), (PAIRING, b"\0" * 191),
+             *((BLAKE, eip152_input(rounds, f)) for _, rounds, f, _ in EIP152_VECTORS[:-1]),
+             (BLAKE, eip152_input(12, 2)), (BLAKE, b"\0" * 212)]  # fmt: skip
+    expected = [run(a, d) for a, d in cases]
+    monkeypatch.setattr(precompiles, "NATIVE", True)
+    assert [run(a, d) for a, d in cases] == expected
+    assert all(r.success for r in expected[:1]) and not expected[1].success
+    rounds = MAX_BLAKE2F_ROUNDS + 1  # (refused in pure Python; revm runs it in ~70 ms)
+    assert run(BLAKE, eip152_input(rounds, 1), gas_limit=rounds).success
