@@ -1623,6 +1623,17 @@ def test_terminate_refunds_the_deposit_to_the_origin_and_sends_the_balance_to_th
     assert env.call(hex_addr(address), b"die").output == b""  # now a plain account
 
 
+def test_terminate_in_favour_of_itself_keeps_the_balance(env: Env) -> None:
+    """The free balance moves with fungible::transfer, which does nothing from an account to itself: the account
+    keeps it (found in review: it vanished, total issuance fell). The contract is gone; its deposit still goes back."""
+    address = parse_address(env.deploy(build(sys("address", RES) + sys("terminate", RES), {}), value=10**6))
+    total = sum(a.free + a.held for a in env.chain.state.accounts.values())
+    free = env.chain.state.free(address)
+    assert env.call(hex_addr(address)).success
+    assert address not in env.chain.state.contracts and env.chain.state.free(address) == free
+    assert sum(a.free + a.held for a in env.chain.state.accounts.values()) == total
+
+
 def test_terminate_that_would_overflow_the_beneficiary_fails(env: Env) -> None:
     """Found in review: terminate credited the beneficiary past 2^256 - 1. The transfer fails when the transaction
     ends, and the pallet fails the transaction as StorageDepositNotEnoughFunds (any failed move of its deposits)."""

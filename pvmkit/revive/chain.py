@@ -421,6 +421,8 @@ class Chain:
                 state.set_held(account, held - back)
                 state.set_free(origin, state.free(origin) + back)
             free = state.free(account)
+            if beneficiary == account:  # fungible::Mutate::transfer to itself is Ok and moves nothing (found in
+                continue  # review: the balance went, and the account with it): the account keeps its balance
             if (state.free(beneficiary) + free) >> 256:
                 raise ExecError(E.StorageDepositNotEnoughFunds,
                                 detail=f"the balance of {beneficiary.hex()} would overflow")  # fmt: skip
