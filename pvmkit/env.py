@@ -643,8 +643,11 @@ class Env:
                 events = by_abi[id(abi)] = event_items(abi)
             items = events.get(log.topics[0])
             if items is not None:
-                decoded.append(decode_event(log, items, to_checksum(log.address)))
-                continue
+                try:
+                    decoded.append(decode_event(log, items, to_checksum(log.address)))
+                    continue
+                except ValueError:  # (not as its ABI says, from code it delegated to, say: found in review, it
+                    pass  # failed the whole list); another known ABI may have it, else it is left out
             if anywhere is None:
                 anywhere = {}
                 for _, abi in (*self._known.values(), *self._code_names.values()):
