@@ -749,7 +749,8 @@ def _set_immutable_data(h: Host, r: Regs) -> None:
     data = h.read(ptr, length)
     frame = h.frame
     if frame.entry != "deploy" or not data or frame.contract is None:
-        raise ExecError(E.InvalidImmutableAccess, detail="immutable data can only be set once, in the constructor")
+        raise ExecError(E.InvalidImmutableAccess, detail="immutable data can only be set in the constructor, and not "
+                                                         "empty")  # (set again, it replaces: so does the pallet's)
     h.stack.state.set_contract_field(frame.contract, "immutable_data", data)
 
 
