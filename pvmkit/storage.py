@@ -19,29 +19,32 @@ _ARRAY_LENGTH = re.compile(r"\)(\d+)_storage$")
 
 
 class StorageView:
-    """The state variables of one contract: `view.name` reads one (AttributeError names the ones there are)."""
+    """The state variables of one contract: `view.name` reads one (AttributeError names the ones there are). Its own
+    state is in name-mangled slots, so that no state variable (OpenZeppelin's `_name`, say) meets it."""
+
+    __slots__ = ("__read", "__types", "__vars", "__label")
 
     def __init__(self, read: Read, layout: dict, name: str = "contract") -> None:
-        self._read, self._types, self._name = read, layout.get("types") or {}, name
-        self._vars = {var["label"]: var for var in layout.get("storage", [])}
+        self.__read, self.__types, self.__label = read, layout.get("types") or {}, name
+        self.__vars = {var["label"]: var for var in layout.get("storage", [])}
 
     def __getattr__(self, name: str) -> Any:
-        var = self.__dict__.get("_vars", {}).get(name)
+        var = self.__vars.get(name)
         if var is None:
-            have = ", ".join(self.__dict__.get("_vars", {})) or "none"
-            raise AttributeError(f"{self.__dict__.get('_name')} has no state variable {name!r} (it has: {have})")
-        return _at(self._read, self._types, var["type"], int(var["slot"]), int(var["offset"]))
+            raise AttributeError(f"{self.__label} has no state variable {name!r} (it has: "
+                                 f"{', '.join(self.__vars) or 'none'})")  # fmt: skip
+        return _at(self.__read, self.__types, var["type"], int(var["slot"]), int(var["offset"]))
 
     def __dir__(self) -> list[str]:
-        return sorted(set(super().__dir__()) | set(self._vars))
+        return sorted(set(super().__dir__()) | set(self.__vars))
 
     def __repr__(self) -> str:
-        return f"<storage of {self._name}: {', '.join(self._vars) or 'no state variables'}>"
+        return f"<storage of {self.__label}: {', '.join(self.__vars) or 'no state variables'}>"
 
     def _asdict(self) -> dict[str, Any]:
         """Every state variable: values, and views of mappings (which cannot be listed), arrays as lists, structs as
         dicts."""
-        return {name: _plain(getattr(self, name)) for name in self._vars}
+        return {name: _plain(self.__getattr__(name)) for name in self.__vars}
 
 
 class MappingView:
@@ -51,8 +54,8 @@ class MappingView:
         self._read, self._types, self._type, self.slot = read, types, types[type_id], slot
 
     def __getitem__(self, key: Any) -> Any:
-        key_type = self._types[self._type["key"]]
-        where = int.from_bytes(keccak256(_key(key_type["label"], key) + self.slot.to_bytes(32, "big")), "big")
+        key_id = self._type["key"]
+        where = int.from_bytes(keccak256(_key(key_id, self._types[key_id], key) + self.slot.to_bytes(32, "big")), "big")
         return _at(self._read, self._types, self._type["value"], where, 0)
 
     def __repr__(self) -> str:
@@ -99,24 +102,27 @@ class ArrayView:
 
 
 class StructView:
-    """A struct: its members as attributes; `_asdict()` reads them all."""
+    """A struct: its members as attributes (its own state name-mangled, as StorageView's); `_asdict()` reads them
+    all."""
+
+    __slots__ = ("__read", "__types", "__type", "__slot", "__members")
 
     def __init__(self, read: Read, types: dict, type_id: str, slot: int) -> None:
-        self._read, self._types, self._type, self.slot = read, types, types[type_id], slot
-        self._members = {m["label"]: m for m in self._type["members"]}
+        self.__read, self.__types, self.__type, self.__slot = read, types, types[type_id], slot
+        self.__members = {m["label"]: m for m in self.__type["members"]}
 
     def __getattr__(self, name: str) -> Any:
-        member = self.__dict__.get("_members", {}).get(name)
+        member = self.__members.get(name)
         if member is None:
-            raise AttributeError(f"{self.__dict__['_type']['label']} has no member {name!r} (it has: "
-                                 f"{', '.join(self.__dict__.get('_members', {}))})")  # fmt: skip
-        return _at(self._read, self._types, member["type"], self.slot + int(member["slot"]), int(member["offset"]))
+            raise AttributeError(f"{self.__type['label']} has no member {name!r} (it has: "
+                                 f"{', '.join(self.__members)})")  # fmt: skip
+        return _at(self.__read, self.__types, member["type"], self.__slot + int(member["slot"]), int(member["offset"]))
 
     def __dir__(self) -> list[str]:
-        return sorted(set(super().__dir__()) | set(self._members))
+        return sorted(set(super().__dir__()) | set(self.__members))
 
     def _asdict(self) -> dict[str, Any]:
-        return {name: _plain(getattr(self, name)) for name in self._members}
+        return {name: _plain(self.__getattr__(name)) for name in self.__members}
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, dict):
@@ -128,7 +134,7 @@ class StructView:
     __hash__ = None  # type: ignore[assignment]
 
     def __repr__(self) -> str:
-        return f"<{self._type['label']} {self._asdict()}>"
+        return f"<{self.__type['label']} {self._asdict()}>"
 
 
 def _plain(value: Any) -> Any:
@@ -159,19 +165,22 @@ def _at(read: Read, types: dict, type_id: str, slot: int, offset: int) -> Any:
             raise ValueError(f"cannot tell the length of {t['label']} from {type_id!r}")
         return ArrayView(read, types, t["base"], slot, int(length[1]), t["label"])
     size = int(t["numberOfBytes"])
-    return _value(t["label"], read(slot) >> 8 * offset & (1 << 8 * size) - 1, size)
+    return _value(type_id, read(slot) >> 8 * offset & (1 << 8 * size) - 1, size)
 
 
-def _value(label: str, raw: int, size: int) -> Any:
-    if label == "bool":
+def _value(type_id: str, raw: int, size: int) -> Any:
+    """A value type's word, by solc's type id (its label is a user-defined type's own name)."""
+    if type_id == "t_bool":
         return raw != 0
-    if label.startswith(("address", "contract ")):
+    if type_id.startswith(("t_address", "t_contract(")):
         return to_checksum(raw.to_bytes(20, "big"))
-    if label.startswith("int"):
+    if type_id.startswith("t_int"):
         return raw - (1 << 8 * size) if raw >> (8 * size - 1) else raw
-    if label.startswith("bytes"):  # bytesN (the dynamic bytes is encoded otherwise)
+    if type_id.startswith("t_bytes"):  # bytesN (the dynamic bytes is encoded otherwise)
         return raw.to_bytes(size, "big")
-    return raw  # uintN, enums (their index), and what else fits a word
+    # uintN, enums (their index), and user-defined value types, whose underlying type the layout does not give (an
+    # `int16` one comes back as its unsigned word: wrap it)
+    return raw
 
 
 def _long_or_short(read: Read, slot: int, text: bool) -> bytes | str:
@@ -187,33 +196,36 @@ def _long_or_short(read: Read, slot: int, text: bool) -> bytes | str:
     return data.decode("utf-8", errors="replace") if text else data
 
 
-def _key(label: str, key: Any) -> bytes:
+def _key(type_id: str, t: dict, key: Any) -> bytes:
     """A mapping key as solc hashes it: value types as 32-byte words (bytesN padded on the right), strings and bytes
-    as their bytes."""
-    if label == "string":
+    as their bytes; by solc's type id, as _value."""
+    label = t["label"]
+    if type_id.startswith("t_string"):
         if not isinstance(key, str):
             raise TypeError(f"a string key is a str, not {type(key).__name__}")
         return key.encode()
-    if label == "bytes":
+    if t["encoding"] == "bytes":
         if not isinstance(key, bytes | bytearray):
             raise TypeError(f"a bytes key is bytes, not {type(key).__name__}")
         return bytes(key)
-    if label.startswith(("address", "contract ")):
+    if type_id.startswith(("t_address", "t_contract(")):
         return parse_address(getattr(key, "address", key)).rjust(32, b"\0")
-    if label == "bool":
+    if type_id == "t_bool":
         if not isinstance(key, bool):
             raise TypeError(f"a bool key is a bool, not {type(key).__name__}")
         return int(key).to_bytes(32, "big")
-    if label.startswith("bytes"):
-        size = int(label[5:])
+    size = int(t["numberOfBytes"])
+    if type_id.startswith("t_bytes"):
         data = bytes.fromhex(key.removeprefix("0x")) if isinstance(key, str) else key
         if not isinstance(data, bytes | bytearray) or len(data) != size:
             raise TypeError(f"a {label} key is {size} bytes")
         return bytes(data).ljust(32, b"\0")
     if not isinstance(key, int) or isinstance(key, bool):
         raise TypeError(f"a {label} key is an int, not {type(key).__name__}")
-    if label.startswith("int"):
+    if type_id.startswith("t_int"):
+        if not -(1 << 8 * size - 1) <= key < 1 << 8 * size - 1:
+            raise ValueError(f"{key} is not a {label}")
         return (key % (1 << 256)).to_bytes(32, "big")
-    if key < 0 or key >= 1 << 256:
+    if not 0 <= key < 1 << 8 * size:
         raise ValueError(f"{key} is not a {label}")
-    return key.to_bytes(32, "big")  # uintN, enums
+    return key.to_bytes(32, "big")  # uintN, enums, user-defined value types (as their unsigned word)

@@ -218,6 +218,10 @@ def test_storage_reads_state_variables_by_name(env: Env) -> None:
     assert s.balances[me] == 1000 == layout.balances(me) and s.balances[BOB] == 0 and s.byName["alice"] == 7
     assert s.allowed[3][me] is True and s.allowed[4][me] is False
     assert s.accounts[me].note == "mapped" and s.accounts[me].history == [1] and s.ledger[0].id == 77
+    # Names a view's own attributes might have (found in review: `_name` read the view's name) and user-defined value
+    # types (their underlying type is not in the layout: an int16 comes back as its unsigned word).
+    assert s._name == "Token" and s.slotted == {"slot": 42, "_types": 7} and s.slotted.slot == 42
+    assert s.interval == 2**64 - 1 and s.temp == 2**16 - 40 and s.byInterval[5] == 55
     counts = s.counts
     layout.fill()  # (pushes again: the view reads the storage as it is now)
     assert len(counts) == 3 and len(s.counts) == 6

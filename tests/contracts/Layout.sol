@@ -3,7 +3,10 @@ pragma solidity ^0.8.24;
 
 /// State variables of every kind the storage layout describes, for Contract._storage: packed value types, an enum,
 /// a struct, short and long strings and bytes, fixed and dynamic arrays (packed and not), and mappings keyed by
-/// value types, strings and structs' owners.
+/// value types, strings and structs' owners; user-defined value types; names a view's own attributes might have.
+type Interval is uint64;
+type Temp is int16;
+
 contract Layout {
     enum Mood { Calm, Busy, Gone }
     struct Account { uint64 id; bool active; address owner; uint256[] history; string note; }
@@ -28,6 +31,12 @@ contract Layout {
     mapping(uint256 => mapping(address => bool)) public allowed;
     mapping(address => Account) public accounts;
     Account[] public ledger;
+    struct Slotted { uint256 slot; uint256 _types; }
+    string private _name;
+    Slotted public slotted;
+    Interval public interval;
+    Temp public temp;
+    mapping(Interval => uint256) public byInterval;
 
     function fill() external {
         flag = true;
@@ -63,5 +72,10 @@ contract Layout {
         ledger.push();
         ledger[0].id = 77;
         ledger[0].note = "first";
+        _name = "Token";
+        slotted = Slotted(42, 7);
+        interval = Interval.wrap(type(uint64).max);
+        temp = Temp.wrap(-40);
+        byInterval[Interval.wrap(5)] = 55;
     }
 }
