@@ -184,7 +184,8 @@ class Env:
         self._known: dict[bytes, tuple[str, list[dict]]] = {}
         self._code_names: dict[bytes, tuple[str, list[dict]]] = {}
         self._reports: list[GasReport] = []  # gas_report()s open
-        self._snapshots: list[tuple] = []  # snapshot()s still valid, oldest first: what revert_to() restores
+        self._snapshots: list[tuple[int, tuple]] = []  # (id, what revert_to() restores) of the valid, oldest first
+        self._next_snapshot = 0  # (ids are never given twice: one that was dropped is refused, not another's)
         self._anchored: list[int] = []  # per anchor() open, innermost last: how many snapshots there were before it
         # The chain's contracts by raw address (read-only: is_contract, and a contract call's check, look here).
         self.contracts = self.chain.state.contracts
@@ -382,23 +383,28 @@ class Env:
             self._restore_all(saved)
 
     def snapshot(self) -> int:
-        """Remember the Env as it is (what anchor() restores); returns an id for revert_to() (foundry's
-        vm.snapshotState, hardhat's evm_snapshot). A snapshot holds the state's undo records until it is dropped."""
-        self._snapshots.append(self._saved())
-        return len(self._snapshots) - 1
+        """Remember the Env as it is (what anchor() restores, but the sender: pranks are left alone, as foundry's);
+        returns an id for revert_to() (foundry's vm.snapshotState, hardhat's evm_snapshot). A snapshot holds the
+        state's undo records until it is dropped."""
+        snapshot_id, self._next_snapshot = self._next_snapshot, self._next_snapshot + 1
+        self._snapshots.append((snapshot_id, self._saved()))
+        return snapshot_id
 
     def revert_to(self, snapshot_id: int) -> None:
         """Roll the Env back to snapshot `snapshot_id`, which stays valid, so a fixture may revert to it after each
         test (foundry's vm.revertToState); snapshots taken after it are dropped, as are those an anchor() took."""
-        if type(snapshot_id) is not int or not 0 <= snapshot_id < len(self._snapshots):
-            raise ValueError(f"no snapshot {snapshot_id!r} to revert to (there are {len(self._snapshots)}: later ones "
-                             "go when an earlier one is reverted to, and an anchor() takes those taken inside it)")
-        if self._anchored and snapshot_id < self._anchored[-1]:  # (the anchor's own rollback would then be undone)
+        at = next((i for i, (taken, _) in enumerate(self._snapshots) if taken == snapshot_id), None)
+        if at is None:
+            raise ValueError(f"no snapshot {snapshot_id!r} to revert to (one goes when an earlier one is reverted "
+                             "to, and with the anchor() it was taken in)")  # fmt: skip
+        if self._anchored and at < self._anchored[-1]:  # (the anchor's own rollback would then be undone)
             raise ValueError(f"snapshot {snapshot_id} was taken outside the anchor() this runs in: revert to it once "
                              "the anchor is over")  # fmt: skip
-        self._drop_snapshots(snapshot_id + 1)
-        self._restore_all(self._snapshots.pop())
-        self._snapshots.append(self._saved())  # (the same Env again, held anew)
+        self._drop_snapshots(at + 1)
+        sender = self.eoa
+        self._restore_all(self._snapshots.pop()[1])
+        self.eoa = sender  # (a prank's, or not: as it is now)
+        self._snapshots.append((snapshot_id, self._saved()))  # (the same Env again, held anew)
 
     def _drop_snapshots(self, keep: int) -> None:
         while len(self._snapshots) > keep:
@@ -480,6 +486,10 @@ class Env:
     def _sender(self, sender: Addressish | None) -> bytes:
         return self.eoa if sender is None else parse_address(sender)
 
+    def _payer(self, sender: Addressish | None) -> bytes:
+        """Who signs a transaction from `sender` (None: the default one) and pays for it: a prank's origin, if any."""
+        return self.origin if sender is None and self.origin is not None else self._sender(sender)
+
     # Deploying and calling.
     def upload(self, code: bytes, *, sender: Addressish | None = None) -> bytes:
         """Upload a blob; returns its code hash (keccak256). Needed before factories can create it."""
@@ -488,7 +498,7 @@ class Env:
             raise DeployError("this is EVM bytecode (solc's), not a PolkaVM blob: deploy the compiled contract's "
                               "`.blob`, or pass it to deploy_contract", name=PalletError.CodeRejected.value)
         try:
-            return self.chain.upload_code(self._sender(sender), code)
+            return self.chain.upload_code(self._payer(sender), code)
         except CodeError as e:  # (the pallet's error, as a failed deploy names it: not always the code's fault)
             what = "cannot upload the code" if e.error is PalletError.StorageDepositNotEnoughFunds else "code rejected"
             raise DeployError(f"{what}: {e}", name=e.error.value) from None
@@ -499,7 +509,7 @@ class Env:
         code_hash = _hex_bytes("code_hash", code_hash)
         if len(code_hash) != 32:
             raise ValueError(f"a code hash is 32 bytes, not {len(code_hash)}")
-        return self.chain.remove_code(self._sender(sender), code_hash)
+        return self.chain.remove_code(self._payer(sender), code_hash)
 
     def deploy(
         self,
@@ -523,8 +533,7 @@ class Env:
         if salt is not None and len(salt) != 32:
             raise ValueError(f"salt must be 32 bytes, got {len(salt)}")
         new = keccak256(code) not in self.chain.state.codes
-        deployer = self._sender(sender)
-        origin = deployer if self.origin is None or sender is not None else self.origin  # (who signs: prank's origin)
+        deployer, origin = self._sender(sender), self._payer(sender)
         code_hash = self.upload(code, sender=origin)
         try:
             result = self.chain.instantiate(origin, code_hash, data, value=value, salt=salt, gas_limit=gas_limit,

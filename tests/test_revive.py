@@ -299,6 +299,22 @@ def test_snapshots_revert_again_and_again_and_anchors_keep_to_their_own(env: Env
     token.transfer(BOB, 3)
     env.revert_to(first)
     assert token.balanceOf(BOB) == 0 and env.chain.state._holds == 1
+    # Ids are never given again (found in review: a dropped one reverted to its successor's), and a revert leaves the
+    # sender as a prank has it (it put back the one of the snapshot's time, for good).
+    dropped = env.snapshot()
+    env.revert_to(first)
+    assert env.snapshot() != dropped
+    with pytest.raises(ValueError, match=f"no snapshot {dropped}"):
+        env.revert_to(dropped)
+    with env.prank(BOB):
+        env.revert_to(first)
+        assert env.eoa == parse_address(BOB)
+    assert env.eoa == parse_address(ALICE)
+    with env.prank(BOB):
+        inside = env.snapshot()
+    env.revert_to(inside)
+    assert env.eoa == parse_address(ALICE)
+    env.revert_to(first)
     env._drop_snapshots(0)
     token.transfer(BOB, 1)
     assert env.chain.state._holds == 0 and not env.chain.state._journal
@@ -320,6 +336,11 @@ def test_prank_with_an_origin_sends_as_one_account_and_signs_as_another(env: Env
         assert deployed.deployer() == to_checksum(BOB) and deployed.address == to_checksum(create1(BOB, nonces[0]))
         assert env.get_balance(charlie) < balances[1] and env.get_balance(BOB) == balances[0] - 7  # (charlie paid)
         assert (env.get_nonce(BOB), env.get_nonce(charlie)) == (nonces[0] + 1, nonces[1] + 2)  # (BOB's CREATE nonce)
+        # Every upload is the origin's, a factory's children's too (found in review: they were the sender's).
+        env.set_balance(BOB, 0)
+        child, factory = load_contract("Child"), load_contract("Factory")
+        env.deploy_contract(factory, deps=[child])
+        assert env.chain.state.codes[child.code_hash].owner == CHARLIE == env.chain.state.codes[factory.code_hash].owner
     assert context.sender() == context.origin() == to_checksum(ALICE)
 
 
