@@ -127,8 +127,8 @@ def with_trace(error: Err, result: CallResult, env: Env) -> Err:
     rendered says so, rather than raise in place of the error."""
     inner = result.inner_error
     if inner is not None and result.error is None and not result.output:  # (a revert without a reason)
-        error.add_note(f"a nested call failed first, with {inner[0].value}{': ' + inner[1] if inner[1] else ''}; the "
-                       "calls above it reverted without a reason")  # fmt: skip
+        error.add_note(f"the last nested call to fail in it failed with {inner[0].value}"
+                       f"{': ' + inner[1] if inner[1] else ''} (a revert without a reason often bubbles up from one)")
     if result.trace is not None:
         try:
             error.add_note("call trace:\n" + env.format_trace(result))

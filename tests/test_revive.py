@@ -1748,14 +1748,14 @@ def test_a_failed_deploy_uploads_nothing(env: Env) -> None:
 
 def test_a_revert_without_a_reason_names_the_nested_failure_it_came_from(env: Env) -> None:
     """A value transfer that fails (or a call past the depth limit) is a return code to its caller, which Solidity
-    turns into a revert without data: the result keeps the first such failure, and the ContractRevert says it in a
+    turns into a revert without data: the result keeps the last such failure, and the ContractRevert says it in a
     note (found in review: the cause showed only in a trace)."""
     value = env.deploy_contract(load_contract("Value"))
     with pytest.raises(ContractRevert) as info:
         value.payWithTransfer(BOB, 10**30)  # (more than it holds)
     result = info.value.result
     assert info.value.reason == "reverted without a reason" and result.inner_error[0] is PalletError.TransferFailed
-    assert info.value.__notes__[0].startswith("a nested call failed first, with TransferFailed")
+    assert info.value.__notes__[0].startswith("the last nested call to fail in it failed with TransferFailed")
     assert value.payWithSend(BOB, 10**30) is False  # (went on from it: the call succeeds, and keeps it)
     assert env.last_result.success and env.last_result.inner_error[0] is PalletError.TransferFailed
     env.set_balance(value.address, 10**6)

@@ -76,8 +76,9 @@ class CallResult:
     trace: CallTrace | None
     """What each call of the transaction did, when the chain traces (`Chain.tracing`); else None."""
     inner_error: tuple[PalletError, str] | None
-    """The first nested call that failed (error and detail), whose caller went on with a return code: what a revert
-    without a reason may come from (MaxCallDepthReached, a callee's OutOfGas); None if none did."""
+    """The last nested call that failed (error and detail), whose caller went on with a return code: what a revert
+    without a reason often bubbles up from (MaxCallDepthReached, a callee's OutOfGas); None if none did (found in
+    review: the first could be one the contract had handled)."""
 
     def __init__(self, success: bool, output: bytes = b"", reverted: bool = False, error: PalletError | None = None,
                  error_detail: str = "", logs: list[Event | RawEvents] | None = None, weight: Weight | None = None,

@@ -156,7 +156,7 @@ BALANCE_BITS = 128  # the runtime's Balance (u128): a value past it fails to con
 class Stack:
     """One transaction's call stack (a top-level call or instantiate and everything it calls)."""
 
-    inner_error: ExecError | None = None  # the first failed call a caller went on from (syscalls._return_code)
+    inner_error: ExecError | None = None  # the last failed call a caller went on from (syscalls._return_code)
     origin_bumped = True  # whether the transaction bumped its origin's nonce (not a contract's, as a prank's origin)
     sender: Address | None = None  # the first frame's caller, where it is not the origin (Env.prank(origin=...))
 

@@ -798,7 +798,7 @@ def _deposit_limit(h: Host, ptr: int | None) -> int | None:
 
 
 def _return_code(h: Host, e: ExecError) -> int:
-    """Map a failed sub-call to the caller's return code, or re-raise to trap the caller (the first is kept as the
+    """Map a failed sub-call to the caller's return code, or re-raise to trap the caller (the last is kept as the
     transaction's inner error, which a revert without a reason may come from)."""
     if e.error is E.TransferFailed:
         code = ReturnCode.TRANSFER_FAILED
@@ -810,8 +810,7 @@ def _return_code(h: Host, e: ExecError) -> int:
         code = ReturnCode.OUT_OF_RESOURCES
     else:
         code = ReturnCode.CALLEE_TRAPPED
-    if h.stack.inner_error is None:
-        h.stack.inner_error = e
+    h.stack.inner_error = e
     return code
 
 
