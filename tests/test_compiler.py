@@ -564,6 +564,13 @@ def test_remappings_find_imports_as_foundry_does(tmp_path: Path, monkeypatch: py
     for bad in (["@base/"], ["ctx:@base/=lib/"], "@base/=lib/"):
         with pytest.raises(CompilerError, match="remapping"):
             compiler._collect_sources(token, bad)  # type: ignore[arg-type]
+    # solc's rule is text: a prefix and target without slashes work (found in review: joined as paths, the rest of
+    # the import was an absolute path); units given as text get them as they are; source text cannot use them.
+    found = compiler._collect_sources(token, ["@base=lib/base/src", "@base/x=lib/deep"])
+    assert sorted(found.units)[0] == "lib/base/src/Base.sol"
+    assert compiler._collect_sources({"A.sol": "x"}, ["@a/=b/"]).remappings == ["@a/=b/"]
+    with pytest.raises(CompilerError, match="give the source as a file's path"):
+        compiler._collect_sources(FLIPPER, ["@a/=b/"])
 
 
 @needs_resolc

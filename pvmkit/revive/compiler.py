@@ -314,9 +314,11 @@ class Sources:
     remappings: list[str] = field(default_factory=list)
 
 
-def _remappings(remappings: Iterable[str]) -> list[tuple[str, Path]]:
-    """`prefix=target` remappings (foundry's remappings.txt lines, solc's without a context), longest prefix first,
-    targets as paths (relative ones from the current folder)."""
+def _remappings(remappings: Iterable[str]) -> list[tuple[str, str]]:
+    """`prefix=target` remappings (foundry's remappings.txt lines, solc's without a context), longest prefix first.
+    As solc does, an import starting with the prefix has it replaced by the target, as text (found in review: joined
+    as paths, `@oz=lib/oz` made `@oz/token/A.sol` the absolute /token/A.sol); relative targets are from the current
+    folder."""
     if isinstance(remappings, str):
         raise CompilerError(f"remappings is a list of prefix=target strings, not the string {remappings!r}")
     out = []
@@ -324,7 +326,7 @@ def _remappings(remappings: Iterable[str]) -> list[tuple[str, Path]]:
         prefix, sep, target = str(line).strip().partition("=")
         if not sep or not prefix or not target or ":" in prefix:
             raise CompilerError(f"a remapping is prefix=target (no context:), not {line!r}")
-        out.append((prefix, Path(target)))
+        out.append((prefix, target))
     return sorted(out, key=lambda r: -len(r[0]))
 
 
@@ -339,14 +341,16 @@ def _collect_sources(sources: Mapping[str, str] | str | Path | Iterable[Path | s
     (`@openzeppelin/=lib/openzeppelin-contracts/`: its target instead of the prefix); where that differs from the
     unit's name, a remapping given to solc says so."""
     remaps = _remappings(remappings)
-    if isinstance(sources, Mapping):
+    if isinstance(sources, Mapping):  # (solc applies the remappings to the units given: their targets name units)
         units = {str(k): str(v) for k, v in sources.items()}
         if not units:
             raise CompilerError("no sources given")
-        return Sources(units)
+        return Sources(units, [f"{prefix}={target}" for prefix, target in remaps])
     if isinstance(sources, str) and not sources.strip():  # (found in review: "" read as the current folder's path)
         raise CompilerError("the source is empty: give Solidity text, a .sol file's path, or several")
     if isinstance(sources, str) and _looks_like_source(sources):
+        if remaps:  # (its imports are not read from disk, so remapped ones could not be found: found in review)
+            raise CompilerError("remappings find imported files: give the source as a file's path, not its text")
         return Sources({"input.sol": sources})
     given = [Path(sources)] if isinstance(sources, str | Path) else [Path(p) for p in sources]
     if not given:
@@ -369,7 +373,7 @@ def _collect_sources(sources: Mapping[str, str] | str | Path | Iterable[Path | s
             relative = imp.startswith(("./", "../"))
             remap = None if relative else next((r for r in remaps if imp.startswith(r[0])), None)
             if remap is not None:
-                candidate = _absolute(remap[1] / imp[len(remap[0]) :])
+                candidate = _absolute(Path(remap[1] + imp[len(remap[0]) :]))
             else:
                 candidate = _absolute((path.parent if relative else base) / imp)
             if not candidate.is_file():
