@@ -20,10 +20,10 @@ from .contract import (
     ContractRevert,
     DecodedLog,
     check_abi,
-    decode_event,
     decode_revert,
     event_items,
     learn_errors,
+    try_decode_event,
     with_trace,
 )
 from .gasreport import GasReport
@@ -494,7 +494,8 @@ class Env:
     def upload(self, code: bytes, *, sender: Addressish | None = None) -> bytes:
         """Upload a blob; returns its code hash (keccak256). Needed before factories can create it."""
         code = _bytes("code", code)
-        if code[:2] == b"\x60\x80":  # (solc's output begins with PUSH1 0x80, a blob with b"PVM\0": found in review)
+        if code[:1] in (b"\x60", b"\x61"):  # (solc's creation code begins with PUSH1 or PUSH2, 0x80 or the address
+            # of its immutables: found in review; a blob begins with b"PVM\0")
             raise DeployError("this is EVM bytecode (solc's), not a PolkaVM blob: deploy the compiled contract's "
                               "`.blob`, or pass it to deploy_contract", name=PalletError.CodeRejected.value)
         try:
@@ -651,12 +652,9 @@ class Env:
             if events is None:
                 events = by_abi[id(abi)] = event_items(abi)
             items = events.get(log.topics[0])
-            if items is not None:
-                try:
-                    decoded.append(decode_event(log, items, to_checksum(log.address)))
-                    continue
-                except ValueError:  # (not as its ABI says, from code it delegated to, say: found in review, it
-                    pass  # failed the whole list); another known ABI may have it, else it is left out
+            if items is not None and (event := try_decode_event(log, items, to_checksum(log.address))) is not None:
+                decoded.append(event)  # (else another known ABI may have it, or it is left out)
+                continue
             if anywhere is None:
                 anywhere = {}
                 for _, abi in (*self._known.values(), *self._code_names.values()):
@@ -664,9 +662,8 @@ class Env:
                         listed = anywhere.setdefault(topic, [])
                         listed.extend(item for item in found if item not in listed)
             items = anywhere.get(log.topics[0])
-            if items is not None:
-                with contextlib.suppress(ValueError):  # (the same signature, indexed otherwise: not this one's)
-                    decoded.append(decode_event(log, items, to_checksum(log.address)))
+            if items is not None and (event := try_decode_event(log, items, to_checksum(log.address))) is not None:
+                decoded.append(event)  # (the same signature, indexed otherwise: not this one's)
         return decoded
 
     def _abi_of(self, address: bytes) -> tuple[str, list[dict]] | None:

@@ -1721,11 +1721,12 @@ def test_a_deploys_storage_deposit_counts_the_code_it_uploaded(env: Env) -> None
 
 def test_evm_bytecode_given_as_a_blob_is_named(env: Env) -> None:
     """solc's bytecode where a PolkaVM blob belongs read as a bad magic number (found in review)."""
-    evm = load_contract("Flipper").evm_bytecode
-    assert evm is not None
-    with pytest.raises(DeployError, match=r"this is EVM bytecode \(solc's\), not a PolkaVM blob") as info:
-        env.deploy(evm)
-    assert info.value.name == "CodeRejected"
+    for name in ("Flipper", "Context", "Immutables"):  # (PUSH1 0x80, PUSH1 0xa0, PUSH2 0x0120: with immutables)
+        evm = load_contract(name).evm_bytecode
+        assert evm is not None
+        with pytest.raises(DeployError, match=r"this is EVM bytecode \(solc's\), not a PolkaVM blob") as info:
+            env.deploy(evm)
+        assert info.value.name == "CodeRejected"
 
 
 def test_a_failed_deploy_uploads_nothing(env: Env) -> None:

@@ -704,6 +704,10 @@ def test_get_logs_leaves_out_a_log_its_abi_cannot_decode(env: Env) -> None:
     env.call(hex_addr(address))
     logs = env.get_logs()
     assert [(log.event, log.args["value"]) for log in logs] == [("Transfer", 7)]  # (the 3-topic one only)
+    token = env.at(hex_addr(address), load_contract("ERC20"))
+    assert token.get_logs() == logs  # (the contract's own list likewise; decode_logs() says what does not fit)
+    with pytest.raises(ValueError, match="indexed topics"):
+        token.decode_logs(env.last_result.logs)
 
 
 def test_deposit_event_accepts_416_bytes_of_data(env: Env) -> None:
