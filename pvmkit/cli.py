@@ -438,6 +438,9 @@ def cc(sources: tuple[Path, ...], output: Path, opt: str, exports: tuple[str, ..
             if done.returncode or not obj.is_file():
                 if ir and "target-abi module flag" in done.stderr:  # (a .bc: its flag is not read here)
                     raise click.ClickException(f"{src}: built for another ABI than lp64e; {abi_hint}")
+                if ir and "error in backend:" in done.stderr:  # (IR for another target, say: found in review)
+                    reason = done.stderr.split("error in backend:", 1)[1].splitlines()[0].strip()
+                    raise click.ClickException(f"{src}: LLVM cannot build this IR for PVM ({reason}); {abi_hint}")
                 raise click.ClickException(f"clang-19 failed on {src}:\n{done.stderr.strip()}")
             objects.append(str(obj))
         combined = Path(tmp) / "combined.o"

@@ -298,6 +298,10 @@ def test_cc_names_llvm_ir_built_for_another_abi(tmp_path: Path) -> None:
         subprocess.run(["clang-19", "--target=riscv64", kind, "-emit-llvm", str(c_source), "-o", str(ir)], check=True)
         code, text = _invoke("cc", str(ir), "--export", "f", "-o", str(tmp_path / "f.polkavm"))
         assert code == 1 and f"f.{suffix}" in text and "lp64e" in text and "Stack dump" not in text, text
+    x86 = tmp_path / "x86.ll"  # (IR for the host's target: LLVM's backend stops, said in one line)
+    subprocess.run(["clang-19", "-S", "-emit-llvm", str(c_source), "-o", str(x86)], check=True)
+    code, text = _invoke("cc", str(x86), "--export", "f", "-o", str(tmp_path / "f.polkavm"))
+    assert code == 1 and "LLVM cannot build this IR for PVM" in text and "Stack dump" not in text, text
 
 
 def test_bench_passes_every_option_to_the_benchmarks() -> None:
