@@ -142,10 +142,18 @@ def _secret(path: Path) -> bytes | None:
     return secret if len(secret) == 32 else None
 
 
+@cache
+def _warn_no_key(path: Path) -> None:
+    warnings.warn(f"the on-disk JIT cache is off: its key {path} cannot be made or read, or others may read it (it "
+                  "must be this user's own 32-byte file, mode 0600)", stacklevel=4)  # fmt: skip
+
+
 def seal(entry_key: str, payload: bytes) -> bytes | None:
-    """The MAC an entry's payload carries (None: no key, no cache)."""
-    secret = _secret(_key_path())
+    """The MAC an entry's payload carries (None: no key, no cache, said once: found in review, it went off silently)."""
+    path = _key_path()
+    secret = _secret(path)
     if secret is None:
+        _warn_no_key(path)
         return None
     return hmac.new(secret, entry_key.encode() + payload, hashlib.sha256).digest()
 
