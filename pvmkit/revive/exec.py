@@ -48,7 +48,8 @@ class MockedReturn(ExecReturn):
 
 def mocked(mocks: list[tuple[bytes, int | None, MockedReturn]], input_data: bytes, value: int) -> MockedReturn | None:
     """The answer of the mock whose input prefix is the longest that `input_data` starts with, and whose value, if it
-    names one, is `value` (one that names it first among equally long ones): foundry's choice among an address's."""
+    names one, is `value` (one that names it first among equally long ones): foundry's choice among an address's
+    (its MockCallDataContext order since foundry#1619: "a more specific calldata precedes a msg.value match")."""
     best, rank = None, (-1, False)
     for prefix, wanted, answer in mocks:
         if input_data.startswith(prefix) and (wanted is None or wanted == value):
