@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import json
 import os
+import re
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
@@ -32,9 +33,17 @@ def _read_blob(path: Path) -> ProgramBlob:
         raise click.ClickException(f"{path}: {e}") from None
 
 
-def _write(path: Path, data: bytes | str | Iterable[str]) -> None:
+def _write(path: Path, data: bytes | str | Iterable[str], inputs: Iterable[Path] = ()) -> None:
     """Write an output file (text given whole or in pieces); an unwritable path is a one-line error, not a
-    traceback."""
+    traceback, and so is one that is one of the command's `inputs` (found in review: `asm s.s -o s.s` replaced the
+    source with its blob), however it is named."""
+    for given in inputs:
+        try:
+            same = path.exists() and given.exists() and os.path.samefile(path, given)
+        except OSError:
+            same = False
+        if same:
+            raise click.ClickException(f"{path}: the output would replace the input {given}: write it elsewhere")
     try:
         if isinstance(data, str):
             path.write_text(data)
@@ -85,11 +94,14 @@ def _max_memory_option(help: str) -> Callable[[Callable[..., None]], Callable[..
                         show_default=True, metavar="MIB", help=help)  # fmt: skip
 
 
+# What the options say they take (found in review: int() took 1_000, 0b1 and other scripts' digits too).
+_INT = re.compile(r"-?(?:0[xX][0-9a-fA-F]+|[0-9]+)\Z", re.ASCII)
+
+
 def _parse_int(text: str, what: str) -> int:
-    try:
-        return int(text, 0)
-    except ValueError:
-        raise click.BadParameter(f"{text!r} is not an integer (decimal, or 0x… hex)", param_hint=what) from None
+    if not _INT.match(text.strip()):
+        raise click.BadParameter(f"{text!r} is not an integer (decimal, or 0x… hex)", param_hint=what)
+    return int(text.strip(), 0) if text.strip().lstrip("-")[:2].lower() == "0x" else int(text.strip(), 10)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -133,7 +145,7 @@ def asm(ctx: click.Context, source: Path, output: Path, isa: str) -> None:
     given = ctx.get_parameter_source("isa") is not click.core.ParameterSource.DEFAULT
     if given and blob.isa is not BY_NAME[isa]:  # (found in review: the %isa line silently won)
         raise click.UsageError(f"--isa {isa} and the %isa line in {source} ({blob.isa.name}) disagree: give one")
-    _write(output, blob.write())
+    _write(output, blob.write(), [source])
     click.echo(f"wrote {output} ({len(blob.code)} bytes of code, {len(blob.exports)} exports)")
 
 
@@ -174,7 +186,7 @@ def disasm(blob_path: Path, no_gas: bool, native: bool, output: Path | None) -> 
         )
     lines = itertools.chain(disassembly(blob, show_gas=not no_gas, annotate=annotate), trailer)  # (never held whole)
     if output:
-        _write(output, lines)
+        _write(output, lines, [blob_path])
     else:
         for text in _joined(lines):
             click.echo(text, nl=False)
@@ -227,7 +239,7 @@ def vectors(paths: tuple[Path, ...], backend: str, quiet: bool, max_memory: int)
         try:
             result = run_vector(load_vector(f), backend=backend, path=str(f), max_memory=max_memory << 20)
         except VectorError as e:
-            click.echo(f"FAIL {f}: {_cli_terms(str(e))}")
+            click.echo(f"FAIL {f}: {_cli_terms(str(e).removeprefix(f'{f}: '))}")  # (its path once)
             failed += 1
             continue
         except ModuleError as e:  # the backend refuses the program (unknown, the JIT unavailable or over its limit)
@@ -378,9 +390,11 @@ def link(elf_path: Path, output: Path, isa: str, exports: tuple[str, ...], stack
         linked = link_elf(data, isa=isa, exports=list(exports) or None, stack_size=stack_size)
     except LinkError as e:
         raise click.ClickException(f"{elf_path}: {e}") from None
-    _write(output, linked.blob.write())
+    if emit_asm and emit_asm.resolve() == output.resolve():  # (found in review: the assembly replaced the blob)
+        raise click.ClickException(f"--emit-asm {emit_asm} and -o {output} are one file: give two")
+    _write(output, linked.blob.write(), [elf_path])
     if emit_asm:
-        _write(emit_asm, linked.assembly)
+        _write(emit_asm, linked.assembly, [elf_path])
     names = ", ".join(e.name for e in linked.blob.exports) or "none"
     click.echo(f"wrote {output} ({len(linked.blob.code)} bytes of code; exports: {names})")
 
@@ -434,7 +448,7 @@ def cc(sources: tuple[Path, ...], output: Path, opt: str, exports: tuple[str, ..
                     raise click.ClickException(f"{src}: its target-abi module flag is {abi[1]}; {abi_hint}")
             command = [clang, *(ir_flags if ir else c_flags), "-c", "-x", "ir" if ir else "c", str(src.absolute()),
                        "-o", str(obj)]  # fmt: skip
-            done = subprocess.run(command, capture_output=True, text=True)
+            done = subprocess.run(command, capture_output=True, encoding="utf-8", errors="replace")
             if done.returncode or not obj.is_file():
                 if ir and "target-abi module flag" in done.stderr:  # (a .bc: its flag is not read here)
                     raise click.ClickException(f"{src}: built for another ABI than lp64e; {abi_hint}")
@@ -445,14 +459,14 @@ def cc(sources: tuple[Path, ...], output: Path, opt: str, exports: tuple[str, ..
             objects.append(str(obj))
         combined = Path(tmp) / "combined.o"
         command = [lld, "--emit-relocs", "-r", *objects, "-o", str(combined)]
-        done = subprocess.run(command, capture_output=True, text=True)
+        done = subprocess.run(command, capture_output=True, encoding="utf-8", errors="replace")
         if done.returncode:
             raise click.ClickException(f"ld.lld-19 failed:\n{done.stderr.strip()}")
         try:
             linked = link_elf(combined.read_bytes(), isa=isa, exports=list(exports) or None, stack_size=stack_size)
         except LinkError as e:
-            raise click.ClickException(str(e)) from None
-    _write(output, linked.blob.write())
+            raise click.ClickException(f"{', '.join(map(str, sources))}: {e}") from None
+    _write(output, linked.blob.write(), sources)
     names = ", ".join(e.name for e in linked.blob.exports) or "none"
     click.echo(f"wrote {output} ({len(linked.blob.code)} bytes of code; exports: {names})")
 

@@ -10,15 +10,21 @@ import stat
 from pathlib import Path
 from typing import Literal, overload
 
+INPUT_LIMIT = 256 << 20
+"""The largest input file read (blobs, ELF objects, assembly, JSON): found in review, a 3 GB file took 3 GB to be told
+its magic bytes were wrong, and a process without that much memory a MemoryError traceback. The largest program the
+JIT compiles is 2^19 instructions, and pallet-revive's code limit is far smaller."""
+
 
 @overload
-def read_input(path: Path, text: Literal[False] = False, limit: int | None = None) -> bytes: ...
+def read_input(path: Path, text: Literal[False] = False, limit: int | None = INPUT_LIMIT) -> bytes: ...
 @overload
-def read_input(path: Path, text: Literal[True], limit: int | None = None) -> str: ...
-def read_input(path: Path, text: bool = False, limit: int | None = None) -> bytes | str:
+def read_input(path: Path, text: Literal[True], limit: int | None = INPUT_LIMIT) -> str: ...
+def read_input(path: Path, text: bool = False, limit: int | None = INPUT_LIMIT) -> bytes | str:
     """The file's bytes (or text: UnicodeDecodeError when it is not UTF-8; a byte-order mark is dropped). OSError,
-    with a strerror that says why, when it is missing, unreadable, not a regular file or over `limit` bytes. Opened
-    without blocking and checked once open, so a FIFO put in its place after a check cannot block the read either."""
+    with a strerror that says why, when it is missing, unreadable, not a regular file or over `limit` bytes
+    (INPUT_LIMIT unless given). Opened without blocking and checked once open, so a FIFO put in its place after a
+    check cannot block the read either."""
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
     except ValueError:

@@ -857,14 +857,23 @@ def run_spec(spec: Spec, *, differential: bool | None = None,
     return _Runner(spec, use_evm, {} if compiled is None else compiled).run()
 
 
+def _may_be_spec(path: Path) -> bool:
+    """Whether a file found in a folder is a spec: JSON with actions, or Solidity with a runner.json comment; one that
+    cannot be read is listed, so that reading it says why (found in review: a traceback)."""
+    try:
+        text = read_input(path).decode(errors="replace")
+    except OSError:
+        return True
+    return '"actions"' in text if path.suffix == ".json" else SPEC_MARKER_BEGIN in text
+
+
 def _collect(paths: Iterable[Path]) -> list[Path]:
     out: list[Path] = []
     for path in paths:
         if path.is_dir():
             # (in a folder, only JSON with actions is a spec: an ABI or manifest beside them is not an error)
             found = sorted(p for p in path.rglob("*") if p.suffix in (".json", ".sol") and p.is_file())
-            out.extend(p for p in found if (p.suffix == ".json" and '"actions"' in p.read_text(errors="replace"))
-                       or (p.suffix == ".sol" and SPEC_MARKER_BEGIN in p.read_text(errors="replace")))  # fmt: skip
+            out.extend(p for p in found if _may_be_spec(p))
         else:
             out.append(path)
     return out

@@ -365,3 +365,43 @@ def test_disasm_says_when_a_blob_needs_more_memory_than_there_is(tmp_path: Path,
     code, text = _invoke("disasm", str(path))
     assert code == 1 and "disassembling 7 instructions needs about 7,340,032 MiB" in text, text
     assert "Traceback" not in text
+
+
+def test_outputs_never_replace_inputs_and_huge_inputs_are_refused_early(tmp_path: Path) -> None:
+    """Found in review: `asm s.s -o s.s` replaced the source with its blob (so did disasm, link and cc, and link's
+    --emit-asm the blob); a 3 GB file took 3 GB to be told its magic bytes were wrong; a folder of specs with an
+    unreadable one gave a traceback; a 50 MB line of bad assembly became a 200 MB error message."""
+    source = tmp_path / "s.s"
+    source.write_text("pub @main:\n    trap\n")
+    code, text = _invoke("asm", str(source), "-o", str(source))
+    assert code == 1 and "would replace the input" in text and source.read_text().startswith("pub @main")
+    blob = tmp_path / "b.polkavm"
+    assert _invoke("asm", str(source), "-o", str(blob))[0] == 0
+    alias = tmp_path / "alias.polkavm"
+    alias.symlink_to(blob)
+    code, text = _invoke("disasm", str(blob), "-o", str(alias))
+    assert code == 1 and "would replace the input" in text and blob.read_bytes().startswith(b"PVM\0")
+    huge = tmp_path / "huge.polkavm"
+    with huge.open("wb") as f:  # (sparse: no disk taken)
+        f.truncate(300 << 20)
+    code, text = _invoke("disasm", str(huge))
+    assert code == 1 and "larger than 268,435,456 bytes" in text
+    specs = tmp_path / "specs"
+    specs.mkdir()
+    (specs / "big.json").symlink_to(huge)
+    code, text = _invoke("run-spec", str(specs))
+    assert code == 1 and "ERROR" in text and "larger than" in text and "Traceback" not in text, text
+    (tmp_path / "bad.s").write_text("pub @main:\n" + "\0" * 100_000 + "\n")
+    code, text = _invoke("asm", str(tmp_path / "bad.s"), "-o", str(tmp_path / "bad.polkavm"))
+    assert code == 1 and "line 2" in text and "(100,000 characters)" in text and len(text) < 400, text[:400]
+    code, text = _invoke("run", str(blob), "--reg", "a0=1_000")
+    assert code == 2 and "not an integer" in text
+
+
+@pytest.mark.skipif(shutil.which("clang-19") is None, reason="clang-19 is not installed")
+def test_cc_reports_errors_in_files_whose_names_are_not_utf8(tmp_path: Path) -> None:
+    """clang names the file as its bytes are: reading that as UTF-8 raised UnicodeDecodeError (found in review)."""
+    name = os.fsdecode(b"bad\xe9.c")
+    (tmp_path / name).write_text("int f( {\n")
+    code, text = _invoke("cc", str(tmp_path / name), "-o", str(tmp_path / "x.polkavm"), "--export", "f")
+    assert code == 1 and "clang-19 failed" in text and "error" in text

@@ -58,6 +58,12 @@ M32 = (1 << 32) - 1
 M64 = (1 << 64) - 1
 
 
+def _q(text: str) -> str:
+    """Source text quoted in an error, at most 60 characters of it (found in review: a 50 MB line was quoted whole,
+    ~4x its size again in memory, into a "one-line" message)."""
+    return repr(text) if len(text) <= 60 else f"{text[:60]!r}... ({len(text):,} characters)"
+
+
 class AsmError(ValueError):
     """Assembly failed; `line` is the 1-based source line (0 when not tied to a line)."""
 
@@ -372,7 +378,7 @@ def _tokenize(text: str) -> list[_Tok]:
             try:
                 value = int(digits, 0) if digits[:2].lower() in ("0x", "0b") else int(digits, 10)
             except ValueError:
-                raise _TokenError(f"bad number {tok!r}") from None
+                raise _TokenError(f"bad number {_q(tok)}") from None
             if (
                 out
                 and out[-1].text == "-"
@@ -541,7 +547,7 @@ def _parse(text: str, isa: InstructionSet, line: int) -> tuple[str, list[Operand
     try:
         tokens = _tokenize(text)
     except _TokenError as e:
-        raise AsmError(line, f"{e} in {text!r}") from None
+        raise AsmError(line, f"{e} in {_q(text)}") from None
     key = tuple(t.key for t in tokens)
     first_error: str | None = None
     candidates = _index(isa.name).get(key, ())
@@ -554,18 +560,18 @@ def _parse(text: str, isa: InstructionSet, line: int) -> tuple[str, list[Operand
         if args is not None:
             return pattern.name, args
     if first_error:
-        raise AsmError(line, f"{first_error} in {text!r}")
+        raise AsmError(line, f"{first_error} in {_q(text)}")
     if candidates:  # the shape is right, a fixed register or number is not (found in review: said "not available")
         forms = " or ".join(sorted({f"'{p.form.template}' ({p.name})" for p in candidates}))
-        raise AsmError(line, f"{text!r} does not match {forms}: a fixed register or number differs")
+        raise AsmError(line, f"{_q(text)} does not match {forms}: a fixed register or number differs")
     for pattern in _index(None).get(key, ()):
         raise AsmError(line, f"instruction '{pattern.name}' is not available in the {isa.name} instruction set")
     for tok in tokens:
         if tok.kind == "word" and tok.key != "R" and tok.text not in _keywords():
             if re.fullmatch(r"[a-z]+[0-9]+", tok.text):
-                raise AsmError(line, f"unknown register {tok.text!r} in {text!r}")
-            raise AsmError(line, f"unknown instruction or keyword {tok.text!r} in {text!r}")
-    raise AsmError(line, f"cannot parse instruction {text!r}")
+                raise AsmError(line, f"unknown register {_q(tok.text)} in {_q(text)}")
+            raise AsmError(line, f"unknown instruction or keyword {_q(tok.text)} in {_q(text)}")
+    raise AsmError(line, f"cannot parse instruction {_q(text)}")
 
 
 def parse_instruction(text: str, isa: InstructionSet = REVIVE_V1) -> tuple[str, tuple[Operand, ...]]:
@@ -672,7 +678,7 @@ def _int(text: str, line: int, what: str, limit: int = M32) -> int:
         digits = text.replace("_", "")
         value = int(digits, 10) if digits.isdigit() else int(digits, 0)  # (007 as in an instruction's operands)
     except ValueError:
-        raise AsmError(line, f"{what}: expected a number, got {text!r}") from None
+        raise AsmError(line, f"{what}: expected a number, got {_q(text)}") from None
     if not 0 <= value <= limit:
         raise AsmError(line, f"{what}: {value} is out of range (0..{limit})")
     return value
@@ -685,7 +691,7 @@ def _hex(text: str, line: int, what: str) -> bytes:
     try:
         return bytes.fromhex(digits)
     except ValueError:
-        raise AsmError(line, f"{what}: expected hex bytes, got {text.strip()!r}") from None
+        raise AsmError(line, f"{what}: expected hex bytes, got {_q(text.strip())}") from None
 
 
 def _target(text: str, line: int, what: str) -> Operand:
@@ -700,13 +706,13 @@ def _symbol(text: str, line: int, what: str) -> bytes:
     if text.startswith('"'):
         m = _QUOTED.fullmatch(text)
         if m is None:
-            raise AsmError(line, f"{what}: bad or unterminated string {text!r}")
+            raise AsmError(line, f"{what}: bad or unterminated string {_q(text)}")
         try:
             return _unescape(m.group(1))
         except ValueError as e:
             raise AsmError(line, f"{what}: {e} in {text}") from None
     if not text or any(c.isspace() for c in text):
-        raise AsmError(line, f"{what}: expected a symbol name, got {text!r}")
+        raise AsmError(line, f"{what}: expected a symbol name, got {_q(text)}")
     return text.encode("utf-8")
 
 
@@ -716,7 +722,7 @@ def _directive(state: _State, name: str, rest: str, line: int) -> None:
     op, value = (assign.group(1), assign.group(2)) if assign else ("", rest)
     if name == "isa":
         if op != "=" or value.strip() not in BY_NAME:
-            raise AsmError(line, f"%isa: expected one of {', '.join(BY_NAME)}, got {value.strip()!r}")
+            raise AsmError(line, f"%isa: expected one of {', '.join(BY_NAME)}, got {_q(value.strip())}")
         if state.items:
             raise AsmError(line, "%isa must come before the first instruction")
         state.isa = BY_NAME[value.strip()]
@@ -915,7 +921,7 @@ def assemble(text: str, isa: InstructionSet = REVIVE_V1) -> ProgramBlob:
         if line.startswith("%"):
             m = _DIRECTIVE.match(line)
             if m is None:
-                raise AsmError(lineno, f"cannot parse directive {line!r}")
+                raise AsmError(lineno, f"cannot parse directive {_q(line)}")
             _directive(state, m.group(1), m.group(2), lineno)
             continue
         m = _LABEL_DEF.match(line)
@@ -932,7 +938,7 @@ def assemble(text: str, isa: InstructionSet = REVIVE_V1) -> ProgramBlob:
                 state.exports.append((LabelRef(label, lineno), label.encode(), lineno))
             continue
         if line.startswith("@") or line.startswith("pub"):
-            raise AsmError(lineno, f"bad label definition {line!r} (expected '@name:' or 'pub @name:')")
+            raise AsmError(lineno, f"bad label definition {_q(line)} (expected '@name:' or 'pub @name:')")
         name, args = _parse(line, state.isa, lineno)
         state.items.append(_Item(name, args, lineno))
         state.at_block_start = _starts_block_after(name)
