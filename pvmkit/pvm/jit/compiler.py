@@ -1250,10 +1250,13 @@ class JitCompiler:
         (set_next_program_counter into the middle of a block): out of line, the add alone, then the code after the
         pair."""
         name, args = self.decoded[1][k]
+        end = self.decoded[2][k]
 
         def place() -> None:
             start = len(self.a.code)
-            self.a.code += DIRECT[name](self.where, args)
+            native = self.native
+            self.instruction(pc, name, args, end)  # (its direct encoder, or its template where there is none)
+            self.native = native  # (counted with the pair)
             back = Label()
             back.pos = after
             self.a.jmp(back)
