@@ -776,12 +776,13 @@ class Env:
     # Compiler.
     def compile(self, source: str | Path | list[str | Path] | dict[str, str], *, heap_size: int | None = None,
                 stack_size: int | None = None, optimizer: str = "z", evm: bool = True,
-                remappings: Sequence[str] = ()) -> dict[str, Any]:  # fmt: skip
+                remappings: Sequence[str] | None = None) -> dict[str, Any]:  # fmt: skip
         """Compile Solidity (a file, files, source text or {unit name: text}) with resolc 0.3.0 (installed on first
         use); returns CompiledContract by name. `heap_size`: Solidity's memory in bytes (resolc's default 64 KiB traps
         beyond); `optimizer`: resolc's level (0 1 2 3 s z); `evm=False` skips solc's EVM build (faster; no
         `evm_bytecode`, so no differential comparison); `remappings`: foundry's `prefix=target` lines
-        (`@openzeppelin/=lib/openzeppelin-contracts/`, targets from the current folder)."""
+        (`@openzeppelin/=lib/openzeppelin-contracts/`, targets from the current folder; by default those of
+        ./remappings.txt, if there is one)."""
         from .revive.compiler import compile_solidity
 
         compiled = compile_solidity(source, heap_size=heap_size, stack_size=stack_size, optimizer=optimizer,

@@ -571,6 +571,16 @@ def test_remappings_find_imports_as_foundry_does(tmp_path: Path, monkeypatch: py
     assert compiler._collect_sources({"A.sol": "x"}, ["@a/=b/"]).remappings == ["@a/=b/"]
     with pytest.raises(CompilerError, match="give the source as a file's path"):
         compiler._collect_sources(FLIPPER, ["@a/=b/"])
+    (tmp_path / "remappings.txt").write_text("@base/=lib/base/src/\n\n@base/x/=lib/deep/\n")
+    assert compiler.project_remappings() == ["@base/=lib/base/src/", "@base/x/=lib/deep/"]  # (read from the cwd)
+
+
+def test_compile_errors_say_what_pvmkit_does_about_imports_and_libraries() -> None:
+    """An import solc cannot find and a library resolc cannot link got only their words (an OpenZeppelin audit)."""
+    missing = 'ParserError: Source "@oz/token/ERC20.sol" not found: File not supplied initially.'
+    assert "remappings=[...]" in "".join(compiler._hints(missing))
+    assert compiler._hints('ParserError: Source "./Local.sol" not found: File not supplied initially.') == []
+    assert "make them internal" in "".join(compiler._hints("Library input.sol:L not found in the project"))
 
 
 @needs_resolc

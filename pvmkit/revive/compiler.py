@@ -330,6 +330,17 @@ def _remappings(remappings: Iterable[str]) -> list[tuple[str, str]]:
     return sorted(out, key=lambda r: -len(r[0]))
 
 
+def project_remappings() -> list[str]:
+    """The lines of ./remappings.txt (foundry's, in the project's root), or none where there is no such file."""
+    path = Path("remappings.txt")
+    if not path.is_file():
+        return []
+    try:
+        return [line.strip() for line in read_input(path, text=True).splitlines() if line.strip()]
+    except (OSError, UnicodeDecodeError) as e:
+        raise CompilerError(f"cannot read remappings.txt: {getattr(e, 'strerror', None) or e}") from None
+
+
 def _collect_sources(sources: Mapping[str, str] | str | Path | Iterable[Path | str],
                      remappings: Iterable[str] = ()) -> Sources:  # fmt: skip
     """Normalise the accepted inputs into source units; pull the imports of files from disk.
@@ -420,8 +431,23 @@ def _run_driver(units: Mapping[str, str], settings: Mapping[str, object]) -> dic
         raise CompilerError(f"resolc driver failed (node exit {proc.returncode}): {tail}") from None
     if not result.get("ok"):
         errors = result.get("errors") or ["unknown compiler failure"]
-        raise CompilerError("Solidity compilation failed:\n" + "\n".join(map(_once, errors)))
+        text = "\n".join(map(_once, errors))
+        raise CompilerError("Solidity compilation failed:\n" + text + "".join(_hints(text)))
     return result
+
+
+def _hints(errors: str) -> list[str]:
+    """What pvmkit can add to resolc's and solc's words, where they do not say what to do (found in an audit with
+    OpenZeppelin): an import that is not found, and a library that is not linked."""
+    out = []
+    missing = re.findall(r'Source "([^"]+)" not found', errors)
+    if any(not path.startswith(("./", "../")) for path in missing):
+        out.append("\n(pvmkit reads an import that is not a relative path from the folder of the files given, or where "
+                   "a remapping says: remappings=[...], pvmkit compile --remap, or ./remappings.txt)")
+    if re.search(r"Library \S+ not found in the project", errors):
+        out.append("\n(pvmkit does not link libraries with public or external functions: make them internal, which "
+                   "inlines them)")
+    return out
 
 
 def _once(message: str) -> str:
@@ -505,7 +531,7 @@ def compile_solidity(
     heap_size: int | None = None,
     stack_size: int | None = None,
     solc_optimizer: bool = True,
-    remappings: Iterable[str] = (),
+    remappings: Iterable[str] | None = None,
 ) -> dict[str, CompiledContract]:
     """Compile Solidity with resolc 0.3.0 (PVM) and, if `evm`, with solc 0.8.30 (EVM creation bytecode).
 
@@ -514,13 +540,17 @@ def compile_solidity(
     name that is unique across the files. Interfaces and abstract contracts (no code) are left out.
     `optimizer` is resolc's LLVM level: one of 0 1 2 3 s z; `solc_optimizer=False` turns solc's optimizer off for both
     builds (revive's specs do for code that uses `msize`, which the Yul optimizer refuses). `remappings`: foundry's
-    `prefix=target` lines (`@openzeppelin/=lib/openzeppelin-contracts/`), targets from the current folder.
+    `prefix=target` lines (`@openzeppelin/=lib/openzeppelin-contracts/`), targets from the current folder; None
+    (the default): those of ./remappings.txt, if there is one and the sources are files (foundry's way).
     `heap_size` and `stack_size` (bytes) are resolc's memory configuration (its --heap-size, --stack-size): 0.3.0
     gives a contract a 64 KiB heap, Solidity's memory, and a 32 KiB stack, and traps where a contract needs more (a
     70,000-byte `new bytes`, or returning a 40,000-byte one, say).
     """
     if optimizer not in OPTIMIZER_MODES:
         raise CompilerError(f"optimizer must be one of {', '.join(OPTIMIZER_MODES)}, not {optimizer!r}")
+    if remappings is None:
+        remappings = project_remappings() if not isinstance(sources, Mapping) and not (
+            isinstance(sources, str) and _looks_like_source(sources)) else []  # fmt: skip
     found = _collect_sources(sources, remappings)
     units = found.units
     settings: dict[str, object] = {"optimizer": optimizer, "evm": bool(evm)}
@@ -652,12 +682,7 @@ def unique_contracts(contracts: Mapping[str, CompiledContract]) -> list[Compiled
 def compile_command(sources: tuple[Path, ...], output_dir: Path, evm: bool, optimizer: str, no_cache: bool,
                     heap_size: int | None, stack_size: int | None, remaps: tuple[str, ...]) -> None:  # fmt: skip
     """Compile Solidity SOURCES with resolc 0.3.0 into PolkaVM blobs (installs resolc via npm on first use)."""
-    remappings = list(remaps)
-    if not remappings and Path("remappings.txt").is_file():  # (foundry's file, in the project's root)
-        try:
-            remappings = [line for line in Path("remappings.txt").read_text().splitlines() if line.strip()]
-        except (OSError, UnicodeDecodeError) as e:
-            raise click.ClickException(f"cannot read remappings.txt: {e}") from None
+    remappings = list(remaps) or None  # (None: ./remappings.txt, if there is one)
     try:
         contracts = compile_solidity(list(sources), evm=evm, optimizer=optimizer, cache=not no_cache,
                                      heap_size=heap_size, stack_size=stack_size, remappings=remappings)  # fmt: skip
