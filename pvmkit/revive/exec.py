@@ -420,7 +420,12 @@ class Stack:
             raise ExecError(E.BalanceConversionFailed, detail=f"value {value} does not fit a u128 balance")
         code = self.state.codes.get(code_hash)
         if code is None:
-            raise ExecError(E.CodeNotFound, detail=f"no uploaded code with hash 0x{code_hash.hex()}")
+            # resolc passes a create's first 32 bytes as the code hash: EVM creation code there (OpenZeppelin's
+            # Clones, a minimal proxy: found in an audit) is no hash at all, which the bare error did not say.
+            evm = " (EVM creation code, not a code hash: resolc cannot create contracts from EVM bytecode, as Clones " \
+                "and other minimal proxies do)" if code_hash.startswith(b"\x3d\x60\x2d\x80") or b"\x60\x40\x52" in \
+                code_hash[:8] else ""  # (EIP-1167's clone, or solc's free-memory-pointer store)
+            raise ExecError(E.CodeNotFound, detail=f"no uploaded code with hash 0x{code_hash.hex()}{evm}")
         if len(input_data) > CALLDATA_BYTES:
             raise ExecError(E.CallDataTooLarge)
         self._check_depth()
