@@ -233,6 +233,11 @@ def test_storage_reads_state_variables_by_name(env: Env) -> None:
         s.byName[1]
     with pytest.raises(ValueError, match="no storage layout"):
         env.at(layout.address, layout.abi)._storage  # noqa: B018
+    from pvmkit.demo import demo_contract  # (the shipped ERC-20 has its layout too: found in review, it had none)
+
+    assert demo_contract().storage_layout == load_contract("ERC20").storage_layout is not None
+    token = env.deploy_contract(demo_contract(), "T", "T", 10)
+    assert token._storage.balanceOf[env.eoa] == 10 and token._storage.name == "T"
     assert env.at(layout.address, load_contract("Layout"))._storage.big == 2**256 - 2
 
 
