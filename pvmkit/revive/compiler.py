@@ -666,7 +666,7 @@ def unique_contracts(contracts: Mapping[str, CompiledContract]) -> list[Compiled
     type=click.Path(path_type=Path, file_okay=False),
     default=Path("."),
     show_default=True,
-    help="Where to write <Name>.polkavm, <Name>.abi.json (and <Name>.evm.bin).",
+    help="Where to write <Name>.polkavm, <Name>.abi.json (and <Name>.evm.bin, .deps.json, .storage.json).",
 )
 @click.option("--evm/--no-evm", default=True, show_default=True, help="Also write solc's EVM creation bytecode (hex).")
 @click.option(
