@@ -551,6 +551,8 @@ class Env:
         if self._reports and result.success and result.address is not None:
             for report in self._reports:
                 report.record(result.address, b"deploy", result.gas_used)
+                if result.trace is not None:
+                    report.record_calls(result.trace)
         if not result.success or result.address is None:
             if result.error is not None:
                 detail = f": {result.error_detail}" if result.error_detail else ""  # (found in review: a bare ": ")
@@ -673,13 +675,16 @@ class Env:
     @contextlib.contextmanager
     def gas_report(self) -> Iterator[GasReport]:
         """Collect the gas of every call and deployment inside the block, per contract function (foundry's
-        --gas-report): `print(report)` gives calls, min, mean, median and max; `report.rows` the numbers."""
+        --gas-report), the calls and creates contracts made included (the block is traced for that: its results carry
+        traces): `print(report)` gives calls, min, mean, median and max; `report.rows` the numbers."""
         report = GasReport(self._abi_of)
         self._reports.append(report)
+        tracing, self.chain.tracing = self.chain.tracing, True
         try:
             yield report
         finally:
             self._reports.remove(report)
+            self.chain.tracing = tracing
 
     def _know_code(self, code_hash: bytes, name: str, abi: Any) -> None:
         """Code this Env was given (compiled, a dependency, deployed): traces name it wherever it runs, and its custom
@@ -717,6 +722,8 @@ class Env:
         if self._reports:
             for report in self._reports:
                 report.record(dest, data[:4], result.gas_used)
+                if result.trace is not None:
+                    report.record_calls(result.trace)
         return result
 
     def _record(self, result: CallResult) -> None:

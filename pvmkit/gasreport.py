@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from .contract import signature
 from .revive.primitives import keccak256
+from .revive.trace import CallTrace
 
 Namer = Callable[[bytes], "tuple[str, list[dict]] | None"]  # an address → (contract name, ABI), if the Env knows it
 
@@ -35,6 +36,21 @@ class GasReport:
 
     def record(self, address: bytes, selector: bytes, gas: int) -> None:
         self._records.append((address, self._name(address), selector, gas))
+
+    def record_calls(self, root: CallTrace) -> None:
+        """The calls and deployments under a transaction's own (its trace's), as forge's report has every contract a
+        test reached (found in an audit: a vault's token calls were missing); a delegate call as the code's contract,
+        whose ABI has the function; precompiles and mocked calls ran no code of a contract."""
+        for node in root.walk():
+            if node is root or node.precompile or node.mocked:
+                continue
+            if node.kind.startswith("create"):
+                if node.address is not None and node.success:
+                    self.record(node.address, b"deploy", node.gas_used)
+                continue
+            address = node.code_address if node.kind == "delegatecall" else node.address
+            if address is not None and node.code_hash is not None:
+                self.record(address, node.input[:4], node.gas_used)
 
     @property
     def rows(self) -> list[GasRow]:

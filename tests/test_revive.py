@@ -568,6 +568,25 @@ def test_gas_report_aggregates_each_functions_gas_used(env: Env) -> None:
         ("ERC20", "(deploy)"), ("ERC20", "transfer(address,uint256)"), ("Flipper", "(deploy)"), ("Flipper", "flip()")]
 
 
+def test_gas_report_counts_the_calls_and_creates_contracts_make(env: Env) -> None:
+    """As forge's: every contract a transaction reached has its rows, its nested calls' and creates' gas from the
+    trace (found in an audit: a vault's token calls were missing); tracing is on only while a report is open."""
+    caller = env.deploy_contract(load_contract("Caller"))
+    callee = env.deploy_contract(load_contract("Callee"))
+    factory = env.deploy_contract(load_contract("Factory"), deps=[load_contract("Child")])
+    with env.gas_report() as report:
+        caller.callAdd(callee, 2, 3)
+        caller.callSetX(callee, 7)
+        factory.create(5)
+        assert env.tracing
+    assert not env.tracing
+    rows = {(r.contract, r.function): r for r in report.rows}
+    assert set(rows) == {("Caller", "callAdd(address,uint256,uint256)"), ("Callee", "add(uint256,uint256)"),
+                         ("Caller", "callSetX(address,uint256)"), ("Callee", "setX(uint256)"),
+                         ("Factory", "create(uint256)"), ("Child", "(deploy)")}  # fmt: skip
+    assert rows[("Callee", "add(uint256,uint256)")].max < rows[("Caller", "callAdd(address,uint256,uint256)")].min
+
+
 def test_wrong_types_in_the_env_api_are_named(env: Env) -> None:
     """Found in review: AttributeErrors from inside for a config that is no RuntimeConfig, logs that are no Events and
     a trace of something that is no result."""
