@@ -490,7 +490,9 @@ class ContractFunction:
                 hint = self._clash(value, sender, gas)
                 if not hint:
                     raise
-                raise TypeError(f"{e}{hint}") from None
+                # (the clash first: it is the cause, where the rest names what is left; found in an audit with
+                # OpenZeppelin v5, whose ERC-20 amounts are called `value`)
+                raise TypeError(f"{hint.strip(' ()')}; so: {e}") from None
         data = self._encode(overload, args)
         env = self.contract._env
         if not env.is_contract(self.contract.address):  # (as Solidity's calls check)
