@@ -38,11 +38,7 @@ def _write(path: Path, data: bytes | str | Iterable[str], inputs: Iterable[Path]
     traceback, and so is one that is one of the command's `inputs` (found in review: `asm s.s -o s.s` replaced the
     source with its blob), however it is named."""
     for given in inputs:
-        try:
-            same = path.exists() and given.exists() and os.path.samefile(path, given)
-        except OSError:
-            same = False
-        if same:
+        if _same_file(path, given):
             raise click.ClickException(f"{path}: the output would replace the input {given}: write it elsewhere")
     try:
         if isinstance(data, str):
@@ -55,6 +51,14 @@ def _write(path: Path, data: bytes | str | Iterable[str], inputs: Iterable[Path]
                     f.write(text)
     except OSError as e:
         raise click.ClickException(f"cannot write {path}: {e.strerror or e}") from None
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    """Whether two existing paths are one file (symlinks and hard links included)."""
+    try:
+        return a.exists() and b.exists() and os.path.samefile(a, b)
+    except OSError:
+        return False
 
 
 def _joined(pieces: Iterable[str], n: int = 4096) -> Iterator[str]:
@@ -390,7 +394,8 @@ def link(elf_path: Path, output: Path, isa: str, exports: tuple[str, ...], stack
         linked = link_elf(data, isa=isa, exports=list(exports) or None, stack_size=stack_size)
     except LinkError as e:
         raise click.ClickException(f"{elf_path}: {e}") from None
-    if emit_asm and emit_asm.resolve() == output.resolve():  # (found in review: the assembly replaced the blob)
+    if emit_asm and (emit_asm.resolve() == output.resolve() or _same_file(emit_asm, output)):  # (found in review:
+        # the assembly replaced the blob, a hard link to it too)
         raise click.ClickException(f"--emit-asm {emit_asm} and -o {output} are one file: give two")
     _write(output, linked.blob.write(), [elf_path])
     if emit_asm:

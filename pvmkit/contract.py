@@ -129,7 +129,7 @@ def with_trace(error: Err, result: CallResult, env: Env) -> Err:
     if inner is not None and result.error is None and not result.output:  # (a revert without a reason)
         error.add_note(f"the last nested call to fail in it failed with {inner[0].value}"
                        f"{': ' + inner[1] if inner[1] else ''} (a revert without a reason often bubbles up from one)")
-    if result.trace is not None:
+    if result.trace is not None and env.tracing:  # (not for a gas report's own tracing: found in review)
         try:
             error.add_note("call trace:\n" + env.format_trace(result))
         except Exception as e:  # noqa: BLE001 - the error being raised matters more than its trace

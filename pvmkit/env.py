@@ -194,14 +194,16 @@ class Env:
     @property
     def tracing(self) -> bool:
         """Whether calls and deployments record a call trace (`result.trace`, `format_trace`), which a failure then
-        shows too (a note on ContractRevert and DeployError). Off by default: tracing costs a few µs per frame."""
-        return self.chain.tracing
+        shows too (a note on ContractRevert and DeployError). Off by default: tracing costs a few µs per frame. (An
+        open gas_report() traces the calls too, for itself, whatever this says.)"""
+        return self._tracing
 
     @tracing.setter
     def tracing(self, value: bool) -> None:
         if not isinstance(value, bool):
             raise TypeError(f"tracing must be True or False, got {value!r}")
-        self.chain.tracing = value
+        self._tracing = value
+        self.chain.tracing = value or bool(self._reports)
 
     def label(self, address: Addressish, name: str) -> None:
         """Show `address` as `name` in call traces (foundry's vm.label); a contract keeps its ABI."""
@@ -393,6 +395,8 @@ class Env:
     def revert_to(self, snapshot_id: int) -> None:
         """Roll the Env back to snapshot `snapshot_id`, which stays valid, so a fixture may revert to it after each
         test (foundry's vm.revertToState); snapshots taken after it are dropped, as are those an anchor() took."""
+        if type(snapshot_id) is not int:  # (True and 1.0 are == 1: found in review)
+            raise TypeError(f"a snapshot id is the int snapshot() gave, not {snapshot_id!r}")
         at = next((i for i, (taken, _) in enumerate(self._snapshots) if taken == snapshot_id), None)
         if at is None:
             raise ValueError(f"no snapshot {snapshot_id!r} to revert to (one goes when an earlier one is reverted "
@@ -675,16 +679,17 @@ class Env:
     @contextlib.contextmanager
     def gas_report(self) -> Iterator[GasReport]:
         """Collect the gas of every call and deployment inside the block, per contract function (foundry's
-        --gas-report), the calls and creates contracts made included (the block is traced for that: its results carry
-        traces): `print(report)` gives calls, min, mean, median and max; `report.rows` the numbers."""
+        --gas-report), the calls and creates contracts made included (the block's calls are traced for that, which
+        makes them slower; env.tracing is unchanged): `print(report)` gives calls, min, mean, median and max;
+        `report.rows` the numbers."""
         report = GasReport(self._abi_of)
         self._reports.append(report)
-        tracing, self.chain.tracing = self.chain.tracing, True
+        self.chain.tracing = True  # (for the report: env.tracing stays what the user set, found in review)
         try:
             yield report
         finally:
             self._reports.remove(report)
-            self.chain.tracing = tracing
+            self.chain.tracing = self._tracing or bool(self._reports)
 
     def _know_code(self, code_hash: bytes, name: str, abi: Any) -> None:
         """Code this Env was given (compiled, a dependency, deployed): traces name it wherever it runs, and its custom

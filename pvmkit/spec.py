@@ -56,6 +56,7 @@ Output of `pvmkit run-spec`: one `FAIL <spec>: action #i <kind>: <what> expected
 
 from __future__ import annotations
 
+import errno
 import json
 import re
 import sys
@@ -862,8 +863,8 @@ def _may_be_spec(path: Path) -> bool:
     cannot be read is listed, so that reading it says why (found in review: a traceback)."""
     try:
         text = read_input(path).decode(errors="replace")
-    except OSError:
-        return True
+    except OSError as e:  # (one too big to read is no spec: a build artifact, say)
+        return e.errno != errno.EFBIG
     return '"actions"' in text if path.suffix == ".json" else SPEC_MARKER_BEGIN in text
 
 

@@ -388,9 +388,13 @@ def test_outputs_never_replace_inputs_and_huge_inputs_are_refused_early(tmp_path
     assert code == 1 and "larger than 268,435,456 bytes" in text
     specs = tmp_path / "specs"
     specs.mkdir()
-    (specs / "big.json").symlink_to(huge)
+    (specs / "big.json").symlink_to(huge)  # (too big to be a spec: left out, as a build artifact would be)
     code, text = _invoke("run-spec", str(specs))
-    assert code == 1 and "ERROR" in text and "larger than" in text and "Traceback" not in text, text
+    assert code == 1 and "no specs found" in text, text
+    if Path("/proc/self/clear_refs").exists():  # (a file that cannot be read, even by root)
+        (specs / "unreadable.json").symlink_to("/proc/self/clear_refs")
+        code, text = _invoke("run-spec", str(specs))
+        assert code == 1 and "ERROR" in text and "unreadable.json" in text and "Traceback" not in text, text
     (tmp_path / "bad.s").write_text("pub @main:\n" + "\0" * 100_000 + "\n")
     code, text = _invoke("asm", str(tmp_path / "bad.s"), "-o", str(tmp_path / "bad.polkavm"))
     assert code == 1 and "line 2" in text and "(100,000 characters)" in text and len(text) < 400, text[:400]
@@ -405,3 +409,18 @@ def test_cc_reports_errors_in_files_whose_names_are_not_utf8(tmp_path: Path) -> 
     (tmp_path / name).write_text("int f( {\n")
     code, text = _invoke("cc", str(tmp_path / name), "-o", str(tmp_path / "x.polkavm"), "--export", "f")
     assert code == 1 and "clang-19 failed" in text and "error" in text
+
+
+@pytest.mark.skipif(shutil.which("clang-19") is None, reason="clang-19 is not installed")
+def test_link_refuses_an_assembly_output_that_is_the_blob(tmp_path: Path) -> None:
+    """--emit-asm naming the -o file, or a hard link to it, wrote the assembly over the blob (found in review)."""
+    (tmp_path / "f.c").write_text("long f(long a) { return a + 1; }\n")
+    obj = tmp_path / "f.o"
+    subprocess.run(["clang-19", "--target=riscv64", "-march=rv64emac", "-mabi=lp64e", "-fpic", "-c",
+                    str(tmp_path / "f.c"), "-o", str(obj)], check=True)  # fmt: skip
+    blob = tmp_path / "f.polkavm"
+    assert _invoke("link", str(obj), "-o", str(blob), "--export", "f")[0] == 0
+    os.link(blob, tmp_path / "again.polkavm")
+    for asm in (blob, tmp_path / "again.polkavm"):
+        code, text = _invoke("link", str(obj), "-o", str(blob), "--export", "f", "--emit-asm", str(asm))
+        assert code == 1 and "are one file" in text and blob.read_bytes().startswith(b"PVM\0"), text

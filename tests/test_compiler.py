@@ -571,8 +571,14 @@ def test_remappings_find_imports_as_foundry_does(tmp_path: Path, monkeypatch: py
     assert compiler._collect_sources({"A.sol": "x"}, ["@a/=b/"]).remappings == ["@a/=b/"]
     with pytest.raises(CompilerError, match="give the source as a file's path"):
         compiler._collect_sources(FLIPPER, ["@a/=b/"])
-    (tmp_path / "remappings.txt").write_text("@base/=lib/base/src/\n\n@base/x/=lib/deep/\n")
-    assert compiler.project_remappings() == ["@base/=lib/base/src/", "@base/x/=lib/deep/"]  # (read from the cwd)
+    (tmp_path / "remappings.txt").write_text("@base/=lib/base/src/\n\n# a comment\nlib/x:@y/=lib/x/y/\n"
+                                             "@base/x/=lib/deep/\n")  # fmt: skip
+    # (read from the cwd; foundry's context lines, for other folders' imports, and comments left out: found in
+    # review, one failed every compile in the folder)
+    assert compiler.project_remappings() == ["@base/=lib/base/src/", "@base/x/=lib/deep/"]
+    (tmp_path / "remappings.txt").write_text("@base/\n")
+    with pytest.raises(CompilerError, match=r"^\./remappings.txt: a remapping is prefix=target"):
+        compiler.project_remappings()
 
 
 def test_compile_errors_say_what_pvmkit_does_about_imports_and_libraries() -> None:

@@ -6,6 +6,7 @@ import contextlib
 import itertools
 import json
 import sys
+import warnings
 from collections.abc import Iterator, MutableSequence
 from pathlib import Path
 
@@ -795,6 +796,10 @@ def test_the_cache_key_is_this_users_alone(tmp_path, monkeypatch: pytest.MonkeyP
         cache._secret.cache_clear()
         with pytest.warns(UserWarning, match="on-disk JIT cache is off: its key .*jit.key"):
             assert cache.load(entry.stem) is None and cache.seal(entry.stem, b"") is None
+        cache._warn_no_key.cache_clear()
+        with warnings.catch_warnings():  # (warnings as errors: the cache is only off, the compile goes on)
+            warnings.simplefilter("error")
+            assert cache.seal(entry.stem, b"") is None
         entry.unlink()
         assert _run_jit(blob) == 42 and not list((tmp_path / "entries").glob("*.bin"))  # (compiled, not stored)
         key.unlink()

@@ -311,6 +311,8 @@ def test_snapshots_revert_again_and_again_and_anchors_keep_to_their_own(env: Env
     assert env.snapshot() != dropped
     with pytest.raises(ValueError, match=f"no snapshot {dropped}"):
         env.revert_to(dropped)
+    with pytest.raises(TypeError, match="snapshot id"):  # (True == 1: found in review)
+        env.revert_to(True)
     with env.prank(BOB):
         env.revert_to(first)
         assert env.eoa == parse_address(BOB)
@@ -576,14 +578,21 @@ def test_gas_report_counts_the_calls_and_creates_contracts_make(env: Env) -> Non
     factory = env.deploy_contract(load_contract("Factory"), deps=[load_contract("Child")])
     with env.gas_report() as report:
         caller.callAdd(callee, 2, 3)
+        env.tracing = False  # (the user's own setting: the report keeps its tracing, found in review)
         caller.callSetX(callee, 7)
         factory.create(5)
-        assert env.tracing
-    assert not env.tracing
+        assert not env.tracing and env.chain.tracing
+        with pytest.raises(ContractRevert) as info:
+            caller.bubbleString(callee, "no")
+        assert not getattr(info.value, "__notes__", None)  # (no trace rendered into it: tracing is not the user's)
+        env.tracing = True
+    assert env.tracing and env.chain.tracing  # (what the user set inside stays)
+    env.tracing = False
     rows = {(r.contract, r.function): r for r in report.rows}
     assert set(rows) == {("Caller", "callAdd(address,uint256,uint256)"), ("Callee", "add(uint256,uint256)"),
                          ("Caller", "callSetX(address,uint256)"), ("Callee", "setX(uint256)"),
-                         ("Factory", "create(uint256)"), ("Child", "(deploy)")}  # fmt: skip
+                         ("Factory", "create(uint256)"), ("Child", "(deploy)"),
+                         ("Caller", "bubbleString(address,string)"), ("Callee", "revertWithString(string)")}
     assert rows[("Callee", "add(uint256,uint256)")].max < rows[("Caller", "callAdd(address,uint256,uint256)")].min
 
 

@@ -289,6 +289,8 @@ def test_events_with_hashed_indexed_values_and_odd_abis_render() -> None:
     result = CallResult(False, reverted=True, trace=node)
 
     class Broken:
+        tracing = True
+
         def format_trace(self, result: object) -> str:
             raise TypeError("boom")
 

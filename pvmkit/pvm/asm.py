@@ -440,17 +440,17 @@ def _convert(slot: str, tok: _Tok, isa: InstructionSet, line: int) -> Operand:
             return LabelRef(tok.text, line)
         if slot == "v":
             return TableRef(tok.text, line)
-        raise _SlotError(f"expected a number, got label @{tok.text}")
+        raise _SlotError(f"expected a number, got label @{_q(tok.text)}")
     value = tok.value
     if slot in "xdu":
         imm = _to_i32(value)
         if imm is None:
-            raise _SlotError(f"immediate {tok.text} does not fit in 32 bits")
+            raise _SlotError(f"immediate {_q(tok.text)} does not fit in 32 bits")
         return imm
     if slot == "m":
         imm = _to_i32(-value)
         if imm is None or (value > 0 and imm > 0):
-            raise _SlotError(f"immediate -({tok.text}) does not fit in 32 bits")
+            raise _SlotError(f"immediate -({_q(tok.text)}) does not fit in 32 bits")
         return imm
     if slot == "v":
         if not isa.is_64_bit:
@@ -458,17 +458,17 @@ def _convert(slot: str, tok: _Tok, isa: InstructionSet, line: int) -> Operand:
         else:
             imm = _to_i32(value) if -(1 << 63) <= value <= M64 and _fits_load_imm(value) else None
         if imm is None:
-            raise _SlotError(f"immediate {tok.text} does not fit in a sign-extended 32-bit load_imm")
+            raise _SlotError(f"immediate {_q(tok.text)} does not fit in a sign-extended 32-bit load_imm")
         return imm
     if slot in "wq":
         if not -(1 << 63) <= value <= M64:
-            raise _SlotError(f"immediate {tok.text} does not fit in 64 bits")
+            raise _SlotError(f"immediate {_q(tok.text)} does not fit in 64 bits")
         if slot == "w" and _fits_load_imm(value):
             raise _SlotError("use load_imm for values that fit in a sign-extended 32-bit immediate")
         return value & M64
     if slot == "t":
         if not 0 <= value <= M32:
-            raise _SlotError(f"jump target {tok.text} is not a 32-bit code offset")
+            raise _SlotError(f"jump target {_q(tok.text)} is not a 32-bit code offset")
         return value
     raise AssertionError(slot)
 
@@ -679,8 +679,8 @@ def _int(text: str, line: int, what: str, limit: int = M32) -> int:
         value = int(digits, 10) if digits.isdigit() else int(digits, 0)  # (007 as in an instruction's operands)
     except ValueError:
         raise AsmError(line, f"{what}: expected a number, got {_q(text)}") from None
-    if not 0 <= value <= limit:
-        raise AsmError(line, f"{what}: {value} is out of range (0..{limit})")
+    if not 0 <= value <= limit:  # (the text, not the int: one of over 4,300 digits cannot be made a str)
+        raise AsmError(line, f"{what}: {_q(text)} is out of range (0..{limit})")
     return value
 
 
@@ -710,7 +710,7 @@ def _symbol(text: str, line: int, what: str) -> bytes:
         try:
             return _unescape(m.group(1))
         except ValueError as e:
-            raise AsmError(line, f"{what}: {e} in {text}") from None
+            raise AsmError(line, f"{what}: {e} in {_q(text)}") from None
     if not text or any(c.isspace() for c in text):
         raise AsmError(line, f"{what}: expected a symbol name, got {_q(text)}")
     return text.encode("utf-8")

@@ -331,14 +331,27 @@ def _remappings(remappings: Iterable[str]) -> list[tuple[str, str]]:
 
 
 def project_remappings() -> list[str]:
-    """The lines of ./remappings.txt (foundry's, in the project's root), or none where there is no such file."""
+    """The remappings of ./remappings.txt (foundry's, in the project's root), or none where there is no such file.
+    Read whenever files are compiled, so it must not fail compiles it has nothing to do with (found in review):
+    foundry's context lines (`lib/x:@a/=...`, for another folder's imports) and comments are left out, and a line
+    pvmkit cannot take is named with the file."""
     path = Path("remappings.txt")
     if not path.is_file():
         return []
     try:
-        return [line.strip() for line in read_input(path, text=True).splitlines() if line.strip()]
+        lines = [line.strip() for line in read_input(path, text=True).splitlines()]
     except (OSError, UnicodeDecodeError) as e:
-        raise CompilerError(f"cannot read remappings.txt: {getattr(e, 'strerror', None) or e}") from None
+        raise CompilerError(f"cannot read ./remappings.txt: {getattr(e, 'strerror', None) or e}") from None
+    out = []
+    for line in lines:
+        if not line or line.startswith(("#", "//")) or ":" in line.partition("=")[0]:
+            continue
+        try:
+            _remappings([line])
+        except CompilerError as e:
+            raise CompilerError(f"./remappings.txt: {e}") from None
+        out.append(line)
+    return out
 
 
 def _collect_sources(sources: Mapping[str, str] | str | Path | Iterable[Path | str],
@@ -442,8 +455,9 @@ def _hints(errors: str) -> list[str]:
     out = []
     missing = re.findall(r'Source "([^"]+)" not found', errors)
     if any(not path.startswith(("./", "../")) for path in missing):
-        out.append("\n(pvmkit reads an import that is not a relative path from the folder of the files given, or where "
-                   "a remapping says: remappings=[...], pvmkit compile --remap, or ./remappings.txt)")
+        out.append("\n(an import that is not a relative path names a file under the folder of the files given, or "
+                   "where a remapping says: remappings=[...], pvmkit compile --remap, or ./remappings.txt; sources "
+                   "given as text or {name: text} are never read from disk)")
     if re.search(r"Library \S+ not found in the project", errors):
         out.append("\n(pvmkit does not link libraries with public or external functions: make them internal, which "
                    "inlines them)")

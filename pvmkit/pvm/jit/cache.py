@@ -144,8 +144,9 @@ def _secret(path: Path) -> bytes | None:
 
 @cache
 def _warn_no_key(path: Path) -> None:
-    warnings.warn(f"the on-disk JIT cache is off: its key {path} cannot be made or read, or others may read it (it "
-                  "must be this user's own 32-byte file, mode 0600)", stacklevel=4)  # fmt: skip
+    with contextlib.suppress(Warning):  # (warnings as errors: a cache problem costs speed, never the compile)
+        warnings.warn(f"the on-disk JIT cache is off: its key {path} cannot be made or read, or others may read it "
+                      "(it must be this user's own 32-byte file, mode 0600)", stacklevel=4)  # fmt: skip
 
 
 def seal(entry_key: str, payload: bytes) -> bytes | None:
