@@ -58,6 +58,11 @@ M32 = (1 << 32) - 1
 M64 = (1 << 64) - 1
 
 
+def _cut(text: str) -> str:
+    """A token as it is written (a number, a label), shortened as _q shortens quoted text."""
+    return text if len(text) <= 60 else f"{text[:60]}... ({len(text):,} characters)"
+
+
 def _q(text: str) -> str:
     """Source text quoted in an error, at most 60 characters of it (found in review: a 50 MB line was quoted whole,
     ~4x its size again in memory, into a "one-line" message)."""
@@ -440,17 +445,17 @@ def _convert(slot: str, tok: _Tok, isa: InstructionSet, line: int) -> Operand:
             return LabelRef(tok.text, line)
         if slot == "v":
             return TableRef(tok.text, line)
-        raise _SlotError(f"expected a number, got label @{_q(tok.text)}")
+        raise _SlotError(f"expected a number, got label @{_cut(tok.text)}")
     value = tok.value
     if slot in "xdu":
         imm = _to_i32(value)
         if imm is None:
-            raise _SlotError(f"immediate {_q(tok.text)} does not fit in 32 bits")
+            raise _SlotError(f"immediate {_cut(tok.text)} does not fit in 32 bits")
         return imm
     if slot == "m":
         imm = _to_i32(-value)
         if imm is None or (value > 0 and imm > 0):
-            raise _SlotError(f"immediate -({_q(tok.text)}) does not fit in 32 bits")
+            raise _SlotError(f"immediate -({_cut(tok.text)}) does not fit in 32 bits")
         return imm
     if slot == "v":
         if not isa.is_64_bit:
@@ -458,17 +463,17 @@ def _convert(slot: str, tok: _Tok, isa: InstructionSet, line: int) -> Operand:
         else:
             imm = _to_i32(value) if -(1 << 63) <= value <= M64 and _fits_load_imm(value) else None
         if imm is None:
-            raise _SlotError(f"immediate {_q(tok.text)} does not fit in a sign-extended 32-bit load_imm")
+            raise _SlotError(f"immediate {_cut(tok.text)} does not fit in a sign-extended 32-bit load_imm")
         return imm
     if slot in "wq":
         if not -(1 << 63) <= value <= M64:
-            raise _SlotError(f"immediate {_q(tok.text)} does not fit in 64 bits")
+            raise _SlotError(f"immediate {_cut(tok.text)} does not fit in 64 bits")
         if slot == "w" and _fits_load_imm(value):
             raise _SlotError("use load_imm for values that fit in a sign-extended 32-bit immediate")
         return value & M64
     if slot == "t":
         if not 0 <= value <= M32:
-            raise _SlotError(f"jump target {_q(tok.text)} is not a 32-bit code offset")
+            raise _SlotError(f"jump target {_cut(tok.text)} is not a 32-bit code offset")
         return value
     raise AssertionError(slot)
 
