@@ -103,9 +103,10 @@ _INT = re.compile(r"-?(?:0[xX][0-9a-fA-F]+|[0-9]+)\Z", re.ASCII)
 
 
 def _parse_int(text: str, what: str) -> int:
-    if not _INT.match(text.strip()):
+    digits = text.strip()
+    if not _INT.match(digits):
         raise click.BadParameter(f"{text!r} is not an integer (decimal, or 0x… hex)", param_hint=what)
-    return int(text.strip(), 0) if text.strip().lstrip("-")[:2].lower() == "0x" else int(text.strip(), 10)
+    return int(digits, 16 if "x" in digits.lower() else 10)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -420,7 +421,6 @@ def cc(sources: tuple[Path, ...], output: Path, opt: str, exports: tuple[str, ..
        includes: tuple[Path, ...], cflags: tuple[str, ...], stack_size: int) -> None:  # fmt: skip
     """Compile C (or LLVM IR: .ll, .bc) with clang-19 for rv64emac+zbb+xtheadcondmov (lp64e) and link the result into
     a .polkavm blob."""
-    import re
     import shutil
     import subprocess
     import tempfile

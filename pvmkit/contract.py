@@ -566,7 +566,7 @@ class Contract:
 
     @property
     def _storage(self) -> StorageView:
-        """Its state variables by name, read from its storage now (titanoboa's `_storage`): `token._storage.balances[
+        """Its state variables by name, read from its storage now (titanoboa's `_storage`): `token._storage.balanceOf[
         bob]`, `c._storage.items[0].owner`. Needs the build's storage layout, which env.compile() and load_artifact()
         (from pvmkit compile's Name.storage.json) give."""
         if self._layout is None:

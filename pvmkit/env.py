@@ -554,9 +554,7 @@ class Env:
         self._record(result)
         if self._reports and result.success and result.address is not None:
             for report in self._reports:
-                report.record(result.address, b"deploy", result.gas_used)
-                if result.trace is not None:
-                    report.record_calls(result.trace)
+                report.record(result.address, b"deploy", result.gas_used, result.trace)
         if not result.success or result.address is None:
             if result.error is not None:
                 detail = f": {result.error_detail}" if result.error_detail else ""  # (found in review: a bare ": ")
@@ -621,8 +619,7 @@ class Env:
         # (known by its code before it runs: a trace of its deployment names its constructor's arguments)
         self._know_code(keccak256(compiled.blob), compiled.name, compiled.abi)
         address = self.deploy(compiled.blob, data, value=value, sender=sender, salt=salt, gas=gas, abi=compiled.abi)
-        return self._named(Contract(self, address, compiled.abi, compiled.name,
-                                           getattr(compiled, "storage_layout", None)))
+        return self.at(address, compiled)
 
     def at(self, address: Addressish, abi: Sequence[dict] | Any, name: str | None = None) -> Contract:
         """A Contract handle for an existing address; `abi` is an ABI list or a compiled contract (its `.abi`, and its
@@ -726,9 +723,7 @@ class Env:
             self.last_tx = result
         if self._reports:
             for report in self._reports:
-                report.record(dest, data[:4], result.gas_used)
-                if result.trace is not None:
-                    report.record_calls(result.trace)
+                report.record(dest, data[:4], result.gas_used, result.trace)
         return result
 
     def _record(self, result: CallResult) -> None:

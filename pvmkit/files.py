@@ -10,6 +10,13 @@ import stat
 from pathlib import Path
 from typing import Literal, overload
 
+
+def cache_root() -> Path:
+    """Where pvmkit keeps what it installs, builds and compiles: `$PVMKIT_CACHE`, else `~/.cache/pvmkit`."""
+    env = os.environ.get("PVMKIT_CACHE")
+    return Path(env).expanduser() if env else Path.home() / ".cache" / "pvmkit"
+
+
 INPUT_LIMIT = 256 << 20
 """The largest input file read (blobs, ELF objects, assembly, JSON): found in review, a 3 GB file took 3 GB to be told
 its magic bytes were wrong, and a process without that much memory a MemoryError traceback. The largest program the

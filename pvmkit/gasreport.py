@@ -34,23 +34,24 @@ class GasReport:
     _name: Namer
     _records: list[tuple[bytes, tuple[str, list[dict]] | None, bytes, int]] = field(default_factory=list)
 
-    def record(self, address: bytes, selector: bytes, gas: int) -> None:
+    def record(self, address: bytes, selector: bytes, gas: int, trace: CallTrace | None = None) -> None:
+        """A transaction's own call or deployment, and with its `trace` the calls and deployments under it, as forge's
+        report has every contract a test reached (found in an audit: a vault's token calls were missing)."""
         self._records.append((address, self._name(address), selector, gas))
-
-    def record_calls(self, root: CallTrace) -> None:
-        """The calls and deployments under a transaction's own (its trace's), as forge's report has every contract a
-        test reached (found in an audit: a vault's token calls were missing); a delegate call as the code's contract,
-        whose ABI has the function; precompiles and mocked calls ran no code of a contract."""
-        for node in root.walk():
-            if node is root or node.precompile or node.mocked:
+        if trace is None:
+            return
+        for node in trace.walk():
+            if node is trace:
                 continue
             if node.kind.startswith("create"):
                 if node.address is not None and node.success:
-                    self.record(node.address, b"deploy", node.gas_used)
+                    self._records.append((node.address, self._name(node.address), b"deploy", node.gas_used))
                 continue
+            # (a delegate call as the code's contract, whose ABI has the function; no code hash: no contract's code
+            # ran, as for precompiles and mocked calls)
             address = node.code_address if node.kind == "delegatecall" else node.address
             if address is not None and node.code_hash is not None:
-                self.record(address, node.input[:4], node.gas_used)
+                self._records.append((address, self._name(address), node.input[:4], node.gas_used))
 
     @property
     def rows(self) -> list[GasRow]:

@@ -462,7 +462,7 @@ class Chain:
             stack = (TracingStack if self.tracing else Stack)(self, origin, gas_limit or DEFAULT_GAS_LIMIT,
                                                                 deposit_limit)
             stack.origin_bumped = bumped
-            if sender is not None and sender != origin:
+            if sender is not None:
                 stack.sender = sender
             address = None
             try:

@@ -30,7 +30,7 @@ from pathlib import Path
 
 import click
 
-from ..files import read_input
+from ..files import cache_root, read_input
 from .primitives import keccak256
 
 RESOLC_VERSION = "0.3.0"
@@ -180,12 +180,6 @@ try {
   finish({ ok: false, errors: ['driver failure: ' + String(e && e.stack ? e.stack : e)], warnings: [] });
 }
 """
-
-
-def cache_root() -> Path:
-    """`$PVMKIT_CACHE`, else `~/.cache/pvmkit`."""
-    env = os.environ.get("PVMKIT_CACHE")
-    return Path(env).expanduser() if env else Path.home() / ".cache" / "pvmkit"
 
 
 def _resolc_dir() -> Path:
@@ -355,7 +349,7 @@ def project_remappings() -> list[str]:
 
 
 def _collect_sources(sources: Mapping[str, str] | str | Path | Iterable[Path | str],
-                     remappings: Iterable[str] = ()) -> Sources:  # fmt: skip
+                     remappings: Iterable[str] | None = None) -> Sources:  # fmt: skip
     """Normalise the accepted inputs into source units; pull the imports of files from disk.
 
     Every file read is one unit (found in review: the same file reached twice became two units, and two files'
@@ -363,19 +357,20 @@ def _collect_sources(sources: Mapping[str, str] | str | Path | Iterable[Path | s
     included) name units as solc resolves them. Other imports (`lib/B.sol`) are relative to the folder holding the
     files given (solc's base path), from any file that imports them, unless a remapping's prefix starts them
     (`@openzeppelin/=lib/openzeppelin-contracts/`: its target instead of the prefix); where that differs from the
-    unit's name, a remapping given to solc says so."""
-    remaps = _remappings(remappings)
+    unit's name, a remapping given to solc says so. No `remappings` (None): ./remappings.txt's, for files."""
     if isinstance(sources, Mapping):  # (solc applies the remappings to the units given: their targets name units)
         units = {str(k): str(v) for k, v in sources.items()}
         if not units:
             raise CompilerError("no sources given")
-        return Sources(units, [f"{prefix}={target}" for prefix, target in remaps])
+        return Sources(units, [f"{prefix}={target}" for prefix, target in _remappings(remappings or ())])
     if isinstance(sources, str) and not sources.strip():  # (found in review: "" read as the current folder's path)
         raise CompilerError("the source is empty: give Solidity text, a .sol file's path, or several")
     if isinstance(sources, str) and _looks_like_source(sources):
-        if remaps:  # (its imports are not read from disk, so remapped ones could not be found: found in review)
+        if _remappings(remappings or ()):  # (its imports are not read from disk, so remapped ones could not be
+            # found: found in review)
             raise CompilerError("remappings find imported files: give the source as a file's path, not its text")
         return Sources({"input.sol": sources})
+    remaps = _remappings(project_remappings() if remappings is None else remappings)
     given = [Path(sources)] if isinstance(sources, str | Path) else [Path(p) for p in sources]
     if not given:
         raise CompilerError("no sources given")
@@ -562,9 +557,6 @@ def compile_solidity(
     """
     if optimizer not in OPTIMIZER_MODES:
         raise CompilerError(f"optimizer must be one of {', '.join(OPTIMIZER_MODES)}, not {optimizer!r}")
-    if remappings is None:
-        remappings = project_remappings() if not isinstance(sources, Mapping) and not (
-            isinstance(sources, str) and _looks_like_source(sources)) else []  # fmt: skip
     found = _collect_sources(sources, remappings)
     units = found.units
     settings: dict[str, object] = {"optimizer": optimizer, "evm": bool(evm)}

@@ -159,13 +159,13 @@ class Stack:
 
     inner_error: ExecError | None = None  # the last failed call a caller went on from (syscalls._return_code)
     origin_bumped = True  # whether the transaction bumped its origin's nonce (not a contract's, as a prank's origin)
-    sender: Address | None = None  # the first frame's caller, where it is not the origin (Env.prank(origin=...))
 
     def __init__(self, chain: Chain, origin: Address, weight_limit: Weight, deposit_limit: int | None) -> None:
         self.chain = chain
         self.state = chain.state
         self.config = chain.config
         self.origin = origin
+        self.sender = origin  # the first frame's caller: the origin, unless a prank's sender (Env.prank(origin=...))
         self.frames: list[Frame] = []
         # Contracts whose constructor is running: the pallet writes ContractInfoOf only when that frame ends, so
         # until then calls, code_size and code_hash see an account without code (see contract_at).
@@ -346,7 +346,7 @@ class Stack:
             is_read_only = read_only or (caller.read_only if caller else False)
             if caller is not None and not self.allows_reentry(dest):  # (no frame yet: nothing to deny)
                 raise ExecError(E.ReentranceDenied)
-            sender = caller.account if caller else self.sender or self.origin
+            sender = caller.account if caller else self.sender
             # (_child_meters and contract_at written out: see run_frame)
             meter_w = (caller.weight if caller else self.tx_weight).nested(*weight)
             meter_d = (caller.deposit if caller else self.tx_deposit).nested(deposit_limit)
@@ -429,7 +429,7 @@ class Stack:
         if len(input_data) > CALLDATA_BYTES:
             raise ExecError(E.CallDataTooLarge)
         self._check_depth()
-        deployer = caller.account if caller else self.sender or self.origin
+        deployer = caller.account if caller else self.sender
         read_only = caller.read_only if caller else False
         if read_only:
             raise ExecError(E.StateChangeDenied, detail="instantiate in a read-only call")

@@ -147,7 +147,7 @@ class TracingStack(Stack):
 
     def _leaf(self, kind: str, dest: Address | None, code_address: Address | None, value: int, input_data: bytes,
               depth: int, code_hash: Hash | None = None) -> CallTrace:  # fmt: skip
-        caller = self.frames[-1].account if self.frames else self.sender or self.origin
+        caller = self.frames[-1].account if self.frames else self.sender
         if kind == "delegatecall":
             caller = self.frames[-1].caller
         node = CallTrace(kind, caller, dest, code_address, code_hash, value, input_data, depth)

@@ -24,7 +24,7 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ...files import read_input
+from ...files import cache_root, read_input
 
 if TYPE_CHECKING:  # (load() imports it: the compiler takes ~20 ms to import, and `auto` may never compile)
     from .compiler import JitProgram
@@ -59,8 +59,7 @@ def folder() -> Path:
     custom = os.environ.get("PVMKIT_JIT_CACHE_DIR")
     if custom:
         return Path(custom)
-    base = os.environ.get("PVMKIT_CACHE") or os.path.join(os.path.expanduser("~"), ".cache", "pvmkit")
-    return Path(base) / "jit"
+    return cache_root() / "jit"
 
 
 @cache
@@ -105,8 +104,7 @@ def unchanged() -> bool:
 
 
 def _key_path() -> Path:
-    base = os.environ.get("PVMKIT_CACHE") or os.path.join(os.path.expanduser("~"), ".cache", "pvmkit")
-    return Path(base) / "jit.key"
+    return cache_root() / "jit.key"
 
 
 @cache
