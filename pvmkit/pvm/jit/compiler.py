@@ -55,7 +55,7 @@ from ..shortcuts import (
     ShortcutKind,
 )
 from . import runtime as rt
-from .direct import DIRECT, DIRECT_DYNAMIC, compare, lea_scaled, load_imm, near_base
+from .direct import DIRECT, DIRECT_DYNAMIC, compare, lea_scaled, load_imm, near_base, short
 from .emitters import ACCESSES, EMITTERS, Emitter, _compare, emits
 from .x86 import (
     AE,
@@ -1575,6 +1575,14 @@ class JitCompiler:
         # plus patching the pc of its exits and its jumps to the epilogue.
         operand = 0
         extra = None
+        if path != _PLAIN_PATH and short(args[at]) and name != "load_imm":
+            # An offset or immediate that fits 8 bits takes the short encodings (direct.short), which a template
+            # with a hole cannot have: such a template is keyed by the value.
+            path = _PLAIN_PATH
+            if base is not None:
+                base = None
+                if name in STORES:
+                    extra = self.near = near_store(args[MEMORY_BASE[name]], args[at])
         if path == _MEMORY_PATH:
             operand = args[at]
             if name in STORES:
@@ -1597,7 +1605,7 @@ class JitCompiler:
             else:
                 key = imm_key
         else:
-            key = (name, args)
+            key = (name, args, extra)
         template = self.templates.get(key)
         if template is None:
             shared = self.shared_key(name, args, -1 if base is None else at, extra)  # indirect accesses: offset patched
