@@ -19,7 +19,8 @@ which the jumping block's gas check pays for where it can, gas staying exact (Ji
 
 Guest calls (a jump that loads the next instruction's jump-table address into a register) are native calls and
 `ret` (jump_indirect ra, 0) a native ret, so the CPU's return predictor follows guest returns: the landing after a
-call checks that the guest really returned there, the native depth is bounded, and every exit resets rsp.
+call checks that the guest really returned there, a return with no call's frame left pops the entry's bottom frame
+(base_return, which goes through the jump table), the native depth is bounded, and every exit resets rsp.
 
 Scratch registers: rax, rcx, rdx (generated code calls nothing outside itself). What each instruction but control
 flow compiles to is in emitters.py; branches, jumps, calls and ecalli are emitted here, with the pass they steer.
@@ -377,6 +378,7 @@ class JitCompiler:
         self.scratch = Assembler()  # where templates are built
         self.template_epilogue = Label()  # never bound: a template's exits jump to it, patched where it is placed
         self.dispatch = self.a.label()  # an indirect jump through the table: eax = guest address, ecx = its pc
+        self.base_return = self.a.label()  # the same, for a `ret` that finds the entry's bottom frame
         self.bad_target = self.a.label()  # an invalid table slot: traps at the pc in ecx
         self.shortcuts = self.a.label()  # host-call shortcuts (shortcut_code), called by each ecalli
         self.near = False  # while a store's template is built: whether its offset is within runtime.NEAR (memory())
@@ -502,6 +504,8 @@ class JitCompiler:
         a.mov(_RSP_BASE, RSP)
         a.lea(RAX, Mem(RSP, -8 * rt.NATIVE_CALL_DEPTH))
         a.mov(_RSP_LIMIT, RAX)
+        a.lea_label(RAX, self.base_return)  # the bottom frame: a `ret` with no native call to return from lands there
+        a.push(RAX)
         for i, where in enumerate(self.regs):
             if type(where) is int:
                 a.mov(where, _SLOTS[i])
@@ -612,6 +616,13 @@ class JitCompiler:
                 a.bind(label)
                 self.exit(rt.EXIT_TRAP, pc)
         a.bind(self.dispatch)
+        self.table_jump()
+        # A guest return with no native frame of a guest call left (entered mid-call, or deeper than
+        # NATIVE_CALL_DEPTH): through the table, the bottom frame pushed again. Every `ret` then needs no check that
+        # a frame is there: fib ran 5% faster than with `cmp rsp, [r13 + RSP_BASE]; jae` before each.
+        a.bind(self.base_return)
+        a.lea_label(RDX, self.base_return)
+        a.push(RDX)
         self.table_jump()
         shortcuts = -1
         if self.shortcut_sites:
@@ -1889,13 +1900,8 @@ def _jump_indirect(c: JitCompiler, inst: Instruction) -> bool:
     if inst.name == "load_imm_and_jump_indirect":
         a.mov(c.regs[ra], Imm(sem.i32(value)))  # after the address is computed: correct when ra == base
     a.mov(RCX, Imm(pc), w=32)  # for the bad-target stub: its trap, or a return to the host, exits at this pc
-    if ret:  # `ret` in the RISC-V ABI: return through a native frame if _jump left one
-        through_table = a.label()
-        a.cmp(RSP, _RSP_BASE)
-        a.jcc(AE, through_table, short=True)
+    if ret:  # `ret` in the RISC-V ABI: return through the native frame _jump left, or the bottom one (base_return)
         a.ret()  # lands after the call (see landing()), which checks eax
-        a.bind(through_table)
-        c.table_jump()
         return True
     if inst.name == "jump_indirect":
         c.table_jump(rotated=rotated)
