@@ -189,6 +189,7 @@ def load(entry_key: str) -> JitProgram | None:
               and all(isinstance(k, int) and isinstance(v, int) and 0 <= v < len(code)
                       for d in (charged, uncharged) for k, v in d.items())
               and all(t is None or isinstance(t, int) for t in table)
+              and len(code) % 8 == 0 and inline_end <= len(code) - 8 * (len(table) + 1)  # (the native table ends it)
               and isinstance(copies, list | tuple)
               and all(isinstance(u, tuple) and len(u) == 4 and all(isinstance(v, int) for v in u[:3])
                       and 0 <= u[0] < len(code) and u[2] >= 0 and isinstance(u[3], tuple)

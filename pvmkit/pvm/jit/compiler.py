@@ -352,7 +352,7 @@ class JitProgram:
     bad_target: int  # offset of the stub that traps an indirect jump to an invalid jump-table slot
     charged: dict[int, int]  # pc → offset of its gas check (basic-block starts)
     uncharged: dict[int, int]  # pc → offset of the instruction itself
-    jump_table: list[int | None]  # per slot: pc of a valid target, else None
+    jump_table: list[int | None]  # per slot: pc of a valid target, else None (its native table ends `code`)
     native_instructions: int  # how many PVM instructions were translated natively (the rest fall back)
     fault: int  # offset of the stub a faulting guest memory access resumes at (signals.py: rax, rdx say where)
     inline_end: int  # where the instructions' code ends and the out-of-line code (stubs, dispatch) begins
@@ -362,6 +362,11 @@ class JitProgram:
     copies: list[tuple[int, int, int, tuple[tuple[int, int], ...]]]
     loops: dict[int, tuple[int, int]]  # an unrolled loop's head pc → [start, end) of its unrolled code
     shortcuts: int = -1  # offset of the host-call shortcuts' code (JitCompiler.shortcut_code), -1 if no ecalli calls it
+
+    @property
+    def table_at(self) -> int:
+        """Offset of the native jump table, which ends the code: 8 bytes per slot, slot 0 for address 0."""
+        return len(self.code) - 8 * (len(self.jump_table) + 1)
 
 
 class JitCompiler:
@@ -379,6 +384,7 @@ class JitCompiler:
         self.template_epilogue = Label()  # never bound: a template's exits jump to it, patched where it is placed
         self.dispatch = self.a.label()  # an indirect jump through the table: eax = guest address, ecx = its pc
         self.base_return = self.a.label()  # the same, for a `ret` that finds the entry's bottom frame
+        self.native_table = self.a.label()  # the native jump table (JitProgram.jump_table)
         self.bad_target = self.a.label()  # an invalid table slot: traps at the pc in ecx
         self.shortcuts = self.a.label()  # host-call shortcuts (shortcut_code), called by each ecalli
         self.near = False  # while a store's template is built: whether its offset is within runtime.NEAR (memory())
@@ -649,6 +655,11 @@ class JitCompiler:
         a.mov(RAX, Imm(rt.EXIT_FAULT), w=32)
         a.jmp(self.epilogue)
         table = [t if t in valid else None for t in code.jump_table]
+        # The native jump table ends the code, zeros until CompiledModule maps it: read-only with the code, one per
+        # module, reached RIP-relative (table_jump).
+        a.align(8)
+        a.bind(self.native_table)
+        a.code += bytes(8 * (len(table) + 1))
         return JitProgram(a.finish(), entry, bad_target, charged, uncharged, table, self.native, fault, inline_end,
                           self.copies, self.loops, shortcuts)  # fmt: skip
 
@@ -1488,14 +1499,13 @@ class JitCompiler:
         a = self.a
         # Slot = address / 2 in the native table, whose slot 0 (address 0) and invalid targets lead to the bad-target
         # stub; rotating right by one also turns odd addresses into slots >= 2^31, so one bound check covers both.
-        # (ror eax, 1;) cmp eax, imm32 (the encoder's bytes, written directly); jae bad_target; mov rdx, [r13 + table]
-        # (Measured: the table at a fixed offset from r13, jumped through without loading its address, and `ret`
-        # setting ecx only on its table path, ran the bytecode VM ~4% faster and fib no faster. Not adopted: every
-        # instance would hold a copy of its module's table, of any size, in its address space.)
+        # (ror eax, 1;) cmp eax, imm32 (the encoder's bytes, written directly); jae bad_target; lea rdx, [rip + table]
+        # (the table in the code, mapped read-only with it: no writable array of code addresses anywhere, and no load of
+        # its address, which measured no faster, that load being off the jump's critical path)
         out = a.code
         out += (b"\x3d" if rotated else b"\xd1\xc8\x3d") + (len(self.code.jump_table) + 1).to_bytes(4, "little")
         a.jcc(AE, self.bad_target)
-        out += _LOAD_JUMP_TABLE
+        a.lea_label(RDX, self.native_table)
         slot = Mem(RDX, 0, index=RAX, scale=8)
         if call is None:
             out += b"\xff\x24\xc2"  # jmp [rdx + rax*8]
@@ -1793,7 +1803,6 @@ _SENTINEL = 0x7EDCBA98
 _MOV_EXIT_PC = b"\x49\xc7\x85" + rt.EXIT_PC.to_bytes(4, "little", signed=True)  # mov qword [r13 + disp32], imm32
 _OUT_OF_GAS_EXIT = b"\xb8" + rt.EXIT_OUT_OF_GAS.to_bytes(4, "little") + b"\xe9"  # mov eax, imm32; jmp rel32
 _CMP_RSP_LIMIT = b"\x49\x3b\xa5" + rt.RSP_LIMIT.to_bytes(4, "little", signed=True)  # cmp rsp, [r13 + disp32]
-_LOAD_JUMP_TABLE = b"\x49\x8b\x95" + rt.JUMP_TABLE_PTR.to_bytes(4, "little", signed=True)  # mov rdx, [r13 + disp32]
 _STORE_EXIT_ARG = b"\x49\x89\x85" + rt.EXIT_ARG.to_bytes(4, "little", signed=True)  # mov [r13 + disp32], rax
 _SHL_IMM_64 = "shift_logical_left_imm_64"  # (the first of a pair JitCompiler.fused() may make one)
 OFFSET_SENTINEL = 0x40000000  # an indirect access's offset while its template is built: forces a disp32

@@ -55,7 +55,7 @@ class CompiledModule:
             if entry_key is not None:
                 cache.store(entry_key, program)
         self.program = program
-        self.exe = rt.ExecutableCode(program.code)
+        self.exe = rt.ExecutableCode(program.code, self._native_table)
         base = self.exe.address
         # Guest memory faults in this code resume at its fault stub; once the code is gone, its entry leaves the
         # handler's table with the next batch, and the mapping (kept by the finalizer) only then.
@@ -65,15 +65,20 @@ class CompiledModule:
         self.entry = base + program.entry
         self.charged = {pc: base + off for pc, off in program.charged.items()}
         self.uncharged = {pc: base + off for pc, off in program.uncharged.items()}
-        bad = base + program.bad_target  # slot 0 stands for address 0, which is never a valid target
-        table = [bad] + [self.charged.get(t, bad) if t is not None else bad for t in program.jump_table]
-        self.jump_table = (ctypes.c_uint64 * len(table))(*table)
-        self.jump_table_address = ctypes.addressof(self.jump_table)
         # Single-instruction interpreter segments for the instructions the JIT hands back.
         self.fallback = Module(module.blob, replace(module.config, step_tracing=True, backend="interpreter"))
         self.code = module.code
         self.after_ecalli: dict[int, int] = {}  # ecalli pc -> native address of what follows it (serve)
         self.space_key = space.layout_key(module.memory_map, module.blob.ro_data)
+
+    def _native_table(self, base: int) -> bytes:
+        """The native jump table that ends the code (JitProgram.jump_table) for code at `base`: each slot's target
+        block, or the bad-target stub; slot 0 stands for address 0, which is never a valid target."""
+        program = self.program
+        bad = base + program.bad_target
+        charged = program.charged
+        table = [bad] + [base + charged[t] if t is not None and t in charged else bad for t in program.jump_table]
+        return struct.pack(f"<{len(table)}Q", *table)
 
     def faulting_pc(self, native: int) -> tuple[int, int, tuple[tuple[int, int], ...]]:
         """The pc of the guest memory access whose native code lies at `native` (it faulted), and for a fault in copied
@@ -188,7 +193,6 @@ class JitInstance(Instance):
         # What _put_fixed wrote last that stays from frame to frame: (table, unit, cache, its address and mask,
         # event buffer, writes), or None (the slots and the fixed header words are written again).
         self._sc_fixed: tuple | None = None
-        ctx.jump_table_ptr = jit.jump_table_address
         ctx.module_entry = jit.entry
 
     def _run_interpreted(self) -> Interrupt | None:

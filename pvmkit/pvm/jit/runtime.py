@@ -15,6 +15,7 @@ from __future__ import annotations
 import ctypes
 import mmap
 import platform
+from collections.abc import Callable
 from functools import cache
 
 PROT_READ, PROT_WRITE, PROT_EXEC = 1, 2, 4
@@ -26,7 +27,6 @@ class VmContext(ctypes.Structure):
     the code generator's contract."""
 
     _fields_ = [
-        ("jump_table_ptr", ctypes.c_uint64),  # native addresses, indexed by jump-table slot
         ("module_entry", ctypes.c_uint64),  # the module's entry stub (JitProgram.entry)
         ("rsp_base", ctypes.c_uint64),  # rsp when the entry stub ran (native call frames lie below it)
         ("rsp_limit", ctypes.c_uint64),  # rsp_base - 8 * NATIVE_CALL_DEPTH
@@ -48,9 +48,9 @@ NEAR = 1 << 19
 # aliasing: the bytecode VM benchmark ran 1.7x slower when the context ended its page).
 CONTEXT = BELOW - 2048
 STATE = VmContext.regs.offset  # where the registers, gas, exit_pc and exit_arg start (packed together by the instance)
-JUMP_TABLE_PTR, MODULE_ENTRY, RSP_BASE, RSP_LIMIT, REGS, GAS, EXIT_PC, EXIT_ARG = (
+MODULE_ENTRY, RSP_BASE, RSP_LIMIT, REGS, GAS, EXIT_PC, EXIT_ARG = (
     getattr(VmContext, f).offset - CONTEXT
-    for f in ("jump_table_ptr", "module_entry", "rsp_base", "rsp_limit", "regs", "gas", "exit_pc", "exit_arg")
+    for f in ("module_entry", "rsp_base", "rsp_limit", "regs", "gas", "exit_pc", "exit_arg")
 )
 TARGET = EXIT_PC
 assert GAS == REGS + 104 and EXIT_PC == GAS + 8 and EXIT_ARG < 0
@@ -177,12 +177,17 @@ def reserve(size: int, at: int | None = None) -> int | None:
 class ExecutableCode:
     """A block of machine code, mapped read+execute. `address` is where byte 0 lives."""
 
-    def __init__(self, code: bytes) -> None:
+    def __init__(self, code: bytes, tail: Callable[[int], bytes] | None = None) -> None:
+        """`tail(address)`, given where the code lands, gives the bytes that end it (a table of native addresses),
+        written before the mapping turns executable."""
         size = max(mmap.PAGESIZE, (len(code) + mmap.PAGESIZE - 1) // mmap.PAGESIZE * mmap.PAGESIZE)
         self._map = mmap.mmap(-1, size, prot=PROT_READ | PROT_WRITE)
         self._map.write(code)
         self._anchor = ctypes.c_char.from_buffer(self._map)  # pins the mapping; the map is never closed
         self.address = ctypes.addressof(self._anchor)
+        if tail is not None:
+            end = tail(self.address)
+            self._map[len(code) - len(end) : len(code)] = end
         self.size = size
         if _libc.mprotect(self.address, size, PROT_READ | PROT_EXEC) != 0:
             raise JitUnavailable(f"cannot map code executable: mprotect(PROT_READ|PROT_EXEC) failed with errno "
