@@ -1602,8 +1602,8 @@ class JitCompiler:
             path = _PLAIN_PATH
             if base is not None:
                 base = None
-                if name in STORES:
-                    extra = self.near = near_store(args[MEMORY_BASE[name]], args[at])
+                if name in STORES:  # (the store's form, which memory() picks again: for the process-wide key)
+                    extra = near_store(args[MEMORY_BASE[name]], args[at])
         if path == _MEMORY_PATH:
             operand = args[at]
             if name in STORES:
