@@ -11,10 +11,11 @@ with env.anchor():            # everything inside is rolled back afterwards
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .console import console_line
 from .contract import (
     Contract,
     ContractRevert,
@@ -150,6 +151,7 @@ class Env:
         accounts: Sequence[bytes] = (ALICE, BOB, CHARLIE),
         balance: int = DEFAULT_BALANCE,
         tracing: bool = False,
+        console_log: Callable[[str], object] | None = print,
     ) -> None:
         if backend not in BACKENDS:
             raise ValueError(f"unknown backend {backend!r} (choose one of {', '.join(BACKENDS)})")
@@ -190,6 +192,17 @@ class Env:
         # The chain's contracts by raw address (read-only: is_contract, and a contract call's check, look here).
         self.contracts = self.chain.state.contracts
         self.tracing = tracing
+        # console.log (forge-std's or hardhat's console.sol) from contracts: each line, as it runs, to this (None: off).
+        self.console_log = console_log
+        self.chain.on_console = self._console
+
+    def _console(self, data: bytes) -> None:
+        if self.console_log is None:
+            return
+        line = console_line(data)
+        if line is None:
+            line = f"console.log: no console.sol function has selector 0x{data[:4].hex()} (input 0x{data.hex()})"
+        self.console_log(line)
 
     @property
     def tracing(self) -> bool:

@@ -18,8 +18,9 @@ from typing import Any
 
 from eth_abi import decode as abi_decode
 
+from .console import console_line
 from .contract import _UNDECODABLE, _checksummed, _split_tuple, _type, decode_revert, event_values, signature
-from .revive.address import to_checksum
+from .revive.address import CONSOLE_ADDRESS, to_checksum
 from .revive.primitives import keccak256
 from .revive.state import Address, Event, Hash
 from .revive.trace import CallTrace
@@ -93,6 +94,8 @@ def _head(node: CallTrace, known: Known | None, names: Names) -> str:
     ran = node.code_address or node.address  # (a delegate call's precompile is its code address)
     if node.precompile and ran is not None:
         return f"PRECOMPILES::{PRECOMPILES.get(ran[-1], 'precompile')}{value}({_hex(node.input)}){suffix}"
+    if ran == CONSOLE_ADDRESS and (line := console_line(node.input)) is not None:
+        return f"console::log({line!r}){suffix}"
     target = _label(ran, names)
     if node.mocked:
         suffix += " [mocked]"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, fields
 from operator import itemgetter
 
@@ -163,6 +164,9 @@ class Chain:
         self.tracing = False  # whether results carry a CallTrace of their calls (`CallResult.trace`)
         # Calls answered without running code (mock_call), by address: (input prefix, value or None, the answer).
         self.mocks: dict[Address, list[tuple[bytes, int | None, MockedReturn]]] = {}
+        # Given the input of each call to address.CONSOLE_ADDRESS (console.log) as it runs, whether the call is later
+        # reverted or not; None: nobody listens.
+        self.on_console: Callable[[bytes], None] | None = None
 
     # Block context.
     def block_hash(self, number: int) -> bytes:
