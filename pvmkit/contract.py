@@ -592,13 +592,8 @@ class Contract:
         return hash(self.address)
 
     def revert_error(self, result: CallResult) -> ContractRevert:
-        if result.error is not None:
-            detail = f": {result.error_detail}" if result.error_detail else ""
-            error = ContractRevert(f"call failed with {result.error.value}{detail}", result, name=result.error.value)
-        else:  # its own errors first, then any the Env knows from other contracts (a callee's error bubbles up as is)
-            reason, name, args = decode_revert(result.output, [*self.abi, *self._env.known_errors.values()])
-            error = ContractRevert(reason, result, name=name, args=args)
-        return with_trace(error, result, self._env)
+        """What a failed call of this contract raises: its own errors decode first (Env.revert_of), with the trace."""
+        return with_trace(self._env.revert_of(result, self.abi), result, self._env)
 
     def get_logs(self) -> list[DecodedLog]:
         """This contract's events in the Env's last transaction (view calls do not count), decoded."""

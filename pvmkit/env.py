@@ -102,6 +102,15 @@ def _private_key(key: object) -> bytes:
     return key.to_bytes(32, "big")
 
 
+def _expected(error: ContractRevert | DeployError, reason: str | None, args: tuple) -> None:
+    """reverts()' check of the revert it saw: the reason (or error name) and the decoded arguments asked for."""
+    if reason is not None and reason not in error.reason and reason != error.name:
+        raise AssertionError(f"reverted with {error.reason!r}, not {reason!r}") from error
+    if args and not _same(tuple(error.args_decoded), args):
+        raise AssertionError(f"reverted with {error.reason!r}: arguments {tuple(error.args_decoded)!r}, not "
+                             f"{_shown(args)!r}") from error  # fmt: skip
+
+
 def _same(decoded: object, expected: object) -> bool:
     """Whether a decoded error argument is `expected`, an address given any way a call takes one (checksummed or
     not, 20 bytes, a Contract; found in review: only the checksummed string matched), inside tuples and arrays too."""
@@ -489,16 +498,28 @@ class Env:
             raise TypeError(f"reverts() takes the reason as a str, got {type(reason).__name__} {reason!r}")
         if args and reason is None:
             raise TypeError("reverts() takes arguments only after an error name")
+        before = self.last_tx
         try:
             yield
         except (ContractRevert, DeployError) as e:
-            if reason is not None and reason not in e.reason and reason != e.name:
-                raise AssertionError(f"reverted with {e.reason!r}, not {reason!r}") from e
-            if args and not _same(tuple(e.args_decoded), args):
-                raise AssertionError(f"reverted with {e.reason!r}: arguments {tuple(e.args_decoded)!r}, not "
-                                     f"{_shown(args)!r}") from e  # fmt: skip
+            _expected(e, reason, args)
+            return
+        last = self.last_tx
+        if last is not None and last is not before and not last.success:
+            # The block's last transaction failed without raising (env.call returns its result, as boa's raw_call):
+            # that is the revert (found in review: "did not revert" was said of a call that had).
+            _expected(self.revert_of(last), reason, args)
             return
         raise AssertionError(f"did not revert{f' (expected {reason!r})' if reason is not None else ''}")
+
+    def revert_of(self, result: CallResult, abi: Sequence[dict] = ()) -> ContractRevert:
+        """A failed result as the ContractRevert a contract's call raises: the pallet's error, or the revert decoded
+        with `abi`'s errors first, then every error ABI this Env knows (a callee's error bubbles up as it is)."""
+        if result.error is not None:
+            detail = f": {result.error_detail}" if result.error_detail else ""
+            return ContractRevert(f"call failed with {result.error.value}{detail}", result, name=result.error.value)
+        reason, name, args = decode_revert(result.output, [*abi, *self.known_errors.values()])
+        return ContractRevert(reason, result, name=name, args=args)
 
     def _sender(self, sender: Addressish | None) -> bytes:
         return self.eoa if sender is None else parse_address(sender)

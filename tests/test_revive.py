@@ -1098,6 +1098,19 @@ def test_reverts_asserts_a_revert_and_its_reason(env: Env) -> None:
     with pytest.raises(AssertionError, match="not 'Nope'"), env.reverts("Nope"):
         token.transfer(BOB, 10**6)
     assert token.balanceOf(BOB) == 1
+    # env.call returns a failed result rather than raising (boa's raw_call): the block's last transaction failing is
+    # its revert, decoded with every error the Env knows (found in review: "did not revert" was said of it).
+    data = keccak256(b"transfer(address,uint256)")[:4] + bytes(12) + BOB + (10**6).to_bytes(32, "big")
+    with env.reverts("InsufficientBalance", 99, 10**6):
+        env.call(token.address, data)
+        token.balanceOf(BOB)  # (a view after it is no transaction)
+    assert env.revert_of(env.last_tx).name == "InsufficientBalance"
+    with pytest.raises(AssertionError, match="did not revert"), env.reverts():
+        env.call(token.address, data)
+        env.call(token.address, data[:-32] + (1).to_bytes(32, "big"))  # (the last transaction succeeded)
+    with pytest.raises(AssertionError, match="reverted with 'call failed with OutOfGas.*', not 'Nope'"):
+        with env.reverts("Nope"):
+            env.call(token.address, data, gas=10)
 
 
 def test_get_logs_gives_the_last_transactions_events_and_bad_logs_say_why(env: Env) -> None:
