@@ -12,9 +12,6 @@ import pytest
 
 from pvmkit import ALICE, BOB, CHARLIE, Contract, ContractRevert, Env
 from pvmkit.demo import demo_contract
-from pvmkit.revive.address import to_checksum
-
-alice, bob, charlie = (to_checksum(a) for a in (ALICE, BOB, CHARLIE))
 
 
 @pytest.fixture(scope="module")
@@ -35,31 +32,31 @@ def isolated(env: Env, token: Contract) -> Iterator[None]:
 
 def test_deployment(token: Contract) -> None:
     assert (token.name(), token.symbol(), token.totalSupply()) == ("Example Token", "EXT", 1_000)
-    assert token.balanceOf(alice) == 1_000
+    assert token.balanceOf(ALICE) == 1_000
 
 
 def test_transfer_moves_tokens_and_emits_transfer(env: Env, token: Contract) -> None:
-    assert token.transfer(bob, 250) is True
+    assert token.transfer(BOB, 250) is True
     [log] = token.decode_logs(env.last_result.logs)  # the last call's result (views are calls too)
-    assert log.event == "Transfer" and log.args == {"from": alice, "to": bob, "value": 250}
-    assert (token.balanceOf(alice), token.balanceOf(bob)) == (750, 250)
+    assert log.event == "Transfer" and log.args == {"from": ALICE, "to": BOB, "value": 250}
+    assert (token.balanceOf(ALICE), token.balanceOf(BOB)) == (750, 250)
 
 
 def test_overdraft_reverts_with_the_custom_error(token: Contract) -> None:
     with pytest.raises(ContractRevert) as revert:
-        token.transfer(bob, 1_001)
+        token.transfer(BOB, 1_001)
     assert "InsufficientBalance" in revert.value.reason
-    assert token.balanceOf(bob) == 0
+    assert token.balanceOf(BOB) == 0
 
 
 def test_allowances_with_prank(env: Env, token: Contract) -> None:
-    token.approve(bob, 100)
+    token.approve(BOB, 100)
     with env.prank(BOB):  # calls in this block come from Bob
-        token.transferFrom(alice, charlie, 60)
+        token.transferFrom(ALICE, CHARLIE, 60)
         with pytest.raises(ContractRevert):
-            token.transferFrom(alice, charlie, 41)
-    assert token.allowance(alice, bob) == 40 and token.balanceOf(charlie) == 60
+            token.transferFrom(ALICE, CHARLIE, 41)
+    assert token.allowance(ALICE, BOB) == 40 and token.balanceOf(CHARLIE) == 60
 
 
 def test_each_test_starts_from_the_deployment(token: Contract) -> None:
-    assert token.balanceOf(bob) == 0 and token.balanceOf(charlie) == 0
+    assert token.balanceOf(BOB) == 0 and token.balanceOf(CHARLIE) == 0

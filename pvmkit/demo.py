@@ -15,10 +15,9 @@ import click
 from .contract import ContractRevert
 from .env import ALICE, BOB, CHARLIE, Env
 from .pvm.interpreter import JIT_NEVER
-from .revive.address import to_checksum
 from .revive.compiler import CompiledContract, load_artifact
 
-NAMES = {to_checksum(ALICE): "Alice", to_checksum(BOB): "Bob", to_checksum(CHARLIE): "Charlie"}
+NAMES = {ALICE: "Alice", BOB: "Bob", CHARLIE: "Charlie"}
 
 
 def demo_contract() -> CompiledContract:
@@ -42,11 +41,11 @@ def run_demo(transfers: int = 1000) -> None:
     echo(f"  weight ref_time={deployed.weight.ref_time:,} ps proof_size={deployed.weight.proof_size:,} B, "
          f"storage deposit {deployed.storage_deposit:,}")  # fmt: skip
 
-    def transfer(sender: bytes, to: bytes, amount: int) -> None:
-        label = f"transfer {_who(to_checksum(sender))} → {_who(to_checksum(to))} {amount:,}"
+    def transfer(sender: str, to: str, amount: int) -> None:
+        label = f"transfer {_who(sender)} → {_who(to)} {amount:,}"
         try:
             with env.prank(sender):
-                token.transfer(to_checksum(to), amount)
+                token.transfer(to, amount)
         except ContractRevert as e:
             echo(f"{label}: reverted with {e.reason}")
             if env.tracing:
@@ -64,16 +63,15 @@ def run_demo(transfers: int = 1000) -> None:
     env.tracing = False
     with env.anchor():
         transfer(BOB, CHARLIE, 150_000)
-        echo(f"  inside anchor(): Charlie holds {token.balanceOf(to_checksum(CHARLIE)):,}")
-    echo(f"  after anchor(): Charlie holds {token.balanceOf(to_checksum(CHARLIE)):,} again")
+        echo(f"  inside anchor(): Charlie holds {token.balanceOf(CHARLIE):,}")
+    echo(f"  after anchor(): Charlie holds {token.balanceOf(CHARLIE):,} again")
     for who in (ALICE, BOB, CHARLIE):
-        echo(f"balance of {_who(to_checksum(who)):<8} {token.balanceOf(to_checksum(who)):>10,}")
+        echo(f"balance of {_who(who):<8} {token.balanceOf(who):>10,}")
     if not transfers:  # (nothing to time: found in review, "0 more transfers in 0.00 s")
         return
-    bob = to_checksum(BOB)
     start = time.perf_counter()
     for _ in range(transfers):
-        token.transfer(bob, 1)
+        token.transfer(BOB, 1)
     elapsed = time.perf_counter() - start
     module = env.chain.module(erc20.code_hash)
     how = {"jit": "JIT-compiled"}.get(module.backend, module.backend)

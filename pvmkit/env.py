@@ -38,9 +38,11 @@ from .revive.primitives import CodeError, PalletError, keccak256
 if TYPE_CHECKING:
     from .traces import Names
 
-ALICE = bytes([1] * 20)
-BOB = bytes([2] * 20)
-CHARLIE = bytes([3] * 20)
+# Three funded accounts, as checksum addresses: the form every address a call, event or _storage gives back takes,
+# so that `token.owner() == BOB` holds (found in review: raw bytes here compared unequal to every result).
+ALICE = to_checksum(bytes([1] * 20))
+BOB = to_checksum(bytes([2] * 20))
+CHARLIE = to_checksum(bytes([3] * 20))
 DEFAULT_BALANCE = 10**30
 
 
@@ -157,7 +159,7 @@ class Env:
         *,
         config: RuntimeConfig | None = None,
         backend: str = "auto",
-        accounts: Sequence[bytes] = (ALICE, BOB, CHARLIE),
+        accounts: Sequence[Addressish] = (ALICE, BOB, CHARLIE),
         balance: int = DEFAULT_BALANCE,
         tracing: bool = False,
         console_log: Callable[[str], object] | None = print,
@@ -173,7 +175,7 @@ class Env:
         self.chain = Chain(config, ModuleConfig(backend=backend, jit_at_once=CONTRACT_JIT_AT_ONCE))
         for account in accounts:
             self.chain.set_balance(account, balance)
-        self.eoa: bytes = accounts[0] if accounts else ALICE
+        self._eoa: bytes = accounts[0] if accounts else parse_address(ALICE)  # the default sender (eoa)
         self.origin: bytes | None = None  # tx.origin where not the sender (prank(..., origin=...)): it signs and pays
         self.last_result: CallResult | None = None
         self.last_tx: CallResult | None = None  # the last call or deploy that was not a dry run (for get_logs)
@@ -212,6 +214,15 @@ class Env:
         if line is None:
             line = f"console.log: no console.sol function has selector 0x{data[:4].hex()} (input 0x{data.hex()})"
         self.console_log(line)
+
+    @property
+    def eoa(self) -> str:
+        """The default sender (boa's env.eoa): a prank's address inside prank(), else the first account."""
+        return to_checksum(self._eoa)
+
+    @eoa.setter
+    def eoa(self, address: Addressish) -> None:
+        self._eoa = parse_address(address)
 
     @property
     def tracing(self) -> bool:
@@ -427,9 +438,9 @@ class Env:
             raise ValueError(f"snapshot {snapshot_id} was taken outside the anchor() this runs in: revert to it once "
                              "the anchor is over")  # fmt: skip
         self._drop_snapshots(at + 1)
-        sender = self.eoa
+        sender = self._eoa
         self._restore_all(self._snapshots.pop()[1])
-        self.eoa = sender  # (a prank's, or not: as it is now)
+        self._eoa = sender  # (a prank's, or not: as it is now)
         self._snapshots.append((snapshot_id, self._saved()))  # (the same Env again, held anew)
 
     def _drop_snapshots(self, keep: int) -> None:
@@ -444,14 +455,14 @@ class Env:
     def _hold(self) -> tuple:
         """What anchor() restores, and a hold on the state's journal."""
         chain = self.chain
-        return (chain.state.hold(), chain.block_number, chain.timestamp, dict(chain.block_hashes), self.eoa,
+        return (chain.state.hold(), chain.block_number, chain.timestamp, dict(chain.block_hashes), self._eoa,
                 self.last_tx)  # fmt: skip
 
     def _restore(self, saved: tuple) -> None:
         chain = self.chain
         chain.state.revert_to(saved[0])
         chain.state.release()
-        _, chain.block_number, chain.timestamp, chain.block_hashes, self.eoa, self.last_tx = saved[:6]
+        _, chain.block_number, chain.timestamp, chain.block_hashes, self._eoa, self.last_tx = saved[:6]
 
     def _restore_all(self, saved: tuple) -> None:
         """_restore, and the Env's names and last result (_saved's), copied: a snapshot may be restored again."""
@@ -481,13 +492,13 @@ class Env:
         """Make `address` the default sender inside the block; with `origin`, transactions there are signed by
         `origin` (tx.origin, which pays their deposits and whose nonce they bump) and sent by `address` (msg.sender,
         whose value they send), as foundry's prank(sender, origin)."""
-        old = self.eoa, self.origin
-        self.eoa = parse_address(address)
+        old = self._eoa, self.origin
+        self._eoa = parse_address(address)
         self.origin = None if origin is None else parse_address(origin)
         try:
             yield
         finally:
-            self.eoa, self.origin = old
+            self._eoa, self.origin = old
 
     @contextlib.contextmanager
     def reverts(self, reason: str | None = None, *args: Any) -> Iterator[None]:
@@ -522,7 +533,7 @@ class Env:
         return ContractRevert(reason, result, name=name, args=args)
 
     def _sender(self, sender: Addressish | None) -> bytes:
-        return self.eoa if sender is None else parse_address(sender)
+        return self._eoa if sender is None else parse_address(sender)
 
     def _payer(self, sender: Addressish | None) -> bytes:
         """Who signs a transaction from `sender` (None: the default one) and pays for it: a prank's origin, if any."""
@@ -739,7 +750,7 @@ class Env:
         gas: int | None = None,
     ) -> CallResult:  # fmt: skip
         """Send a transaction; never raises for reverts: inspect `.success`, `.output`, `.logs`."""
-        origin, dest = self.eoa if sender is None else self._sender(sender), parse_address(to)
+        origin, dest = self._eoa if sender is None else self._sender(sender), parse_address(to)
         # (data and value checked only when not already in their final form, as in the usual call: bytes, no value)
         if type(data) is not bytes:
             data = _hex_bytes("data", data)

@@ -20,6 +20,9 @@ def vector_files() -> list[Path]:
 
 
 CONTRACTS = ROOT / "tests" / "contracts" / "build"
+# The Env's funded accounts as raw 20-byte addresses (pvmkit.env's ALICE, BOB and CHARLIE are their checksum strings),
+# for tests that build calldata with them or hand them to the chain layer.
+ALICE, BOB, CHARLIE = (bytes([n] * 20) for n in (1, 2, 3))
 
 
 def load_contract(name: str):

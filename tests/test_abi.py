@@ -79,7 +79,8 @@ def test_direct_decoding_agrees_with_eth_abi_or_defers_to_it(types: list[str], d
 
 
 def test_transfer_through_the_direct_path_returns_a_bool() -> None:
-    from pvmkit.env import ALICE, BOB, Env
+    from pvmkit.env import Env
+    from tests.conftest import ALICE, BOB
 
     from .conftest import load_contract
 
@@ -306,8 +307,9 @@ def test_plain_arguments_take_the_written_function_not_the_general_path() -> Non
 
 def test_a_contract_whose_address_is_set_again_calls_the_new_address() -> None:
     """The written function must read `contract.address` per call (the scripted env of the other tests ignores it)."""
-    from pvmkit.env import ALICE, BOB, Env
+    from pvmkit.env import Env
     from pvmkit.revive.address import parse_address, to_checksum
+    from tests.conftest import ALICE, BOB
 
     from .conftest import load_contract
 

@@ -13,13 +13,13 @@ import pytest
 from eth_abi import encode
 
 from pvmkit.contract import _type, signature
-from pvmkit.env import ALICE, Env
+from pvmkit.env import Env
 from pvmkit.evm import EvmEnv, available
 from pvmkit.revive.address import create1, to_checksum
 from pvmkit.revive.config import RuntimeConfig
 from pvmkit.revive.primitives import keccak256
 
-from .conftest import load_contract
+from .conftest import ALICE, load_contract
 
 pytestmark = pytest.mark.skipif(not available(), reason="pyrevm is not installed (pip install pyrevm)")
 

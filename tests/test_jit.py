@@ -662,8 +662,9 @@ def test_module_is_compiled_once_and_native_code_is_not_writable() -> None:
 
 
 def test_resolc_contract_gives_the_same_results_on_both_backends() -> None:
-    from pvmkit.env import ALICE, BOB, Env
+    from pvmkit.env import Env
     from pvmkit.revive.address import to_checksum
+    from tests.conftest import ALICE, BOB
 
     from .conftest import load_contract
 

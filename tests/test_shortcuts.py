@@ -15,7 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pvmkit.env import BOB, Env
+from pvmkit.env import Env
 from pvmkit.pvm.blob import ProgramBlob
 from pvmkit.pvm.interpreter import Instance, Interrupt, InterruptKind, Module, ModuleConfig
 from pvmkit.pvm.isa import REVIVE_V1
@@ -23,6 +23,7 @@ from pvmkit.pvm.jit import is_supported
 from pvmkit.pvm.program import assemble_code
 from pvmkit.pvm.shortcuts import Shortcut, ShortcutKind, Shortcuts, ShortcutTable
 from pvmkit.revive.primitives import keccak256
+from tests.conftest import BOB
 
 pytestmark = pytest.mark.skipif(not is_supported(), reason="the JIT needs x86-64 Linux with BMI1/BMI2/LZCNT/POPCNT")
 
@@ -1032,7 +1033,8 @@ def test_a_warm_erc20_transfer_never_reaches_python() -> None:
     reaching Python (its reads, writes, hashes, event and return are native); a transfer to a new account reaches it
     once, for the read that caches the new balance's key. Views too, those without arguments included (their selector
     is a word read at offset 0 of 4 bytes of call data, zero-padded)."""
-    from pvmkit.env import ALICE, Env
+    from pvmkit.env import Env
+    from tests.conftest import ALICE
 
     from .conftest import load_contract
 
@@ -1070,9 +1072,10 @@ def test_consecutive_slots_spread_over_the_cache() -> None:
 def test_an_interrupt_while_native_writes_are_taken_leaves_the_cache_holding_nothing_wrong() -> None:
     """Ctrl-C while the host takes a run's native writes: the transaction is undone, and the cache, which held the
     writes the storage never got, forgets everything; the next transfer runs as if nothing happened."""
-    from pvmkit.env import ALICE, Env
+    from pvmkit.env import Env
     from pvmkit.revive.address import parse_address
     from pvmkit.revive.state import State
+    from tests.conftest import ALICE
 
     from .conftest import load_contract
 

@@ -18,13 +18,14 @@ from pathlib import Path
 import pytest
 from Crypto.Hash import SHA256, keccak
 
-from pvmkit.env import ALICE, BOB, Env
+from pvmkit.env import Env
 from pvmkit.pvm.asm import assemble
 from pvmkit.revive.address import create1, create2, parse_address
 from pvmkit.revive.config import RuntimeConfig, Weight
 from pvmkit.revive.primitives import PalletError
 from pvmkit.revive.state import Event
 from pvmkit.revive.syscalls import SYSCALLS
+from tests.conftest import ALICE, BOB
 
 from .conftest import load_contract
 

@@ -8,11 +8,11 @@ import re
 import pytest
 
 from pvmkit import ContractRevert, DeployError, Env
-from pvmkit.env import BOB
-from pvmkit.revive.address import to_checksum
+from pvmkit.revive.address import parse_address, to_checksum
 from pvmkit.revive.primitives import PalletError
 from pvmkit.revive.primitives import keccak256 as keccak
 from pvmkit.revive.trace import CallTrace
+from tests.conftest import BOB
 
 from .conftest import load_contract
 
@@ -52,7 +52,7 @@ def test_nested_call_tree_events_and_text(built: dict) -> None:
     trace = result.trace
     assert _shape(trace) == ("call", _address(caller), "ok", [("call", _address(callee), "ok", [])])
     assert trace.depth == 0 and trace.calls[0].depth == 1
-    assert trace.caller == env.eoa and trace.calls[0].caller == _address(caller)
+    assert trace.caller == parse_address(env.eoa) and trace.calls[0].caller == _address(caller)
     # The root's gas is the transaction's, and a call's includes its callee's.
     assert trace.gas_used == result.gas_used > trace.calls[0].gas_used > 0
     # Callee.setX emits Called(msg.sender, msg.value, v): the callee's event, not the caller's.
@@ -73,7 +73,7 @@ def test_kinds_delegate_static_precompile_and_accounts_without_code(built: dict)
     (inner,) = env.last_result.trace.calls
     # A delegate call runs Callee's code as Caller, for Caller's caller.
     assert (inner.kind, inner.address, inner.code_address, inner.caller) == (
-        "delegatecall", _address(caller), _address(callee), env.eoa)
+        "delegatecall", _address(caller), _address(callee), parse_address(env.eoa))
     assert "Callee::setX(9) [delegatecall]" in env.format_trace()
     caller.staticGetX(callee)  # a view: a dry run, traced all the same
     assert [n.kind for n in env.last_result.trace.walk()] == ["call", "staticcall"]
@@ -88,7 +88,7 @@ def test_kinds_delegate_static_precompile_and_accounts_without_code(built: dict)
     assert caller.rawDelegateCall(bytes(19) + b"\x02", b"abc", value=7) == (True, sha.output)
     (dsha,) = env.last_result.trace.calls
     assert (dsha.kind, dsha.address, dsha.code_address, dsha.caller, dsha.value, dsha.precompile) == (
-        "delegatecall", _address(caller), bytes(19) + b"\x02", env.eoa, 7, True)
+        "delegatecall", _address(caller), bytes(19) + b"\x02", parse_address(env.eoa), 7, True)
     assert "PRECOMPILES::sha256{value: 7}(0x616263) [delegatecall]" in env.format_trace()  # (value: the frame's)
     nobody = env.generate_address()
     env.set_balance(caller, 10**20)
