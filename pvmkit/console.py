@@ -12,9 +12,9 @@ import re
 from collections.abc import Sequence
 from functools import cache
 
-from eth_abi import decode as abi_decode
 from eth_abi.exceptions import DecodingError
 
+from .contract import abi_decode
 from .revive.address import CONSOLE_ADDRESS, to_checksum
 from .revive.primitives import keccak256
 
@@ -47,8 +47,8 @@ def _text(kind: str, value: object) -> str:
         return "true" if value else "false"
     if kind == "address":
         return to_checksum(bytes.fromhex(str(value)[2:]))
-    if kind == "string":  # (decoded as bytes: a Solidity string may hold any bytes)
-        return bytes(value).decode("utf-8", "replace")  # type: ignore[arg-type]
+    if kind == "string":
+        return str(value)
     if kind.startswith("bytes"):
         return "0x" + bytes(value).hex()  # type: ignore[arg-type]
     return str(value)
@@ -85,9 +85,8 @@ def console_line(data: bytes) -> str | None:
     types = _selectors().get(bytes(data[:4]))
     if types is None:
         return None
-    raw = tuple("bytes" if t == "string" else t for t in types)
     try:
-        values = abi_decode(raw, bytes(data[4:]))
+        values = abi_decode(types, bytes(data[4:]))
     except (DecodingError, ValueError, OverflowError):
         return None
     args = list(zip(types, values, strict=True))

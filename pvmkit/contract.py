@@ -11,8 +11,9 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from eth_abi import decode as abi_decode
 from eth_abi import encode as abi_encode
+from eth_abi.codec import ABICodec
+from eth_abi.decoding import StringDecoder
 from eth_abi.exceptions import DecodingError, EncodingError
 from eth_abi.registry import registry as _ABI_TYPES
 
@@ -42,6 +43,19 @@ _ALIAS_SIZE = {"uint": "uint256", "int": "int256", "ufixed": "ufixed128x18", "fi
 # What eth-abi raises for data it cannot decode: its DecodingErrors, but also a string that is no UTF-8 and a length
 # word too large to slice with (found in review: those escaped as raw exceptions, a revert among them).
 _UNDECODABLE = (DecodingError, UnicodeDecodeError, OverflowError)
+
+
+def _lenient_codec() -> ABICodec:
+    """eth-abi's codec, but an ABI string that is not UTF-8 decodes with U+FFFD for its bad bytes, as foundry shows it:
+    Solidity's string(bytes) may hold any bytes (found in review: an event with one was left out of get_logs, an error
+    with one lost its name, a function returning one raised)."""
+    types = _ABI_TYPES.copy()
+    types.unregister_decoder("string")
+    types.register_decoder("string", StringDecoder(handle_string_errors="replace"), label="string")
+    return ABICodec(types)
+
+
+abi_decode = _lenient_codec().decode
 
 
 def _type(param: dict) -> str:

@@ -16,10 +16,17 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from eth_abi import decode as abi_decode
-
 from .console import console_line
-from .contract import _UNDECODABLE, _checksummed, _split_tuple, _type, decode_revert, event_values, signature
+from .contract import (
+    _UNDECODABLE,
+    _checksummed,
+    _split_tuple,
+    _type,
+    abi_decode,
+    decode_revert,
+    event_values,
+    signature,
+)
 from .revive.address import CONSOLE_ADDRESS, to_checksum
 from .revive.primitives import keccak256
 from .revive.state import Address, Event, Hash
