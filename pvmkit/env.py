@@ -33,7 +33,7 @@ from .pvm.interpreter import BACKENDS, ModuleConfig, ModuleError
 from .revive.address import parse_address, to_checksum
 from .revive.chain import CONTRACT_JIT_AT_ONCE, CallResult, Chain
 from .revive.config import RuntimeConfig, Weight
-from .revive.primitives import CodeError, PalletError, keccak256
+from .revive.primitives import IMMUTABLE_BYTES, CodeError, PalletError, keccak256
 
 if TYPE_CHECKING:
     from .traces import Names
@@ -360,12 +360,16 @@ class Env:
         """Whether a contract lives at `address` (calls to one that does not fail before sending anything)."""
         return parse_address(address) in self.contracts
 
-    def etch(self, address: Addressish, code: Any) -> Contract | str:
+    def etch(self, address: Addressish, code: Any, *, immutable_data: bytes | str | None = None) -> Contract | str:
         """Put `code` (a blob, or a compiled contract) at `address` without running a constructor (foundry's vm.etch):
         a new contract with no storage, or an existing contract's code replaced, its storage and balance kept (as the
         pallet's root-only set_code). The code is uploaded as env.upload does, from the sender; a new contract account
         gets the existential deposit if it has less, from nowhere (as set_balance). An anchor undoes it all. Returns a
-        Contract for a compiled contract (its ABI known at the address), else the checksum address."""
+        Contract for a compiled contract (its ABI known at the address), else the checksum address.
+
+        Immutables live beside the code on this chain (what resolc's constructor stores: get_immutable_data reads
+        another instance's): `immutable_data` becomes the contract's; without it a new contract has none (reading
+        one fails with InvalidImmutableAccess) and an existing one keeps its own, as set_code keeps them."""
         from .revive.precompiles import PRECOMPILE_ADDRESSES
         from .revive.state import ContractInfo
 
@@ -375,6 +379,10 @@ class Env:
         blob = code if isinstance(code, bytes | bytearray) else getattr(code, "blob", None)
         if not isinstance(blob, bytes | bytearray):
             raise TypeError(f"etch takes a blob or a compiled contract, got {type(code).__name__}")
+        if immutable_data is not None:
+            immutable_data = _hex_bytes("immutable_data", immutable_data)
+            if not immutable_data or len(immutable_data) > IMMUTABLE_BYTES:  # (set_immutable_data's bounds)
+                raise ValueError(f"immutable_data is 1 to {IMMUTABLE_BYTES} bytes, not {len(immutable_data)}")
         code_hash = self.upload(bytes(blob))
         state = self.chain.state
         contract = state.contracts.get(raw)
@@ -390,10 +398,17 @@ class Env:
             state.change_refcount(contract.code_hash, -1)
             state.change_refcount(code_hash, 1)
             state.set_contract_field(contract, "code_hash", code_hash)
+        if immutable_data is not None:
+            state.set_contract_field(state.contracts[raw], "immutable_data", immutable_data)
         if hasattr(code, "abi"):
             self._know_code(code_hash, getattr(code, "name", "Contract"), code.abi)
             return self.at(raw, code, getattr(code, "name", None))
         return to_checksum(raw)
+
+    def get_immutable_data(self, address: Addressish) -> bytes:
+        """The immutable data of the contract at `address` (what its constructor stored), empty if it has none."""
+        contract = self.chain.state.contracts.get(parse_address(address))
+        return (contract.immutable_data or b"") if contract else b""
 
     def get_code(self, address: Addressish) -> bytes:
         """The PVM blob of the contract at `address`, empty for an account without code."""

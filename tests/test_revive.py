@@ -1854,6 +1854,30 @@ def test_etch_puts_code_at_an_address_without_a_constructor(env: Env) -> None:
         env.etch(where, "0x00")
 
 
+def test_etch_gives_a_contract_immutable_data_or_leaves_what_it_has(env: Env) -> None:
+    """Immutables live beside the code on this chain: an etched copy has none unless given another instance's
+    (get_immutable_data), with which it reads what the original does; over an existing contract they stay unless
+    replaced, as the pallet's set_code keeps them; an anchor undoes them (found in review: etch could not give any)."""
+    immutables = load_contract("Immutables")
+    original = env.deploy_contract(immutables, 7, b"\x01" * 32)
+    data = env.get_immutable_data(original.address)
+    assert len(data) > 0 and env.get_immutable_data(env.generate_address()) == b""
+    bare = env.etch(env.generate_address(), immutables)
+    with env.reverts("InvalidImmutableAccess"):
+        bare.number()
+    with pytest.raises(ContractRevert, match="immutable_data="):
+        bare.number()
+    copy = env.etch(env.generate_address(), immutables, immutable_data="0x" + data.hex())
+    assert copy.all() == original.all() and copy.plus(1) == 8
+    other = env.deploy_contract(immutables, 9, b"\x02" * 32)
+    with env.anchor():
+        assert env.etch(other.address, immutables, immutable_data=data).number() == 7
+    assert other.number() == 9 and env.etch(other.address, immutables).number() == 9  # (kept: as set_code)
+    for bad in (b"", bytes(4097)):
+        with pytest.raises(ValueError, match="1 to 4096 bytes"):
+            env.etch(other.address, immutables, immutable_data=bad)
+
+
 def test_the_funded_accounts_compare_equal_to_the_addresses_results_give(env: Env) -> None:
     """pvmkit.env's ALICE, BOB and CHARLIE and env.eoa are checksum addresses, as every address a call, an event and
     _storage gives back (found in review: as raw bytes, `token.owner() == BOB` was silently False)."""
