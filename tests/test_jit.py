@@ -765,8 +765,10 @@ def test_on_disk_cache_is_used_and_validated(tmp_path, monkeypatch: pytest.Monke
                       (9, [(code_len, 0, 0, ())]), (9, [(0, 0, -1, ())]), (9, [(5, 0, 0, ()), (4, 0, 0, ())]),
                       (9, [(0, 0, 0, ((13, 1),))]), (9, [(0, 0, 0)]), (10, None), (10, {0: (0, code_len + 1)}),
                       (10, {0: (5, 4)}), (10, {0: (0,)}), (11, code_len), (11, -2), (11, "0"),
-                      (5, [None] * (code_len // 8)), (0, good.code + b"\x90")):  # fmt: skip
-        # (the last two: no room for the native jump table at the code's end, or that table not 8-byte aligned)
+                      (5, [None] * (code_len // 8)), (0, good.code + b"\x90"), (5, [*good.jump_table, *[None] * 4])
+                      ):  # fmt: skip
+        # (the last three: no room for the native jump table at the code's end, that table not 8-byte aligned, or
+        # longer than the code's, so that it would be written over the stubs before it: found in review)
         bad = list(fields)
         bad[at] = value
         store(tuple(bad))

@@ -179,26 +179,28 @@ def load(entry_key: str) -> JitProgram | None:
     try:
         fields = marshal.loads(payload)
         code, entry, bad_target, charged, uncharged, table, native, fault, inline_end, copies, loops, shortcuts = fields
-        # (Every native offset lies inside the code: an entry that passes the checksum is still only data.)
-        ok = (isinstance(code, bytes) and isinstance(entry, int) and isinstance(bad_target, int)
-              and isinstance(native, int) and 0 <= entry < len(code) and 0 <= bad_target < len(code)
-              and isinstance(fault, int) and 0 <= fault < len(code)
-              and isinstance(shortcuts, int) and -1 <= shortcuts < len(code)
-              and isinstance(inline_end, int) and 0 <= inline_end <= len(code)
-              and isinstance(charged, dict) and isinstance(uncharged, dict) and isinstance(table, list | tuple)
-              and all(isinstance(k, int) and isinstance(v, int) and 0 <= v < len(code)
+        # (Every native offset lies inside the code, before the native jump table that ends it: an entry that passes
+        # the checksum is still only data.)
+        ok = (isinstance(code, bytes) and isinstance(table, list | tuple) and len(code) % 8 == 0
+              and all(t is None or isinstance(t, int) for t in table))
+        end = len(code) - 8 * (len(table) + 1) if ok else 0  # (JitProgram.table_at)
+        ok = (ok and isinstance(entry, int) and isinstance(bad_target, int)
+              and isinstance(native, int) and 0 <= entry < end and 0 <= bad_target < end
+              and isinstance(fault, int) and 0 <= fault < end
+              and isinstance(shortcuts, int) and -1 <= shortcuts < end
+              and isinstance(inline_end, int) and 0 <= inline_end <= end
+              and isinstance(charged, dict) and isinstance(uncharged, dict)
+              and all(isinstance(k, int) and isinstance(v, int) and 0 <= v < end
                       for d in (charged, uncharged) for k, v in d.items())
-              and all(t is None or isinstance(t, int) for t in table)
-              and len(code) % 8 == 0 and inline_end <= len(code) - 8 * (len(table) + 1)  # (the native table ends it)
               and isinstance(copies, list | tuple)
               and all(isinstance(u, tuple) and len(u) == 4 and all(isinstance(v, int) for v in u[:3])
-                      and 0 <= u[0] < len(code) and u[2] >= 0 and isinstance(u[3], tuple)
+                      and 0 <= u[0] < end and u[2] >= 0 and isinstance(u[3], tuple)
                       and all(isinstance(d, tuple) and len(d) == 2 and 0 <= d[0] < 13 and isinstance(d[1], int)
                               for d in u[3]) for u in copies)
               and all(a[0] <= b[0] for a, b in itertools.pairwise(copies))  # (an instruction may emit nothing)
               and isinstance(loops, dict)
               and all(isinstance(k, int) and isinstance(v, tuple) and len(v) == 2 and all(isinstance(o, int) for o in v)
-                      and 0 <= v[0] <= v[1] <= len(code) for k, v in loops.items()))  # fmt: skip
+                      and 0 <= v[0] <= v[1] <= end for k, v in loops.items()))  # fmt: skip
     except (ValueError, TypeError, EOFError):
         return None
     if not ok:
