@@ -702,6 +702,8 @@ class Env:
         result = self.last_tx if result is None else result
         if result is None:
             return []
+        if not isinstance(result, CallResult):
+            raise TypeError(f"get_logs takes a CallResult (env.call's), not {type(result).__name__}")
         decoded, by_abi, names = [], {}, self._names()
         anywhere: dict[bytes, list[dict]] | None = None  # every known ABI's events, made when first needed
         for log in result.logs:

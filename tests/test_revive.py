@@ -528,6 +528,14 @@ def test_a_generated_address_can_be_funded_to_send_under_prank(env: Env) -> None
     with env.prank(rich):
         token.transfer(poor, 4)  # (a new balanceOf slot: its deposit is paid by the sender)
     assert token.balanceOf(poor) == 4
+    # A contract pranked without origin= signs too, and pays: the failure says so (found in review).
+    token.transfer(token.address, 5)
+    with env.prank(token), pytest.raises(ContractRevert, match="the origin is a contract: a prank of one"):
+        token.transfer(env.generate_address(), 1)
+    with env.prank(token, origin=rich):
+        token.transfer(env.generate_address(), 1)
+    with pytest.raises(TypeError, match="get_logs takes a CallResult"):
+        env.get_logs(5)  # type: ignore[arg-type]
 
 
 def test_gas_report_aggregates_each_functions_gas_used(env: Env) -> None:

@@ -391,8 +391,10 @@ class Chain:
             free = state.free(origin)
             if diff > 0 and free - diff < self.config.existential_deposit:
                 ed = self.config.existential_deposit  # (found in review: "has 1000, needs 34" read as a contradiction)
+                hint = ("; the origin is a contract: a prank of one without origin= makes it tx.origin, which pays "
+                        "the deposits" if origin in state.contracts else "")  # (found in review)  # fmt: skip
                 raise ExecError(E.StorageDepositNotEnoughFunds, detail=f"origin has {free} of which it must keep {ed} "
-                                f"(the existential deposit), deposit needs {diff}")  # fmt: skip
+                                f"(the existential deposit), deposit needs {diff}{hint}")  # fmt: skip
             state.set_free(origin, free - diff)
             state.set_held(account, acct.held + diff)
 
