@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .console import console_line
+from .console import UNDECODABLE, console_line
 from .contract import (
     Contract,
     ContractRevert,
@@ -179,6 +179,8 @@ class Env:
         self.origin: bytes | None = None  # tx.origin where not the sender (prank(..., origin=...)): it signs and pays
         self.last_result: CallResult | None = None
         self.last_tx: CallResult | None = None  # the last call or deploy that was not a dry run (for get_logs)
+        # The same, but never put back by anchor() or revert_to(): what reverts() asks of the transactions in its block.
+        self._latest_tx: CallResult | None = None
         self._dry = 0
         self._labels = 0
         # Error ABI items of every contract this Env has deployed or been handed (at()), by signature: a revert
@@ -203,17 +205,32 @@ class Env:
         # The chain's contracts by raw address (read-only: is_contract, and a contract call's check, look here).
         self.contracts = self.chain.state.contracts
         self.tracing = tracing
-        # console.log (forge-std's or hardhat's console.sol) from contracts: each line, as it runs, to this (None: off).
         self.console_log = console_log
         self.chain.on_console = self._console
 
+    @property
+    def console_log(self) -> Callable[[str], object] | None:
+        """Where console.log's lines go (forge-std's or hardhat's console.sol, in contracts): each line, once its
+        transaction is over, reverted or not; `print` by default, None to drop them."""
+        return self._console_log
+
+    @console_log.setter
+    def console_log(self, listener: Callable[[str], object] | None) -> None:
+        if listener is not None and not callable(listener):
+            raise TypeError(f"console_log takes a function of a line (print, list.append) or None, not "
+                            f"{type(listener).__name__}")  # fmt: skip
+        self._console_log = listener
+
     def _console(self, data: bytes) -> None:
-        if self.console_log is None:
+        if self._console_log is None:
             return
         line = console_line(data)
         if line is None:
             line = f"console.log: no console.sol function has selector 0x{data[:4].hex()} (input 0x{data.hex()})"
-        self.console_log(line)
+        elif line is UNDECODABLE:
+            line = f"console.log: the arguments of console.sol function 0x{data[:4].hex()} do not decode (input " \
+                   f"0x{data.hex()})"
+        self._console_log(line)
 
     @property
     def eoa(self) -> str:
@@ -519,18 +536,19 @@ class Env:
     def reverts(self, reason: str | None = None, *args: Any) -> Iterator[None]:
         """Assert that the block reverts or fails (boa.reverts / vm.expectRevert): a ContractRevert or DeployError,
         whose reason contains `reason` or whose error name is `reason`, if given; and with `args`, whose decoded
-        arguments are those (`reverts("InsufficientBalance", 100, 1000)`, `reverts("Panic", 0x11)`)."""
+        arguments are those (`reverts("InsufficientBalance", 100, 1000)`, `reverts("Panic", 0x11)`). A block that
+        raises nothing but whose last transaction failed (env.call returns its result) reverted too (revert_of)."""
         if reason is not None and not isinstance(reason, str):
             raise TypeError(f"reverts() takes the reason as a str, got {type(reason).__name__} {reason!r}")
         if args and reason is None:
             raise TypeError("reverts() takes arguments only after an error name")
-        before = self.last_tx
+        before = self._latest_tx
         try:
             yield
         except (ContractRevert, DeployError) as e:
             _expected(e, reason, args)
             return
-        last = self.last_tx
+        last = self._latest_tx
         if last is not None and last is not before and not last.success:
             # The block's last transaction failed without raising (env.call returns its result, as boa's raw_call):
             # that is the revert (found in review: "did not revert" was said of a call that had).
@@ -541,11 +559,18 @@ class Env:
     def revert_of(self, result: CallResult, abi: Sequence[dict] = ()) -> ContractRevert:
         """A failed result as the ContractRevert a contract's call raises: the pallet's error, or the revert decoded
         with `abi`'s errors first, then every error ABI this Env knows (a callee's error bubbles up as it is)."""
+        if not isinstance(result, CallResult) or result.success:
+            raise ValueError(f"revert_of takes a failed CallResult, not {result!r}")
+        reason, name, args, pallet = self._failure(result, abi)
+        return ContractRevert(f"call failed with {reason}" if pallet else reason, result, name=name, args=args)
+
+    def _failure(self, result: CallResult, abi: Sequence[dict]) -> tuple[str, str | None, tuple, bool]:
+        """(reason, error name, its arguments, whether the pallet failed it rather than the code) of a failed result:
+        the pallet's error with its detail, or the revert data decoded with `abi`, then every error the Env knows."""
         if result.error is not None:
-            detail = f": {result.error_detail}" if result.error_detail else ""
-            return ContractRevert(f"call failed with {result.error.value}{detail}", result, name=result.error.value)
-        reason, name, args = decode_revert(result.output, [*abi, *self.known_errors.values()])
-        return ContractRevert(reason, result, name=name, args=args)
+            detail = f": {result.error_detail}" if result.error_detail else ""  # (found in review: a bare ": ")
+            return f"{result.error.value}{detail}", result.error.value, (), True
+        return (*decode_revert(result.output, [*abi, *self.known_errors.values()]), False)
 
     def _sender(self, sender: Addressish | None) -> bytes:
         return self._eoa if sender is None else parse_address(sender)
@@ -616,13 +641,9 @@ class Env:
             for report in self._reports:
                 report.record(result.address, b"deploy", result.gas_used, result.trace)
         if not result.success or result.address is None:
-            if result.error is not None:
-                detail = f": {result.error_detail}" if result.error_detail else ""  # (found in review: a bare ": ")
-                raise with_trace(DeployError(f"deploy failed with {result.error.value}{detail}", result,
-                                             name=result.error.value), result, self)  # fmt: skip
-            reason, name, args = decode_revert(result.output, [*abi, *self.known_errors.values()])
-            raise with_trace(DeployError(f"constructor reverted: {reason}", result, name=name, args=args), result,
-                             self)  # fmt: skip
+            reason, name, args, pallet = self._failure(result, abi)
+            what = f"deploy failed with {reason}" if pallet else f"constructor reverted: {reason}"
+            raise with_trace(DeployError(what, result, name=name, args=args), result, self)
         return to_checksum(result.address)
 
     def deploy_contract(self, compiled: Any, *args: Any, value: int = 0, sender: Addressish | None = None,
@@ -782,7 +803,7 @@ class Env:
             result = self.chain.transaction(self.origin, weight, None, dest, value, data, False, False, None, origin)
         self.last_result = result
         if not self._dry:
-            self.last_tx = result
+            self.last_tx = self._latest_tx = result
         if self._reports:
             for report in self._reports:
                 report.record(dest, data[:4], result.gas_used, result.trace)
@@ -792,7 +813,7 @@ class Env:
         """The result is the last one; and the last transaction's, unless inside a dry run."""
         self.last_result = result
         if not self._dry:
-            self.last_tx = result
+            self.last_tx = self._latest_tx = result
 
     def dry_call(
         self, to: Addressish, data: bytes | str = b"", *, value: int = 0, sender: Addressish | None = None,

@@ -483,7 +483,7 @@ class _Runner:
         self.differential = differential
         self.result = SpecResult(spec.name)
         self.compiled = compiled
-        self.env = Env(accounts=())
+        self.env = Env(accounts=(), console_log=None)  # (a report of its own: no lines in between)
         for account, amount in spec.balances:
             self.env.set_balance(account, amount)
         self.chain = self.env.chain

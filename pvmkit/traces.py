@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .console import console_line
+from .console import UNDECODABLE, console_line
 from .contract import (
     _UNDECODABLE,
     _checksummed,
@@ -101,8 +101,9 @@ def _head(node: CallTrace, known: Known | None, names: Names) -> str:
     ran = node.code_address or node.address  # (a delegate call's precompile is its code address)
     if node.precompile and ran is not None:
         return f"PRECOMPILES::{PRECOMPILES.get(ran[-1], 'precompile')}{value}({_hex(node.input)}){suffix}"
-    if ran == CONSOLE_ADDRESS and (line := console_line(node.input)) is not None:
-        return f"console::log({line!r}){suffix}"
+    if (ran == CONSOLE_ADDRESS and node.kind in ("call", "staticcall") and node.code_hash is None and not node.mocked
+            and node.error is None and (line := console_line(node.input)) not in (None, UNDECODABLE)):
+        return f"console::log{value}({line!r}){suffix}"  # (what Env.console_log was given; not code put there)
     target = _label(ran, names)
     if node.mocked:
         suffix += " [mocked]"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from .primitives import keccak256
 
-# forge-std's and hardhat's console.sol call this address, which has no code: the host also reports each call to it to
-# Chain.on_console (pvmkit.console makes a line of it), changing nothing else.
+# forge-std's and hardhat's console.sol call this address, which has no code: the chain also reports each call to it
+# to Chain.on_console once the transaction is over (pvmkit.console makes a line of it), changing nothing else.
 CONSOLE_ADDRESS = bytes.fromhex("000000000000000000636f6e736f6c652e6c6f67")
 
 

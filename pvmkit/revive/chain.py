@@ -164,9 +164,10 @@ class Chain:
         self.tracing = False  # whether results carry a CallTrace of their calls (`CallResult.trace`)
         # Calls answered without running code (mock_call), by address: (input prefix, value or None, the answer).
         self.mocks: dict[Address, list[tuple[bytes, int | None, MockedReturn]]] = {}
-        # Given the input of each call to address.CONSOLE_ADDRESS (console.log) as it runs, whether the call is later
-        # reverted or not; None: nobody listens.
+        # Given the input of each call to address.CONSOLE_ADDRESS (console.log) the transaction made, reverted or not,
+        # in order, once it is over (console_calls holds them meanwhile); None: nobody listens.
         self.on_console: Callable[[bytes], None] | None = None
+        self.console_calls: list[bytes] = []
 
     # Block context.
     def block_hash(self, number: int) -> bytes:
@@ -391,8 +392,8 @@ class Chain:
             free = state.free(origin)
             if diff > 0 and free - diff < self.config.existential_deposit:
                 ed = self.config.existential_deposit  # (found in review: "has 1000, needs 34" read as a contradiction)
-                hint = ("; the origin is a contract: a prank of one without origin= makes it tx.origin, which pays "
-                        "the deposits" if origin in state.contracts else "")  # (found in review)  # fmt: skip
+                hint = ("; the origin, which pays the deposits, is a contract: an impersonated one signs only where "
+                        "nothing else is given as tx.origin" if origin in state.contracts else "")  # (found in review)
                 raise ExecError(E.StorageDepositNotEnoughFunds, detail=f"origin has {free} of which it must keep {ed} "
                                 f"(the existential deposit), deposit needs {diff}{hint}")  # fmt: skip
             state.set_free(origin, free - diff)
@@ -510,7 +511,15 @@ class Chain:
             raise
         finally:
             state.end_transaction()  # (transient storage goes too)
+            if self.console_calls:  # (once the transaction is over: a listener may use the chain, found in review)
+                self._deliver_console()
         return result
+
+    def _deliver_console(self) -> None:
+        calls, self.console_calls = self.console_calls, []
+        if self.on_console is not None:
+            for data in calls:
+                self.on_console(data)
 
     def instantiate(
         self,

@@ -370,8 +370,8 @@ class Stack:
                     raise ExecError(E.StateChangeDenied, detail="value transfer in a read-only call")
                 if not is_read_only:
                     self.transfer(sender, dest, value)
-                if dest == CONSOLE_ADDRESS and (listener := self.chain.on_console) is not None:
-                    listener(input_data)  # (console.log: nothing else is different)
+                if dest == CONSOLE_ADDRESS and self.chain.on_console is not None:
+                    self.chain.console_calls.append(input_data)  # (console.log: nothing else is different)
                 return NOTHING
             frame = Frame(dest, sender, contract, contract.code_hash, "call", value, input_data, is_read_only, meter_w,
                           meter_d)  # fmt: skip

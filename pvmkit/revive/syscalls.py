@@ -768,7 +768,7 @@ def _get_immutable_data(h: Host, r: Regs) -> None:
     data = contract.immutable_data if contract else None
     if data is None:
         raise ExecError(E.InvalidImmutableAccess, detail="this contract has no immutable data (its constructor set "
-                        "none, or it was put there without one: Env.etch's immutable_data=)")  # fmt: skip
+                        "none, or its code was put there without running one, and given none)")  # fmt: skip
     h.adjust_storage("get_immutable_data", IMMUTABLE_BYTES, len(data))
     h.write_output(r[7] & M32, r[8] & M32, data, False, charged=True)
 

@@ -31,6 +31,14 @@ library Log {
         send(abi.encodeWithSignature("logBytes32(bytes32)", v));
     }
 
+    function log(bytes32 v) internal view {
+        send(abi.encodeWithSignature("log(bytes32)", v));
+    }
+
+    function log(string memory s, int256 v) internal view {
+        send(abi.encodeWithSignature("log(string,int256)", s, v));
+    }
+
     function log(string memory s) internal view {
         send(abi.encodeWithSignature("log(string)", s));
     }
@@ -50,6 +58,9 @@ contract ConsoleUser {
         Log.log("from %s ok=%s", msg.sender, true);
         Log.logInt(-5);
         Log.logBytes32(bytes32(uint256(0xabcdef)));
+        Log.log(bytes32(uint256(0xabcdef)));
+        Log.log("neg %x, %e", int256(-100));
+        Log.log("%18e ETH", v * 1e17);
         bytes memory raw = new bytes(2);
         raw[0] = 0xff;
         raw[1] = 0x41;
