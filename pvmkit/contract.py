@@ -336,18 +336,32 @@ def _direct(function: ContractFunction, overload: _Overload) -> Callable[[tuple]
     revert, output that is short or out of range."""
     if overload.input_words is None or overload.output_words is None:
         return None
-    names = [f"a{i}" for i in range(len(overload.inputs))]
+    # (The maker of such functions is compiled once per shape, its per-contract values closed over: exec'ing the
+    # source for every handle made each Contract cost ~1 ms, found in review.)
+    key = (tuple(overload.input_words), tuple(overload.output_words), overload.view)
+    make = _DIRECT_MAKERS.get(key)
+    if make is None:
+        make = _DIRECT_MAKERS[key] = _direct_maker(*key)
+    env = function.contract._env
+    return make(function.contract, env, overload.selector, parse_address(function.contract.address), env.contracts,
+                lambda args: function._run(args, {}, 0, None, None, None),
+                lambda result: function._outcome(overload, result))  # fmt: skip
+
+
+def _direct_maker(input_words: tuple, output_words: tuple, view: bool) -> Callable[..., Callable[[tuple], Any]]:
+    """_direct's source for one shape of function, compiled: a maker of the function from the contract's values."""
+    names = [f"a{i}" for i in range(len(input_words))]
     checks, words, lines = [], [], []
-    for i, (kind, bits) in enumerate(overload.input_words):
+    for i, (kind, bits) in enumerate(input_words):
         low, high = (-(1 << (bits - 1)), 1 << (bits - 1)) if kind == "int" else (0, 1 << bits)
         check, word = _WORD_IN[kind]
         checks.append(check.format(i=i, low=low, high=high))
         words.append(word.format(i=i))
-    n = len(overload.output_words)
+    n = len(output_words)
     unpack = f"    {', '.join(names)}, = args\n" if names else ""
     checked = f"    if {' or '.join(checks)}:\n        return general(args)\n" if checks else ""
-    send = "env.dry_call" if overload.view else "env.call"
-    for i, (kind, bits) in enumerate(overload.output_words):
+    send = "env.dry_call" if view else "env.call"
+    for i, (kind, bits) in enumerate(output_words):
         low, high = -(1 << (bits - 1)), 1 << (bits - 1)
         value, bad, result = (part.format(i=i, at=32 * i, end=32 * i + 32, bits=bits, low=low, high=high)
                               for part in _WORD_OUT[kind])  # fmt: skip
@@ -357,20 +371,21 @@ def _direct(function: ContractFunction, overload: _Overload) -> Callable[[tuple]
     returned = "None" if n == 0 else "v0" if n == 1 else f"({', '.join(f'v{i}' for i in range(n))},)"
     # No code at the address: the general way says so (a function without outputs would return None from nothing).
     checked += "    if ADDRESS not in contracts:\n        return general(args)\n"
-    source = (f"def direct(args):\n{unpack}{checked}"
+    source = ("def make(contract, env, SELECTOR, ADDRESS, contracts, general, finish):\n"
+              f" def direct(args):\n{unpack}{checked}"
               f"    result = {send}(contract.address, {' + '.join(['SELECTOR', *words])})\n"
               f"    if result.success and len(out := result.output) >= {32 * n}:\n"
               + "".join(line + "\n" for line in lines) + f"        return {returned}\n"
-              "    return finish(result)\n")  # fmt: skip
-    env = function.contract._env
-    namespace = {"contract": function.contract, "env": env, "SELECTOR": overload.selector,
-                 "ADDRESS": parse_address(function.contract.address), "contracts": env.contracts,
-                 "parsed": _PARSED.get, "Z12": bytes(12), "TRUE": bytes(31) + b"\x01", "FALSE": bytes(32),
-                 "M256": (1 << 256) - 1, "checksum": to_checksum,
-                 "general": lambda args: function._run(args, {}, 0, None, None, None),
-                 "finish": lambda result: function._outcome(overload, result)}  # fmt: skip
-    exec(source, namespace)  # noqa: S102 - source built above from this overload's types only
-    return namespace["direct"]
+              "    return finish(result)\n"
+              " return direct\n")  # fmt: skip
+    namespace = {"parsed": _PARSED.get, "Z12": bytes(12), "TRUE": bytes(31) + b"\x01", "FALSE": bytes(32),
+                 "M256": (1 << 256) - 1, "checksum": to_checksum}  # fmt: skip
+    exec(source, namespace)  # noqa: S102 - source built above from this shape's types only
+    return namespace["make"]
+
+
+# (input words, output words, view) → the compiled maker of _direct's functions for that shape.
+_DIRECT_MAKERS: dict[tuple, Callable[..., Callable[[tuple], Any]]] = {}
 
 
 class ContractFunction:
