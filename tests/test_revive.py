@@ -327,6 +327,33 @@ def test_snapshots_revert_again_and_again_and_anchors_keep_to_their_own(env: Env
     assert env.chain.state._holds == 0 and not env.chain.state._journal
 
 
+def test_a_snapshot_per_example_can_be_deleted_or_reverted_to_for_good(env: Env) -> None:
+    """foundry's revertToStateAndDelete (revert_to(keep=False)) and deleteStateSnapshot: the pattern of a snapshot per
+    test or example leaves none behind, and with none left the state's undo records go (found in review: each
+    example kept a snapshot and its hold, the list and the journal grew without end)."""
+    token = env.deploy_contract(load_contract("ERC20"), "T", "T", 1000)
+    for example in range(50):
+        snapshot = env.snapshot()
+        token.transfer(BOB, 1 + example % 7)
+        env.revert_to(snapshot, keep=False)
+        assert token.balanceOf(BOB) == 0
+        with pytest.raises(ValueError, match=f"no snapshot {snapshot}"):
+            env.revert_to(snapshot)
+    assert env._snapshots == [] and env.chain.state._holds == 0
+    base, kept = env.snapshot(), env.snapshot()
+    token.transfer(BOB, 2)
+    assert env.delete_snapshot(base) is True and env.delete_snapshot(base) is False
+    env.revert_to(kept)  # (a later one than the deleted: still there)
+    assert token.balanceOf(BOB) == 0 and env.delete_snapshot(kept) and env.chain.state._holds == 0
+    token.transfer(BOB, 3)
+    assert not env.chain.state._journal  # (nothing holds the undo records now)
+    outer = env.snapshot()
+    with env.anchor(), pytest.raises(ValueError, match="taken outside the anchor"):
+        env.delete_snapshot(outer)
+    with pytest.raises(TypeError, match="snapshot id"):
+        env.delete_snapshot("0")  # type: ignore[arg-type]
+
+
 def test_prank_with_an_origin_sends_as_one_account_and_signs_as_another(env: Env) -> None:
     """foundry's prank(sender, origin): msg.sender is the sender, whose value a call sends; tx.origin is the origin,
     which signs (its nonce goes up, it pays the storage deposits). Outside the block, both are the default again."""
