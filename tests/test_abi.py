@@ -285,6 +285,21 @@ def test_direct_calls_with_a_wrong_count_or_stray_keywords_fail_as_the_general_p
     assert c.f() == 5 and c.g(to, 1) == 5 and c.g(to=to, amount=1) == 5
 
 
+def test_checksums_are_eip55s_whether_remembered_or_not() -> None:
+    """to_checksum remembers the addresses it did (found in review: ~7 us each, for every address a result gives):
+    the EIP-55 examples come out the same the first time, again, from a bytearray, and after the memory is cleared."""
+    from pvmkit.revive import address as module
+
+    examples = ["0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed", "0xfB6916095ca1df60bB79Ce92cE3Ea74c37c5d359",
+                "0xdbF03B407c01E7cD3CBea99509d93f8DDDC8C6FB", "0xD1220A0cf47c7B9Be7A2E6BA89F429762e7b9aDb"]  # fmt: skip
+    for text in examples:
+        raw = bytes.fromhex(text[2:])
+        assert module.to_checksum(raw) == module.to_checksum(raw) == module.to_checksum(bytearray(raw)) == text
+    for n in range(5000):  # (more than it keeps: it starts again)
+        module.to_checksum(n.to_bytes(20, "big"))
+    assert len(module._CHECKSUMS) <= 4096 and module.to_checksum(bytes.fromhex(examples[0][2:])) == examples[0]
+
+
 def test_direct_address_results_are_their_eip55_checksums() -> None:
     """The other direct-path tests only decode addresses like 0x00..01 and 0xff..ff: check real ones against EIP-55."""
     from pvmkit.contract import Contract
