@@ -88,6 +88,54 @@ class EvmEnv:
         self.gas = gas
         self.last_error: str = ""
         """pyrevm's message for the last failed deploy or call (revert, halt or invalid transaction)."""
+        self._block = (block_number, timestamp, _hex_address(coinbase))
+        self._snapshots: list[tuple[int, Any]] = []  # (id, pyrevm's journal checkpoint), oldest first
+        self._next_snapshot = 0
+
+    # Block context and snapshots, as Env's (found in review: a stateful comparison had to reach into pyrevm).
+    @property
+    def block_number(self) -> int:
+        return self._block[0]
+
+    @block_number.setter
+    def block_number(self, number: int) -> None:
+        self._set_block(number, self._block[1])
+
+    @property
+    def timestamp(self) -> int:
+        """Seconds, as contracts see block.timestamp."""
+        return self._block[1]
+
+    @timestamp.setter
+    def timestamp(self, seconds: int) -> None:
+        self._set_block(self._block[0], seconds)
+
+    def mine(self, blocks: int = 1, seconds_per_block: int = 6) -> None:
+        """Advance the block number and timestamp, as Env.mine."""
+        self._set_block(self._block[0] + blocks, self._block[1] + blocks * seconds_per_block)
+
+    def _set_block(self, number: int, timestamp: int) -> None:
+        coinbase = self._block[2]
+        self.evm.set_block_env(self._pyrevm.BlockEnv(number=int(number), timestamp=int(timestamp), coinbase=coinbase))
+        self._block = (int(number), int(timestamp), coinbase)
+
+    def snapshot(self) -> int:
+        """Remember the state and block; an id for revert_to() (Env.snapshot's)."""
+        snapshot_id, self._next_snapshot = self._next_snapshot, self._next_snapshot + 1
+        self._snapshots.append((snapshot_id, (self.evm.snapshot(), self._block)))
+        return snapshot_id
+
+    def revert_to(self, snapshot_id: int, *, keep: bool = True) -> None:
+        """Roll back to snapshot `snapshot_id`: as Env.revert_to, it stays valid unless `keep=False`; later ones go."""
+        at = next((i for i in range(len(self._snapshots) - 1, -1, -1) if self._snapshots[i][0] == snapshot_id), None)
+        if at is None or type(snapshot_id) is not int:
+            raise ValueError(f"no snapshot {snapshot_id!r} to revert to")
+        checkpoint, block = self._snapshots[at][1]
+        del self._snapshots[at:]
+        self.evm.revert(checkpoint)
+        self._set_block(block[0], block[1])
+        if keep:
+            self._snapshots.append((snapshot_id, (self.evm.snapshot(), block)))
 
     # Accounts.
     def balance(self, address: str | bytes) -> int:

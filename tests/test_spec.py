@@ -444,6 +444,51 @@ def test_evm_env_deploy_call_revert() -> None:
 
 
 @needs_pyrevm
+def test_evm_env_mirrors_envs_blocks_and_snapshots() -> None:
+    """EvmEnv.mine / block_number / timestamp and snapshot / revert_to (keep=False too), as Env's (found in review: a
+    stateful comparison had to reach into pyrevm): the same contract on both sides reads the same block and balances."""
+    from eth_abi import encode
+
+    from pvmkit.env import Env
+    from pvmkit.revive.primitives import keccak256
+    from tests.conftest import ALICE, BOB, load_contract
+
+    env, evm = Env(console_log=None), evm_module.EvmEnv()
+    evm.set_balance(ALICE, 10**30)
+    context, erc20 = load_contract("Context"), load_contract("ERC20")
+    pvm_context, pvm_token = env.deploy_contract(context), env.deploy_contract(erc20, "T", "T", 1000)
+    evm_context = evm.deploy(ALICE, context.evm_bytecode)[1]
+    evm_token = evm.deploy(ALICE, erc20.evm_bytecode, encode(["string", "string", "uint256"], ["T", "T", 1000]))[1]
+
+    def both(name: str, *args: object) -> tuple:
+        fn = getattr(pvm_token if name in ("balanceOf", "transfer") else pvm_context, name)
+        types = [p["type"] for p in fn.items[0]["inputs"]]
+        data = keccak256(f"{name}({','.join(types)})".encode())[:4] + encode(types, list(args))
+        ours = env.call(pvm_token.address if name in ("balanceOf", "transfer") else pvm_context.address, data)
+        theirs = evm.call(ALICE, evm_token if name in ("balanceOf", "transfer") else evm_context, data)
+        assert ours.success == theirs[0] and ours.output == theirs[1], name
+        return ours.output
+
+    env.mine(3, seconds_per_block=12)
+    evm.mine(3, seconds_per_block=12)
+    assert (evm.block_number, evm.timestamp) == (env.block_number, env.timestamp) == (4, 37)
+    assert both("blockNumber") == (4).to_bytes(32, "big") and both("timestamp") == (37).to_bytes(32, "big")
+    mark, mark_evm = env.snapshot(), evm.snapshot()
+    both("transfer", BOB, 5)
+    env.mine()
+    evm.timestamp, evm.block_number = env.timestamp, env.block_number
+    assert both("balanceOf", BOB) == (5).to_bytes(32, "big") and both("blockNumber") == (5).to_bytes(32, "big")
+    for _ in range(2):  # (it stays valid)
+        env.revert_to(mark)
+        evm.revert_to(mark_evm)
+        assert both("balanceOf", BOB) == bytes(32) and both("timestamp") == (37).to_bytes(32, "big")
+        both("transfer", BOB, 2)
+    evm.revert_to(mark_evm, keep=False)
+    with pytest.raises(ValueError, match="no snapshot"):
+        evm.revert_to(mark_evm)
+
+
+@needs_pyrevm
 def test_evm_env_transient_storage_ends_with_the_transaction() -> None:
     from eth_abi import encode
 
