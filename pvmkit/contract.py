@@ -384,6 +384,19 @@ def _direct_maker(input_words: tuple, output_words: tuple, view: bool) -> Callab
     return namespace["make"]
 
 
+class _ContractSlots:
+    """A contract's storage words for _storage: read as they are now, written as Env.set_storage writes (vm.store)."""
+
+    def __init__(self, env: Env, address: str) -> None:
+        self._env, self._address = env, address
+
+    def read(self, slot: int) -> int:
+        return int.from_bytes(self._env.get_storage(self._address, slot.to_bytes(32, "big")), "big")
+
+    def write(self, slot: int, word: int) -> None:
+        self._env.set_storage(self._address, slot.to_bytes(32, "big"), word.to_bytes(32, "big"))
+
+
 # (input words, output words, view) → the compiled maker of _direct's functions for that shape.
 _DIRECT_MAKERS: dict[tuple, Callable[..., Callable[[tuple], Any]]] = {}
 
@@ -596,17 +609,13 @@ class Contract:
     @property
     def _storage(self) -> StorageView:
         """Its state variables by name, read from its storage now (titanoboa's `_storage`): `token._storage.balanceOf[
-        bob]`, `c._storage.items[0].owner`. Needs the build's storage layout, which env.compile() and load_artifact()
-        (from pvmkit compile's Name.storage.json) give."""
+        bob]`, `c._storage.items[0].owner`; value types, bytes and strings written too (`...balanceOf[bob] = 10**18`,
+        foundry's deal; as Env.set_storage writes). Needs the build's storage layout, which env.compile() and
+        load_artifact() (from pvmkit compile's Name.storage.json) give."""
         if self._layout is None:
             raise ValueError(f"{self._name} has no storage layout: deploy or at() it with a contract from "
                              "env.compile() or load_artifact() (pvmkit compile -o writes Name.storage.json)")
-        env, address = self._env, self.address
-
-        def read(slot: int) -> int:
-            return int.from_bytes(env.get_storage(address, slot.to_bytes(32, "big")), "big")
-
-        return StorageView(read, self._layout, self._name)
+        return StorageView(_ContractSlots(self._env, self.address), self._layout, self._name)
 
     def __repr__(self) -> str:
         return f"<{self._name} at {self.address}>"

@@ -197,6 +197,47 @@ def test_anchor_rolls_back_everything_and_prank_changes_the_sender(env: Env) -> 
 
 
 
+def test_storage_writes_value_types_bytes_and_strings_by_name(env: Env) -> None:
+    """contract._storage written (foundry's vm.store by name; `deal` of a token balance): what the contract's own
+    getters then return, packed neighbours left as they were; views, and values of the wrong kind, refused (found in
+    review: a fuzzing user had to work out mapping slots by hand)."""
+    layout = env.deploy_contract(load_contract("Layout"))
+    layout.fill()
+    s = layout._storage
+    s.small, s.tag, s.mood = -7, bytes.fromhex("01020304"), 2
+    assert (layout.small(), layout.tag(), layout.mood(), layout.flag(), layout.owner()) == (
+        -7, bytes.fromhex("01020304"), 2, True, env.eoa)  # (slot 0's other variables untouched)
+    s.owner, s.negative, s.big = BOB, -1, 3
+    assert (layout.owner(), layout.negative(), layout.big()) == (to_checksum(BOB), -1, 3)
+    for text in ("hey", "x" * 31, "a much longer text than the thirty-one bytes a slot holds itself", "ok"):
+        s.shortText = text
+        assert layout.shortText() == text == s.shortText
+    s.blob = bytes(range(40))
+    assert layout.blob() == bytes(range(40))
+    s.smalls[1], s.smalls[-1] = 9, 65534
+    assert [layout.smalls(i) for i in range(5)] == [1, 9, 3, 65535, 65534]
+    s.balances[BOB], s.byName["bob"], s.allowed[4][BOB] = 555, 8, True
+    assert (layout.balances(BOB), layout.byName("bob"), layout.allowed(4, BOB)) == (555, 8, True)
+    s.account.id, s.account.note, s.accounts[BOB].active = 43, "renamed", True
+    assert layout.account()[0] == 43 and layout.account()[3] == "renamed" and layout.accounts(BOB)[1] is True
+    s.counts[2] = 31
+    assert layout.counts(2) == 31 and layout.counts(1) == 20
+    for target, value, error in ((lambda v: setattr(s, "people", v), [], TypeError),
+                                 (lambda v: setattr(s, "account", v), {}, TypeError),
+                                 (lambda v: s.balances.__setitem__(BOB, v), "5", TypeError),
+                                 (lambda v: setattr(s, "small", v), 200, ValueError),
+                                 (lambda v: setattr(s, "shortText", v), b"raw", TypeError),
+                                 (lambda v: setattr(s, "nothing", v), 1, AttributeError)):  # fmt: skip
+        with pytest.raises(error):
+            target(value)
+    token = env.deploy_contract(load_contract("ERC20"), "T", "T", 100)
+    token._storage.balanceOf[BOB] = 10**18  # (deal: the supply is not touched, as forge's deal without adjust)
+    assert token.balanceOf(BOB) == 10**18 and token.totalSupply() == 100
+    with env.prank(BOB):
+        token.transfer(CHARLIE, 10**17)
+    assert token.balanceOf(CHARLIE) == 10**17
+
+
 def test_storage_reads_state_variables_by_name(env: Env) -> None:
     """contract._storage (titanoboa's): every kind of state variable Layout.sol has, through the build's storage
     layout, equal to what the contract's own getters return and to the values fill() wrote; views read the storage
