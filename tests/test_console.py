@@ -179,3 +179,26 @@ def test_only_a_plain_or_static_call_to_no_code_is_named_console_log_in_a_trace(
     for changes in ({"kind": "delegatecall", "address": bytes(20), "code_address": CONSOLE_ADDRESS},
                     {"mocked": True}, {"code_hash": bytes(32)}, {"error": PalletError.OutOfGas}):  # fmt: skip
         assert "console::log" not in head(**changes), changes
+
+
+def test_an_interrupted_transaction_gives_no_lines_and_the_next_only_its_own(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A transaction that does not finish (Ctrl-C, a bug) leaves nothing, its console lines neither: a listener's
+    error must not hide the interrupt."""
+    from pvmkit.revive import chain as chain_module
+
+    lines: list[str] = []
+    env = Env(console_log=lines.append)
+    user = env.deploy_contract(load_contract("ConsoleUser"))
+    call = chain_module.Stack.call
+
+    def interrupted(self: object, *args: object, **kwargs: object) -> object:
+        call(self, *args, **kwargs)  # type: ignore[arg-type]
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(chain_module.Stack, "call", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        user.work(3)
+    monkeypatch.undo()
+    assert lines == [] and user.x() == 0
+    user.work(4)
+    assert lines[0] == "x is now 4" and len(lines) == len(WORK_42)

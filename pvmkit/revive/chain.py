@@ -508,11 +508,12 @@ class Chain:
                 result.inner_error = (stack.inner_error.error, stack.inner_error.detail)
         except BaseException:  # interrupted (Ctrl-C) anywhere, or a bug: none of it stays, not even the nonce bump
             state.revert_to(start)
+            self.console_calls = []  # (nor its console lines: a listener's error would hide this one)
             raise
         finally:
             state.end_transaction()  # (transient storage goes too)
-            if self.console_calls:  # (once the transaction is over: a listener may use the chain, found in review)
-                self._deliver_console()
+        if self.console_calls:  # (once the transaction is over: a listener may use the chain, found in review)
+            self._deliver_console()
         return result
 
     def _deliver_console(self) -> None:
