@@ -35,11 +35,7 @@ class StorageView:
         self.__vars = {var["label"]: var for var in layout.get("storage", [])}
 
     def __getattr__(self, name: str) -> Any:
-        var = self.__vars.get(name)
-        if var is None:
-            raise AttributeError(f"{self.__label} has no state variable {name!r} (it has: "
-                                 f"{', '.join(self.__vars) or 'none'})")  # fmt: skip
-        return _at(self.__slots, self.__types, var["type"], int(var["slot"]), int(var["offset"]))
+        return _at(self.__slots, self.__types, *self.__place(name))
 
     def __setattr__(self, name: str, value: Any) -> None:
         """`view.name = value` writes a state variable of a value type, bytes or string (as vm.store, via the slots'
@@ -47,11 +43,15 @@ class StorageView:
         if name.startswith("_StorageView__"):
             object.__setattr__(self, name, value)
             return
+        _put(self.__slots, self.__types, *self.__place(name), value)
+
+    def __place(self, name: str) -> tuple[str, int, int]:
+        """(type, slot, offset) of state variable `name`; AttributeError naming the ones there are."""
         var = self.__vars.get(name)
         if var is None:
             raise AttributeError(f"{self.__label} has no state variable {name!r} (it has: "
                                  f"{', '.join(self.__vars) or 'none'})")  # fmt: skip
-        _put(self.__slots, self.__types, var["type"], int(var["slot"]), int(var["offset"]), value)
+        return var["type"], int(var["slot"]), int(var["offset"])
 
     def __dir__(self) -> list[str]:
         return sorted(set(super().__dir__()) | set(self.__vars))
@@ -143,22 +143,21 @@ class StructView:
         self.__members = {m["label"]: m for m in self.__type["members"]}
 
     def __getattr__(self, name: str) -> Any:
-        member = self.__members.get(name)
-        if member is None:
-            raise AttributeError(f"{self.__type['label']} has no member {name!r} (it has: "
-                                 f"{', '.join(self.__members)})")  # fmt: skip
-        return _at(self.__slots, self.__types, member["type"], self.__slot + int(member["slot"]), int(member["offset"]))
+        return _at(self.__slots, self.__types, *self.__place(name))
 
     def __setattr__(self, name: str, value: Any) -> None:
         if name.startswith("_StructView__"):
             object.__setattr__(self, name, value)
             return
+        _put(self.__slots, self.__types, *self.__place(name), value)
+
+    def __place(self, name: str) -> tuple[str, int, int]:
+        """(type, slot, offset) of member `name`; AttributeError naming the ones there are."""
         member = self.__members.get(name)
         if member is None:
             raise AttributeError(f"{self.__type['label']} has no member {name!r} (it has: "
                                  f"{', '.join(self.__members)})")  # fmt: skip
-        where = self.__slot + int(member["slot"])
-        _put(self.__slots, self.__types, member["type"], where, int(member["offset"]), value)
+        return member["type"], self.__slot + int(member["slot"]), int(member["offset"])
 
     def __dir__(self) -> list[str]:
         return sorted(set(super().__dir__()) | set(self.__members))
