@@ -463,6 +463,9 @@ class Env:
         per test, which otherwise leaves one behind each time); snapshots taken after it are dropped, as are those an
         anchor() took."""
         at = self._snapshot_at(snapshot_id, "revert to")
+        if at is None:
+            raise ValueError(f"no snapshot {snapshot_id!r} to revert to (one goes when an earlier one is reverted to, "
+                             "when deleted, and with the anchor() it was taken in)")  # fmt: skip
         self._drop_snapshots(at + 1)
         sender = self._eoa
         self._restore_all(self._snapshots.pop()[1])
@@ -473,26 +476,21 @@ class Env:
     def delete_snapshot(self, snapshot_id: int) -> bool:
         """Forget snapshot `snapshot_id` without reverting (foundry's vm.deleteStateSnapshot): its hold on the state's
         undo records goes; False if there was no such snapshot."""
-        try:
-            at = self._snapshot_at(snapshot_id, "delete")
-        except ValueError as e:
-            if "outside the anchor" in str(e):
-                raise
+        at = self._snapshot_at(snapshot_id, "delete")
+        if at is None:
             return False
         del self._snapshots[at]
         self.chain.state.release()
         return True
 
-    def _snapshot_at(self, snapshot_id: int, what: str) -> int:
-        """Where snapshot `snapshot_id` is among the valid ones (looked for from the newest: the usual case)."""
+    def _snapshot_at(self, snapshot_id: int, what: str) -> int | None:
+        """Where snapshot `snapshot_id` is among the valid ones (looked for from the newest: the usual case), None if
+        it is not one; refused if an open anchor() was not there when it was taken."""
         if type(snapshot_id) is not int:  # (True and 1.0 are == 1: found in review)
             raise TypeError(f"a snapshot id is the int snapshot() gave, not {snapshot_id!r}")
         snapshots = self._snapshots
         at = next((i for i in range(len(snapshots) - 1, -1, -1) if snapshots[i][0] == snapshot_id), None)
-        if at is None:
-            raise ValueError(f"no snapshot {snapshot_id!r} to {what} (one goes when an earlier one is reverted to, "
-                             "when deleted, and with the anchor() it was taken in)")  # fmt: skip
-        if self._anchored and at < self._anchored[-1]:  # (the anchor's own rollback would then be undone)
+        if at is not None and self._anchored and at < self._anchored[-1]:  # (the anchor's rollback would undo it)
             raise ValueError(f"snapshot {snapshot_id} was taken outside the anchor() this runs in: {what} it once "
                              "the anchor is over")  # fmt: skip
         return at
