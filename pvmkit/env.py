@@ -695,6 +695,7 @@ class Env:
             self.upload(dep if isinstance(dep, (bytes, bytearray)) else dep.blob, sender=sender)
             if hasattr(dep, "abi"):
                 self._know_code(keccak256(dep.blob), getattr(dep, "name", "Contract"), dep.abi)
+                self._deploy_libraries(dep)
         # The factory_deps env.compile built, or the contract carries (load_artifact), and theirs in turn (a child may
         # create grandchildren).
         carried, pending = {}, list(getattr(compiled, "dependencies", ()))
@@ -714,13 +715,37 @@ class Env:
                 continue
             seen.add(code_hash)
             self.upload(child.blob, sender=sender)  # (code already uploaded is left as it is)
+            self._deploy_libraries(child)  # (a child the contract creates calls them as the contract would)
             self._know_code(code_hash, child.name, child.abi)
             pending.extend(child.factory_deps)
             names.update(child.factory_deps)
+        self._deploy_libraries(compiled)
         # (known by its code before it runs: a trace of its deployment names its constructor's arguments)
         self._know_code(keccak256(compiled.blob), compiled.name, compiled.abi)
         address = self.deploy(compiled.blob, data, value=value, sender=sender, salt=salt, gas=gas, abi=compiled.abi)
         return self.at(address, compiled)
+
+    def _deploy_libraries(self, compiled: Any) -> None:
+        """Deploy the libraries `compiled` was linked to (CompiledContract.libraries) where they are not yet: each by
+        its own deployer's first CREATE, which the Env funds for the deposits (foundry deploys them from the sender;
+        their addresses are fixed at compile time here, so they cannot follow its nonce)."""
+        state = self.chain.state
+        for library in getattr(compiled, "libraries", ()):
+            held = state.contracts.get(library.address)
+            if held is not None:
+                if held.code_hash != library.contract.code_hash:
+                    raise DeployError(f"{compiled.name} calls library {library.qualified_name} at "
+                                      f"{to_checksum(library.address)}, where other code is deployed")  # fmt: skip
+                continue
+            if state.nonce(library.deployer) != 0:
+                raise DeployError(f"{compiled.name} calls library {library.qualified_name} at "
+                                  f"{to_checksum(library.address)}, which its deployer "
+                                  f"{to_checksum(library.deployer)} can no longer create: its nonce is not 0")
+            self.chain.set_balance(library.deployer, max(self.chain.balance(library.deployer), DEFAULT_BALANCE))
+            self._know_code(library.contract.code_hash, library.contract.name, library.contract.abi)
+            address = self.deploy(library.contract.blob, sender=to_checksum(library.deployer),
+                                  abi=library.contract.abi)  # fmt: skip
+            assert parse_address(address) == library.address, "a library's deployer created it elsewhere"
 
     def at(self, address: Addressish, abi: Sequence[dict] | Any, name: str | None = None) -> Contract:
         """A Contract handle for an existing address; `abi` is an ABI list or a compiled contract (its `.abi`, and its

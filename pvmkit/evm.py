@@ -215,6 +215,28 @@ class EvmEnv:
         self._end_transaction(None)
         return True, parse_address(address), b""
 
+    def deploy_libraries(self, compiled: Any) -> None:
+        """Deploy the libraries a compiled contract and the contracts it creates were linked to (their `libraries`:
+        the EVM bytecode calls them at the same addresses as the blobs), where there is no code yet, each by its
+        deployer's first CREATE as on an Env."""
+        pending, linked = [compiled], {}
+        while pending:  # (the children a factory creates call theirs when created)
+            contract = pending.pop()
+            linked.update((library.address, library) for library in getattr(contract, "libraries", ()))
+            pending.extend(getattr(contract, "dependencies", ()))
+        for library in linked.values():
+            if self.code(library.address):
+                continue
+            code = library.contract.evm_bytecode
+            if code is None:
+                raise ValueError(f"library {library.qualified_name} has no EVM bytecode (compiled with evm=False?)")
+            if self.nonce(library.deployer) != 0:
+                raise ValueError(f"library {library.qualified_name}'s deployer has created something already: it "
+                                 f"can no longer create the library at 0x{library.address.hex()}")  # fmt: skip
+            ok, address, _ = self.deploy(library.deployer, code)
+            if not ok or address != library.address:
+                raise RuntimeError(f"deploying library {library.qualified_name} failed: {self.last_error or address}")
+
     def call(
         self, sender: str | bytes, to: str | bytes, data: bytes = b"", value: int = 0, *, gas: int | None = None
     ) -> tuple[bool, bytes, list[EvmLog]]:

@@ -117,6 +117,124 @@ def test_abi_of_erc20() -> None:
     assert {f["name"] for f in abi if f["type"] == "error"} == {"InsufficientBalance"}
 
 
+def test_linked_libraries_come_with_the_artifacts() -> None:
+    """A contract calling a library's public or external function lists the library, and the libraries that one calls,
+    each before its callers; a library's address is its deployer's first CREATE (from the build's <Name>.libs.json)."""
+    from pvmkit.revive.address import create1
+    from pvmkit.revive.compiler import load_artifact
+
+    assert {n: e["libraries"] for n, e in ENTRIES.items() if e["libraries"]} == {  # (not LibraryFactory's children's)
+        "LibraryUser": ["Libraries.sol:Scale", "Libraries.sol:Ledger"],
+        "ScaleUser": ["Libraries.sol:Scale"],
+        "Ledger": ["Libraries.sol:Scale"],
+    }  # (Console.sol's Log has internal functions only: inlined, never linked)
+    user = load_artifact(BUILD, "LibraryUser")
+    assert [lib.contract.name for lib in user.libraries] == ["Scale", "Ledger"]
+    for lib in user.libraries:
+        assert lib.address == create1(lib.deployer, 0)
+        assert lib.contract.code_hash == bytes.fromhex(ENTRIES[lib.contract.name]["code_hash"][2:])
+    assert load_artifact(BUILD, "ScaleUser").libraries[0] == user.libraries[0]
+    assert load_artifact(BUILD, "Flipper").libraries == ()
+
+
+def _ast_call(target: int) -> dict:
+    return {"nodeType": "ExpressionStatement", "expression": {"nodeType": "FunctionCall", "expression": {
+        "nodeType": "MemberAccess", "referencedDeclaration": target}}}  # fmt: skip
+
+
+def _ast_function(node_id: int, calls: list[int], visibility: str = "internal", kind: str = "FunctionDefinition"
+                  ) -> dict:  # fmt: skip
+    return {"nodeType": kind, "id": node_id, "visibility": visibility,
+            "body": {"nodeType": "Block", "statements": [_ast_call(t) for t in calls]}}  # fmt: skip
+
+
+def _ast_contract(node_id: int, name: str, kind: str, members: list[dict], bases: tuple[int, ...] = ()) -> dict:
+    return {"nodeType": "ContractDefinition", "id": node_id, "name": name, "contractKind": kind,
+            "linearizedBaseContracts": [node_id, *bases], "nodes": members}  # fmt: skip
+
+
+def test_library_links_follow_what_is_compiled_into_a_contract() -> None:
+    """A contract links a library when it, a base, a modifier, a free function or an internal library function it
+    reaches names one of the library's public or external functions; a library's calls to its own do not count, nor
+    do an interface's declarations (hand-made solc ASTs)."""
+    asts = {"A.sol": {"nodeType": "SourceUnit", "nodes": [
+        _ast_contract(1, "L", "library", [_ast_function(2, [], "public"), _ast_function(3, [12, 2])]),
+        _ast_contract(10, "L2", "library", [_ast_function(12, [], "external")]),
+        _ast_contract(20, "Base", "contract", [_ast_function(21, [2], "public")]),
+        _ast_contract(30, "Child", "contract", [_ast_function(31, [40], "external")], bases=(20,)),
+        _ast_function(40, [3]),  # a free function: L's internal function, which calls L2
+        _ast_contract(50, "Guarded", "contract", [_ast_function(51, [2], kind="ModifierDefinition")]),
+        _ast_contract(60, "Plain", "contract", [_ast_function(61, [])]),
+        _ast_contract(70, "I", "interface", [_ast_function(71, [2], "external")]),
+    ]}}  # fmt: skip
+    assert compiler._library_links(asts) == {
+        "A.sol:L": ["A.sol:L2"], "A.sol:Base": ["A.sol:L"], "A.sol:Child": ["A.sol:L", "A.sol:L2"],
+        "A.sol:Guarded": ["A.sol:L"],
+    }  # fmt: skip
+    assert compiler._declared_libraries({"A.sol": "library L {}\nlibrary  L2 {} // library L", "B.sol": "contract C {}"}
+                                        ) == {"A.sol": ["L", "L2"]}  # fmt: skip
+
+
+def test_a_libraries_listing_that_is_not_one_is_named(tmp_path: Path) -> None:
+    from pvmkit.revive.compiler import load_artifact
+
+    for name in ("LibraryUser", "Scale", "Ledger"):
+        for suffix in (".polkavm", ".abi.json", ".libs.json"):
+            if (BUILD / f"{name}{suffix}").is_file():
+                shutil.copy(BUILD / f"{name}{suffix}", tmp_path)
+    listing = json.loads((tmp_path / "LibraryUser.libs.json").read_text())
+    assert [lib.contract.name for lib in load_artifact(tmp_path, "LibraryUser").libraries] == ["Scale", "Ledger"]
+    wrong_address = [{**listing[0], "address": listing[1]["address"]}]
+    for bad in ({"Scale": 1}, [{**listing[0], "name": "../Scale"}], wrong_address, [{**listing[0], "extra": "1"}]):
+        (tmp_path / "LibraryUser.libs.json").write_text(json.dumps(bad))
+        with pytest.raises(ValueError, match="LibraryUser.libs.json is not a list of linked libraries"):
+            load_artifact(tmp_path, "LibraryUser")
+
+
+def test_libraries_are_deployed_once_where_they_were_linked() -> None:
+    """deploy_contract deploys a contract's libraries first, each at its linked address by its own deployer, and
+    leaves them there for the next caller; other code at the address, or a deployer that created something else
+    already, is refused by name; an anchor takes a deployment back like any other."""
+    import dataclasses
+
+    from pvmkit import DeployError, Env
+    from pvmkit.revive.address import to_checksum
+    from pvmkit.revive.compiler import load_artifact
+
+    env = Env()
+    user, scale_user = load_artifact(BUILD, "LibraryUser"), load_artifact(BUILD, "ScaleUser")
+    scale, ledger = user.libraries
+    with env.anchor():
+        first = env.deploy_contract(scale_user)
+        assert first.twice(21) == 42 and env.is_contract(scale.address) and not env.is_contract(ledger.address)
+    assert not env.is_contract(scale.address)
+    a = env.deploy_contract(user, 5)
+    assert a.first() == 10 and a.add(3, 4) == 10 and a.addOne(5) == 11
+    nonces = [env.get_nonce(lib.deployer) for lib in user.libraries]
+    b = env.deploy_contract(user, 1)
+    assert b.first() == 2 and [env.get_nonce(lib.deployer) for lib in user.libraries] == nonces
+    assert env.deploy_contract(scale_user).twice(4) == 8
+    assert a.libraryThis() == a.address and b.libraryThis() == b.address  # (a delegate call runs as its caller)
+
+    # The contracts a factory creates call theirs: deployed with the factory (whether it carries them or is given them)
+    factory, fresh = load_artifact(BUILD, "LibraryFactory"), Env()
+    assert factory.libraries == () and not fresh.is_contract(scale.address)
+    made = fresh.at(fresh.deploy_contract(factory, deps=[user]).make(7), user)
+    assert made.first() == 14 and made.add(1, 2) == 4 and fresh.is_contract(ledger.address)
+    carried = dataclasses.replace(factory, dependencies=(user,), factory_deps={user.code_hash: user.qualified_name})
+    elsewhere = Env()
+    assert elsewhere.at(elsewhere.deploy_contract(carried).make(2), user).first() == 4
+
+    other = Env()
+    other.etch(scale.address, load_artifact(BUILD, "Flipper"))
+    with pytest.raises(DeployError, match=f"library Libraries.sol:Scale at {to_checksum(scale.address)}, where other"):
+        other.deploy_contract(user, 1)
+    third = Env()
+    third.set_nonce(ledger.deployer, 1)
+    with pytest.raises(DeployError, match="Libraries.sol:Ledger .* its nonce is not 0"):
+        third.deploy_contract(user, 1)
+
+
 # ---- sources, cache and CLI without node -----------------------------------------------------------------------------
 
 FLIPPER = (CONTRACTS / "Flipper.sol").read_text()
@@ -471,6 +589,51 @@ def test_live_compile_and_cache(private_cache: Path) -> None:
     assert compile_solidity(src, evm=False)["Tiny"].evm_bytecode is None
 
 
+LINKED = """// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.24;
+library Inc { function inc(uint256 a) external pure returns (uint256) { return a + 1; } }
+library Dbl {
+    function dbl(uint256 a) public pure returns (uint256) { return 2 * Inc.inc(a) - 2; }
+    function viaInc(uint256 a) internal pure returns (uint256) { return Inc.inc(a); }
+}
+function incTwice(uint256 a) pure returns (uint256) { return Dbl.viaInc(Dbl.viaInc(a)); }
+abstract contract Base { function base(uint256 a) public pure returns (uint256) { return Dbl.dbl(a); } }
+contract Free { function two(uint256 a) external pure returns (uint256) { return incTwice(a); } }
+contract Derived is Base {
+    uint256 public seen;
+    modifier noted(uint256 a) { seen = Inc.inc(a); _; }
+    function f(uint256 a) external noted(a) returns (uint256) { return base(a); }
+}
+"""
+
+
+@needs_resolc
+def test_libraries_linked_through_bases_free_functions_and_modifiers_run(private_cache: Path) -> None:
+    """resolc links each library the sources declare at its address; what a contract reaches through a base, a free
+    function, a modifier or an internal library function is linked and deployed with it, and `pvmkit compile` writes
+    the list that load_artifact reads back."""
+    from pvmkit import Env
+    from pvmkit.revive.compiler import load_artifact
+
+    env = Env()
+    compiled = env.compile({"Linked.sol": LINKED}, evm=False)
+    assert {n: [lib.contract.name for lib in compiled[n].libraries] for n in ("Free", "Derived", "Dbl", "Inc")} == {
+        "Free": ["Inc"], "Derived": ["Inc", "Dbl"], "Dbl": ["Inc"], "Inc": []}  # fmt: skip
+    assert env.deploy_contract(compiled["Free"]).two(5) == 7
+    derived = env.deploy_contract(compiled["Derived"])
+    assert derived.f(5) == 10 and derived.seen() == 6
+    source = private_cache / "Linked.sol"
+    source.write_text(LINKED)
+    cli = CliRunner().invoke(compile_command, [str(source), "-o", str(private_cache / "out"), "--no-evm"])
+    assert cli.exit_code == 0, cli.output
+    loaded = load_artifact(private_cache / "out", "Derived")
+    def linked(contract: CompiledContract) -> list[tuple]:
+        return [(lib.qualified_name, lib.deployer, lib.address, lib.contract.code_hash) for lib in contract.libraries]
+
+    assert linked(loaded) == linked(compiled["Derived"])
+    assert Env().deploy_contract(loaded).f(1) == 2
+
+
 # ---- the EVM side of the artifacts -----------------------------------------------------------------------------------
 
 
@@ -586,7 +749,7 @@ def test_compile_errors_say_what_pvmkit_does_about_imports_and_libraries() -> No
     missing = 'ParserError: Source "@oz/token/ERC20.sol" not found: File not supplied initially.'
     assert "remappings=[...]" in "".join(compiler._hints(missing))
     assert compiler._hints('ParserError: Source "./Local.sol" not found: File not supplied initially.') == []
-    assert "make them internal" in "".join(compiler._hints("Library input.sol:L not found in the project"))
+    assert "declared as `library Name`" in "".join(compiler._hints("Library input.sol:L not found in the project"))
 
 
 @needs_resolc

@@ -312,6 +312,22 @@ def test_sol_spec_comment_with_path_code(tmp_path: Path) -> None:
     ]
 
 
+def test_a_contract_that_calls_libraries_is_refused_by_name(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """run-spec deploys no libraries (the runner has no such step): a contract linked to some is an error that names
+    them, not calls that fail on an empty address (the compile stood in for by the committed artifact)."""
+    from pvmkit.revive import compiler
+
+    from .conftest import load_contract
+
+    user = load_contract("LibraryUser")
+    monkeypatch.setattr(compiler, "compile_solidity", lambda *args, **kwargs: {"LibraryUser": user})
+    path = tmp_path / "LibraryUser.sol"
+    path.write_text("/* runner.json\n" + json.dumps({"actions": [{"Instantiate": {}}]}) + "\n*/\ncontract X {}\n")
+    code, lines = run_cli(str(path), "--no-differential")
+    assert code == 1 and "LibraryUser calls the libraries Libraries.sol:Scale, Libraries.sol:Ledger, which run-spec" \
+        in lines[0], lines
+
+
 def test_sol_spec_json_error_names_the_file_line(tmp_path: Path) -> None:
     path = tmp_path / "Broken.sol"
     path.write_text('pragma solidity ^0.8.0;\n/* runner.json\n{\n  "actions": [,]\n}\n*/\ncontract Broken {}\n')

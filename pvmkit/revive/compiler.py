@@ -6,6 +6,10 @@ folder) that calls resolc's standard-JSON entry point and then solc-js on the sa
 hash of (sources, settings, compiler versions) in ``<cache>/resolc-0.3.0/builds/<hash>.json``, so compiling the same
 sources again does not start node at all. The cache root is ``$PVMKIT_CACHE`` or ``~/.cache/pvmkit``.
 
+Libraries with public or external functions are linked foundry's way: each library declared in the sources gets
+an address of its own at compile time (the first CREATE of a deployer account derived from the build and the
+library's name), and a contract's `libraries` lists those its code calls; Env.deploy_contract deploys them there first.
+
 resolc 0.3.0 rejects `selfdestruct`, `address(x).code` (EXTCODECOPY), `blobhash` and `block.blobbasefee`; such
 errors are raised as `CompilerError`, like solc's own errors.
 """
@@ -31,6 +35,7 @@ from pathlib import Path
 import click
 
 from ..files import cache_root, read_input
+from .address import create1
 from .primitives import keccak256
 
 RESOLC_VERSION = "0.3.0"
@@ -39,7 +44,7 @@ OPTIMIZER_MODES = ("0", "1", "2", "3", "s", "z")
 #: Settings used for the EVM (solc) build: the same Yul pipeline resolc feeds on (via-IR, optimizer on), with an EVM
 #: version every current EVM implements (transient storage and mcopy need cancun).
 EVM_SETTINGS = {"viaIR": True, "optimizer": {"enabled": True, "runs": 200}, "evmVersion": "cancun"}
-_DRIVER_VERSION = 2  # 2: storage layouts
+_DRIVER_VERSION = 3  # 2: storage layouts; 3: linked libraries and their ASTs
 
 __all__ = [
     "EVM_SETTINGS",
@@ -48,6 +53,7 @@ __all__ = [
     "SOLC_VERSION",
     "CompiledContract",
     "CompilerError",
+    "LinkedLibrary",
     "cache_root",
     "compile_command",
     "compile_solidity",
@@ -75,10 +81,101 @@ class CompiledContract:
     dependencies: tuple[CompiledContract, ...] = field(default=(), compare=False, repr=False)
     #: solc's storage layout (state variables' slots and types: Contract._storage), where the build had one
     storage_layout: dict | None = field(default=None, compare=False, repr=False)
+    #: the libraries its code calls (public or external functions: a delegate call to the address linked in), theirs
+    #: included, each before those that call it: Env.deploy_contract deploys them first
+    libraries: tuple[LinkedLibrary, ...] = field(default=(), compare=False, repr=False)
 
     @property
     def qualified_name(self) -> str:
         return f"{self.source}:{self.name}"
+
+
+@dataclass(frozen=True)
+class LinkedLibrary:
+    """A library a contract's code was linked to: where it must live, and the account whose first CREATE puts it
+    there (a deployer no one else has a key for, so the address is the library's alone)."""
+
+    qualified_name: str  #: "File.sol:Name"
+    deployer: bytes
+    address: bytes
+    contract: CompiledContract = field(repr=False)
+
+
+_LIBRARY_DECLARATION = re.compile(r"\blibrary\s+([A-Za-z_$][A-Za-z0-9_$]*)")
+
+
+def library_accounts(build: str, qualified_name: str) -> tuple[bytes, bytes]:
+    """(deployer, address) of a library: the deployer from the build's cache key and the library's name, so that
+    two builds' libraries never share an address (one Env may deploy both), and the address its nonce-0 CREATE."""
+    deployer = keccak256(f"pvmkit library deployer {build} {qualified_name}".encode())[12:]
+    return deployer, create1(deployer, 0)
+
+
+def _declared_libraries(units: Mapping[str, str]) -> dict[str, list[str]]:
+    """The libraries each unit seems to declare (a name found in a comment only links an address to nothing)."""
+    found = {file: sorted(set(_LIBRARY_DECLARATION.findall(text))) for file, text in units.items()}
+    return {file: names for file, names in sorted(found.items()) if names}
+
+
+def _library_links(asts: Mapping[str, dict]) -> dict[str, list[str]]:
+    """Which libraries each contract's code calls through their address: those of whose public or external functions
+    it (its bases, and the free functions, modifiers and internal library functions it reaches, which are compiled
+    into it) names one. Naming counts as calling: at worst a library is deployed that is not used."""
+    owner: dict[int, str] = {}  # a contract's or library's id -> "File.sol:Name"
+    kind: dict[int, str] = {}
+    bases: dict[int, list[int]] = {}
+    refs: dict[int, set[int]] = {}  # a contract's, function's or modifier's id -> what it names outside its functions
+    parent: dict[int, int] = {}  # a function's or modifier's id -> its contract's
+    public: dict[int, int] = {}  # a library's public or external function -> the library
+    for file, ast in sorted(asts.items()):
+        stack: list[tuple[object, int | None, int | None]] = [(ast, None, None)]  # (node, holder, its contract)
+        while stack:  # (not recursive: an expression nested a thousand deep is valid Solidity)
+            node, holder, contract = stack.pop()
+            if isinstance(node, list):
+                stack.extend((item, holder, contract) for item in node)
+                continue
+            if not isinstance(node, dict):
+                continue
+            node_type, node_id = node.get("nodeType"), node.get("id")
+            if node_type == "ContractDefinition" and isinstance(node_id, int):
+                owner[node_id] = f"{file}:{node.get('name')}"
+                kind[node_id] = node.get("contractKind", "")
+                bases[node_id] = [b for b in node.get("linearizedBaseContracts", ()) if isinstance(b, int)]
+                refs.setdefault(node_id, set())
+                holder = contract = node_id
+            elif node_type in ("FunctionDefinition", "ModifierDefinition") and isinstance(node_id, int):
+                refs.setdefault(node_id, set())
+                if contract is not None:
+                    parent[node_id] = contract
+                    if kind.get(contract) == "library" and node.get("visibility") in ("public", "external"):
+                        public[node_id] = contract
+                holder = node_id
+            target = node.get("referencedDeclaration")
+            if isinstance(target, int) and holder is not None:
+                refs[holder].add(target)
+            stack.extend((value, holder, contract) for value in node.values() if isinstance(value, dict | list))
+    members: dict[int, list[int]] = {}
+    for function, contract in parent.items():
+        members.setdefault(contract, []).append(function)
+    links: dict[str, list[str]] = {}
+    for contract, name in owner.items():
+        if kind[contract] == "interface":
+            continue
+        pending = [contract]
+        for base in bases[contract]:
+            pending += [base, *members.get(base, ())]
+        seen, linked = set(pending), set()
+        while pending:
+            for target in refs.get(pending.pop(), ()):
+                library = public.get(target)
+                if library is not None and library != contract:
+                    linked.add(owner[library])
+                elif target in refs and target not in seen:  # (a function compiled into the contract too)
+                    seen.add(target)
+                    pending.append(target)
+        if linked:
+            links[name] = sorted(linked)
+    return links
 
 
 # --------------------------------------------------------------------------------------------------------------------
@@ -119,6 +216,10 @@ function main() {
   };
   if (req.memoryConfig) input.settings.polkavm = { memory_config: req.memoryConfig };  // (0.3.0: snake_case)
   if (req.remappings) input.settings.remappings = req.remappings;
+  if (req.libraries) {  // linked at these addresses; the ASTs tell which contract calls which (Python's _library_links)
+    input.settings.libraries = req.libraries;
+    input.settings.outputSelection['*'][''] = ['ast'];
+  }
   let out;
   try {
     out = resolc(JSON.stringify(input));
@@ -130,6 +231,10 @@ function main() {
   const [bad, warn] = split(out.errors);
   result.warnings.push(...warn);
   if (bad.length) { result.errors = bad; return finish(result); }
+  if (req.libraries) {
+    result.asts = {};
+    for (const [file, unit] of Object.entries(out.sources || {})) result.asts[file] = unit.ast || null;
+  }
   result.resolc_version = out.revive_version || '';
   result.solc_version = out.long_version || out.version || '';
   for (const [file, cs] of Object.entries(out.contracts || {})) {
@@ -153,7 +258,7 @@ function main() {
       sources,
       settings: Object.assign({}, req.evmSettings, {
         outputSelection: { '*': { '*': ['abi', 'evm.bytecode.object'] } },
-      }, req.remappings ? { remappings: req.remappings } : {}),
+      }, req.remappings ? { remappings: req.remappings } : {}, req.libraries ? { libraries: req.libraries } : {}),
     };
     const evmOut = JSON.parse(solc.compile(JSON.stringify(evmInput)));
     const [ebad] = split(evmOut.errors);
@@ -454,8 +559,8 @@ def _hints(errors: str) -> list[str]:
                    "where a remapping says: remappings=[...], pvmkit compile --remap, or ./remappings.txt; sources "
                    "given as text or {name: text} are never read from disk)")
     if re.search(r"Library \S+ not found in the project", errors):
-        out.append("\n(pvmkit does not link libraries with public or external functions: make them internal, which "
-                   "inlines them)")
+        out.append("\n(pvmkit links the libraries it finds declared as `library Name` in the sources: declare it "
+                   "so, or make its functions internal, which inlines them)")
     return out
 
 
@@ -528,6 +633,27 @@ def _build(result: dict, evm: bool) -> Contracts:
     for cc in out.values():
         children = tuple(by_hash[h] for h in cc.factory_deps if h in by_hash)
         object.__setattr__(cc, "dependencies", children)  # (a frozen dataclass, made here)
+    links, accounts = result.get("links") or {}, result.get("libraryAccounts") or {}
+    linked: dict[str, LinkedLibrary] = {}
+    for name in sorted({library for libraries in links.values() for library in libraries}):
+        if name not in out or name not in accounts:
+            raise CompilerError(f"{name} is linked but the build has no code or address for it")
+        deployer, address = (bytes.fromhex(h) for h in accounts[name])
+        linked[name] = LinkedLibrary(name, deployer, address, out[name])
+    for name, libraries in links.items():
+        if name not in out:  # (abstract: no code)
+            continue
+        order: list[LinkedLibrary] = []  # each library after those it calls (a cycle's order is any)
+        pending, seen = [(library, False) for library in reversed(libraries)], set()
+        while pending:
+            library, done = pending.pop()
+            if done:
+                order.append(linked[library])
+            elif library not in seen and library != name:
+                seen.add(library)
+                pending.append((library, True))
+                pending.extend((inner, False) for inner in reversed(links.get(library, ())))
+        object.__setattr__(out[name], "libraries", tuple(order))
     return out
 
 
@@ -572,6 +698,14 @@ def compile_solidity(
         settings["solcOptimizer"] = False
         if evm:
             settings["evmSettings"] = {**EVM_SETTINGS, "optimizer": {**EVM_SETTINGS["optimizer"], "enabled": False}}
+    declared = _declared_libraries(units)
+    accounts: dict[str, tuple[bytes, bytes]] = {}
+    if declared:  # (only then: other builds keep their cache keys)
+        build = _cache_key(units, settings)
+        accounts = {f"{file}:{name}": library_accounts(build, f"{file}:{name}")
+                    for file, names in declared.items() for name in names}  # fmt: skip
+        settings["libraries"] = {file: {name: "0x" + accounts[f"{file}:{name}"][1].hex() for name in names}
+                                 for file, names in declared.items()}  # fmt: skip
     key = _cache_key(units, settings)
     path = _resolc_dir() / "builds" / f"{key}.json"
     if cache and path.is_file():
@@ -588,6 +722,11 @@ def compile_solidity(
                                 f"{heap_size}; try a larger one, 65536 is its default)") from None  # fmt: skip
         raise
     result.setdefault("timings", {})["total"] = round(time.monotonic() - started, 3)
+    asts = result.pop("asts", None)  # (not cached: what they tell is)
+    if asts is not None:
+        result["links"] = _library_links(asts)
+        result["libraryAccounts"] = {name: [deployer.hex(), address.hex()] for name, (deployer, address) in
+                                     accounts.items()}  # fmt: skip
     contracts = _build(result, evm)
     if cache:
         _store(path, result)
@@ -617,11 +756,39 @@ def _memory_size(name: str, size: object) -> int:
     return size
 
 
-def load_artifact(folder: str | Path | Traversable, name: str, _loading: tuple[str, ...] = ()) -> CompiledContract:
+def libraries_listing(contract: CompiledContract) -> list[dict[str, str]]:
+    """What `<name>.libs.json` holds (load_artifact's): the libraries the contract was linked to, in deploy order."""
+    return [{"name": library.contract.name, "qualified_name": library.qualified_name,
+             "deployer": "0x" + library.deployer.hex(), "address": "0x" + library.address.hex()}
+            for library in contract.libraries]  # fmt: skip
+
+
+def _load_libraries(folder: Path | Traversable, listed: Path | Traversable) -> tuple[LinkedLibrary, ...]:
+    """The libraries `<name>.libs.json` lists, each loaded from `folder` (without its own: the list has them all)."""
+    entries = json.loads(read_input(listed, text=True))
+    keys = {"name", "qualified_name", "deployer", "address"}
+    out = []
+    for entry in entries if isinstance(entries, list) else [None]:
+        try:
+            assert isinstance(entry, dict) and set(entry) == keys and all(isinstance(v, str) for v in entry.values())
+            assert entry["name"] and "/" not in entry["name"] and entry["qualified_name"].endswith(f":{entry['name']}")
+            deployer, address = (bytes.fromhex(entry[k].removeprefix("0x")) for k in ("deployer", "address"))
+            assert len(deployer) == 20 and create1(deployer, 0) == address
+        except (AssertionError, ValueError):
+            raise ValueError(f"{listed} is not a list of linked libraries ({', '.join(sorted(keys))}, the address "
+                             "the deployer's first CREATE)") from None  # fmt: skip
+        contract = load_artifact(folder, entry["name"], _libraries=False)
+        out.append(LinkedLibrary(entry["qualified_name"], deployer, address, contract))
+    return tuple(out)
+
+
+def load_artifact(folder: str | Path | Traversable, name: str, _loading: tuple[str, ...] = (),
+                  _libraries: bool = True) -> CompiledContract:  # fmt: skip
     """A contract saved as `<name>.polkavm` + `<name>.abi.json` (+ optional EVM bytecode in hex, `<name>.evm.hex` or
     `pvmkit compile`'s `<name>.evm.bin`) in `folder`, with the contracts it creates (`pvmkit compile`'s
-    `<name>.deps.json`, their names), loaded from there too: deploy_contract uploads them with it; and its storage
-    layout, `<name>.storage.json`, if there is one."""
+    `<name>.deps.json`, their names) and the libraries it was linked to (`<name>.libs.json`), loaded from there too:
+    deploy_contract uploads and deploys them with it; and its storage layout, `<name>.storage.json`, if there is
+    one."""
     if isinstance(folder, str):
         folder = Path(folder)
     blob = read_input(folder / f"{name}.polkavm")
@@ -649,9 +816,11 @@ def load_artifact(folder: str | Path | Traversable, name: str, _loading: tuple[s
         layout = json.loads(read_input(stored, text=True))
         if not isinstance(layout, dict) or not isinstance(layout.get("storage"), list):
             raise ValueError(f"{stored} is not a storage layout (a JSON object with a `storage` list)")
+    linked = folder / f"{name}.libs.json"
+    libraries = _load_libraries(folder, linked) if _libraries and linked.is_file() else ()
     return CompiledContract(name=name, source=f"{name}.sol", blob=blob, abi=abi, code_hash=keccak256(blob),
                             factory_deps={c.code_hash: c.qualified_name for c in children}, evm_bytecode=evm,
-                            dependencies=tuple(children), storage_layout=layout)  # fmt: skip
+                            dependencies=tuple(children), storage_layout=layout, libraries=libraries)  # fmt: skip
 
 
 def unique_contracts(contracts: Mapping[str, CompiledContract]) -> list[CompiledContract]:
@@ -672,7 +841,8 @@ def unique_contracts(contracts: Mapping[str, CompiledContract]) -> list[Compiled
     type=click.Path(path_type=Path, file_okay=False),
     default=Path("."),
     show_default=True,
-    help="Where to write <Name>.polkavm, <Name>.abi.json (and <Name>.evm.bin, .deps.json, .storage.json).",
+    help="Where to write <Name>.polkavm, <Name>.abi.json (and <Name>.evm.bin, .deps.json, .storage.json, "
+    ".libs.json).",
 )
 @click.option("--evm/--no-evm", default=True, show_default=True, help="Also write solc's EVM creation bytecode (hex).")
 @click.option(
@@ -720,6 +890,8 @@ def compile_command(sources: tuple[Path, ...], output_dir: Path, evm: bool, opti
             outputs.append((f"{c.name}.deps.json", json.dumps(children) + "\n"))
         if c.storage_layout is not None:
             outputs.append((f"{c.name}.storage.json", json.dumps(c.storage_layout, indent=1) + "\n"))
+        if c.libraries:
+            outputs.append((f"{c.name}.libs.json", json.dumps(libraries_listing(c), indent=1) + "\n"))
         for name, data in outputs:
             path = output_dir / name
             try:
@@ -727,7 +899,7 @@ def compile_command(sources: tuple[Path, ...], output_dir: Path, evm: bool, opti
             except OSError as e:
                 raise click.ClickException(f"cannot write {path}: {e.strerror or e}") from None
         for stale in (output_dir / f"{c.name}.evm.bin", output_dir / f"{c.name}.deps.json",
-                      output_dir / f"{c.name}.storage.json"):  # fmt: skip
+                      output_dir / f"{c.name}.storage.json", output_dir / f"{c.name}.libs.json"):  # fmt: skip
             if not any(name == stale.name for name, _ in outputs):  # (found in review: load_artifact paired an old
                 try:  # build's EVM code with the new blob)
                     stale.unlink()

@@ -7,6 +7,7 @@ Compiles every `tests/contracts/*.sol` in one resolc 0.3.0 run (and solc 0.8.30 
 * `<Name>.abi.json`  the ABI
 * `<Name>.evm.hex`   solc's EVM creation bytecode as hex (settings: `pvmkit.revive.compiler.EVM_SETTINGS`)
 * `<Name>.storage.json`  solc's storage layout (Contract._storage), for contracts with state variables
+* `<Name>.libs.json` the libraries it was linked to (load_artifact deploys them with it)
 * `manifest.json`    name -> source, code hash, factory deps, sizes, imports; plus compiler versions, settings and
                      the sha256 of every source (tests/test_compiler.py fails when the artifacts are stale)
 
@@ -31,6 +32,7 @@ from pvmkit.revive.compiler import (  # noqa: E402
     EVM_SETTINGS,
     CompilerError,
     compile_solidity,
+    libraries_listing,
     unique_contracts,
 )
 
@@ -48,7 +50,8 @@ def build(*, cache: bool = True) -> dict:
         raise SystemExit(f"contract names must be unique across tests/contracts/*.sol: {', '.join(dupes)}")
     OUT.mkdir(exist_ok=True)
     for old in OUT.iterdir():
-        if old.name.endswith((".polkavm", ".abi.json", ".evm.hex", ".storage.json")) or old.name == "manifest.json":
+        if old.name.endswith((".polkavm", ".abi.json", ".evm.hex", ".storage.json", ".libs.json")) or (
+                old.name == "manifest.json"):  # fmt: skip
             old.unlink()
     entries = {}
     for c in contracts:
@@ -58,11 +61,14 @@ def build(*, cache: bool = True) -> dict:
             (OUT / f"{c.name}.evm.hex").write_text(c.evm_bytecode.hex() + "\n")
         if c.storage_layout and c.storage_layout.get("storage"):
             (OUT / f"{c.name}.storage.json").write_text(json.dumps(c.storage_layout, indent=1) + "\n")
+        if c.libraries:
+            (OUT / f"{c.name}.libs.json").write_text(json.dumps(libraries_listing(c), indent=1) + "\n")
         blob = ProgramBlob.parse(c.blob)
         entries[c.name] = {
             "source": c.source,
             "code_hash": "0x" + c.code_hash.hex(),
             "factory_deps": {"0x" + h.hex(): dep for h, dep in sorted(c.factory_deps.items())},
+            "libraries": [library.qualified_name for library in c.libraries],
             "size": len(c.blob),
             "evm_size": len(c.evm_bytecode) if c.evm_bytecode is not None else None,
             "imports": sorted(i.decode() for i in blob.imports if i is not None),
