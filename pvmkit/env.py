@@ -380,9 +380,10 @@ class Env:
     def etch(self, address: Addressish, code: Any, *, immutable_data: bytes | str | None = None) -> Contract | str:
         """Put `code` (a blob, or a compiled contract) at `address` without running a constructor (foundry's vm.etch):
         a new contract with no storage, or an existing contract's code replaced, its storage and balance kept (as the
-        pallet's root-only set_code). The code is uploaded as env.upload does, from the sender; a new contract account
-        gets the existential deposit if it has less, from nowhere (as set_balance). An anchor undoes it all. Returns a
-        Contract for a compiled contract (its ABI known at the address), else the checksum address.
+        pallet's root-only set_code), a compiled contract's libraries deployed as deploy_contract deploys them. The
+        code is uploaded as env.upload does, from the sender; a new contract account gets the existential deposit if it
+        has less, from nowhere (as set_balance). An anchor undoes it all. Returns a Contract for a compiled contract
+        (its ABI known at the address), else the checksum address.
 
         Immutables live beside the code on this chain (what resolc's constructor stores: get_immutable_data reads
         another instance's): `immutable_data` becomes the contract's; without it a new contract has none (reading
@@ -400,6 +401,7 @@ class Env:
             immutable_data = _hex_bytes("immutable_data", immutable_data)
             if not immutable_data or len(immutable_data) > IMMUTABLE_BYTES:  # (set_immutable_data's bounds)
                 raise ValueError(f"immutable_data is 1 to {IMMUTABLE_BYTES} bytes, not {len(immutable_data)}")
+        self._deploy_libraries(code)  # (its calls into them would find empty accounts otherwise)
         code_hash = self.upload(bytes(blob))
         state = self.chain.state
         contract = state.contracts.get(raw)

@@ -44,7 +44,8 @@ OPTIMIZER_MODES = ("0", "1", "2", "3", "s", "z")
 #: Settings used for the EVM (solc) build: the same Yul pipeline resolc feeds on (via-IR, optimizer on), with an EVM
 #: version every current EVM implements (transient storage and mcopy need cancun).
 EVM_SETTINGS = {"viaIR": True, "optimizer": {"enabled": True, "runs": 200}, "evmVersion": "cancun"}
-_DRIVER_VERSION = 3  # 2: storage layouts; 3: linked libraries and their ASTs
+_DRIVER_VERSION = 4  # 2: storage layouts; 3: linked libraries; 4: their links through operators and names (the
+# build cache keeps what _library_links found: a change to it is a new version)
 
 __all__ = [
     "EVM_SETTINGS",
@@ -101,7 +102,8 @@ class LinkedLibrary:
     contract: CompiledContract = field(repr=False)
 
 
-_LIBRARY_DECLARATION = re.compile(r"\blibrary\s+([A-Za-z_$][A-Za-z0-9_$]*)")
+# `library Name`, comments between the two allowed (`library /* math */ M`, NatSpec on lines of its own)
+_LIBRARY_DECLARATION = re.compile(r"\blibrary(?:\s|/\*.*?\*/|//[^\n]*)+([A-Za-z_$][A-Za-z0-9_$]*)", re.S)
 
 
 def library_accounts(build: str, qualified_name: str) -> tuple[bytes, bytes]:
@@ -118,9 +120,10 @@ def _declared_libraries(units: Mapping[str, str]) -> dict[str, list[str]]:
 
 
 def _library_links(asts: Mapping[str, dict]) -> dict[str, list[str]]:
-    """Which libraries each contract's code calls through their address: those of whose public or external functions
-    it (its bases, and the free functions, modifiers and internal library functions it reaches, which are compiled
-    into it) names one. Naming counts as calling: at worst a library is deployed that is not used."""
+    """Which libraries each contract's code calls through their address: those with public or external functions
+    that it (its bases, and the free functions, user-defined operators, modifiers and internal library functions it
+    reaches, which are compiled into it) names, or names a function of: `address(L)` needs L deployed as much as
+    `L.f()` does. Naming counts as calling: at worst a library is deployed that is not used."""
     owner: dict[int, str] = {}  # a contract's or library's id -> "File.sol:Name"
     kind: dict[int, str] = {}
     bases: dict[int, list[int]] = {}
@@ -137,6 +140,8 @@ def _library_links(asts: Mapping[str, dict]) -> dict[str, list[str]]:
             if not isinstance(node, dict):
                 continue
             node_type, node_id = node.get("nodeType"), node.get("id")
+            if node_type == "UsingForDirective":  # (naming a library there calls nothing: its uses name what they call)
+                continue
             if node_type == "ContractDefinition" and isinstance(node_id, int):
                 owner[node_id] = f"{file}:{node.get('name')}"
                 kind[node_id] = node.get("contractKind", "")
@@ -150,13 +155,22 @@ def _library_links(asts: Mapping[str, dict]) -> dict[str, list[str]]:
                     if kind.get(contract) == "library" and node.get("visibility") in ("public", "external"):
                         public[node_id] = contract
                 holder = node_id
-            target = node.get("referencedDeclaration")
-            if isinstance(target, int) and holder is not None:
-                refs[holder].add(target)
-            stack.extend((value, holder, contract) for value in node.values() if isinstance(value, dict | list))
+            if holder is not None:  # (a user-defined operator names its function as `function`)
+                for key in ("referencedDeclaration", "function"):
+                    target = node.get(key)
+                    if isinstance(target, int):
+                        refs[holder].add(target)
+            qualifier = None  # `L.f`: f names what is used, L (an Identifier) only says where it is
+            if node_type == "MemberAccess" and isinstance(node.get("referencedDeclaration"), int):
+                expression = node.get("expression")
+                if isinstance(expression, dict) and expression.get("nodeType") == "Identifier":
+                    qualifier = expression
+            stack.extend((value, holder, contract) for value in node.values()
+                         if isinstance(value, dict | list) and value is not qualifier)  # fmt: skip
     members: dict[int, list[int]] = {}
     for function, contract in parent.items():
         members.setdefault(contract, []).append(function)
+    public.update((library, library) for library in set(public.values()))  # (the library itself, named)
     links: dict[str, list[str]] = {}
     for contract, name in owner.items():
         if kind[contract] == "interface":
@@ -170,7 +184,8 @@ def _library_links(asts: Mapping[str, dict]) -> dict[str, list[str]]:
                 library = public.get(target)
                 if library is not None and library != contract:
                     linked.add(owner[library])
-                elif target in refs and target not in seen:  # (a function compiled into the contract too)
+                elif target in refs and target not in owner and target not in seen:  # (a function or modifier,
+                    # compiled into the contract too; not another contract, whose code is its own)
                     seen.add(target)
                     pending.append(target)
         if linked:
@@ -559,8 +574,8 @@ def _hints(errors: str) -> list[str]:
                    "where a remapping says: remappings=[...], pvmkit compile --remap, or ./remappings.txt; sources "
                    "given as text or {name: text} are never read from disk)")
     if re.search(r"Library \S+ not found in the project", errors):
-        out.append("\n(pvmkit links the libraries it finds declared as `library Name` in the sources: declare it "
-                   "so, or make its functions internal, which inlines them)")
+        out.append("\n(pvmkit gives an address to each library it finds declared as `library Name` in the sources, "
+                   "and found no such declaration of this one; or make its functions internal, which inlines them)")
     return out
 
 
@@ -759,27 +774,41 @@ def _memory_size(name: str, size: object) -> int:
 def libraries_listing(contract: CompiledContract) -> list[dict[str, str]]:
     """What `<name>.libs.json` holds (load_artifact's): the libraries the contract was linked to, in deploy order."""
     return [{"name": library.contract.name, "qualified_name": library.qualified_name,
-             "deployer": "0x" + library.deployer.hex(), "address": "0x" + library.address.hex()}
-            for library in contract.libraries]  # fmt: skip
+             "deployer": "0x" + library.deployer.hex(), "address": "0x" + library.address.hex(),
+             "code_hash": "0x" + library.contract.code_hash.hex()} for library in contract.libraries]  # fmt: skip
 
 
 def _load_libraries(folder: Path | Traversable, listed: Path | Traversable) -> tuple[LinkedLibrary, ...]:
-    """The libraries `<name>.libs.json` lists, each loaded from `folder` (without its own: the list has them all)."""
-    entries = json.loads(read_input(listed, text=True))
-    keys = {"name", "qualified_name", "deployer", "address"}
-    out = []
-    for entry in entries if isinstance(entries, list) else [None]:
-        try:
+    """The libraries `<name>.libs.json` lists, each loaded from `folder` (without its own: the list has them all) and
+    checked to be the code the contract was linked to (found in review: a second build into the same folder replaced
+    a library with one that calls another build's, and the first contract's calls failed with no reason)."""
+    keys = {"name", "qualified_name", "deployer", "address", "code_hash"}
+    try:
+        entries = json.loads(read_input(listed, text=True))
+        out = []
+        for entry in entries if isinstance(entries, list) else [None]:
             assert isinstance(entry, dict) and set(entry) == keys and all(isinstance(v, str) for v in entry.values())
             assert entry["name"] and "/" not in entry["name"] and entry["qualified_name"].endswith(f":{entry['name']}")
-            deployer, address = (bytes.fromhex(entry[k].removeprefix("0x")) for k in ("deployer", "address"))
-            assert len(deployer) == 20 and create1(deployer, 0) == address
-        except (AssertionError, ValueError):
-            raise ValueError(f"{listed} is not a list of linked libraries ({', '.join(sorted(keys))}, the address "
-                             "the deployer's first CREATE)") from None  # fmt: skip
-        contract = load_artifact(folder, entry["name"], _libraries=False)
-        out.append(LinkedLibrary(entry["qualified_name"], deployer, address, contract))
-    return tuple(out)
+            deployer, address, code_hash = (bytes.fromhex(entry[k].removeprefix("0x"))
+                                            for k in ("deployer", "address", "code_hash"))  # fmt: skip
+            assert len(deployer) == 20 and create1(deployer, 0) == address and len(code_hash) == 32
+            out.append((entry, deployer, address, code_hash))
+    except (AssertionError, ValueError):
+        raise ValueError(f"{listed} is not a list of linked libraries ({', '.join(sorted(keys))}, the address "
+                         "the deployer's first CREATE)") from None  # fmt: skip
+    libraries = []
+    for entry, deployer, address, code_hash in out:
+        try:
+            contract = load_artifact(folder, entry["name"], _libraries=False)
+        except OSError as e:
+            raise ValueError(f"{listed} lists the library {entry['qualified_name']}, whose files are not in the "
+                             f"folder ({e.strerror or e})") from None  # fmt: skip
+        if contract.code_hash != code_hash:
+            raise ValueError(f"{listed} was linked to library {entry['qualified_name']} with code 0x{code_hash.hex()}, "
+                             f"but {entry['name']}.polkavm there is 0x{contract.code_hash.hex()} (another build's): "
+                             "compile the contract and its libraries into this folder together")  # fmt: skip
+        libraries.append(LinkedLibrary(entry["qualified_name"], deployer, address, contract))
+    return tuple(libraries)
 
 
 def load_artifact(folder: str | Path | Traversable, name: str, _loading: tuple[str, ...] = (),
