@@ -671,7 +671,8 @@ class Env:
     def deploy_contract(self, compiled: Any, *args: Any, value: int = 0, sender: Addressish | None = None,
                         salt: bytes | None = None, deps: Sequence[Any] = (),
                         gas: int | None = None) -> Contract:  # fmt: skip
-        """Deploy a `CompiledContract` (blob + ABI), ABI-encoding constructor args; returns a Contract."""
+        """Deploy a `CompiledContract` (blob + ABI), ABI-encoding constructor args; returns a Contract. The contracts
+        it creates are uploaded, and the libraries it and they were linked to deployed, first."""
         from eth_abi import encode as abi_encode
         from eth_abi.exceptions import EncodingError
 
@@ -728,26 +729,36 @@ class Env:
         return self.at(address, compiled)
 
     def _deploy_libraries(self, compiled: Any) -> None:
-        """Deploy the libraries `compiled` was linked to (CompiledContract.libraries) where they are not yet: each by
-        its own deployer's first CREATE, which the Env funds for the deposits (foundry deploys them from the sender;
-        their addresses are fixed at compile time here, so they cannot follow its nonce)."""
+        """Deploy the libraries `compiled` and the contracts it creates were linked to (linked_libraries) where they
+        are not yet: each by its own deployer's first CREATE, which the Env funds for the deposits (foundry deploys
+        them from the sender; their addresses are fixed at compile time here, so they cannot follow its nonce). Not
+        the user's transactions: last_tx and gas reports do not see them (found in review)."""
+        from .revive.compiler import linked_libraries
+
         state = self.chain.state
-        for library in getattr(compiled, "libraries", ()):
+        for library in linked_libraries(compiled):
+            where = f"{compiled.name} calls library {library.qualified_name} at {to_checksum(library.address)}"
             held = state.contracts.get(library.address)
             if held is not None:
                 if held.code_hash != library.contract.code_hash:
-                    raise DeployError(f"{compiled.name} calls library {library.qualified_name} at "
-                                      f"{to_checksum(library.address)}, where other code is deployed")  # fmt: skip
+                    raise DeployError(f"{where}, where other code is deployed")
                 continue
             if state.nonce(library.deployer) != 0:
-                raise DeployError(f"{compiled.name} calls library {library.qualified_name} at "
-                                  f"{to_checksum(library.address)}, which its deployer "
-                                  f"{to_checksum(library.deployer)} can no longer create: its nonce is not 0")
+                raise DeployError(f"{where}, which its deployer {to_checksum(library.deployer)} can no longer create: "
+                                  "its nonce is not 0")  # fmt: skip
             self.chain.set_balance(library.deployer, max(self.chain.balance(library.deployer), DEFAULT_BALANCE))
             self._know_code(library.contract.code_hash, library.contract.name, library.contract.abi)
-            address = self.deploy(library.contract.blob, sender=to_checksum(library.deployer),
-                                  abi=library.contract.abi)  # fmt: skip
-            assert parse_address(address) == library.address, "a library's deployer created it elsewhere"
+            saved, self._reports = (self.last_result, self.last_tx, self._latest_tx, self._reports), []
+            try:
+                address = self.deploy(library.contract.blob, sender=to_checksum(library.deployer),
+                                      abi=library.contract.abi)  # fmt: skip
+            except DeployError as e:
+                raise DeployError(f"{where}, whose deployment failed: {e}", e.result, name=e.name,
+                                  args=e.args_decoded) from None  # fmt: skip
+            finally:
+                self.last_result, self.last_tx, self._latest_tx, self._reports = saved
+            if parse_address(address) != library.address:  # (its deployer's nonce was 0: not expected)
+                raise DeployError(f"{where}, but its deployer created it at {address}")
 
     def at(self, address: Addressish, abi: Sequence[dict] | Any, name: str | None = None) -> Contract:
         """A Contract handle for an existing address; `abi` is an ABI list or a compiled contract (its `.abi`, and its

@@ -219,13 +219,10 @@ class EvmEnv:
         """Deploy the libraries a compiled contract and the contracts it creates were linked to (their `libraries`:
         the EVM bytecode calls them at the same addresses as the blobs), where there is no code yet, each by its
         deployer's first CREATE as on an Env."""
-        pending, linked = [compiled], {}
-        while pending:  # (the children a factory creates call theirs when created)
-            contract = pending.pop()
-            linked.update((library.address, library) for library in getattr(contract, "libraries", ()))
-            pending.extend(getattr(contract, "dependencies", ()))
-        for library in linked.values():
-            if self.code(library.address):
+        from .revive.compiler import linked_libraries
+
+        for library in linked_libraries(compiled):
+            if self.code(library.address):  # (solc gives no runtime code to compare with: Env checks the blob's)
                 continue
             code = library.contract.evm_bytecode
             if code is None:

@@ -597,10 +597,13 @@ class _Runner:
         if contract is None:
             names = sorted({c.name for c in contracts.values()})
             raise SpecError(f"{what}: no contract {code.contract!r} in {path.name} (has: {', '.join(names) or '-'})")
-        if contract.libraries:  # (revive's runner has no such step either: its specs' contracts link nothing)
-            names = ", ".join(library.qualified_name for library in contract.libraries)
-            raise SpecError(f"{what}: {contract.name} calls the libraries {names}, which run-spec does not deploy "
-                            "(Env.deploy_contract does)")  # fmt: skip
+        from .revive.compiler import linked_libraries
+
+        libraries = linked_libraries(contract)  # (its children's too: found in review)
+        if libraries:  # (revive's runner has no such step either: its specs' contracts link nothing)
+            names = ", ".join(library.qualified_name for library in libraries)
+            raise SpecError(f"{what}: {contract.name} or a contract it creates calls the libraries {names}, which "
+                            "run-spec does not deploy (Env.deploy_contract does)")  # fmt: skip
         deps: list[bytes] = []
 
         def collect(c: Any) -> None:

@@ -46,8 +46,10 @@ class Pair:
 
     def deploy(self, name: str, types: list[str] = (), args: list = (), value: int = 0) -> tuple[str, list[dict]]:
         contract = load_contract(name)
+        ctor = next((i for i in contract.abi if i.get("type") == "constructor"), {"inputs": []})
+        assert list(types) == [_type(p) for p in ctor["inputs"]], name  # (deploy_contract encodes by the ABI)
         data = encode(list(types), list(args)) if types else b""
-        self.evm.deploy_libraries(contract)  # (the pvmkit side's deploy_contract deploys them)
+        self.evm.deploy_libraries(contract)  # (deploy_contract does on its side, the children's too)
         address = self.pvm.deploy_contract(contract, *args, value=value).address
         ok, evm_address, _ = self.evm.deploy(A, contract.evm_bytecode, data, value)
         assert ok and to_checksum(evm_address) == address, (name, self.evm.last_error)
@@ -207,6 +209,9 @@ def test_linked_libraries_differential() -> None:
     pair.check(scale_user, abi, "twice", (21,))
     # A factory's child (its constructor calls Ledger): at another address on each side (a contract's first CREATE
     # nonce is 0 on the pallet, 1 on the EVM: test_documented_differences), the same first() on both.
+    inline, abi = pair.deploy("InlineUser")  # (Scale called from Ledger's internal function, compiled into it)
+    pair.check(inline, abi, "addOne", (20,))
+    pair = Pair()  # (a fresh pair: the factory's child's libraries must come with the factory, found in review)
     factory, _ = pair.deploy("LibraryFactory")
     make = keccak256(b"make(uint256)")[:4] + encode(["uint256"], [3])
     mine, (ok, output, _) = pair.pvm.call(factory, make), pair.evm.call(A, factory, make)

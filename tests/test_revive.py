@@ -164,9 +164,9 @@ def test_a_newer_pallets_contract_nonce_is_a_setting() -> None:
 
 
 def test_factory_without_uploaded_child_code_fails(env: Env) -> None:
-    factory = env.deploy_contract(load_contract("Factory"))
+    factory = env.deploy(load_contract("Factory").blob)  # (the bare blob: deploy_contract would upload Child)
     # resolc ignores instantiate's return code: CodeNotFound traps the caller (a caller-side error).
-    result = env.call(factory.address, bytes.fromhex("780900dc") + encode(["uint256"], [1]))
+    result = env.call(factory, bytes.fromhex("780900dc") + encode(["uint256"], [1]))
     assert not result.success
 
 
@@ -1521,7 +1521,7 @@ def test_remove_code_gives_unused_code_back_to_its_uploader(env: Env) -> None:
     from pvmkit.revive.primitives import CodeError
 
     alice = parse_address(ALICE)
-    factory = env.deploy_contract(load_contract("Factory"))
+    factory = env.at(env.deploy(load_contract("Factory").blob), load_contract("Factory"))  # (Child not uploaded yet)
     create_1 = bytes.fromhex("780900dc") + encode(["uint256"], [1])  # create(uint256)
     free, held = env.get_balance(ALICE), env.chain.state.accounts[alice].held
     blob = load_contract("Child").blob

@@ -44,8 +44,8 @@ OPTIMIZER_MODES = ("0", "1", "2", "3", "s", "z")
 #: Settings used for the EVM (solc) build: the same Yul pipeline resolc feeds on (via-IR, optimizer on), with an EVM
 #: version every current EVM implements (transient storage and mcopy need cancun).
 EVM_SETTINGS = {"viaIR": True, "optimizer": {"enabled": True, "runs": 200}, "evmVersion": "cancun"}
-_DRIVER_VERSION = 4  # 2: storage layouts; 3: linked libraries; 4: their links through operators and names (the
-# build cache keeps what _library_links found: a change to it is a new version)
+_DRIVER_VERSION = 5  # 2: storage layouts; 3: linked libraries; 4: their links through operators and names (the
+# build cache keeps what _library_links found: a change to it is a new version); 5: EVM code linked afterwards
 
 __all__ = [
     "EVM_SETTINGS",
@@ -102,8 +102,7 @@ class LinkedLibrary:
     contract: CompiledContract = field(repr=False)
 
 
-# `library Name`, comments between the two allowed (`library /* math */ M`, NatSpec on lines of its own)
-_LIBRARY_DECLARATION = re.compile(r"\blibrary(?:\s|/\*.*?\*/|//[^\n]*)+([A-Za-z_$][A-Za-z0-9_$]*)", re.S)
+_LIBRARY_DECLARATION = re.compile(r"\blibrary\s+([A-Za-z_$][A-Za-z0-9_$]*)")  # (in text without comments)
 
 
 def library_accounts(build: str, qualified_name: str) -> tuple[bytes, bytes]:
@@ -113,9 +112,26 @@ def library_accounts(build: str, qualified_name: str) -> tuple[bytes, bytes]:
     return deployer, create1(deployer, 0)
 
 
+def linked_libraries(compiled: object) -> list[LinkedLibrary]:
+    """The libraries a compiled contract and the contracts it creates (its `dependencies`, theirs in turn) were linked
+    to, each once: what must be deployed before it runs (Env.deploy_contract, EvmEnv.deploy_libraries)."""
+    found: dict[bytes, LinkedLibrary] = {}
+    pending, seen = [compiled], set()
+    while pending:
+        contract = pending.pop()
+        if id(contract) not in seen:
+            seen.add(id(contract))
+            found.update((library.address, library) for library in getattr(contract, "libraries", ())
+                         if library.address not in found)  # fmt: skip
+            pending.extend(getattr(contract, "dependencies", ()))
+    return list(found.values())
+
+
 def _declared_libraries(units: Mapping[str, str]) -> dict[str, list[str]]:
-    """The libraries each unit seems to declare (a name found in a comment only links an address to nothing)."""
-    found = {file: sorted(set(_LIBRARY_DECLARATION.findall(text))) for file, text in units.items()}
+    """The libraries each unit declares, comments left out (a `library` in a string only links an address to
+    nothing)."""
+    found = {file: sorted(set(_LIBRARY_DECLARATION.findall(_COMMENT_RE.sub(" ", text)))) for file, text in
+             units.items()}  # fmt: skip
     return {file: names for file, names in sorted(found.items()) if names}
 
 
@@ -272,8 +288,8 @@ function main() {
       language: 'Solidity',
       sources,
       settings: Object.assign({}, req.evmSettings, {
-        outputSelection: { '*': { '*': ['abi', 'evm.bytecode.object'] } },
-      }, req.remappings ? { remappings: req.remappings } : {}, req.libraries ? { libraries: req.libraries } : {}),
+        outputSelection: { '*': { '*': ['abi', 'evm.bytecode.object', 'evm.bytecode.linkReferences'] } },
+      }, req.remappings ? { remappings: req.remappings } : {}),  // (libraries: linked afterwards, _link_evm)
     };
     const evmOut = JSON.parse(solc.compile(JSON.stringify(evmInput)));
     const [ebad] = split(evmOut.errors);
@@ -286,6 +302,8 @@ function main() {
       for (const [name, c] of Object.entries(cs)) {
         if (result.contracts[file] && result.contracts[file][name]) {
           result.contracts[file][name].evm = (c.evm && c.evm.bytecode && c.evm.bytecode.object) || '';
+          const links = c.evm && c.evm.bytecode && c.evm.bytecode.linkReferences;
+          if (links && Object.keys(links).length) result.contracts[file][name].evmLinks = links;
         }
       }
     }
@@ -607,6 +625,7 @@ def _build(result: dict, evm: bool) -> Contracts:
                      "--no-evm skips it): " + result["evm_errors"][0],)  # fmt: skip
     out = Contracts()
     by_name: dict[str, list[CompiledContract]] = {}
+    links, accounts = result.get("links") or {}, result.get("libraryAccounts") or {}
     for file, contracts in sorted(result["contracts"].items()):
         for name, c in sorted(contracts.items()):
             if not c["blob"]:
@@ -618,12 +637,7 @@ def _build(result: dict, evm: bool) -> Contracts:
                     f"{file}:{name}: resolc's hash {c['hash']} is not keccak256(blob) {code_hash.hex()}"
                 )
             deps = {bytes.fromhex(h.removeprefix("0x")): v for h, v in c["factoryDependencies"].items()}
-            evm_code = None
-            if evm and c.get("evm"):
-                try:
-                    evm_code = bytes.fromhex(c["evm"].removeprefix("0x"))
-                except ValueError:  # unlinked library placeholders
-                    evm_code = None
+            evm_code = _link_evm(c["evm"], c.get("evmLinks"), accounts) if evm and c.get("evm") else None
             cc = CompiledContract(
                 name=name,
                 source=file,
@@ -648,7 +662,6 @@ def _build(result: dict, evm: bool) -> Contracts:
     for cc in out.values():
         children = tuple(by_hash[h] for h in cc.factory_deps if h in by_hash)
         object.__setattr__(cc, "dependencies", children)  # (a frozen dataclass, made here)
-    links, accounts = result.get("links") or {}, result.get("libraryAccounts") or {}
     linked: dict[str, LinkedLibrary] = {}
     for name in sorted({library for libraries in links.values() for library in libraries}):
         if name not in out or name not in accounts:
@@ -670,6 +683,26 @@ def _build(result: dict, evm: bool) -> Contracts:
                 pending.extend((inner, False) for inner in reversed(links.get(library, ())))
         object.__setattr__(out[name], "libraries", tuple(order))
     return out
+
+
+def _link_evm(code: str, links: Mapping[str, Mapping[str, list[dict]]] | None,
+              accounts: Mapping[str, list[str]]) -> bytes | None:  # fmt: skip
+    """solc's creation code with each library's address written where its link references say: solc's own linking,
+    done here because libraries in its settings would be in every contract's metadata, and so change the EVM code of
+    contracts that call none. None where a library has no address (pvmkit did not find its declaration)."""
+    text = code.removeprefix("0x")
+    for file, names in (links or {}).items():
+        for name, spots in names.items():
+            account = accounts.get(f"{file}:{name}")
+            if account is None:
+                return None
+            for spot in spots:  # (20-byte placeholders, at byte offsets)
+                start = 2 * spot["start"]
+                text = text[:start] + account[1] + text[start + 40 :]
+    try:
+        return bytes.fromhex(text)
+    except ValueError:  # (a placeholder no link reference named)
+        return None
 
 
 def compile_solidity(
@@ -716,7 +749,9 @@ def compile_solidity(
     declared = _declared_libraries(units)
     accounts: dict[str, tuple[bytes, bytes]] = {}
     if declared:  # (only then: other builds keep their cache keys)
-        build = _cache_key(units, settings)
+        # The addresses follow what the PolkaVM code depends on, not whether solc's EVM build is asked for too (found
+        # in review: evm=False gave the same source other blobs).
+        build = _cache_key(units, {k: v for k, v in settings.items() if k not in ("evm", "evmSettings")})
         accounts = {f"{file}:{name}": library_accounts(build, f"{file}:{name}")
                     for file, names in declared.items() for name in names}  # fmt: skip
         settings["libraries"] = {file: {name: "0x" + accounts[f"{file}:{name}"][1].hex() for name in names}
@@ -726,7 +761,7 @@ def compile_solidity(
     if cache and path.is_file():
         try:
             return _build(json.loads(path.read_text()), evm)
-        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        except (OSError, ValueError, KeyError, TypeError, AttributeError, CompilerError):
             pass  # a corrupt or misshapen entry (found in review: `[]` raised AttributeError): recompile
     started = time.monotonic()
     try:
@@ -771,43 +806,56 @@ def _memory_size(name: str, size: object) -> int:
     return size
 
 
+_LISTING_KEYS = ("name", "qualified_name", "deployer", "address", "code_hash")
+
+
 def libraries_listing(contract: CompiledContract) -> list[dict[str, str]]:
     """What `<name>.libs.json` holds (load_artifact's): the libraries the contract was linked to, in deploy order."""
-    return [{"name": library.contract.name, "qualified_name": library.qualified_name,
-             "deployer": "0x" + library.deployer.hex(), "address": "0x" + library.address.hex(),
-             "code_hash": "0x" + library.contract.code_hash.hex()} for library in contract.libraries]  # fmt: skip
+    return [dict(zip(_LISTING_KEYS, (library.contract.name, library.qualified_name, "0x" + library.deployer.hex(),
+                                     "0x" + library.address.hex(), "0x" + library.contract.code_hash.hex()),
+                     strict=True)) for library in contract.libraries]  # fmt: skip
+
+
+def _listed_library(entry: object) -> tuple[str, str, bytes, bytes, bytes] | None:
+    """(name, qualified name, deployer, address, code hash) of a `<name>.libs.json` entry; None if it is not one."""
+    if not isinstance(entry, dict) or set(entry) != set(_LISTING_KEYS) or not all(isinstance(v, str)
+                                                                                  for v in entry.values()):  # fmt: skip
+        return None
+    name, qualified = entry["name"], entry["qualified_name"]
+    try:
+        deployer, address, code_hash = (bytes.fromhex(entry[k].removeprefix("0x")) for k in _LISTING_KEYS[2:])
+    except ValueError:
+        return None
+    if not name or "/" in name or not qualified.endswith(f":{name}") or len(deployer) != 20 or len(code_hash) != 32 \
+            or create1(deployer, 0) != address:  # fmt: skip
+        return None
+    return name, qualified, deployer, address, code_hash
 
 
 def _load_libraries(folder: Path | Traversable, listed: Path | Traversable) -> tuple[LinkedLibrary, ...]:
     """The libraries `<name>.libs.json` lists, each loaded from `folder` (without its own: the list has them all) and
     checked to be the code the contract was linked to (found in review: a second build into the same folder replaced
     a library with one that calls another build's, and the first contract's calls failed with no reason)."""
-    keys = {"name", "qualified_name", "deployer", "address", "code_hash"}
     try:
         entries = json.loads(read_input(listed, text=True))
-        out = []
-        for entry in entries if isinstance(entries, list) else [None]:
-            assert isinstance(entry, dict) and set(entry) == keys and all(isinstance(v, str) for v in entry.values())
-            assert entry["name"] and "/" not in entry["name"] and entry["qualified_name"].endswith(f":{entry['name']}")
-            deployer, address, code_hash = (bytes.fromhex(entry[k].removeprefix("0x"))
-                                            for k in ("deployer", "address", "code_hash"))  # fmt: skip
-            assert len(deployer) == 20 and create1(deployer, 0) == address and len(code_hash) == 32
-            out.append((entry, deployer, address, code_hash))
-    except (AssertionError, ValueError):
-        raise ValueError(f"{listed} is not a list of linked libraries ({', '.join(sorted(keys))}, the address "
-                         "the deployer's first CREATE)") from None  # fmt: skip
+    except (OSError, ValueError) as e:
+        raise ValueError(f"{listed} cannot be read as a list of linked libraries: {e}") from None
+    found = [_listed_library(entry) for entry in (entries if isinstance(entries, list) else [None])]
+    if any(entry is None for entry in found):
+        raise ValueError(f"{listed} is not a list of linked libraries ({', '.join(_LISTING_KEYS)}, the address the "
+                         "deployer's first CREATE)")  # fmt: skip
     libraries = []
-    for entry, deployer, address, code_hash in out:
+    for name, qualified, deployer, address, code_hash in found:  # type: ignore[misc]
         try:
-            contract = load_artifact(folder, entry["name"], _libraries=False)
+            contract = load_artifact(folder, name, _libraries=False)
         except OSError as e:
-            raise ValueError(f"{listed} lists the library {entry['qualified_name']}, whose files are not in the "
-                             f"folder ({e.strerror or e})") from None  # fmt: skip
+            raise ValueError(f"{listed} lists the library {qualified}, whose files are not in the folder "
+                             f"({e.strerror or e})") from None  # fmt: skip
         if contract.code_hash != code_hash:
-            raise ValueError(f"{listed} was linked to library {entry['qualified_name']} with code 0x{code_hash.hex()}, "
-                             f"but {entry['name']}.polkavm there is 0x{contract.code_hash.hex()} (another build's): "
-                             "compile the contract and its libraries into this folder together")  # fmt: skip
-        libraries.append(LinkedLibrary(entry["qualified_name"], deployer, address, contract))
+            raise ValueError(f"{listed} was linked to library {qualified} with code 0x{code_hash.hex()}, but "
+                             f"{name}.polkavm there is 0x{contract.code_hash.hex()} (another build's): compile the "
+                             "contract and its libraries into this folder together")  # fmt: skip
+        libraries.append(LinkedLibrary(qualified, deployer, address, contract))
     return tuple(libraries)
 
 

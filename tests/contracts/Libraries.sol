@@ -24,9 +24,10 @@ library Ledger {
         emit Pushed(items.length - 1, value);
     }
 
-    /// Inlined into its caller, which then calls `add` through the library's address.
+    /// Inlined into its caller, which then calls Scale through Scale's address (not Ledger's: it names no public
+    /// function of Ledger's).
     function addOne(uint256 a) internal pure returns (uint256) {
-        return add(a, 1);
+        return Scale.twice(a) + 1;
     }
 
     function self() external view returns (address) {
@@ -71,6 +72,13 @@ contract LibraryUser {
 contract ScaleUser {
     function twice(uint256 a) external pure returns (uint256) {
         return Scale.twice(a);
+    }
+}
+
+/// Calls Scale only from Ledger's internal function, which is compiled into it: Scale is linked, Ledger is not.
+contract InlineUser {
+    function addOne(uint256 a) external pure returns (uint256) {
+        return Ledger.addOne(a);
     }
 }
 

@@ -8,6 +8,7 @@ Compiles every `tests/contracts/*.sol` in one resolc 0.3.0 run (and solc 0.8.30 
 * `<Name>.evm.hex`   solc's EVM creation bytecode as hex (settings: `pvmkit.revive.compiler.EVM_SETTINGS`)
 * `<Name>.storage.json`  solc's storage layout (Contract._storage), for contracts with state variables
 * `<Name>.libs.json` the libraries it was linked to (load_artifact deploys them with it)
+* `<Name>.deps.json` the contracts it creates (load_artifact carries them)
 * `manifest.json`    name -> source, code hash, factory deps, sizes, imports; plus compiler versions, settings and
                      the sha256 of every source (tests/test_compiler.py fails when the artifacts are stale)
 
@@ -50,7 +51,7 @@ def build(*, cache: bool = True) -> dict:
         raise SystemExit(f"contract names must be unique across tests/contracts/*.sol: {', '.join(dupes)}")
     OUT.mkdir(exist_ok=True)
     for old in OUT.iterdir():
-        if old.name.endswith((".polkavm", ".abi.json", ".evm.hex", ".storage.json", ".libs.json")) or (
+        if old.name.endswith((".polkavm", ".abi.json", ".evm.hex", ".storage.json", ".libs.json", ".deps.json")) or (
                 old.name == "manifest.json"):  # fmt: skip
             old.unlink()
     entries = {}
@@ -63,6 +64,9 @@ def build(*, cache: bool = True) -> dict:
             (OUT / f"{c.name}.storage.json").write_text(json.dumps(c.storage_layout, indent=1) + "\n")
         if c.libraries:
             (OUT / f"{c.name}.libs.json").write_text(json.dumps(libraries_listing(c), indent=1) + "\n")
+        if c.factory_deps:  # (as `pvmkit compile` writes them: load_artifact carries the children)
+            children = sorted(qualified.rsplit(":", 1)[-1] for qualified in c.factory_deps.values())
+            (OUT / f"{c.name}.deps.json").write_text(json.dumps(children) + "\n")
         blob = ProgramBlob.parse(c.blob)
         entries[c.name] = {
             "source": c.source,
