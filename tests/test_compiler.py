@@ -184,8 +184,9 @@ def test_library_links_follow_what_is_compiled_into_a_contract() -> None:
         "A.sol:Qualified": ["A.sol:L", "A.sol:L2"],  # (L.internal calls L.pub: at worst one deployment too many)
     }  # fmt: skip
     text = "library L {}\nlibrary  L2 {} // a library may call\nlibrary /* math */ M {}\nlibrary // c\n/// @dev d\nN {}"
-    assert compiler._declared_libraries({"A.sol": text, "B.sol": "contract C {} contract libraryX {}"}) == {
-        "A.sol": ["L", "L2", "M", "N"]}  # fmt: skip
+    strings = 'string constant U = "https://x.io"; library P {}\nstring constant G = "/*"; library Q {} // */'
+    assert compiler._declared_libraries({"A.sol": text, "B.sol": "contract C {} contract libraryX {}",
+                                         "C.sol": strings}) == {"A.sol": ["L", "L2", "M", "N"], "C.sol": ["P", "Q"]}
 
 
 def test_solc_links_evm_code_and_backs_the_ast_reading_up() -> None:

@@ -130,7 +130,7 @@ def linked_libraries(compiled: object) -> list[LinkedLibrary]:
 def _declared_libraries(units: Mapping[str, str]) -> dict[str, list[str]]:
     """The libraries each unit declares, comments left out (a `library` in a string only links an address to
     nothing)."""
-    found = {file: sorted(set(_LIBRARY_DECLARATION.findall(_COMMENT_RE.sub(" ", text)))) for file, text in
+    found = {file: sorted(set(_LIBRARY_DECLARATION.findall(_without_comments(text)))) for file, text in
              units.items()}  # fmt: skip
     return {file: names for file, names in sorted(found.items()) if names}
 
@@ -405,11 +405,16 @@ def ensure_resolc() -> Path:
 # sources
 
 _IMPORT_RE = re.compile(r"""\bimport\s+(?:[^"';]*?\bfrom\s+)?["']([^"']+)["']""")
-_COMMENT_RE = re.compile(r"//[^\n]*|/\*.*?\*/", re.S)
+# A string literal (kept: a URL's // is no comment) or a comment (dropped)
+_COMMENT_RE = re.compile(r"""("(?:\\.|[^"\\\n])*"|'(?:\\.|[^'\\\n])*')|//[^\n]*|/\*.*?\*/""", re.S)
+
+
+def _without_comments(text: str) -> str:
+    return _COMMENT_RE.sub(lambda m: m.group(1) or " ", text)
 
 
 def _imports(text: str) -> list[str]:
-    return _IMPORT_RE.findall(_COMMENT_RE.sub("", text))
+    return _IMPORT_RE.findall(_without_comments(text))
 
 
 def _read(path: Path) -> str:
