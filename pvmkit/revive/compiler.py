@@ -630,12 +630,7 @@ def _build(result: dict, evm: bool) -> Contracts:
                      "--no-evm skips it): " + result["evm_errors"][0],)  # fmt: skip
     out = Contracts()
     by_name: dict[str, list[CompiledContract]] = {}
-    links, accounts = dict(result.get("links") or {}), result.get("libraryAccounts") or {}
-    for file, contracts in sorted(result["contracts"].items()):  # (solc's own links, where it built EVM code: a
-        for name, c in contracts.items():  # safety net under the ASTs' reading, which should have them all)
-            if c.get("evmLinks"):
-                named = {f"{unit}:{library}" for unit, libraries in c["evmLinks"].items() for library in libraries}
-                links[f"{file}:{name}"] = sorted(named.union(links.get(f"{file}:{name}", ())))
+    links, accounts = result.get("links") or {}, result.get("libraryAccounts") or {}
     for file, contracts in sorted(result["contracts"].items()):
         for name, c in sorted(contracts.items()):
             if not c["blob"]:
