@@ -909,7 +909,8 @@ def test_compiled_factories_load_with_their_children(no_node: Path) -> None:
     (out / "Child.deps.json").write_text('["Gone"]\n')  # (an earlier build's)
     cli = CliRunner().invoke(compile_command, [str(src), "-o", str(out), "--no-evm"])
     assert cli.exit_code == 0, cli.output
-    assert json.loads((out / "Factory.deps.json").read_text()) == ["Child"] and not (out / "Child.deps.json").exists()
+    listed = [{"name": "Child", "code_hash": "0x" + keccak256(child_blob).hex()}]
+    assert json.loads((out / "Factory.deps.json").read_text()) == listed and not (out / "Child.deps.json").exists()
     factory = load_artifact(out, "Factory")
     assert [c.name for c in factory.dependencies] == ["Child"]
     assert factory.factory_deps == {keccak256(child_blob): "Child.sol:Child"}
@@ -921,6 +922,13 @@ def test_compiled_factories_load_with_their_children(no_node: Path) -> None:
     # A list that is not one is named, and so is one that goes round in a cycle (found in review: RecursionError).
     (out / "Factory.deps.json").write_text('{"Child": 1}')
     with pytest.raises(ValueError, match="Factory.deps.json is not a JSON list of contract names"):
+        load_artifact(out, "Factory")
+    (out / "Factory.deps.json").write_text('["Child"]')  # (names alone: what builds before code hashes wrote)
+    assert load_artifact(out, "Factory").dependencies[0].code_hash == keccak256(child_blob)
+    # Found in review: another build's child (its library addresses differ, so its code does) is refused by name.
+    (out / "Factory.deps.json").write_text(json.dumps([{"name": "Child", "code_hash": "0x" + "cd" * 32}]))
+    with pytest.raises(ValueError, match=f"Factory creates Child with code 0x{'cd' * 32}, but Child.polkavm there is "
+                                         f"0x{keccak256(child_blob).hex()} \\(another build's\\)"):  # fmt: skip
         load_artifact(out, "Factory")
     (out / "Factory.deps.json").write_text('["Child"]')
     (out / "Child.deps.json").write_text('["Factory"]')

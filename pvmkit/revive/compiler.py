@@ -811,6 +811,13 @@ def _memory_size(name: str, size: object) -> int:
     return size
 
 
+def children_listing(contract: CompiledContract) -> list[dict[str, str]]:
+    """What `<name>.deps.json` holds (load_artifact's): the contracts it creates, by the names their files have in
+    the folder, with the code hash it creates (checked when loaded)."""
+    return [{"name": qualified.rsplit(":", 1)[-1], "code_hash": "0x" + code_hash.hex()}
+            for code_hash, qualified in sorted(contract.factory_deps.items(), key=lambda item: item[1])]  # fmt: skip
+
+
 _LISTING_KEYS = ("name", "qualified_name", "deployer", "address", "code_hash")
 
 
@@ -878,14 +885,23 @@ def load_artifact(folder: str | Path | Traversable, name: str, _loading: tuple[s
     children: list[CompiledContract] = []
     listed = folder / f"{name}.deps.json"
     if listed.is_file():
-        names = json.loads(read_input(listed, text=True))
-        if not isinstance(names, list) or not all(isinstance(n, str) and n and "/" not in n for n in names):
-            raise ValueError(f"{listed} is not a JSON list of contract names")
+        entries = json.loads(read_input(listed, text=True))
+        # Each a name, or (since libraries made a child's code differ from build to build) a name and the code hash
+        # the contract creates: a child another build wrote into the folder is refused (found in review).
+        names = [e["name"] if isinstance(e, dict) and set(e) == {"name", "code_hash"} else e
+                 for e in (entries if isinstance(entries, list) else [None])]  # fmt: skip
+        if not all(isinstance(n, str) and n and "/" not in n for n in names):
+            raise ValueError(f"{listed} is not a JSON list of contract names (or of names and code hashes)")
         for child in names:  # (a contract cannot create itself, but a hand-edited list can say so: found in review)
             if child == name or child in _loading:
                 raise ValueError(f"{listed} names {child!r}, which creates {name!r}: a cycle of contracts creating "
                                  "each other")  # fmt: skip
         children = [load_artifact(folder, child, (*_loading, name)) for child in names]
+        for entry, child in zip(entries, children, strict=True):
+            if isinstance(entry, dict) and entry["code_hash"] != "0x" + child.code_hash.hex():
+                raise ValueError(f"{listed}: {name} creates {child.name} with code {entry['code_hash']}, but "
+                                 f"{child.name}.polkavm there is 0x{child.code_hash.hex()} (another build's): compile "
+                                 "them into this folder together")  # fmt: skip
     evm = None
     for suffix in (".evm.hex", ".evm.bin"):
         evm_hex = folder / f"{name}{suffix}"
@@ -967,9 +983,8 @@ def compile_command(sources: tuple[Path, ...], output_dir: Path, evm: bool, opti
         outputs = [(f"{c.name}.polkavm", c.blob), (f"{c.name}.abi.json", json.dumps(c.abi, indent=2) + "\n")]
         if evm and c.evm_bytecode is not None:
             outputs.append((f"{c.name}.evm.bin", c.evm_bytecode.hex() + "\n"))
-        if c.factory_deps:  # (the contracts it creates, by the names their files have here: load_artifact's)
-            children = sorted(qualified.rsplit(":", 1)[-1] for qualified in c.factory_deps.values())
-            outputs.append((f"{c.name}.deps.json", json.dumps(children) + "\n"))
+        if c.factory_deps:
+            outputs.append((f"{c.name}.deps.json", json.dumps(children_listing(c), indent=1) + "\n"))
         if c.storage_layout is not None:
             outputs.append((f"{c.name}.storage.json", json.dumps(c.storage_layout, indent=1) + "\n"))
         if c.libraries:

@@ -32,6 +32,7 @@ from pvmkit.pvm.blob import ProgramBlob  # noqa: E402
 from pvmkit.revive.compiler import (  # noqa: E402
     EVM_SETTINGS,
     CompilerError,
+    children_listing,
     compile_solidity,
     libraries_listing,
     unique_contracts,
@@ -65,8 +66,7 @@ def build(*, cache: bool = True) -> dict:
         if c.libraries:
             (OUT / f"{c.name}.libs.json").write_text(json.dumps(libraries_listing(c), indent=1) + "\n")
         if c.factory_deps:  # (as `pvmkit compile` writes them: load_artifact carries the children)
-            children = sorted(qualified.rsplit(":", 1)[-1] for qualified in c.factory_deps.values())
-            (OUT / f"{c.name}.deps.json").write_text(json.dumps(children) + "\n")
+            (OUT / f"{c.name}.deps.json").write_text(json.dumps(children_listing(c), indent=1) + "\n")
         blob = ProgramBlob.parse(c.blob)
         entries[c.name] = {
             "source": c.source,
