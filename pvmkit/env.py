@@ -46,6 +46,22 @@ CHARLIE = to_checksum(bytes([3] * 20))
 DEFAULT_BALANCE = 10**30
 
 
+def _signature_item(text: str) -> dict:
+    """An ABI-shaped function for a signature as solc hashes it (`append(uint256[] storage,uint256)`): named by the
+    same selector, its storage parameters decoded as the slots they are (traces' _arguments)."""
+    name, _, rest = text.partition("(")
+    types, depth, start = [], 0, 0
+    for i, ch in enumerate(rest[:-1]):  # (split at the commas outside a tuple's or a mapping's parentheses)
+        depth += (ch == "(") - (ch == ")")
+        if ch == "," and depth == 0:
+            types.append(rest[start:i])
+            start = i + 1
+    if rest[:-1]:
+        types.append(rest[start:-1])
+    return {"type": "function", "name": name, "inputs": [{"name": "", "type": t} for t in types], "outputs": [],
+            "stateMutability": "nonpayable"}
+
+
 class DeployError(Exception):
     """A deployment failed or its constructor reverted; `reason`, `name` and `args_decoded` are decoded like
     ContractRevert's (`name` is the custom error's, "Error", "Panic", or the pallet error's)."""
@@ -420,7 +436,7 @@ class Env:
         if immutable_data is not None:
             state.set_contract_field(state.contracts[raw], "immutable_data", immutable_data)
         if hasattr(code, "abi"):
-            self._know_code(code_hash, getattr(code, "name", "Contract"), code.abi)
+            self._know_code(code_hash, getattr(code, "name", "Contract"), code.abi, getattr(code, "signatures", ()))
             return self.at(raw, code, getattr(code, "name", None))
         return to_checksum(raw)
 
@@ -724,7 +740,7 @@ class Env:
             names.update(child.factory_deps)
         self._deploy_libraries(compiled)
         # (known by its code before it runs: a trace of its deployment names its constructor's arguments)
-        self._know_code(keccak256(compiled.blob), compiled.name, compiled.abi)
+        self._know_code(keccak256(compiled.blob), compiled.name, compiled.abi, getattr(compiled, "signatures", ()))
         address = self.deploy(compiled.blob, data, value=value, sender=sender, salt=salt, gas=gas, abi=compiled.abi)
         return self.at(address, compiled)
 
@@ -747,7 +763,8 @@ class Env:
                 raise DeployError(f"{where}, which its deployer {to_checksum(library.deployer)} can no longer create: "
                                   "its nonce is not 0")  # fmt: skip
             self.chain.set_balance(library.deployer, max(self.chain.balance(library.deployer), DEFAULT_BALANCE))
-            self._know_code(library.contract.code_hash, library.contract.name, library.contract.abi)
+            self._know_code(library.contract.code_hash, library.contract.name, library.contract.abi,
+                            library.contract.signatures)
             saved, self._reports = (self.last_result, self.last_tx, self._latest_tx, self._reports), []
             try:
                 address = self.deploy(library.contract.blob, sender=to_checksum(library.deployer),
@@ -829,12 +846,14 @@ class Env:
             self._reports.remove(report)
             self.chain.tracing = self._tracing or bool(self._reports)
 
-    def _know_code(self, code_hash: bytes, name: str, abi: Any) -> None:
+    def _know_code(self, code_hash: bytes, name: str, abi: Any, signatures: Sequence[str] = ()) -> None:
         """Code this Env was given (compiled, a dependency, deployed): traces name it wherever it runs, and its custom
-        errors decode wherever they bubble up (found in review: a factory child's did not, unless at() named it)."""
+        errors decode wherever they bubble up (found in review: a factory child's did not, unless at() named it).
+        `signatures`: a library's functions its ABI leaves out (CompiledContract.signatures), named in traces and gas
+        reports as functions of the ABI kept for its code."""
         abi = check_abi(abi)
-        self._code_names[code_hash] = (name, abi)
         learn_errors(self.known_errors, abi)
+        self._code_names[code_hash] = (name, abi + [_signature_item(s) for s in signatures] if signatures else abi)
 
     def _named(self, contract: Contract) -> Contract:
         """`contract`, its name and ABI now known for call traces."""
@@ -937,7 +956,7 @@ class Env:
                                     evm=evm, remappings=remappings)  # fmt: skip
         for c in compiled.values():
             self._compiled[c.code_hash] = c
-            self._know_code(c.code_hash, c.name, c.abi)
+            self._know_code(c.code_hash, c.name, c.abi, c.signatures)
         return compiled
 
 

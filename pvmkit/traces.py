@@ -150,8 +150,9 @@ def _function(abi: list[dict], selector: bytes) -> dict | None:
 
 
 def _arguments(item: dict, data: bytes, names: Names) -> str:
-    """A function's or constructor's arguments, decoded, comma-separated; the raw bytes if they do not decode."""
-    types = [_type(p) for p in item.get("inputs", [])]
+    """A function's or constructor's arguments, decoded, comma-separated; the raw bytes if they do not decode. (A
+    library function's storage parameter is passed as the slot it points at: a uint256.)"""
+    types = [t if not t.endswith(" storage") else "uint256" for t in (_type(p) for p in item.get("inputs", []))]
     if not types:
         return "" if not data else _hex(data)
     try:

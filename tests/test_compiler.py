@@ -286,6 +286,17 @@ def test_libraries_are_deployed_once_where_they_were_linked() -> None:
                                           "failed: deploy failed with OutOfGas"):  # fmt: skip
         starved.deploy_contract(load_artifact(BUILD, "InlineUser"))
 
+    # A library's function its ABI leaves out (a storage parameter) is named by its signature, in traces and gas
+    # reports, its storage parameter shown as the slot it is (the signatures come with env.compile's builds).
+    named = dataclasses.replace(ledger, contract=dataclasses.replace(
+        ledger.contract, signatures=("append(uint256[] storage,uint256)",)))  # fmt: skip
+    traced = Env(tracing=True)
+    appender = traced.deploy_contract(dataclasses.replace(user, libraries=(scale, named)), 1)
+    with traced.gas_report() as report:
+        appender.append(7)
+    assert f"Ledger@{to_checksum(ledger.address)}::append(0, 7) [delegatecall]" in traced.format_trace()
+    assert ("Ledger", "append(uint256[] storage,uint256)") in [(row.contract, row.function) for row in report.rows]
+
     other = Env()
     other.etch(scale.address, load_artifact(BUILD, "Flipper"))
     with pytest.raises(DeployError, match=f"library Libraries.sol:Scale at {to_checksum(scale.address)}, where other"):
@@ -652,7 +663,10 @@ def test_live_compile_and_cache(private_cache: Path) -> None:
 
 LINKED = """// SPDX-License-Identifier: MIT
 pragma solidity ^0.8.24;
-library Inc { function inc(uint256 a) external pure returns (uint256) { return a + 1; } }
+library Inc {
+    function inc(uint256 a) external pure returns (uint256) { return a + 1; }
+    function bump(uint256[] storage xs) external { xs.push(1); }
+}
 library Dbl {
     function dbl(uint256 a) public pure returns (uint256) { return 2 * Inc.inc(a) - 2; }
     function viaInc(uint256 a) internal pure returns (uint256) { return Inc.inc(a); }
@@ -680,6 +694,7 @@ def test_libraries_linked_through_bases_free_functions_and_modifiers_run(private
     compiled = env.compile({"Linked.sol": LINKED}, evm=False)
     assert {n: [lib.contract.name for lib in compiled[n].libraries] for n in ("Free", "Derived", "Dbl", "Inc")} == {
         "Free": ["Inc"], "Derived": ["Inc", "Dbl"], "Dbl": ["Inc"], "Inc": []}  # fmt: skip
+    assert compiled["Inc"].signatures == ("bump(uint256[] storage)",)  # (left out of its ABI: traces name it)
     assert env.deploy_contract(compiled["Free"]).two(5) == 7
     derived = env.deploy_contract(compiled["Derived"])
     assert derived.f(5) == 10 and derived.seen() == 6

@@ -82,6 +82,9 @@ class CompiledContract:
     dependencies: tuple[CompiledContract, ...] = field(default=(), compare=False, repr=False)
     #: solc's storage layout (state variables' slots and types: Contract._storage), where the build had one
     storage_layout: dict | None = field(default=None, compare=False, repr=False)
+    #: a library's functions with storage parameters, which solc leaves out of its ABI, as solc hashes them
+    #: (`append(uint256[] storage,uint256)`): traces and gas reports name calls to them
+    signatures: tuple[str, ...] = field(default=(), compare=False, repr=False)
     #: the libraries its code calls (public or external functions: a delegate call to the address linked in), theirs
     #: included, each before those that call it: Env.deploy_contract deploys them first
     libraries: tuple[LinkedLibrary, ...] = field(default=(), compare=False, repr=False)
@@ -250,6 +253,7 @@ function main() {
   if (req.libraries) {  // linked at these addresses; the ASTs tell which contract calls which (Python's _library_links)
     input.settings.libraries = req.libraries;
     input.settings.outputSelection['*'][''] = ['ast'];
+    input.settings.outputSelection['*']['*'].push('evm.methodIdentifiers');  // (names what a library's ABI leaves out)
   }
   let out;
   try {
@@ -277,6 +281,7 @@ function main() {
         hash: c.hash || '',
         factoryDependencies: c.factoryDependencies || {},
         storageLayout: c.storageLayout || null,
+        methods: Object.keys((c.evm && c.evm.methodIdentifiers) || {}).filter(m => m.includes(' storage')),
         evm: null,
       };
     }
@@ -655,6 +660,7 @@ def _build(result: dict, evm: bool) -> Contracts:
                 resolc_version=result.get("resolc_version", ""),
                 solc_version=result.get("solc_version", ""),
                 storage_layout=c.get("storageLayout") or None,
+                signatures=tuple(c.get("methods") or ()),
             )
             out[f"{file}:{name}"] = cc
             by_name.setdefault(name, []).append(cc)
