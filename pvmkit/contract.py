@@ -115,6 +115,23 @@ def signature(item: dict) -> str:
     return f"{item['name']}({','.join(_type(p) for p in item.get('inputs', []))})"
 
 
+def signature_item(text: str) -> dict:
+    """signature()'s inverse: an ABI-shaped function for a signature as solc hashes it (`append(uint256[] storage,
+    uint256)`, a library's function its ABI leaves out): the same selector, its storage parameters decoded as the
+    slots they are (traces' _arguments)."""
+    name, _, rest = text.partition("(")
+    types, depth, start = [], 0, 0
+    for i, ch in enumerate(rest[:-1]):  # (split at the commas outside a tuple's or a mapping's parentheses)
+        depth += (ch == "(") - (ch == ")")
+        if ch == "," and depth == 0:
+            types.append(rest[start:i])
+            start = i + 1
+    if rest[:-1]:
+        types.append(rest[start:-1])
+    return {"type": "function", "name": name, "inputs": [{"name": "", "type": t} for t in types], "outputs": [],
+            "stateMutability": "nonpayable"}
+
+
 class ContractRevert(Exception):
     """A call reverted (or failed); `reason` is the decoded revert reason, `result` the raw CallResult, `name` the
     error's name ("Error", "Panic", a custom error's or the pallet error's; None when undecodable or empty) and

@@ -24,6 +24,7 @@ from .contract import (
     decode_revert,
     event_items,
     learn_errors,
+    signature_item,
     try_decode_event,
     with_trace,
 )
@@ -44,22 +45,6 @@ ALICE = to_checksum(bytes([1] * 20))
 BOB = to_checksum(bytes([2] * 20))
 CHARLIE = to_checksum(bytes([3] * 20))
 DEFAULT_BALANCE = 10**30
-
-
-def _signature_item(text: str) -> dict:
-    """An ABI-shaped function for a signature as solc hashes it (`append(uint256[] storage,uint256)`): named by the
-    same selector, its storage parameters decoded as the slots they are (traces' _arguments)."""
-    name, _, rest = text.partition("(")
-    types, depth, start = [], 0, 0
-    for i, ch in enumerate(rest[:-1]):  # (split at the commas outside a tuple's or a mapping's parentheses)
-        depth += (ch == "(") - (ch == ")")
-        if ch == "," and depth == 0:
-            types.append(rest[start:i])
-            start = i + 1
-    if rest[:-1]:
-        types.append(rest[start:-1])
-    return {"type": "function", "name": name, "inputs": [{"name": "", "type": t} for t in types], "outputs": [],
-            "stateMutability": "nonpayable"}
 
 
 class DeployError(Exception):
@@ -436,7 +421,7 @@ class Env:
         if immutable_data is not None:
             state.set_contract_field(state.contracts[raw], "immutable_data", immutable_data)
         if hasattr(code, "abi"):
-            self._know_code(code_hash, getattr(code, "name", "Contract"), code.abi, getattr(code, "signatures", ()))
+            self._know_code(code, code_hash)
             return self.at(raw, code, getattr(code, "name", None))
         return to_checksum(raw)
 
@@ -713,7 +698,7 @@ class Env:
         for dep in deps:  # compiled contracts, or bare blobs
             self.upload(dep if isinstance(dep, (bytes, bytearray)) else dep.blob, sender=sender)
             if hasattr(dep, "abi"):
-                self._know_code(keccak256(dep.blob), getattr(dep, "name", "Contract"), dep.abi)
+                self._know_code(dep)
                 self._deploy_libraries(dep)
         # The factory_deps env.compile built, or the contract carries (load_artifact), and theirs in turn (a child may
         # create grandchildren).
@@ -735,12 +720,12 @@ class Env:
             seen.add(code_hash)
             self.upload(child.blob, sender=sender)  # (code already uploaded is left as it is)
             self._deploy_libraries(child)  # (a child the contract creates calls them as the contract would)
-            self._know_code(code_hash, child.name, child.abi)
+            self._know_code(child, code_hash)
             pending.extend(child.factory_deps)
             names.update(child.factory_deps)
         self._deploy_libraries(compiled)
         # (known by its code before it runs: a trace of its deployment names its constructor's arguments)
-        self._know_code(keccak256(compiled.blob), compiled.name, compiled.abi, getattr(compiled, "signatures", ()))
+        self._know_code(compiled)
         address = self.deploy(compiled.blob, data, value=value, sender=sender, salt=salt, gas=gas, abi=compiled.abi)
         return self.at(address, compiled)
 
@@ -763,8 +748,7 @@ class Env:
                 raise DeployError(f"{where}, which its deployer {to_checksum(library.deployer)} can no longer create: "
                                   "its nonce is not 0")  # fmt: skip
             self.chain.set_balance(library.deployer, max(self.chain.balance(library.deployer), DEFAULT_BALANCE))
-            self._know_code(library.contract.code_hash, library.contract.name, library.contract.abi,
-                            library.contract.signatures)
+            self._know_code(library.contract, library.contract.code_hash)
             saved, self._reports = (self.last_result, self.last_tx, self._latest_tx, self._reports), []
             try:
                 address = self.deploy(library.contract.blob, sender=to_checksum(library.deployer),
@@ -846,14 +830,16 @@ class Env:
             self._reports.remove(report)
             self.chain.tracing = self._tracing or bool(self._reports)
 
-    def _know_code(self, code_hash: bytes, name: str, abi: Any, signatures: Sequence[str] = ()) -> None:
-        """Code this Env was given (compiled, a dependency, deployed): traces name it wherever it runs, and its custom
-        errors decode wherever they bubble up (found in review: a factory child's did not, unless at() named it).
-        `signatures`: a library's functions its ABI leaves out (CompiledContract.signatures), named in traces and gas
-        reports as functions of the ABI kept for its code."""
-        abi = check_abi(abi)
+    def _know_code(self, compiled: Any, code_hash: bytes | None = None) -> None:
+        """Code this Env was given (a compiled contract: built, a dependency, deployed; `code_hash` that of its blob,
+        if known): traces name it wherever it runs, and its custom errors decode wherever they bubble up (found in
+        review: a factory child's did not, unless at() named it). A library's functions its ABI leaves out
+        (CompiledContract.signatures) are named in traces and gas reports as functions of the ABI kept for its code."""
+        abi = check_abi(compiled.abi)
         learn_errors(self.known_errors, abi)
-        self._code_names[code_hash] = (name, abi + [_signature_item(s) for s in signatures] if signatures else abi)
+        signatures = getattr(compiled, "signatures", ())
+        self._code_names[code_hash or keccak256(compiled.blob)] = (
+            getattr(compiled, "name", "Contract"), abi + [signature_item(s) for s in signatures] if signatures else abi)
 
     def _named(self, contract: Contract) -> Contract:
         """`contract`, its name and ABI now known for call traces."""
@@ -956,7 +942,7 @@ class Env:
                                     evm=evm, remappings=remappings)  # fmt: skip
         for c in compiled.values():
             self._compiled[c.code_hash] = c
-            self._know_code(c.code_hash, c.name, c.abi, c.signatures)
+            self._know_code(c, c.code_hash)
         return compiled
 
 

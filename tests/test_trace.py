@@ -373,11 +373,10 @@ def test_failure_points_at_the_callee_that_took_all_the_gas(built: dict) -> None
 def test_a_signature_a_library_abi_leaves_out_names_its_function() -> None:
     """solc hashes a library function with storage parameters by a signature no ABI item has: the item made for it
     has the same selector, tuple and mapping types kept whole."""
-    from pvmkit.contract import signature
-    from pvmkit.env import _signature_item
+    from pvmkit.contract import signature, signature_item
 
     for text in ("append(uint256[] storage,uint256)", "f(mapping(uint256 => uint256) storage,(uint256,bool)[] storage,"
                  "uint8)", "g()"):  # fmt: skip
-        item = _signature_item(text)
+        item = signature_item(text)
         assert signature(item) == text and item["name"] == text.split("(")[0]
-    assert len(_signature_item("f(mapping(uint256 => uint256) storage,(uint256,bool)[] storage,uint8)")["inputs"]) == 3
+    assert len(signature_item("f(mapping(uint256 => uint256) storage,(uint256,bool)[] storage,uint8)")["inputs"]) == 3
